@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // The end-to-end suites start real servers (PostgreSQL, the MongoDB simulator) on loopback;
+    // two workers match the 2-core machines this runs on.
+    maxWorkers: 2,
+  },
+});
