@@ -1,0 +1,251 @@
+// Cross-field rules and resolution: schema-valid input → Fleet, or the list of problems.
+// This is where topologies place services onto clusters and where defaults are decided.
+import { checkCron, maxIntervalSeconds, minIntervalSeconds } from './cron';
+import { durationToSeconds } from './duration';
+import type { ConfigProblem } from './load';
+import type { Alerts, Environment, Fleet, MongoSnapshot, PostgresCluster, Service } from './model';
+import { CNPG_CLUSTER_NAME_MAX, DEVELOPER_GROUP_ROLE, developerRoleName, reservedIdentifierReason, toPostgresIdentifier } from './names';
+import { quantityToNumber } from './quantity';
+import type { EnvironmentInput, FleetInput } from './schema';
+
+/** Alert thresholds when an environment does not set them. */
+export const DEFAULT_ALERTS: Alerts = {
+  severity: 'critical',
+  replicationLagSeconds: 30,
+  connectionsWarningPercent: 80,
+  connectionsCriticalPercent: 95,
+  diskWarningPercent: 70,
+  diskCriticalPercent: 90,
+  longTransactionSeconds: 300,
+};
+export const DEFAULT_ACCESS_SCHEDULE = '17 * * * *';
+/** Time a snapshot run needs besides the snapshot and the unlock: start, discovery, selection. */
+export const MONGO_SNAPSHOT_STARTUP_SECONDS = 120;
+
+export function buildFleet(input: FleetInput, sourceFile: string): { fleet: Fleet } | { problems: ConfigProblem[] } {
+  const problems: ConfigProblem[] = [];
+  const report = (path: ConfigProblem['path'], message: string, atKey = false) => problems.push({ path, message, atKey });
+  const envNames = Object.keys(input.environments).sort();
+
+  if (envNames.length === 0) report(['environments'], 'needs at least one environment');
+  for (const name of envNames) {
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 63) {
+      report(['environments', name], `"${name}" is not a valid environment name (a DNS-1123 label: it names a dist/ folder and an Argo CD Application)`, true);
+    }
+  }
+
+  const services = input.services.map((s, i): Service => {
+    const database = s.database ?? toPostgresIdentifier(s.name);
+    const role = s.role ?? toPostgresIdentifier(s.name);
+    for (const [field, value] of [['database', database], ['role', role]] as const) {
+      const reason = reservedIdentifierReason(value);
+      if (reason) report(['services', i, s[field] ? field : 'name'], `${field} name ${reason}`);
+    }
+    return { name: s.name, namespace: s.namespace ?? s.name, group: s.group, database, role, extensions: [...new Set(s.extensions)] };
+  });
+
+  // Names must be unique: service names feed Kubernetes names, database and role names must not
+  // collide in a shared cluster, and developer roles share the role namespace with services.
+  const seen = new Map<string, number>();
+  const claimed = new Map<string, string>();
+  const claim = (kind: string, value: string, path: ConfigProblem['path'], owner: string) => {
+    const key = `${kind}:${value}`;
+    const previous = claimed.get(key);
+    if (previous) report(path, `${kind} name "${value}" collides with ${previous}`);
+    else claimed.set(key, owner);
+  };
+  claim('role', DEVELOPER_GROUP_ROLE, ['developers'], 'the developer group role');
+  input.developers.forEach((d, i) => claim('role', developerRoleName(d), ['developers', i], `developers[${i}] ("${d}")`));
+  services.forEach((s, i) => {
+    const first = seen.get(s.name);
+    if (first !== undefined) report(['services', i, 'name'], `"${s.name}" is already used by services[${first}]`);
+    else seen.set(s.name, i);
+    claim('database', s.database, ['services', i, input.services[i].database ? 'database' : 'name'], `services[${i}] ("${s.name}")`);
+    claim('role', s.role, ['services', i, input.services[i].role ? 'role' : 'name'], `services[${i}] ("${s.name}")`);
+  });
+
+  input.services.forEach((s, i) => {
+    for (const env of Object.keys(s.overrides)) {
+      if (!input.environments[env]) report(['services', i, 'overrides', env], `environment "${env}" does not exist (environments: ${envNames.join(', ')})`, true);
+    }
+  });
+
+  const snapshots = input.mongoSnapshots.map((m, i) => buildMongoSnapshot(m, i, envNames, report));
+  const snapshotNames = new Map<string, number>();
+  input.mongoSnapshots.forEach((m, i) => {
+    const first = snapshotNames.get(m.name);
+    if (first !== undefined) report(['mongoSnapshots', i, 'name'], `"${m.name}" is already used by mongoSnapshots[${first}]`);
+    else snapshotNames.set(m.name, i);
+  });
+
+  const environments = envNames.map((envName) => buildEnvironment(input, envName, services, report, snapshots
+    .filter((s) => s?.environments.includes(envName)).map((s) => s!.snapshot)));
+
+  const imageName = input.postgres.imageName ?? `ghcr.io/cloudnative-pg/postgresql:${input.postgres.version}`;
+  if (problems.length > 0) return { problems };
+  return {
+    fleet: {
+      name: input.name,
+      sourceFile,
+      postgres: { version: input.postgres.version, imageName },
+      secretStore: input.secretStore,
+      developers: input.developers,
+      operatorNamespace: input.operator.namespace,
+      monitoring: {
+        namespace: input.monitoring.namespace,
+        ruleLabels: input.monitoring.ruleLabels,
+        podMonitorLabels: input.monitoring.podMonitorLabels,
+        runbookBaseURL: (input.monitoring.runbookBaseURL ?? (input.gitops ? `${gitWebURL(input.gitops.repoURL)}/blob/${input.gitops.targetRevision}/docs/runbooks` : 'docs/runbooks')).replace(/\/$/, ''),
+      },
+      gitops: input.gitops,
+      environments,
+      services,
+    },
+  };
+}
+
+/** https://github.com/acme/dbfleet.git → https://github.com/acme/dbfleet (for runbook links). */
+function gitWebURL(repoURL: string): string {
+  return repoURL.replace(/^git@([^:]+):/, 'https://$1/').replace(/\.git$/, '');
+}
+
+function buildEnvironment(
+  input: FleetInput, envName: string, services: readonly Service[],
+  report: (path: ConfigProblem['path'], message: string, atKey?: boolean) => void, mongoSnapshots: MongoSnapshot[],
+): Environment {
+  const env = input.environments[envName];
+  const at = (...path: Array<string | number>) => ['environments', envName, ...path];
+  const imageName = input.postgres.imageName ?? `ghcr.io/cloudnative-pg/postgresql:${input.postgres.version}`;
+
+  const placement = new Map<string, number[]>();
+  const place = (cluster: string, index: number) => placement.set(cluster, [...(placement.get(cluster) ?? []), index]);
+  services.forEach((service, i) => {
+    switch (env.topology) {
+      case 'shared': place(env.sharedClusterName ?? input.name, i); break;
+      case 'per-service': place(service.name, i); break;
+      case 'grouped':
+        if (service.group) place(service.group, i);
+        else report(['services', i, 'group'], `is required because environments.${envName}.topology is grouped`);
+        break;
+    }
+  });
+
+  const clusters: PostgresCluster[] = [];
+  for (const [name, indexes] of placement) {
+    if (name.length > CNPG_CLUSTER_NAME_MAX) {
+      const source = env.topology === 'shared' ? (env.sharedClusterName ? at('sharedClusterName') : ['name'])
+        : ['services', indexes[0], env.topology === 'grouped' ? 'group' : 'name'];
+      report(source, `"${name}" would name a ${envName} CloudNativePG cluster, and cluster names are limited to ${CNPG_CLUSTER_NAME_MAX} characters`);
+    }
+    clusters.push(sizeCluster(name, envName, env, indexes, input, services, imageName, report));
+  }
+
+  const alerts: Alerts = { ...DEFAULT_ALERTS, ...definedOnly(env.alerts ?? {}) };
+  if (alerts.connectionsWarningPercent >= alerts.connectionsCriticalPercent) report(at('alerts', 'connectionsWarningPercent'), 'must be below connectionsCriticalPercent');
+  if (alerts.diskWarningPercent >= alerts.diskCriticalPercent) report(at('alerts', 'diskWarningPercent'), 'must be below diskCriticalPercent');
+
+  const velero = env.backups?.velero;
+  const veleroCron = velero ? checkCron(velero.schedule, 'kubernetes') : undefined;
+  if (veleroCron) report(at('backups', 'velero', 'schedule'), `"${velero!.schedule}" ${veleroCron}`);
+  const postgres = env.backups?.postgres;
+  const postgresCron = postgres ? checkCron(postgres.schedule, 'cnpg') : undefined;
+  if (postgresCron) report(at('backups', 'postgres', 'schedule'), `"${postgres!.schedule}" ${postgresCron}`);
+  if (postgres?.method === 'plugin' && !postgres.pluginName) report(at('backups', 'postgres', 'pluginName'), 'is required when method is plugin');
+  if (postgres?.method !== 'volumeSnapshot' && postgres?.volumeSnapshotClass) report(at('backups', 'postgres', 'volumeSnapshotClass'), 'only applies to method volumeSnapshot');
+  const accessSchedule = env.accessSchedule ?? DEFAULT_ACCESS_SCHEDULE;
+  const accessCron = checkCron(accessSchedule, 'kubernetes');
+  if (accessCron) report(at('accessSchedule'), `"${accessSchedule}" ${accessCron}`);
+  if (env.cluster?.server && env.cluster?.name) report(at('cluster'), 'set server or name, not both');
+
+  return {
+    name: envName,
+    namespace: env.namespace,
+    topology: env.topology,
+    developerAccess: env.developerAccess,
+    destination: env.cluster?.name ? { name: env.cluster.name } : { server: env.cluster?.server ?? 'https://kubernetes.default.svc' },
+    clusters,
+    services,
+    alerts,
+    backups: {
+      velero: velero && !veleroCron ? { ...velero, maxIntervalSeconds: maxIntervalSeconds(velero.schedule, 'kubernetes') } : undefined,
+      postgres: postgres && !postgresCron ? {
+        schedule: postgres.schedule, method: postgres.method, volumeSnapshotClass: postgres.volumeSnapshotClass,
+        pluginName: postgres.pluginName, maxIntervalSeconds: maxIntervalSeconds(postgres.schedule, 'cnpg'),
+      } : undefined,
+    },
+    mongoSnapshots,
+    accessSchedule,
+  };
+}
+
+/**
+ * A cluster is sized for its most demanding tenant: the environment's instances and storage,
+ * raised by any override of a service it holds. A storage class override must agree.
+ */
+function sizeCluster(
+  name: string, envName: string, env: EnvironmentInput, indexes: number[], input: FleetInput, services: readonly Service[], imageName: string,
+  report: (path: ConfigProblem['path'], message: string) => void,
+): PostgresCluster {
+  let { instances, storage, walStorage, storageClass } = env;
+  let storageClassFrom: number | undefined;
+  for (const i of indexes) {
+    const o = input.services[i].overrides[envName];
+    if (!o) continue;
+    if (o.instances !== undefined) instances = Math.max(instances, o.instances);
+    if (o.storage !== undefined && quantityToNumber(o.storage) > quantityToNumber(storage)) storage = o.storage;
+    if (o.walStorage !== undefined && (!walStorage || quantityToNumber(o.walStorage) > quantityToNumber(walStorage))) walStorage = o.walStorage;
+    if (o.storageClass !== undefined) {
+      if (storageClassFrom !== undefined && o.storageClass !== storageClass) {
+        report(['services', i, 'overrides', envName, 'storageClass'], `"${o.storageClass}" conflicts with "${storageClass}" from services[${storageClassFrom}], which shares cluster "${name}"`);
+      }
+      storageClass = o.storageClass;
+      storageClassFrom = i;
+    }
+  }
+  return {
+    name, environment: envName, namespace: env.namespace, instances, storage, walStorage, storageClass, imageName,
+    postgresVersion: input.postgres.version, services: indexes.map((i) => services[i]), developerAccess: env.developerAccess,
+  };
+}
+
+function buildMongoSnapshot(
+  m: FleetInput['mongoSnapshots'][number], i: number, envNames: string[],
+  report: (path: ConfigProblem['path'], message: string) => void,
+): { snapshot: MongoSnapshot; environments: string[] } | undefined {
+  let ok = true;
+  m.environments.forEach((env, j) => {
+    if (!envNames.includes(env)) {
+      report(['mongoSnapshots', i, 'environments', j], `environment "${env}" does not exist (environments: ${envNames.join(', ')})`);
+      ok = false;
+    }
+  });
+  const cronError = checkCron(m.schedule, 'kubernetes');
+  if (cronError) {
+    report(['mongoSnapshots', i, 'schedule'], `"${m.schedule}" ${cronError}`);
+    return undefined;
+  }
+  const snapshotTimeoutSeconds = durationToSeconds(m.snapshotTimeout);
+  const unlockDeadlineSeconds = durationToSeconds(m.unlockDeadline);
+  const minInterval = minIntervalSeconds(m.schedule, 'kubernetes');
+  const needed = snapshotTimeoutSeconds + unlockDeadlineSeconds + MONGO_SNAPSHOT_STARTUP_SECONDS;
+  if (needed > minInterval) {
+    report(['mongoSnapshots', i, 'snapshotTimeout'],
+      `${m.snapshotTimeout} plus the unlock deadline (${m.unlockDeadline}) and ${MONGO_SNAPSHOT_STARTUP_SECONDS}s of start-up is ${needed}s, longer than the ${minInterval}s between two runs of "${m.schedule}": the job deadline could not end a run before the next one is due`);
+    ok = false;
+  }
+  if (!ok) return undefined;
+  return {
+    environments: m.environments,
+    snapshot: {
+      name: m.name, namespace: m.namespace, schedule: m.schedule,
+      maxIntervalSeconds: maxIntervalSeconds(m.schedule, 'kubernetes'), minIntervalSeconds: minInterval,
+      remoteKey: m.connectionSecret.remoteKey, remoteProperty: m.connectionSecret.property, image: m.image,
+      maxLagSeconds: m.maxLagSeconds, snapshotTimeoutSeconds, unlockDeadlineSeconds,
+      pushgateway: m.pushgateway, snapshotCommand: m.snapshotCommand,
+    },
+  };
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,148 @@
+// The validated, resolved fleet: every default applied, every cluster placed. Constructs and
+// charts read only this, never the raw YAML, so the rules of how services map onto clusters
+// live in one place (build-model.ts).
+
+export type Topology = 'shared' | 'per-service' | 'grouped';
+export type DeveloperAccess = 'read-write' | 'read-only' | 'none';
+export type Severity = 'critical' | 'warning';
+
+export interface SecretStoreRef {
+  readonly kind: 'SecretStore' | 'ClusterSecretStore';
+  readonly name: string;
+  readonly keyPrefix: string;
+  /** How often External Secrets re-reads the store, as a Go duration. */
+  readonly refreshInterval: string;
+}
+
+export interface Fleet {
+  /** The fleet's name, used in labels (`app.kubernetes.io/part-of`) and as the shared cluster's name. */
+  readonly name: string;
+  /** The file it was read from, as given (for messages). */
+  readonly sourceFile: string;
+  readonly postgres: { readonly version: number; readonly imageName: string };
+  readonly secretStore: SecretStoreRef;
+  /** Developer names from `developers:`, in file order. */
+  readonly developers: readonly string[];
+  readonly operatorNamespace: string;
+  readonly monitoring: MonitoringSettings;
+  readonly gitops?: GitopsSettings;
+  /** Environments sorted by name. */
+  readonly environments: readonly Environment[];
+  /** Services in file order. */
+  readonly services: readonly Service[];
+}
+
+export interface MonitoringSettings {
+  readonly namespace: string;
+  /** Labels the Prometheus' ruleSelector matches, put on every PrometheusRule. */
+  readonly ruleLabels: Readonly<Record<string, string>>;
+  /** Labels the Prometheus' podMonitorSelector matches, put on every PodMonitor. */
+  readonly podMonitorLabels: Readonly<Record<string, string>>;
+  /** Base URL of docs/runbooks in this repo; alert `runbook_url` = `<base>/<Alert>.md`. */
+  readonly runbookBaseURL: string;
+}
+
+export interface GitopsSettings {
+  readonly repoURL: string;
+  readonly targetRevision: string;
+  readonly project: string;
+  readonly argocdNamespace: string;
+  /** Path of the rendered manifests in the repo (`dist`). */
+  readonly path: string;
+}
+
+export interface Service {
+  readonly name: string;
+  /** Where the service's workload runs; its connection Secret goes there. */
+  readonly namespace: string;
+  readonly group?: string;
+  /** Database name in Postgres (`-` → `_`). */
+  readonly database: string;
+  /** LOGIN role that owns the database (`-` → `_`). */
+  readonly role: string;
+  readonly extensions: readonly string[];
+}
+
+export interface Alerts {
+  /** Severity of the alerts that page (production: critical, test: warning). */
+  readonly severity: Severity;
+  readonly replicationLagSeconds: number;
+  readonly connectionsWarningPercent: number;
+  readonly connectionsCriticalPercent: number;
+  readonly diskWarningPercent: number;
+  readonly diskCriticalPercent: number;
+  readonly longTransactionSeconds: number;
+}
+
+export interface VeleroBackup {
+  /** 5-field cron. */
+  readonly schedule: string;
+  readonly ttl: string;
+  readonly storageLocation: string;
+  readonly snapshotVolumes: boolean;
+  /** Also back up the namespaces of the services (opt-in). */
+  readonly includeServiceNamespaces: boolean;
+  /** Longest gap between two scheduled runs, for alerting. */
+  readonly maxIntervalSeconds: number;
+}
+
+export interface PostgresBackup {
+  /** 6-field cron (seconds first), as CloudNativePG takes it. */
+  readonly schedule: string;
+  readonly method: 'volumeSnapshot' | 'plugin';
+  readonly volumeSnapshotClass?: string;
+  readonly pluginName?: string;
+  readonly maxIntervalSeconds: number;
+}
+
+export interface MongoSnapshot {
+  readonly name: string;
+  readonly namespace: string;
+  /** 5-field cron. */
+  readonly schedule: string;
+  readonly maxIntervalSeconds: number;
+  /** Shortest gap between two scheduled runs: a run must finish within it. */
+  readonly minIntervalSeconds: number;
+  readonly remoteKey: string;
+  readonly remoteProperty: string;
+  readonly image: string;
+  readonly maxLagSeconds: number;
+  readonly snapshotTimeoutSeconds: number;
+  readonly unlockDeadlineSeconds: number;
+  readonly pushgateway?: string;
+  readonly snapshotCommand?: string;
+}
+
+export interface Environment {
+  readonly name: string;
+  /** Where the clusters live. */
+  readonly namespace: string;
+  readonly topology: Topology;
+  readonly developerAccess: DeveloperAccess;
+  /** Argo CD destination: exactly one of server or name. */
+  readonly destination: { readonly server?: string; readonly name?: string };
+  readonly clusters: readonly PostgresCluster[];
+  /** The services, in file order (every service exists in every environment). */
+  readonly services: readonly Service[];
+  readonly alerts: Alerts;
+  readonly backups: { readonly velero?: VeleroBackup; readonly postgres?: PostgresBackup };
+  readonly mongoSnapshots: readonly MongoSnapshot[];
+  /** 5-field cron of the CronJob that re-applies developer privileges. */
+  readonly accessSchedule: string;
+}
+
+export interface PostgresCluster {
+  /** Kubernetes name of the Cluster (≤ 50 characters). */
+  readonly name: string;
+  readonly environment: string;
+  readonly namespace: string;
+  readonly instances: number;
+  readonly storage: string;
+  readonly walStorage?: string;
+  readonly storageClass?: string;
+  readonly imageName: string;
+  readonly postgresVersion: number;
+  /** The services whose databases it holds, in file order. */
+  readonly services: readonly Service[];
+  readonly developerAccess: DeveloperAccess;
+}

@@ -1,0 +1,37 @@
+// Naming rules shared by the config checks and the constructs: one place decides how a service
+// name becomes a Postgres identifier and which names Postgres or the operator already own.
+
+/** Postgres identifiers are limited to NAMEDATALEN - 1 = 63 bytes. */
+export const POSTGRES_IDENTIFIER_MAX_BYTES = 63;
+/**
+ * CloudNativePG derives Services, PVCs, Jobs and Pods from a cluster's name (`<name>-rw`,
+ * `<name>-1-initdb`, ...); its webhook rejects names longer than 50 characters.
+ */
+export const CNPG_CLUSTER_NAME_MAX = 50;
+
+const RESERVED = new Set(['postgres', 'template0', 'template1', 'streaming_replica']);
+const RESERVED_PREFIXES = ['pg_', 'cnpg_'];
+
+/** A service name as a Postgres database or role name: `-` becomes `_`. */
+export function toPostgresIdentifier(name: string): string {
+  return name.replace(/-/g, '_');
+}
+
+/** Why Postgres or CloudNativePG would refuse this identifier, or undefined. */
+export function reservedIdentifierReason(identifier: string): string | undefined {
+  if (RESERVED.has(identifier)) return `"${identifier}" is reserved by PostgreSQL or CloudNativePG`;
+  const prefix = RESERVED_PREFIXES.find((p) => identifier.startsWith(p));
+  if (prefix) return `"${identifier}" starts with "${prefix}", which is reserved by ${prefix === 'pg_' ? 'PostgreSQL' : 'CloudNativePG'}`;
+  if (Buffer.byteLength(identifier) > POSTGRES_IDENTIFIER_MAX_BYTES) {
+    return `"${identifier}" is longer than ${POSTGRES_IDENTIFIER_MAX_BYTES} bytes, the PostgreSQL identifier limit`;
+  }
+  return undefined;
+}
+
+/** The NOLOGIN group role every developer login role is a member of. */
+export const DEVELOPER_GROUP_ROLE = 'developers';
+
+/** A developer's login role: prefixed, so it can never collide with a service's role. */
+export function developerRoleName(developer: string): string {
+  return `dev_${toPostgresIdentifier(developer)}`;
+}

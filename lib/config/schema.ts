@@ -1,0 +1,127 @@
+// The shape of fleet.yaml, checked field by field. Rules that span fields (name collisions,
+// references between sections, cron and duration arithmetic) live in validate-fleet.ts.
+import { z } from 'zod';
+import { isQuantity } from './quantity';
+import { isDuration } from './duration';
+
+const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'is not a valid DNS-1123 label (lower case letters, digits and "-", starting and ending with a letter or digit)')
+  .max(63, 'is longer than 63 characters, the Kubernetes limit for a name');
+const quantity = z.string().refine(isQuantity, 'is not a valid Kubernetes quantity (e.g. 5Gi, 500Mi)');
+const duration = z.string().refine(isDuration, 'is not a valid duration (e.g. 90s, 30m, 168h, 1h30m)');
+const labelMap = z.record(z.string(), z.string());
+
+export const TOPOLOGIES = ['shared', 'per-service', 'grouped'] as const;
+export const DEVELOPER_ACCESS = ['read-write', 'read-only', 'none'] as const;
+
+/** What an environment or a service override may change about a cluster. */
+const clusterShape = {
+  instances: z.number().int().min(1, 'must be >= 1 (instances)').max(9, 'must be <= 9'),
+  storage: quantity,
+  walStorage: quantity.optional(),
+  storageClass: z.string().min(1).optional(),
+};
+
+const veleroBackup = z.strictObject({
+  schedule: z.string(),
+  ttl: duration.default('168h'),
+  storageLocation: z.string().min(1).default('default'),
+  snapshotVolumes: z.boolean().default(true),
+  includeServiceNamespaces: z.boolean().default(false),
+});
+
+const postgresBackup = z.strictObject({
+  schedule: z.string(),
+  // barmanObjectStore is deprecated in CloudNativePG 1.30 and removed in 1.31: not offered.
+  method: z.enum(['volumeSnapshot', 'plugin']).default('volumeSnapshot'),
+  volumeSnapshotClass: z.string().min(1).optional(),
+  /** For method: plugin (e.g. the Barman Cloud plugin): its name. */
+  pluginName: z.string().min(1).optional(),
+});
+
+const alerts = z.strictObject({
+  severity: z.enum(['critical', 'warning']).optional(),
+  replicationLagSeconds: z.number().positive().optional(),
+  connectionsWarningPercent: z.number().min(1).max(100).optional(),
+  connectionsCriticalPercent: z.number().min(1).max(100).optional(),
+  diskWarningPercent: z.number().min(1).max(100).optional(),
+  diskCriticalPercent: z.number().min(1).max(100).optional(),
+  longTransactionSeconds: z.number().positive().optional(),
+});
+
+const environment = z.strictObject({
+  namespace: dnsLabel,
+  topology: z.enum(TOPOLOGIES),
+  ...clusterShape,
+  developerAccess: z.enum(DEVELOPER_ACCESS),
+  /** Cluster name under topology: shared (default: the fleet name). */
+  sharedClusterName: dnsLabel.optional(),
+  /** The Argo CD destination cluster. */
+  cluster: z.strictObject({ server: z.string().url().optional(), name: z.string().min(1).optional() }).optional(),
+  backups: z.strictObject({ velero: veleroBackup.optional(), postgres: postgresBackup.optional() }).optional(),
+  alerts: alerts.optional(),
+  /** Schedule of the CronJob that re-applies developer privileges. */
+  accessSchedule: z.string().optional(),
+});
+
+const service = z.strictObject({
+  name: dnsLabel,
+  namespace: dnsLabel.optional(),
+  group: dnsLabel.optional(),
+  /** Database name in Postgres (default: the name with "-" as "_"). */
+  database: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'is not a lower-case PostgreSQL identifier').optional(),
+  /** Owning LOGIN role (default: the name with "-" as "_"). */
+  role: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'is not a lower-case PostgreSQL identifier').optional(),
+  extensions: z.array(z.string().regex(/^[a-z_][a-z0-9_-]*$/, 'is not a valid extension name')).default([]),
+  overrides: z.record(z.string(), z.strictObject({ ...clusterShape }).partial()).default({}),
+});
+
+const mongoSnapshot = z.strictObject({
+  name: dnsLabel,
+  namespace: dnsLabel,
+  environments: z.array(z.string()).min(1),
+  schedule: z.string(),
+  connectionSecret: z.strictObject({ remoteKey: z.string().min(1), property: z.string().min(1).default('uri') }),
+  image: z.string().min(1),
+  maxLagSeconds: z.number().int().positive().default(60),
+  snapshotTimeout: duration.default('30m'),
+  unlockDeadline: duration.default('120s'),
+  pushgateway: z.string().url().optional(),
+  snapshotCommand: z.string().min(1).optional(),
+});
+
+export const fleetSchema = z.strictObject({
+  name: dnsLabel,
+  postgres: z.strictObject({
+    version: z.number().int().min(13, 'must be >= 13 (oldest PostgreSQL major CloudNativePG 1.30 supports)').max(18, 'must be <= 18'),
+    imageName: z.string().min(1).optional(),
+  }),
+  secretStore: z.strictObject({
+    kind: z.enum(['SecretStore', 'ClusterSecretStore']),
+    name: z.string().min(1),
+    keyPrefix: z.string().min(1),
+    refreshInterval: duration.default('1h'),
+  }),
+  developers: z.array(dnsLabel).default([]),
+  operator: z.strictObject({ namespace: dnsLabel.default('cnpg-system') }).default({ namespace: 'cnpg-system' }),
+  monitoring: z.strictObject({
+    namespace: dnsLabel.default('monitoring'),
+    ruleLabels: labelMap.default({}),
+    podMonitorLabels: labelMap.default({}),
+    runbookBaseURL: z.string().url().optional(),
+  }).default({ namespace: 'monitoring', ruleLabels: {}, podMonitorLabels: {} }),
+  gitops: z.strictObject({
+    repoURL: z.string().min(1),
+    targetRevision: z.string().min(1).default('HEAD'),
+    project: dnsLabel,
+    argocdNamespace: dnsLabel.default('argocd'),
+    path: z.string().min(1).default('dist'),
+  }).optional(),
+  environments: z.record(z.string(), environment),
+  services: z.array(service).min(1),
+  mongoSnapshots: z.array(mongoSnapshot).default([]),
+});
+
+export type FleetInput = z.infer<typeof fleetSchema>;
+export type EnvironmentInput = z.infer<typeof environment>;
+export type ServiceInput = z.infer<typeof service>;
+export type AlertsInput = z.infer<typeof alerts>;

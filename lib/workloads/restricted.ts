@@ -1,0 +1,33 @@
+// Pod Security Standards "restricted", as cdk8s-plus props: non-root, read-only root filesystem,
+// no privilege escalation, every capability dropped, RuntimeDefault seccomp, and no
+// service-account token (none of dbfleet's jobs talks to the Kubernetes API).
+import * as kplus from 'cdk8s-plus-28';
+
+/** The unprivileged user and group every dbfleet container runs as. */
+export const NON_ROOT_UID = 65532;
+
+export const RESTRICTED_POD_SECURITY: kplus.PodSecurityContextProps = {
+  ensureNonRoot: true,
+  user: NON_ROOT_UID,
+  group: NON_ROOT_UID,
+  fsGroup: NON_ROOT_UID,
+};
+
+export const RESTRICTED_CONTAINER_SECURITY: kplus.ContainerSecurityContextProps = {
+  ensureNonRoot: true,
+  user: NON_ROOT_UID,
+  group: NON_ROOT_UID,
+  readOnlyRootFilesystem: true,
+  privileged: false,
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: [kplus.Capability.ALL] },
+  seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
+};
+
+/** Pod-level props shared by every dbfleet Job and CronJob. */
+export const RESTRICTED_POD_PROPS = {
+  securityContext: RESTRICTED_POD_SECURITY,
+  automountServiceAccountToken: false,
+  // The pod never calls the API server; without a ServiceAccount of its own it would get the
+  // namespace's default one, so the token is also switched off above.
+} as const;
