@@ -18,6 +18,8 @@ export const DEFAULT_ALERTS: Alerts = {
   diskCriticalPercent: 90,
   longTransactionSeconds: 300,
 };
+/** The dist/ folder of the Argo CD AppProject and ApplicationSet. */
+export const ARGOCD_FOLDER = 'argocd';
 export const DEFAULT_ACCESS_SCHEDULE = '17 * * * *';
 /** Time a snapshot run needs besides the snapshot and the unlock: start, discovery, selection. */
 export const MONGO_SNAPSHOT_STARTUP_SECONDS = 120;
@@ -31,6 +33,8 @@ export function buildFleet(input: FleetInput, sourceFile: string): { fleet: Flee
   for (const name of envNames) {
     if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 63) {
       report(['environments', name], `"${name}" is not a valid environment name (a DNS-1123 label: it names a dist/ folder and an Argo CD Application)`, true);
+    } else if (name === ARGOCD_FOLDER) {
+      report(['environments', name], `"${name}" is reserved: dist/${ARGOCD_FOLDER}/ holds the Argo CD objects`, true);
     }
   }
 

@@ -9,7 +9,8 @@ export const POSTGRES_IDENTIFIER_MAX_BYTES = 63;
  */
 export const CNPG_CLUSTER_NAME_MAX = 50;
 
-const RESERVED = new Set(['postgres', 'template0', 'template1', 'streaming_replica']);
+// `app` is the database and owner CloudNativePG's initdb bootstrap creates in every cluster.
+const RESERVED = new Set(['postgres', 'template0', 'template1', 'streaming_replica', 'app']);
 const RESERVED_PREFIXES = ['pg_', 'cnpg_'];
 
 /** A service name as a Postgres database or role name: `-` becomes `_`. */

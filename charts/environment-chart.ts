@@ -1,0 +1,92 @@
+import { Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import type { Environment, Fleet, PostgresCluster, Service } from '../lib/config/model';
+import { standardLabels } from '../lib/labels';
+import { DatabaseNamespace } from '../lib/namespaces/database-namespace';
+import { ClusterIngressPolicy } from '../lib/network/cluster-ingress-policy';
+import { DefaultDenyIngress } from '../lib/network/default-deny-ingress';
+import { CnpgCluster } from '../lib/postgres/cnpg-cluster';
+import type { IPostgresCluster } from '../lib/postgres/postgres-cluster';
+import { RoleCredentials } from '../lib/secrets/role-credentials';
+import { ServiceConnectionSecret } from '../lib/secrets/service-connection-secret';
+
+export interface EnvironmentChartProps {
+  readonly fleet: Fleet;
+  readonly environment: Environment;
+}
+
+/**
+ * Everything one environment runs, rendered into `dist/<environment>/`. The chart's id is the
+ * environment's name, and every construct id below is derived from a stable config name, so
+ * object names never depend on order or hashes.
+ */
+export class EnvironmentChart extends Chart {
+  readonly clusters: readonly IPostgresCluster[];
+
+  constructor(scope: Construct, props: EnvironmentChartProps) {
+    const { fleet, environment } = props;
+    super(scope, environment.name, { disableResourceNameHashes: true });
+    const labels = (name: string, instance: string, component: string) => standardLabels({ fleet: fleet.name, name, instance, component });
+
+    new DatabaseNamespace(this, 'Namespace', { name: environment.namespace, labels: labels('databases', environment.name, 'namespace') });
+    new DefaultDenyIngress(this, 'DefaultDenyIngress', { namespace: environment.namespace, labels: labels('network-policy', 'default-deny-ingress', 'network') });
+
+    for (const service of environment.services) this.addServiceCredentials(fleet, environment, service);
+    this.clusters = environment.clusters.map((cluster) => this.addCluster(fleet, environment, cluster));
+  }
+
+  /** The owner role's Secret next to the cluster, and the app's connection Secret in its namespace. */
+  private addServiceCredentials(fleet: Fleet, environment: Environment, service: Service): void {
+    const remoteKey = `${fleet.secretStore.keyPrefix}/${environment.name}/${service.name}`;
+    new RoleCredentials(this, `Credentials-${service.name}`, {
+      name: roleSecretName(service),
+      namespace: environment.namespace,
+      username: service.role,
+      store: fleet.secretStore,
+      remoteKey,
+      labels: standardLabels({ fleet: fleet.name, name: 'role-credentials', instance: service.name, component: 'credentials' }),
+    });
+    const cluster = environment.clusters.find((c) => c.services.includes(service))!;
+    new ServiceConnectionSecret(this, `Connection-${service.name}`, {
+      name: `${service.name}-db`,
+      namespace: service.namespace,
+      username: service.role,
+      database: service.database,
+      host: `${cluster.name}-rw.${environment.namespace}.svc`,
+      port: 5432,
+      store: fleet.secretStore,
+      remoteKey,
+      labels: standardLabels({ fleet: fleet.name, name: 'connection-secret', instance: service.name, component: 'credentials' }),
+    });
+  }
+
+  private addCluster(fleet: Fleet, environment: Environment, cluster: PostgresCluster): IPostgresCluster {
+    const clusterLabels = standardLabels({ fleet: fleet.name, name: 'postgres', instance: cluster.name, component: 'database' });
+    const pg = new CnpgCluster(this, `Cluster-${cluster.name}`, {
+      name: cluster.name,
+      namespace: cluster.namespace,
+      instances: cluster.instances,
+      storage: cluster.storage,
+      walStorage: cluster.walStorage,
+      storageClass: cluster.storageClass,
+      imageName: cluster.imageName,
+      databases: cluster.services.map((s) => ({
+        service: s.name, database: s.database, owner: s.role, ownerSecret: roleSecretName(s), extensions: s.extensions,
+      })),
+      labels: clusterLabels,
+    });
+    new ClusterIngressPolicy(this, `Ingress-${cluster.name}`, {
+      cluster: pg,
+      clientNamespaces: cluster.services.map((s) => s.namespace),
+      operatorNamespace: fleet.operatorNamespace,
+      monitoringNamespace: fleet.monitoring.namespace,
+      labels: standardLabels({ fleet: fleet.name, name: 'network-policy', instance: cluster.name, component: 'network' }),
+    });
+    return pg;
+  }
+}
+
+/** The basic-auth Secret, next to the cluster, that a service's owner role reads its password from. */
+export function roleSecretName(service: Service): string {
+  return `${service.name}-db-credentials`;
+}

@@ -1,0 +1,41 @@
+import { FleetConfigError, loadFleet } from '../config/load';
+import { buildApp, RenderError, renderObjects, toYaml, type RenderedObject } from './render';
+import { replaceDirectory } from './replace-directory';
+
+export interface SynthesizeOptions {
+  /** The fleet file. */
+  readonly configFile: string;
+  /** Where cdk8s expects the manifests (CDK8S_OUTDIR). */
+  readonly outdir: string;
+  /** Also replace this folder (dist/) once everything is valid. @default not published */
+  readonly publishTo?: string;
+  /** Checks rendered objects; returns one message per problem. @default no check */
+  readonly validate?: (objects: readonly RenderedObject[]) => string[];
+  readonly log: (line: string) => void;
+}
+
+/** The whole pipeline; returns the process exit code. Nothing is written unless all of it succeeds. */
+export function synthesizeFleet(options: SynthesizeOptions): number {
+  let objects: RenderedObject[];
+  try {
+    objects = renderObjects(buildApp(loadFleet(options.configFile)));
+  } catch (error) {
+    if (error instanceof FleetConfigError || error instanceof RenderError) {
+      options.log(error.message);
+      options.log(`dbfleet: nothing written${options.publishTo ? `; ${options.publishTo}/ is unchanged` : ''}`);
+      return 1;
+    }
+    throw error;
+  }
+  const problems = options.validate?.(objects) ?? [];
+  if (problems.length > 0) {
+    for (const problem of problems) options.log(problem);
+    options.log(`dbfleet: ${problems.length} invalid object${problems.length === 1 ? '' : 's'}; nothing written${options.publishTo ? `; ${options.publishTo}/ is unchanged` : ''}`);
+    return 1;
+  }
+  const files = new Map(objects.map((o) => [o.path, toYaml(o.object)]));
+  replaceDirectory(options.outdir, files);
+  if (options.publishTo) replaceDirectory(options.publishTo, files);
+  options.log(`dbfleet: ${objects.length} objects rendered${options.publishTo ? ` into ${options.publishTo}/` : ` into ${options.outdir}/`}`);
+  return 0;
+}

@@ -1,0 +1,73 @@
+// The contract every Postgres operator implementation fulfils. The environment chart, network
+// policies, developer access and monitoring talk to a cluster only through this, so a second
+// operator (Zalando's postgres-operator, acid.zalan.do/v1) can be added as another class that
+// takes the same props and exposes the same facts.
+import type { IConstruct } from 'constructs';
+
+/** One service's database inside a cluster. */
+export interface ClusterDatabase {
+  /** The service that owns it (names the Kubernetes object). */
+  readonly service: string;
+  /** Database name in Postgres. */
+  readonly database: string;
+  /** LOGIN role that owns the database. */
+  readonly owner: string;
+  /** Secret (kubernetes.io/basic-auth, in the cluster's namespace) holding the owner's password. */
+  readonly ownerSecret: string;
+  readonly extensions: readonly string[];
+}
+
+/** A role the cluster manages besides the database owners (e.g. developers). */
+export interface ClusterRole {
+  readonly name: string;
+  readonly login: boolean;
+  /** Roles it is a member of. @default none */
+  readonly inRoles?: readonly string[];
+  /** Secret (kubernetes.io/basic-auth) with its password; LOGIN roles only. @default none */
+  readonly passwordSecret?: string;
+  readonly comment?: string;
+}
+
+export interface PostgresClusterProps {
+  /** Kubernetes name of the cluster (≤ 50 characters). */
+  readonly name: string;
+  readonly namespace: string;
+  /** Number of Postgres instances (1 primary + replicas). */
+  readonly instances: number;
+  /** Data volume size, a Kubernetes quantity. */
+  readonly storage: string;
+  /** Separate WAL volume size. @default WAL on the data volume */
+  readonly walStorage?: string;
+  /** @default the cluster's default StorageClass */
+  readonly storageClass?: string;
+  /** Postgres container image. */
+  readonly imageName: string;
+  readonly databases: readonly ClusterDatabase[];
+  /** @default none */
+  readonly roles?: readonly ClusterRole[];
+  /**
+   * Allow superuser logins with the operator-generated `<name>-superuser` Secret (needed by the
+   * developer-access Job). @default false
+   */
+  readonly enableSuperuserAccess?: boolean;
+  /** Volume snapshot backups: the VolumeSnapshotClass, or true for the default class. @default no backup section */
+  readonly volumeSnapshotBackup?: { readonly className?: string };
+  readonly labels: Record<string, string>;
+}
+
+/** What the rest of the fleet needs to know about a rendered cluster. */
+export interface IPostgresCluster extends IConstruct {
+  readonly clusterName: string;
+  readonly namespace: string;
+  /** DNS name of the read-write (primary) service. */
+  readonly readWriteHost: string;
+  readonly port: number;
+  /** Labels selecting the cluster's Postgres instance pods. */
+  readonly instanceSelector: Readonly<Record<string, string>>;
+  /** Ports the operator's controller must reach on the instances (besides Postgres). */
+  readonly operatorPorts: readonly number[];
+  /** Port of the Prometheus exporter on the instances. */
+  readonly metricsPort: number;
+  /** Secret with superuser credentials (username, password), when enabled. */
+  readonly superuserSecretName: string;
+}
