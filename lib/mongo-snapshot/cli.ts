@@ -1,0 +1,67 @@
+/**
+ * mongo-snapshot: consistent VM snapshot of one MongoDB secondary that never leaves a lock behind.
+ * Entry point (bundled into build/mongo-snapshot.cjs). See docs/mongo-snapshot.md.
+ */
+import { parseArgs } from './args';
+import { EXIT } from './exit-codes';
+import { Logger, Redactor, type LogFormat } from './log';
+import { pushMetrics } from './pushgateway';
+import { run, type RunReport } from './run';
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const redactor = new Redactor();
+  // Secrets may sit in the environment: register them before anything is printed.
+  if (env.MONGODB_URI) {
+    const m = /^mongodb(?:\+srv)?:\/\/[^/?#]*?:([^/?#]*)@/i.exec(env.MONGODB_URI.trim());
+    if (m) redactor.add(m[1]);
+  }
+  for (const a of argv) {
+    const m = /^mongodb(?:\+srv)?:\/\/[^/?#]*?:([^/?#]*)@/i.exec(a.trim());
+    if (m) redactor.add(m[1]);
+  }
+  const parsed = parseArgs(argv, env);
+  if (parsed.kind === 'exit') {
+    if (parsed.stdout) process.stdout.write(redactor.redact(parsed.stdout));
+    if (parsed.stderr) process.stderr.write(redactor.redact(parsed.stderr));
+    if (parsed.exitCode !== EXIT.OK && parsed.pushgateway) {
+      const log = new Logger(redactor, parsed.logFormat ?? 'text');
+      await pushMetrics(parsed.pushgateway, { exitCode: parsed.exitCode, lockHeldSeconds: 0, finishedAt: Date.now() / 1000 }, log);
+    }
+    return parsed.exitCode;
+  }
+  const opts = parsed.options;
+  if (opts.pushgateway) {
+    try {
+      redactor.add(decodeURIComponent(new URL(opts.pushgateway).password));
+    } catch {
+      // validated in parseArgs
+    }
+  }
+  const log = new Logger(redactor, opts.logFormat as LogFormat);
+  let report: RunReport;
+  try {
+    report = await run(opts, { log, env });
+  } catch (e) {
+    // run() handles its own errors; this is a last resort
+    log.error('done', `internal error: ${redactor.error(e)}`);
+    report = { exitCode: EXIT.LOCK_FAILED, lockHeldSeconds: 0, dryRun: opts.dryRun };
+  }
+  if (opts.pushgateway && !opts.dryRun) {
+    await pushMetrics(opts.pushgateway, {
+      exitCode: report.exitCode, setName: report.setName, member: report.member,
+      lockHeldSeconds: report.lockHeldSeconds, finishedAt: Date.now() / 1000,
+    }, log);
+  }
+  return report.exitCode;
+}
+
+if (require.main === module) {
+  // Until we exit with our own code, a signal must not kill us (run() installs the real handlers).
+  const keep = () => undefined;
+  process.on('SIGTERM', keep);
+  process.on('SIGINT', keep);
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    () => process.exit(EXIT.LOCK_FAILED),
+  );
+}

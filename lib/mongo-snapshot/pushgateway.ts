@@ -1,0 +1,111 @@
+/**
+ * Prometheus Pushgateway push at the end of every run (except --dry-run and --help).
+ *
+ * Grouping key: job="mongo-snapshot", replica_set=<set name or "unknown">.
+ * Success (exit 0): PUT, which replaces every metric of the group.
+ * Failure: POST, which replaces only metrics with the same names, so
+ * mongo_snapshot_last_success_timestamp_seconds from the last successful run survives.
+ * A failed push is logged and never changes the exit code.
+ */
+import type { Logger } from './log';
+
+export const METRIC = {
+  exitCode: 'mongo_snapshot_last_exit_code',
+  lastSuccess: 'mongo_snapshot_last_success_timestamp_seconds',
+  lockHeld: 'mongo_snapshot_lock_held_seconds',
+  lastRun: 'mongo_snapshot_last_run_timestamp_seconds',
+  memberLocked: 'mongo_snapshot_member_locked',
+} as const;
+
+export interface RunMetrics {
+  exitCode: number;
+  /** replica set name, if known */
+  setName?: string;
+  /** host:port of the member that was (or was to be) locked, if known */
+  member?: string;
+  /** how long our fsync lock was held in this run (0 if never) */
+  lockHeldSeconds: number;
+  /** end of the run, epoch seconds */
+  finishedAt: number;
+}
+
+const HELP: Record<string, string> = {
+  [METRIC.exitCode]: 'Exit code of the last mongo-snapshot run (0 = snapshot taken, 7 = member may still be locked).',
+  [METRIC.lastSuccess]: 'When the last successful mongo-snapshot run ended (epoch seconds).',
+  [METRIC.lockHeld]: 'How long the last mongo-snapshot run held the fsync lock (writes blocked), in seconds.',
+  [METRIC.lastRun]: 'When the last mongo-snapshot run ended (epoch seconds).',
+  [METRIC.memberLocked]: '1 when the last mongo-snapshot run could not unlock the member (exit 7), else 0.',
+};
+
+function escapeLabel(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+}
+
+function fmt(n: number): string {
+  return Number.isInteger(n) ? String(n) : n.toFixed(3);
+}
+
+/** The text exposition body. On failure the last-success gauge is left out (see the module comment). */
+export function metricsBody(m: RunMetrics): string {
+  const labels = m.member ? `{member="${escapeLabel(m.member)}"}` : '';
+  const values: Array<[string, number]> = [[METRIC.exitCode, m.exitCode]];
+  if (m.exitCode === 0) values.push([METRIC.lastSuccess, m.finishedAt]);
+  values.push([METRIC.lockHeld, m.lockHeldSeconds], [METRIC.lastRun, m.finishedAt], [METRIC.memberLocked, m.exitCode === 7 ? 1 : 0]);
+  return values.map(([name, v]) => `# HELP ${name} ${HELP[name]}\n# TYPE ${name} gauge\n${name}${labels} ${fmt(v)}\n`).join('');
+}
+
+/** A grouping-key path segment; values with "/" (or empty) use the @base64 form. */
+function segment(name: string, value: string): string {
+  if (value === '' || value.includes('/')) return `${name}@base64/${Buffer.from(value).toString('base64url') || '='}`;
+  return `${name}/${encodeURIComponent(value)}`;
+}
+
+export interface PushTarget {
+  url: string;
+  headers: Record<string, string>;
+}
+
+/** Builds the push URL; user:password in the gateway URL becomes a basic-auth header. */
+export function pushTarget(gateway: string, setName: string | undefined): PushTarget {
+  const u = new URL(gateway);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`pushgateway URL must be http(s): ${u.protocol}`);
+  const headers: Record<string, string> = { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' };
+  if (u.username || u.password) {
+    headers.Authorization = `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`;
+    u.username = '';
+    u.password = '';
+  }
+  const base = u.toString().replace(/\/+$/, '');
+  return { url: `${base}/metrics/${segment('job', 'mongo-snapshot')}/${segment('replica_set', setName || 'unknown')}`, headers };
+}
+
+export async function pushMetrics(
+  gateway: string,
+  m: RunMetrics,
+  log: Logger,
+  opts: { timeoutMs?: number; fetchImpl?: typeof fetch } = {},
+): Promise<boolean> {
+  const method = m.exitCode === 0 ? 'PUT' : 'POST';
+  const started = performance.now();
+  try {
+    const target = pushTarget(gateway, m.setName);
+    const res = await (opts.fetchImpl ?? fetch)(target.url, {
+      method,
+      headers: target.headers,
+      body: metricsBody(m),
+      signal: AbortSignal.timeout(opts.timeoutMs ?? 3000),
+    });
+    if (!res.ok) {
+      const text = (await res.text().catch(() => '')).slice(0, 200);
+      log.warn('pushgateway', `push failed: HTTP ${res.status}`, { method, response: text });
+      return false;
+    }
+    log.info('pushgateway', 'metrics pushed', { method, ms: Math.round(performance.now() - started) });
+    return true;
+  } catch (e) {
+    const err = e as Error;
+    const cause = (err as { cause?: Error }).cause;
+    log.warn('pushgateway', 'push failed (exit code unchanged)', { method, error: log.redactor.error(err), cause: cause ? log.redactor.error(cause) : undefined });
+    return false;
+  }
+}

@@ -1,0 +1,355 @@
+/**
+ * One run of mongo-snapshot: discover, select, lock, snapshot, unlock. Returns the exit code; never leaves
+ * a lock of ours behind without saying so (exit 7).
+ */
+import type { Options } from './args';
+import { discover } from './discover';
+import { formatDuration } from './duration';
+import { EXIT, ExitError } from './exit-codes';
+import { acquireLock, releaseLock, CURRENT_OP, type HeldLock, type LockContext, type UnlockResult } from './lock';
+import type { Logger } from './log';
+import { directConnector, type AdminConn, type Connector } from './mongo';
+import { memberViews, rankCandidates, resolveMemberSpec, staticReasons, fmtLag, type Candidate, type Probe, type SelectOptions } from './select';
+import { runSnapshotCommand, snapshotEnv, type SnapshotResult } from './snapshot-command';
+import { hostOnly, memberUri, normalizeHost, parseMongoUri, resolveSrv, UriError, type ParsedUri } from './uri';
+
+/** Upper bound for the fsync lock command (a busy member may need a while to flush). */
+export const LOCK_COMMAND_TIMEOUT_MS = 60_000;
+/** How often the lock is checked while the snapshot runs. */
+export const LOCK_WATCH_INTERVAL_MS = 10_000;
+
+export type Phase = 'discovery' | 'locking' | 'locked' | 'unlocking' | 'done';
+
+export interface RunReport {
+  exitCode: number;
+  setName?: string;
+  /** host:port of the member we locked (or tried to) */
+  member?: string;
+  /** seconds our lock was held (writes blocked on the member) */
+  lockHeldSeconds: number;
+  dryRun: boolean;
+}
+
+export interface RunDeps {
+  log: Logger;
+  /** connection factory (tests can replace it); default: directConnector for the parsed URI */
+  connector?: (parsed: ParsedUri, srvTxt: Record<string, string>) => Connector;
+  env?: NodeJS.ProcessEnv;
+  /** the process-level signal hooks; run() installs its handlers here */
+  signals?: SignalSource;
+  stdout?: (s: string) => void;
+}
+
+export interface SignalSource {
+  on(sig: 'SIGTERM' | 'SIGINT', fn: () => void): void;
+  off(sig: 'SIGTERM' | 'SIGINT', fn: () => void): void;
+}
+
+class Interrupted extends Error {
+  constructor(readonly sig: 'SIGTERM' | 'SIGINT') {
+    super(`interrupted by ${sig}`);
+  }
+}
+
+const signalExit = (sig: 'SIGTERM' | 'SIGINT') => (sig === 'SIGINT' ? EXIT.SIGINT : EXIT.SIGTERM);
+
+export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
+  const { log } = deps;
+  const redactor = log.redactor;
+  const t0 = performance.now();
+  const ms = (a: number, b = performance.now()) => Math.round((b - a) * 10) / 10;
+  const report: RunReport = { exitCode: EXIT.OK, lockHeldSeconds: 0, dryRun: opts.dryRun };
+  const signals = deps.signals ?? process;
+  const stdout = deps.stdout ?? ((s: string) => void process.stdout.write(redactor.redact(s)));
+
+  // ---- signals: installed before anything is locked
+  let phase: Phase = 'discovery';
+  let interrupted: 'SIGTERM' | 'SIGINT' | undefined;
+  const abort = new AbortController();
+  let rejectInterrupt: (e: Interrupted) => void = () => undefined;
+  const interruptedPromise = new Promise<never>((_, reject) => (rejectInterrupt = reject));
+  interruptedPromise.catch(() => undefined);
+  const onSignal = (sig: 'SIGTERM' | 'SIGINT') => () => {
+    if (interrupted) {
+      log.warn('signal', `${sig} received again: still ${phase === 'unlocking' ? 'unlocking' : 'finishing'}, please wait`, { phase });
+      return;
+    }
+    interrupted = sig;
+    log.warn('signal', `${sig} received`, { phase, action: phase === 'discovery' ? 'stopping (nothing locked)' : phase === 'done' ? 'none' : 'stopping the snapshot and unlocking' });
+    abort.abort(sig);
+    rejectInterrupt(new Interrupted(sig));
+  };
+  const handlers = { SIGTERM: onSignal('SIGTERM'), SIGINT: onSignal('SIGINT') };
+  signals.on('SIGTERM', handlers.SIGTERM);
+  signals.on('SIGINT', handlers.SIGINT);
+  /** runs a pre-lock step, giving up at once on a signal */
+  const step = <T>(p: Promise<T>): Promise<T> => Promise.race([p, interruptedPromise]);
+
+  const openConns = new Set<AdminConn>();
+  let held: HeldLock | undefined;
+  let unlock: UnlockResult | undefined;
+  let lockCtx: LockContext | undefined;
+  try {
+    // ---- 1. input
+    let parsed: ParsedUri;
+    try {
+      parsed = parseMongoUri(opts.uri, redactor);
+    } catch (e) {
+      throw new ExitError(EXIT.USAGE, e instanceof UriError ? e.message : redactor.error(e));
+    }
+    log.info('start', 'mongo-snapshot starting', {
+      uri: parsed.redacted, uriFrom: opts.uriSource, maxLagSeconds: opts.maxLagSeconds, member: opts.member,
+      allowDelayed: opts.allowDelayed, dryRun: opts.dryRun, snapshotCommand: opts.snapshotCommand,
+      snapshotTimeout: formatDuration(opts.snapshotTimeoutMs), unlockDeadline: formatDuration(opts.unlockDeadlineMs),
+    });
+
+    // ---- 2. discovery
+    let seeds = parsed.seeds;
+    let srvTxt: Record<string, string> = {};
+    if (parsed.isSrv) {
+      try {
+        const srv = await step(resolveSrv(parsed));
+        seeds = srv.hosts;
+        srvTxt = srv.txt;
+        log.info('discover', 'SRV resolved', { seeds });
+      } catch (e) {
+        if (e instanceof Interrupted) throw e;
+        throw new ExitError(EXIT.CONNECT, `cannot resolve ${parsed.seeds[0]}: ${redactor.error(e)}`);
+      }
+    }
+    const baseConnect = (deps.connector ?? directConnector)(parsed, srvTxt);
+    const connect: Connector = async (host, timeoutMs) => {
+      const c = await baseConnect(host, timeoutMs);
+      openConns.add(c);
+      const close = c.close.bind(c);
+      return { ...c, host: c.host, command: c.command.bind(c), close: () => (openConns.delete(c), close()) };
+    };
+    const tDisc = performance.now();
+    const disc = await step(discover(seeds, connect, { connectTimeoutMs: opts.connectTimeoutMs, expectedSet: parsed.replicaSet ?? srvTxt.replicaSet, log, redactor }));
+    report.setName = disc.setName;
+    log.info('discover', `replica set ${disc.setName}`, { statusFrom: disc.statusFrom, members: (disc.status.members ?? []).length, ms: ms(tDisc) });
+
+    // ---- 3. selection
+    const tSel = performance.now();
+    const { members, reference } = memberViews(disc.status, disc.config);
+    let member: string | undefined;
+    if (opts.member) {
+      const r = resolveMemberSpec(opts.member, members.map((m) => m.host));
+      if ('error' in r) throw new ExitError(r.error.includes('ambiguous') ? EXIT.USAGE : EXIT.NO_ELIGIBLE, r.error);
+      member = r.host;
+      report.member = r.host;
+    }
+    const selOpts: SelectOptions = { maxLagSeconds: opts.maxLagSeconds, allowDelayed: opts.allowDelayed, member };
+    if (reference.kind !== 'primary') log.warn('select', `no primary in the status: lag is measured against the ${reference.kind}`, { reference: reference.host ?? null });
+    // probe (currentOp) every member that passes the static rules: reachable from here, and not locked by someone else
+    const probes = new Map<string, Probe>();
+    const probeConns = new Map<string, AdminConn>();
+    await step(
+      Promise.all(
+        members
+          .filter((m) => staticReasons(m, selOpts).length === 0)
+          .map(async (m) => {
+            const key = normalizeHost(m.host);
+            try {
+              const pending = disc.conns.get(key);
+              disc.conns.delete(key);
+              const c = (pending ? await pending.catch(() => undefined) : undefined) ?? (await connect(m.host, opts.connectTimeoutMs));
+              probeConns.set(key, c);
+              const cur = await c.command(CURRENT_OP);
+              probes.set(key, { locked: !!cur.fsyncLock });
+            } catch (e) {
+              probes.set(key, { error: redactor.error(e) });
+            }
+          }),
+      ),
+    );
+    for (const p of disc.conns.values()) void p.then((c) => c.close(), () => undefined);
+    const ranked = rankCandidates(members, selOpts, probes);
+    for (const c of ranked) {
+      const desc = { member: c.host, state: c.stateStr, preference: c.preference, hidden: c.hidden, priority: c.priority, lag: c.lagSeconds === undefined ? null : fmtLag(c.lagSeconds), delay: c.secondaryDelaySecs || undefined };
+      if (c.eligible) log.info('select', `candidate #${c.rank} ${c.host}`, desc);
+      else log.info('select', `rejected ${c.host}: ${c.reasons.join('; ')}`, desc);
+    }
+    const eligible = ranked.filter((c) => c.eligible);
+    log.info('select', eligible.length ? `selected ${eligible[0]!.host}` : 'no eligible member', { eligible: eligible.length, reference: reference.host ?? null, ms: ms(tSel) });
+
+    if (opts.dryRun) {
+      printPlan(stdout, opts, disc.setName, disc.statusFrom, reference.host, ranked);
+      for (const c of probeConns.values()) void c.close();
+      report.exitCode = eligible.length ? EXIT.OK : EXIT.NO_ELIGIBLE;
+      log.info('done', eligible.length ? 'dry run: nothing was locked' : 'dry run: no eligible member', { exitCode: report.exitCode, totalMs: ms(t0) });
+      return report;
+    }
+    if (eligible.length === 0) {
+      for (const c of probeConns.values()) void c.close();
+      throw new ExitError(EXIT.NO_ELIGIBLE, member ? `--member ${opts.member} is not eligible: ${ranked.find((c) => normalizeHost(c.host) === member)?.reasons.join('; ')}` : `no eligible secondary in ${disc.setName}`);
+    }
+
+    // ---- 4. lock: candidates in order; a member whose lock cannot be taken (and holds nothing of ours) is skipped
+    lockCtx = {
+      connect, log, redactor, setName: disc.setName, connectTimeoutMs: opts.connectTimeoutMs,
+      lockTimeoutMs: LOCK_COMMAND_TIMEOUT_MS, unlockDeadlineMs: opts.unlockDeadlineMs,
+    };
+    const failures: string[] = [];
+    for (const cand of eligible) {
+      if (interrupted) break;
+      phase = 'locking';
+      report.member = cand.host;
+      const key = normalizeHost(cand.host);
+      const probeConn = probeConns.get(key);
+      probeConns.delete(key);
+      log.info('lock', `locking ${cand.host}`, { rank: cand.rank });
+      const r = await acquireLock(cand.host, probeConn, lockCtx);
+      if (r.kind === 'locked') {
+        held = r.lock;
+        phase = 'locked';
+        break;
+      }
+      if (r.kind === 'unlock-failed') {
+        unlock = r.unlock;
+        throw new ExitError(EXIT.UNLOCK_FAILED, `${r.reason}`);
+      }
+      failures.push(`${cand.host}: ${r.reason}`);
+      log.warn('lock', `cannot lock ${cand.host}: ${r.reason}`, { member: cand.host, next: eligible[eligible.indexOf(cand) + 1]?.host ?? null });
+    }
+    for (const c of probeConns.values()) void c.close();
+    if (!held) {
+      if (interrupted) throw new Interrupted(interrupted);
+      throw new ExitError(EXIT.LOCK_FAILED, `could not lock any eligible member (${failures.join('; ')}); nothing is left locked`);
+    }
+    const lock = held;
+    log.info('lock', `lock acquired and confirmed on ${lock.host}`, {
+      member: lock.host, lockCount: lock.lockCountAfter, lockMs: ms(lock.lockSentAt, lock.confirmedAt), sinceStartMs: ms(t0, lock.confirmedAt),
+    });
+
+    // ---- 5. snapshot (only with a confirmed lock, and not after a signal)
+    let snap: SnapshotResult | undefined;
+    let lockLost = false;
+    if (!interrupted) {
+      const snapshotHost = hostOnly(lock.host);
+      const watchAbort = new AbortController();
+      const combined = AbortSignal.any([abort.signal, watchAbort.signal]);
+      const watch = setInterval(() => {
+        lock.conn.command(CURRENT_OP).then(
+          (cur) => {
+            if (!cur.fsyncLock && !lockLost) {
+              lockLost = true;
+              log.error('snapshot', 'the fsync lock disappeared during the snapshot (mongod restart or a foreign fsyncUnlock): the snapshot is not consistent', { member: lock.host });
+              watchAbort.abort('lock lost');
+            }
+          },
+          (e) => log.warn('snapshot', 'lock check failed (will check again)', { member: lock.host, error: redactor.error(e) }),
+        );
+      }, LOCK_WATCH_INTERVAL_MS);
+      log.info('snapshot', `running ${opts.snapshotCommand} ${snapshotHost}`, { member: lock.host, timeout: formatDuration(opts.snapshotTimeoutMs) });
+      try {
+        snap = await runSnapshotCommand({
+          command: opts.snapshotCommand, host: snapshotHost, timeoutMs: opts.snapshotTimeoutMs, signal: combined,
+          env: snapshotEnv(deps.env ?? process.env), log,
+        });
+      } finally {
+        clearInterval(watch);
+      }
+      const level = snap.outcome === 'ok' ? 'info' : 'error';
+      log.log(level, 'snapshot', `snapshot command ${snap.outcome === 'ok' ? 'succeeded' : snap.outcome === 'failed' ? 'failed' : snap.outcome === 'timeout' ? 'timed out' : snap.outcome === 'aborted' ? 'stopped' : 'could not start'}`, {
+        member: lock.host, exitCode: snap.exitCode, signal: snap.signal, error: snap.error, reason: snap.abortReason, snapshotMs: ms(snap.startedAt, snap.endedAt),
+      });
+    }
+
+    // ---- 6. unlock, always
+    phase = 'unlocking';
+    const tUnlock = performance.now();
+    unlock = await releaseLock(lock.host, lock.count, { ...lockCtx, conn: lock.conn, deadlineMs: opts.unlockDeadlineMs });
+    const releasedAt = unlock.releasedAt ?? performance.now();
+    report.lockHeldSeconds = Math.round((releasedAt - lock.lockSentAt)) / 1000;
+    held = undefined;
+    phase = 'done';
+    if (!unlock.ok) {
+      report.lockHeldSeconds = Math.round(performance.now() - lock.lockSentAt) / 1000;
+      throw new ExitError(EXIT.UNLOCK_FAILED, `could not unlock ${lock.host} within ${formatDuration(opts.unlockDeadlineMs)}: ${unlock.error}`);
+    }
+    log.info('unlock', `unlocked ${lock.host}`, {
+      member: lock.host, unlockMs: ms(tUnlock, releasedAt), attempts: unlock.attempts,
+      writesBlockedMs: ms(lock.lockSentAt, releasedAt), snapshotMs: snap ? ms(snap.startedAt, snap.endedAt) : null,
+      overheadMs: snap ? ms(lock.lockSentAt, releasedAt) - ms(snap.startedAt, snap.endedAt) : null,
+    });
+    if (unlock.lockWasLost) lockLost = true;
+    if (interrupted) throw new Interrupted(interrupted);
+    if (!snap || snap.outcome !== 'ok') throw new ExitError(EXIT.SNAPSHOT_FAILED, `snapshot of ${lock.host} not taken (${snap?.error ?? snap?.abortReason ?? `exit code ${snap?.exitCode ?? '?'}${snap?.signal ? `, signal ${snap.signal}` : ''}`}); member unlocked`);
+    if (lockLost) throw new ExitError(EXIT.SNAPSHOT_FAILED, `the lock on ${lock.host} was lost while the snapshot ran: do not trust this snapshot; member not locked by us any more`);
+    report.exitCode = EXIT.OK;
+    log.info('done', `snapshot of ${lock.host} taken, member unlocked`, { exitCode: 0, member: lock.host, totalMs: ms(t0) });
+    return report;
+  } catch (e) {
+    // a lock still held here means an unexpected error: give it back before anything else
+    if (held) {
+      const lock = held;
+      held = undefined;
+      phase = 'unlocking';
+      log.error('unlock', 'unexpected error while locked: unlocking first', { member: lock.host, error: redactor.error(e) });
+      unlock = await releaseLock(lock.host, lock.count, { ...lockCtx!, conn: lock.conn, deadlineMs: opts.unlockDeadlineMs });
+      report.lockHeldSeconds = Math.round(performance.now() - lock.lockSentAt) / 1000;
+      if (!unlock.ok) e = new ExitError(EXIT.UNLOCK_FAILED, `could not unlock ${lock.host}: ${unlock.error}`);
+    }
+    phase = 'done';
+    if (e instanceof Interrupted) {
+      report.exitCode = signalExit(e.sig);
+      log.warn('done', `interrupted by ${e.sig}${report.lockHeldSeconds ? ', member unlocked' : ', nothing was locked'}`, { exitCode: report.exitCode, member: report.member ?? null, totalMs: ms(t0) });
+    } else if (e instanceof ExitError) {
+      report.exitCode = e.exitCode;
+      if (e.exitCode === EXIT.UNLOCK_FAILED) {
+        log.error('done', `UNLOCK FAILED: ${e.message}. ${report.member} MAY STILL BE FSYNC-LOCKED (writes blocked, oplog not applied).`, { exitCode: e.exitCode, member: report.member ?? null, totalMs: ms(t0) });
+        if (report.member) log.error('done', manualUnlockHint(opts, report.member, log), { member: report.member });
+      } else {
+        log.error('done', e.message, { exitCode: e.exitCode, member: report.member ?? null, totalMs: ms(t0) });
+      }
+    } else {
+      report.exitCode = interrupted ? signalExit(interrupted) : EXIT.LOCK_FAILED;
+      log.error('done', `unexpected error: ${redactor.error(e)}`, { exitCode: report.exitCode, totalMs: ms(t0) });
+    }
+    return report;
+  } finally {
+    signals.off('SIGTERM', handlers.SIGTERM);
+    signals.off('SIGINT', handlers.SIGINT);
+    await Promise.all([...openConns].map((c) => c.close().catch(() => undefined)));
+  }
+}
+
+/** How to unlock by hand (no credentials in it: mongosh asks for the password). */
+export function manualUnlockHint(opts: Options, member: string, log: Logger): string {
+  let uri = `mongodb://${member}/?directConnection=true`;
+  let user = '<user>';
+  try {
+    const p = parseMongoUri(opts.uri, log.redactor);
+    const direct = new URL(memberUri(p, member).replace(/^mongodb:/, 'http:'));
+    direct.username = '';
+    direct.password = '';
+    uri = direct.toString().replace(/^http:/, 'mongodb:');
+    if (p.username) user = p.username;
+  } catch {
+    // keep the generic form
+  }
+  return `To unlock by hand: mongosh "${uri}" --username ${user} --eval 'db.fsyncUnlock()' (it asks for the password); ` +
+    `repeat until db.currentOp().fsyncLock is absent (each lock needs one unlock; check that no other backup holds a lock first).`;
+}
+
+function printPlan(out: (s: string) => void, opts: Options, setName: string, statusFrom: string, reference: string | undefined, ranked: Candidate[]): void {
+  const chosen = ranked.find((c) => c.eligible);
+  if (opts.logFormat === 'json') {
+    out(`${JSON.stringify({
+      dryRun: true, setName, statusFrom, lagReference: reference ?? null,
+      selected: chosen ? chosen.host : null,
+      command: chosen ? [opts.snapshotCommand, hostOnly(chosen.host)] : null,
+      candidates: ranked.map((c) => ({ member: c.host, eligible: c.eligible, rank: c.rank ?? null, state: c.stateStr, preference: c.preference, lagSeconds: c.lagSeconds ?? null, reasons: c.reasons })),
+    })}\n`);
+    return;
+  }
+  const lines = [`dry run: replica set ${setName} (status from ${statusFrom}, lag measured against ${reference ?? 'nothing'})`];
+  for (const c of ranked) {
+    const lag = c.lagSeconds === undefined ? 'lag ?' : `lag ${fmtLag(c.lagSeconds)}`;
+    if (c.eligible) lines.push(`  #${c.rank} ${c.host}  ${c.preference}, ${lag}${c === chosen ? '  <- would be locked' : ''}`);
+    else lines.push(`  -  ${c.host}  ${c.stateStr}, ${lag}: ${c.reasons.join('; ')}`);
+  }
+  lines.push(chosen ? `would lock ${chosen.host} and run: ${opts.snapshotCommand} ${hostOnly(chosen.host)}` : 'no eligible member: nothing would be locked');
+  out(`${lines.join('\n')}\n`);
+}
