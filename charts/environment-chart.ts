@@ -5,6 +5,9 @@ import { standardLabels } from '../lib/labels';
 import { DatabaseNamespace } from '../lib/namespaces/database-namespace';
 import { ClusterIngressPolicy } from '../lib/network/cluster-ingress-policy';
 import { DefaultDenyIngress } from '../lib/network/default-deny-ingress';
+import { CnpgScheduledBackup } from '../lib/backup/cnpg-scheduled-backup';
+import { MongoSnapshotCronJob } from '../lib/backup/mongo-snapshot-cron-job';
+import { VeleroSchedule } from '../lib/backup/velero-schedule';
 import { CnpgCluster } from '../lib/postgres/cnpg-cluster';
 import type { IPostgresCluster } from '../lib/postgres/postgres-cluster';
 import { RoleCredentials } from '../lib/secrets/role-credentials';
@@ -33,6 +36,47 @@ export class EnvironmentChart extends Chart {
 
     for (const service of environment.services) this.addServiceCredentials(fleet, environment, service);
     this.clusters = environment.clusters.map((cluster) => this.addCluster(fleet, environment, cluster));
+    this.addVeleroSchedules(fleet, environment);
+    this.addMongoSnapshots(fleet, environment);
+  }
+
+  /** The database namespace by label; the services' namespaces whole, when opted in. */
+  private addVeleroSchedules(fleet: Fleet, environment: Environment): void {
+    const velero = environment.backups.velero;
+    if (!velero) return;
+    const common = {
+      namespace: velero.namespace, schedule: velero.schedule, ttl: velero.ttl,
+      storageLocation: velero.storageLocation, snapshotVolumes: velero.snapshotVolumes,
+    };
+    new VeleroSchedule(this, 'VeleroDatabases', {
+      ...common,
+      name: `${fleet.name}-${environment.name}-databases`,
+      includedNamespaces: [environment.namespace],
+      matchLabels: { 'app.kubernetes.io/part-of': fleet.name },
+      labels: standardLabels({ fleet: fleet.name, name: 'velero-schedule', instance: 'databases', component: 'backup' }),
+    });
+    if (velero.includeServiceNamespaces) {
+      new VeleroSchedule(this, 'VeleroServices', {
+        ...common,
+        name: `${fleet.name}-${environment.name}-services`,
+        includedNamespaces: environment.services.map((s) => s.namespace).filter((ns) => ns !== environment.namespace),
+        labels: standardLabels({ fleet: fleet.name, name: 'velero-schedule', instance: 'services', component: 'backup' }),
+      });
+    }
+  }
+
+  private addMongoSnapshots(fleet: Fleet, environment: Environment): void {
+    const namespaces = [...new Set(environment.mongoSnapshots.map((m) => m.namespace))].filter((ns) => ns !== environment.namespace);
+    for (const namespace of namespaces) {
+      new DatabaseNamespace(this, `Namespace-${namespace}`, { name: namespace, labels: standardLabels({ fleet: fleet.name, name: 'backups', instance: namespace, component: 'namespace' }) });
+    }
+    for (const snapshot of environment.mongoSnapshots) {
+      new MongoSnapshotCronJob(this, `MongoSnapshot-${snapshot.name}`, {
+        snapshot,
+        store: fleet.secretStore,
+        labels: standardLabels({ fleet: fleet.name, name: 'mongo-snapshot', instance: snapshot.name, component: 'backup' }),
+      });
+    }
   }
 
   /** The owner role's Secret next to the cluster, and the app's connection Secret in its namespace. */
@@ -73,8 +117,23 @@ export class EnvironmentChart extends Chart {
       databases: cluster.services.map((s) => ({
         service: s.name, database: s.database, owner: s.role, ownerSecret: roleSecretName(s), extensions: s.extensions,
       })),
+      volumeSnapshotBackup: environment.backups.postgres?.method === 'volumeSnapshot'
+        ? { className: environment.backups.postgres.volumeSnapshotClass } : undefined,
+      inheritedLabels: { 'app.kubernetes.io/part-of': fleet.name },
       labels: clusterLabels,
     });
+    const backup = environment.backups.postgres;
+    if (backup) {
+      new CnpgScheduledBackup(this, `Backup-${cluster.name}`, {
+        name: cluster.name,
+        namespace: cluster.namespace,
+        cluster: cluster.name,
+        schedule: backup.schedule,
+        method: backup.method,
+        pluginName: backup.pluginName,
+        labels: standardLabels({ fleet: fleet.name, name: 'postgres-backup', instance: cluster.name, component: 'backup' }),
+      });
+    }
     new ClusterIngressPolicy(this, `Ingress-${cluster.name}`, {
       cluster: pg,
       clientNamespaces: cluster.services.map((s) => s.namespace),

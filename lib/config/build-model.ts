@@ -231,10 +231,10 @@ function buildMongoSnapshot(
   const snapshotTimeoutSeconds = durationToSeconds(m.snapshotTimeout);
   const unlockDeadlineSeconds = durationToSeconds(m.unlockDeadline);
   const minInterval = minIntervalSeconds(m.schedule, 'kubernetes');
-  const needed = snapshotTimeoutSeconds + unlockDeadlineSeconds + MONGO_SNAPSHOT_STARTUP_SECONDS;
-  if (needed > minInterval) {
+  const activeDeadlineSeconds = snapshotTimeoutSeconds + unlockDeadlineSeconds + MONGO_SNAPSHOT_STARTUP_SECONDS;
+  if (activeDeadlineSeconds > minInterval) {
     report(['mongoSnapshots', i, 'snapshotTimeout'],
-      `${m.snapshotTimeout} plus the unlock deadline (${m.unlockDeadline}) and ${MONGO_SNAPSHOT_STARTUP_SECONDS}s of start-up is ${needed}s, longer than the ${minInterval}s between two runs of "${m.schedule}": the job deadline could not end a run before the next one is due`);
+      `${m.snapshotTimeout} plus the unlock deadline (${m.unlockDeadline}) and ${MONGO_SNAPSHOT_STARTUP_SECONDS}s of start-up is ${activeDeadlineSeconds}s, longer than the ${minInterval}s between two runs of "${m.schedule}": the job deadline could not end a run before the next one is due`);
     ok = false;
   }
   if (!ok) return undefined;
@@ -244,7 +244,7 @@ function buildMongoSnapshot(
       name: m.name, namespace: m.namespace, schedule: m.schedule,
       maxIntervalSeconds: maxIntervalSeconds(m.schedule, 'kubernetes'), minIntervalSeconds: minInterval,
       remoteKey: m.connectionSecret.remoteKey, remoteProperty: m.connectionSecret.property, image: m.image,
-      maxLagSeconds: m.maxLagSeconds, snapshotTimeoutSeconds, unlockDeadlineSeconds,
+      maxLagSeconds: m.maxLagSeconds, snapshotTimeoutSeconds, unlockDeadlineSeconds, activeDeadlineSeconds,
       pushgateway: m.pushgateway, snapshotCommand: m.snapshotCommand,
     },
   };

@@ -75,6 +75,8 @@ export interface Alerts {
 }
 
 export interface VeleroBackup {
+  /** Velero's namespace, where Schedules live. */
+  readonly namespace: string;
   /** 5-field cron. */
   readonly schedule: string;
   readonly ttl: string;
@@ -109,6 +111,8 @@ export interface MongoSnapshot {
   readonly maxLagSeconds: number;
   readonly snapshotTimeoutSeconds: number;
   readonly unlockDeadlineSeconds: number;
+  /** The Job's deadline: snapshot timeout + unlock deadline + start-up room. */
+  readonly activeDeadlineSeconds: number;
   readonly pushgateway?: string;
   readonly snapshotCommand?: string;
 }

@@ -23,6 +23,7 @@ const clusterShape = {
 
 const veleroBackup = z.strictObject({
   schedule: z.string(),
+  namespace: dnsLabel.default('velero'),
   ttl: duration.default('168h'),
   storageLocation: z.string().min(1).default('default'),
   snapshotVolumes: z.boolean().default(true),

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import {
-  Cluster, ClusterSpecBackupTarget, ClusterSpecManagedRoles, ClusterSpecManagedRolesEnsure,
+  Cluster, ClusterSpecBackupTarget, ClusterSpecPrimaryUpdateStrategy, ClusterSpecManagedRoles, ClusterSpecManagedRolesEnsure,
 } from '../../imports/postgresql.cnpg.io';
 import { CnpgDatabase } from './cnpg-database';
 import type { ClusterRole, IPostgresCluster, PostgresClusterProps } from './postgres-cluster';
@@ -39,7 +39,8 @@ export class CnpgCluster extends Construct implements IPostgresCluster {
       spec: {
         instances: props.instances,
         imageName: props.imageName,
-        primaryUpdateStrategy: 'unsupervised',
+        primaryUpdateStrategy: ClusterSpecPrimaryUpdateStrategy.UNSUPERVISED,
+        inheritedMetadata: props.inheritedLabels ? { labels: props.inheritedLabels } : undefined,
         enableSuperuserAccess: props.enableSuperuserAccess ?? false,
         storage: { size: props.storage, storageClass: props.storageClass },
         walStorage: props.walStorage ? { size: props.walStorage, storageClass: props.storageClass } : undefined,
@@ -56,7 +57,7 @@ export class CnpgCluster extends Construct implements IPostgresCluster {
           : undefined,
         managed: { roles: [...props.databases.map((d) => ownerRole(d.owner, d.ownerSecret, d.service)), ...(props.roles ?? []).map(managedRole)] },
         backup: props.volumeSnapshotBackup
-          ? { target: ClusterSpecBackupTarget.PREFER_STANDBY, volumeSnapshot: { className: props.volumeSnapshotBackup.className, online: true } }
+          ? { target: ClusterSpecBackupTarget.PREFER_HYPHEN_STANDBY, volumeSnapshot: { className: props.volumeSnapshotBackup.className, online: true } }
           : undefined,
       },
     });

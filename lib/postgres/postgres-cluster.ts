@@ -52,6 +52,11 @@ export interface PostgresClusterProps {
   readonly enableSuperuserAccess?: boolean;
   /** Volume snapshot backups: the VolumeSnapshotClass, or true for the default class. @default no backup section */
   readonly volumeSnapshotBackup?: { readonly className?: string };
+  /**
+   * Labels the operator copies onto everything it creates for the cluster (pods, PVCs,
+   * Services, Secrets), so label-selected backups include them. @default none
+   */
+  readonly inheritedLabels?: Record<string, string>;
   readonly labels: Record<string, string>;
 }
 

@@ -1,0 +1,44 @@
+import { Construct } from 'constructs';
+import {
+  ScheduledBackup, ScheduledBackupSpecBackupOwnerReference, ScheduledBackupSpecMethod, ScheduledBackupSpecTarget,
+} from '../../imports/postgresql.cnpg.io';
+
+export interface CnpgScheduledBackupProps {
+  readonly name: string;
+  readonly namespace: string;
+  readonly cluster: string;
+  /** 6-field cron, seconds first. */
+  readonly schedule: string;
+  /** @default volumeSnapshot */
+  readonly method?: 'volumeSnapshot' | 'plugin';
+  /** For method plugin: the CNPG-I plugin's name (e.g. barman-cloud.cloudnative-pg.io). */
+  readonly pluginName?: string;
+  readonly labels: Record<string, string>;
+}
+
+/**
+ * CloudNativePG's own scheduled backup of one cluster, taken from a standby when there is one
+ * so the primary's I/O is spared. Its Backup objects are owned by it (`backupOwnerReference:
+ * self`) so they are listed and cleaned up with it; the volume snapshots themselves are not.
+ */
+export class CnpgScheduledBackup extends Construct {
+  constructor(scope: Construct, id: string, props: CnpgScheduledBackupProps) {
+    super(scope, id);
+    const method = props.method ?? 'volumeSnapshot';
+    if (method === 'plugin' && !props.pluginName) throw new Error(`ScheduledBackup ${props.name}: method plugin needs pluginName`);
+    new ScheduledBackup(this, 'Resource', {
+      metadata: { name: props.name, namespace: props.namespace, labels: props.labels },
+      spec: {
+        cluster: { name: props.cluster },
+        schedule: props.schedule,
+        method: method === 'plugin' ? ScheduledBackupSpecMethod.PLUGIN : ScheduledBackupSpecMethod.VOLUME_SNAPSHOT,
+        pluginConfiguration: method === 'plugin' ? { name: props.pluginName! } : undefined,
+        backupOwnerReference: ScheduledBackupSpecBackupOwnerReference.SELF,
+        target: ScheduledBackupSpecTarget.PREFER_HYPHEN_STANDBY,
+        // A new cluster gets its first backup at once instead of waiting for the schedule.
+        immediate: true,
+        suspend: false,
+      },
+    });
+  }
+}

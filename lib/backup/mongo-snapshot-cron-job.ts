@@ -1,0 +1,95 @@
+import { ApiObject, Cron, Duration, JsonPatch, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import type { MongoSnapshot, SecretStoreRef } from '../config/model';
+import { StoreSecret } from '../secrets/store-secret';
+import { RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_PROPS } from '../workloads/restricted';
+import { withoutAddressLabel } from '../workloads/without-address-label';
+
+/** mongo-snapshot's exit code for "unlock failed: the member may still be fsync-locked". */
+export const EXIT_UNLOCK_FAILED = 7;
+/** Room after the unlock deadline before the kubelet's SIGKILL. */
+const GRACE_MARGIN_SECONDS = 30;
+
+export interface MongoSnapshotCronJobProps {
+  readonly snapshot: MongoSnapshot;
+  readonly store: SecretStoreRef;
+  readonly labels: Record<string, string>;
+}
+
+/**
+ * Runs mongo-snapshot on a schedule. The Job is shaped around one danger, a member left
+ * fsync-locked: runs never overlap; a run that exited 7 (lock may remain) is never retried
+ * automatically, because a human must look first; the deadline and the grace period leave the
+ * tool time to unlock after SIGTERM before anything kills it.
+ */
+export class MongoSnapshotCronJob extends Construct {
+  readonly cronJobName: string;
+
+  constructor(scope: Construct, id: string, props: MongoSnapshotCronJobProps) {
+    super(scope, id);
+    const { snapshot } = props;
+    this.cronJobName = `mongo-snapshot-${snapshot.name}`;
+    const secret = new StoreSecret(this, 'Connection', {
+      name: this.cronJobName,
+      namespace: snapshot.namespace,
+      labels: props.labels,
+      store: props.store,
+      remoteKey: snapshot.remoteKey,
+      properties: [{ secretKey: 'uri', property: snapshot.remoteProperty }],
+    });
+
+    const args = [
+      '--max-lag-seconds', String(snapshot.maxLagSeconds),
+      '--snapshot-timeout', `${snapshot.snapshotTimeoutSeconds}s`,
+      '--unlock-deadline', `${snapshot.unlockDeadlineSeconds}s`,
+      '--log-format', 'json',
+      ...(snapshot.pushgateway ? ['--pushgateway', snapshot.pushgateway] : []),
+    ];
+    const [minute, hour, day, month, weekDay] = snapshot.schedule.trim().split(/\s+/);
+    const tmp = kplus.Volume.fromEmptyDir(this, 'Tmp', 'tmp', { sizeLimit: Size.mebibytes(64) });
+
+    const cronJob = new kplus.CronJob(this, 'Resource', {
+      metadata: { name: this.cronJobName, namespace: snapshot.namespace, labels: props.labels },
+      podMetadata: { labels: props.labels },
+      select: false,
+      schedule: Cron.schedule({ minute, hour, day, month, weekDay }),
+      timeZone: 'Etc/UTC',
+      concurrencyPolicy: kplus.ConcurrencyPolicy.FORBID,
+      startingDeadline: Duration.minutes(10),
+      successfulJobsRetained: 3,
+      failedJobsRetained: 5,
+      backoffLimit: 2,
+      activeDeadline: Duration.seconds(snapshot.activeDeadlineSeconds),
+      terminationGracePeriod: Duration.seconds(snapshot.unlockDeadlineSeconds + GRACE_MARGIN_SECONDS),
+      ...RESTRICTED_POD_PROPS,
+      volumes: [tmp],
+      containers: [{
+        name: 'mongo-snapshot',
+        image: snapshot.image,
+        imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+        args,
+        envVariables: {
+          MONGODB_URI: kplus.EnvValue.fromSecretValue({ secret: kplus.Secret.fromSecretName(this, 'ConnectionRef', secret.secretName), key: 'uri' }),
+          ...(snapshot.snapshotCommand ? { SNAPSHOT_COMMAND: kplus.EnvValue.fromValue(snapshot.snapshotCommand) } : {}),
+        },
+        securityContext: RESTRICTED_CONTAINER_SECURITY,
+        resources: {
+          cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(500) },
+          memory: { request: Size.mebibytes(64), limit: Size.mebibytes(256) },
+        },
+        volumeMounts: [{ path: '/tmp', volume: tmp }],
+      }],
+    });
+
+    withoutAddressLabel(cronJob, '/spec/jobTemplate/spec/template');
+    // Kubernetes ≥ 1.26: fail the Job at once on exit 7 instead of retrying; a pod evicted or
+    // preempted (it unlocked on SIGTERM) does not count against the retries.
+    ApiObject.of(cronJob).addJsonPatch(JsonPatch.add('/spec/jobTemplate/spec/podFailurePolicy', {
+      rules: [
+        { action: 'FailJob', onExitCodes: { containerName: 'mongo-snapshot', operator: 'In', values: [EXIT_UNLOCK_FAILED] } },
+        { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
+      ],
+    }));
+  }
+}
