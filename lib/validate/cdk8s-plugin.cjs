@@ -1,0 +1,68 @@
+// Local cdk8s validation plugin. cdk8s-cli require()s local plugins as plain CommonJS, so this file
+// is JavaScript: it registers tsx to load the TypeScript validator, and exports the plugin class.
+//
+// cdk8s.yaml:
+//   validations:
+//     - package: ./lib/validate/cdk8s-plugin.cjs
+//       class: DbfleetSchemaValidation
+//       version: 0.1.0
+//       properties:
+//         unvalidatedKinds: [argoproj.io/v1alpha1/AppProject]
+//         # schemasDir: ../shared/crds   (optional; default $DBFLEET_SCHEMAS, else ../shared/crds)
+'use strict';
+
+const path = require('node:path');
+const { require: tsxRequire } = require('tsx/cjs/api');
+
+// Loaded on first validate() so that `cdk8s synth --no-validate` pays nothing.
+let api;
+function validatorApi() {
+  api ??= tsxRequire('./index.ts', __filename);
+  return api;
+}
+
+class DbfleetSchemaValidation {
+  /** @param {{ unvalidatedKinds?: string[]; schemasDir?: string }} [properties] from cdk8s.yaml */
+  constructor(properties = {}) {
+    this.unvalidatedKinds = Array.isArray(properties.unvalidatedKinds) ? properties.unvalidatedKinds.map(String) : [];
+    // cdk8s runs in the folder holding cdk8s.yaml; relative folders are resolved from there.
+    this.schemasDir = typeof properties.schemasDir === 'string' ? path.resolve(properties.schemasDir) : undefined;
+  }
+
+  /** @param {import('cdk8s-cli/lib/plugins/validation').ValidationContext} context */
+  async validate(context) {
+    const { loadValidator, formatIssue, formatSummary, notValidatedLines } = validatorApi();
+    const validator = loadValidator({ schemasDir: this.schemasDir, unvalidatedKinds: this.unvalidatedKinds });
+    const report = validator.validateFiles([...context.manifests]);
+
+    for (const issue of report.issues) {
+      // One violation per problem: the report table then shows file, object and JSON path per line.
+      context.report.addViolation({
+        ruleName: `${issue.kind ?? '?'}/${issue.name ?? '?'}${issue.path ? `: ${issue.path}` : ''}: ${issue.message}`,
+        recommendation: formatIssue(issue),
+        fix: issue.schemaSource
+          ? `Make the object match ${issue.schemaSource} in ${validator.schemasDir}`
+          : `Use an apiVersion/kind that has a schema in ${validator.schemasDir}, or list it under unvalidatedKinds in cdk8s.yaml`,
+        violatingResources: [{
+          resourceName: issue.name ?? '<no name>',
+          locations: [issue.path || '(object)'],
+          manifestPath: issue.file,
+        }],
+      });
+    }
+    for (const line of notValidatedLines(report)) context.logger.log(line);
+    for (const line of formatSummary(report)) context.logger.log(line);
+
+    const { celStats } = report;
+    context.report.submit(report.issues.length === 0 ? 'success' : 'failure', {
+      objects: String(report.objectCount),
+      errors: String(report.issues.length),
+      'CEL rules ran': String(celStats.ran),
+      'CEL transition rules skipped': String(celStats.transitionSkipped),
+      'CEL rules not checked': String(celStats.notChecked),
+      'not validated (no schema)': String(report.notValidated.length),
+    });
+  }
+}
+
+module.exports = { DbfleetSchemaValidation };

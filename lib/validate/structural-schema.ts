@@ -1,0 +1,252 @@
+// Turns a Kubernetes (structural) OpenAPI v3 schema into a JSON schema ajv can compile with the
+// same meaning the API server gives it. The differences from plain JSON schema that matter:
+//  - unknown fields: the API server prunes them, and with strict field validation (kubectl's
+//    default since 1.27, and Argo CD server-side apply) rejects them. We reject them:
+//    additionalProperties:false wherever properties are given, unless
+//    x-kubernetes-preserve-unknown-fields. In CRDs a bare `type: object` keeps nothing either.
+//  - x-kubernetes-int-or-string: integer or string (the anyOf next to it is only documentation).
+//  - nullable: null is allowed only when nullable:true (see docs/validation.md for why we are
+//    stricter than the pruning the API server does).
+//  - format: only the formats Kubernetes checks (kubernetes-formats.ts); others are ignored.
+//  - x-kubernetes-list-type map/set: uniqueness, by x-kubernetes-list-map-keys for maps.
+//  - x-kubernetes-embedded-resource: apiVersion/kind/metadata are implicitly allowed.
+// Descriptions, defaults and CEL rules are not copied: ajv does not need them (CEL is evaluated
+// by cel-rules.ts against the original schema).
+import type Ajv from 'ajv';
+import type { SchemaNode } from './schema-source';
+import { isCheckedFormat } from './kubernetes-formats';
+
+export const K8S_SCHEMA_ID = 'https://dbfleet.local/schemas/k8s-1.28.json';
+export const OBJECT_META_REF = `${K8S_SCHEMA_ID}#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta`;
+export const LIST_TYPE_KEYWORD = 'x-dbfleet-list-type';
+const QUANTITY_DEFINITION = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
+// <signedNumber><suffix>: binary Ki..Ei, decimal n u m k M G T P E, or an exponent e<n>/E<n>.
+export const QUANTITY_PATTERN = '^[+-]?(\\d+(\\.\\d*)?|\\.\\d+)([KMGTPE]i|[numkMGTPE]|[eE][+-]?\\d+)?$';
+
+const COPIED_KEYWORDS = [
+  'enum', 'pattern', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf',
+  'minLength', 'maxLength', 'minItems', 'maxItems', 'uniqueItems', 'minProperties', 'maxProperties', 'required',
+] as const;
+
+interface ConvertOptions {
+  /** CRD schemas are structural: a bare `type: object` accepts no fields. Built-in definitions are not. */
+  readonly crd: boolean;
+  /** Inside allOf/anyOf/oneOf/not: value validations only, never unknown-field checks. */
+  readonly junctor: boolean;
+  /** Whether ObjectMeta is available for embedded resources. */
+  readonly hasObjectMeta: boolean;
+}
+
+function isIntOrStringAnyOf(branches: unknown): boolean {
+  if (!Array.isArray(branches) || branches.length !== 2) return false;
+  const types = branches.map((b) => (b as SchemaNode).type).sort();
+  return types[0] === 'integer' && types[1] === 'string' && branches.every((b) => Object.keys(b as object).length === 1);
+}
+
+export function convertSchema(node: SchemaNode, opts: ConvertOptions): SchemaNode {
+  const out: SchemaNode = {};
+  const preserveUnknown = node['x-kubernetes-preserve-unknown-fields'] === true;
+  const intOrString = node['x-kubernetes-int-or-string'] === true;
+  const embedded = node['x-kubernetes-embedded-resource'] === true;
+
+  if (typeof node.$ref === 'string') {
+    // Built-in definitions reference each other inside the one k8s schema; absolute ids keep the
+    // references valid when a CRD schema (another ajv schema) reaches into them.
+    out.$ref = node.$ref.startsWith('#/') ? `${K8S_SCHEMA_ID}${node.$ref}` : node.$ref;
+  }
+
+  let types: string[] | undefined;
+  if (intOrString) types = ['integer', 'string'];
+  else if (typeof node.type === 'string') types = [node.type];
+  if (types && node.nullable === true) types = [...types, 'null'];
+  if (types) out.type = types.length === 1 ? types[0] : types;
+
+  for (const keyword of COPIED_KEYWORDS) if (node[keyword] !== undefined) out[keyword] = node[keyword];
+  if (Array.isArray(out.enum) && node.nullable === true && !out.enum.includes(null)) out.enum = [...out.enum, null];
+  if (typeof node.format === 'string' && isCheckedFormat(node.format)) out.format = node.format;
+
+  const childOpts: ConvertOptions = { ...opts, junctor: false };
+  let properties: Record<string, SchemaNode> | undefined;
+  if (node.properties && typeof node.properties === 'object') {
+    properties = {};
+    for (const [name, child] of Object.entries(node.properties as Record<string, SchemaNode>)) {
+      properties[name] = convertSchema(child, opts.junctor ? { ...opts } : childOpts);
+    }
+  }
+  if (embedded) {
+    properties ??= {};
+    properties.apiVersion ??= { type: 'string' };
+    properties.kind ??= { type: 'string' };
+    properties.metadata ??= opts.hasObjectMeta ? { $ref: OBJECT_META_REF } : { type: 'object' };
+  }
+  if (properties) out.properties = properties;
+
+  if (node.additionalProperties !== undefined) {
+    out.additionalProperties = typeof node.additionalProperties === 'object'
+      ? convertSchema(node.additionalProperties as SchemaNode, childOpts)
+      : node.additionalProperties;
+  } else if (!preserveUnknown && !opts.junctor && node.$ref === undefined) {
+    const isObject = node.type === 'object';
+    if (properties || (opts.crd && isObject)) out.additionalProperties = false;
+  }
+
+  if (node.items && typeof node.items === 'object' && !Array.isArray(node.items)) {
+    out.items = convertSchema(node.items as SchemaNode, childOpts);
+  }
+  for (const junctor of ['allOf', 'anyOf', 'oneOf'] as const) {
+    const branches = node[junctor];
+    if (!Array.isArray(branches)) continue;
+    if (intOrString && isIntOrStringAnyOf(branches)) continue;
+    // The built-in IntOrString/Quantity definitions are oneOf[string, integer|number]; a union type
+    // says the same and gives one readable error instead of three.
+    const simpleTypes = branches.every((b) => Object.keys(b as object).length === 1 && typeof (b as SchemaNode).type === 'string');
+    if (junctor === 'oneOf' && simpleTypes && !types) {
+      out.type = branches.map((b) => (b as SchemaNode).type as string);
+      continue;
+    }
+    out[junctor] = branches.map((b) => convertSchema(b as SchemaNode, { ...opts, junctor: true }));
+  }
+  if (node.not && typeof node.not === 'object') out.not = convertSchema(node.not as SchemaNode, { ...opts, junctor: true });
+
+  const listType = node['x-kubernetes-list-type'];
+  if (listType === 'set' || listType === 'map') {
+    out[LIST_TYPE_KEYWORD] = { type: listType, keys: (node['x-kubernetes-list-map-keys'] as string[] | undefined) ?? [] };
+  }
+  return out;
+}
+
+/** The CRD version schema ready for ajv: strict, with metadata validated as a real ObjectMeta. */
+export function convertCrdSchema(openAPIV3Schema: SchemaNode, hasObjectMeta: boolean): SchemaNode {
+  const converted = convertSchema(openAPIV3Schema, { crd: true, junctor: false, hasObjectMeta });
+  const properties = { ...(converted.properties as Record<string, SchemaNode> | undefined) };
+  // CRDs declare metadata as a bare object; the API server validates it as ObjectMeta.
+  properties.metadata = hasObjectMeta ? { $ref: OBJECT_META_REF } : { type: 'object' };
+  properties.apiVersion ??= { type: 'string' };
+  properties.kind ??= { type: 'string' };
+  return { ...converted, properties, required: [...new Set([...((converted.required as string[]) ?? []), 'apiVersion', 'kind', 'metadata'])] };
+}
+
+/** All built-in definitions as one schema, so $refs resolve inside it and ajv compiles each definition once. */
+export function convertDefinitions(definitions: Record<string, SchemaNode>): SchemaNode {
+  const converted: Record<string, SchemaNode> = {};
+  for (const [name, def] of Object.entries(definitions)) {
+    converted[name] = convertSchema(def, { crd: false, junctor: false, hasObjectMeta: true });
+  }
+  // The published definition only says "string or number"; the API server parses it with
+  // resource.ParseQuantity, so "1x" or "2 Gi" are rejected. Same grammar, as a pattern.
+  const quantity = converted[QUANTITY_DEFINITION];
+  if (quantity) converted[QUANTITY_DEFINITION] = { ...quantity, pattern: QUANTITY_PATTERN };
+  return { $id: K8S_SCHEMA_ID, definitions: converted };
+}
+
+function stableKey(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'undefined';
+  if (Array.isArray(value)) return `[${value.map(stableKey).join(',')}]`;
+  const obj = value as Record<string, unknown>;
+  return `{${Object.keys(obj).sort().map((k) => `${JSON.stringify(k)}:${stableKey(obj[k])}`).join(',')}}`;
+}
+
+/**
+ * x-kubernetes-list-type: set (items unique) / map (items unique by their list-map-keys).
+ * Errors point at the duplicate item, like the API server's "Duplicate value" error.
+ */
+export function addListTypeKeyword(ajv: Ajv): void {
+  ajv.addKeyword({
+    keyword: LIST_TYPE_KEYWORD,
+    type: 'array',
+    errors: true,
+    validate: function listType(
+      schema: { type: 'set' | 'map'; keys: string[] },
+      data: unknown[],
+      _parentSchema?: unknown,
+      dataCxt?: { instancePath: string },
+    ): boolean {
+      const seen = new Set<string>();
+      const errors: Array<{ instancePath: string; keyword: string; message: string; params: Record<string, unknown> }> = [];
+      data.forEach((item, index) => {
+        let key: string;
+        if (schema.type === 'map' && item !== null && typeof item === 'object') {
+          const record = item as Record<string, unknown>;
+          const keyObject: Record<string, unknown> = {};
+          for (const k of schema.keys) keyObject[k] = record[k];
+          key = stableKey(keyObject);
+        } else {
+          key = stableKey(item);
+        }
+        if (seen.has(key)) {
+          errors.push({
+            instancePath: `${dataCxt?.instancePath ?? ''}/${index}`,
+            keyword: LIST_TYPE_KEYWORD,
+            message: `Duplicate value: ${key}`,
+            params: { listType: schema.type, keys: schema.keys },
+          });
+        }
+        seen.add(key);
+      });
+      (listType as unknown as { errors: unknown[] }).errors = errors;
+      return errors.length === 0;
+    },
+  });
+}
+
+/** Child schema positions of a converted schema (not enum values or keyword arguments). */
+function forEachChild(node: SchemaNode, visit: (child: SchemaNode, replace: (next: SchemaNode) => void) => void): void {
+  const props = node.properties as Record<string, SchemaNode> | undefined;
+  if (props) for (const name of Object.keys(props)) visit(props[name], (next) => { props[name] = next; });
+  for (const key of ['items', 'additionalProperties', 'not'] as const) {
+    const child = node[key];
+    if (child && typeof child === 'object' && !Array.isArray(child)) visit(child as SchemaNode, (next) => { node[key] = next; });
+  }
+  for (const key of ['allOf', 'anyOf', 'oneOf'] as const) {
+    const branches = node[key] as SchemaNode[] | undefined;
+    if (branches) branches.forEach((b, i) => visit(b, (next) => { branches[i] = next; }));
+  }
+}
+
+/**
+ * Large CRDs repeat the same sub-schemas many times (ApplicationSet embeds the Application
+ * template in every generator; CNPG repeats affinity and volume schemas). ajv would generate code
+ * for every copy — 13 MB and ~4 s for ApplicationSet alone. Moving every repeated sub-schema into
+ * `definitions` and referencing it (with inlineRefs:false) compiles each distinct shape once.
+ * Validation results and error paths are unchanged.
+ */
+export function hoistRepeatedSubschemas(root: SchemaNode, minChars = 300): SchemaNode {
+  const text = new Map<SchemaNode, string>();
+  const counts = new Map<string, number>();
+  const measure = (node: SchemaNode): void => {
+    forEachChild(node, (child) => measure(child));
+    const json = JSON.stringify(node);
+    text.set(node, json);
+    if (json.length >= minChars) counts.set(json, (counts.get(json) ?? 0) + 1);
+  };
+  measure(root);
+
+  const definitions: Record<string, SchemaNode> = { ...((root.definitions as Record<string, SchemaNode>) ?? {}) };
+  const names = new Map<string, string>();
+  const rewrite = (node: SchemaNode): void => {
+    forEachChild(node, (child, replace) => {
+      const json = text.get(child);
+      if (json && (counts.get(json) ?? 0) > 1) {
+        let name = names.get(json);
+        if (!name) {
+          name = `dbfleet-shared-${names.size}`;
+          names.set(json, name);
+          const copy = JSON.parse(json) as SchemaNode;
+          definitions[name] = copy;
+          // The copy's own children may repeat elsewhere too.
+          remeasure(copy);
+          rewrite(copy);
+        }
+        replace({ $ref: `#/definitions/${name}` });
+      } else {
+        rewrite(child);
+      }
+    });
+  };
+  const remeasure = (node: SchemaNode): void => {
+    forEachChild(node, (child) => remeasure(child));
+    text.set(node, JSON.stringify(node));
+  };
+  rewrite(root);
+  return names.size ? { ...root, definitions } : root;
+}
