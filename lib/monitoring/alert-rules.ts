@@ -30,10 +30,10 @@ export interface RuleGroup {
 
 export interface AlertRuleOptions {
   /**
-   * Name of the environment's Velero Schedule: velero_backup_* metrics carry it as `schedule`.
-   * @default `${fleet.name}-${environment.name}` (see veleroScheduleName)
+   * Names of the environment's Velero Schedules: velero_backup_* metrics carry them as `schedule`.
+   * @default veleroScheduleNames(fleet, environment), the names the environment chart gives them
    */
-  readonly veleroScheduleName?: string;
+  readonly veleroScheduleNames?: readonly string[];
 }
 
 /**
@@ -82,9 +82,15 @@ export const ALERT_NAMES = [
 ] as const;
 export type AlertName = (typeof ALERT_NAMES)[number];
 
-/** The Velero Schedule name the alerts expect unless told otherwise. */
-export function veleroScheduleName(fleet: Fleet, environment: Environment): string {
-  return `${fleet.name}-${environment.name}`;
+/**
+ * The Velero Schedules the environment chart renders: `<fleet>-<env>-databases`, plus
+ * `<fleet>-<env>-services` when includeServiceNamespaces. None without velero.
+ */
+export function veleroScheduleNames(fleet: Fleet, environment: Environment): string[] {
+  const velero = environment.backups.velero;
+  if (!velero) return [];
+  const prefix = `${fleet.name}-${environment.name}`;
+  return velero.includeServiceNamespaces ? [`${prefix}-databases`, `${prefix}-services`] : [`${prefix}-databases`];
 }
 
 /** The snapshot CronJob's name: fixed by contract with the CronJob construct. */
@@ -128,7 +134,7 @@ export function environmentAlertGroups(fleet: Fleet, environment: Environment, o
     groups.push({ name: ctx.groupName('cnpg-capacity'), rules: capacityRules(ctx) });
     groups.push({ name: ctx.groupName('cnpg-postgres'), rules: postgresRules(ctx) });
   }
-  const backups = backupRules(ctx, options.veleroScheduleName ?? veleroScheduleName(fleet, environment));
+  const backups = backupRules(ctx, options.veleroScheduleNames ?? veleroScheduleNames(fleet, environment));
   if (backups.length > 0) groups.push({ name: ctx.groupName('backups'), rules: backups });
   const mongo = mongoRules(ctx);
   if (mongo.length > 0) groups.push({ name: ctx.groupName('mongo-snapshot'), rules: mongo });
@@ -298,7 +304,7 @@ function postgresRules(ctx: Context): AlertRule[] {
   ];
 }
 
-function backupRules(ctx: Context, veleroSchedule: string): AlertRule[] {
+function backupRules(ctx: Context, veleroSchedules: readonly string[]): AlertRule[] {
   const { env } = ctx;
   const rules: AlertRule[] = [];
   const postgres = env.backups.postgres;
@@ -318,10 +324,11 @@ function backupRules(ctx: Context, veleroSchedule: string): AlertRule[] {
   }
 
   const velero = env.backups.velero;
-  if (velero) {
+  if (velero && veleroSchedules.length > 0) {
     const interval = velero.maxIntervalSeconds;
     const window = Math.round(interval * FRESHNESS_FACTOR);
-    const sel = `schedule="${veleroSchedule}"`;
+    // Schedule names are DNS subdomain names: no regex metacharacters but '.', which only widens the match.
+    const sel = `schedule=~"${veleroSchedules.join('|')}"`;
     rules.push(ctx.rule('VeleroBackupFailed', 'warning',
       // Velero initialises the counters of a schedule to 0, so the first failure is an increase.
       `sum by (schedule) (increase(velero_backup_failure_total{${sel}}[${promDuration(interval)}])) > 0`
@@ -333,10 +340,10 @@ function backupRules(ctx: Context, veleroSchedule: string): AlertRule[] {
       `time() - max by (schedule) (velero_backup_last_successful_timestamp{${sel}}) > ${window}`
         // The gauge only exists after a success since Velero last started: no sample during a
         // whole window means no success within it either.
-        + ` or absent_over_time(velero_backup_last_successful_timestamp{${sel}}[${promDuration(window)}])`,
+        + veleroSchedules.map((name) => ` or absent_over_time(velero_backup_last_successful_timestamp{schedule="${name}"}[${promDuration(window)}])`).join(''),
       '10m',
       'No recent successful Velero backup.',
-      `Velero schedule ${veleroSchedule} (environment ${env.name}) has had no successful backup for over ${humanSeconds(window)} (${FRESHNESS_FACTOR} × its ${humanSeconds(interval)} interval).`));
+      `Velero schedule {{ $labels.schedule }} (environment ${env.name}) has had no successful backup for over ${humanSeconds(window)} (${FRESHNESS_FACTOR} × its ${humanSeconds(interval)} interval).`));
   }
   return rules;
 }
@@ -360,8 +367,10 @@ function mongoRules(ctx: Context): AlertRule[] {
       `CronJob ${snapshot.namespace}/${cronjob} has had no successful run for over ${humanSeconds(window)} (${FRESHNESS_FACTOR} × its ${humanSeconds(snapshot.maxIntervalSeconds)} interval).`));
 
     rules.push(ctx.rule('MongoSnapshotJobFailed', 'warning',
-      // Failed Jobs stay until the history limit drops them: only count Jobs created within one interval.
-      `max by (namespace, job_name) (kube_job_status_failed{namespace="${snapshot.namespace}"}) > 0`
+      // kube_job_failed is the Job's Failed condition: unlike kube_job_status_failed (failed pods) it
+      // ignores a pod that failed and was retried successfully (backoffLimit). Failed Jobs stay until
+      // the history limit drops them: only count Jobs created within one interval.
+      `max by (namespace, job_name) (kube_job_failed{namespace="${snapshot.namespace}",condition="true"}) > 0`
         + ` and on (namespace, job_name) max by (namespace, job_name) (kube_job_owner{namespace="${snapshot.namespace}",owner_kind="CronJob",owner_name="${cronjob}"})`
         + ` and on (namespace, job_name) (time() - max by (namespace, job_name) (kube_job_created{namespace="${snapshot.namespace}"}) < ${snapshot.maxIntervalSeconds})`,
       undefined,

@@ -32,7 +32,7 @@ export class EnvironmentAlerts extends Construct {
   constructor(scope: Construct, id: string, props: EnvironmentAlertsProps) {
     super(scope, id);
     const { fleet, environment } = props;
-    this.groups = environmentAlertGroups(fleet, environment, { veleroScheduleName: props.veleroScheduleName });
+    this.groups = environmentAlertGroups(fleet, environment, { veleroScheduleNames: props.veleroScheduleNames });
     this.rule = new PrometheusRule(this, 'Resource', {
       metadata: {
         name: environmentAlertsName(fleet, environment),
