@@ -1,6 +1,8 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { Environment, Fleet, PostgresCluster, Service } from '../lib/config/model';
+import { DEVELOPER_ACCESS_ANNOTATION } from '../lib/plan/dangers';
+import { applySyncPolicy } from '../lib/gitops/sync-policy';
 import { standardLabels } from '../lib/labels';
 import { DatabaseNamespace } from '../lib/namespaces/database-namespace';
 import { ClusterIngressPolicy } from '../lib/network/cluster-ingress-policy';
@@ -38,6 +40,7 @@ export class EnvironmentChart extends Chart {
     this.clusters = environment.clusters.map((cluster) => this.addCluster(fleet, environment, cluster));
     this.addVeleroSchedules(fleet, environment);
     this.addMongoSnapshots(fleet, environment);
+    applySyncPolicy(this);
   }
 
   /** The database namespace by label; the services' namespaces whole, when opted in. */
@@ -121,6 +124,8 @@ export class EnvironmentChart extends Chart {
         ? { className: environment.backups.postgres.volumeSnapshotClass } : undefined,
       inheritedLabels: { 'app.kubernetes.io/part-of': fleet.name },
       labels: clusterLabels,
+      // Read by `npm run plan` to flag widened developer access.
+      annotations: { [DEVELOPER_ACCESS_ANNOTATION]: environment.developerAccess },
     });
     const backup = environment.backups.postgres;
     if (backup) {

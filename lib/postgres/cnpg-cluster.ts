@@ -35,7 +35,7 @@ export class CnpgCluster extends Construct implements IPostgresCluster {
     const highAvailability = props.instances > 1;
 
     new Cluster(this, 'Resource', {
-      metadata: { name: props.name, namespace: props.namespace, labels: props.labels },
+      metadata: { name: props.name, namespace: props.namespace, labels: props.labels, annotations: props.annotations },
       spec: {
         instances: props.instances,
         imageName: props.imageName,

@@ -58,6 +58,8 @@ export interface PostgresClusterProps {
    */
   readonly inheritedLabels?: Record<string, string>;
   readonly labels: Record<string, string>;
+  /** @default none */
+  readonly annotations?: Record<string, string>;
 }
 
 /** What the rest of the fleet needs to know about a rendered cluster. */

@@ -1,0 +1,43 @@
+// The two sides of a plan: dist/ as committed at a git revision, and what the sources render now.
+import { execFileSync } from 'node:child_process';
+import { parseAllDocuments } from 'yaml';
+import { loadFleet } from '../config/load';
+import { buildApp, renderObjects, type KubernetesObject } from '../output/render';
+
+/** dist/-relative path → object. */
+export type Manifests = Map<string, KubernetesObject>;
+
+/** Renders the fleet in memory; nothing is written. */
+export function renderManifests(configFile: string): Manifests {
+  return new Map(renderObjects(buildApp(loadFleet(configFile))).map((o) => [o.path, o.object]));
+}
+
+/**
+ * dist/ as it is in git at `revision` (a missing dist/ there is an empty side: the first plan
+ * shows everything as added). Reads all files through one `git cat-file --batch`.
+ */
+export function readManifestsAt(revision: string, distDir: string, cwd: string): Manifests {
+  const git = (args: string[], input?: string) => execFileSync('git', args, { cwd, input, maxBuffer: 1 << 30, stdio: ['pipe', 'pipe', 'pipe'] });
+  try {
+    git(['rev-parse', '--verify', '--quiet', `${revision}^{commit}`]);
+  } catch {
+    throw new Error(`git revision "${revision}" does not exist here`);
+  }
+  const prefix = `${distDir.replace(/\/$/, '')}/`;
+  const paths = git(['ls-tree', '-r', '-z', '--name-only', '--full-name', revision, '--', prefix]).toString('utf8')
+    .split('\0').filter((p) => p.endsWith('.yaml'));
+  const manifests: Manifests = new Map();
+  if (paths.length === 0) return manifests;
+  const output = git(['cat-file', '--batch'], paths.map((p) => `${revision}:${p}`).join('\n') + '\n');
+  let offset = 0;
+  for (const path of paths) {
+    const headerEnd = output.indexOf(0x0a, offset);
+    const size = Number(output.subarray(offset, headerEnd).toString('utf8').split(' ')[2]);
+    const text = output.subarray(headerEnd + 1, headerEnd + 1 + size).toString('utf8');
+    offset = headerEnd + 1 + size + 1;
+    const documents = parseAllDocuments(text);
+    const objects = (Array.isArray(documents) ? documents : [documents]).map((d) => d.toJS() as KubernetesObject).filter(Boolean);
+    objects.forEach((object, i) => manifests.set(objects.length > 1 ? `${path.slice(prefix.length)}#${i}` : path.slice(prefix.length), object));
+  }
+  return manifests;
+}
