@@ -14,6 +14,8 @@ export interface ConfigProblem {
   readonly message: string;
   /** Point at the key rather than its value (unknown keys). */
   readonly atKey?: boolean;
+  /** The key is absent: point at the key of the mapping that lacks it. */
+  readonly missing?: boolean;
 }
 
 export class FleetConfigError extends Error {
@@ -61,14 +63,15 @@ export function parseFleet(text: string, file: string): Fleet {
 
 function fromZodIssue(issue: core.$ZodIssue, doc: Document): ConfigProblem[] {
   const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+  if ((issue.code === 'invalid_type' || issue.code === 'invalid_value') && !doc.hasIn(path)) {
+    const expected = issue.code === 'invalid_type' ? issue.expected : issue.values.map((v) => JSON.stringify(v)).join(' | ');
+    return [{ path, message: `is required (${expected})`, missing: true }];
+  }
   switch (issue.code) {
     case 'unrecognized_keys':
       return issue.keys.map((key) => ({ path: [...path, key], message: 'is not a known key', atKey: true }));
-    case 'invalid_type': {
-      const value = doc.getIn(path);
-      if (value === undefined && !doc.hasIn(path)) return [{ path, message: `is required (${issue.expected})` }];
-      return [{ path, message: `must be ${article(issue.expected)}, not ${describe(value)}` }];
-    }
+    case 'invalid_type':
+      return [{ path, message: `must be ${article(issue.expected)}, not ${describe(doc.getIn(path))}` }];
     case 'invalid_value':
       return [{ path, message: `${JSON.stringify(doc.getIn(path))} is not one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}` }];
     case 'too_small':
@@ -76,6 +79,7 @@ function fromZodIssue(issue: core.$ZodIssue, doc: Document): ConfigProblem[] {
       if (issue.origin === 'string') return [{ path, message: 'must not be empty' }];
       return [{ path, message: issue.message.startsWith('must') ? issue.message : `must be ${issue.inclusive ? '>=' : '>'} ${issue.minimum}` }];
     case 'too_big':
+      if (issue.origin === 'string') return [{ path, message: `${JSON.stringify(doc.getIn(path))} ${issue.message}` }];
       return [{ path, message: issue.message.startsWith('must') || issue.message.startsWith('is') ? issue.message : `must be ${issue.inclusive ? '<=' : '<'} ${issue.maximum}` }];
     case 'invalid_format':
       if (issue.format === 'url') return [{ path, message: `${JSON.stringify(doc.getIn(path))} is not a valid URL` }];
@@ -101,6 +105,7 @@ function describe(value: unknown): string {
 /** The 1-based line of a path: its value (or key), else its nearest existing parent. */
 function lineOf(doc: Document, lineCounter: LineCounter, problem: ConfigProblem): number {
   const path = [...problem.path];
+  if (problem.missing) return lineOf(doc, lineCounter, { path: path.slice(0, -1), message: '', atKey: true });
   for (let depth = path.length; depth >= 0; depth--) {
     const prefix = path.slice(0, depth);
     const node = nodeAt(doc, prefix, problem.atKey === true && depth === path.length);
