@@ -99,7 +99,8 @@ export function convertAjvErrors(errors: readonly ErrorObject[]): Array<{ path: 
         break;
       }
       case 'type':
-        message = `${e.message ?? 'wrong type'} (got ${e.data === null ? 'null' : Array.isArray(e.data) ? 'array' : typeof e.data})`;
+        // ajv says "must be string,integer" for union types.
+        message = `must be ${String((e.params as { type: string }).type).split(',').join(' or ')} (got ${e.data === null ? 'null' : Array.isArray(e.data) ? 'array' : typeof e.data})`;
         break;
       case 'pattern':
       case 'format':
