@@ -197,7 +197,7 @@ const SEQUENCE_PRIVILEGES: Record<Exclude<DeveloperAccess, 'none'>, { grant: str
   'read-only': { grant: 'SELECT', revoke: 'USAGE, UPDATE' },
 };
 
-const USER_SCHEMAS = "SELECT n.nspname FROM pg_namespace n WHERE n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema' ORDER BY 1";
+const USER_SCHEMAS = "SELECT n.nspname, n.nspowner FROM pg_namespace n WHERE n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema' ORDER BY 1";
 
 function databaseSql(cluster: PostgresCluster, service: Service, access: DeveloperAccess, group: string): string {
   const owner = service.role;
@@ -208,6 +208,14 @@ function databaseSql(cluster: PostgresCluster, service: Service, access: Develop
   const exec = (indent: number, template: string, ...args: string[]) =>
     `${' '.repeat(indent)}EXECUTE format(${quoteLiteral(template)}${args.map((a) => `, ${a}`).join('')});`;
   const S = 'schema_name';
+  // PostgreSQL <= 14: `public` belongs to the bootstrap superuser and the service creates its
+  // tables there through PUBLIC's CREATE, which the loop revokes; the service gets it back by
+  // name. From 15 on `public` belongs to pg_database_owner (the service): nothing to do.
+  const keepOwnerCreateOnPublic = [
+    `    IF schema_name = 'public' AND NOT pg_has_role(${o}, schema_owner, 'USAGE') THEN`,
+    exec(6, 'GRANT USAGE, CREATE ON SCHEMA %I TO %I', S, o),
+    '    END IF;',
+  ];
 
   if (access === 'none') {
     return [
@@ -217,10 +225,12 @@ function databaseSql(cluster: PostgresCluster, service: Service, access: Develop
       'DO $access$',
       'DECLARE',
       '  schema_name name;',
+      '  schema_owner oid;',
       `  has_group boolean := EXISTS (SELECT FROM pg_roles WHERE rolname = ${g});`,
       'BEGIN',
-      `  FOR schema_name IN ${USER_SCHEMAS} LOOP`,
+      `  FOR schema_name, schema_owner IN ${USER_SCHEMAS} LOOP`,
       exec(4, 'REVOKE CREATE ON SCHEMA %I FROM PUBLIC', S),
+      ...keepOwnerCreateOnPublic,
       '    IF has_group THEN',
       exec(6, 'REVOKE ALL ON ALL TABLES IN SCHEMA %I FROM %I', S, g),
       exec(6, 'REVOKE ALL ON ALL SEQUENCES IN SCHEMA %I FROM %I', S, g),
@@ -248,11 +258,13 @@ function databaseSql(cluster: PostgresCluster, service: Service, access: Develop
     'DO $access$',
     'DECLARE',
     '  schema_name name;',
+    '  schema_owner oid;',
     '  schemas integer := 0;',
     'BEGIN',
-    `  FOR schema_name IN ${USER_SCHEMAS} LOOP`,
+    `  FOR schema_name, schema_owner IN ${USER_SCHEMAS} LOOP`,
     // Only the owner creates objects: schema changes belong to the service's migrations.
     exec(4, 'REVOKE CREATE ON SCHEMA %I FROM PUBLIC', S),
+    ...keepOwnerCreateOnPublic,
     exec(4, 'REVOKE CREATE ON SCHEMA %I FROM %I', S, g),
     exec(4, 'GRANT USAGE ON SCHEMA %I TO %I', S, g),
     exec(4, `GRANT ${table.grant} ON ALL TABLES IN SCHEMA %I TO %I`, S, g),

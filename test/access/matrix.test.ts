@@ -1,0 +1,365 @@
+// The proof on a real server: a throwaway PostgreSQL per environment, roles and databases created
+// as CloudNativePG would from the rendered manifests, the rendered Job's script applied exactly
+// as the Job runs it, then every role logs in and tries every operation. Nothing here decides an
+// outcome: each cell is what the server answered, compared with the rule in matrix.ts.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, posix } from 'node:path';
+import { Chart, Testing } from 'cdk8s';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClusterSpecManagedRoles } from '../../imports/postgresql.cnpg.io';
+import { ACCESS_MOUNT_PATH, DeveloperAccessJobs } from '../../lib/access/developer-access';
+import { developerManagedRoles, developerSecretName } from '../../lib/access/developer-roles';
+import { quoteIdent } from '../../lib/access/privileges-sql';
+import { parseFleet } from '../../lib/config/load';
+import type { DeveloperAccess, Environment, PostgresCluster } from '../../lib/config/model';
+import { DEVELOPER_GROUP_ROLE, developerRoleName } from '../../lib/config/names';
+import { pathWith, postgresUnavailableReason, runScript, startPostgres, type PostgresServer } from '../support/postgres';
+import { applyDatabases, applyManagedRoles } from './cnpg-emulation';
+import { expectedMatrix, formatLegend, formatMatrix, OPERATIONS, type MatrixRow, type Outcome, type Scenario, type Subject } from './matrix';
+
+// Two services sharing a cluster in both environments (test: shared, production: grouped), so
+// "a service cannot reach another service's database" is tested under both access modes.
+const MATRIX_FLEET = parseFleet(`
+name: matrix
+postgres: { version: 16 }
+secretStore: { kind: ClusterSecretStore, name: vault, keyPrefix: databases }
+developers: [alice, bob]
+environments:
+  test: { namespace: databases, topology: shared, instances: 1, storage: 1Gi, developerAccess: read-write }
+  production: { namespace: databases, topology: grouped, instances: 3, storage: 1Gi, developerAccess: read-only }
+services:
+  - { name: orders, namespace: orders, group: commerce, extensions: [pgcrypto] }
+  - { name: payments, namespace: payments, group: commerce }
+`, 'matrix fleet (test/access/matrix.test.ts)');
+
+const SUBJECTS: readonly Subject[] = [
+  ...MATRIX_FLEET.developers.map((d): Subject => ({ kind: 'developer', role: developerRoleName(d) })),
+  ...MATRIX_FLEET.services.map((s): Subject => ({ kind: 'service', role: s.role, owns: s.database })),
+];
+const DATABASES = MATRIX_FLEET.services.map((s) => s.database);
+const scenario = (name: string, access: DeveloperAccess): Scenario => ({ name, access, subjects: SUBJECTS, databases: DATABASES });
+
+/** In the order the test runs them; docs/developer-access.md shows the same. */
+const SCENARIOS: readonly Scenario[] = [
+  scenario('test (read-write)', 'read-write'),
+  scenario('production (read-only)', 'read-only'),
+  scenario('test switched to read-only', 'read-only'),
+  scenario('test switched to none', 'none'),
+];
+const byName = (name: string) => SCENARIOS.find((s) => s.name === name)!;
+
+const unavailable = postgresUnavailableReason();
+if (unavailable) console.warn(`SKIPPED: developer access matrix on a real PostgreSQL: ${unavailable}`);
+
+describe('docs/developer-access.md', () => {
+  it('shows the expected matrix the real-server test checks', () => {
+    const doc = readFileSync(join(__dirname, '../../docs/developer-access.md'), 'utf8');
+    const block = /<!-- matrix:start -->\n([\s\S]*?)\n<!-- matrix:end -->/.exec(doc)?.[1];
+    expect(block, 'docs/developer-access.md has no <!-- matrix:start --> … <!-- matrix:end --> block').toBeDefined();
+    expect(block).toBe(`${formatMatrix(expectedMatrix(SCENARIOS))}\n\n${formatLegend()}`);
+  });
+});
+
+describe.skipIf(unavailable !== undefined)('developer access on a real PostgreSQL', () => {
+  let testEnv: ClusterUnderTest;
+  let productionEnv: ClusterUnderTest;
+  const measured: MatrixRow[] = [];
+
+  beforeAll(async () => {
+    const [testServer, productionServer] = await Promise.all([startPostgres(), startPostgres()]);
+    testEnv = new ClusterUnderTest(testServer, environment('test'));
+    productionEnv = new ClusterUnderTest(productionServer, environment('production'));
+  });
+
+  afterAll(async () => {
+    if (measured.length > 0) {
+      const want = expectedMatrix(SCENARIOS.filter((s) => measured.some((m) => m.scenario === s.name)));
+      console.log(`\nDeveloper access matrix, measured on PostgreSQL ${testEnv.server.major} (✅ allowed, ❌ denied):\n\n${formatMatrix(measured, want)}\n\n${formatLegend()}\n`);
+    }
+    await Promise.all([testEnv?.server.stop(), productionEnv?.server.stop()]);
+  });
+
+  it('the Job fails, changing nothing, while the operator has not created the roles and databases yet', async () => {
+    const before = await productionEnv.snapshot();
+    const run = await productionEnv.applyAccess('read-only', { expectFailure: true });
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain('dbfleet: not created yet: database orders, database payments, role developers, role orders, role payments');
+    expect(await productionEnv.snapshot()).toEqual(before);
+  });
+
+  describe('test environment: read-write', () => {
+    it('applies, and applying again changes nothing', async () => {
+      await testEnv.declare();
+      await testEnv.createObjects('before');
+      const before = await testEnv.snapshot();
+      await testEnv.applyAccess('read-write');
+      const once = await testEnv.snapshot();
+      expect(once, 'the first run must change the privileges').not.toEqual(before);
+      await testEnv.applyAccess('read-write');
+      expect(await testEnv.snapshot()).toEqual(once);
+    });
+
+    it('matches the matrix, including tables and schemas the service creates afterwards', async () => {
+      await testEnv.createObjects('after');
+      measured.push(...await expectMatrix(testEnv, byName('test (read-write)')));
+    });
+
+    it('a CronJob run after new objects appeared changes nothing (default privileges covered them)', async () => {
+      const before = await testEnv.snapshot();
+      await testEnv.applyAccess('read-write');
+      expect(await testEnv.snapshot()).toEqual(before);
+    });
+  });
+
+  describe('production environment: read-only', () => {
+    it('applies, and applying again changes nothing', async () => {
+      await productionEnv.declare();
+      // One database laid out like PostgreSQL <= 14 (public owned by the superuser, CREATE for
+      // PUBLIC): revoking PUBLIC's CREATE must not take it from the service.
+      productionEnv.server.psql('payments', `ALTER SCHEMA public OWNER TO ${quoteIdent(productionEnv.server.superuser)}; GRANT ALL ON SCHEMA public TO PUBLIC;`);
+      await productionEnv.createObjects('before');
+      await productionEnv.applyAccess('read-only');
+      const once = await productionEnv.snapshot();
+      await productionEnv.applyAccess('read-only');
+      expect(await productionEnv.snapshot()).toEqual(once);
+    });
+
+    it('matches the matrix: SELECT everywhere, no write, no DDL, pg_authid unreadable', async () => {
+      await productionEnv.createObjects('after');
+      measured.push(...await expectMatrix(productionEnv, byName('production (read-only)')));
+    });
+
+    it('grants no predefined role that reads everything (pg_read_all_data would expose pg_authid)', () => {
+      const memberships = productionEnv.server.psql('postgres', `
+        SELECT r.rolname || ' -> ' || g.rolname FROM pg_auth_members m
+        JOIN pg_roles r ON r.oid = m.member JOIN pg_roles g ON g.oid = m.roleid
+        WHERE r.rolname = '${DEVELOPER_GROUP_ROLE}' OR r.rolname LIKE 'dev\\_%' ORDER BY 1;`).trim().split('\n');
+      expect(memberships).toEqual(['dev_alice -> developers', 'dev_bob -> developers']);
+    });
+  });
+
+  describe('switching the test environment', () => {
+    it('read-write → read-only revokes every write, on old and new objects; applying again changes nothing', async () => {
+      await testEnv.applyAccess('read-only');
+      const once = await testEnv.snapshot();
+      await testEnv.applyAccess('read-only');
+      expect(await testEnv.snapshot()).toEqual(once);
+      measured.push(...await expectMatrix(testEnv, byName('test switched to read-only')));
+      for (const db of DATABASES) {
+        const writes = testEnv.server.psql(db, `
+          SELECT c.relname || ':' || p.privilege FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace,
+            unnest(ARRAY['INSERT','UPDATE','DELETE','TRUNCATE','REFERENCES','TRIGGER']) AS p(privilege)
+          WHERE n.nspname IN ('public', 'ledger', 'later') AND c.relkind = 'r'
+            AND has_table_privilege('${DEVELOPER_GROUP_ROLE}', c.oid, p.privilege) ORDER BY 1;`).trim();
+        expect(writes, `write privileges left in ${db}`).toBe('');
+      }
+    });
+
+    it('→ none: the group loses every privilege and its members cannot log in; services unchanged', async () => {
+      await testEnv.applyAccess('none');
+      const once = await testEnv.snapshot();
+      await testEnv.applyAccess('none');
+      expect(await testEnv.snapshot()).toEqual(once);
+      measured.push(...await expectMatrix(testEnv, byName('test switched to none')));
+      expect(testEnv.server.psql('postgres', "SELECT string_agg(rolname || '=' || rolcanlogin, ',' ORDER BY rolname) FROM pg_roles WHERE rolname LIKE 'dev\\_%';").trim())
+        .toBe('dev_alice=false,dev_bob=false');
+      const left = [testEnv.server.psql('postgres', `SELECT datname FROM pg_database WHERE datacl::text LIKE '%${DEVELOPER_GROUP_ROLE}=%';`).trim()];
+      for (const db of DATABASES) {
+        left.push(testEnv.server.psql(db, `
+          SELECT 'class ' || relname FROM pg_class WHERE relacl::text LIKE '%${DEVELOPER_GROUP_ROLE}=%'
+          UNION ALL SELECT 'schema ' || nspname FROM pg_namespace WHERE nspacl::text LIKE '%${DEVELOPER_GROUP_ROLE}=%'
+          UNION ALL SELECT 'default ' || defaclobjtype::text FROM pg_default_acl WHERE defaclacl::text LIKE '%${DEVELOPER_GROUP_ROLE}=%';`).trim());
+      }
+      expect(left.filter(Boolean)).toEqual([]);
+    });
+  });
+});
+
+function environment(name: string): Environment {
+  return MATRIX_FLEET.environments.find((e) => e.name === name)!;
+}
+
+/** One environment's single cluster on its own server. */
+class ClusterUnderTest {
+  readonly cluster: PostgresCluster;
+  /** Password per role, and per Secret name (what the managed roles reference). */
+  readonly rolePasswords = new Map<string, string>();
+  private readonly secretPasswords = new Map<string, string>();
+
+  constructor(readonly server: PostgresServer, readonly environment: Environment) {
+    expect(environment.clusters).toHaveLength(1);
+    this.cluster = environment.clusters[0];
+  }
+
+  /**
+   * The roles and databases the manifests declare: the service owner roles as the Cluster
+   * construct renders them (see dist/<env>/cluster-*.yaml), the developer roles from
+   * developerManagedRoles(), one database per service owned by its role, with its extensions.
+   */
+  async declare(): Promise<void> {
+    const serviceRoles: ClusterSpecManagedRoles[] = this.cluster.services.map((s) => ({
+      name: s.role, comment: `owner of the ${s.name} database`, login: true, passwordSecret: { name: `${s.name}-db-credentials` },
+      ensure: 'present' as ClusterSpecManagedRoles['ensure'], inherit: true, connectionLimit: -1,
+      superuser: false, createdb: false, createrole: false, replication: false, bypassrls: false,
+    }));
+    const developerRoles = developerManagedRoles(MATRIX_FLEET.developers, this.cluster.developerAccess);
+    expect(developerRoles.map((r) => r.name)).toEqual(['developers', 'dev_alice', 'dev_bob']);
+    const roles = [...serviceRoles, ...developerRoles];
+    for (const role of roles) {
+      if (!role.passwordSecret) continue;
+      const password = `pw-${role.name}-${Math.random().toString(36).slice(2)}`;
+      this.secretPasswords.set(role.passwordSecret.name, password);
+      this.rolePasswords.set(role.name, password);
+    }
+    expect(this.secretPasswords.has(developerSecretName('alice'))).toBe(true);
+    applyManagedRoles(this.server, roles, this.secretPasswords);
+    await applyDatabases(this.server, this.cluster.services.map((s) => ({ name: s.database, owner: s.role, extensions: s.extensions })));
+  }
+
+  /** What a service's migrations create, logged in as the service: before or after the SQL ran. */
+  async createObjects(when: 'before' | 'after'): Promise<void> {
+    const sql = when === 'before'
+      ? `CREATE TABLE public.items (id bigserial PRIMARY KEY, name text NOT NULL);
+         INSERT INTO public.items (name) VALUES ('first'), ('second');
+         CREATE SCHEMA ledger;
+         CREATE TABLE ledger.entries (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, amount numeric NOT NULL);
+         INSERT INTO ledger.entries (amount) VALUES (10);`
+      : `CREATE TABLE public.later_items (id bigserial PRIMARY KEY, name text NOT NULL);
+         INSERT INTO public.later_items (name) VALUES ('later');
+         CREATE SCHEMA later;
+         CREATE TABLE later.notes (id bigserial PRIMARY KEY, body text NOT NULL);
+         INSERT INTO later.notes (body) VALUES ('note');`;
+    for (const service of this.cluster.services) {
+      const client = await this.server.connect({ user: service.role, password: this.rolePasswords.get(service.role)!, database: service.database });
+      try {
+        await client.query(sql);
+      } finally {
+        await client.end();
+      }
+    }
+  }
+
+  /**
+   * Renders the developer-access construct and runs its Job the way the kubelet would: the
+   * ConfigMap's keys as files at the Job's mountPath, the Job's command, the Job's environment
+   * (the superuser Secret resolved; host and port pointed at this server).
+   */
+  async applyAccess(access: DeveloperAccess, options: { expectFailure?: boolean } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+    const app = Testing.app();
+    const chart = new Chart(app, this.environment.name, { disableResourceNameHashes: true });
+    new DeveloperAccessJobs(chart, 'Access', { cluster: this.cluster, access, schedule: this.environment.accessSchedule, labels: {} });
+    const objects = Testing.synth(chart);
+    const configMap = objects.find((o) => o.kind === 'ConfigMap');
+    const job = objects.find((o) => o.kind === 'Job');
+    const pod = job.spec.template.spec;
+    const container = pod.containers[0];
+    const sqlVolume = pod.volumes.find((v: { configMap?: { name: string } }) => v.configMap?.name === configMap.metadata.name);
+    const mountPath: string = container.volumeMounts.find((m: { name: string }) => m.name === sqlVolume.name).mountPath;
+    expect(mountPath).toBe(ACCESS_MOUNT_PATH);
+
+    const root = mkdtempSync(join(tmpdir(), 'dbfleet-access-job-'));
+    try {
+      const local = join(root, mountPath);
+      mkdirSync(local, { recursive: true });
+      for (const [key, value] of Object.entries(configMap.data as Record<string, string>)) writeFileSync(join(local, key), value);
+      const command = (container.command as string[]).map((arg) => (arg.startsWith(`${mountPath}/`) ? join(local, posix.relative(mountPath, arg)) : arg));
+
+      const env: Record<string, string> = {};
+      for (const e of container.env as Array<{ name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }>) {
+        if (e.value !== undefined) {
+          env[e.name] = e.value;
+          continue;
+        }
+        const ref = e.valueFrom!.secretKeyRef;
+        expect(ref.name).toBe(`${this.cluster.name}-superuser`);
+        env[e.name] = { username: this.server.superuser, password: this.server.superuserPassword }[ref.key as 'username' | 'password'];
+      }
+      expect(env.PGHOST).toBe(`${this.cluster.name}-rw`);
+      expect(env.PGSSLMODE).toBe('require');
+      env.PGHOST = this.server.host;
+      env.PGPORT = String(this.server.port);
+      if (!this.server.ssl) env.PGSSLMODE = 'disable'; // no openssl here to make a certificate
+      env.PATH = pathWith(this.server.binDir);
+
+      const result = await runScript(command, env);
+      if (!options.expectFailure && result.code !== 0) {
+        throw new Error(`the access Job failed (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
+      }
+      return result;
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }
+
+  /** Every privilege-bearing catalog entry the SQL could touch, as text. */
+  async snapshot(): Promise<Record<string, string>> {
+    const shared = this.server.psql('postgres', `
+      SELECT datname, datacl FROM pg_database ORDER BY 1;
+      SELECT rolname, rolcanlogin, rolinherit, rolsuper FROM pg_roles ORDER BY 1;
+      SELECT roleid::regrole, member::regrole, admin_option FROM pg_auth_members ORDER BY 1, 2;`);
+    const result: Record<string, string> = { shared };
+    const existing = this.server.psql('postgres', 'SELECT datname FROM pg_database WHERE NOT datistemplate ORDER BY 1;').trim().split('\n');
+    for (const db of existing) {
+      result[db] = this.server.psql(db, `
+        SELECT nspname, nspowner::regrole, nspacl FROM pg_namespace ORDER BY 1;
+        SELECT n.nspname, c.relname, c.relkind, c.relowner::regrole, c.relacl FROM pg_class c
+          JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') ORDER BY 1, 2;
+        SELECT attrelid::regclass, attname, attacl FROM pg_attribute WHERE attacl IS NOT NULL ORDER BY 1, 2;
+        SELECT defaclrole::regrole, defaclnamespace, defaclobjtype, defaclacl FROM pg_default_acl ORDER BY 1, 2, 3;`);
+    }
+    return result;
+  }
+}
+
+/** Logs in as every subject to every database, tries every operation, and compares with the rule. */
+async function expectMatrix(env: ClusterUnderTest, scenario: Scenario): Promise<MatrixRow[]> {
+  const rows: MatrixRow[] = [];
+  for (const subject of scenario.subjects) {
+    for (const database of scenario.databases) {
+      rows.push({ scenario: scenario.name, role: subject.role, database, outcomes: await probe(env, subject.role, database) });
+    }
+  }
+  const want = expectedMatrix([scenario]);
+  console.log(`\n${scenario.name}:\n${formatMatrix(rows, want)}`);
+  expect(rows, `measured matrix for "${scenario.name}" (printed above) differs from the rule`).toEqual(want);
+  return rows;
+}
+
+const DENIED_CODES = new Set([
+  '42501', // insufficient_privilege: permission denied for table/schema/database, must be owner
+  '28000', // invalid_authorization_specification: role is not permitted to log in
+]);
+
+async function probe(env: ClusterUnderTest, role: string, database: string): Promise<Record<string, Outcome>> {
+  const outcomes: Record<string, Outcome> = {};
+  let client;
+  try {
+    client = await env.server.connect({ user: role, password: env.rolePasswords.get(role)!, database });
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (!code || !DENIED_CODES.has(code)) throw new Error(`${role} → ${database}: unexpected connection error ${code}: ${(error as Error).message}`);
+    // Not even a connection: every operation is denied (that is what the server said).
+    for (const op of OPERATIONS) outcomes[op.id] = 'denied';
+    return outcomes;
+  }
+  try {
+    for (const op of OPERATIONS) {
+      await client.query('BEGIN');
+      try {
+        await client.query(op.sql);
+        outcomes[op.id] = 'allowed';
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if (!code || !DENIED_CODES.has(code)) throw new Error(`${role} → ${database}: ${op.sql}: unexpected error ${code}: ${(error as Error).message}`);
+        outcomes[op.id] = 'denied';
+      } finally {
+        await client.query('ROLLBACK');
+      }
+    }
+  } finally {
+    await client.end();
+  }
+  return outcomes;
+}

@@ -1,0 +1,215 @@
+// A throwaway PostgreSQL server for tests: initdb into a temp dir, pg_ctl on a free loopback port,
+// password (SCRAM) authentication over TCP like a CloudNativePG cluster, TLS when openssl is
+// there. No system service, nothing outside the temp dir. `initdb` refuses to run as root, so as
+// root every server command runs as the `postgres` OS user (runuser), which owns the temp dir.
+//
+// Finding the binaries, in order: $POSTGRES_BIN_DIR; the newest /usr/lib/postgresql/<major>/bin
+// (Debian/Ubuntu `postgresql` package); `pg_config --bindir`; initdb on PATH.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
+import { Client, type ClientConfig } from 'pg';
+
+export const SUPERUSER = 'postgres';
+
+export interface PostgresServer {
+  readonly binDir: string;
+  /** Major version of the server binaries. */
+  readonly major: number;
+  readonly host: string;
+  readonly port: number;
+  readonly superuser: string;
+  readonly superuserPassword: string;
+  /** Whether the server accepts TLS (so clients can use sslmode=require). */
+  readonly ssl: boolean;
+  /** The temp dir holding data, log and sockets; removed by stop(). */
+  readonly dir: string;
+  /** libpq environment for the superuser (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGSSLMODE). */
+  superuserEnv(): Record<string, string>;
+  /** Runs SQL with psql as the superuser (ON_ERROR_STOP, one transaction); returns stdout. */
+  psql(database: string, sql: string): string;
+  /** A connected pg client. */
+  connect(config: { user: string; password: string; database: string }): Promise<Client>;
+  /** Server log so far (for failure messages). */
+  log(): string;
+  stop(): Promise<void>;
+}
+
+/** The directory with initdb, pg_ctl, postgres and psql, or undefined when PostgreSQL is not installed. */
+export function findPostgresBinDir(): string | undefined {
+  const has = (dir: string) => ['initdb', 'pg_ctl', 'postgres', 'psql'].every((b) => existsSync(join(dir, b)));
+  const fromEnv = process.env.POSTGRES_BIN_DIR;
+  if (fromEnv) {
+    if (!has(fromEnv)) throw new Error(`POSTGRES_BIN_DIR=${fromEnv} does not contain initdb, pg_ctl, postgres and psql`);
+    return fromEnv;
+  }
+  const debian = '/usr/lib/postgresql';
+  if (existsSync(debian)) {
+    const majors = readdirSync(debian).filter((d) => /^\d+$/.test(d)).map(Number).sort((a, b) => b - a);
+    for (const major of majors) if (has(join(debian, String(major), 'bin'))) return join(debian, String(major), 'bin');
+  }
+  const pgConfig = spawnSync('pg_config', ['--bindir'], { encoding: 'utf8' });
+  if (pgConfig.status === 0 && has(pgConfig.stdout.trim())) return pgConfig.stdout.trim();
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) if (dir && has(dir)) return dir;
+  return undefined;
+}
+
+/** Why the real-server tests cannot run here, or undefined when they can. */
+export function postgresUnavailableReason(): string | undefined {
+  try {
+    return findPostgresBinDir() ? undefined
+      : 'no PostgreSQL server binaries found (looked at $POSTGRES_BIN_DIR, /usr/lib/postgresql/*/bin, pg_config --bindir, PATH); install the `postgresql` package';
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+export async function startPostgres(options: { ssl?: boolean } = {}): Promise<PostgresServer> {
+  const binDir = findPostgresBinDir();
+  if (!binDir) throw new Error(postgresUnavailableReason());
+  const major = Number(/(\d+)/.exec(execFileSync(join(binDir, 'postgres'), ['--version'], { encoding: 'utf8' }).replace(/^\D+/, ''))?.[1]);
+
+  const asRoot = process.getuid?.() === 0;
+  const owner = asRoot ? postgresOsUser() : undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'dbfleet-pg-'));
+  if (owner) chownSync(dir, owner.uid, owner.gid);
+  // Run a server binary as the directory's owner: `postgres` when we are root, ourselves otherwise.
+  const run = (binary: string, args: string[], input?: string) => {
+    const [cmd, cmdArgs] = owner ? ['runuser', ['-u', 'postgres', '--', join(binDir, binary), ...args]] : [join(binDir, binary), args];
+    const result = spawnSync(cmd, cmdArgs, { encoding: 'utf8', input, cwd: dir, env: { ...process.env, LC_ALL: 'C', LANG: 'C' } });
+    if (result.status !== 0) throw new Error(`${binary} ${args.join(' ')} failed (${result.status ?? result.signal}): ${result.stderr || result.stdout || result.error?.message}`);
+    return result.stdout;
+  };
+  const writeOwned = (path: string, content: string, mode: number) => {
+    writeFileSync(path, content, { mode });
+    chmodSync(path, mode);
+    if (owner) chownSync(path, owner.uid, owner.gid);
+  };
+
+  const data = join(dir, 'data');
+  const logFile = join(dir, 'server.log');
+  const password = randomBytes(18).toString('hex');
+  const pwfile = join(dir, 'pwfile');
+  writeOwned(pwfile, `${password}\n`, 0o600);
+  run('initdb', ['-D', data, '-U', SUPERUSER, '--pwfile', pwfile, '--auth=scram-sha-256', '--encoding=UTF8', '--locale=C', '--no-sync']);
+  rmSync(pwfile);
+
+  const ssl = (options.ssl ?? true) && makeCertificate(data, owner);
+  // Loopback TCP only, with passwords, as clients reach a CloudNativePG cluster; the socket goes in
+  // the temp dir so nothing needs /var/run/postgresql. Durability is irrelevant for a test server.
+  const settings = [
+    'listen_addresses = \'127.0.0.1\'',
+    `unix_socket_directories = '${dir}'`,
+    'fsync = off', 'synchronous_commit = off', 'full_page_writes = off',
+    'max_connections = 50', 'shared_buffers = 32MB',
+    `ssl = ${ssl ? 'on' : 'off'}`,
+  ];
+  writeOwned(join(data, 'postgresql.auto.conf'), `${settings.join('\n')}\n`, 0o600);
+  writeOwned(join(data, 'pg_hba.conf'), 'host all all 127.0.0.1/32 scram-sha-256\n', 0o600);
+
+  let port = 0;
+  for (let attempt = 1; ; attempt++) {
+    port = await freePort();
+    try {
+      run('pg_ctl', ['-D', data, '-l', logFile, '-w', '-t', '60', '-o', `-p ${port}`, 'start']);
+      break;
+    } catch (error) {
+      // Another process may have taken the port between probing and binding: try another.
+      if (attempt >= 3) throw new Error(`${(error as Error).message}\n${readLog(logFile)}`);
+    }
+  }
+
+  const host = '127.0.0.1';
+  const superuserEnv = () => ({ PGHOST: host, PGPORT: String(port), PGUSER: SUPERUSER, PGPASSWORD: password, PGSSLMODE: ssl ? 'require' : 'disable' });
+  let stopped = false;
+  return {
+    binDir, major, host, port, superuser: SUPERUSER, superuserPassword: password, ssl, dir,
+    superuserEnv,
+    psql(database, sql) {
+      const result = spawnSync(join(binDir, 'psql'), ['--no-psqlrc', '--quiet', '--single-transaction', '--set', 'ON_ERROR_STOP=1', '--no-align', '--tuples-only', '--dbname', database], {
+        encoding: 'utf8', input: sql, env: { ...process.env, ...superuserEnv(), HOME: dir },
+      });
+      if (result.status !== 0) throw new Error(`psql on ${database} failed: ${result.stderr}\n--- SQL ---\n${sql}`);
+      return result.stdout;
+    },
+    async connect({ user, password: pw, database }) {
+      const config: ClientConfig = { host, port, user, password: pw, database, ssl: ssl ? { rejectUnauthorized: false } : false, connectionTimeoutMillis: 10_000 };
+      const client = new Client(config);
+      try {
+        await client.connect();
+      } catch (error) {
+        await client.end().catch(() => undefined);
+        throw error;
+      }
+      return client;
+    },
+    log: () => readLog(logFile),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      try {
+        run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/** PATH with the server's bin dir first, so scripts calling `psql` get the matching client. */
+export function pathWith(binDir: string): string {
+  return [binDir, process.env.PATH ?? ''].join(delimiter);
+}
+
+function postgresOsUser(): { uid: number; gid: number } {
+  const id = (flag: string) => spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' });
+  const uid = id('-u');
+  const gid = id('-g');
+  if (uid.status !== 0 || gid.status !== 0) {
+    throw new Error('running as root, and initdb refuses root: an OS user `postgres` is needed (the `postgresql` package creates it)');
+  }
+  return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
+}
+
+/** A self-signed server certificate, so clients can use sslmode=require as the Job does. */
+function makeCertificate(data: string, owner?: { uid: number; gid: number }): boolean {
+  const key = join(data, 'server.key');
+  const crt = join(data, 'server.crt');
+  const result = spawnSync('openssl', ['req', '-new', '-x509', '-days', '2', '-nodes', '-newkey', 'rsa:2048', '-subj', '/CN=127.0.0.1', '-keyout', key, '-out', crt], { encoding: 'utf8' });
+  if (result.status !== 0) return false;
+  chmodSync(key, 0o600);
+  if (owner) for (const f of [key, crt]) chownSync(f, owner.uid, owner.gid);
+  return true;
+}
+
+function readLog(file: string): string {
+  return existsSync(file) ? readFileSync(file, 'utf8') : `(no log at ${file})`;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** Runs a shell command like a container would (used to run the rendered apply.sh). */
+export function runScript(command: readonly string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command[0], command.slice(1), { env, cwd: dirname(command[command.length - 1]) });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
