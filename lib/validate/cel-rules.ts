@@ -152,7 +152,7 @@ function compileExpression(source: string): CompileResult {
   const transition = idents.has('oldSelf');
   const unknownVars = [...idents].filter((v) => v !== 'self' && v !== 'oldSelf');
   if (unknownVars.length) return { ok: false, reason: `unknown variable(s): ${unknownVars.join(', ')}` };
-  const missing = [...funcs].filter((f) => !PLANNER_FUNCTIONS.has(f) && !env().funcs.find(f));
+  const missing = [...funcs].filter((f) => !PLANNER_FUNCTIONS.has(f) && !env().funcs.find(f)).sort();
   if (missing.length) return { ok: false, reason: `function(s) not available in the evaluator: ${missing.join(', ')}` };
   try {
     return { ok: true, program: plan(env(), parsed) as unknown as Program, transition };

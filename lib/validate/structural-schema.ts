@@ -126,16 +126,32 @@ export function convertCrdSchema(openAPIV3Schema: SchemaNode, hasObjectMeta: boo
   return { ...converted, properties, required: [...new Set([...((converted.required as string[]) ?? []), 'apiVersion', 'kind', 'metadata'])] };
 }
 
+/**
+ * Built-in types are validated by Go code in the API server, not by their OpenAPI definitions; where
+ * the two disagree in a way that matters, the definition is corrected to what the API server does.
+ */
+const BUILTIN_OVERRIDES: Readonly<Record<string, (def: SchemaNode) => SchemaNode>> = {
+  // The definition only says "string or number"; the API server parses it with
+  // resource.ParseQuantity, so "1x" or "2 Gi" are rejected. Same grammar, as a pattern.
+  [QUANTITY_DEFINITION]: (def) => ({ ...def, pattern: QUANTITY_PATTERN }),
+  // 1.28 lists onPodConditions as required only because the Go field lacks omitempty; the API
+  // server's ValidatePodFailurePolicyRule requires exactly one of onExitCodes and onPodConditions.
+  'io.k8s.api.batch.v1.PodFailurePolicyRule': (def) => ({
+    ...def,
+    required: ['action'],
+    oneOf: [{ required: ['onExitCodes'] }, { required: ['onPodConditions'] }],
+  }),
+};
+
 /** All built-in definitions as one schema, so $refs resolve inside it and ajv compiles each definition once. */
 export function convertDefinitions(definitions: Record<string, SchemaNode>): SchemaNode {
   const converted: Record<string, SchemaNode> = {};
   for (const [name, def] of Object.entries(definitions)) {
     converted[name] = convertSchema(def, { crd: false, junctor: false, hasObjectMeta: true });
   }
-  // The published definition only says "string or number"; the API server parses it with
-  // resource.ParseQuantity, so "1x" or "2 Gi" are rejected. Same grammar, as a pattern.
-  const quantity = converted[QUANTITY_DEFINITION];
-  if (quantity) converted[QUANTITY_DEFINITION] = { ...quantity, pattern: QUANTITY_PATTERN };
+  for (const [name, override] of Object.entries(BUILTIN_OVERRIDES)) {
+    if (converted[name]) converted[name] = override(converted[name]);
+  }
   return { $id: K8S_SCHEMA_ID, definitions: converted };
 }
 

@@ -47,6 +47,16 @@ describe('k8s built-ins', () => {
     expectOnlyIssue(broken('Deployment', (o) => { o.spec.replicas = 2 ** 31; }), 'spec.replicas', 'Invalid value: 2147483648: must match format "int32"');
   });
 
+  it('follows the API server where the 1.28 definitions are stricter (podFailurePolicy rules)', () => {
+    const withRule = (rule: Record<string, unknown>) => broken('Job', (o) => {
+      o.spec.podFailurePolicy = { rules: [{ action: 'FailJob', ...rule }] };
+    });
+    // The definition marks onPodConditions required; the API server wants exactly one of the two.
+    expectValid(withRule({ onExitCodes: { operator: 'In', values: [7] } }));
+    expectValid(withRule({ onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] }));
+    expectOnlyIssue(withRule({}), 'spec.podFailurePolicy.rules[0]', 'must satisfy exactly one of: has onExitCodes | has onPodConditions');
+  });
+
   it('rejects a duplicate list-map key (Service ports keyed by port+protocol)', () => {
     expectOnlyIssue(broken('Service', (o) => { o.spec.ports.push({ name: 'pg2', port: 5432, protocol: 'TCP' }); }),
       'spec.ports[1]', 'Duplicate value: {"port":5432,"protocol":"TCP"}');
