@@ -20,6 +20,7 @@ type Spec = Record<string, any>;
 
 export function findDangers(base: Manifests, head: Manifests): Danger[] {
   const dangers: Danger[] = [];
+  const newClients = newServiceClients(base, head);
   const add = (path: string, object: KubernetesObject, message: string) =>
     dangers.push({ environment: path.split('/')[0], object: describe(object), message });
 
@@ -65,11 +66,32 @@ export function findDangers(base: Manifests, head: Manifests): Danger[] {
     }
     if (before.kind === 'NetworkPolicy') {
       const allowed = new Set(ingressGrants(beforeSpec));
-      for (const grant of ingressGrants(afterSpec)) if (!allowed.has(grant)) add(path, after, `now also allows ${grant}`);
+      const cluster = afterSpec.podSelector?.matchLabels?.['cnpg.io/cluster'];
+      for (const grant of ingressGrants(afterSpec)) {
+        if (!allowed.has(grant) && !newClients.has(`${cluster} ${grant}`)) add(path, after, `now also allows ${grant}`);
+      }
       if (JSON.stringify(beforeSpec.podSelector) !== JSON.stringify(afterSpec.podSelector)) add(path, after, 'selects other pods: review which pods lose or gain protection');
     }
   }
   return dangers;
+}
+
+/**
+ * A service added in this change opens its cluster to its namespace: that is the point of
+ * adding it, not a widening. Found from the new services' connection secrets (which name the
+ * cluster's host); keyed like the grants, `<cluster> <grant>`.
+ */
+function newServiceClients(base: Manifests, head: Manifests): Set<string> {
+  const expected = new Set<string>();
+  for (const [path, object] of head) {
+    if (base.has(path) || object.kind !== 'ExternalSecret') continue;
+    const host = (object.spec as Spec | undefined)?.target?.template?.data?.host as string | undefined;
+    const cluster = host?.match(/^(.+)-rw\./)?.[1];
+    if (!cluster || !object.metadata.namespace) continue;
+    const peer = describePeer({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': object.metadata.namespace } } });
+    expected.add(`${cluster} ${peer} on TCP 5432`);
+  }
+  return expected;
 }
 
 /** Each (source, port) an ingress policy allows, as a readable string. An empty `from` is everyone. */

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { CnpgScheduledBackup } from '../../lib/backup/cnpg-scheduled-backup';
+import { MongoSnapshotCronJob } from '../../lib/backup/mongo-snapshot-cron-job';
+import { VeleroSchedule } from '../../lib/backup/velero-schedule';
+import type { MongoSnapshot, SecretStoreRef } from '../../lib/config/model';
+import { objectsOf, only, testChart } from '../support/synth';
+
+const store: SecretStoreRef = { kind: 'ClusterSecretStore', name: 'vault', keyPrefix: 'databases', refreshInterval: '1h' };
+const snapshot: MongoSnapshot = {
+  name: 'catalog', namespace: 'backups', schedule: '15 */6 * * *', maxIntervalSeconds: 21600, minIntervalSeconds: 21600,
+  remoteKey: 'mongo/catalog/backup-uri', remoteProperty: 'uri', image: 'registry.example.com/dbfleet/mongo-snapshot:1.0.0',
+  maxLagSeconds: 30, snapshotTimeoutSeconds: 1800, unlockDeadlineSeconds: 120, activeDeadlineSeconds: 2040,
+};
+
+describe('MongoSnapshotCronJob', () => {
+  const chart = testChart();
+  new MongoSnapshotCronJob(chart, 'Snap', { snapshot: { ...snapshot, pushgateway: 'http://pushgateway.monitoring:9091' }, store, labels: { l: 'v' } });
+  const objects = objectsOf(chart);
+  const cronJob = only(objects, 'CronJob');
+  const job = cronJob.spec.jobTemplate.spec;
+  const pod = job.template.spec;
+  const container = pod.containers[0];
+
+  it('never overlaps, never starts late, keeps history', () => {
+    expect(cronJob.metadata).toMatchObject({ name: 'mongo-snapshot-catalog', namespace: 'backups' });
+    expect(cronJob.spec).toMatchObject({
+      schedule: '15 */6 * * *', timeZone: 'Etc/UTC', concurrencyPolicy: 'Forbid', startingDeadlineSeconds: 600,
+      successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 5, suspend: false,
+    });
+  });
+
+  it('fails at once on exit 7 (a lock may remain) and never retries it', () => {
+    expect(job.backoffLimit).toBe(2);
+    expect(job.podFailurePolicy).toEqual({
+      rules: [
+        { action: 'FailJob', onExitCodes: { containerName: 'mongo-snapshot', operator: 'In', values: [7] } },
+        { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
+      ],
+    });
+    expect(pod.restartPolicy).toBe('Never');
+  });
+
+  it('gives the tool time to finish and to unlock after SIGTERM', () => {
+    expect(job.activeDeadlineSeconds).toBe(1800 + 120 + 120);
+    expect(pod.terminationGracePeriodSeconds).toBe(120 + 30);
+  });
+
+  it('runs restricted, without a service-account token, with requests and limits', () => {
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532 });
+    expect(container.securityContext).toEqual({
+      allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, privileged: false, readOnlyRootFilesystem: true,
+      runAsGroup: 65532, runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(container.resources).toEqual({ requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } });
+    expect(container.volumeMounts).toEqual([{ mountPath: '/tmp', name: 'tmp' }]);
+    expect(job.template.metadata.labels).not.toHaveProperty('cdk8s.io/metadata.addr');
+  });
+
+  it('passes the config as flags and the connection string from the Secret', () => {
+    expect(container.image).toBe('registry.example.com/dbfleet/mongo-snapshot:1.0.0');
+    expect(container.args).toEqual(['--max-lag-seconds', '30', '--snapshot-timeout', '1800s', '--unlock-deadline', '120s', '--log-format', 'json', '--pushgateway', 'http://pushgateway.monitoring:9091']);
+    expect(container.env).toEqual([{ name: 'MONGODB_URI', valueFrom: { secretKeyRef: { name: 'mongo-snapshot-catalog', key: 'uri' } } }]);
+    const es = only(objects, 'ExternalSecret');
+    expect(es.metadata).toMatchObject({ name: 'mongo-snapshot-catalog', namespace: 'backups' });
+    expect(es.spec.data).toEqual([{ secretKey: 'uri', remoteRef: { key: 'mongo/catalog/backup-uri', property: 'uri' } }]);
+  });
+});
+
+describe('CnpgScheduledBackup', () => {
+  it('volume snapshots from a standby, owned by the schedule', () => {
+    const chart = testChart();
+    new CnpgScheduledBackup(chart, 'Backup', { name: 'orders', namespace: 'databases', cluster: 'orders', schedule: '0 0 2 * * *', labels: {} });
+    expect(only(objectsOf(chart), 'ScheduledBackup').spec).toEqual({
+      cluster: { name: 'orders' }, schedule: '0 0 2 * * *', method: 'volumeSnapshot', backupOwnerReference: 'self',
+      target: 'prefer-standby', immediate: true, suspend: false,
+    });
+  });
+
+  it('a CNPG-I plugin needs its name', () => {
+    const chart = testChart();
+    new CnpgScheduledBackup(chart, 'Backup', { name: 'o', namespace: 'd', cluster: 'o', schedule: '0 0 2 * * *', method: 'plugin', pluginName: 'barman-cloud.cloudnative-pg.io', labels: {} });
+    expect(only(objectsOf(chart), 'ScheduledBackup').spec).toMatchObject({ method: 'plugin', pluginConfiguration: { name: 'barman-cloud.cloudnative-pg.io' } });
+    expect(() => new CnpgScheduledBackup(testChart(), 'B', { name: 'o', namespace: 'd', cluster: 'o', schedule: '0 0 2 * * *', method: 'plugin', labels: {} }))
+      .toThrow('ScheduledBackup o: method plugin needs pluginName');
+  });
+});
+
+describe('VeleroSchedule', () => {
+  it('label-selected namespaces, TTL, location, volume snapshots, no hooks', () => {
+    const chart = testChart();
+    new VeleroSchedule(chart, 'Schedule', {
+      name: 'acme-test-databases', namespace: 'velero', schedule: '0 3 * * *', includedNamespaces: ['databases'],
+      matchLabels: { 'app.kubernetes.io/part-of': 'acme' }, ttl: '168h', storageLocation: 'default', snapshotVolumes: true, labels: { l: 'v' },
+    });
+    const schedule = only(objectsOf(chart), 'Schedule');
+    expect(schedule.apiVersion).toBe('velero.io/v1');
+    expect(schedule.metadata).toMatchObject({ name: 'acme-test-databases', namespace: 'velero' });
+    expect(schedule.spec).toEqual({
+      schedule: '0 3 * * *',
+      useOwnerReferencesInBackup: false,
+      template: {
+        includedNamespaces: ['databases'], labelSelector: { matchLabels: { 'app.kubernetes.io/part-of': 'acme' } },
+        snapshotVolumes: true, defaultVolumesToFsBackup: false, storageLocation: 'default', ttl: '168h', metadata: { labels: { l: 'v' } },
+      },
+    });
+    expect(schedule.spec.template.hooks).toBeUndefined();
+  });
+});

@@ -1,0 +1,96 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import type { KubernetesObject } from '../../lib/output/render';
+
+const dist = join(__dirname, '..', '..', 'dist');
+
+/** Every object in the committed dist/, read from the files (not from the renderer). */
+function committedObjects(): Array<{ file: string; object: KubernetesObject & { spec: any } }> {
+  const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith('.yaml') ? [join(dir, e.name)] : []));
+  return walk(dist).flatMap((file) => parseAllDocuments(readFileSync(file, 'utf8')).map((d) => ({ file: file.slice(dist.length + 1), object: d.toJS() })));
+}
+const objects = committedObjects();
+const one = (kind: string) => {
+  const found = objects.filter((o) => o.object.kind === kind);
+  expect(found).toHaveLength(1);
+  return found[0].object;
+};
+
+describe('safe sync of stateful objects, over all of dist/', () => {
+  // Kinds whose loss is recoverable by re-syncing: they hold no data of their own. Any other
+  // kind found in dist/ must carry Prune=false,Delete=false; a new kind fails here until
+  // someone decides which it is.
+  const RECREATABLE = new Set([
+    'ExternalSecret', 'ConfigMap', 'NetworkPolicy', 'CronJob', 'Job', 'PodMonitor', 'PrometheusRule',
+    'Schedule', 'ApplicationSet', 'AppProject',
+  ]);
+
+  it('every object is either protected from prune and delete, or known to be recreatable', () => {
+    const unprotected = objects.filter(({ object }) => !RECREATABLE.has(object.kind)
+      && object.metadata.annotations?.['argocd.argoproj.io/sync-options'] !== 'Prune=false,Delete=false');
+    expect(unprotected.map((o) => o.file)).toEqual([]);
+    // And the data-bearing kinds are really there, so the check above is not vacuous.
+    const kinds = new Set(objects.map((o) => o.object.kind));
+    for (const kind of ['Cluster', 'Database', 'Namespace', 'ScheduledBackup']) expect(kinds).toContain(kind);
+  });
+
+  it('orders the sync: namespaces, then secrets and policies, then clusters, then what depends on them', () => {
+    const wave = (o: KubernetesObject) => Number(o.metadata.annotations?.['argocd.argoproj.io/sync-wave']);
+    const byKind = (kind: string) => objects.filter((o) => o.object.kind === kind && !o.file.startsWith('argocd/')).map((o) => wave(o.object));
+    const max = (kind: string) => Math.max(...byKind(kind));
+    const min = (kind: string) => Math.min(...byKind(kind));
+    expect(max('Namespace')).toBeLessThan(min('ExternalSecret'));
+    expect(max('ExternalSecret')).toBeLessThan(min('Cluster'));
+    expect(max('NetworkPolicy')).toBeLessThan(min('Cluster'));
+    expect(max('Cluster')).toBeLessThan(min('Database'));
+    expect(max('Cluster')).toBeLessThan(min('ScheduledBackup'));
+    expect(max('Cluster')).toBeLessThan(min('CronJob'));
+  });
+});
+
+describe('Argo CD delivery', () => {
+  it('an ApplicationSet makes one Application per environment from dist/<environment>/', () => {
+    const set = one('ApplicationSet') as KubernetesObject & { spec: any };
+    expect(set.metadata).toMatchObject({ name: 'acme-databases', namespace: 'argocd' });
+    expect(set.spec.goTemplate).toBe(true);
+    expect(set.spec.goTemplateOptions).toEqual(['missingkey=error']);
+    expect(set.spec.syncPolicy).toEqual({ preserveResourcesOnDeletion: true });
+    expect(set.spec.generators).toEqual([{
+      list: {
+        elements: [
+          { environment: 'production', server: 'https://production.k8s.acme.example', namespace: 'databases' },
+          { environment: 'test', server: 'https://test.k8s.acme.example', namespace: 'databases' },
+        ],
+      },
+    }]);
+    expect(set.spec.template.metadata.name).toBe('acme-databases-{{ .environment }}');
+    expect(set.spec.template.spec).toEqual({
+      project: 'databases',
+      source: { repoURL: 'https://github.com/acme/dbfleet.git', targetRevision: 'main', path: 'dist/{{ .environment }}' },
+      destination: { server: '{{ .server }}', namespace: '{{ .namespace }}' },
+      syncPolicy: {
+        automated: { prune: true, selfHeal: true },
+        syncOptions: ['PruneLast=true', 'PrunePropagationPolicy=foreground', 'RespectIgnoreDifferences=true'],
+        retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } },
+      },
+    });
+  });
+
+  it('the AppProject allows this repo only, the namespaces the fleet uses, and the kinds it renders', () => {
+    const project = one('AppProject') as KubernetesObject & { spec: any };
+    expect(project.metadata).toMatchObject({ name: 'databases', namespace: 'argocd' });
+    expect(project.spec.sourceRepos).toEqual(['https://github.com/acme/dbfleet.git']);
+    expect(project.spec.clusterResourceWhitelist).toEqual([{ group: '', kind: 'Namespace' }]);
+    const usedNamespaces = (env: string) => [...new Set(objects.filter((o) => o.file.startsWith(`${env}/`) && o.object.metadata.namespace).map((o) => o.object.metadata.namespace))].sort();
+    for (const env of ['test', 'production']) {
+      const server = `https://${env}.k8s.acme.example`;
+      expect(project.spec.destinations.filter((d: any) => d.server === server).map((d: any) => d.namespace)).toEqual(usedNamespaces(env));
+    }
+    const renderedKinds = [...new Set(objects.filter((o) => !o.file.startsWith('argocd/') && o.object.metadata.namespace)
+      .map((o) => `${o.object.apiVersion.includes('/') ? o.object.apiVersion.split('/')[0] : ''}/${o.object.kind}`))].sort();
+    expect(project.spec.namespaceResourceWhitelist.map((r: any) => `${r.group}/${r.kind}`)).toEqual(renderedKinds);
+  });
+});

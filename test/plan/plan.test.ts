@@ -1,0 +1,106 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildApp, renderObjects, toYaml } from '../../lib/output/render';
+import { replaceDirectory } from '../../lib/output/replace-directory';
+import { BASE_FLEET, fleetOf } from '../support/fleet';
+
+const root = join(__dirname, '..', '..');
+const tsx = join(root, 'node_modules', '.bin', 'tsx');
+let repo: string;
+
+/** A GitOps repo whose committed dist/ renders BASE_FLEET. */
+beforeAll(() => {
+  repo = mkdtempSync(join(tmpdir(), 'dbfleet-plan-'));
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, stdio: 'pipe' });
+  git('init', '-q', '-b', 'main');
+  git('config', 'user.email', 'test@example.com');
+  git('config', 'user.name', 'test');
+  writeFileSync(join(repo, 'fleet.yaml'), BASE_FLEET);
+  replaceDirectory(join(repo, 'dist'), new Map(renderObjects(buildApp(fleetOf(BASE_FLEET))).map((o) => [o.path, toYaml(o.object)])));
+  git('add', '-A');
+  git('commit', '-qm', 'base');
+});
+
+function plan(fleet: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  writeFileSync(join(repo, 'fleet.yaml'), fleet);
+  const result = spawnSync(tsx, [join(root, 'lib', 'plan', 'cli.ts'), ...args], { cwd: repo, encoding: 'utf8' });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('npm run plan', () => {
+  it('no change: "no changes", exit 0', () => {
+    const result = plan(BASE_FLEET);
+    expect(result.stdout).toContain('no changes');
+    expect(result.status).toBe(0);
+  });
+
+  it('adding a service lists what it adds, nothing dangerous, exit 0', () => {
+    const result = plan(`${BASE_FLEET}  - name: shipping\n`);
+    expect(result.stdout).toMatch(/## production: \d+ added, \d+ changed, 0 removed/);
+    expect(result.stdout).toContain('+ Cluster databases/shipping  (production/cluster-shipping.yaml)');
+    expect(result.stdout).toContain('+ Database databases/shipping  (test/database-shipping.yaml)');
+    expect(result.stdout).toContain('~ Cluster databases/acme  (test/cluster-acme.yaml): spec.managed.roles');
+    expect(result.stdout).toContain('no dangerous changes');
+    expect(result.status).toBe(0);
+  });
+
+  it('removing a service is a DANGER, exit 1, unless --allow-destructive', () => {
+    const without = BASE_FLEET.replace('  - name: payments\n    group: commerce\n', '');
+    const result = plan(without);
+    expect(result.stdout).toContain('- Database databases/payments  (test/database-payments.yaml)');
+    expect(result.stdout).toContain('DANGER');
+    expect(result.stdout).toContain('! production: Cluster databases/payments is removed: Argo CD will not prune it (Prune=false), but it is no longer managed and its data is orphaned');
+    expect(result.stdout).toContain('! test: Database databases/payments is removed');
+    expect(result.status).toBe(1);
+    const allowed = plan(without, '--allow-destructive');
+    expect(allowed.stdout).toContain('DANGER');
+    expect(allowed.status).toBe(0);
+  });
+
+  it('renaming a service is reported as a rename that creates an empty database', () => {
+    const result = plan(BASE_FLEET.replace('  - name: payments', '  - name: billing'));
+    expect(result.stdout).toContain('! test: Database databases/payments is removed and Database databases/billing is added: a rename creates a new, empty Database');
+    expect(result.status).toBe(1);
+  });
+
+  it('shrinking storage is a DANGER', () => {
+    const result = plan(BASE_FLEET.replace('storage: 200Gi', 'storage: 100Gi'));
+    expect(result.stdout).toContain('~ Cluster databases/orders  (production/cluster-orders.yaml): spec.storage.size');
+    expect(result.stdout).toContain('! production: Cluster databases/orders spec.storage.size shrinks from 200Gi to 100Gi');
+    expect(result.status).toBe(1);
+  });
+
+  it('reducing production instances below 2 is a DANGER', () => {
+    const result = plan(BASE_FLEET.replace('instances: 3', 'instances: 1').replace('storage: 200Gi, instances: 5', 'storage: 200Gi'));
+    expect(result.stdout).toContain('! production: Cluster databases/payments instances drop from 3 to 1: no standby is left to fail over to');
+    expect(result.status).toBe(1);
+  });
+
+  it('widening developer access in production is a DANGER', () => {
+    const result = plan(BASE_FLEET.replace('developerAccess: read-only', 'developerAccess: read-write'));
+    expect(result.stdout).toContain('! production: Cluster databases/orders developer access widens from read-only to read-write');
+    expect(result.status).toBe(1);
+  });
+
+  it('widening a NetworkPolicy is a DANGER', () => {
+    const result = plan(BASE_FLEET.replace('  - name: payments\n', '  - name: payments\n    namespace: orders\n'));
+    expect(result.stdout).toContain("! production: NetworkPolicy databases/payments-ingress now also allows namespaces {\"matchLabels\":{\"kubernetes.io/metadata.name\":\"orders\"}} on TCP 5432");
+    expect(result.status).toBe(1);
+  });
+
+  it('--base compares with an older revision; a bad one is a usage error', () => {
+    expect(plan(BASE_FLEET, '--base', 'HEAD').stdout).toContain('no changes');
+    const bad = plan(BASE_FLEET, '--base', 'no-such-ref');
+    expect(bad.stderr).toContain('git revision "no-such-ref" does not exist here');
+    expect(bad.status).toBe(2);
+  });
+
+  it('a fleet that does not render is an error, exit 2', () => {
+    const result = plan(BASE_FLEET.replace('instances: 3', 'instances: 0'));
+    expect(result.stderr).toMatch(/fleet\.yaml:\d+: environments\.production\.instances: must be >= 1/);
+    expect(result.status).toBe(2);
+  });
+});
