@@ -100,9 +100,24 @@ export interface RunResult {
 // Runs that share a scenario (same loopback addresses) must not overlap.
 const scenarioQueues = new Map<string, Promise<unknown>>();
 
+// At most this many simulator+CLI runs at once: CI machines have 2 cores, and signal tests need timely starts.
+const MAX_PARALLEL = Number(process.env.MONGO_SNAPSHOT_E2E_PARALLEL ?? 3);
+let running = 0;
+const waiting: Array<() => void> = [];
+async function limited<T>(fn: () => Promise<T>): Promise<T> {
+  if (running >= MAX_PARALLEL) await new Promise<void>((r) => waiting.push(r));
+  running++;
+  try {
+    return await fn();
+  } finally {
+    running--;
+    waiting.shift()?.();
+  }
+}
+
 export function runCli(o: RunOptions): Promise<RunResult> {
   const prev = scenarioQueues.get(o.scenario) ?? Promise.resolve();
-  const next = prev.catch(() => undefined).then(() => runCliNow(o));
+  const next = prev.catch(() => undefined).then(() => limited(() => runCliNow(o)));
   scenarioQueues.set(o.scenario, next);
   return next;
 }
