@@ -4,11 +4,25 @@
 // folder first, so it is a scratch folder, never dist/. The app renders, validates every object
 // against the real schemas, and only then replaces dist/ atomically: a bad fleet.yaml or an
 // invalid object leaves the committed dist/ untouched. With `--output DIR`, only DIR is written.
+// The CLI's validation plugin (cdk8s.yaml) then checks the written files once more.
 import { resolve } from 'node:path';
 import { synthesizeFleet } from './lib/output/synthesize';
+import { formatIssue, loadValidator } from './lib/validate';
+import { readPluginProperties } from './lib/validate/plugin-config';
 
+const SCRATCH = '.cdk8s.out';
 const configFile = process.env.DBFLEET_CONFIG ?? 'fleet.yaml';
-const outdir = process.env.CDK8S_OUTDIR ?? '.cdk8s.out';
-const publishTo = resolve(outdir) === resolve('.cdk8s.out') ? process.env.DBFLEET_DIST ?? 'dist' : undefined;
+const outdir = process.env.CDK8S_OUTDIR ?? SCRATCH;
+const publishTo = resolve(outdir) === resolve(SCRATCH) ? process.env.DBFLEET_DIST ?? 'dist' : undefined;
 
-process.exitCode = synthesizeFleet({ configFile, outdir, publishTo, log: (line) => process.stderr.write(`${line}\n`) });
+process.exitCode = synthesizeFleet({
+  configFile,
+  outdir,
+  publishTo,
+  validate: (objects) => {
+    const validator = loadValidator(readPluginProperties(resolve('cdk8s.yaml')) ?? {});
+    const report = validator.validateObjects(objects.map((o) => ({ object: o.object, location: { file: `dist/${o.path}` } })));
+    return report.issues.map(formatIssue);
+  },
+  log: (line) => process.stderr.write(`${line}\n`),
+});
