@@ -1,0 +1,84 @@
+// `npm run validate [dir-or-files…]`: errors on stderr one per line, a summary, exit 0/1/2.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../lib/validate/cli';
+import { valid } from './fixtures';
+
+const repoRoot = path.resolve(__dirname, '..', '..');
+
+function sink() {
+  let text = '';
+  return { stream: { write: (s: string) => { text += s; return true; } } as unknown as NodeJS.WriteStream, text: () => text };
+}
+
+function run(args: string[]) {
+  const out = sink();
+  const err = sink();
+  const code = runCli(args, { out: out.stream, err: err.stream });
+  return { code, out: out.text(), err: err.text() };
+}
+
+function tree(files: Record<string, unknown>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbfleet-cli-'));
+  for (const [name, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), typeof content === 'string' ? content : JSON.stringify(content));
+  }
+  return dir;
+}
+
+const NO_CONFIG = ['--config', '/nonexistent/cdk8s.yaml'];
+const appProject = { apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', metadata: { name: 'databases' }, spec: {} };
+
+describe('validate CLI', () => {
+  it('exits 0 with a summary on valid manifests', () => {
+    const dir = tree({ 'production/namespace.yaml': valid.Namespace, 'production/cluster.yaml': valid.Cluster });
+    const r = run([dir, ...NO_CONFIG]);
+    expect(r.code).toBe(0);
+    expect(r.err).toBe('');
+    expect(r.out).toContain('OK: 2 objects in 2 files, 0 errors');
+    expect(r.out).toContain('CEL rules: 6 ran, 0 transition rules skipped (no previous object), 0 not checked');
+    expect(r.out).toContain('Not validated (no schema): 0 objects');
+  });
+
+  it('exits 1 and prints one error per line on stderr', () => {
+    const dir = tree({ 'cluster-orders.yaml': { ...valid.Cluster, spec: { ...valid.Cluster.spec, instances: 0, foo: 1 } } });
+    const r = run([path.join(dir, 'cluster-orders.yaml'), ...NO_CONFIG]);
+    expect(r.code).toBe(1);
+    expect(r.err.trim().split('\n')).toEqual([
+      `${dir}/cluster-orders.yaml: Cluster/orders: spec.foo: unknown field (not in the schema)`,
+      `${dir}/cluster-orders.yaml: Cluster/orders: spec.instances: must be >= 1`,
+    ]);
+    expect(r.out).toContain('FAILED: 1 objects in 1 files, 2 errors');
+  });
+
+  it('takes unvalidatedKinds from the plugin entry in cdk8s.yaml, or from --unvalidated-kind', () => {
+    const dir = tree({
+      'argocd/appproject.yaml': appProject,
+      'cdk8s.yaml': 'validations:\n  - package: ./lib/validate/cdk8s-plugin.cjs\n    class: DbfleetSchemaValidation\n    version: 0.1.0\n    properties:\n      unvalidatedKinds: [argoproj.io/v1alpha1/AppProject]\n',
+    });
+    expect(run([path.join(dir, 'argocd'), ...NO_CONFIG]).code).toBe(1);
+    const viaConfig = run([path.join(dir, 'argocd'), '--config', path.join(dir, 'cdk8s.yaml')]);
+    expect(viaConfig.code).toBe(0);
+    expect(viaConfig.out).toMatch(/^NOT VALIDATED \(no schema in .*crds\): .*appproject.yaml: AppProject\/databases \(argoproj.io\/v1alpha1\)$/m);
+    expect(viaConfig.out).toContain('Not validated (no schema): 1 objects');
+    expect(run([path.join(dir, 'argocd'), ...NO_CONFIG, '--unvalidated-kind', 'argoproj.io/v1alpha1/AppProject']).code).toBe(0);
+  });
+
+  it('exits 2 on usage errors', () => {
+    expect(run(['/nonexistent/dist', ...NO_CONFIG])).toMatchObject({ code: 2, err: 'validate: no such file or directory: /nonexistent/dist\n' });
+    expect(run(['--bogus']).code).toBe(2);
+    expect(run(['--schemas', '/nonexistent/crds', ...NO_CONFIG]).err).toMatch(/schema folder not found/);
+    expect(run(['--schemas', '/nonexistent/crds', ...NO_CONFIG]).code).toBe(2);
+  });
+
+  it('runs as `npm run validate` (tsx lib/validate/cli.ts) with the process exit code', () => {
+    const dir = tree({ 'cluster.yaml': { ...valid.Cluster, spec: { ...valid.Cluster.spec, instances: 0 } } });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'lib/validate/cli.ts', dir, ...NO_CONFIG], { cwd: repoRoot, encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('cluster.yaml: Cluster/orders: spec.instances: must be >= 1');
+  });
+});
