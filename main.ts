@@ -7,8 +7,7 @@
 // The CLI's validation plugin (cdk8s.yaml) then checks the written files once more.
 import { resolve } from 'node:path';
 import { synthesizeFleet } from './lib/output/synthesize';
-import { formatIssue, loadValidator } from './lib/validate';
-import { readPluginProperties } from './lib/validate/plugin-config';
+import { schemaCheck } from './lib/output/schema-check';
 
 const SCRATCH = '.cdk8s.out';
 const configFile = process.env.DBFLEET_CONFIG ?? 'fleet.yaml';
@@ -19,10 +18,6 @@ process.exitCode = synthesizeFleet({
   configFile,
   outdir,
   publishTo,
-  validate: (objects) => {
-    const validator = loadValidator(readPluginProperties(resolve('cdk8s.yaml')) ?? {});
-    const report = validator.validateObjects(objects.map((o) => ({ object: o.object, location: { file: `dist/${o.path}` } })));
-    return report.issues.map(formatIssue);
-  },
+  validate: (objects) => schemaCheck(objects),
   log: (line) => process.stderr.write(`${line}\n`),
 });

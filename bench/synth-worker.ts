@@ -1,0 +1,21 @@
+// One synth of one fleet file, as main.ts does it (render, schema check, write), reporting its
+// own wall time and peak RSS as JSON on stdout. Run by bench/synth.ts in a fresh process per size.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { schemaCheck } from '../lib/output/schema-check';
+import { synthesizeFleet } from '../lib/output/synthesize';
+
+const [configFile, validate] = process.argv.slice(2);
+const out = mkdtempSync(join(tmpdir(), 'dbfleet-bench-'));
+let objects = 0;
+const start = performance.now();
+const code = synthesizeFleet({
+  configFile,
+  outdir: join(out, 'dist'),
+  validate: validate === 'validate' ? (rendered) => { objects = rendered.length; return schemaCheck(rendered); } : (rendered) => { objects = rendered.length; return []; },
+  log: () => undefined,
+});
+const wallMs = performance.now() - start;
+rmSync(out, { recursive: true, force: true });
+process.stdout.write(JSON.stringify({ code, objects, wallMs, processMs: process.uptime() * 1000, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
