@@ -1,0 +1,198 @@
+import { Chart, Testing } from 'cdk8s';
+import { describe, expect, it } from 'vitest';
+import { toJson_ClusterSpecManagedRoles } from '../../imports/postgresql.cnpg.io';
+import { DeveloperAccessJobs } from '../../lib/access/developer-access';
+import { DeveloperCredentials } from '../../lib/access/developer-credentials';
+import { developerManagedRoles, developerRemoteKey, developerSecretName } from '../../lib/access/developer-roles';
+import { privilegesSql } from '../../lib/access/privileges-sql';
+import type { PostgresCluster, SecretStoreRef } from '../../lib/config/model';
+
+const CLUSTER: PostgresCluster = {
+  name: 'commerce', environment: 'production', namespace: 'databases', instances: 3, storage: '50Gi',
+  imageName: 'ghcr.io/cloudnative-pg/postgresql:16.4', postgresVersion: 16, developerAccess: 'read-only',
+  services: [
+    { name: 'orders', namespace: 'orders', database: 'orders', role: 'orders', extensions: [] },
+    { name: 'payments', namespace: 'payments', database: 'payments', role: 'payments', extensions: [] },
+  ],
+};
+const LABELS = { 'app.kubernetes.io/name': 'developer-access', 'app.kubernetes.io/instance': 'commerce' };
+const STORE: SecretStoreRef = { kind: 'ClusterSecretStore', name: 'vault', keyPrefix: 'databases', refreshInterval: '1h' };
+
+function render(build: (chart: Chart) => void): any[] {
+  const chart = new Chart(Testing.app(), 'production', { disableResourceNameHashes: true });
+  build(chart);
+  return Testing.synth(chart);
+}
+
+const EXPECTED_POD_SPEC = {
+  automountServiceAccountToken: false,
+  containers: [{
+    name: 'psql',
+    image: 'ghcr.io/cloudnative-pg/postgresql:16.4',
+    imagePullPolicy: 'IfNotPresent',
+    command: ['sh', '/etc/dbfleet/access/apply.sh'],
+    env: [
+      { name: 'PGHOST', value: 'commerce-rw' },
+      { name: 'PGPORT', value: '5432' },
+      { name: 'PGSSLMODE', value: 'require' },
+      { name: 'PGCONNECT_TIMEOUT', value: '10' },
+      { name: 'PGAPPNAME', value: 'dbfleet-developer-access' },
+      { name: 'PGOPTIONS', value: '-c lock_timeout=10s -c statement_timeout=300s' },
+      { name: 'PGUSER', valueFrom: { secretKeyRef: { name: 'commerce-superuser', key: 'username' } } },
+      { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: 'commerce-superuser', key: 'password' } } },
+      { name: 'HOME', value: '/tmp' },
+      { name: 'TMPDIR', value: '/tmp' },
+    ],
+    resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '200m', memory: '128Mi' } },
+    securityContext: {
+      runAsNonRoot: true, runAsUser: 26, runAsGroup: 26, readOnlyRootFilesystem: true, privileged: false,
+      allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
+    },
+    volumeMounts: [{ mountPath: '/etc/dbfleet/access', name: 'sql', readOnly: true }, { mountPath: '/tmp', name: 'tmp' }],
+  }],
+  dnsPolicy: 'ClusterFirst',
+  hostNetwork: false,
+  restartPolicy: 'Never',
+  securityContext: { runAsNonRoot: true, runAsUser: 26, runAsGroup: 26, fsGroup: 26, fsGroupChangePolicy: 'Always' },
+  setHostnameAsFQDN: false,
+  terminationGracePeriodSeconds: 30,
+  volumes: [
+    { name: 'sql', configMap: { name: 'commerce-access-sql', defaultMode: 0o444 } },
+    { name: 'tmp', emptyDir: { sizeLimit: '16Mi' } },
+  ],
+};
+const EXPECTED_POD_METADATA = { labels: { ...LABELS, 'dbfleet.io/access-client': 'commerce' } };
+
+describe('DeveloperAccessJobs', () => {
+  const objects = render((chart) => new DeveloperAccessJobs(chart, 'Access-commerce', { cluster: CLUSTER, schedule: '17 * * * *', labels: LABELS }));
+  const byKind = (kind: string) => objects.filter((o) => o.kind === kind);
+
+  it('renders exactly a ConfigMap, a Job and a CronJob, with stable names', () => {
+    expect(objects.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`)).toEqual([
+      'ConfigMap/databases/commerce-access-sql',
+      'Job/databases/commerce-access-sync',
+      'CronJob/databases/commerce-access',
+    ]);
+    for (const o of objects) expect(o.metadata.labels).toEqual(LABELS);
+  });
+
+  it('the ConfigMap holds the script and the SQL of privilegesSql(), unchanged', () => {
+    const [configMap] = byKind('ConfigMap');
+    const sql = privilegesSql(CLUSTER);
+    expect(configMap.data).toEqual({
+      'apply.sh': sql.script,
+      '00-cluster.sql': sql.files[0].sql,
+      'database-orders.sql': sql.files[1].sql,
+      'database-payments.sql': sql.files[2].sql,
+    });
+    expect(configMap.data['database-orders.sql']).toContain('developers read-only');
+  });
+
+  it('the Job is an Argo CD PostSync hook, recreated before each sync, with bounded retries and time', () => {
+    const [job] = byKind('Job');
+    expect(job.metadata.annotations).toEqual({
+      'argocd.argoproj.io/hook': 'PostSync',
+      'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
+    });
+    expect(job.spec.backoffLimit).toBe(6);
+    expect(job.spec.activeDeadlineSeconds).toBe(1200);
+    expect(job.spec.ttlSecondsAfterFinished).toBeUndefined(); // Argo CD deletes it (BeforeHookCreation)
+    expect(job.spec.selector).toBeUndefined();
+    expect(job.spec.template.metadata).toEqual(EXPECTED_POD_METADATA);
+    expect(job.spec.template.spec).toEqual(EXPECTED_POD_SPEC);
+  });
+
+  it('the CronJob re-applies on the schedule, never concurrently, with the same pod as the Job', () => {
+    const [cronJob] = byKind('CronJob');
+    expect(cronJob.metadata.annotations).toBeUndefined();
+    expect({ ...cronJob.spec, jobTemplate: undefined }).toEqual({
+      schedule: '17 * * * *',
+      timeZone: 'Etc/UTC',
+      concurrencyPolicy: 'Forbid',
+      startingDeadlineSeconds: 600,
+      suspend: false,
+      successfulJobsHistoryLimit: 1,
+      failedJobsHistoryLimit: 3,
+      jobTemplate: undefined,
+    });
+    expect(cronJob.spec.jobTemplate.spec.backoffLimit).toBe(2);
+    expect(cronJob.spec.jobTemplate.spec.activeDeadlineSeconds).toBe(600);
+    expect(cronJob.spec.jobTemplate.spec.template.metadata).toEqual(EXPECTED_POD_METADATA);
+    expect(cronJob.spec.jobTemplate.spec.template.spec).toEqual(EXPECTED_POD_SPEC);
+  });
+
+  it('no cdk8s address hash label anywhere', () => {
+    expect(JSON.stringify(objects)).not.toContain('cdk8s.io/metadata.addr');
+  });
+
+  it('takes the access mode, the superuser Secret, host and image from its props', () => {
+    const [configMap, job] = render((chart) => new DeveloperAccessJobs(chart, 'A', {
+      cluster: CLUSTER, schedule: '0 * * * *', labels: {}, access: 'none',
+      superuserSecretName: 'custom-superuser', host: 'commerce-rw.databases.svc', image: 'registry.example.com/psql:16',
+    }));
+    expect(configMap.data['database-orders.sql']).toContain('developers none');
+    const container = job.spec.template.spec.containers[0];
+    expect(container.image).toBe('registry.example.com/psql:16');
+    expect(container.env.find((e: any) => e.name === 'PGHOST').value).toBe('commerce-rw.databases.svc');
+    expect(container.env.find((e: any) => e.name === 'PGPASSWORD').valueFrom.secretKeyRef.name).toBe('custom-superuser');
+  });
+
+  it('refuses a cluster name that would make the CronJob name too long for its Jobs', () => {
+    const name = 'a'.repeat(46);
+    expect(() => render((chart) => new DeveloperAccessJobs(chart, 'A', { cluster: { ...CLUSTER, name }, schedule: '0 * * * *', labels: {} })))
+      .toThrow(`CronJob name "${name}-access" is longer than 52 characters`);
+    expect(() => render((chart) => new DeveloperAccessJobs(chart, 'A', { cluster: { ...CLUSTER, name: 'a'.repeat(45) }, schedule: '0 * * * *', labels: {} })))
+      .not.toThrow();
+  });
+});
+
+describe('developerManagedRoles', () => {
+  it('a NOLOGIN group and one LOGIN member per developer, every defaulted field written out', () => {
+    expect(developerManagedRoles(['alice', 'bob-smith'], 'read-write').map(toJson_ClusterSpecManagedRoles)).toEqual([
+      {
+        name: 'developers', comment: 'dbfleet: developers (read-write); privileges are granted by the developer-access Job',
+        ensure: 'present', login: false, disablePassword: true, inherit: true, connectionLimit: -1,
+        superuser: false, createdb: false, createrole: false, replication: false, bypassrls: false,
+      },
+      {
+        name: 'dev_alice', comment: 'dbfleet: developer alice',
+        ensure: 'present', login: true, disablePassword: false, passwordSecret: { name: 'developer-alice-credentials' },
+        inRoles: ['developers'], inherit: true, connectionLimit: -1,
+        superuser: false, createdb: false, createrole: false, replication: false, bypassrls: false,
+      },
+      {
+        name: 'dev_bob_smith', comment: 'dbfleet: developer bob-smith',
+        ensure: 'present', login: true, disablePassword: false, passwordSecret: { name: 'developer-bob-smith-credentials' },
+        inRoles: ['developers'], inherit: true, connectionLimit: -1,
+        superuser: false, createdb: false, createrole: false, replication: false, bypassrls: false,
+      },
+    ]);
+  });
+
+  it('developerAccess none: no roles at all', () => {
+    expect(developerManagedRoles(['alice'], 'none')).toEqual([]);
+  });
+
+  it('read-only: the same roles (privileges differ, not roles)', () => {
+    const names = (access: 'read-only' | 'read-write') => developerManagedRoles(['alice'], access).map((r) => r.name);
+    expect(names('read-only')).toEqual(names('read-write'));
+  });
+});
+
+describe('DeveloperCredentials', () => {
+  it('one basic-auth ExternalSecret per developer, username = role, remote key per environment', () => {
+    const objects = render((chart) => new DeveloperCredentials(chart, 'DeveloperCredentials', {
+      developers: ['alice', 'bob-smith'], environment: 'production', namespace: 'databases', store: STORE, labels: LABELS,
+    }));
+    expect(objects.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`)).toEqual([
+      'ExternalSecret/databases/developer-alice-credentials',
+      'ExternalSecret/databases/developer-bob-smith-credentials',
+    ]);
+    const [alice] = objects;
+    expect(alice.spec.data).toEqual([{ secretKey: 'password', remoteRef: { key: 'databases/production/developers/alice', property: 'password' } }]);
+    expect(alice.spec.target.template.type).toBe('kubernetes.io/basic-auth');
+    expect(alice.spec.target.template.data).toEqual({ password: '{{ .password }}', username: 'dev_alice' });
+    expect(alice.spec.target.name).toBe(developerSecretName('alice'));
+    expect(developerRemoteKey('databases', 'test', 'alice')).toBe('databases/test/developers/alice');
+  });
+});
