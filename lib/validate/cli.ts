@@ -14,7 +14,13 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-export function runCli(argv: readonly string[], io = { out: process.stdout, err: process.stderr }): number {
+/** Where the CLI writes; tests pass their own. */
+export interface CliIo {
+  readonly out: { write(text: string): unknown };
+  readonly err: { write(text: string): unknown };
+}
+
+export function runCli(argv: readonly string[], io: CliIo = { out: process.stdout, err: process.stderr }): number {
   const program = new Command()
     .name('npm run validate --')
     .description('Validate Kubernetes manifests against the CRD and Kubernetes 1.28 schemas, CEL rules included.')
