@@ -118,7 +118,9 @@ export async function discover(
   let status: Document;
   let config: Document;
   try {
-    [status, config] = await Promise.all([source.command({ replSetGetStatus: 1 }), source.command({ replSetGetConfig: 1 })]);
+    // one after the other on the same connection: cheaper than a second authenticated connection
+    status = await source.command({ replSetGetStatus: 1 });
+    config = await source.command({ replSetGetConfig: 1 });
   } catch (e) {
     throw new ExitError(EXIT.CONNECT, `cannot read replSetGetStatus/replSetGetConfig from ${source.host}: ${o.redactor.error(e)}`);
   }
