@@ -6,6 +6,7 @@ import { DeveloperCredentials } from '../../lib/access/developer-credentials';
 import { developerManagedRoles, developerRemoteKey, developerSecretName } from '../../lib/access/developer-roles';
 import { privilegesSql } from '../../lib/access/privileges-sql';
 import type { PostgresCluster, SecretStoreRef } from '../../lib/config/model';
+import { formatIssue, loadValidator } from '../../lib/validate';
 
 const CLUSTER: PostgresCluster = {
   name: 'commerce', environment: 'production', namespace: 'databases', instances: 3, storage: '50Gi',
@@ -194,5 +195,33 @@ describe('DeveloperCredentials', () => {
     expect(alice.spec.target.template.data).toEqual({ password: '{{ .password }}', username: 'dev_alice' });
     expect(alice.spec.target.name).toBe(developerSecretName('alice'));
     expect(developerRemoteKey('databases', 'test', 'alice')).toBe('databases/test/developers/alice');
+  });
+});
+
+describe('schemas (../shared/crds: Kubernetes 1.28, CloudNativePG 1.30, External Secrets)', () => {
+  const validator = loadValidator({ unvalidatedKinds: [] });
+  const check = (objects: unknown[]) => objects.flatMap((object, i) => validator.validateObject(object, { file: `access-${i}.yaml` }).map(formatIssue));
+
+  it('the ConfigMap, Job, CronJob and developer ExternalSecrets are valid', () => {
+    const objects = render((chart) => {
+      new DeveloperAccessJobs(chart, 'Access', { cluster: CLUSTER, schedule: '17 * * * *', labels: LABELS });
+      new DeveloperCredentials(chart, 'Credentials', { developers: ['alice'], environment: 'production', namespace: 'databases', store: STORE, labels: LABELS });
+    });
+    expect(objects).toHaveLength(4);
+    expect(check(objects)).toEqual([]);
+  });
+
+  it('the managed roles are valid in a Cluster (CRD schema and CEL rules)', () => {
+    const cluster = {
+      apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster',
+      metadata: { name: 'commerce', namespace: 'databases' },
+      spec: {
+        instances: 1, storage: { size: '1Gi' }, enableSuperuserAccess: true,
+        managed: { roles: developerManagedRoles(['alice', 'bob'], 'read-write').map(toJson_ClusterSpecManagedRoles) },
+      },
+    };
+    expect(check([cluster])).toEqual([]);
+    const broken = { ...cluster, spec: { ...cluster.spec, managed: { roles: [{ name: 'x', ensure: 'maybe' }] } } };
+    expect(check([broken]).join('\n')).toContain('ensure');
   });
 });

@@ -57,14 +57,16 @@ export function findPostgresBinDir(): string | undefined {
   return undefined;
 }
 
-/** Why the real-server tests cannot run here, or undefined when they can. */
+/**
+ * Why the real-server tests cannot run here, or undefined when they can. Only "no binaries at
+ * all" is a reason to skip; a wrong $POSTGRES_BIN_DIR throws. With DBFLEET_REQUIRE_POSTGRES=1
+ * (CI) missing binaries throw too, so a broken install can never turn into a silent skip.
+ */
 export function postgresUnavailableReason(): string | undefined {
-  try {
-    return findPostgresBinDir() ? undefined
-      : 'no PostgreSQL server binaries found (looked at $POSTGRES_BIN_DIR, /usr/lib/postgresql/*/bin, pg_config --bindir, PATH); install the `postgresql` package';
-  } catch (error) {
-    return (error as Error).message;
-  }
+  if (findPostgresBinDir()) return undefined;
+  const reason = 'no PostgreSQL server binaries found (looked at $POSTGRES_BIN_DIR, /usr/lib/postgresql/*/bin, pg_config --bindir, PATH); install the `postgresql` package';
+  if (process.env.DBFLEET_REQUIRE_POSTGRES === '1') throw new Error(`DBFLEET_REQUIRE_POSTGRES=1: ${reason}`);
+  return reason;
 }
 
 export async function startPostgres(options: { ssl?: boolean } = {}): Promise<PostgresServer> {
