@@ -101,15 +101,13 @@ export function mongoSnapshotCronJobName(snapshot: MongoSnapshot): string {
 /** The `job` label mongo-snapshot pushes under (its Pushgateway grouping key). */
 export const MONGO_SNAPSHOT_PUSH_JOB = 'mongo-snapshot';
 
-/** 129600 → "36h", 5400 → "1h30m": for descriptions, so a reader sees the window in words. */
+/** 129600 → "36h", 5400 → "1h30m": for descriptions (hours, not days, as schedules are read) and Prometheus durations. */
 export function humanSeconds(seconds: number): string {
   const s = Math.round(seconds);
   const parts: string[] = [];
-  const d = Math.floor(s / 86400);
-  const h = Math.floor((s % 86400) / 3600);
+  const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
   const r = s % 60;
-  if (d) parts.push(`${d}d`);
   if (h) parts.push(`${h}h`);
   if (m) parts.push(`${m}m`);
   if (r || parts.length === 0) parts.push(`${r}s`);
@@ -387,7 +385,7 @@ function mongoRules(ctx: Context): AlertRule[] {
         + ` or on (replica_set) max by (job, replica_set) (mongo_snapshot_last_exit_code{${sel}}) == 7`,
       undefined,
       'A MongoDB member may still be fsync-locked by mongo-snapshot.',
-      'The last mongo-snapshot run for replica set {{ $labels.replica_set }} ended with exit code 7: member {{ $labels.member }} may still be fsync-locked, blocking its writes and replication. Unlock it by hand now.'));
+      'The last mongo-snapshot run for replica set {{ $labels.replica_set }} ended with exit code 7: member {{ if $labels.member }}{{ $labels.member }}{{ else }}(named in the job log){{ end }} may still be fsync-locked, blocking its writes and replication. Unlock it by hand now.'));
   }
   return rules;
 }

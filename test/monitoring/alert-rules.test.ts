@@ -115,8 +115,8 @@ describe('environmentAlertGroups', () => {
     expect(veleroScheduleNames(fleet, env(fleet, 'test'))).toEqual(['acme-test-databases']);
     expect(one(production, 'VeleroBackupNotRecent').expr).toBe(
       'time() - max by (schedule) (velero_backup_last_successful_timestamp{schedule=~"acme-production-databases|acme-production-services"}) > 129600'
-      + ' or absent_over_time(velero_backup_last_successful_timestamp{schedule="acme-production-databases"}[1d12h])'
-      + ' or absent_over_time(velero_backup_last_successful_timestamp{schedule="acme-production-services"}[1d12h])');
+      + ' or absent_over_time(velero_backup_last_successful_timestamp{schedule="acme-production-databases"}[36h])'
+      + ' or absent_over_time(velero_backup_last_successful_timestamp{schedule="acme-production-services"}[36h])');
     expect(byName(staging, 'VeleroBackupFailed')).toEqual([]);
     expect(byName(staging, 'VeleroBackupNotRecent')).toEqual([]);
   });
@@ -138,7 +138,8 @@ describe('environmentAlertGroups', () => {
   });
 
   it('writes durations for humans and for Prometheus', () => {
-    expect(humanSeconds(129600)).toBe('1d12h');
+    expect(humanSeconds(129600)).toBe('36h');
+    expect(humanSeconds(86400)).toBe('24h');
     expect(humanSeconds(5400)).toBe('1h30m');
     expect(humanSeconds(45)).toBe('45s');
     expect(humanSeconds(0)).toBe('0s');

@@ -1,0 +1,69 @@
+// The alerts table of docs/monitoring.md, generated from the same model and rules as dist/, so the
+// documented thresholds cannot drift from the rendered ones (test/monitoring/docs.test.ts compares).
+import type { Environment, Fleet } from '../config/model';
+import { ALERT_NAMES, FIXED_THRESHOLDS, FRESHNESS_FACTOR, environmentAlertGroups, humanSeconds, type AlertName } from './alert-rules';
+
+const WHEN: Record<AlertName, string> = {
+  CNPGClusterOffline: 'no instance reports PostgreSQL up, for 5m',
+  CNPGClusterMetricsAbsent: 'Prometheus has no target for the cluster, for 15m',
+  CNPGInstanceMetricsAbsent: 'an instance\'s metrics endpoint is unreachable, for 10m',
+  CNPGClusterHACritical: 'no streaming standby, for 5m (clusters of ≥ 2 instances)',
+  CNPGClusterHAWarning: 'fewer than instances − 1 streaming standbys, for 5m (clusters of ≥ 3)',
+  CNPGClusterHighReplicationLag: 'a standby lags by more than the threshold, for 5m',
+  CNPGClusterHighConnectionsWarning: 'an instance uses more than the threshold of max_connections, for 5m',
+  CNPGClusterHighConnectionsCritical: 'an instance uses more than the threshold of max_connections, for 5m',
+  CNPGClusterLowDiskSpaceWarning: 'a data or WAL volume is fuller than the threshold, for 5m',
+  CNPGClusterLowDiskSpaceCritical: 'a data or WAL volume is fuller than the threshold, for 5m',
+  CNPGClusterInstancesOnSameNode: 'two instances of a cluster share a node, for 5m',
+  CNPGClusterXIDWraparoundWarning: `a database's transaction ID age exceeds ${FIXED_THRESHOLDS.xidAgeWarning}, for 15m`,
+  CNPGClusterXIDWraparoundCritical: `a database's transaction ID age exceeds ${FIXED_THRESHOLDS.xidAgeCritical}, for 15m`,
+  CNPGClusterLongRunningTransaction: 'a transaction is open longer than the threshold, for 1m',
+  CNPGClusterDeadlocks: `more than ${FIXED_THRESHOLDS.deadlocks} deadlocks in a database within ${FIXED_THRESHOLDS.deadlockWindow}`,
+  CNPGClusterBackupNotRecent: `the last CNPG backup is older than ${FRESHNESS_FACTOR} × the schedule's interval, for 10m`,
+  VeleroBackupFailed: 'a backup of a Velero Schedule failed or partially failed within one interval',
+  VeleroBackupNotRecent: `no successful Velero backup within ${FRESHNESS_FACTOR} × the interval, for 10m`,
+  MongoSnapshotNotRecent: `no successful run of the snapshot CronJob within ${FRESHNESS_FACTOR} × its interval, for 10m`,
+  MongoSnapshotJobFailed: 'a Job of the snapshot CronJob failed within the last interval',
+  MongoSnapshotMemberMayBeLocked: 'the last mongo-snapshot run ended with exit code 7 (pushed gauges)',
+};
+
+function threshold(alert: AlertName, env: Environment): string {
+  const a = env.alerts;
+  switch (alert) {
+    case 'CNPGClusterHighReplicationLag': return `> ${a.replicationLagSeconds}s`;
+    case 'CNPGClusterHighConnectionsWarning': return `> ${a.connectionsWarningPercent} %`;
+    case 'CNPGClusterHighConnectionsCritical': return `> ${a.connectionsCriticalPercent} %`;
+    case 'CNPGClusterLowDiskSpaceWarning': return `> ${a.diskWarningPercent} %`;
+    case 'CNPGClusterLowDiskSpaceCritical': return `> ${a.diskCriticalPercent} %`;
+    case 'CNPGClusterLongRunningTransaction': return `> ${a.longTransactionSeconds}s`;
+    case 'CNPGClusterBackupNotRecent': {
+      const i = env.backups.postgres!.maxIntervalSeconds;
+      return `> ${humanSeconds(i * FRESHNESS_FACTOR)} (every ${humanSeconds(i)})`;
+    }
+    case 'VeleroBackupNotRecent': {
+      const i = env.backups.velero!.maxIntervalSeconds;
+      return `> ${humanSeconds(i * FRESHNESS_FACTOR)} (every ${humanSeconds(i)})`;
+    }
+    case 'MongoSnapshotNotRecent':
+      return env.mongoSnapshots.map((s) => `${s.name}: > ${humanSeconds(s.maxIntervalSeconds * FRESHNESS_FACTOR)} (every ${humanSeconds(s.maxIntervalSeconds)})`).join('; ');
+    default: return '';
+  }
+}
+
+/** Markdown: one row per alert, one column per environment ("—" where the alert is not rendered). */
+export function alertsTable(fleet: Fleet): string {
+  const rendered = new Map(fleet.environments.map((env) => [env.name, new Map(environmentAlertGroups(fleet, env)
+    .flatMap((g) => g.rules).map((r) => [r.alert, r.labels.severity]))]));
+  const header = `| Alert | Fires when | ${fleet.environments.map((e) => e.name).join(' | ')} |`;
+  const rule = `|---|---|${fleet.environments.map(() => '---').join('|')}|`;
+  const rows = ALERT_NAMES.map((alert) => {
+    const cells = fleet.environments.map((env) => {
+      const severity = rendered.get(env.name)!.get(alert);
+      if (!severity) return '—';
+      const t = threshold(alert, env);
+      return t ? `${t}, ${severity}` : severity;
+    });
+    return `| [${alert}](runbooks/${alert}.md) | ${WHEN[alert]} | ${cells.join(' | ')} |`;
+  });
+  return [header, rule, ...rows].join('\n');
+}

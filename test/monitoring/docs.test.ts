@@ -1,0 +1,17 @@
+// docs/monitoring.md's alerts table is generated: it must match what the rules render.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadFleet } from '../../lib/config/load';
+import { alertsTable } from '../../lib/monitoring/alerts-table';
+
+const root = join(__dirname, '..', '..');
+
+describe('docs/monitoring.md', () => {
+  it('lists every alert with the thresholds of fleet.yaml (regenerate with alertsTable(loadFleet("fleet.yaml")))', () => {
+    const doc = readFileSync(join(root, 'docs', 'monitoring.md'), 'utf8');
+    const table = doc.match(/<!-- alerts-table:begin[^>]*-->\n([\s\S]*?)\n<!-- alerts-table:end -->/);
+    expect(table, 'alerts-table markers').not.toBeNull();
+    expect(table![1]).toBe(alertsTable(loadFleet(join(root, 'fleet.yaml'))));
+  });
+});
