@@ -4,6 +4,7 @@
 import { ClusterSpecManagedRolesEnsure, type ClusterSpecManagedRoles } from '../../imports/postgresql.cnpg.io';
 import type { DeveloperAccess } from '../config/model';
 import { DEVELOPER_GROUP_ROLE, developerRoleName } from '../config/names';
+import type { ClusterRole } from '../postgres/postgres-cluster';
 
 /**
  * Name of the `kubernetes.io/basic-auth` Secret holding a developer's password, in the
@@ -64,4 +65,19 @@ export function developerManagedRoles(developers: readonly string[], access: Dev
       ...UNPRIVILEGED,
     })),
   ];
+}
+
+/**
+ * The same roles in the operator-neutral shape of `PostgresClusterProps.roles` (CnpgCluster fills
+ * in the defaulted fields itself). Prefer developerManagedRoles() where the Cluster spec is built
+ * directly: it also pins `disablePassword` (true for the group, false for developers).
+ */
+export function developerClusterRoles(developers: readonly string[], access: DeveloperAccess): ClusterRole[] {
+  return developerManagedRoles(developers, access).map((role) => ({
+    name: role.name,
+    login: role.login ?? false,
+    inRoles: role.inRoles,
+    passwordSecret: role.passwordSecret?.name,
+    comment: role.comment,
+  }));
 }

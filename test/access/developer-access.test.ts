@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { toJson_ClusterSpecManagedRoles } from '../../imports/postgresql.cnpg.io';
 import { DeveloperAccessJobs } from '../../lib/access/developer-access';
 import { DeveloperCredentials } from '../../lib/access/developer-credentials';
-import { developerManagedRoles, developerRemoteKey, developerSecretName } from '../../lib/access/developer-roles';
+import { developerClusterRoles, developerManagedRoles, developerRemoteKey, developerSecretName } from '../../lib/access/developer-roles';
 import { privilegesSql } from '../../lib/access/privileges-sql';
 import type { PostgresCluster, SecretStoreRef } from '../../lib/config/model';
 import { formatIssue, loadValidator } from '../../lib/validate';
@@ -172,6 +172,14 @@ describe('developerManagedRoles', () => {
 
   it('developerAccess none: no roles at all', () => {
     expect(developerManagedRoles(['alice'], 'none')).toEqual([]);
+    expect(developerClusterRoles(['alice'], 'none')).toEqual([]);
+  });
+
+  it('the same roles in the PostgresClusterProps.roles shape', () => {
+    expect(developerClusterRoles(['alice'], 'read-only')).toEqual([
+      { name: 'developers', login: false, inRoles: undefined, passwordSecret: undefined, comment: 'dbfleet: developers (read-only); privileges are granted by the developer-access Job' },
+      { name: 'dev_alice', login: true, inRoles: ['developers'], passwordSecret: 'developer-alice-credentials', comment: 'dbfleet: developer alice' },
+    ]);
   });
 
   it('read-only: the same roles (privileges differ, not roles)', () => {

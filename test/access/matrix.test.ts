@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { Chart, Testing } from 'cdk8s';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClusterSpecManagedRoles } from '../../imports/postgresql.cnpg.io';
+import { toJson_ClusterSpecManagedRoles, type ClusterSpecManagedRoles } from '../../imports/postgresql.cnpg.io';
+import { roleSecretName } from '../../charts/environment-chart';
+import { CnpgCluster } from '../../lib/postgres/cnpg-cluster';
 import { ACCESS_MOUNT_PATH, DeveloperAccessJobs } from '../../lib/access/developer-access';
 import { developerManagedRoles, developerSecretName } from '../../lib/access/developer-roles';
 import { quoteIdent } from '../../lib/access/privileges-sql';
@@ -193,19 +195,32 @@ class ClusterUnderTest {
   }
 
   /**
-   * The roles and databases the manifests declare: the service owner roles as the Cluster
-   * construct renders them (see dist/<env>/cluster-*.yaml), the developer roles from
-   * developerManagedRoles(), one database per service owned by its role, with its extensions.
+   * The roles and databases the manifests declare: the Cluster and Database objects the Cluster
+   * construct renders for this cluster (service owner roles from `spec.managed.roles`, one
+   * database per service with owner and extensions), plus the developer roles from
+   * developerManagedRoles(), as the environment chart appends them to `spec.managed.roles`.
    */
   async declare(): Promise<void> {
-    const serviceRoles: ClusterSpecManagedRoles[] = this.cluster.services.map((s) => ({
-      name: s.role, comment: `owner of the ${s.name} database`, login: true, passwordSecret: { name: `${s.name}-db-credentials` },
-      ensure: 'present' as ClusterSpecManagedRoles['ensure'], inherit: true, connectionLimit: -1,
-      superuser: false, createdb: false, createrole: false, replication: false, bypassrls: false,
+    const chart = new Chart(Testing.app(), this.environment.name, { disableResourceNameHashes: true });
+    new CnpgCluster(chart, 'Cluster', {
+      name: this.cluster.name, namespace: this.cluster.namespace, instances: this.cluster.instances,
+      storage: this.cluster.storage, imageName: this.cluster.imageName, enableSuperuserAccess: true, labels: {},
+      databases: this.cluster.services.map((s) => ({ service: s.name, database: s.database, owner: s.role, ownerSecret: roleSecretName(s), extensions: s.extensions })),
+    });
+    const objects = Testing.synth(chart);
+    const rendered = objects.find((o) => o.kind === 'Cluster');
+    const databases = objects.filter((o) => o.kind === 'Database').map((d) => ({
+      name: d.spec.name as string,
+      owner: d.spec.owner as string,
+      extensions: ((d.spec.extensions ?? []) as Array<{ name: string; ensure?: string }>).filter((e) => e.ensure !== 'absent').map((e) => e.name),
     }));
+    expect(databases.map((d) => `${d.name}:${d.owner}`)).toEqual(this.cluster.services.map((s) => `${s.database}:${s.role}`));
+
     const developerRoles = developerManagedRoles(MATRIX_FLEET.developers, this.cluster.developerAccess);
     expect(developerRoles.map((r) => r.name)).toEqual(['developers', 'dev_alice', 'dev_bob']);
-    const roles = [...serviceRoles, ...developerRoles];
+    // The JSON form, as it appears in the manifest (same keys as ClusterSpecManagedRoles).
+    const roles = [...(rendered.spec.managed.roles as ClusterSpecManagedRoles[]), ...developerRoles.map((r) => toJson_ClusterSpecManagedRoles(r) as ClusterSpecManagedRoles)];
+    expect(roles.map((r) => r.name)).toEqual([...this.cluster.services.map((s) => s.role), 'developers', 'dev_alice', 'dev_bob']);
     for (const role of roles) {
       if (!role.passwordSecret) continue;
       const password = `pw-${role.name}-${Math.random().toString(36).slice(2)}`;
@@ -214,7 +229,7 @@ class ClusterUnderTest {
     }
     expect(this.secretPasswords.has(developerSecretName('alice'))).toBe(true);
     applyManagedRoles(this.server, roles, this.secretPasswords);
-    await applyDatabases(this.server, this.cluster.services.map((s) => ({ name: s.database, owner: s.role, extensions: s.extensions })));
+    await applyDatabases(this.server, databases);
   }
 
   /** What a service's migrations create, logged in as the service: before or after the SQL ran. */
