@@ -85,6 +85,13 @@ describe('PrometheusRules, proven with promtool', () => {
     expect(fromDist.map((s) => s.environment).sort()).toEqual(fleet.environments.map((e) => e.name).sort());
   });
 
+  it('dist/ holds a PodMonitor for every cluster of every environment', () => {
+    const podMonitors = existsSync(dist) ? yamlFilesUnder(dist).flatMap((file) => parseAllDocuments(readFileSync(file, 'utf8'))
+      .map((doc) => doc.toJS()).filter((o) => o?.kind === 'PodMonitor')
+      .map((o) => `${relative(dist, file).split('/')[0]}/${o.metadata.namespace}/${o.metadata.name}`)) : [];
+    expect(podMonitors.sort()).toEqual(fleet.environments.flatMap((e) => e.clusters.map((c) => `${e.name}/${c.namespace}/${c.name}`)).sort());
+  });
+
   it('covers every environment, with groups', () => {
     expect(sources.map((s) => s.environment).sort()).toEqual(fleet.environments.map((e) => e.name).sort());
     for (const s of sources) expect(s.groups.length, s.origin).toBeGreaterThan(0);
