@@ -38,6 +38,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     }
   }
   const log = new Logger(redactor, opts.logFormat as LogFormat);
+  // An unexpected async error must never kill the process while a member may be locked: log it (redacted) and let
+  // the run finish its unlock path.
+  process.on('unhandledRejection', (e) => log.error('internal', `unhandled rejection: ${redactor.error(e)}`));
+  process.on('uncaughtException', (e) => log.error('internal', `uncaught exception: ${redactor.error(e)}`));
   let report: RunReport;
   try {
     report = await run(opts, { log, env });

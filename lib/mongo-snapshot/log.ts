@@ -29,10 +29,11 @@ export class Redactor {
       // not decodable: the raw form is enough
     }
     for (const f of forms) {
-      if (f.length >= 3 && !this.secrets.includes(f)) this.secrets.push(f);
+      // no minimum length: a garbled log line is better than a leaked password
+      if (f.length > 0 && !this.secrets.includes(f)) this.secrets.push(f);
       // lower-case percent-encoding variants
       const lower = f.replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase());
-      if (lower !== f && lower.length >= 3 && !this.secrets.includes(lower)) this.secrets.push(lower);
+      if (lower !== f && !this.secrets.includes(lower)) this.secrets.push(lower);
     }
     this.secrets.sort((a, b) => b.length - a.length);
   }

@@ -300,6 +300,13 @@ describe.skipIf(!simAvailable).concurrent('mongo-snapshot end-to-end (simulator)
     });
   }
 
+  it('SIGTERM before anything is locked (slow discovery): exit 143 at once, nothing locked, nothing run', async () => {
+    const r = await runCli({ scenario: 'slow-discovery', termAfterMs: 1500, args: ['--connect-timeout', '20s'] });
+    expectNothingLocked(r, 143);
+    expect(r.report.stderr).toMatch(/SIGTERM received .*stopping \(nothing locked\)/);
+    expect(r.report.durationMs - (r.report.termSentAt! - r.report.startedAt)).toBeLessThan(2000);
+  });
+
   it('a failing snapshot command: exit 6, member unlocked', async () => {
     const r = await runCli({ scenario: 'snapshot-failures', fake: { mode: 'fail', ms: 200 } });
     expect(r.report.exitCode, r.report.stderr).toBe(6);
