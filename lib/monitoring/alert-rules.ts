@@ -330,10 +330,12 @@ function backupRules(ctx: Context, veleroSchedules: readonly string[]): AlertRul
     rules.push(ctx.rule('VeleroBackupFailed', 'warning',
       // Velero initialises the counters of a schedule to 0, so the first failure is an increase.
       `sum by (schedule) (increase(velero_backup_failure_total{${sel}}[${promDuration(interval)}])) > 0`
-        + ` or sum by (schedule) (increase(velero_backup_partial_failure_total{${sel}}[${promDuration(interval)}])) > 0`,
+        + ` or sum by (schedule) (increase(velero_backup_partial_failure_total{${sel}}[${promDuration(interval)}])) > 0`
+        // A backup rejected before it starts (e.g. an unusable storage location) counts here only.
+        + ` or sum by (schedule) (increase(velero_backup_validation_failure_total{${sel}}[${promDuration(interval)}])) > 0`,
       undefined,
       'Velero backup failed.',
-      `A backup of Velero schedule {{ $labels.schedule }} (environment ${env.name}) failed or partially failed within the last ${humanSeconds(interval)}.`));
+      `A backup of Velero schedule {{ $labels.schedule }} (environment ${env.name}) failed, partially failed or failed validation within the last ${humanSeconds(interval)}.`));
     rules.push(ctx.rule('VeleroBackupNotRecent', 'critical',
       `time() - max by (schedule) (velero_backup_last_successful_timestamp{${sel}}) > ${window}`
         // The gauge only exists after a success since Velero last started: no sample during a

@@ -20,7 +20,7 @@ const WHEN: Record<AlertName, string> = {
   CNPGClusterLongRunningTransaction: 'a transaction is open longer than the threshold, for 1m',
   CNPGClusterDeadlocks: `more than ${FIXED_THRESHOLDS.deadlocks} deadlocks in a database within ${FIXED_THRESHOLDS.deadlockWindow}`,
   CNPGClusterBackupNotRecent: `the last CNPG backup is older than ${FRESHNESS_FACTOR} × the schedule's interval, for 10m`,
-  VeleroBackupFailed: 'a backup of a Velero Schedule failed or partially failed within one interval',
+  VeleroBackupFailed: 'a backup of a Velero Schedule failed, partially failed or failed validation within one interval',
   VeleroBackupNotRecent: `no successful Velero backup within ${FRESHNESS_FACTOR} × the interval, for 10m`,
   MongoSnapshotNotRecent: `no successful run of the snapshot CronJob within ${FRESHNESS_FACTOR} × its interval, for 10m`,
   MongoSnapshotJobFailed: 'a Job of the snapshot CronJob failed within the last interval',
