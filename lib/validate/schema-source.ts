@@ -1,6 +1,7 @@
 // Finds and reads the schemas the clusters enforce: every served version of every CRD under the
 // schema folder, plus the Kubernetes 1.28 built-in definitions. Nothing here compiles anything;
 // it only answers "which schema belongs to apiVersion X, kind Y, and where did it come from".
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import YAML from 'yaml';
@@ -71,6 +72,65 @@ function listYamlFiles(dir: string): string[] {
   return out.sort();
 }
 
+interface CrdDocument {
+  kind?: string;
+  spec?: { group: string; names: { kind: string }; versions: Array<{ name: string; served: boolean; schema?: { openAPIV3Schema?: SchemaNode } }> };
+}
+
+export const SCHEMA_CACHE_ENV = 'DBFLEET_SCHEMA_CACHE';
+// Bump when the cached shape changes.
+const CACHE_FORMAT = 'crd-v1';
+
+/** Drops `description` keywords (never read, half the bytes) from a schema, not properties named so. */
+function stripDescriptions(node: unknown): void {
+  if (!node || typeof node !== 'object' || Array.isArray(node)) return;
+  const schema = node as SchemaNode;
+  if (typeof schema.description === 'string') delete schema.description;
+  if (schema.properties && typeof schema.properties === 'object') for (const child of Object.values(schema.properties)) stripDescriptions(child);
+  for (const key of ['items', 'additionalProperties', 'not']) stripDescriptions(schema[key]);
+  for (const key of ['allOf', 'anyOf', 'oneOf']) if (Array.isArray(schema[key])) (schema[key] as unknown[]).forEach(stripDescriptions);
+}
+
+function cacheDir(): string | undefined {
+  if (process.env[SCHEMA_CACHE_ENV] === 'off') return undefined;
+  return process.env[SCHEMA_CACHE_ENV] || path.resolve(__dirname, '..', '..', 'node_modules', '.cache', 'dbfleet-validate');
+}
+
+/**
+ * The CRD documents of one file. Parsing 3.5 MB of CRD YAML takes over a second with the yaml
+ * package, more than half the compile budget, so the parsed CRDs are cached as JSON keyed by the
+ * SHA-256 of the file's bytes: a changed file is a new key, so the cache can never be stale. The
+ * cache is an optimisation only; if it cannot be read or written, the file is parsed.
+ */
+function readCrdDocuments(file: string): CrdDocument[] {
+  const bytes = fs.readFileSync(file);
+  const dir = cacheDir();
+  const cached = dir ? path.join(dir, `${CACHE_FORMAT}-${createHash('sha256').update(bytes).digest('hex')}.json`) : undefined;
+  if (cached) {
+    try {
+      return JSON.parse(fs.readFileSync(cached, 'utf8')) as CrdDocument[];
+    } catch {
+      // not cached yet, or unreadable: parse below
+    }
+  }
+  // uniqueKeys:false: these are generated files; the duplicate-key check costs a third of the parse time.
+  const docs = YAML.parseAllDocuments(bytes.toString('utf8'), { uniqueKeys: false, keepSourceTokens: false })
+    .map((doc) => doc.toJS() as CrdDocument | null)
+    .filter((doc): doc is CrdDocument => Boolean(doc && doc.kind === 'CustomResourceDefinition' && doc.spec));
+  for (const doc of docs) for (const v of doc.spec?.versions ?? []) stripDescriptions(v.schema?.openAPIV3Schema);
+  if (cached && dir) {
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+      const tmp = `${cached}.${process.pid}.tmp`;
+      fs.writeFileSync(tmp, JSON.stringify(docs));
+      fs.renameSync(tmp, cached); // atomic: parallel test workers never read half a file
+    } catch {
+      // read-only checkout: no cache, same result
+    }
+  }
+  return docs;
+}
+
 export function loadSchemaSet(schemasDir?: string): SchemaSet {
   const dir = resolveSchemasDir(schemasDir);
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
@@ -80,13 +140,8 @@ export function loadSchemaSet(schemasDir?: string): SchemaSet {
 
   for (const file of listYamlFiles(dir)) {
     const rel = path.relative(dir, file);
-    // uniqueKeys:false: these are generated files; the duplicate-key check costs a third of the parse time.
-    for (const doc of YAML.parseAllDocuments(fs.readFileSync(file, 'utf8'), { uniqueKeys: false, keepSourceTokens: false })) {
-      const crd = doc.toJS() as {
-        kind?: string;
-        spec?: { group: string; names: { kind: string }; versions: Array<{ name: string; served: boolean; schema?: { openAPIV3Schema?: SchemaNode } }> };
-      } | null;
-      if (!crd || crd.kind !== 'CustomResourceDefinition' || !crd.spec) continue;
+    for (const crd of readCrdDocuments(file)) {
+      if (!crd.spec) continue;
       for (const version of crd.spec.versions) {
         // Only served versions: the API server rejects objects of unserved ones (ESO v1beta1).
         if (!version.served || !version.schema?.openAPIV3Schema) continue;
@@ -108,6 +163,9 @@ export function loadSchemaSet(schemasDir?: string): SchemaSet {
       // anyone commits to git, so they are left out rather than registered under every group.
       if (!gvks || gvks.length !== 1) continue;
       const [gvk] = gvks;
+      // *List kinds (PodList, …) are read-only responses; the API server does not create them, so a
+      // committed manifest of one is an error (unknown kind), and compiling ~60 of them is waste.
+      if (gvk.kind.endsWith('List') && (def.properties as Record<string, unknown> | undefined)?.items) continue;
       const apiVersion = gvk.group ? `${gvk.group}/${gvk.version}` : gvk.version;
       const key = kindKey(apiVersion, gvk.kind);
       if (!kinds.has(key)) kinds.set(key, { source: 'k8s', apiVersion, kind: gvk.kind, file: DEFINITIONS_RELATIVE, definition: name });
