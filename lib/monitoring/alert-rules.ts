@@ -15,14 +15,21 @@
 // `<cluster>-<n>`, WAL PVCs `<cluster>-<n>-wal`.
 import type { Environment, Fleet, MongoSnapshot, PostgresCluster, Severity } from '../config/model';
 
+/** One alerting rule, exactly as it goes into a PrometheusRule's `spec.groups[].rules[]`. */
 export interface AlertRule {
-  readonly alert: string;
+  /** The alert name; also the runbook's file name (docs/runbooks/<alert>.md). */
+  readonly alert: AlertName;
+  /** PromQL. */
   readonly expr: string;
+  /** How long the expression must hold before the alert fires. @default fires at once */
   readonly for?: string;
+  /** `severity` and `environment`. */
   readonly labels: Readonly<Record<string, string>>;
+  /** `summary`, `description` (templated) and `runbook_url`. */
   readonly annotations: Readonly<Record<string, string>>;
 }
 
+/** A PrometheusRule group: `<fleet>-<environment>.<topic>`. */
 export interface RuleGroup {
   readonly name: string;
   readonly rules: readonly AlertRule[];
@@ -53,7 +60,10 @@ export const FIXED_THRESHOLDS = {
 /** Backups and snapshot runs alert when the last success is older than this × the schedule's longest gap. */
 export const FRESHNESS_FACTOR = 1.5;
 
-/** The metric name the barman-cloud plugin exports instead of the (deprecated, not updated for plugin backups) cnpg_collector one. */
+/**
+ * The Barman Cloud plugin's name. Its backups do not update the in-core (deprecated)
+ * cnpg_collector_last_available_backup_timestamp; the plugin exports its own timestamp instead.
+ */
 export const BARMAN_CLOUD_PLUGIN = 'barman-cloud.cloudnative-pg.io';
 
 /** Every alert this module can render, for the runbook check. */
@@ -114,10 +124,8 @@ export function humanSeconds(seconds: number): string {
   return parts.join('');
 }
 
-/** The same duration as a Prometheus duration (`for:`, range selectors). */
-function promDuration(seconds: number): string {
-  return humanSeconds(seconds);
-}
+/** The same duration as a Prometheus duration (`for:`, range selectors): the formats coincide. */
+const promDuration = humanSeconds;
 
 /**
  * The PrometheusRule groups for one environment. Severity: the "critical" tier uses the
