@@ -16,6 +16,8 @@ const CRONJOB_NAME_MAX = 52;
 
 export interface DeveloperAccessProps {
   readonly cluster: PostgresCluster;
+  /** Developer names from `developers:` (the fleet's); other `dev_*` members of the group lose access. */
+  readonly developers: readonly string[];
   /** 5-field cron of the CronJob that re-applies the SQL (the environment's `accessSchedule`). */
   readonly schedule: string;
   /** Labels of every object (and of the pods, next to the access-client label). */
@@ -70,7 +72,7 @@ export class DeveloperAccessJobs extends Construct {
       throw new Error(`cluster ${cluster.name}: CronJob name "${this.cronJobName}" is longer than ${CRONJOB_NAME_MAX} characters (Kubernetes appends a suffix to its Jobs); shorten the cluster name to ${CRONJOB_NAME_MAX - '-access'.length} characters`);
     }
 
-    const sql = privilegesSql(cluster, access);
+    const sql = privilegesSql(cluster, access, { developers: props.developers });
     const configMap = new kplus.ConfigMap(this, 'Sql', {
       metadata: { name: this.configMapName, namespace: cluster.namespace, labels: props.labels },
       data: Object.fromEntries([[APPLY_SCRIPT_KEY, sql.script], ...sql.files.map((f) => [f.key, f.sql])]),

@@ -49,6 +49,12 @@ export interface PrivilegesSql {
 
 export interface PrivilegesSqlOptions {
   /**
+   * Developer names from `developers:`. Any other `dev_*` member of the group is a developer
+   * removed from the file: the operator stops managing the role but does not drop it, so the SQL
+   * takes the membership away and sets it NOLOGIN.
+   */
+  readonly developers: readonly string[];
+  /**
    * The NOLOGIN group role developers are members of.
    * @default DEVELOPER_GROUP_ROLE (`developers`)
    */
@@ -74,20 +80,21 @@ export function databaseSqlKey(database: string): string {
 }
 
 /**
- * The SQL (and the script applying it) that gives the developer group `access` to every service
+ * The SQL (and the script applying it) that gives the developer group `access` (normally
+ * `cluster.developerAccess`) to every service
  * database of `cluster`, and makes each service database reachable only by its owner and the group.
  * Pure: same inputs, same text, so the ConfigMap only changes when the access model does.
  */
 export function privilegesSql(
   cluster: PostgresCluster,
-  access: DeveloperAccess = cluster.developerAccess,
-  options: PrivilegesSqlOptions = {},
+  access: DeveloperAccess,
+  options: PrivilegesSqlOptions,
 ): PrivilegesSql {
   const group = options.groupRole ?? DEVELOPER_GROUP_ROLE;
   const maintenance = options.maintenanceDatabase ?? 'postgres';
   if (cluster.services.length === 0) throw new Error(`cluster ${cluster.name} holds no service database`);
   const files: AccessSqlFile[] = [
-    { key: CLUSTER_SQL_KEY, database: maintenance, sql: clusterSql(cluster, access, group) },
+    { key: CLUSTER_SQL_KEY, database: maintenance, sql: clusterSql(cluster, access, group, options.developers.map(developerRoleName)) },
     ...cluster.services.map((service) => ({ key: databaseSqlKey(service.database), database: service.database, sql: databaseSql(cluster, service, access, group) })),
   ];
   return { files, script: applyScript(cluster.name, files) };
@@ -96,7 +103,7 @@ export function privilegesSql(
 // ---------------------------------------------------------------------------------------------
 // Cluster level: runs in the maintenance database.
 
-function clusterSql(cluster: PostgresCluster, access: DeveloperAccess, group: string): string {
+function clusterSql(cluster: PostgresCluster, access: DeveloperAccess, group: string, developerRoles: readonly string[]): string {
   const g = quoteIdent(group);
   const lines: string[] = [
     header(`cluster ${cluster.name}: database access (developers: ${access})`),
@@ -121,6 +128,32 @@ function clusterSql(cluster: PostgresCluster, access: DeveloperAccess, group: st
       );
     }
     lines.push('');
+  }
+  if (access !== 'none') {
+    const keep = developerRoles.length > 0 ? `ARRAY[${developerRoles.map(quoteLiteral).join(', ')}]::name[]` : 'ARRAY[]::name[]';
+    lines.push(
+      '-- Developers removed from fleet.yaml: the operator stops managing their roles but does not',
+      '-- drop them. Take the membership away and stop them from logging in.',
+      'DO $removed$',
+      'DECLARE',
+      '  member name;',
+      'BEGIN',
+      '  FOR member IN',
+      '    SELECT m.rolname FROM pg_auth_members am',
+      '    JOIN pg_roles g ON g.oid = am.roleid',
+      '    JOIN pg_roles m ON m.oid = am.member',
+      `    WHERE g.rolname = ${quoteLiteral(group)} AND NOT m.rolsuper`,
+      `      AND starts_with(m.rolname, ${quoteLiteral(DEVELOPER_ROLE_PREFIX)}) AND m.rolname <> ALL (${keep})`,
+      '    ORDER BY 1',
+      '  LOOP',
+      `    EXECUTE format('REVOKE %I FROM %I', ${quoteLiteral(group)}, member);`,
+      `    EXECUTE format('ALTER ROLE %I NOLOGIN', member);`,
+      `    RAISE NOTICE 'dbfleet: % is no longer in developers: membership revoked, NOLOGIN', member;`,
+      '  END LOOP;',
+      'END',
+      '$removed$;',
+      '',
+    );
   }
   if (access === 'none') {
     const revokes = cluster.services.map((s) => `    EXECUTE format('REVOKE ALL ON DATABASE %I FROM %I', ${quoteLiteral(s.database)}, ${quoteLiteral(group)});`);

@@ -65,7 +65,7 @@ const EXPECTED_POD_SPEC = {
 const EXPECTED_POD_METADATA = { labels: { ...LABELS, 'dbfleet.io/access-client': 'commerce' } };
 
 describe('DeveloperAccessJobs', () => {
-  const objects = render((chart) => new DeveloperAccessJobs(chart, 'Access-commerce', { cluster: CLUSTER, schedule: '17 * * * *', labels: LABELS }));
+  const objects = render((chart) => new DeveloperAccessJobs(chart, 'Access-commerce', { cluster: CLUSTER, developers: ['alice'], schedule: '17 * * * *', labels: LABELS }));
   const byKind = (kind: string) => objects.filter((o) => o.kind === kind);
 
   it('renders exactly a ConfigMap, a Job and a CronJob, with stable names', () => {
@@ -79,7 +79,7 @@ describe('DeveloperAccessJobs', () => {
 
   it('the ConfigMap holds the script and the SQL of privilegesSql(), unchanged', () => {
     const [configMap] = byKind('ConfigMap');
-    const sql = privilegesSql(CLUSTER);
+    const sql = privilegesSql(CLUSTER, 'read-only', { developers: ['alice'] });
     expect(configMap.data).toEqual({
       'apply.sh': sql.script,
       '00-cluster.sql': sql.files[0].sql,
@@ -128,7 +128,7 @@ describe('DeveloperAccessJobs', () => {
 
   it('takes the access mode, the superuser Secret, host and image from its props', () => {
     const [configMap, job] = render((chart) => new DeveloperAccessJobs(chart, 'A', {
-      cluster: CLUSTER, schedule: '0 * * * *', labels: {}, access: 'none',
+      cluster: CLUSTER, developers: ['alice'], schedule: '0 * * * *', labels: {}, access: 'none',
       superuserSecretName: 'custom-superuser', host: 'commerce-rw.databases.svc', image: 'registry.example.com/psql:16',
     }));
     expect(configMap.data['database-orders.sql']).toContain('developers none');
@@ -140,9 +140,9 @@ describe('DeveloperAccessJobs', () => {
 
   it('refuses a cluster name that would make the CronJob name too long for its Jobs', () => {
     const name = 'a'.repeat(46);
-    expect(() => render((chart) => new DeveloperAccessJobs(chart, 'A', { cluster: { ...CLUSTER, name }, schedule: '0 * * * *', labels: {} })))
+    expect(() => render((chart) => new DeveloperAccessJobs(chart, 'A', { cluster: { ...CLUSTER, name }, developers: [], schedule: '0 * * * *', labels: {} })))
       .toThrow(`CronJob name "${name}-access" is longer than 52 characters`);
-    expect(() => render((chart) => new DeveloperAccessJobs(chart, 'A', { cluster: { ...CLUSTER, name: 'a'.repeat(45) }, schedule: '0 * * * *', labels: {} })))
+    expect(() => render((chart) => new DeveloperAccessJobs(chart, 'A', { cluster: { ...CLUSTER, name: 'a'.repeat(45) }, developers: [], schedule: '0 * * * *', labels: {} })))
       .not.toThrow();
   });
 });
@@ -212,7 +212,7 @@ describe('schemas (../shared/crds: Kubernetes 1.28, CloudNativePG 1.30, External
 
   it('the ConfigMap, Job, CronJob and developer ExternalSecrets are valid', () => {
     const objects = render((chart) => {
-      new DeveloperAccessJobs(chart, 'Access', { cluster: CLUSTER, schedule: '17 * * * *', labels: LABELS });
+      new DeveloperAccessJobs(chart, 'Access', { cluster: CLUSTER, developers: ['alice'], schedule: '17 * * * *', labels: LABELS });
       new DeveloperCredentials(chart, 'Credentials', { developers: ['alice'], environment: 'production', namespace: 'databases', store: STORE, labels: LABELS });
     });
     expect(objects).toHaveLength(4);

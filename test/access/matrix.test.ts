@@ -13,42 +13,12 @@ import { CnpgCluster } from '../../lib/postgres/cnpg-cluster';
 import { ACCESS_MOUNT_PATH, DeveloperAccessJobs } from '../../lib/access/developer-access';
 import { developerManagedRoles, developerSecretName } from '../../lib/access/developer-roles';
 import { quoteIdent } from '../../lib/access/privileges-sql';
-import { parseFleet } from '../../lib/config/load';
 import type { DeveloperAccess, Environment, PostgresCluster } from '../../lib/config/model';
-import { DEVELOPER_GROUP_ROLE, developerRoleName } from '../../lib/config/names';
+import { DEVELOPER_GROUP_ROLE } from '../../lib/config/names';
 import { pathWith, postgresUnavailableReason, runScript, startPostgres, type PostgresServer } from '../support/postgres';
 import { applyDatabases, applyManagedRoles } from './cnpg-emulation';
-import { expectedMatrix, formatLegend, formatMatrix, OPERATIONS, type MatrixRow, type Outcome, type Scenario, type Subject } from './matrix';
+import { DATABASES, docsBlock, expectedMatrix, formatLegend, formatMatrix, MATRIX_FLEET, OPERATIONS, SCENARIOS, type MatrixRow, type Outcome, type Scenario } from './matrix';
 
-// Two services sharing a cluster in both environments (test: shared, production: grouped), so
-// "a service cannot reach another service's database" is tested under both access modes.
-const MATRIX_FLEET = parseFleet(`
-name: matrix
-postgres: { version: 16 }
-secretStore: { kind: ClusterSecretStore, name: vault, keyPrefix: databases }
-developers: [alice, bob]
-environments:
-  test: { namespace: databases, topology: shared, instances: 1, storage: 1Gi, developerAccess: read-write }
-  production: { namespace: databases, topology: grouped, instances: 3, storage: 1Gi, developerAccess: read-only }
-services:
-  - { name: orders, namespace: orders, group: commerce, extensions: [pgcrypto] }
-  - { name: payments, namespace: payments, group: commerce }
-`, 'matrix fleet (test/access/matrix.test.ts)');
-
-const SUBJECTS: readonly Subject[] = [
-  ...MATRIX_FLEET.developers.map((d): Subject => ({ kind: 'developer', role: developerRoleName(d) })),
-  ...MATRIX_FLEET.services.map((s): Subject => ({ kind: 'service', role: s.role, owns: s.database })),
-];
-const DATABASES = MATRIX_FLEET.services.map((s) => s.database);
-const scenario = (name: string, access: DeveloperAccess): Scenario => ({ name, access, subjects: SUBJECTS, databases: DATABASES });
-
-/** In the order the test runs them; docs/developer-access.md shows the same. */
-const SCENARIOS: readonly Scenario[] = [
-  scenario('test (read-write)', 'read-write'),
-  scenario('production (read-only)', 'read-only'),
-  scenario('test switched to read-only', 'read-only'),
-  scenario('test switched to none', 'none'),
-];
 const byName = (name: string) => SCENARIOS.find((s) => s.name === name)!;
 
 const unavailable = postgresUnavailableReason();
@@ -59,7 +29,7 @@ describe('docs/developer-access.md', () => {
     const doc = readFileSync(join(__dirname, '../../docs/developer-access.md'), 'utf8');
     const block = /<!-- matrix:start -->\n([\s\S]*?)\n<!-- matrix:end -->/.exec(doc)?.[1];
     expect(block, 'docs/developer-access.md has no <!-- matrix:start --> … <!-- matrix:end --> block').toBeDefined();
-    expect(block).toBe(`${formatMatrix(expectedMatrix(SCENARIOS))}\n\n${formatLegend()}`);
+    expect(block, 'regenerate it with `npx tsx test/access/matrix.ts`').toBe(docsBlock());
   });
 });
 
@@ -111,6 +81,26 @@ describe.skipIf(unavailable !== undefined)('developer access on a real PostgreSQ
       const before = await testEnv.snapshot();
       await testEnv.applyAccess('read-write');
       expect(await testEnv.snapshot()).toEqual(before);
+    });
+  });
+
+  describe('test environment: a developer removed from developers:', () => {
+    it('the role the operator no longer manages loses its membership and its login; the others keep theirs', async () => {
+      // The operator stops managing dev_bob (it is gone from spec.managed.roles) and leaves it as it is.
+      await testEnv.applyAccess('read-write', { developers: ['alice'] });
+      const once = await testEnv.snapshot();
+      await testEnv.applyAccess('read-write', { developers: ['alice'] });
+      expect(await testEnv.snapshot()).toEqual(once);
+      measured.push(...await expectMatrix(testEnv, byName('test, bob removed from developers:')));
+      expect(testEnv.server.psql('postgres', "SELECT rolcanlogin, pg_has_role('dev_bob', 'developers', 'MEMBER') FROM pg_roles WHERE rolname = 'dev_bob';").trim()).toBe('f|f');
+    });
+
+    it('added back: the operator restores login and membership, and the Job changes nothing more', async () => {
+      testEnv.reconcileRoles();
+      const before = await testEnv.snapshot();
+      await testEnv.applyAccess('read-write');
+      expect(await testEnv.snapshot()).toEqual(before);
+      expect(testEnv.server.psql('postgres', "SELECT rolcanlogin, pg_has_role('dev_bob', 'developers', 'MEMBER') FROM pg_roles WHERE rolname = 'dev_bob';").trim()).toBe('t|t');
     });
   });
 
@@ -228,8 +218,16 @@ class ClusterUnderTest {
       this.rolePasswords.set(role.name, password);
     }
     expect(this.secretPasswords.has(developerSecretName('alice'))).toBe(true);
-    applyManagedRoles(this.server, roles, this.secretPasswords);
+    this.managedRoles = roles;
+    this.reconcileRoles();
     await applyDatabases(this.server, databases);
+  }
+
+  private managedRoles: ClusterSpecManagedRoles[] = [];
+
+  /** What the operator does on every reconcile: roles back to what `spec.managed.roles` says. */
+  reconcileRoles(roles: readonly ClusterSpecManagedRoles[] = this.managedRoles): void {
+    applyManagedRoles(this.server, roles, this.secretPasswords);
   }
 
   /** What a service's migrations create, logged in as the service: before or after the SQL ran. */
@@ -260,10 +258,10 @@ class ClusterUnderTest {
    * ConfigMap's keys as files at the Job's mountPath, the Job's command, the Job's environment
    * (the superuser Secret resolved; host and port pointed at this server).
    */
-  async applyAccess(access: DeveloperAccess, options: { expectFailure?: boolean } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  async applyAccess(access: DeveloperAccess, options: { expectFailure?: boolean; developers?: readonly string[] } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
     const app = Testing.app();
     const chart = new Chart(app, this.environment.name, { disableResourceNameHashes: true });
-    new DeveloperAccessJobs(chart, 'Access', { cluster: this.cluster, access, schedule: this.environment.accessSchedule, labels: {} });
+    new DeveloperAccessJobs(chart, 'Access', { cluster: this.cluster, developers: options.developers ?? MATRIX_FLEET.developers, access, schedule: this.environment.accessSchedule, labels: {} });
     const objects = Testing.synth(chart);
     const configMap = objects.find((o) => o.kind === 'ConfigMap');
     const job = objects.find((o) => o.kind === 'Job');

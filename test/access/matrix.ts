@@ -1,7 +1,9 @@
 // The access matrix: which role may do what in which database, per scenario. `expected()` is the
 // rule the issue states; matrix.test.ts measures the real server against it, and
 // docs/developer-access.md carries the same table (checked by the test, so the two cannot drift).
+import { parseFleet } from '../../lib/config/load';
 import type { DeveloperAccess } from '../../lib/config/model';
+import { developerRoleName } from '../../lib/config/names';
 
 export type Outcome = 'allowed' | 'denied';
 
@@ -49,15 +51,17 @@ export interface Scenario {
   readonly access: DeveloperAccess;
   readonly subjects: readonly Subject[];
   readonly databases: readonly string[];
+  /** Developer roles whose names were removed from `developers:` before the SQL was applied. @default none */
+  readonly removed?: readonly string[];
 }
 
 /** The rule: what the issue asks for, per subject, database and operation. */
-export function expected(access: DeveloperAccess, subject: Subject, database: string, op: Operation): Outcome {
+export function expected(access: DeveloperAccess, subject: Subject, database: string, op: Operation, removed: readonly string[] = []): Outcome {
   if (subject.kind === 'service') {
     // A service owns its database (everything but the catalog's secrets) and cannot enter any other.
     return subject.owns === database && op.id !== 'pg-authid' ? 'allowed' : 'denied';
   }
-  if (access === 'none') return 'denied';
+  if (access === 'none' || removed.includes(subject.role)) return 'denied';
   if (op.developer === 'read') return 'allowed';
   if (op.developer === 'write') return access === 'read-write' ? 'allowed' : 'denied';
   return 'denied';
@@ -75,7 +79,7 @@ export function expectedMatrix(scenarios: readonly Scenario[]): MatrixRow[] {
     scenario: s.name,
     role: subject.role,
     database,
-    outcomes: Object.fromEntries(OPERATIONS.map((op) => [op.id, expected(s.access, subject, database, op)])),
+    outcomes: Object.fromEntries(OPERATIONS.map((op) => [op.id, expected(s.access, subject, database, op, s.removed)])),
   }))));
 }
 
@@ -103,3 +107,42 @@ export function formatMatrix(rows: readonly MatrixRow[], against?: readonly Matr
 export function formatLegend(): string {
   return OPERATIONS.map((o) => `- **${o.label}**: ${o.description}`).join('\n');
 }
+
+// Two services sharing a cluster in both environments (test: shared, production: grouped), so
+// "a service cannot reach another service's database" is tested under both access modes.
+export const MATRIX_FLEET = parseFleet(`
+name: matrix
+postgres: { version: 16 }
+secretStore: { kind: ClusterSecretStore, name: vault, keyPrefix: databases }
+developers: [alice, bob]
+environments:
+  test: { namespace: databases, topology: shared, instances: 1, storage: 1Gi, developerAccess: read-write }
+  production: { namespace: databases, topology: grouped, instances: 3, storage: 1Gi, developerAccess: read-only }
+services:
+  - { name: orders, namespace: orders, group: commerce, extensions: [pgcrypto] }
+  - { name: payments, namespace: payments, group: commerce }
+`, 'matrix fleet (test/access/matrix.ts)');
+
+const SUBJECTS: readonly Subject[] = [
+  ...MATRIX_FLEET.developers.map((d): Subject => ({ kind: 'developer', role: developerRoleName(d) })),
+  ...MATRIX_FLEET.services.map((s): Subject => ({ kind: 'service', role: s.role, owns: s.database })),
+];
+export const DATABASES = MATRIX_FLEET.services.map((s) => s.database);
+const scenario = (name: string, access: DeveloperAccess, removed?: string[]): Scenario => ({ name, access, subjects: SUBJECTS, databases: DATABASES, removed });
+
+/** In the order the test runs them; docs/developer-access.md shows the same. */
+export const SCENARIOS: readonly Scenario[] = [
+  scenario('test (read-write)', 'read-write'),
+  scenario('test, bob removed from developers:', 'read-write', ['dev_bob']),
+  scenario('production (read-only)', 'read-only'),
+  scenario('test switched to read-only', 'read-only'),
+  scenario('test switched to none', 'none'),
+];
+
+/** The block between <!-- matrix:start --> and <!-- matrix:end --> in docs/developer-access.md. */
+export function docsBlock(): string {
+  return `${formatMatrix(expectedMatrix(SCENARIOS))}\n\n${formatLegend()}`;
+}
+
+// `npx tsx test/access/matrix.ts` prints the docs block.
+if (require.main === module) process.stdout.write(`<!-- matrix:start -->\n${docsBlock()}\n<!-- matrix:end -->\n`);

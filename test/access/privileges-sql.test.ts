@@ -15,6 +15,7 @@ function cluster(access: DeveloperAccess, services: Service[] = [service('orders
 }
 
 const lines = (sql: string) => sql.split('\n');
+const gen = (c: PostgresCluster, access: DeveloperAccess = c.developerAccess) => privilegesSql(c, access, { developers: ['alice', 'bob'] });
 
 describe('quoting', () => {
   it('double-quotes identifiers and doubles embedded quotes', () => {
@@ -37,7 +38,7 @@ describe('quoting', () => {
 
   it('quotes every name it puts into SQL, so an odd name stays one identifier', () => {
     const odd = service('odd', { database: 'my"db', role: "o'wner" });
-    const sql = privilegesSql(cluster('read-write', [odd]));
+    const sql = gen(cluster('read-write', [odd]));
     expect(sql.files.map((f) => [f.key, f.database])).toEqual([[CLUSTER_SQL_KEY, 'postgres'], ['database-my"db.sql', 'my"db']]);
     const clusterSql = lines(sql.files[0].sql);
     expect(clusterSql).toContain('REVOKE CONNECT, TEMPORARY ON DATABASE "my""db" FROM PUBLIC;');
@@ -49,7 +50,7 @@ describe('quoting', () => {
 
 describe('privilegesSql', () => {
   it('one file for the cluster (in postgres), then one per service database, in service order', () => {
-    const sql = privilegesSql(cluster('read-write'));
+    const sql = gen(cluster('read-write'));
     expect(sql.files.map((f) => [f.key, f.database])).toEqual([
       ['00-cluster.sql', 'postgres'],
       ['database-orders.sql', 'orders'],
@@ -59,17 +60,17 @@ describe('privilegesSql', () => {
   });
 
   it('uses the cluster\'s access mode unless told otherwise, and is deterministic', () => {
-    expect(privilegesSql(cluster('read-only'))).toEqual(privilegesSql(cluster('read-write'), 'read-only'));
-    expect(privilegesSql(cluster('read-only'))).toEqual(privilegesSql(cluster('read-only')));
-    expect(privilegesSql(cluster('read-only'))).not.toEqual(privilegesSql(cluster('read-only'), 'read-write'));
+    expect(gen(cluster('read-only'))).toEqual(gen(cluster('read-write'), 'read-only'));
+    expect(gen(cluster('read-only'))).toEqual(gen(cluster('read-only')));
+    expect(gen(cluster('read-only'))).not.toEqual(gen(cluster('read-only'), 'read-write'));
   });
 
   it('refuses a cluster without databases', () => {
-    expect(() => privilegesSql(cluster('read-write', []))).toThrow('cluster commerce holds no service database');
+    expect(() => gen(cluster('read-write', []))).toThrow('cluster commerce holds no service database');
   });
 
   it('the script: one psql per database, each one transaction with ON_ERROR_STOP, stopping at the first failure', () => {
-    expect(privilegesSql(cluster('read-only')).script).toBe([
+    expect(gen(cluster('read-only')).script).toBe([
       '#!/bin/sh',
       '# dbfleet developer access for cluster commerce: one psql run per database, each in one',
       '# transaction with ON_ERROR_STOP. Every statement is idempotent: re-running converges.',
@@ -91,7 +92,7 @@ describe('privilegesSql', () => {
   describe('cluster level', () => {
     it('read-write/read-only: PUBLIC loses CONNECT and TEMPORARY, the owner and the group connect, the group never creates', () => {
       for (const access of ['read-write', 'read-only'] as const) {
-        const sql = lines(privilegesSql(cluster(access)).files[0].sql);
+        const sql = lines(gen(cluster(access)).files[0].sql);
         const at = sql.indexOf('REVOKE CONNECT, TEMPORARY ON DATABASE "orders" FROM PUBLIC;');
         expect(sql.slice(at, at + 4)).toEqual([
           'REVOKE CONNECT, TEMPORARY ON DATABASE "orders" FROM PUBLIC;',
@@ -105,16 +106,31 @@ describe('privilegesSql', () => {
     });
 
     it('starts with a preflight naming every role and database it needs', () => {
-      const sql = privilegesSql(cluster('read-write')).files[0].sql;
+      const sql = gen(cluster('read-write')).files[0].sql;
       expect(sql).toContain("  FROM (VALUES ('role', 'orders'), ('database', 'orders'), ('role', 'customer_profiles'), ('database', 'customer_profiles'), ('role', 'developers')) AS e(kind, name)");
       expect(sql).toContain("    RAISE EXCEPTION 'dbfleet: not created yet: %', missing");
       expect(sql.indexOf('$preflight$;')).toBeLessThan(sql.indexOf('REVOKE CONNECT'));
       // none: the group is not required.
-      expect(privilegesSql(cluster('none')).files[0].sql).toContain("('role', 'customer_profiles'), ('database', 'customer_profiles')) AS e(kind, name)");
+      expect(gen(cluster('none')).files[0].sql).toContain("('role', 'customer_profiles'), ('database', 'customer_profiles')) AS e(kind, name)");
+    });
+
+    it('read-write/read-only: dev_ members of the group not in developers: lose membership and login', () => {
+      const sql = gen(cluster('read-only')).files[0].sql;
+      expect(sql).toContain([
+        "    WHERE g.rolname = 'developers' AND NOT m.rolsuper",
+        "      AND starts_with(m.rolname, 'dev_') AND m.rolname <> ALL (ARRAY['dev_alice', 'dev_bob']::name[])",
+        '    ORDER BY 1',
+        '  LOOP',
+        "    EXECUTE format('REVOKE %I FROM %I', 'developers', member);",
+        "    EXECUTE format('ALTER ROLE %I NOLOGIN', member);",
+      ].join('\n'));
+      const none = privilegesSql(cluster('read-write'), 'read-write', { developers: [] }).files[0].sql;
+      expect(none).toContain("AND m.rolname <> ALL (ARRAY[]::name[])");
+      expect(privilegesSql(cluster('read-write'), 'read-write', { developers: ['bob-smith'] }).files[0].sql).toContain("ARRAY['dev_bob_smith']::name[]");
     });
 
     it('none: isolation stays; the group, if it exists, loses its databases and its dev_ members their LOGIN', () => {
-      const sql = privilegesSql(cluster('none')).files[0].sql;
+      const sql = gen(cluster('none')).files[0].sql;
       expect(lines(sql)).toContain('REVOKE CONNECT, TEMPORARY ON DATABASE "orders" FROM PUBLIC;');
       expect(sql).not.toContain('GRANT CONNECT ON DATABASE "orders" TO "developers"');
       expect(sql).toContain([
@@ -129,7 +145,7 @@ describe('privilegesSql', () => {
 
   describe('database level', () => {
     it('read-write: SELECT/INSERT/UPDATE/DELETE and sequence USAGE/SELECT/UPDATE, on existing objects and by default', () => {
-      const sql = privilegesSql(cluster('read-write')).files[1].sql;
+      const sql = gen(cluster('read-write')).files[1].sql;
       expect(sql).toContain([
         "  FOR schema_name, schema_owner IN SELECT n.nspname, n.nspowner FROM pg_namespace n WHERE n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema' ORDER BY 1 LOOP",
         "    EXECUTE format('REVOKE CREATE ON SCHEMA %I FROM PUBLIC', schema_name);",
@@ -156,7 +172,7 @@ describe('privilegesSql', () => {
     });
 
     it('read-only: SELECT only, and every write privilege revoked, on existing objects and in the defaults', () => {
-      const sql = privilegesSql(cluster('read-only')).files[2].sql;
+      const sql = gen(cluster('read-only')).files[2].sql;
       expect(sql).toContain('database customer_profiles (owner customer_profiles): developers read-only');
       expect(sql).toContain([
         "    EXECUTE format('GRANT SELECT ON ALL TABLES IN SCHEMA %I TO %I', schema_name, 'developers');",
@@ -176,7 +192,7 @@ describe('privilegesSql', () => {
     });
 
     it('none: everything the group may hold is revoked, defaults included, only if the group exists', () => {
-      const sql = privilegesSql(cluster('none')).files[1].sql;
+      const sql = gen(cluster('none')).files[1].sql;
       expect(sql).toContain("  has_group boolean := EXISTS (SELECT FROM pg_roles WHERE rolname = 'developers');");
       expect(sql).toContain([
         '    IF has_group THEN',
@@ -193,7 +209,7 @@ describe('privilegesSql', () => {
 
   it('never uses pg_read_all_data / pg_write_all_data, never grants TRUNCATE, CREATE, or a role', () => {
     for (const access of ['read-write', 'read-only', 'none'] as const) {
-      const all = privilegesSql(cluster(access)).files.map((f) => f.sql).join('\n');
+      const all = gen(cluster(access)).files.map((f) => f.sql).join('\n');
       expect(all).not.toMatch(/pg_(read|write)_all_data/);
       const grants = all.split('\n').filter((l) => /\bGRANT\b/.test(l) && !/REVOKE/.test(l));
       for (const grant of grants) {
