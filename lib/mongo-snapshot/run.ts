@@ -271,7 +271,7 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
     log.info('unlock', `unlocked ${lock.host}`, {
       member: lock.host, unlockMs: ms(tUnlock, releasedAt), attempts: unlock.attempts,
       writesBlockedMs: ms(lock.lockSentAt, releasedAt), snapshotMs: snap ? ms(snap.startedAt, snap.endedAt) : null,
-      overheadMs: snap ? ms(lock.lockSentAt, releasedAt) - ms(snap.startedAt, snap.endedAt) : null,
+      overheadMs: snap ? Math.round((releasedAt - lock.lockSentAt - (snap.endedAt - snap.startedAt)) * 10) / 10 : null,
     });
     if (unlock.lockWasLost) lockLost = true;
     if (interrupted) throw new Interrupted(interrupted);

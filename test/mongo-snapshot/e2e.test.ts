@@ -3,12 +3,15 @@
  * run-wrapper.mjs, with a fake make-vm-snapshot that records its argument and timestamps.
  * Every scenario uses its own loopback addresses (127.0.1xx.y), so scenarios run concurrently.
  */
+import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildBundle } from './build-once';
 import {
-  assertLockedDuring, events, isAlive, memberNames, runCli, runCliDirect, secretForms, simAvailable, SIM_DIR, uriFor, loadScenario,
+  assertLockedDuring, CLI, events, isAlive, memberNames, runCli, runCliDirect, secretForms, simAvailable, SIM_DIR, uriFor, loadScenario,
   type RunResult,
 } from './helpers';
 
@@ -78,6 +81,19 @@ describe.skipIf(!simAvailable).concurrent('mongo-snapshot end-to-end (simulator)
     expect(r.report.stderr).toMatch(/rejected 127\.0\.101\.1:27017: state PRIMARY/);
     expect(r.report.stderr).toMatch(/writesBlockedMs=/);
     expect(r.report.stdout).toContain('fake-make-vm-snapshot: snapshotting 127.0.101.3');
+  });
+
+  it('the bundle is self-contained: a copy outside the repository (no node_modules) does a full run', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mongo-snapshot-bundle-'));
+    const copy = path.join(dir, 'mongo-snapshot.cjs');
+    fs.copyFileSync(CLI, copy);
+    try {
+      expect(fs.readFileSync(copy, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+      const r = await runCli({ scenario: 'healthy', cli: copy });
+      expectSnapshotOf(r, '127.0.101.3:27017');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reads the connection string from MONGODB_URI and logs JSON lines with --log-format json', async () => {

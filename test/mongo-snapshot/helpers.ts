@@ -87,6 +87,8 @@ export interface RunOptions {
   termAfterMs?: number;
   termSignal?: 'SIGTERM' | 'SIGINT';
   timeoutMs?: number;
+  /** path of the CLI bundle to run (default: build/mongo-snapshot.cjs) */
+  cli?: string;
 }
 
 export interface RunResult {
@@ -129,7 +131,7 @@ async function runCliNow(o: RunOptions): Promise<RunResult> {
   const uri = o.uri === undefined ? uriFor(sc) : o.uri;
   const wrapperArgs = [path.join(SIM_DIR, 'run-wrapper.mjs'), path.join(SCENARIOS, `${o.scenario}.json`), '--timeout-ms', String(o.timeoutMs ?? 50_000)];
   if (o.termAfterMs !== undefined) wrapperArgs.push('--term-after-ms', String(o.termAfterMs), '--term-signal', o.termSignal ?? 'SIGTERM');
-  const cliArgs = [CLI, ...(uri === null ? [] : [uri]), '--snapshot-command', FAKE, ...(o.args ?? [])];
+  const cliArgs = [o.cli ?? CLI, ...(uri === null ? [] : [uri]), '--snapshot-command', FAKE, ...(o.args ?? [])];
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     FAKE_SNAPSHOT_RECORD: recordFile,
