@@ -28,6 +28,8 @@
 //   `spec.managed.roles` (they become unmanaged), so the SQL revokes everything from the group and
 //   sets its login members NOLOGIN. Switching back re-enables them: the operator reconciles
 //   `login: true` from the spec.
+// - A developer removed from `developers:` is the same story for one role: the SQL knows the
+//   current list and takes group membership and LOGIN from every other `dev_*` member.
 import type { DeveloperAccess, PostgresCluster, Service } from '../config/model';
 import { DEVELOPER_GROUP_ROLE, developerRoleName } from '../config/names';
 
