@@ -19,6 +19,12 @@ describe('prometheus-operator', () => {
       'spec.podMetricsEndpoints[0].honorLabels', 'must be boolean (got string)');
   });
 
+  it('accepts x-kubernetes-int-or-string targetPort as a number or a name, nothing else', () => {
+    expectValid(broken('ServiceMonitor', (o) => { delete o.spec.endpoints[0].port; o.spec.endpoints[0].targetPort = 9187; }));
+    expectValid(broken('ServiceMonitor', (o) => { delete o.spec.endpoints[0].port; o.spec.endpoints[0].targetPort = 'metrics'; }));
+    expectOnlyIssue(broken('ServiceMonitor', (o) => { o.spec.endpoints[0].targetPort = true; }), 'spec.endpoints[0].targetPort', 'must be integer or string (got boolean)');
+  });
+
   it('rejects a missing required field', () => {
     expectOnlyIssue(broken('PrometheusRule', (o) => { delete o.spec.groups[0].rules[0].expr; }), 'spec.groups[0].rules[0].expr', REQUIRED);
     expectOnlyIssue(broken('ServiceMonitor', (o) => { delete o.spec.selector; }), 'spec.selector', REQUIRED);

@@ -21,6 +21,10 @@ describe('Velero', () => {
     expectOnlyIssue(broken('VeleroBackup', (o) => { o.spec.includedNamespaces = 'orders'; }), 'spec.includedNamespaces', 'must be array or null (got string)');
   });
 
+  it('accepts null where the CRD says nullable (includedNamespaces)', () => {
+    expectValid(broken('VeleroBackup', (o) => { o.spec.includedNamespaces = null; }));
+  });
+
   it('rejects a missing required field', () => {
     expectOnlyIssue(broken('VeleroSchedule', (o) => { delete o.spec.schedule; }), 'spec.schedule', REQUIRED);
   });
