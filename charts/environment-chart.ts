@@ -4,6 +4,8 @@ import type { Environment, Fleet, PostgresCluster, Service } from '../lib/config
 import { DEVELOPER_ACCESS_ANNOTATION } from '../lib/plan/dangers';
 import { applySyncPolicy } from '../lib/gitops/sync-policy';
 import { standardLabels } from '../lib/labels';
+import { ClusterPodMonitor } from '../lib/monitoring/cluster-pod-monitor';
+import { EnvironmentAlerts } from '../lib/monitoring/environment-alerts';
 import { DatabaseNamespace } from '../lib/namespaces/database-namespace';
 import { ClusterIngressPolicy } from '../lib/network/cluster-ingress-policy';
 import { DefaultDenyIngress } from '../lib/network/default-deny-ingress';
@@ -40,6 +42,7 @@ export class EnvironmentChart extends Chart {
     this.clusters = environment.clusters.map((cluster) => this.addCluster(fleet, environment, cluster));
     this.addVeleroSchedules(fleet, environment);
     this.addMongoSnapshots(fleet, environment);
+    new EnvironmentAlerts(this, 'Alerts', { fleet, environment });
     applySyncPolicy(this);
   }
 
@@ -139,6 +142,9 @@ export class EnvironmentChart extends Chart {
         labels: standardLabels({ fleet: fleet.name, name: 'postgres-backup', instance: cluster.name, component: 'backup' }),
       });
     }
+    new ClusterPodMonitor(this, `PodMonitor-${cluster.name}`, {
+      cluster: cluster.name, namespace: cluster.namespace, fleet: fleet.name, selectorLabels: fleet.monitoring.podMonitorLabels,
+    });
     new ClusterIngressPolicy(this, `Ingress-${cluster.name}`, {
       cluster: pg,
       clientNamespaces: cluster.services.map((s) => s.namespace),

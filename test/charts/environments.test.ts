@@ -73,7 +73,7 @@ describe('changes stay local', () => {
     const after = paths(`${BASE_FLEET}  - name: shipping\n    namespace: logistics\n`);
     const changed = [...after.keys()].filter((p) => before.get(p) !== after.get(p)).sort();
     expect([...before.keys()].filter((p) => !after.has(p))).toEqual([]);
-    for (const path of changed) expect(path, `${path} changed`).toMatch(/shipping|test\/cluster-acme|test\/networkpolicy-acme-ingress|access|argocd/);
+    for (const path of changed) expect(path, `${path} changed`).toMatch(/shipping|test\/cluster-acme|test\/networkpolicy-acme-ingress|access|argocd|prometheusrule-/);
     expect(changed).toEqual(expect.arrayContaining(['production/cluster-shipping.yaml', 'production/database-shipping.yaml', 'test/database-shipping.yaml']));
   });
 });

@@ -127,8 +127,8 @@ describe('environmentAlertGroups', () => {
     expect(one(production, 'MongoSnapshotNotRecent').expr).toContain(
       'kube_cronjob_status_last_successful_time{namespace="backups",cronjob="mongo-snapshot-catalog-mongo"}) > 32400');
     expect(byName(test, 'MongoSnapshotNotRecent')).toEqual([]);
-    // production's snapshot has no pushgateway in fleet.yaml: nothing pushes the exit code.
-    expect(byName(production, 'MongoSnapshotMemberMayBeLocked')).toEqual([]);
+    // production's snapshot pushes to a Pushgateway (fleet.yaml): the exit code is watched.
+    expect(one(production, 'MongoSnapshotMemberMayBeLocked').labels).toMatchObject({ severity: 'critical', environment: 'production' });
     expect(one(staging, 'MongoSnapshotMemberMayBeLocked')).toMatchObject({
       expr: 'max by (job, replica_set, member) (mongo_snapshot_member_locked{job="mongo-snapshot"}) == 1'
         + ' or on (replica_set) max by (job, replica_set) (mongo_snapshot_last_exit_code{job="mongo-snapshot"}) == 7',
