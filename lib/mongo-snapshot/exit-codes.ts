@@ -15,7 +15,7 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 export const EXIT_CODE_HELP: ReadonlyArray<readonly [number, string]> = [
   [EXIT.OK, 'snapshot taken, member unlocked'],
-  [EXIT.USAGE, 'usage error or invalid connection string'],
+  [EXIT.USAGE, 'usage error or invalid connection string (or the snapshot command is not found; nothing locked)'],
   [EXIT.CONNECT, 'cannot connect, authentication failed, or not a replica set'],
   [EXIT.NO_ELIGIBLE, 'no eligible secondary'],
   [EXIT.LOCK_FAILED, 'lock failed, nothing left locked'],

@@ -10,7 +10,7 @@ import { acquireLock, releaseLock, CURRENT_OP, type HeldLock, type LockContext, 
 import type { Logger } from './log';
 import { directConnector, type AdminConn, type Connector } from './mongo';
 import { memberViews, rankCandidates, resolveMemberSpec, staticReasons, fmtLag, type Candidate, type Probe, type SelectOptions } from './select';
-import { runSnapshotCommand, snapshotEnv, type SnapshotResult } from './snapshot-command';
+import { resolveCommand, runSnapshotCommand, snapshotEnv, type SnapshotResult } from './snapshot-command';
 import { hostOnly, memberUri, normalizeHost, parseMongoUri, resolveSrv, UriError, type ParsedUri } from './uri';
 
 /** Upper bound for the fsync lock command (a busy member may need a while to flush). */
@@ -102,6 +102,14 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
       allowDelayed: opts.allowDelayed, dryRun: opts.dryRun, snapshotCommand: opts.snapshotCommand,
       snapshotTimeout: formatDuration(opts.snapshotTimeoutMs), unlockDeadline: formatDuration(opts.unlockDeadlineMs),
     });
+
+    // the snapshot command must exist before any member is locked for it
+    const resolved = resolveCommand(opts.snapshotCommand, (deps.env ?? process.env).PATH);
+    if (!resolved) {
+      const msg = `snapshot command ${opts.snapshotCommand} not found or not executable${opts.snapshotCommand.includes('/') ? '' : ' on PATH'}`;
+      if (!opts.dryRun) throw new ExitError(EXIT.USAGE, `${msg}: nothing was locked (see --snapshot-command / SNAPSHOT_COMMAND)`);
+      log.warn('start', `${msg}: a real run would stop here with exit 2`);
+    } else log.info('start', 'snapshot command found', { path: resolved });
 
     // ---- 2. discovery
     let seeds = parsed.seeds;

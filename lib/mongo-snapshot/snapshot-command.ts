@@ -3,6 +3,8 @@
  * (so a timeout or a signal kills it and everything it started), output passed through line by line.
  */
 import { spawn } from 'node:child_process';
+import { accessSync, constants, statSync } from 'node:fs';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Logger } from './log';
 
@@ -40,6 +42,27 @@ export function snapshotEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.Proces
   const out = { ...env };
   delete out.MONGODB_URI;
   return out;
+}
+
+/**
+ * Where the command would be found (like execvp: a name with a slash is a path, else PATH is searched),
+ * or undefined when it is missing or not executable. Checked before anything is locked.
+ */
+export function resolveCommand(command: string, envPath = process.env.PATH ?? ''): string | undefined {
+  const usable = (p: string) => {
+    try {
+      accessSync(p, constants.X_OK);
+      return statSync(p).isFile();
+    } catch {
+      return false;
+    }
+  };
+  if (command.includes('/')) return usable(command) ? command : undefined;
+  for (const dir of envPath.split(path.delimiter)) {
+    const p = path.join(dir || '.', command);
+    if (usable(p)) return p;
+  }
+  return undefined;
 }
 
 export function runSnapshotCommand(o: SnapshotOptions): Promise<SnapshotResult> {

@@ -346,11 +346,11 @@ describe.skipIf(!simAvailable).concurrent('mongo-snapshot end-to-end (simulator)
     expect(r.report.stderr).toMatch(/SIGKILL/);
   });
 
-  it('a snapshot command that does not exist: exit 6, unlocked', async () => {
+  it('a snapshot command that does not exist: exit 2 before anything is locked', async () => {
     const r = await runCli({ scenario: 'snapshot-failures', args: ['--snapshot-command', '/nonexistent/make-vm-snapshot'] });
-    expect(r.report.exitCode, r.report.stderr).toBe(6);
-    checkCommon(r);
-    expect(r.report.finalLocks['127.0.120.2:27017']).toBe(0);
+    expectNothingLocked(r, 2);
+    expect(r.report.stderr).toMatch(/snapshot command \/nonexistent\/make-vm-snapshot not found or not executable: nothing was locked/);
+    expect(r.report.events.filter((e) => e.cmd !== 'ismaster')).toEqual([]);
   });
 
   it('a DOWN member first in the seed list costs no connect timeout', async () => {
