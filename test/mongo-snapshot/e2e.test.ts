@@ -8,7 +8,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildBundle } from './build-once';
 import {
   assertLockedDuring, CLI, events, isAlive, memberNames, runCli, runCliDirect, secretForms, simAvailable, SIM_DIR, uriFor, loadScenario,
@@ -16,6 +16,9 @@ import {
 } from './helpers';
 
 const CANARY = 'S3cr3t-canary-pw';
+
+// runs that share a scenario queue up (see helpers.ts): give each test room on a loaded CI machine
+vi.setConfig({ testTimeout: 180_000 });
 
 if (!simAvailable) {
   // eslint-disable-next-line no-console
@@ -122,12 +125,12 @@ describe.skipIf(!simAvailable).concurrent('mongo-snapshot end-to-end (simulator)
   });
 
   it('--member forces an eligible member; a primary or unknown --member is refused (exit 4)', async () => {
-    const r = await runCli({ scenario: 'healthy', args: ['--member', '127.0.101.2'] });
-    expectSnapshotOf(r, '127.0.101.2:27017');
-    const p = await runCli({ scenario: 'healthy', args: ['--member', '127.0.101.1:27017'] });
+    const r = await runCli({ scenario: 'healthy-b', args: ['--member', '127.0.125.2'] });
+    expectSnapshotOf(r, '127.0.125.2:27017');
+    const p = await runCli({ scenario: 'healthy-b', args: ['--member', '127.0.125.1:27017'] });
     expectNothingLocked(p, 4);
     expect(p.report.stderr).toMatch(/not eligible: state PRIMARY/);
-    const u = await runCli({ scenario: 'healthy', args: ['--member', '127.0.101.9'] });
+    const u = await runCli({ scenario: 'healthy-b', args: ['--member', '127.0.125.9'] });
     expectNothingLocked(u, 4);
     expect(u.report.stderr).toMatch(/not a member of the replica set/);
   });
@@ -267,9 +270,9 @@ describe.skipIf(!simAvailable).concurrent('mongo-snapshot end-to-end (simulator)
   });
 
   it('wrong password: exit 3, and neither password appears anywhere', async () => {
-    const sc = loadScenario('healthy');
+    const sc = loadScenario('healthy-b');
     const wrong = 'Wr0ng-pw:@/%canary';
-    const r = await runCli({ scenario: 'healthy', uri: uriFor(sc, { password: wrong }) });
+    const r = await runCli({ scenario: 'healthy-b', uri: uriFor(sc, { password: wrong }) });
     expectNothingLocked(r, 3);
     checkCommon(r, { passwords: [wrong] });
     expect(r.report.stderr).toMatch(/authentication failed/i);
@@ -283,10 +286,10 @@ describe.skipIf(!simAvailable).concurrent('mongo-snapshot end-to-end (simulator)
   });
 
   it('replicaSet in the URI that does not match: exit 3 with a clear message', async () => {
-    const sc = loadScenario('healthy');
-    const r = await runCli({ scenario: 'healthy', uri: uriFor(sc).replace('replicaSet=rs-healthy', 'replicaSet=other') });
+    const sc = loadScenario('healthy-b');
+    const r = await runCli({ scenario: 'healthy-b', uri: uriFor(sc).replace('replicaSet=rs-healthy-b', 'replicaSet=other') });
     expectNothingLocked(r, 3);
-    expect(r.report.stderr).toMatch(/belongs to replica set "rs-healthy", not "other"/);
+    expect(r.report.stderr).toMatch(/belongs to replica set "rs-healthy-b", not "other"/);
   });
 
   for (const sig of ['SIGTERM', 'SIGINT'] as const) {
