@@ -9,6 +9,9 @@ import { EnvironmentAlerts } from '../lib/monitoring/environment-alerts';
 import { DatabaseNamespace } from '../lib/namespaces/database-namespace';
 import { ClusterIngressPolicy } from '../lib/network/cluster-ingress-policy';
 import { DefaultDenyIngress } from '../lib/network/default-deny-ingress';
+import { DeveloperAccessJobs } from '../lib/access/developer-access';
+import { DeveloperCredentials } from '../lib/access/developer-credentials';
+import { developerClusterRoles } from '../lib/access/developer-roles';
 import { CnpgScheduledBackup } from '../lib/backup/cnpg-scheduled-backup';
 import { MongoSnapshotCronJob } from '../lib/backup/mongo-snapshot-cron-job';
 import { VeleroSchedule } from '../lib/backup/velero-schedule';
@@ -39,6 +42,12 @@ export class EnvironmentChart extends Chart {
     new DefaultDenyIngress(this, 'DefaultDenyIngress', { namespace: environment.namespace, labels: labels('network-policy', 'default-deny-ingress', 'network') });
 
     for (const service of environment.services) this.addServiceCredentials(fleet, environment, service);
+    if (environment.developerAccess !== 'none' && fleet.developers.length > 0) {
+      new DeveloperCredentials(this, 'DeveloperCredentials', {
+        developers: fleet.developers, environment: environment.name, namespace: environment.namespace, store: fleet.secretStore,
+        labels: standardLabels({ fleet: fleet.name, name: 'developer-credentials', instance: environment.name, component: 'credentials' }),
+      });
+    }
     this.clusters = environment.clusters.map((cluster) => this.addCluster(fleet, environment, cluster));
     this.addVeleroSchedules(fleet, environment);
     this.addMongoSnapshots(fleet, environment);
@@ -126,6 +135,9 @@ export class EnvironmentChart extends Chart {
       volumeSnapshotBackup: environment.backups.postgres?.method === 'volumeSnapshot'
         ? { className: environment.backups.postgres.volumeSnapshotClass } : undefined,
       inheritedLabels: { 'app.kubernetes.io/part-of': fleet.name },
+      roles: developerClusterRoles(fleet.developers, environment.developerAccess),
+      // The developer-access jobs log in with the operator's <cluster>-superuser Secret.
+      enableSuperuserAccess: true,
       labels: clusterLabels,
       // Read by `npm run plan` to flag widened developer access.
       annotations: { [DEVELOPER_ACCESS_ANNOTATION]: environment.developerAccess },
@@ -142,6 +154,11 @@ export class EnvironmentChart extends Chart {
         labels: standardLabels({ fleet: fleet.name, name: 'postgres-backup', instance: cluster.name, component: 'backup' }),
       });
     }
+    // Rendered for every access mode: the SQL also keeps services out of each other's databases.
+    new DeveloperAccessJobs(this, `Access-${cluster.name}`, {
+      cluster, developers: fleet.developers, schedule: environment.accessSchedule, superuserSecretName: pg.superuserSecretName,
+      labels: standardLabels({ fleet: fleet.name, name: 'developer-access', instance: cluster.name, component: 'access' }),
+    });
     new ClusterPodMonitor(this, `PodMonitor-${cluster.name}`, {
       cluster: cluster.name, namespace: cluster.namespace, fleet: fleet.name, selectorLabels: fleet.monitoring.podMonitorLabels,
     });

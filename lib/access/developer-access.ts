@@ -1,12 +1,15 @@
-import { ApiObject, Cron, Duration, JsonPatch, Size } from 'cdk8s';
+import { Cron, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import type { DeveloperAccess, PostgresCluster } from '../config/model';
+import { withoutAddressLabel } from '../workloads/without-address-label';
 import { RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_PROPS, RESTRICTED_POD_SECURITY } from '../workloads/restricted';
 import { APPLY_SCRIPT_KEY, privilegesSql } from './privileges-sql';
 
 /** Pod label the cluster's NetworkPolicy admits to port 5432; the value is the cluster's name. */
-export const ACCESS_CLIENT_LABEL = 'dbfleet.io/access-client';
+import { ACCESS_CLIENT_LABEL } from '../network/cluster-ingress-policy';
+
+export { ACCESS_CLIENT_LABEL };
 /** UID and GID of `postgres` in the CloudNativePG PostgreSQL images. */
 export const CNPG_POSTGRES_UID = 26;
 /** Where the ConfigMap (script and SQL) is mounted. */
@@ -136,7 +139,6 @@ export class DeveloperAccessJobs extends Construct {
         },
       },
       podMetadata: { labels: podLabels },
-      select: false,
       // Right after the first sync the operator may still be creating roles and databases: the
       // preflight fails and the back-off (10s, 20s, ... ≈ 10 min over 6 retries) waits for it.
       backoffLimit: 6,
@@ -150,7 +152,6 @@ export class DeveloperAccessJobs extends Construct {
     const cronJob = new kplus.CronJob(cronScope, 'Resource', {
       metadata: { name: this.cronJobName, namespace: cluster.namespace, labels: props.labels },
       podMetadata: { labels: podLabels },
-      select: false,
       schedule: Cron.schedule({ minute, hour, day, month, weekDay }),
       timeZone: 'Etc/UTC',
       // Two runs at once would only contend for the same catalog rows.
@@ -165,10 +166,7 @@ export class DeveloperAccessJobs extends Construct {
       containers: [container(cronScope)],
     });
 
-    // cdk8s-plus puts `cdk8s.io/metadata.addr: <path>-<hash>` on every pod template, even with
-    // `select: false`; a hash of the construct path in the manifests is noise, and nothing selects on it.
-    const addressLabel = `/metadata/labels/${kplus.Pod.ADDRESS_LABEL.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-    ApiObject.of(job).addJsonPatch(JsonPatch.remove(`/spec/template${addressLabel}`));
-    ApiObject.of(cronJob).addJsonPatch(JsonPatch.remove(`/spec/jobTemplate/spec/template${addressLabel}`));
+    withoutAddressLabel(job, '/spec/template');
+    withoutAddressLabel(cronJob, '/spec/jobTemplate/spec/template');
   }
 }

@@ -52,7 +52,6 @@ export class MongoSnapshotCronJob extends Construct {
     const cronJob = new kplus.CronJob(this, 'Resource', {
       metadata: { name: this.cronJobName, namespace: snapshot.namespace, labels: props.labels },
       podMetadata: { labels: props.labels },
-      select: false,
       schedule: Cron.schedule({ minute, hour, day, month, weekDay }),
       timeZone: 'Etc/UTC',
       concurrencyPolicy: kplus.ConcurrencyPolicy.FORBID,

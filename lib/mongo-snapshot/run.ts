@@ -58,6 +58,11 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
   const redactor = log.redactor;
   const t0 = performance.now();
   const ms = (a: number, b = performance.now()) => Math.round((b - a) * 10) / 10;
+  /** CPU time of this process so far (user + system, ms; children not included) */
+  const cpuMs = () => {
+    const u = process.cpuUsage();
+    return Math.round((u.user + u.system) / 100) / 10;
+  };
   const report: RunReport = { exitCode: EXIT.OK, lockHeldSeconds: 0, dryRun: opts.dryRun };
   const signals = deps.signals ?? process;
   const stdout = deps.stdout ?? ((s: string) => void process.stdout.write(redactor.redact(s)));
@@ -185,7 +190,7 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
       printPlan(stdout, opts, disc.setName, disc.statusFrom, reference.host, ranked);
       for (const c of probeConns.values()) void c.close();
       report.exitCode = eligible.length ? EXIT.OK : EXIT.NO_ELIGIBLE;
-      log.info('done', eligible.length ? 'dry run: nothing was locked' : 'dry run: no eligible member', { exitCode: report.exitCode, totalMs: ms(t0) });
+      log.info('done', eligible.length ? 'dry run: nothing was locked' : 'dry run: no eligible member', { exitCode: report.exitCode, totalMs: ms(t0), cpuMs: cpuMs() });
       return report;
     }
     if (eligible.length === 0) {
@@ -286,7 +291,7 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
     if (!snap || snap.outcome !== 'ok') throw new ExitError(EXIT.SNAPSHOT_FAILED, `snapshot of ${lock.host} not taken (${snap?.error ?? snap?.abortReason ?? `exit code ${snap?.exitCode ?? '?'}${snap?.signal ? `, signal ${snap.signal}` : ''}`}); member unlocked`);
     if (lockLost) throw new ExitError(EXIT.SNAPSHOT_FAILED, `the lock on ${lock.host} was lost while the snapshot ran: do not trust this snapshot; member not locked by us any more`);
     report.exitCode = EXIT.OK;
-    log.info('done', `snapshot of ${lock.host} taken, member unlocked`, { exitCode: 0, member: lock.host, totalMs: ms(t0) });
+    log.info('done', `snapshot of ${lock.host} taken, member unlocked`, { exitCode: 0, member: lock.host, totalMs: ms(t0), cpuMs: cpuMs() });
     return report;
   } catch (e) {
     // a lock still held here means an unexpected error: give it back before anything else
@@ -302,18 +307,18 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
     phase = 'done';
     if (e instanceof Interrupted) {
       report.exitCode = signalExit(e.sig);
-      log.warn('done', `interrupted by ${e.sig}${report.lockHeldSeconds ? ', member unlocked' : ', nothing was locked'}`, { exitCode: report.exitCode, member: report.member ?? null, totalMs: ms(t0) });
+      log.warn('done', `interrupted by ${e.sig}${report.lockHeldSeconds ? ', member unlocked' : ', nothing was locked'}`, { exitCode: report.exitCode, member: report.member ?? null, totalMs: ms(t0), cpuMs: cpuMs() });
     } else if (e instanceof ExitError) {
       report.exitCode = e.exitCode;
       if (e.exitCode === EXIT.UNLOCK_FAILED) {
-        log.error('done', `UNLOCK FAILED: ${e.message}. ${report.member} MAY STILL BE FSYNC-LOCKED (writes blocked, oplog not applied).`, { exitCode: e.exitCode, member: report.member ?? null, totalMs: ms(t0) });
+        log.error('done', `UNLOCK FAILED: ${e.message}. ${report.member} MAY STILL BE FSYNC-LOCKED (writes blocked, oplog not applied).`, { exitCode: e.exitCode, member: report.member ?? null, totalMs: ms(t0), cpuMs: cpuMs() });
         if (report.member) log.error('done', manualUnlockHint(opts, report.member, log), { member: report.member });
       } else {
-        log.error('done', e.message, { exitCode: e.exitCode, member: report.member ?? null, totalMs: ms(t0) });
+        log.error('done', e.message, { exitCode: e.exitCode, member: report.member ?? null, totalMs: ms(t0), cpuMs: cpuMs() });
       }
     } else {
       report.exitCode = interrupted ? signalExit(interrupted) : EXIT.LOCK_FAILED;
-      log.error('done', `unexpected error: ${redactor.error(e)}`, { exitCode: report.exitCode, totalMs: ms(t0) });
+      log.error('done', `unexpected error: ${redactor.error(e)}`, { exitCode: report.exitCode, totalMs: ms(t0), cpuMs: cpuMs() });
     }
     return report;
   } finally {

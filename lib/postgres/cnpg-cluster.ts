@@ -98,6 +98,8 @@ function managedRole(role: ClusterRole): ClusterSpecManagedRoles {
     inherit: true,
     connectionLimit: -1,
     inRoles: role.inRoles ? [...role.inRoles] : undefined,
+    // A group role has no password at all, not merely an unknown one.
+    disablePassword: role.login ? undefined : true,
     passwordSecret: role.passwordSecret ? { name: role.passwordSecret } : undefined,
   };
 }

@@ -219,50 +219,84 @@ function forEachChild(node: SchemaNode, visit: (child: SchemaNode, replace: (nex
   }
 }
 
-/**
- * Large CRDs repeat the same sub-schemas many times (ApplicationSet embeds the Application
- * template in every generator; CNPG repeats affinity and volume schemas). ajv would generate code
- * for every copy — 13 MB and ~4 s for ApplicationSet alone. Moving every repeated sub-schema into
- * `definitions` and referencing it (with inlineRefs:false) compiles each distinct shape once.
- * Validation results and error paths are unchanged.
- */
-export function hoistRepeatedSubschemas(root: SchemaNode, minChars = 300): SchemaNode {
-  const text = new Map<SchemaNode, string>();
-  const counts = new Map<string, number>();
-  const measure = (node: SchemaNode): void => {
-    forEachChild(node, (child) => measure(child));
-    const json = JSON.stringify(node);
-    text.set(node, json);
-    if (json.length >= minChars) counts.set(json, (counts.get(json) ?? 0) + 1);
-  };
-  measure(root);
+export const SHARED_SCHEMA_PREFIX = 'https://dbfleet.local/schemas/shared/';
 
-  const definitions: Record<string, SchemaNode> = { ...((root.definitions as Record<string, SchemaNode>) ?? {}) };
-  const names = new Map<string, string>();
-  const rewrite = (node: SchemaNode): void => {
-    forEachChild(node, (child, replace) => {
-      const json = text.get(child);
-      if (json && (counts.get(json) ?? 0) > 1) {
-        let name = names.get(json);
-        if (!name) {
-          name = `dbfleet-shared-${names.size}`;
-          names.set(json, name);
-          const copy = JSON.parse(json) as SchemaNode;
-          definitions[name] = copy;
-          // The copy's own children may repeat elsewhere too.
-          remeasure(copy);
-          rewrite(copy);
-        }
-        replace({ $ref: `#/definitions/${name}` });
+/**
+ * Content-addressed sharing of sub-schemas across every CRD compiled into one ajv instance. Large
+ * CRDs repeat the same shapes many times (ApplicationSet embeds the Application template in every
+ * generator; CNPG repeats affinity, volume and env schemas across kinds), and ajv generates code
+ * for every copy: 13 MB and ~4 s for ApplicationSet alone. Here every sub-schema of at least
+ * `minChars` becomes its own ajv schema, identified by its structure, referenced by $ref, and so
+ * compiled once. Validation results and error paths are unchanged (instancePath does not depend
+ * on $ref).
+ *
+ * Structure is hash-consed bottom-up: a node's key is its own keywords plus the ids of its
+ * children, so each node is keyed in time proportional to its own size, not its subtree's.
+ */
+export class SharedSubschemas {
+  private readonly structureIds = new Map<string, number>();
+  private readonly sharedIds = new Map<number, string>();
+
+  constructor(private readonly ajv: Ajv, private readonly minChars = 300) {}
+
+  /** Structural id and approximate JSON size of every node below (and including) `node`. */
+  private intern(node: SchemaNode, info: Map<SchemaNode, { id: number; size: number }>): { id: number; size: number } {
+    const parts: string[] = [];
+    let size = 2;
+    for (const [key, value] of Object.entries(node)) {
+      if (key === 'properties' && value && typeof value === 'object') {
+        const props = Object.entries(value as Record<string, SchemaNode>).map(([name, child]) => {
+          const c = this.intern(child, info);
+          size += name.length + 4 + c.size;
+          return `${JSON.stringify(name)}:#${c.id}`;
+        });
+        parts.push(`properties:{${props.join(',')}}`);
+      } else if ((key === 'items' || key === 'additionalProperties' || key === 'not') && value && typeof value === 'object' && !Array.isArray(value)) {
+        const c = this.intern(value as SchemaNode, info);
+        size += key.length + 4 + c.size;
+        parts.push(`${key}:#${c.id}`);
+      } else if ((key === 'allOf' || key === 'anyOf' || key === 'oneOf') && Array.isArray(value)) {
+        const ids = (value as SchemaNode[]).map((b) => {
+          const c = this.intern(b, info);
+          size += c.size + 1;
+          return `#${c.id}`;
+        });
+        parts.push(`${key}:[${ids.join(',')}]`);
       } else {
-        rewrite(child);
+        const text = JSON.stringify(value);
+        size += key.length + 4 + text.length;
+        parts.push(`${key}:${text}`);
       }
-    });
-  };
-  const remeasure = (node: SchemaNode): void => {
-    forEachChild(node, (child) => remeasure(child));
-    text.set(node, JSON.stringify(node));
-  };
-  rewrite(root);
-  return names.size ? { ...root, definitions } : root;
+    }
+    const structure = parts.join(',');
+    let id = this.structureIds.get(structure);
+    if (id === undefined) {
+      id = this.structureIds.size;
+      this.structureIds.set(structure, id);
+    }
+    const result = { id, size };
+    info.set(node, result);
+    return result;
+  }
+
+  share(root: SchemaNode): SchemaNode {
+    const info = new Map<SchemaNode, { id: number; size: number }>();
+    this.intern(root, info);
+    const rewrite = (node: SchemaNode): void => {
+      forEachChild(node, (child, replace) => {
+        const { id, size } = info.get(child)!;
+        if (size < this.minChars) return; // small: inline (and everything below it is smaller)
+        let ref = this.sharedIds.get(id);
+        if (!ref) {
+          ref = `${SHARED_SCHEMA_PREFIX}${id}`;
+          this.sharedIds.set(id, ref);
+          rewrite(child);
+          this.ajv.addSchema({ ...child, $id: ref });
+        }
+        replace({ $ref: ref });
+      });
+    };
+    rewrite(root);
+    return root;
+  }
 }

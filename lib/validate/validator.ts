@@ -13,7 +13,7 @@ import { goRegExp } from './go-regexp';
 import { listManifestFiles, readManifestFile, type ManifestFile } from './manifest-files';
 import { checkMetadata } from './object-metadata';
 import { kindKey, loadSchemaSet, type KindSchema, type SchemaSet } from './schema-source';
-import { addListTypeKeyword, convertCrdSchema, hoistRepeatedSubschemas, convertDefinitions, K8S_SCHEMA_ID, OBJECT_META_REF } from './structural-schema';
+import { addListTypeKeyword, convertCrdSchema, SharedSubschemas, convertDefinitions, K8S_SCHEMA_ID, OBJECT_META_REF } from './structural-schema';
 
 export interface ValidatorOptions {
   /** Schema folder; default $DBFLEET_SCHEMAS, then ../shared/crds next to the repository. */
@@ -89,6 +89,7 @@ class SchemaValidator implements Validator {
   private readonly compiled = new Map<string, CompiledKind>();
   private readonly unvalidated: ReadonlySet<string>;
   private envelope?: ValidateFunction;
+  private readonly shared: SharedSubschemas;
   /** Schema folder as shown in messages: relative to cwd when that is shorter (`../shared/crds`). */
   private readonly shownDir: string;
 
@@ -114,6 +115,7 @@ class SchemaValidator implements Validator {
     addKubernetesFormats(this.ajv);
     addListTypeKeyword(this.ajv);
     if (Object.keys(this.set.definitions).length) this.ajv.addSchema(convertDefinitions(this.set.definitions));
+    this.shared = new SharedSubschemas(this.ajv, 800); // 800 chars: measured fastest total compile (300: +20%, 5000: +10%)
   }
 
   private get hasObjectMeta(): boolean {
@@ -130,7 +132,7 @@ class SchemaValidator implements Validator {
       const validate = this.ajv.compile({ $ref: `${K8S_SCHEMA_ID}#/definitions/${schema.definition}` });
       entry = { schema, validate, celRules: [] };
     } else {
-      const validate = this.ajv.compile(hoistRepeatedSubschemas(convertCrdSchema(schema.schema, this.hasObjectMeta), 50));
+      const validate = this.ajv.compile(this.shared.share(convertCrdSchema(schema.schema, this.hasObjectMeta)));
       const cel = compileCelRules(key, schema.file, schema.schema);
       entry = { schema, validate, celTree: cel.tree, celRules: cel.rules };
     }

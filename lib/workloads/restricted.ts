@@ -27,7 +27,9 @@ export const RESTRICTED_CONTAINER_SECURITY: kplus.ContainerSecurityContextProps 
 /** Pod-level props shared by every dbfleet Job and CronJob. */
 export const RESTRICTED_POD_PROPS = {
   securityContext: RESTRICTED_POD_SECURITY,
+  // The pods never call the API server; they run under the namespace's default ServiceAccount
+  // without its token.
   automountServiceAccountToken: false,
-  // The pod never calls the API server; without a ServiceAccount of its own it would get the
-  // namespace's default one, so the token is also switched off above.
+  // Nothing selects these pods; see without-address-label.ts for the label cdk8s-plus adds anyway.
+  select: false,
 } as const;

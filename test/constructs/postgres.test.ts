@@ -27,7 +27,7 @@ describe('CnpgCluster', () => {
         name: 'orders', ensure: 'present', comment: 'owner of the orders database', login: true, superuser: false, createdb: false, createrole: false,
         replication: false, bypassrls: false, inherit: true, connectionLimit: -1, passwordSecret: { name: 'orders-db-credentials' },
       },
-      { name: 'developers', ensure: 'present', login: false, superuser: false, createdb: false, createrole: false, replication: false, bypassrls: false, inherit: true, connectionLimit: -1 },
+      { name: 'developers', ensure: 'present', login: false, superuser: false, createdb: false, createrole: false, replication: false, bypassrls: false, inherit: true, connectionLimit: -1, disablePassword: true },
       {
         name: 'dev_alice', ensure: 'present', login: true, superuser: false, createdb: false, createrole: false, replication: false, bypassrls: false,
         inherit: true, connectionLimit: -1, inRoles: ['developers'], passwordSecret: { name: 'developer-alice' },
