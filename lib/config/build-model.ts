@@ -4,7 +4,7 @@ import { checkCron, maxIntervalSeconds, minIntervalSeconds } from './cron';
 import { durationToSeconds } from './duration';
 import type { ConfigProblem } from './load';
 import type { Alerts, Environment, Fleet, MongoSnapshot, PostgresCluster, Service } from './model';
-import { CNPG_CLUSTER_NAME_MAX, DEVELOPER_GROUP_ROLE, developerRoleName, reservedIdentifierReason, toPostgresIdentifier } from './names';
+import { CLUSTER_NAME_MAX, DEVELOPER_GROUP_ROLE, developerRoleName, reservedIdentifierReason, toPostgresIdentifier } from './names';
 import { quantityToNumber } from './quantity';
 import type { EnvironmentInput, FleetInput } from './schema';
 
@@ -136,10 +136,10 @@ function buildEnvironment(
 
   const clusters: PostgresCluster[] = [];
   for (const [name, indexes] of placement) {
-    if (name.length > CNPG_CLUSTER_NAME_MAX) {
+    if (name.length > CLUSTER_NAME_MAX) {
       const source = env.topology === 'shared' ? (env.sharedClusterName ? at('sharedClusterName') : ['name'])
         : ['services', indexes[0], env.topology === 'grouped' ? 'group' : 'name'];
-      report(source, `"${name}" would name a ${envName} CloudNativePG cluster, and cluster names are limited to ${CNPG_CLUSTER_NAME_MAX} characters`);
+      report(source, `"${name}" would name a ${envName} cluster, and cluster names are limited to ${CLUSTER_NAME_MAX} characters (CloudNativePG allows 50; the cluster's \`<name>-access\` CronJob needs 7 more within Kubernetes' 52)`);
     }
     clusters.push(sizeCluster(name, envName, env, indexes, input, services, imageName, report));
   }

@@ -5,9 +5,11 @@
 export const POSTGRES_IDENTIFIER_MAX_BYTES = 63;
 /**
  * CloudNativePG derives Services, PVCs, Jobs and Pods from a cluster's name (`<name>-rw`,
- * `<name>-1-initdb`, ...); its webhook rejects names longer than 50 characters.
+ * `<name>-1-initdb`, ...) and rejects names longer than 50 characters; dbfleet's own
+ * `<name>-access` CronJob must stay within the 52 characters Kubernetes allows a CronJob
+ * (it appends an 11-character suffix to each Job), which leaves 45.
  */
-export const CNPG_CLUSTER_NAME_MAX = 50;
+export const CLUSTER_NAME_MAX = 45;
 
 // `app` is the database and owner CloudNativePG's initdb bootstrap creates in every cluster.
 const RESERVED = new Set(['postgres', 'template0', 'template1', 'streaming_replica', 'app']);
