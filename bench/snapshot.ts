@@ -8,6 +8,8 @@
  *                          (spawn → exit, measured by the CLI): the time writes are blocked for nothing
  *   - total w/o snapshot:  whole process run time (spawn → exit) minus the snapshot command's run time
  *   - node start:          spawn → first log line (node + bundle load)
+ *   - CPU time:            user+system CPU of the CLI process itself (children excluded), from its own last log
+ *                          line: what the run costs independent of machine load
  * Targets (docs/mongo-snapshot.md): overhead ≤ 25 ms median; total ≤ 500 ms (healthy 3 members),
  * ≤ 1.5 s (DOWN member first in the seed list).
  *
@@ -69,6 +71,7 @@ interface Sample {
   totalWithoutSnapshot: number;
   nodeStart: number;
   cliWork: number;
+  cpu: number;
   snapshotMs: number;
   lockHeld: number;
 }
@@ -107,6 +110,7 @@ function sample(sc: Scenario, r: Report): Sample {
   if (!lock || !unlock) throw new Error('no lock/unlock events');
   const logs = r.stderr.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
   const done = logs.find((l) => l.step === 'snapshot' && typeof l.snapshotMs === 'number');
+  const last = logs.find((l) => l.step === 'done' && typeof l.cpuMs === 'number');
   const snapshotMs = Number(done?.snapshotMs);
   const firstTs = Date.parse(String(logs[0]!.ts));
   return {
@@ -117,6 +121,7 @@ function sample(sc: Scenario, r: Report): Sample {
     totalWithoutSnapshot: r.durationMs - snapshotMs,
     nodeStart: firstTs - r.startedAt,
     cliWork: r.durationMs - snapshotMs - (firstTs - r.startedAt),
+    cpu: Number(last?.cpuMs),
   };
 }
 
@@ -150,6 +155,7 @@ async function main() {
       ['total run time without the snapshot', 'totalWithoutSnapshot', `<= ${sc.targetTotalMs} ms`, sc.targetTotalMs],
       ['  of which node start + bundle load', 'nodeStart', ''],
       ['  of which the CLI itself (1st log -> exit)', 'cliWork', ''],
+      ['CPU time of the CLI process (user+sys)', 'cpu', 'load-independent'],
     ];
     for (const [label, key, target, limit] of rows) {
       const xs = samples.map((s) => s[key]);
