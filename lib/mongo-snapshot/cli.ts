@@ -22,7 +22,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const parsed = parseArgs(argv, env);
   if (parsed.kind === 'exit') {
     if (parsed.stdout) process.stdout.write(redactor.redact(parsed.stdout));
-    if (parsed.stderr) process.stderr.write(redactor.redact(parsed.stderr));
+    if (parsed.stderr && parsed.exitCode !== EXIT.OK && parsed.logFormat === 'json') {
+      // keep stderr machine-readable: one JSON line
+      const msg = parsed.stderr.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('(run ')).join(' ').replace(/^error: /, '');
+      new Logger(redactor, 'json').error('usage', msg, { exitCode: parsed.exitCode });
+    } else if (parsed.stderr) process.stderr.write(redactor.redact(parsed.stderr));
     if (parsed.exitCode !== EXIT.OK && parsed.pushgateway) {
       const log = new Logger(redactor, parsed.logFormat ?? 'text');
       await pushMetrics(parsed.pushgateway, { exitCode: parsed.exitCode, lockHeldSeconds: 0, finishedAt: Date.now() / 1000 }, log);

@@ -434,6 +434,15 @@ describe.skipIf(!simAvailable)('mongo-snapshot usage errors (built CLI, no simul
     expect(extra.stdout + extra.stderr).not.toContain(CANARY);
   });
 
+  it('usage errors are one JSON line with --log-format json', async () => {
+    const r = await runCliDirect([`mongodb://admin:${CANARY}@h1/?replicaSet=rs0`, '--log-format', 'json', '--unlock-deadline', 'never']);
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'error', step: 'usage', exitCode: 2, msg: expect.stringMatching(/unlock-deadline.*invalid duration/) });
+    expect(r.stderr).not.toContain(CANARY);
+  });
+
   it('--help lists the flags and the exit codes', async () => {
     const r = await runCliDirect(['--help']);
     expect(r.code).toBe(0);
