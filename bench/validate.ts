@@ -182,6 +182,7 @@ function main(): void {
   console.log(`| CEL rules in the CRDs | ${cel.length} (${cel.filter((r) => r.status === 'checked').length} run, ${cel.filter((r) => r.status === 'transition').length} transition, ${cel.filter((r) => r.status === 'not-checked').length} not checked) |`);
   console.log(`| CEL evaluations per run | ${report.celStats.ran} ran, ${report.celStats.transitionSkipped} transition skipped, ${report.celStats.notChecked} not checked |`);
   console.log(`| errors found | ${report.issues.length} |`);
+  if (compiled.value.failed.length) console.log(`kinds that failed to compile: ${compiled.value.failed.join('; ')}`);
   if (report.issues.length) console.log(`first error: ${JSON.stringify(report.issues[0])}`);
 }
 

@@ -109,3 +109,28 @@ describe('CEL evaluation semantics (synthetic CRD)', () => {
     expect(loadValidator().knownKinds).toEqual(['example.com/v1/Widget']);
   });
 });
+
+describe('schemas that cannot be used', () => {
+  it('reports every object of a kind whose schema does not compile, never passes it', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbfleet-schemas-'));
+    fs.writeFileSync(path.join(dir, 'broken.yaml'), [
+      'apiVersion: apiextensions.k8s.io/v1',
+      'kind: CustomResourceDefinition',
+      'metadata: { name: gadgets.example.com }',
+      'spec:',
+      '  group: example.com',
+      '  names: { kind: Gadget, plural: gadgets }',
+      '  scope: Namespaced',
+      '  versions:',
+      '    - name: v1',
+      '      served: true',
+      '      storage: true',
+      '      schema:',
+      '        openAPIV3Schema: { type: object, properties: { spec: { type: string, minLength: "many" } } }',
+    ].join('\n'));
+    const v = loadValidator({ schemasDir: dir });
+    expect(v.compileAll().failed).toEqual([expect.stringMatching(/^example.com\/v1\/Gadget: /)]);
+    const [issue] = v.validateObject({ apiVersion: 'example.com/v1', kind: 'Gadget', metadata: { name: 'g' }, spec: 'x' }, { file: 'g.yaml' });
+    expect(issue.message).toMatch(/^the schema for "example.com\/v1\/Gadget" could not be compiled: /);
+  });
+});

@@ -82,3 +82,16 @@ describe('validate CLI', () => {
     expect(r.stderr).toContain('cluster.yaml: Cluster/orders: spec.instances: must be >= 1');
   });
 });
+
+describe('validate CLI summary of CEL rules', () => {
+  it('lists not-checked rules with their CRD path and counts transition rules', () => {
+    const schemas = fs.mkdtempSync(path.join(os.tmpdir(), 'dbfleet-schemas-'));
+    fs.copyFileSync(path.join(__dirname, 'fixtures', 'widgets-crd.yaml'), path.join(schemas, 'widgets.yaml'));
+    const dir = tree({ 'w.yaml': { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' }, spec: { replicas: 1, name: 'a', size: '2Gi' } } });
+    const r = run([dir, '--schemas', schemas, ...NO_CONFIG]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('CEL rules: 2 ran, 1 transition rules skipped (no previous object), 2 not checked');
+    expect(r.out).toContain("  not checked: widgets.yaml#/properties/spec: quantity(self.size).isGreaterThan(quantity('1Gi')) (function(s) not available in the evaluator: isGreaterThan, quantity)");
+    expect(r.out).toMatch(/ {2}not checked: widgets.yaml#\/properties\/spec: self.replicas > \(does not parse: /);
+  });
+});
