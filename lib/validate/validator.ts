@@ -103,7 +103,7 @@ class SchemaValidator implements Validator {
     this.ajv = new Ajv({
       allErrors: true, // a reviewer wants every problem of an object at once
       verbose: true, // errors carry the offending value and schema, used in messages
-      strict: false, // CRDs legitimately use keywords ajv's strict mode frowns on (default in odd places)
+      strict: false, // structural schemas trip ajv's strict-mode lint (e.g. enum/pattern inside untyped anyOf branches)
       allowUnionTypes: true, // int-or-string and nullable become type unions
       unicodeRegExp: false, // CRD patterns are Go (RE2) regexps; some escapes are invalid under JS's u flag
       inlineRefs: false, // compile each built-in definition once (PodSpec is shared by many kinds)
