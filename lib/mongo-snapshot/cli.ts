@@ -57,7 +57,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   if (opts.pushgateway && !opts.dryRun) {
     await pushMetrics(opts.pushgateway, {
       exitCode: report.exitCode, setName: report.setName, member: report.member,
-      lockHeldSeconds: report.lockHeldSeconds, finishedAt: Date.now() / 1000,
+      lockHeldSeconds: report.lockHeldSeconds, finishedAt: Date.now() / 1000, lockedByOthers: report.lockedByOthers?.length,
     }, log);
   }
   return report.exitCode;

@@ -15,6 +15,7 @@ export const METRIC = {
   lockHeld: 'mongo_snapshot_lock_held_seconds',
   lastRun: 'mongo_snapshot_last_run_timestamp_seconds',
   memberLocked: 'mongo_snapshot_member_locked',
+  fsyncLockedMembers: 'mongo_snapshot_fsync_locked_members',
 } as const;
 
 export interface RunMetrics {
@@ -27,6 +28,8 @@ export interface RunMetrics {
   lockHeldSeconds: number;
   /** end of the run, epoch seconds */
   finishedAt: number;
+  /** members found fsync-locked by someone else, if the run looked (omitted otherwise: the last value stays) */
+  lockedByOthers?: number;
 }
 
 const HELP: Record<string, string> = {
@@ -35,6 +38,7 @@ const HELP: Record<string, string> = {
   [METRIC.lockHeld]: 'How long the last mongo-snapshot run held the fsync lock (writes blocked), in seconds.',
   [METRIC.lastRun]: 'When the last mongo-snapshot run ended (epoch seconds).',
   [METRIC.memberLocked]: '1 when the last mongo-snapshot run could not unlock the member (exit 7), else 0.',
+  [METRIC.fsyncLockedMembers]: 'Members the last mongo-snapshot run found fsync-locked by someone else (another backup, or a lock left by an earlier run).',
 };
 
 function escapeLabel(v: string): string {
@@ -51,6 +55,7 @@ export function metricsBody(m: RunMetrics): string {
   const values: Array<[string, number]> = [[METRIC.exitCode, m.exitCode]];
   if (m.exitCode === 0) values.push([METRIC.lastSuccess, m.finishedAt]);
   values.push([METRIC.lockHeld, m.lockHeldSeconds], [METRIC.lastRun, m.finishedAt], [METRIC.memberLocked, m.exitCode === 7 ? 1 : 0]);
+  if (m.lockedByOthers !== undefined) values.push([METRIC.fsyncLockedMembers, m.lockedByOthers]);
   return values.map(([name, v]) => `# HELP ${name} ${HELP[name]}\n# TYPE ${name} gauge\n${name}${labels} ${fmt(v)}\n`).join('');
 }
 

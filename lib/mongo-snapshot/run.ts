@@ -28,6 +28,11 @@ export interface RunReport {
   /** seconds our lock was held (writes blocked on the member) */
   lockHeldSeconds: number;
   dryRun: boolean;
+  /**
+   * members found fsync-locked by someone else (another backup, or a lock an earlier run could not release),
+   * when the run got as far as looking; pushed as mongo_snapshot_fsync_locked_members
+   */
+  lockedByOthers?: string[];
 }
 
 export interface RunDeps {
@@ -94,6 +99,8 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
   let held: HeldLock | undefined;
   let unlock: UnlockResult | undefined;
   let lockCtx: LockContext | undefined;
+  let backgroundProbes: Promise<string[]> | undefined;
+  let foreignLockedSeen: string[] = [];
   try {
     // ---- 1. input
     let parsed: ParsedUri;
@@ -176,7 +183,29 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
           }),
       ),
     );
+    // Every other data-bearing member is looked at too, in the background (it must not delay the lock): a member
+    // left locked (for example by a run that ended with exit 7) lags, so it is rejected before the probe above, but it
+    // must still be reported.
+    const others = members.filter((m) => m.health === 1 && !m.arbiterOnly && !probes.has(normalizeHost(m.host)));
+    backgroundProbes = Promise.all(
+      others.map(async (m) => {
+        const key = normalizeHost(m.host);
+        const pending = disc.conns.get(key);
+        disc.conns.delete(key);
+        try {
+          const c = (pending ? await pending.catch(() => undefined) : undefined) ?? (await connect(m.host, Math.min(opts.connectTimeoutMs, 2000)));
+          try {
+            return (await c.command(CURRENT_OP)).fsyncLock ? [m.host] : [];
+          } finally {
+            void c.close();
+          }
+        } catch {
+          return [];
+        }
+      }),
+    ).then((r) => r.flat());
     for (const p of disc.conns.values()) void p.then((c) => c.close(), () => undefined);
+    foreignLockedSeen = members.filter((m) => probes.get(normalizeHost(m.host))?.locked).map((m) => m.host);
     const ranked = rankCandidates(members, selOpts, probes);
     for (const c of ranked) {
       const desc = { member: c.host, state: c.stateStr, preference: c.preference, hidden: c.hidden, priority: c.priority, lag: c.lagSeconds === undefined ? null : fmtLag(c.lagSeconds), delay: c.secondaryDelaySecs || undefined };
@@ -322,6 +351,13 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
     }
     return report;
   } finally {
+    if (backgroundProbes) {
+      const more = await Promise.race([backgroundProbes, new Promise<string[]>((r) => setTimeout(() => r([]), 3000).unref())]);
+      report.lockedByOthers = [...new Set([...foreignLockedSeen, ...more])].sort();
+      if (report.lockedByOthers.length) {
+        log.warn('done', `fsync-locked by someone else (another backup, or a lock an earlier run could not release): ${report.lockedByOthers.join(', ')}`, { members: report.lockedByOthers });
+      }
+    }
     signals.off('SIGTERM', handlers.SIGTERM);
     signals.off('SIGINT', handlers.SIGINT);
     await Promise.all([...openConns].map((c) => c.close().catch(() => undefined)));

@@ -369,6 +369,32 @@ describe.skipIf(!simAvailable).concurrent('mongo-snapshot end-to-end (simulator)
     expect(r.report.stderr).toMatch(/rejected 127\.0\.123\.4:27017: lag 2\ds > --max-lag-seconds 10/);
   });
 
+  it('a member left locked (and lagging because of it) is reported, in the log and the pushed metrics, and not touched', async () => {
+    const got: string[] = [];
+    const server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        got.push(`${req.method} ${body}`);
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const r = await runCli({ scenario: 'locked-lagging', args: ['--pushgateway', `http://127.0.0.1:${(server.address() as AddressInfo).port}`] });
+      expectSnapshotOf(r, '127.0.126.3:27017');
+      expect(r.report.finalLocks['127.0.126.2:27017']).toBe(1);
+      expect(r.report.stderr).toMatch(/rejected 127\.0\.126\.2:27017: lag 600s/);
+      expect(r.report.stderr).toMatch(/fsync-locked by someone else .*: 127\.0\.126\.2:27017/);
+      expect(events(r, '127.0.126.2:27017').filter((e) => /^fsync/i.test(e.cmd))).toEqual([]);
+      expect(got).toHaveLength(1);
+      expect(got[0]).toMatch(/^PUT /);
+      expect(got[0]).toContain('mongo_snapshot_fsync_locked_members{member="127.0.126.3:27017"} 1');
+    } finally {
+      server.close();
+    }
+  });
+
   it('pushes metrics to the Pushgateway: PUT on success, POST (no last-success) on failure; a dead gateway changes nothing', async () => {
     const got: Array<{ method: string; url: string; body: string }> = [];
     const server = http.createServer((req, res) => {
@@ -394,6 +420,7 @@ describe.skipIf(!simAvailable).concurrent('mongo-snapshot end-to-end (simulator)
       expect(got[0]!.body).toMatch(new RegExp(`mongo_snapshot_last_success_timestamp_seconds\\{${m}\\} \\d{10}`));
       expect(got[0]!.body).toMatch(new RegExp(`mongo_snapshot_lock_held_seconds\\{${m}\\} 0\\.[3-9]`));
       expect(got[0]!.body).toContain(`mongo_snapshot_member_locked{${m}} 0`);
+      expect(got[0]!.body).toContain(`mongo_snapshot_fsync_locked_members{${m}} 0`);
       expect(got[0]!.body).toMatch(/mongo_snapshot_last_run_timestamp_seconds\{member="127.0.103.3:27017"\} \d{10}/);
       expect(got[1]!.method).toBe('POST');
       expect(got[1]!.body).toContain('mongo_snapshot_last_exit_code{member="127.0.103.1:27017"} 4');

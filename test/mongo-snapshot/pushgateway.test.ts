@@ -30,6 +30,11 @@ describe('pushgateway', () => {
     });
   });
 
+  it('the count of members locked by someone else is pushed only when the run looked', () => {
+    expect(metricsBody({ exitCode: 0, lockHeldSeconds: 0, finishedAt: 1 })).not.toContain('mongo_snapshot_fsync_locked_members');
+    expect(sample(metricsBody({ exitCode: 4, lockHeldSeconds: 0, finishedAt: 1, lockedByOthers: 2 })).mongo_snapshot_fsync_locked_members).toBe('2');
+  });
+
   it('URL: grouping key job/replica_set, "unknown" without a set name, base64 for odd values, basic auth', () => {
     expect(pushTarget('http://gw:9091/', 'rs0').url).toBe('http://gw:9091/metrics/job/mongo-snapshot/replica_set/rs0');
     expect(pushTarget('http://gw:9091', undefined).url).toBe('http://gw:9091/metrics/job/mongo-snapshot/replica_set/unknown');
