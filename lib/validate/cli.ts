@@ -1,6 +1,6 @@
 // npm run validate [dir-or-files…]   (default: dist/)
 // Errors go to stderr, one per line; then a summary. Exit 0 = valid, 1 = invalid objects, 2 = usage
-// or setup error (unknown option, missing path, missing schema folder).
+// or setup error (unknown option, missing path, no manifests found, missing schema folder).
 import { Command, CommanderError } from 'commander';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -64,6 +64,11 @@ export function runCli(argv: readonly string[], io: CliIo = { out: process.stdou
   }
   if (files.length) reports.push(validator.validateFiles(files));
   const report = mergeReports(reports);
+  if (report.fileCount === 0) {
+    // Validating nothing "successfully" would hide a wrong path or an empty render.
+    io.err.write(`validate: no *.yaml manifests found in ${paths.join(', ')}\n`);
+    return 2;
+  }
 
   for (const issue of report.issues) io.err.write(`${formatIssue(issue)}\n`);
   for (const line of notValidatedLines(report)) io.out.write(`${line}\n`);

@@ -71,6 +71,7 @@ describe('validate CLI', () => {
   it('exits 2 on usage errors', () => {
     expect(run(['/nonexistent/dist', ...NO_CONFIG])).toMatchObject({ code: 2, err: 'validate: no such file or directory: /nonexistent/dist\n' });
     expect(run(['--bogus']).code).toBe(2);
+    expect(run([fs.mkdtempSync(path.join(os.tmpdir(), 'dbfleet-empty-')), ...NO_CONFIG])).toMatchObject({ code: 2, err: expect.stringMatching(/^validate: no \*\.yaml manifests found in /) });
     expect(run(['--schemas', '/nonexistent/crds', ...NO_CONFIG]).err).toMatch(/schema folder not found/);
     expect(run(['--schemas', '/nonexistent/crds', ...NO_CONFIG]).code).toBe(2);
   });
