@@ -323,7 +323,7 @@ describe.skipIf(!simAvailable).concurrent('mongo-snapshot end-to-end (simulator)
     const r = await runCli({ scenario: 'slow-discovery', termAfterMs: 1500, args: ['--connect-timeout', '20s'] });
     expectNothingLocked(r, 143);
     expect(r.report.stderr).toMatch(/SIGTERM received .*stopping \(nothing locked\)/);
-    expect(r.report.durationMs - (r.report.termSentAt! - r.report.startedAt)).toBeLessThan(2000);
+    expect(r.report.durationMs - (r.report.termSentAt! - r.report.startedAt)).toBeLessThan(3000); // discovery alone takes > 6 s here
   });
 
   it('a failing snapshot command: exit 6, member unlocked', async () => {
@@ -359,7 +359,7 @@ describe.skipIf(!simAvailable).concurrent('mongo-snapshot end-to-end (simulator)
   it('a DOWN member first in the seed list costs no connect timeout', async () => {
     const r = await runCli({ scenario: 'down-first', args: ['--connect-timeout', '10s'] });
     expectSnapshotOf(r, '127.0.122.4:27017');
-    expect(r.report.durationMs).toBeLessThan(5000);
+    expect(r.report.durationMs).toBeLessThan(8000); // waiting for the DOWN seed would cost the 10 s connect timeout
   });
 
   it('no primary: lag is measured against the freshest member', async () => {
