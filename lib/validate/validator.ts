@@ -100,6 +100,12 @@ class SchemaValidator implements Validator {
     const relative = path.relative(process.cwd(), this.schemasDir);
     this.shownDir = relative && relative.length < this.schemasDir.length ? relative : this.schemasDir;
     this.unvalidated = new Set((options.unvalidatedKinds ?? []).map((k) => k.trim()));
+    for (const entry of this.unvalidated) {
+      // `AppProject` alone or `argoproj.io/AppProject` would never match anything; say so instead.
+      if (!/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?v[0-9][a-z0-9]*\/[A-Za-z][A-Za-z0-9]*$/.test(entry)) {
+        throw new Error(`unvalidatedKinds entry "${entry}" is not of the form <group>/<version>/<Kind> (or v1/<Kind> for the core group)`);
+      }
+    }
     this.ajv = new Ajv({
       allErrors: true, // a reviewer wants every problem of an object at once
       verbose: true, // errors carry the offending value and schema, used in messages

@@ -74,6 +74,11 @@ describe('public API', () => {
     expect(v.validateObject({ ...APP_PROJECT, apiVersion: 'argoproj.io/v1beta1' }, { file: 'a.yaml' }).map((i) => i.rule)).toEqual(['unknown-kind']);
   });
 
+  it('refuses malformed unvalidatedKinds entries instead of silently matching nothing', () => {
+    expect(() => loadValidator({ unvalidatedKinds: ['AppProject'] })).toThrow(/unvalidatedKinds entry "AppProject" is not of the form/);
+    expect(() => loadValidator({ unvalidatedKinds: ['v1/Foo', 'argoproj.io/v1alpha1/AppProject'] })).not.toThrow();
+  });
+
   it('reports documents that are not Kubernetes objects, and YAML that does not parse', () => {
     const dir = writeTree({ 'a.yaml': '- just\n- a list\n', 'b.yaml': 'kind: [unclosed\n', 'c.yaml': 'metadata:\n  name: x\n' });
     const lines = v.validateDirectory(dir).issues.map((i) => formatIssue(i).replace(`${dir}/`, ''));
