@@ -434,7 +434,7 @@ describe.skipIf(!simAvailable).concurrent('mongo-snapshot end-to-end (simulator)
   });
 });
 
-describe.skipIf(!simAvailable)('mongo-snapshot usage errors (built CLI, no simulator)', () => {
+describe('mongo-snapshot usage errors (built CLI, no simulator needed)', () => {
   beforeAll(async () => {
     await buildBundle();
   });
