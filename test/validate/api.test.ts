@@ -1,10 +1,12 @@
 // The public API as main.ts, the CLI and the plugin use it: the one-line error format, document
 // indexes, files and folders, unvalidatedKinds (the only escape), and documents that are not objects.
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { formatIssue, loadValidator, resolveSchemasDir, type Validator } from '../../lib/validate';
+import { formatIssue, loadValidator, type Validator } from '../../lib/validate';
 import { valid } from './fixtures';
 
 const APP_PROJECT = { apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', metadata: { name: 'databases', namespace: 'argocd' }, spec: { sourceRepos: ['*'] } };
@@ -26,13 +28,14 @@ describe('public API', () => {
   beforeAll(() => { v = loadValidator({ unvalidatedKinds: ['argoproj.io/v1alpha1/AppProject'] }); });
 
   it('resolves the default schema folder from the module location, not the working directory', () => {
-    const cwd = process.cwd();
-    try {
-      process.chdir(os.tmpdir());
-      expect(resolveSchemasDir()).toBe(path.resolve(__dirname, '..', '..', '..', 'shared', 'crds'));
-    } finally {
-      process.chdir(cwd);
-    }
+    // In a child process started in another folder (process.chdir is not allowed in worker threads).
+    const repoRoot = path.resolve(__dirname, '..', '..');
+    const tsxLoader = pathToFileURL(path.join(repoRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+    const script = `console.log(require(${JSON.stringify(path.join(repoRoot, 'lib', 'validate', 'schema-source.ts'))}).resolveSchemasDir())`;
+    const env = { ...process.env };
+    delete env.DBFLEET_SCHEMAS;
+    const out = execFileSync(process.execPath, ['--import', tsxLoader, '-e', script], { cwd: os.tmpdir(), env, encoding: 'utf8' });
+    expect(out.trim()).toBe(path.resolve(repoRoot, '..', 'shared', 'crds'));
   });
 
   it('formats one line per error exactly like the issue example', () => {

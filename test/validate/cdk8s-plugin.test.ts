@@ -13,9 +13,11 @@ const cliLib = path.join(path.dirname(requireHere.resolve('cdk8s-cli/package.jso
 const { PluginManager } = requireHere(path.join(cliLib, 'plugins', '_manager.js'));
 const { ValidationPlugin } = requireHere(path.join(cliLib, 'plugins', 'validation.js'));
 
-// The entry cdk8s.yaml carries (cdk8s resolves `./…` packages from its working directory: the repo root).
+const repoRoot = path.resolve(__dirname, '..', '..');
+// The entry cdk8s.yaml carries. cdk8s resolves `./…` packages from its working directory (the repo
+// root, where vitest runs too); an absolute path is the equivalent from anywhere else.
 const config = {
-  package: './lib/validate/cdk8s-plugin.cjs',
+  package: process.cwd() === repoRoot ? './lib/validate/cdk8s-plugin.cjs' : path.join(repoRoot, 'lib', 'validate', 'cdk8s-plugin.cjs'),
   class: 'DbfleetSchemaValidation',
   version: '0.1.0',
   properties: { unvalidatedKinds: ['argoproj.io/v1alpha1/AppProject'] },
@@ -28,17 +30,11 @@ async function synthValidate(manifests: Record<string, unknown>) {
     fs.writeFileSync(file, JSON.stringify(obj));
     return file;
   });
-  const cwd = process.cwd();
-  process.chdir(path.resolve(__dirname, '..', '..'));
-  try {
-    const { plugin, context } = ValidationPlugin.load(config, { manifests: files }, false, new PluginManager(path.join(dir, 'plugins')));
-    const logged: string[] = [];
-    context.logger.log = (line: string) => logged.push(line);
-    await plugin.validate(context);
-    return { success: context.report.success as boolean, json: context.report.toJson(), text: context.report.toString() as string, logged };
-  } finally {
-    process.chdir(cwd);
-  }
+  const { plugin, context } = ValidationPlugin.load(config, { manifests: files }, false, new PluginManager(path.join(dir, 'plugins')));
+  const logged: string[] = [];
+  context.logger.log = (line: string) => logged.push(line);
+  await plugin.validate(context);
+  return { success: context.report.success as boolean, json: context.report.toJson(), text: context.report.toString() as string, logged };
 }
 
 describe('cdk8s validation plugin', () => {
