@@ -48,7 +48,11 @@ describe('CEL evaluation semantics (synthetic CRD)', () => {
     fs.copyFileSync(path.join(__dirname, 'fixtures', 'widgets-crd.yaml'), path.join(dir, 'widgets.yaml'));
     widgets = loadValidator({ schemasDir: dir });
   });
-  afterEach(() => { delete process.env.DBFLEET_SCHEMAS; });
+  const previousEnv = process.env.DBFLEET_SCHEMAS;
+  afterEach(() => {
+    if (previousEnv === undefined) delete process.env.DBFLEET_SCHEMAS;
+    else process.env.DBFLEET_SCHEMAS = previousEnv;
+  });
 
   it('catalogues each rule with its status and CRD path', () => {
     const rules = widgets.celRules();
