@@ -34,7 +34,7 @@ function synth(env: Record<string, string> = {}): { status: number | null; outpu
 
 beforeAll(() => {
   project = mkdtempSync(join(tmpdir(), 'dbfleet-synth-'));
-  for (const entry of ['main.ts', 'charts', 'lib', 'imports', 'node_modules', 'package.json', 'tsconfig.json']) {
+  for (const entry of ['main.ts', 'charts', 'lib', 'imports', 'scripts', 'node_modules', 'package.json', 'package-lock.json', 'tsconfig.json']) {
     symlinkSync(join(root, entry), join(project, entry));
   }
   for (const entry of ['cdk8s.yaml', 'fleet.yaml', 'dist']) cpSync(join(root, entry), join(project, entry), { recursive: true });
