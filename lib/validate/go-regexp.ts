@@ -7,6 +7,7 @@ import { celEnv, isCelError, parse, plan } from '@bufbuild/cel';
 
 interface Matcher {
   test(s: string): boolean;
+  toString(): string;
 }
 
 const POSIX: Record<string, string> = {
@@ -33,6 +34,9 @@ let re2Program: ReturnType<typeof plan> | undefined;
 function re2Matcher(pattern: string): Matcher {
   re2Program ??= plan(celEnv(), parse('s.matches(p)'));
   return {
+    // ajv keys compiled patterns by toString(); without this every RE2 matcher would be
+    // "[object Object]" and all RE2 patterns would share the first one's matcher.
+    toString: () => `re2:${pattern}`,
     test(s: string): boolean {
       const result = (re2Program as (ctx: { s: string; p: string }) => unknown)({ s, p: pattern });
       // An RE2 syntax error would also make the API server reject the CRD; never pass silently.
@@ -41,7 +45,7 @@ function re2Matcher(pattern: string): Matcher {
   };
 }
 
-/** ajv `code.regExp` engine. */
+/** ajv `code.regExp` engine (kind-compiler.ts gives it the `code` ajv needs for generated code). */
 export function goRegExp(pattern: string, flags: string): Matcher {
   const { source, flags: jsFlags } = translate(pattern, flags);
   try {
@@ -50,4 +54,3 @@ export function goRegExp(pattern: string, flags: string): Matcher {
     return re2Matcher(pattern);
   }
 }
-goRegExp.code = 'goRegExp';

@@ -36,6 +36,8 @@ export interface SchemaSet {
   /** The k8s definitions object ({ "io.k8s...": schema }), or empty when the folder has none. */
   readonly definitions: Record<string, SchemaNode>;
   readonly definitionsFile?: string;
+  /** SHA-256 of the definitions file ('' when there is none): part of every compile-cache key. */
+  readonly definitionsHash: string;
 }
 
 export const SCHEMAS_ENV = 'DBFLEET_SCHEMAS';
@@ -91,7 +93,8 @@ function stripDescriptions(node: unknown): void {
   for (const key of ['allOf', 'anyOf', 'oneOf']) if (Array.isArray(schema[key])) (schema[key] as unknown[]).forEach(stripDescriptions);
 }
 
-function cacheDir(): string | undefined {
+/** node_modules/.cache/dbfleet-validate, or $DBFLEET_SCHEMA_CACHE; undefined when that is `off`. */
+export function schemaCacheDir(): string | undefined {
   if (process.env[SCHEMA_CACHE_ENV] === 'off') return undefined;
   return process.env[SCHEMA_CACHE_ENV] || path.resolve(__dirname, '..', '..', 'node_modules', '.cache', 'dbfleet-validate');
 }
@@ -104,7 +107,7 @@ function cacheDir(): string | undefined {
  */
 function readCrdDocuments(file: string): CrdDocument[] {
   const bytes = fs.readFileSync(file);
-  const dir = cacheDir();
+  const dir = schemaCacheDir();
   const cached = dir ? path.join(dir, `${CACHE_FORMAT}-${createHash('sha256').update(bytes).digest('hex')}.json`) : undefined;
   if (cached) {
     try {
@@ -154,9 +157,12 @@ export function loadSchemaSet(schemasDir?: string): SchemaSet {
   }
 
   let definitions: Record<string, SchemaNode> = {};
+  let definitionsHash = '';
   const defsFile = path.join(dir, DEFINITIONS_RELATIVE);
   if (fs.existsSync(defsFile)) {
-    definitions = (JSON.parse(fs.readFileSync(defsFile, 'utf8')) as { definitions: Record<string, SchemaNode> }).definitions;
+    const bytes = fs.readFileSync(defsFile);
+    definitionsHash = createHash('sha256').update(bytes).digest('hex');
+    definitions = (JSON.parse(bytes.toString('utf8')) as { definitions: Record<string, SchemaNode> }).definitions;
     for (const [name, def] of Object.entries(definitions)) {
       const gvks = def['x-kubernetes-group-version-kind'] as Array<{ group: string; version: string; kind: string }> | undefined;
       // Top-level kinds carry exactly one GVK; DeleteOptions/WatchEvent list dozens and are not objects
@@ -171,5 +177,5 @@ export function loadSchemaSet(schemasDir?: string): SchemaSet {
       if (!kinds.has(key)) kinds.set(key, { source: 'k8s', apiVersion, kind: gvk.kind, file: DEFINITIONS_RELATIVE, definition: name });
     }
   }
-  return { dir, kinds, definitions, definitionsFile: fs.existsSync(defsFile) ? DEFINITIONS_RELATIVE : undefined };
+  return { dir, kinds, definitions, definitionsFile: fs.existsSync(defsFile) ? DEFINITIONS_RELATIVE : undefined, definitionsHash };
 }

@@ -8,7 +8,8 @@
 //  - nullable: null is allowed only when nullable:true (see docs/validation.md for why we are
 //    stricter than the pruning the API server does).
 //  - format: only the formats Kubernetes checks (kubernetes-formats.ts); others are ignored.
-//  - x-kubernetes-list-type map/set: uniqueness, by x-kubernetes-list-map-keys for maps.
+//  - x-kubernetes-list-type map/set: uniqueness, by x-kubernetes-list-map-keys for maps
+//    (the keyword is in list-type-keyword.ts).
 //  - x-kubernetes-embedded-resource: apiVersion/kind/metadata are implicitly allowed.
 // Descriptions, defaults and CEL rules are not copied: ajv does not need them (CEL is evaluated
 // by cel-rules.ts against the original schema).
@@ -153,56 +154,6 @@ export function convertDefinitions(definitions: Record<string, SchemaNode>): Sch
     if (converted[name]) converted[name] = override(converted[name]);
   }
   return { $id: K8S_SCHEMA_ID, definitions: converted };
-}
-
-function stableKey(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'undefined';
-  if (Array.isArray(value)) return `[${value.map(stableKey).join(',')}]`;
-  const obj = value as Record<string, unknown>;
-  return `{${Object.keys(obj).sort().map((k) => `${JSON.stringify(k)}:${stableKey(obj[k])}`).join(',')}}`;
-}
-
-/**
- * x-kubernetes-list-type: set (items unique) / map (items unique by their list-map-keys).
- * Errors point at the duplicate item, like the API server's "Duplicate value" error.
- */
-export function addListTypeKeyword(ajv: Ajv): void {
-  ajv.addKeyword({
-    keyword: LIST_TYPE_KEYWORD,
-    type: 'array',
-    errors: true,
-    validate: function listType(
-      schema: { type: 'set' | 'map'; keys: string[] },
-      data: unknown[],
-      _parentSchema?: unknown,
-      dataCxt?: { instancePath: string },
-    ): boolean {
-      const seen = new Set<string>();
-      const errors: Array<{ instancePath: string; keyword: string; message: string; params: Record<string, unknown> }> = [];
-      data.forEach((item, index) => {
-        let key: string;
-        if (schema.type === 'map' && item !== null && typeof item === 'object') {
-          const record = item as Record<string, unknown>;
-          const keyObject: Record<string, unknown> = {};
-          for (const k of schema.keys) keyObject[k] = record[k];
-          key = stableKey(keyObject);
-        } else {
-          key = stableKey(item);
-        }
-        if (seen.has(key)) {
-          errors.push({
-            instancePath: `${dataCxt?.instancePath ?? ''}/${index}`,
-            keyword: LIST_TYPE_KEYWORD,
-            message: `Duplicate value: ${key}`,
-            params: { listType: schema.type, keys: schema.keys },
-          });
-        }
-        seen.add(key);
-      });
-      (listType as unknown as { errors: unknown[] }).errors = errors;
-      return errors.length === 0;
-    },
-  });
 }
 
 /** Child schema positions of a converted schema (not enum values or keyword arguments). */

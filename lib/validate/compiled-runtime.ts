@@ -1,0 +1,43 @@
+// What generated validator code needs from us at run time, and the names it uses for it.
+//
+// ajv's generated code calls out to our formats, our RegExp engine and the list-type check. In
+// memory those are live references; in the cached modules (compile-cache.ts) they must be
+// expressions. Rather than baking absolute `require()` paths into cached files (they would break
+// when the checkout or the cache folder moves, and the app runs from an esbuild bundle where
+// lib/validate/*.ts are not separate modules), every cached module is a factory that receives this
+// runtime object and reaches everything through the parameter `runtime`.
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { _, Name } from 'ajv';
+import { goRegExp } from './go-regexp';
+import { KUBERNETES_FORMATS } from './kubernetes-formats';
+import { listTypeErrors } from './list-type-keyword';
+
+/** Parameter name of the factory in cached modules (see compile-cache.ts). */
+export const RUNTIME_PARAMETER = 'runtime';
+
+/** The expressions the ajv options and keywords give ajv for generated code. */
+const runtimeName = new Name(RUNTIME_PARAMETER);
+export const RUNTIME_CODE = {
+  formats: _`${runtimeName}.formats`,
+  goRegExp: `${RUNTIME_PARAMETER}.goRegExp`,
+  listTypeErrors: _`${runtimeName}.listTypeErrors`,
+} as const;
+
+export interface CompiledRuntime {
+  readonly formats: typeof KUBERNETES_FORMATS;
+  readonly goRegExp: typeof goRegExp;
+  readonly listTypeErrors: typeof listTypeErrors;
+  /**
+   * ajv's generated code `require()`s its own helpers (ajv/dist/runtime/ucs2length, equal, …).
+   * Resolved from here, not from the cache folder, which may live outside the repository.
+   */
+  readonly require: NodeJS.Require;
+}
+
+let runtime: CompiledRuntime | undefined;
+export function compiledRuntime(): CompiledRuntime {
+  // __dirname, not __filename: the app's esbuild bundle keeps __dirname of each source file.
+  runtime ??= { formats: KUBERNETES_FORMATS, goRegExp, listTypeErrors, require: createRequire(path.join(__dirname, 'compiled-runtime.ts')) };
+  return runtime;
+}
