@@ -1,5 +1,6 @@
 // Fleet → the files of dist/: one object per file, `<environment>/<kind>-<name>.yaml`.
-import { App, Chart, Yaml } from 'cdk8s';
+import { App, Chart } from 'cdk8s';
+import { dump } from 'js-yaml';
 import { ArgoCdChart } from '../../charts/argocd-chart';
 import { EnvironmentChart } from '../../charts/environment-chart';
 import type { Fleet } from '../config/model';
@@ -47,8 +48,13 @@ export function renderObjects(app: App): RenderedObject[] {
   return rendered.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
+/**
+ * js-yaml rather than cdk8s' Yaml.stringify (the `yaml` package): four times faster, which is
+ * most of a large render. It quotes every string a YAML 1.1 parser would read as something else
+ * (`yes`, `on`, `0o12`, …), and Kubernetes parses manifests as YAML 1.1.
+ */
 export function toYaml(object: KubernetesObject): string {
-  return HEADER + Yaml.stringify(object);
+  return HEADER + dump(object, { lineWidth: -1, noRefs: true, quotingType: '"', skipInvalid: false });
 }
 
 function describe(object: KubernetesObject): string {
