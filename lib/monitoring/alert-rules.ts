@@ -89,6 +89,7 @@ export const ALERT_NAMES = [
   'MongoSnapshotNotRecent',
   'MongoSnapshotJobFailed',
   'MongoSnapshotMemberMayBeLocked',
+  'MongoSnapshotFoundLockedMember',
 ] as const;
 export type AlertName = (typeof ALERT_NAMES)[number];
 
@@ -396,6 +397,14 @@ function mongoRules(ctx: Context): AlertRule[] {
       undefined,
       'A MongoDB member may still be fsync-locked by mongo-snapshot.',
       'The last mongo-snapshot run for replica set {{ $labels.replica_set }} ended with exit code 7: member {{ if $labels.member }}{{ $labels.member }}{{ else }}(named in the job log){{ end }} may still be fsync-locked, blocking its writes and replication. Unlock it by hand now.'));
+    // A later successful run on another member resets member_locked and last_exit_code, but
+    // every run also counts the members it finds fsync-locked: a lock left behind, or another
+    // tool's backup in progress. Warning tier: the count is only as fresh as the last run.
+    rules.push(ctx.rule('MongoSnapshotFoundLockedMember', 'warning',
+      `max by (job, replica_set) (mongo_snapshot_fsync_locked_members{${sel}}) > 0`,
+      undefined,
+      'mongo-snapshot found a MongoDB member fsync-locked.',
+      'The last mongo-snapshot run for replica set {{ $labels.replica_set }} found {{ $value }} member(s) fsync-locked by someone else: a lock an earlier run could not release, or another backup in progress. A member left locked stops replicating.'));
   }
   return rules;
 }

@@ -25,6 +25,7 @@ const WHEN: Record<AlertName, string> = {
   MongoSnapshotNotRecent: `no successful run of the snapshot CronJob within ${FRESHNESS_FACTOR} × its interval, for 10m`,
   MongoSnapshotJobFailed: 'a Job of the snapshot CronJob failed within the last interval',
   MongoSnapshotMemberMayBeLocked: 'the last mongo-snapshot run ended with exit code 7 (pushed gauges)',
+  MongoSnapshotFoundLockedMember: 'the last mongo-snapshot run found a member fsync-locked by someone else (pushed gauge)',
 };
 
 function threshold(alert: AlertName, env: Environment): string {
