@@ -7,11 +7,11 @@ import { alertsTable } from '../../lib/monitoring/alerts-table';
 
 const root = join(__dirname, '..', '..');
 
-describe('docs/monitoring.md', () => {
+describe.each([['docs/monitoring.md', 'runbooks/'], ['README.md', 'docs/runbooks/']])('%s', (file, runbooks) => {
   it('lists every alert with the thresholds of fleet.yaml (regenerate with alertsTable(loadFleet("fleet.yaml")))', () => {
-    const doc = readFileSync(join(root, 'docs', 'monitoring.md'), 'utf8');
+    const doc = readFileSync(join(root, file), 'utf8');
     const table = doc.match(/<!-- alerts-table:begin[^>]*-->\n([\s\S]*?)\n<!-- alerts-table:end -->/);
     expect(table, 'alerts-table markers').not.toBeNull();
-    expect(table![1]).toBe(alertsTable(loadFleet(join(root, 'fleet.yaml'))));
+    expect(table![1]).toBe(alertsTable(loadFleet(join(root, 'fleet.yaml'))).replaceAll('](runbooks/', `](${runbooks}`));
   });
 });
