@@ -1,0 +1,48 @@
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ApiObject, App, Chart } from 'cdk8s';
+import { describe, expect, it } from 'vitest';
+import { RenderError, renderObjects, toYaml } from '../../lib/output/render';
+import { replaceDirectory } from '../../lib/output/replace-directory';
+
+describe('renderObjects', () => {
+  it('refuses two objects that would land in the same file', () => {
+    const app = new App();
+    const chart = new Chart(app, 'test');
+    new ApiObject(chart, 'a', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'same', namespace: 'one' } });
+    new ApiObject(chart, 'b', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'same', namespace: 'two' } });
+    expect(() => renderObjects(app)).toThrow(RenderError);
+    expect(() => renderObjects(app)).toThrow('two objects would be written to dist/test/configmap-same.yaml: ConfigMap one/same and ConfigMap two/same; give one of them another name');
+  });
+
+  it('quotes strings a YAML 1.1 parser (Kubernetes) would read as something else', () => {
+    const yaml = toYaml({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, data: { a: 'yes', b: 'on', c: '0o12', d: '012', e: 'plain' } });
+    expect(yaml).toContain('a: "yes"\n');
+    expect(yaml).toContain('b: "on"\n');
+    expect(yaml).toContain('c: "0o12"\n');
+    expect(yaml).toContain('d: "012"\n');
+    expect(yaml).toContain('e: plain\n');
+  });
+});
+
+describe('replaceDirectory', () => {
+  it('replaces the whole tree, removing files that are no longer rendered', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'dbfleet-replace-')), 'dist');
+    replaceDirectory(dir, new Map([['a/one.yaml', '1'], ['b/two.yaml', '2']]));
+    replaceDirectory(dir, new Map([['a/one.yaml', 'one']]));
+    expect(readdirSync(dir)).toEqual(['a']);
+    expect(readFileSync(join(dir, 'a', 'one.yaml'), 'utf8')).toBe('one');
+  });
+
+  it('leaves the old tree untouched when writing the new one fails', () => {
+    const parent = mkdtempSync(join(tmpdir(), 'dbfleet-replace-'));
+    const dir = join(parent, 'dist');
+    mkdirSync(join(dir, 'test'), { recursive: true });
+    writeFileSync(join(dir, 'test', 'keep.yaml'), 'keep');
+    // A path that cannot be a file: its parent "x" is written as a file first.
+    expect(() => replaceDirectory(dir, new Map([['x', 'file'], ['x/y.yaml', 'child']]))).toThrow();
+    expect(readdirSync(parent)).toEqual(['dist']); // no staging left behind
+    expect(readFileSync(join(dir, 'test', 'keep.yaml'), 'utf8')).toBe('keep');
+  });
+});
