@@ -19,14 +19,16 @@ const groups = {
   'external-secrets.io': ['external-secrets/external-secrets.io_externalsecrets.yaml'],
 };
 
+// `node scripts/import-crds.mjs [outdir]` (default imports/; the freshness test uses a temp dir).
+const outdir = resolve(process.argv[2] ?? join(import.meta.dirname, '..', 'imports'));
 const tmp = mkdtempSync(join(tmpdir(), 'dbfleet-import-'));
 try {
   for (const [group, files] of Object.entries(groups)) {
     const input = join(tmp, `${group}.yaml`);
     writeFileSync(input, files.map((f) => readFileSync(join(crds, f), 'utf8').replace(/^---\n/, '')).join('\n---\n'));
     console.error(`importing ${group} (${files.length} CRD${files.length > 1 ? 's' : ''})`);
-    execFileSync(process.execPath, [join(import.meta.dirname, '..', 'node_modules', 'cdk8s-cli', 'bin', 'cdk8s'), 'import', input, '--output', 'imports', '--language', 'typescript', '--no-check-upgrade'],
-      { stdio: 'inherit', cwd: join(import.meta.dirname, '..') });
+    execFileSync(process.execPath, [join(import.meta.dirname, '..', 'node_modules', 'cdk8s-cli', 'bin', 'cdk8s'), 'import', input, '--output', outdir, '--language', 'typescript', '--no-check-upgrade'],
+      { stdio: ['ignore', 'ignore', 'inherit'], cwd: join(import.meta.dirname, '..') });
   }
 } finally {
   rmSync(tmp, { recursive: true, force: true });

@@ -1,0 +1,22 @@
+// imports/ is generated from ../shared/crds by `npm run import` and committed: it must be what
+// the CRDs generate today, or the constructs would be typed against other schemas than the ones
+// dist/ is validated with.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = join(__dirname, '..', '..');
+
+describe('imports/', () => {
+  it('is exactly what `npm run import` generates from ../shared/crds', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'dbfleet-imports-')), 'imports');
+    execFileSync(process.execPath, [join(root, 'scripts', 'import-crds.mjs'), out], { cwd: root, stdio: 'pipe' });
+    const committed = readdirSync(join(root, 'imports')).sort();
+    expect(readdirSync(out).sort()).toEqual(committed);
+    for (const file of committed) {
+      expect(readFileSync(join(out, file), 'utf8') === readFileSync(join(root, 'imports', file), 'utf8'), `imports/${file} differs: run npm run import`).toBe(true);
+    }
+  }, 180_000);
+});
