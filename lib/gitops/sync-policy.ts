@@ -52,7 +52,8 @@ export function syncWave(apiVersion: string, kind: string): number | undefined {
 export function applySyncPolicy(scope: IConstruct): void {
   for (const node of scope.node.findAll()) {
     if (!(node instanceof ApiObject)) continue;
-    if (node.metadata.toJson().annotations?.['argocd.argoproj.io/hook']) continue;
+    // Only Jobs are hooks here; reading annotations resolves the whole metadata, so ask Jobs only.
+    if (node.kind === 'Job' && node.metadata.toJson().annotations?.['argocd.argoproj.io/hook']) continue;
     if (isProtected(node.apiVersion, node.kind)) node.metadata.addAnnotation(SYNC_OPTIONS_ANNOTATION, PROTECTED_SYNC_OPTIONS);
     const wave = syncWave(node.apiVersion, node.kind);
     if (wave !== undefined) node.metadata.addAnnotation(SYNC_WAVE_ANNOTATION, String(wave));

@@ -1,5 +1,5 @@
 // Fleet → the files of dist/: one object per file, `<environment>/<kind>-<name>.yaml`.
-import { App, Chart } from 'cdk8s';
+import { ApiObject, App, Chart } from 'cdk8s';
 import { dump } from 'js-yaml';
 import { ArgoCdChart } from '../../charts/argocd-chart';
 import { EnvironmentChart } from '../../charts/environment-chart';
@@ -30,12 +30,21 @@ export function buildApp(fleet: Fleet): App {
   return app;
 }
 
-/** Every object of the app with its dist/ path. Two objects may never share a file. */
+/**
+ * Every object of the app with its dist/ path. Two objects may never share a file.
+ *
+ * `Chart.toJson()` re-validates and re-resolves dependencies of the whole app for every chart;
+ * dbfleet orders nothing by dependency (Argo CD sync waves do), so the app's constructs are
+ * validated once and each ApiObject is resolved directly: the same JSON, a third of the work.
+ */
 export function renderObjects(app: App): RenderedObject[] {
+  const errors = app.node.findAll().flatMap((c) => c.node.validate().map((e) => `${c.node.path}: ${e}`));
+  if (errors.length > 0) throw new RenderError(`invalid constructs:\n${errors.join('\n')}`);
   const rendered: RenderedObject[] = [];
   const owners = new Map<string, KubernetesObject>();
   for (const chart of app.node.children.filter((c): c is Chart => c instanceof Chart)) {
-    for (const object of chart.toJson() as KubernetesObject[]) {
+    const objects = chart.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject).map((o) => o.toJson() as KubernetesObject);
+    for (const object of objects) {
       const path = `${chart.node.id}/${object.kind.toLowerCase()}-${object.metadata.name}.yaml`;
       const previous = owners.get(path);
       if (previous) {
