@@ -5,24 +5,19 @@
 // expressions. Rather than baking absolute `require()` paths into cached files (they would break
 // when the checkout or the cache folder moves, and the app runs from an esbuild bundle where
 // lib/validate/*.ts are not separate modules), every cached module is a factory that receives this
-// runtime object and reaches everything through the parameter `runtime`.
+// runtime object and reaches everything through the parameter `runtime`. No ajv import: a process
+// whose validators all come from the cache never loads ajv (~50 ms).
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import { _, Name } from 'ajv';
 import { goRegExp } from './go-regexp';
 import { KUBERNETES_FORMATS } from './kubernetes-formats';
-import { listTypeErrors } from './list-type-keyword';
+import { listTypeErrors } from './list-type-check';
 
-/** Parameter name of the factory in cached modules (see compile-cache.ts). */
+/**
+ * Parameter name of the factory in cached modules (compile-cache.ts); kind-compiler.ts builds the
+ * expressions ajv puts into generated code from it (`runtime.formats`, …).
+ */
 export const RUNTIME_PARAMETER = 'runtime';
-
-/** The expressions the ajv options and keywords give ajv for generated code. */
-const runtimeName = new Name(RUNTIME_PARAMETER);
-export const RUNTIME_CODE = {
-  formats: _`${runtimeName}.formats`,
-  goRegExp: `${RUNTIME_PARAMETER}.goRegExp`,
-  listTypeErrors: _`${runtimeName}.listTypeErrors`,
-} as const;
 
 export interface CompiledRuntime {
   readonly formats: typeof KUBERNETES_FORMATS;
