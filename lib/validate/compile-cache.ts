@@ -96,6 +96,26 @@ function moduleText(key: string, standaloneSource: string): string {
   ].join('\n');
 }
 
+const sha256 = (data: string | Buffer): Buffer => createHash('sha256').update(data).digest();
+
+/**
+ * V8's code cache for a module: `sha256(module text) ‖ sha256(data) ‖ data`. It roughly halves
+ * loading (ApplicationSet's 1 MB module: ~40 ms → ~20 ms). V8 itself only checks that the source
+ * has the same *length*; the text hash makes sure the cache belongs to exactly this module text
+ * (two processes may write equivalent modules with different variable numbering), and the data
+ * hash that a damaged file is never handed to V8.
+ */
+function readCodeCache(file: string, sourceHash: Buffer): Buffer | undefined {
+  try {
+    const bytes = fs.readFileSync(file);
+    const data = bytes.subarray(64);
+    if (bytes.length > 64 && bytes.subarray(0, 32).equals(sourceHash) && bytes.subarray(32, 64).equals(sha256(data))) return data;
+  } catch {
+    // none yet
+  }
+  return undefined;
+}
+
 export class CompileCache {
   private writable = true;
 
@@ -106,14 +126,14 @@ export class CompileCache {
     return this.dir !== undefined && compilerFingerprint() !== undefined;
   }
 
-  private file(key: string): string {
-    return path.join(this.dir!, `${key}.js`);
+  private file(key: string, extension: 'js' | 'v8'): string {
+    return path.join(this.dir!, `${key}.${extension}`);
   }
 
   /** The cached validator for `key`, or undefined (absent or unusable: the caller compiles). */
   load(key: string): ValidateFunction | undefined {
     if (!this.enabled) return undefined;
-    const file = this.file(key);
+    const file = this.file(key, 'js');
     let source: string;
     try {
       source = fs.readFileSync(file, 'utf8');
@@ -121,14 +141,20 @@ export class CompileCache {
       return undefined; // not cached yet
     }
     try {
+      const sourceHash = sha256(source);
+      const cachedData = readCodeCache(this.file(key, 'v8'), sourceHash);
       // The CommonJS wrapper, minus require and module, which the file must not use at top level.
-      const run = new vm.Script(`(function (exports) {${source}\n})`, { filename: file }).runInThisContext() as (exports: object) => void;
+      const script = new vm.Script(`(function (exports) {${source}\n})`, { filename: file, cachedData });
       const cached: Partial<CachedModule> = {};
-      run(cached);
+      (script.runInThisContext() as (exports: object) => void)(cached);
       if (cached.key !== key || typeof cached.load !== 'function') throw new Error('not a compiled validator');
       const validate = cached.load(compiledRuntime());
       if (typeof validate !== 'function') throw new Error('not a compiled validator');
       compileCacheStats.loaded++;
+      if (!cachedData || script.cachedDataRejected) {
+        const data = script.createCachedData();
+        this.writeAtomically(this.file(key, 'v8'), Buffer.concat([sourceHash, sha256(data), data]));
+      }
       return validate as ValidateFunction;
     } catch {
       compileCacheStats.rejected++;
@@ -138,15 +164,18 @@ export class CompileCache {
 
   /** Writes the validator's standalone source under `key`; failures only turn the cache off. */
   store(key: string, standaloneSource: string): void {
-    if (!this.enabled || !this.writable) return;
-    const file = this.file(key);
+    if (this.writeAtomically(this.file(key, 'js'), moduleText(key, standaloneSource))) compileCacheStats.stored++;
+  }
+
+  /** Write beside and rename: a process reading at the same time never sees half a file. */
+  private writeAtomically(file: string, content: string | Buffer): boolean {
+    if (!this.enabled || !this.writable) return false;
     const tmp = `${file}.${process.pid}.tmp`;
     try {
       fs.mkdirSync(this.dir!, { recursive: true });
-      fs.writeFileSync(tmp, moduleText(key, standaloneSource));
-      // Atomic: a process compiling the same kind at the same time never reads half a file.
+      fs.writeFileSync(tmp, content);
       fs.renameSync(tmp, file);
-      compileCacheStats.stored++;
+      return true;
     } catch {
       this.writable = false; // read-only checkout or full disk: stop trying for this validator
       compileCacheStats.storeFailed++;
@@ -155,6 +184,7 @@ export class CompileCache {
       } catch {
         // nothing was written
       }
+      return false;
     }
   }
 }

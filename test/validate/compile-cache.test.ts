@@ -1,7 +1,7 @@
 // The compile cache (lib/validate/compile-cache.ts): validators loaded from cached standalone code
 // report exactly what validators compiled in memory report; a bad cache file is ignored and
-// rebuilt; a changed schema is a new cache key (never a stale validator); a cache folder that
-// cannot be written only means compiling in memory.
+// rebuilt, and a damaged V8 code cache ignored; a changed schema is a new cache key (never a stale
+// validator); a cache folder that cannot be written only means compiling in memory.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -104,8 +104,14 @@ describe('compile cache', () => {
     // Not a vacuous comparison: every failure class above is reported.
     expect(uncached.issues.length).toBeGreaterThanOrEqual(18);
     expect(uncached.issues.map(formatIssue)).toContainEqual(expect.stringMatching(/: Service\/orders-db: spec\.ports\[1\]: Duplicate value: \{"port":5432,"protocol":"TCP"\}$/));
+    // The warm load wrote V8 code caches; a third validator runs from those.
+    expect(fs.readdirSync(path.join(cache, 'compiled')).filter((f) => f.endsWith('.v8'))).toHaveLength(compiledFiles(cache).length);
+    const codeCached = validateAll(validatorWith(cache));
+    expect(stats().stored).toBe(afterCold.stored);
+
     expect(cold).toEqual(uncached);
     expect(warm).toEqual(uncached);
+    expect(codeCached).toEqual(uncached);
     expect(JSON.stringify(warm)).toBe(JSON.stringify(uncached));
   });
 
@@ -142,6 +148,21 @@ describe('compile cache', () => {
     expect(check(validatorWith(cache))).toEqual(expected);
     expect(stats().loaded - after.loaded).toBe(files.length);
     expect(stats().rejected).toBe(after.rejected);
+
+    // A damaged V8 code cache is never handed to V8: it is ignored and rewritten.
+    const codeCaches = fs.readdirSync(path.join(cache, 'compiled')).filter((f) => f.endsWith('.v8'));
+    expect(codeCaches).toHaveLength(files.length);
+    for (const f of codeCaches) {
+      const file = path.join(cache, 'compiled', f);
+      const bytes = fs.readFileSync(file);
+      for (let i = 64; i < bytes.length; i += 97) bytes[i] ^= 0xff;
+      fs.writeFileSync(file, bytes);
+    }
+    const beforeV8 = stats();
+    expect(check(validatorWith(cache))).toEqual(expected);
+    expect(stats().loaded - beforeV8.loaded).toBe(files.length);
+    expect(stats().rejected).toBe(beforeV8.rejected);
+    expect(stats().storeFailed).toBe(beforeV8.storeFailed);
   });
 
   it('changes the key when the schema, the definitions or the input changes', () => {
