@@ -7,8 +7,8 @@
 // .js file goes through tsx's transform hooks, which made loading ApplicationSet's 1 MB module take
 // ~90 ms instead of ~25 ms; and it keeps the files out of require.cache.
 //
-// Never stale: a file's name is the SHA-256 of everything that shapes the generated code — the
-// converted schema, the k8s definitions it may $ref, the source of every lib/validate/*.ts file
+// Never stale: a file's name is the SHA-256 of everything that shapes the generated code — what the
+// converted schema is made from, the k8s definitions it may $ref, the source of every lib/validate/*.ts file
 // (ajv options, schema conversion, keyword and runtime glue) and ajv's version. Any change is a new
 // name; old files are never read again (delete the folder to reclaim the space).
 //

@@ -39,7 +39,8 @@ export class KindCompiler {
       inlineRefs: false, // compile each built-in definition once (PodSpec is shared by many kinds)
       validateFormats: true,
       code: {
-        // Go/RE2 pattern semantics (go-regexp.ts); `code` is how generated code reaches the engine.
+        // Go/RE2 pattern semantics (go-regexp.ts); `code` is how generated code reaches the engine
+        // (set on a wrapper rather than on goRegExp itself, which other modules share).
         regExp: Object.assign((pattern: string, flags: string) => goRegExp(pattern, flags), { code: `${RUNTIME_PARAMETER}.goRegExp` }),
         formats: _`${runtime}.formats`,
         source: keepSource,
