@@ -28,7 +28,9 @@ try {
     writeFileSync(input, files.map((f) => readFileSync(join(crds, f), 'utf8').replace(/^---\n/, '')).join('\n---\n'));
     console.error(`importing ${group} (${files.length} CRD${files.length > 1 ? 's' : ''})`);
     execFileSync(process.execPath, [join(import.meta.dirname, '..', 'node_modules', 'cdk8s-cli', 'bin', 'cdk8s'), 'import', input, '--output', outdir, '--language', 'typescript', '--no-check-upgrade'],
-      { stdio: ['ignore', 'ignore', 'inherit'], cwd: join(import.meta.dirname, '..') });
+      // Run outside the project: with a cdk8s.yaml in its working folder, `cdk8s import`
+      // rewrites that file (adding the temp inputs under `imports:`, dropping its comments).
+      { stdio: ['ignore', 'ignore', 'inherit'], cwd: tmp });
   }
 } finally {
   rmSync(tmp, { recursive: true, force: true });
