@@ -12,7 +12,9 @@ const root = join(__dirname, '..', '..');
 describe('imports/', () => {
   it('is exactly what `npm run import` generates from ../shared/crds', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'dbfleet-imports-')), 'imports');
+    const cdk8sYaml = readFileSync(join(root, 'cdk8s.yaml'), 'utf8');
     execFileSync(process.execPath, [join(root, 'scripts', 'import-crds.mjs'), out], { cwd: root, stdio: 'pipe' });
+    expect(readFileSync(join(root, 'cdk8s.yaml'), 'utf8'), 'cdk8s import must not touch cdk8s.yaml').toBe(cdk8sYaml);
     const committed = readdirSync(join(root, 'imports')).sort();
     expect(readdirSync(out).sort()).toEqual(committed);
     for (const file of committed) {
