@@ -14,10 +14,12 @@ const configFile = process.env.DBFLEET_CONFIG ?? 'fleet.yaml';
 const outdir = process.env.CDK8S_OUTDIR ?? SCRATCH;
 const publishTo = resolve(outdir) === resolve(SCRATCH) ? process.env.DBFLEET_DIST ?? 'dist' : undefined;
 
-process.exitCode = synthesizeFleet({
+synthesizeFleet({
   configFile,
   outdir,
   publishTo,
   validate: (objects) => schemaCheck(objects),
   log: (line) => process.stderr.write(`${line}\n`),
+}).then((code) => {
+  process.exitCode = code;
 });

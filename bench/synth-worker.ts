@@ -6,16 +6,20 @@ import { join } from 'node:path';
 import { schemaCheck } from '../lib/output/schema-check';
 import { synthesizeFleet } from '../lib/output/synthesize';
 
-const [configFile, validate] = process.argv.slice(2);
-const out = mkdtempSync(join(tmpdir(), 'dbfleet-bench-'));
-let objects = 0;
-const start = performance.now();
-const code = synthesizeFleet({
-  configFile,
-  outdir: join(out, 'dist'),
-  validate: validate === 'validate' ? (rendered) => { objects = rendered.length; return schemaCheck(rendered); } : (rendered) => { objects = rendered.length; return []; },
-  log: () => undefined,
-});
-const wallMs = performance.now() - start;
-rmSync(out, { recursive: true, force: true });
-process.stdout.write(JSON.stringify({ code, objects, wallMs, processMs: process.uptime() * 1000, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
+async function main(): Promise<void> {
+  const [configFile, validate] = process.argv.slice(2);
+  const out = mkdtempSync(join(tmpdir(), 'dbfleet-bench-'));
+  let objects = 0;
+  const start = performance.now();
+  const code = await synthesizeFleet({
+    configFile,
+    outdir: join(out, 'dist'),
+    validate: validate === 'validate' ? (rendered) => { objects = rendered.length; return schemaCheck(rendered); } : (rendered) => { objects = rendered.length; return []; },
+    log: () => undefined,
+  });
+  const wallMs = performance.now() - start;
+  rmSync(out, { recursive: true, force: true });
+  process.stdout.write(JSON.stringify({ code, objects, wallMs, processMs: process.uptime() * 1000, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
+}
+
+void main();

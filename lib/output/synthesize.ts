@@ -1,6 +1,6 @@
 import { FleetConfigError, loadFleet } from '../config/load';
 import { buildApp, RenderError, renderObjects, toYaml, type RenderedObject } from './render';
-import { replaceDirectory } from './replace-directory';
+import { mirrorDirectory, replaceDirectory } from './replace-directory';
 
 export interface SynthesizeOptions {
   /** The fleet file. */
@@ -14,8 +14,8 @@ export interface SynthesizeOptions {
   readonly log: (line: string) => void;
 }
 
-/** The whole pipeline; returns the process exit code. Nothing is written unless all of it succeeds. */
-export function synthesizeFleet(options: SynthesizeOptions): number {
+/** The whole pipeline; resolves to the process exit code. Nothing is written unless all of it succeeds. */
+export async function synthesizeFleet(options: SynthesizeOptions): Promise<number> {
   let objects: RenderedObject[];
   try {
     objects = renderObjects(buildApp(loadFleet(options.configFile)));
@@ -34,8 +34,13 @@ export function synthesizeFleet(options: SynthesizeOptions): number {
     return 1;
   }
   const files = new Map(objects.map((o) => [o.path, toYaml(o.object)]));
-  replaceDirectory(options.outdir, files);
-  if (options.publishTo) replaceDirectory(options.publishTo, files);
+  if (options.publishTo) {
+    // Written once, into dist/; the CLI's folder (for its validation plugin) gets links to it.
+    await replaceDirectory(options.publishTo, files);
+    await mirrorDirectory(options.publishTo, options.outdir, [...files.keys()]);
+  } else {
+    await replaceDirectory(options.outdir, files);
+  }
   options.log(`dbfleet: ${objects.length} objects rendered${options.publishTo ? ` into ${options.publishTo}/` : ` into ${options.outdir}/`}`);
   return 0;
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ApiObject, App, Chart } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { RenderError, renderObjects, toYaml } from '../../lib/output/render';
-import { replaceDirectory } from '../../lib/output/replace-directory';
+import { mirrorDirectory, replaceDirectory } from '../../lib/output/replace-directory';
 
 describe('renderObjects', () => {
   it('refuses two objects that would land in the same file', () => {
@@ -27,22 +27,31 @@ describe('renderObjects', () => {
 });
 
 describe('replaceDirectory', () => {
-  it('replaces the whole tree, removing files that are no longer rendered', () => {
+  it('replaces the whole tree, removing files that are no longer rendered', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'dbfleet-replace-')), 'dist');
-    replaceDirectory(dir, new Map([['a/one.yaml', '1'], ['b/two.yaml', '2']]));
-    replaceDirectory(dir, new Map([['a/one.yaml', 'one']]));
+    await replaceDirectory(dir, new Map([['a/one.yaml', '1'], ['b/two.yaml', '2']]));
+    await replaceDirectory(dir, new Map([['a/one.yaml', 'one']]));
     expect(readdirSync(dir)).toEqual(['a']);
     expect(readFileSync(join(dir, 'a', 'one.yaml'), 'utf8')).toBe('one');
   });
 
-  it('leaves the old tree untouched when writing the new one fails', () => {
+  it('leaves the old tree untouched when writing the new one fails', async () => {
     const parent = mkdtempSync(join(tmpdir(), 'dbfleet-replace-'));
     const dir = join(parent, 'dist');
     mkdirSync(join(dir, 'test'), { recursive: true });
     writeFileSync(join(dir, 'test', 'keep.yaml'), 'keep');
     // A path that cannot be a file: its parent "x" is written as a file first.
-    expect(() => replaceDirectory(dir, new Map([['x', 'file'], ['x/y.yaml', 'child']]))).toThrow();
+    await expect(replaceDirectory(dir, new Map([['x', 'file'], ['x/y.yaml', 'child']]))).rejects.toThrow();
     expect(readdirSync(parent)).toEqual(['dist']); // no staging left behind
     expect(readFileSync(join(dir, 'test', 'keep.yaml'), 'utf8')).toBe('keep');
+  });
+
+  it('mirrors a tree into another folder with the same bytes', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'dbfleet-mirror-'));
+    await replaceDirectory(join(parent, 'dist'), new Map([['a/one.yaml', 'one'], ['b/two.yaml', 'two']]));
+    mkdirSync(join(parent, 'out', 'stale'), { recursive: true });
+    await mirrorDirectory(join(parent, 'dist'), join(parent, 'out'), ['a/one.yaml', 'b/two.yaml']);
+    expect(readdirSync(join(parent, 'out')).sort()).toEqual(['a', 'b']);
+    expect(readFileSync(join(parent, 'out', 'b', 'two.yaml'), 'utf8')).toBe('two');
   });
 });

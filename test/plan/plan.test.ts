@@ -12,14 +12,14 @@ const tsx = join(root, 'node_modules', '.bin', 'tsx');
 let repo: string;
 
 /** A GitOps repo whose committed dist/ renders BASE_FLEET. */
-beforeAll(() => {
+beforeAll(async () => {
   repo = mkdtempSync(join(tmpdir(), 'dbfleet-plan-'));
   const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, stdio: 'pipe' });
   git('init', '-q', '-b', 'main');
   git('config', 'user.email', 'test@example.com');
   git('config', 'user.name', 'test');
   writeFileSync(join(repo, 'fleet.yaml'), BASE_FLEET);
-  replaceDirectory(join(repo, 'dist'), new Map(renderObjects(buildApp(fleetOf(BASE_FLEET))).map((o) => [o.path, toYaml(o.object)])));
+  await replaceDirectory(join(repo, 'dist'), new Map(renderObjects(buildApp(fleetOf(BASE_FLEET))).map((o) => [o.path, toYaml(o.object)])));
   git('add', '-A');
   git('commit', '-qm', 'base');
 });
