@@ -1,5 +1,7 @@
 // Local cdk8s validation plugin. cdk8s-cli require()s local plugins as plain CommonJS, so this file
-// is JavaScript: it registers tsx to load the TypeScript validator, and exports the plugin class.
+// is JavaScript: it loads the TypeScript validator from the same content-keyed esbuild bundle
+// cache as the app (scripts/bundle-cache.cjs; tsx would cost ~0.45 s more), and exports the
+// plugin class.
 //
 // cdk8s.yaml:
 //   validations:
@@ -12,12 +14,12 @@
 'use strict';
 
 const path = require('node:path');
-const { require: tsxRequire } = require('tsx/cjs/api');
+const { requireBundled } = require('../../scripts/bundle-cache.cjs');
 
 // Loaded on first validate() so that `cdk8s synth --no-validate` pays nothing.
 let api;
-function validatorApi() {
-  api ??= tsxRequire('./index.ts', __filename);
+async function validatorApi() {
+  api ??= await requireBundled('lib/validate/index.ts');
   return api;
 }
 
@@ -31,7 +33,7 @@ class DbfleetSchemaValidation {
 
   /** @param {import('cdk8s-cli/lib/plugins/validation').ValidationContext} context */
   async validate(context) {
-    const { loadValidator, formatIssue, formatSummary, notValidatedLines } = validatorApi();
+    const { loadValidator, formatIssue, formatSummary, notValidatedLines } = await validatorApi();
     const validator = loadValidator({ schemasDir: this.schemasDir, unvalidatedKinds: this.unvalidatedKinds });
     const report = validator.validateFiles([...context.manifests]);
 
