@@ -1,14 +1,11 @@
-import { Cron, Duration, Size } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
+import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import type { DeveloperAccess, PostgresCluster } from '../config/model';
-import { withoutAddressLabel } from '../workloads/without-address-label';
-import { RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_PROPS, RESTRICTED_POD_SECURITY } from '../workloads/restricted';
+import { ACCESS_CLIENT_LABEL } from '../network/cluster-ingress-policy';
+import { restrictedContainerSecurity, restrictedPodSecurity } from '../workloads/restricted';
 import { APPLY_SCRIPT_KEY, privilegesSql } from './privileges-sql';
 
 /** Pod label the cluster's NetworkPolicy admits to port 5432; the value is the cluster's name. */
-import { ACCESS_CLIENT_LABEL } from '../network/cluster-ingress-policy';
-
 export { ACCESS_CLIENT_LABEL };
 /** UID and GID of `postgres` in the CloudNativePG PostgreSQL images. */
 export const CNPG_POSTGRES_UID = 26;
@@ -76,59 +73,72 @@ export class DeveloperAccessJobs extends Construct {
     }
 
     const sql = privilegesSql(cluster, access, { developers: props.developers });
-    const configMap = new kplus.ConfigMap(this, 'Sql', {
+    new k8s.KubeConfigMap(this, 'Sql', {
       metadata: { name: this.configMapName, namespace: cluster.namespace, labels: props.labels },
       data: Object.fromEntries([[APPLY_SCRIPT_KEY, sql.script], ...sql.files.map((f) => [f.key, f.sql])]),
+      // Re-rendered in place on every change of the fleet; the Jobs read it at start.
+      immutable: false,
     });
 
-    const superuser = kplus.Secret.fromSecretName(this, 'Superuser', props.superuserSecretName ?? `${cluster.name}-superuser`);
-    const podLabels = { ...props.labels, [ACCESS_CLIENT_LABEL]: cluster.name };
-    // The root filesystem is read-only; psql needs no writable directory for a --file run, but
-    // libpq and the shell may look at HOME and TMPDIR, so both point at a small emptyDir.
-    const tmp = (scope: Construct) => kplus.Volume.fromEmptyDir(scope, 'Tmp', 'tmp', { sizeLimit: Size.mebibytes(16) });
-    const sqlVolume = (scope: Construct) => kplus.Volume.fromConfigMap(scope, 'SqlVolume', configMap, { name: 'sql', defaultMode: 0o444 });
-
-    const container = (scope: Construct): kplus.ContainerProps => ({
-      name: 'psql',
-      image: props.image ?? cluster.imageName,
-      imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
-      command: ['sh', `${ACCESS_MOUNT_PATH}/${APPLY_SCRIPT_KEY}`],
-      envVariables: {
-        PGHOST: kplus.EnvValue.fromValue(props.host ?? `${cluster.name}-rw`),
-        PGPORT: kplus.EnvValue.fromValue('5432'),
-        // The operator's TLS is always on; `require` encrypts without needing the CA mounted.
-        PGSSLMODE: kplus.EnvValue.fromValue('require'),
-        PGCONNECT_TIMEOUT: kplus.EnvValue.fromValue('10'),
-        PGAPPNAME: kplus.EnvValue.fromValue('dbfleet-developer-access'),
-        // Never queue behind a long migration: fail, and let the retry or the next run converge.
-        PGOPTIONS: kplus.EnvValue.fromValue('-c lock_timeout=10s -c statement_timeout=300s'),
-        PGUSER: kplus.EnvValue.fromSecretValue({ secret: superuser, key: 'username' }),
-        PGPASSWORD: kplus.EnvValue.fromSecretValue({ secret: superuser, key: 'password' }),
-        HOME: kplus.EnvValue.fromValue('/tmp'),
-        TMPDIR: kplus.EnvValue.fromValue('/tmp'),
+    // Kubernetes' own types rather than cdk8s-plus workloads: with one cluster per service, a
+    // large fleet renders thousands of these, and cdk8s-plus costs ~1 ms per workload to build
+    // and resolve. The pod is spelled out in full, defaults included, as cdk8s-plus would.
+    const superuser = props.superuserSecretName ?? `${cluster.name}-superuser`;
+    const env = (name: string, value: string): k8s.EnvVar => ({ name, value });
+    const fromSuperuser = (name: string, key: string): k8s.EnvVar => ({ name, valueFrom: { secretKeyRef: { name: superuser, key } } });
+    const podTemplate: k8s.PodTemplateSpec = {
+      metadata: { labels: { ...props.labels, [ACCESS_CLIENT_LABEL]: cluster.name } },
+      spec: {
+        automountServiceAccountToken: false,
+        containers: [{
+          name: 'psql',
+          image: props.image ?? cluster.imageName,
+          imagePullPolicy: 'IfNotPresent',
+          command: ['sh', `${ACCESS_MOUNT_PATH}/${APPLY_SCRIPT_KEY}`],
+          env: [
+            env('PGHOST', props.host ?? `${cluster.name}-rw`),
+            env('PGPORT', '5432'),
+            // The operator's TLS is always on; `require` encrypts without needing the CA mounted.
+            env('PGSSLMODE', 'require'),
+            env('PGCONNECT_TIMEOUT', '10'),
+            env('PGAPPNAME', 'dbfleet-developer-access'),
+            // Never queue behind a long migration: fail, and let the retry or the next run converge.
+            env('PGOPTIONS', '-c lock_timeout=10s -c statement_timeout=300s'),
+            fromSuperuser('PGUSER', 'username'),
+            fromSuperuser('PGPASSWORD', 'password'),
+            // The root filesystem is read-only; libpq and the shell may look at HOME and TMPDIR.
+            env('HOME', '/tmp'),
+            env('TMPDIR', '/tmp'),
+          ],
+          // The CloudNativePG images run as postgres (26): still non-root, every other restriction kept.
+          securityContext: restrictedContainerSecurity(CNPG_POSTGRES_UID),
+          resources: {
+            limits: { cpu: k8s.Quantity.fromString('200m'), memory: k8s.Quantity.fromString('128Mi') },
+            requests: { cpu: k8s.Quantity.fromString('10m'), memory: k8s.Quantity.fromString('32Mi') },
+          },
+          volumeMounts: [
+            { mountPath: ACCESS_MOUNT_PATH, name: 'sql', readOnly: true },
+            { mountPath: '/tmp', name: 'tmp' },
+          ],
+        }],
+        dnsPolicy: 'ClusterFirst',
+        hostNetwork: false,
+        restartPolicy: 'Never',
+        securityContext: restrictedPodSecurity(CNPG_POSTGRES_UID),
+        setHostnameAsFqdn: false,
+        terminationGracePeriodSeconds: 30,
+        volumes: [
+          { name: 'sql', configMap: { name: this.configMapName, defaultMode: 0o444 } },
+          { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
+        ],
       },
-      // The CloudNativePG images run as postgres (26); still non-root, every other restriction kept.
-      securityContext: { ...RESTRICTED_CONTAINER_SECURITY, user: CNPG_POSTGRES_UID, group: CNPG_POSTGRES_UID },
-      resources: {
-        cpu: { request: kplus.Cpu.millis(10), limit: kplus.Cpu.millis(200) },
-        memory: { request: Size.mebibytes(32), limit: Size.mebibytes(128) },
-      },
-      volumeMounts: [
-        { path: ACCESS_MOUNT_PATH, volume: sqlVolume(scope), readOnly: true },
-        { path: '/tmp', volume: tmp(scope) },
-      ],
-    });
-    const pod = {
-      ...RESTRICTED_POD_PROPS,
-      securityContext: { ...RESTRICTED_POD_SECURITY, user: CNPG_POSTGRES_UID, group: CNPG_POSTGRES_UID, fsGroup: CNPG_POSTGRES_UID },
-      restartPolicy: kplus.RestartPolicy.NEVER,
     };
 
     // PostSync hook. BeforeHookCreation: the Job has a fixed name and an immutable pod template,
     // so the previous run must be deleted before the next sync creates it again; unlike
     // HookSucceeded it keeps the last run (and its logs) until then, failed or not.
     const hookScope = new Construct(this, 'Hook');
-    const job = new kplus.Job(hookScope, 'Resource', {
+    new k8s.KubeJob(hookScope, 'Resource', {
       metadata: {
         name: this.jobName,
         namespace: cluster.namespace,
@@ -138,35 +148,29 @@ export class DeveloperAccessJobs extends Construct {
           'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
         },
       },
-      podMetadata: { labels: podLabels },
-      // Right after the first sync the operator may still be creating roles and databases: the
-      // preflight fails and the back-off (10s, 20s, ... ≈ 10 min over 6 retries) waits for it.
-      backoffLimit: 6,
-      activeDeadline: Duration.minutes(20),
-      ...pod,
-      containers: [container(hookScope)],
+      spec: {
+        // Right after the first sync the operator may still be creating roles and databases: the
+        // preflight fails and the back-off (10s, 20s, ... ≈ 10 min over 6 retries) waits for it.
+        backoffLimit: 6,
+        activeDeadlineSeconds: 20 * 60,
+        template: podTemplate,
+      },
     });
 
-    const [minute, hour, day, month, weekDay] = props.schedule.trim().split(/\s+/);
     const cronScope = new Construct(this, 'Schedule');
-    const cronJob = new kplus.CronJob(cronScope, 'Resource', {
+    new k8s.KubeCronJob(cronScope, 'Resource', {
       metadata: { name: this.cronJobName, namespace: cluster.namespace, labels: props.labels },
-      podMetadata: { labels: podLabels },
-      schedule: Cron.schedule({ minute, hour, day, month, weekDay }),
-      timeZone: 'Etc/UTC',
-      // Two runs at once would only contend for the same catalog rows.
-      concurrencyPolicy: kplus.ConcurrencyPolicy.FORBID,
-      startingDeadline: Duration.minutes(10),
-      suspend: false,
-      successfulJobsRetained: 1,
-      failedJobsRetained: 3,
-      backoffLimit: 2,
-      activeDeadline: Duration.minutes(10),
-      ...pod,
-      containers: [container(cronScope)],
+      spec: {
+        schedule: props.schedule,
+        timeZone: 'Etc/UTC',
+        // Two runs at once would only contend for the same catalog rows.
+        concurrencyPolicy: 'Forbid',
+        startingDeadlineSeconds: 10 * 60,
+        suspend: false,
+        successfulJobsHistoryLimit: 1,
+        failedJobsHistoryLimit: 3,
+        jobTemplate: { spec: { backoffLimit: 2, activeDeadlineSeconds: 10 * 60, template: podTemplate } },
+      },
     });
-
-    withoutAddressLabel(job, '/spec/template');
-    withoutAddressLabel(cronJob, '/spec/jobTemplate/spec/template');
   }
 }

@@ -33,3 +33,22 @@ export const RESTRICTED_POD_PROPS = {
   // Nothing selects these pods; see without-address-label.ts for the label cdk8s-plus adds anyway.
   select: false,
 } as const;
+
+/** The same container restrictions in Kubernetes' own shape, for workloads built on the k8s L1 classes. */
+export function restrictedContainerSecurity(uid: number = NON_ROOT_UID): kplus.k8s.SecurityContext {
+  return {
+    allowPrivilegeEscalation: false,
+    capabilities: { drop: ['ALL'] },
+    privileged: false,
+    readOnlyRootFilesystem: true,
+    runAsGroup: uid,
+    runAsNonRoot: true,
+    runAsUser: uid,
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+}
+
+/** The same pod restrictions in Kubernetes' own shape (fsGroup owned by the same user). */
+export function restrictedPodSecurity(uid: number = NON_ROOT_UID): kplus.k8s.PodSecurityContext {
+  return { fsGroup: uid, fsGroupChangePolicy: 'Always', runAsGroup: uid, runAsNonRoot: true, runAsUser: uid };
+}
