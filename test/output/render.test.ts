@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiObject, App, Chart } from 'cdk8s';
@@ -44,6 +44,16 @@ describe('replaceDirectory', () => {
     await expect(replaceDirectory(dir, new Map([['x', 'file'], ['x/y.yaml', 'child']]))).rejects.toThrow();
     expect(readdirSync(parent)).toEqual(['dist']); // no staging left behind
     expect(readFileSync(join(dir, 'test', 'keep.yaml'), 'utf8')).toBe('keep');
+  });
+
+  it('re-uses unchanged files (same inode) and writes changed ones', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'dbfleet-replace-')), 'dist');
+    await replaceDirectory(dir, new Map([['a/same.yaml', 'same'], ['a/changed.yaml', 'old']]));
+    const inode = statSync(join(dir, 'a', 'same.yaml')).ino;
+    await replaceDirectory(dir, new Map([['a/same.yaml', 'same'], ['a/changed.yaml', 'new']]));
+    expect(statSync(join(dir, 'a', 'same.yaml')).ino).toBe(inode);
+    expect(readFileSync(join(dir, 'a', 'changed.yaml'), 'utf8')).toBe('new');
+    expect(readFileSync(join(dir, 'a', 'same.yaml'), 'utf8')).toBe('same');
   });
 
   it('mirrors a tree into another folder with the same bytes', async () => {
