@@ -1,5 +1,6 @@
 // One synth of one fleet file, as main.ts does it (render, schema check, write), reporting its
-// own wall time and peak RSS as JSON on stdout. Run by bench/synth.ts in a fresh process per size.
+// own wall time and peak RSS as JSON on stdout. Run by bench/synth.ts in a fresh process per size,
+// from the same bundle cache as the app (`node scripts/bundle-cache.cjs bench/synth-worker.ts …`).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import { schemaCheck } from '../lib/output/schema-check';
 import { synthesizeFleet } from '../lib/output/synthesize';
 
 async function main(): Promise<void> {
-  const [configFile, validate] = process.argv.slice(2);
+  const [configFile, validate] = process.argv.slice(-2);
   const out = mkdtempSync(join(tmpdir(), 'dbfleet-bench-'));
   let objects = 0;
   const start = performance.now();

@@ -8,12 +8,11 @@ import { join } from 'node:path';
 import { syntheticFleet } from './fleet-generator';
 
 const root = join(__dirname, '..');
-const tsx = join(root, 'node_modules', '.bin', 'tsx');
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const dir = mkdtempSync(join(tmpdir(), 'dbfleet-bench-synth-'));
 
-console.log(`bench:synth — ${runs} runs per row, median; process = wall time of the whole process (node start, load, render, check, write)`);
+console.log(`bench:synth — ${runs} runs per row, median; process = wall time of the whole process (node start, bundle load, render, check, write into a fresh folder)`);
 console.log('| services × envs | objects | check | synth wall (ms) | process wall (ms) | objects/s | peak RSS (MB) |');
 console.log('|---|---|---|---|---|---|---|');
 for (const services of [10, 100, 1000]) {
@@ -22,7 +21,7 @@ for (const services of [10, 100, 1000]) {
   for (const mode of ['render', 'validate'] as const) {
     const results = Array.from({ length: runs }, () => {
       const t0 = performance.now();
-      const out = execFileSync(tsx, [join(__dirname, 'synth-worker.ts'), file, mode], { cwd: root, encoding: 'utf8' });
+      const out = execFileSync(process.execPath, [join(root, 'scripts', 'bundle-cache.cjs'), 'bench/synth-worker.ts', file, mode], { cwd: root, encoding: 'utf8' });
       return { ...JSON.parse(out), outerMs: performance.now() - t0 } as { code: number; objects: number; wallMs: number; outerMs: number; maxRssMb: number };
     });
     if (results.some((r) => r.code !== 0)) throw new Error(`synth of ${services} services failed`);

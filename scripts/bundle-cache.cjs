@@ -27,7 +27,8 @@ function sourceFiles() {
 }
 
 function cacheKey(entry) {
-  const hash = createHash('sha256').update(`${process.version}\0${entry}\0`);
+  // The entry itself counts too: it may live outside the source folders (bench/).
+  const hash = createHash('sha256').update(`${process.version}\0${entry}\0`).update(fs.readFileSync(path.join(root, entry)));
   for (const file of sourceFiles()) hash.update(file).update('\0').update(fs.readFileSync(path.join(root, file))).update('\0');
   return hash.digest('hex').slice(0, 24);
 }
