@@ -1,7 +1,12 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
+import { DeveloperAccessJobs } from '../lib/access/developer-access';
+import { DeveloperCredentials } from '../lib/access/developer-credentials';
+import { developerClusterRoles } from '../lib/access/developer-roles';
+import { CnpgScheduledBackup } from '../lib/backup/cnpg-scheduled-backup';
+import { MongoSnapshotCronJob } from '../lib/backup/mongo-snapshot-cron-job';
+import { VeleroSchedule } from '../lib/backup/velero-schedule';
 import type { Environment, Fleet, PostgresCluster, Service } from '../lib/config/model';
-import { DEVELOPER_ACCESS_ANNOTATION } from '../lib/plan/dangers';
 import { applySyncPolicy } from '../lib/gitops/sync-policy';
 import { standardLabels } from '../lib/labels';
 import { ClusterPodMonitor } from '../lib/monitoring/cluster-pod-monitor';
@@ -9,12 +14,7 @@ import { EnvironmentAlerts } from '../lib/monitoring/environment-alerts';
 import { DatabaseNamespace } from '../lib/namespaces/database-namespace';
 import { ClusterIngressPolicy } from '../lib/network/cluster-ingress-policy';
 import { DefaultDenyIngress } from '../lib/network/default-deny-ingress';
-import { DeveloperAccessJobs } from '../lib/access/developer-access';
-import { DeveloperCredentials } from '../lib/access/developer-credentials';
-import { developerClusterRoles } from '../lib/access/developer-roles';
-import { CnpgScheduledBackup } from '../lib/backup/cnpg-scheduled-backup';
-import { MongoSnapshotCronJob } from '../lib/backup/mongo-snapshot-cron-job';
-import { VeleroSchedule } from '../lib/backup/velero-schedule';
+import { DEVELOPER_ACCESS_ANNOTATION } from '../lib/plan/dangers';
 import { CnpgCluster } from '../lib/postgres/cnpg-cluster';
 import type { IPostgresCluster } from '../lib/postgres/postgres-cluster';
 import { RoleCredentials } from '../lib/secrets/role-credentials';
@@ -32,27 +32,34 @@ export interface EnvironmentChartProps {
  */
 export class EnvironmentChart extends Chart {
   readonly clusters: readonly IPostgresCluster[];
+  private readonly fleetName: string;
 
   constructor(scope: Construct, props: EnvironmentChartProps) {
     const { fleet, environment } = props;
     super(scope, environment.name, { disableResourceNameHashes: true });
-    const labels = (name: string, instance: string, component: string) => standardLabels({ fleet: fleet.name, name, instance, component });
+    this.fleetName = fleet.name;
 
-    new DatabaseNamespace(this, 'Namespace', { name: environment.namespace, labels: labels('databases', environment.name, 'namespace') });
-    new DefaultDenyIngress(this, 'DefaultDenyIngress', { namespace: environment.namespace, labels: labels('network-policy', 'default-deny-ingress', 'network') });
+    new DatabaseNamespace(this, 'Namespace', { name: environment.namespace, labels: this.labelsFor('databases', environment.name, 'namespace') });
+    new DefaultDenyIngress(this, 'DefaultDenyIngress', { namespace: environment.namespace, labels: this.labelsFor('network-policy', 'default-deny-ingress', 'network') });
 
-    for (const service of environment.services) this.addServiceCredentials(fleet, environment, service);
+    this.clusters = environment.clusters.map((cluster) => this.addCluster(fleet, environment, cluster));
+    environment.clusters.forEach((cluster, i) => {
+      for (const service of cluster.services) this.addServiceCredentials(fleet, environment, service, this.clusters[i]);
+    });
     if (environment.developerAccess !== 'none' && fleet.developers.length > 0) {
       new DeveloperCredentials(this, 'DeveloperCredentials', {
         developers: fleet.developers, environment: environment.name, namespace: environment.namespace, store: fleet.secretStore,
-        labels: standardLabels({ fleet: fleet.name, name: 'developer-credentials', instance: environment.name, component: 'credentials' }),
+        labels: this.labelsFor('developer-credentials', environment.name, 'credentials'),
       });
     }
-    this.clusters = environment.clusters.map((cluster) => this.addCluster(fleet, environment, cluster));
     this.addVeleroSchedules(fleet, environment);
     this.addMongoSnapshots(fleet, environment);
     new EnvironmentAlerts(this, 'Alerts', { fleet, environment });
     applySyncPolicy(this);
+  }
+
+  private labelsFor(name: string, instance: string, component: string): Record<string, string> {
+    return standardLabels({ fleet: this.fleetName, name, instance, component });
   }
 
   /** The database namespace by label; the services' namespaces whole, when opted in. */
@@ -68,14 +75,14 @@ export class EnvironmentChart extends Chart {
       name: `${fleet.name}-${environment.name}-databases`,
       includedNamespaces: [environment.namespace],
       matchLabels: { 'app.kubernetes.io/part-of': fleet.name },
-      labels: standardLabels({ fleet: fleet.name, name: 'velero-schedule', instance: 'databases', component: 'backup' }),
+      labels: this.labelsFor('velero-schedule', 'databases', 'backup'),
     });
     if (velero.includeServiceNamespaces) {
       new VeleroSchedule(this, 'VeleroServices', {
         ...common,
         name: `${fleet.name}-${environment.name}-services`,
         includedNamespaces: environment.services.map((s) => s.namespace).filter((ns) => ns !== environment.namespace),
-        labels: standardLabels({ fleet: fleet.name, name: 'velero-schedule', instance: 'services', component: 'backup' }),
+        labels: this.labelsFor('velero-schedule', 'services', 'backup'),
       });
     }
   }
@@ -83,19 +90,19 @@ export class EnvironmentChart extends Chart {
   private addMongoSnapshots(fleet: Fleet, environment: Environment): void {
     const namespaces = [...new Set(environment.mongoSnapshots.map((m) => m.namespace))].filter((ns) => ns !== environment.namespace);
     for (const namespace of namespaces) {
-      new DatabaseNamespace(this, `Namespace-${namespace}`, { name: namespace, labels: standardLabels({ fleet: fleet.name, name: 'backups', instance: namespace, component: 'namespace' }) });
+      new DatabaseNamespace(this, `Namespace-${namespace}`, { name: namespace, labels: this.labelsFor('backups', namespace, 'namespace') });
     }
     for (const snapshot of environment.mongoSnapshots) {
       new MongoSnapshotCronJob(this, `MongoSnapshot-${snapshot.name}`, {
         snapshot,
         store: fleet.secretStore,
-        labels: standardLabels({ fleet: fleet.name, name: 'mongo-snapshot', instance: snapshot.name, component: 'backup' }),
+        labels: this.labelsFor('mongo-snapshot', snapshot.name, 'backup'),
       });
     }
   }
 
   /** The owner role's Secret next to the cluster, and the app's connection Secret in its namespace. */
-  private addServiceCredentials(fleet: Fleet, environment: Environment, service: Service): void {
+  private addServiceCredentials(fleet: Fleet, environment: Environment, service: Service, cluster: IPostgresCluster): void {
     const remoteKey = `${fleet.secretStore.keyPrefix}/${environment.name}/${service.name}`;
     new RoleCredentials(this, `Credentials-${service.name}`, {
       name: roleSecretName(service),
@@ -103,24 +110,23 @@ export class EnvironmentChart extends Chart {
       username: service.role,
       store: fleet.secretStore,
       remoteKey,
-      labels: standardLabels({ fleet: fleet.name, name: 'role-credentials', instance: service.name, component: 'credentials' }),
+      labels: this.labelsFor('role-credentials', service.name, 'credentials'),
     });
-    const cluster = environment.clusters.find((c) => c.services.includes(service))!;
     new ServiceConnectionSecret(this, `Connection-${service.name}`, {
       name: `${service.name}-db`,
       namespace: service.namespace,
       username: service.role,
       database: service.database,
-      host: `${cluster.name}-rw.${environment.namespace}.svc`,
-      port: 5432,
+      host: cluster.readWriteHost,
+      port: cluster.port,
       store: fleet.secretStore,
       remoteKey,
-      labels: standardLabels({ fleet: fleet.name, name: 'connection-secret', instance: service.name, component: 'credentials' }),
+      labels: this.labelsFor('connection-secret', service.name, 'credentials'),
     });
   }
 
   private addCluster(fleet: Fleet, environment: Environment, cluster: PostgresCluster): IPostgresCluster {
-    const clusterLabels = standardLabels({ fleet: fleet.name, name: 'postgres', instance: cluster.name, component: 'database' });
+    const clusterLabels = this.labelsFor('postgres', cluster.name, 'database');
     const pg = new CnpgCluster(this, `Cluster-${cluster.name}`, {
       name: cluster.name,
       namespace: cluster.namespace,
@@ -151,13 +157,13 @@ export class EnvironmentChart extends Chart {
         schedule: backup.schedule,
         method: backup.method,
         pluginName: backup.pluginName,
-        labels: standardLabels({ fleet: fleet.name, name: 'postgres-backup', instance: cluster.name, component: 'backup' }),
+        labels: this.labelsFor('postgres-backup', cluster.name, 'backup'),
       });
     }
     // Rendered for every access mode: the SQL also keeps services out of each other's databases.
     new DeveloperAccessJobs(this, `Access-${cluster.name}`, {
       cluster, developers: fleet.developers, schedule: environment.accessSchedule, superuserSecretName: pg.superuserSecretName,
-      labels: standardLabels({ fleet: fleet.name, name: 'developer-access', instance: cluster.name, component: 'access' }),
+      labels: this.labelsFor('developer-access', cluster.name, 'access'),
     });
     new ClusterPodMonitor(this, `PodMonitor-${cluster.name}`, {
       cluster: cluster.name, namespace: cluster.namespace, fleet: fleet.name, selectorLabels: fleet.monitoring.podMonitorLabels,
@@ -167,7 +173,7 @@ export class EnvironmentChart extends Chart {
       clientNamespaces: cluster.services.map((s) => s.namespace),
       operatorNamespace: fleet.operatorNamespace,
       monitoringNamespace: fleet.monitoring.namespace,
-      labels: standardLabels({ fleet: fleet.name, name: 'network-policy', instance: cluster.name, component: 'network' }),
+      labels: this.labelsFor('network-policy', cluster.name, 'network'),
     });
     return pg;
   }
