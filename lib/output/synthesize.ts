@@ -20,12 +20,13 @@ export async function synthesizeFleet(options: SynthesizeOptions): Promise<numbe
   try {
     objects = renderObjects(buildApp(loadFleet(options.configFile)));
   } catch (error) {
-    if (error instanceof FleetConfigError || error instanceof RenderError) {
-      options.log(error.message);
-      options.log(`dbfleet: nothing written${options.publishTo ? `; ${options.publishTo}/ is unchanged` : ''}`);
-      return 1;
-    }
-    throw error;
+    if (!(error instanceof Error)) throw error;
+    // Config and render errors carry precise messages; so do constructs that reject their props.
+    // Anything else is a bug: show where it happened.
+    const expected = error instanceof FleetConfigError || error instanceof RenderError;
+    options.log(expected ? error.message : `dbfleet: ${error.stack ?? error.message}`);
+    options.log(`dbfleet: nothing written${options.publishTo ? `; ${options.publishTo}/ is unchanged` : ''}`);
+    return 1;
   }
   const problems = options.validate?.(objects) ?? [];
   if (problems.length > 0) {
