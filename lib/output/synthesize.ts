@@ -1,6 +1,6 @@
 import { FleetConfigError, loadFleet } from '../config/load';
 import { buildApp, RenderError, renderObjects, toYaml, type RenderedObject } from './render';
-import { mirrorDirectory, replaceDirectory } from './replace-directory';
+import { mirrorDirectory, StagedDirectory } from './replace-directory';
 
 export interface SynthesizeOptions {
   /** The fleet file. */
@@ -28,20 +28,26 @@ export async function synthesizeFleet(options: SynthesizeOptions): Promise<numbe
     options.log(`dbfleet: nothing written${options.publishTo ? `; ${options.publishTo}/ is unchanged` : ''}`);
     return 1;
   }
+  // The files are written into a staging folder while the check runs; only a clean check
+  // swaps them in.
+  const destination = options.publishTo ?? options.outdir;
+  const staged = new StagedDirectory(destination);
+  try {
+    for (const o of objects) staged.add(o.path, toYaml(o.object));
+  } catch (error) {
+    await staged.abort();
+    throw error;
+  }
   const problems = options.validate?.(objects) ?? [];
   if (problems.length > 0) {
+    await staged.abort();
     for (const problem of problems) options.log(problem);
     options.log(`dbfleet: ${problems.length} invalid object${problems.length === 1 ? '' : 's'}; nothing written${options.publishTo ? `; ${options.publishTo}/ is unchanged` : ''}`);
     return 1;
   }
-  const files = new Map(objects.map((o) => [o.path, toYaml(o.object)]));
-  if (options.publishTo) {
-    // Written once, into dist/; the CLI's folder (for its validation plugin) gets links to it.
-    await replaceDirectory(options.publishTo, files);
-    await mirrorDirectory(options.publishTo, options.outdir, [...files.keys()]);
-  } else {
-    await replaceDirectory(options.outdir, files);
-  }
+  await staged.commit();
+  // The CLI's own folder (read by its validation plugin) gets links to the published files.
+  if (options.publishTo) await mirrorDirectory(options.publishTo, options.outdir, objects.map((o) => o.path));
   options.log(`dbfleet: ${objects.length} objects rendered${options.publishTo ? ` into ${options.publishTo}/` : ` into ${options.outdir}/`}`);
   return 0;
 }
