@@ -15,7 +15,7 @@ export const DEVELOPER_ACCESS = ['read-write', 'read-only', 'none'] as const;
 
 /** What an environment or a service override may change about a cluster. */
 const clusterShape = {
-  instances: z.number().int().min(1, 'must be >= 1 (instances)').max(9, 'must be <= 9'),
+  instances: z.number().int().min(1, 'must be >= 1').max(9, 'must be <= 9'),
   storage: quantity,
   walStorage: quantity.optional(),
   storageClass: z.string().min(1).optional(),

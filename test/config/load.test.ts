@@ -119,7 +119,7 @@ describe('fleet config errors name file, line and path', () => {
 
   it('instances < 1', () => {
     const text = edit('instances: 1', 'instances: 0');
-    expect(configErrors(text)).toEqual([`fleet.yaml:${lineOf(text, 'instances: 0')}: environments.test.instances: must be >= 1 (instances)`]);
+    expect(configErrors(text)).toEqual([`fleet.yaml:${lineOf(text, 'instances: 0')}: environments.test.instances: must be >= 1`]);
   });
 
   it('an override for an environment that does not exist', () => {
@@ -154,7 +154,7 @@ describe('fleet config errors name file, line and path', () => {
   it('loadFleet reads the file it is given', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dbfleet-config-'));
     writeFileSync(join(dir, 'fleet.yaml'), edit('instances: 1', 'instances: -1'));
-    expect(() => loadFleet(join(dir, 'fleet.yaml'))).toThrow(`${join(dir, 'fleet.yaml')}:9: environments.test.instances: must be >= 1 (instances)`);
+    expect(() => loadFleet(join(dir, 'fleet.yaml'))).toThrow(`${join(dir, 'fleet.yaml')}:9: environments.test.instances: must be >= 1`);
   });
 });
 
