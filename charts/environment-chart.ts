@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import { DeveloperAccessJobs } from '../lib/access/developer-access';
 import { DeveloperCredentials } from '../lib/access/developer-credentials';
 import { developerClusterRoles } from '../lib/access/developer-roles';
+import { veleroScheduleNames } from '../lib/backup/backup-names';
 import { CnpgScheduledBackup } from '../lib/backup/cnpg-scheduled-backup';
 import { MongoSnapshotCronJob } from '../lib/backup/mongo-snapshot-cron-job';
 import { VeleroSchedule } from '../lib/backup/velero-schedule';
@@ -65,22 +66,23 @@ export class EnvironmentChart extends Chart {
   /** The database namespace by label; the services' namespaces whole, when opted in. */
   private addVeleroSchedules(fleet: Fleet, environment: Environment): void {
     const velero = environment.backups.velero;
-    if (!velero) return;
+    const names = veleroScheduleNames(fleet.name, environment);
+    if (!velero || !names.databases) return;
     const common = {
       namespace: velero.namespace, schedule: velero.schedule, ttl: velero.ttl,
       storageLocation: velero.storageLocation, snapshotVolumes: velero.snapshotVolumes,
     };
     new VeleroSchedule(this, 'VeleroDatabases', {
       ...common,
-      name: `${fleet.name}-${environment.name}-databases`,
+      name: names.databases,
       includedNamespaces: [environment.namespace],
       matchLabels: { 'app.kubernetes.io/part-of': fleet.name },
       labels: this.labelsFor('velero-schedule', 'databases', 'backup'),
     });
-    if (velero.includeServiceNamespaces) {
+    if (names.services) {
       new VeleroSchedule(this, 'VeleroServices', {
         ...common,
-        name: `${fleet.name}-${environment.name}-services`,
+        name: names.services,
         includedNamespaces: environment.services.map((s) => s.namespace).filter((ns) => ns !== environment.namespace),
         labels: this.labelsFor('velero-schedule', 'services', 'backup'),
       });

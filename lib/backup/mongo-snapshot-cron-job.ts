@@ -2,6 +2,7 @@ import { ApiObject, Cron, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import type { MongoSnapshot, SecretStoreRef } from '../config/model';
+import { mongoSnapshotCronJobName } from './backup-names';
 import { StoreSecret } from '../secrets/store-secret';
 import { RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_PROPS } from '../workloads/restricted';
 import { withoutAddressLabel } from '../workloads/without-address-label';
@@ -29,7 +30,7 @@ export class MongoSnapshotCronJob extends Construct {
   constructor(scope: Construct, id: string, props: MongoSnapshotCronJobProps) {
     super(scope, id);
     const { snapshot } = props;
-    this.cronJobName = `mongo-snapshot-${snapshot.name}`;
+    this.cronJobName = mongoSnapshotCronJobName(snapshot);
     const secret = new StoreSecret(this, 'Connection', {
       name: this.cronJobName,
       namespace: snapshot.namespace,

@@ -13,7 +13,8 @@
 // label cnpg.io/cluster). Series that do not come from our PodMonitors (kubelet, kube-state-metrics)
 // get `cluster` (and `pod`) derived from CNPG's fixed naming: instance pods and data PVCs are
 // `<cluster>-<n>`, WAL PVCs `<cluster>-<n>-wal`.
-import type { Environment, Fleet, MongoSnapshot, PostgresCluster, Severity } from '../config/model';
+import { mongoSnapshotCronJobName, veleroScheduleNames as scheduleNames } from '../backup/backup-names';
+import type { Environment, Fleet, PostgresCluster, Severity } from '../config/model';
 
 /** One alerting rule, exactly as it goes into a PrometheusRule's `spec.groups[].rules[]`. */
 export interface AlertRule {
@@ -93,21 +94,13 @@ export const ALERT_NAMES = [
 ] as const;
 export type AlertName = (typeof ALERT_NAMES)[number];
 
-/**
- * The Velero Schedules the environment chart renders: `<fleet>-<env>-databases`, plus
- * `<fleet>-<env>-services` when includeServiceNamespaces. None without velero.
- */
+/** The Velero Schedules the environment chart renders (names from lib/backup/backup-names.ts). */
 export function veleroScheduleNames(fleet: Fleet, environment: Environment): string[] {
-  const velero = environment.backups.velero;
-  if (!velero) return [];
-  const prefix = `${fleet.name}-${environment.name}`;
-  return velero.includeServiceNamespaces ? [`${prefix}-databases`, `${prefix}-services`] : [`${prefix}-databases`];
+  const { databases, services } = scheduleNames(fleet.name, environment);
+  return [databases, services].filter((n): n is string => n !== undefined);
 }
 
-/** The snapshot CronJob's name: fixed by contract with the CronJob construct. */
-export function mongoSnapshotCronJobName(snapshot: MongoSnapshot): string {
-  return `mongo-snapshot-${snapshot.name}`;
-}
+export { mongoSnapshotCronJobName };
 
 /** The `job` label mongo-snapshot pushes under (its Pushgateway grouping key). */
 export const MONGO_SNAPSHOT_PUSH_JOB = 'mongo-snapshot';
