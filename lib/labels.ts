@@ -23,3 +23,9 @@ export function standardLabels(props: LabelProps): Record<string, string> {
     'app.kubernetes.io/part-of': props.fleet,
   };
 }
+
+/**
+ * On each Cluster: the environment's developer access (`read-write`, `read-only`, `none`), so
+ * that `npm run plan` can see a widening in the rendered manifests alone.
+ */
+export const DEVELOPER_ACCESS_ANNOTATION = 'dbfleet.io/developer-access';

@@ -1,12 +1,11 @@
 // What makes a change dangerous enough to stop a merge: each rule looks at one object's
 // before and after and explains, in one line, what would be lost or opened.
+import { DEVELOPER_ACCESS_ANNOTATION } from '../labels';
 import type { KubernetesObject } from '../output/render';
 import { isProtected, PROTECTED_SYNC_OPTIONS, SYNC_OPTIONS_ANNOTATION } from '../gitops/sync-policy';
 import { quantityToNumber } from '../config/quantity';
 import type { Manifests } from './manifests';
 
-/** On each Cluster: the environment's developer access, so a plan can compare it. */
-export const DEVELOPER_ACCESS_ANNOTATION = 'dbfleet.io/developer-access';
 const ACCESS_RANK: Record<string, number> = { none: 0, 'read-only': 1, 'read-write': 2 };
 
 export interface Danger {
