@@ -1,8 +1,8 @@
 // Fleet → the files of dist/: one object per file, `<environment>/<kind>-<name>.yaml`.
 import { ApiObject, App, Chart } from 'cdk8s';
 import { dump } from 'js-yaml';
-import { ArgoCdChart } from '../../charts/argocd-chart';
-import { EnvironmentChart } from '../../charts/environment-chart';
+import { ArgoCdChart } from '../fleet/argocd-chart';
+import { EnvironmentChart } from '../fleet/environment-chart';
 import type { Fleet } from '../config/model';
 
 export interface RenderedObject {

@@ -8,7 +8,7 @@ import { join, posix } from 'node:path';
 import { Chart, Testing } from 'cdk8s';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toJson_ClusterSpecManagedRoles, type ClusterSpecManagedRoles } from '../../imports/postgresql.cnpg.io';
-import { roleSecretName } from '../../charts/environment-chart';
+import { roleSecretName } from '../../lib/fleet/environment-chart';
 import { CnpgCluster } from '../../lib/postgres/cnpg-cluster';
 import { ACCESS_MOUNT_PATH, DeveloperAccessJobs } from '../../lib/access/developer-access';
 import { developerManagedRoles, developerSecretName } from '../../lib/access/developer-roles';

@@ -1,11 +1,11 @@
 import { ApiObject, Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { ARGOCD_FOLDER } from '../lib/config/build-model';
-import type { Fleet, GitopsSettings } from '../lib/config/model';
-import { AppProject } from '../lib/gitops/app-project';
-import { EnvironmentsApplicationSet } from '../lib/gitops/environments-application-set';
-import { groupKind } from '../lib/gitops/sync-policy';
-import { standardLabels } from '../lib/labels';
+import { ARGOCD_FOLDER } from '../config/build-model';
+import type { Fleet, GitopsSettings } from '../config/model';
+import { AppProject } from '../gitops/app-project';
+import { EnvironmentsApplicationSet } from '../gitops/environments-application-set';
+import { groupKind } from '../gitops/sync-policy';
+import { standardLabels } from '../labels';
 import type { EnvironmentChart } from './environment-chart';
 
 export interface ArgoCdChartProps {
