@@ -14902,6 +14902,391 @@ export function toJson_ClusterSpecManagedServicesAdditionalServiceTemplateSpecSe
 
 
 /**
+ * ClusterImageCatalog is the Schema for the clusterimagecatalogs API
+ *
+ * @schema ClusterImageCatalog
+ */
+export class ClusterImageCatalog extends ApiObject {
+  /**
+   * Returns the apiVersion and kind for "ClusterImageCatalog"
+   */
+  public static readonly GVK: GroupVersionKind = {
+    apiVersion: 'postgresql.cnpg.io/v1',
+    kind: 'ClusterImageCatalog',
+  }
+
+  /**
+   * Renders a Kubernetes manifest for "ClusterImageCatalog".
+   *
+   * This can be used to inline resource manifests inside other objects (e.g. as templates).
+   *
+   * @param props initialization props
+   */
+  public static manifest(props: ClusterImageCatalogProps): any {
+    return {
+      ...ClusterImageCatalog.GVK,
+      ...toJson_ClusterImageCatalogProps(props),
+    };
+  }
+
+  /**
+   * Defines a "ClusterImageCatalog" API object
+   * @param scope the scope in which to define this object
+   * @param id a scope-local name for the object
+   * @param props initialization props
+   */
+  public constructor(scope: Construct, id: string, props: ClusterImageCatalogProps) {
+    super(scope, id, {
+      ...ClusterImageCatalog.GVK,
+      ...props,
+    });
+  }
+
+  /**
+   * Renders the object to Kubernetes JSON.
+   */
+  public override toJson(): any {
+    const resolved = super.toJson();
+
+    return {
+      ...ClusterImageCatalog.GVK,
+      ...toJson_ClusterImageCatalogProps(resolved),
+    };
+  }
+}
+
+/**
+ * ClusterImageCatalog is the Schema for the clusterimagecatalogs API
+ *
+ * @schema ClusterImageCatalog
+ */
+export interface ClusterImageCatalogProps {
+  /**
+   * @schema ClusterImageCatalog#metadata
+   */
+  readonly metadata: ApiObjectMetadata;
+
+  /**
+   * Specification of the desired behavior of the ClusterImageCatalog.
+   * More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
+   *
+   * @schema ClusterImageCatalog#spec
+   */
+  readonly spec: ClusterImageCatalogSpec;
+}
+
+/**
+ * Converts an object of type 'ClusterImageCatalogProps' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_ClusterImageCatalogProps(obj: ClusterImageCatalogProps | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'metadata': obj.metadata,
+    'spec': toJson_ClusterImageCatalogSpec(obj.spec),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Specification of the desired behavior of the ClusterImageCatalog.
+ * More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
+ *
+ * @schema ClusterImageCatalogSpec
+ */
+export interface ClusterImageCatalogSpec {
+  /**
+   * ComponentImages is a list of named images for components other than PostgreSQL
+   * (e.g. pgbouncer). Keys must be unique within a catalog.
+   *
+   * @schema ClusterImageCatalogSpec#componentImages
+   */
+  readonly componentImages?: ClusterImageCatalogSpecComponentImages[];
+
+  /**
+   * List of CatalogImages available in the catalog
+   *
+   * @schema ClusterImageCatalogSpec#images
+   */
+  readonly images: ClusterImageCatalogSpecImages[];
+}
+
+/**
+ * Converts an object of type 'ClusterImageCatalogSpec' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_ClusterImageCatalogSpec(obj: ClusterImageCatalogSpec | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'componentImages': obj.componentImages?.map(y => toJson_ClusterImageCatalogSpecComponentImages(y)),
+    'images': obj.images?.map(y => toJson_ClusterImageCatalogSpecImages(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * CatalogComponentImage is a named image entry for a non-PostgreSQL component.
+ *
+ * @schema ClusterImageCatalogSpecComponentImages
+ */
+export interface ClusterImageCatalogSpecComponentImages {
+  /**
+   * Image is the container image reference.
+   *
+   * @schema ClusterImageCatalogSpecComponentImages#image
+   */
+  readonly image: string;
+
+  /**
+   * Key is the unique identifier for this image within the catalog.
+   *
+   * @schema ClusterImageCatalogSpecComponentImages#key
+   */
+  readonly key: string;
+}
+
+/**
+ * Converts an object of type 'ClusterImageCatalogSpecComponentImages' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_ClusterImageCatalogSpecComponentImages(obj: ClusterImageCatalogSpecComponentImages | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'image': obj.image,
+    'key': obj.key,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * CatalogImage defines the image and major version
+ *
+ * @schema ClusterImageCatalogSpecImages
+ */
+export interface ClusterImageCatalogSpecImages {
+  /**
+   * The configuration of the extensions to be added
+   *
+   * @schema ClusterImageCatalogSpecImages#extensions
+   */
+  readonly extensions?: ClusterImageCatalogSpecImagesExtensions[];
+
+  /**
+   * The image reference
+   *
+   * @schema ClusterImageCatalogSpecImages#image
+   */
+  readonly image: string;
+
+  /**
+   * The PostgreSQL major version of the image. Must be unique within the catalog.
+   *
+   * @schema ClusterImageCatalogSpecImages#major
+   */
+  readonly major: number;
+}
+
+/**
+ * Converts an object of type 'ClusterImageCatalogSpecImages' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_ClusterImageCatalogSpecImages(obj: ClusterImageCatalogSpecImages | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'extensions': obj.extensions?.map(y => toJson_ClusterImageCatalogSpecImagesExtensions(y)),
+    'image': obj.image,
+    'major': obj.major,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * ExtensionConfiguration is the configuration used to add
+ * PostgreSQL extensions to the Cluster.
+ *
+ * @schema ClusterImageCatalogSpecImagesExtensions
+ */
+export interface ClusterImageCatalogSpecImagesExtensions {
+  /**
+   * A list of directories within the image to be appended to the
+   * PostgreSQL process's `PATH` environment variable.
+   *
+   * @schema ClusterImageCatalogSpecImagesExtensions#bin_path
+   */
+  readonly binPath?: string[];
+
+  /**
+   * The list of directories inside the image which should be added to dynamic_library_path.
+   * If not defined, defaults to "/lib".
+   *
+   * @schema ClusterImageCatalogSpecImagesExtensions#dynamic_library_path
+   */
+  readonly dynamicLibraryPath?: string[];
+
+  /**
+   * Env is a list of custom environment variables to be set in the
+   * PostgreSQL process for this extension. It is the responsibility of the
+   * cluster administrator to ensure the variables are correct for the
+   * specific extension. Note that changes to these variables require
+   * a manual cluster restart to take effect.
+   *
+   * @schema ClusterImageCatalogSpecImagesExtensions#env
+   */
+  readonly env?: ClusterImageCatalogSpecImagesExtensionsEnv[];
+
+  /**
+   * The list of directories inside the image which should be added to extension_control_path.
+   * If not defined, defaults to "/share".
+   *
+   * @schema ClusterImageCatalogSpecImagesExtensions#extension_control_path
+   */
+  readonly extensionControlPath?: string[];
+
+  /**
+   * The image containing the extension.
+   *
+   * @schema ClusterImageCatalogSpecImagesExtensions#image
+   */
+  readonly image?: ClusterImageCatalogSpecImagesExtensionsImage;
+
+  /**
+   * The list of directories inside the image which should be added to ld_library_path.
+   *
+   * @schema ClusterImageCatalogSpecImagesExtensions#ld_library_path
+   */
+  readonly ldLibraryPath?: string[];
+
+  /**
+   * The name of the extension, required. The limit of 59 characters
+   * leaves room for the prefix the operator adds when deriving the
+   * extension's Kubernetes Volume name (capped at 63 characters).
+   *
+   * @schema ClusterImageCatalogSpecImagesExtensions#name
+   */
+  readonly name: string;
+}
+
+/**
+ * Converts an object of type 'ClusterImageCatalogSpecImagesExtensions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_ClusterImageCatalogSpecImagesExtensions(obj: ClusterImageCatalogSpecImagesExtensions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'bin_path': obj.binPath?.map(y => y),
+    'dynamic_library_path': obj.dynamicLibraryPath?.map(y => y),
+    'env': obj.env?.map(y => toJson_ClusterImageCatalogSpecImagesExtensionsEnv(y)),
+    'extension_control_path': obj.extensionControlPath?.map(y => y),
+    'image': toJson_ClusterImageCatalogSpecImagesExtensionsImage(obj.image),
+    'ld_library_path': obj.ldLibraryPath?.map(y => y),
+    'name': obj.name,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * ExtensionEnvVar defines an environment variable for a specific extension
+ * image volume.
+ *
+ * @schema ClusterImageCatalogSpecImagesExtensionsEnv
+ */
+export interface ClusterImageCatalogSpecImagesExtensionsEnv {
+  /**
+   * Name of the environment variable to be injected into the
+   * PostgreSQL process.
+   *
+   * @schema ClusterImageCatalogSpecImagesExtensionsEnv#name
+   */
+  readonly name: string;
+
+  /**
+   * Value of the environment variable. CloudNativePG performs a direct
+   * replacement of this value, with support for placeholder expansion.
+   * The ${`image_root`} placeholder resolves to the absolute mount path
+   * of the extension's volume (e.g., `/extensions/my-extension`). This
+   * is particularly useful for allowing applications or libraries to
+   * locate specific directories within the mounted image.
+   * Unrecognized placeholders are rejected. To include a literal ${...}
+   * in the value, escape it as $${...}.
+   *
+   * @schema ClusterImageCatalogSpecImagesExtensionsEnv#value
+   */
+  readonly value: string;
+}
+
+/**
+ * Converts an object of type 'ClusterImageCatalogSpecImagesExtensionsEnv' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_ClusterImageCatalogSpecImagesExtensionsEnv(obj: ClusterImageCatalogSpecImagesExtensionsEnv | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'value': obj.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * The image containing the extension.
+ *
+ * @schema ClusterImageCatalogSpecImagesExtensionsImage
+ */
+export interface ClusterImageCatalogSpecImagesExtensionsImage {
+  /**
+   * Policy for pulling OCI objects. Possible values are:
+   * Always: the kubelet always attempts to pull the reference. Container creation will fail If the pull fails.
+   * Never: the kubelet never pulls the reference and only uses a local image or artifact. Container creation will fail if the reference isn't present.
+   * IfNotPresent: the kubelet pulls if the reference isn't already present on disk. Container creation will fail if the reference isn't present and the pull fails.
+   * Defaults to Always if :latest tag is specified, or IfNotPresent otherwise.
+   *
+   * @default Always if :latest tag is specified, or IfNotPresent otherwise.
+   * @schema ClusterImageCatalogSpecImagesExtensionsImage#pullPolicy
+   */
+  readonly pullPolicy?: string;
+
+  /**
+   * Required: Image or artifact reference to be used.
+   * Behaves in the same way as pod.spec.containers[*].image.
+   * Pull secrets will be assembled in the same way as for the container image by looking up node credentials, SA image pull secrets, and pod spec image pull secrets.
+   * More info: https://kubernetes.io/docs/concepts/containers/images
+   * This field is optional to allow higher level config management to default or override
+   * container images in workload controllers like Deployments and StatefulSets.
+   *
+   * @schema ClusterImageCatalogSpecImagesExtensionsImage#reference
+   */
+  readonly reference?: string;
+}
+
+/**
+ * Converts an object of type 'ClusterImageCatalogSpecImagesExtensionsImage' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_ClusterImageCatalogSpecImagesExtensionsImage(obj: ClusterImageCatalogSpecImagesExtensionsImage | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'pullPolicy': obj.pullPolicy,
+    'reference': obj.reference,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+
+/**
  * Database is the Schema for the databases API
  *
  * @schema Database
@@ -15818,6 +16203,801 @@ export enum DatabaseSpecServersUsageType {
   /** revoke */
   REVOKE = "revoke",
 }
+
+
+/**
+ * DatabaseRole is the Schema for the databaseroles API
+ *
+ * @schema DatabaseRole
+ */
+export class DatabaseRole extends ApiObject {
+  /**
+   * Returns the apiVersion and kind for "DatabaseRole"
+   */
+  public static readonly GVK: GroupVersionKind = {
+    apiVersion: 'postgresql.cnpg.io/v1',
+    kind: 'DatabaseRole',
+  }
+
+  /**
+   * Renders a Kubernetes manifest for "DatabaseRole".
+   *
+   * This can be used to inline resource manifests inside other objects (e.g. as templates).
+   *
+   * @param props initialization props
+   */
+  public static manifest(props: DatabaseRoleProps): any {
+    return {
+      ...DatabaseRole.GVK,
+      ...toJson_DatabaseRoleProps(props),
+    };
+  }
+
+  /**
+   * Defines a "DatabaseRole" API object
+   * @param scope the scope in which to define this object
+   * @param id a scope-local name for the object
+   * @param props initialization props
+   */
+  public constructor(scope: Construct, id: string, props: DatabaseRoleProps) {
+    super(scope, id, {
+      ...DatabaseRole.GVK,
+      ...props,
+    });
+  }
+
+  /**
+   * Renders the object to Kubernetes JSON.
+   */
+  public override toJson(): any {
+    const resolved = super.toJson();
+
+    return {
+      ...DatabaseRole.GVK,
+      ...toJson_DatabaseRoleProps(resolved),
+    };
+  }
+}
+
+/**
+ * DatabaseRole is the Schema for the databaseroles API
+ *
+ * @schema DatabaseRole
+ */
+export interface DatabaseRoleProps {
+  /**
+   * @schema DatabaseRole#metadata
+   */
+  readonly metadata: ApiObjectMetadata;
+
+  /**
+   * Specification of the desired DatabaseRole.
+   * More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
+   *
+   * @schema DatabaseRole#spec
+   */
+  readonly spec: DatabaseRoleSpec;
+}
+
+/**
+ * Converts an object of type 'DatabaseRoleProps' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_DatabaseRoleProps(obj: DatabaseRoleProps | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'metadata': obj.metadata,
+    'spec': toJson_DatabaseRoleSpec(obj.spec),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Specification of the desired DatabaseRole.
+ * More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
+ *
+ * @schema DatabaseRoleSpec
+ */
+export interface DatabaseRoleSpec {
+  /**
+   * Whether a role bypasses every row-level security (RLS) policy.
+   * Default is `false`.
+   *
+   * @default false`.
+   * @schema DatabaseRoleSpec#bypassrls
+   */
+  readonly bypassrls?: boolean;
+
+  /**
+   * ClientCertificate configures the operator to generate and renew a TLS client
+   * certificate for this role, signed by the cluster's client CA. The certificate
+   * is stored in a Secret named `<databaserole-name>-client-cert`.
+   * Requires login to be true.
+   *
+   * @schema DatabaseRoleSpec#clientCertificate
+   */
+  readonly clientCertificate?: DatabaseRoleSpecClientCertificate;
+
+  /**
+   * The corresponding cluster
+   *
+   * @schema DatabaseRoleSpec#cluster
+   */
+  readonly cluster: DatabaseRoleSpecCluster;
+
+  /**
+   * Description of the role
+   *
+   * @schema DatabaseRoleSpec#comment
+   */
+  readonly comment?: string;
+
+  /**
+   * If the role can log in, this specifies how many concurrent
+   * connections the role can make. `-1` (the default) means no limit.
+   *
+   * @schema DatabaseRoleSpec#connectionLimit
+   */
+  readonly connectionLimit?: number;
+
+  /**
+   * When set to `true`, the role being defined will be allowed to create
+   * new databases. Specifying `false` (default) will deny a role the
+   * ability to create databases.
+   *
+   * @schema DatabaseRoleSpec#createdb
+   */
+  readonly createdb?: boolean;
+
+  /**
+   * Whether the role will be permitted to create, alter, drop, comment
+   * on, change the security label for, and grant or revoke membership in
+   * other roles. Default is `false`.
+   *
+   * @default false`.
+   * @schema DatabaseRoleSpec#createrole
+   */
+  readonly createrole?: boolean;
+
+  /**
+   * The policy for end-of-life maintenance of this role
+   *
+   * @schema DatabaseRoleSpec#databaseRoleReclaimPolicy
+   */
+  readonly databaseRoleReclaimPolicy?: DatabaseRoleSpecDatabaseRoleReclaimPolicy;
+
+  /**
+   * DisablePassword indicates that a role's password should be set to NULL in Postgres
+   *
+   * @schema DatabaseRoleSpec#disablePassword
+   */
+  readonly disablePassword?: boolean;
+
+  /**
+   * Ensure the role is `present` or `absent` - defaults to "present"
+   *
+   * @schema DatabaseRoleSpec#ensure
+   */
+  readonly ensure?: DatabaseRoleSpecEnsure;
+
+  /**
+   * List of one or more existing roles to which this role will be
+   * immediately added as a new member. Default empty.
+   * Changes to the list are applied to an existing role through
+   * `GRANT` and `REVOKE` statements, not only at role creation.
+   *
+   * @schema DatabaseRoleSpec#inRoles
+   */
+  readonly inRoles?: string[];
+
+  /**
+   * Whether a role "inherits" the privileges of roles it is a member of.
+   * Default is `true`.
+   *
+   * @default true`.
+   * @schema DatabaseRoleSpec#inherit
+   */
+  readonly inherit?: boolean;
+
+  /**
+   * Whether the role is allowed to log in. A role having the `login`
+   * attribute can be thought of as a user. Roles without this attribute
+   * are useful for managing database privileges, but are not users in
+   * the usual sense of the word. Default is `false`.
+   *
+   * @default false`.
+   * @schema DatabaseRoleSpec#login
+   */
+  readonly login?: boolean;
+
+  /**
+   * Name of the role
+   *
+   * @schema DatabaseRoleSpec#name
+   */
+  readonly name: string;
+
+  /**
+   * Secret containing the password of the role (if present).
+   * If null, the password will be ignored unless DisablePassword is set.
+   * When set, the secret must follow the `kubernetes.io/basic-auth` format
+   * and contain both a `username` and a `password` field.
+   *
+   * @schema DatabaseRoleSpec#passwordSecret
+   */
+  readonly passwordSecret?: DatabaseRoleSpecPasswordSecret;
+
+  /**
+   * Whether a role is a replication role. A role must have this
+   * attribute (or be a superuser) in order to be able to connect to the
+   * server in replication mode (physical or logical replication) and in
+   * order to be able to create or drop replication slots. A role having
+   * the `replication` attribute is a very highly privileged role, and
+   * should only be used on roles actually used for replication. Default
+   * is `false`.
+   *
+   * @default false`.
+   * @schema DatabaseRoleSpec#replication
+   */
+  readonly replication?: boolean;
+
+  /**
+   * Whether the role is a `superuser` who can override all access
+   * restrictions within the database - superuser status is dangerous and
+   * should be used only when really needed. You must yourself be a
+   * superuser to create a new superuser. Defaults is `false`.
+   *
+   * @default false`.
+   * @schema DatabaseRoleSpec#superuser
+   */
+  readonly superuser?: boolean;
+
+  /**
+   * Date and time after which the role's password is no longer valid.
+   * When omitted, the password will never expire (default).
+   *
+   * @schema DatabaseRoleSpec#validUntil
+   */
+  readonly validUntil?: Date;
+}
+
+/**
+ * Converts an object of type 'DatabaseRoleSpec' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_DatabaseRoleSpec(obj: DatabaseRoleSpec | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'bypassrls': obj.bypassrls,
+    'clientCertificate': toJson_DatabaseRoleSpecClientCertificate(obj.clientCertificate),
+    'cluster': toJson_DatabaseRoleSpecCluster(obj.cluster),
+    'comment': obj.comment,
+    'connectionLimit': obj.connectionLimit,
+    'createdb': obj.createdb,
+    'createrole': obj.createrole,
+    'databaseRoleReclaimPolicy': obj.databaseRoleReclaimPolicy,
+    'disablePassword': obj.disablePassword,
+    'ensure': obj.ensure,
+    'inRoles': obj.inRoles?.map(y => y),
+    'inherit': obj.inherit,
+    'login': obj.login,
+    'name': obj.name,
+    'passwordSecret': toJson_DatabaseRoleSpecPasswordSecret(obj.passwordSecret),
+    'replication': obj.replication,
+    'superuser': obj.superuser,
+    'validUntil': obj.validUntil?.toISOString(),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * ClientCertificate configures the operator to generate and renew a TLS client
+ * certificate for this role, signed by the cluster's client CA. The certificate
+ * is stored in a Secret named `<databaserole-name>-client-cert`.
+ * Requires login to be true.
+ *
+ * @schema DatabaseRoleSpecClientCertificate
+ */
+export interface DatabaseRoleSpecClientCertificate {
+  /**
+   * Enabled turns on client certificate issuance for this role. When true,
+   * the role must have login enabled. Defaults to true when the block is present.
+   *
+   * @default true when the block is present.
+   * @schema DatabaseRoleSpecClientCertificate#enabled
+   */
+  readonly enabled?: boolean;
+}
+
+/**
+ * Converts an object of type 'DatabaseRoleSpecClientCertificate' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_DatabaseRoleSpecClientCertificate(obj: DatabaseRoleSpecClientCertificate | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'enabled': obj.enabled,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * The corresponding cluster
+ *
+ * @schema DatabaseRoleSpecCluster
+ */
+export interface DatabaseRoleSpecCluster {
+  /**
+   * Name of the referent.
+   * This field is effectively required, but due to backwards compatibility is
+   * allowed to be empty. Instances of this type with an empty value here are
+   * almost certainly wrong.
+   * More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
+   *
+   * @schema DatabaseRoleSpecCluster#name
+   */
+  readonly name?: string;
+}
+
+/**
+ * Converts an object of type 'DatabaseRoleSpecCluster' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_DatabaseRoleSpecCluster(obj: DatabaseRoleSpecCluster | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * The policy for end-of-life maintenance of this role
+ *
+ * @schema DatabaseRoleSpecDatabaseRoleReclaimPolicy
+ */
+export enum DatabaseRoleSpecDatabaseRoleReclaimPolicy {
+  /** delete */
+  DELETE = "delete",
+  /** retain */
+  RETAIN = "retain",
+}
+
+/**
+ * Ensure the role is `present` or `absent` - defaults to "present"
+ *
+ * @schema DatabaseRoleSpecEnsure
+ */
+export enum DatabaseRoleSpecEnsure {
+  /** present */
+  PRESENT = "present",
+  /** absent */
+  ABSENT = "absent",
+}
+
+/**
+ * Secret containing the password of the role (if present).
+ * If null, the password will be ignored unless DisablePassword is set.
+ * When set, the secret must follow the `kubernetes.io/basic-auth` format
+ * and contain both a `username` and a `password` field.
+ *
+ * @schema DatabaseRoleSpecPasswordSecret
+ */
+export interface DatabaseRoleSpecPasswordSecret {
+  /**
+   * Name of the referent.
+   *
+   * @schema DatabaseRoleSpecPasswordSecret#name
+   */
+  readonly name: string;
+}
+
+/**
+ * Converts an object of type 'DatabaseRoleSpecPasswordSecret' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_DatabaseRoleSpecPasswordSecret(obj: DatabaseRoleSpecPasswordSecret | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+
+/**
+ * ImageCatalog is the Schema for the imagecatalogs API
+ *
+ * @schema ImageCatalog
+ */
+export class ImageCatalog extends ApiObject {
+  /**
+   * Returns the apiVersion and kind for "ImageCatalog"
+   */
+  public static readonly GVK: GroupVersionKind = {
+    apiVersion: 'postgresql.cnpg.io/v1',
+    kind: 'ImageCatalog',
+  }
+
+  /**
+   * Renders a Kubernetes manifest for "ImageCatalog".
+   *
+   * This can be used to inline resource manifests inside other objects (e.g. as templates).
+   *
+   * @param props initialization props
+   */
+  public static manifest(props: ImageCatalogProps): any {
+    return {
+      ...ImageCatalog.GVK,
+      ...toJson_ImageCatalogProps(props),
+    };
+  }
+
+  /**
+   * Defines a "ImageCatalog" API object
+   * @param scope the scope in which to define this object
+   * @param id a scope-local name for the object
+   * @param props initialization props
+   */
+  public constructor(scope: Construct, id: string, props: ImageCatalogProps) {
+    super(scope, id, {
+      ...ImageCatalog.GVK,
+      ...props,
+    });
+  }
+
+  /**
+   * Renders the object to Kubernetes JSON.
+   */
+  public override toJson(): any {
+    const resolved = super.toJson();
+
+    return {
+      ...ImageCatalog.GVK,
+      ...toJson_ImageCatalogProps(resolved),
+    };
+  }
+}
+
+/**
+ * ImageCatalog is the Schema for the imagecatalogs API
+ *
+ * @schema ImageCatalog
+ */
+export interface ImageCatalogProps {
+  /**
+   * @schema ImageCatalog#metadata
+   */
+  readonly metadata: ApiObjectMetadata;
+
+  /**
+   * Specification of the desired behavior of the ImageCatalog.
+   * More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
+   *
+   * @schema ImageCatalog#spec
+   */
+  readonly spec: ImageCatalogSpec;
+}
+
+/**
+ * Converts an object of type 'ImageCatalogProps' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_ImageCatalogProps(obj: ImageCatalogProps | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'metadata': obj.metadata,
+    'spec': toJson_ImageCatalogSpec(obj.spec),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Specification of the desired behavior of the ImageCatalog.
+ * More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
+ *
+ * @schema ImageCatalogSpec
+ */
+export interface ImageCatalogSpec {
+  /**
+   * ComponentImages is a list of named images for components other than PostgreSQL
+   * (e.g. pgbouncer). Keys must be unique within a catalog.
+   *
+   * @schema ImageCatalogSpec#componentImages
+   */
+  readonly componentImages?: ImageCatalogSpecComponentImages[];
+
+  /**
+   * List of CatalogImages available in the catalog
+   *
+   * @schema ImageCatalogSpec#images
+   */
+  readonly images: ImageCatalogSpecImages[];
+}
+
+/**
+ * Converts an object of type 'ImageCatalogSpec' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_ImageCatalogSpec(obj: ImageCatalogSpec | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'componentImages': obj.componentImages?.map(y => toJson_ImageCatalogSpecComponentImages(y)),
+    'images': obj.images?.map(y => toJson_ImageCatalogSpecImages(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * CatalogComponentImage is a named image entry for a non-PostgreSQL component.
+ *
+ * @schema ImageCatalogSpecComponentImages
+ */
+export interface ImageCatalogSpecComponentImages {
+  /**
+   * Image is the container image reference.
+   *
+   * @schema ImageCatalogSpecComponentImages#image
+   */
+  readonly image: string;
+
+  /**
+   * Key is the unique identifier for this image within the catalog.
+   *
+   * @schema ImageCatalogSpecComponentImages#key
+   */
+  readonly key: string;
+}
+
+/**
+ * Converts an object of type 'ImageCatalogSpecComponentImages' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_ImageCatalogSpecComponentImages(obj: ImageCatalogSpecComponentImages | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'image': obj.image,
+    'key': obj.key,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * CatalogImage defines the image and major version
+ *
+ * @schema ImageCatalogSpecImages
+ */
+export interface ImageCatalogSpecImages {
+  /**
+   * The configuration of the extensions to be added
+   *
+   * @schema ImageCatalogSpecImages#extensions
+   */
+  readonly extensions?: ImageCatalogSpecImagesExtensions[];
+
+  /**
+   * The image reference
+   *
+   * @schema ImageCatalogSpecImages#image
+   */
+  readonly image: string;
+
+  /**
+   * The PostgreSQL major version of the image. Must be unique within the catalog.
+   *
+   * @schema ImageCatalogSpecImages#major
+   */
+  readonly major: number;
+}
+
+/**
+ * Converts an object of type 'ImageCatalogSpecImages' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_ImageCatalogSpecImages(obj: ImageCatalogSpecImages | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'extensions': obj.extensions?.map(y => toJson_ImageCatalogSpecImagesExtensions(y)),
+    'image': obj.image,
+    'major': obj.major,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * ExtensionConfiguration is the configuration used to add
+ * PostgreSQL extensions to the Cluster.
+ *
+ * @schema ImageCatalogSpecImagesExtensions
+ */
+export interface ImageCatalogSpecImagesExtensions {
+  /**
+   * A list of directories within the image to be appended to the
+   * PostgreSQL process's `PATH` environment variable.
+   *
+   * @schema ImageCatalogSpecImagesExtensions#bin_path
+   */
+  readonly binPath?: string[];
+
+  /**
+   * The list of directories inside the image which should be added to dynamic_library_path.
+   * If not defined, defaults to "/lib".
+   *
+   * @schema ImageCatalogSpecImagesExtensions#dynamic_library_path
+   */
+  readonly dynamicLibraryPath?: string[];
+
+  /**
+   * Env is a list of custom environment variables to be set in the
+   * PostgreSQL process for this extension. It is the responsibility of the
+   * cluster administrator to ensure the variables are correct for the
+   * specific extension. Note that changes to these variables require
+   * a manual cluster restart to take effect.
+   *
+   * @schema ImageCatalogSpecImagesExtensions#env
+   */
+  readonly env?: ImageCatalogSpecImagesExtensionsEnv[];
+
+  /**
+   * The list of directories inside the image which should be added to extension_control_path.
+   * If not defined, defaults to "/share".
+   *
+   * @schema ImageCatalogSpecImagesExtensions#extension_control_path
+   */
+  readonly extensionControlPath?: string[];
+
+  /**
+   * The image containing the extension.
+   *
+   * @schema ImageCatalogSpecImagesExtensions#image
+   */
+  readonly image?: ImageCatalogSpecImagesExtensionsImage;
+
+  /**
+   * The list of directories inside the image which should be added to ld_library_path.
+   *
+   * @schema ImageCatalogSpecImagesExtensions#ld_library_path
+   */
+  readonly ldLibraryPath?: string[];
+
+  /**
+   * The name of the extension, required. The limit of 59 characters
+   * leaves room for the prefix the operator adds when deriving the
+   * extension's Kubernetes Volume name (capped at 63 characters).
+   *
+   * @schema ImageCatalogSpecImagesExtensions#name
+   */
+  readonly name: string;
+}
+
+/**
+ * Converts an object of type 'ImageCatalogSpecImagesExtensions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_ImageCatalogSpecImagesExtensions(obj: ImageCatalogSpecImagesExtensions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'bin_path': obj.binPath?.map(y => y),
+    'dynamic_library_path': obj.dynamicLibraryPath?.map(y => y),
+    'env': obj.env?.map(y => toJson_ImageCatalogSpecImagesExtensionsEnv(y)),
+    'extension_control_path': obj.extensionControlPath?.map(y => y),
+    'image': toJson_ImageCatalogSpecImagesExtensionsImage(obj.image),
+    'ld_library_path': obj.ldLibraryPath?.map(y => y),
+    'name': obj.name,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * ExtensionEnvVar defines an environment variable for a specific extension
+ * image volume.
+ *
+ * @schema ImageCatalogSpecImagesExtensionsEnv
+ */
+export interface ImageCatalogSpecImagesExtensionsEnv {
+  /**
+   * Name of the environment variable to be injected into the
+   * PostgreSQL process.
+   *
+   * @schema ImageCatalogSpecImagesExtensionsEnv#name
+   */
+  readonly name: string;
+
+  /**
+   * Value of the environment variable. CloudNativePG performs a direct
+   * replacement of this value, with support for placeholder expansion.
+   * The ${`image_root`} placeholder resolves to the absolute mount path
+   * of the extension's volume (e.g., `/extensions/my-extension`). This
+   * is particularly useful for allowing applications or libraries to
+   * locate specific directories within the mounted image.
+   * Unrecognized placeholders are rejected. To include a literal ${...}
+   * in the value, escape it as $${...}.
+   *
+   * @schema ImageCatalogSpecImagesExtensionsEnv#value
+   */
+  readonly value: string;
+}
+
+/**
+ * Converts an object of type 'ImageCatalogSpecImagesExtensionsEnv' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_ImageCatalogSpecImagesExtensionsEnv(obj: ImageCatalogSpecImagesExtensionsEnv | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'value': obj.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * The image containing the extension.
+ *
+ * @schema ImageCatalogSpecImagesExtensionsImage
+ */
+export interface ImageCatalogSpecImagesExtensionsImage {
+  /**
+   * Policy for pulling OCI objects. Possible values are:
+   * Always: the kubelet always attempts to pull the reference. Container creation will fail If the pull fails.
+   * Never: the kubelet never pulls the reference and only uses a local image or artifact. Container creation will fail if the reference isn't present.
+   * IfNotPresent: the kubelet pulls if the reference isn't already present on disk. Container creation will fail if the reference isn't present and the pull fails.
+   * Defaults to Always if :latest tag is specified, or IfNotPresent otherwise.
+   *
+   * @default Always if :latest tag is specified, or IfNotPresent otherwise.
+   * @schema ImageCatalogSpecImagesExtensionsImage#pullPolicy
+   */
+  readonly pullPolicy?: string;
+
+  /**
+   * Required: Image or artifact reference to be used.
+   * Behaves in the same way as pod.spec.containers[*].image.
+   * Pull secrets will be assembled in the same way as for the container image by looking up node credentials, SA image pull secrets, and pod spec image pull secrets.
+   * More info: https://kubernetes.io/docs/concepts/containers/images
+   * This field is optional to allow higher level config management to default or override
+   * container images in workload controllers like Deployments and StatefulSets.
+   *
+   * @schema ImageCatalogSpecImagesExtensionsImage#reference
+   */
+  readonly reference?: string;
+}
+
+/**
+ * Converts an object of type 'ImageCatalogSpecImagesExtensionsImage' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_ImageCatalogSpecImagesExtensionsImage(obj: ImageCatalogSpecImagesExtensionsImage | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'pullPolicy': obj.pullPolicy,
+    'reference': obj.reference,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 
 /**

@@ -10,13 +10,16 @@ const crds = resolve(process.env.DBFLEET_SCHEMAS ?? join(import.meta.dirname, '.
 const groups = {
   'postgresql.cnpg.io': ['cloudnative-pg/postgresql.cnpg.io_clusters.yaml', 'cloudnative-pg/postgresql.cnpg.io_databases.yaml',
     'cloudnative-pg/postgresql.cnpg.io_poolers.yaml', 'cloudnative-pg/postgresql.cnpg.io_scheduledbackups.yaml',
-    'cloudnative-pg/postgresql.cnpg.io_backups.yaml'],
+    'cloudnative-pg/postgresql.cnpg.io_backups.yaml', 'cloudnative-pg/postgresql.cnpg.io_databaseroles.yaml',
+    'cloudnative-pg/postgresql.cnpg.io_imagecatalogs.yaml', 'cloudnative-pg/postgresql.cnpg.io_clusterimagecatalogs.yaml'],
+  'barmancloud.cnpg.io': ['plugin-barman-cloud/barmancloud.cnpg.io_objectstores.yaml'],
   'acid.zalan.do': ['zalando-postgres-operator/postgresql.crd.yaml'],
   'velero.io': ['velero/velero.io_schedules.yaml', 'velero/velero.io_backups.yaml'],
   'monitoring.coreos.com': ['prometheus-operator/monitoring.coreos.com_podmonitors.yaml',
     'prometheus-operator/monitoring.coreos.com_prometheusrules.yaml', 'prometheus-operator/monitoring.coreos.com_servicemonitors.yaml'],
-  'argoproj.io': ['argo-cd/application-crd.yaml', 'argo-cd/applicationset-crd.yaml'],
-  'external-secrets.io': ['external-secrets/external-secrets.io_externalsecrets.yaml'],
+  'argoproj.io': ['argo-cd/application-crd.yaml', 'argo-cd/applicationset-crd.yaml', 'argo-cd/appproject-crd.yaml'],
+  'external-secrets.io': ['external-secrets/external-secrets.io_externalsecrets.yaml', 'external-secrets/external-secrets.io_pushsecrets.yaml'],
+  'generators.external-secrets.io': ['external-secrets/generators.external-secrets.io_passwords.yaml'],
 };
 
 // `node scripts/import-crds.mjs [outdir]` (default imports/; the freshness test uses a temp dir).
