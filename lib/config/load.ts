@@ -1,9 +1,9 @@
-// fleet.yaml → validated Fleet. Every problem is reported as `file:line: path: message`, all of
+// fleet.yaml (+ services/*.yaml) → validated Fleet. Every problem is reported as `file:line: path: message`, all of
 // them at once, sorted by line, so a user fixes a file in one pass.
-import { readFileSync } from 'node:fs';
-import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { core } from 'zod';
 import { buildFleet } from './build-model';
+import { FleetFileError, readFleetFiles, type FleetFiles } from './fleet-files';
 import type { Fleet } from './model';
 import { fleetSchema } from './schema';
 
@@ -30,38 +30,96 @@ export function formatPath(path: ConfigPath): string {
   return path.reduce<string>((out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${part}` : part), '');
 }
 
-/** Reads, parses and validates a fleet file. Throws FleetConfigError listing every problem. */
-export function loadFleet(file: string): Fleet {
-  let text: string;
+/**
+ * Reads, parses and validates a fleet: a fleet file (or a folder holding `fleet.yaml`) and the
+ * `services/*.yaml` next to it (lib/config/fleet-files.ts). Throws FleetConfigError listing every
+ * problem, each naming the file it is in.
+ */
+export function loadFleet(fileOrDir: string): Fleet {
+  let files: FleetFiles;
   try {
-    text = readFileSync(file, 'utf8');
+    files = readFleetFiles(fileOrDir);
   } catch (error) {
-    throw new FleetConfigError([`${file}: cannot read the fleet file: ${(error as Error).message}`]);
+    if (error instanceof FleetFileError) throw new FleetConfigError([error.message]);
+    throw error;
   }
-  return parseFleet(text, file);
+  return parseFleetFiles(files);
 }
 
+/** One fleet file's text, as if it were `file` (no service files). */
 export function parseFleet(text: string, file: string): Fleet {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new FleetConfigError(doc.errors.map((e) => `${file}:${lineCounter.linePos(e.pos[0]).line}: ${e.message.split('\n')[0]}`));
-  }
+  return parseFleetFiles({ main: { file, text }, services: [] });
+}
+
+interface ParsedFile {
+  readonly file: string;
+  readonly doc: Document;
+  readonly lineCounter: LineCounter;
+}
+
+/** Where a path of the combined fleet lives: its file, and the path inside that file. */
+interface Located {
+  readonly source: ParsedFile;
+  readonly path: ConfigPath;
+}
+
+/**
+ * The fleet file and its service files are validated as one fleet: each service file is appended
+ * to `services:` (after the services listed in the fleet file, in file-name order), and every
+ * problem is mapped back to the file and line it comes from.
+ */
+export function parseFleetFiles(files: FleetFiles): Fleet {
+  const sources: ParsedFile[] = [files.main, ...files.services].map(({ file, text }) => {
+    const lineCounter = new LineCounter();
+    return { file, lineCounter, doc: parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true }) };
+  });
+  const syntax = sources.flatMap((s) => s.doc.errors.map((e) => `${s.file}:${s.lineCounter.linePos(e.pos[0]).line}: ${e.message.split('\n')[0]}`));
+  if (syntax.length > 0) throw new FleetConfigError(syntax);
+
+  const [main, ...serviceSources] = sources;
+  const input = main.doc.toJS() as unknown;
+  const listed = isPlainObject(input) && Array.isArray(input.services) ? input.services.length : 0;
+  // Service files join a `services:` list (or stand in for a missing one); a `services:` of the
+  // wrong type is reported on the fleet file as it is.
+  const merged = serviceSources.length > 0 && isPlainObject(input) && (input.services == null || Array.isArray(input.services));
+  const combined = merged
+    ? { ...input, services: [...(Array.isArray(input.services) ? input.services : []), ...serviceSources.map((s) => s.doc.toJS() as unknown)] }
+    : input;
+  const locate = (path: ConfigPath): Located => {
+    const index = path[1];
+    if (merged && path[0] === 'services' && typeof index === 'number' && index >= listed && index - listed < serviceSources.length) {
+      return { source: serviceSources[index - listed], path: path.slice(2) };
+    }
+    return { source: main, path };
+  };
+  const lookup = {
+    hasIn: (path: Iterable<unknown>) => { const l = locate([...path] as ConfigPath); return l.source.doc.hasIn(l.path); },
+    getIn: (path: Iterable<unknown>, keepScalar?: boolean) => { const l = locate([...path] as ConfigPath); return l.source.doc.getIn(l.path, keepScalar); },
+  };
+  const order = new Map(sources.map((s, i) => [s, i]));
   const located = (problems: readonly ConfigProblem[]) => new FleetConfigError(
     problems
-      .map((p) => ({ line: lineOf(doc, lineCounter, p), text: `${formatPath(p.path) || '(root)'}: ${p.message}` }))
-      .sort((a, b) => a.line - b.line)
-      .map((p) => `${file}:${p.line}: ${p.text}`),
+      .map((p) => {
+        const at = locate(p.path);
+        const line = lineOf(at.source.doc, at.source.lineCounter, { ...p, path: at.path });
+        return { file: order.get(at.source)!, line, text: `${at.source.file}:${line}: ${formatPath(at.path) || '(root)'}: ${p.message}` };
+      })
+      .sort((a, b) => a.file - b.file || a.line - b.line)
+      .map((p) => p.text),
   );
 
-  const parsed = fleetSchema.safeParse(doc.toJS());
-  if (!parsed.success) throw located(parsed.error.issues.flatMap((issue) => fromZodIssue(issue, doc)));
-  const result = buildFleet(parsed.data, file);
+  const parsed = fleetSchema.safeParse(combined);
+  if (!parsed.success) throw located(parsed.error.issues.flatMap((issue) => fromZodIssue(issue, lookup)));
+  const result = buildFleet(parsed.data, main.file);
   if ('problems' in result) throw located(result.problems);
   return result.fleet;
 }
 
-function fromZodIssue(issue: core.$ZodIssue, doc: Document): ConfigProblem[] {
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function fromZodIssue(issue: core.$ZodIssue, doc: Pick<Document, 'hasIn' | 'getIn'>): ConfigProblem[] {
   const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
   if ((issue.code === 'invalid_type' || issue.code === 'invalid_value') && !doc.hasIn(path)) {
     const expected = issue.code === 'invalid_type' ? issue.expected : issue.values.map((v) => JSON.stringify(v)).join(' | ');
@@ -96,7 +154,8 @@ function article(type: string): string {
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
+  // doc.getIn returns the node for a collection.
+  if (Array.isArray(value) || isSeq(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
   if (typeof value === 'number' && !Number.isInteger(value)) return `${value}`;
   return `${typeof value} ${JSON.stringify(value)}`;
