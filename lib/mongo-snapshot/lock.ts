@@ -11,7 +11,7 @@
  * - Retries use a fresh connection, with exponential backoff, until the unlock deadline.
  */
 import type { AdminConn, Connector } from './mongo';
-import { errorCode, isServerError } from './mongo';
+import { isNotLockedError, isServerError } from './mongo';
 import type { Logger, Redactor } from './log';
 
 export interface LockContext {
@@ -194,7 +194,7 @@ export async function releaseLock(host: string, count: number, o: ReleaseOptions
           res.releasedAt = now();
           o.log.info('unlock', 'fsyncUnlock done', { member: host, lockCount: numberOf(r.lockCount) });
         } catch (e) {
-          if (isServerError(e) && errorCode(e) === 125) {
+          if (isNotLockedError(e)) {
             // "fsyncUnlock called when not locked": nothing of ours is left
             if (firstUnlock) res.lockWasLost = true;
             remaining = 0;

@@ -68,3 +68,16 @@ export function isAuthError(e: unknown): boolean {
   const msg = String((e as Error)?.message ?? '');
   return /Auth/i.test(name) || /authentication failed/i.test(msg);
 }
+
+/**
+ * fsyncUnlock's "nothing is locked" answer. No server sends a code of its own for it: 4.4 and 5.0 reply
+ * `{ok: 0, errmsg: "fsyncUnlock called when not locked"}` without a code (mongodb/mongo r4.4:src/mongo/db/commands/fsync.cpp,
+ * an ErrmsgCommandDeprecated), 6.0+ reply code 20 IllegalOperation with the same text. The text decides; a code other
+ * than none or 20 (for example 13 Unauthorized) is never read as "not locked".
+ */
+export function isNotLockedError(e: unknown): boolean {
+  if (!isServerError(e)) return false;
+  const code = errorCode(e);
+  if (code !== undefined && code !== 0 && code !== 20) return false;
+  return /\bnot locked\b/i.test(String(e.errmsg ?? e.message ?? ''));
+}

@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
+import net from 'node:net';
 import path from 'node:path';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
@@ -43,7 +44,7 @@ export interface WrapperReport {
 }
 
 export interface FakeRecord {
-  event: 'start' | 'end' | 'sigterm' | 'grandchild';
+  event: 'start' | 'end' | 'sigterm' | 'grandchild' | 'signal-parent';
   t: number;
   argv?: string[];
   pid?: number;
@@ -54,6 +55,7 @@ export interface FakeRecord {
 export interface Scenario {
   setName: string;
   port?: number;
+  version?: string;
   auth?: { user: string; password: string; mechanisms?: string[] };
   members: Array<{ host: string; state?: string; lockCount?: number; priority?: number; hidden?: boolean }>;
   faults?: Record<string, unknown>;
@@ -83,12 +85,21 @@ export interface RunOptions {
   /** connection string; default uriFor(scenario). null: none given on the command line */
   uri?: string | null;
   env?: Record<string, string>;
-  fake?: { mode?: 'ok' | 'fail' | 'hang'; ms?: number; ignoreTerm?: boolean; child?: boolean };
+  fake?: { mode?: 'ok' | 'fail' | 'hang'; ms?: number; ignoreTerm?: boolean; child?: boolean; signalParent?: 'SIGTERM' | 'SIGINT' };
   termAfterMs?: number;
   termSignal?: 'SIGTERM' | 'SIGINT';
   timeoutMs?: number;
   /** path of the CLI bundle to run (default: build/mongo-snapshot.cjs) */
   cli?: string;
+  /** server version to simulate (overrides the scenario's `version`) */
+  version?: string;
+  /**
+   * Keep the scenario file's ports (for seeds written without a port, which mean 27017). Without it every run
+   * gets free ports, and the report is translated back to the file's ports.
+   */
+  keepPorts?: boolean;
+  /** builds the command the wrapper runs (default: node <cli> <cliArgs>): for running the CLI in a container */
+  command?: (o: { cliArgs: string[]; env: NodeJS.ProcessEnv; dir: string }) => string[];
 }
 
 export interface RunResult {
@@ -97,10 +108,9 @@ export interface RunResult {
   scenario: Scenario;
   /** stdout + stderr */
   output: string;
+  /** translates a text with this run's ports back to the scenario file's ports */
+  toScenario: (s: string) => string;
 }
-
-// Runs that share a scenario (same loopback addresses) must not overlap.
-const scenarioQueues = new Map<string, Promise<unknown>>();
 
 // At most this many simulator+CLI runs at once: CI machines have 2 cores, and signal tests need timely starts.
 const MAX_PARALLEL = Number(process.env.MONGO_SNAPSHOT_E2E_PARALLEL ?? 3);
@@ -118,20 +128,89 @@ async function limited<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 export function runCli(o: RunOptions): Promise<RunResult> {
-  const prev = scenarioQueues.get(o.scenario) ?? Promise.resolve();
-  const next = prev.catch(() => undefined).then(() => limited(() => runCliNow(o)));
-  scenarioQueues.set(o.scenario, next);
-  return next;
+  return limited(() => runCliNow(o));
+}
+
+const IPV4_PORT = /(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}):(\d{2,5})(?!\d)/g;
+
+/** Rewrites every `a.b.c.d:port` in `s` whose port is a key of `map`. */
+export function mapPorts(s: string, map: ReadonlyMap<number, number>): string {
+  if (map.size === 0) return s;
+  return s.replace(IPV4_PORT, (all, ip: string, port: string) => {
+    const to = map.get(Number(port));
+    return to === undefined ? all : `${ip}:${to}`;
+  });
+}
+
+function canListen(ip: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, ip, () => srv.close(() => resolve(true)));
+  });
+}
+
+/** A port that every one of `ips` can listen on right now (the OS picks it on the first address). */
+async function freePortFor(ips: string[], avoid: ReadonlySet<number>): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const srv = net.createServer();
+      srv.once('error', reject);
+      srv.listen(0, ips[0], () => {
+        const p = (srv.address() as net.AddressInfo).port;
+        srv.close(() => resolve(p));
+      });
+    });
+    if (avoid.has(port)) continue;
+    if ((await Promise.all(ips.map((ip) => canListen(ip, port)))).every(Boolean)) return port;
+  }
+  throw new Error(`no free port on ${ips.join(', ')}`);
+}
+
+/**
+ * The scenario with every member on a free port (parallel runs of the suite, or of one scenario under several
+ * server versions, never share a port), and the map from the file's ports to the chosen ones.
+ */
+async function placeScenario(sc: Scenario, o: { keepPorts?: boolean }): Promise<{ scenario: Scenario; ports: Map<number, number> }> {
+  const ports = new Map<number, number>();
+  if (o.keepPorts) return { scenario: sc, ports };
+  const basePort = sc.port ?? 27017;
+  const portOf = (host: string) => (/:(\d+)$/.exec(host) ? Number(/:(\d+)$/.exec(host)![1]) : basePort);
+  const ipOf = (host: string) => host.replace(/:\d+$/, '');
+  const byPort = new Map<number, string[]>();
+  for (const m of sc.members) byPort.set(portOf(m.host), [...(byPort.get(portOf(m.host)) ?? []), ipOf(m.host)]);
+  for (const [from, ips] of byPort) ports.set(from, await freePortFor(ips, new Set(ports.values())));
+  const scenario: Scenario = JSON.parse(mapPorts(JSON.stringify(sc), ports)) as Scenario;
+  scenario.port = ports.get(basePort) ?? basePort;
+  return { scenario, ports };
 }
 
 async function runCliNow(o: RunOptions): Promise<RunResult> {
-  const sc = loadScenario(o.scenario);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await runCliOnce(o);
+    } catch (e) {
+      // another process took the port between the check and the simulator's listen: pick again
+      if (attempt < 4 && e instanceof Error && /EADDRINUSE/.test(e.message)) continue;
+      throw e;
+    }
+  }
+}
+
+async function runCliOnce(o: RunOptions): Promise<RunResult> {
+  const original = { ...loadScenario(o.scenario), ...(o.version ? { version: o.version } : {}) };
+  const { scenario: placed, ports } = await placeScenario(original, o);
+  const back = new Map([...ports].map(([a, b]) => [b, a] as [number, number]));
+  const toScenario = (s: string) => mapPorts(s, back);
+  const fwd = (s: string) => mapPorts(s, ports);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mongo-snapshot-e2e-'));
   const recordFile = path.join(dir, 'fake.jsonl');
-  const uri = o.uri === undefined ? uriFor(sc) : o.uri;
-  const wrapperArgs = [path.join(SIM_DIR, 'run-wrapper.mjs'), path.join(SCENARIOS, `${o.scenario}.json`), '--timeout-ms', String(o.timeoutMs ?? 50_000)];
+  const scenarioFile = path.join(dir, 'scenario.json');
+  fs.writeFileSync(scenarioFile, JSON.stringify(placed));
+  const uri = o.uri === undefined ? uriFor(original) : o.uri;
+  const wrapperArgs = [path.join(SIM_DIR, 'run-wrapper.mjs'), scenarioFile, '--timeout-ms', String(o.timeoutMs ?? 50_000)];
   if (o.termAfterMs !== undefined) wrapperArgs.push('--term-after-ms', String(o.termAfterMs), '--term-signal', o.termSignal ?? 'SIGTERM');
-  const cliArgs = [o.cli ?? CLI, ...(uri === null ? [] : [uri]), '--snapshot-command', FAKE, ...(o.args ?? [])];
+  const cliArgs = [o.cli ?? CLI, ...(uri === null ? [] : [fwd(uri)]), '--snapshot-command', FAKE, ...(o.args ?? []).map(fwd)];
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     FAKE_SNAPSHOT_RECORD: recordFile,
@@ -139,27 +218,33 @@ async function runCliNow(o: RunOptions): Promise<RunResult> {
     FAKE_SNAPSHOT_MS: String(o.fake?.ms ?? 300),
     FAKE_SNAPSHOT_IGNORE_TERM: o.fake?.ignoreTerm ? '1' : '0',
     FAKE_SNAPSHOT_CHILD: o.fake?.child ? '1' : '0',
-    ...o.env,
+    FAKE_SNAPSHOT_SIGNAL_PARENT: o.fake?.signalParent ?? '',
+    ...Object.fromEntries(Object.entries(o.env ?? {}).map(([k, v]) => [k, fwd(v)])),
   };
   delete env.SIM_LOG;
   if (!o.env?.MONGODB_URI) delete env.MONGODB_URI;
   if (!o.env?.PUSHGATEWAY_URL) delete env.PUSHGATEWAY_URL;
   if (!o.env?.SNAPSHOT_COMMAND) delete env.SNAPSHOT_COMMAND;
-  const out = await new Promise<string>((resolve, reject) => {
-    const p = spawn(process.execPath, [...wrapperArgs, '--', process.execPath, ...cliArgs], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('error', reject);
-    p.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`run-wrapper exited ${code}: ${stderr}${stdout}`))));
-  });
-  const report = JSON.parse(out.trim().split('\n').pop()!) as WrapperReport;
-  const records = fs.existsSync(recordFile)
-    ? fs.readFileSync(recordFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as FakeRecord)
-    : [];
-  fs.rmSync(dir, { recursive: true, force: true });
-  return { report, records, scenario: sc, output: `${report.stdout}\n${report.stderr}` };
+  try {
+    const out = await new Promise<string>((resolve, reject) => {
+      const command = o.command ? o.command({ cliArgs: cliArgs.slice(1), env, dir }) : [process.execPath, ...cliArgs];
+      const p = spawn(process.execPath, [...wrapperArgs, '--', ...command], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      p.stdout.on('data', (d) => (stdout += d));
+      p.stderr.on('data', (d) => (stderr += d));
+      p.on('error', reject);
+      p.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`run-wrapper exited ${code}: ${stderr}${stdout}`))));
+    });
+    // Reports read as the scenario file: every a.b.c.d:port back on the file's port.
+    const report = JSON.parse(toScenario(out.trim().split('\n').pop()!)) as WrapperReport;
+    const records = fs.existsSync(recordFile)
+      ? fs.readFileSync(recordFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as FakeRecord)
+      : [];
+    return { report, records, scenario: original, output: `${report.stdout}\n${report.stderr}`, toScenario };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Runs the built CLI directly (no simulator): for usage errors. */

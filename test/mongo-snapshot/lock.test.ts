@@ -19,6 +19,8 @@ class FakeMember {
   loseUnlockReplies = 0;
   /** connecting fails */
   down = false;
+  /** how "not locked" is answered: 4.4/5.0 send the text only, 6.0+ code 20 (never 125) */
+  notLockedReply: 'text-only' | 'code-20' = 'code-20';
   log: string[] = [];
 
   conn(): AdminConn {
@@ -41,7 +43,11 @@ class FakeMember {
             this.failUnlocks--;
             throw new MongoNetworkError('connection closed');
           }
-          if (this.lockCount <= 0) throw new MongoServerError({ ok: 0, code: 125, codeName: 'CommandFailed', errmsg: 'fsyncUnlock called when not locked' });
+          if (this.lockCount <= 0) {
+            throw new MongoServerError(this.notLockedReply === 'code-20'
+              ? { ok: 0, code: 20, codeName: 'IllegalOperation', errmsg: 'fsyncUnlock called when not locked' }
+              : { ok: 0, errmsg: 'fsyncUnlock called when not locked' });
+          }
           this.lockCount--;
           if (this.loseUnlockReplies > 0) {
             this.loseUnlockReplies--;
@@ -168,12 +174,16 @@ describe('releaseLock', () => {
     expect(m.lockCount).toBe(1);
   });
 
-  it('reports a lock that vanished while held (mongod restart)', async () => {
-    const m = new FakeMember();
-    m.lockCount = 0;
-    const r = await releaseLock('m:27017', 1, { ...ctx(m), deadlineMs: 10_000 });
-    expect(r).toMatchObject({ ok: true, lockWasLost: true });
-  });
+  for (const reply of ['text-only', 'code-20'] as const) {
+    it(`reports a lock that vanished while held (mongod restart), "not locked" answered ${reply}`, async () => {
+      const m = new FakeMember();
+      m.lockCount = 0;
+      m.notLockedReply = reply;
+      const r = await releaseLock('m:27017', 1, { ...ctx(m), deadlineMs: 10_000 });
+      expect(r).toMatchObject({ ok: true, lockWasLost: true, attempts: 1 });
+      expect(count(m, 'fsyncUnlock')).toBe(1);
+    });
+  }
 
   it('gives up at the deadline and says so', async () => {
     const m = new FakeMember();
