@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import type { DeveloperAccess, PostgresCluster } from '../config/model';
 import { ACCESS_CLIENT_LABEL } from '../network/cluster-ingress-policy';
 import { restrictedContainerSecurity, restrictedPodSecurity } from '../workloads/restricted';
-import { APPLY_SCRIPT_KEY, privilegesSql } from './privileges-sql';
+import { APPLY_SCRIPT_KEY, privilegesSql, type PrivilegesSqlOptions } from './privileges-sql';
 
 /** Pod label the cluster's NetworkPolicy admits to port 5432; the value is the cluster's name. */
 export { ACCESS_CLIENT_LABEL };
@@ -43,6 +43,8 @@ export interface DeveloperAccessProps {
    * @default cluster.imageName (the cluster's own PostgreSQL image: psql of the same major)
    */
   readonly image?: string;
+  /** What the operator's declarations leave to the SQL. @default nothing (CloudNativePG) */
+  readonly operatorGaps?: PrivilegesSqlOptions['operatorGaps'];
 }
 
 /**
@@ -72,7 +74,7 @@ export class DeveloperAccessJobs extends Construct {
       throw new Error(`cluster ${cluster.name}: CronJob name "${this.cronJobName}" is longer than ${CRONJOB_NAME_MAX} characters (Kubernetes appends a suffix to its Jobs); shorten the cluster name to ${CRONJOB_NAME_MAX - '-access'.length} characters`);
     }
 
-    const sql = privilegesSql(cluster, access, { developers: props.developers });
+    const sql = privilegesSql(cluster, access, { developers: props.developers, operatorGaps: props.operatorGaps });
     new k8s.KubeConfigMap(this, 'Sql', {
       metadata: { name: this.configMapName, namespace: cluster.namespace, labels: props.labels },
       data: Object.fromEntries([[APPLY_SCRIPT_KEY, sql.script], ...sql.files.map((f) => [f.key, f.sql])]),

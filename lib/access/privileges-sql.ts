@@ -66,6 +66,21 @@ export interface PrivilegesSqlOptions {
    * @default `postgres`
    */
   readonly maintenanceDatabase?: string;
+  /**
+   * Operators whose role declarations cannot express what CloudNativePG's managed roles and
+   * Database objects do (Zalando's `users` has flags only; `databases` has no extensions): the
+   * SQL then also grants the group to each developer, `pg_monitor` to the metrics role, and
+   * creates each service's extensions.
+   * @default nothing beyond the privileges
+   */
+  readonly operatorGaps?: {
+    /** `GRANT <group> TO dev_<name>` for every developer in `developers`. */
+    readonly developerMemberships: boolean;
+    /** The metrics exporter's login role: made a member of `pg_monitor`. */
+    readonly monitoringRole?: string;
+    /** `CREATE EXTENSION IF NOT EXISTS` for each service's extensions, in its database. */
+    readonly extensions: boolean;
+  };
 }
 
 /** ConfigMap key of the shell script. */
@@ -96,8 +111,12 @@ export function privilegesSql(
   const maintenance = options.maintenanceDatabase ?? 'postgres';
   if (cluster.services.length === 0) throw new Error(`cluster ${cluster.name} holds no service database`);
   const files: AccessSqlFile[] = [
-    { key: CLUSTER_SQL_KEY, database: maintenance, sql: clusterSql(cluster, access, group, options.developers.map(developerRoleName)) },
-    ...cluster.services.map((service) => ({ key: databaseSqlKey(service.database), database: service.database, sql: databaseSql(cluster, service, access, group) })),
+    { key: CLUSTER_SQL_KEY, database: maintenance, sql: clusterSql(cluster, access, group, options.developers.map(developerRoleName), options.operatorGaps) },
+    ...cluster.services.map((service) => ({
+      key: databaseSqlKey(service.database),
+      database: service.database,
+      sql: (options.operatorGaps?.extensions ? extensionsSql(service) : '') + databaseSql(cluster, service, access, group),
+    })),
   ];
   return { files, script: applyScript(cluster.name, files) };
 }
@@ -105,13 +124,23 @@ export function privilegesSql(
 // ---------------------------------------------------------------------------------------------
 // Cluster level: runs in the maintenance database.
 
-function clusterSql(cluster: PostgresCluster, access: DeveloperAccess, group: string, developerRoles: readonly string[]): string {
+function clusterSql(
+  cluster: PostgresCluster, access: DeveloperAccess, group: string, developerRoles: readonly string[],
+  gaps: PrivilegesSqlOptions['operatorGaps'],
+): string {
   const g = quoteIdent(group);
+  const memberships = gaps?.developerMemberships && access !== 'none' ? developerRoles : [];
   const lines: string[] = [
     header(`cluster ${cluster.name}: database access (developers: ${access})`),
-    preflight(cluster, access, group),
+    preflight(cluster, access, group, [...memberships, ...(gaps?.monitoringRole ? [gaps.monitoringRole] : [])]),
     '',
   ];
+  if (gaps?.monitoringRole) {
+    lines.push('-- The metrics exporter reads statistics of every session and database, nothing else.', `GRANT pg_monitor TO ${quoteIdent(gaps.monitoringRole)};`, '');
+  }
+  if (memberships.length > 0) {
+    lines.push('-- The operator declares the roles but not their membership in the group.', ...memberships.map((r) => `GRANT ${g} TO ${quoteIdent(r)};`), '');
+  }
   for (const service of cluster.services) {
     const db = quoteIdent(service.database);
     lines.push(
@@ -194,10 +223,11 @@ function clusterSql(cluster: PostgresCluster, access: DeveloperAccess, group: st
  * the roles or databases (it reconciles managed roles and Database resources asynchronously). The
  * Job's backoff retries; nothing has been changed at that point.
  */
-function preflight(cluster: PostgresCluster, access: DeveloperAccess, group: string): string {
+function preflight(cluster: PostgresCluster, access: DeveloperAccess, group: string, otherRoles: readonly string[] = []): string {
   const expected: Array<[string, string]> = [];
   for (const s of cluster.services) expected.push(['role', s.role], ['database', s.database]);
   if (access !== 'none') expected.push(['role', group]);
+  for (const role of otherRoles) expected.push(['role', role]);
   const values = expected.map(([kind, name]) => `(${quoteLiteral(kind)}, ${quoteLiteral(name)})`).join(', ');
   return [
     '-- Preflight: every role and database this SQL refers to must exist.',
@@ -323,6 +353,16 @@ function databaseSql(cluster: PostgresCluster, service: Service, access: Develop
     `ALTER DEFAULT PRIVILEGES FOR ROLE ${O} REVOKE ${table.revoke} ON TABLES FROM ${G};`,
     `ALTER DEFAULT PRIVILEGES FOR ROLE ${O} GRANT ${sequence.grant} ON SEQUENCES TO ${G};`,
     ...(sequence.revoke ? [`ALTER DEFAULT PRIVILEGES FOR ROLE ${O} REVOKE ${sequence.revoke} ON SEQUENCES FROM ${G};`] : []),
+    '',
+  ].join('\n');
+}
+
+/** The service's extensions, as CloudNativePG's Database object would create them. */
+function extensionsSql(service: Service): string {
+  if (service.extensions.length === 0) return '';
+  return [
+    `-- Extensions of ${service.name} (the operator's database declaration cannot create them).`,
+    ...service.extensions.map((e) => `CREATE EXTENSION IF NOT EXISTS ${quoteIdent(e)};`),
     '',
   ].join('\n');
 }

@@ -3,10 +3,22 @@
 import { checkCron, maxIntervalSeconds, minIntervalSeconds } from './cron';
 import { durationToSeconds } from './duration';
 import type { ConfigProblem } from './load';
-import type { Alerts, Environment, Fleet, MongoSnapshot, PostgresCluster, Service } from './model';
+import type { Alerts, Environment, Fleet, MongoSnapshot, PostgresCluster, Service, ZalandoSettings } from './model';
 import { CLUSTER_NAME_MAX, DEVELOPER_GROUP_ROLE, developerRoleName, reservedIdentifierReason, toPostgresIdentifier } from './names';
 import { quantityToNumber } from './quantity';
 import type { EnvironmentInput, FleetInput } from './schema';
+import { DEFAULT_POSTGRES_EXPORTER_IMAGE } from './schema';
+
+/**
+ * Roles Zalando's operator or Spilo create in every cluster (operator defaults `super_username`,
+ * `replication_username`, `team_admin_role`, `protected_role_names`, `connection_pooler_user`;
+ * zalando/postgres-operator@v2.0.1:pkg/util/config/config.go): a service must not claim them.
+ */
+export const ZALANDO_RESERVED_ROLES: ReadonlySet<string> = new Set(['standby', 'admin', 'cron_admin', 'pooler', 'robot_zmon', 'zalandos', 'dbfleet_exporter']);
+/** User names the operator accepts (zalando/postgres-operator@v2.0.1:pkg/cluster/cluster.go userRegexp). */
+const ZALANDO_USER = /^[a-z0-9]([-_a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-_a-z0-9]*[a-z0-9])?)*$/;
+/** PostgreSQL majors the v2.0.1 postgresql CRD accepts (`spec.postgresql.version` enum). */
+export const ZALANDO_POSTGRES_VERSIONS: readonly number[] = [14, 15, 16, 17, 18];
 
 /** Alert thresholds when an environment does not set them. */
 export const DEFAULT_ALERTS: Alerts = {
@@ -134,8 +146,11 @@ function buildEnvironment(
     }
   });
 
+  const zalando = resolveZalando(input, envName, report);
   const clusters: PostgresCluster[] = [];
-  for (const [name, indexes] of placement) {
+  for (const [placed, indexes] of placement) {
+    // enable_team_id_clustername_prefix: the operator only syncs clusters named <teamId>-<name>.
+    const name = zalando?.prefix ? `${zalando.settings.teamId}-${placed}` : placed;
     if (name.length > CLUSTER_NAME_MAX) {
       const source = env.topology === 'shared' ? (env.sharedClusterName ? at('sharedClusterName') : ['name'])
         : ['services', indexes[0], env.topology === 'grouped' ? 'group' : 'name'];
@@ -143,6 +158,8 @@ function buildEnvironment(
     }
     clusters.push(sizeCluster(name, envName, env, indexes, input, services, imageName, report));
   }
+  if (zalando) checkZalando(input, envName, env, services, report);
+  else if (env.zalando) report(at('zalando'), 'only applies to operator: zalando (this environment runs cloudnative-pg)', true);
 
   const alerts: Alerts = { ...DEFAULT_ALERTS, ...definedOnly(env.alerts ?? {}) };
   if (alerts.connectionsWarningPercent >= alerts.connectionsCriticalPercent) report(at('alerts', 'connectionsWarningPercent'), 'must be below connectionsCriticalPercent');
@@ -155,6 +172,7 @@ function buildEnvironment(
   const postgresCron = postgres ? checkCron(postgres.schedule, 'cnpg') : undefined;
   if (postgresCron) report(at('backups', 'postgres', 'schedule'), `"${postgres!.schedule}" ${postgresCron}`);
   if (postgres?.method === 'plugin' && !postgres.pluginName) report(at('backups', 'postgres', 'pluginName'), 'is required when method is plugin');
+  if (postgres?.method === 'logical' && env.operator !== 'zalando') report(at('backups', 'postgres', 'method'), 'logical is the Zalando operator\'s logical backup; on cloudnative-pg use volumeSnapshot or plugin');
   if (postgres?.method !== 'volumeSnapshot' && postgres?.volumeSnapshotClass) report(at('backups', 'postgres', 'volumeSnapshotClass'), 'only applies to method volumeSnapshot');
   const accessSchedule = env.accessSchedule ?? DEFAULT_ACCESS_SCHEDULE;
   const accessCron = checkCron(accessSchedule, 'kubernetes');
@@ -166,6 +184,8 @@ function buildEnvironment(
     namespace: env.namespace,
     topology: env.topology,
     developerAccess: env.developerAccess,
+    operator: env.operator,
+    zalando: zalando?.settings,
     destination: env.cluster?.name ? { name: env.cluster.name } : { server: env.cluster?.server ?? 'https://kubernetes.default.svc' },
     clusters,
     services,
@@ -209,7 +229,57 @@ function sizeCluster(
   return {
     name, environment: envName, namespace: env.namespace, instances, storage, walStorage, storageClass, imageName,
     postgresVersion: input.postgres.version, services: indexes.map((i) => services[i]), developerAccess: env.developerAccess,
+    operator: env.operator,
   };
+}
+
+function resolveZalando(
+  input: FleetInput, envName: string, report: (path: ConfigProblem['path'], message: string, atKey?: boolean) => void,
+): { settings: ZalandoSettings; prefix: boolean } | undefined {
+  const env = input.environments[envName];
+  if (env.operator !== 'zalando') return undefined;
+  const z = env.zalando;
+  if (!ZALANDO_POSTGRES_VERSIONS.includes(input.postgres.version)) {
+    report(['postgres', 'version'], `${input.postgres.version} is not offered by Zalando's postgres-operator 2.0.1 (environment ${envName}; it accepts ${ZALANDO_POSTGRES_VERSIONS.join(', ')})`);
+  }
+  return {
+    settings: {
+      teamId: z?.teamId ?? input.name,
+      operatorNamespace: z?.operatorNamespace ?? 'postgres-operator',
+      dockerImage: z?.dockerImage,
+      exporterImage: z?.exporterImage ?? DEFAULT_POSTGRES_EXPORTER_IMAGE,
+    },
+    prefix: z?.teamIdPrefix ?? false,
+  };
+}
+
+/** Keys that have no meaning on Zalando's operator are errors, not silently dropped settings. */
+function checkZalando(
+  input: FleetInput, envName: string, env: EnvironmentInput, services: readonly Service[],
+  report: (path: ConfigProblem['path'], message: string, atKey?: boolean) => void,
+): void {
+  const at = (...path: Array<string | number>) => ['environments', envName, ...path];
+  const noWal = 'has no meaning on operator: zalando (Spilo keeps the WAL on the data volume; size storage for both)';
+  if (env.walStorage) report(at('walStorage'), noWal, true);
+  input.services.forEach((s, i) => {
+    if (s.overrides[envName]?.walStorage) report(['services', i, 'overrides', envName, 'walStorage'], noWal, true);
+  });
+  const backup = env.backups?.postgres;
+  if (backup && backup.method !== 'logical') {
+    report(at('backups', 'postgres', 'method'),
+      `${backup.method} has no meaning on operator: zalando (it takes neither CloudNativePG volume snapshots nor CNPG-I plugin backups); use method: logical for the operator's logical backups, and WAL-G archiving through the operator configuration (docs/zalando.md)`);
+  }
+  if (backup?.method === 'logical' && backup.schedule.trim().split(/\s+/)[0] !== '0') {
+    report(at('backups', 'postgres', 'schedule'), `"${backup.schedule}": the logical backup CronJob runs on whole minutes, so the seconds field must be 0`);
+  }
+  services.forEach((s, i) => {
+    const path = ['services', i, input.services[i].role ? 'role' : 'name'];
+    if (ZALANDO_RESERVED_ROLES.has(s.role)) {
+      report(path, `role name "${s.role}" is reserved by Zalando's postgres-operator, Spilo or dbfleet's exporter (environment ${envName})`);
+    } else if (!ZALANDO_USER.test(s.role)) {
+      report(path, `role name "${s.role}" must start and end with a letter or digit on operator: zalando (environment ${envName})`);
+    }
+  });
 }
 
 function buildMongoSnapshot(

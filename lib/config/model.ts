@@ -5,6 +5,18 @@
 export type Topology = 'shared' | 'per-service' | 'grouped';
 export type DeveloperAccess = 'read-write' | 'read-only' | 'none';
 export type Severity = 'critical' | 'warning';
+export type PostgresOperator = 'cloudnative-pg' | 'zalando';
+
+/** Zalando postgres-operator settings of an environment (resolved defaults). */
+export interface ZalandoSettings {
+  readonly teamId: string;
+  /** Namespace of the operator's pod. */
+  readonly operatorNamespace: string;
+  /** Spilo image; undefined: the operator's configured default. */
+  readonly dockerImage?: string;
+  /** postgres_exporter sidecar image. */
+  readonly exporterImage: string;
+}
 
 export interface SecretStoreRef {
   readonly kind: 'SecretStore' | 'ClusterSecretStore';
@@ -91,7 +103,8 @@ export interface VeleroBackup {
 export interface PostgresBackup {
   /** 6-field cron (seconds first), as CloudNativePG takes it. */
   readonly schedule: string;
-  readonly method: 'volumeSnapshot' | 'plugin';
+  /** `logical`: Zalando only (the operator's logical backup CronJob). */
+  readonly method: 'volumeSnapshot' | 'plugin' | 'logical';
   readonly volumeSnapshotClass?: string;
   readonly pluginName?: string;
   readonly maxIntervalSeconds: number;
@@ -123,6 +136,9 @@ export interface Environment {
   readonly namespace: string;
   readonly topology: Topology;
   readonly developerAccess: DeveloperAccess;
+  readonly operator: PostgresOperator;
+  /** Set exactly when operator is `zalando`. */
+  readonly zalando?: ZalandoSettings;
   /** Argo CD destination: exactly one of server or name. */
   readonly destination: { readonly server?: string; readonly name?: string };
   readonly clusters: readonly PostgresCluster[];
@@ -149,4 +165,6 @@ export interface PostgresCluster {
   /** The services whose databases it holds, in file order. */
   readonly services: readonly Service[];
   readonly developerAccess: DeveloperAccess;
+  /** The environment's operator. @default 'cloudnative-pg' */
+  readonly operator?: PostgresOperator;
 }

@@ -12,6 +12,27 @@ const labelMap = z.record(z.string(), z.string());
 
 export const TOPOLOGIES = ['shared', 'per-service', 'grouped'] as const;
 export const DEVELOPER_ACCESS = ['read-write', 'read-only', 'none'] as const;
+/** The Postgres operator of an environment (a contract: the names do not change). */
+export const OPERATORS = ['cloudnative-pg', 'zalando'] as const;
+/** postgres_exporter, run as a sidecar of every Spilo pod (Zalando has no built-in exporter). */
+export const DEFAULT_POSTGRES_EXPORTER_IMAGE = 'quay.io/prometheuscommunity/postgres-exporter:v0.20.1';
+
+/** Settings only Zalando's postgres-operator has; allowed only with `operator: zalando`. */
+const zalando = z.strictObject({
+  /** `spec.teamId` of every postgresql object (default: the fleet name). */
+  teamId: dnsLabel.optional(),
+  /**
+   * Prefix every cluster name with `<teamId>-`: required when the operator runs with
+   * `enable_team_id_clustername_prefix: true` (it then ignores other clusters).
+   */
+  teamIdPrefix: z.boolean().default(false),
+  /** Where the operator runs (it talks to Patroni on 8008 and to Postgres on 5432). */
+  operatorNamespace: dnsLabel.default('postgres-operator'),
+  /** Spilo image (`spec.dockerImage`). Default: the operator's `docker_image`. */
+  dockerImage: z.string().min(1).optional(),
+  /** postgres_exporter sidecar image. */
+  exporterImage: z.string().min(1).default(DEFAULT_POSTGRES_EXPORTER_IMAGE),
+});
 
 /** What an environment or a service override may change about a cluster. */
 const clusterShape = {
@@ -33,7 +54,8 @@ const veleroBackup = z.strictObject({
 const postgresBackup = z.strictObject({
   schedule: z.string(),
   // barmanObjectStore is deprecated in CloudNativePG 1.30 and removed in 1.31: not offered.
-  method: z.enum(['volumeSnapshot', 'plugin']).default('volumeSnapshot'),
+  // logical: Zalando's logical backup CronJob (pg_dumpall to the operator's configured bucket).
+  method: z.enum(['volumeSnapshot', 'plugin', 'logical']).default('volumeSnapshot'),
   volumeSnapshotClass: z.string().min(1).optional(),
   /** For method: plugin (e.g. the Barman Cloud plugin): its name. */
   pluginName: z.string().min(1).optional(),
@@ -54,6 +76,9 @@ const environment = z.strictObject({
   topology: z.enum(TOPOLOGIES),
   ...clusterShape,
   developerAccess: z.enum(DEVELOPER_ACCESS),
+  /** The Postgres operator that runs this environment's clusters. */
+  operator: z.enum(OPERATORS).default('cloudnative-pg'),
+  zalando: zalando.optional(),
   /** Cluster name under topology: shared (default: the fleet name). */
   sharedClusterName: dnsLabel.optional(),
   /** The Argo CD destination cluster. */
@@ -126,3 +151,4 @@ export type FleetInput = z.infer<typeof fleetSchema>;
 export type EnvironmentInput = z.infer<typeof environment>;
 export type ServiceInput = z.infer<typeof service>;
 export type AlertsInput = z.infer<typeof alerts>;
+export type ZalandoInput = z.infer<typeof zalando>;

@@ -2,7 +2,7 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { DeveloperAccessJobs } from '../access/developer-access';
 import { DeveloperCredentials } from '../access/developer-credentials';
-import { developerClusterRoles } from '../access/developer-roles';
+import { developerClusterRoles, developerRemoteKey } from '../access/developer-roles';
 import { veleroScheduleNames } from '../backup/backup-names';
 import { CnpgScheduledBackup } from '../backup/cnpg-scheduled-backup';
 import { MongoSnapshotCronJob } from '../backup/mongo-snapshot-cron-job';
@@ -16,8 +16,11 @@ import { DatabaseNamespace } from '../namespaces/database-namespace';
 import { ClusterIngressPolicy } from '../network/cluster-ingress-policy';
 import { DefaultDenyIngress } from '../network/default-deny-ingress';
 import { CnpgCluster } from '../postgres/cnpg-cluster';
-import type { IPostgresCluster } from '../postgres/postgres-cluster';
+import type { IPostgresCluster, PostgresClusterProps } from '../postgres/postgres-cluster';
+import { ZALANDO_EXPORTER_ROLE, ZalandoCluster } from '../postgres/zalando-cluster';
 import { RoleCredentials } from '../secrets/role-credentials';
+import { ZalandoRoleCredentials } from '../secrets/zalando-role-credentials';
+import { developerRoleName } from '../config/names';
 import { ServiceConnectionSecret } from '../secrets/service-connection-secret';
 
 export interface EnvironmentChartProps {
@@ -39,14 +42,18 @@ export class EnvironmentChart extends Chart {
     super(scope, environment.name, { disableResourceNameHashes: true });
     this.fleetName = fleet.name;
 
-    new DatabaseNamespace(this, 'Namespace', { name: environment.namespace, labels: this.labelsFor('databases', environment.name, 'namespace') });
+    new DatabaseNamespace(this, 'Namespace', {
+      name: environment.namespace, labels: this.labelsFor('databases', environment.name, 'namespace'),
+      podSecurity: environment.operator === 'zalando' ? 'baseline' : undefined,
+    });
     new DefaultDenyIngress(this, 'DefaultDenyIngress', { namespace: environment.namespace, labels: this.labelsFor('network-policy', 'default-deny-ingress', 'network') });
 
     this.clusters = environment.clusters.map((cluster) => this.addCluster(fleet, environment, cluster));
     environment.clusters.forEach((cluster, i) => {
       for (const service of cluster.services) this.addServiceCredentials(fleet, environment, service, this.clusters[i]);
     });
-    if (environment.developerAccess !== 'none' && fleet.developers.length > 0) {
+    // Zalando reads a developer's password per cluster (addCluster); CloudNativePG per namespace.
+    if (environment.operator === 'cloudnative-pg' && environment.developerAccess !== 'none' && fleet.developers.length > 0) {
       new DeveloperCredentials(this, 'DeveloperCredentials', {
         developers: fleet.developers, environment: environment.name, namespace: environment.namespace, store: fleet.secretStore,
         labels: this.labelsFor('developer-credentials', environment.name, 'credentials'),
@@ -105,14 +112,21 @@ export class EnvironmentChart extends Chart {
   /** The owner role's Secret next to the cluster, and the app's connection Secret in its namespace. */
   private addServiceCredentials(fleet: Fleet, environment: Environment, service: Service, cluster: IPostgresCluster): void {
     const remoteKey = `${fleet.secretStore.keyPrefix}/${environment.name}/${service.name}`;
-    new RoleCredentials(this, `Credentials-${service.name}`, {
-      name: roleSecretName(service),
-      namespace: environment.namespace,
-      username: service.role,
-      store: fleet.secretStore,
-      remoteKey,
-      labels: this.labelsFor('role-credentials', service.name, 'credentials'),
-    });
+    if (environment.operator === 'zalando') {
+      new ZalandoRoleCredentials(this, `Credentials-${service.name}`, {
+        role: service.role, cluster: cluster.clusterName, namespace: environment.namespace, store: fleet.secretStore, remoteKey,
+        labels: this.labelsFor('role-credentials', service.name, 'credentials'),
+      });
+    } else {
+      new RoleCredentials(this, `Credentials-${service.name}`, {
+        name: roleSecretName(service),
+        namespace: environment.namespace,
+        username: service.role,
+        store: fleet.secretStore,
+        remoteKey,
+        labels: this.labelsFor('role-credentials', service.name, 'credentials'),
+      });
+    }
     new ServiceConnectionSecret(this, `Connection-${service.name}`, {
       name: `${service.name}-db`,
       namespace: service.namespace,
@@ -128,7 +142,7 @@ export class EnvironmentChart extends Chart {
 
   private addCluster(fleet: Fleet, environment: Environment, cluster: PostgresCluster): IPostgresCluster {
     const clusterLabels = this.labelsFor('postgres', cluster.name, 'database');
-    const pg = new CnpgCluster(this, `Cluster-${cluster.name}`, {
+    const common: PostgresClusterProps = {
       name: cluster.name,
       namespace: cluster.namespace,
       instances: cluster.instances,
@@ -139,40 +153,71 @@ export class EnvironmentChart extends Chart {
       databases: cluster.services.map((s) => ({
         service: s.name, database: s.database, owner: s.role, ownerSecret: roleSecretName(s), extensions: s.extensions,
       })),
-      volumeSnapshotBackup: environment.backups.postgres?.method === 'volumeSnapshot'
-        ? { className: environment.backups.postgres.volumeSnapshotClass } : undefined,
       inheritedLabels: { 'app.kubernetes.io/part-of': fleet.name },
       roles: developerClusterRoles(fleet.developers, environment.developerAccess),
-      // The developer-access jobs log in with the operator's <cluster>-superuser Secret.
-      enableSuperuserAccess: true,
       labels: clusterLabels,
       // Read by `npm run plan` to flag widened developer access.
       annotations: { [DEVELOPER_ACCESS_ANNOTATION]: environment.developerAccess },
-    });
+    };
     const backup = environment.backups.postgres;
-    if (backup) {
-      new CnpgScheduledBackup(this, `Backup-${cluster.name}`, {
-        name: cluster.name,
-        namespace: cluster.namespace,
-        cluster: cluster.name,
-        schedule: backup.schedule,
-        method: backup.method,
-        pluginName: backup.pluginName,
-        labels: this.labelsFor('postgres-backup', cluster.name, 'backup'),
+    const zalando = environment.zalando;
+    let pg: IPostgresCluster;
+    if (environment.operator === 'zalando' && zalando) {
+      pg = new ZalandoCluster(this, `Cluster-${cluster.name}`, {
+        ...common,
+        teamId: zalando.teamId,
+        postgresVersion: cluster.postgresVersion,
+        dockerImage: zalando.dockerImage,
+        exporterImage: zalando.exporterImage,
+        // Validated in the model: seconds are 0, the rest is the CronJob's 5-field schedule.
+        logicalBackupSchedule: backup?.method === 'logical' ? backup.schedule.trim().split(/\s+/).slice(1).join(' ') : undefined,
       });
+      if (environment.developerAccess !== 'none') {
+        for (const developer of fleet.developers) {
+          new ZalandoRoleCredentials(this, `DeveloperCredentials-${cluster.name}-${developer}`, {
+            role: developerRoleName(developer), cluster: cluster.name, namespace: cluster.namespace, store: fleet.secretStore,
+            remoteKey: developerRemoteKey(fleet.secretStore.keyPrefix, environment.name, developer),
+            labels: this.labelsFor('developer-credentials', environment.name, 'credentials'),
+          });
+        }
+      }
+    } else {
+      pg = new CnpgCluster(this, `Cluster-${cluster.name}`, {
+        ...common,
+        volumeSnapshotBackup: backup?.method === 'volumeSnapshot' ? { className: backup.volumeSnapshotClass } : undefined,
+        // The developer-access jobs log in with the operator's <cluster>-superuser Secret.
+        enableSuperuserAccess: true,
+      });
+      if (backup && backup.method !== 'logical') {
+        new CnpgScheduledBackup(this, `Backup-${cluster.name}`, {
+          name: cluster.name,
+          namespace: cluster.namespace,
+          cluster: cluster.name,
+          schedule: backup.schedule,
+          method: backup.method,
+          pluginName: backup.pluginName,
+          labels: this.labelsFor('postgres-backup', cluster.name, 'backup'),
+        });
+      }
     }
     // Rendered for every access mode: the SQL also keeps services out of each other's databases.
     new DeveloperAccessJobs(this, `Access-${cluster.name}`, {
       cluster, developers: fleet.developers, schedule: environment.accessSchedule, superuserSecretName: pg.superuserSecretName,
       labels: this.labelsFor('developer-access', cluster.name, 'access'),
+      ...(pg instanceof ZalandoCluster ? {
+        // Zalando's master Service is named after the cluster.
+        host: cluster.name,
+        operatorGaps: { developerMemberships: true, monitoringRole: ZALANDO_EXPORTER_ROLE, extensions: true },
+      } : {}),
     });
     new ClusterPodMonitor(this, `PodMonitor-${cluster.name}`, {
       cluster: cluster.name, namespace: cluster.namespace, fleet: fleet.name, selectorLabels: fleet.monitoring.podMonitorLabels,
+      ...(pg instanceof ZalandoCluster ? { podSelector: pg.instanceSelector, clusterPodLabel: pg.metricsClusterLabel } : {}),
     });
     new ClusterIngressPolicy(this, `Ingress-${cluster.name}`, {
       cluster: pg,
       clientNamespaces: cluster.services.map((s) => s.namespace),
-      operatorNamespace: fleet.operatorNamespace,
+      operatorNamespace: zalando?.operatorNamespace ?? fleet.operatorNamespace,
       monitoringNamespace: fleet.monitoring.namespace,
       labels: this.labelsFor('network-policy', cluster.name, 'network'),
     });

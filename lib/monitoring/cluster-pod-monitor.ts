@@ -24,6 +24,21 @@ export interface ClusterPodMonitorProps {
    * @default the Prometheus' own scrapeInterval (unset here)
    */
   readonly interval?: string;
+  /**
+   * Labels of the instance pods that serve metrics.
+   * @default CloudNativePG's `cnpg.io/cluster: <cluster>`, `cnpg.io/podRole: instance`
+   */
+  readonly podSelector?: Readonly<Record<string, string>>;
+  /**
+   * Pod label holding the cluster name, copied into the `cluster` label.
+   * @default `cnpg.io/cluster`
+   */
+  readonly clusterPodLabel?: string;
+}
+
+/** `cnpg.io/cluster` → `__meta_kubernetes_pod_label_cnpg_io_cluster` (Prometheus' sanitised label names). */
+function podLabelMeta(label: string): string {
+  return `__meta_kubernetes_pod_label_${label.replace(/[^a-zA-Z0-9_]/g, '_')}`;
 }
 
 /** Prometheus label the rules use for the CNPG cluster name. */
@@ -45,7 +60,7 @@ export class ClusterPodMonitor extends Construct {
       },
       spec: {
         // Instances only: the same cnpg.io/cluster label is on initdb/join Jobs' pods, which have no exporter.
-        selector: { matchLabels: { 'cnpg.io/cluster': props.cluster, 'cnpg.io/podRole': 'instance' } },
+        selector: { matchLabels: { ...(props.podSelector ?? { 'cnpg.io/cluster': props.cluster, 'cnpg.io/podRole': 'instance' }) } },
         podMetricsEndpoints: [{
           port: 'metrics',
           ...(props.interval ? { interval: props.interval } : {}),
@@ -53,7 +68,7 @@ export class ClusterPodMonitor extends Construct {
           // the CNPG cluster name is only a pod label, so copy it into `cluster` for the rules.
           relabelings: [{
             action: PodMonitorSpecPodMetricsEndpointsRelabelingsAction.REPLACE,
-            sourceLabels: ['__meta_kubernetes_pod_label_cnpg_io_cluster'],
+            sourceLabels: [podLabelMeta(props.clusterPodLabel ?? 'cnpg.io/cluster')],
             targetLabel: CLUSTER_LABEL,
           }],
         }],

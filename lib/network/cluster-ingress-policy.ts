@@ -27,7 +27,7 @@ export class ClusterIngressPolicy extends Construct {
     const { cluster } = props;
     const tcp = (...ports: number[]) => ports.map((port) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) }));
     const namespace = (name: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } } });
-    const ownPods = { podSelector: { matchLabels: { 'cnpg.io/cluster': cluster.clusterName } } };
+    const ownPods = { podSelector: { matchLabels: { ...cluster.memberSelector } } };
     new k8s.KubeNetworkPolicy(this, 'Resource', {
       metadata: { name: `${cluster.clusterName}-ingress`, namespace: cluster.namespace, labels: props.labels },
       spec: {
@@ -37,7 +37,7 @@ export class ClusterIngressPolicy extends Construct {
           { from: [...new Set(props.clientNamespaces)].sort().map(namespace), ports: tcp(cluster.port) },
           { from: [ownPods], ports: tcp(cluster.port, ...cluster.operatorPorts) },
           { from: [namespace(props.operatorNamespace)], ports: tcp(cluster.port, ...cluster.operatorPorts) },
-          { from: [{ podSelector: { matchLabels: { [ACCESS_CLIENT_LABEL]: cluster.clusterName } } }], ports: tcp(cluster.port) },
+          { from: [{ podSelector: { matchLabels: { [ACCESS_CLIENT_LABEL]: cluster.clusterName } } }, ...cluster.additionalClients.map((labels) => ({ podSelector: { matchLabels: { ...labels } } }))], ports: tcp(cluster.port) },
           { from: [namespace(props.monitoringNamespace)], ports: tcp(cluster.metricsPort) },
         ],
       },

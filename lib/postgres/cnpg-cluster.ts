@@ -21,6 +21,9 @@ export class CnpgCluster extends Construct implements IPostgresCluster {
   readonly readWriteHost: string;
   readonly port = 5432;
   readonly instanceSelector: Readonly<Record<string, string>>;
+  readonly memberSelector: Readonly<Record<string, string>>;
+  readonly metricsClusterLabel = 'cnpg.io/cluster';
+  readonly additionalClients = [];
   readonly operatorPorts = [CNPG_STATUS_PORT];
   readonly metricsPort = CNPG_METRICS_PORT;
   readonly superuserSecretName: string;
@@ -31,6 +34,8 @@ export class CnpgCluster extends Construct implements IPostgresCluster {
     this.namespace = props.namespace;
     this.readWriteHost = `${props.name}-rw.${props.namespace}.svc`;
     this.instanceSelector = { 'cnpg.io/cluster': props.name, 'cnpg.io/podRole': 'instance' };
+    // Join and initdb Job pods carry the cluster label too, and stream from the primary.
+    this.memberSelector = { 'cnpg.io/cluster': props.name };
     this.superuserSecretName = `${props.name}-superuser`;
     const highAvailability = props.instances > 1;
 

@@ -71,6 +71,12 @@ export interface IPostgresCluster extends IConstruct {
   readonly port: number;
   /** Labels selecting the cluster's Postgres instance pods. */
   readonly instanceSelector: Readonly<Record<string, string>>;
+  /** Labels of every pod of the cluster that talks to the instances as a member (replication, joins). */
+  readonly memberSelector: Readonly<Record<string, string>>;
+  /** Pod label holding the cluster's name on the instances (copied into the `cluster` metric label). */
+  readonly metricsClusterLabel: string;
+  /** Pod labels of operator-run clients in the cluster's namespace that need Postgres (e.g. backup jobs). */
+  readonly additionalClients: ReadonlyArray<Readonly<Record<string, string>>>;
   /** Ports the operator's controller must reach on the instances (besides Postgres). */
   readonly operatorPorts: readonly number[];
   /** Port of the Prometheus exporter on the instances. */

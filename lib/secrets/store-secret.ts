@@ -24,6 +24,11 @@ export interface StoreSecretProps {
   readonly templateData?: Record<string, string>;
   /** Labels of the materialised Secret. @default none */
   readonly secretLabels?: Record<string, string>;
+  /**
+   * `Orphan` for a Secret another controller also writes to and strips owner references from
+   * (Zalando's operator): ESO then updates it without claiming it. @default Owner
+   */
+  readonly creationPolicy?: 'Owner' | 'Orphan';
 }
 
 /**
@@ -47,7 +52,7 @@ export class StoreSecret extends Construct {
         secretStoreRef: { kind: props.store.kind as ExternalSecretSpecSecretStoreRefKind, name: props.store.name },
         target: {
           name: props.name,
-          creationPolicy: ExternalSecretSpecTargetCreationPolicy.OWNER,
+          creationPolicy: props.creationPolicy === 'Orphan' ? ExternalSecretSpecTargetCreationPolicy.ORPHAN : ExternalSecretSpecTargetCreationPolicy.OWNER,
           deletionPolicy: ExternalSecretSpecTargetDeletionPolicy.RETAIN,
           template: {
             type: props.type ?? 'Opaque',
