@@ -25,6 +25,8 @@ export class ArgoCdChart extends Chart {
     const destinations: Array<{ server?: string; name?: string; namespace: string }> = [];
     const clusterResources = new Set<string>();
     const namespacedResources = new Set<string>();
+    // Operators' own unowned objects are expected in these namespaces, not orphans to warn about.
+    const expectedOrphans = new Map<string, { group: string; kind: string; name: string }>();
     for (const chart of props.environments) {
       const environment = fleet.environments.find((e) => e.name === chart.node.id)!;
       const namespaces = new Set<string>();
@@ -38,6 +40,9 @@ export class ArgoCdChart extends Chart {
         }
       }
       for (const namespace of [...namespaces].sort()) destinations.push({ ...environment.destination, namespace });
+      for (const cluster of chart.clusters) {
+        for (const o of cluster.unownedOperatorObjects ?? []) expectedOrphans.set(`${o.group}/${o.kind}/${o.name}`, { ...o });
+      }
     }
 
     new AppProject(this, 'Project', {
@@ -48,6 +53,7 @@ export class ArgoCdChart extends Chart {
       destinations,
       clusterResources: [...clusterResources],
       namespacedResources: [...namespacedResources],
+      expectedOrphans: [...expectedOrphans.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, o]) => o),
       labels,
     });
     new EnvironmentsApplicationSet(this, 'ApplicationSet', {

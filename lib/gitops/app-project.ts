@@ -1,5 +1,5 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { AppProject as AppProjectResource, type AppProjectSpecOrphanedResourcesIgnore } from '../../imports/argoproj.io';
 
 export interface AppProjectDestination {
   readonly server?: string;
@@ -19,14 +19,18 @@ export interface AppProjectProps {
   readonly clusterResources: readonly string[];
   /** Namespaced kinds the project may manage, as `group/Kind`. */
   readonly namespacedResources: readonly string[];
+  /**
+   * Objects that live in the project's namespaces without an owner and without being in git,
+   * created by an operator on purpose: not reported as orphans. @default none
+   */
+  readonly expectedOrphans?: readonly AppProjectSpecOrphanedResourcesIgnore[];
   readonly labels: Record<string, string>;
 }
 
 /**
- * An Argo CD AppProject (argoproj.io/v1alpha1) fenced to exactly what the fleet renders: one
- * source repository, the namespaces the fleet uses on each environment's cluster, and an
- * allow-list of the kinds in dist/. No CRD for AppProject is vendored in ../shared/crds, so
- * this is a plain ApiObject and the schema validator reports it as not validated.
+ * An Argo CD AppProject (argoproj.io/v1alpha1, validated against the CRD in ../shared/crds/argo-cd)
+ * fenced to exactly what the fleet renders: one source repository, the namespaces the fleet uses
+ * on each environment's cluster, and an allow-list of the kinds in dist/.
  */
 export class AppProject extends Construct {
   constructor(scope: Construct, id: string, props: AppProjectProps) {
@@ -35,9 +39,7 @@ export class AppProject extends Construct {
       const slash = groupKind.lastIndexOf('/');
       return { group: groupKind.slice(0, slash), kind: groupKind.slice(slash + 1) };
     };
-    new ApiObject(this, 'Resource', {
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'AppProject',
+    new AppProjectResource(this, 'Resource', {
       metadata: { name: props.name, namespace: props.namespace, labels: props.labels },
       spec: {
         description: props.description,
@@ -45,8 +47,12 @@ export class AppProject extends Construct {
         destinations: props.destinations.map((d) => ({ ...d })),
         clusterResourceWhitelist: [...new Set(props.clusterResources)].sort().map(split),
         namespaceResourceWhitelist: [...new Set(props.namespacedResources)].sort().map(split),
-        // Anything in these namespaces that dbfleet did not render shows up as a warning.
-        orphanedResources: { warn: true },
+        // Anything in these namespaces that dbfleet did not render shows up as a warning, except
+        // what an operator creates there by design.
+        orphanedResources: {
+          warn: true,
+          ignore: props.expectedOrphans && props.expectedOrphans.length > 0 ? props.expectedOrphans.map((o) => ({ ...o })) : undefined,
+        },
       },
     });
   }

@@ -8,6 +8,12 @@ import type { ClusterRole, IPostgresCluster, PostgresClusterProps } from './post
 /** The CloudNativePG instance manager's status port, which the operator polls. */
 const CNPG_STATUS_PORT = 8000;
 const CNPG_METRICS_PORT = 9187;
+/**
+ * The operator copies its default metrics queries into every namespace holding a Cluster, as a
+ * ConfigMap (or, when configured so, a Secret) without an owner reference
+ * (cloudnative-pg@v1.30.0:internal/controller/cluster_create.go, createOrPatchDefaultMetricsConfigmap).
+ */
+const CNPG_DEFAULT_MONITORING = 'cnpg-default-monitoring';
 
 /**
  * A CloudNativePG `Cluster` (postgresql.cnpg.io/v1) with one `Database` per service and its
@@ -27,6 +33,10 @@ export class CnpgCluster extends Construct implements IPostgresCluster {
   readonly operatorPorts = [CNPG_STATUS_PORT];
   readonly metricsPort = CNPG_METRICS_PORT;
   readonly superuserSecretName: string;
+  readonly unownedOperatorObjects = [
+    { group: '', kind: 'ConfigMap', name: CNPG_DEFAULT_MONITORING },
+    { group: '', kind: 'Secret', name: CNPG_DEFAULT_MONITORING },
+  ];
 
   constructor(scope: Construct, id: string, props: PostgresClusterProps) {
     super(scope, id);

@@ -83,4 +83,9 @@ export interface IPostgresCluster extends IConstruct {
   readonly metricsPort: number;
   /** Secret with superuser credentials (username, password), when enabled. */
   readonly superuserSecretName: string;
+  /**
+   * Objects the operator creates in the cluster's namespace without an owner reference (so Argo CD
+   * would report them as orphans forever), as `{ group, kind, name }`. @default none
+   */
+  readonly unownedOperatorObjects?: ReadonlyArray<{ readonly group: string; readonly kind: string; readonly name: string }>;
 }

@@ -9,7 +9,7 @@
 //       class: DbfleetSchemaValidation
 //       version: 0.1.0
 //       properties:
-//         unvalidatedKinds: [argoproj.io/v1alpha1/AppProject]
+//         unvalidatedKinds: [example.com/v1/Gadget]   # only for a kind without a CRD; dbfleet needs none
 //         # schemasDir: ../shared/crds   (optional; default $DBFLEET_SCHEMAS, else ../shared/crds)
 'use strict';
 

@@ -9,6 +9,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { formatIssue, loadValidator, type Validator } from '../../lib/validate';
 import { valid } from './fixtures';
 
+// A kind without a CRD in ../shared/crds (every kind dbfleet renders has one): the unvalidatedKinds escape.
+const GADGET = { apiVersion: 'example.com/v1', kind: 'Gadget', metadata: { name: 'databases', namespace: 'argocd' }, spec: { size: 1 } };
 const APP_PROJECT = { apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', metadata: { name: 'databases', namespace: 'argocd' }, spec: { sourceRepos: ['*'] } };
 const badCluster = { ...valid.Cluster, metadata: { name: 'orders', namespace: 'orders' }, spec: { ...valid.Cluster.spec, instances: 0 } };
 
@@ -25,7 +27,7 @@ const yaml = (o: unknown) => JSON.stringify(o); // JSON is YAML
 
 describe('public API', () => {
   let v: Validator;
-  beforeAll(() => { v = loadValidator({ unvalidatedKinds: ['argoproj.io/v1alpha1/AppProject'] }); });
+  beforeAll(() => { v = loadValidator({ unvalidatedKinds: ['example.com/v1/Gadget'] }); });
 
   it('resolves the default schema folder from the module location, not the working directory', () => {
     // In a child process started in another folder (process.chdir is not allowed in worker threads).
@@ -60,26 +62,33 @@ describe('public API', () => {
 
   it('lists unvalidatedKinds objects as NOT VALIDATED, counted, and still checks their metadata', () => {
     const report = v.validateObjects([
-      { object: APP_PROJECT, location: { file: 'dist/argocd/appproject-databases.yaml' } },
-      { object: { ...APP_PROJECT, metadata: { name: 'Bad_Name' } }, location: { file: 'dist/argocd/bad.yaml' } },
+      { object: GADGET, location: { file: 'dist/argocd/gadget-databases.yaml' } },
+      { object: { ...GADGET, metadata: { name: 'Bad_Name' } }, location: { file: 'dist/argocd/bad.yaml' } },
     ]);
     expect(report.objectCount).toBe(2);
     expect(report.notValidated).toEqual([
-      { file: 'dist/argocd/appproject-databases.yaml', apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', name: 'databases', reason: 'NOT VALIDATED (no schema in ../shared/crds)', documentIndex: undefined },
-      { file: 'dist/argocd/bad.yaml', apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', name: 'Bad_Name', reason: 'NOT VALIDATED (no schema in ../shared/crds)', documentIndex: undefined },
+      { file: 'dist/argocd/gadget-databases.yaml', apiVersion: 'example.com/v1', kind: 'Gadget', name: 'databases', reason: 'NOT VALIDATED (no schema in ../shared/crds)', documentIndex: undefined },
+      { file: 'dist/argocd/bad.yaml', apiVersion: 'example.com/v1', kind: 'Gadget', name: 'Bad_Name', reason: 'NOT VALIDATED (no schema in ../shared/crds)', documentIndex: undefined },
     ].map((o) => expect.objectContaining({ ...o, reason: expect.stringMatching(/^NOT VALIDATED \(no schema in .*shared\/crds\)$/) })));
-    expect(report.issues.map(formatIssue)).toEqual([expect.stringMatching(/^dist\/argocd\/bad.yaml: AppProject\/Bad_Name: metadata.name: Invalid value: "Bad_Name"/)]);
+    expect(report.issues.map(formatIssue)).toEqual([expect.stringMatching(/^dist\/argocd\/bad.yaml: Gadget\/Bad_Name: metadata.name: Invalid value: "Bad_Name"/)]);
   });
 
   it('rejects an unknown kind unless it is listed, and only the listed apiVersion/kind', () => {
     const strict = loadValidator();
-    expect(strict.validateObject(APP_PROJECT, { file: 'a.yaml' }).map((i) => i.rule)).toEqual(['unknown-kind']);
-    expect(v.validateObject({ ...APP_PROJECT, apiVersion: 'argoproj.io/v1beta1' }, { file: 'a.yaml' }).map((i) => i.rule)).toEqual(['unknown-kind']);
+    expect(strict.validateObject(GADGET, { file: 'a.yaml' }).map((i) => i.rule)).toEqual(['unknown-kind']);
+    expect(v.validateObject({ ...GADGET, apiVersion: 'example.com/v2' }, { file: 'a.yaml' }).map((i) => i.rule)).toEqual(['unknown-kind']);
+  });
+
+  it('validates the Argo CD AppProject against its CRD (no exception needed)', () => {
+    const strict = loadValidator();
+    expect(strict.validateObject(APP_PROJECT, { file: 'a.yaml' })).toEqual([]);
+    const bad = strict.validateObject({ ...APP_PROJECT, spec: { sourceRepos: 'https://x', orphanedResources: { warn: 'yes' } } }, { file: 'a.yaml' });
+    expect(bad.map((i) => [i.path, i.rule])).toEqual([['spec.orphanedResources.warn', 'schema'], ['spec.sourceRepos', 'schema']]);
   });
 
   it('refuses malformed unvalidatedKinds entries instead of silently matching nothing', () => {
     expect(() => loadValidator({ unvalidatedKinds: ['AppProject'] })).toThrow(/unvalidatedKinds entry "AppProject" is not of the form/);
-    expect(() => loadValidator({ unvalidatedKinds: ['v1/Foo', 'argoproj.io/v1alpha1/AppProject'] })).not.toThrow();
+    expect(() => loadValidator({ unvalidatedKinds: ['v1/Foo', 'example.com/v1/Gadget'] })).not.toThrow();
   });
 
   it('reports documents that are not Kubernetes objects, and YAML that does not parse', () => {

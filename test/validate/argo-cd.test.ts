@@ -1,5 +1,5 @@
-// Argo CD 3.5 (argoproj.io/v1alpha1 Application, ApplicationSet). There is no AppProject CRD in
-// ../shared/crds: AppProject is an unknown kind unless listed in unvalidatedKinds (api.test.ts).
+// Argo CD 3.5 (argoproj.io/v1alpha1 Application, ApplicationSet, AppProject), from the CRDs in
+// ../shared/crds/argo-cd.
 // Classes these CRDs lack: no x-kubernetes-list-type map/set, no CEL rules. Enum exists in
 // ApplicationSet (spec.syncPolicy.applicationsSync); pattern in sourceHydrator.syncSource.path.
 import { describe, expect, it } from 'vitest';
@@ -43,9 +43,11 @@ describe('Argo CD', () => {
     expectValid(broken('ApplicationSet', (o) => { o.spec.generators[0].list.elements.push({ cluster: 'eu', url: 'https://eu', extra: { a: 1 } }); }));
   });
 
-  it('rejects AppProject as an unknown kind (its CRD is not in the folder)', () => {
-    const [issue] = issuesOf({ apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', metadata: { name: 'dbfleet', namespace: 'argocd' }, spec: {} });
-    expect(issue.rule).toBe('unknown-kind');
-    expect(issue.message).toMatch(/^unknown apiVersion\/kind "argoproj.io\/v1alpha1\/AppProject": no schema in .* \(argoproj.io\/v1alpha1 has: Application, ApplicationSet\)$/);
+  it('validates AppProject against its CRD: unknown fields, types, the orphaned-resources ignore list', () => {
+    const project = (spec: Record<string, unknown>) => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', metadata: { name: 'dbfleet', namespace: 'argocd' }, spec });
+    expectValid(project({ sourceRepos: ['https://github.com/acme/dbfleet.git'], orphanedResources: { warn: true, ignore: [{ group: '', kind: 'ConfigMap', name: 'cnpg-default-monitoring' }] } }));
+    expectOnlyIssue(project({ sourceRepo: 'x' }), 'spec.sourceRepo', UNKNOWN_FIELD);
+    expectOnlyIssue(project({ orphanedResources: { warn: 'yes' } }), 'spec.orphanedResources.warn', 'must be boolean (got string)');
+    expect(issuesOf(project({ destinations: [{ namespace: 1 }] })).map((i) => i.path)).toEqual(['spec.destinations[0].namespace']);
   });
 });

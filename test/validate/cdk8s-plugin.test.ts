@@ -20,7 +20,7 @@ const config = {
   package: process.cwd() === repoRoot ? './lib/validate/cdk8s-plugin.cjs' : path.join(repoRoot, 'lib', 'validate', 'cdk8s-plugin.cjs'),
   class: 'DbfleetSchemaValidation',
   version: '0.1.0',
-  properties: { unvalidatedKinds: ['argoproj.io/v1alpha1/AppProject'] },
+  properties: { unvalidatedKinds: ['example.com/v1/Gadget'] },
 };
 
 async function synthValidate(manifests: Record<string, unknown>) {
@@ -41,11 +41,12 @@ describe('cdk8s validation plugin', () => {
   it('passes valid manifests and lists unvalidated kinds', async () => {
     const r = await synthValidate({
       'cluster.yaml': valid.Cluster,
-      'appproject.yaml': { apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', metadata: { name: 'databases' }, spec: {} },
+      // A kind no CRD in ../shared/crds defines.
+      'gadget.yaml': { apiVersion: 'example.com/v1', kind: 'Gadget', metadata: { name: 'databases' }, spec: {} },
     });
     expect(r.success).toBe(true);
     expect(r.json.summary.metadata).toMatchObject({ objects: '2', errors: '0', 'CEL rules ran': '6', 'not validated (no schema)': '1' });
-    expect(r.logged.some((l) => /^NOT VALIDATED \(no schema in .*\): .*appproject.yaml: AppProject\/databases/.test(l))).toBe(true);
+    expect(r.logged.some((l) => /^NOT VALIDATED \(no schema in .*\): .*gadget.yaml: Gadget\/databases/.test(l))).toBe(true);
   });
 
   it('fails the synth on an invalid object, one violation per problem', async () => {

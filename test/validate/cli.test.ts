@@ -31,7 +31,8 @@ function tree(files: Record<string, unknown>): string {
 }
 
 const NO_CONFIG = ['--config', '/nonexistent/cdk8s.yaml'];
-const appProject = { apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', metadata: { name: 'databases' }, spec: {} };
+// No CRD in ../shared/crds has this kind: only unvalidatedKinds lets it through.
+const gadget = { apiVersion: 'example.com/v1', kind: 'Gadget', metadata: { name: 'databases' }, spec: {} };
 
 describe('validate CLI', () => {
   it('exits 0 with a summary on valid manifests', () => {
@@ -57,15 +58,15 @@ describe('validate CLI', () => {
 
   it('takes unvalidatedKinds from the plugin entry in cdk8s.yaml, or from --unvalidated-kind', () => {
     const dir = tree({
-      'argocd/appproject.yaml': appProject,
-      'cdk8s.yaml': 'validations:\n  - package: ./lib/validate/cdk8s-plugin.cjs\n    class: DbfleetSchemaValidation\n    version: 0.1.0\n    properties:\n      unvalidatedKinds: [argoproj.io/v1alpha1/AppProject]\n',
+      'argocd/gadget.yaml': gadget,
+      'cdk8s.yaml': 'validations:\n  - package: ./lib/validate/cdk8s-plugin.cjs\n    class: DbfleetSchemaValidation\n    version: 0.1.0\n    properties:\n      unvalidatedKinds: [example.com/v1/Gadget]\n',
     });
     expect(run([path.join(dir, 'argocd'), ...NO_CONFIG]).code).toBe(1);
     const viaConfig = run([path.join(dir, 'argocd'), '--config', path.join(dir, 'cdk8s.yaml')]);
     expect(viaConfig.code).toBe(0);
-    expect(viaConfig.out).toMatch(/^NOT VALIDATED \(no schema in .*crds\): .*appproject.yaml: AppProject\/databases \(argoproj.io\/v1alpha1\)$/m);
+    expect(viaConfig.out).toMatch(/^NOT VALIDATED \(no schema in .*crds\): .*gadget.yaml: Gadget\/databases \(example.com\/v1\)$/m);
     expect(viaConfig.out).toContain('Not validated (no schema): 1 objects');
-    expect(run([path.join(dir, 'argocd'), ...NO_CONFIG, '--unvalidated-kind', 'argoproj.io/v1alpha1/AppProject']).code).toBe(0);
+    expect(run([path.join(dir, 'argocd'), ...NO_CONFIG, '--unvalidated-kind', 'example.com/v1/Gadget']).code).toBe(0);
   });
 
   it('exits 2 on usage errors', () => {

@@ -49,9 +49,9 @@ describe('CloudNativePG schemas', () => {
   });
 
   it('rejects a CNPG kind that is not in the CRD folder', () => {
-    const [issue] = issuesOf({ apiVersion: 'postgresql.cnpg.io/v1', kind: 'ImageCatalog', metadata: { name: 'pg' }, spec: {} });
+    const [issue] = issuesOf({ apiVersion: 'postgresql.cnpg.io/v1', kind: 'Publication', metadata: { name: 'pg' }, spec: {} });
     expect(issue.rule).toBe('unknown-kind');
-    expect(issue.message).toMatch(/^unknown apiVersion\/kind "postgresql.cnpg.io\/v1\/ImageCatalog": no schema in .*\(postgresql.cnpg.io\/v1 has: Backup, Cluster, Database, Pooler, ScheduledBackup\)$/);
+    expect(issue.message).toMatch(/^unknown apiVersion\/kind "postgresql.cnpg.io\/v1\/Publication": no schema in .*\(postgresql.cnpg.io\/v1 has: Backup, Cluster, ClusterImageCatalog, Database, DatabaseRole, ImageCatalog, Pooler, ScheduledBackup\)$/);
   });
 });
 

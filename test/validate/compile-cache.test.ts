@@ -11,7 +11,7 @@ import { compileCacheStats, compiledCacheKey } from '../../lib/validate/compile-
 import { SCHEMA_CACHE_ENV, schemaCacheDir } from '../../lib/validate/schema-source';
 import { broken, valid, type Obj } from './fixtures';
 
-const UNVALIDATED = ['argoproj.io/v1alpha1/AppProject'];
+const UNVALIDATED = ['example.com/v1/Gadget'];
 
 // One object per failure class, built-ins and CRDs (the same breakages the per-project tests use),
 // every valid fixture, and an unvalidated kind (envelope validator).
@@ -34,7 +34,7 @@ const objects: Obj[] = [
   broken('Job', (o) => { o.spec.podFailurePolicy = { rules: [{ action: 'FailJob' }] }; }), // oneOf
   broken('Service', (o) => { o.spec.ports.push({ name: 'pg2', port: 5432, protocol: 'TCP' }); }), // built-in list-map
   broken('Service', (o) => { o.metadata.name = '1orders'; }), // metadata
-  { apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', metadata: { name: 'Bad_Name', extra: 1 } }, // envelope
+  { apiVersion: 'example.com/v1', kind: 'Gadget', metadata: { name: 'Bad_Name', extra: 1 } }, // envelope
 ];
 
 let root: string;
