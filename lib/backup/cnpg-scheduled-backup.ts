@@ -11,15 +11,19 @@ export interface CnpgScheduledBackupProps {
   readonly schedule: string;
   /** @default volumeSnapshot */
   readonly method?: 'volumeSnapshot' | 'plugin';
-  /** For method plugin: the CNPG-I plugin's name (e.g. barman-cloud.cloudnative-pg.io). */
+  /**
+   * For method plugin: the CNPG-I plugin's name (barman-cloud.cloudnative-pg.io). The Cluster
+   * must list the same plugin in `spec.plugins`, or every backup fails.
+   */
   readonly pluginName?: string;
   readonly labels: Record<string, string>;
 }
 
 /**
  * CloudNativePG's own scheduled backup of one cluster, taken from a standby when there is one
- * so the primary's I/O is spared. Its Backup objects are owned by it (`backupOwnerReference:
- * self`) so they are listed and cleaned up with it; the volume snapshots themselves are not.
+ * so the primary's I/O is spared. Its Backup objects have no owner (`backupOwnerReference:
+ * none`): deleting the ScheduledBackup (e.g. to change it by hand) never deletes the recovery
+ * points; retention (prune-backups, or the object store's recovery window) does that.
  */
 export class CnpgScheduledBackup extends Construct {
   constructor(scope: Construct, id: string, props: CnpgScheduledBackupProps) {
@@ -33,7 +37,7 @@ export class CnpgScheduledBackup extends Construct {
         schedule: props.schedule,
         method: method === 'plugin' ? ScheduledBackupSpecMethod.PLUGIN : ScheduledBackupSpecMethod.VOLUME_SNAPSHOT,
         pluginConfiguration: method === 'plugin' ? { name: props.pluginName! } : undefined,
-        backupOwnerReference: ScheduledBackupSpecBackupOwnerReference.SELF,
+        backupOwnerReference: ScheduledBackupSpecBackupOwnerReference.NONE,
         target: ScheduledBackupSpecTarget.PREFER_HYPHEN_STANDBY,
         // A new cluster gets its first backup at once instead of waiting for the schedule.
         immediate: true,

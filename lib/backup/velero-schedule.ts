@@ -10,6 +10,11 @@ export interface VeleroScheduleProps {
   readonly includedNamespaces: readonly string[];
   /** Only objects with these labels. @default every object of the namespaces */
   readonly matchLabels?: Record<string, string>;
+  /**
+   * Also objects with one of these label values (key → values), e.g. CloudNativePG's Backup
+   * objects, which carry none of the Cluster's inherited labels. Needs matchLabels. @default none
+   */
+  readonly alsoMatching?: Record<string, readonly string[]>;
   readonly ttl: string;
   readonly storageLocation: string;
   readonly snapshotVolumes: boolean;
@@ -32,7 +37,17 @@ export class VeleroSchedule extends Construct {
         useOwnerReferencesInBackup: false,
         template: {
           includedNamespaces: [...new Set(props.includedNamespaces)].sort(),
-          labelSelector: props.matchLabels ? { matchLabels: props.matchLabels } : undefined,
+          // Velero takes labelSelector or orLabelSelectors, never both (velero@v1.18.1
+          // pkg/apis/velero/v1/backup_types.go): alternatives go in orLabelSelectors.
+          labelSelector: props.matchLabels && !props.alsoMatching ? { matchLabels: props.matchLabels } : undefined,
+          orLabelSelectors: props.matchLabels && props.alsoMatching
+            ? [
+              { matchLabels: props.matchLabels },
+              ...Object.entries(props.alsoMatching).sort(([a], [b]) => a.localeCompare(b)).map(([key, values]) => ({
+                matchExpressions: [{ key, operator: 'In', values: [...new Set(values)].sort() }],
+              })),
+            ]
+            : undefined,
           snapshotVolumes: props.snapshotVolumes,
           defaultVolumesToFsBackup: false,
           storageLocation: props.storageLocation,

@@ -3,8 +3,9 @@
 import { checkCron, maxIntervalSeconds, minIntervalSeconds } from './cron';
 import { durationToSeconds } from './duration';
 import type { ConfigProblem } from './load';
-import type { Alerts, Environment, Fleet, MongoSnapshot, PostgresCluster, Service, ZalandoSettings } from './model';
-import { CLUSTER_NAME_MAX, DEVELOPER_GROUP_ROLE, developerRoleName, reservedIdentifierReason, toPostgresIdentifier } from './names';
+import { objectStoreName, RESERVED_CLUSTER_NAMES } from '../backup/backup-names';
+import type { Alerts, Environment, Fleet, MongoSnapshot, ObjectStoreBackup, PostgresBackup, PostgresCluster, RestoreDrill, Service, ZalandoSettings } from './model';
+import { BARMAN_CLOUD_PLUGIN, CLUSTER_NAME_MAX, DEVELOPER_GROUP_ROLE, developerRoleName, reservedIdentifierReason, toPostgresIdentifier } from './names';
 import { quantityToNumber } from './quantity';
 import type { EnvironmentInput, FleetInput } from './schema';
 import { DEFAULT_POSTGRES_EXPORTER_IMAGE } from './schema';
@@ -35,6 +36,8 @@ export const ARGOCD_FOLDER = 'argocd';
 export const DEFAULT_ACCESS_SCHEDULE = '17 * * * *';
 /** Time a snapshot run needs besides the snapshot and the unlock: start, discovery, selection. */
 export const MONGO_SNAPSHOT_STARTUP_SECONDS = 120;
+/** Per cluster of a drill, besides the restore timeout: the check, and deleting the scratch cluster. */
+export const RESTORE_DRILL_CLUSTER_OVERHEAD_SECONDS = 900;
 
 export function buildFleet(input: FleetInput, sourceFile: string): { fleet: Fleet } | { problems: ConfigProblem[] } {
   const problems: ConfigProblem[] = [];
@@ -98,6 +101,13 @@ export function buildFleet(input: FleetInput, sourceFile: string): { fleet: Flee
     .filter((s) => s?.environments.includes(envName)).map((s) => s!.snapshot)));
 
   const imageName = input.postgres.imageName ?? `ghcr.io/cloudnative-pg/postgresql:${input.postgres.version}`;
+  envNames.forEach((envName) => {
+    const b = input.environments[envName].backups;
+    if (!input.opsImage && (b?.postgres?.retention || b?.restoreDrill)) {
+      report(['environments', envName, 'backups', b?.postgres?.retention ? 'postgres' : 'restoreDrill'],
+        `${b?.postgres?.retention ? 'retention' : 'restoreDrill'} runs dbfleet's ops image: set the top-level opsImage (built from this repository, see docs/backups.md)`);
+    }
+  });
   if (problems.length > 0) return { problems };
   return {
     fleet: {
@@ -116,6 +126,7 @@ export function buildFleet(input: FleetInput, sourceFile: string): { fleet: Flee
       gitops: input.gitops,
       environments,
       services,
+      opsImage: input.opsImage,
     },
   };
 }
@@ -168,12 +179,23 @@ function buildEnvironment(
   const velero = env.backups?.velero;
   const veleroCron = velero ? checkCron(velero.schedule, 'kubernetes') : undefined;
   if (veleroCron) report(at('backups', 'velero', 'schedule'), `"${velero!.schedule}" ${veleroCron}`);
-  const postgres = env.backups?.postgres;
-  const postgresCron = postgres ? checkCron(postgres.schedule, 'cnpg') : undefined;
-  if (postgresCron) report(at('backups', 'postgres', 'schedule'), `"${postgres!.schedule}" ${postgresCron}`);
-  if (postgres?.method === 'plugin' && !postgres.pluginName) report(at('backups', 'postgres', 'pluginName'), 'is required when method is plugin');
-  if (postgres?.method === 'logical' && env.operator !== 'zalando') report(at('backups', 'postgres', 'method'), 'logical is the Zalando operator\'s logical backup; on cloudnative-pg use volumeSnapshot or plugin');
-  if (postgres?.method !== 'volumeSnapshot' && postgres?.volumeSnapshotClass) report(at('backups', 'postgres', 'volumeSnapshotClass'), 'only applies to method volumeSnapshot');
+  const objectStore = buildObjectStore(input, envName, report);
+  const postgres = buildPostgresBackup(env, envName, objectStore, report);
+  const restoreDrill = buildRestoreDrill(env, envName, clusters.length, objectStore, postgres, report);
+  if (env.operator === 'zalando') {
+    // The object store, retention pruning and the drill drive CloudNativePG objects.
+    for (const key of ['objectStore', 'restoreDrill'] as const) {
+      if (env.backups?.[key]) report(at('backups', key), 'is only available with the cloudnative-pg operator (not yet mapped for zalando)');
+    }
+    if (env.backups?.postgres?.retention) report(at('backups', 'postgres', 'retention'), 'is only available with the cloudnative-pg operator (not yet mapped for zalando)');
+  }
+  if (restoreDrill || postgres?.retention) {
+    for (const c of clusters) {
+      if ((RESERVED_CLUSTER_NAMES as readonly string[]).includes(c.name)) {
+        report(at('backups', restoreDrill ? 'restoreDrill' : 'postgres'), `cluster name "${c.name}" is reserved for the backup jobs (${RESERVED_CLUSTER_NAMES.join(', ')}): rename the cluster`);
+      }
+    }
+  }
   const accessSchedule = env.accessSchedule ?? DEFAULT_ACCESS_SCHEDULE;
   const accessCron = checkCron(accessSchedule, 'kubernetes');
   if (accessCron) report(at('accessSchedule'), `"${accessSchedule}" ${accessCron}`);
@@ -192,13 +214,108 @@ function buildEnvironment(
     alerts,
     backups: {
       velero: velero && !veleroCron ? { ...velero, maxIntervalSeconds: maxIntervalSeconds(velero.schedule, 'kubernetes') } : undefined,
-      postgres: postgres && !postgresCron ? {
-        schedule: postgres.schedule, method: postgres.method, volumeSnapshotClass: postgres.volumeSnapshotClass,
-        pluginName: postgres.pluginName, maxIntervalSeconds: maxIntervalSeconds(postgres.schedule, 'cnpg'),
-      } : undefined,
+      postgres,
+      objectStore,
+      restoreDrill,
     },
     mongoSnapshots,
     accessSchedule,
+  };
+}
+
+type Report = (path: ConfigProblem['path'], message: string, atKey?: boolean) => void;
+
+function buildObjectStore(input: FleetInput, envName: string, report: Report): ObjectStoreBackup | undefined {
+  const o = input.environments[envName].backups?.objectStore;
+  if (!o) return undefined;
+  const cron = checkCron(o.schedule, 'cnpg');
+  if (cron) {
+    report(['environments', envName, 'backups', 'objectStore', 'schedule'], `"${o.schedule}" ${cron}`);
+    return undefined;
+  }
+  return {
+    name: objectStoreName(input.name), destinationPath: o.destinationPath, endpointURL: o.endpointURL,
+    remoteKey: o.credentials.remoteKey, accessKeyIdProperty: o.credentials.accessKeyIdProperty,
+    secretAccessKeyProperty: o.credentials.secretAccessKeyProperty, retention: o.retention, schedule: o.schedule,
+    maxIntervalSeconds: maxIntervalSeconds(o.schedule, 'cnpg'),
+  };
+}
+
+function buildPostgresBackup(env: EnvironmentInput, envName: string, objectStore: ObjectStoreBackup | undefined, report: Report): PostgresBackup | undefined {
+  const postgres = env.backups?.postgres;
+  if (!postgres) return undefined;
+  const at = (...path: Array<string | number>) => ['environments', envName, 'backups', 'postgres', ...path];
+  let ok = true;
+  const problem = (path: ConfigProblem['path'], message: string) => { report(path, message); ok = false; };
+  const cron = checkCron(postgres.schedule, 'cnpg');
+  if (cron) problem(at('schedule'), `"${postgres.schedule}" ${cron}`);
+  if (postgres.method === 'plugin') {
+    // A plugin backup of a cluster without spec.plugins always fails ("cannot proceed with the
+    // backup as the cluster has no plugin configured", cloudnative-pg@v1.30.0
+    // internal/controller/backup_controller.go): dbfleet only renders the plugin it configures.
+    if (postgres.pluginName && postgres.pluginName !== BARMAN_CLOUD_PLUGIN) {
+      problem(at('pluginName'), `"${postgres.pluginName}" is not configured by dbfleet: only ${BARMAN_CLOUD_PLUGIN} (with backups.objectStore) gets a complete plugin configuration`);
+    } else if (!objectStore) {
+      problem(at('method'), `plugin backups go to the Barman Cloud plugin's object store: configure environments.${envName}.backups.objectStore`);
+    }
+  }
+  if (postgres.method === 'logical' && env.operator !== 'zalando') problem(at('method'), 'logical is the Zalando operator\'s logical backup; on cloudnative-pg use volumeSnapshot or plugin');
+  if (postgres.method !== 'volumeSnapshot' && postgres.volumeSnapshotClass) problem(at('volumeSnapshotClass'), 'only applies to method volumeSnapshot');
+  const r = postgres.retention;
+  let retention: PostgresBackup['retention'];
+  if (r) {
+    if (postgres.method !== 'volumeSnapshot') problem(at('retention'), `applies to method volumeSnapshot; object-store backups are kept by backups.objectStore.retention`);
+    if (r.keep === undefined && r.maxAge === undefined) problem(at('retention'), 'needs keep, maxAge or both');
+    const pruneCron = checkCron(r.schedule, 'kubernetes');
+    if (pruneCron) problem(at('retention', 'schedule'), `"${r.schedule}" ${pruneCron}`);
+    if (ok) {
+      retention = {
+        keep: r.keep, maxAgeSeconds: r.maxAge !== undefined ? durationToSeconds(r.maxAge) : undefined,
+        schedule: r.schedule, maxIntervalSeconds: maxIntervalSeconds(r.schedule, 'kubernetes'),
+      };
+    }
+  }
+  if (!ok) return undefined;
+  return {
+    schedule: postgres.schedule, method: postgres.method, volumeSnapshotClass: postgres.volumeSnapshotClass,
+    pluginName: postgres.method === 'plugin' ? BARMAN_CLOUD_PLUGIN : undefined,
+    maxIntervalSeconds: maxIntervalSeconds(postgres.schedule, 'cnpg'), retention,
+  };
+}
+
+function buildRestoreDrill(
+  env: EnvironmentInput, envName: string, clusterCount: number, objectStore: ObjectStoreBackup | undefined,
+  postgres: PostgresBackup | undefined, report: Report,
+): RestoreDrill | undefined {
+  const d = env.backups?.restoreDrill;
+  if (!d) return undefined;
+  const at = (...path: Array<string | number>) => ['environments', envName, 'backups', 'restoreDrill', ...path];
+  const cron = checkCron(d.schedule, 'kubernetes');
+  if (cron) {
+    report(at('schedule'), `"${d.schedule}" ${cron}`);
+    return undefined;
+  }
+  const hasSnapshots = postgres?.method === 'volumeSnapshot';
+  const source = d.source ?? (objectStore ? 'objectStore' : 'volumeSnapshot');
+  if (source === 'objectStore' && !objectStore && env.backups?.objectStore === undefined) {
+    report(at('source'), `objectStore needs environments.${envName}.backups.objectStore`);
+    return undefined;
+  }
+  if (source === 'volumeSnapshot' && !hasSnapshots) {
+    report(at(d.source ? 'source' : 'schedule'), `restoring from volume snapshots needs environments.${envName}.backups.postgres with method volumeSnapshot${d.source ? '' : ' (or set backups.objectStore)'}`);
+    return undefined;
+  }
+  const timeoutSeconds = durationToSeconds(d.timeout);
+  const perRun = Math.min(d.clustersPerRun ?? clusterCount, clusterCount);
+  const activeDeadlineSeconds = Math.max(1, perRun) * (timeoutSeconds + RESTORE_DRILL_CLUSTER_OVERHEAD_SECONDS);
+  const minInterval = minIntervalSeconds(d.schedule, 'kubernetes');
+  if (activeDeadlineSeconds > minInterval) {
+    report(at('timeout'), `${perRun} cluster(s) × (${d.timeout} + ${RESTORE_DRILL_CLUSTER_OVERHEAD_SECONDS}s for the check and cleanup) is ${activeDeadlineSeconds}s, longer than the ${minInterval}s between two runs of "${d.schedule}": lower the timeout, set clustersPerRun, or run less often`);
+    return undefined;
+  }
+  return {
+    schedule: d.schedule, source, timeoutSeconds, clustersPerRun: d.clustersPerRun, pushgateway: d.pushgateway,
+    maxIntervalSeconds: maxIntervalSeconds(d.schedule, 'kubernetes'), activeDeadlineSeconds,
   };
 }
 

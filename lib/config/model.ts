@@ -42,6 +42,8 @@ export interface Fleet {
   readonly environments: readonly Environment[];
   /** Services in file order. */
   readonly services: readonly Service[];
+  /** Image of the ops commands (prune-backups, restore-drill); set when an environment uses them. */
+  readonly opsImage?: string;
 }
 
 export interface MonitoringSettings {
@@ -108,6 +110,49 @@ export interface PostgresBackup {
   readonly volumeSnapshotClass?: string;
   readonly pluginName?: string;
   readonly maxIntervalSeconds: number;
+  /** Retention of volume-snapshot backups (the prune-backups CronJob). @default kept forever */
+  readonly retention?: BackupRetention;
+}
+
+export interface BackupRetention {
+  /** Completed backups kept per cluster, newest first. */
+  readonly keep?: number;
+  /** Completed backups older than this are deleted, in seconds. */
+  readonly maxAgeSeconds?: number;
+  /** 5-field cron of the pruning CronJob. */
+  readonly schedule: string;
+  /** Longest gap between two pruning runs, for alerting. */
+  readonly maxIntervalSeconds: number;
+}
+
+/** The environment's object store (Barman Cloud plugin): WAL archive and base backups, for PITR. */
+export interface ObjectStoreBackup {
+  /** Name of the ObjectStore (and, with `-credentials`, of its Secret) in the database namespace. */
+  readonly name: string;
+  readonly destinationPath: string;
+  readonly endpointURL?: string;
+  readonly remoteKey: string;
+  readonly accessKeyIdProperty: string;
+  readonly secretAccessKeyProperty: string;
+  /** The plugin's retentionPolicy, e.g. `30d`. */
+  readonly retention: string;
+  /** 6-field cron of the base backups. */
+  readonly schedule: string;
+  readonly maxIntervalSeconds: number;
+}
+
+export interface RestoreDrill {
+  /** 5-field cron. */
+  readonly schedule: string;
+  readonly source: 'volumeSnapshot' | 'objectStore';
+  /** How long one cluster may take to restore and become ready. */
+  readonly timeoutSeconds: number;
+  /** Clusters restored per run (rotating); all when unset. */
+  readonly clustersPerRun?: number;
+  readonly pushgateway?: string;
+  readonly maxIntervalSeconds: number;
+  /** The Job's deadline: every cluster of a run, restored one after the other, plus room for cleanup. */
+  readonly activeDeadlineSeconds: number;
 }
 
 export interface MongoSnapshot {
@@ -145,7 +190,12 @@ export interface Environment {
   /** The services, in file order (every service exists in every environment). */
   readonly services: readonly Service[];
   readonly alerts: Alerts;
-  readonly backups: { readonly velero?: VeleroBackup; readonly postgres?: PostgresBackup };
+  readonly backups: {
+    readonly velero?: VeleroBackup;
+    readonly postgres?: PostgresBackup;
+    readonly objectStore?: ObjectStoreBackup;
+    readonly restoreDrill?: RestoreDrill;
+  };
   readonly mongoSnapshots: readonly MongoSnapshot[];
   /** 5-field cron of the CronJob that re-applies developer privileges. */
   readonly accessSchedule: string;

@@ -38,3 +38,6 @@ export const DEVELOPER_GROUP_ROLE = 'developers';
 export function developerRoleName(developer: string): string {
   return `dev_${toPostgresIdentifier(developer)}`;
 }
+
+/** The Barman Cloud plugin (CNPG-I): the only backup plugin dbfleet configures. */
+export const BARMAN_CLOUD_PLUGIN = 'barman-cloud.cloudnative-pg.io';

@@ -57,8 +57,46 @@ const postgresBackup = z.strictObject({
   // logical: Zalando's logical backup CronJob (pg_dumpall to the operator's configured bucket).
   method: z.enum(['volumeSnapshot', 'plugin', 'logical']).default('volumeSnapshot'),
   volumeSnapshotClass: z.string().min(1).optional(),
-  /** For method: plugin (e.g. the Barman Cloud plugin): its name. */
+  /** For method: plugin: the CNPG-I plugin; only the Barman Cloud plugin is configured by dbfleet. */
   pluginName: z.string().min(1).optional(),
+  /** Retention of volume-snapshot backups, enforced by the prune-backups CronJob. */
+  retention: z.strictObject({
+    /** Completed backups kept per cluster, newest first. */
+    keep: z.number().int().min(1, 'must be >= 1').optional(),
+    /** Completed backups older than this are deleted (never one of the newest `keep`, never the newest). */
+    maxAge: duration.optional(),
+    /** 5-field cron of the pruning CronJob. */
+    schedule: z.string().default('41 * * * *'),
+  }).optional(),
+});
+
+/** WAL archive and base backups in an S3-compatible object store, through the Barman Cloud plugin. */
+const objectStoreBackup = z.strictObject({
+  destinationPath: z.string().regex(/^(s3|gs):\/\/[^/\s]+(\/\S*)?$|^https:\/\/\S+$/, 'is not an object store URL (s3://bucket/path, gs://bucket/path or https://…)'),
+  endpointURL: z.string().url().optional(),
+  credentials: z.strictObject({
+    /** Key in the secret store holding the access key pair. */
+    remoteKey: z.string().min(1),
+    accessKeyIdProperty: z.string().min(1).default('accessKeyId'),
+    secretAccessKeyProperty: z.string().min(1).default('secretAccessKey'),
+  }),
+  /** Recovery window: the plugin's retentionPolicy (`<n>d`, `<n>w` or `<n>m`). */
+  retention: z.string().regex(/^[1-9][0-9]*[dwm]$/, 'is not a recovery window like 30d, 4w or 3m').default('30d'),
+  /** 6-field cron (seconds first) of the base backups. */
+  schedule: z.string(),
+});
+
+const restoreDrill = z.strictObject({
+  /** 5-field cron of the drill CronJob. */
+  schedule: z.string(),
+  /** What to restore from. @default objectStore when the environment has one, else volumeSnapshot */
+  source: z.enum(['volumeSnapshot', 'objectStore']).optional(),
+  /** How long one cluster may take to restore and become ready. */
+  timeout: duration.default('1h'),
+  /** Restore only this many clusters per run, rotating through all of them. @default every cluster */
+  clustersPerRun: z.number().int().min(1, 'must be >= 1').optional(),
+  /** Push the drill's metrics (result, duration, recovered point in time) here. */
+  pushgateway: z.string().url().optional(),
 });
 
 const alerts = z.strictObject({
@@ -83,7 +121,12 @@ const environment = z.strictObject({
   sharedClusterName: dnsLabel.optional(),
   /** The Argo CD destination cluster. */
   cluster: z.strictObject({ server: z.string().url().optional(), name: z.string().min(1).optional() }).optional(),
-  backups: z.strictObject({ velero: veleroBackup.optional(), postgres: postgresBackup.optional() }).optional(),
+  backups: z.strictObject({
+    velero: veleroBackup.optional(),
+    postgres: postgresBackup.optional(),
+    objectStore: objectStoreBackup.optional(),
+    restoreDrill: restoreDrill.optional(),
+  }).optional(),
   alerts: alerts.optional(),
   /** Schedule of the CronJob that re-applies developer privileges. */
   accessSchedule: z.string().optional(),
@@ -145,6 +188,8 @@ export const fleetSchema = z.strictObject({
   environments: z.record(z.string(), environment),
   services: z.array(service).min(1),
   mongoSnapshots: z.array(mongoSnapshot).default([]),
+  /** Image of dbfleet's ops commands (prune-backups, restore-drill), built from this repository. */
+  opsImage: z.string().min(1).optional(),
 });
 
 export type FleetInput = z.infer<typeof fleetSchema>;

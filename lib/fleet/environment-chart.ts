@@ -3,11 +3,15 @@ import type { Construct } from 'constructs';
 import { DeveloperAccessJobs } from '../access/developer-access';
 import { DeveloperCredentials } from '../access/developer-credentials';
 import { developerClusterRoles, developerRemoteKey } from '../access/developer-roles';
-import { veleroScheduleNames } from '../backup/backup-names';
+import { objectStoreScheduledBackupName, veleroScheduleNames } from '../backup/backup-names';
+import { BarmanObjectStore } from '../backup/barman-object-store';
 import { CnpgScheduledBackup } from '../backup/cnpg-scheduled-backup';
 import { MongoSnapshotCronJob } from '../backup/mongo-snapshot-cron-job';
+import { PruneBackupsCronJob } from '../backup/prune-backups-cron-job';
+import { RestoreDrillCronJob } from '../backup/restore-drill-cron-job';
 import { VeleroSchedule } from '../backup/velero-schedule';
 import type { Environment, Fleet, PostgresCluster, Service } from '../config/model';
+import { BARMAN_CLOUD_PLUGIN } from '../config/names';
 import { applySyncPolicy } from '../gitops/sync-policy';
 import { DEVELOPER_ACCESS_ANNOTATION, standardLabels } from '../labels';
 import { ClusterPodMonitor } from '../monitoring/cluster-pod-monitor';
@@ -48,7 +52,9 @@ export class EnvironmentChart extends Chart {
     });
     new DefaultDenyIngress(this, 'DefaultDenyIngress', { namespace: environment.namespace, labels: this.labelsFor('network-policy', 'default-deny-ingress', 'network') });
 
+    this.addObjectStore(fleet, environment);
     this.clusters = environment.clusters.map((cluster) => this.addCluster(fleet, environment, cluster));
+    this.addBackupJobs(fleet, environment);
     environment.clusters.forEach((cluster, i) => {
       for (const service of cluster.services) this.addServiceCredentials(fleet, environment, service, this.clusters[i]);
     });
@@ -83,6 +89,10 @@ export class EnvironmentChart extends Chart {
       name: names.databases,
       includedNamespaces: [environment.namespace],
       matchLabels: { 'app.kubernetes.io/part-of': fleet.name },
+      // CloudNativePG's Backup objects carry only cnpg.io/* labels (cloudnative-pg@v1.30.0
+      // internal/controller/scheduledbackup_controller.go): select them by their ScheduledBackup.
+      alsoMatching: environment.backups.postgres || environment.backups.objectStore
+        ? { 'cnpg.io/scheduled-backup': scheduledBackupNames(environment) } : undefined,
       labels: this.labelsFor('velero-schedule', 'databases', 'backup'),
     });
     if (names.services) {
@@ -91,6 +101,34 @@ export class EnvironmentChart extends Chart {
         name: names.services,
         includedNamespaces: environment.services.map((s) => s.namespace).filter((ns) => ns !== environment.namespace),
         labels: this.labelsFor('velero-schedule', 'services', 'backup'),
+      });
+    }
+  }
+
+  /** The environment's object store for WAL archive and base backups (Barman Cloud plugin). */
+  private addObjectStore(fleet: Fleet, environment: Environment): void {
+    const objectStore = environment.backups.objectStore;
+    if (!objectStore) return;
+    new BarmanObjectStore(this, 'ObjectStore', {
+      fleetName: fleet.name, namespace: environment.namespace, objectStore, store: fleet.secretStore,
+      labels: this.labelsFor('object-store', objectStore.name, 'backup'),
+    });
+  }
+
+  /** Retention of volume-snapshot backups and the restore drill: the ops image's CronJobs. */
+  private addBackupJobs(fleet: Fleet, environment: Environment): void {
+    const { postgres, restoreDrill, objectStore } = environment.backups;
+    if (postgres?.retention && fleet.opsImage) {
+      new PruneBackupsCronJob(this, 'PruneBackups', {
+        namespace: environment.namespace, clusters: environment.clusters.map((c) => c.name), retention: postgres.retention,
+        image: fleet.opsImage, labels: this.labelsFor('prune-backups', environment.name, 'backup'),
+      });
+    }
+    if (restoreDrill && fleet.opsImage) {
+      new RestoreDrillCronJob(this, 'RestoreDrill', {
+        environment: environment.name, namespace: environment.namespace, clusters: environment.clusters, drill: restoreDrill,
+        objectStoreName: objectStore?.name, operatorNamespace: fleet.operatorNamespace, image: fleet.opsImage,
+        labels: this.labelsFor('restore-drill', environment.name, 'backup'),
       });
     }
   }
@@ -185,6 +223,7 @@ export class EnvironmentChart extends Chart {
       pg = new CnpgCluster(this, `Cluster-${cluster.name}`, {
         ...common,
         volumeSnapshotBackup: backup?.method === 'volumeSnapshot' ? { className: backup.volumeSnapshotClass } : undefined,
+        walArchive: environment.backups.objectStore ? { objectStoreName: environment.backups.objectStore.name } : undefined,
         // The developer-access jobs log in with the operator's <cluster>-superuser Secret.
         enableSuperuserAccess: true,
       });
@@ -199,6 +238,18 @@ export class EnvironmentChart extends Chart {
           labels: this.labelsFor('postgres-backup', cluster.name, 'backup'),
         });
       }
+    }
+    const objectStore = environment.backups.objectStore;
+    if (objectStore) {
+      new CnpgScheduledBackup(this, `ObjectStoreBackup-${cluster.name}`, {
+        name: objectStoreScheduledBackupName(cluster.name),
+        namespace: cluster.namespace,
+        cluster: cluster.name,
+        schedule: objectStore.schedule,
+        method: 'plugin',
+        pluginName: BARMAN_CLOUD_PLUGIN,
+        labels: this.labelsFor('postgres-backup', objectStoreScheduledBackupName(cluster.name), 'backup'),
+      });
     }
     // Rendered for every access mode: the SQL also keeps services out of each other's databases.
     new DeveloperAccessJobs(this, `Access-${cluster.name}`, {
@@ -223,6 +274,14 @@ export class EnvironmentChart extends Chart {
     });
     return pg;
   }
+}
+
+/** Every ScheduledBackup of the environment: `<cluster>` (backups.postgres) and `<cluster>-object-store`. */
+function scheduledBackupNames(environment: Environment): string[] {
+  return environment.clusters.flatMap((c) => [
+    ...(environment.backups.postgres ? [c.name] : []),
+    ...(environment.backups.objectStore ? [objectStoreScheduledBackupName(c.name)] : []),
+  ]);
 }
 
 /** The basic-auth Secret, next to the cluster, that a service's owner role reads its password from. */

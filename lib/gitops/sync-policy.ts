@@ -27,7 +27,11 @@ export const PROTECTED_KINDS: ReadonlySet<string> = new Set([
 /** Lower waves sync first; a wave waits until the previous one is healthy. */
 const WAVES: ReadonlyArray<[number, readonly string[]]> = [
   [-2, ['/Namespace']],
-  [-1, ['external-secrets.io/ExternalSecret', '/Secret', '/ConfigMap', 'networking.k8s.io/NetworkPolicy']],
+  [-1, [
+    'external-secrets.io/ExternalSecret', '/Secret', '/ConfigMap', 'networking.k8s.io/NetworkPolicy',
+    // A Cluster's plugin resolves its ObjectStore when it starts.
+    'barmancloud.cnpg.io/ObjectStore', '/ServiceAccount', 'rbac.authorization.k8s.io/Role', 'rbac.authorization.k8s.io/RoleBinding',
+  ]],
   [0, ['postgresql.cnpg.io/Cluster', 'acid.zalan.do/postgresql']],
   [1, ['postgresql.cnpg.io/Database', 'postgresql.cnpg.io/Pooler', 'postgresql.cnpg.io/ScheduledBackup']],
   [2, ['monitoring.coreos.com/PodMonitor', 'monitoring.coreos.com/PrometheusRule', 'batch/CronJob', 'batch/Job', 'velero.io/Schedule']],

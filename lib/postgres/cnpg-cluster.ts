@@ -1,7 +1,8 @@
 import { Construct } from 'constructs';
 import {
-  Cluster, ClusterSpecBackupTarget, ClusterSpecPrimaryUpdateStrategy, ClusterSpecManagedRoles, ClusterSpecManagedRolesEnsure,
+  Cluster, ClusterSpecBackupTarget, ClusterSpecBackupVolumeSnapshotSnapshotOwnerReference, ClusterSpecPrimaryUpdateStrategy, ClusterSpecManagedRoles, ClusterSpecManagedRolesEnsure,
 } from '../../imports/postgresql.cnpg.io';
+import { BARMAN_CLOUD_PLUGIN } from '../config/names';
 import { CnpgDatabase } from './cnpg-database';
 import type { ClusterRole, IPostgresCluster, PostgresClusterProps } from './postgres-cluster';
 
@@ -72,7 +73,22 @@ export class CnpgCluster extends Construct implements IPostgresCluster {
           : undefined,
         managed: { roles: [...props.databases.map((d) => ownerRole(d.owner, d.ownerSecret, d.service)), ...(props.roles ?? []).map(managedRole)] },
         backup: props.volumeSnapshotBackup
-          ? { target: ClusterSpecBackupTarget.PREFER_HYPHEN_STANDBY, volumeSnapshot: { className: props.volumeSnapshotBackup.className, online: true } }
+          ? {
+            target: ClusterSpecBackupTarget.PREFER_HYPHEN_STANDBY,
+            volumeSnapshot: {
+              className: props.volumeSnapshotBackup.className,
+              online: true,
+              // Deleting a Backup deletes its VolumeSnapshots (by default they outlive it:
+              // cloudnative-pg@v1.30.0 docs/src/appendixes/backup_volumesnapshot.md), so pruning
+              // Backup objects is all retention needs, and the pruner needs no VolumeSnapshot rights.
+              snapshotOwnerReference: ClusterSpecBackupVolumeSnapshotSnapshotOwnerReference.BACKUP,
+            },
+          }
+          : undefined,
+        // The plugin's sidecar archives WAL and takes base backups (plugin-barman-cloud@v0.14.0
+        // web/docs/usage.md). Defaults written out: Argo CD compares list items whole.
+        plugins: props.walArchive
+          ? [{ name: BARMAN_CLOUD_PLUGIN, enabled: true, isWalArchiver: true, parameters: { barmanObjectName: props.walArchive.objectStoreName } }]
           : undefined,
       },
     });

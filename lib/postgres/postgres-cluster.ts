@@ -53,6 +53,12 @@ export interface PostgresClusterProps {
   /** Volume snapshot backups: the VolumeSnapshotClass, or true for the default class. @default no backup section */
   readonly volumeSnapshotBackup?: { readonly className?: string };
   /**
+   * Continuous WAL archiving and base backups to an object store (point-in-time recovery): the
+   * name of the environment's ObjectStore (Barman Cloud plugin), in the cluster's namespace.
+   * @default no WAL archive
+   */
+  readonly walArchive?: { readonly objectStoreName: string };
+  /**
    * Labels the operator copies onto everything it creates for the cluster (pods, PVCs,
    * Services, Secrets), so label-selected backups include them. @default none
    */

@@ -36,7 +36,7 @@ describe('test environment (topology: shared)', () => {
   it('the cluster accepts Postgres from every service namespace', () => {
     const from = find('test', 'NetworkPolicy', 'acme-ingress').spec.ingress[0].from.map((f: any) => f.namespaceSelector.matchLabels['kubernetes.io/metadata.name']);
     expect(from).toEqual(['catalog', 'customers', 'inventory', 'orders', 'payments']);
-    expect(names('test', 'NetworkPolicy')).toEqual(['acme-ingress', 'default-deny-ingress']);
+    expect(names('test', 'NetworkPolicy')).toEqual(['acme-ingress', 'default-deny-ingress', 'restore-drill-ingress']);
   });
 
   it('backs up with Velero and volume snapshots, and has no MongoDB snapshot', () => {

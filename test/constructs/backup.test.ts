@@ -68,11 +68,11 @@ describe('MongoSnapshotCronJob', () => {
 });
 
 describe('CnpgScheduledBackup', () => {
-  it('volume snapshots from a standby, owned by the schedule', () => {
+  it('volume snapshots from a standby, owned by nothing (deleting the schedule keeps them)', () => {
     const chart = testChart();
     new CnpgScheduledBackup(chart, 'Backup', { name: 'orders', namespace: 'databases', cluster: 'orders', schedule: '0 0 2 * * *', labels: {} });
     expect(only(objectsOf(chart), 'ScheduledBackup').spec).toEqual({
-      cluster: { name: 'orders' }, schedule: '0 0 2 * * *', method: 'volumeSnapshot', backupOwnerReference: 'self',
+      cluster: { name: 'orders' }, schedule: '0 0 2 * * *', method: 'volumeSnapshot', backupOwnerReference: 'none',
       target: 'prefer-standby', immediate: true, suspend: false,
     });
   });

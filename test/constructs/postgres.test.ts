@@ -63,7 +63,7 @@ describe('CnpgCluster', () => {
     const { spec } = only(objectsOf(chart), 'Cluster');
     expect(spec.storage).toEqual({ size: '50Gi', storageClass: 'fast' });
     expect(spec.walStorage).toEqual({ size: '10Gi', storageClass: 'fast' });
-    expect(spec.backup).toEqual({ target: 'prefer-standby', volumeSnapshot: { className: 'csi-snapclass', online: true } });
+    expect(spec.backup).toEqual({ target: 'prefer-standby', volumeSnapshot: { className: 'csi-snapclass', online: true, snapshotOwnerReference: 'backup' } });
     expect(spec.inheritedMetadata).toEqual({ labels: { 'app.kubernetes.io/part-of': 'acme' } });
   });
 

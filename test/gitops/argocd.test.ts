@@ -26,6 +26,8 @@ describe('safe sync of stateful objects, over all of dist/', () => {
   const RECREATABLE = new Set([
     'ExternalSecret', 'ConfigMap', 'NetworkPolicy', 'CronJob', 'Job', 'PodMonitor', 'PrometheusRule',
     'Schedule', 'ApplicationSet', 'AppProject',
+    // The object store's configuration (the data is in the bucket) and the backup jobs' RBAC.
+    'ObjectStore', 'ServiceAccount', 'Role', 'RoleBinding',
   ]);
 
   it('every object is either protected from prune and delete, or known to be recreatable', () => {

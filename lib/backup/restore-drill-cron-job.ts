@@ -1,0 +1,97 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import type { PostgresCluster, RestoreDrill } from '../config/model';
+import { ACCESS_CLIENT_LABEL } from '../network/cluster-ingress-policy';
+import { RESTORE_DRILL_CLUSTER, RESTORE_DRILL_NAME } from './backup-names';
+import { OpsCronJob } from './ops-cron-job';
+
+/** CloudNativePG's instance status port, which the operator polls. */
+const CNPG_STATUS_PORT = 8000;
+const POSTGRES_PORT = 5432;
+
+export interface RestoreDrillCronJobProps {
+  readonly environment: string;
+  /** The database namespace: the scratch cluster is restored here (see the class comment). */
+  readonly namespace: string;
+  readonly clusters: readonly PostgresCluster[];
+  readonly drill: RestoreDrill;
+  /** The environment's ObjectStore, for drills from the object store. */
+  readonly objectStoreName?: string;
+  /** Namespace of the Postgres operator (it must reach the scratch instances). */
+  readonly operatorNamespace: string;
+  readonly image: string;
+  readonly labels: Record<string, string>;
+}
+
+/**
+ * The scheduled restore drill: the `restore-drill` ops command restores the latest backup of each
+ * cluster, one after the other, into the scratch Cluster `restore-drill-scratch`, checks every
+ * service database, reports, and deletes the scratch cluster again (also after a failure).
+ *
+ * The scratch cluster lives in the database namespace, not a namespace of its own: VolumeSnapshots
+ * are namespaced and a PVC can only be provisioned from a snapshot in its own namespace (the
+ * cross-namespace data source is an alpha Kubernetes feature), and CloudNativePG resolves
+ * `barmanObjectName` in the Cluster's namespace. So one model serves both sources, and no
+ * namespace has to be created at run time. The Role is as narrow as RBAC allows: Clusters can be
+ * created (RBAC cannot restrict `create` by name; creating an existing name fails, so no cluster
+ * can be replaced) but read only by name and deleted only if named `restore-drill-scratch`;
+ * Backups listed; one Secret, the scratch cluster's superuser password, read. Note what this
+ * means: the drill's token can restore, and therefore read, the data of every backup here.
+ */
+export class RestoreDrillCronJob extends Construct {
+  readonly cronJobName: string;
+
+  constructor(scope: Construct, id: string, props: RestoreDrillCronJobProps) {
+    super(scope, id);
+    const d = props.drill;
+    const clusterNames = props.clusters.map((c) => c.name);
+    const job = new OpsCronJob(this, 'Job', {
+      name: RESTORE_DRILL_NAME,
+      namespace: props.namespace,
+      image: props.image,
+      args: [
+        'restore-drill',
+        '--namespace', props.namespace,
+        '--environment', props.environment,
+        '--source', d.source,
+        ...(d.source === 'objectStore' && props.objectStoreName ? ['--object-store', props.objectStoreName] : []),
+        '--scratch-cluster', RESTORE_DRILL_CLUSTER,
+        '--timeout', `${d.timeoutSeconds}s`,
+        ...(d.clustersPerRun !== undefined ? ['--clusters-per-run', String(d.clustersPerRun)] : []),
+        ...(d.pushgateway ? ['--pushgateway', d.pushgateway] : []),
+        ...props.clusters.flatMap((c) => ['--cluster', `${c.name}:${c.services.map((s) => s.database).join(',')}`]),
+      ],
+      schedule: d.schedule,
+      activeDeadlineSeconds: d.activeDeadlineSeconds,
+      // A failed drill is a finding, not a transient error: retrying only hides it and doubles the load.
+      backoffLimit: 0,
+      // Room to delete the scratch cluster after SIGTERM.
+      terminationGracePeriodSeconds: 60,
+      rules: [
+        { apiGroups: ['postgresql.cnpg.io'], resources: ['clusters'], verbs: ['create'] },
+        { apiGroups: ['postgresql.cnpg.io'], resources: ['clusters'], verbs: ['get'], resourceNames: [...clusterNames, RESTORE_DRILL_CLUSTER].sort() },
+        { apiGroups: ['postgresql.cnpg.io'], resources: ['clusters'], verbs: ['delete'], resourceNames: [RESTORE_DRILL_CLUSTER] },
+        { apiGroups: ['postgresql.cnpg.io'], resources: ['backups'], verbs: ['list'] },
+        { apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: [`${RESTORE_DRILL_CLUSTER}-superuser`] },
+      ],
+      labels: props.labels,
+      podLabels: { [ACCESS_CLIENT_LABEL]: RESTORE_DRILL_CLUSTER },
+    });
+    this.cronJobName = job.cronJobName;
+
+    // The namespace denies all ingress: the scratch instances need the operator, each other, and the drill.
+    const tcp = (...ports: number[]) => ports.map((port) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) }));
+    new k8s.KubeNetworkPolicy(this, 'Ingress', {
+      metadata: { name: `${RESTORE_DRILL_NAME}-ingress`, namespace: props.namespace, labels: props.labels },
+      spec: {
+        podSelector: { matchLabels: { 'cnpg.io/cluster': RESTORE_DRILL_CLUSTER } },
+        policyTypes: ['Ingress'],
+        ingress: [
+          { from: [{ podSelector: { matchLabels: { 'cnpg.io/cluster': RESTORE_DRILL_CLUSTER } } }], ports: tcp(POSTGRES_PORT, CNPG_STATUS_PORT) },
+          { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': props.operatorNamespace } } }], ports: tcp(POSTGRES_PORT, CNPG_STATUS_PORT) },
+          { from: [{ podSelector: { matchLabels: { [ACCESS_CLIENT_LABEL]: RESTORE_DRILL_CLUSTER } } }], ports: tcp(POSTGRES_PORT) },
+        ],
+      },
+    });
+  }
+}
