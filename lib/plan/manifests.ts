@@ -1,8 +1,8 @@
 // The two sides of a plan: dist/ as committed at a git revision, and what the sources render now.
 import { execFileSync } from 'node:child_process';
-import { parseAllDocuments } from 'yaml';
 import { loadFleet } from '../config/load';
 import { buildApp, renderObjects, type KubernetesObject } from '../output/render';
+import { loadKubernetesYaml, yamlErrorMessage } from '../validate/kubernetes-yaml';
 
 /** dist/-relative path → object. */
 export type Manifests = Map<string, KubernetesObject>;
@@ -35,8 +35,13 @@ export function readManifestsAt(revision: string, distDir: string, cwd: string):
     const size = Number(output.subarray(offset, headerEnd).toString('utf8').split(' ')[2]);
     const text = output.subarray(headerEnd + 1, headerEnd + 1 + size).toString('utf8');
     offset = headerEnd + 1 + size + 1;
-    const documents = parseAllDocuments(text);
-    const objects = (Array.isArray(documents) ? documents : [documents]).map((d) => d.toJS() as KubernetesObject).filter(Boolean);
+    // As Kubernetes reads it (YAML 1.1 scalars), with js-yaml: 13× faster than the yaml package.
+    let objects: KubernetesObject[];
+    try {
+      objects = (loadKubernetesYaml(text) as KubernetesObject[]).filter(Boolean);
+    } catch (error) {
+      throw new Error(`${revision}:${path}: ${yamlErrorMessage(error)}`);
+    }
     objects.forEach((object, i) => manifests.set(objects.length > 1 ? `${path.slice(prefix.length)}#${i}` : path.slice(prefix.length), object));
   }
   return manifests;

@@ -1,8 +1,9 @@
-// Reading manifests from disk: every YAML file under a folder, every document in a file. Parse
+// Reading manifests from disk: every YAML file under a folder, every document in a file, read as
+// Kubernetes reads them (kubernetes-yaml.ts: YAML 1.1 scalars, js-yaml's fast loader). Parse
 // errors are returned, not thrown, so one broken file does not hide the errors in the others.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import YAML from 'yaml';
+import { loadKubernetesYaml, splitYamlDocuments, yamlErrorMessage } from './kubernetes-yaml';
 
 export interface ManifestDocument {
   readonly index: number;
@@ -34,16 +35,29 @@ export function listManifestFiles(dir: string): string[] {
 export function parseManifestText(file: string, text: string): ManifestFile {
   const documents: ManifestDocument[] = [];
   const parseErrors: Array<{ index: number; message: string }> = [];
-  YAML.parseAllDocuments(text).forEach((doc, index) => {
-    if (doc.errors.length) {
-      parseErrors.push({ index, message: `YAML parse error: ${doc.errors[0].message.split('\n')[0]}` });
-      return;
-    }
-    const value = doc.toJS({ maxAliasCount: 100 });
+  const add = (value: unknown, index: number) => {
     // An empty document (a stray `---`) is not an object to validate.
-    if (value === null || value === undefined) return;
-    documents.push({ index, value });
-  });
+    if (value !== null && value !== undefined) documents.push({ index, value });
+  };
+  try {
+    loadKubernetesYaml(text).forEach(add);
+  } catch {
+    // The loader stops at the first error: parse document by document so that the others are
+    // still validated and the error names its document.
+    let index = 0;
+    let line = 0;
+    for (const part of splitYamlDocuments(text)) {
+      try {
+        const values = loadKubernetesYaml(part);
+        values.forEach((value, i) => add(value, index + i));
+        index += values.length;
+      } catch (error) {
+        parseErrors.push({ index, message: `YAML parse error: ${yamlErrorMessage(error, line)}` });
+        index++;
+      }
+      line += part.split('\n').length - 1;
+    }
+  }
   return { file, documents, parseErrors, documentCount: documents.length + parseErrors.length };
 }
 
