@@ -3,6 +3,12 @@
 // lockfile. Running through tsx costs ~0.7 s more per process (it transpiles and resolves every
 // import through loader hooks), which is most of a synth; a bundle is rebuilt (~0.5 s) whenever
 // anything changes, so it can never be stale.
+//
+// Runs the app (`cdk8s.yaml`), `npm run plan`, `npm run validate` and the benchmarks:
+//   node scripts/bundle-cache.cjs <entry.ts> [args…]
+// The entry sees process.argv as if it had been started itself ([node, entry, args…]); if it
+// exports `main(args)`, that is called and its result (a number, or a promise of one) is the
+// exit code. No tsx at run time: esbuild is only needed when a bundle has to be (re)built.
 'use strict';
 const { createHash } = require('node:crypto');
 const fs = require('node:fs');
@@ -27,8 +33,9 @@ function sourceFiles() {
 }
 
 function cacheKey(entry) {
-  // The entry itself counts too: it may live outside the source folders (bench/).
-  const hash = createHash('sha256').update(`${process.version}\0${entry}\0`).update(fs.readFileSync(path.join(root, entry)));
+  // The entry itself counts too: it may live outside the source folders (bench/). So does the
+  // checkout's path: bundles embed it (the modules' __dirname).
+  const hash = createHash('sha256').update(`${process.version}\0${root}\0${entry}\0`).update(fs.readFileSync(path.join(root, entry)));
   for (const file of sourceFiles()) hash.update(file).update('\0').update(fs.readFileSync(path.join(root, file))).update('\0');
   return hash.digest('hex').slice(0, 24);
 }
@@ -73,15 +80,32 @@ async function requireBundled(entry) {
 
 module.exports = { requireBundled };
 
-// `node scripts/bundle-cache.cjs main.ts` runs an entry point.
+/**
+ * Runs an entry point as a command: `args` become its process.argv, its `main(args)` (when it
+ * exports one) gives the exit code. Errors are printed with their stack and exit 1.
+ */
+async function runBundled(entry, args) {
+  process.argv = [process.argv[0], path.resolve(root, entry), ...args];
+  try {
+    const exported = await requireBundled(entry);
+    if (typeof exported.main === 'function') {
+      const code = await exported.main(args);
+      if (typeof code === 'number') process.exitCode = code;
+    }
+  } catch (error) {
+    process.stderr.write(`${error?.stack ?? error}\n`);
+    process.exitCode = 1;
+  }
+}
+
+module.exports.runBundled = runBundled;
+
+// `node scripts/bundle-cache.cjs main.ts [args…]` runs an entry point.
 if (require.main === module) {
-  const entry = process.argv[2];
+  const [entry, ...args] = process.argv.slice(2);
   if (!entry) {
-    process.stderr.write('usage: node scripts/bundle-cache.cjs <entry.ts>\n');
+    process.stderr.write('usage: node scripts/bundle-cache.cjs <entry.ts> [args…]\n');
     process.exit(2);
   }
-  requireBundled(entry).catch((error) => {
-    process.stderr.write(`${error.stack ?? error}\n`);
-    process.exit(1);
-  });
+  void runBundled(entry, args);
 }

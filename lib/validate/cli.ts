@@ -1,4 +1,5 @@
 // npm run validate [dir-or-files…]   (default: dist/)
+// `npm run validate` runs it from the bundle cache (scripts/bundle-cache.cjs calls main); tsx works too.
 // Errors go to stderr, one per line; then a summary. Exit 0 = valid, 1 = invalid objects, 2 = usage
 // or setup error (unknown option, missing path, no manifests found, missing schema folder).
 import { Command, CommanderError } from 'commander';
@@ -76,6 +77,11 @@ export function runCli(argv: readonly string[], io: CliIo = { out: process.stdou
   return report.issues.length ? 1 : 0;
 }
 
+/** The command's entry point (scripts/bundle-cache.cjs): the exit code. */
+export function main(argv: readonly string[]): number {
+  return runCli(argv);
+}
+
 if (require.main === module) {
-  process.exitCode = runCli(process.argv.slice(2));
+  process.exitCode = main(process.argv.slice(2));
 }

@@ -8,7 +8,6 @@ import { replaceDirectory } from '../../lib/output/replace-directory';
 import { BASE_FLEET, fleetOf } from '../support/fleet';
 
 const root = join(__dirname, '..', '..');
-const tsx = join(root, 'node_modules', '.bin', 'tsx');
 let repo: string;
 
 /** A GitOps repo whose committed dist/ renders BASE_FLEET. */
@@ -26,7 +25,8 @@ beforeAll(async () => {
 
 function plan(fleet: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
   writeFileSync(join(repo, 'fleet.yaml'), fleet);
-  const result = spawnSync(tsx, [join(root, 'lib', 'plan', 'cli.ts'), ...args], { cwd: repo, encoding: 'utf8' });
+  // As `npm run plan` runs it: from the bundle cache, no tsx.
+  const result = spawnSync(process.execPath, [join(root, 'scripts', 'bundle-cache.cjs'), 'lib/plan/cli.ts', ...args], { cwd: repo, encoding: 'utf8' });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

@@ -77,9 +77,9 @@ describe('validate CLI', () => {
     expect(run(['--schemas', '/nonexistent/crds', ...NO_CONFIG]).code).toBe(2);
   });
 
-  it('runs as `npm run validate` (tsx lib/validate/cli.ts) with the process exit code', () => {
+  it('runs as `npm run validate` (from the bundle cache, no tsx) with the process exit code', () => {
     const dir = tree({ 'cluster.yaml': { ...valid.Cluster, spec: { ...valid.Cluster.spec, instances: 0 } } });
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'lib/validate/cli.ts', dir, ...NO_CONFIG], { cwd: repoRoot, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['scripts/bundle-cache.cjs', 'lib/validate/cli.ts', dir, ...NO_CONFIG], { cwd: repoRoot, encoding: 'utf8' });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('cluster.yaml: Cluster/orders: spec.instances: must be >= 1');
   });
