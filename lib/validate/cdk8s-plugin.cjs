@@ -1,7 +1,14 @@
 // Local cdk8s validation plugin. cdk8s-cli require()s local plugins as plain CommonJS, so this file
-// is JavaScript: it loads the TypeScript validator from the same content-keyed esbuild bundle
-// cache as the app (scripts/bundle-cache.cjs; tsx would cost ~0.45 s more), and exports the
-// plugin class.
+// is JavaScript.
+//
+// It does not repeat the app's work: the app validated every object before writing it and
+// recorded the SHA-256 of the bytes it wrote under the identity of its validator
+// (validation-record.cjs). This plugin re-hashes every file the CLI hands it and validates only
+// documents whose bytes are not in that record — a file changed by hand, a file the app did not
+// write — or everything when there is no record from the same validator, schemas and settings.
+// Its report says how many objects it trusted and why, and which it validated. The validator is
+// loaded (from the app's esbuild bundle cache, scripts/bundle-cache.cjs) only when something is
+// left to validate.
 //
 // cdk8s.yaml:
 //   validations:
@@ -15,13 +22,40 @@
 
 const path = require('node:path');
 const { requireBundled } = require('../../scripts/bundle-cache.cjs');
+const { defaultCacheDir, partitionManifests, validatorIdentity } = require('./validation-record.cjs');
 
-// Loaded on first validate() so that `cdk8s synth --no-validate` pays nothing.
 let api;
 async function validatorApi() {
   api ??= await requireBundled('lib/validate/index.ts');
   return api;
 }
+
+/** The schema folder as schema-source.ts resolves it: explicit, $DBFLEET_SCHEMAS, ../shared/crds. */
+function schemasDirOf(explicit) {
+  if (explicit) return path.resolve(explicit);
+  if (process.env.DBFLEET_SCHEMAS) return path.resolve(process.env.DBFLEET_SCHEMAS);
+  return path.resolve(__dirname, '..', '..', '..', 'shared', 'crds');
+}
+
+/** Where the app's records are (record.ts: validationRecordDir). */
+function recordsDir() {
+  const fromEnv = process.env.DBFLEET_VALIDATION_RECORDS;
+  if (fromEnv === 'off') return undefined;
+  return fromEnv || defaultCacheDir(__dirname);
+}
+
+const shown = (file) => {
+  const relative = path.relative(process.cwd(), file);
+  return relative && !relative.startsWith('..') ? relative : file;
+};
+
+/** How a document to validate is named in issues: file, document, and the dist/ file it came from. */
+function labelOf(unit) {
+  const source = unit.documentIndex === undefined ? null : /^--- # (\S+)/.exec(unit.text);
+  return `${shown(unit.manifest)}${unit.documentIndex === undefined ? '' : `#${unit.documentIndex}`}${source ? ` (${source[1]})` : ''}`;
+}
+
+const MAX_LISTED = 10;
 
 class DbfleetSchemaValidation {
   /** @param {{ unvalidatedKinds?: string[]; schemasDir?: string }} [properties] from cdk8s.yaml */
@@ -33,18 +67,32 @@ class DbfleetSchemaValidation {
 
   /** @param {import('cdk8s-cli/lib/plugins/validation').ValidationContext} context */
   async validate(context) {
-    const { loadValidator, formatIssue, formatSummary, notValidatedLines } = await validatorApi();
-    const validator = loadValidator({ schemasDir: this.schemasDir, unvalidatedKinds: this.unvalidatedKinds });
-    const report = validator.validateFiles([...context.manifests]);
+    const manifests = [...context.manifests];
+    const cacheDir = recordsDir();
+    const identity = cacheDir === undefined ? undefined : validatorIdentity({ validateDir: __dirname, schemasDir: schemasDirOf(this.schemasDir), unvalidatedKinds: this.unvalidatedKinds });
+    const partition = cacheDir === undefined
+      ? { ...partitionManifests({ cacheDir: '', identity: undefined, manifests }), noTrustReason: 'validation records are off (DBFLEET_VALIDATION_RECORDS=off)' }
+      : partitionManifests({ cacheDir, identity, manifests });
 
-    for (const issue of report.issues) {
+    const units = partition.toValidate.map((unit) => ({ ...unit, label: labelOf(unit) }));
+    let report;
+    let schemasDir = schemasDirOf(this.schemasDir);
+    if (units.length > 0) {
+      const { loadValidator } = await validatorApi();
+      const validator = loadValidator({ schemasDir: this.schemasDir, unvalidatedKinds: this.unvalidatedKinds });
+      schemasDir = validator.schemasDir;
+      report = validator.validateTexts(units.map((u) => ({ file: u.label, text: u.text })));
+    }
+    const { formatIssue, formatSummary, notValidatedLines } = report ? await validatorApi() : {};
+
+    for (const issue of report?.issues ?? []) {
       // One violation per problem: the report table then shows file, object and JSON path per line.
       context.report.addViolation({
         ruleName: `${issue.kind ?? '?'}/${issue.name ?? '?'}${issue.path ? `: ${issue.path}` : ''}: ${issue.message}`,
         recommendation: formatIssue(issue),
         fix: issue.schemaSource
-          ? `Make the object match ${issue.schemaSource} in ${validator.schemasDir}`
-          : `Use an apiVersion/kind that has a schema in ${validator.schemasDir}, or list it under unvalidatedKinds in cdk8s.yaml`,
+          ? `Make the object match ${issue.schemaSource} in ${schemasDir}`
+          : `Use an apiVersion/kind that has a schema in ${schemasDir}, or list it under unvalidatedKinds in cdk8s.yaml`,
         violatingResources: [{
           resourceName: issue.name ?? '<no name>',
           locations: [issue.path || '(object)'],
@@ -52,17 +100,39 @@ class DbfleetSchemaValidation {
         }],
       });
     }
-    for (const line of notValidatedLines(report)) context.logger.log(line);
-    for (const line of formatSummary(report)) context.logger.log(line);
 
-    const { celStats } = report;
-    context.report.submit(report.issues.length === 0 ? 'success' : 'failure', {
-      objects: String(report.objectCount),
-      errors: String(report.issues.length),
-      'CEL rules ran': String(celStats.ran),
-      'CEL transition rules skipped': String(celStats.transitionSkipped),
-      'CEL rules not checked': String(celStats.notChecked),
-      'not validated (no schema)': String(report.notValidated.length),
+    // What was trusted and what was checked, in a few lines whatever the number of files.
+    const trusted = partition.trusted.length;
+    const validatedObjects = report?.objectCount ?? 0;
+    const errors = report?.issues.length ?? 0;
+    const log = (line) => context.logger.log(line);
+    if (trusted > 0) {
+      log(`dbfleet: trusted ${trusted} object${trusted === 1 ? '' : 's'} in ${new Set(partition.trusted.map((t) => t.manifest)).size} file(s): their bytes are exactly what the app validated, with this validator, these schemas and settings (record ${shown(partition.recordFile)})`);
+    }
+    if (units.length > 0) {
+      log(`dbfleet: validating ${units.length} document(s) here${partition.noTrustReason ? ` (all of them: ${partition.noTrustReason})` : ':'}`);
+      if (!partition.noTrustReason) {
+        for (const unit of units.slice(0, MAX_LISTED)) log(`  ${unit.label}: ${unit.reason}`);
+        if (units.length > MAX_LISTED) log(`  … and ${units.length - MAX_LISTED} more`);
+      }
+    }
+    const notValidated = [...partition.trusted.filter((t) => t.notValidated).map((t) => t.notValidated), ...(report ? notValidatedLines(report) : [])];
+    for (const line of notValidated) log(line);
+    log(`dbfleet: ${errors === 0 ? 'OK' : 'FAILED'}: ${trusted + validatedObjects} objects: ${trusted} trusted, ${validatedObjects} validated here, ${errors} error${errors === 1 ? '' : 's'}; not validated (no schema): ${notValidated.length}`);
+    // The CEL lines of the part validated here (formatSummary's first and last lines are replaced by the line above).
+    if (report) for (const line of formatSummary(report).slice(1, -1)) log(`dbfleet: ${line}`);
+
+    const cel = report?.celStats ?? { ran: 0, transitionSkipped: 0, notChecked: 0 };
+    context.report.submit(errors === 0 ? 'success' : 'failure', {
+      objects: String(trusted + validatedObjects),
+      'trusted (validated by the app, bytes unchanged)': String(trusted),
+      'validated by this plugin': String(validatedObjects),
+      errors: String(errors),
+      // CEL counts of the objects validated here (the app's check ran the rules of the trusted ones).
+      'CEL rules ran here': String(cel.ran),
+      'CEL transition rules skipped here': String(cel.transitionSkipped),
+      'CEL rules not checked here': String(cel.notChecked),
+      'not validated (no schema)': String(notValidated.length),
     });
   }
 }

@@ -115,21 +115,6 @@ export function yamlErrorMessage(error: unknown, lineOffset = 0): string {
   return error instanceof Error ? error.message.split('\n')[0] : String(error);
 }
 
-/**
- * The text of each document of a stream, split where a line starts a new document (`---`). A
- * document marker at the start of a line always ends the document before it (YAML 1.2 §9.1.3,
- * c-forbidden), so each part parses alone exactly as within the stream — except after a directive
- * (`%YAML`, `%TAG`), which applies to the next document: with one, the stream is one part.
- */
-export function splitYamlDocuments(text: string): string[] {
-  if (/^%/m.test(text)) return [text];
-  const parts: string[] = [];
-  let start = 0;
-  const marker = /^---(?=[ \t\r\n]|$)/gm;
-  for (let match = marker.exec(text); match; match = marker.exec(text)) {
-    if (match.index > start) parts.push(text.slice(start, match.index));
-    start = match.index;
-  }
-  parts.push(text.slice(start));
-  return parts;
-}
+// Splitting a stream into its documents' texts lives with the validation record (plain CommonJS,
+// shared with the cdk8s plugin), which hashes documents the same way.
+export { splitYamlDocuments } from './validation-record.cjs';

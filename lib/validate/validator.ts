@@ -11,7 +11,7 @@ import { addCelStats, compileCelRules, emptyCelStats, evaluateCelRules, type Cel
 import { CompileCache, compiledCacheKey } from './compile-cache';
 import { convertAjvErrors, type IssueRule, type ObjectLocation, type ValidationIssue } from './issues';
 import { KindCompiler } from './kind-compiler';
-import { listManifestFiles, readManifestFile, type ManifestFile } from './manifest-files';
+import { listManifestFiles, parseManifestText, readManifestFile, type ManifestFile } from './manifest-files';
 import { checkMetadata } from './object-metadata';
 import { kindKey, loadSchemaSet, schemaCacheDir, type KindSchema, type SchemaNode, type SchemaSet } from './schema-source';
 import { convertCrdSchema, K8S_SCHEMA_ID, OBJECT_META_REF } from './structural-schema';
@@ -58,6 +58,8 @@ export interface Validator {
   validateObject(object: unknown, location: ObjectLocation, sink?: ValidationSink): ValidationIssue[];
   validateObjects(objects: ReadonlyArray<{ readonly object: unknown; readonly location: ObjectLocation }>): ValidationReport;
   validateFiles(paths: readonly string[]): ValidationReport;
+  /** YAML texts already read (the cdk8s plugin's documents to check); `file` names them in issues. */
+  validateTexts(texts: ReadonlyArray<{ readonly file: string; readonly text: string }>): ValidationReport;
   validateDirectory(dir: string): ValidationReport;
   /** Compiles every kind now (the benchmark measures this); returns the time it took. */
   compileAll(): { kinds: number; milliseconds: number; failed: string[] };
@@ -289,6 +291,10 @@ class SchemaValidator implements Validator {
 
   validateFiles(paths: readonly string[]): ValidationReport {
     return this.validateManifestFiles(paths.map(readManifestFile));
+  }
+
+  validateTexts(texts: ReadonlyArray<{ readonly file: string; readonly text: string }>): ValidationReport {
+    return this.validateManifestFiles(texts.map((t) => parseManifestText(t.file, t.text)));
   }
 
   validateDirectory(dir: string): ValidationReport {

@@ -45,7 +45,7 @@ describe('cdk8s validation plugin', () => {
       'gadget.yaml': { apiVersion: 'example.com/v1', kind: 'Gadget', metadata: { name: 'databases' }, spec: {} },
     });
     expect(r.success).toBe(true);
-    expect(r.json.summary.metadata).toMatchObject({ objects: '2', errors: '0', 'CEL rules ran': '6', 'not validated (no schema)': '1' });
+    expect(r.json.summary.metadata).toMatchObject({ objects: '2', errors: '0', 'CEL rules ran here': '6', 'not validated (no schema)': '1' });
     expect(r.logged.some((l) => /^NOT VALIDATED \(no schema in .*\): .*gadget.yaml: Gadget\/databases/.test(l))).toBe(true);
   });
 
