@@ -34,13 +34,50 @@ const zalando = z.strictObject({
   exporterImage: z.string().min(1).default(DEFAULT_POSTGRES_EXPORTER_IMAGE),
 });
 
+export const QOS_CLASSES = ['guaranteed', 'burstable'] as const;
+
+/** A CPU quantity: `2`, `1.5` or `500m` (a YAML number is read as cores). */
+const cpu = z.union([z.string(), z.number().positive()]).transform((v) => String(v)).pipe(quantity);
+
+/** Pod resources of every Postgres instance. Both optional: an override may set one. */
+const resources = z.strictObject({ cpu: cpu.optional(), memory: quantity.optional() });
+
+/**
+ * postgresql.conf parameters, as CloudNativePG takes them (strings). YAML numbers and booleans
+ * are accepted and written as PostgreSQL would read them (`on`/`off`).
+ */
+const parameters = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])
+  .transform((v) => (typeof v === 'boolean' ? (v ? 'on' : 'off') : String(v))));
+
+/**
+ * `postgres:` at the fleet level and in `environments.<env>.postgres` (same keys: the
+ * environment's win, parameters are merged key by key).
+ */
+const postgresSettings = z.strictObject({
+  version: z.number().int().min(13, 'must be >= 13 (oldest PostgreSQL major CloudNativePG 1.30 supports)').max(18, 'must be <= 18').optional(),
+  imageName: z.string().min(1).optional(),
+  parameters: parameters.optional(),
+  /** Render a CloudNativePG ImageCatalog per environment and point the clusters at it. */
+  imageCatalog: z.boolean().optional(),
+});
+
 /** What an environment or a service override may change about a cluster. */
 const clusterShape = {
   instances: z.number().int().min(1, 'must be >= 1').max(9, 'must be <= 9'),
   storage: quantity,
   walStorage: quantity.optional(),
   storageClass: z.string().min(1).optional(),
+  resources: resources.optional(),
 };
+
+/** `overrides.<env>` of a service or a group: any cluster setting, and extra parameters. */
+const override = z.strictObject({
+  ...clusterShape,
+  postgres: z.strictObject({ parameters }),
+}).partial();
+
+/** `groups.<name>`: `{}`, or settings of the clusters that hold only this group's services (not a shared cluster). */
+const group = z.strictObject({ overrides: z.record(z.string(), override).default({}) });
 
 const veleroBackup = z.strictObject({
   schedule: z.string(),
@@ -113,6 +150,9 @@ const environment = z.strictObject({
   namespace: dnsLabel,
   topology: z.enum(TOPOLOGIES),
   ...clusterShape,
+  /** guaranteed: requests = limits; burstable: no CPU limit. */
+  qos: z.enum(QOS_CLASSES).default('guaranteed'),
+  postgres: postgresSettings.optional(),
   developerAccess: z.enum(DEVELOPER_ACCESS),
   /** The Postgres operator that runs this environment's clusters. */
   operator: z.enum(OPERATORS).default('cloudnative-pg'),
@@ -141,7 +181,7 @@ const service = z.strictObject({
   /** Owning LOGIN role (default: the name with "-" as "_"). */
   role: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'is not a lower-case PostgreSQL identifier').optional(),
   extensions: z.array(z.string().regex(/^[a-z_][a-z0-9_-]*$/, 'is not a valid extension name')).default([]),
-  overrides: z.record(z.string(), z.strictObject({ ...clusterShape }).partial()).default({}),
+  overrides: z.record(z.string(), override).default({}),
 });
 
 const mongoSnapshot = z.strictObject({
@@ -160,10 +200,9 @@ const mongoSnapshot = z.strictObject({
 
 export const fleetSchema = z.strictObject({
   name: dnsLabel,
-  postgres: z.strictObject({
-    version: z.number().int().min(13, 'must be >= 13 (oldest PostgreSQL major CloudNativePG 1.30 supports)').max(18, 'must be <= 18'),
-    imageName: z.string().min(1).optional(),
-  }),
+  postgres: postgresSettings.default({}),
+  /** Every group a service names, with its settings (`{}` for none). */
+  groups: z.record(z.string(), z.union([group, z.null().transform(() => ({ overrides: {} }))])).default({}),
   secretStore: z.strictObject({
     kind: z.enum(['SecretStore', 'ClusterSecretStore']),
     name: z.string().min(1),
@@ -195,5 +234,7 @@ export const fleetSchema = z.strictObject({
 export type FleetInput = z.infer<typeof fleetSchema>;
 export type EnvironmentInput = z.infer<typeof environment>;
 export type ServiceInput = z.infer<typeof service>;
+export type OverrideInput = z.infer<typeof override>;
+export type PostgresSettingsInput = z.infer<typeof postgresSettings>;
 export type AlertsInput = z.infer<typeof alerts>;
 export type ZalandoInput = z.infer<typeof zalando>;

@@ -40,8 +40,17 @@ export interface PostgresClusterProps {
   readonly walStorage?: string;
   /** @default the cluster's default StorageClass */
   readonly storageClass?: string;
-  /** Postgres container image. */
+  /** Postgres container image, pinned. */
   readonly imageName: string;
+  /**
+   * Take the image from this ImageCatalog (in the cluster's namespace) by PostgreSQL major
+   * instead of naming it. @default imageName directly
+   */
+  readonly imageCatalog?: { readonly name: string; readonly major: number };
+  /** Requests and limits of each instance's Postgres container. @default none (BestEffort QoS) */
+  readonly resources?: { readonly requests: Readonly<Record<string, string>>; readonly limits: Readonly<Record<string, string>> };
+  /** postgresql.conf parameters. @default the operator's */
+  readonly parameters?: Readonly<Record<string, string>>;
   readonly databases: readonly ClusterDatabase[];
   /** @default none */
   readonly roles?: readonly ClusterRole[];

@@ -115,6 +115,7 @@ name: matrix
 postgres: { version: 16 }
 secretStore: { kind: ClusterSecretStore, name: vault, keyPrefix: databases }
 developers: [alice, bob]
+groups: { commerce: {} }
 environments:
   test: { namespace: databases, topology: shared, instances: 1, storage: 1Gi, developerAccess: read-write }
   production: { namespace: databases, topology: grouped, instances: 3, storage: 1Gi, developerAccess: read-only }

@@ -154,7 +154,7 @@ describe('fleet config errors name file, line and path', () => {
   it('loadFleet reads the file it is given', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dbfleet-config-'));
     writeFileSync(join(dir, 'fleet.yaml'), edit('instances: 1', 'instances: -1'));
-    expect(() => loadFleet(join(dir, 'fleet.yaml'))).toThrow(`${join(dir, 'fleet.yaml')}:9: environments.test.instances: must be >= 1`);
+    expect(() => loadFleet(join(dir, 'fleet.yaml'))).toThrow(`${join(dir, 'fleet.yaml')}:${lineOf(BASE_FLEET, 'instances: 1')}: environments.test.instances: must be >= 1`);
   });
 });
 

@@ -6,6 +6,7 @@ export const BASE_FLEET = `name: acme
 postgres: { version: 16 }
 secretStore: { kind: ClusterSecretStore, name: vault, keyPrefix: databases }
 developers: [alice, bob]
+groups: { commerce: {} }
 environments:
   test:
     namespace: databases
