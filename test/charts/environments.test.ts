@@ -18,7 +18,7 @@ describe('test environment (topology: shared)', () => {
   it('one cluster holds every service database', () => {
     expect(names('test', 'Cluster')).toEqual(['acme']);
     const cluster = find('test', 'Cluster', 'acme');
-    expect(cluster.spec).toMatchObject({ instances: 1, storage: { size: '5Gi' }, imageName: 'ghcr.io/cloudnative-pg/postgresql:16', enableSuperuserAccess: true });
+    expect(cluster.spec).toMatchObject({ instances: 1, storage: { size: '5Gi' }, imageName: 'ghcr.io/cloudnative-pg/postgresql:16.10-system-trixie', enableSuperuserAccess: true });
     expect(cluster.metadata.annotations).toMatchObject({ 'dbfleet.io/developer-access': 'read-write' });
     expect(names('test', 'Database')).toEqual(['catalog', 'customer-profiles', 'inventory', 'orders', 'payments']);
     expect(find('test', 'Database', 'customer-profiles').spec).toMatchObject({ name: 'customer_profiles', owner: 'customer_profiles', cluster: { name: 'acme' }, databaseReclaimPolicy: 'retain', extensions: [{ name: 'citext', ensure: 'present' }] });

@@ -25,7 +25,7 @@ describe('safe sync of stateful objects, over all of dist/', () => {
   // someone decides which it is.
   const RECREATABLE = new Set([
     'ExternalSecret', 'ConfigMap', 'NetworkPolicy', 'CronJob', 'Job', 'PodMonitor', 'PrometheusRule',
-    'Schedule', 'ApplicationSet', 'AppProject',
+    'Schedule', 'ApplicationSet', 'AppProject', 'ImageCatalog',
     // The object store's configuration (the data is in the bucket) and the backup jobs' RBAC.
     'ObjectStore', 'ServiceAccount', 'Role', 'RoleBinding',
   ]);
