@@ -1,75 +1,225 @@
-// What makes a change dangerous enough to stop a merge: each rule looks at one object's
-// before and after and explains, in one line, what would be lost or opened.
+// What makes a change dangerous enough to stop a merge. Each rule is a small function that
+// looks at one object's transition (added, removed, changed, moved) and explains, in one line
+// each, what would be lost, opened or refused. Rules for new kinds of change are added to
+// DANGER_RULES (e.g. a pooler's pool mode, an operator switch, a switchover).
+import { parseImage } from '../config/postgres-image';
+import { quantityToNumber } from '../config/quantity';
+import { isProtected, PROTECTED_SYNC_OPTIONS, SYNC_OPTIONS_ANNOTATION } from '../gitops/sync-policy';
 import { DEVELOPER_ACCESS_ANNOTATION } from '../labels';
 import type { KubernetesObject } from '../output/render';
-import { isProtected, PROTECTED_SYNC_OPTIONS, SYNC_OPTIONS_ANNOTATION } from '../gitops/sync-policy';
-import { quantityToNumber } from '../config/quantity';
-import type { Manifests } from './manifests';
-
-const ACCESS_RANK: Record<string, number> = { none: 0, 'read-only': 1, 'read-write': 2 };
+import { describe } from './objects';
 
 export interface Danger {
   readonly environment: string;
   /** `Kind namespace/name`. */
   readonly object: string;
   readonly message: string;
+  /** The rule that found it (DangerRule.name). */
+  readonly rule: string;
+}
+
+/** One object's fate in a plan. */
+export interface Transition {
+  readonly type: 'added' | 'removed' | 'changed' | 'moved';
+  readonly environment: string;
+  /** Removed, changed and moved objects: the object at the base revision. */
+  readonly before?: KubernetesObject;
+  /** Added, changed and moved objects: the object as rendered now. */
+  readonly after?: KubernetesObject;
+}
+
+export interface DangerContext {
+  /** Every transition of the plan (rules that need the neighbours look here). */
+  readonly transitions: readonly Transition[];
+  /** The head side's objects of an environment (e.g. to find the default-deny policy that remains). */
+  readonly headObjects: (environment: string) => readonly KubernetesObject[];
+  /**
+   * The CRD transition rules (`oldSelf`) an update violates: what the API server would refuse.
+   * @default not checked
+   */
+  readonly rejectedUpdate?: (before: KubernetesObject, after: KubernetesObject) => ReadonlyArray<{ readonly path: string; readonly message: string }>;
+}
+
+export interface DangerRule {
+  readonly name: string;
+  /** The messages for this transition (none: not dangerous by this rule). */
+  check(transition: Transition, context: DangerContext): readonly string[];
 }
 
 type Spec = Record<string, any>;
+const spec = (o: KubernetesObject | undefined): Spec => ((o?.spec ?? {}) as Spec);
+const isPostgresCluster = (o: KubernetesObject | undefined) => o?.kind === 'Cluster' || o?.kind === 'postgresql';
+const ACCESS_RANK: Record<string, number> = { none: 0, 'read-only': 1, 'read-write': 2 };
 
-export function findDangers(base: Manifests, head: Manifests): Danger[] {
+/** A data-bearing object that is removed without a replacement that takes its place. */
+const removedDataBearing: DangerRule = {
+  name: 'removed-data-bearing',
+  check: ({ type, before }) => (type === 'removed' && before && isProtected(before.apiVersion, before.kind)
+    ? ['is removed: Argo CD will not prune it (Prune=false), but it is no longer managed and its data is orphaned']
+    : []),
+};
+
+/** Renamed or moved to another namespace: Kubernetes creates a new, empty object. */
+const movedDataBearing: DangerRule = {
+  name: 'moved-data-bearing',
+  check: ({ type, before, after }) => {
+    if (type !== 'moved' || !before || !after || !isProtected(before.apiVersion, before.kind)) return [];
+    if (before.metadata.namespace !== after.metadata.namespace) {
+      return [`moves from namespace ${before.metadata.namespace} to ${after.metadata.namespace}: Kubernetes cannot move an object, so ${describe(after)} is a new, empty ${after.kind}, and the old one stays, unmanaged, with its data`];
+    }
+    return [`is renamed to ${after.metadata.name}: a rename creates a new, empty ${after.kind} (${describe(after)}) and leaves the old one unmanaged with its data`];
+  },
+};
+
+const lostProtection: DangerRule = {
+  name: 'lost-protection',
+  check: ({ type, before, after }) => (type === 'changed' && before && after && isProtected(before.apiVersion, before.kind)
+    && before.metadata.annotations?.[SYNC_OPTIONS_ANNOTATION] === PROTECTED_SYNC_OPTIONS
+    && after.metadata.annotations?.[SYNC_OPTIONS_ANNOTATION] !== PROTECTED_SYNC_OPTIONS
+    ? [`loses its "${PROTECTED_SYNC_OPTIONS}" sync options: a later sync could delete it`] : []),
+};
+
+const volumeShrink: DangerRule = {
+  name: 'volume-shrink',
+  check: ({ type, before, after }) => {
+    if (type !== 'changed' || !isPostgresCluster(before)) return [];
+    const a = spec(before);
+    const b = spec(after);
+    const out: string[] = [];
+    for (const [field, from, to] of [
+      ['spec.storage.size', a.storage?.size, b.storage?.size],
+      ['spec.walStorage.size', a.walStorage?.size, b.walStorage?.size],
+      ['spec.volume.size', a.volume?.size, b.volume?.size],
+    ] as const) {
+      if (from && to && quantityToNumber(to) < quantityToNumber(from)) out.push(`${field} shrinks from ${from} to ${to}: volumes cannot shrink, and the operator will refuse or fail`);
+      if (from && !to && field === 'spec.walStorage.size') out.push(`loses its separate WAL volume (${from}): changing the WAL layout of a running cluster is not supported`);
+    }
+    return out;
+  },
+};
+
+const instancesToOne: DangerRule = {
+  name: 'single-instance',
+  check: ({ type, before, after }) => {
+    if (type !== 'changed' || !isPostgresCluster(before)) return [];
+    const from = spec(before).instances ?? spec(before).numberOfInstances;
+    const to = spec(after).instances ?? spec(after).numberOfInstances;
+    return from >= 2 && to < 2 ? [`instances drop from ${from} to ${to}: no standby is left to fail over to, and the dropped instances' volumes are deleted`] : [];
+  },
+};
+
+/** The PostgreSQL major a cluster runs: the catalog's major, the image tag's, or Zalando's version. */
+export function postgresMajor(object: KubernetesObject | undefined): number | undefined {
+  const s = spec(object);
+  if (object?.kind === 'postgresql') return s.postgresql?.version ? Number(s.postgresql.version) : undefined;
+  if (s.imageCatalogRef?.major !== undefined) return Number(s.imageCatalogRef.major);
+  const tag = s.imageName ? parseImage(s.imageName).tag : undefined;
+  const major = tag ? /^(\d+)/.exec(tag)?.[1] : undefined;
+  return major ? Number(major) : undefined;
+}
+
+/** CloudNativePG's path for a major change: cloudnative-pg@v1.30.0 docs/src/postgres_upgrades.md. */
+const majorVersionChange: DangerRule = {
+  name: 'major-version',
+  check: ({ type, before, after }) => {
+    if (type !== 'changed' || !isPostgresCluster(before)) return [];
+    const from = postgresMajor(before);
+    const to = postgresMajor(after);
+    if (from === undefined || to === undefined || from === to) return [];
+    if (to < from) {
+      return [`PostgreSQL major version goes down from ${from} to ${to}: CloudNativePG refuses it ("can't downgrade from major ${from} to ${to}"); going back needs a dump and restore into a new cluster`];
+    }
+    return [`PostgreSQL major version ${from} → ${to}: CloudNativePG runs an offline in-place upgrade (pg_upgrade --link in a Job): the whole cluster, replicas included, is down while it runs, replicas are re-cloned afterwards, and backups taken before cannot restore to a point in time after it. Back up first and run the upgrade in a test environment first (docs/postgres-upgrades.md)`];
+  },
+};
+
+const developerAccessWidens: DangerRule = {
+  name: 'developer-access',
+  check: ({ type, before, after }) => {
+    if (type !== 'changed' || !isPostgresCluster(before)) return [];
+    const from = before!.metadata.annotations?.[DEVELOPER_ACCESS_ANNOTATION];
+    const to = after!.metadata.annotations?.[DEVELOPER_ACCESS_ANNOTATION];
+    return from && to && ACCESS_RANK[to] > ACCESS_RANK[from] ? [`developer access widens from ${from} to ${to}`] : [];
+  },
+};
+
+const databaseChanges: DangerRule = {
+  name: 'database',
+  check: ({ type, before, after }) => {
+    if (type !== 'changed' || before?.kind !== 'Database') return [];
+    const a = spec(before);
+    const b = spec(after);
+    const out: string[] = [];
+    if (a.name !== b.name) out.push(`database name changes from "${a.name}" to "${b.name}": the operator creates a new, empty database`);
+    if (b.databaseReclaimPolicy === 'delete' && a.databaseReclaimPolicy !== 'delete') out.push('databaseReclaimPolicy becomes delete: deleting the object will drop the database');
+    return out;
+  },
+};
+
+/** An update the API server refuses: a CRD rule on `oldSelf` (e.g. an immutable field). */
+const rejectedUpdate: DangerRule = {
+  name: 'rejected-update',
+  check: ({ type, before, after }, context) => {
+    if (type !== 'changed' || !before || !after || !context.rejectedUpdate) return [];
+    return context.rejectedUpdate(before, after).map((v) =>
+      `the API server will reject this update: "${v.message}" (${v.path || 'the object'}, a CRD transition rule): the sync fails here, after the objects of earlier waves (e.g. connection Secrets) are already applied`);
+  },
+};
+
+/** An ingress policy selecting nothing and allowing nothing: all other ingress is denied. */
+function isDefaultDeny(o: KubernetesObject): boolean {
+  const s = spec(o);
+  return o.kind === 'NetworkPolicy' && Object.keys(s.podSelector ?? {}).every((k) => Object.keys(s.podSelector[k] ?? {}).length === 0)
+    && (s.ingress ?? []).length === 0 && (s.policyTypes ?? ['Ingress']).includes('Ingress');
+}
+
+/**
+ * Policies are additive allow-lists: removing one that allows traffic CUTS that traffic when a
+ * default-deny remains; removing the default-deny OPENS every pod no other policy selects.
+ */
+const removedNetworkPolicy: DangerRule = {
+  name: 'network-policy-removed',
+  check: ({ type, environment, before }, context) => {
+    if (type !== 'removed' || before?.kind !== 'NetworkPolicy') return [];
+    if (isDefaultDeny(before)) {
+      return [`is removed: it denied all ingress in namespace ${before.metadata.namespace}; pods no other policy selects now accept traffic from anywhere`];
+    }
+    const grants = ingressGrants(spec(before));
+    const denyRemains = context.headObjects(environment).some((o) => isDefaultDeny(o) && o.metadata.namespace === before.metadata.namespace);
+    const allowed = grants.length ? grants.join('; ') : 'nothing';
+    return [denyRemains
+      ? `is removed: it only allowed traffic (${allowed}); the namespace's default-deny remains, so that traffic is CUT`
+      : `is removed: the pods it selected are no longer restricted by it (${allowed} was allowed); without a default-deny they may accept traffic from anywhere`];
+  },
+};
+
+const networkPolicyWidened: DangerRule = {
+  name: 'network-policy-widened',
+  check: ({ type, before, after }, context) => {
+    if (type !== 'changed' || before?.kind !== 'NetworkPolicy') return [];
+    const a = spec(before);
+    const b = spec(after);
+    const allowed = new Set(ingressGrants(a));
+    const clients = newServiceClients(context.transitions);
+    const cluster = b.podSelector?.matchLabels?.['cnpg.io/cluster'];
+    const out = ingressGrants(b).filter((g) => !allowed.has(g) && !clients.has(`${cluster} ${g}`)).map((g) => `now also allows ${g}`);
+    if (JSON.stringify(a.podSelector) !== JSON.stringify(b.podSelector)) out.push('selects other pods: review which pods lose or gain protection');
+    return out;
+  },
+};
+
+/** Every rule, in the order their messages are listed. */
+export const DANGER_RULES: readonly DangerRule[] = [
+  removedDataBearing, movedDataBearing, lostProtection, volumeShrink, instancesToOne, majorVersionChange,
+  developerAccessWidens, databaseChanges, rejectedUpdate, removedNetworkPolicy, networkPolicyWidened,
+];
+
+export function findDangers(context: DangerContext, rules: readonly DangerRule[] = DANGER_RULES): Danger[] {
   const dangers: Danger[] = [];
-  const newClients = newServiceClients(base, head);
-  const add = (path: string, object: KubernetesObject, message: string) =>
-    dangers.push({ environment: path.split('/')[0], object: describe(object), message });
-
-  for (const [path, before] of base) {
-    const after = head.get(path);
-    if (!after) {
-      if (isProtected(before.apiVersion, before.kind)) {
-        const replacement = [...head.entries()].find(([p, o]) => !base.has(p) && p.split('/')[0] === path.split('/')[0] && o.kind === before.kind);
-        add(path, before, replacement
-          ? `is removed and ${describe(replacement[1])} is added: a rename creates a new, empty ${before.kind} and leaves the old one unmanaged`
-          : `is removed: Argo CD will not prune it (Prune=false), but it is no longer managed and its data is orphaned`);
-      } else if (before.kind === 'NetworkPolicy') {
-        add(path, before, 'is removed: the traffic it restricted is no longer restricted by it');
-      }
-      continue;
-    }
-    const beforeSpec = (before.spec ?? {}) as Spec;
-    const afterSpec = (after.spec ?? {}) as Spec;
-    if (isProtected(before.apiVersion, before.kind)
-      && before.metadata.annotations?.[SYNC_OPTIONS_ANNOTATION] === PROTECTED_SYNC_OPTIONS
-      && after.metadata.annotations?.[SYNC_OPTIONS_ANNOTATION] !== PROTECTED_SYNC_OPTIONS) {
-      add(path, after, `loses its "${PROTECTED_SYNC_OPTIONS}" sync options: a later sync could delete it`);
-    }
-    if (before.kind === 'Cluster' || before.kind === 'postgresql') {
-      for (const [field, from, to] of [
-        ['spec.storage.size', beforeSpec.storage?.size, afterSpec.storage?.size],
-        ['spec.walStorage.size', beforeSpec.walStorage?.size, afterSpec.walStorage?.size],
-        ['spec.volume.size', beforeSpec.volume?.size, afterSpec.volume?.size],
-      ] as const) {
-        if (from && to && quantityToNumber(to) < quantityToNumber(from)) add(path, after, `${field} shrinks from ${from} to ${to}: volumes cannot shrink, and the operator will refuse or fail`);
-        if (from && !to && field === 'spec.walStorage.size') add(path, after, `loses its separate WAL volume (${from}): changing the WAL layout of a running cluster is not supported`);
-      }
-      const fromInstances = beforeSpec.instances ?? beforeSpec.numberOfInstances;
-      const toInstances = afterSpec.instances ?? afterSpec.numberOfInstances;
-      if (fromInstances >= 2 && toInstances < 2) add(path, after, `instances drop from ${fromInstances} to ${toInstances}: no standby is left to fail over to`);
-      const fromAccess = before.metadata.annotations?.[DEVELOPER_ACCESS_ANNOTATION];
-      const toAccess = after.metadata.annotations?.[DEVELOPER_ACCESS_ANNOTATION];
-      if (fromAccess && toAccess && ACCESS_RANK[toAccess] > ACCESS_RANK[fromAccess]) add(path, after, `developer access widens from ${fromAccess} to ${toAccess}`);
-    }
-    if (before.kind === 'Database') {
-      if (beforeSpec.name !== afterSpec.name) add(path, after, `database name changes from "${beforeSpec.name}" to "${afterSpec.name}": the operator creates a new, empty database`);
-      if (afterSpec.databaseReclaimPolicy === 'delete' && beforeSpec.databaseReclaimPolicy !== 'delete') add(path, after, 'databaseReclaimPolicy becomes delete: deleting the object will drop the database');
-    }
-    if (before.kind === 'NetworkPolicy') {
-      const allowed = new Set(ingressGrants(beforeSpec));
-      const cluster = afterSpec.podSelector?.matchLabels?.['cnpg.io/cluster'];
-      for (const grant of ingressGrants(afterSpec)) {
-        if (!allowed.has(grant) && !newClients.has(`${cluster} ${grant}`)) add(path, after, `now also allows ${grant}`);
-      }
-      if (JSON.stringify(beforeSpec.podSelector) !== JSON.stringify(afterSpec.podSelector)) add(path, after, 'selects other pods: review which pods lose or gain protection');
+  for (const t of context.transitions) {
+    const object = t.type === 'added' ? t.after! : t.before!;
+    for (const rule of rules) {
+      for (const message of rule.check(t, context)) dangers.push({ environment: t.environment, object: describe(object), message, rule: rule.name });
     }
   }
   return dangers;
@@ -80,23 +230,25 @@ export function findDangers(base: Manifests, head: Manifests): Danger[] {
  * adding it, not a widening. Found from the new services' connection secrets (which name the
  * cluster's host); keyed like the grants, `<cluster> <grant>`.
  */
-function newServiceClients(base: Manifests, head: Manifests): Set<string> {
+function newServiceClients(transitions: readonly Transition[]): Set<string> {
   const expected = new Set<string>();
-  for (const [path, object] of head) {
-    if (base.has(path) || object.kind !== 'ExternalSecret') continue;
-    const host = (object.spec as Spec | undefined)?.target?.template?.data?.host as string | undefined;
+  // The same secret removed elsewhere is a service changing namespace, not a new service.
+  const removed = new Set(transitions.filter((t) => t.type === 'removed' && t.before?.kind === 'ExternalSecret').map((t) => `${t.environment} ${t.before!.metadata.name}`));
+  for (const t of transitions) {
+    if (t.type !== 'added' || t.after?.kind !== 'ExternalSecret' || removed.has(`${t.environment} ${t.after.metadata.name}`)) continue;
+    const host = spec(t.after).target?.template?.data?.host as string | undefined;
     const cluster = host?.match(/^(.+)-rw\./)?.[1];
-    if (!cluster || !object.metadata.namespace) continue;
-    const peer = describePeer({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': object.metadata.namespace } } });
+    if (!cluster || !t.after.metadata.namespace) continue;
+    const peer = describePeer({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': t.after.metadata.namespace } } });
     expected.add(`${cluster} ${peer} on TCP 5432`);
   }
   return expected;
 }
 
 /** Each (source, port) an ingress policy allows, as a readable string. An empty `from` is everyone. */
-function ingressGrants(spec: Spec): string[] {
+function ingressGrants(s: Spec): string[] {
   const grants: string[] = [];
-  for (const rule of (spec.ingress ?? []) as Spec[]) {
+  for (const rule of (s.ingress ?? []) as Spec[]) {
     const peers = (rule.from ?? [{ everyone: true }]) as Spec[];
     const ports = (rule.ports ?? [{ port: 'any port' }]) as Spec[];
     for (const peer of peers) for (const port of ports) grants.push(`${describePeer(peer)} on ${port.protocol ?? 'TCP'} ${port.port}`);
@@ -111,8 +263,4 @@ function describePeer(peer: Spec): string {
   if (peer.namespaceSelector) parts.push(`namespaces ${JSON.stringify(peer.namespaceSelector)}`);
   if (peer.podSelector) parts.push(`pods ${JSON.stringify(peer.podSelector)}`);
   return parts.join(' and ');
-}
-
-export function describe(object: KubernetesObject): string {
-  return `${object.kind} ${object.metadata.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata.name}`;
 }

@@ -2,7 +2,8 @@
 //  - each rule runs at its schema location with `self` bound to the value there, and only where
 //    that value is present (after defaults are applied, as the API server defaults before it validates);
 //  - transition rules (they reference oldSelf) need the previous object; on create the API server
-//    does not run them, and we have no previous object, so they are skipped and counted;
+//    does not run them, so validation skips and counts them; evaluateTransitionRules runs them
+//    for an update (npm run plan has the previous object: dist/ at the base revision);
 //  - a rule that cannot be parsed, references unknown variables or functions, or fails inside the
 //    evaluator for a reason other than the data is "not checked": counted and reported with its
 //    CRD path, never treated as passed.
@@ -13,7 +14,7 @@ import type { SchemaNode } from './schema-source';
 import { kubernetesCelFunctions } from './cel-kubernetes-library';
 
 type Expr = ReturnType<typeof parse>['expr'];
-type Program = (ctx: { self: unknown }) => CelResult;
+type Program = (ctx: { self: unknown; oldSelf?: unknown }) => CelResult;
 
 export type CelRuleStatus = 'checked' | 'transition' | 'not-checked';
 
@@ -322,5 +323,69 @@ export function evaluateCelRules(tree: RuleNode | undefined, object: unknown, st
     }
   };
   visit(tree, object, '');
+  return violations;
+}
+
+/**
+ * The transition rules (those that read `oldSelf`) for an update from `oldObject` to `object`,
+ * as the API server runs them: at every schema location where both the old and the new value
+ * exist; in lists only where items correlate (`x-kubernetes-list-type: map`, by their keys);
+ * and not where the value is unchanged (the API server ratchets unchanged values,
+ * KEP-4008). Other rules are left to evaluateCelRules.
+ */
+export function evaluateTransitionRules(tree: RuleNode | undefined, object: unknown, oldObject: unknown, stats: CelStats): CelViolation[] {
+  const violations: CelViolation[] = [];
+  if (!tree) return violations;
+
+  const visit = (node: RuleNode, value: unknown, old: unknown, path: string): void => {
+    if (value === undefined || value === null || old === undefined || old === null) return;
+    if (JSON.stringify(value) === JSON.stringify(old)) return;
+    const transitions = node.rules.filter((r) => r.info.status === 'transition');
+    if (transitions.length) {
+      const self = toCelValue(value, node.schema);
+      const oldSelf = toCelValue(old, node.schema);
+      for (const rule of transitions) {
+        const result = rule.program!({ self, oldSelf });
+        const where = rule.fieldPath ? joinPath(path, rule.fieldPath) : path;
+        if (isCelError(result)) {
+          if (DATA_ERROR.test(result.message)) {
+            stats.ran++;
+            violations.push({ path: where, message: `${rule.info.message} (rule could not be evaluated on this update: ${result.message})` });
+          } else {
+            stats.notChecked++;
+            recordNotChecked(stats, { crdPath: rule.info.crdPath, rule: rule.info.rule, reason: `evaluator error: ${result.message}` });
+          }
+          continue;
+        }
+        stats.ran++;
+        if (result === true) continue;
+        violations.push({ path: where, message: result === false ? rule.info.message : `${rule.info.message} (rule returned ${String(result)}, not a bool)` });
+      }
+    }
+    if (typeof value !== 'object' || typeof old !== 'object') return;
+    if (Array.isArray(value)) {
+      const keys = node.schema['x-kubernetes-list-map-keys'] as string[] | undefined;
+      if (!node.items || !Array.isArray(old) || node.schema['x-kubernetes-list-type'] !== 'map' || !keys?.length) return;
+      const keyOf = (item: unknown) => JSON.stringify(keys.map((k) => (item as Record<string, unknown> | null)?.[k]));
+      const before = new Map(old.map((item) => [keyOf(item), item]));
+      value.forEach((item, i) => visit(node.items as RuleNode, item, before.get(keyOf(item)), `${path}[${i}]`));
+      return;
+    }
+    if (Array.isArray(old)) return;
+    const record = value as Record<string, unknown>;
+    const oldRecord = old as Record<string, unknown>;
+    for (const [name, child] of node.properties) {
+      const childValue = record[name] !== undefined ? record[name] : child.schema.default;
+      const oldValue = oldRecord[name] !== undefined ? oldRecord[name] : child.schema.default;
+      visit(child, childValue, oldValue, joinPath(path, formatSegment(name)));
+    }
+    if (node.additionalProperties) {
+      const declared = (node.schema.properties ?? {}) as Record<string, unknown>;
+      for (const [key, v] of Object.entries(record)) {
+        if (!(key in declared)) visit(node.additionalProperties, v, oldRecord[key], `${joinPath(path, '')}[${JSON.stringify(key)}]`);
+      }
+    }
+  };
+  visit(tree, object, oldObject, '');
   return violations;
 }

@@ -7,7 +7,7 @@
 import type { ValidateFunction } from 'ajv';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { addCelStats, compileCelRules, emptyCelStats, evaluateCelRules, type CelRuleInfo, type CelStats } from './cel-rules';
+import { addCelStats, compileCelRules, emptyCelStats, evaluateCelRules, evaluateTransitionRules, type CelRuleInfo, type CelStats } from './cel-rules';
 import { CompileCache, compiledCacheKey } from './compile-cache';
 import { convertAjvErrors, type IssueRule, type ObjectLocation, type ValidationIssue } from './issues';
 import { KindCompiler } from './kind-compiler';
@@ -56,6 +56,11 @@ export interface Validator {
   /** Every `apiVersion/kind` with a schema. */
   readonly knownKinds: readonly string[];
   validateObject(object: unknown, location: ObjectLocation, sink?: ValidationSink): ValidationIssue[];
+  /**
+   * The CRD transition rules (`oldSelf`) of an update from `oldObject` to `object` (same kind):
+   * what the API server would reject although each object is valid on its own.
+   */
+  validateTransition(oldObject: unknown, object: unknown, location: ObjectLocation, sink?: ValidationSink): ValidationIssue[];
   validateObjects(objects: ReadonlyArray<{ readonly object: unknown; readonly location: ObjectLocation }>): ValidationReport;
   validateFiles(paths: readonly string[]): ValidationReport;
   /** YAML texts already read (the cdk8s plugin's documents to check); `file` names them in issues. */
@@ -198,6 +203,22 @@ class SchemaValidator implements Validator {
       if (schema.source === 'crd') out.push(...(this.compiled.get(key)?.celRules ?? compileCelRules(key, schema.file, schema.schema).rules));
     }
     return out;
+  }
+
+  validateTransition(oldObject: unknown, object: unknown, location: ObjectLocation, sink?: ValidationSink): ValidationIssue[] {
+    if (!object || typeof object !== 'object' || !oldObject || typeof oldObject !== 'object') return [];
+    const who = describeObject(object as Record<string, unknown>);
+    if (!who.apiVersion || !who.kind) return [];
+    let compiled: CompiledKind | undefined;
+    try {
+      compiled = this.compileKind(kindKey(who.apiVersion, who.kind));
+    } catch {
+      return []; // validateObject reports an uncompilable schema
+    }
+    if (!compiled?.celTree) return [];
+    const source = compiled.schema.file;
+    return evaluateTransitionRules(compiled.celTree, object, oldObject, sink?.celStats ?? emptyCelStats())
+      .map((v) => ({ file: location.file, documentIndex: location.documentIndex, ...who, path: v.path, message: v.message, rule: 'cel' as IssueRule, schemaSource: source }));
   }
 
   validateObject(object: unknown, location: ObjectLocation, sink?: ValidationSink): ValidationIssue[] {

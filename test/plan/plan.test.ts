@@ -42,7 +42,7 @@ describe('npm run plan', () => {
     expect(result.stdout).toMatch(/## production: \d+ added, \d+ changed, 0 removed/);
     expect(result.stdout).toContain('+ Cluster databases/shipping  (production/cluster-shipping.yaml)');
     expect(result.stdout).toContain('+ Database databases/shipping  (test/database-shipping.yaml)');
-    expect(result.stdout).toContain('~ Cluster databases/acme  (test/cluster-acme.yaml): spec.managed.roles');
+    expect(result.stdout).toContain('  ~ Cluster databases/acme  (test/cluster-acme.yaml)\n      spec.managed.roles: + "shipping"');
     expect(result.stdout).toContain('no dangerous changes');
     expect(result.status).toBe(0);
   });
@@ -62,13 +62,13 @@ describe('npm run plan', () => {
 
   it('renaming a service is reported as a rename that creates an empty database', () => {
     const result = plan(BASE_FLEET.replace('  - name: payments', '  - name: billing'));
-    expect(result.stdout).toContain('! test: Database databases/payments is removed and Database databases/billing is added: a rename creates a new, empty Database');
+    expect(result.stdout).toContain('! test: Database databases/payments is renamed to billing: a rename creates a new, empty Database (Database databases/billing) and leaves the old one unmanaged with its data');
     expect(result.status).toBe(1);
   });
 
   it('shrinking storage is a DANGER', () => {
     const result = plan(BASE_FLEET.replace('storage: 200Gi', 'storage: 100Gi'));
-    expect(result.stdout).toContain('~ Cluster databases/orders  (production/cluster-orders.yaml): spec.storage.size');
+    expect(result.stdout).toContain('  ~ Cluster databases/orders  (production/cluster-orders.yaml)\n      spec.storage.size: "200Gi" → "100Gi"');
     expect(result.stdout).toContain('! production: Cluster databases/orders spec.storage.size shrinks from 200Gi to 100Gi');
     expect(result.status).toBe(1);
   });
@@ -89,6 +89,22 @@ describe('npm run plan', () => {
     const result = plan(BASE_FLEET.replace('  - name: payments\n', '  - name: payments\n    namespace: orders\n'));
     expect(result.stdout).toContain("! production: NetworkPolicy databases/payments-ingress now also allows namespaces {\"matchLabels\":{\"kubernetes.io/metadata.name\":\"orders\"}} on TCP 5432");
     expect(result.status).toBe(1);
+  });
+
+  it('--format markdown for a pull-request comment, --format json for tools; an unknown format is a usage error', () => {
+    const change = BASE_FLEET.replace('instances: 3', 'instances: 1').replace('storage: 200Gi, instances: 5', 'storage: 200Gi');
+    const md = plan(change, '--format', 'markdown');
+    expect(md.stdout).toMatch(/^### dbfleet plan: dist\/ at HEAD → fleet\.yaml now\n\n> \[!CAUTION\]/);
+    expect(md.stdout).toContain('| production | `Cluster databases/payments` | instances drop from 3 to 1');
+    expect(md.status).toBe(1);
+    const json = plan(change, '--format', 'json');
+    const parsed = JSON.parse(json.stdout);
+    expect(parsed.dangers.map((d: { rule: string }) => d.rule)).toContain('single-instance');
+    expect(json.stderr).toContain('The plan has dangerous changes');
+    expect(json.status).toBe(1);
+    const bad = plan(BASE_FLEET, '--format', 'yaml');
+    expect(bad.stderr).toContain("argument 'yaml' is invalid");
+    expect(bad.status).toBe(2);
   });
 
   it('--base compares with an older revision; a bad one is a usage error', () => {

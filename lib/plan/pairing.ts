@@ -1,0 +1,59 @@
+// Renames and moves. Kubernetes cannot rename or move an object: a new name or namespace is a new
+// object, and the old one is removed. The plan still says "this is that one, moved" when the
+// content proves it: an added and a removed object of one kind, in one environment, that are
+// identical once their own names are blanked out, and nothing else is. An ambiguous match is
+// not paired at all (the old rename detection paired every removed object with the first
+// added one).
+import { isDeepStrictEqual } from 'node:util';
+import type { IndexedObject } from './objects';
+
+export interface Pair {
+  readonly from: IndexedObject;
+  readonly to: IndexedObject;
+}
+
+export function pairMoves(removed: readonly IndexedObject[], added: readonly IndexedObject[]): Pair[] {
+  const groups = new Map<string, { removed: IndexedObject[]; added: IndexedObject[] }>();
+  const group = (o: IndexedObject) => {
+    const key = `${o.ref.environment} ${o.ref.apiVersion} ${o.ref.kind}`;
+    if (!groups.has(key)) groups.set(key, { removed: [], added: [] });
+    return groups.get(key)!;
+  };
+  removed.forEach((o) => group(o).removed.push(o));
+  added.forEach((o) => group(o).added.push(o));
+
+  const pairs: Pair[] = [];
+  for (const { removed: rs, added: as } of groups.values()) {
+    if (rs.length === 0 || as.length === 0) continue;
+    const rNorm = rs.map(normalized);
+    const aNorm = as.map(normalized);
+    const matches = rNorm.map((r) => aNorm.map((a, j) => (isDeepStrictEqual(r, a) ? j : -1)).filter((j) => j >= 0));
+    rs.forEach((from, i) => {
+      if (matches[i].length !== 1) return;
+      const j = matches[i][0];
+      if (matches.filter((m) => m.includes(j)).length !== 1) return;
+      pairs.push({ from, to: as[j] });
+    });
+  }
+  return pairs;
+}
+
+/**
+ * The object with its own name and namespace (and the Postgres identifier spelling of its name,
+ * `-` → `_`) replaced by placeholders wherever they appear as whole words in a string: derived
+ * names (`orders-rw.databases.svc`, `orders-db-credentials`) blank out too.
+ */
+function normalized(o: IndexedObject): unknown {
+  const name = o.ref.name;
+  const tokens: Array<[string, string]> = [[name, '\u0000name'], [name.replace(/-/g, '_'), '\u0000name']];
+  if (o.ref.namespace) tokens.push([o.ref.namespace, '\u0000namespace']);
+  const patterns = tokens.sort(([a], [b]) => b.length - a.length)
+    .map(([token, placeholder]) => [new RegExp(`(?<![A-Za-z0-9])${token.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![A-Za-z0-9])`, 'g'), placeholder] as const);
+  const replace = (value: unknown): unknown => {
+    if (typeof value === 'string') return patterns.reduce((s, [re, placeholder]) => s.replace(re, placeholder), value);
+    if (Array.isArray(value)) return value.map(replace);
+    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [replace(k) as string, replace(v)]));
+    return value;
+  };
+  return replace(o.object);
+}
