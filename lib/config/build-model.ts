@@ -4,10 +4,12 @@ import { checkCron, maxIntervalSeconds, minIntervalSeconds } from './cron';
 import { durationToSeconds } from './duration';
 import type { ConfigProblem } from './load';
 import { objectStoreName, RESERVED_CLUSTER_NAMES } from '../backup/backup-names';
-import type { Alerts, Environment, Fleet, MongoSnapshot, ObjectStoreBackup, PostgresBackup, PostgresCluster, RestoreDrill, Service, ZalandoSettings } from './model';
+import type { Alerts, ComputeResources, Environment, EnvironmentPostgres, Fleet, MongoSnapshot, ObjectStoreBackup, PostgresBackup, PostgresCluster, RestoreDrill, Service, ZalandoSettings } from './model';
 import { BARMAN_CLOUD_PLUGIN, CLUSTER_NAME_MAX, DEVELOPER_GROUP_ROLE, developerRoleName, reservedIdentifierReason, toPostgresIdentifier } from './names';
+import { DEFAULT_IMAGES, imageProblem } from './postgres-image';
+import { parameterProblem } from './postgres-parameters';
 import { quantityToNumber } from './quantity';
-import type { EnvironmentInput, FleetInput } from './schema';
+import type { EnvironmentInput, FleetInput, OverrideInput } from './schema';
 import { DEFAULT_POSTGRES_EXPORTER_IMAGE } from './schema';
 
 /**
@@ -83,10 +85,39 @@ export function buildFleet(input: FleetInput, sourceFile: string): { fleet: Flee
     claim('role', s.role, ['services', i, input.services[i].role ? 'role' : 'name'], `services[${i}] ("${s.name}")`);
   });
 
+  const groupNames = Object.keys(input.groups).sort();
+  for (const name of groupNames) {
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 63) {
+      report(['groups', name], `"${name}" is not a valid group name (a DNS-1123 label: it names the group's cluster)`, true);
+    }
+    for (const env of Object.keys(input.groups[name].overrides)) {
+      if (!input.environments[env]) report(['groups', name, 'overrides', env], `environment "${env}" does not exist (environments: ${envNames.join(', ')})`, true);
+    }
+  }
   input.services.forEach((s, i) => {
     for (const env of Object.keys(s.overrides)) {
       if (!input.environments[env]) report(['services', i, 'overrides', env], `environment "${env}" does not exist (environments: ${envNames.join(', ')})`, true);
     }
+    // A typo in a group name would otherwise create a new, empty cluster.
+    if (s.group !== undefined && !input.groups[s.group]) {
+      report(['services', i, 'group'], `group "${s.group}" is not declared under groups: (${groupNames.length ? `declared: ${groupNames.join(', ')}` : 'none is declared'}); add "${s.group}: {}" there if it is a new group`);
+    }
+  });
+
+  // Parameters CloudNativePG refuses, reported once where they are written.
+  const checkParameters = (values: Record<string, string> | undefined, path: ConfigProblem['path']) => {
+    for (const name of Object.keys(values ?? {})) {
+      const problem = parameterProblem(name);
+      if (problem) report([...path, name], problem, true);
+    }
+  };
+  checkParameters(input.postgres.parameters, ['postgres', 'parameters']);
+  for (const env of envNames) checkParameters(input.environments[env].postgres?.parameters, ['environments', env, 'postgres', 'parameters']);
+  for (const name of groupNames) {
+    for (const [env, o] of Object.entries(input.groups[name].overrides)) checkParameters(o.postgres?.parameters, ['groups', name, 'overrides', env, 'postgres', 'parameters']);
+  }
+  input.services.forEach((s, i) => {
+    for (const [env, o] of Object.entries(s.overrides)) checkParameters(o.postgres?.parameters, ['services', i, 'overrides', env, 'postgres', 'parameters']);
   });
 
   const snapshots = input.mongoSnapshots.map((m, i) => buildMongoSnapshot(m, i, envNames, report));
@@ -100,7 +131,6 @@ export function buildFleet(input: FleetInput, sourceFile: string): { fleet: Flee
   const environments = envNames.map((envName) => buildEnvironment(input, envName, services, report, snapshots
     .filter((s) => s?.environments.includes(envName)).map((s) => s!.snapshot)));
 
-  const imageName = input.postgres.imageName ?? `ghcr.io/cloudnative-pg/postgresql:${input.postgres.version}`;
   envNames.forEach((envName) => {
     const b = input.environments[envName].backups;
     if (!input.opsImage && (b?.postgres?.retention || b?.restoreDrill)) {
@@ -113,7 +143,7 @@ export function buildFleet(input: FleetInput, sourceFile: string): { fleet: Flee
     fleet: {
       name: input.name,
       sourceFile,
-      postgres: { version: input.postgres.version, imageName },
+      groups: groupNames,
       secretStore: input.secretStore,
       developers: input.developers,
       operatorNamespace: input.operator.namespace,
@@ -142,7 +172,7 @@ function buildEnvironment(
 ): Environment {
   const env = input.environments[envName];
   const at = (...path: Array<string | number>) => ['environments', envName, ...path];
-  const imageName = input.postgres.imageName ?? `ghcr.io/cloudnative-pg/postgresql:${input.postgres.version}`;
+  const pg = environmentPostgres(input, envName, report);
 
   const placement = new Map<string, number[]>();
   const place = (cluster: string, index: number) => placement.set(cluster, [...(placement.get(cluster) ?? []), index]);
@@ -157,7 +187,7 @@ function buildEnvironment(
     }
   });
 
-  const zalando = resolveZalando(input, envName, report);
+  const zalando = resolveZalando(input, envName, pg.version, report);
   const clusters: PostgresCluster[] = [];
   for (const [placed, indexes] of placement) {
     // enable_team_id_clustername_prefix: the operator only syncs clusters named <teamId>-<name>.
@@ -167,7 +197,7 @@ function buildEnvironment(
         : ['services', indexes[0], env.topology === 'grouped' ? 'group' : 'name'];
       report(source, `"${name}" would name a ${envName} cluster, and cluster names are limited to ${CLUSTER_NAME_MAX} characters (CloudNativePG allows 50; the cluster's \`<name>-access\` CronJob needs 7 more within Kubernetes' 52)`);
     }
-    clusters.push(sizeCluster(name, envName, env, indexes, input, services, imageName, report));
+    clusters.push(sizeCluster(name, envName, env, indexes, input, services, pg, report));
   }
   if (zalando) checkZalando(input, envName, env, services, report);
   else if (env.zalando) report(at('zalando'), 'only applies to operator: zalando (this environment runs cloudnative-pg)', true);
@@ -208,6 +238,7 @@ function buildEnvironment(
     developerAccess: env.developerAccess,
     operator: env.operator,
     zalando: zalando?.settings,
+    postgres: pg,
     destination: env.cluster?.name ? { name: env.cluster.name } : { server: env.cluster?.server ?? 'https://kubernetes.default.svc' },
     clusters,
     services,
@@ -320,44 +351,145 @@ function buildRestoreDrill(
 }
 
 /**
- * A cluster is sized for its most demanding tenant: the environment's instances and storage,
- * raised by any override of a service it holds. A storage class override must agree.
+ * The environment's PostgreSQL: `environments.<env>.postgres` over the fleet's `postgres`, key by
+ * key. The image must be pinned and hold the version (postgres-image.ts).
+ */
+function environmentPostgres(
+  input: FleetInput, envName: string, report: (path: ConfigProblem['path'], message: string, atKey?: boolean) => void,
+): EnvironmentPostgres {
+  const own = input.environments[envName].postgres ?? {};
+  const fleet = input.postgres;
+  const version = own.version ?? fleet.version;
+  const versionPath = own.version !== undefined ? ['environments', envName, 'postgres', 'version'] : ['postgres', 'version'];
+  if (version === undefined) {
+    report(['environments', envName], `needs a PostgreSQL version: set postgres.version for the fleet or environments.${envName}.postgres.version`, true);
+    return { version: 0, imageName: '' };
+  }
+  const imagePath = own.imageName !== undefined ? ['environments', envName, 'postgres', 'imageName'] : ['postgres', 'imageName'];
+  let imageName = own.imageName ?? fleet.imageName;
+  // Zalando's clusters run Spilo (zalando.dockerImage); the CloudNativePG image is not used there.
+  if (input.environments[envName].operator === 'zalando') return { version, imageName: imageName ?? DEFAULT_IMAGES[version] ?? '' };
+  if (imageName === undefined) {
+    imageName = DEFAULT_IMAGES[version];
+    if (!imageName) report(versionPath, `PostgreSQL ${version} has no default image in dbfleet (defaults: ${Object.keys(DEFAULT_IMAGES).join(', ')}): set imageName to a pinned image`);
+  } else {
+    const problem = imageProblem(imageName, version);
+    if (problem) {
+      // An environment that raises the version while the image comes from the fleet is the usual slip.
+      const hint = own.version !== undefined && own.imageName === undefined ? ` (environments.${envName}.postgres.version is ${version}; set environments.${envName}.postgres.imageName too)` : '';
+      report(imagePath, problem + hint);
+    }
+  }
+  const catalog = own.imageCatalog ?? fleet.imageCatalog ?? false;
+  return { version, imageName: imageName ?? '', imageCatalog: catalog ? `${input.name}-postgresql` : undefined };
+}
+
+type Sizing = Required<Pick<OverrideInput, 'instances' | 'storage'>> & Pick<OverrideInput, 'walStorage' | 'storageClass'> & { cpu?: string; memory?: string };
+/** Settings that size a cluster, and how to compare two values of each. */
+const SIZES: ReadonlyArray<{ key: 'instances' | 'storage' | 'walStorage' | 'cpu' | 'memory'; path: string[]; read: (o: OverrideInput) => string | number | undefined }> = [
+  { key: 'instances', path: ['instances'], read: (o) => o.instances },
+  { key: 'storage', path: ['storage'], read: (o) => o.storage },
+  { key: 'walStorage', path: ['walStorage'], read: (o) => o.walStorage },
+  { key: 'cpu', path: ['resources', 'cpu'], read: (o) => o.resources?.cpu },
+  { key: 'memory', path: ['resources', 'memory'], read: (o) => o.resources?.memory },
+];
+const size = (value: string | number) => (typeof value === 'number' ? value : quantityToNumber(value));
+
+/**
+ * A cluster's size and parameters: the environment's, then its group's `overrides.<env>` (the
+ * cluster holds only that group's services, so these may raise or lower), then its
+ * services' `overrides.<env>`. A service alone in its cluster may raise or lower anything; in a
+ * shared cluster the most demanding tenant wins, and lowering below what the cluster gets
+ * without the override is an error naming the other tenants (it would shrink their cluster).
+ * Parameters are merged key by key; two tenants setting one parameter differently is an error.
  */
 function sizeCluster(
-  name: string, envName: string, env: EnvironmentInput, indexes: number[], input: FleetInput, services: readonly Service[], imageName: string,
-  report: (path: ConfigProblem['path'], message: string) => void,
+  name: string, envName: string, env: EnvironmentInput, indexes: number[], input: FleetInput, services: readonly Service[],
+  postgres: EnvironmentPostgres, report: (path: ConfigProblem['path'], message: string) => void,
 ): PostgresCluster {
-  let { instances, storage, walStorage, storageClass } = env;
+  const sizing: Sizing = {
+    instances: env.instances, storage: env.storage, walStorage: env.walStorage, storageClass: env.storageClass,
+    cpu: env.resources?.cpu, memory: env.resources?.memory,
+  };
+  const parameters: Record<string, string> = { ...input.postgres.parameters, ...env.postgres?.parameters };
+  // Group settings apply to a cluster that holds only that group's services (grouped, or
+  // per-service), never to a shared cluster that holds every group.
+  const group = env.topology !== 'shared' && indexes.every((i) => services[i].group === services[indexes[0]].group) ? services[indexes[0]].group : undefined;
+  const groupOverride = group !== undefined ? (input.groups[group]?.overrides as Record<string, OverrideInput> | undefined)?.[envName] : undefined;
+  if (groupOverride) {
+    for (const s of SIZES) {
+      const value = s.read(groupOverride);
+      if (value !== undefined) (sizing as Record<string, unknown>)[s.key] = value;
+    }
+    if (groupOverride.storageClass !== undefined) sizing.storageClass = groupOverride.storageClass;
+    Object.assign(parameters, groupOverride.postgres?.parameters);
+  }
+  const floor = { ...sizing };
+  const alone = indexes.length === 1;
+  const others = (i: number) => indexes.filter((j) => j !== i).map((j) => `services[${j}] ("${services[j].name}")`).join(', ');
+  const parameterFrom = new Map<string, number>();
   let storageClassFrom: number | undefined;
   for (const i of indexes) {
     const o = input.services[i].overrides[envName];
     if (!o) continue;
-    if (o.instances !== undefined) instances = Math.max(instances, o.instances);
-    if (o.storage !== undefined && quantityToNumber(o.storage) > quantityToNumber(storage)) storage = o.storage;
-    if (o.walStorage !== undefined && (!walStorage || quantityToNumber(o.walStorage) > quantityToNumber(walStorage))) walStorage = o.walStorage;
-    if (o.storageClass !== undefined) {
-      if (storageClassFrom !== undefined && o.storageClass !== storageClass) {
-        report(['services', i, 'overrides', envName, 'storageClass'], `"${o.storageClass}" conflicts with "${storageClass}" from services[${storageClassFrom}], which shares cluster "${name}"`);
+    const at = (...path: Array<string | number>) => ['services', i, 'overrides', envName, ...path];
+    for (const s of SIZES) {
+      const value = s.read(o);
+      if (value === undefined) continue;
+      const current = sizing[s.key];
+      if (alone) {
+        (sizing as Record<string, unknown>)[s.key] = value;
+        continue;
       }
-      storageClass = o.storageClass;
+      const base = floor[s.key];
+      if (base !== undefined && size(value) < size(base)) {
+        report(at(...s.path), `${value} is below the ${base} that cluster "${name}" gets in ${envName}, but the cluster also holds ${others(i)}: a cluster setting can only be lowered for a service alone in its cluster (set it in groups: or the environment instead)`);
+        continue;
+      }
+      if (current === undefined || size(value) > size(current)) {
+        (sizing as Record<string, unknown>)[s.key] = value;
+      }
+    }
+    if (o.storageClass !== undefined) {
+      if (storageClassFrom !== undefined && o.storageClass !== sizing.storageClass) {
+        report(at('storageClass'), `"${o.storageClass}" conflicts with "${sizing.storageClass}" from services[${storageClassFrom}], which shares cluster "${name}"`);
+      }
+      sizing.storageClass = o.storageClass;
       storageClassFrom = i;
     }
+    for (const [key, value] of Object.entries(o.postgres?.parameters ?? {})) {
+      const previous = parameterFrom.get(key);
+      if (previous !== undefined && parameters[key] !== value) {
+        report(at('postgres', 'parameters', key), `"${value}" conflicts with "${parameters[key]}" from services[${previous}] ("${services[previous].name}"), which shares cluster "${name}": parameters apply to the whole cluster`);
+        continue;
+      }
+      parameters[key] = value;
+      parameterFrom.set(key, i);
+    }
+  }
+  if (env.qos === 'guaranteed' && (sizing.cpu === undefined) !== (sizing.memory === undefined)) {
+    report(['environments', envName, 'resources'], `cluster "${name}" would get only ${sizing.cpu === undefined ? 'memory' : 'cpu'}: Guaranteed QoS (qos: guaranteed, the default) needs both cpu and memory; set both, or qos: burstable`);
   }
   return {
-    name, environment: envName, namespace: env.namespace, instances, storage, walStorage, storageClass, imageName,
-    postgresVersion: input.postgres.version, services: indexes.map((i) => services[i]), developerAccess: env.developerAccess,
+    name, environment: envName, namespace: env.namespace, instances: sizing.instances, storage: sizing.storage,
+    walStorage: sizing.walStorage, storageClass: sizing.storageClass,
+    imageName: postgres.imageName, postgresVersion: postgres.version, imageCatalog: postgres.imageCatalog,
+    resources: computeResources(sizing.cpu, sizing.memory, env.qos),
+    parameters: Object.fromEntries(Object.entries(parameters).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+    services: indexes.map((i) => services[i]), developerAccess: env.developerAccess,
     operator: env.operator,
   };
 }
 
 function resolveZalando(
-  input: FleetInput, envName: string, report: (path: ConfigProblem['path'], message: string, atKey?: boolean) => void,
+  input: FleetInput, envName: string, version: number, report: (path: ConfigProblem['path'], message: string, atKey?: boolean) => void,
 ): { settings: ZalandoSettings; prefix: boolean } | undefined {
   const env = input.environments[envName];
   if (env.operator !== 'zalando') return undefined;
   const z = env.zalando;
-  if (!ZALANDO_POSTGRES_VERSIONS.includes(input.postgres.version)) {
-    report(['postgres', 'version'], `${input.postgres.version} is not offered by Zalando's postgres-operator 2.0.1 (environment ${envName}; it accepts ${ZALANDO_POSTGRES_VERSIONS.join(', ')})`);
+  if (version && !ZALANDO_POSTGRES_VERSIONS.includes(version)) {
+    const path = env.postgres?.version !== undefined ? ['environments', envName, 'postgres', 'version'] : ['postgres', 'version'];
+    report(path, `${version} is not offered by Zalando's postgres-operator 2.0.1 (environment ${envName}; it accepts ${ZALANDO_POSTGRES_VERSIONS.join(', ')})`);
   }
   return {
     settings: {
@@ -397,6 +529,18 @@ function checkZalando(
       report(path, `role name "${s.role}" must start and end with a letter or digit on operator: zalando (environment ${envName})`);
     }
   });
+}
+
+/**
+ * guaranteed: limits = requests, so the kubelet evicts these pods last (CloudNativePG's
+ * recommendation for production: cloudnative-pg@v1.30.0 docs/src/resource_management.md).
+ * burstable: the requests, a memory limit (a runaway backend is killed, not the node), no CPU
+ * limit (CPU throttling stalls replication and checkpoints rather than protecting anything).
+ */
+function computeResources(cpu: string | undefined, memory: string | undefined, qos: 'guaranteed' | 'burstable'): ComputeResources | undefined {
+  if (cpu === undefined && memory === undefined) return undefined;
+  const requests = definedOnly({ cpu, memory }) as Record<string, string>;
+  return { requests, limits: qos === 'guaranteed' ? requests : definedOnly({ memory }) as Record<string, string> };
 }
 
 function buildMongoSnapshot(

@@ -105,7 +105,9 @@ export function parseFleetFiles(files: FleetFiles): Fleet {
         return { file: order.get(at.source)!, line, text: `${at.source.file}:${line}: ${formatPath(at.path) || '(root)'}: ${p.message}` };
       })
       .sort((a, b) => a.file - b.file || a.line - b.line)
-      .map((p) => p.text),
+      .map((p) => p.text)
+      // A fleet-level setting that fails in every environment is one problem.
+      .filter((line, i, all) => all.indexOf(line) === i),
   );
 
   const parsed = fleetSchema.safeParse(combined);

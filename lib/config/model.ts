@@ -31,7 +31,8 @@ export interface Fleet {
   readonly name: string;
   /** The file it was read from, as given (for messages). */
   readonly sourceFile: string;
-  readonly postgres: { readonly version: number; readonly imageName: string };
+  /** Declared groups, sorted by name. */
+  readonly groups: readonly string[];
   readonly secretStore: SecretStoreRef;
   /** Developer names from `developers:`, in file order. */
   readonly developers: readonly string[];
@@ -184,6 +185,7 @@ export interface Environment {
   readonly operator: PostgresOperator;
   /** Set exactly when operator is `zalando`. */
   readonly zalando?: ZalandoSettings;
+  readonly postgres: EnvironmentPostgres;
   /** Argo CD destination: exactly one of server or name. */
   readonly destination: { readonly server?: string; readonly name?: string };
   readonly clusters: readonly PostgresCluster[];
@@ -201,6 +203,20 @@ export interface Environment {
   readonly accessSchedule: string;
 }
 
+/** Requests and limits as Kubernetes takes them (`cpu`, `memory`). */
+export interface ComputeResources {
+  readonly requests: Readonly<Record<string, string>>;
+  readonly limits: Readonly<Record<string, string>>;
+}
+
+/** PostgreSQL version and image of one environment. */
+export interface EnvironmentPostgres {
+  readonly version: number;
+  readonly imageName: string;
+  /** Name of the ImageCatalog rendered in the environment's namespace. @default no catalog */
+  readonly imageCatalog?: string;
+}
+
 export interface PostgresCluster {
   /** Kubernetes name of the Cluster (≤ 50 characters). */
   readonly name: string;
@@ -210,8 +226,16 @@ export interface PostgresCluster {
   readonly storage: string;
   readonly walStorage?: string;
   readonly storageClass?: string;
+  /** The pinned image (also the ImageCatalog's entry when the environment has one). */
   readonly imageName: string;
+  /** PostgreSQL major version; agrees with the image's tag. */
   readonly postgresVersion: number;
+  /** Name of the environment's ImageCatalog the cluster takes its image from. @default imageName directly */
+  readonly imageCatalog?: string;
+  /** Pod resources of each instance. @default none (BestEffort) */
+  readonly resources?: ComputeResources;
+  /** postgresql.conf parameters (fleet → environment → group → services), sorted by name. */
+  readonly parameters?: Readonly<Record<string, string>>;
   /** The services whose databases it holds, in file order. */
   readonly services: readonly Service[];
   readonly developerAccess: DeveloperAccess;

@@ -20,6 +20,7 @@ import { DatabaseNamespace } from '../namespaces/database-namespace';
 import { ClusterIngressPolicy } from '../network/cluster-ingress-policy';
 import { DefaultDenyIngress } from '../network/default-deny-ingress';
 import { CnpgCluster } from '../postgres/cnpg-cluster';
+import { CnpgImageCatalog } from '../postgres/cnpg-image-catalog';
 import type { IPostgresCluster, PostgresClusterProps } from '../postgres/postgres-cluster';
 import { ZALANDO_EXPORTER_ROLE, ZalandoCluster } from '../postgres/zalando-cluster';
 import { RoleCredentials } from '../secrets/role-credentials';
@@ -53,6 +54,14 @@ export class EnvironmentChart extends Chart {
     new DefaultDenyIngress(this, 'DefaultDenyIngress', { namespace: environment.namespace, labels: this.labelsFor('network-policy', 'default-deny-ingress', 'network') });
 
     this.addObjectStore(fleet, environment);
+    if (environment.postgres.imageCatalog && environment.operator !== 'zalando') {
+      new CnpgImageCatalog(this, 'ImageCatalog', {
+        name: environment.postgres.imageCatalog,
+        namespace: environment.namespace,
+        images: { [environment.postgres.version]: environment.postgres.imageName },
+        labels: this.labelsFor('postgres-image-catalog', environment.postgres.imageCatalog, 'database'),
+      });
+    }
     this.clusters = environment.clusters.map((cluster) => this.addCluster(fleet, environment, cluster));
     this.addBackupJobs(fleet, environment);
     environment.clusters.forEach((cluster, i) => {
@@ -188,6 +197,9 @@ export class EnvironmentChart extends Chart {
       walStorage: cluster.walStorage,
       storageClass: cluster.storageClass,
       imageName: cluster.imageName,
+      imageCatalog: cluster.imageCatalog ? { name: cluster.imageCatalog, major: cluster.postgresVersion } : undefined,
+      resources: cluster.resources,
+      parameters: cluster.parameters,
       databases: cluster.services.map((s) => ({
         service: s.name, database: s.database, owner: s.role, ownerSecret: roleSecretName(s), extensions: s.extensions,
       })),

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import {
-  Cluster, ClusterSpecBackupTarget, ClusterSpecBackupVolumeSnapshotSnapshotOwnerReference, ClusterSpecPrimaryUpdateStrategy, ClusterSpecManagedRoles, ClusterSpecManagedRolesEnsure,
+  Cluster, ClusterSpecResourcesLimits, ClusterSpecResourcesRequests, ClusterSpecBackupTarget, ClusterSpecBackupVolumeSnapshotSnapshotOwnerReference, ClusterSpecPrimaryUpdateStrategy, ClusterSpecManagedRoles, ClusterSpecManagedRolesEnsure,
 } from '../../imports/postgresql.cnpg.io';
 import { BARMAN_CLOUD_PLUGIN } from '../config/names';
 import { CnpgDatabase } from './cnpg-database';
@@ -54,7 +54,16 @@ export class CnpgCluster extends Construct implements IPostgresCluster {
       metadata: { name: props.name, namespace: props.namespace, labels: props.labels, annotations: props.annotations },
       spec: {
         instances: props.instances,
-        imageName: props.imageName,
+        // CloudNativePG takes one or the other; with a catalog the major selects the image.
+        imageName: props.imageCatalog ? undefined : props.imageName,
+        imageCatalogRef: props.imageCatalog
+          ? { apiGroup: 'postgresql.cnpg.io', kind: 'ImageCatalog', name: props.imageCatalog.name, major: props.imageCatalog.major }
+          : undefined,
+        resources: props.resources ? {
+          requests: quantities(props.resources.requests, ClusterSpecResourcesRequests.fromString),
+          limits: quantities(props.resources.limits, ClusterSpecResourcesLimits.fromString),
+        } : undefined,
+        postgresql: props.parameters && Object.keys(props.parameters).length > 0 ? { parameters: { ...props.parameters } } : undefined,
         primaryUpdateStrategy: ClusterSpecPrimaryUpdateStrategy.UNSUPERVISED,
         inheritedMetadata: props.inheritedLabels ? { labels: props.inheritedLabels } : undefined,
         enableSuperuserAccess: props.enableSuperuserAccess ?? false,
@@ -105,6 +114,10 @@ export class CnpgCluster extends Construct implements IPostgresCluster {
       });
     }
   }
+}
+
+function quantities<T>(values: Readonly<Record<string, string>>, make: (value: string) => T): Record<string, T> {
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, make(v)]));
 }
 
 function ownerRole(name: string, secret: string, service: string): ClusterSpecManagedRoles {
