@@ -12,6 +12,7 @@ const HEAD = `name: split
 postgres: { version: 16 }
 secretStore: { kind: SecretStore, name: store, keyPrefix: db }
 developers: [carol]
+groups: { money: {}, web: {} }
 environments:
   dev:
     namespace: db
