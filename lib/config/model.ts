@@ -26,6 +26,11 @@ export interface SecretStoreRef {
   readonly refreshInterval: string;
 }
 
+export interface SecretStoreSettings extends SecretStoreRef {
+  /** Who creates the passwords: dbfleet (`generate`, once, never overwriting) or you (`existing`). */
+  readonly passwords: 'generate' | 'existing';
+}
+
 export interface Fleet {
   /** The fleet's name, used in labels (`app.kubernetes.io/part-of`) and as the shared cluster's name. */
   readonly name: string;
@@ -33,7 +38,7 @@ export interface Fleet {
   readonly sourceFile: string;
   /** Declared groups, sorted by name. */
   readonly groups: readonly string[];
-  readonly secretStore: SecretStoreRef;
+  readonly secretStore: SecretStoreSettings;
   /** Developer names from `developers:`, in file order. */
   readonly developers: readonly string[];
   readonly operatorNamespace: string;

@@ -208,6 +208,12 @@ export const fleetSchema = z.strictObject({
     name: z.string().min(1),
     keyPrefix: z.string().min(1),
     refreshInterval: duration.default('1h'),
+    /**
+     * `generate`: dbfleet creates every service and developer password once, inside the
+     * cluster, and pushes it to the store (External Secrets Password generator + PushSecret,
+     * never overwriting). `existing`: every password must already be in the store.
+     */
+    passwords: z.enum(['generate', 'existing']).default('generate'),
   }),
   developers: z.array(dnsLabel).default([]),
   operator: z.strictObject({ namespace: dnsLabel.default('cnpg-system') }).default({ namespace: 'cnpg-system' }),

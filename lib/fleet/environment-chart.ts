@@ -26,7 +26,13 @@ import { ZALANDO_EXPORTER_ROLE, ZalandoCluster } from '../postgres/zalando-clust
 import { RoleCredentials } from '../secrets/role-credentials';
 import { ZalandoRoleCredentials } from '../secrets/zalando-role-credentials';
 import { developerRoleName } from '../config/names';
+import { GeneratedPassword } from '../secrets/generated-password';
+import { PasswordGenerator } from '../secrets/password-generator';
 import { ServiceConnectionSecret } from '../secrets/service-connection-secret';
+import { environmentStoreKeys, serviceRemoteKey } from '../secrets/store-keys';
+
+/** The Password generator of a database namespace, shared by its PushSecrets. */
+export const PASSWORD_GENERATOR_NAME = 'dbfleet-password';
 
 export interface EnvironmentChartProps {
   readonly fleet: Fleet;
@@ -52,6 +58,7 @@ export class EnvironmentChart extends Chart {
       podSecurity: environment.operator === 'zalando' ? 'baseline' : undefined,
     });
     new DefaultDenyIngress(this, 'DefaultDenyIngress', { namespace: environment.namespace, labels: this.labelsFor('network-policy', 'default-deny-ingress', 'network') });
+    this.addGeneratedPasswords(fleet, environment);
 
     this.addObjectStore(fleet, environment);
     if (environment.postgres.imageCatalog && environment.operator !== 'zalando') {
@@ -156,9 +163,27 @@ export class EnvironmentChart extends Chart {
     }
   }
 
+  /**
+   * With `secretStore.passwords: generate`, one Password generator in the database namespace and
+   * one never-overwriting PushSecret per password of the environment (store-keys.ts).
+   */
+  private addGeneratedPasswords(fleet: Fleet, environment: Environment): void {
+    const generated = environmentStoreKeys(fleet, environment).filter((key) => key.origin === 'generated');
+    if (generated.length === 0) return;
+    const generator = new PasswordGenerator(this, 'PasswordGenerator', {
+      name: PASSWORD_GENERATOR_NAME, namespace: environment.namespace, labels: this.labelsFor('password-generator', environment.name, 'credentials'),
+    });
+    for (const key of generated) {
+      new GeneratedPassword(this, `GeneratedPassword-${key.name}`, {
+        name: `${key.name}-password`, namespace: environment.namespace, store: fleet.secretStore, generator: generator.generatorName,
+        remoteKey: key.remoteKey, labels: this.labelsFor('generated-password', key.name, 'credentials'),
+      });
+    }
+  }
+
   /** The owner role's Secret next to the cluster, and the app's connection Secret in its namespace. */
   private addServiceCredentials(fleet: Fleet, environment: Environment, service: Service, cluster: IPostgresCluster): void {
-    const remoteKey = `${fleet.secretStore.keyPrefix}/${environment.name}/${service.name}`;
+    const remoteKey = serviceRemoteKey(fleet.secretStore.keyPrefix, environment.name, service.name);
     if (environment.operator === 'zalando') {
       new ZalandoRoleCredentials(this, `Credentials-${service.name}`, {
         role: service.role, cluster: cluster.clusterName, namespace: environment.namespace, store: fleet.secretStore, remoteKey,

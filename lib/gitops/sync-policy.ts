@@ -26,7 +26,9 @@ export const PROTECTED_KINDS: ReadonlySet<string> = new Set([
 
 /** Lower waves sync first; a wave waits until the previous one is healthy. */
 const WAVES: ReadonlyArray<[number, readonly string[]]> = [
-  [-2, ['/Namespace']],
+  // Generated passwords are pushed before anything reads them back (store-keys.ts): a PushSecret
+  // is Healthy only once the value exists in the store.
+  [-2, ['/Namespace', 'generators.external-secrets.io/Password', 'external-secrets.io/PushSecret']],
   [-1, [
     'external-secrets.io/ExternalSecret', '/Secret', '/ConfigMap', 'networking.k8s.io/NetworkPolicy',
     // A Cluster's plugin resolves its ObjectStore when it starts.

@@ -28,6 +28,8 @@ describe('safe sync of stateful objects, over all of dist/', () => {
     'Schedule', 'ApplicationSet', 'AppProject', 'ImageCatalog',
     // The object store's configuration (the data is in the bucket) and the backup jobs' RBAC.
     'ObjectStore', 'ServiceAccount', 'Role', 'RoleBinding',
+    // deletionPolicy None keeps the pushed value; a re-created PushSecret finds it and pushes nothing.
+    'PushSecret', 'Password',
   ]);
 
   it('every object is either protected from prune and delete, or known to be recreatable', () => {

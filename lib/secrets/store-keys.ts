@@ -1,0 +1,88 @@
+// Every value dbfleet reads from the secret store, per environment: the one list behind the
+// ExternalSecrets and PushSecrets the charts render and behind `dbfleet secrets`.
+import type { Environment, Fleet, Service } from '../config/model';
+import { developerRemoteKey } from '../access/developer-roles';
+
+export type StoreKeyOrigin =
+  /** dbfleet generates it in the cluster and pushes it once (`secretStore.passwords: generate`). */
+  | 'generated'
+  /** Someone must put it in the store before the first sync. */
+  | 'expected';
+
+export interface StoreKey {
+  /** A stable DNS label naming the objects about this key (e.g. its PushSecret `<name>-password`). */
+  readonly name: string;
+  readonly environment: string;
+  readonly remoteKey: string;
+  readonly property: string;
+  readonly origin: StoreKeyOrigin;
+  /** What it is for, in a few words. */
+  readonly purpose: string;
+  /** Who reads it: the namespaces of the ExternalSecrets that read it. */
+  readonly readBy: readonly string[];
+}
+
+/** Remote key of a service's database password: `<keyPrefix>/<environment>/<service>`. */
+export function serviceRemoteKey(keyPrefix: string, environment: string, service: string): string {
+  return `${keyPrefix}/${environment}/${service}`;
+}
+
+/** The store keys of one environment, in a stable order: services, developers, the rest. */
+export function environmentStoreKeys(fleet: Fleet, environment: Environment): StoreKey[] {
+  const { keyPrefix, passwords } = fleet.secretStore;
+  const passwordOrigin: StoreKeyOrigin = passwords === 'generate' ? 'generated' : 'expected';
+  const keys: StoreKey[] = environment.services.map((service: Service) => ({
+    name: `${service.name}-db`,
+    environment: environment.name,
+    remoteKey: serviceRemoteKey(keyPrefix, environment.name, service.name),
+    property: 'password',
+    origin: passwordOrigin,
+    purpose: `password of role ${service.role} (owner of database ${service.database})`,
+    readBy: [...new Set([environment.namespace, service.namespace])],
+  }));
+  // Developer roles and their Secrets exist only where developers have access.
+  if (environment.developerAccess !== 'none') {
+    for (const developer of fleet.developers) {
+      keys.push({
+        name: `developer-${developer}`,
+        environment: environment.name,
+        remoteKey: developerRemoteKey(keyPrefix, environment.name, developer),
+        property: 'password',
+        origin: passwordOrigin,
+        purpose: `password of developer ${developer} (${environment.developerAccess})`,
+        readBy: [environment.namespace],
+      });
+    }
+  }
+  for (const snapshot of environment.mongoSnapshots) {
+    keys.push({
+      name: `mongo-snapshot-${snapshot.name}`,
+      environment: environment.name,
+      remoteKey: snapshot.remoteKey,
+      property: snapshot.remoteProperty,
+      origin: 'expected',
+      purpose: `MongoDB connection string of mongo-snapshot-${snapshot.name}`,
+      readBy: [snapshot.namespace],
+    });
+  }
+  const objectStore = environment.backups.objectStore;
+  if (objectStore) {
+    for (const property of [objectStore.accessKeyIdProperty, objectStore.secretAccessKeyProperty]) {
+      keys.push({
+        name: objectStore.name,
+        environment: environment.name,
+        remoteKey: objectStore.remoteKey,
+        property,
+        origin: 'expected',
+        purpose: `object store credentials of ${objectStore.destinationPath} (WAL archive and base backups)`,
+        readBy: [environment.namespace],
+      });
+    }
+  }
+  return keys;
+}
+
+/** Every environment's store keys, environments in fleet order. */
+export function fleetStoreKeys(fleet: Fleet): StoreKey[] {
+  return fleet.environments.flatMap((environment) => environmentStoreKeys(fleet, environment));
+}
