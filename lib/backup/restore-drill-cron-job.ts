@@ -57,7 +57,7 @@ export class RestoreDrillCronJob extends Construct {
         ...(d.source === 'objectStore' && props.objectStoreName ? ['--object-store', props.objectStoreName] : []),
         '--scratch-cluster', RESTORE_DRILL_CLUSTER,
         '--timeout', `${d.timeoutSeconds}s`,
-        ...(d.clustersPerRun !== undefined ? ['--clusters-per-run', String(d.clustersPerRun)] : []),
+        ...(d.clustersPerRun !== undefined ? ['--clusters-per-run', String(d.clustersPerRun), '--run-interval', `${d.minIntervalSeconds}s`] : []),
         ...(d.pushgateway ? ['--pushgateway', d.pushgateway] : []),
         ...props.clusters.flatMap((c) => ['--cluster', `${c.name}:${c.services.map((s) => s.database).join(',')}`]),
       ],

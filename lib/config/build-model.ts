@@ -346,7 +346,7 @@ function buildRestoreDrill(
   }
   return {
     schedule: d.schedule, source, timeoutSeconds, clustersPerRun: d.clustersPerRun, pushgateway: d.pushgateway,
-    maxIntervalSeconds: maxIntervalSeconds(d.schedule, 'kubernetes'), activeDeadlineSeconds,
+    maxIntervalSeconds: maxIntervalSeconds(d.schedule, 'kubernetes'), minIntervalSeconds: minInterval, activeDeadlineSeconds,
   };
 }
 

@@ -157,6 +157,8 @@ export interface RestoreDrill {
   readonly clustersPerRun?: number;
   readonly pushgateway?: string;
   readonly maxIntervalSeconds: number;
+  /** Shortest gap between two runs: the drill's run number (time / this) rotates clustersPerRun. */
+  readonly minIntervalSeconds: number;
   /** The Job's deadline: every cluster of a run, restored one after the other, plus room for cleanup. */
   readonly activeDeadlineSeconds: number;
 }

@@ -1,0 +1,261 @@
+// One restore drill of one cluster, as a sequence of states that always ends with the scratch
+// cluster deleted:
+//   find-backup → clear-leftover → create → wait-ready → check → (report) → cleanup
+// Any state may fail (no backup, create refused, timeout, a failing phase, a database missing or
+// unreadable, SIGTERM); cleanup runs in every case, and its own failure is reported separately
+// (a scratch cluster left behind costs storage, and blocks the next drill until deleted).
+import { Buffer } from 'node:buffer';
+import { CNPG_BACKUPS, CNPG_CLUSTERS, KubeApiError, SECRETS, type KubeClient, type KubeObject } from '../kube/client';
+import type { OpsLogger } from '../log';
+import type { Checker, DatabaseResult } from './check';
+
+export const BARMAN_CLOUD_PLUGIN = 'barman-cloud.cloudnative-pg.io';
+const HEALTHY = 'Cluster in healthy state';
+/**
+ * Phases after which a Cluster does not get ready without someone acting
+ * (cloudnative-pg@v1.30.0 api/v1/cluster_types.go). Plugin errors can be transient while the
+ * plugin starts, so every one must persist for `failingPhaseGraceSeconds` before the drill gives up.
+ */
+export const FAILING_PHASES = [
+  'Cluster cannot proceed to reconciliation due to an unknown plugin being required',
+  'Cluster cannot proceed to reconciliation due to an error while interacting with plugins',
+  'Cluster has incomplete or invalid image catalog',
+  'Cluster is unrecoverable and needs manual intervention',
+  'Unable to create required cluster objects',
+  'Invalid cluster definition',
+];
+
+export type Source = 'volumeSnapshot' | 'objectStore';
+
+export interface DrillSettings {
+  readonly namespace: string;
+  readonly source: Source;
+  /** The environment's ObjectStore (source objectStore). */
+  readonly objectStore?: string;
+  readonly scratchCluster: string;
+  readonly timeoutSeconds: number;
+  /** @default 10 s */
+  readonly pollSeconds?: number;
+  /** @default 120 s */
+  readonly failingPhaseGraceSeconds?: number;
+  /** How long to wait for the scratch cluster to disappear. @default 600 s */
+  readonly deleteTimeoutSeconds?: number;
+}
+
+export interface DrillTarget {
+  readonly cluster: string;
+  readonly databases: readonly string[];
+}
+
+export type DrillState = 'find-backup' | 'clear-leftover' | 'create' | 'wait-ready' | 'check' | 'done';
+
+export interface DrillResult {
+  readonly cluster: string;
+  readonly success: boolean;
+  /** The state the drill failed in. */
+  readonly failedIn?: DrillState;
+  readonly error?: string;
+  readonly backup?: string;
+  /** Seconds from the start of the drill of this cluster to the end of the check. */
+  readonly durationSeconds: number;
+  /** Lower bound of the recovered point in time (epoch s): the end of the restored base backup. */
+  readonly recoveredTimestamp?: number;
+  readonly databases: readonly DatabaseResult[];
+  /** The scratch cluster could not be deleted. */
+  readonly cleanupFailed: boolean;
+}
+
+export interface DrillDeps {
+  readonly client: KubeClient;
+  readonly check: Checker;
+  readonly log: OpsLogger;
+  /** Epoch ms. */
+  readonly now: () => number;
+  readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Aborted on SIGTERM: the drill stops waiting and cleans up. */
+  readonly signal?: AbortSignal;
+}
+
+class DrillFailure extends Error {
+  constructor(readonly state: DrillState, message: string) {
+    super(message);
+  }
+}
+
+const time = (iso?: string) => (iso ? Date.parse(iso) : Number.NaN);
+
+/** The newest completed Backup of a cluster made by the method the source restores from. */
+export function latestBackup(backups: readonly KubeObject[], cluster: string, source: Source): KubeObject | undefined {
+  const method = source === 'volumeSnapshot' ? 'volumeSnapshot' : 'plugin';
+  return backups
+    .filter((b) => (b.spec?.cluster?.name ?? b.metadata.labels?.['cnpg.io/cluster']) === cluster)
+    .filter((b) => b.status?.phase === 'completed' && !b.metadata.deletionTimestamp)
+    .filter((b) => (b.status?.method ?? b.spec?.method) === method)
+    .filter((b) => method !== 'plugin' || (b.spec?.pluginConfiguration?.name ?? BARMAN_CLOUD_PLUGIN) === BARMAN_CLOUD_PLUGIN)
+    .sort((a, b) => (time(b.status?.stoppedAt) || 0) - (time(a.status?.stoppedAt) || 0) || b.metadata.name.localeCompare(a.metadata.name))[0];
+}
+
+/** The scratch Cluster restoring `source`'s backup: one instance, sized and versioned like the source, no WAL archive. */
+export function scratchClusterSpec(settings: DrillSettings, source: KubeObject, backup: KubeObject): KubeObject {
+  const s = source.spec ?? {};
+  const volume = (v: any) => (v ? { size: v.size, ...(v.storageClass ? { storageClass: v.storageClass } : {}) } : undefined);
+  const recovery = settings.source === 'volumeSnapshot'
+    // The Backup names its VolumeSnapshots (data, and WAL when separate); they live in this namespace.
+    ? { backup: { name: backup.metadata.name } }
+    // Base backup and WAL from the object store, replayed to the end of the archive.
+    : { source: 'origin' };
+  return {
+    apiVersion: 'postgresql.cnpg.io/v1',
+    kind: 'Cluster',
+    metadata: {
+      name: settings.scratchCluster,
+      namespace: settings.namespace,
+      labels: {
+        'app.kubernetes.io/managed-by': 'dbfleet',
+        'app.kubernetes.io/name': 'restore-drill',
+        'app.kubernetes.io/component': 'backup',
+        'dbfleet.io/restore-drill-of': source.metadata.name,
+      },
+    },
+    spec: {
+      instances: 1,
+      ...(s.imageName ? { imageName: s.imageName } : {}),
+      ...(s.imageCatalogRef ? { imageCatalogRef: s.imageCatalogRef } : {}),
+      // Settings a standby must match or exceed (max_connections, …) come along with the rest.
+      ...(s.postgresql?.parameters ? { postgresql: { parameters: s.postgresql.parameters } } : {}),
+      enableSuperuserAccess: true,
+      storage: volume(s.storage),
+      ...(s.walStorage ? { walStorage: volume(s.walStorage) } : {}),
+      bootstrap: { recovery },
+      ...(settings.source === 'objectStore' ? {
+        externalClusters: [{
+          name: 'origin',
+          plugin: { name: BARMAN_CLOUD_PLUGIN, parameters: { barmanObjectName: settings.objectStore, serverName: source.metadata.name } },
+        }],
+      } : {}),
+    },
+  };
+}
+
+export async function drillCluster(target: DrillTarget, settings: DrillSettings, deps: DrillDeps): Promise<DrillResult> {
+  const { client, log, now } = deps;
+  const ns = settings.namespace;
+  const started = now();
+  let state: DrillState = 'find-backup';
+  let backup: KubeObject | undefined;
+  let databases: DatabaseResult[] = [];
+  let failure: DrillFailure | undefined;
+  let created = false;
+  const enter = (next: DrillState) => {
+    state = next;
+    log.log('info', 'state', { cluster: target.cluster, state });
+  };
+  const aborted = () => {
+    if (deps.signal?.aborted) throw new DrillFailure(state, 'interrupted (SIGTERM)');
+  };
+
+  try {
+    log.log('info', 'state', { cluster: target.cluster, state });
+    const source = await client.get(CNPG_CLUSTERS, ns, target.cluster);
+    backup = latestBackup(await client.list(CNPG_BACKUPS, ns, `cnpg.io/cluster=${target.cluster}`), target.cluster, settings.source);
+    if (!backup) throw new DrillFailure(state, `no completed ${settings.source === 'volumeSnapshot' ? 'volume-snapshot' : 'object-store'} backup of ${target.cluster}`);
+    aborted();
+
+    enter('clear-leftover');
+    // A run killed before its cleanup leaves the scratch cluster: remove it first.
+    if (await client.find(CNPG_CLUSTERS, ns, settings.scratchCluster)) {
+      log.log('warn', 'leftover', { cluster: target.cluster, scratch: settings.scratchCluster });
+      await deleteAndWait(settings, deps);
+    }
+    aborted();
+
+    enter('create');
+    try {
+      await client.create(CNPG_CLUSTERS, ns, scratchClusterSpec(settings, source, backup));
+      created = true;
+    } catch (error) {
+      // 409: something else holds the name (a leftover we could not see, or a concurrent drill).
+      throw new DrillFailure(state, (error as Error).message);
+    }
+
+    enter('wait-ready');
+    await waitReady(settings, deps, () => state);
+
+    enter('check');
+    const secret = await client.get(SECRETS, ns, `${settings.scratchCluster}-superuser`);
+    const decode = (key: string) => Buffer.from(secret.data?.[key] ?? '', 'base64').toString('utf8');
+    databases = await deps.check({
+      host: `${settings.scratchCluster}-rw.${ns}.svc`, port: 5432, user: decode('username') || 'postgres', password: decode('password'),
+      databases: target.databases,
+    });
+    const bad = databases.filter((d) => !d.ok);
+    if (bad.length > 0) throw new DrillFailure(state, bad.map((d) => `database ${d.database}: ${d.error}`).join('; '));
+    enter('done');
+  } catch (error) {
+    failure = error instanceof DrillFailure ? error : new DrillFailure(state, (error as Error).message);
+    log.log('error', 'failed', { cluster: target.cluster, state: failure.state, message: failure.message });
+  }
+  const durationSeconds = (now() - started) / 1000;
+
+  // Cleanup, whatever happened: also when creation failed (it may have been created anyway).
+  let cleanupFailed = false;
+  if (created || failure?.state === 'create') {
+    try {
+      await deleteAndWait(settings, { ...deps, signal: undefined });
+      log.log('info', 'cleaned-up', { cluster: target.cluster, scratch: settings.scratchCluster });
+    } catch (error) {
+      cleanupFailed = true;
+      log.log('error', 'cleanup-failed', { cluster: target.cluster, scratch: settings.scratchCluster, message: (error as Error).message });
+    }
+  }
+  const stopped = time(backup?.status?.stoppedAt);
+  return {
+    cluster: target.cluster,
+    success: !failure,
+    failedIn: failure?.state,
+    error: failure?.message,
+    backup: backup?.metadata.name,
+    durationSeconds,
+    recoveredTimestamp: failure || Number.isNaN(stopped) ? undefined : stopped / 1000,
+    databases,
+    cleanupFailed,
+  };
+}
+
+async function waitReady(settings: DrillSettings, deps: DrillDeps, state: () => DrillState): Promise<void> {
+  const deadline = deps.now() + settings.timeoutSeconds * 1000;
+  const grace = (settings.failingPhaseGraceSeconds ?? 120) * 1000;
+  let failingSince: number | undefined;
+  for (;;) {
+    if (deps.signal?.aborted) throw new DrillFailure(state(), 'interrupted (SIGTERM)');
+    const cluster = await deps.client.find(CNPG_CLUSTERS, settings.namespace, settings.scratchCluster);
+    if (!cluster) throw new DrillFailure(state(), `scratch cluster ${settings.scratchCluster} disappeared`);
+    const phase: string = cluster.status?.phase ?? '';
+    if (phase === HEALTHY && (cluster.status?.readyInstances ?? 0) >= 1) return;
+    if (FAILING_PHASES.includes(phase)) {
+      failingSince ??= deps.now();
+      if (deps.now() - failingSince >= grace) throw new DrillFailure(state(), `phase "${phase}"${cluster.status?.phaseReason ? `: ${cluster.status.phaseReason}` : ''}`);
+    } else {
+      failingSince = undefined;
+    }
+    if (deps.now() >= deadline) throw new DrillFailure(state(), `not ready within ${settings.timeoutSeconds}s (phase "${phase || 'none'}")`);
+    await deps.sleep(Math.min((settings.pollSeconds ?? 10) * 1000, Math.max(0, deadline - deps.now())), deps.signal);
+  }
+}
+
+async function deleteAndWait(settings: DrillSettings, deps: DrillDeps): Promise<void> {
+  const deadline = deps.now() + (settings.deleteTimeoutSeconds ?? 600) * 1000;
+  await deps.client.delete(CNPG_CLUSTERS, settings.namespace, settings.scratchCluster);
+  for (;;) {
+    let exists: boolean;
+    try {
+      exists = !!(await deps.client.find(CNPG_CLUSTERS, settings.namespace, settings.scratchCluster));
+    } catch (error) {
+      if (!(error instanceof KubeApiError) || deps.now() >= deadline) throw error;
+      exists = true;
+    }
+    if (!exists) return;
+    if (deps.now() >= deadline) throw new Error(`scratch cluster ${settings.scratchCluster} still exists ${settings.deleteTimeoutSeconds ?? 600}s after its deletion`);
+    await deps.sleep((settings.pollSeconds ?? 10) * 1000);
+  }
+}
