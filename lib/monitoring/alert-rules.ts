@@ -13,7 +13,7 @@
 // label cnpg.io/cluster). Series that do not come from our PodMonitors (kubelet, kube-state-metrics)
 // get `cluster` (and `pod`) derived from CNPG's fixed naming: instance pods and data PVCs are
 // `<cluster>-<n>`, WAL PVCs `<cluster>-<n>-wal`.
-import { mongoSnapshotCronJobName, veleroScheduleNames as scheduleNames } from '../backup/backup-names';
+import { mongoSnapshotCronJobName, PRUNE_BACKUPS_NAME, RESTORE_DRILL_NAME, veleroScheduleNames as scheduleNames } from '../backup/backup-names';
 import type { Environment, Fleet, PostgresCluster, Severity } from '../config/model';
 
 /** One alerting rule, exactly as it goes into a PrometheusRule's `spec.groups[].rules[]`. */
@@ -91,6 +91,10 @@ export const ALERT_NAMES = [
   'MongoSnapshotJobFailed',
   'MongoSnapshotMemberMayBeLocked',
   'MongoSnapshotFoundLockedMember',
+  'CNPGClusterWALArchivingFailing',
+  'BackupPruneFailed',
+  'RestoreDrillFailed',
+  'RestoreDrillNotRecent',
 ] as const;
 export type AlertName = (typeof ALERT_NAMES)[number];
 
@@ -136,6 +140,8 @@ export function environmentAlertGroups(fleet: Fleet, environment: Environment, o
   }
   const backups = backupRules(ctx, options.veleroScheduleNames ?? veleroScheduleNames(fleet, environment));
   if (backups.length > 0) groups.push({ name: ctx.groupName('backups'), rules: backups });
+  const jobs = backupJobRules(ctx);
+  if (jobs.length > 0) groups.push({ name: ctx.groupName('backup-jobs'), rules: jobs });
   const mongo = mongoRules(ctx);
   if (mongo.length > 0) groups.push({ name: ctx.groupName('mongo-snapshot'), rules: mongo });
   return groups;
@@ -346,6 +352,71 @@ function backupRules(ctx: Context, veleroSchedules: readonly string[]): AlertRul
       '10m',
       'No recent successful Velero backup.',
       `Velero schedule {{ $labels.schedule }} (environment ${env.name}) has had no successful backup for over ${humanSeconds(window)} (${FRESHNESS_FACTOR} × its ${humanSeconds(interval)} interval).`));
+  }
+  return rules;
+}
+
+/** The `job` label restore-drill pushes under (lib/ops/restore-drill/metrics.ts). */
+export const RESTORE_DRILL_PUSH_JOB = 'restore-drill';
+
+/** A Job of this CronJob failed (its Failed condition), among Jobs created within `withinSeconds`. */
+function cronJobFailed(namespace: string, cronjob: string, withinSeconds: number): string {
+  return `max by (namespace, job_name) (kube_job_failed{namespace="${namespace}",condition="true"}) > 0`
+    + ` and on (namespace, job_name) max by (namespace, job_name) (kube_job_owner{namespace="${namespace}",owner_kind="CronJob",owner_name="${cronjob}"})`
+    + ` and on (namespace, job_name) (time() - max by (namespace, job_name) (kube_job_created{namespace="${namespace}"}) < ${withinSeconds})`;
+}
+
+/** No successful run of this CronJob within `window` seconds (never succeeded: since its creation; absent: not deployed). */
+function cronJobNotRecent(namespace: string, cronjob: string, window: number): string {
+  const sel = `namespace="${namespace}",cronjob="${cronjob}"`;
+  return `time() - max by (namespace, cronjob) (kube_cronjob_status_last_successful_time{${sel}}) > ${window}`
+    + ` or (time() - max by (namespace, cronjob) (kube_cronjob_created{${sel}}) > ${window}`
+    + ` unless on (namespace, cronjob) kube_cronjob_status_last_successful_time{${sel}})`
+    + ` or absent_over_time(kube_cronjob_created{${sel}}[${promDuration(window)}])`;
+}
+
+/** WAL archiving to the object store, retention pruning and the restore drill. */
+function backupJobRules(ctx: Context): AlertRule[] {
+  const { env } = ctx;
+  const rules: AlertRule[] = [];
+  const ns = env.namespace;
+  if (env.backups.objectStore && env.clusters.length > 0) {
+    rules.push(ctx.rule('CNPGClusterWALArchivingFailing', 'critical',
+      // The primary's pg_stat_archiver (CNPG's default cnpg_pg_stat_archiver_* metrics): the last
+      // attempt failed and none succeeded since. Point-in-time recovery stops at the last archived WAL.
+      `max by (namespace, cluster) (cnpg_pg_stat_archiver_last_failed_time{${ctx.selector()}}) > max by (namespace, cluster) (cnpg_pg_stat_archiver_last_archived_time{${ctx.selector()}})`,
+      '10m',
+      'CloudNativePG cannot archive WAL to the object store.',
+      `Cluster ${CLUSTER_REF} has failed to archive WAL since its last successful archival, for 10 minutes: point-in-time recovery ends at the last archived WAL, and WAL piles up on the primary's volume.`));
+  }
+  const retention = env.backups.postgres?.retention;
+  if (retention) {
+    rules.push(ctx.rule('BackupPruneFailed', 'warning',
+      cronJobFailed(ns, PRUNE_BACKUPS_NAME, Math.max(retention.maxIntervalSeconds * 2, 3600)),
+      undefined,
+      'Pruning of volume-snapshot backups failed.',
+      `Job {{ $labels.namespace }}/{{ $labels.job_name }} of CronJob ${PRUNE_BACKUPS_NAME} failed: old Backups and their VolumeSnapshots are not being deleted (cost, snapshot quotas). Its log names the Backup and the API error.`));
+  }
+  const drill = env.backups.restoreDrill;
+  if (drill) {
+    const pushed = drill.pushgateway ? ` or max by (environment, cluster) (restore_drill_success{job="${RESTORE_DRILL_PUSH_JOB}",environment="${env.name}"}) == 0` : '';
+    rules.push(ctx.rule('RestoreDrillFailed', 'warning',
+      cronJobFailed(ns, RESTORE_DRILL_NAME, drill.maxIntervalSeconds) + pushed,
+      undefined,
+      'A restore drill failed: a backup may not restore.',
+      `The restore drill in ${ns} (environment ${env.name}) failed{{ if $labels.cluster }} for cluster {{ $labels.cluster }}{{ end }}: the latest backup could not be restored, did not become ready in time, or a service database was missing or unreadable. The Job's log says which step failed.`));
+    const window = Math.round(drill.maxIntervalSeconds * FRESHNESS_FACTOR);
+    // With a rotating subset a cluster is drilled every ⌈clusters / clustersPerRun⌉ runs.
+    const rounds = Math.ceil(env.clusters.length / Math.min(drill.clustersPerRun ?? env.clusters.length, Math.max(1, env.clusters.length)));
+    const clusterWindow = Math.round(drill.maxIntervalSeconds * rounds * FRESHNESS_FACTOR);
+    const perCluster = drill.pushgateway
+      ? ` or time() - max by (environment, cluster) (restore_drill_last_success_timestamp_seconds{job="${RESTORE_DRILL_PUSH_JOB}",environment="${env.name}"}) > ${clusterWindow}`
+      : '';
+    rules.push(ctx.rule('RestoreDrillNotRecent', 'critical',
+      cronJobNotRecent(ns, RESTORE_DRILL_NAME, window) + perCluster,
+      '10m',
+      'No successful restore drill recently.',
+      `{{ if $labels.cluster }}No restore drill of cluster ${ns}/{{ $labels.cluster }} has succeeded for over ${humanSeconds(clusterWindow)} (${rounds} run(s) per rotation × ${FRESHNESS_FACTOR} × ${humanSeconds(drill.maxIntervalSeconds)}){{ else }}No run of CronJob ${ns}/${RESTORE_DRILL_NAME} has succeeded for over ${humanSeconds(window)} (${FRESHNESS_FACTOR} × its ${humanSeconds(drill.maxIntervalSeconds)} interval){{ end }} (environment ${env.name}): nobody knows whether the backups restore.`));
   }
   return rules;
 }

@@ -26,6 +26,10 @@ const WHEN: Record<AlertName, string> = {
   MongoSnapshotJobFailed: 'a Job of the snapshot CronJob failed within the last interval',
   MongoSnapshotMemberMayBeLocked: 'the last mongo-snapshot run ended with exit code 7 (pushed gauges)',
   MongoSnapshotFoundLockedMember: 'the last mongo-snapshot run found a member fsync-locked by someone else (pushed gauge)',
+  CNPGClusterWALArchivingFailing: 'the primary\'s last WAL archiving attempt failed and none succeeded since, for 10m (object store)',
+  BackupPruneFailed: 'a Job of the prune-backups CronJob failed',
+  RestoreDrillFailed: 'a Job of the restore-drill CronJob failed, or a cluster\'s last drill failed (pushed gauge)',
+  RestoreDrillNotRecent: `no successful restore drill within ${FRESHNESS_FACTOR} × the schedule's interval (per cluster with a Pushgateway: × the runs a rotation takes), for 10m`,
 };
 
 function threshold(alert: AlertName, env: Environment): string {
@@ -44,6 +48,11 @@ function threshold(alert: AlertName, env: Environment): string {
     case 'VeleroBackupNotRecent': {
       const i = env.backups.velero!.maxIntervalSeconds;
       return `> ${humanSeconds(i * FRESHNESS_FACTOR)} (every ${humanSeconds(i)})`;
+    }
+    case 'RestoreDrillNotRecent': {
+      const d = env.backups.restoreDrill!;
+      const rounds = Math.ceil(env.clusters.length / Math.min(d.clustersPerRun ?? env.clusters.length, Math.max(1, env.clusters.length)));
+      return `> ${humanSeconds(d.maxIntervalSeconds * (d.pushgateway ? rounds : 1) * FRESHNESS_FACTOR)} (every ${humanSeconds(d.maxIntervalSeconds)}${d.pushgateway && rounds > 1 ? `, ${rounds} runs per rotation` : ''})`;
     }
     case 'MongoSnapshotNotRecent':
       return env.mongoSnapshots.map((s) => `${s.name}: > ${humanSeconds(s.maxIntervalSeconds * FRESHNESS_FACTOR)} (every ${humanSeconds(s.maxIntervalSeconds)})`).join('; ');
