@@ -22,7 +22,7 @@ import path from 'node:path';
 
 const root = path.resolve(__dirname, '..');
 const simDir = path.resolve(root, process.env.MONGO_SIM_DIR ?? '../shared/mongo-sim');
-const cli = path.join(root, 'build', 'mongo-snapshot.cjs');
+const cli = path.join(root, 'build', 'ops', 'mongo-snapshot.cjs');
 const fake = path.join(root, 'test', 'mongo-snapshot', 'fixtures', 'fake-make-vm-snapshot.mjs');
 const iterations = Number(process.env.BENCH_ITERATIONS ?? 15);
 const PW = 'S3cr3t-canary-pw';
@@ -136,7 +136,7 @@ async function main() {
     console.error(`simulator not found at ${simDir} (set MONGO_SIM_DIR)`);
     process.exit(2);
   }
-  execFileSync(process.execPath, [path.join(root, 'scripts', 'build-mongo-snapshot.mjs')], { stdio: 'inherit' });
+  execFileSync(process.execPath, [path.join(root, 'scripts', 'build-ops.mjs')], { stdio: 'inherit' });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mongo-snapshot-bench-'));
   const load = os.loadavg()[0]!.toFixed(2);
   console.log(`mongo-snapshot benchmark: ${iterations} iterations per scenario, node ${process.version}, ${os.cpus().length} CPU(s), load average ${load}`);

@@ -16,6 +16,9 @@ import { fileURLToPath } from 'node:url';
 export const PREREQUISITES = [
   { package: 'postgresql', needs: 'PostgreSQL server binaries (developer access on a real server)', path: '/usr/lib/postgresql/*/bin/initdb' },
   { package: 'prometheus', needs: 'promtool (alert rule tests)', command: 'promtool' },
+  { package: 'buildah', needs: 'buildah (the ops image is built for real: test/ops-image)', command: 'buildah' },
+  { package: 'podman', needs: 'podman (the ops image is run for real: test/ops-image)', command: 'podman' },
+  { package: 'runc', needs: 'runc (the OCI runtime podman runs the ops image with)', command: 'runc' },
 ];
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');

@@ -6,6 +6,7 @@ import { mongoSnapshotCronJobName } from './backup-names';
 import { StoreSecret } from '../secrets/store-secret';
 import { RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_PROPS } from '../workloads/restricted';
 import { withoutAddressLabel } from '../workloads/without-address-label';
+import { opsCommand, SNAPSHOT_TOOLS_DIR } from '../workloads/ops-image';
 
 /** mongo-snapshot's exit code for "unlock failed: the member may still be fsync-locked". */
 export const EXIT_UNLOCK_FAILED = 7;
@@ -49,6 +50,11 @@ export class MongoSnapshotCronJob extends Construct {
     ];
     const [minute, hour, day, month, weekDay] = snapshot.schedule.trim().split(/\s+/);
     const tmp = kplus.Volume.fromEmptyDir(this, 'Tmp', 'tmp', { sizeLimit: Size.mebibytes(64) });
+    // make-vm-snapshot from a tools image: an initContainer copies its folder into an emptyDir that the ops
+    // image has first on PATH (docs/ops-image.md); the ops image itself has no shell and no cloud CLI.
+    const tools = snapshot.snapshotTools
+      ? kplus.Volume.fromEmptyDir(this, 'SnapshotTools', 'snapshot-tools', { sizeLimit: Size.mebibytes(512) })
+      : undefined;
 
     const cronJob = new kplus.CronJob(this, 'Resource', {
       metadata: { name: this.cronJobName, namespace: snapshot.namespace, labels: props.labels },
@@ -63,11 +69,24 @@ export class MongoSnapshotCronJob extends Construct {
       activeDeadline: Duration.seconds(snapshot.activeDeadlineSeconds),
       terminationGracePeriod: Duration.seconds(snapshot.unlockDeadlineSeconds + GRACE_MARGIN_SECONDS),
       ...RESTRICTED_POD_PROPS,
-      volumes: [tmp],
+      volumes: tools ? [tmp, tools] : [tmp],
+      initContainers: tools ? [{
+        name: 'snapshot-tools',
+        image: snapshot.snapshotTools!.image,
+        imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+        command: ['cp', '-R', `${snapshot.snapshotTools!.path.replace(/\/+$/, '')}/.`, '/mnt/snapshot-tools/'],
+        securityContext: RESTRICTED_CONTAINER_SECURITY,
+        resources: {
+          cpu: { request: kplus.Cpu.millis(10), limit: kplus.Cpu.millis(200) },
+          memory: { request: Size.mebibytes(16), limit: Size.mebibytes(64) },
+        },
+        volumeMounts: [{ path: '/mnt/snapshot-tools', volume: tools }],
+      }] : [],
       containers: [{
         name: 'mongo-snapshot',
         image: snapshot.image,
         imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+        command: opsCommand('mongo-snapshot'),
         args,
         envVariables: {
           MONGODB_URI: kplus.EnvValue.fromSecretValue({ secret: kplus.Secret.fromSecretName(this, 'ConnectionRef', secret.secretName), key: 'uri' }),
@@ -78,7 +97,10 @@ export class MongoSnapshotCronJob extends Construct {
           cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(500) },
           memory: { request: Size.mebibytes(64), limit: Size.mebibytes(256) },
         },
-        volumeMounts: [{ path: '/tmp', volume: tmp }],
+        volumeMounts: [
+          { path: '/tmp', volume: tmp },
+          ...(tools ? [{ path: SNAPSHOT_TOOLS_DIR, volume: tools, readOnly: true }] : []),
+        ],
       }],
     });
 

@@ -576,7 +576,7 @@ function buildMongoSnapshot(
       maxIntervalSeconds: maxIntervalSeconds(m.schedule, 'kubernetes'), minIntervalSeconds: minInterval,
       remoteKey: m.connectionSecret.remoteKey, remoteProperty: m.connectionSecret.property, image: m.image,
       maxLagSeconds: m.maxLagSeconds, snapshotTimeoutSeconds, unlockDeadlineSeconds, activeDeadlineSeconds,
-      pushgateway: m.pushgateway, snapshotCommand: m.snapshotCommand,
+      pushgateway: m.pushgateway, snapshotCommand: m.snapshotCommand, snapshotTools: m.snapshotTools,
     },
   };
 }

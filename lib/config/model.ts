@@ -181,6 +181,8 @@ export interface MongoSnapshot {
   readonly activeDeadlineSeconds: number;
   readonly pushgateway?: string;
   readonly snapshotCommand?: string;
+  /** Image whose folder `path` holds the snapshot command; mounted at /opt/snapshot/bin (first on PATH). */
+  readonly snapshotTools?: { readonly image: string; readonly path: string };
 }
 
 export interface Environment {

@@ -196,6 +196,8 @@ const mongoSnapshot = z.strictObject({
   unlockDeadline: duration.default('120s'),
   pushgateway: z.string().url().optional(),
   snapshotCommand: z.string().min(1).optional(),
+  /** an image holding make-vm-snapshot (and its cloud CLI) in `path`; copied into /opt/snapshot/bin by an initContainer */
+  snapshotTools: z.strictObject({ image: z.string().min(1), path: z.string().regex(/^\/\S*$/, 'must be an absolute path').default('/opt/snapshot/bin') }).optional(),
 });
 
 export const fleetSchema = z.strictObject({

@@ -1,6 +1,6 @@
 /**
  * mongo-snapshot: consistent VM snapshot of one MongoDB secondary that never leaves a lock behind.
- * Entry point (bundled into build/mongo-snapshot.cjs). See docs/mongo-snapshot.md.
+ * Entry point (bundled into build/ops/mongo-snapshot.cjs). See docs/mongo-snapshot.md.
  */
 import { parseArgs } from './args';
 import { EXIT } from './exit-codes';

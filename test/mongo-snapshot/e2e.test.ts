@@ -1,5 +1,5 @@
 /**
- * End-to-end: the BUILT bundle (build/mongo-snapshot.cjs) against the simulated replica set, through
+ * End-to-end: the BUILT bundle (build/ops/mongo-snapshot.cjs) against the simulated replica set, through
  * run-wrapper.mjs, with a fake make-vm-snapshot that records its argument and timestamps.
  * Every scenario uses its own loopback addresses (127.0.1xx.y), and every run free ports (helpers.ts), so runs
  * are concurrent, also with other checkouts running the suite on the same machine.

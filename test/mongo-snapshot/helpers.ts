@@ -8,7 +8,7 @@ import path from 'node:path';
 export const repoRoot = path.resolve(__dirname, '..', '..');
 export const SIM_DIR = path.resolve(repoRoot, process.env.MONGO_SIM_DIR ?? '../shared/mongo-sim');
 export const simAvailable = fs.existsSync(path.join(SIM_DIR, 'run-wrapper.mjs')) && fs.existsSync(path.join(SIM_DIR, 'sim.mjs'));
-export const CLI = path.join(repoRoot, 'build', 'mongo-snapshot.cjs');
+export const CLI = path.join(repoRoot, 'build', 'ops', 'mongo-snapshot.cjs');
 export const FAKE = path.join(__dirname, 'fixtures', 'fake-make-vm-snapshot.mjs');
 export const SCENARIOS = path.join(__dirname, 'scenarios');
 
@@ -89,7 +89,7 @@ export interface RunOptions {
   termAfterMs?: number;
   termSignal?: 'SIGTERM' | 'SIGINT';
   timeoutMs?: number;
-  /** path of the CLI bundle to run (default: build/mongo-snapshot.cjs) */
+  /** path of the CLI bundle to run (default: build/ops/mongo-snapshot.cjs) */
   cli?: string;
   /** server version to simulate (overrides the scenario's `version`) */
   version?: string;
@@ -98,6 +98,8 @@ export interface RunOptions {
    * gets free ports, and the report is translated back to the file's ports.
    */
   keepPorts?: boolean;
+  /** null: pass no --snapshot-command (the CLI's default, make-vm-snapshot on PATH) */
+  snapshotCommand?: null;
   /** builds the command the wrapper runs (default: node <cli> <cliArgs>): for running the CLI in a container */
   command?: (o: { cliArgs: string[]; env: NodeJS.ProcessEnv; dir: string }) => string[];
 }
@@ -210,7 +212,7 @@ async function runCliOnce(o: RunOptions): Promise<RunResult> {
   const uri = o.uri === undefined ? uriFor(original) : o.uri;
   const wrapperArgs = [path.join(SIM_DIR, 'run-wrapper.mjs'), scenarioFile, '--timeout-ms', String(o.timeoutMs ?? 50_000)];
   if (o.termAfterMs !== undefined) wrapperArgs.push('--term-after-ms', String(o.termAfterMs), '--term-signal', o.termSignal ?? 'SIGTERM');
-  const cliArgs = [o.cli ?? CLI, ...(uri === null ? [] : [fwd(uri)]), '--snapshot-command', FAKE, ...(o.args ?? []).map(fwd)];
+  const cliArgs = [o.cli ?? CLI, ...(uri === null ? [] : [fwd(uri)]), ...(o.snapshotCommand === null ? [] : ['--snapshot-command', FAKE]), ...(o.args ?? []).map(fwd)];
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     FAKE_SNAPSHOT_RECORD: recordFile,
