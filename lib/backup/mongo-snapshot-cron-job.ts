@@ -6,7 +6,7 @@ import { mongoSnapshotCronJobName } from './backup-names';
 import { StoreSecret } from '../secrets/store-secret';
 import { RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_PROPS } from '../workloads/restricted';
 import { withoutAddressLabel } from '../workloads/without-address-label';
-import { opsCommand, SNAPSHOT_TOOLS_DIR } from '../workloads/ops-image';
+import { OPS_ENTRYPOINT, opsArgs, SNAPSHOT_TOOLS_DIR } from '../workloads/ops-image';
 
 /** mongo-snapshot's exit code for "unlock failed: the member may still be fsync-locked". */
 export const EXIT_UNLOCK_FAILED = 7;
@@ -86,8 +86,8 @@ export class MongoSnapshotCronJob extends Construct {
         name: 'mongo-snapshot',
         image: snapshot.image,
         imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
-        command: opsCommand('mongo-snapshot'),
-        args,
+        command: [...OPS_ENTRYPOINT],
+        args: opsArgs('mongo-snapshot', args),
         envVariables: {
           MONGODB_URI: kplus.EnvValue.fromSecretValue({ secret: kplus.Secret.fromSecretName(this, 'ConnectionRef', secret.secretName), key: 'uri' }),
           ...(snapshot.snapshotCommand ? { SNAPSHOT_COMMAND: kplus.EnvValue.fromValue(snapshot.snapshotCommand) } : {}),

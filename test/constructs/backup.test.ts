@@ -59,7 +59,8 @@ describe('MongoSnapshotCronJob', () => {
 
   it('passes the config as flags and the connection string from the Secret', () => {
     expect(container.image).toBe('registry.example.com/dbfleet/mongo-snapshot:1.0.0');
-    expect(container.args).toEqual(['--max-lag-seconds', '30', '--snapshot-timeout', '1800s', '--unlock-deadline', '120s', '--log-format', 'json', '--pushgateway', 'http://pushgateway.monitoring:9091']);
+    expect(container.command).toEqual(['/nodejs/bin/node', '/app/ops.cjs']); // the ops image's dispatcher, command first (docs/ops-image.md)
+    expect(container.args).toEqual(['mongo-snapshot', '--max-lag-seconds', '30', '--snapshot-timeout', '1800s', '--unlock-deadline', '120s', '--log-format', 'json', '--pushgateway', 'http://pushgateway.monitoring:9091']);
     expect(container.env).toEqual([{ name: 'MONGODB_URI', valueFrom: { secretKeyRef: { name: 'mongo-snapshot-catalog', key: 'uri' } } }]);
     const es = only(objects, 'ExternalSecret');
     expect(es.metadata).toMatchObject({ name: 'mongo-snapshot-catalog', namespace: 'backups' });

@@ -17,9 +17,10 @@ function podOf(snapshot: MongoSnapshot) {
 }
 
 describe('the mongo-snapshot CronJob runs the ops image', () => {
-  it('runs /nodejs/bin/node /app/mongo-snapshot.cjs (docs/ops-image.md), whatever the image entrypoint', () => {
+  it('runs the ops image dispatcher with the command first (docs/ops-image.md), whatever the image entrypoint', () => {
     const pod = podOf(base);
-    expect(pod.containers[0].command).toEqual(['/nodejs/bin/node', '/app/mongo-snapshot.cjs']);
+    expect(pod.containers[0].command).toEqual(['/nodejs/bin/node', '/app/ops.cjs']);
+    expect(pod.containers[0].args[0]).toBe('mongo-snapshot');
     expect(pod.containers[0].args).toContain('--log-format');
     expect(pod.initContainers ?? []).toEqual([]);
     expect(pod.containers[0].volumeMounts.map((m: { mountPath: string }) => m.mountPath)).toEqual(['/tmp']);

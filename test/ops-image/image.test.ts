@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MongoSnapshotCronJob } from '../../lib/backup/mongo-snapshot-cron-job';
 import type { MongoSnapshot, SecretStoreRef } from '../../lib/config/model';
-import { OPS_NODE, SNAPSHOT_TOOLS_DIR } from '../../lib/workloads/ops-image';
+import { OPS_ENTRYPOINT, OPS_NODE, SNAPSHOT_TOOLS_DIR } from '../../lib/workloads/ops-image';
 import { assertLockedDuring, FAKE, loadScenario, runCli, simAvailable, uriFor } from '../mongo-snapshot/helpers';
 import { objectsOf, only, testChart } from '../support/synth';
 
@@ -66,7 +66,7 @@ describe.skipIf(!tools)('ops image (buildah + podman)', () => {
     if (confDir) fs.rmSync(confDir, { recursive: true, force: true });
   });
 
-  it(`is small (< ${MAX_IMAGE_MB} MB), runs as 65532:65532 with node as the entrypoint`, () => {
+  it(`is small (< ${MAX_IMAGE_MB} MB), runs as 65532:65532 with the dispatcher as the entrypoint`, () => {
     const r = podman('image', 'inspect', TAG, '--format', '{{.Size}} {{.Config.User}} {{json .Config.Entrypoint}}');
     expect(r.code, r.stderr).toBe(0);
     const [size, user, entrypoint] = r.stdout.trim().split(' ');
@@ -75,11 +75,11 @@ describe.skipIf(!tools)('ops image (buildah + podman)', () => {
     expect(Number(size)).toBeGreaterThan(50e6);
     expect(Number(size)).toBeLessThan(MAX_IMAGE_MB * 1e6);
     expect(user).toBe('65532:65532');
-    expect(JSON.parse(entrypoint!)).toEqual([OPS_NODE]);
+    expect(JSON.parse(entrypoint!)).toEqual(OPS_ENTRYPOINT);
   });
 
   it('runs as UID 65532 with a read-only root filesystem, and has no shell', () => {
-    const r = podman('run', '--rm', '--read-only', '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges', TAG,
+    const r = podman('run', '--rm', '--read-only', '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges', '--entrypoint', OPS_NODE, TAG,
       '-e', 'const fs=require("fs");let w;try{fs.writeFileSync("/app/x","")}catch(e){w=e.code}console.log(JSON.stringify({uid:process.getuid(),gid:process.getgid(),sh:["/bin/sh","/bin/bash","/usr/bin/sh","/busybox"].filter(f=>fs.existsSync(f)),write:w,app:fs.readdirSync("/app")}))');
     expect(r.code, r.stderr).toBe(0);
     const got = JSON.parse(r.stdout.trim()) as { uid: number; gid: number; sh: string[]; write: string; app: string[] };
@@ -90,13 +90,18 @@ describe.skipIf(!tools)('ops image (buildah + podman)', () => {
     expect(sh.code).not.toBe(0);
   });
 
-  it('--help of every command works in the container (default command: mongo-snapshot --help)', async () => {
+  it('--help of every command works in the container; the image alone lists the commands', async () => {
+    const { opsCommands } = await import('../../scripts/build-ops.mjs');
+    const names = Object.keys(opsCommands());
     const def = podman('run', '--rm', '--read-only', TAG);
     expect(def.code, def.stderr).toBe(0);
-    expect(def.stdout).toContain('Usage: mongo-snapshot');
-    const { opsCommands } = await import('../../scripts/build-ops.mjs');
-    for (const name of Object.keys(opsCommands())) {
-      const r = podman('run', '--rm', '--read-only', TAG, `/app/${name}.cjs`, '--help');
+    expect(def.stdout).toContain(`commands: ${names.join(', ')}`);
+    const bad = podman('run', '--rm', '--read-only', TAG, 'no-such-command');
+    expect(bad.code).toBe(2);
+    const snap = podman('run', '--rm', '--read-only', TAG, 'mongo-snapshot', '--help');
+    expect(snap.stdout).toContain('Usage: mongo-snapshot');
+    for (const name of names) {
+      const r = podman('run', '--rm', '--read-only', TAG, name, '--help');
       expect(r.code, `${name} --help: ${r.stderr}`).toBe(0);
       expect(r.stdout.length, name).toBeGreaterThan(0);
     }
@@ -105,7 +110,8 @@ describe.skipIf(!tools)('ops image (buildah + podman)', () => {
   it.skipIf(!simAvailable)('takes a snapshot through the container, the snapshot command mounted as the CronJob mounts it', async () => {
     const { pod, container } = cronJobContainer();
     // what the CronJob runs and mounts
-    expect(container.command).toEqual([OPS_NODE, '/app/mongo-snapshot.cjs']);
+    expect(container.command).toEqual(OPS_ENTRYPOINT);
+    expect(container.args[0]).toBe('mongo-snapshot');
     const toolsMount = container.volumeMounts.find((m: { mountPath: string }) => m.mountPath === SNAPSHOT_TOOLS_DIR);
     expect(toolsMount).toMatchObject({ readOnly: true });
     expect(pod.initContainers[0].volumeMounts[0].name).toBe(toolsMount.name);
