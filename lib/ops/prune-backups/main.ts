@@ -10,7 +10,7 @@
  */
 import { parseArgs } from 'node:util';
 import { CNPG_BACKUPS, KubeClient, kubeConfigFromEnv } from '../kube/client';
-import { jsonLogger, parseDurationSeconds, type OpsLogger } from '../log';
+import { jsonLogger, parseDurationSeconds, type OpsLogger } from '../common/log';
 import { planPrune } from './plan';
 
 export const USAGE = 'usage: prune-backups --namespace NS --cluster NAME [--cluster NAME …] [--keep N] [--max-age DURATION] [--dry-run]';

@@ -6,7 +6,7 @@
 // (a scratch cluster left behind costs storage, and blocks the next drill until deleted).
 import { Buffer } from 'node:buffer';
 import { CNPG_BACKUPS, CNPG_CLUSTERS, KubeApiError, SECRETS, type KubeClient, type KubeObject } from '../kube/client';
-import type { OpsLogger } from '../log';
+import type { OpsLogger } from '../common/log';
 import type { Checker, DatabaseResult } from './check';
 
 export const BARMAN_CLOUD_PLUGIN = 'barman-cloud.cloudnative-pg.io';

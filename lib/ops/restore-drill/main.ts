@@ -12,7 +12,7 @@
  */
 import { parseArgs } from 'node:util';
 import { KubeClient, kubeConfigFromEnv } from '../kube/client';
-import { jsonLogger, parseDurationSeconds, type OpsLogger } from '../log';
+import { jsonLogger, parseDurationSeconds, type OpsLogger } from '../common/log';
 import { checkDatabases, type Checker } from './check';
 import { drillCluster, type DrillResult, type DrillTarget, type Source } from './drill';
 import { pushResult } from './metrics';

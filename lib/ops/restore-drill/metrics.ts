@@ -3,7 +3,7 @@
 // replaces only the metrics it sends, so the last success timestamp survives a failure.
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { OpsLogger } from '../log';
+import type { OpsLogger } from '../common/log';
 import type { DrillResult } from './drill';
 
 export const PUSH_JOB = 'restore-drill';
