@@ -92,6 +92,7 @@ export const ALERT_NAMES = [
   'MongoSnapshotMemberMayBeLocked',
   'MongoSnapshotFoundLockedMember',
   'CNPGClusterWALArchivingFailing',
+  'CNPGClusterObjectStoreBackupNotRecent',
   'BackupPruneFailed',
   'RestoreDrillFailed',
   'RestoreDrillNotRecent',
@@ -388,6 +389,19 @@ function backupJobRules(ctx: Context): AlertRule[] {
       '10m',
       'CloudNativePG cannot archive WAL to the object store.',
       `Cluster ${CLUSTER_REF} has failed to archive WAL since its last successful archival, for 10 minutes: point-in-time recovery ends at the last archived WAL, and WAL piles up on the primary's volume.`));
+  }
+  const objectStore = env.backups.objectStore;
+  // With method plugin, CNPGClusterBackupNotRecent already watches the plugin's metric.
+  if (objectStore && env.clusters.length > 0 && env.backups.postgres?.method !== 'plugin') {
+    const window = Math.round(objectStore.maxIntervalSeconds * FRESHNESS_FACTOR);
+    rules.push(ctx.rule('CNPGClusterObjectStoreBackupNotRecent', 'critical',
+      // The plugin's own gauge (plugin-barman-cloud@v0.14.0 web/docs/observability.md); plugin
+      // backups do not update the in-core cnpg_collector_last_available_backup_timestamp, which
+      // therefore keeps watching the volume snapshots alone.
+      `time() - max by (namespace, cluster) (barman_cloud_cloudnative_pg_io_last_available_backup_timestamp{${ctx.selector()}}) > ${window}`,
+      '10m',
+      'No recent base backup in the object store.',
+      `The last base backup of cluster ${CLUSTER_REF} in the object store is older than ${humanSeconds(window)} (${FRESHNESS_FACTOR} × the ${humanSeconds(objectStore.maxIntervalSeconds)} between scheduled base backups): point-in-time recovery must replay ever more WAL, and the recovery window's oldest point moves forward.`));
   }
   const retention = env.backups.postgres?.retention;
   if (retention) {

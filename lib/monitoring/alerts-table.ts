@@ -27,6 +27,7 @@ const WHEN: Record<AlertName, string> = {
   MongoSnapshotMemberMayBeLocked: 'the last mongo-snapshot run ended with exit code 7 (pushed gauges)',
   MongoSnapshotFoundLockedMember: 'the last mongo-snapshot run found a member fsync-locked by someone else (pushed gauge)',
   CNPGClusterWALArchivingFailing: 'the primary\'s last WAL archiving attempt failed and none succeeded since, for 10m (object store)',
+  CNPGClusterObjectStoreBackupNotRecent: `the last base backup in the object store is older than ${FRESHNESS_FACTOR} × the objectStore schedule's interval, for 10m`,
   BackupPruneFailed: 'a Job of the prune-backups CronJob failed',
   RestoreDrillFailed: 'a Job of the restore-drill CronJob failed, or a cluster\'s last drill failed (pushed gauge)',
   RestoreDrillNotRecent: `no successful restore drill within ${FRESHNESS_FACTOR} × the schedule's interval (per cluster with a Pushgateway: × the runs a rotation takes), for 10m`,
@@ -47,6 +48,10 @@ function threshold(alert: AlertName, env: Environment): string {
     }
     case 'VeleroBackupNotRecent': {
       const i = env.backups.velero!.maxIntervalSeconds;
+      return `> ${humanSeconds(i * FRESHNESS_FACTOR)} (every ${humanSeconds(i)})`;
+    }
+    case 'CNPGClusterObjectStoreBackupNotRecent': {
+      const i = env.backups.objectStore!.maxIntervalSeconds;
       return `> ${humanSeconds(i * FRESHNESS_FACTOR)} (every ${humanSeconds(i)})`;
     }
     case 'RestoreDrillNotRecent': {

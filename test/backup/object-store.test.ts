@@ -164,6 +164,15 @@ describe('backup config errors', () => {
       .toMatch(/backups\.restoreDrill\.timeout: 2 cluster\(s\) × \(1h \+ 900s for the check and cleanup\) is 9000s, longer than the 3600s between two runs/);
   });
 
+  it('the object store, retention and the drill drive CloudNativePG objects: refused on a zalando environment', () => {
+    const text = fleetWith(`      postgres: { schedule: "0 0 2 * * *", retention: { keep: 3 } }\n${OBJECT_STORE}\n      restoreDrill: { schedule: "0 5 * * 6" }`)
+      .replace('    topology: shared\n', '    topology: shared\n    operator: zalando\n');
+    const errors = configErrors(text).join('\n');
+    for (const key of ['objectStore', 'restoreDrill', 'postgres.retention']) {
+      expect(errors).toMatch(new RegExp(`environments\\.test\\.backups\\.${key.replace('.', '\\.')}: is only available with the cloudnative-pg operator`));
+    }
+  });
+
   it('cluster names the backup jobs use are reserved', () => {
     const text = fleetWith('      postgres: { schedule: "0 0 2 * * *", retention: { keep: 3 } }').replace('  - name: orders', '  - name: prune-backups');
     expect(configErrors(text).join('\n')).toMatch(/cluster name "prune-backups" is reserved for the backup jobs/);
