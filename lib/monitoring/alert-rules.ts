@@ -15,6 +15,8 @@
 // `<cluster>-<n>`, WAL PVCs `<cluster>-<n>-wal`.
 import { mongoSnapshotCronJobName, PRUNE_BACKUPS_NAME, RESTORE_DRILL_NAME, veleroScheduleNames as scheduleNames } from '../backup/backup-names';
 import type { Environment, Fleet, PostgresCluster, Severity } from '../config/model';
+import { ZALANDO_ALERT_NAMES } from './zalando-alert-names';
+import { zalandoAlertGroups } from './zalando-alert-rules';
 
 /** One alerting rule, exactly as it goes into a PrometheusRule's `spec.groups[].rules[]`. */
 export interface AlertRule {
@@ -96,6 +98,7 @@ export const ALERT_NAMES = [
   'BackupPruneFailed',
   'RestoreDrillFailed',
   'RestoreDrillNotRecent',
+  ...ZALANDO_ALERT_NAMES,
 ] as const;
 export type AlertName = (typeof ALERT_NAMES)[number];
 
@@ -124,7 +127,7 @@ export function humanSeconds(seconds: number): string {
 }
 
 /** The same duration as a Prometheus duration (`for:`, range selectors): the formats coincide. */
-const promDuration = humanSeconds;
+export const promDuration = humanSeconds;
 
 /**
  * The PrometheusRule groups for one environment. Severity: the "critical" tier uses the
@@ -134,7 +137,10 @@ const promDuration = humanSeconds;
 export function environmentAlertGroups(fleet: Fleet, environment: Environment, options: AlertRuleOptions = {}): RuleGroup[] {
   const ctx = new Context(fleet, environment);
   const groups: RuleGroup[] = [];
-  if (environment.clusters.length > 0) {
+  if (environment.operator === 'zalando') {
+    // Same alerts, same thresholds, on postgres_exporter's metrics (zalando-alert-rules.ts).
+    if (environment.clusters.length > 0) groups.push(...zalandoAlertGroups(ctx));
+  } else if (environment.clusters.length > 0) {
     groups.push({ name: ctx.groupName('cnpg-availability'), rules: availabilityRules(ctx) });
     groups.push({ name: ctx.groupName('cnpg-capacity'), rules: capacityRules(ctx) });
     groups.push({ name: ctx.groupName('cnpg-postgres'), rules: postgresRules(ctx) });
@@ -148,7 +154,8 @@ export function environmentAlertGroups(fleet: Fleet, environment: Environment, o
   return groups;
 }
 
-class Context {
+/** What a rule builder needs: the fleet, the environment, naming and severity. */
+export class Context {
   constructor(readonly fleet: Fleet, readonly env: Environment) {}
 
   groupName(part: string): string {
@@ -177,17 +184,17 @@ class Context {
 }
 
 /** Cluster names are DNS labels ([a-z0-9-]), so they need no regex escaping. */
-function clusterRegex(clusters: readonly PostgresCluster[]): string {
+export function clusterRegex(clusters: readonly PostgresCluster[]): string {
   return clusters.map((c) => c.name).join('|');
 }
 
 /** A one-series vector carrying the given labels, value 0: lets `or` notice a cluster with no series at all. */
-function zeroVector(labels: Record<string, string>): string {
+export function zeroVector(labels: Record<string, string>): string {
   return Object.entries(labels).reduce((expr, [k, v]) => `label_replace(${expr}, "${k}", "${v}", "", "")`, 'vector(0)');
 }
 
-const CLUSTER_REF = '{{ $labels.namespace }}/{{ $labels.cluster }}';
-const POD_REF = '{{ $labels.namespace }}/{{ $labels.pod }}';
+export const CLUSTER_REF = '{{ $labels.namespace }}/{{ $labels.cluster }}';
+export const POD_REF = '{{ $labels.namespace }}/{{ $labels.pod }}';
 
 function availabilityRules(ctx: Context): AlertRule[] {
   const { env } = ctx;
@@ -315,7 +322,8 @@ function backupRules(ctx: Context, veleroSchedules: readonly string[]): AlertRul
   const { env } = ctx;
   const rules: AlertRule[] = [];
   const postgres = env.backups.postgres;
-  if (postgres && env.clusters.length > 0) {
+  // Zalando's logical backups have their own rule (zalando-alert-rules.ts).
+  if (postgres && env.clusters.length > 0 && env.operator !== 'zalando') {
     const window = Math.round(postgres.maxIntervalSeconds * FRESHNESS_FACTOR);
     // The in-core timestamp is set from Cluster.status.lastSuccessfulBackup (volume snapshots and
     // barmanObjectStore); the barman-cloud plugin exports its own metric instead.

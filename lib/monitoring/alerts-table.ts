@@ -1,9 +1,10 @@
 // The alerts table of docs/monitoring.md, generated from the same model and rules as dist/, so the
 // documented thresholds cannot drift from the rendered ones (test/monitoring/docs.test.ts compares).
 import type { Environment, Fleet } from '../config/model';
+import { ZALANDO_ALERT_NAMES, type ZalandoAlertName } from './zalando-alert-names';
 import { ALERT_NAMES, FIXED_THRESHOLDS, FRESHNESS_FACTOR, environmentAlertGroups, humanSeconds, type AlertName } from './alert-rules';
 
-const WHEN: Record<AlertName, string> = {
+const CNPG_WHEN: Record<Exclude<AlertName, ZalandoAlertName>, string> = {
   CNPGClusterOffline: 'no instance reports PostgreSQL up, for 5m',
   CNPGClusterMetricsAbsent: 'Prometheus has no target for the cluster, for 15m',
   CNPGInstanceMetricsAbsent: 'an instance\'s metrics endpoint is unreachable, for 10m',
@@ -33,9 +34,24 @@ const WHEN: Record<AlertName, string> = {
   RestoreDrillNotRecent: `no successful restore drill within ${FRESHNESS_FACTOR} × the schedule's interval (per cluster with a Pushgateway: × the runs a rotation takes), for 10m`,
 };
 
+/** A Zalando alert is its CloudNativePG twin on postgres_exporter's metrics. */
+function cnpgTwin(alert: AlertName): Exclude<AlertName, ZalandoAlertName> {
+  return ((ZALANDO_ALERT_NAMES as readonly string[]).includes(alert) ? alert.replace(/^Zalando/, 'CNPG') : alert) as Exclude<AlertName, ZalandoAlertName>;
+}
+
+const ZALANDO_WHEN: Partial<Record<ZalandoAlertName, string>> = {
+  ZalandoClusterLowDiskSpaceWarning: 'a data volume (WAL included) is fuller than the threshold, for 5m',
+  ZalandoClusterLowDiskSpaceCritical: 'a data volume (WAL included) is fuller than the threshold, for 5m',
+  ZalandoClusterBackupNotRecent: `the last logical backup is older than ${FRESHNESS_FACTOR} × the schedule's interval, for 10m`,
+};
+
+function when(alert: AlertName): string {
+  return ZALANDO_WHEN[alert as ZalandoAlertName] ?? CNPG_WHEN[cnpgTwin(alert)];
+}
+
 function threshold(alert: AlertName, env: Environment): string {
   const a = env.alerts;
-  switch (alert) {
+  switch (cnpgTwin(alert)) {
     case 'CNPGClusterHighReplicationLag': return `> ${a.replicationLagSeconds}s`;
     case 'CNPGClusterHighConnectionsWarning': return `> ${a.connectionsWarningPercent} %`;
     case 'CNPGClusterHighConnectionsCritical': return `> ${a.connectionsCriticalPercent} %`;
@@ -78,7 +94,7 @@ export function alertsTable(fleet: Fleet): string {
       const t = threshold(alert, env);
       return t ? `${t}, ${severity}` : severity;
     });
-    return `| [${alert}](runbooks/${alert}.md) | ${WHEN[alert]} | ${cells.join(' | ')} |`;
+    return `| [${alert}](runbooks/${alert}.md) | ${when(alert)} | ${cells.join(' | ')} |`;
   });
   return [header, rule, ...rows].join('\n');
 }

@@ -108,6 +108,10 @@ export class ZalandoCluster extends Construct implements IPostgresCluster {
         postgresql: { version: version as PostgresqlSpecPostgresqlVersion },
         volume: { size: props.storage, storageClass: props.storageClass },
         users: sortKeys(users),
+        // Passwords come from the store: the operator's own rotation (enable_password_rotation, which
+        // already spares database owners) would write new users and passwords into Secrets that
+        // External Secrets writes back. Every other LOGIN role opts out here.
+        usersIgnoringSecretRotation: [...(props.roles ?? []).filter((r) => r.login).map((r) => r.name), ZALANDO_EXPORTER_ROLE].sort(),
         databases: sortKeys(Object.fromEntries(props.databases.map((d) => [d.database, d.owner]))),
         // Non-root Spilo: the pod security context the operator builds from these.
         spiloRunAsUser: SPILO_UID,

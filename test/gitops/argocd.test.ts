@@ -66,6 +66,7 @@ describe('Argo CD delivery', () => {
       list: {
         elements: [
           { environment: 'production', server: 'https://production.k8s.acme.example', namespace: 'databases' },
+          { environment: 'staging', server: 'https://staging.k8s.acme.example', namespace: 'databases' },
           { environment: 'test', server: 'https://test.k8s.acme.example', namespace: 'databases' },
         ],
       },
