@@ -1,0 +1,246 @@
+// Developer access on Zalando environments, proven on a real PostgreSQL from the rendered objects:
+// the `postgresql` object's users and databases are created as the operator creates them
+// (zalando/postgres-operator@v2.0.1: pkg/util/users/users.go createPgUser — flags, LOGIN unless
+// NOLOGIN, ADMIN "admin", the password; pkg/cluster/database.go — CREATE DATABASE … OWNER …), with
+// the passwords of the credential Secrets dbfleet pre-creates from the store, then the rendered
+// access Job runs its script as the kubelet would. Every cell is what the server answered,
+// compared with the same rule as on CloudNativePG (test/access/matrix.ts).
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, posix } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { quoteIdent, quoteLiteral } from '../../lib/access/privileges-sql';
+import { parseFleet } from '../../lib/config/load';
+import type { DeveloperAccess, Fleet } from '../../lib/config/model';
+import { buildApp, renderObjects } from '../../lib/output/render';
+import { zalandoCredentialSecretName } from '../../lib/postgres/zalando-cluster';
+import { pathWith, postgresUnavailableReason, runScript, startPostgres, type PostgresServer } from '../support/postgres';
+import { expected, formatMatrix, OPERATIONS, type MatrixRow, type Outcome, type Subject } from '../access/matrix';
+
+const fleetText = (access: DeveloperAccess, developers = '[alice, bob]') => `
+name: shop
+postgres: { version: 16 }
+secretStore: { kind: ClusterSecretStore, name: vault, keyPrefix: databases }
+developers: ${developers}
+environments:
+  staging:
+    namespace: databases
+    topology: shared
+    instances: 1
+    storage: 5Gi
+    developerAccess: ${access}
+    operator: zalando
+services:
+  - name: orders
+    extensions: [pgcrypto]
+  - name: payments
+`;
+const CLUSTER = 'shop';
+const DATABASES = ['orders', 'payments'];
+const SUBJECTS: Subject[] = [
+  { kind: 'developer', role: 'dev_alice' }, { kind: 'developer', role: 'dev_bob' },
+  { kind: 'service', role: 'orders', owns: 'orders' }, { kind: 'service', role: 'payments', owns: 'payments' },
+];
+
+type Obj = { kind: string; metadata: { name: string }; spec: any; data?: any };
+const render = (fleet: Fleet): Obj[] => renderObjects(buildApp(fleet)).map((o) => o.object as Obj);
+
+const unavailable = postgresUnavailableReason();
+if (unavailable) console.warn(`SKIPPED: Zalando developer access on a real PostgreSQL: ${unavailable}`);
+
+describe.skipIf(unavailable !== undefined)('Zalando: developer access on a real PostgreSQL', () => {
+  let server: PostgresServer;
+  /** The secret store: remote key → password. */
+  const store = new Map<string, string>();
+  /** Passwords the roles ended up with, to log in as them. */
+  const passwords = new Map<string, string>();
+
+  beforeAll(async () => {
+    server = await startPostgres();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  /** What the operator does for the rendered postgresql: users (flags, password), then databases. */
+  async function operatorSync(objects: Obj[]): Promise<void> {
+    const pg = objects.find((o) => o.kind === 'postgresql')!;
+    const secrets = new Map(objects.filter((o) => o.kind === 'ExternalSecret').map((o) => [o.metadata.name, o]));
+    // Spilo's bootstrap creates the team admin role every manifest user is created WITH ADMIN.
+    server.psql('postgres', "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'admin') THEN CREATE ROLE admin NOLOGIN; END IF; END $$;");
+    for (const [user, rawFlags] of Object.entries(pg.spec.users as Record<string, string[]>)) {
+      const flags = rawFlags.map((f) => f.toUpperCase());
+      expect(flags.filter((f) => f !== 'NOLOGIN'), `${user}: no flag but NOLOGIN`).toEqual([]);
+      if (!flags.includes('NOLOGIN') && !flags.includes('LOGIN')) flags.push('LOGIN');
+      // An existing Secret's password wins (sync.go updateSecret); otherwise the operator generates one.
+      const es = secrets.get(zalandoCredentialSecretName(user, CLUSTER));
+      let password = `generated-${Math.random().toString(36).slice(2)}`;
+      if (es) {
+        expect(es.spec.target.template.data.username).toBe(user);
+        const key = es.spec.data[0].remoteRef.key as string;
+        if (!store.has(key)) store.set(key, `store-${user}-${Math.random().toString(36).slice(2)}`);
+        password = store.get(key)!;
+      }
+      if (!passwords.has(user) || es) passwords.set(user, password);
+      const exists = server.psql('postgres', `SELECT 1 FROM pg_roles WHERE rolname = ${quoteLiteral(user)};`).trim() === '1';
+      // createPgUser on first sight; later syncs only add flags and set the Secret's password.
+      server.psql('postgres', exists
+        ? `ALTER ROLE ${quoteIdent(user)} ${flags.join(' ')} PASSWORD ${quoteLiteral(passwords.get(user)!)};`
+        : `CREATE ROLE ${quoteIdent(user)} ${flags.join(' ')} ADMIN "admin" PASSWORD ${quoteLiteral(passwords.get(user)!)};`);
+    }
+    const client = await server.connect({ user: server.superuser, password: server.superuserPassword, database: 'postgres' });
+    try {
+      for (const [db, owner] of Object.entries(pg.spec.databases as Record<string, string>)) {
+        const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [db]);
+        if (!rowCount) await client.query(`CREATE DATABASE ${quoteIdent(db)} OWNER ${quoteIdent(owner)}`);
+      }
+    } finally {
+      await client.end();
+    }
+  }
+
+  /** Runs the rendered Job's command with its ConfigMap mounted and its environment resolved. */
+  async function runJob(objects: Obj[], options: { expectFailure?: boolean } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+    const configMap = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === `${CLUSTER}-access-sql`)!;
+    const job = objects.find((o) => o.kind === 'Job')!;
+    const container = job.spec.template.spec.containers[0];
+    const mountPath: string = container.volumeMounts.find((m: { name: string }) => m.name === 'sql').mountPath;
+    const root = mkdtempSync(join(tmpdir(), 'dbfleet-zalando-access-'));
+    try {
+      mkdirSync(join(root, mountPath), { recursive: true });
+      for (const [key, value] of Object.entries(configMap.data as Record<string, string>)) writeFileSync(join(root, mountPath, key), value);
+      const command = (container.command as string[]).map((a) => (a.startsWith(`${mountPath}/`) ? join(root, mountPath, posix.relative(mountPath, a)) : a));
+      const env: Record<string, string> = {};
+      for (const e of container.env as Array<{ name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }>) {
+        if (e.value !== undefined) { env[e.name] = e.value; continue; }
+        expect(e.valueFrom!.secretKeyRef.name).toBe(zalandoCredentialSecretName('postgres', CLUSTER));
+        env[e.name] = { username: server.superuser, password: server.superuserPassword }[e.valueFrom!.secretKeyRef.key as 'username' | 'password']!;
+      }
+      // The master Service is named after the cluster.
+      expect(env.PGHOST).toBe(CLUSTER);
+      env.PGHOST = server.host;
+      env.PGPORT = String(server.port);
+      if (!server.ssl) env.PGSSLMODE = 'disable';
+      env.PATH = pathWith(server.binDir);
+      const result = await runScript(command, env);
+      if (!options.expectFailure && result.code !== 0) throw new Error(`the access Job failed (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
+      return result;
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }
+
+  async function createObjects(when: 'before' | 'after'): Promise<void> {
+    const sql = when === 'before'
+      ? `CREATE TABLE public.items (id bigserial PRIMARY KEY, name text NOT NULL); INSERT INTO public.items (name) VALUES ('first');
+         CREATE SCHEMA ledger; CREATE TABLE ledger.entries (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, amount numeric NOT NULL);`
+      : `CREATE TABLE public.later_items (id bigserial PRIMARY KEY, name text NOT NULL); INSERT INTO public.later_items (name) VALUES ('later');
+         CREATE SCHEMA later; CREATE TABLE later.notes (id bigserial PRIMARY KEY, body text NOT NULL);`;
+    for (const db of DATABASES) {
+      const client = await server.connect({ user: db, password: passwords.get(db)!, database: db });
+      try { await client.query(sql); } finally { await client.end(); }
+    }
+  }
+
+  function snapshot(): string {
+    return server.psql('postgres', `SELECT datname, datacl FROM pg_database ORDER BY 1;
+      SELECT rolname, rolcanlogin FROM pg_roles ORDER BY 1;
+      SELECT roleid::regrole, member::regrole FROM pg_auth_members ORDER BY 1, 2;`)
+      + DATABASES.filter((db) => server.psql('postgres', `SELECT 1 FROM pg_database WHERE datname = ${quoteLiteral(db)};`).trim() === '1').map((db) => server.psql(db, `SELECT nspname, nspacl FROM pg_namespace ORDER BY 1;
+      SELECT relname, relacl FROM pg_class WHERE relnamespace IN (SELECT oid FROM pg_namespace WHERE nspname IN ('public', 'ledger', 'later')) ORDER BY 1;
+      SELECT defaclrole::regrole, defaclobjtype, defaclacl FROM pg_default_acl ORDER BY 1, 2;`)).join('\n');
+  }
+
+  async function matrix(access: DeveloperAccess, removed: string[] = []): Promise<void> {
+    const rows: MatrixRow[] = [];
+    const want: MatrixRow[] = [];
+    for (const subject of SUBJECTS) {
+      for (const database of DATABASES) {
+        rows.push({ scenario: access, role: subject.role, database, outcomes: await probe(subject.role, database) });
+        want.push({ scenario: access, role: subject.role, database, outcomes: Object.fromEntries(OPERATIONS.map((op) => [op.id, expected(access, subject, database, op, removed)])) });
+      }
+    }
+    expect(rows, `measured on Zalando's objects:\n${formatMatrix(rows, want)}`).toEqual(want);
+  }
+
+  async function probe(role: string, database: string): Promise<Record<string, Outcome>> {
+    const outcomes: Record<string, Outcome> = {};
+    let client;
+    try {
+      client = await server.connect({ user: role, password: passwords.get(role)!, database });
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code !== '42501' && code !== '28000') throw error;
+      for (const op of OPERATIONS) outcomes[op.id] = 'denied';
+      return outcomes;
+    }
+    try {
+      for (const op of OPERATIONS) {
+        await client.query('BEGIN');
+        try {
+          await client.query(op.sql);
+          outcomes[op.id] = 'allowed';
+        } catch (error) {
+          const code = (error as { code?: string }).code;
+          if (code !== '42501' && code !== '28000') throw new Error(`${role} → ${database}: ${op.sql}: ${(error as Error).message}`);
+          outcomes[op.id] = 'denied';
+        } finally {
+          await client.query('ROLLBACK');
+        }
+      }
+    } finally {
+      await client.end();
+    }
+    return outcomes;
+  }
+
+  it('the Job fails, changing nothing, until the operator has created users and databases', async () => {
+    const before = snapshot();
+    const run = await runJob(render(parseFleet(fleetText('read-write'), 'fleet.yaml')), { expectFailure: true });
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain('dbfleet: not created yet: database orders, database payments, role dbfleet_exporter, role dev_alice, role dev_bob, role developers, role orders, role payments');
+    expect(snapshot()).toEqual(before);
+  });
+
+  it('read-write: applies, is idempotent, creates the extensions, and matches the matrix on old and new objects', async () => {
+    const objects = render(parseFleet(fleetText('read-write'), 'fleet.yaml'));
+    await operatorSync(objects);
+    await createObjects('before');
+    await runJob(objects);
+    const once = snapshot();
+    await runJob(objects);
+    expect(snapshot()).toEqual(once);
+    expect(server.psql('orders', "SELECT extname FROM pg_extension WHERE extname = 'pgcrypto';").trim()).toBe('pgcrypto');
+    expect(server.psql('postgres', "SELECT pg_has_role('dbfleet_exporter', 'pg_monitor', 'MEMBER'), pg_has_role('dev_alice', 'developers', 'MEMBER');").trim()).toBe('t|t');
+    await createObjects('after');
+    await matrix('read-write');
+  });
+
+  it('the service logs in with the store\'s password: the one its app Secret is rendered from', async () => {
+    const objects = render(parseFleet(fleetText('read-write'), 'fleet.yaml'));
+    const app = objects.find((o) => o.kind === 'ExternalSecret' && o.metadata.name === 'orders-db')!;
+    const role = objects.find((o) => o.kind === 'ExternalSecret' && o.metadata.name === zalandoCredentialSecretName('orders', CLUSTER))!;
+    expect(app.spec.data).toEqual(role.spec.data);
+    const client = await server.connect({ user: 'orders', password: store.get(app.spec.data[0].remoteRef.key)!, database: 'orders' });
+    await client.end();
+  });
+
+  it('read-only: every write revoked, old and new objects; bob removed from developers: loses login and membership', async () => {
+    const objects = render(parseFleet(fleetText('read-only', '[alice]'), 'fleet.yaml'));
+    await operatorSync(objects);
+    await runJob(objects);
+    const once = snapshot();
+    await runJob(objects);
+    expect(snapshot()).toEqual(once);
+    await matrix('read-only', ['dev_bob']);
+    expect(server.psql('postgres', "SELECT rolcanlogin, pg_has_role('dev_bob', 'developers', 'MEMBER') FROM pg_roles WHERE rolname = 'dev_bob';").trim()).toBe('f|f');
+  });
+
+  it('none: the group keeps nothing and no developer logs in; services unchanged', async () => {
+    const objects = render(parseFleet(fleetText('none'), 'fleet.yaml'));
+    expect(Object.keys(objects.find((o) => o.kind === 'postgresql')!.spec.users)).toEqual(['dbfleet_exporter', 'orders', 'payments']);
+    await operatorSync(objects);
+    await runJob(objects);
+    await matrix('none');
+  });
+});
