@@ -43,7 +43,7 @@ const SUBJECTS: Subject[] = [
 ];
 
 type Obj = { kind: string; metadata: { name: string }; spec: any; data?: any };
-const render = (fleet: Fleet): Obj[] => renderObjects(buildApp(fleet)).map((o) => o.object as Obj);
+const render = (fleet: Fleet): Obj[] => renderObjects(buildApp(fleet)).map((o) => o.object as unknown as Obj);
 
 const unavailable = postgresUnavailableReason();
 if (unavailable) console.warn(`SKIPPED: Zalando developer access on a real PostgreSQL: ${unavailable}`);
