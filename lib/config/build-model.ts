@@ -214,10 +214,10 @@ function buildEnvironment(
   const restoreDrill = buildRestoreDrill(env, envName, clusters.length, objectStore, postgres, report);
   if (env.operator === 'zalando') {
     // The object store, retention pruning and the drill drive CloudNativePG objects.
-    for (const key of ['objectStore', 'restoreDrill'] as const) {
-      if (env.backups?.[key]) report(at('backups', key), 'is only available with the cloudnative-pg operator (not yet mapped for zalando)');
-    }
-    if (env.backups?.postgres?.retention) report(at('backups', 'postgres', 'retention'), 'is only available with the cloudnative-pg operator (not yet mapped for zalando)');
+    // Each with what Zalando offers instead (docs/zalando.md, Backups).
+    if (env.backups?.objectStore) report(at('backups', 'objectStore'), 'has no meaning on operator: zalando (it drives the Barman Cloud plugin); WAL archiving to object storage is WAL-G in Spilo, configured operator-wide through its pod environment (docs/zalando.md)', true);
+    if (env.backups?.restoreDrill) report(at('backups', 'restoreDrill'), 'has no meaning on operator: zalando (the drill restores CloudNativePG backups); restore a logical backup by hand (docs/zalando.md)', true);
+    if (env.backups?.postgres?.retention) report(at('backups', 'postgres', 'retention'), 'has no meaning on operator: zalando (it prunes CloudNativePG volume snapshots); logical backups expire by the operator\'s logical_backup_s3_retention_time', true);
   }
   if (restoreDrill || postgres?.retention) {
     for (const c of clusters) {

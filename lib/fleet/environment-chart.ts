@@ -22,7 +22,7 @@ import { DefaultDenyIngress } from '../network/default-deny-ingress';
 import { CnpgCluster } from '../postgres/cnpg-cluster';
 import { CnpgImageCatalog } from '../postgres/cnpg-image-catalog';
 import type { IPostgresCluster, PostgresClusterProps } from '../postgres/postgres-cluster';
-import { ZALANDO_EXPORTER_ROLE, ZalandoCluster } from '../postgres/zalando-cluster';
+import { ZALANDO_CLUSTER_LABEL, ZALANDO_EXPORTER_ROLE, ZalandoCluster } from '../postgres/zalando-cluster';
 import { RoleCredentials } from '../secrets/role-credentials';
 import { ZalandoRoleCredentials } from '../secrets/zalando-role-credentials';
 import { developerRoleName } from '../config/names';
@@ -107,8 +107,12 @@ export class EnvironmentChart extends Chart {
       matchLabels: { 'app.kubernetes.io/part-of': fleet.name },
       // CloudNativePG's Backup objects carry only cnpg.io/* labels (cloudnative-pg@v1.30.0
       // internal/controller/scheduledbackup_controller.go): select them by their ScheduledBackup.
-      alsoMatching: environment.backups.postgres || environment.backups.objectStore
-        ? { 'cnpg.io/scheduled-backup': scheduledBackupNames(environment) } : undefined,
+      // Zalando's operator copies manifest labels only for keys in its inherited_labels, but puts
+      // cluster-name on every pod, PVC, Service, Endpoints and Secret it creates (cluster_name_label).
+      alsoMatching: environment.operator === 'zalando'
+        ? { [ZALANDO_CLUSTER_LABEL]: environment.clusters.map((c) => c.name) }
+        : environment.backups.postgres || environment.backups.objectStore
+          ? { 'cnpg.io/scheduled-backup': scheduledBackupNames(environment) } : undefined,
       labels: this.labelsFor('velero-schedule', 'databases', 'backup'),
     });
     if (names.services) {

@@ -48,6 +48,17 @@ describe('config', () => {
     expect(configErrors(seconds)).toContain(`fleet.yaml:${lineOf(seconds, '15 30 1')}: environments.staging.backups.postgres.schedule: "15 30 1 * * *": the logical backup CronJob runs on whole minutes, so the seconds field must be 0`);
   });
 
+  it('object store, retention and restore drill are errors that say what Zalando offers instead', () => {
+    const text = FIXTURE.replace('      postgres: { schedule: "0 30 1 * * *", method: logical }\n', `      postgres: { schedule: "0 30 1 * * *", method: logical, retention: { keep: 3 } }
+      objectStore: { destinationPath: s3://bucket/x, schedule: "0 0 3 * * *", credentials: { remoteKey: s3 } }
+      restoreDrill: { schedule: "0 5 * * 0" }
+`).replace('name: shop\n', 'name: shop\nopsImage: registry.example.com/dbfleet-ops:1\n');
+    const errors = configErrors(text);
+    expect(errors).toContain(`fleet.yaml:${lineOf(text, 'objectStore:')}: environments.staging.backups.objectStore: has no meaning on operator: zalando (it drives the Barman Cloud plugin); WAL archiving to object storage is WAL-G in Spilo, configured operator-wide through its pod environment (docs/zalando.md)`);
+    expect(errors).toContain(`fleet.yaml:${lineOf(text, 'restoreDrill:')}: environments.staging.backups.restoreDrill: has no meaning on operator: zalando (the drill restores CloudNativePG backups); restore a logical backup by hand (docs/zalando.md)`);
+    expect(errors.some((e) => e.includes('environments.staging.backups.postgres.retention: has no meaning on operator: zalando'))).toBe(true);
+  });
+
   it('zalando settings on a cloudnative-pg environment, PostgreSQL 13, reserved and unaccepted role names', () => {
     const text = FIXTURE.replace('    operator: cloudnative-pg\n', '    operator: cloudnative-pg\n    zalando: { teamId: x }\n');
     expect(configErrors(text)).toContain(`fleet.yaml:${lineOf(text, 'zalando: { teamId: x }')}: environments.dev.zalando: only applies to operator: zalando (this environment runs cloudnative-pg)`);
@@ -113,6 +124,18 @@ describe('rendered postgresql objects', () => {
       'pod-security.kubernetes.io/enforce': 'baseline', 'pod-security.kubernetes.io/warn': 'restricted', 'pod-security.kubernetes.io/audit': 'restricted',
     });
     expect(find('dev', 'Namespace', 'databases').metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted' });
+  });
+});
+
+describe('Velero', () => {
+  it('selects the operator\'s objects by cluster-name, which it puts on every pod, PVC and Secret', () => {
+    const text = FIXTURE.replace('      postgres: { schedule: "0 30 1 * * *", method: logical }\n', '      postgres: { schedule: "0 30 1 * * *", method: logical }\n      velero: { schedule: "0 4 * * *" }\n');
+    const objects = renderObjects(buildApp(parseFleet(text, 'fleet.yaml'))).filter((o) => o.path.startsWith('staging/')).map((o) => o.object as Obj);
+    const schedule = objects.find((o) => o.kind === 'Schedule')!;
+    expect(schedule.spec.template.orLabelSelectors).toEqual([
+      { matchLabels: { 'app.kubernetes.io/part-of': 'shop' } },
+      { matchExpressions: [{ key: 'cluster-name', operator: 'In', values: ['commerce', 'identity'] }] },
+    ]);
   });
 });
 
