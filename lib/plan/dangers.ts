@@ -8,6 +8,7 @@ import { isProtected, PROTECTED_SYNC_OPTIONS, SYNC_OPTIONS_ANNOTATION } from '..
 import { DEVELOPER_ACCESS_ANNOTATION } from '../labels';
 import type { KubernetesObject } from '../output/render';
 import { describe } from './objects';
+import { operatorSwitch } from './operator-switch';
 
 export interface Danger {
   readonly environment: string;
@@ -201,7 +202,8 @@ const networkPolicyWidened: DangerRule = {
     const b = spec(after);
     const allowed = new Set(ingressGrants(a));
     const clients = newServiceClients(context.transitions);
-    const cluster = b.podSelector?.matchLabels?.['cnpg.io/cluster'];
+    // CloudNativePG's instance label, or Zalando's (cluster-name).
+    const cluster = b.podSelector?.matchLabels?.['cnpg.io/cluster'] ?? b.podSelector?.matchLabels?.['cluster-name'];
     const out = ingressGrants(b).filter((g) => !allowed.has(g) && !clients.has(`${cluster} ${g}`)).map((g) => `now also allows ${g}`);
     if (JSON.stringify(a.podSelector) !== JSON.stringify(b.podSelector)) out.push('selects other pods: review which pods lose or gain protection');
     return out;
@@ -211,7 +213,7 @@ const networkPolicyWidened: DangerRule = {
 /** Every rule, in the order their messages are listed. */
 export const DANGER_RULES: readonly DangerRule[] = [
   removedDataBearing, movedDataBearing, lostProtection, volumeShrink, instancesToOne, majorVersionChange,
-  developerAccessWidens, databaseChanges, rejectedUpdate, removedNetworkPolicy, networkPolicyWidened,
+  developerAccessWidens, databaseChanges, rejectedUpdate, removedNetworkPolicy, networkPolicyWidened, operatorSwitch,
 ];
 
 export function findDangers(context: DangerContext, rules: readonly DangerRule[] = DANGER_RULES): Danger[] {
@@ -237,7 +239,8 @@ function newServiceClients(transitions: readonly Transition[]): Set<string> {
   for (const t of transitions) {
     if (t.type !== 'added' || t.after?.kind !== 'ExternalSecret' || removed.has(`${t.environment} ${t.after.metadata.name}`)) continue;
     const host = spec(t.after).target?.template?.data?.host as string | undefined;
-    const cluster = host?.match(/^(.+)-rw\./)?.[1];
+    // CloudNativePG's `<cluster>-rw.<ns>.svc`, or Zalando's master Service `<cluster>.<ns>.svc`.
+    const cluster = host?.match(/^(.+)-rw\./)?.[1] ?? host?.match(/^([^.]+)\./)?.[1];
     if (!cluster || !t.after.metadata.namespace) continue;
     const peer = describePeer({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': t.after.metadata.namespace } } });
     expected.add(`${cluster} ${peer} on TCP 5432`);

@@ -1,0 +1,170 @@
+// Parity: a fleet rendered with each environment on CloudNativePG and again on Zalando's operator
+// gives, per environment, the same services, databases and owners, developer roles, app Secret
+// keys, reachable (source, port) pairs and alert names — modulo the differences docs/zalando.md
+// lists, each normalised here by name and nowhere else:
+// - keys with no Zalando meaning are dropped from both renderings (walStorage, objectStore,
+//   restoreDrill, retention), and backups.postgres is `method: logical` on Zalando and
+//   `volumeSnapshot` on CloudNativePG;
+// - alerts are `Zalando*` for `CNPG*`;
+// - the operator's status port is 8000 on CloudNativePG and Patroni's 8008 on Zalando;
+// - Zalando has the exporter's own role (`dbfleet_exporter`), and admits its logical backup pods.
+// Checked on the example fleet.yaml (parity holds for any fleet) and on the Zalando fixture.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { parseFleet } from '../../lib/config/load';
+import { buildApp, renderObjects } from '../../lib/output/render';
+import { ZALANDO_EXPORTER_ROLE } from '../../lib/postgres/zalando-cluster';
+
+type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; spec: any };
+type Operator = 'cloudnative-pg' | 'zalando';
+
+/** The fleet's YAML with every environment on `operator`, dropping what has no meaning there. */
+function onOperator(text: string, operator: Operator): string {
+  const doc = parse(text);
+  // Both renderings start from the features both operators have, so what is compared is the operator.
+  for (const env of Object.values(doc.environments as Record<string, any>)) {
+    env.operator = operator;
+    delete env.walStorage;
+    if (operator === 'cloudnative-pg') delete env.zalando;
+    if (env.backups) {
+      delete env.backups.objectStore;
+      delete env.backups.restoreDrill;
+      if (env.backups.postgres) {
+        env.backups.postgres = { schedule: env.backups.postgres.schedule, method: operator === 'zalando' ? 'logical' : 'volumeSnapshot' };
+      }
+    }
+  }
+  for (const service of doc.services ?? []) {
+    for (const o of Object.values((service.overrides ?? {}) as Record<string, any>)) delete o.walStorage;
+  }
+  return stringify(doc);
+}
+
+interface Facts {
+  services: string[];
+  databases: string[];
+  developerRoles: string[];
+  appSecretKeys: Record<string, string[]>;
+  reachable: Record<string, string[]>;
+  alerts: string[];
+}
+
+const PORT_ROLE: Record<number, string> = { 5432: 'postgres', 8000: 'operator-api', 8008: 'operator-api', 9187: 'metrics' };
+
+function facts(objects: Obj[], environment: { name: string; operatorNamespace: string; clusters: readonly { name: string }[] }): Facts {
+  const clusterNames = new Set(environment.clusters.map((c) => c.name));
+  const appSecrets = objects.filter((o) => o.kind === 'ExternalSecret' && o.spec.target?.template?.data?.dbname !== undefined);
+  const databases = objects.some((o) => o.kind === 'postgresql')
+    ? objects.filter((o) => o.kind === 'postgresql').flatMap((o) => Object.entries(o.spec.databases as Record<string, string>).map(([db, owner]) => `${o.metadata.name}/${db}:${owner}`))
+    : objects.filter((o) => o.kind === 'Database').map((o) => `${o.spec.cluster.name}/${o.spec.name}:${o.spec.owner}`);
+  const owners = new Set(databases.map((d) => d.split(':')[1]));
+  const roles = objects.some((o) => o.kind === 'postgresql')
+    ? objects.filter((o) => o.kind === 'postgresql').flatMap((o) => Object.keys(o.spec.users).map((u) => `${o.metadata.name}/${u}`))
+      .filter((r) => !r.endsWith(`/${ZALANDO_EXPORTER_ROLE}`))
+    : [
+      ...objects.filter((o) => o.kind === 'Cluster').flatMap((o) => ((o.spec.managed?.roles ?? []) as Array<{ name: string }>).map((r) => `${o.metadata.name}/${r.name}`)),
+      // Roles as their own objects (DatabaseRole), where the chart renders them so.
+      ...objects.filter((o) => o.kind === 'DatabaseRole').map((o) => `${o.spec.cluster?.name}/${o.spec.name}`),
+    ];
+  const reachable: Record<string, string[]> = {};
+  for (const policy of objects.filter((o) => o.kind === 'NetworkPolicy' && clusterNames.has(o.metadata.name.replace(/-ingress$/, '')))) {
+    const cluster = policy.metadata.name.replace(/-ingress$/, '');
+    const own = JSON.stringify(policy.spec.podSelector.matchLabels);
+    const pairs = new Set<string>();
+    for (const rule of policy.spec.ingress) {
+      for (const peer of rule.from) {
+        let source: string;
+        const ns = peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'];
+        if (ns) source = ns === environment.operatorNamespace ? 'operator namespace' : `namespace ${ns}`;
+        else if (peer.podSelector?.matchLabels?.['dbfleet.io/access-client']) source = 'access jobs';
+        else if (peer.podSelector?.matchLabels?.application === 'spilo-logical-backup') continue; // Zalando only: its logical backup pods
+        else if (peer.podSelector && (JSON.stringify(peer.podSelector.matchLabels) === own || peer.podSelector.matchLabels['cnpg.io/cluster'] === cluster)) source = 'own members';
+        else source = JSON.stringify(peer);
+        for (const port of rule.ports) pairs.add(`${source} → ${PORT_ROLE[port.port] ?? port.port}`);
+      }
+    }
+    reachable[cluster] = [...pairs].sort();
+  }
+  const rule = objects.find((o) => o.kind === 'PrometheusRule');
+  return {
+    services: appSecrets.map((o) => `${o.metadata.namespace}/${o.metadata.name}`).sort(),
+    databases: databases.sort(),
+    developerRoles: roles.filter((r) => !owners.has(r.split('/')[1])).sort(),
+    appSecretKeys: Object.fromEntries(appSecrets.map((o) => [o.metadata.name, Object.keys(o.spec.target.template.data).sort()])),
+    reachable,
+    alerts: [...new Set(((rule?.spec.groups ?? []) as Array<{ rules: Array<{ alert: string }> }>).flatMap((g) => g.rules.map((r) => r.alert.replace(/^Zalando/, 'CNPG'))))].sort(),
+  };
+}
+
+function render(text: string): Map<string, Facts> {
+  const fleet = parseFleet(text, 'fleet.yaml');
+  const rendered = renderObjects(buildApp(fleet));
+  return new Map(fleet.environments.map((env) => [env.name, facts(
+    rendered.filter((o) => o.path.startsWith(`${env.name}/`)).map((o) => o.object as unknown as Obj),
+    { name: env.name, operatorNamespace: env.operator === 'zalando' ? env.zalando!.operatorNamespace : fleet.operatorNamespace, clusters: env.clusters },
+  )]));
+}
+
+describe.each([
+  ['the example fleet.yaml', join(__dirname, '..', '..', 'fleet.yaml')],
+  ['the Zalando fixture', join(__dirname, '..', 'fixtures', 'fleets', 'zalando.yaml')],
+])('parity on %s', (_name, file) => {
+  const text = readFileSync(file, 'utf8');
+  const cnpg = render(onOperator(text, 'cloudnative-pg'));
+  const zalando = render(onOperator(text, 'zalando'));
+
+  it('renders the same environments on both operators', () => {
+    expect([...zalando.keys()]).toEqual([...cnpg.keys()]);
+  });
+
+  for (const environment of [...cnpg.keys()]) {
+    describe(environment, () => {
+      it('the same services, databases and owners, developer roles and app Secret keys', () => {
+        const c = cnpg.get(environment)!;
+        const z = zalando.get(environment)!;
+        expect(c.services.length).toBeGreaterThan(0);
+        expect(z.services).toEqual(c.services);
+        expect(z.databases).toEqual(c.databases);
+        expect(z.developerRoles).toEqual(c.developerRoles);
+        expect(z.appSecretKeys).toEqual(c.appSecretKeys);
+      });
+
+      it('the same reachable (source, port) pairs per cluster', () => {
+        const c = cnpg.get(environment)!.reachable;
+        expect(Object.keys(c).length).toBeGreaterThan(0);
+        expect(zalando.get(environment)!.reachable).toEqual(c);
+      });
+
+      it('the same alerts', () => {
+        const c = cnpg.get(environment)!.alerts;
+        expect(c.length).toBeGreaterThan(0);
+        expect(zalando.get(environment)!.alerts).toEqual(c);
+      });
+    });
+  }
+
+  it('can fail: a Zalando rendering that lost a database or an alert is told apart', () => {
+    const z = zalando.get([...zalando.keys()][0])!;
+    const c = cnpg.get([...cnpg.keys()][0])!;
+    expect({ ...z, databases: z.databases.slice(1) }).not.toEqual(c);
+    expect(z.alerts.slice(1)).not.toEqual(c.alerts);
+  });
+});
+
+describe('the normalised facts themselves', () => {
+  it('name what each cluster admits, on either operator', () => {
+    const text = readFileSync(join(__dirname, '..', 'fixtures', 'fleets', 'zalando.yaml'), 'utf8');
+    for (const operator of ['cloudnative-pg', 'zalando'] as const) {
+      const live = render(onOperator(text, operator)).get('live')!;
+      expect(live.reachable.orders).toEqual([
+        'access jobs → postgres', 'namespace monitoring → metrics', 'namespace orders → postgres',
+        'operator namespace → operator-api', 'operator namespace → postgres', 'own members → operator-api', 'own members → postgres',
+      ]);
+      expect(live.developerRoles).toEqual(['customer-profiles/dev_alice', 'customer-profiles/dev_bob', 'customer-profiles/developers',
+        'orders/dev_alice', 'orders/dev_bob', 'orders/developers', 'payments/dev_alice', 'payments/dev_bob', 'payments/developers']);
+      expect(live.alerts).toContain('CNPGClusterHAWarning');
+    }
+  });
+});
