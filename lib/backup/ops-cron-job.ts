@@ -1,5 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { OPS_ENTRYPOINT, opsArgs } from '../workloads/ops-image';
 import { restrictedContainerSecurity, restrictedPodSecurity } from '../workloads/restricted';
 
 export interface OpsCronJobProps {
@@ -71,7 +72,9 @@ export class OpsCronJob extends Construct {
                   name: props.args[0],
                   image: props.image,
                   imagePullPolicy: 'IfNotPresent',
-                  args: [...props.args],
+                  // The image's entrypoint, named as the other ops CronJobs name it (docs/ops-image.md).
+                  command: [...OPS_ENTRYPOINT],
+                  args: opsArgs(props.args[0], props.args.slice(1)),
                   env: [{ name: 'HOME', value: '/tmp' }],
                   securityContext: restrictedContainerSecurity(),
                   resources: {

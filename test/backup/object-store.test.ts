@@ -195,6 +195,7 @@ describe('backup jobs: least privilege', () => {
     expect(pod.serviceAccountName).toBe('prune-backups');
     expect(pod.containers[0].args).toEqual(['prune-backups', '--namespace', 'db', '--cluster', 'customer-profiles', '--cluster', 'orders', '--keep', '7', '--max-age', '864000s']);
     expect(pod.containers[0].image).toBe('registry.example.com/dbfleet/ops:1.0.0');
+    expect(pod.containers[0].command).toEqual(['/nodejs/bin/node', '/app/ops.cjs']);
     expect(pod.containers[0].securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
     expect(job.spec.concurrencyPolicy).toBe('Forbid');
     expect(inProduction('ServiceAccount', 'prune-backups').automountServiceAccountToken).toBe(false);
