@@ -105,7 +105,14 @@ export class ZalandoCluster extends Construct implements IPostgresCluster {
         teamId: props.teamId,
         numberOfInstances: props.instances,
         dockerImage: props.dockerImage,
-        postgresql: { version: version as PostgresqlSpecPostgresqlVersion },
+        // Patroni writes these into postgresql.conf (the operator passes them through its
+        // bootstrap configuration); the same merged fleet → environment → group → service set.
+        postgresql: {
+          version: version as PostgresqlSpecPostgresqlVersion,
+          parameters: props.parameters && Object.keys(props.parameters).length > 0 ? { ...props.parameters } : undefined,
+        },
+        // The Spilo container's requests and limits (the operator's defaults apply without them).
+        resources: props.resources ? { requests: cpuMemory(props.resources.requests), limits: cpuMemory(props.resources.limits) } : undefined,
         volume: { size: props.storage, storageClass: props.storageClass },
         users: sortKeys(users),
         // Passwords come from the store: the operator's own rotation (enable_password_rotation, which
@@ -144,6 +151,12 @@ export class ZalandoCluster extends Construct implements IPostgresCluster {
       },
     });
   }
+}
+
+/** The CRD's resource fields are cpu and memory (hugepages aside). */
+function cpuMemory(quantities: Readonly<Record<string, string>>): { cpu?: string; memory?: string } | undefined {
+  const { cpu, memory } = quantities;
+  return cpu || memory ? { cpu, memory } : undefined;
 }
 
 function sortKeys<T>(record: Record<string, T>): Record<string, T> {

@@ -114,6 +114,17 @@ describe('rendered postgresql objects', () => {
     expect(JSON.stringify(sidecar)).not.toContain('POSTGRES_PASSWORD');
   });
 
+  it('resources and postgresql parameters map to the Spilo container and spec.postgresql.parameters', () => {
+    const text = FIXTURE.replace('    operator: zalando\n    zalando: { teamId: shop, operatorNamespace: zalando-operator }\n',
+      '    operator: zalando\n    zalando: { teamId: shop, operatorNamespace: zalando-operator }\n    resources: { cpu: 500m, memory: 1Gi }\n    postgres: { parameters: { max_connections: 200, log_min_duration_statement: "1000" } }\n');
+    const objects = renderObjects(buildApp(parseFleet(text, 'fleet.yaml'))).filter((o) => o.path.startsWith('staging/')).map((o) => o.object as Obj);
+    const pg = objects.find((o) => o.kind === 'postgresql' && o.metadata.name === 'commerce')!;
+    expect(pg.spec.postgresql).toEqual({ version: '16', parameters: { log_min_duration_statement: '1000', max_connections: '200' } });
+    expect(pg.spec.resources).toEqual(expect.objectContaining({ requests: expect.objectContaining({ cpu: '500m', memory: '1Gi' }) }));
+    expect(pg.spec.resources.limits.memory).toBe('1Gi');
+    expect(loadValidator({ unvalidatedKinds: [] }).validateObject(pg, { file: 'staging/postgresql-commerce.yaml' })).toEqual([]);
+  });
+
   it('logical backups: the operator CronJob on the schedule without seconds', () => {
     expect(find('staging', 'postgresql', 'commerce').spec).toMatchObject({ enableLogicalBackup: true, logicalBackupSchedule: '30 1 * * *' });
     expect(find('live', 'postgresql', 'orders').spec.enableLogicalBackup).toBeUndefined();
