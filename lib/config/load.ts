@@ -71,12 +71,17 @@ interface Located {
 export function parseFleetFiles(files: FleetFiles): Fleet {
   const sources: ParsedFile[] = [files.main, ...files.services].map(({ file, text }) => {
     const lineCounter = new LineCounter();
-    return { file, lineCounter, doc: parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true }) };
+    // merge: YAML merge keys (`<<: *base`) are resolved, so environments can share settings.
+    return { file, lineCounter, doc: parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true }) };
   });
-  const syntax = sources.flatMap((s) => s.doc.errors.map((e) => `${s.file}:${s.lineCounter.linePos(e.pos[0]).line}: ${e.message.split('\n')[0]}`));
-  if (syntax.length > 0) throw new FleetConfigError(syntax);
+  const order = new Map(sources.map((s, i) => [s, i]));
+  const syntax: Entry[] = sources.flatMap((s) => syntaxProblems(s).map((p) => ({ ...p, file: order.get(s)! })));
+  const broken = new Set(syntax.map((e) => e.file));
+  // A fleet file that does not parse has nothing to check; a service file that does not parse
+  // is left out, and the others are still checked.
+  if (broken.has(0)) throw problemsError(syntax);
 
-  const [main, ...serviceSources] = sources;
+  const [main, ...serviceSources] = sources.filter((s) => !broken.has(order.get(s)!));
   const input = main.doc.toJS() as unknown;
   const listed = isPlainObject(input) && Array.isArray(input.services) ? input.services.length : 0;
   // Service files join a `services:` list (or stand in for a missing one); a `services:` of the
@@ -96,25 +101,116 @@ export function parseFleetFiles(files: FleetFiles): Fleet {
     hasIn: (path: Iterable<unknown>) => { const l = locate([...path] as ConfigPath); return l.source.doc.hasIn(l.path); },
     getIn: (path: Iterable<unknown>, keepScalar?: boolean) => { const l = locate([...path] as ConfigPath); return l.source.doc.getIn(l.path, keepScalar); },
   };
-  const order = new Map(sources.map((s, i) => [s, i]));
-  const located = (problems: readonly ConfigProblem[]) => new FleetConfigError(
-    problems
-      .map((p) => {
-        const at = locate(p.path);
-        const line = lineOf(at.source.doc, at.source.lineCounter, { ...p, path: at.path });
-        return { file: order.get(at.source)!, line, text: `${at.source.file}:${line}: ${formatPath(at.path) || '(root)'}: ${p.message}` };
-      })
-      .sort((a, b) => a.file - b.file || a.line - b.line)
-      .map((p) => p.text)
-      // A fleet-level setting that fails in every environment is one problem.
-      .filter((line, i, all) => all.indexOf(line) === i),
-  );
+  const entries = (problems: readonly ConfigProblem[]): Entry[] => problems.map((p) => {
+    const at = locate(p.path);
+    const line = lineOf(at.source.doc, at.source.lineCounter, { ...p, path: at.path });
+    return { file: order.get(at.source)!, line, text: `${at.source.file}:${line}: ${formatPath(at.path) || '(root)'}: ${p.message}` };
+  });
 
   const parsed = fleetSchema.safeParse(combined);
-  if (!parsed.success) throw located(parsed.error.issues.flatMap((issue) => fromZodIssue(issue, lookup)));
+  if (!parsed.success) {
+    const schema = parsed.error.issues.flatMap((issue) => fromZodIssue(issue, lookup));
+    // The rules across fields and files still run on what is valid, so one broken key does not
+    // hide a duplicate service elsewhere.
+    throw problemsError([...syntax, ...entries([...schema, ...crossFieldProblems(combined, parsed.error.issues, main.file)])]);
+  }
   const result = buildFleet(parsed.data, main.file);
-  if ('problems' in result) throw located(result.problems);
+  if ('problems' in result || syntax.length > 0) throw problemsError([...syntax, ...entries('problems' in result ? result.problems : [])]);
   return result.fleet;
+}
+
+/** One located problem: the file's position among the fleet's files, its line, the message. */
+interface Entry {
+  readonly file: number;
+  readonly line: number;
+  readonly text: string;
+}
+
+/** Every problem, sorted by file (fleet file first) and line; a problem reported twice is one. */
+function problemsError(entries: readonly Entry[]): FleetConfigError {
+  const lines = [...entries].sort((a, b) => a.file - b.file || a.line - b.line).map((e) => e.text);
+  return new FleetConfigError(lines.filter((line, i) => lines.indexOf(line) === i));
+}
+
+/** What to do about each YAML parser error code (yaml@2 `YAMLError.code`). */
+const SYNTAX_HINTS: Record<string, string> = {
+  BAD_INDENT: 'check the indentation against the lines above: keys of one mapping start in the same column, and a nested mapping is indented further',
+  BLOCK_AS_IMPLICIT_KEY: 'check the indentation of this line against the lines above it (a key indented less or more than its siblings), or a missing ":" after a key',
+  MULTILINE_IMPLICIT_KEY: 'a key and its ":" must be on one line: check for a missing ":" after a key, or a line indented differently from its siblings',
+  TAB_AS_INDENT: 'indent with spaces; YAML does not allow tabs',
+  DUPLICATE_KEY: 'a key appears twice in the same mapping: keep one',
+  MISSING_CHAR: 'a quote, "]" or "}" is not closed',
+  BAD_ALIAS: 'the *alias names no &anchor defined above it',
+  UNEXPECTED_TOKEN: 'check this line for a stray character, or a value that needs quotes (e.g. one starting with "@" or "`")',
+};
+
+/**
+ * YAML syntax errors as one line each with file:line:column and a hint. After a structural
+ * error the parser reports every following line of the block; those are consequences, so only
+ * the first is shown (duplicate keys are independent and all shown).
+ */
+function syntaxProblems(source: ParsedFile): Array<{ line: number; text: string }> {
+  const errors = source.doc.errors;
+  if (errors.length === 0) return [];
+  const format = (e: typeof errors[number], suffix = '') => {
+    const { line, col } = source.lineCounter.linePos(e.pos[0]);
+    const hint = /^Flow (sequence|mapping)/.test(e.message) ? 'a "[" or "{" opened here or above is not closed, or the lines inside it are indented less than its key' : SYNTAX_HINTS[e.code];
+    return { line, text: `${source.file}:${line}:${col}: ${e.message.split('\n')[0]}${hint ? ` (${hint})` : ''}${suffix}` };
+  };
+  const duplicates = errors.filter((e) => e.code === 'DUPLICATE_KEY');
+  const structural = errors.filter((e) => e.code !== 'DUPLICATE_KEY');
+  const out = duplicates.map((e) => format(e));
+  if (structural.length > 0) {
+    const more = structural.length - 1;
+    out.push(format(structural[0], more > 0 ? ` [${more} more error${more === 1 ? '' : 's'} after it in this file, most likely caused by this one]` : ''));
+  }
+  return out;
+}
+
+/**
+ * Problems of the cross-field and cross-file rules (build-model.ts) on the parts of an invalid
+ * fleet that are valid: a service, environment, group or snapshot with a schema error is left
+ * out (unknown keys are just dropped), the rest is built, and problems that only exist because
+ * something was left out ("environment X does not exist") are not reported.
+ */
+function crossFieldProblems(input: unknown, issues: readonly core.$ZodIssue[], file: string): ConfigProblem[] {
+  if (!isPlainObject(input)) return [];
+  const copy = structuredClone(input) as Record<string, any>;
+  const drop = { environments: new Set<string>(), groups: new Set<string>(), services: new Set<number>(), mongoSnapshots: new Set<number>() };
+  for (const issue of issues) {
+    const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+    if (issue.code === 'unrecognized_keys') {
+      const parent = path.reduce<any>((value, key) => value?.[key], copy);
+      if (isPlainObject(parent)) for (const key of issue.keys) delete parent[key];
+      continue;
+    }
+    const [top, key] = path;
+    if (typeof top === 'string' && top in drop && key !== undefined) (drop[top as keyof typeof drop] as Set<unknown>).add(key);
+    else return []; // a top-level setting is broken: nothing sound to check the rest against
+  }
+  const keptServices: number[] = [];
+  const keptSnapshots: number[] = [];
+  if (Array.isArray(copy.services)) copy.services = copy.services.filter((_: unknown, i: number) => !drop.services.has(i) && keptServices.push(i) > 0);
+  if (Array.isArray(copy.mongoSnapshots)) copy.mongoSnapshots = copy.mongoSnapshots.filter((_: unknown, i: number) => !drop.mongoSnapshots.has(i) && keptSnapshots.push(i) > 0);
+  for (const section of ['environments', 'groups'] as const) {
+    if (isPlainObject(copy[section])) for (const name of drop[section]) delete copy[section][name];
+  }
+  const reparsed = fleetSchema.safeParse(copy);
+  if (!reparsed.success) return [];
+  const result = buildFleet(reparsed.data, file);
+  if (!('problems' in result)) return [];
+  const dropped = [...drop.environments].map((e) => `environment "${e}" does not exist`)
+    .concat([...drop.groups].map((g) => `group "${g}" is not declared`));
+  const remap = (list: 'services' | 'mongoSnapshots', kept: number[]) => (text: string) =>
+    text.replace(new RegExp(`${list}\\[(\\d+)\\]`, 'g'), (_, i: string) => `${list}[${kept[Number(i)] ?? i}]`);
+  return result.problems
+    .filter((p) => !dropped.some((d) => p.message.includes(d)) && !p.message.startsWith('needs at least one environment'))
+    .map((p) => {
+      const path = [...p.path];
+      if (path[0] === 'services' && typeof path[1] === 'number') path[1] = keptServices[path[1]];
+      if (path[0] === 'mongoSnapshots' && typeof path[1] === 'number') path[1] = keptSnapshots[path[1]];
+      return { ...p, path, message: remap('mongoSnapshots', keptSnapshots)(remap('services', keptServices)(p.message)) };
+    });
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -132,10 +132,51 @@ describe('fleet config errors name file, line and path', () => {
     expect(configErrors(text)).toEqual([`fleet.yaml:${lineOf(text, 'name: payments')}: services[1].group: is required because environments.production.topology is grouped`]);
   });
 
-  it('YAML syntax errors and duplicate keys', () => {
-    expect(configErrors(edit('name: acme', 'name: [acme'))[0]).toMatch(/^fleet\.yaml:2: Flow sequence in block collection must be sufficiently indented and end with a \]$/);
+  it('YAML syntax errors: one line each, file:line:column and a hint; duplicate keys', () => {
+    expect(configErrors(edit('name: acme', 'name: [acme'))).toEqual([
+      'fleet.yaml:2:1: Flow sequence in block collection must be sufficiently indented and end with a ] (a "[" or "{" opened here or above is not closed, or the lines inside it are indented less than its key)',
+    ]);
     const text = edit('    storage: 5Gi\n', '    storage: 5Gi\n    storage: 6Gi\n');
-    expect(configErrors(text)[0]).toMatch(new RegExp(`^fleet\\.yaml:${lineOf(text, 'storage: 6Gi')}: Map keys must be unique`));
+    expect(configErrors(text)).toEqual([`fleet.yaml:${lineOf(text, 'storage: 6Gi')}:5: Map keys must be unique (a key appears twice in the same mapping: keep one)`]);
+  });
+
+  it('one dedented line is one error line, not a page of parser output', () => {
+    const text = edit('    topology: per-service\n', '  topology: per-service\n');
+    const errors = configErrors(text);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(new RegExp(`^fleet\\.yaml:${lineOf(text, '  topology: per-service')}:\\d+: .+ \\(check the indentation .+\\) \\[\\d+ more errors? after it in this file, most likely caused by this one\\]$`));
+    expect(configErrors(edit('    storage: 5Gi\n', '\tstorage: 5Gi\n'))[0]).toMatch(/:\d+:1: Tabs are not allowed as indentation \(indent with spaces; YAML does not allow tabs\)/);
+  });
+
+  it('YAML merge keys (<<: *anchor) are supported', () => {
+    const text = edit('  production:\n    namespace: databases\n', '  production:\n    <<: *test\n    namespace: databases\n', edit('  test:\n', '  test: &test\n'));
+    const merged = fleetOf(text.replace('    topology: per-service\n    instances: 3\n    storage: 50Gi\n    developerAccess: read-only\n', '    topology: per-service\n'));
+    const production = merged.environments.find((e) => e.name === 'production')!;
+    expect(production.clusters[0].storage).toBe('200Gi'); // orders' override over the merged 5Gi
+    expect(production.clusters[1].storage).toBe('5Gi');
+    expect(production.developerAccess).toBe('read-write');
+  });
+
+  it('every problem at once: a schema error does not hide a cross-field one', () => {
+    const text = edit('  - name: payments', '  - name: orders', edit('topology: per-service', 'topology: per-servce'));
+    const line = lineOf(text, 'name: orders', 2);
+    expect(configErrors(text)).toEqual([
+      `fleet.yaml:${lineOf(text, 'per-servce')}: environments.production.topology: "per-servce" is not one of "shared", "per-service", "grouped"`,
+      `fleet.yaml:${line}: services[1].name: "orders" is already used by services[0]`,
+      `fleet.yaml:${line}: services[1].name: database name "orders" collides with services[0] ("orders")`,
+      `fleet.yaml:${line}: services[1].name: role name "orders" collides with services[0] ("orders")`,
+    ]);
+  });
+
+  it('a broken service does not hide the others\' problems, and its index is kept', () => {
+    const text = edit('  - name: payments\n    group: commerce\n', '  - name: payments\n    group: commerce\n    extensions: oops\n  - name: orders\n    group: comerce\n');
+    expect(configErrors(text)).toEqual([
+      `fleet.yaml:${lineOf(text, 'oops')}: services[1].extensions: must be a list, not string "oops"`,
+      `fleet.yaml:${lineOf(text, 'name: orders', 2)}: services[2].name: "orders" is already used by services[0]`,
+      `fleet.yaml:${lineOf(text, 'name: orders', 2)}: services[2].name: database name "orders" collides with services[0] ("orders")`,
+      `fleet.yaml:${lineOf(text, 'name: orders', 2)}: services[2].name: role name "orders" collides with services[0] ("orders")`,
+      `fleet.yaml:${lineOf(text, 'comerce')}: services[2].group: group "comerce" is not declared under groups: (declared: commerce); add "comerce: {}" there if it is a new group`,
+    ]);
   });
 
   it('reports every problem at once, sorted by line', () => {
@@ -231,5 +272,26 @@ describe('resolution', () => {
   it('defaults the service namespace to its name and maps names to identifiers', () => {
     const fleet = fleetOf(edit('  - name: payments', '  - name: payment-gateway'));
     expect(fleet.services[1]).toMatchObject({ name: 'payment-gateway', namespace: 'payment-gateway', database: 'payment_gateway', role: 'payment_gateway' });
+  });
+});
+
+describe('every problem of every file', () => {
+  it('a service file that does not parse does not hide the problems of the other files, sorted by file and line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dbfleet-files-'));
+    writeFileSync(join(dir, 'fleet.yaml'), edit('instances: 1', 'instances: 0'));
+    mkdirSync(join(dir, 'services'));
+    writeFileSync(join(dir, 'services', 'a.yaml'), 'name: ledger\ngroup: [x\n');
+    writeFileSync(join(dir, 'services', 'b.yaml'), 'name: search\ngroup: serch\n');
+    let lines: string[] = [];
+    try {
+      loadFleet(dir);
+    } catch (error) {
+      lines = (error as Error).message.split('\n');
+    }
+    expect(lines).toEqual([
+      `${join(dir, 'fleet.yaml')}:${lineOf(BASE_FLEET, 'instances: 1')}: environments.test.instances: must be >= 1`,
+      expect.stringMatching(new RegExp(`^${join(dir, 'services', 'a.yaml')}:3:1: Flow sequence`)),
+      `${join(dir, 'services', 'b.yaml')}:2: group: group "serch" is not declared under groups: (declared: commerce); add "serch: {}" there if it is a new group`,
+    ]);
   });
 });

@@ -111,7 +111,7 @@ describe('a split fleet (fleet.yaml + services/*.yaml)', () => {
 
   it('YAML errors, empty and non-mapping service files are reported in their file', () => {
     const dir = project({ 'fleet.yaml': HEAD, 'services/a.yaml': 'name: [x\n', 'services/b.yaml': '' });
-    expect(errorsOf(dir)[0]).toMatch(new RegExp(`^${join(dir, 'services', 'a.yaml')}:\\d+: `));
+    expect(errorsOf(dir)[0]).toMatch(new RegExp(`^${join(dir, 'services', 'a.yaml')}:\\d+:\\d+: `));
     const dir2 = project({ 'fleet.yaml': HEAD, 'services/a.yaml': SERVICES['a-ledger'], 'services/b.yaml': '- name: x\n' });
     expect(errorsOf(dir2)).toEqual([`${join(dir2, 'services', 'b.yaml')}:1: (root): must be a mapping, not a list`]);
   });
