@@ -128,6 +128,16 @@ export function buildFleet(input: FleetInput, sourceFile: string): { fleet: Flee
     else snapshotNames.set(m.name, i);
   });
 
+  // One ApplicationSet renders every environment's destination from the same template field.
+  if (input.gitops) {
+    const byName = envNames.filter((e) => input.environments[e].cluster?.name !== undefined);
+    if (byName.length > 0 && byName.length < envNames.length) {
+      for (const e of envNames.filter((n) => !byName.includes(n))) {
+        report(e in input.environments && input.environments[e].cluster ? ['environments', e, 'cluster'] : ['environments', e], `names its Argo CD destination (cluster:) by server, but ${byName.map((n) => `environments.${n}`).join(', ')} by name: the ApplicationSet needs every environment to use the same form (all server or all name)`, true);
+      }
+    }
+  }
+
   const environments = envNames.map((envName) => buildEnvironment(input, envName, services, report, snapshots
     .filter((s) => s?.environments.includes(envName)).map((s) => s!.snapshot)));
 

@@ -116,7 +116,7 @@ export function parseFleetFiles(files: FleetFiles): Fleet {
   }
   const result = buildFleet(parsed.data, main.file);
   if ('problems' in result || syntax.length > 0) throw problemsError([...syntax, ...entries('problems' in result ? result.problems : [])]);
-  return result.fleet;
+  return { ...result.fleet, locate: (path) => entries([{ path, message: '', atKey: true }])[0].text.split(': ')[0] };
 }
 
 /** One located problem: the file's position among the fleet's files, its line, the message. */

@@ -36,6 +36,11 @@ export interface Fleet {
   readonly name: string;
   /** The file it was read from, as given (for messages). */
   readonly sourceFile: string;
+  /**
+   * `file:line` of a path of the fleet (`['environments', 'test', 'cluster']`), for errors found
+   * after loading (while building charts). @default the source file
+   */
+  readonly locate?: (path: ReadonlyArray<string | number>) => string;
   /** Declared groups, sorted by name. */
   readonly groups: readonly string[];
   readonly secretStore: SecretStoreSettings;

@@ -37,9 +37,17 @@ export async function synthesizeFleet(options: SynthesizeOptions): Promise<numbe
     if (!(error instanceof Error)) throw error;
     // Config and render errors carry precise messages; so do constructs that reject their props.
     // Anything else is a bug: show where it happened.
-    const expected = error instanceof FleetConfigError || error instanceof RenderError;
-    options.log(expected ? error.message : `dbfleet: ${error.stack ?? error.message}`);
-    options.log(`dbfleet: nothing written${options.publishTo ? `; ${options.publishTo}/ is unchanged` : ''}`);
+    // The first line is a complete summary: the cdk8s CLI prints its own error and stack after ours.
+    if (error instanceof FleetConfigError) {
+      options.log(`dbfleet: ${error.problems.length} problem${error.problems.length === 1 ? '' : 's'} in the fleet; ${nothingWritten(options)}`);
+      options.log(error.message);
+    } else if (error instanceof RenderError) {
+      options.log(`dbfleet: ${error.message.split('\n')[0]}; ${nothingWritten(options)}`);
+      const rest = error.message.split('\n').slice(1);
+      if (rest.length) options.log(rest.join('\n'));
+    } else {
+      options.log(`dbfleet: internal error, ${nothingWritten(options)}: ${error.stack ?? error.message}`);
+    }
     return 1;
   }
   // The files are written into a staging folder while the check runs; only a clean check
@@ -60,8 +68,8 @@ export async function synthesizeFleet(options: SynthesizeOptions): Promise<numbe
   const problems = options.validate?.(objects) ?? [];
   if (problems.length > 0) {
     await staged.abort();
+    options.log(`dbfleet: ${problems.length} invalid object${problems.length === 1 ? '' : 's'}; ${nothingWritten(options)}`);
     for (const problem of problems) options.log(problem);
-    options.log(`dbfleet: ${problems.length} invalid object${problems.length === 1 ? '' : 's'}; nothing written${options.publishTo ? `; ${options.publishTo}/ is unchanged` : ''}`);
     return 1;
   }
   await staged.commit();
@@ -71,6 +79,16 @@ export async function synthesizeFleet(options: SynthesizeOptions): Promise<numbe
   options.written?.(written);
   options.log(`dbfleet: ${objects.length} objects rendered${options.publishTo ? ` into ${options.publishTo}/` : ` into ${options.outdir}/`}`);
   return 0;
+}
+
+/**
+ * What a failure left behind. Publishing (dist/, or DBFLEET_DIST) leaves the folder as it was.
+ * With the CLI's `--output DIR`, the cdk8s CLI itself removed DIR before dbfleet ran
+ * (cdk8s-cli lib/cli/cmds/synth.js: `fs.rmSync(outdir)`); say so, and how to avoid it.
+ */
+function nothingWritten(options: SynthesizeOptions): string {
+  if (options.publishTo) return `nothing written, ${options.publishTo}/ is unchanged`;
+  return `nothing written into ${options.outdir}/ (the cdk8s CLI's --output empties it before dbfleet runs; DBFLEET_DIST=${options.outdir} npx cdk8s synth renders there instead, keeping files dbfleet did not write and leaving it unchanged on failure)`;
 }
 
 /**

@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiObject, App, Chart } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
-import { RenderError, renderObjects, toYaml } from '../../lib/output/render';
-import { mirrorDirectory, replaceDirectory } from '../../lib/output/replace-directory';
+import { buildApp, RenderError, renderObjects, toYaml } from '../../lib/output/render';
+import { BASE_FLEET, configErrors, fleetOf, lineOf } from '../support/fleet';
+import { GENERATED_MARK, mirrorDirectory, replaceDirectory } from '../../lib/output/replace-directory';
 
 describe('renderObjects', () => {
   it('refuses two objects that would land in the same file', () => {
@@ -27,12 +28,24 @@ describe('renderObjects', () => {
 });
 
 describe('replaceDirectory', () => {
-  it('replaces the whole tree, removing files that are no longer rendered', async () => {
+  it('replaces the whole tree, removing files it wrote that are no longer rendered', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'dbfleet-replace-')), 'dist');
-    await replaceDirectory(dir, new Map([['a/one.yaml', '1'], ['b/two.yaml', '2']]));
+    await replaceDirectory(dir, new Map([['a/one.yaml', `${GENERATED_MARK}\n1`], ['b/two.yaml', `${GENERATED_MARK}\n2`]]));
     await replaceDirectory(dir, new Map([['a/one.yaml', 'one']]));
     expect(readdirSync(dir)).toEqual(['a']);
     expect(readFileSync(join(dir, 'a', 'one.yaml'), 'utf8')).toBe('one');
+  });
+
+  it('never deletes a file dbfleet did not write (no generated header): it is carried over', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'dbfleet-replace-')), 'out');
+    mkdirSync(join(dir, 'notes'), { recursive: true });
+    writeFileSync(join(dir, 'README.md'), 'my notes');
+    writeFileSync(join(dir, 'notes', 'keep.yaml'), 'kind: Mine');
+    writeFileSync(join(dir, 'old.yaml'), `${GENERATED_MARK} from fleet.yaml\nkind: Old`);
+    await replaceDirectory(dir, new Map([['test/one.yaml', `${GENERATED_MARK}\nkind: One`]]));
+    expect(readdirSync(dir).sort()).toEqual(['README.md', 'notes', 'test']);
+    expect(readFileSync(join(dir, 'README.md'), 'utf8')).toBe('my notes');
+    expect(readFileSync(join(dir, 'notes', 'keep.yaml'), 'utf8')).toBe('kind: Mine');
   });
 
   it('leaves the old tree untouched when writing the new one fails', async () => {
@@ -63,5 +76,22 @@ describe('replaceDirectory', () => {
     await mirrorDirectory(join(parent, 'dist'), join(parent, 'out'), ['a/one.yaml', 'b/two.yaml']);
     expect(readdirSync(join(parent, 'out')).sort()).toEqual(['a', 'b']);
     expect(readFileSync(join(parent, 'out', 'b', 'two.yaml'), 'utf8')).toBe('two');
+  });
+});
+
+describe('errors while building charts name the fleet path', () => {
+  it('a construct that rejects its props: the error carries file:line and the environment path', () => {
+    const fleet = fleetOf();
+    const test = fleet.environments.find((e) => e.name === 'test')!;
+    // A backup a construct refuses (the model never produces it): method plugin without a name.
+    const broken = { ...fleet, environments: fleet.environments.map((e) => (e === test ? { ...e, backups: { ...e.backups, postgres: { schedule: '0 0 2 * * *', method: 'plugin' as const, maxIntervalSeconds: 86400 } } } : e)) };
+    expect(() => buildApp(broken)).toThrow(new RegExp(`^fleet\\.yaml:${lineOf(BASE_FLEET, '  test:')}: environments\\.test: `));
+  });
+
+  it('mixed Argo CD destination forms are a config error at the environment (not an ApplicationSet error)', () => {
+    const text = `${BASE_FLEET.replace('    developerAccess: read-write\n', '    developerAccess: read-write\n    cluster: { name: test-cluster }\n')}gitops: { repoURL: https://example.com/x.git, project: databases }\n`;
+    expect(configErrors(text)).toEqual([
+      `fleet.yaml:${lineOf(text, '  production:')}: environments.production: names its Argo CD destination (cluster:) by server, but environments.test by name: the ApplicationSet needs every environment to use the same form (all server or all name)`,
+    ]);
   });
 });
