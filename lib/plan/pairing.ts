@@ -4,7 +4,6 @@
 // identical once their own names are blanked out, and nothing else is. An ambiguous match is
 // not paired at all (the old rename detection paired every removed object with the first
 // added one).
-import { isDeepStrictEqual } from 'node:util';
 import type { IndexedObject } from './objects';
 
 export interface Pair {
@@ -25,15 +24,16 @@ export function pairMoves(removed: readonly IndexedObject[], added: readonly Ind
   const pairs: Pair[] = [];
   for (const { removed: rs, added: as } of groups.values()) {
     if (rs.length === 0 || as.length === 0) continue;
-    const rNorm = rs.map(normalized);
-    const aNorm = as.map(normalized);
-    const matches = rNorm.map((r) => aNorm.map((a, j) => (isDeepStrictEqual(r, a) ? j : -1)).filter((j) => j >= 0));
-    rs.forEach((from, i) => {
-      if (matches[i].length !== 1) return;
-      const j = matches[i][0];
-      if (matches.filter((m) => m.includes(j)).length !== 1) return;
-      pairs.push({ from, to: as[j] });
-    });
+    // Keyed by the normalized content, so a thousand renames cost a thousand hashes, not a million comparisons.
+    const removedBy = new Map<string, number[]>();
+    rs.forEach((o, i) => { const k = stableKey(normalized(o)); removedBy.set(k, [...(removedBy.get(k) ?? []), i]); });
+    const addedBy = new Map<string, number[]>();
+    as.forEach((o, j) => { const k = stableKey(normalized(o)); addedBy.set(k, [...(addedBy.get(k) ?? []), j]); });
+    for (const [key, removedIndexes] of removedBy) {
+      const addedIndexes = addedBy.get(key);
+      // Exactly one on each side: anything else is ambiguous and not paired.
+      if (removedIndexes.length === 1 && addedIndexes?.length === 1) pairs.push({ from: rs[removedIndexes[0]], to: as[addedIndexes[0]] });
+    }
   }
   return pairs;
 }
@@ -56,4 +56,13 @@ function normalized(o: IndexedObject): unknown {
     return value;
   };
   return replace(o.object);
+}
+
+/** JSON with object keys sorted: equal content gives equal keys whatever the key order. */
+function stableKey(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableKey).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${stableKey((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
 }

@@ -210,3 +210,15 @@ describe('the rendered objects are valid', () => {
     expect(schemaCheck(objects, join(__dirname, '..', '..', 'cdk8s.yaml'))).toEqual([]);
   });
 });
+
+describe('on Zalando\'s operator', () => {
+  it('resources and parameters go to the postgresql object (spec.resources, spec.postgresql.parameters)', () => {
+    const text = readFileSync(join(__dirname, '..', 'fixtures', 'fleets', 'zalando.yaml'), 'utf8')
+      .replace('    storage: 10Gi\n', '    storage: 10Gi\n    resources: { cpu: "1", memory: 2Gi }\n    postgres: { parameters: { work_mem: 8MB } }\n');
+    const objects = rendered(text);
+    const pg = [...objects.values()].find((o) => o.kind === 'postgresql' && o.metadata.name.endsWith('commerce'))!;
+    expect(pg.spec.resources).toEqual({ requests: { cpu: '1', memory: '2Gi' }, limits: { cpu: '1', memory: '2Gi' } });
+    expect(pg.spec.postgresql).toEqual({ version: '16', parameters: { work_mem: '8MB' } });
+    expect(schemaCheck(renderObjects(buildApp(parseFleet(text, 'fleet.yaml'))), join(__dirname, '..', '..', 'cdk8s.yaml'))).toEqual([]);
+  });
+});
