@@ -17,7 +17,7 @@
 //       version: 0.1.0
 //       properties:
 //         unvalidatedKinds: [example.com/v1/Gadget]   # only for a kind without a CRD; dbfleet needs none
-//         # schemasDir: ../shared/crds   (optional; default $DBFLEET_SCHEMAS, else ../shared/crds)
+//         # schemasDir: ../shared/crds   (optional; default $DBFLEET_SCHEMAS, else the shipped imports/schemas)
 'use strict';
 
 const path = require('node:path');

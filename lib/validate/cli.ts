@@ -26,7 +26,7 @@ export function runCli(argv: readonly string[], io: CliIo = { out: process.stdou
     .name('npm run validate --')
     .description('Validate Kubernetes manifests against the CRD and Kubernetes 1.28 schemas, CEL rules included.')
     .argument('[paths...]', 'folders (searched for *.yaml) and files', ['dist'])
-    .option('--schemas <dir>', `schema folder (default: $${SCHEMAS_ENV}, else ../shared/crds)`)
+    .option('--schemas <dir>', `schema folder (default: $${SCHEMAS_ENV}, else the compact schemas shipped with dbfleet)`)
     .option('--unvalidated-kind <apiVersion/kind>', 'accept this kind without a schema, listed as NOT VALIDATED (repeatable)', collect, [])
     .option('--config <cdk8s.yaml>', 'read unvalidatedKinds/schemasDir from the DbfleetSchemaValidation entry of this file', 'cdk8s.yaml')
     .exitOverride()

@@ -17,7 +17,7 @@ import { kindKey, loadSchemaSet, schemaCacheDir, type KindSchema, type SchemaNod
 import { convertCrdSchema, K8S_SCHEMA_ID, OBJECT_META_REF } from './structural-schema';
 
 export interface ValidatorOptions {
-  /** Schema folder; default $DBFLEET_SCHEMAS, then ../shared/crds next to the repository. */
+  /** Schema folder; default $DBFLEET_SCHEMAS, then the compact schemas shipped in imports/schemas. */
   readonly schemasDir?: string;
   /**
    * `apiVersion/kind` entries (e.g. `argoproj.io/v1alpha1/AppProject`) that have no schema in the

@@ -37,13 +37,13 @@ describe('public API', () => {
     const env = { ...process.env };
     delete env.DBFLEET_SCHEMAS;
     const out = execFileSync(process.execPath, ['--import', tsxLoader, '-e', script], { cwd: os.tmpdir(), env, encoding: 'utf8' });
-    expect(out.trim()).toBe(path.resolve(repoRoot, '..', 'shared', 'crds'));
+    expect(out.trim()).toBe(path.resolve(repoRoot, 'imports', 'schemas'));
   });
 
   it('formats one line per error exactly like the issue example', () => {
     const issues = v.validateObject(badCluster, { file: 'dist/production/cluster-orders.yaml' });
     expect(issues.map(formatIssue)).toEqual(['dist/production/cluster-orders.yaml: Cluster/orders: spec.instances: must be >= 1']);
-    expect(issues[0]).toMatchObject({ apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', name: 'orders', namespace: 'orders', rule: 'schema', schemaSource: 'cloudnative-pg/postgresql.cnpg.io_clusters.yaml' });
+    expect(issues[0]).toMatchObject({ apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', name: 'orders', namespace: 'orders', rule: 'schema', schemaSource: 'cloudnative-pg/postgresql.cnpg.io_clusters.json' });
   });
 
   it('adds #<documentIndex> after the file only when a file holds several documents', () => {

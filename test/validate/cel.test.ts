@@ -20,7 +20,7 @@ describe('CEL rules of the real CRDs', () => {
     expect(transition).toHaveLength(19);
     expect(transition.every((r) => r.rule.includes('oldSelf'))).toBe(true);
     expect(rules.filter((r) => r.status === 'not-checked')).toEqual([]);
-    expect(rules.find((r) => r.rule === "self != 'postgres'")?.crdPath).toBe('cloudnative-pg/postgresql.cnpg.io_databases.yaml#/properties/spec/properties/name');
+    expect(rules.find((r) => r.rule === "self != 'postgres'")?.crdPath).toBe('cloudnative-pg/postgresql.cnpg.io_databases.json#/properties/spec/properties/name');
   });
 
   it('counts rules ran and transition rules skipped per object', () => {
