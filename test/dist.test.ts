@@ -1,7 +1,10 @@
-// dist/ is what reviewers read and Argo CD applies: it must be exactly what the sources render.
+// dist/ is what reviewers read and Argo CD applies: it must be exactly what the sources render
+// (fleet.yaml, services/*.yaml and this repository's own charts, composed as main.ts does).
+// Fleet-independent: holds for any fleet an adopter puts here.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { extendFleet } from '../charts';
 import { loadFleet } from '../lib/config/load';
 import { buildApp, renderObjects, toYaml } from '../lib/output/render';
 
@@ -18,9 +21,10 @@ function valuesOfKeys(node: unknown, key: RegExp): string[] {
 }
 
 describe('dist/', () => {
-  const rendered = renderObjects(buildApp(loadFleet(join(root, 'fleet.yaml'))));
+  const render = () => renderObjects(buildApp(loadFleet(root), { extend: extendFleet }));
+  const rendered = render();
 
-  it('is up to date with fleet.yaml and the sources, byte for byte (run `npx cdk8s synth` and commit dist/)', () => {
+  it('is up to date with the fleet files, charts/ and the sources, byte for byte (run `npx cdk8s synth` and commit dist/)', () => {
     const committed = filesUnder(join(root, 'dist')).map((f) => relative(join(root, 'dist'), f)).sort();
     expect(committed).toEqual(rendered.map((o) => o.path));
     for (const object of rendered) {
@@ -29,7 +33,7 @@ describe('dist/', () => {
   });
 
   it('renders the same bytes twice', () => {
-    const again = renderObjects(buildApp(loadFleet(join(root, 'fleet.yaml'))));
+    const again = render();
     expect(again.map((o) => toYaml(o.object))).toEqual(rendered.map((o) => toYaml(o.object)));
   });
 

@@ -1,6 +1,8 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { App } from 'cdk8s';
 import { FleetConfigError, loadFleet } from '../config/load';
+import type { Fleet } from '../config/model';
 import { buildApp, RenderError, renderObjects, toYaml, type RenderedObject } from './render';
 import { StagedDirectory } from './replace-directory';
 
@@ -26,13 +28,15 @@ export interface SynthesizeOptions {
   /** Told what was written once everything is in place (after a clean check). @default nothing */
   readonly written?: (files: WrittenFiles) => void;
   readonly log: (line: string) => void;
+  /** Builds the cdk8s app of the loaded fleet (a fleet repository's own charts join here). @default buildApp */
+  readonly build?: (fleet: Fleet) => App;
 }
 
 /** The whole pipeline; resolves to the process exit code. Nothing is written unless all of it succeeds. */
 export async function synthesizeFleet(options: SynthesizeOptions): Promise<number> {
   let objects: RenderedObject[];
   try {
-    objects = renderObjects(buildApp(loadFleet(options.configFile)));
+    objects = renderObjects((options.build ?? buildApp)(loadFleet(options.configFile)));
   } catch (error) {
     if (!(error instanceof Error)) throw error;
     // Config and render errors carry precise messages; so do constructs that reject their props.
