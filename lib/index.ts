@@ -52,3 +52,6 @@ export { restrictedPodSecurity, restrictedContainerSecurity } from './workloads/
 // Validation and review
 export { loadValidator, formatIssue, type Validator, type ValidatorOptions, type ValidationReport, type ValidationIssue } from './validate';
 export { makePlan, formatPlan, type Plan } from './plan/plan';
+
+// The `dbfleet` command, callable in-process: runDbfleet(['secrets', '--format', 'json']) → exit code.
+export { runDbfleet } from './cli/main';

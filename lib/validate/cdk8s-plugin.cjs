@@ -20,13 +20,26 @@
 //         # schemasDir: ../shared/crds   (optional; default $DBFLEET_SCHEMAS, else the shipped imports/schemas)
 'use strict';
 
+const fs = require('node:fs');
 const path = require('node:path');
+<<<<<<< HEAD
 const { requireBundled } = require('../../scripts/bundle-cache.cjs');
 const { defaultCacheDir, partitionManifests, validatorIdentity } = require('./validation-record.cjs');
+=======
+
+// In the installed dbfleet package (a fleet repository's cdk8s.yaml names
+// ./node_modules/dbfleet/lib/validate/cdk8s-plugin.cjs) the validator comes from the prebuilt
+// bundle of lib/validate/index.ts (build/validate.cjs, made by scripts/build-package.mjs);
+// scripts/bundle-cache.cjs exists only in the dbfleet repository.
+const root = path.resolve(__dirname, '..', '..');
+const bundleCache = path.join(root, 'scripts', 'bundle-cache.cjs');
+>>>>>>> b38bf8a (dbfleet CLI (init, plan, validate, schema, secrets; --help on each) and the npm package: compiled bundles + declarations built by prepack, compact schemas and JSON Schemas shipped; a test packs it, inits a fleet repository, installs the tarball and synthesizes and plans there)
 
 let api;
 async function validatorApi() {
-  api ??= await requireBundled('lib/validate/index.ts');
+  api ??= fs.existsSync(bundleCache)
+    ? await require(bundleCache).requireBundled('lib/validate/index.ts')
+    : require(path.join(root, 'build', 'validate.cjs'));
   return api;
 }
 

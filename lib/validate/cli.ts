@@ -21,9 +21,9 @@ export interface CliIo {
   readonly err: { write(text: string): unknown };
 }
 
-export function runCli(argv: readonly string[], io: CliIo = { out: process.stdout, err: process.stderr }): number {
+export function runCli(argv: readonly string[], io: CliIo = { out: process.stdout, err: process.stderr }, name = 'npm run validate --'): number {
   const program = new Command()
-    .name('npm run validate --')
+    .name(name)
     .description('Validate Kubernetes manifests against the CRD and Kubernetes 1.28 schemas, CEL rules included.')
     .argument('[paths...]', 'folders (searched for *.yaml) and files', ['dist'])
     .option('--schemas <dir>', `schema folder (default: $${SCHEMAS_ENV}, else the compact schemas shipped with dbfleet)`)

@@ -1,0 +1,58 @@
+// The `dbfleet` command: init, plan, validate, schema, secrets. `npx cdk8s synth` stays the
+// command that renders. Exit codes: 0 ok; 1 invalid input or a DANGER (plan); 2 usage error.
+import { Command, CommanderError } from 'commander';
+import { FleetConfigError } from '../config/load';
+import { fleetJsonSchema, jsonSchemaText, serviceJsonSchema } from '../config/json-schema';
+import { planCommand, runPlan } from '../plan/cli';
+import { runCli as runValidate } from '../validate/cli';
+import { initCommand } from './init';
+import type { CliIo } from './io';
+import { packageJson } from './package-info';
+import { secretsCommand } from './secrets';
+
+export function runDbfleet(argv: readonly string[], io: CliIo = { out: process.stdout, err: process.stderr }): number {
+  let code = 0;
+  const setExit = (c: number) => { code = c; };
+  const output = { writeOut: (s: string) => io.out.write(s), writeErr: (s: string) => io.err.write(s) };
+  const program = new Command('dbfleet')
+    .description('Databases for microservices on Kubernetes, the GitOps way. `npx cdk8s synth` renders; these commands set up and review.')
+    .version(packageJson().version)
+    .showHelpAfterError()
+    .configureOutput(output);
+
+  program.addCommand(initCommand(io, setExit));
+  program.addCommand(planCommand().action((options) => setExit(runPlan(options, io))));
+  program.addCommand(new Command('validate')
+    .description('Validate Kubernetes manifests (default dist/) against the shipped CRD and Kubernetes 1.28 schemas, CEL rules included. `dbfleet validate --help` for its options.')
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .argument('[args...]')
+    .action((args: string[]) => setExit(runValidate(args, io, 'dbfleet validate'))));
+  program.addCommand(new Command('schema')
+    .description('Print the JSON Schema of the fleet file (or of a services/*.yaml file), for editors and other tools.')
+    .option('--service', 'the schema of one service file instead')
+    .action((options: { service?: boolean }) => {
+      io.out.write(jsonSchemaText(options.service ? serviceJsonSchema() : fleetJsonSchema()));
+      setExit(0);
+    }));
+  program.addCommand(secretsCommand(io, setExit));
+  for (const command of program.commands) command.configureOutput(output).exitOverride();
+  program.exitOverride();
+
+  try {
+    program.parse(argv as string[], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof FleetConfigError) {
+      io.err.write(`${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+  return code;
+}
+
+if (require.main === module) {
+  process.exitCode = runDbfleet(process.argv.slice(2));
+}
