@@ -51,7 +51,8 @@ export { restrictedPodSecurity, restrictedContainerSecurity } from './workloads/
 
 // Validation and review
 export { loadValidator, formatIssue, type Validator, type ValidatorOptions, type ValidationReport, type ValidationIssue } from './validate';
-export { makePlan, formatPlan, type Plan } from './plan/plan';
+export { makePlan, type Plan } from './plan/plan';
+export { formatPlan, PLAN_FORMATS, type PlanFormat } from './plan/format';
 
 // The `dbfleet` command, callable in-process: runDbfleet(['secrets', '--format', 'json']) → exit code.
 export { runDbfleet } from './cli/main';

@@ -22,10 +22,7 @@
 
 const fs = require('node:fs');
 const path = require('node:path');
-<<<<<<< HEAD
-const { requireBundled } = require('../../scripts/bundle-cache.cjs');
 const { defaultCacheDir, partitionManifests, validatorIdentity } = require('./validation-record.cjs');
-=======
 
 // In the installed dbfleet package (a fleet repository's cdk8s.yaml names
 // ./node_modules/dbfleet/lib/validate/cdk8s-plugin.cjs) the validator comes from the prebuilt
@@ -33,7 +30,6 @@ const { defaultCacheDir, partitionManifests, validatorIdentity } = require('./va
 // scripts/bundle-cache.cjs exists only in the dbfleet repository.
 const root = path.resolve(__dirname, '..', '..');
 const bundleCache = path.join(root, 'scripts', 'bundle-cache.cjs');
->>>>>>> b38bf8a (dbfleet CLI (init, plan, validate, schema, secrets; --help on each) and the npm package: compiled bundles + declarations built by prepack, compact schemas and JSON Schemas shipped; a test packs it, inits a fleet repository, installs the tarball and synthesizes and plans there)
 
 let api;
 async function validatorApi() {
@@ -43,11 +39,11 @@ async function validatorApi() {
   return api;
 }
 
-/** The schema folder as schema-source.ts resolves it: explicit, $DBFLEET_SCHEMAS, ../shared/crds. */
+/** The schema folder as schema-source.ts resolves it: explicit, $DBFLEET_SCHEMAS, the shipped imports/schemas. */
 function schemasDirOf(explicit) {
   if (explicit) return path.resolve(explicit);
   if (process.env.DBFLEET_SCHEMAS) return path.resolve(process.env.DBFLEET_SCHEMAS);
-  return path.resolve(__dirname, '..', '..', '..', 'shared', 'crds');
+  return path.resolve(__dirname, '..', '..', 'imports', 'schemas');
 }
 
 /** Where the app's records are (record.ts: validationRecordDir). */

@@ -72,7 +72,12 @@ function validatorIdentity({ validateDir, schemasDir, unvalidatedKinds = [] }) {
     const sources = fs.readdirSync(validateDir).filter((f) => f.endsWith('.ts') || f.endsWith('.cjs')).sort();
     if (!sources.some((f) => f.endsWith('.ts'))) return undefined;
     for (const file of sources) hash.update(`source ${file}\0`).update(fs.readFileSync(path.join(validateDir, file))).update('\0');
-    hash.update('lockfile\0').update(fs.readFileSync(path.join(validateDir, '..', '..', 'package-lock.json'))).update('\0');
+    // In the installed dbfleet package there is no lockfile (npm never packs one): its
+    // package.json (version, dependency pins) and the bundle stand in for it.
+    const packageRoot = path.join(validateDir, '..', '..');
+    const lockfile = path.join(packageRoot, 'package-lock.json');
+    if (fs.existsSync(lockfile)) hash.update('lockfile\0').update(fs.readFileSync(lockfile)).update('\0');
+    else for (const file of ['package.json', 'build/validate.cjs']) hash.update(`package ${file}\0`).update(fs.readFileSync(path.join(packageRoot, file))).update('\0');
     for (const [relative, absolute] of filesBelow(schemasDir)) hash.update(`schema ${relative}\0`).update(fs.readFileSync(absolute)).update('\0');
     hash.update(`unvalidated ${[...unvalidatedKinds].map((k) => k.trim()).sort().join(',')}\0`);
     return hash.digest('hex');

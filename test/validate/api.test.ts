@@ -67,9 +67,9 @@ describe('public API', () => {
     ]);
     expect(report.objectCount).toBe(2);
     expect(report.notValidated).toEqual([
-      { file: 'dist/argocd/gadget-databases.yaml', apiVersion: 'example.com/v1', kind: 'Gadget', name: 'databases', reason: 'NOT VALIDATED (no schema in ../shared/crds)', documentIndex: undefined },
-      { file: 'dist/argocd/bad.yaml', apiVersion: 'example.com/v1', kind: 'Gadget', name: 'Bad_Name', reason: 'NOT VALIDATED (no schema in ../shared/crds)', documentIndex: undefined },
-    ].map((o) => expect.objectContaining({ ...o, reason: expect.stringMatching(/^NOT VALIDATED \(no schema in .*shared\/crds\)$/) })));
+      { file: 'dist/argocd/gadget-databases.yaml', apiVersion: 'example.com/v1', kind: 'Gadget', name: 'databases', reason: 'NOT VALIDATED (no schema in imports/schemas)', documentIndex: undefined },
+      { file: 'dist/argocd/bad.yaml', apiVersion: 'example.com/v1', kind: 'Gadget', name: 'Bad_Name', reason: 'NOT VALIDATED (no schema in imports/schemas)', documentIndex: undefined },
+    ].map((o) => expect.objectContaining({ ...o, reason: expect.stringMatching(/^NOT VALIDATED \(no schema in .*imports\/schemas\)$/) })));
     expect(report.issues.map(formatIssue)).toEqual([expect.stringMatching(/^dist\/argocd\/bad.yaml: Gadget\/Bad_Name: metadata.name: Invalid value: "Bad_Name"/)]);
   });
 

@@ -64,7 +64,7 @@ describe('validate CLI', () => {
     expect(run([path.join(dir, 'argocd'), ...NO_CONFIG]).code).toBe(1);
     const viaConfig = run([path.join(dir, 'argocd'), '--config', path.join(dir, 'cdk8s.yaml')]);
     expect(viaConfig.code).toBe(0);
-    expect(viaConfig.out).toMatch(/^NOT VALIDATED \(no schema in .*crds\): .*gadget.yaml: Gadget\/databases \(example.com\/v1\)$/m);
+    expect(viaConfig.out).toMatch(/^NOT VALIDATED \(no schema in .*schemas\): .*gadget.yaml: Gadget\/databases \(example.com\/v1\)$/m);
     expect(viaConfig.out).toContain('Not validated (no schema): 1 objects');
     expect(run([path.join(dir, 'argocd'), ...NO_CONFIG, '--unvalidated-kind', 'example.com/v1/Gadget']).code).toBe(0);
   });
