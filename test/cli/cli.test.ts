@@ -8,7 +8,7 @@ import { runDbfleet } from '../../lib/cli/main';
 import { FLEET_JSON_SCHEMA_FILES } from '../../lib/config/json-schema';
 import { loadFleet } from '../../lib/config/load';
 import { buildApp, renderObjects } from '../../lib/output/render';
-import { storeKeys } from '../../lib/secrets/store-keys';
+import { fleetStoreKeys } from '../../lib/secrets/store-keys';
 
 const root = join(__dirname, '..', '..');
 const ADOPTER = join(root, 'test', 'fixtures', 'fleets', 'adopter.yaml');
@@ -31,7 +31,7 @@ describe('dbfleet secrets', () => {
           rendered.add(`${path.split('/')[0]} ${d.remoteRef.key} ${d.remoteRef.property}`);
         }
       }
-      expect(new Set(storeKeys(fleet).map((k) => `${k.environment} ${k.key} ${k.property}`)), file).toEqual(rendered);
+      expect(new Set(fleetStoreKeys(fleet).map((k) => `${k.environment} ${k.remoteKey} ${k.property}`)), file).toEqual(rendered);
     }
   });
 
@@ -40,8 +40,8 @@ describe('dbfleet secrets', () => {
     expect(text.code).toBe(0);
     expect(text.out).toContain('SecretStore platform-secrets must hold');
     expect(text.out).toContain('\nprod:\n');
-    expect(text.out).toContain('  pg/prod/ledger → password: password of role "ledger_owner", owner of database "ledger_main" (service ledger; also in Secret finance/ledger-db)');
-    expect(text.out).toContain('  mongo/profiles → connection: MongoDB connection string');
+    expect(text.out).toContain('  generated  pg/prod/ledger → password: password of role ledger_owner (owner of database ledger_main)');
+    expect(text.out).toContain('  YOU        mongo/profiles → connection: MongoDB connection string');
     expect(text.out).not.toMatch(/pg\/staging\/developers/); // staging: developerAccess none
     const json = JSON.parse(dbfleet('secrets', '--config', ADOPTER, '--format', 'json', '--environment', 'dev').out) as { keys: Array<{ environment: string }> };
     expect(new Set(json.keys.map((k) => k.environment))).toEqual(new Set(['dev']));
