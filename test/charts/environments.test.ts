@@ -1,11 +1,11 @@
-// The example fleet.yaml, rendered: literal expectations for the fields that matter.
+// The example fleet (its fixture copy, test/fixtures/fleets/example.yaml), rendered: literal expectations for the fields that matter.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadFleet } from '../../lib/config/load';
 import { buildApp, renderObjects, type KubernetesObject } from '../../lib/output/render';
 import { BASE_FLEET, fleetOf } from '../support/fleet';
 
-const rendered = renderObjects(buildApp(loadFleet(join(__dirname, '..', '..', 'fleet.yaml'))));
+const rendered = renderObjects(buildApp(loadFleet(join(__dirname, '..', 'fixtures', 'fleets', 'example.yaml'))));
 const inEnv = (env: string) => rendered.filter((o) => o.path.startsWith(`${env}/`)).map((o) => o.object as KubernetesObject & { spec: any });
 const find = (env: string, kind: string, name: string) => {
   const object = inEnv(env).find((o) => o.kind === kind && o.metadata.name === name);

@@ -2,7 +2,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import type { KubernetesObject } from '../../lib/output/render';
+import { extendFleet } from '../../charts';
+import { loadFleet } from '../../lib/config/load';
+import { buildApp, renderObjects, toYaml, type KubernetesObject } from '../../lib/output/render';
 
 const dist = join(__dirname, '..', '..', 'dist');
 
@@ -12,9 +14,16 @@ function committedObjects(): Array<{ file: string; object: KubernetesObject & { 
     .flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith('.yaml') ? [join(dir, e.name)] : []));
   return walk(dist).flatMap((file) => parseAllDocuments(readFileSync(file, 'utf8')).map((d) => ({ file: file.slice(dist.length + 1), object: d.toJS() })));
 }
+/** The example fleet (fixture copy of fleet.yaml) as main.ts renders it: the literal expectations below are its. */
+function exampleObjects(): Array<{ file: string; object: KubernetesObject & { spec: any } }> {
+  const fleet = loadFleet(join(__dirname, '..', 'fixtures', 'fleets', 'example.yaml'));
+  return renderObjects(buildApp(fleet, { extend: extendFleet })).map((o) => ({ file: o.path, object: parseAllDocuments(toYaml(o.object))[0].toJS() }));
+}
+// Fleet-independent checks read whatever dist/ holds; the delivery expectations use the example.
 const objects = committedObjects();
+const example = exampleObjects();
 const one = (kind: string) => {
-  const found = objects.filter((o) => o.object.kind === kind);
+  const found = example.filter((o) => o.object.kind === kind);
   expect(found).toHaveLength(1);
   return found[0].object;
 };
@@ -89,12 +98,12 @@ describe('Argo CD delivery', () => {
     expect(project.metadata).toMatchObject({ name: 'databases', namespace: 'argocd' });
     expect(project.spec.sourceRepos).toEqual(['https://github.com/acme/dbfleet.git']);
     expect(project.spec.clusterResourceWhitelist).toEqual([{ group: '', kind: 'Namespace' }]);
-    const usedNamespaces = (env: string) => [...new Set(objects.filter((o) => o.file.startsWith(`${env}/`) && o.object.metadata.namespace).map((o) => o.object.metadata.namespace))].sort();
+    const usedNamespaces = (env: string) => [...new Set(example.filter((o) => o.file.startsWith(`${env}/`) && o.object.metadata.namespace).map((o) => o.object.metadata.namespace))].sort();
     for (const env of ['test', 'production']) {
       const server = `https://${env}.k8s.acme.example`;
       expect(project.spec.destinations.filter((d: any) => d.server === server).map((d: any) => d.namespace)).toEqual(usedNamespaces(env));
     }
-    const renderedKinds = [...new Set(objects.filter((o) => !o.file.startsWith('argocd/') && o.object.metadata.namespace)
+    const renderedKinds = [...new Set(example.filter((o) => !o.file.startsWith('argocd/') && o.object.metadata.namespace)
       .map((o) => `${o.object.apiVersion.includes('/') ? o.object.apiVersion.split('/')[0] : ''}/${o.object.kind}`))].sort();
     expect(project.spec.namespaceResourceWhitelist.map((r: any) => `${r.group}/${r.kind}`)).toEqual(renderedKinds);
   });

@@ -9,7 +9,8 @@ import {
 } from '../../lib/monitoring/alert-rules';
 
 const root = join(__dirname, '..', '..');
-const fleet = loadFleet(join(root, 'fleet.yaml'));
+// The example fleet (a fixture copy of fleet.yaml): the expectations below are its thresholds.
+const fleet = loadFleet(join(root, 'test', 'fixtures', 'fleets', 'example.yaml'));
 const fixture = loadFleet(join(__dirname, 'fixtures', 'fleet.yaml'));
 const env = (f: Fleet, name: string): Environment => f.environments.find((e) => e.name === name)!;
 const rules = (f: Fleet, e: Environment): AlertRule[] => environmentAlertGroups(f, e).flatMap((g) => g.rules);

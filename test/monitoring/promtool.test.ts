@@ -53,14 +53,19 @@ function prometheusRulesInDist(): RuleSource[] {
     })));
 }
 
-const fleet = loadFleet(join(root, 'fleet.yaml'));
+// The repository's fleet (whatever an adopter put there): what dist/ must hold. The unit tests in
+// promtool/ are written for the example fleet, so they run on its rules, rendered in memory from
+// the fixture copy (test/fixtures/fleets/example.yaml), and on the monitoring fixture's.
+const fleet = loadFleet(root);
+const example = loadFleet(join(root, 'test', 'fixtures', 'fleets', 'example.yaml'));
 const fixture = loadFleet(join(__dirname, 'fixtures', 'fleet.yaml'));
 const fromDist = prometheusRulesInDist();
 const inMemory = (f: typeof fleet, prefix = ''): RuleSource[] => f.environments.map((env: Environment) => ({
   environment: `${prefix}${env.name}`, origin: `${f.sourceFile} (rendered in memory)`, groups: environmentAlertGroups(f, env),
 }));
-// The rules under test: dist/'s once it holds any (that is what Argo CD applies), else fleet.yaml's.
-const sources = fromDist.length > 0 ? fromDist : inMemory(fleet);
+// What Argo CD applies: dist/'s rules once it holds any, else the fleet's rendered in memory.
+const sources = (fromDist.length > 0 ? fromDist : inMemory(fleet)).map((s) => ({ ...s, environment: `dist-${s.environment}` }));
+const exampleSources = inMemory(example);
 const fixtureSources = inMemory(fixture, 'fixture-');
 
 describe('PrometheusRules, proven with promtool', () => {
@@ -74,7 +79,7 @@ describe('PrometheusRules, proven with promtool', () => {
     // Layout the unit tests expect: <dir>/<name>.test.yaml next to <dir>/rules/<environment>.yaml.
     workdir = mkdtempSync(join(tmpdir(), 'dbfleet-promtool-'));
     mkdirSync(join(workdir, 'rules'));
-    for (const s of [...sources, ...fixtureSources]) {
+    for (const s of [...sources, ...exampleSources, ...fixtureSources]) {
       writeFileSync(join(workdir, 'rules', `${s.environment}.yaml`), stringify({ groups: s.groups }, { lineWidth: 0 }));
     }
     for (const f of readdirSync(unitTests).filter((f) => f.endsWith('.test.yaml'))) copyFileSync(join(unitTests, f), join(workdir, f));
@@ -93,12 +98,12 @@ describe('PrometheusRules, proven with promtool', () => {
   });
 
   it('covers every environment, with groups', () => {
-    expect(sources.map((s) => s.environment).sort()).toEqual(fleet.environments.map((e) => e.name).sort());
+    expect(sources.map((s) => s.environment).sort()).toEqual(fleet.environments.map((e) => `dist-${e.name}`).sort());
     for (const s of sources) expect(s.groups.length, s.origin).toBeGreaterThan(0);
   });
 
   it('promtool check rules accepts every PrometheusRule', () => {
-    for (const s of [...sources, ...fixtureSources]) {
+    for (const s of [...sources, ...exampleSources, ...fixtureSources]) {
       const r = run(promtool, ['check', 'rules', join('rules', `${s.environment}.yaml`)], workdir);
       expect(r.status, `${s.origin}:\n${r.output}`).toBe(0);
       expect(r.output).toMatch(/SUCCESS: \d+ rules found/);
@@ -107,7 +112,7 @@ describe('PrometheusRules, proven with promtool', () => {
 
   const unitTestFiles = readdirSync(unitTests).filter((f) => f.endsWith('.test.yaml')).sort();
   it('has unit tests for every environment and the fixture', () => {
-    expect(unitTestFiles).toEqual(expect.arrayContaining([...fleet.environments.map((e) => `${e.name}.test.yaml`), 'fixture-staging.test.yaml']));
+    expect(unitTestFiles).toEqual(expect.arrayContaining([...example.environments.map((e) => `${e.name}.test.yaml`), 'fixture-staging.test.yaml']));
   });
 
   for (const file of unitTestFiles) {
@@ -126,7 +131,7 @@ describe('PrometheusRules, proven with promtool', () => {
         for (const a of t.alert_rule_test ?? []) if ((a.exp_alerts ?? []).length > 0) firing.add(a.alertname);
       }
     }
-    const rendered = new Set([...sources, ...fixtureSources].flatMap((s) => s.groups.flatMap((g) => g.rules.map((r) => r.alert))));
+    const rendered = new Set([...exampleSources, ...fixtureSources].flatMap((s) => s.groups.flatMap((g) => g.rules.map((r) => r.alert))));
     expect([...rendered].filter((a) => !firing.has(a))).toEqual([]);
     expect([...rendered].sort()).toEqual([...ALERT_NAMES].sort());
   });
@@ -134,9 +139,9 @@ describe('PrometheusRules, proven with promtool', () => {
   // The unit tests must be able to fail: give production the test environment's thresholds and
   // severity, and production's expectations (lag 30s, critical) must no longer hold.
   it('fails when production gets the test environment\'s thresholds', () => {
-    const production = fleet.environments.find((e) => e.name === 'production')!;
-    const test = fleet.environments.find((e) => e.name === 'test')!;
-    const wrong = environmentAlertGroups(fleet, { ...production, alerts: test.alerts });
+    const production = example.environments.find((e) => e.name === 'production')!;
+    const test = example.environments.find((e) => e.name === 'test')!;
+    const wrong = environmentAlertGroups(example, { ...production, alerts: test.alerts });
     const dir = mkdtempSync(join(tmpdir(), 'dbfleet-promtool-wrong-'));
     mkdirSync(join(dir, 'rules'));
     writeFileSync(join(dir, 'rules', 'production.yaml'), stringify({ groups: wrong }, { lineWidth: 0 }));

@@ -14,7 +14,7 @@ describe('monitoring objects against the CRD schemas', () => {
   let validator: Validator;
   beforeAll(() => { validator = loadValidator(); });
 
-  for (const file of [join(root, 'fleet.yaml'), join(__dirname, 'fixtures', 'fleet.yaml')]) {
+  for (const file of [join(root, 'fleet.yaml'), join(root, 'test', 'fixtures', 'fleets', 'example.yaml'), join(__dirname, 'fixtures', 'fleet.yaml')]) {
     it(`validates every PodMonitor and PrometheusRule of ${file.replace(`${root}/`, '')}`, () => {
       const fleet = loadFleet(file);
       const chart = testChart();

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BASE_FLEET } from '../support/fleet';
 
 const root = join(__dirname, '..', '..');
-const schemas = process.env.DBFLEET_SCHEMAS ?? join(root, '..', 'shared', 'crds');
+const schemas = process.env.DBFLEET_SCHEMAS ?? join(root, 'imports', 'schemas');
 let project: string;
 
 function synth(args: string[] = []): { status: number | null; output: string } {
