@@ -3,6 +3,8 @@ import { Construct } from 'constructs';
 import type { DeveloperAccess, PostgresCluster } from '../config/model';
 import { ACCESS_CLIENT_LABEL } from '../network/cluster-ingress-policy';
 import { restrictedContainerSecurity, restrictedPodSecurity } from '../workloads/restricted';
+import { HOOK_ANNOTATION, SERVER_SIDE_APPLY, SYNC_OPTIONS_ANNOTATION } from '../gitops/sync-policy';
+import { ACCESS_ROLE_SECRET } from './access-role';
 import { APPLY_SCRIPT_KEY, privilegesSql, type PrivilegesSqlOptions } from './privileges-sql';
 
 /** Pod label the cluster's NetworkPolicy admits to port 5432; the value is the cluster's name. */
@@ -16,8 +18,6 @@ const CRONJOB_NAME_MAX = 52;
 
 export interface DeveloperAccessProps {
   readonly cluster: PostgresCluster;
-  /** Developer names from `developers:` (the fleet's); other `dev_*` members of the group lose access. */
-  readonly developers: readonly string[];
   /** 5-field cron of the CronJob that re-applies the SQL (the environment's `accessSchedule`). */
   readonly schedule: string;
   /** Labels of every object (and of the pods, next to the access-client label). */
@@ -28,11 +28,13 @@ export interface DeveloperAccessProps {
    */
   readonly access?: DeveloperAccess;
   /**
-   * Secret with `username`/`password` of a superuser. CloudNativePG creates `<cluster>-superuser`
-   * only with `spec.enableSuperuserAccess: true`.
-   * @default `${cluster.name}-superuser`
+   * `kubernetes.io/basic-auth` Secret (`username`, `password`) of the access role the Job logs in
+   * as (access-role.ts): never a superuser.
+   * @default ACCESS_ROLE_SECRET
    */
-  readonly superuserSecretName?: string;
+  readonly credentialsSecretName?: string;
+  /** Roles that keep CONNECT on every service database (the operator's metrics exporter). @default none */
+  readonly monitoringRoles?: readonly string[];
   /**
    * Host psql connects to: the primary, where GRANTs can be written.
    * @default `${cluster.name}-rw` (the Service in the cluster's namespace)
@@ -43,19 +45,22 @@ export interface DeveloperAccessProps {
    * @default cluster.imageName (the cluster's own PostgreSQL image: psql of the same major)
    */
   readonly image?: string;
+  /** Developer names from `developers:`, for `operatorGaps.developerMemberships`. @default none */
+  readonly developers?: readonly string[];
   /** What the operator's declarations leave to the SQL. @default nothing (CloudNativePG) */
   readonly operatorGaps?: PrivilegesSqlOptions['operatorGaps'];
 }
 
 /**
  * Applies the developer-access SQL of one cluster (privileges-sql.ts) with psql, twice over:
- * - a Job that Argo CD runs as a PostSync hook, so a change to fleet.yaml is in force right after
- *   the sync that rendered it;
+ * - a Job that Argo CD runs as a Sync hook once the roles and databases exist (sync wave 3), so a
+ *   change to fleet.yaml is in force right after the sync that rendered it. Not PostSync: a hook
+ *   after the scheduled jobs' final wave would make Argo CD wait on their health (sync-policy.ts);
  * - a CronJob on the environment's `accessSchedule`, which covers objects created later by roles
  *   other than the service owner and repairs drift (a GRANT done by hand is revoked again).
- * Both connect as the superuser: GRANTs on another role's objects and ALTER DEFAULT PRIVILEGES
- * FOR ROLE <owner> need either ownership or superuser, and the service roles must not hold the
- * developer group's privileges. Runs in the cluster's namespace and carries
+ * Both connect as the dedicated access role (access-role.ts), a member of every service owner
+ * role and nothing more: the cluster's superuser access stays off. Runs in the cluster's
+ * namespace and carries
  * `dbfleet.io/access-client: <cluster>`, the label the cluster's NetworkPolicy admits.
  */
 export class DeveloperAccessJobs extends Construct {
@@ -74,10 +79,13 @@ export class DeveloperAccessJobs extends Construct {
       throw new Error(`cluster ${cluster.name}: CronJob name "${this.cronJobName}" is longer than ${CRONJOB_NAME_MAX} characters (Kubernetes appends a suffix to its Jobs); shorten the cluster name to ${CRONJOB_NAME_MAX - '-access'.length} characters`);
     }
 
-    const sql = privilegesSql(cluster, access, { developers: props.developers, operatorGaps: props.operatorGaps });
+    const sql = privilegesSql(cluster, access, { monitoringRoles: props.monitoringRoles, developers: props.developers, operatorGaps: props.operatorGaps });
     new k8s.KubeConfigMap(this, 'Sql', {
-      metadata: { name: this.configMapName, namespace: cluster.namespace, labels: props.labels },
-      data: Object.fromEntries([[APPLY_SCRIPT_KEY, sql.script], ...sql.files.map((f) => [f.key, f.sql])]),
+      // Grows by one short line per service: applied server-side, so the 262144-byte
+      // last-applied annotation of client-side apply is never the limit (argo-cd@v3.5.1:
+      // docs/user-guide/sync-options.md, Server-Side Apply).
+      metadata: { name: this.configMapName, namespace: cluster.namespace, labels: props.labels, annotations: { [SYNC_OPTIONS_ANNOTATION]: SERVER_SIDE_APPLY } },
+      data: Object.fromEntries(sql.files.map((f) => [f.key, f.content])),
       // Re-rendered in place on every change of the fleet; the Jobs read it at start.
       immutable: false,
     });
@@ -85,9 +93,9 @@ export class DeveloperAccessJobs extends Construct {
     // Kubernetes' own types rather than cdk8s-plus workloads: with one cluster per service, a
     // large fleet renders thousands of these, and cdk8s-plus costs ~1 ms per workload to build
     // and resolve. The pod is spelled out in full, defaults included, as cdk8s-plus would.
-    const superuser = props.superuserSecretName ?? `${cluster.name}-superuser`;
+    const credentials = props.credentialsSecretName ?? ACCESS_ROLE_SECRET;
     const env = (name: string, value: string): k8s.EnvVar => ({ name, value });
-    const fromSuperuser = (name: string, key: string): k8s.EnvVar => ({ name, valueFrom: { secretKeyRef: { name: superuser, key } } });
+    const fromCredentials = (name: string, key: string): k8s.EnvVar => ({ name, valueFrom: { secretKeyRef: { name: credentials, key } } });
     const podTemplate: k8s.PodTemplateSpec = {
       metadata: { labels: { ...props.labels, [ACCESS_CLIENT_LABEL]: cluster.name } },
       spec: {
@@ -106,8 +114,8 @@ export class DeveloperAccessJobs extends Construct {
             env('PGAPPNAME', 'dbfleet-developer-access'),
             // Never queue behind a long migration: fail, and let the retry or the next run converge.
             env('PGOPTIONS', '-c lock_timeout=10s -c statement_timeout=300s'),
-            fromSuperuser('PGUSER', 'username'),
-            fromSuperuser('PGPASSWORD', 'password'),
+            fromCredentials('PGUSER', 'username'),
+            fromCredentials('PGPASSWORD', 'password'),
             // The root filesystem is read-only; libpq and the shell may look at HOME and TMPDIR.
             env('HOME', '/tmp'),
             env('TMPDIR', '/tmp'),
@@ -136,7 +144,7 @@ export class DeveloperAccessJobs extends Construct {
       },
     };
 
-    // PostSync hook. BeforeHookCreation: the Job has a fixed name and an immutable pod template,
+    // Sync hook (its wave comes from sync-policy.ts). BeforeHookCreation: the Job has a fixed name and an immutable pod template,
     // so the previous run must be deleted before the next sync creates it again; unlike
     // HookSucceeded it keeps the last run (and its logs) until then, failed or not.
     const hookScope = new Construct(this, 'Hook');
@@ -146,7 +154,7 @@ export class DeveloperAccessJobs extends Construct {
         namespace: cluster.namespace,
         labels: props.labels,
         annotations: {
-          'argocd.argoproj.io/hook': 'PostSync',
+          [HOOK_ANNOTATION]: 'Sync',
           'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
         },
       },

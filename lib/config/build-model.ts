@@ -5,7 +5,7 @@ import { durationToSeconds } from './duration';
 import type { ConfigProblem } from './load';
 import { objectStoreName, RESERVED_CLUSTER_NAMES } from '../backup/backup-names';
 import type { Alerts, ComputeResources, Environment, EnvironmentPostgres, Fleet, MongoSnapshot, ObjectStoreBackup, PostgresBackup, PostgresCluster, RestoreDrill, Service, ZalandoSettings } from './model';
-import { BARMAN_CLOUD_PLUGIN, CLUSTER_NAME_MAX, DEVELOPER_GROUP_ROLE, developerRoleName, reservedIdentifierReason, toPostgresIdentifier } from './names';
+import { ACCESS_ROLE, BARMAN_CLOUD_PLUGIN, CLUSTER_NAME_MAX, DEVELOPER_GROUP_ROLE, developerRoleName, reservedIdentifierReason, toPostgresIdentifier } from './names';
 import { DEFAULT_IMAGES, imageProblem } from './postgres-image';
 import { parameterProblem } from './postgres-parameters';
 import { quantityToNumber } from './quantity';
@@ -76,6 +76,7 @@ export function buildFleet(input: FleetInput, sourceFile: string): { fleet: Flee
     else claimed.set(key, owner);
   };
   claim('role', DEVELOPER_GROUP_ROLE, ['developers'], 'the developer group role');
+  claim('role', ACCESS_ROLE, ['services'], 'the developer-access role');
   input.developers.forEach((d, i) => claim('role', developerRoleName(d), ['developers', i], `developers[${i}] ("${d}")`));
   services.forEach((s, i) => {
     const first = seen.get(s.name);

@@ -31,6 +31,9 @@ export function reservedIdentifierReason(identifier: string): string | undefined
   return undefined;
 }
 
+/** The LOGIN role the developer-access Job runs as (lib/access/access-role.ts). */
+export const ACCESS_ROLE = 'dbfleet_access';
+
 /** The NOLOGIN group role every developer login role is a member of. */
 export const DEVELOPER_GROUP_ROLE = 'developers';
 

@@ -1,5 +1,6 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
+import { ACCESS_ROLE, ACCESS_ROLE_SECRET, accessClusterRole, accessRoleRemoteKey } from '../access/access-role';
 import { DeveloperAccessJobs } from '../access/developer-access';
 import { DeveloperCredentials } from '../access/developer-credentials';
 import { developerClusterRoles, developerRemoteKey } from '../access/developer-roles';
@@ -79,6 +80,17 @@ export class EnvironmentChart extends Chart {
       new DeveloperCredentials(this, 'DeveloperCredentials', {
         developers: fleet.developers, environment: environment.name, namespace: environment.namespace, store: fleet.secretStore,
         labels: this.labelsFor('developer-credentials', environment.name, 'credentials'),
+      });
+    }
+    if (environment.operator === 'cloudnative-pg') {
+      // The developer-access role's password: one per environment, read by every cluster's role.
+      new RoleCredentials(this, 'AccessRoleCredentials', {
+        name: ACCESS_ROLE_SECRET,
+        namespace: environment.namespace,
+        username: ACCESS_ROLE,
+        store: fleet.secretStore,
+        remoteKey: accessRoleRemoteKey(fleet.secretStore, environment.name),
+        labels: this.labelsFor('access-role-credentials', environment.name, 'credentials'),
       });
     }
     this.addVeleroSchedules(fleet, environment);
@@ -263,10 +275,10 @@ export class EnvironmentChart extends Chart {
     } else {
       pg = new CnpgCluster(this, `Cluster-${cluster.name}`, {
         ...common,
+        // The developer-access Job's own role (no superuser login: superuser access is off).
+        roles: [...common.roles ?? [], accessClusterRole(cluster.services.map((s) => s.role))],
         volumeSnapshotBackup: backup?.method === 'volumeSnapshot' ? { className: backup.volumeSnapshotClass } : undefined,
         walArchive: environment.backups.objectStore ? { objectStoreName: environment.backups.objectStore.name } : undefined,
-        // The developer-access jobs log in with the operator's <cluster>-superuser Secret.
-        enableSuperuserAccess: true,
       });
       if (backup && backup.method !== 'logical') {
         new CnpgScheduledBackup(this, `Backup-${cluster.name}`, {
@@ -294,11 +306,15 @@ export class EnvironmentChart extends Chart {
     }
     // Rendered for every access mode: the SQL also keeps services out of each other's databases.
     new DeveloperAccessJobs(this, `Access-${cluster.name}`, {
-      cluster, developers: fleet.developers, schedule: environment.accessSchedule, superuserSecretName: pg.superuserSecretName,
+      cluster, schedule: environment.accessSchedule, monitoringRoles: pg.monitoringRoles,
       labels: this.labelsFor('developer-access', cluster.name, 'access'),
       ...(pg instanceof ZalandoCluster ? {
         // Zalando's master Service is named after the cluster.
         host: cluster.name,
+        // The operator gaps need membership administration and CREATE EXTENSION: still the
+        // superuser on Zalando clusters (issue #18 moves them to the access role).
+        credentialsSecretName: pg.superuserSecretName,
+        developers: fleet.developers,
         operatorGaps: { developerMemberships: true, monitoringRole: ZALANDO_EXPORTER_ROLE, extensions: true },
       } : {}),
     });

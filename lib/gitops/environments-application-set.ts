@@ -62,7 +62,10 @@ export class EnvironmentsApplicationSet extends Construct {
             destination: byName ? { name: '{{ .cluster }}', namespace: '{{ .namespace }}' } : { server: '{{ .server }}', namespace: '{{ .namespace }}' },
             syncPolicy: {
               automated: { prune: true, selfHeal: true },
-              syncOptions: ['PruneLast=true', 'PrunePropagationPolicy=foreground', 'RespectIgnoreDifferences=true'],
+              // No PruneLast: it moves every prune (also the skipped prunes of kept objects) into a
+              // wave after the scheduled jobs', which would make a sync wait on their health
+              // (sync-policy.ts). Prunes run in reverse wave order instead.
+              syncOptions: ['PrunePropagationPolicy=foreground', 'RespectIgnoreDifferences=true'],
               retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } },
             },
           },

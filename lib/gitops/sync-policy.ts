@@ -1,17 +1,27 @@
 // Argo CD sync behaviour, decided in one place for every object dbfleet renders: stateful
-// objects are never pruned or deleted by a sync, and waves order the rest so that what an
-// object needs exists before it.
+// objects, and everything they need to keep working, are never pruned or deleted by a sync;
+// waves order the rest so that what an object needs exists before it; and scheduled jobs sync
+// last, where their health can never fail a sync.
 import { ApiObject } from 'cdk8s';
 import type { IConstruct } from 'constructs';
 
 export const SYNC_OPTIONS_ANNOTATION = 'argocd.argoproj.io/sync-options';
 export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
+export const HOOK_ANNOTATION = 'argocd.argoproj.io/hook';
+/** Leaves an object out of the Application's aggregated health (argo-cd@v3.5.1:controller/health.go). */
+export const IGNORE_HEALTHCHECK_ANNOTATION = 'argocd.argoproj.io/ignore-healthcheck';
 /** Removing a service from fleet.yaml must never drop its data in a sync. */
 export const PROTECTED_SYNC_OPTIONS = 'Prune=false,Delete=false';
+/** For objects that may outgrow the 262144-byte last-applied annotation of client-side apply. */
+export const SERVER_SIDE_APPLY = 'ServerSideApply=true';
 
 /**
- * Kinds whose deletion loses data (or everything in them), by `apiVersion group/Kind`.
- * A Namespace takes its PVCs with it; a ScheduledBackup owns its Backup objects.
+ * Kinds whose deletion loses data (or everything in them), by `apiVersion group/Kind`, and the
+ * kinds a kept cluster needs to keep working. A Namespace takes its PVCs with it; a
+ * ScheduledBackup owns its Backup objects. A NetworkPolicy admits the operator, replication and
+ * monitoring to a cluster behind the namespace's default deny: pruned with a removed service
+ * (per-service topology) it would cut the operator off from the cluster that is kept. A
+ * PodMonitor keeps a kept cluster watched.
  */
 export const PROTECTED_KINDS: ReadonlySet<string> = new Set([
   '/Namespace',
@@ -22,7 +32,23 @@ export const PROTECTED_KINDS: ReadonlySet<string> = new Set([
   'postgresql.cnpg.io/Backup',
   'acid.zalan.do/postgresql',
   'velero.io/Backup',
+  'networking.k8s.io/NetworkPolicy',
+  'monitoring.coreos.com/PodMonitor',
 ]);
+
+/**
+ * Kinds whose objects run on a schedule: their health reflects the last run. Argo CD marks a
+ * CronJob Degraded after a failed run (argo-cd@v3.5.1:resource_customizations/batch/CronJob/health.lua)
+ * and a sync fails when a resource of a wave it waits on is Degraded
+ * (gitops-engine/pkg/sync/sync_context.go). They go into the final wave, alone with other
+ * non-hooks: Argo CD does not wait for the health of the last wave when it holds no hook
+ * ("successful EVEN if those objects subsequently degrades"). That only holds while no hook
+ * runs after them (no PostSync hooks) and no prune is moved behind them (no PruneLast).
+ */
+export const SCHEDULED_KINDS: ReadonlySet<string> = new Set(['batch/CronJob']);
+
+/** The wave of scheduled jobs: the last one. */
+export const FINAL_WAVE = 4;
 
 /** Lower waves sync first; a wave waits until the previous one is healthy. */
 const WAVES: ReadonlyArray<[number, readonly string[]]> = [
@@ -37,8 +63,11 @@ const WAVES: ReadonlyArray<[number, readonly string[]]> = [
     'postgresql.cnpg.io/ImageCatalog',
   ]],
   [0, ['postgresql.cnpg.io/Cluster', 'acid.zalan.do/postgresql']],
-  [1, ['postgresql.cnpg.io/Database', 'postgresql.cnpg.io/Pooler', 'postgresql.cnpg.io/ScheduledBackup']],
-  [2, ['monitoring.coreos.com/PodMonitor', 'monitoring.coreos.com/PrometheusRule', 'batch/CronJob', 'batch/Job', 'velero.io/Schedule']],
+  [1, ['postgresql.cnpg.io/DatabaseRole']],
+  [2, ['postgresql.cnpg.io/Database', 'postgresql.cnpg.io/Pooler', 'postgresql.cnpg.io/ScheduledBackup']],
+  // The developer-access Job is a Sync hook here: after the roles and databases, before the final wave.
+  [3, ['monitoring.coreos.com/PodMonitor', 'monitoring.coreos.com/PrometheusRule', 'batch/Job', 'velero.io/Schedule']],
+  [FINAL_WAVE, [...SCHEDULED_KINDS]],
 ];
 
 /** `postgresql.cnpg.io/Cluster`, `/Namespace` for the core group. */
@@ -56,14 +85,22 @@ export function syncWave(apiVersion: string, kind: string): number | undefined {
   return WAVES.find(([, kinds]) => kinds.includes(key))?.[0];
 }
 
-/** Annotates every ApiObject below `scope` (hooks keep their own phase and are left alone). */
+/** Adds one sync option to an object's sync-options annotation (kept in a stable order). */
+export function addSyncOption(object: ApiObject, option: string): void {
+  // Reading resolves the metadata: only done for the few objects that get an option here.
+  const current = object.metadata.toJson().annotations?.[SYNC_OPTIONS_ANNOTATION] as string | undefined;
+  const options = new Set([...(current ? current.split(',') : []), ...option.split(',')]);
+  object.metadata.addAnnotation(SYNC_OPTIONS_ANNOTATION, [...options].join(','));
+}
+
+/** Annotates every ApiObject below `scope`: protection, waves (hooks included), scheduled jobs. */
 export function applySyncPolicy(scope: IConstruct): void {
   for (const node of scope.node.findAll()) {
     if (!(node instanceof ApiObject)) continue;
-    // Only Jobs are hooks here; reading annotations resolves the whole metadata, so ask Jobs only.
-    if (node.kind === 'Job' && node.metadata.toJson().annotations?.['argocd.argoproj.io/hook']) continue;
-    if (isProtected(node.apiVersion, node.kind)) node.metadata.addAnnotation(SYNC_OPTIONS_ANNOTATION, PROTECTED_SYNC_OPTIONS);
+    if (isProtected(node.apiVersion, node.kind)) addSyncOption(node, PROTECTED_SYNC_OPTIONS);
     const wave = syncWave(node.apiVersion, node.kind);
     if (wave !== undefined) node.metadata.addAnnotation(SYNC_WAVE_ANNOTATION, String(wave));
+    // A failed run is reported by alerts, not by the Application's health.
+    if (SCHEDULED_KINDS.has(groupKind(node.apiVersion, node.kind))) node.metadata.addAnnotation(IGNORE_HEALTHCHECK_ANNOTATION, 'true');
   }
 }

@@ -55,7 +55,8 @@ const ACCESS_RANK: Record<string, number> = { none: 0, 'read-only': 1, 'read-wri
 /** A data-bearing object that is removed without a replacement that takes its place. */
 const removedDataBearing: DangerRule = {
   name: 'removed-data-bearing',
-  check: ({ type, before }) => (type === 'removed' && before && isProtected(before.apiVersion, before.kind)
+  // NetworkPolicies are protected too (a kept cluster needs its own): network-policy-removed says what that means.
+  check: ({ type, before }) => (type === 'removed' && before && isProtected(before.apiVersion, before.kind) && before.kind !== 'NetworkPolicy'
     ? ['is removed: Argo CD will not prune it (Prune=false), but it is no longer managed and its data is orphaned']
     : []),
 };
@@ -182,6 +183,10 @@ const removedNetworkPolicy: DangerRule = {
   name: 'network-policy-removed',
   check: ({ type, environment, before }, context) => {
     if (type !== 'removed' || before?.kind !== 'NetworkPolicy') return [];
+    if ((before.metadata.annotations?.[SYNC_OPTIONS_ANNOTATION] ?? '').split(',').includes('Prune=false')) {
+      // Kept by Argo CD for the cluster it admits traffic to (a removed service's kept cluster).
+      return ['is removed: Argo CD keeps it as it is (Prune=false), but it is no longer managed; delete it by hand once its cluster is gone'];
+    }
     if (isDefaultDeny(before)) {
       return [`is removed: it denied all ingress in namespace ${before.metadata.namespace}; pods no other policy selects now accept traffic from anywhere`];
     }
@@ -254,9 +259,21 @@ function ingressGrants(s: Spec): string[] {
   for (const rule of (s.ingress ?? []) as Spec[]) {
     const peers = (rule.from ?? [{ everyone: true }]) as Spec[];
     const ports = (rule.ports ?? [{ port: 'any port' }]) as Spec[];
-    for (const peer of peers) for (const port of ports) grants.push(`${describePeer(peer)} on ${port.protocol ?? 'TCP'} ${port.port}`);
+    for (const peer of peers.flatMap(perNamespace)) for (const port of ports) grants.push(`${describePeer(peer)} on ${port.protocol ?? 'TCP'} ${port.port}`);
   }
   return grants;
+}
+
+/**
+ * A peer selecting namespaces by name with `In` is the same as one peer per namespace: compared
+ * that way, adding a namespace to the list is one new grant, not a different peer.
+ */
+function perNamespace(peer: Spec): Spec[] {
+  const expressions = peer.namespaceSelector?.matchExpressions as Spec[] | undefined;
+  if (!expressions || expressions.length !== 1 || peer.namespaceSelector.matchLabels) return [peer];
+  const [e] = expressions;
+  if (e.key !== 'kubernetes.io/metadata.name' || e.operator !== 'In') return [peer];
+  return (e.values as string[]).map((name) => ({ ...peer, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } } }));
 }
 
 function describePeer(peer: Spec): string {

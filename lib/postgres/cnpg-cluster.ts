@@ -1,10 +1,11 @@
 import { Construct } from 'constructs';
 import {
-  Cluster, ClusterSpecResourcesLimits, ClusterSpecResourcesRequests, ClusterSpecBackupTarget, ClusterSpecBackupVolumeSnapshotSnapshotOwnerReference, ClusterSpecPrimaryUpdateStrategy, ClusterSpecManagedRoles, ClusterSpecManagedRolesEnsure,
+  Cluster, ClusterSpecResourcesLimits, ClusterSpecResourcesRequests, ClusterSpecBackupTarget, ClusterSpecBackupVolumeSnapshotSnapshotOwnerReference, ClusterSpecPrimaryUpdateStrategy,
 } from '../../imports/postgresql.cnpg.io';
 import { BARMAN_CLOUD_PLUGIN } from '../config/names';
 import { CnpgDatabase } from './cnpg-database';
-import type { ClusterRole, IPostgresCluster, PostgresClusterProps } from './postgres-cluster';
+import { clusterRoleObjectName, CnpgDatabaseRole } from './cnpg-database-role';
+import type { IPostgresCluster, PostgresClusterProps } from './postgres-cluster';
 
 /** The CloudNativePG instance manager's status port, which the operator polls. */
 const CNPG_STATUS_PORT = 8000;
@@ -16,11 +17,18 @@ const CNPG_METRICS_PORT = 9187;
  */
 const CNPG_DEFAULT_MONITORING = 'cnpg-default-monitoring';
 
+/** The role CloudNativePG's metrics exporter connects as (cloudnative-pg@v1.30.0:api/v1/cluster_types.go). */
+const CNPG_METRICS_EXPORTER_ROLE = 'cnpg_metrics_exporter';
+
 /**
- * A CloudNativePG `Cluster` (postgresql.cnpg.io/v1) with one `Database` per service and its
- * roles declared in `spec.managed.roles`. With more than one instance, instances are kept on
- * different nodes (required) and spread over zones (best effort, so a zone outage never blocks
- * replacing an instance).
+ * A CloudNativePG `Cluster` (postgresql.cnpg.io/v1) with one `Database` per service and one
+ * `DatabaseRole` per role (the service owners, then `props.roles`): the Cluster itself lists no
+ * role, so it does not grow with the number of services. With more than one instance, instances
+ * are kept on different nodes (required) and spread over zones (best effort, so a zone outage
+ * never blocks replacing an instance). A single instance gets no PodDisruptionBudget: the
+ * operator's primary PDB (minAvailable 1, pkg/specs/poddisruptionbudget.go) could never be
+ * satisfied during a drain, which would hang node drains and Kubernetes upgrades
+ * (cloudnative-pg@v1.30.0:docs/src/kubernetes_upgrade.md). Superuser access stays off.
  */
 export class CnpgCluster extends Construct implements IPostgresCluster {
   readonly clusterName: string;
@@ -33,7 +41,7 @@ export class CnpgCluster extends Construct implements IPostgresCluster {
   readonly additionalClients = [];
   readonly operatorPorts = [CNPG_STATUS_PORT];
   readonly metricsPort = CNPG_METRICS_PORT;
-  readonly superuserSecretName: string;
+  readonly monitoringRoles = [CNPG_METRICS_EXPORTER_ROLE];
   readonly unownedOperatorObjects = [
     { group: '', kind: 'ConfigMap', name: CNPG_DEFAULT_MONITORING },
     { group: '', kind: 'Secret', name: CNPG_DEFAULT_MONITORING },
@@ -47,7 +55,6 @@ export class CnpgCluster extends Construct implements IPostgresCluster {
     this.instanceSelector = { 'cnpg.io/cluster': props.name, 'cnpg.io/podRole': 'instance' };
     // Join and initdb Job pods carry the cluster label too, and stream from the primary.
     this.memberSelector = { 'cnpg.io/cluster': props.name };
-    this.superuserSecretName = `${props.name}-superuser`;
     const highAvailability = props.instances > 1;
 
     new Cluster(this, 'Resource', {
@@ -66,7 +73,9 @@ export class CnpgCluster extends Construct implements IPostgresCluster {
         postgresql: props.parameters && Object.keys(props.parameters).length > 0 ? { parameters: { ...props.parameters } } : undefined,
         primaryUpdateStrategy: ClusterSpecPrimaryUpdateStrategy.UNSUPERVISED,
         inheritedMetadata: props.inheritedLabels ? { labels: props.inheritedLabels } : undefined,
-        enableSuperuserAccess: props.enableSuperuserAccess ?? false,
+        // No network login as postgres; the developer-access Job has a role of its own.
+        enableSuperuserAccess: false,
+        enablePdb: props.instances > 1,
         storage: { size: props.storage, storageClass: props.storageClass },
         walStorage: props.walStorage ? { size: props.walStorage, storageClass: props.storageClass } : undefined,
         affinity: highAvailability
@@ -80,7 +89,6 @@ export class CnpgCluster extends Construct implements IPostgresCluster {
             labelSelector: { matchLabels: { ...this.instanceSelector } },
           }]
           : undefined,
-        managed: { roles: [...props.databases.map((d) => ownerRole(d.owner, d.ownerSecret, d.service)), ...(props.roles ?? []).map(managedRole)] },
         backup: props.volumeSnapshotBackup
           ? {
             target: ClusterSpecBackupTarget.PREFER_HYPHEN_STANDBY,
@@ -102,6 +110,21 @@ export class CnpgCluster extends Construct implements IPostgresCluster {
       },
     });
 
+    const roleLabels = (instance: string) => ({ ...props.labels, 'app.kubernetes.io/component': 'database-role', 'app.kubernetes.io/instance': instance });
+    for (const database of props.databases) {
+      // Named after the service, like its Database: one per service in the whole fleet.
+      new CnpgDatabaseRole(this, `Role-${database.service}`, {
+        name: database.service,
+        namespace: props.namespace,
+        cluster: props.name,
+        role: { name: database.owner, login: true, passwordSecret: database.ownerSecret, comment: `owner of the ${database.service} database`, reclaim: 'retain' },
+        labels: roleLabels(database.service),
+      });
+    }
+    for (const role of props.roles ?? []) {
+      const name = clusterRoleObjectName(props.name, role.name);
+      new CnpgDatabaseRole(this, `Role-${name}`, { name, namespace: props.namespace, cluster: props.name, role, labels: roleLabels(props.name) });
+    }
     for (const database of props.databases) {
       new CnpgDatabase(this, `Database-${database.service}`, {
         name: database.service,
@@ -118,32 +141,4 @@ export class CnpgCluster extends Construct implements IPostgresCluster {
 
 function quantities<T>(values: Readonly<Record<string, string>>, make: (value: string) => T): Record<string, T> {
   return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, make(v)]));
-}
-
-function ownerRole(name: string, secret: string, service: string): ClusterSpecManagedRoles {
-  return managedRole({ name, login: true, passwordSecret: secret, comment: `owner of the ${service} database` });
-}
-
-/**
- * Every field the operator's defaulting would fill is written out: Argo CD compares list items
- * whole, so a missing default shows as permanent drift (argo-cd#28724).
- */
-function managedRole(role: ClusterRole): ClusterSpecManagedRoles {
-  return {
-    name: role.name,
-    ensure: ClusterSpecManagedRolesEnsure.PRESENT,
-    comment: role.comment,
-    login: role.login,
-    superuser: false,
-    createdb: false,
-    createrole: false,
-    replication: false,
-    bypassrls: false,
-    inherit: true,
-    connectionLimit: -1,
-    inRoles: role.inRoles ? [...role.inRoles] : undefined,
-    // A group role has no password at all, not merely an unknown one.
-    disablePassword: role.login ? undefined : true,
-    passwordSecret: role.passwordSecret ? { name: role.passwordSecret } : undefined,
-  };
 }

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { Database, DatabaseSpecDatabaseReclaimPolicy, DatabaseSpecEnsure, DatabaseSpecExtensionsEnsure } from '../../imports/postgresql.cnpg.io';
+import { Database, DatabaseSpecDatabaseReclaimPolicy, DatabaseSpecEnsure, DatabaseSpecExtensionsEnsure, DatabaseSpecSchemasEnsure } from '../../imports/postgresql.cnpg.io';
 
 export interface CnpgDatabaseProps {
   /** Kubernetes name of the Database object. */
@@ -34,6 +34,12 @@ export class CnpgDatabase extends Construct {
         extensions: (props.extensions ?? []).length > 0
           ? props.extensions!.map((name) => ({ name, ensure: DatabaseSpecExtensionsEnsure.PRESENT }))
           : undefined,
+        // `public` owned by the service: up to PostgreSQL 14 it belongs to the bootstrap superuser
+        // with CREATE for PUBLIC, which only its owner can revoke, and the developer-access Job no
+        // longer runs as a superuser. From 15 on it belongs to pg_database_owner (the same role).
+        // The operator runs ALTER SCHEMA ... OWNER TO (cloudnative-pg@v1.30.0:
+        // internal/management/controller/database_controller_sql.go, updateDatabaseSchema).
+        schemas: [{ name: 'public', owner: props.owner, ensure: DatabaseSpecSchemasEnsure.PRESENT }],
       },
     });
   }

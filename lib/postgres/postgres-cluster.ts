@@ -26,6 +26,11 @@ export interface ClusterRole {
   /** Secret (kubernetes.io/basic-auth) with its password; LOGIN roles only. @default none */
   readonly passwordSecret?: string;
   readonly comment?: string;
+  /**
+   * What happens in PostgreSQL when the role disappears from the fleet: `retain` leaves the role
+   * (and what it owns or was granted) in place, `delete` drops it. @default 'retain'
+   */
+  readonly reclaim?: 'retain' | 'delete';
 }
 
 export interface PostgresClusterProps {
@@ -54,11 +59,6 @@ export interface PostgresClusterProps {
   readonly databases: readonly ClusterDatabase[];
   /** @default none */
   readonly roles?: readonly ClusterRole[];
-  /**
-   * Allow superuser logins with the operator-generated `<name>-superuser` Secret (needed by the
-   * developer-access Job). @default false
-   */
-  readonly enableSuperuserAccess?: boolean;
   /** Volume snapshot backups: the VolumeSnapshotClass, or true for the default class. @default no backup section */
   readonly volumeSnapshotBackup?: { readonly className?: string };
   /**
@@ -96,8 +96,11 @@ export interface IPostgresCluster extends IConstruct {
   readonly operatorPorts: readonly number[];
   /** Port of the Prometheus exporter on the instances. */
   readonly metricsPort: number;
-  /** Secret with superuser credentials (username, password), when enabled. */
-  readonly superuserSecretName: string;
+  /**
+   * Roles of the operator's own monitoring that must keep CONNECT on every database (e.g.
+   * CloudNativePG's metrics exporter). @default none
+   */
+  readonly monitoringRoles?: readonly string[];
   /**
    * Objects the operator creates in the cluster's namespace without an owner reference (so Argo CD
    * would report them as orphans forever), as `{ group, kind, name }`. @default none

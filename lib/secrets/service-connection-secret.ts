@@ -16,12 +16,20 @@ export interface ServiceConnectionSecretProps {
   /** Same remote key as the role's own credentials: one password, two places. */
   readonly remoteKey: string;
   readonly labels: Record<string, string>;
+  /**
+   * The Kubernetes cluster's DNS domain, for the `fqdn-*` keys (CloudNativePG's
+   * KUBERNETES_CLUSTER_DOMAIN). @default 'cluster.local'
+   */
+  readonly clusterDomain?: string;
 }
 
 /**
  * Everything an application needs to connect, in its own namespace and in one Secret: the keys
- * CloudNativePG's own `<cluster>-app` Secret has (username, password, host, port, dbname, uri,
- * jdbc-uri, pgpass), so apps written for CloudNativePG read it unchanged.
+ * CloudNativePG's own `<cluster>-app` Secret has (username, user, password, host, port, dbname,
+ * uri, jdbc-uri, fqdn-uri, fqdn-jdbc-uri, pgpass; cloudnative-pg@v1.30.0:pkg/specs/secrets.go),
+ * so apps written for CloudNativePG read it unchanged. As there, the password is percent-encoded
+ * in the user-info of `uri` (a space is %20: Go's url.UserPassword) and form-encoded in the query
+ * of `jdbc-uri` (a space is +: url.Values.Encode).
  */
 export class ServiceConnectionSecret extends Construct {
   readonly secretName: string;
@@ -30,8 +38,14 @@ export class ServiceConnectionSecret extends Construct {
     super(scope, id);
     this.secretName = props.name;
     const { username, database, host, port } = props;
-    // Go template (ESO engine v2); urlquery escapes the password for use inside a URI.
-    const escaped = '{{ .password | urlquery }}';
+    // Go templates (ESO engine v2, text/template + sprig). urlquery (url.QueryEscape) escapes
+    // every byte but A-Za-z0-9-_.~ and writes a space as '+', which in the user-info of a URI is a
+    // literal plus: every '+' it outputs stands for a space (a real '+' became %2B), so turning
+    // them into %20 gives a correct user-info encoding.
+    const inUserInfo = '{{ .password | urlquery | replace "+" "%20" }}';
+    const inQuery = '{{ .password | urlquery }}';
+    // CloudNativePG's fqdn keys: <service>.<namespace>.svc.<cluster domain>.
+    const fqdnHost = host.endsWith('.svc') ? `${host}.${props.clusterDomain ?? 'cluster.local'}` : host;
     new StoreSecret(this, 'Resource', {
       name: props.name,
       namespace: props.namespace,
@@ -42,11 +56,14 @@ export class ServiceConnectionSecret extends Construct {
       secretLabels: props.labels,
       templateData: {
         username,
+        user: username,
         host,
         port: String(port),
         dbname: database,
-        uri: `postgresql://${username}:${escaped}@${host}:${port}/${database}`,
-        'jdbc-uri': `jdbc:postgresql://${host}:${port}/${database}?user=${username}&password=${escaped}`,
+        uri: `postgresql://${username}:${inUserInfo}@${host}:${port}/${database}`,
+        'jdbc-uri': `jdbc:postgresql://${host}:${port}/${database}?password=${inQuery}&user=${username}`,
+        'fqdn-uri': `postgresql://${username}:${inUserInfo}@${fqdnHost}:${port}/${database}`,
+        'fqdn-jdbc-uri': `jdbc:postgresql://${fqdnHost}:${port}/${database}?password=${inQuery}&user=${username}`,
         pgpass: `${host}:${port}:${database}:${username}:{{ .password }}\n`,
       },
     });

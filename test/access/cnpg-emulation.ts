@@ -12,6 +12,8 @@ export interface DatabaseDeclaration {
   readonly name: string;
   readonly owner: string;
   readonly extensions: readonly string[];
+  /** `spec.schemas`: the operator creates them or sets their owner. @default none */
+  readonly schemas?: ReadonlyArray<{ readonly name: string; readonly owner?: string }>;
 }
 
 /** Creates or alters the managed roles like the operator's reconciler, memberships last. */
@@ -63,5 +65,11 @@ export async function applyDatabases(server: PostgresServer, databases: readonly
   }
   for (const db of databases) {
     if (db.extensions.length > 0) server.psql(db.name, db.extensions.map((e) => `CREATE EXTENSION IF NOT EXISTS ${quoteIdent(e)};`).join('\n'));
+    for (const schema of db.schemas ?? []) {
+      server.psql(db.name, `DO $s$ BEGIN IF NOT EXISTS (SELECT FROM pg_namespace WHERE nspname = ${quoteLiteral(schema.name)}) THEN
+        CREATE SCHEMA ${quoteIdent(schema.name)}${schema.owner ? ` AUTHORIZATION ${quoteIdent(schema.owner)}` : ''};
+        ${schema.owner ? `ELSIF (SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = ${quoteLiteral(schema.name)}) <> ${quoteLiteral(schema.owner)} THEN ALTER SCHEMA ${quoteIdent(schema.name)} OWNER TO ${quoteIdent(schema.owner)};` : ''}
+        END IF; END $s$;`);
+    }
   }
 }

@@ -1,9 +1,10 @@
 import { Chart, Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
-import { toJson_ClusterSpecManagedRoles } from '../../imports/postgresql.cnpg.io';
+import { CnpgCluster } from '../../lib/postgres/cnpg-cluster';
+import { accessClusterRole } from '../../lib/access/access-role';
 import { DeveloperAccessJobs } from '../../lib/access/developer-access';
 import { DeveloperCredentials } from '../../lib/access/developer-credentials';
-import { developerClusterRoles, developerManagedRoles, developerRemoteKey, developerSecretName } from '../../lib/access/developer-roles';
+import { developerClusterRoles, developerRemoteKey, developerSecretName } from '../../lib/access/developer-roles';
 import { privilegesSql } from '../../lib/access/privileges-sql';
 import type { PostgresCluster, SecretStoreRef } from '../../lib/config/model';
 import { formatIssue, loadValidator } from '../../lib/validate';
@@ -39,8 +40,8 @@ const EXPECTED_POD_SPEC = {
       { name: 'PGCONNECT_TIMEOUT', value: '10' },
       { name: 'PGAPPNAME', value: 'dbfleet-developer-access' },
       { name: 'PGOPTIONS', value: '-c lock_timeout=10s -c statement_timeout=300s' },
-      { name: 'PGUSER', valueFrom: { secretKeyRef: { name: 'commerce-superuser', key: 'username' } } },
-      { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: 'commerce-superuser', key: 'password' } } },
+      { name: 'PGUSER', valueFrom: { secretKeyRef: { name: 'dbfleet-access-credentials', key: 'username' } } },
+      { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: 'dbfleet-access-credentials', key: 'password' } } },
       { name: 'HOME', value: '/tmp' },
       { name: 'TMPDIR', value: '/tmp' },
     ],
@@ -65,7 +66,7 @@ const EXPECTED_POD_SPEC = {
 const EXPECTED_POD_METADATA = { labels: { ...LABELS, 'dbfleet.io/access-client': 'commerce' } };
 
 describe('DeveloperAccessJobs', () => {
-  const objects = render((chart) => new DeveloperAccessJobs(chart, 'Access-commerce', { cluster: CLUSTER, developers: ['alice'], schedule: '17 * * * *', labels: LABELS }));
+  const objects = render((chart) => new DeveloperAccessJobs(chart, 'Access-commerce', { cluster: CLUSTER, schedule: '17 * * * *', labels: LABELS }));
   const byKind = (kind: string) => objects.filter((o) => o.kind === kind);
 
   it('renders exactly a ConfigMap, a Job and a CronJob, with stable names', () => {
@@ -79,20 +80,19 @@ describe('DeveloperAccessJobs', () => {
 
   it('the ConfigMap holds the script and the SQL of privilegesSql(), unchanged', () => {
     const [configMap] = byKind('ConfigMap');
-    const sql = privilegesSql(CLUSTER, 'read-only', { developers: ['alice'] });
-    expect(configMap.data).toEqual({
-      'apply.sh': sql.script,
-      '00-cluster.sql': sql.files[0].sql,
-      'database-orders.sql': sql.files[1].sql,
-      'database-payments.sql': sql.files[2].sql,
-    });
-    expect(configMap.data['database-orders.sql']).toContain('developers read-only');
+    const sql = privilegesSql(CLUSTER, 'read-only');
+    expect(configMap.data).toEqual(Object.fromEntries(sql.files.map((f) => [f.key, f.content])));
+    expect(Object.keys(configMap.data).sort()).toEqual(['apply.sh', 'database.sql', 'databases.tsv', 'preflight.sql']);
+    expect(configMap.data['databases.tsv']).toBe('orders\torders\npayments\tpayments\n');
+    expect(configMap.data['database.sql']).toContain('developers read-only');
+    // Applied server-side: it grows by one line per service.
+    expect(configMap.metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-options': 'ServerSideApply=true' });
   });
 
-  it('the Job is an Argo CD PostSync hook, recreated before each sync, with bounded retries and time', () => {
+  it('the Job is an Argo CD Sync hook (not PostSync: see sync-policy.ts), recreated before each sync, with bounded retries and time', () => {
     const [job] = byKind('Job');
     expect(job.metadata.annotations).toEqual({
-      'argocd.argoproj.io/hook': 'PostSync',
+      'argocd.argoproj.io/hook': 'Sync',
       'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
     });
     expect(job.spec.backoffLimit).toBe(6);
@@ -126,65 +126,47 @@ describe('DeveloperAccessJobs', () => {
     expect(JSON.stringify(objects)).not.toContain('cdk8s.io/metadata.addr');
   });
 
-  it('takes the access mode, the superuser Secret, host and image from its props', () => {
+  it('takes the access mode, the credentials Secret, host and image from its props', () => {
     const [configMap, job] = render((chart) => new DeveloperAccessJobs(chart, 'A', {
-      cluster: CLUSTER, developers: ['alice'], schedule: '0 * * * *', labels: {}, access: 'none',
-      superuserSecretName: 'custom-superuser', host: 'commerce-rw.databases.svc', image: 'registry.example.com/psql:16',
+      cluster: CLUSTER, schedule: '0 * * * *', labels: {}, access: 'none',
+      credentialsSecretName: 'custom-credentials', host: 'commerce-rw.databases.svc', image: 'registry.example.com/psql:16',
     }));
-    expect(configMap.data['database-orders.sql']).toContain('developers none');
+    expect(configMap.data['database.sql']).toContain('developers none');
     const container = job.spec.template.spec.containers[0];
     expect(container.image).toBe('registry.example.com/psql:16');
     expect(container.env.find((e: any) => e.name === 'PGHOST').value).toBe('commerce-rw.databases.svc');
-    expect(container.env.find((e: any) => e.name === 'PGPASSWORD').valueFrom.secretKeyRef.name).toBe('custom-superuser');
+    expect(container.env.find((e: any) => e.name === 'PGPASSWORD').valueFrom.secretKeyRef.name).toBe('custom-credentials');
   });
 
   it('refuses a cluster name that would make the CronJob name too long for its Jobs', () => {
     const name = 'a'.repeat(46);
-    expect(() => render((chart) => new DeveloperAccessJobs(chart, 'A', { cluster: { ...CLUSTER, name }, developers: [], schedule: '0 * * * *', labels: {} })))
+    expect(() => render((chart) => new DeveloperAccessJobs(chart, 'A', { cluster: { ...CLUSTER, name }, schedule: '0 * * * *', labels: {} })))
       .toThrow(`CronJob name "${name}-access" is longer than 52 characters`);
-    expect(() => render((chart) => new DeveloperAccessJobs(chart, 'A', { cluster: { ...CLUSTER, name: 'a'.repeat(45) }, developers: [], schedule: '0 * * * *', labels: {} })))
+    expect(() => render((chart) => new DeveloperAccessJobs(chart, 'A', { cluster: { ...CLUSTER, name: 'a'.repeat(45) }, schedule: '0 * * * *', labels: {} })))
       .not.toThrow();
   });
 });
 
-describe('developerManagedRoles', () => {
-  it('a NOLOGIN group and one LOGIN member per developer, every defaulted field written out', () => {
-    expect(developerManagedRoles(['alice', 'bob-smith'], 'read-write').map(toJson_ClusterSpecManagedRoles)).toEqual([
-      {
-        name: 'developers', comment: 'dbfleet: developers (read-write); privileges are granted by the developer-access Job',
-        ensure: 'present', login: false, disablePassword: true, inherit: true, connectionLimit: -1,
-        superuser: false, createdb: false, createrole: false, replication: false, bypassrls: false,
-      },
-      {
-        name: 'dev_alice', comment: 'dbfleet: developer alice',
-        ensure: 'present', login: true, disablePassword: false, passwordSecret: { name: 'developer-alice-credentials' },
-        inRoles: ['developers'], inherit: true, connectionLimit: -1,
-        superuser: false, createdb: false, createrole: false, replication: false, bypassrls: false,
-      },
-      {
-        name: 'dev_bob_smith', comment: 'dbfleet: developer bob-smith',
-        ensure: 'present', login: true, disablePassword: false, passwordSecret: { name: 'developer-bob-smith-credentials' },
-        inRoles: ['developers'], inherit: true, connectionLimit: -1,
-        superuser: false, createdb: false, createrole: false, replication: false, bypassrls: false,
-      },
+describe('developerClusterRoles', () => {
+  it('a NOLOGIN group (retained) and one LOGIN member per developer (dropped when it leaves the fleet)', () => {
+    expect(developerClusterRoles(['alice', 'bob-smith'], 'read-write')).toEqual([
+      { name: 'developers', comment: 'dbfleet: developers (read-write); privileges are granted by the developer-access Job', login: false, reclaim: 'retain' },
+      { name: 'dev_alice', comment: 'dbfleet: developer alice', login: true, passwordSecret: 'developer-alice-credentials', inRoles: ['developers'], reclaim: 'delete' },
+      { name: 'dev_bob_smith', comment: 'dbfleet: developer bob-smith', login: true, passwordSecret: 'developer-bob-smith-credentials', inRoles: ['developers'], reclaim: 'delete' },
     ]);
   });
 
   it('developerAccess none: no roles at all', () => {
-    expect(developerManagedRoles(['alice'], 'none')).toEqual([]);
     expect(developerClusterRoles(['alice'], 'none')).toEqual([]);
   });
 
-  it('the same roles in the PostgresClusterProps.roles shape', () => {
-    expect(developerClusterRoles(['alice'], 'read-only')).toEqual([
-      { name: 'developers', login: false, inRoles: undefined, passwordSecret: undefined, comment: 'dbfleet: developers (read-only); privileges are granted by the developer-access Job' },
-      { name: 'dev_alice', login: true, inRoles: ['developers'], passwordSecret: 'developer-alice-credentials', comment: 'dbfleet: developer alice' },
-    ]);
+  it('read-only: the same roles (privileges differ, not roles)', () => {
+    const names = (access: 'read-only' | 'read-write') => developerClusterRoles(['alice'], access).map((r) => r.name);
+    expect(names('read-only')).toEqual(names('read-write'));
   });
 
-  it('read-only: the same roles (privileges differ, not roles)', () => {
-    const names = (access: 'read-only' | 'read-write') => developerManagedRoles(['alice'], access).map((r) => r.name);
-    expect(names('read-only')).toEqual(names('read-write'));
+  it('the access role: LOGIN, member of each owner once, its own Secret, retained', () => {
+    expect(accessClusterRole(['orders', 'payments', 'orders'])).toMatchObject({ name: 'dbfleet_access', login: true, inRoles: ['orders', 'payments'], passwordSecret: 'dbfleet-access-credentials', reclaim: 'retain' });
   });
 });
 
@@ -212,24 +194,22 @@ describe('schemas (../shared/crds: Kubernetes 1.28, CloudNativePG 1.30, External
 
   it('the ConfigMap, Job, CronJob and developer ExternalSecrets are valid', () => {
     const objects = render((chart) => {
-      new DeveloperAccessJobs(chart, 'Access', { cluster: CLUSTER, developers: ['alice'], schedule: '17 * * * *', labels: LABELS });
+      new DeveloperAccessJobs(chart, 'Access', { cluster: CLUSTER, schedule: '17 * * * *', labels: LABELS });
       new DeveloperCredentials(chart, 'Credentials', { developers: ['alice'], environment: 'production', namespace: 'databases', store: STORE, labels: LABELS });
     });
     expect(objects).toHaveLength(4);
     expect(check(objects)).toEqual([]);
   });
 
-  it('the managed roles are valid in a Cluster (CRD schema and CEL rules)', () => {
-    const cluster = {
-      apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster',
-      metadata: { name: 'commerce', namespace: 'databases' },
-      spec: {
-        instances: 1, storage: { size: '1Gi' }, enableSuperuserAccess: true,
-        managed: { roles: developerManagedRoles(['alice', 'bob'], 'read-write').map(toJson_ClusterSpecManagedRoles) },
-      },
-    };
-    expect(check([cluster])).toEqual([]);
-    const broken = { ...cluster, spec: { ...cluster.spec, managed: { roles: [{ name: 'x', ensure: 'maybe' }] } } };
-    expect(check([broken]).join('\n')).toContain('ensure');
+  it('the roles are valid DatabaseRoles and the Cluster valid without them (CRD schema and CEL rules)', () => {
+    const objects = render((chart) => new CnpgCluster(chart, 'Cluster', {
+      name: 'commerce', namespace: 'databases', instances: 1, storage: '1Gi', imageName: 'img', labels: {},
+      databases: [{ service: 'orders', database: 'orders', owner: 'orders', ownerSecret: 'orders-db-credentials', extensions: [] }],
+      roles: [...developerClusterRoles(['alice', 'bob'], 'read-write'), accessClusterRole(['orders'])],
+    }));
+    expect(objects.filter((o) => o.kind === 'DatabaseRole')).toHaveLength(5);
+    expect(check(objects)).toEqual([]);
+    const broken = objects.find((o) => o.kind === 'DatabaseRole' && o.spec.name === 'dev_alice');
+    expect(check([{ ...broken, spec: { ...broken.spec, disablePassword: true } }]).join('\n')).toContain('passwordSecret and disablePassword are mutually exclusive');
   });
 });

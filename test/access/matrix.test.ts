@@ -7,11 +7,12 @@ import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { Chart, Testing } from 'cdk8s';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toJson_ClusterSpecManagedRoles, type ClusterSpecManagedRoles } from '../../imports/postgresql.cnpg.io';
+import type { ClusterSpecManagedRoles } from '../../imports/postgresql.cnpg.io';
 import { roleSecretName } from '../../lib/fleet/environment-chart';
 import { CnpgCluster } from '../../lib/postgres/cnpg-cluster';
+import { ACCESS_ROLE, ACCESS_ROLE_SECRET, accessClusterRole } from '../../lib/access/access-role';
 import { ACCESS_MOUNT_PATH, DeveloperAccessJobs } from '../../lib/access/developer-access';
-import { developerManagedRoles, developerSecretName } from '../../lib/access/developer-roles';
+import { developerClusterRoles, developerSecretName } from '../../lib/access/developer-roles';
 import { quoteIdent } from '../../lib/access/privileges-sql';
 import type { DeveloperAccess, Environment, PostgresCluster } from '../../lib/config/model';
 import { DEVELOPER_GROUP_ROLE } from '../../lib/config/names';
@@ -53,11 +54,33 @@ describe.skipIf(unavailable !== undefined)('developer access on a real PostgreSQ
   });
 
   it('the Job fails, changing nothing, while the operator has not created the roles and databases yet', async () => {
+    // The access role's object came first; the owners and databases are not there yet.
+    productionEnv.rolePasswords.set(ACCESS_ROLE, 'early-access-password');
+    productionEnv.server.psql('postgres', `CREATE ROLE ${ACCESS_ROLE} LOGIN PASSWORD 'early-access-password';`);
     const before = await productionEnv.snapshot();
     const run = await productionEnv.applyAccess('read-only', { expectFailure: true });
     expect(run.code).not.toBe(0);
     expect(run.stderr).toContain('dbfleet: not created yet: database orders, database payments, role developers, role orders, role payments');
     expect(await productionEnv.snapshot()).toEqual(before);
+  });
+
+  it('the Job runs as the access role: no superuser, no CREATEROLE, no predefined role, member of exactly the service owners', async () => {
+    // The roles exist here already (the Job of the previous test failed before they did).
+    await productionEnv.declare();
+    const attributes = productionEnv.server.psql('postgres', `SELECT rolsuper, rolcreaterole, rolcreatedb, rolreplication, rolbypassrls, rolcanlogin FROM pg_roles WHERE rolname = '${ACCESS_ROLE}';`).trim();
+    expect(attributes).toBe('f|f|f|f|f|t');
+    const memberOf = productionEnv.server.psql('postgres', `SELECT string_agg(g.rolname, ',' ORDER BY g.rolname) FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles r ON r.oid = m.member WHERE r.rolname = '${ACCESS_ROLE}';`).trim();
+    expect(memberOf).toBe('orders,payments');
+    const client = await productionEnv.server.connect({ user: ACCESS_ROLE, password: productionEnv.rolePasswords.get(ACCESS_ROLE)!, database: 'postgres' });
+    try {
+      await expect(client.query('SELECT rolpassword FROM pg_authid')).rejects.toMatchObject({ code: '42501' });
+      await expect(client.query('CREATE ROLE probe')).rejects.toMatchObject({ code: '42501' });
+      await expect(client.query('GRANT pg_read_all_data TO dbfleet_access')).rejects.toMatchObject({ code: '42501' });
+    } finally {
+      await client.end();
+    }
+    // The superuser of the emulated cluster has no password in any Secret the manifests name.
+    expect(productionEnv.referencedSecrets()).not.toContain(`${productionEnv.cluster.name}-superuser`);
   });
 
   describe('test environment: read-write', () => {
@@ -85,18 +108,18 @@ describe.skipIf(unavailable !== undefined)('developer access on a real PostgreSQ
   });
 
   describe('test environment: a developer removed from developers:', () => {
-    it('the role the operator no longer manages loses its membership and its login; the others keep theirs', async () => {
-      // The operator stops managing dev_bob (it is gone from spec.managed.roles) and leaves it as it is.
-      await testEnv.applyAccess('read-write', { developers: ['alice'] });
+    it('the role object goes, the operator drops the role (reclaim delete); the others keep theirs', async () => {
+      await testEnv.declare(['alice']);
+      await testEnv.applyAccess('read-write');
       const once = await testEnv.snapshot();
-      await testEnv.applyAccess('read-write', { developers: ['alice'] });
+      await testEnv.applyAccess('read-write');
       expect(await testEnv.snapshot()).toEqual(once);
       measured.push(...await expectMatrix(testEnv, byName('test, bob removed from developers:')));
-      expect(testEnv.server.psql('postgres', "SELECT rolcanlogin, pg_has_role('dev_bob', 'developers', 'MEMBER') FROM pg_roles WHERE rolname = 'dev_bob';").trim()).toBe('f|f');
+      expect(testEnv.server.psql('postgres', "SELECT count(*) FROM pg_roles WHERE rolname = 'dev_bob';").trim()).toBe('0');
     });
 
-    it('added back: the operator restores login and membership, and the Job changes nothing more', async () => {
-      testEnv.reconcileRoles();
+    it('added back: the operator creates the role again, and the Job changes nothing more', async () => {
+      await testEnv.declare();
       const before = await testEnv.snapshot();
       await testEnv.applyAccess('read-write');
       expect(await testEnv.snapshot()).toEqual(before);
@@ -110,6 +133,8 @@ describe.skipIf(unavailable !== undefined)('developer access on a real PostgreSQ
       // One database laid out like PostgreSQL <= 14 (public owned by the superuser, CREATE for
       // PUBLIC): revoking PUBLIC's CREATE must not take it from the service.
       productionEnv.server.psql('payments', `ALTER SCHEMA public OWNER TO ${quoteIdent(productionEnv.server.superuser)}; GRANT ALL ON SCHEMA public TO PUBLIC;`);
+      // The operator's next reconcile of the Database object (spec.schemas: public owned by the service).
+      await productionEnv.declare();
       await productionEnv.createObjects('before');
       await productionEnv.applyAccess('read-only');
       const once = await productionEnv.snapshot();
@@ -120,6 +145,15 @@ describe.skipIf(unavailable !== undefined)('developer access on a real PostgreSQ
     it('matches the matrix: SELECT everywhere, no write, no DDL, pg_authid unreadable', async () => {
       await productionEnv.createObjects('after');
       measured.push(...await expectMatrix(productionEnv, byName('production (read-only)')));
+    });
+
+    it('the metrics exporter keeps CONNECT on every service database; any other role has none', async () => {
+      productionEnv.server.psql('postgres', "CREATE ROLE cnpg_metrics_exporter LOGIN; CREATE ROLE some_other_role LOGIN;");
+      await productionEnv.applyAccess('read-only');
+      const connect = (role: string) => productionEnv.server.psql('postgres', `SELECT string_agg(datname || '=' || has_database_privilege('${role}', datname, 'CONNECT'), ',' ORDER BY datname) FROM pg_database WHERE datname IN ('orders', 'payments');`).trim();
+      expect(connect('cnpg_metrics_exporter')).toBe('orders=true,payments=true');
+      expect(connect('some_other_role')).toBe('orders=false,payments=false');
+      productionEnv.server.psql('postgres', 'DROP ROLE some_other_role;');
     });
 
     it('grants no predefined role that reads everything (pg_read_all_data would expose pg_authid)', () => {
@@ -148,14 +182,15 @@ describe.skipIf(unavailable !== undefined)('developer access on a real PostgreSQ
       }
     });
 
-    it('→ none: the group loses every privilege and its members cannot log in; services unchanged', async () => {
+    it('→ none: the developer roles are dropped, the retained group loses every privilege; services unchanged', async () => {
+      await testEnv.declare(MATRIX_FLEET.developers, 'none');
       await testEnv.applyAccess('none');
       const once = await testEnv.snapshot();
       await testEnv.applyAccess('none');
       expect(await testEnv.snapshot()).toEqual(once);
       measured.push(...await expectMatrix(testEnv, byName('test switched to none')));
-      expect(testEnv.server.psql('postgres', "SELECT string_agg(rolname || '=' || rolcanlogin, ',' ORDER BY rolname) FROM pg_roles WHERE rolname LIKE 'dev\\_%';").trim())
-        .toBe('dev_alice=false,dev_bob=false');
+      expect(testEnv.server.psql('postgres', "SELECT count(*) FROM pg_roles WHERE rolname LIKE 'dev\\_%';").trim()).toBe('0');
+      expect(testEnv.server.psql('postgres', `SELECT count(*) FROM pg_roles WHERE rolname = '${DEVELOPER_GROUP_ROLE}';`).trim()).toBe('1');
       const left = [testEnv.server.psql('postgres', `SELECT datname FROM pg_database WHERE datacl::text LIKE '%${DEVELOPER_GROUP_ROLE}=%';`).trim()];
       for (const db of DATABASES) {
         left.push(testEnv.server.psql(db, `
@@ -185,49 +220,56 @@ class ClusterUnderTest {
   }
 
   /**
-   * The roles and databases the manifests declare: the Cluster and Database objects the Cluster
-   * construct renders for this cluster (service owner roles from `spec.managed.roles`, one
-   * database per service with owner and extensions), plus the developer roles from
-   * developerManagedRoles(), as the environment chart appends them to `spec.managed.roles`.
+   * The roles and databases the manifests declare, as the operator would have them: the
+   * DatabaseRole objects the Cluster construct renders for this cluster (service owners, the
+   * developer group and developers from developerClusterRoles(), the access role), and one
+   * database per service with owner and extensions. A developer role whose object is gone
+   * (removed from `developers`, or access `none`) is dropped: its reclaim policy is `delete`.
    */
-  async declare(): Promise<void> {
+  async declare(developers: readonly string[] = MATRIX_FLEET.developers, access: DeveloperAccess = this.cluster.developerAccess): Promise<void> {
     const chart = new Chart(Testing.app(), this.environment.name, { disableResourceNameHashes: true });
     new CnpgCluster(chart, 'Cluster', {
       name: this.cluster.name, namespace: this.cluster.namespace, instances: this.cluster.instances,
-      storage: this.cluster.storage, imageName: this.cluster.imageName, enableSuperuserAccess: true, labels: {},
+      storage: this.cluster.storage, imageName: this.cluster.imageName, labels: {},
       databases: this.cluster.services.map((s) => ({ service: s.name, database: s.database, owner: s.role, ownerSecret: roleSecretName(s), extensions: s.extensions })),
+      roles: [...developerClusterRoles(developers, access), accessClusterRole(this.cluster.services.map((s) => s.role))],
     });
     const objects = Testing.synth(chart);
-    const rendered = objects.find((o) => o.kind === 'Cluster');
+    expect(objects.find((o) => o.kind === 'Cluster').spec.enableSuperuserAccess).toBe(false);
     const databases = objects.filter((o) => o.kind === 'Database').map((d) => ({
       name: d.spec.name as string,
       owner: d.spec.owner as string,
       extensions: ((d.spec.extensions ?? []) as Array<{ name: string; ensure?: string }>).filter((e) => e.ensure !== 'absent').map((e) => e.name),
+      schemas: (d.spec.schemas ?? []) as Array<{ name: string; owner?: string }>,
     }));
     expect(databases.map((d) => `${d.name}:${d.owner}`)).toEqual(this.cluster.services.map((s) => `${s.database}:${s.role}`));
 
-    const developerRoles = developerManagedRoles(MATRIX_FLEET.developers, this.cluster.developerAccess);
-    expect(developerRoles.map((r) => r.name)).toEqual(['developers', 'dev_alice', 'dev_bob']);
-    // The JSON form, as it appears in the manifest (same keys as ClusterSpecManagedRoles).
-    const roles = [...(rendered.spec.managed.roles as ClusterSpecManagedRoles[]), ...developerRoles.map((r) => toJson_ClusterSpecManagedRoles(r) as ClusterSpecManagedRoles)];
-    expect(roles.map((r) => r.name)).toEqual([...this.cluster.services.map((s) => s.role), 'developers', 'dev_alice', 'dev_bob']);
+    // DatabaseRole.spec has the fields of a managed role the emulation reads (attributes, inRoles, password).
+    const roles = objects.filter((o) => o.kind === 'DatabaseRole').map((o) => o.spec as ClusterSpecManagedRoles & { databaseRoleReclaimPolicy: string });
+    const wanted = [...this.cluster.services.map((s) => s.role), ...(access === 'none' ? [] : ['developers', ...developers.map((d) => `dev_${d}`)]), ACCESS_ROLE];
+    expect(roles.map((r) => r.name)).toEqual(wanted);
     for (const role of roles) {
-      if (!role.passwordSecret) continue;
+      if (!role.passwordSecret || this.secretPasswords.has(role.passwordSecret.name)) continue;
       const password = `pw-${role.name}-${Math.random().toString(36).slice(2)}`;
       this.secretPasswords.set(role.passwordSecret.name, password);
-      this.rolePasswords.set(role.name, password);
     }
-    expect(this.secretPasswords.has(developerSecretName('alice'))).toBe(true);
-    this.managedRoles = roles;
-    this.reconcileRoles();
+    for (const role of roles) if (role.passwordSecret) this.rolePasswords.set(role.name, this.secretPasswords.get(role.passwordSecret.name)!);
+    if (access !== 'none') expect(this.secretPasswords.has(developerSecretName('alice'))).toBe(true);
+    this.secretNames = new Set(roles.flatMap((r) => (r.passwordSecret ? [r.passwordSecret.name] : [])));
+    // Objects that were declared before and are gone now: reclaim delete drops the role.
+    const dropped = this.declaredRoles.filter((r) => r.databaseRoleReclaimPolicy === 'delete' && !roles.some((n) => n.name === r.name));
+    if (dropped.length > 0) this.server.psql('postgres', dropped.map((r) => `DROP ROLE IF EXISTS ${quoteIdent(r.name)};`).join('\n'));
+    this.declaredRoles = roles;
+    applyManagedRoles(this.server, roles, this.secretPasswords);
     await applyDatabases(this.server, databases);
   }
 
-  private managedRoles: ClusterSpecManagedRoles[] = [];
+  private declaredRoles: Array<ClusterSpecManagedRoles & { databaseRoleReclaimPolicy: string }> = [];
+  private secretNames = new Set<string>();
 
-  /** What the operator does on every reconcile: roles back to what `spec.managed.roles` says. */
-  reconcileRoles(roles: readonly ClusterSpecManagedRoles[] = this.managedRoles): void {
-    applyManagedRoles(this.server, roles, this.secretPasswords);
+  /** Every Secret the rendered roles read a password from. */
+  referencedSecrets(): string[] {
+    return [...this.secretNames].sort();
   }
 
   /** What a service's migrations create, logged in as the service: before or after the SQL ran. */
@@ -256,12 +298,12 @@ class ClusterUnderTest {
   /**
    * Renders the developer-access construct and runs its Job the way the kubelet would: the
    * ConfigMap's keys as files at the Job's mountPath, the Job's command, the Job's environment
-   * (the superuser Secret resolved; host and port pointed at this server).
+   * (the access role's Secret resolved; host and port pointed at this server).
    */
-  async applyAccess(access: DeveloperAccess, options: { expectFailure?: boolean; developers?: readonly string[] } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  async applyAccess(access: DeveloperAccess, options: { expectFailure?: boolean } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
     const app = Testing.app();
     const chart = new Chart(app, this.environment.name, { disableResourceNameHashes: true });
-    new DeveloperAccessJobs(chart, 'Access', { cluster: this.cluster, developers: options.developers ?? MATRIX_FLEET.developers, access, schedule: this.environment.accessSchedule, labels: {} });
+    new DeveloperAccessJobs(chart, 'Access', { cluster: this.cluster, access, schedule: this.environment.accessSchedule, labels: {}, monitoringRoles: ['cnpg_metrics_exporter'] });
     const objects = Testing.synth(chart);
     const configMap = objects.find((o) => o.kind === 'ConfigMap');
     const job = objects.find((o) => o.kind === 'Job');
@@ -285,8 +327,9 @@ class ClusterUnderTest {
           continue;
         }
         const ref = e.valueFrom!.secretKeyRef;
-        expect(ref.name).toBe(`${this.cluster.name}-superuser`);
-        env[e.name] = { username: this.server.superuser, password: this.server.superuserPassword }[ref.key as 'username' | 'password'];
+        // The access role's Secret: never the superuser's.
+        expect(ref.name).toBe(ACCESS_ROLE_SECRET);
+        env[e.name] = { username: ACCESS_ROLE, password: this.rolePasswords.get(ACCESS_ROLE) ?? 'not-created-yet' }[ref.key as 'username' | 'password'];
       }
       expect(env.PGHOST).toBe(`${this.cluster.name}-rw`);
       expect(env.PGSSLMODE).toBe('require');
@@ -343,6 +386,7 @@ async function expectMatrix(env: ClusterUnderTest, scenario: Scenario): Promise<
 const DENIED_CODES = new Set([
   '42501', // insufficient_privilege: permission denied for table/schema/database, must be owner
   '28000', // invalid_authorization_specification: role is not permitted to log in
+  '28P01', // invalid_password: also what a role that no longer exists gets
 ]);
 
 async function probe(env: ClusterUnderTest, role: string, database: string): Promise<Record<string, Outcome>> {

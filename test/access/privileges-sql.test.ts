@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyScript, CLUSTER_SQL_KEY, databaseSqlKey, privilegesSql, quoteIdent, quoteLiteral, shQuote } from '../../lib/access/privileges-sql';
+import { APPLY_SCRIPT_KEY, DATABASE_SQL_KEY, DATABASES_KEY, PREFLIGHT_SQL_KEY, privilegesSql, quoteIdent, quoteLiteral, shQuote } from '../../lib/access/privileges-sql';
 import type { DeveloperAccess, PostgresCluster, Service } from '../../lib/config/model';
 
 function service(name: string, overrides: Partial<Service> = {}): Service {
@@ -14,8 +14,9 @@ function cluster(access: DeveloperAccess, services: Service[] = [service('orders
   };
 }
 
-const lines = (sql: string) => sql.split('\n');
-const gen = (c: PostgresCluster, access: DeveloperAccess = c.developerAccess) => privilegesSql(c, access, { developers: ['alice', 'bob'] });
+const file = (sql: ReturnType<typeof privilegesSql>, key: string) => sql.files.find((f) => f.key === key)!.content;
+const lines = (text: string) => text.split('\n');
+const size = (sql: ReturnType<typeof privilegesSql>) => sql.files.reduce((n, f) => n + Buffer.byteLength(f.key) + Buffer.byteLength(f.content), 0);
 
 describe('quoting', () => {
   it('double-quotes identifiers and doubles embedded quotes', () => {
@@ -36,188 +37,116 @@ describe('quoting', () => {
     expect(shQuote("it's")).toBe(`'it'\\''s'`);
   });
 
-  it('quotes every name it puts into SQL, so an odd name stays one identifier', () => {
-    const odd = service('odd', { database: 'my"db', role: "o'wner" });
-    const sql = gen(cluster('read-write', [odd]));
-    expect(sql.files.map((f) => [f.key, f.database])).toEqual([[CLUSTER_SQL_KEY, 'postgres'], ['database-my"db.sql', 'my"db']]);
-    const clusterSql = lines(sql.files[0].sql);
-    expect(clusterSql).toContain('REVOKE CONNECT, TEMPORARY ON DATABASE "my""db" FROM PUBLIC;');
-    expect(clusterSql).toContain(`GRANT CONNECT, TEMPORARY ON DATABASE "my""db" TO "o'wner";`);
-    expect(lines(sql.files[1].sql)).toContain(`ALTER DEFAULT PRIVILEGES FOR ROLE "o'wner" GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO "developers";`);
-    expect(lines(sql.files[1].sql)).toContain(`    IF schema_name = 'public' AND NOT pg_has_role('o''wner', schema_owner, 'USAGE') THEN`);
+  it('names reach SQL only through psql variables (:"name" identifiers, :\'name\' literals) and format(%I)', () => {
+    const sql = privilegesSql(cluster('read-write', [service('odd', { database: 'my"db', role: "o'wner" })]));
+    expect(file(sql, DATABASES_KEY)).toBe(`my"db\to'wner\n`);
+    const template = file(sql, DATABASE_SQL_KEY);
+    expect(template).not.toContain('my"db');
+    expect(lines(template)).toContain('REVOKE CONNECT, TEMPORARY ON DATABASE :"database" FROM PUBLIC;');
+    expect(lines(template)).toContain('GRANT CONNECT, TEMPORARY ON DATABASE :"database" TO :"owner";');
+    expect(lines(template)).toContain(`ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO "developers";`);
+    expect(lines(template)).toContain("SELECT set_config('dbfleet.owner', :'owner', true) AS owner \\gset");
+  });
+
+  it('refuses names that cannot be one field of the list', () => {
+    expect(() => privilegesSql(cluster('read-write', [service('tab', { database: 'a\tb' })]))).toThrow('cannot be listed in databases.tsv');
+    expect(() => privilegesSql(cluster('read-write', [service('nl', { role: 'a\nb' })]))).toThrow('cannot be listed in databases.tsv');
   });
 });
 
 describe('privilegesSql', () => {
-  it('one file for the cluster (in postgres), then one per service database, in service order', () => {
-    const sql = gen(cluster('read-write'));
-    expect(sql.files.map((f) => [f.key, f.database])).toEqual([
-      ['00-cluster.sql', 'postgres'],
-      ['database-orders.sql', 'orders'],
-      ['database-customer_profiles.sql', 'customer_profiles'],
-    ]);
-    expect(databaseSqlKey('orders')).toBe('database-orders.sql');
+  it('four files: the script, the preflight, one template for every database, the list', () => {
+    const sql = privilegesSql(cluster('read-write'));
+    expect(sql.files.map((f) => f.key)).toEqual([APPLY_SCRIPT_KEY, PREFLIGHT_SQL_KEY, DATABASE_SQL_KEY, DATABASES_KEY]);
+    expect(file(sql, DATABASES_KEY)).toBe('orders\torders\ncustomer_profiles\tcustomer_profiles\n');
+    expect(file(sql, APPLY_SCRIPT_KEY)).toBe(sql.script);
+  });
+
+  it('defect 5: grows by the list line of a service and nothing else (1000 services stay small)', () => {
+    const many = (n: number) => Array.from({ length: n }, (_, i) => service(`service-${String(i).padStart(4, '0')}`));
+    const one = privilegesSql(cluster('read-write', many(1)));
+    const thousand = privilegesSql(cluster('read-write', many(1000)));
+    const listBytes = (sql: ReturnType<typeof privilegesSql>) => Buffer.byteLength(file(sql, DATABASES_KEY));
+    // Only databases.tsv differs; each service is `<database>\t<owner>\n`: 26 bytes here.
+    for (const key of [APPLY_SCRIPT_KEY, PREFLIGHT_SQL_KEY, DATABASE_SQL_KEY]) expect(file(thousand, key)).toBe(file(one, key));
+    expect(listBytes(thousand) - listBytes(one)).toBe(999 * 26);
+    expect(size(thousand)).toBeLessThan(64 * 1024);
   });
 
   it('uses the cluster\'s access mode unless told otherwise, and is deterministic', () => {
-    expect(gen(cluster('read-only'))).toEqual(gen(cluster('read-write'), 'read-only'));
-    expect(gen(cluster('read-only'))).toEqual(gen(cluster('read-only')));
-    expect(gen(cluster('read-only'))).not.toEqual(gen(cluster('read-only'), 'read-write'));
+    expect(privilegesSql(cluster('read-only'))).toEqual(privilegesSql(cluster('read-write'), 'read-only'));
+    expect(privilegesSql(cluster('read-only'))).toEqual(privilegesSql(cluster('read-only')));
+    expect(privilegesSql(cluster('read-only'))).not.toEqual(privilegesSql(cluster('read-only'), 'read-write'));
   });
 
   it('refuses a cluster without databases', () => {
-    expect(() => gen(cluster('read-write', []))).toThrow('cluster commerce holds no service database');
+    expect(() => privilegesSql(cluster('read-write', []))).toThrow('cluster commerce holds no service database');
   });
 
-  it('the script: one psql per database, each one transaction with ON_ERROR_STOP, stopping at the first failure', () => {
-    expect(gen(cluster('read-only')).script).toBe([
+  it('the script: the preflight, then one psql per line, each one transaction with ON_ERROR_STOP, stopping at the first failure', () => {
+    const script = privilegesSql(cluster('read-only')).script;
+    expect(lines(script)).toEqual(expect.arrayContaining([
       '#!/bin/sh',
-      '# dbfleet developer access for cluster commerce: one psql run per database, each in one',
-      '# transaction with ON_ERROR_STOP. Every statement is idempotent: re-running converges.',
       'set -eu',
-      'dir=$(dirname "$0")',
-      'apply() {',
-      '  echo "dbfleet-access: $2 -> database $1"',
-      '  psql --no-psqlrc --quiet --single-transaction --set ON_ERROR_STOP=1 --dbname "$1" --file "$dir/$2"',
-      '}',
-      "apply 'postgres' '00-cluster.sql'",
-      "apply 'orders' 'database-orders.sql'",
-      "apply 'customer_profiles' 'database-customer_profiles.sql'",
-      'echo "dbfleet-access: cluster commerce: 3 file(s) applied"',
-      '',
-    ].join('\n'));
-    expect(applyScript('x', [{ key: "a'b.sql", database: "d'b", sql: '' }])).toContain(`apply 'd'\\''b' 'a'\\''b.sql'`);
+      'run_psql() { psql --no-psqlrc --quiet --single-transaction --set ON_ERROR_STOP=1 "$@"; }',
+      `run_psql --dbname 'postgres' --set pairs="$(cat "$dir/databases.tsv")" --file "$dir/preflight.sql"`,
+      'while IFS="$tab" read -r database owner extensions; do',
+      '  run_psql --dbname "$database" --set database="$database" --set owner="$owner" --set extensions="${extensions:-}" --file "$dir/database.sql"',
+      'done < "$dir/databases.tsv"',
+    ]));
   });
 
-  describe('cluster level', () => {
-    it('read-write/read-only: PUBLIC loses CONNECT and TEMPORARY, the owner and the group connect, the group never creates', () => {
-      for (const access of ['read-write', 'read-only'] as const) {
-        const sql = lines(gen(cluster(access)).files[0].sql);
-        const at = sql.indexOf('REVOKE CONNECT, TEMPORARY ON DATABASE "orders" FROM PUBLIC;');
-        expect(sql.slice(at, at + 4)).toEqual([
-          'REVOKE CONNECT, TEMPORARY ON DATABASE "orders" FROM PUBLIC;',
-          'GRANT CONNECT, TEMPORARY ON DATABASE "orders" TO "orders";',
-          'GRANT CONNECT ON DATABASE "orders" TO "developers";',
-          'REVOKE CREATE, TEMPORARY ON DATABASE "orders" FROM "developers";',
-        ]);
-        expect(sql).toContain('REVOKE CONNECT, TEMPORARY ON DATABASE "customer_profiles" FROM PUBLIC;');
-        expect(sql).toContain('GRANT CONNECT, TEMPORARY ON DATABASE "customer_profiles" TO "customer_profiles";');
-      }
-    });
-
-    it('starts with a preflight naming every role and database it needs', () => {
-      const sql = gen(cluster('read-write')).files[0].sql;
-      expect(sql).toContain("  FROM (VALUES ('role', 'orders'), ('database', 'orders'), ('role', 'customer_profiles'), ('database', 'customer_profiles'), ('role', 'developers')) AS e(kind, name)");
-      expect(sql).toContain("    RAISE EXCEPTION 'dbfleet: not created yet: %', missing");
-      expect(sql.indexOf('$preflight$;')).toBeLessThan(sql.indexOf('REVOKE CONNECT'));
-      // none: the group is not required.
-      expect(gen(cluster('none')).files[0].sql).toContain("('role', 'customer_profiles'), ('database', 'customer_profiles')) AS e(kind, name)");
-    });
-
-    it('read-write/read-only: dev_ members of the group not in developers: lose membership and login', () => {
-      const sql = gen(cluster('read-only')).files[0].sql;
-      expect(sql).toContain([
-        "    WHERE g.rolname = 'developers' AND NOT m.rolsuper",
-        "      AND starts_with(m.rolname, 'dev_') AND m.rolname <> ALL (ARRAY['dev_alice', 'dev_bob']::name[])",
-        '    ORDER BY 1',
-        '  LOOP',
-        "    EXECUTE format('REVOKE %I FROM %I', 'developers', member);",
-        "    EXECUTE format('ALTER ROLE %I NOLOGIN', member);",
-      ].join('\n'));
-      const none = privilegesSql(cluster('read-write'), 'read-write', { developers: [] }).files[0].sql;
-      expect(none).toContain("AND m.rolname <> ALL (ARRAY[]::name[])");
-      expect(privilegesSql(cluster('read-write'), 'read-write', { developers: ['bob-smith'] }).files[0].sql).toContain("ARRAY['dev_bob_smith']::name[]");
-    });
-
-    it('none: isolation stays; the group, if it exists, loses its databases and its dev_ members their LOGIN', () => {
-      const sql = gen(cluster('none')).files[0].sql;
-      expect(lines(sql)).toContain('REVOKE CONNECT, TEMPORARY ON DATABASE "orders" FROM PUBLIC;');
-      expect(sql).not.toContain('GRANT CONNECT ON DATABASE "orders" TO "developers"');
-      expect(sql).toContain([
-        "  IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'developers') THEN",
-        "    EXECUTE format('REVOKE ALL ON DATABASE %I FROM %I', 'orders', 'developers');",
-        "    EXECUTE format('REVOKE ALL ON DATABASE %I FROM %I', 'customer_profiles', 'developers');",
-      ].join('\n'));
-      expect(sql).toContain("      WHERE g.rolname = 'developers' AND m.rolcanlogin AND NOT m.rolsuper\n        AND starts_with(m.rolname, 'dev_')");
-      expect(sql).toContain("      EXECUTE format('ALTER ROLE %I NOLOGIN', member);");
+  describe('preflight', () => {
+    it('names every database and owner of the list, and the group unless access is none', () => {
+      const withGroup = file(privilegesSql(cluster('read-write')), PREFLIGHT_SQL_KEY);
+      expect(withGroup).toContain("SELECT 'database', split_part(line, E'\\t', 1) FROM lines");
+      expect(withGroup).toContain("UNION SELECT 'role', split_part(line, E'\\t', 2) FROM lines");
+      expect(withGroup).toContain("UNION SELECT 'role', 'developers'");
+      expect(withGroup).toContain("RAISE EXCEPTION 'dbfleet: not created yet: %', missing");
+      expect(file(privilegesSql(cluster('none')), PREFLIGHT_SQL_KEY)).not.toContain("'developers'");
     });
   });
 
-  describe('database level', () => {
+  describe('the database template', () => {
     it('read-write: SELECT/INSERT/UPDATE/DELETE and sequence USAGE/SELECT/UPDATE, on existing objects and by default', () => {
-      const sql = gen(cluster('read-write')).files[1].sql;
-      expect(sql).toContain([
-        "  FOR schema_name, schema_owner IN SELECT n.nspname, n.nspowner FROM pg_namespace n WHERE n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema' ORDER BY 1 LOOP",
-        "    EXECUTE format('REVOKE CREATE ON SCHEMA %I FROM PUBLIC', schema_name);",
-        "    IF schema_name = 'public' AND NOT pg_has_role('orders', schema_owner, 'USAGE') THEN",
-        "      EXECUTE format('GRANT USAGE, CREATE ON SCHEMA %I TO %I', schema_name, 'orders');",
-        '    END IF;',
-        "    EXECUTE format('REVOKE CREATE ON SCHEMA %I FROM %I', schema_name, 'developers');",
-        "    EXECUTE format('GRANT USAGE ON SCHEMA %I TO %I', schema_name, 'developers');",
-        "    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA %I TO %I', schema_name, 'developers');",
-        "    EXECUTE format('REVOKE TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA %I FROM %I', schema_name, 'developers');",
-        "    EXECUTE format('GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA %I TO %I', schema_name, 'developers');",
-        "    EXECUTE format('ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA %I REVOKE TRUNCATE, REFERENCES, TRIGGER ON TABLES FROM %I', 'orders', schema_name, 'developers');",
-        '    schemas := schemas + 1;',
-        '  END LOOP;',
-      ].join('\n'));
-      expect(sql).toContain([
-        'ALTER DEFAULT PRIVILEGES FOR ROLE "orders" GRANT USAGE ON SCHEMAS TO "developers";',
-        'ALTER DEFAULT PRIVILEGES FOR ROLE "orders" REVOKE CREATE ON SCHEMAS FROM "developers";',
-        'ALTER DEFAULT PRIVILEGES FOR ROLE "orders" GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO "developers";',
-        'ALTER DEFAULT PRIVILEGES FOR ROLE "orders" REVOKE TRUNCATE, REFERENCES, TRIGGER ON TABLES FROM "developers";',
-        'ALTER DEFAULT PRIVILEGES FOR ROLE "orders" GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO "developers";',
-        '',
-      ].join('\n'));
+      const t = lines(file(privilegesSql(cluster('read-write')), DATABASE_SQL_KEY));
+      expect(t).toContain("    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA %I TO %I', schema_name, 'developers');");
+      expect(t).toContain("    EXECUTE format('REVOKE TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA %I FROM %I', schema_name, 'developers');");
+      expect(t).toContain("    EXECUTE format('GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA %I TO %I', schema_name, 'developers');");
+      expect(t).toContain('ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO "developers";');
+      expect(t).toContain('GRANT CONNECT ON DATABASE :"database" TO "developers";');
+      expect(t).toContain('REVOKE CREATE, TEMPORARY ON DATABASE :"database" FROM "developers";');
     });
 
     it('read-only: SELECT only, and every write privilege revoked, on existing objects and in the defaults', () => {
-      const sql = gen(cluster('read-only')).files[2].sql;
-      expect(sql).toContain('database customer_profiles (owner customer_profiles): developers read-only');
-      expect(sql).toContain([
-        "    EXECUTE format('GRANT SELECT ON ALL TABLES IN SCHEMA %I TO %I', schema_name, 'developers');",
-        "    EXECUTE format('REVOKE INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA %I FROM %I', schema_name, 'developers');",
-        "    EXECUTE format('GRANT SELECT ON ALL SEQUENCES IN SCHEMA %I TO %I', schema_name, 'developers');",
-        "    EXECUTE format('REVOKE USAGE, UPDATE ON ALL SEQUENCES IN SCHEMA %I FROM %I', schema_name, 'developers');",
-        "    EXECUTE format('ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA %I REVOKE INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON TABLES FROM %I', 'customer_profiles', schema_name, 'developers');",
-        "    EXECUTE format('ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA %I REVOKE USAGE, UPDATE ON SEQUENCES FROM %I', 'customer_profiles', schema_name, 'developers');",
-      ].join('\n'));
-      expect(sql).toContain([
-        'ALTER DEFAULT PRIVILEGES FOR ROLE "customer_profiles" GRANT SELECT ON TABLES TO "developers";',
-        'ALTER DEFAULT PRIVILEGES FOR ROLE "customer_profiles" REVOKE INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON TABLES FROM "developers";',
-        'ALTER DEFAULT PRIVILEGES FOR ROLE "customer_profiles" GRANT SELECT ON SEQUENCES TO "developers";',
-        'ALTER DEFAULT PRIVILEGES FOR ROLE "customer_profiles" REVOKE USAGE, UPDATE ON SEQUENCES FROM "developers";',
-      ].join('\n'));
-      expect(sql).not.toMatch(/GRANT [^;']*(INSERT|UPDATE|DELETE)[^;']* TO/);
+      const t = lines(file(privilegesSql(cluster('read-only')), DATABASE_SQL_KEY));
+      expect(t).toContain("    EXECUTE format('GRANT SELECT ON ALL TABLES IN SCHEMA %I TO %I', schema_name, 'developers');");
+      expect(t).toContain("    EXECUTE format('REVOKE INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA %I FROM %I', schema_name, 'developers');");
+      expect(t).toContain('ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" REVOKE USAGE, UPDATE ON SEQUENCES FROM "developers";');
     });
 
-    it('none: everything the group may hold is revoked, defaults included, only if the group exists', () => {
-      const sql = gen(cluster('none')).files[1].sql;
-      expect(sql).toContain("  has_group boolean := EXISTS (SELECT FROM pg_roles WHERE rolname = 'developers');");
-      expect(sql).toContain([
-        '    IF has_group THEN',
-        "      EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA %I FROM %I', schema_name, 'developers');",
-        "      EXECUTE format('REVOKE ALL ON ALL SEQUENCES IN SCHEMA %I FROM %I', schema_name, 'developers');",
-        "      EXECUTE format('REVOKE ALL ON SCHEMA %I FROM %I', schema_name, 'developers');",
-      ].join('\n'));
-      for (const kind of ['TABLES', 'SEQUENCES', 'SCHEMAS']) {
-        expect(sql).toContain(`    EXECUTE format('ALTER DEFAULT PRIVILEGES FOR ROLE %I REVOKE ALL ON ${kind} FROM %I', 'orders', 'developers');`);
-      }
-      expect(sql).not.toMatch(/\bGRANT\b(?! USAGE, CREATE ON SCHEMA %I TO %I', schema_name, 'orders')/);
+    it('none: isolation stays; everything the group may hold is revoked, only if the group exists', () => {
+      const t = file(privilegesSql(cluster('none')), DATABASE_SQL_KEY);
+      expect(lines(t)).toContain('REVOKE CONNECT, TEMPORARY ON DATABASE :"database" FROM PUBLIC;');
+      expect(t).toContain("has_group boolean := EXISTS (SELECT FROM pg_roles WHERE rolname = 'developers');");
+      expect(t).toContain("EXECUTE format('REVOKE ALL ON DATABASE %I FROM %I', current_database(), 'developers');");
+      expect(t).not.toContain('GRANT CONNECT ON DATABASE :"database" TO "developers"');
+    });
+
+    it('defect 6: the monitoring roles keep CONNECT (granted when they exist)', () => {
+      const t = file(privilegesSql(cluster('read-only'), 'read-only', { monitoringRoles: ['cnpg_metrics_exporter'] }), DATABASE_SQL_KEY);
+      expect(t).toContain("FOR monitor IN SELECT rolname FROM pg_roles WHERE rolname = ANY (ARRAY['cnpg_metrics_exporter']::name[]) ORDER BY 1 LOOP");
+      expect(t).toContain("EXECUTE format('GRANT CONNECT ON DATABASE %I TO %I', current_database(), monitor);");
+      expect(file(privilegesSql(cluster('read-only')), DATABASE_SQL_KEY)).not.toContain('$monitoring$');
     });
   });
 
-  it('never uses pg_read_all_data / pg_write_all_data, never grants TRUNCATE, CREATE, or a role', () => {
-    for (const access of ['read-write', 'read-only', 'none'] as const) {
-      const all = gen(cluster(access)).files.map((f) => f.sql).join('\n');
-      expect(all).not.toMatch(/pg_(read|write)_all_data/);
-      const grants = all.split('\n').filter((l) => /\bGRANT\b/.test(l) && !/REVOKE/.test(l));
-      for (const grant of grants) {
-        expect(grant).not.toMatch(/TRUNCATE|TRIGGER|REFERENCES/);
-        // CREATE goes only to the owner (database, public schema), never to the group.
-        if (/CREATE/.test(grant)) expect(grant).not.toMatch(/developers/);
-      }
-      expect(all).not.toMatch(/GRANT "?developers"? TO/);
-    }
+  it('operator gaps: memberships and pg_monitor in the preflight file, extensions as a third column', () => {
+    const sql = privilegesSql(cluster('read-write', [service('orders', { extensions: ['pgcrypto', 'citext'] }), service('payments')]), 'read-write', {
+      developers: ['alice'], operatorGaps: { developerMemberships: true, monitoringRole: 'exporter', extensions: true },
+    });
+    expect(file(sql, DATABASES_KEY)).toBe('orders\torders\tpgcrypto,citext\npayments\tpayments\t\n');
+    expect(lines(file(sql, PREFLIGHT_SQL_KEY))).toEqual(expect.arrayContaining(['GRANT pg_monitor TO "exporter";', 'GRANT "developers" TO "dev_alice";', "    UNION SELECT 'role', 'dev_alice'"]));
+    expect(file(sql, DATABASE_SQL_KEY)).toContain("EXECUTE format('CREATE EXTENSION IF NOT EXISTS %I', extension);");
   });
 });

@@ -18,12 +18,13 @@ describe('test environment (topology: shared)', () => {
   it('one cluster holds every service database', () => {
     expect(names('test', 'Cluster')).toEqual(['acme']);
     const cluster = find('test', 'Cluster', 'acme');
-    expect(cluster.spec).toMatchObject({ instances: 1, storage: { size: '5Gi' }, imageName: 'ghcr.io/cloudnative-pg/postgresql:16.10-system-trixie', enableSuperuserAccess: true });
+    expect(cluster.spec).toMatchObject({ instances: 1, storage: { size: '5Gi' }, imageName: 'ghcr.io/cloudnative-pg/postgresql:16.10-system-trixie', enableSuperuserAccess: false, enablePDB: false });
     expect(cluster.metadata.annotations).toMatchObject({ 'dbfleet.io/developer-access': 'read-write' });
     expect(names('test', 'Database')).toEqual(['catalog', 'customer-profiles', 'inventory', 'orders', 'payments']);
     expect(find('test', 'Database', 'customer-profiles').spec).toMatchObject({ name: 'customer_profiles', owner: 'customer_profiles', cluster: { name: 'acme' }, databaseReclaimPolicy: 'retain', extensions: [{ name: 'citext', ensure: 'present' }] });
-    const roles = cluster.spec.managed.roles.map((r: { name: string }) => r.name);
-    expect(roles).toEqual(expect.arrayContaining(['orders', 'payments', 'catalog', 'inventory', 'customer_profiles']));
+    expect(cluster.spec.managed).toBeUndefined();
+    const roles = names('test', 'DatabaseRole').map((n) => find('test', 'DatabaseRole', n).spec.name);
+    expect(roles).toEqual(expect.arrayContaining(['orders', 'payments', 'catalog', 'inventory', 'customer_profiles', 'dbfleet_access']));
   });
 
   it('credentials come from the store under <keyPrefix>/test/<service>', () => {
@@ -34,7 +35,7 @@ describe('test environment (topology: shared)', () => {
   });
 
   it('the cluster accepts Postgres from every service namespace', () => {
-    const from = find('test', 'NetworkPolicy', 'acme-ingress').spec.ingress[0].from.map((f: any) => f.namespaceSelector.matchLabels['kubernetes.io/metadata.name']);
+    const from = find('test', 'NetworkPolicy', 'acme-ingress').spec.ingress[0].from.flatMap((f: any) => f.namespaceSelector.matchExpressions[0].values);
     expect(from).toEqual(['catalog', 'customers', 'inventory', 'orders', 'payments']);
     expect(names('test', 'NetworkPolicy')).toEqual(['acme-ingress', 'default-deny-ingress', 'restore-drill-ingress']);
   });

@@ -15,27 +15,36 @@ const props: PostgresClusterProps = {
 };
 
 describe('CnpgCluster', () => {
-  it('renders a Cluster with managed owner roles and every defaulted role field', () => {
+  it('renders a Cluster that lists no role, and one DatabaseRole per role with every defaulted field', () => {
     const chart = testChart();
-    const cluster = new CnpgCluster(chart, 'Cluster', { ...props, roles: [{ name: 'developers', login: false }, { name: 'dev_alice', login: true, inRoles: ['developers'], passwordSecret: 'developer-alice' }] });
-    const object = only(objectsOf(chart), 'Cluster');
+    const cluster = new CnpgCluster(chart, 'Cluster', { ...props, roles: [{ name: 'developers', login: false }, { name: 'dev_alice', login: true, inRoles: ['developers'], passwordSecret: 'developer-alice', reclaim: 'delete' }] });
+    const objects = objectsOf(chart);
+    const object = only(objects, 'Cluster');
     expect(object.apiVersion).toBe('postgresql.cnpg.io/v1');
     expect(object.metadata).toMatchObject({ name: 'orders', namespace: 'databases' });
-    expect(object.spec).toMatchObject({ instances: 3, imageName: 'ghcr.io/cloudnative-pg/postgresql:16', storage: { size: '50Gi' }, enableSuperuserAccess: false });
-    expect(object.spec.managed.roles).toEqual([
-      {
-        name: 'orders', ensure: 'present', comment: 'owner of the orders database', login: true, superuser: false, createdb: false, createrole: false,
-        replication: false, bypassrls: false, inherit: true, connectionLimit: -1, passwordSecret: { name: 'orders-db-credentials' },
-      },
-      { name: 'developers', ensure: 'present', login: false, superuser: false, createdb: false, createrole: false, replication: false, bypassrls: false, inherit: true, connectionLimit: -1, disablePassword: true },
-      {
-        name: 'dev_alice', ensure: 'present', login: true, superuser: false, createdb: false, createrole: false, replication: false, bypassrls: false,
-        inherit: true, connectionLimit: -1, inRoles: ['developers'], passwordSecret: { name: 'developer-alice' },
-      },
+    expect(object.spec).toMatchObject({ instances: 3, imageName: 'ghcr.io/cloudnative-pg/postgresql:16', storage: { size: '50Gi' }, enableSuperuserAccess: false, enablePDB: true });
+    expect(object.spec.managed).toBeUndefined();
+    const roles = objects.filter((o) => o.kind === 'DatabaseRole');
+    const same = { namespace: 'databases' };
+    expect(roles.map((r) => [r.metadata.name, r.metadata.namespace])).toEqual([['orders', 'databases'], ['orders.developers', 'databases'], ['orders.dev-alice', 'databases']]);
+    const common = { cluster: { name: 'orders' }, superuser: false, createdb: false, createrole: false, replication: false, bypassrls: false, inherit: true, connectionLimit: -1 };
+    expect(roles.map((r) => (r as any).spec)).toEqual([
+      { ...common, name: 'orders', comment: 'owner of the orders database', login: true, passwordSecret: { name: 'orders-db-credentials' }, databaseRoleReclaimPolicy: 'retain' },
+      { ...common, name: 'developers', login: false, disablePassword: true, databaseRoleReclaimPolicy: 'retain' },
+      { ...common, name: 'dev_alice', login: true, inRoles: ['developers'], passwordSecret: { name: 'developer-alice' }, databaseRoleReclaimPolicy: 'delete' },
     ]);
+    expect(same.namespace).toBe(object.metadata.namespace);
     expect(cluster.readWriteHost).toBe('orders-rw.databases.svc');
-    expect(cluster.superuserSecretName).toBe('orders-superuser');
+    expect(cluster.monitoringRoles).toEqual(['cnpg_metrics_exporter']);
     expect(cluster.instanceSelector).toEqual({ 'cnpg.io/cluster': 'orders', 'cnpg.io/podRole': 'instance' });
+  });
+
+  it('defect 1: a single instance gets no PodDisruptionBudget (enablePDB false); more than one keeps it', () => {
+    for (const [instances, enabled] of [[1, false], [2, true], [3, true]] as const) {
+      const chart = testChart();
+      new CnpgCluster(chart, 'Cluster', { ...props, instances });
+      expect(only(objectsOf(chart), 'Cluster').spec.enablePDB).toBe(enabled);
+    }
   });
 
   it('spreads more than one instance over nodes (required) and zones (best effort)', () => {
@@ -74,6 +83,7 @@ describe('CnpgCluster', () => {
     expect(only(objects, 'Database', 'orders').spec).toEqual({
       name: 'orders', owner: 'orders', cluster: { name: 'orders' }, ensure: 'present', databaseReclaimPolicy: 'retain',
       extensions: [{ name: 'pgcrypto', ensure: 'present' }],
+      schemas: [{ name: 'public', owner: 'orders', ensure: 'present' }],
     });
     expect(only(objects, 'Database', 'payments').spec.extensions).toBeUndefined();
   });

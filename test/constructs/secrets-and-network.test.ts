@@ -44,14 +44,61 @@ describe('ServiceConnectionSecret', () => {
     expect(es.spec.target.template.data).toEqual({
       dbname: 'orders',
       host: 'acme-rw.databases.svc',
-      'jdbc-uri': 'jdbc:postgresql://acme-rw.databases.svc:5432/orders?user=orders&password={{ .password | urlquery }}',
+      'jdbc-uri': 'jdbc:postgresql://acme-rw.databases.svc:5432/orders?password={{ .password | urlquery }}&user=orders',
+      'fqdn-jdbc-uri': 'jdbc:postgresql://acme-rw.databases.svc.cluster.local:5432/orders?password={{ .password | urlquery }}&user=orders',
       password: '{{ .password }}',
       pgpass: 'acme-rw.databases.svc:5432:orders:orders:{{ .password }}\n',
       port: '5432',
-      uri: 'postgresql://orders:{{ .password | urlquery }}@acme-rw.databases.svc:5432/orders',
+      uri: 'postgresql://orders:{{ .password | urlquery | replace "+" "%20" }}@acme-rw.databases.svc:5432/orders',
+      'fqdn-uri': 'postgresql://orders:{{ .password | urlquery | replace "+" "%20" }}@acme-rw.databases.svc.cluster.local:5432/orders',
       username: 'orders',
+      user: 'orders',
     });
     expect(es.spec.data).toEqual([{ secretKey: 'password', remoteRef: { key: 'databases/test/orders', property: 'password' } }]);
+  });
+});
+
+/**
+ * The two template pipelines, evaluated as ESO's Go text/template would: `urlquery` is Go's
+ * url.QueryEscape (every byte but A-Za-z0-9-_.~ as %XX, a space as '+'), sprig's `replace old new`.
+ */
+function goTemplate(template: string, password: string): string {
+  const queryEscape = (value: string) => [...Buffer.from(value, 'utf8')].map((b) => {
+    const c = String.fromCharCode(b);
+    if (/[A-Za-z0-9\-_.~]/.test(c)) return c;
+    return c === ' ' ? '+' : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+  }).join('');
+  return template
+    .replace(/\{\{ \.password \| urlquery \| replace "\+" "%20" \}\}/g, () => queryEscape(password).replace(/\+/g, '%20'))
+    .replace(/\{\{ \.password \| urlquery \}\}/g, () => queryEscape(password))
+    .replace(/\{\{ \.password \}\}/g, () => password);
+}
+
+describe('connection URIs carry any password intact (defect 6)', () => {
+  const chart = testChart();
+  new ServiceConnectionSecret(chart, 'Conn', {
+    name: 'orders-db', namespace: 'orders', username: 'orders', database: 'orders', host: 'acme-rw.databases.svc', port: 5432,
+    store, remoteKey: 'databases/test/orders', labels: {},
+  });
+  const data = only(objectsOf(chart), 'ExternalSecret').spec.target.template.data as Record<string, string>;
+  const passwords = ['plain', 'with space', 'a+b', 'p@ss:w/rd?#%', "quote'\"&=;,$!*()", 'ünïcødé €', '%20+%2B'];
+
+  it.each(passwords)('uri and fqdn-uri: the user-info decodes to %j (a space is %20, never +)', (password) => {
+    for (const key of ['uri', 'fqdn-uri']) {
+      const url = new URL(goTemplate(data[key], password));
+      expect(decodeURIComponent(url.password)).toBe(password);
+      expect(url.username).toBe('orders');
+      expect(url.pathname).toBe('/orders');
+    }
+    expect(new URL(goTemplate(data['fqdn-uri'], password)).hostname).toBe('acme-rw.databases.svc.cluster.local');
+  });
+
+  it.each(passwords)('jdbc-uri and fqdn-jdbc-uri: the query decodes to %j (form encoding, as CloudNativePG writes it)', (password) => {
+    for (const key of ['jdbc-uri', 'fqdn-jdbc-uri']) {
+      const query = new URL(goTemplate(data[key], password).replace(/^jdbc:/, '')).searchParams;
+      expect(query.get('password')).toBe(password);
+      expect(query.get('user')).toBe('orders');
+    }
   });
 });
 
@@ -75,7 +122,7 @@ describe('network policies', () => {
       podSelector: { matchLabels: { 'cnpg.io/cluster': 'shared', 'cnpg.io/podRole': 'instance' } },
       policyTypes: ['Ingress'],
       ingress: [
-        { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'orders' } } }, { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'payments' } } }], ports: tcp(5432) },
+        { from: [{ namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['orders', 'payments'] }] } }], ports: tcp(5432) },
         { from: [{ podSelector: { matchLabels: { 'cnpg.io/cluster': 'shared' } } }], ports: tcp(5432, 8000) },
         { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'cnpg-system' } } }], ports: tcp(5432, 8000) },
         { from: [{ podSelector: { matchLabels: { 'dbfleet.io/access-client': 'shared' } } }], ports: tcp(5432) },

@@ -42,7 +42,9 @@ describe('npm run plan', () => {
     expect(result.stdout).toMatch(/## production: \d+ added, \d+ changed, 0 removed/);
     expect(result.stdout).toContain('+ Cluster databases/shipping  (production/cluster-shipping.yaml)');
     expect(result.stdout).toContain('+ Database databases/shipping  (test/database-shipping.yaml)');
-    expect(result.stdout).toContain('  ~ Cluster databases/acme  (test/cluster-acme.yaml)\n      spec.managed.roles: + "shipping"');
+    // The shared Cluster does not change: the new role is an object of its own.
+    expect(result.stdout).toContain('+ DatabaseRole databases/shipping  (test/databaserole-shipping.yaml)');
+    expect(result.stdout).not.toContain('~ Cluster databases/acme');
     expect(result.stdout).toContain('no dangerous changes');
     expect(result.status).toBe(0);
   });

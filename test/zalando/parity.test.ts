@@ -91,7 +91,8 @@ function facts(objects: Obj[], environment: { name: string; operatorNamespace: s
   return {
     services: appSecrets.map((o) => `${o.metadata.namespace}/${o.metadata.name}`).sort(),
     databases: databases.sort(),
-    developerRoles: roles.filter((r) => !owners.has(r.split('/')[1])).sort(),
+    // dbfleet_access: the CloudNativePG clusters' developer-access role (Zalando's Job still logs in as its superuser).
+    developerRoles: roles.filter((r) => !owners.has(r.split('/')[1]) && !r.endsWith('/dbfleet_access')).sort(),
     appSecretKeys: Object.fromEntries(appSecrets.map((o) => [o.metadata.name, Object.keys(o.spec.target.template.data).sort()])),
     reachable,
     alerts: [...new Set(((rule?.spec.groups ?? []) as Array<{ rules: Array<{ alert: string }> }>).flatMap((g) => g.rules.map((r) => r.alert.replace(/^Zalando/, 'CNPG'))))].sort(),

@@ -1,0 +1,74 @@
+// The invariants (test/support/invariants.ts) over the repo's fleet and over random fleets
+// (test/support/arbitrary-fleet.ts). Every random fleet is rendered in-process, schema-checked
+// and held to every rule; a failure shrinks to a minimal fleet and prints it as fleet.yaml.
+// Fixed seed by default (printed); DBFLEET_PROPERTY_SEED=<n> for another, DBFLEET_PROPERTY_RUNS=<n>
+// for more or fewer runs.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { loadFleet, parseFleet } from '../../lib/config/load';
+import { buildApp, renderObjects, type RenderedObject } from '../../lib/output/render';
+import { formatIssue, loadValidator } from '../../lib/validate';
+import { syntheticFleet } from '../../bench/fleet-generator';
+import { arbitraryFleetYaml } from '../support/arbitrary-fleet';
+import { checkInvariants, formatViolations, INVARIANTS, OBJECT_LIMIT_BYTES } from '../support/invariants';
+
+const SEED = process.env.DBFLEET_PROPERTY_SEED ? Number(process.env.DBFLEET_PROPERTY_SEED) : 1302;
+const RUNS = process.env.DBFLEET_PROPERTY_RUNS ? Number(process.env.DBFLEET_PROPERTY_RUNS) : 300;
+const validator = loadValidator();
+
+function render(yaml: string, file = 'fleet.yaml') {
+  const fleet = parseFleet(yaml, file);
+  return { fleet, objects: renderObjects(buildApp(fleet)) };
+}
+
+function schemaProblems(objects: readonly RenderedObject[]): string[] {
+  return validator.validateObjects(objects.map((o) => ({ object: o.object, location: { file: `dist/${o.path}` } }))).issues.map(formatIssue);
+}
+
+describe('invariants', () => {
+  it('have unique ids and descriptions', () => {
+    expect(new Set(INVARIANTS.map((i) => i.id)).size).toBe(INVARIANTS.length);
+    for (const i of INVARIANTS) expect(i.description.length).toBeGreaterThan(20);
+  });
+
+  it.skipIf(!existsSync(join(__dirname, '../../fleet.yaml')))('hold for the repository\'s fleet', () => {
+    const fleet = loadFleet(join(__dirname, '../../fleet.yaml'));
+    const objects = renderObjects(buildApp(fleet));
+    expect(formatViolations(checkInvariants({ fleet, objects }))).toBe('');
+  });
+
+  it(`hold for ${RUNS} random fleets, each rendered and schema-valid (seed ${SEED})`, () => {
+    console.log(`invariants over random fleets: seed ${SEED}, ${RUNS} runs (DBFLEET_PROPERTY_SEED / DBFLEET_PROPERTY_RUNS to change)`);
+    const seen = { topologies: new Set<string>(), access: new Set<string>(), single: 0, backups: 0, overrides: 0 };
+    fc.assert(fc.property(arbitraryFleetYaml, (yaml) => {
+      const { fleet, objects } = render(yaml);
+      for (const e of fleet.environments) {
+        seen.topologies.add(e.topology);
+        seen.access.add(e.developerAccess);
+        if (e.clusters.some((c) => c.instances === 1)) seen.single++;
+        if (e.backups.postgres || e.backups.velero) seen.backups++;
+      }
+      if (/overrides:\n\s+\w/.test(yaml)) seen.overrides++;
+      const problems = [...schemaProblems(objects), ...formatViolations(checkInvariants({ fleet, objects })).split('\n').filter(Boolean)];
+      if (problems.length > 0) throw new Error(`${problems.join('\n')}\n\nfleet.yaml:\n${yaml}`);
+    }), { seed: SEED, numRuns: RUNS, endOnFailure: false });
+    // The generator really covers the space (a generator stuck on one shape would prove little).
+    expect([...seen.topologies].sort()).toEqual(['grouped', 'per-service', 'shared']);
+    expect([...seen.access].sort()).toEqual(['none', 'read-only', 'read-write']);
+    expect(seen.single).toBeGreaterThan(RUNS / 10);
+    expect(seen.backups).toBeGreaterThan(RUNS / 10);
+    expect(seen.overrides).toBeGreaterThan(RUNS / 10);
+  }, 600_000); // ~20 s on an idle 2-core machine; several times that under load
+
+  it(`no object exceeds ${OBJECT_LIMIT_BYTES} bytes with 1000 services in one shared cluster (defect 5)`, () => {
+    const { objects } = render(syntheticFleet(1000), 'bench fleet');
+    const test = objects.filter((o) => o.path.startsWith('test/'));
+    const sizes = test.map((o) => [o.path, Buffer.byteLength(JSON.stringify(o.object))] as const).sort((a, b) => b[1] - a[1]);
+    console.log(`largest objects, 1000 services in one shared cluster: ${sizes.slice(0, 3).map(([p, n]) => `${p} ${n} B`).join(', ')}`);
+    expect(sizes[0][1]).toBeLessThan(OBJECT_LIMIT_BYTES);
+    // The Cluster itself no longer lists the roles: it stays small whatever the number of services.
+    expect(sizes.find(([p]) => p === 'test/cluster-bench.yaml')![1]).toBeLessThan(4096);
+  }, 300_000);
+});
