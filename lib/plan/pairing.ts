@@ -32,7 +32,17 @@ export function pairMoves(removed: readonly IndexedObject[], added: readonly Ind
     for (const [key, removedIndexes] of removedBy) {
       const addedIndexes = addedBy.get(key);
       // Exactly one on each side: anything else is ambiguous and not paired.
-      if (removedIndexes.length === 1 && addedIndexes?.length === 1) pairs.push({ from: rs[removedIndexes[0]], to: as[addedIndexes[0]] });
+      if (removedIndexes.length === 1 && addedIndexes?.length === 1) {
+        pairs.push({ from: rs[removedIndexes[0]], to: as[addedIndexes[0]] });
+      } else if (addedIndexes) {
+        // Several identical ones (e.g. Clusters that differ only by name, moved to another
+        // namespace together): a name kept on exactly one each side is the move.
+        for (const i of removedIndexes) {
+          const same = addedIndexes.filter((j) => as[j].ref.name === rs[i].ref.name);
+          const back = removedIndexes.filter((k) => rs[k].ref.name === rs[i].ref.name);
+          if (same.length === 1 && back.length === 1) pairs.push({ from: rs[i], to: as[same[0]] });
+        }
+      }
     }
   }
   return pairs;
