@@ -54,6 +54,18 @@ export function environmentStoreKeys(fleet: Fleet, environment: Environment): St
       });
     }
   }
+  // The developer-access role's password (CloudNativePG environments: their Job logs in as it).
+  if (environment.operator !== 'zalando') {
+    keys.push({
+      name: 'dbfleet-access',
+      environment: environment.name,
+      remoteKey: `${keyPrefix}/${environment.name}/dbfleet-access`,
+      property: 'password',
+      origin: 'expected',
+      purpose: 'password of the developer-access role dbfleet_access',
+      readBy: [environment.namespace],
+    });
+  }
   for (const snapshot of environment.mongoSnapshots) {
     keys.push({
       name: `mongo-snapshot-${snapshot.name}`,

@@ -72,6 +72,8 @@ describe('store keys (what `dbfleet secrets` lists)', () => {
       ['databases/test/payments', 'expected'],
       ['databases/test/developers/alice', 'expected'],
       ['databases/test/developers/bob', 'expected'],
+      // The developer-access role's password: yours to create (issue 13).
+      ['databases/test/dbfleet-access', 'expected'],
     ]);
     expect(keys[0].purpose).toBe('password of role orders (owner of database orders)');
     expect(keys[0].readBy).toEqual(['databases', 'orders']);
