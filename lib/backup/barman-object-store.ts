@@ -16,6 +16,8 @@ export interface BarmanObjectStoreProps {
   readonly objectStore: ObjectStoreBackup;
   readonly store: SecretStoreRef;
   readonly labels: Record<string, string>;
+  /** Name of the credentials Secret. @default `<fleet>-object-store-credentials` */
+  readonly credentialsName?: string;
 }
 
 /**
@@ -32,7 +34,7 @@ export class BarmanObjectStore extends Construct {
     const o = props.objectStore;
     this.objectStoreName = o.name;
     const credentials = new StoreSecret(this, 'Credentials', {
-      name: objectStoreCredentialsName(props.fleetName),
+      name: props.credentialsName ?? objectStoreCredentialsName(props.fleetName),
       namespace: props.namespace,
       labels: props.labels,
       store: props.store,

@@ -6,6 +6,7 @@ import type { ConfigProblem } from './load';
 import { objectStoreName, RESERVED_CLUSTER_NAMES } from '../backup/backup-names';
 import type { Alerts, ComputeResources, Environment, EnvironmentPostgres, Fleet, MongoSnapshot, ObjectStoreBackup, PostgresBackup, PostgresCluster, RestoreDrill, Service, ZalandoSettings } from './model';
 import { ACCESS_ROLE, BARMAN_CLOUD_PLUGIN, CLUSTER_NAME_MAX, DEVELOPER_GROUP_ROLE, developerRoleName, reservedIdentifierReason, toPostgresIdentifier } from './names';
+import { resolveDrSites } from './dr-sites';
 import { DEFAULT_IMAGES, imageProblem } from './postgres-image';
 import { parameterProblem } from './postgres-parameters';
 import { quantityToNumber } from './quantity';
@@ -139,8 +140,8 @@ export function buildFleet(input: FleetInput, sourceFile: string): { fleet: Flee
     }
   }
 
-  const environments = envNames.map((envName) => buildEnvironment(input, envName, services, report, snapshots
-    .filter((s) => s?.environments.includes(envName)).map((s) => s!.snapshot)));
+  const environments = resolveDrSites(input, envNames.map((envName) => buildEnvironment(input, envName, services, report, snapshots
+    .filter((s) => s?.environments.includes(envName)).map((s) => s!.snapshot))), report);
 
   envNames.forEach((envName) => {
     const b = input.environments[envName].backups;

@@ -215,6 +215,30 @@ export interface Environment {
   readonly mongoSnapshots: readonly MongoSnapshot[];
   /** 5-field cron of the CronJob that re-applies developer privileges. */
   readonly accessSchedule: string;
+  /** Disaster recovery: this environment is one site of a source/standby pair. @default a single site */
+  readonly dr?: DrSite;
+}
+
+/**
+ * One site of a disaster-recovery pair (CloudNativePG distributed topology): the source
+ * environment and its standby (`standbyOf`). Both sites render the same values here, seen from
+ * their own side, so their Clusters agree on who is primary.
+ */
+export interface DrSite {
+  /** This site's name in the topology (its environment's name). */
+  readonly self: string;
+  /** The other site's name (environment). */
+  readonly peer: string;
+  /** True on the standby environment (the one with `standbyOf`). */
+  readonly standby: boolean;
+  /** The site whose clusters are primary. */
+  readonly primary: string;
+  /** Per cluster, the former primary's demotion token; set only on the primary site, when given. */
+  readonly promotionTokens?: Readonly<Record<string, string>>;
+  /** The source environment: whose store keys (passwords) both sites read. */
+  readonly source: string;
+  /** The peer's object store, read by this site's clusters (WAL archive, base backups). */
+  readonly peerObjectStore: ObjectStoreBackup;
 }
 
 /** Requests and limits as Kubernetes takes them (`cpu`, `memory`). */

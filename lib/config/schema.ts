@@ -170,7 +170,54 @@ const environment = z.strictObject({
   alerts: alerts.optional(),
   /** Schedule of the CronJob that re-applies developer privileges. */
   accessSchedule: z.string().optional(),
+  /**
+   * Disaster recovery: this environment is the standby site of another one (docs/disaster-recovery.md).
+   * Every cluster of the source is rendered here as a CloudNativePG replica cluster.
+   */
+  standbyOf: z.string().min(1).optional(),
+  /** On a standby: the site (environment name) whose clusters are primary. @default the source */
+  primarySite: z.string().min(1).optional(),
+  /**
+   * On a standby: switchover step 1. The primary site is demoted and the site named here waits
+   * for promotionTokens (step 2, which also moves primarySite). `dbfleet switchover` writes both.
+   */
+  switchoverTo: z.string().min(1).optional(),
+  /**
+   * On a standby: switchover step 2, per cluster, the demotion token of the former primary's Cluster
+   * (`kubectl get cluster <name> -o jsonpath={.status.demotionToken}`), set with primarySite.
+   */
+  promotionTokens: z.record(z.string(), z.string().regex(/^[A-Za-z0-9+/=]+$/, 'is not a demotion token (base64, from `kubectl get cluster <name> -o jsonpath={.status.demotionToken}`)')).optional(),
 });
+
+/**
+ * Keys a standby environment sets for itself; every other key it leaves out is taken from its
+ * source (standbyOf), so both sites run the same topology, version and parameters.
+ */
+export const STANDBY_OWN_KEYS: readonly string[] = ['namespace', 'cluster', 'backups', 'alerts', 'accessSchedule', 'standbyOf', 'primarySite', 'switchoverTo', 'promotionTokens'];
+
+/** A standby inherits what it does not set from its source, before the shape is checked. */
+function inheritFromSource(raw: unknown, ctx: z.RefinementCtx): unknown {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+  const envs = raw as Record<string, unknown>;
+  const out: Record<string, unknown> = { ...envs };
+  for (const [name, env] of Object.entries(envs)) {
+    if (!env || typeof env !== 'object' || Array.isArray(env)) continue;
+    const sourceName = (env as Record<string, unknown>).standbyOf;
+    if (sourceName === undefined) continue;
+    const source = envs[sourceName as string];
+    if (!source || typeof source !== 'object' || Array.isArray(source) || sourceName === name) {
+      ctx.addIssue({ code: 'custom', path: [name, 'standbyOf'], message: `environment "${String(sourceName)}" does not exist, or is this one (environments: ${Object.keys(envs).join(', ')}): the standby inherits every key it does not set from it` });
+      continue;
+    }
+    if ((source as Record<string, unknown>).standbyOf !== undefined) {
+      ctx.addIssue({ code: 'custom', path: [name, 'standbyOf'], message: `"${String(sourceName)}" is itself a standby: name the primary environment; cascading standbys are not offered` });
+      continue;
+    }
+    const inherited = Object.fromEntries(Object.entries(source as Record<string, unknown>).filter(([k]) => !STANDBY_OWN_KEYS.includes(k)));
+    out[name] = { ...inherited, ...(env as Record<string, unknown>) };
+  }
+  return out;
+}
 
 const service = z.strictObject({
   name: dnsLabel,
@@ -232,7 +279,7 @@ export const fleetSchema = z.strictObject({
     argocdNamespace: dnsLabel.default('argocd'),
     path: z.string().min(1).default('dist'),
   }).optional(),
-  environments: z.record(z.string(), environment),
+  environments: z.preprocess(inheritFromSource, z.record(z.string(), environment)),
   services: z.array(service).min(1),
   mongoSnapshots: z.array(mongoSnapshot).default([]),
   /** Image of dbfleet's ops commands (prune-backups, restore-drill), built from this repository. */

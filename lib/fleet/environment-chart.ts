@@ -13,6 +13,7 @@ import { RestoreDrillCronJob } from '../backup/restore-drill-cron-job';
 import { VeleroSchedule } from '../backup/velero-schedule';
 import type { Environment, Fleet, PostgresCluster, Service } from '../config/model';
 import { BARMAN_CLOUD_PLUGIN } from '../config/names';
+import { distributedTopology, isReplicaSite } from '../dr/distributed-topology';
 import { applySyncPolicy } from '../gitops/sync-policy';
 import { DEVELOPER_ACCESS_ANNOTATION, standardLabels } from '../labels';
 import { ClusterPodMonitor } from '../monitoring/cluster-pod-monitor';
@@ -78,7 +79,7 @@ export class EnvironmentChart extends Chart {
     // Zalando reads a developer's password per cluster (addCluster); CloudNativePG per namespace.
     if (environment.operator === 'cloudnative-pg' && environment.developerAccess !== 'none' && fleet.developers.length > 0) {
       new DeveloperCredentials(this, 'DeveloperCredentials', {
-        developers: fleet.developers, environment: environment.name, namespace: environment.namespace, store: fleet.secretStore,
+        developers: fleet.developers, environment: secretsEnvironment(environment), namespace: environment.namespace, store: fleet.secretStore,
         labels: this.labelsFor('developer-credentials', environment.name, 'credentials'),
       });
     }
@@ -89,7 +90,7 @@ export class EnvironmentChart extends Chart {
         namespace: environment.namespace,
         username: ACCESS_ROLE,
         store: fleet.secretStore,
-        remoteKey: accessRoleRemoteKey(fleet.secretStore, environment.name),
+        remoteKey: accessRoleRemoteKey(fleet.secretStore, secretsEnvironment(environment)),
         labels: this.labelsFor('access-role-credentials', environment.name, 'credentials'),
       });
     }
@@ -145,6 +146,16 @@ export class EnvironmentChart extends Chart {
       fleetName: fleet.name, namespace: environment.namespace, objectStore, store: fleet.secretStore,
       labels: this.labelsFor('object-store', objectStore.name, 'backup'),
     });
+    // A DR site also reads the other site's archive: the source's while a replica, the
+    // standby's after a switchover (lib/dr/distributed-topology.ts).
+    const peer = environment.dr?.peerObjectStore;
+    if (peer) {
+      new BarmanObjectStore(this, 'PeerObjectStore', {
+        fleetName: fleet.name, namespace: environment.namespace, objectStore: peer, store: fleet.secretStore,
+        credentialsName: `${peer.name}-credentials`,
+        labels: this.labelsFor('object-store', peer.name, 'backup'),
+      });
+    }
   }
 
   /** Retention of volume-snapshot backups and the restore drill: the ops image's CronJobs. */
@@ -184,6 +195,9 @@ export class EnvironmentChart extends Chart {
    * one never-overwriting PushSecret per password of the environment (store-keys.ts).
    */
   private addGeneratedPasswords(fleet: Fleet, environment: Environment): void {
+    // The standby reads its source's passwords (same remote keys); only the source generates
+    // them, so two sites never race to push different values.
+    if (environment.dr?.standby) return;
     const generated = environmentStoreKeys(fleet, environment).filter((key) => key.origin === 'generated');
     if (generated.length === 0) return;
     const generator = new PasswordGenerator(this, 'PasswordGenerator', {
@@ -199,7 +213,7 @@ export class EnvironmentChart extends Chart {
 
   /** The owner role's Secret next to the cluster, and the app's connection Secret in its namespace. */
   private addServiceCredentials(fleet: Fleet, environment: Environment, service: Service, cluster: IPostgresCluster): void {
-    const remoteKey = serviceRemoteKey(fleet.secretStore.keyPrefix, environment.name, service.name);
+    const remoteKey = serviceRemoteKey(fleet.secretStore.keyPrefix, secretsEnvironment(environment), service.name);
     if (environment.operator === 'zalando') {
       new ZalandoRoleCredentials(this, `Credentials-${service.name}`, {
         role: service.role, cluster: cluster.clusterName, namespace: environment.namespace, store: fleet.secretStore, remoteKey,
@@ -267,7 +281,7 @@ export class EnvironmentChart extends Chart {
         for (const developer of fleet.developers) {
           new ZalandoRoleCredentials(this, `DeveloperCredentials-${cluster.name}-${developer}`, {
             role: developerRoleName(developer), cluster: cluster.name, namespace: cluster.namespace, store: fleet.secretStore,
-            remoteKey: developerRemoteKey(fleet.secretStore.keyPrefix, environment.name, developer),
+            remoteKey: developerRemoteKey(fleet.secretStore.keyPrefix, secretsEnvironment(environment), developer),
             labels: this.labelsFor('developer-credentials', environment.name, 'credentials'),
           });
         }
@@ -279,6 +293,8 @@ export class EnvironmentChart extends Chart {
         roles: [...common.roles ?? [], accessClusterRole(cluster.services.map((s) => s.role))],
         volumeSnapshotBackup: backup?.method === 'volumeSnapshot' ? { className: backup.volumeSnapshotClass } : undefined,
         walArchive: environment.backups.objectStore ? { objectStoreName: environment.backups.objectStore.name } : undefined,
+        replicaCluster: environment.dr && environment.backups.objectStore
+          ? distributedTopology({ cluster: cluster.name, site: environment.dr, ownObjectStore: environment.backups.objectStore }) : undefined,
       });
       if (backup && backup.method !== 'logical') {
         new CnpgScheduledBackup(this, `Backup-${cluster.name}`, {
@@ -305,7 +321,8 @@ export class EnvironmentChart extends Chart {
       });
     }
     // Rendered for every access mode: the SQL also keeps services out of each other's databases.
-    new DeveloperAccessJobs(this, `Access-${cluster.name}`, {
+    // Not on a replica site: it is read-only, and receives the primary's grants with its WAL.
+    if (!isReplicaSite(environment.dr)) new DeveloperAccessJobs(this, `Access-${cluster.name}`, {
       cluster, schedule: environment.accessSchedule, monitoringRoles: pg.monitoringRoles,
       labels: this.labelsFor('developer-access', cluster.name, 'access'),
       ...(pg instanceof ZalandoCluster ? {
@@ -339,6 +356,11 @@ function scheduledBackupNames(environment: Environment): string[] {
     ...(environment.backups.postgres ? [c.name] : []),
     ...(environment.backups.objectStore ? [objectStoreScheduledBackupName(c.name)] : []),
   ]);
+}
+
+/** Whose store keys an environment reads: a standby shares its source's passwords. */
+function secretsEnvironment(environment: Environment): string {
+  return environment.dr?.source ?? environment.name;
 }
 
 /** The basic-auth Secret, next to the cluster, that a service's owner role reads its password from. */

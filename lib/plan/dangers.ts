@@ -8,6 +8,7 @@ import { isProtected, PROTECTED_SYNC_OPTIONS, SYNC_OPTIONS_ANNOTATION } from '..
 import { DEVELOPER_ACCESS_ANNOTATION } from '../labels';
 import type { KubernetesObject } from '../output/render';
 import { describe } from './objects';
+import { drSwitchover } from './dr-switchover';
 import { operatorSwitch } from './operator-switch';
 
 export interface Danger {
@@ -219,6 +220,7 @@ const networkPolicyWidened: DangerRule = {
 export const DANGER_RULES: readonly DangerRule[] = [
   removedDataBearing, movedDataBearing, lostProtection, volumeShrink, instancesToOne, majorVersionChange,
   developerAccessWidens, databaseChanges, rejectedUpdate, removedNetworkPolicy, networkPolicyWidened, operatorSwitch,
+  drSwitchover,
 ];
 
 export function findDangers(context: DangerContext, rules: readonly DangerRule[] = DANGER_RULES): Danger[] {

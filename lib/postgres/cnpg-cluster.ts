@@ -107,6 +107,7 @@ export class CnpgCluster extends Construct implements IPostgresCluster {
         plugins: props.walArchive
           ? [{ name: BARMAN_CLOUD_PLUGIN, enabled: true, isWalArchiver: true, parameters: { barmanObjectName: props.walArchive.objectStoreName } }]
           : undefined,
+        ...props.replicaCluster,
       },
     });
 

@@ -2,6 +2,7 @@
 // policies, developer access and monitoring talk to a cluster only through this, so a second
 // operator (Zalando's postgres-operator, acid.zalan.do/v1) can be added as another class that
 // takes the same props and exposes the same facts.
+import type { ClusterSpec } from '../../imports/postgresql.cnpg.io';
 import type { IConstruct } from 'constructs';
 
 /** One service's database inside a cluster. */
@@ -68,6 +69,12 @@ export interface PostgresClusterProps {
    */
   readonly walArchive?: { readonly objectStoreName: string };
   /**
+   * CloudNativePG only: one site of a distributed topology (`spec.replica`, `spec.externalClusters`
+   * and, on the standby site, `spec.bootstrap`), built by lib/dr/distributed-topology.ts.
+   * @default a standalone cluster
+   */
+  readonly replicaCluster?: ReplicaClusterSpec;
+  /**
    * Labels the operator copies onto everything it creates for the cluster (pods, PVCs,
    * Services, Secrets), so label-selected backups include them. @default none
    */
@@ -107,3 +114,6 @@ export interface IPostgresCluster extends IConstruct {
    */
   readonly unownedOperatorObjects?: ReadonlyArray<{ readonly group: string; readonly kind: string; readonly name: string }>;
 }
+
+/** The parts of a CloudNativePG Cluster's spec that place it in a distributed topology. */
+export type ReplicaClusterSpec = Pick<ClusterSpec, 'replica' | 'externalClusters' | 'bootstrap'>;

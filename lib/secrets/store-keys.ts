@@ -30,11 +30,14 @@ export function serviceRemoteKey(keyPrefix: string, environment: string, service
 /** The store keys of one environment, in a stable order: services, developers, the rest. */
 export function environmentStoreKeys(fleet: Fleet, environment: Environment): StoreKey[] {
   const { keyPrefix, passwords } = fleet.secretStore;
-  const passwordOrigin: StoreKeyOrigin = passwords === 'generate' ? 'generated' : 'expected';
+  // A DR standby reads its source's passwords (identical after promotion); only the source
+  // generates them (docs/disaster-recovery.md), so on the standby they are expected.
+  const keyEnvironment = environment.dr?.source ?? environment.name;
+  const passwordOrigin: StoreKeyOrigin = passwords === 'generate' && !environment.dr?.standby ? 'generated' : 'expected';
   const keys: StoreKey[] = environment.services.map((service: Service) => ({
     name: `${service.name}-db`,
     environment: environment.name,
-    remoteKey: serviceRemoteKey(keyPrefix, environment.name, service.name),
+    remoteKey: serviceRemoteKey(keyPrefix, keyEnvironment, service.name),
     property: 'password',
     origin: passwordOrigin,
     purpose: `password of role ${service.role} (owner of database ${service.database})`,
@@ -46,7 +49,7 @@ export function environmentStoreKeys(fleet: Fleet, environment: Environment): St
       keys.push({
         name: `developer-${developer}`,
         environment: environment.name,
-        remoteKey: developerRemoteKey(keyPrefix, environment.name, developer),
+        remoteKey: developerRemoteKey(keyPrefix, keyEnvironment, developer),
         property: 'password',
         origin: passwordOrigin,
         purpose: `password of developer ${developer} (${environment.developerAccess})`,
@@ -59,7 +62,7 @@ export function environmentStoreKeys(fleet: Fleet, environment: Environment): St
     keys.push({
       name: 'dbfleet-access',
       environment: environment.name,
-      remoteKey: `${keyPrefix}/${environment.name}/dbfleet-access`,
+      remoteKey: `${keyPrefix}/${keyEnvironment}/dbfleet-access`,
       property: 'password',
       origin: 'expected',
       purpose: 'password of the developer-access role dbfleet_access',
@@ -87,6 +90,20 @@ export function environmentStoreKeys(fleet: Fleet, environment: Environment): St
         property,
         origin: 'expected',
         purpose: `object store credentials of ${objectStore.destinationPath} (WAL archive and base backups)`,
+        readBy: [environment.namespace],
+      });
+    }
+  }
+  const peer = environment.dr?.peerObjectStore;
+  if (peer) {
+    for (const property of [peer.accessKeyIdProperty, peer.secretAccessKeyProperty]) {
+      keys.push({
+        name: peer.name,
+        environment: environment.name,
+        remoteKey: peer.remoteKey,
+        property,
+        origin: 'expected',
+        purpose: `object store credentials of ${peer.destinationPath} (the ${environment.dr!.peer} site's WAL archive, read for replication)`,
         readBy: [environment.namespace],
       });
     }

@@ -78,6 +78,8 @@ describe('Argo CD delivery', () => {
       list: {
         elements: [
           { environment: 'production', server: 'https://production.k8s.acme.example', namespace: 'databases' },
+          // The DR site: its own Application, synced to the other Kubernetes cluster (issue #19).
+          { environment: 'production-dr', server: 'https://production-dr.k8s.acme.example', namespace: 'databases' },
           { environment: 'staging', server: 'https://staging.k8s.acme.example', namespace: 'databases' },
           { environment: 'test', server: 'https://test.k8s.acme.example', namespace: 'databases' },
         ],

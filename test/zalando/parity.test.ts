@@ -24,6 +24,8 @@ type Operator = 'cloudnative-pg' | 'zalando';
 function onOperator(text: string, operator: Operator): string {
   const doc = parse(text);
   // Both renderings start from the features both operators have, so what is compared is the operator.
+  // DR standby sites (standbyOf) are CloudNativePG-only (docs/disaster-recovery.md).
+  for (const [name, env] of Object.entries(doc.environments as Record<string, any>)) if (env.standbyOf) delete doc.environments[name];
   for (const env of Object.values(doc.environments as Record<string, any>)) {
     env.operator = operator;
     delete env.walStorage;

@@ -1,0 +1,129 @@
+// Disaster-recovery pairs: an environment with `standbyOf` is the standby site of another one.
+// Checked here, and resolved into a DrSite on both environments (docs/disaster-recovery.md).
+import type { ConfigProblem } from './load';
+import type { DrSite, Environment, ObjectStoreBackup, PostgresCluster } from './model';
+import type { FleetInput } from './schema';
+
+/**
+ * Keys a standby must share with its source: its clusters are physical copies of the source's
+ * (same names, databases, PostgreSQL major and parameters). Left out, they are inherited.
+ */
+export const STANDBY_SHARED_KEYS = ['topology', 'sharedClusterName', 'developerAccess', 'operator', 'zalando', 'postgres'] as const;
+
+type Report = (path: ConfigProblem['path'], message: string, atKey?: boolean) => void;
+
+/** The ObjectStore, at one site, that points at the other site's bucket. */
+export function peerObjectStoreName(objectStoreName: string, peer: string): string {
+  return `${objectStoreName}-${peer}`;
+}
+
+/**
+ * Checks every `standbyOf` and returns the environments with their `dr` resolved (standby
+ * clusters take the source's parameters, which a replica needs to be at least the primary's).
+ */
+export function resolveDrSites(input: FleetInput, environments: readonly Environment[], report: Report): Environment[] {
+  const byName = new Map(environments.map((e) => [e.name, e]));
+  const sites = new Map<string, DrSite>();
+  const standbyParameters = new Map<string, readonly PostgresCluster[]>();
+  const standbysOf = new Map<string, string>();
+  for (const env of environments) {
+    const raw = input.environments[env.name];
+    const at = (...path: string[]) => ['environments', env.name, ...path];
+    if (!raw.standbyOf) {
+      for (const key of ['primarySite', 'switchoverTo', 'promotionTokens'] as const) {
+        if (raw[key] !== undefined) report(at(key), 'only applies to a standby environment (one with standbyOf): set it there', true);
+      }
+      continue;
+    }
+    const source = byName.get(raw.standbyOf);
+    const names = environments.map((e) => e.name).join(', ');
+    if (!source) { report(at('standbyOf'), `environment "${raw.standbyOf}" does not exist (environments: ${names})`); continue; }
+    if (source.name === env.name) { report(at('standbyOf'), 'an environment cannot be its own standby'); continue; }
+    const sourceRaw = input.environments[source.name];
+    if (sourceRaw.standbyOf) { report(at('standbyOf'), `"${source.name}" is itself a standby (of "${sourceRaw.standbyOf}"): name the primary environment; cascading standbys are not offered`); continue; }
+    const other = standbysOf.get(source.name);
+    if (other) { report(at('standbyOf'), `"${source.name}" already has a standby ("${other}"): dbfleet renders one standby site per environment`); continue; }
+    standbysOf.set(source.name, env.name);
+    let ok = true;
+    for (const key of STANDBY_SHARED_KEYS) {
+      if (JSON.stringify(raw[key]) !== JSON.stringify(sourceRaw[key])) {
+        report(at(key), `must equal ${source.name}'s (a standby's clusters are physical copies of its source's): leave it out to inherit it`, true);
+        ok = false;
+      }
+    }
+    if (source.operator !== 'cloudnative-pg') {
+      report(at('standbyOf'), `"${source.name}" runs operator: zalando: dbfleet renders standby sites for cloudnative-pg only (Zalando's equivalent, a \`standby\` section with s3_wal_path/gs_wal_path or standby_host, is not rendered; see docs/disaster-recovery.md)`);
+      continue;
+    }
+    const need = (e: Environment) => `environments.${e.name}.backups.objectStore`;
+    if (!source.backups.objectStore) { report(at('standbyOf'), `the standby replicates from ${source.name}'s WAL archive: set ${need(source)} (docs/backups.md)`); ok = false; }
+    if (!env.backups.objectStore) { report(at('backups'), `a standby needs its own WAL archive (it is the source after a switchover): set ${need(env)} to a bucket path other than ${source.name}'s`, true); ok = false; }
+    if (source.backups.objectStore && env.backups.objectStore && source.backups.objectStore.destinationPath.replace(/\/$/, '') === env.backups.objectStore.destinationPath.replace(/\/$/, '')) {
+      report(at('backups', 'objectStore', 'destinationPath'), `is ${source.name}'s too: both sites archive clusters of the same names, so each needs its own bucket path`);
+      ok = false;
+    }
+    if (JSON.stringify(source.destination) === JSON.stringify(env.destination) && source.namespace === env.namespace) {
+      report(at('cluster'), `${env.name} and ${source.name} would render the same objects into the same namespace of the same Kubernetes cluster: give the standby its own cluster (the DR site) or namespace`, true);
+      ok = false;
+    }
+    const primary = raw.primarySite ?? source.name;
+    if (primary !== source.name && primary !== env.name) {
+      report(at('primarySite'), `"${primary}" is not a site of this pair: use "${source.name}" or "${env.name}"`);
+      ok = false;
+    }
+    const to = raw.switchoverTo;
+    if (to !== undefined && (to === primary || (to !== source.name && to !== env.name))) {
+      report(at('switchoverTo'), `"${to}" must be the site that is not primary now ("${primary === source.name ? env.name : source.name}"): it names where a switchover goes`);
+      ok = false;
+    }
+    const tokens = raw.promotionTokens ?? {};
+    if (Object.keys(tokens).length > 0) {
+      const names = source.clusters.map((c) => c.name);
+      for (const key of Object.keys(tokens)) if (!names.includes(key)) { report(at('promotionTokens', key), `"${key}" is not a cluster of ${source.name} (clusters: ${names.join(', ')})`, true); ok = false; }
+      const missing = names.filter((n) => !(n in tokens));
+      // A cluster promoted without its token is a failover: never mix the two by omission.
+      if (missing.length > 0) { report(at('promotionTokens'), `has no token for ${missing.join(', ')}: a switchover promotes every cluster with its own demotion token (or remove promotionTokens for a failover)`, true); ok = false; }
+    }
+    if (!ok) continue;
+    // Step 1 of a switchover (switchoverTo) changes only the primary site, which demotes
+    // itself; the other one keeps following it until step 2 gives it the demotion token
+    // (setting primary and token together is what promotes without a rebuild).
+    const site = (self: string, peer: string, standby: boolean, peerObjectStore: ObjectStoreBackup): DrSite => {
+      const rendered = to !== undefined && self === primary ? to : primary;
+      return { self, peer, standby, primary: rendered, source: source.name, peerObjectStore, promotionTokens: rendered === self && raw.promotionTokens ? raw.promotionTokens : undefined };
+    };
+    sites.set(source.name, site(source.name, env.name, false, peerStore(env)));
+    sites.set(env.name, site(env.name, source.name, true, peerStore(source)));
+    standbyParameters.set(env.name, source.clusters);
+  }
+  return environments.map((e) => {
+    const dr = sites.get(e.name);
+    if (!dr) return e;
+    const sourceClusters = standbyParameters.get(e.name);
+    if (!sourceClusters) return { ...e, dr };
+    const own = input.environments[e.name];
+    const sourceEnv = input.environments[dr.source];
+    return {
+      ...e,
+      dr,
+      // A physical copy: the source's sizes and parameters per cluster (a replica needs at least
+      // the primary's max_connections and friends, and the source's storage, and carries the
+      // production load after a switchover). Only instances and storageClass may differ per site
+      // (another cloud's storage classes; fewer instances to save cost while standing by).
+      clusters: e.clusters.map((c) => {
+        const s = sourceClusters.find((x) => x.name === c.name)!;
+        return {
+          ...s, environment: c.environment, namespace: c.namespace, developerAccess: c.developerAccess,
+          instances: own.instances !== sourceEnv.instances ? own.instances : s.instances,
+          storageClass: own.storageClass !== sourceEnv.storageClass ? own.storageClass : s.storageClass,
+        };
+      }),
+    };
+  });
+}
+
+/** `peer`'s object store, as the ObjectStore rendered at the other site. */
+function peerStore(peer: Environment): ObjectStoreBackup {
+  const store = peer.backups.objectStore!;
+  return { ...store, name: peerObjectStoreName(store.name, peer.name) };
+}

@@ -1,0 +1,201 @@
+// DR standby sites (environments.<env>.standbyOf): config rules, and the replica clusters of the
+// distributed topology rendered at both sites, for every topology. Own fixture fleet.
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Fleet } from '../../lib/config/model';
+import { buildApp, renderObjects, type KubernetesObject } from '../../lib/output/render';
+import { drSwitchover } from '../../lib/plan/dr-switchover';
+import { fleetStoreKeys } from '../../lib/secrets/store-keys';
+import { formatIssue, loadValidator, type Validator } from '../../lib/validate';
+import { configErrors, fleetOf } from '../support/fleet';
+
+/** A fleet whose `main` environment (topology given) has the standby `main-dr`. */
+export function drFleet(topology: 'shared' | 'per-service' | 'grouped', dr: string = '', main: string = ''): string {
+  return `name: acme
+postgres: { version: 16, parameters: { max_connections: "150" } }
+secretStore: { kind: ClusterSecretStore, name: vault, keyPrefix: databases }
+developers: [alice]
+groups: { commerce: {}, storefront: {} }
+environments:
+  main:
+    namespace: databases
+    topology: ${topology}
+    instances: 3
+    storage: 50Gi
+    developerAccess: read-write
+    cluster: { server: https://gcp.example }
+    backups:
+      objectStore:
+        destinationPath: gs://main-archive/pg
+        credentials: { remoteKey: databases/main/object-store }
+        schedule: "0 0 1 * * *"
+${main}
+  main-dr:
+    standbyOf: main
+    namespace: databases
+    storageClass: gp3
+    cluster: { server: https://aws.example }
+    backups:
+      objectStore:
+        destinationPath: s3://dr-archive/pg
+        credentials: { remoteKey: databases/main-dr/object-store }
+        schedule: "0 0 3 * * *"
+${dr}
+services:
+  - name: orders
+    group: commerce
+    overrides:
+      main: { storage: 200Gi, postgres: { parameters: { work_mem: 64MB } } }
+  - name: catalog
+    group: storefront
+`;
+}
+
+type Obj = KubernetesObject & { spec: any };
+function render(fleet: Fleet) {
+  const rendered = renderObjects(buildApp(fleet));
+  const inEnv = (env: string) => rendered.filter((o) => o.path.startsWith(`${env}/`)).map((o) => o.object as Obj);
+  const find = (env: string, kind: string, name: string) => {
+    const o = inEnv(env).find((x) => x.kind === kind && x.metadata.name === name);
+    if (!o) throw new Error(`${env}: no ${kind} ${name}`);
+    return o;
+  };
+  return { rendered, inEnv, find };
+}
+
+let validator: Validator;
+beforeAll(() => { validator = loadValidator(); });
+
+const CLUSTERS = { 'shared': ['acme'], 'per-service': ['catalog', 'orders'], 'grouped': ['commerce', 'storefront'] } as const;
+
+describe.each(['shared', 'per-service', 'grouped'] as const)('topology %s: the standby site', (topology) => {
+  const fleet = fleetOf(drFleet(topology));
+  const { rendered, inEnv, find } = render(fleet);
+  const clusters = (env: string) => inEnv(env).filter((o) => o.kind === 'Cluster').map((o) => o.metadata.name).sort();
+
+  it('renders every source cluster at the DR site, under the same name', () => {
+    expect(clusters('main')).toEqual([...CLUSTERS[topology]]);
+    expect(clusters('main-dr')).toEqual([...CLUSTERS[topology]]);
+  });
+
+  it('both sites list the same external clusters; the source is primary, the standby replays its archive', () => {
+    for (const name of CLUSTERS[topology]) {
+      const main = find('main', 'Cluster', name).spec;
+      const dr = find('main-dr', 'Cluster', name).spec;
+      expect(main.replica).toEqual({ self: 'main', primary: 'main', source: 'main-dr' });
+      expect(dr.replica).toEqual({ self: 'main-dr', primary: 'main', source: 'main' });
+      expect(main.externalClusters.map((e: any) => e.name)).toEqual(['main', 'main-dr']);
+      expect(dr.externalClusters.map((e: any) => e.name)).toEqual(['main', 'main-dr']);
+      // Each entry points, at each site, to the ObjectStore of that site's bucket.
+      const stores = (spec: any, env: string) => inEnv(env).find((o) => o.kind === 'ObjectStore' && o.metadata.name === spec.plugin.parameters.barmanObjectName)!.spec.configuration.destinationPath;
+      expect(main.externalClusters.map((e: any) => stores(e, 'main'))).toEqual(['gs://main-archive/pg', 's3://dr-archive/pg']);
+      expect(dr.externalClusters.map((e: any) => stores(e, 'main-dr'))).toEqual(['gs://main-archive/pg', 's3://dr-archive/pg']);
+      for (const e of [...main.externalClusters, ...dr.externalClusters]) expect(e.plugin).toMatchObject({ name: 'barman-cloud.cloudnative-pg.io', parameters: { serverName: name } });
+      // The standby starts from the source's backups; the source is an ordinary initdb cluster.
+      expect(dr.bootstrap).toEqual({ recovery: { source: 'main' } });
+      expect(main.bootstrap).toBeUndefined();
+      // Each site archives its own WAL to its own store.
+      expect(dr.plugins).toEqual([expect.objectContaining({ isWALArchiver: true, parameters: { barmanObjectName: 'acme-object-store' } })]);
+      // A physical copy: the source's parameters and storage; the DR site's storage class.
+      expect(dr.postgresql).toEqual(main.postgresql);
+      expect(dr.storage).toEqual({ size: main.storage.size, storageClass: 'gp3' });
+      expect(dr.managed).toEqual(main.managed);
+    }
+  });
+
+  it('the standby reads the source\'s passwords and pushes none of its own', () => {
+    expect(inEnv('main-dr').filter((o) => o.kind === 'PushSecret')).toEqual([]);
+    expect(inEnv('main').filter((o) => o.kind === 'PushSecret').length).toBeGreaterThan(0);
+    const key = (env: string, name: string) => find(env, 'ExternalSecret', name).spec.data[0].remoteRef.key;
+    for (const name of ['orders-db-credentials', 'orders-db', 'developer-alice-credentials']) expect(key('main-dr', name)).toBe(key('main', name));
+    expect(key('main-dr', 'orders-db')).toBe('databases/main/orders');
+    const drKeys = fleetStoreKeys(fleet).filter((k) => k.environment === 'main-dr' && k.property === 'password');
+    expect(drKeys.every((k) => k.origin === 'expected' && k.remoteKey.startsWith('databases/main/'))).toBe(true);
+  });
+
+  it('developer access jobs run only at the primary site (a replica is read-only)', () => {
+    expect(inEnv('main').some((o) => o.kind === 'CronJob' && o.metadata.name.endsWith('-access'))).toBe(true);
+    expect(inEnv('main-dr').some((o) => o.kind === 'CronJob' && o.metadata.name.endsWith('-access'))).toBe(false);
+  });
+
+  it('every rendered object validates against the CRDs', () => {
+    const objects = rendered.filter((o) => o.path.startsWith('main')).map((o) => ({ object: o.object, location: { file: o.path } }));
+    const report = validator.validateObjects(objects);
+    expect(report.issues.map(formatIssue)).toEqual([]);
+  });
+});
+
+describe('switchover and failover, as fleet changes', () => {
+  const TOKEN = 'eyJzeXN0ZW1faWQiOiIxIn0=';
+  const TOKEN2 = 'eyJzeXN0ZW1faWQiOiIyIn0=';
+  const S0 = render(fleetOf(drFleet('per-service')));
+  const S1 = render(fleetOf(drFleet('per-service', '    switchoverTo: main-dr')));
+  const S2 = render(fleetOf(drFleet('per-service', `    primarySite: main-dr\n    promotionTokens: { orders: ${TOKEN}, catalog: ${TOKEN2} }`)));
+  const FAILOVER = render(fleetOf(drFleet('per-service', '    primarySite: main-dr')));
+  const replica = (r: ReturnType<typeof render>, env: string) => r.find(env, 'Cluster', 'orders').spec.replica;
+  const cluster = (r: ReturnType<typeof render>, env: string) => r.find(env, 'Cluster', 'orders');
+  const dangers = (before: ReturnType<typeof render>, after: ReturnType<typeof render>, env: string) =>
+    drSwitchover.check({ type: 'changed', environment: env, before: cluster(before, env), after: cluster(after, env) }, { transitions: [], headObjects: () => [] });
+
+  it('step 1 (switchoverTo) demotes only the primary site; the standby keeps following it', () => {
+    expect(replica(S1, 'main')).toEqual({ self: 'main', primary: 'main-dr', source: 'main-dr' });
+    expect(replica(S1, 'main-dr')).toEqual(replica(S0, 'main-dr'));
+    expect(dangers(S0, S1, 'main').join()).toMatch(/demotes site main \(switchover step 1 of 2\).*status\.demotionToken/);
+    expect(dangers(S0, S1, 'main-dr')).toEqual([]);
+  });
+
+  it('step 2 sets primary and the demotion token together on the new primary only', () => {
+    expect(replica(S2, 'main-dr')).toEqual({ self: 'main-dr', primary: 'main-dr', source: 'main', promotionToken: TOKEN });
+    expect(S2.find('main-dr', 'Cluster', 'catalog').spec.replica.promotionToken).toBe(TOKEN2);
+    expect(replica(S2, 'main')).toEqual(replica(S1, 'main'));
+    expect(dangers(S1, S2, 'main-dr').join()).toMatch(/promotes site main-dr \(switchover step 2 of 2\)/);
+    expect(dangers(S1, S2, 'main')).toEqual([]);
+    // Once primary, the DR site runs the developer access jobs; the demoted source does not.
+    expect(S2.inEnv('main-dr').some((o) => o.kind === 'CronJob' && o.metadata.name === 'orders-access')).toBe(true);
+    expect(S2.inEnv('main').some((o) => o.kind === 'CronJob' && o.metadata.name === 'orders-access')).toBe(false);
+    // Passwords stay the source's keys whichever site is primary.
+    expect(S2.find('main-dr', 'ExternalSecret', 'orders-db').spec.data[0].remoteRef.key).toBe('databases/main/orders');
+  });
+
+  it('failover: primarySite moves without a token; plan says the old primary must be rebuilt', () => {
+    expect(replica(FAILOVER, 'main-dr')).toEqual({ self: 'main-dr', primary: 'main-dr', source: 'main' });
+    expect(replica(FAILOVER, 'main')).toEqual({ self: 'main', primary: 'main-dr', source: 'main-dr' });
+    expect(dangers(S0, FAILOVER, 'main-dr').join()).toMatch(/WITHOUT a demotion token: a FAILOVER.*rebuild/);
+  });
+
+  it('switching back: step 1 demotes the DR site; the source waits for its token', () => {
+    const back = render(fleetOf(drFleet('per-service', `    primarySite: main-dr\n    promotionTokens: { orders: ${TOKEN}, catalog: ${TOKEN2} }\n    switchoverTo: main`)));
+    expect(replica(back, 'main-dr')).toEqual({ self: 'main-dr', primary: 'main', source: 'main' });
+    expect(replica(back, 'main')).toEqual({ self: 'main', primary: 'main-dr', source: 'main-dr' });
+  });
+});
+
+describe('standby config errors', () => {
+  const errors = (dr: string, main = '') => configErrors(drFleet('per-service', dr, main)).join('\n');
+  it('names what is wrong', () => {
+    expect(configErrors(drFleet('shared').replace('standbyOf: main', 'standbyOf: prod')).join('\n')).toMatch(/environments\.main-dr\.standbyOf.*"prod" does not exist/);
+    expect(errors('    primarySite: elsewhere')).toMatch(/primarySite.*"elsewhere" is not a site of this pair: use "main" or "main-dr"/);
+    expect(errors('    topology: shared')).toMatch(/main-dr\.topology.*must equal main's/);
+    expect(errors('    developerAccess: none')).toMatch(/main-dr\.developerAccess.*must equal main's/);
+    expect(errors('    switchoverTo: main')).toMatch(/switchoverTo.*must be the site that is not primary now \("main-dr"\)/);
+    expect(errors('', '    primarySite: main')).toMatch(/main\.primarySite.*only applies to a standby environment/);
+    expect(configErrors(drFleet('shared').replace('s3://dr-archive/pg', 'gs://main-archive/pg')).join('\n')).toMatch(/destinationPath.*each needs its own bucket path/);
+    expect(configErrors(drFleet('shared').replace('https://aws.example', 'https://gcp.example')).join('\n')).toMatch(/same namespace of the same Kubernetes cluster/);
+    expect(errors('    promotionTokens: { orders: "not a token!" }')).toMatch(/promotionTokens\.orders.*is not a demotion token/);
+    expect(errors('    primarySite: main-dr\n    promotionTokens: { orders: abc= }')).toMatch(/promotionTokens.*has no token for catalog/);
+    expect(errors('    primarySite: main-dr\n    promotionTokens: { orders: abc=, catalog: abc=, nope: abc= }')).toMatch(/"nope" is not a cluster of main/);
+  });
+
+  it('needs the source\'s object store (the replication path) and its own', () => {
+    const noSourceStore = drFleet('shared').replace(/    backups:\n      objectStore:\n        destinationPath: gs:[^]*?schedule: "0 0 1 \* \* \*"\n/, '');
+    expect(configErrors(noSourceStore).join('\n')).toMatch(/standby replicates from main's WAL archive: set environments\.main\.backups\.objectStore/);
+    const noOwnStore = drFleet('shared').replace(/    backups:\n      objectStore:\n        destinationPath: s3:[^]*?schedule: "0 0 3 \* \* \*"\n/, '');
+    expect(configErrors(noOwnStore).join('\n')).toMatch(/main-dr.*needs its own WAL archive/);
+  });
+
+  it('a standby of a standby, or of a Zalando environment, is refused', () => {
+    const chained = drFleet('shared') + '';
+    expect(configErrors(chained.replace('services:', `  third:\n    standbyOf: main-dr\n    namespace: other\nservices:`)).join('\n')).toMatch(/"main-dr" is itself a standby/);
+    const zalando = drFleet('grouped').replace('    developerAccess: read-write\n', '    developerAccess: read-write\n    operator: zalando\n');
+    expect(configErrors(zalando).join('\n')).toMatch(/runs operator: zalando: dbfleet renders standby sites for cloudnative-pg only/);
+  });
+});
