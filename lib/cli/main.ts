@@ -9,6 +9,7 @@ import { initCommand } from './init';
 import type { CliIo } from './io';
 import { packageJson } from './package-info';
 import { secretsCommand } from './secrets';
+import { switchoverCommand } from './switchover';
 
 export function runDbfleet(argv: readonly string[], io: CliIo = { out: process.stdout, err: process.stderr }): number {
   let code = 0;
@@ -37,6 +38,7 @@ export function runDbfleet(argv: readonly string[], io: CliIo = { out: process.s
       setExit(0);
     }));
   program.addCommand(secretsCommand(io, setExit));
+  program.addCommand(switchoverCommand(io, setExit));
   for (const command of program.commands) command.configureOutput(output).exitOverride();
   program.exitOverride();
 

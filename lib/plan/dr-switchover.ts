@@ -27,7 +27,7 @@ export const drSwitchover: DangerRule = {
       return [`demotes site ${self} (switchover step 1 of 2): writes to cluster ${name} stop, its WAL up to the shutdown checkpoint is archived, `
         + `and it follows ${now.source ?? now.primary} once that site is promoted. Then read the token: `
         + `kubectl get cluster ${name} -n ${after.metadata.namespace} -o jsonpath='{.status.demotionToken}' and set it `
-        + `(npm run switchover -- ${environment === now.primary ? self : now.primary} --to ${now.primary} --token <token>; docs/disaster-recovery.md)`];
+        + `(npx dbfleet switchover ${environment === now.primary ? self : now.primary} --to ${now.primary} --token <token>; docs/disaster-recovery.md)`];
     }
     if (!wasPrimary && isPrimary && now.promotionToken) {
       return [`promotes site ${self} (switchover step 2 of 2): cluster ${name} waits until it has replayed the WAL up to the former primary's demotion token, `

@@ -3,6 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Fleet } from '../../lib/config/model';
 import { buildApp, renderObjects, type KubernetesObject } from '../../lib/output/render';
+import { switchover } from '../../lib/dr/switchover';
 import { drSwitchover } from '../../lib/plan/dr-switchover';
 import { fleetStoreKeys } from '../../lib/secrets/store-keys';
 import { formatIssue, loadValidator, type Validator } from '../../lib/validate';
@@ -197,5 +198,30 @@ describe('standby config errors', () => {
     expect(configErrors(chained.replace('services:', `  third:\n    standbyOf: main-dr\n    namespace: other\nservices:`)).join('\n')).toMatch(/"main-dr" is itself a standby/);
     const zalando = drFleet('grouped').replace('    developerAccess: read-write\n', '    developerAccess: read-write\n    operator: zalando\n');
     expect(configErrors(zalando).join('\n')).toMatch(/runs operator: zalando: dbfleet renders standby sites for cloudnative-pg only/);
+  });
+});
+
+describe('dbfleet switchover writes each step into the fleet file', () => {
+  const base = drFleet('per-service');
+  it('step 1, step 2, failover: comments kept, each result loads and renders the step', () => {
+    const step1 = switchover(`# kept\n${base}`, { environment: 'main', to: 'main-dr' });
+    expect(step1.text).toContain('# kept');
+    expect(step1.text).toMatch(/standbyOf: main\n(.*\n)*?\s+switchoverTo: main-dr/);
+    expect(render(fleetOf(step1.text)).find('main', 'Cluster', 'orders').spec.replica.primary).toBe('main-dr');
+    const step2 = switchover(step1.text, { environment: 'main-dr', to: 'main-dr', tokens: { orders: 'YQ==', catalog: 'Yg==' } });
+    expect(step2.text).not.toContain('switchoverTo');
+    const after = render(fleetOf(step2.text));
+    expect(after.find('main-dr', 'Cluster', 'orders').spec.replica).toMatchObject({ primary: 'main-dr', promotionToken: 'YQ==' });
+    expect(after.find('main-dr', 'Cluster', 'catalog').spec.replica).toMatchObject({ primary: 'main-dr', promotionToken: 'Yg==' });
+    const failover = switchover(base, { environment: 'main-dr', to: 'main-dr', failover: true });
+    expect(render(fleetOf(failover.text)).find('main-dr', 'Cluster', 'orders').spec.replica).toEqual({ self: 'main-dr', primary: 'main-dr', source: 'main' });
+    expect(failover.step).toMatch(/must be rebuilt/);
+  });
+  it('refuses what makes no sense', () => {
+    expect(() => switchover(base, { environment: 'main', to: 'main' })).toThrow(/already the primary site/);
+    expect(() => switchover(base, { environment: 'main', to: 'elsewhere' })).toThrow(/--to must be "main" or "main-dr"/);
+    expect(() => switchover(base.replace('    standbyOf: main\n', ''), { environment: 'main', to: 'main-dr' })).toThrow(/neither a standby environment/);
+    // A step 2 missing a cluster's token does not load (the command then restores the file).
+    expect(configErrors(switchover(base, { environment: 'main', to: 'main-dr', tokens: { orders: 'YQ==' } }).text).join('\n')).toMatch(/has no token for catalog/);
   });
 });
