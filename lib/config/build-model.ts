@@ -10,6 +10,7 @@ import { resolveDrSites } from './dr-sites';
 import { DEFAULT_IMAGES, imageProblem } from './postgres-image';
 import { parameterProblem } from './postgres-parameters';
 import { quantityToNumber } from './quantity';
+import { altRoleName } from '../secrets/credential-rotation';
 import type { EnvironmentInput, FleetInput, OverrideInput } from './schema';
 import { DEFAULT_POSTGRES_EXPORTER_IMAGE } from './schema';
 
@@ -63,7 +64,7 @@ export function buildFleet(input: FleetInput, sourceFile: string): { fleet: Flee
       const reason = reservedIdentifierReason(value);
       if (reason) report(['services', i, s[field] ? field : 'name'], `${field} name ${reason}`);
     }
-    return { name: s.name, namespace: s.namespace ?? s.name, group: s.group, database, role, extensions: [...new Set(s.extensions)] };
+    return { name: s.name, namespace: s.namespace ?? s.name, group: s.group, database, role, extensions: [...new Set(s.extensions)], rotation: s.rotation };
   });
 
   // Names must be unique: service names feed Kubernetes names, database and role names must not
@@ -85,6 +86,21 @@ export function buildFleet(input: FleetInput, sourceFile: string): { fleet: Flee
     else seen.set(s.name, i);
     claim('database', s.database, ['services', i, input.services[i].database ? 'database' : 'name'], `services[${i}] ("${s.name}")`);
     claim('role', s.role, ['services', i, input.services[i].role ? 'role' : 'name'], `services[${i}] ("${s.name}")`);
+  });
+  // The second login role of a rotated service (credential-rotation.ts) claims its name too.
+  services.forEach((s, i) => {
+    const rotated = Object.keys(s.rotation ?? {});
+    if (rotated.length === 0) return;
+    const alt = altRoleName(s.role);
+    const path: ConfigProblem['path'] = ['services', i, 'rotation'];
+    if (Buffer.byteLength(alt) > 63) report(path, `role name "${alt}" (the second login role a rotation needs) is longer than 63 bytes, the PostgreSQL limit: choose a shorter role`, true);
+    claim('role', alt, path, `the rotation role of services[${i}] ("${s.name}")`);
+    for (const env of rotated) {
+      if (!input.environments[env]) report([...path, env], `environment "${env}" does not exist (environments: ${envNames.join(', ')})`, true);
+      else if (input.environments[env].operator === 'zalando') {
+        report([...path, env], `environment "${env}" runs on Zalando's operator: dbfleet's owner rotation needs CloudNativePG DatabaseRoles (see README "Credentials"); use the operator's enable_password_rotation for non-owner users`, true);
+      }
+    }
   });
 
   const groupNames = Object.keys(input.groups).sort();

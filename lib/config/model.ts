@@ -2,6 +2,8 @@
 // charts read only this, never the raw YAML, so the rules of how services map onto clusters
 // live in one place (build-model.ts).
 
+import type { RotationState } from '../secrets/credential-rotation';
+
 export type Topology = 'shared' | 'per-service' | 'grouped';
 export type DeveloperAccess = 'read-write' | 'read-only' | 'none';
 export type Severity = 'critical' | 'warning';
@@ -86,6 +88,8 @@ export interface Service {
   /** LOGIN role that owns the database (`-` → `_`). */
   readonly role: string;
   readonly extensions: readonly string[];
+  /** The owner credential's rotation state per environment name; absent: never rotated there. */
+  readonly rotation?: Readonly<Record<string, RotationState>>;
 }
 
 export interface Alerts {

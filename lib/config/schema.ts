@@ -1,6 +1,7 @@
 // The shape of fleet.yaml, checked field by field. Rules that span fields (name collisions,
 // references between sections, cron and duration arithmetic) live in validate-fleet.ts.
 import { z } from 'zod';
+import { ROTATION_STEPS } from '../secrets/credential-rotation';
 import { isQuantity } from './quantity';
 import { isDuration } from './duration';
 
@@ -229,6 +230,14 @@ const service = z.strictObject({
   role: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'is not a lower-case PostgreSQL identifier').optional(),
   extensions: z.array(z.string().regex(/^[a-z_][a-z0-9_-]*$/, 'is not a valid extension name')).default([]),
   overrides: z.record(z.string(), override).default({}),
+  /**
+   * Where the owner credential's rotation stands, per environment (lib/secrets/credential-rotation.ts);
+   * written by `dbfleet rotate`. Absent: never rotated.
+   */
+  rotation: z.record(z.string(), z.strictObject({
+    generation: z.number().int().min(1, 'must be >= 1 (generation 0 is the credential before any rotation)'),
+    step: z.enum(ROTATION_STEPS),
+  })).default({}),
 });
 
 const mongoSnapshot = z.strictObject({
