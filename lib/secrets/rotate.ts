@@ -1,0 +1,61 @@
+// `dbfleet rotate <service> --environment <env>`: advances a service's credential rotation by one
+// step (credential-rotation.ts) by editing the fleet file that declares the service — fleet.yaml
+// or services/<file>.yaml — keeping its comments and layout. The change is then reviewed
+// (`dbfleet plan`) and applied by Argo CD like any other.
+import { writeFileSync } from 'node:fs';
+import { isMap, isSeq, parseDocument, type Document } from 'yaml';
+import { loadFleet } from '../config/load';
+import { readFleetFiles, type FleetFile } from '../config/fleet-files';
+import { describeRotationStep, nextRotationState, NOT_ROTATED, type RotationState } from './credential-rotation';
+
+export interface RotateResult {
+  /** The file that was (or would be) changed. */
+  readonly file: string;
+  readonly from: RotationState;
+  readonly to: RotationState;
+  /** What the new step does, in one line. */
+  readonly description: string;
+  /** The file's new text. */
+  readonly text: string;
+}
+
+export class RotateError extends Error {}
+
+/** Computes the next step and the edited file; writes it unless `dryRun`. */
+export function rotate(fleetFileOrDir: string, serviceName: string, environment: string, options: { dryRun?: boolean } = {}): RotateResult {
+  const fleet = loadFleet(fleetFileOrDir);
+  const service = fleet.services.find((s) => s.name === serviceName);
+  if (!service) throw new RotateError(`no service "${serviceName}" (services: ${fleet.services.map((s) => s.name).join(', ')})`);
+  const env = fleet.environments.find((e) => e.name === environment);
+  if (!env) throw new RotateError(`no environment "${environment}" (environments: ${fleet.environments.map((e) => e.name).join(', ')})`);
+  if (env.operator === 'zalando') throw new RotateError(`environment "${environment}" runs on Zalando's operator: owner rotation needs CloudNativePG (README "Credentials")`);
+
+  const from = service.rotation?.[environment] ?? NOT_ROTATED;
+  const to = nextRotationState(from);
+  const files = readFleetFiles(fleetFileOrDir);
+  const edited = [editFile(files.main, true, serviceName, environment, to), ...files.services.map((f) => editFile(f, false, serviceName, environment, to))]
+    .find((e) => e !== undefined);
+  if (!edited) throw new RotateError(`service "${serviceName}" was loaded but not found in any fleet file`);
+  if (!options.dryRun) writeFileSync(edited.file, edited.text);
+  return { file: edited.file, from, to, description: describeRotationStep(service, to), text: edited.text };
+}
+
+/** The file with the service's `rotation.<environment>` set, or undefined if it does not declare the service. */
+function editFile(file: FleetFile, isFleetFile: boolean, serviceName: string, environment: string, state: RotationState): { file: string; text: string } | undefined {
+  const doc = parseDocument(file.text);
+  const path = servicePath(doc, isFleetFile, serviceName);
+  if (!path) return undefined;
+  doc.setIn([...path, 'rotation', environment], doc.createNode({ generation: state.generation, step: state.step }, { flow: true }));
+  return { file: file.file, text: doc.toString() };
+}
+
+/** Path of the service's map in the document: `['services', i]` in fleet.yaml, `[]` in a service file. */
+function servicePath(doc: Document, isFleetFile: boolean, serviceName: string): Array<string | number> | undefined {
+  const root = doc.contents;
+  if (!isMap(root)) return undefined;
+  if (!isFleetFile) return root.get('name') === serviceName ? [] : undefined;
+  const services = root.get('services');
+  if (!isSeq(services)) return undefined;
+  const index = services.items.findIndex((item) => isMap(item) && item.get('name') === serviceName);
+  return index === -1 ? undefined : ['services', index];
+}
