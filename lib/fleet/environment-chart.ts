@@ -23,7 +23,7 @@ import { ClusterIngressPolicy } from '../network/cluster-ingress-policy';
 import { DefaultDenyIngress } from '../network/default-deny-ingress';
 import { CnpgCluster } from '../postgres/cnpg-cluster';
 import { CnpgImageCatalog } from '../postgres/cnpg-image-catalog';
-import type { IPostgresCluster, PostgresClusterProps } from '../postgres/postgres-cluster';
+import type { ClusterRole, IPostgresCluster, PostgresClusterProps } from '../postgres/postgres-cluster';
 import { ZALANDO_CLUSTER_LABEL, ZALANDO_EXPORTER_ROLE, ZalandoCluster } from '../postgres/zalando-cluster';
 import { RoleCredentials } from '../secrets/role-credentials';
 import { ZalandoRoleCredentials } from '../secrets/zalando-role-credentials';
@@ -31,7 +31,9 @@ import { developerRoleName } from '../config/names';
 import { GeneratedPassword } from '../secrets/generated-password';
 import { PasswordGenerator } from '../secrets/password-generator';
 import { ServiceConnectionSecret } from '../secrets/service-connection-secret';
-import { environmentStoreKeys, serviceRemoteKey } from '../secrets/store-keys';
+import { environmentStoreKeys } from '../secrets/store-keys';
+import { credentialLayout, type CredentialLayout } from '../secrets/credential-rotation';
+import { RotationLoginJob } from '../secrets/rotation-login-job';
 
 /** The Password generator of a database namespace, shared by its PushSecrets. */
 export const PASSWORD_GENERATOR_NAME = 'dbfleet-password';
@@ -213,31 +215,45 @@ export class EnvironmentChart extends Chart {
 
   /** The owner role's Secret next to the cluster, and the app's connection Secret in its namespace. */
   private addServiceCredentials(fleet: Fleet, environment: Environment, service: Service, cluster: IPostgresCluster): void {
-    const remoteKey = serviceRemoteKey(fleet.secretStore.keyPrefix, secretsEnvironment(environment), service.name);
+    // Without a rotation: one slot, the owner role, reading <keyPrefix>/<env>/<service>.
+    const credentials = serviceCredentials(fleet, environment, service);
     if (environment.operator === 'zalando') {
       new ZalandoRoleCredentials(this, `Credentials-${service.name}`, {
-        role: service.role, cluster: cluster.clusterName, namespace: environment.namespace, store: fleet.secretStore, remoteKey,
+        role: service.role, cluster: cluster.clusterName, namespace: environment.namespace, store: fleet.secretStore, remoteKey: credentials.app.remoteKey!,
         labels: this.labelsFor('role-credentials', service.name, 'credentials'),
       });
     } else {
-      new RoleCredentials(this, `Credentials-${service.name}`, {
-        name: roleSecretName(service),
-        namespace: environment.namespace,
-        username: service.role,
-        store: fleet.secretStore,
-        remoteKey,
-        labels: this.labelsFor('role-credentials', service.name, 'credentials'),
-      });
+      // A Secret per slot that may log in; a retired slot's role is NOLOGIN with no password.
+      for (const slot of credentials.slots.filter((x) => x.login)) {
+        new RoleCredentials(this, slot.slot === 'a' ? `Credentials-${service.name}` : `Credentials-${service.name}-alt`, {
+          name: slot.secretName,
+          namespace: environment.namespace,
+          username: slot.role,
+          store: fleet.secretStore,
+          remoteKey: slot.remoteKey!,
+          labels: this.labelsFor('role-credentials', service.name, 'credentials'),
+        });
+      }
+      const alt = credentials.slots.find((x) => x.slot === 'b');
+      if (alt?.login) {
+        new RotationLoginJob(this, `RotationLogin-${service.name}`, {
+          service: service.name, owner: service.role, slotSecretName: alt.secretName, cluster: cluster.clusterName,
+          namespace: environment.namespace, host: cluster.readWriteHost, port: cluster.port, database: service.database,
+          image: environment.clusters.find((c) => c.name === cluster.clusterName)!.imageName,
+          labels: this.labelsFor('rotation-login', service.name, 'credentials'),
+        });
+      }
     }
+    // The app names one slot: user and password change together, in one Secret.
     new ServiceConnectionSecret(this, `Connection-${service.name}`, {
       name: `${service.name}-db`,
       namespace: service.namespace,
-      username: service.role,
+      username: credentials.app.role,
       database: service.database,
       host: cluster.readWriteHost,
       port: cluster.port,
       store: fleet.secretStore,
-      remoteKey,
+      remoteKey: credentials.app.remoteKey!,
       labels: this.labelsFor('connection-secret', service.name, 'credentials'),
     });
   }
@@ -257,9 +273,10 @@ export class EnvironmentChart extends Chart {
       parameters: cluster.parameters,
       databases: cluster.services.map((s) => ({
         service: s.name, database: s.database, owner: s.role, ownerSecret: roleSecretName(s), extensions: s.extensions,
+        ownerLogin: serviceCredentials(fleet, environment, s).slots.find((x) => x.slot === 'a')?.login ?? false,
       })),
       inheritedLabels: { 'app.kubernetes.io/part-of': fleet.name },
-      roles: developerClusterRoles(fleet.developers, environment.developerAccess),
+      roles: [...developerClusterRoles(fleet.developers, environment.developerAccess), ...cluster.services.flatMap((s) => rotationRoles(fleet, environment, s))],
       labels: clusterLabels,
       // Read by `npm run plan` to flag widened developer access.
       annotations: { [DEVELOPER_ACCESS_ANNOTATION]: environment.developerAccess },
@@ -361,6 +378,28 @@ function scheduledBackupNames(environment: Environment): string[] {
 /** Whose store keys an environment reads: a standby shares its source's passwords. */
 function secretsEnvironment(environment: Environment): string {
   return environment.dr?.source ?? environment.name;
+}
+
+/**
+ * A service's login slots and the one its app uses, in an environment (credential-rotation.ts).
+ * A standby follows its source's keys and rotation, so its roles are the same after promotion.
+ */
+function serviceCredentials(fleet: Fleet, environment: Environment, service: Service): CredentialLayout {
+  const source = secretsEnvironment(environment);
+  return credentialLayout(service, fleet.secretStore.keyPrefix, source, service.rotation?.[source]);
+}
+
+/** The second login role of a service that has been rotated: a member of the owner, acting as it. */
+function rotationRoles(fleet: Fleet, environment: Environment, service: Service): ClusterRole[] {
+  const alt = serviceCredentials(fleet, environment, service).slots.find((x) => x.slot === 'b');
+  if (!alt) return [];
+  return [{
+    name: alt.role,
+    login: alt.login,
+    inRoles: [service.role],
+    passwordSecret: alt.login ? alt.secretName : undefined,
+    comment: `second login of ${service.role} (credential rotation; acts as ${service.role})`,
+  }];
 }
 
 /** The basic-auth Secret, next to the cluster, that a service's owner role reads its password from. */

@@ -118,7 +118,11 @@ export class CnpgCluster extends Construct implements IPostgresCluster {
         name: database.service,
         namespace: props.namespace,
         cluster: props.name,
-        role: { name: database.owner, login: true, passwordSecret: database.ownerSecret, comment: `owner of the ${database.service} database`, reclaim: 'retain' },
+        // NOLOGIN without a password once a credential rotation retired it (credential-rotation.ts).
+        role: {
+          name: database.owner, login: database.ownerLogin !== false, passwordSecret: database.ownerLogin === false ? undefined : database.ownerSecret,
+          comment: `owner of the ${database.service} database`, reclaim: 'retain',
+        },
         labels: roleLabels(database.service),
       });
     }

@@ -15,6 +15,11 @@ export interface ClusterDatabase {
   readonly owner: string;
   /** Secret (kubernetes.io/basic-auth, in the cluster's namespace) holding the owner's password. */
   readonly ownerSecret: string;
+  /**
+   * Whether the owner role may log in. False once a credential rotation has moved the app to the
+   * service's second login role (lib/secrets/credential-rotation.ts). @default true
+   */
+  readonly ownerLogin?: boolean;
   readonly extensions: readonly string[];
 }
 

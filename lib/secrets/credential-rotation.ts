@@ -16,7 +16,6 @@
 //            change together); both slots still log in, so pods that have not restarted keep working.
 //   done   — slot(g-1) can no longer log in (NOLOGIN; it keeps its memberships and owns nothing).
 import type { Service } from '../config/model';
-import { serviceRemoteKey } from './store-keys';
 
 export const ROTATION_STEPS = ['add', 'switch', 'done'] as const;
 export type RotationStep = (typeof ROTATION_STEPS)[number];
@@ -60,6 +59,11 @@ export function slotOf(generation: number): Slot {
 
 export function altRoleName(role: string): string {
   return `${role}${ALT_ROLE_SUFFIX}`;
+}
+
+/** Remote key of a service's database password before any rotation: `<keyPrefix>/<environment>/<service>`. */
+export function serviceRemoteKey(keyPrefix: string, environment: string, service: string): string {
+  return `${keyPrefix}/${environment}/${service}`;
 }
 
 /** Remote key of a generation's password. */

@@ -2,6 +2,9 @@
 // ExternalSecrets and PushSecrets the charts render and behind `dbfleet secrets`.
 import type { Environment, Fleet, Service } from '../config/model';
 import { developerRemoteKey } from '../access/developer-roles';
+import { credentialLayout } from './credential-rotation';
+
+export { serviceRemoteKey } from './credential-rotation';
 
 export type StoreKeyOrigin =
   /** dbfleet generates it in the cluster and pushes it once (`secretStore.passwords: generate`). */
@@ -22,11 +25,6 @@ export interface StoreKey {
   readonly readBy: readonly string[];
 }
 
-/** Remote key of a service's database password: `<keyPrefix>/<environment>/<service>`. */
-export function serviceRemoteKey(keyPrefix: string, environment: string, service: string): string {
-  return `${keyPrefix}/${environment}/${service}`;
-}
-
 /** The store keys of one environment, in a stable order: services, developers, the rest. */
 export function environmentStoreKeys(fleet: Fleet, environment: Environment): StoreKey[] {
   const { keyPrefix, passwords } = fleet.secretStore;
@@ -34,15 +32,20 @@ export function environmentStoreKeys(fleet: Fleet, environment: Environment): St
   // generates them (docs/disaster-recovery.md), so on the standby they are expected.
   const keyEnvironment = environment.dr?.source ?? environment.name;
   const passwordOrigin: StoreKeyOrigin = passwords === 'generate' && !environment.dr?.standby ? 'generated' : 'expected';
-  const keys: StoreKey[] = environment.services.map((service: Service) => ({
-    name: `${service.name}-db`,
-    environment: environment.name,
-    remoteKey: serviceRemoteKey(keyPrefix, keyEnvironment, service.name),
-    property: 'password',
-    origin: passwordOrigin,
-    purpose: `password of role ${service.role} (owner of database ${service.database})`,
-    readBy: [...new Set([environment.namespace, service.namespace])],
-  }));
+  // A service's password keys: one, or two while a rotation is under way (credential-rotation.ts).
+  const keys: StoreKey[] = environment.services.flatMap((service: Service) => {
+    const layout = credentialLayout(service, keyPrefix, keyEnvironment, service.rotation?.[keyEnvironment]);
+    return layout.slots.filter((slot) => slot.login).map((slot): StoreKey => ({
+      name: slot.generation ? `${service.name}-db-rotation-${slot.generation}` : `${service.name}-db`,
+      environment: environment.name,
+      remoteKey: slot.remoteKey!,
+      property: 'password',
+      origin: passwordOrigin,
+      purpose: `password of role ${slot.role} (${slot.role === service.role ? 'owner' : `acting as ${service.role}, owner`} of database ${service.database})`
+        + (slot === layout.app ? '' : ' — not yet or no longer used by the app'),
+      readBy: slot === layout.app ? [...new Set([environment.namespace, service.namespace])] : [environment.namespace],
+    }));
+  });
   // Developer roles and their Secrets exist only where developers have access.
   if (environment.developerAccess !== 'none') {
     for (const developer of fleet.developers) {
