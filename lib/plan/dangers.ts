@@ -217,7 +217,29 @@ const networkPolicyWidened: DangerRule = {
 };
 
 /** Every rule, in the order their messages are listed. */
+/**
+ * LOGIN roles that can no longer log in (the last step of a credential rotation, or a role turned
+ * NOLOGIN by hand): every connection still using them fails. Roles are read from a Cluster's
+ * `managed.roles` and from DatabaseRole objects.
+ */
+const loginRevoked: DangerRule = {
+  name: 'login-revoked',
+  check: ({ type, before, after }) => {
+    if (type !== 'changed' || !before || !after) return [];
+    const logins = (o: KubernetesObject): Map<string, boolean> => {
+      if (o.kind === 'DatabaseRole') return new Map([[spec(o).name as string, spec(o).login === true]]);
+      if (o.kind === 'Cluster') return new Map(((spec(o).managed?.roles ?? []) as Spec[]).map((r) => [r.name as string, r.login === true]));
+      return new Map();
+    };
+    const now = logins(after);
+    return [...logins(before)].filter(([role, login]) => login && now.get(role) === false).map(([role]) => (
+      `role ${role} can no longer log in: connections with its credentials fail from this sync on; first check that none remain `
+      + `(SELECT count(*) FROM pg_stat_activity WHERE usename = '${role}') — the app's pods must have restarted with the new Secret`));
+  },
+};
+
 export const DANGER_RULES: readonly DangerRule[] = [
+  loginRevoked,
   removedDataBearing, movedDataBearing, lostProtection, volumeShrink, instancesToOne, majorVersionChange,
   developerAccessWidens, databaseChanges, rejectedUpdate, removedNetworkPolicy, networkPolicyWidened, operatorSwitch,
   drSwitchover,

@@ -76,3 +76,16 @@ describe('rotation, rendered', () => {
     }
   });
 });
+
+describe('rotation in plan', () => {
+  const manifests = (text: string) => new Map(render(text).map((o) => [o.path, o.object] as [string, KubernetesObject]));
+  const plan = async (from: string, to: string) => (await import('../../lib/plan/plan')).makePlan(manifests(from), manifests(to));
+
+  it('marks only the last step as DANGER: a role that can no longer log in', async () => {
+    expect((await plan(BASE_FLEET, at('{ generation: 1, step: add }'))).dangers).toEqual([]);
+    expect((await plan(at('{ generation: 1, step: add }'), at('{ generation: 1, step: switch }'))).dangers).toEqual([]);
+    const done = (await plan(at('{ generation: 1, step: switch }'), at('{ generation: 1, step: done }'))).dangers;
+    expect(done.map((d) => [d.environment, d.rule])).toEqual([['production', 'login-revoked']]);
+    expect(done[0].message).toMatch(/^role orders can no longer log in: .*pg_stat_activity WHERE usename = 'orders'/);
+  });
+});
