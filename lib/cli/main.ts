@@ -1,4 +1,4 @@
-// The `dbfleet` command: init, plan, validate, schema, secrets. `npx cdk8s synth` stays the
+// The `dbfleet` command: init, plan, validate, schema, secrets, rotate. `npx cdk8s synth` stays the
 // command that renders. Exit codes: 0 ok; 1 invalid input or a DANGER (plan); 2 usage error.
 import { Command, CommanderError } from 'commander';
 import { FleetConfigError } from '../config/load';
@@ -8,6 +8,7 @@ import { runCli as runValidate } from '../validate/cli';
 import { initCommand } from './init';
 import type { CliIo } from './io';
 import { packageJson } from './package-info';
+import { rotateCommand } from './rotate';
 import { secretsCommand } from './secrets';
 import { switchoverCommand } from './switchover';
 
@@ -39,6 +40,7 @@ export function runDbfleet(argv: readonly string[], io: CliIo = { out: process.s
     }));
   program.addCommand(secretsCommand(io, setExit));
   program.addCommand(switchoverCommand(io, setExit));
+  program.addCommand(rotateCommand(io, setExit));
   for (const command of program.commands) command.configureOutput(output).exitOverride();
   program.exitOverride();
 

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runDbfleet } from '../../lib/cli/main';
 import { loadFleet } from '../../lib/config/load';
 import { rotate } from '../../lib/secrets/rotate';
 import { BASE_FLEET } from '../support/fleet';
@@ -42,5 +43,20 @@ describe('dbfleet rotate', () => {
     const dir = fleetDir();
     expect(() => rotate(dir, 'nope', 'test')).toThrow(/no service "nope"/);
     expect(() => rotate(dir, 'orders', 'staging')).toThrow(/no environment "staging"/);
+  });
+});
+
+describe('dbfleet rotate (the command)', () => {
+  it('writes the next step and says what it does; usage errors exit 2', () => {
+    const dir = fleetDir();
+    let out = '';
+    let err = '';
+    const io = { out: { write: (s: string) => { out += s; } }, err: { write: (s: string) => { err += s; } } };
+    expect(runDbfleet(['rotate', 'orders', '--environment', 'production', '--config', dir], io)).toBe(0);
+    expect(out).toContain('orders.rotation.production = { generation: 1, step: add }');
+    expect(out).toContain('step 1/3 (add): role orders_alt gets a new password');
+    expect(runDbfleet(['rotate', 'orders', '--environment', 'nowhere', '--config', dir], io)).toBe(2);
+    expect(err).toContain('rotate: no environment "nowhere"');
+    expect(runDbfleet(['rotate', 'orders', '--config', dir], io)).toBe(2); // --environment is required
   });
 });

@@ -2,6 +2,7 @@
 // passwords and the Job that makes the second login role act as the owner.
 import { describe, expect, it } from 'vitest';
 import { buildApp, renderObjects, type KubernetesObject } from '../../lib/output/render';
+import { makePlan } from '../../lib/plan/plan';
 import { schemaCheck } from '../../lib/output/schema-check';
 import { BASE_FLEET, fleetOf } from '../support/fleet';
 
@@ -79,7 +80,7 @@ describe('rotation, rendered', () => {
 
 describe('rotation in plan', () => {
   const manifests = (text: string) => new Map(render(text).map((o) => [o.path, o.object] as [string, KubernetesObject]));
-  const plan = async (from: string, to: string) => (await import('../../lib/plan/plan')).makePlan(manifests(from), manifests(to));
+  const plan = async (from: string, to: string) => makePlan(manifests(from), manifests(to));
 
   it('marks only the last step as DANGER: a role that can no longer log in', async () => {
     expect((await plan(BASE_FLEET, at('{ generation: 1, step: add }'))).dangers).toEqual([]);
