@@ -11,10 +11,16 @@ export interface Options {
   maxLagSeconds: number;
   member?: string;
   allowDelayed: boolean;
+  /** lock a voter even when fewer healthy data-bearing voters than writeMajorityCount would be left */
+  allowMajorityStall: boolean;
+  /** rank buildIndexes: false members last instead of rejecting them */
+  allowNoIndexes: boolean;
   dryRun: boolean;
   snapshotCommand: string;
   snapshotTimeoutMs: number;
   unlockDeadlineMs: number;
+  /** hard bound for the fsync lock command (its flush included) */
+  lockTimeoutMs: number;
   connectTimeoutMs: number;
   logFormat: LogFormat;
   pushgateway?: string;
@@ -30,6 +36,7 @@ export const DEFAULTS = {
   snapshotCommand: 'make-vm-snapshot',
   snapshotTimeout: '30m',
   unlockDeadline: '120s',
+  lockTimeout: '60s',
   connectTimeout: '5s',
 } as const;
 
@@ -45,13 +52,17 @@ function durationArg(positive: boolean) {
 
 const HELP_AFTER = `
 The connection string is the only argument, or env MONGODB_URI (prefer the env: command lines are visible to
-other processes). Example:
-  mongo-snapshot "mongodb://admin:***@vm-hostname1,vm-hostname2,vm-hostname3/admin?replicaSet=rs0"
+other processes). Percent-encode @ : / ? # [ ] % in the user name and password (@ is %40). Example:
+  mongo-snapshot "mongodb://backup:<password>@vm-hostname1,vm-hostname2,vm-hostname3/admin?replicaSet=rs0"
+The user needs the cluster actions fsync, unlock, replSetGetStatus and replSetGetConfig (the roles hostManager +
+clusterMonitor); they are checked before anything is locked (exit 3 names what is missing).
 
 Durations: plain seconds or a unit: 90, 90s, 30m, 1h, 1h30m, 500ms.
 
 Selection: state SECONDARY with health 1, reachable, not delayed (unless --allow-delayed), lag <= --max-lag-seconds,
-not already fsync-locked. Preference: hidden, then passive (priority 0), then the rest; then least lag; then host name.
+not already fsync-locked, buildIndexes not false (unless --allow-no-indexes: then last), and, for a voter, enough
+healthy data-bearing voters left for writeMajorityCount (unless --allow-majority-stall). Preference: votes 0 first,
+then hidden, then passive (priority 0), then the rest; then least lag; then host name.
 
 Exit codes:
 ${exitCodeTable()}
@@ -65,10 +76,13 @@ export function buildProgram(): Command {
     .addOption(new Option('--max-lag-seconds <seconds>', 'reject members lagging more than this behind the primary').default(DEFAULTS.maxLagSeconds).argParser((v) => durationArg(false)(v) / 1000))
     .addOption(new Option('--member <host[:port]>', 'use this member (still checked for eligibility)'))
     .addOption(new Option('--allow-delayed', 'allow delayed members (secondaryDelaySecs > 0); lag counts beyond the delay').default(false))
+    .addOption(new Option('--allow-majority-stall', 'lock a voter even if w: majority writes would stall while it is locked').default(false))
+    .addOption(new Option('--allow-no-indexes', 'allow buildIndexes: false members (ranked last): their snapshot has no secondary indexes').default(false))
     .addOption(new Option('--dry-run', 'print the plan (candidates, reasons, choice) and lock nothing').default(false))
     .addOption(new Option('--snapshot-command <path>', 'executable run with the member host name as its only argument').env('SNAPSHOT_COMMAND').default(DEFAULTS.snapshotCommand))
     .addOption(new Option('--snapshot-timeout <duration>', 'kill the snapshot command (its process group) after this').default(parsePositiveDuration(DEFAULTS.snapshotTimeout), DEFAULTS.snapshotTimeout).argParser(durationArg(true)))
     .addOption(new Option('--unlock-deadline <duration>', 'keep retrying fsyncUnlock until this has passed').default(parsePositiveDuration(DEFAULTS.unlockDeadline), DEFAULTS.unlockDeadline).argParser(durationArg(true)))
+    .addOption(new Option('--lock-timeout <duration>', 'give up waiting for the fsync lock reply (its flush included) after this').default(parsePositiveDuration(DEFAULTS.lockTimeout), DEFAULTS.lockTimeout).argParser(durationArg(true)))
     .addOption(new Option('--connect-timeout <duration>', 'how long to wait for a member to answer').default(parsePositiveDuration(DEFAULTS.connectTimeout), DEFAULTS.connectTimeout).argParser(durationArg(true)))
     .addOption(new Option('--log-format <format>', 'log lines on stderr').choices(['text', 'json']).default('text'))
     .addOption(new Option('--pushgateway <url>', 'Prometheus Pushgateway to push run metrics to at the end').env('PUSHGATEWAY_URL'))
@@ -124,8 +138,8 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     }
   }
   const o = program.opts<{
-    maxLagSeconds: number; member?: string; allowDelayed: boolean; dryRun: boolean; snapshotCommand: string;
-    snapshotTimeout: number; unlockDeadline: number; connectTimeout: number; logFormat: LogFormat; pushgateway?: string;
+    maxLagSeconds: number; member?: string; allowDelayed: boolean; allowMajorityStall: boolean; allowNoIndexes: boolean; dryRun: boolean; snapshotCommand: string;
+    snapshotTimeout: number; unlockDeadline: number; lockTimeout: number; connectTimeout: number; logFormat: LogFormat; pushgateway?: string;
   }>();
   const usage = (msg: string): ParseResult => ({ kind: 'exit', exitCode: EXIT.USAGE, stdout: '', stderr: `error: ${msg}\n(run mongo-snapshot --help for usage)\n`, ...fallback, logFormat: o.logFormat });
   const positional = program.args[0];
@@ -150,10 +164,13 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
       maxLagSeconds: o.maxLagSeconds,
       member: o.member?.trim(),
       allowDelayed: !!o.allowDelayed,
+      allowMajorityStall: !!o.allowMajorityStall,
+      allowNoIndexes: !!o.allowNoIndexes,
       dryRun: !!o.dryRun,
       snapshotCommand,
       snapshotTimeoutMs: o.snapshotTimeout,
       unlockDeadlineMs: o.unlockDeadline,
+      lockTimeoutMs: o.lockTimeout,
       connectTimeoutMs: o.connectTimeout,
       logFormat: o.logFormat,
       pushgateway: o.pushgateway || undefined,

@@ -21,7 +21,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   }
   const parsed = parseArgs(argv, env);
   if (parsed.kind === 'exit') {
-    if (parsed.stdout) process.stdout.write(redactor.redact(parsed.stdout));
+    // --help/--version: only known secrets are redacted (the help's example connection string stays readable)
+    if (parsed.stdout) process.stdout.write(parsed.exitCode === EXIT.OK ? redactor.redactKnown(parsed.stdout) : redactor.redact(parsed.stdout));
     if (parsed.stderr && parsed.exitCode !== EXIT.OK && parsed.logFormat === 'json') {
       // keep stderr machine-readable: one JSON line
       const msg = parsed.stderr.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('(run ')).join(' ').replace(/^error: /, '');

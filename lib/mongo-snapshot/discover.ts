@@ -1,6 +1,7 @@
 /** Discovery: find a reachable member of the replica set, confirm what it is, read status and config. */
 import type { AdminConn, Connector } from './mongo';
-import { isAuthError } from './mongo';
+import { hello, isAuthError } from './mongo';
+import { checkPrivileges, missingPrivilegesMessage } from './privileges';
 import { ExitError, EXIT } from './exit-codes';
 import type { Logger, Redactor } from './log';
 import { normalizeHost } from './uri';
@@ -47,7 +48,7 @@ interface SeedResult {
 export async function discover(
   seeds: string[],
   connect: Connector,
-  o: { connectTimeoutMs: number; expectedSet?: string; log: Logger; redactor: Redactor },
+  o: { connectTimeoutMs: number; expectedSet?: string; log: Logger; redactor: Redactor; checkPrivileges?: boolean },
 ): Promise<Discovery> {
   const conns = new Map<string, Promise<AdminConn>>();
   const errors: Array<{ seed: string; error: unknown }> = [];
@@ -58,7 +59,7 @@ export async function discover(
     conns.set(normalizeHost(seed), pending);
     const conn = await pending;
     try {
-      return { seed, conn, hello: await conn.command({ hello: 1 }) };
+      return { seed, conn, hello: await hello(conn) };
     } catch (e) {
       void conn.close();
       throw e;
@@ -77,7 +78,8 @@ export async function discover(
         },
         (e) => {
           errors.push({ seed, error: e });
-          o.log.info('discover', 'seed not reachable', { seed, error: o.redactor.error(e) });
+          if (isAuthError(e)) o.log.warn('discover', 'authentication failed', { seed, error: o.redactor.error(e) });
+          else o.log.info('discover', 'seed not reachable', { seed, error: o.redactor.error(e) });
           if (--left === 0) resolve(undefined);
         },
       );
@@ -93,6 +95,18 @@ export async function discover(
   }
   const first = classifyHello(good.seed, good.hello, o.expectedSet) as Extract<HelloKind, { kind: 'member' }>;
   o.log.info('discover', `connected to ${good.seed}`, { setName: first.setName, isPrimary: first.isPrimary, primary: first.primary ?? null });
+  if (o.checkPrivileges) {
+    // before anything else: a user that can lock but not unlock must never lock (privileges.ts)
+    let status: Document;
+    try {
+      status = await good.conn.command({ connectionStatus: 1, showPrivileges: true });
+    } catch (e) {
+      throw new ExitError(EXIT.CONNECT, `cannot read the user's privileges (connectionStatus) on ${good.seed}: ${o.redactor.error(e)}`);
+    }
+    const c = checkPrivileges(status);
+    if (c.kind === 'missing') throw new ExitError(EXIT.CONNECT, missingPrivilegesMessage(c));
+    o.log.info('discover', c.kind === 'ok' ? `privileges of ${c.user}: fsync, unlock, replSetGetStatus, replSetGetConfig present` : 'authentication is off: no privileges to check', {});
+  }
   // The primary's view of the set is the reference for lag; use it when it answers quickly.
   let source: AdminConn = good.conn;
   if (!first.isPrimary && first.primary) {

@@ -16,7 +16,7 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 export const EXIT_CODE_HELP: ReadonlyArray<readonly [number, string]> = [
   [EXIT.OK, 'snapshot taken, member unlocked'],
   [EXIT.USAGE, 'usage error or invalid connection string (or the snapshot command is not found; nothing locked)'],
-  [EXIT.CONNECT, 'cannot connect, authentication failed, or not a replica set'],
+  [EXIT.CONNECT, 'cannot connect, authentication failed, missing privileges, or not a replica set'],
   [EXIT.NO_ELIGIBLE, 'no eligible secondary'],
   [EXIT.LOCK_FAILED, 'lock failed, nothing left locked'],
   [EXIT.SNAPSHOT_FAILED, 'snapshot command failed or timed out (or the lock was lost during it), member unlocked'],

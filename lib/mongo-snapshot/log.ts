@@ -38,6 +38,13 @@ export class Redactor {
     this.secrets.sort((a, b) => b.length - a.length);
   }
 
+  /** Replaces the registered secrets only (no pattern for user info in URLs). */
+  redactKnown(text: string): string {
+    let out = text;
+    for (const s of this.secrets) out = out.split(s).join('***');
+    return out;
+  }
+
   redact(text: string): string {
     let out = text.replace(URI_USERINFO, '$1***@').replace(URL_USERINFO, '$1***@');
     for (const s of this.secrets) out = out.split(s).join('***');

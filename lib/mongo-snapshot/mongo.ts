@@ -1,23 +1,33 @@
-/** Thin layer over the driver: direct connections to one member and error classification. */
+/** Thin layer over the driver: direct connections to one member, hard deadlines, and error classification. */
 import { MongoClient, MongoServerError, type Document } from 'mongodb';
 import { memberUri, type ParsedUri } from './uri';
 
 /** The few things the tool does on a member: admin commands and close. */
 export interface AdminConn {
   readonly host: string;
-  command(cmd: Document, opts?: { timeoutMS?: number }): Promise<Document>;
+  /**
+   * Runs an admin command. `timeoutMs` is a hard bound: when it passes, the connection is closed (the reply, if
+   * any, is lost) and a CommandTimeoutError is thrown; the command may still run on the server.
+   */
+  command(cmd: Document, opts?: { timeoutMs?: number }): Promise<Document>;
   close(): Promise<void>;
 }
 
 export type Connector = (host: string, timeoutMs: number) => Promise<AdminConn>;
 
-export interface DriverTimeouts {
-  /** how long to wait for a member to answer (server selection, TCP connect) */
-  connectTimeoutMs: number;
+/** No reply within the client-side deadline: as ambiguous as a dropped connection. */
+export class CommandTimeoutError extends Error {
+  constructor(command: string, ms: number) {
+    super(`no reply to ${command} within ${ms} ms (connection closed)`);
+    this.name = 'CommandTimeoutError';
+  }
 }
 
+/** Default hard bound of a command without its own (status, config, currentOp, hello...). */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 10_000;
+
 /** A Connector that opens a new MongoClient with directConnection=true per call. */
-export function directConnector(parsed: ParsedUri, srvTxt: Record<string, string> = {}): Connector {
+export function directConnector(parsed: ParsedUri, srvTxt: Record<string, string> = {}, o: { commandTimeoutMs?: number } = {}): Connector {
   return async (host, timeoutMs) => {
     const client = new MongoClient(memberUri(parsed, host, srvTxt), {
       serverSelectionTimeoutMS: timeoutMs,
@@ -29,23 +39,47 @@ export function directConnector(parsed: ParsedUri, srvTxt: Record<string, string
       monitorCommands: false,
       appName: parsed.cs.searchParams.get('appName') ?? 'mongo-snapshot',
     });
+    // The connect itself (TCP, TLS, handshake, SCRAM) gets the same hard bound: a member that accepts the TCP
+    // connection and never answers (a partition, a frozen mongod) must not hold the run.
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await client.connect();
+      await Promise.race([
+        client.connect(),
+        new Promise((_, reject) => (timer = setTimeout(() => reject(new CommandTimeoutError('connect', timeoutMs)), timeoutMs + 500))),
+      ]);
     } catch (e) {
       void client.close().catch(() => undefined);
       throw e;
+    } finally {
+      clearTimeout(timer);
     }
     const admin = client.db('admin');
     let closed = false;
+    const close = async () => {
+      if (closed) return;
+      closed = true;
+      // endSessions is best effort; never wait long for it
+      await Promise.race([client.close().catch(() => undefined), new Promise((r) => setTimeout(r, 1000).unref())]);
+    };
     return {
       host,
-      command: (cmd, opts) => admin.command(cmd, opts?.timeoutMS ? { timeoutMS: opts.timeoutMS } : {}),
-      close: async () => {
-        if (closed) return;
-        closed = true;
-        // endSessions is best effort; never wait long for it
-        await Promise.race([client.close().catch(() => undefined), new Promise((r) => setTimeout(r, 1000).unref())]);
+      // Our own deadline rather than the driver's timeoutMS: the driver turns a server's MaxTimeMSExpired into a
+      // MongoOperationTimeoutError, and "the server refused in time" (nothing applied) must stay distinguishable
+      // from "no reply" (maybe applied).
+      command: (cmd, opts) => {
+        const ms = opts?.timeoutMs ?? o.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+        let t: NodeJS.Timeout | undefined;
+        return Promise.race([
+          admin.command(cmd),
+          new Promise<never>((_, reject) => {
+            t = setTimeout(() => {
+              void close();
+              reject(new CommandTimeoutError(Object.keys(cmd)[0] ?? 'command', ms));
+            }, ms);
+          }),
+        ]).finally(() => clearTimeout(t));
       },
+      close,
     };
   };
 }
@@ -58,6 +92,11 @@ export function isServerError(e: unknown): e is MongoServerError {
 export function errorCode(e: unknown): number | undefined {
   const c = (e as { code?: unknown })?.code;
   return typeof c === 'number' ? c : undefined;
+}
+
+/** The server gave up waiting (for fsync: for the fsync mutex) and changed nothing. */
+export function isMaxTimeExpired(e: unknown): boolean {
+  return isServerError(e) && errorCode(e) === 50;
 }
 
 /** Authentication failures (wrong password, unknown user, mechanism not available). */
@@ -80,4 +119,23 @@ export function isNotLockedError(e: unknown): boolean {
   const code = errorCode(e);
   if (code !== undefined && code !== 0 && code !== 20) return false;
   return /\bnot locked\b/i.test(String(e.errmsg ?? e.message ?? ''));
+}
+
+const legacyHello = new WeakSet<AdminConn>();
+
+/**
+ * `hello`, or `isMaster` where the server has no `hello` (4.4.0 and 4.4.1 answer CommandNotFound, as mongosh's
+ * fallback assumes). The reply always has `isWritablePrimary` (isMaster calls it `ismaster`).
+ */
+export async function hello(conn: AdminConn, opts?: { timeoutMs?: number }): Promise<Document> {
+  if (!legacyHello.has(conn)) {
+    try {
+      return await conn.command({ hello: 1 }, opts);
+    } catch (e) {
+      if (!(isServerError(e) && errorCode(e) === 59)) throw e;
+      legacyHello.add(conn);
+    }
+  }
+  const r = await conn.command({ isMaster: 1 }, opts);
+  return { ...r, isWritablePrimary: r.isWritablePrimary ?? r.ismaster };
 }

@@ -6,17 +6,17 @@ import type { Options } from './args';
 import { discover } from './discover';
 import { formatDuration } from './duration';
 import { EXIT, ExitError } from './exit-codes';
-import { acquireLock, releaseLock, CURRENT_OP, type HeldLock, type LockContext, type UnlockResult } from './lock';
+import { acquireLock, isLocked, releaseLock, CURRENT_OP, type HeldLock, type LockContext, type UnlockResult } from './lock';
 import type { Logger } from './log';
-import { directConnector, type AdminConn, type Connector } from './mongo';
-import { memberViews, rankCandidates, resolveMemberSpec, staticReasons, fmtLag, type Candidate, type Probe, type SelectOptions } from './select';
+import { directConnector, hello, type AdminConn, type Connector } from './mongo';
+import { majorityOf, memberViews, rankCandidates, resolveMemberSpec, fmtLag, type Candidate, type Probe, type SelectOptions } from './select';
 import { resolveCommand, runSnapshotCommand, snapshotEnv, type SnapshotResult } from './snapshot-command';
 import { hostOnly, memberUri, normalizeHost, parseMongoUri, resolveSrv, UriError, type ParsedUri } from './uri';
 
-/** Upper bound for the fsync lock command (a busy member may need a while to flush). */
-export const LOCK_COMMAND_TIMEOUT_MS = 60_000;
-/** How often the lock is checked while the snapshot runs. */
-export const LOCK_WATCH_INTERVAL_MS = 10_000;
+/** maxTimeMS of fsync and fsyncUnlock: how long they may wait for mongod's fsync mutex (not the flush). */
+export const MUTEX_WAIT_MS = 5_000;
+/** How often the lock (and that the member is still a secondary) is checked while the snapshot runs. */
+export const LOCK_WATCH_INTERVAL_MS = 2_000;
 
 export type Phase = 'discovery' | 'locking' | 'locked' | 'unlocking' | 'done';
 
@@ -99,7 +99,6 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
   let held: HeldLock | undefined;
   let unlock: UnlockResult | undefined;
   let lockCtx: LockContext | undefined;
-  let backgroundProbes: Promise<string[]> | undefined;
   let foreignLockedSeen: string[] = [];
   try {
     // ---- 1. input
@@ -137,7 +136,8 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
         throw new ExitError(EXIT.CONNECT, `cannot resolve ${parsed.seeds[0]}: ${redactor.error(e)}`);
       }
     }
-    const baseConnect = (deps.connector ?? directConnector)(parsed, srvTxt);
+    const commandTimeoutMs = Math.max(opts.connectTimeoutMs, 5_000);
+    const baseConnect = deps.connector ? deps.connector(parsed, srvTxt) : directConnector(parsed, srvTxt, { commandTimeoutMs });
     const connect: Connector = async (host, timeoutMs) => {
       const c = await baseConnect(host, timeoutMs);
       openConns.add(c);
@@ -145,7 +145,7 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
       return { ...c, host: c.host, command: c.command.bind(c), close: () => (openConns.delete(c), close()) };
     };
     const tDisc = performance.now();
-    const disc = await step(discover(seeds, connect, { connectTimeoutMs: opts.connectTimeoutMs, expectedSet: parsed.replicaSet ?? srvTxt.replicaSet, log, redactor }));
+    const disc = await step(discover(seeds, connect, { connectTimeoutMs: opts.connectTimeoutMs, expectedSet: parsed.replicaSet ?? srvTxt.replicaSet, log, redactor, checkPrivileges: true }));
     report.setName = disc.setName;
     log.info('discover', `replica set ${disc.setName}`, { statusFrom: disc.statusFrom, members: (disc.status.members ?? []).length, ms: ms(tDisc) });
 
@@ -159,15 +159,17 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
       member = r.host;
       report.member = r.host;
     }
-    const selOpts: SelectOptions = { maxLagSeconds: opts.maxLagSeconds, allowDelayed: opts.allowDelayed, member };
+    const selOpts: SelectOptions = { maxLagSeconds: opts.maxLagSeconds, allowDelayed: opts.allowDelayed, member, allowMajorityStall: opts.allowMajorityStall, allowNoIndexes: opts.allowNoIndexes };
+    const majority = majorityOf(disc.status, members);
     if (reference.kind !== 'primary') log.warn('select', `no primary in the status: lag is measured against the ${reference.kind}`, { reference: reference.host ?? null });
-    // probe (currentOp) every member that passes the static rules: reachable from here, and not locked by someone else
+    // probe (currentOp) every healthy data-bearing member: a lock there decides eligibility, and whether the member
+    // can still acknowledge majority writes (the availability rule). The connections of candidates are kept.
     const probes = new Map<string, Probe>();
     const probeConns = new Map<string, AdminConn>();
     await step(
       Promise.all(
         members
-          .filter((m) => staticReasons(m, selOpts).length === 0)
+          .filter((m) => m.health === 1 && !m.arbiterOnly)
           .map(async (m) => {
             const key = normalizeHost(m.host);
             try {
@@ -176,44 +178,24 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
               const c = (pending ? await pending.catch(() => undefined) : undefined) ?? (await connect(m.host, opts.connectTimeoutMs));
               probeConns.set(key, c);
               const cur = await c.command(CURRENT_OP);
-              probes.set(key, { locked: !!cur.fsyncLock });
+              probes.set(key, { locked: isLocked(cur) });
             } catch (e) {
               probes.set(key, { error: redactor.error(e) });
             }
           }),
       ),
     );
-    // Every other data-bearing member is looked at too, in the background (it must not delay the lock): a member
-    // left locked (for example by a run that ended with exit 7) lags, so it is rejected before the probe above, but it
-    // must still be reported.
-    const others = members.filter((m) => m.health === 1 && !m.arbiterOnly && !probes.has(normalizeHost(m.host)));
-    backgroundProbes = Promise.all(
-      others.map(async (m) => {
-        const key = normalizeHost(m.host);
-        const pending = disc.conns.get(key);
-        disc.conns.delete(key);
-        try {
-          const c = (pending ? await pending.catch(() => undefined) : undefined) ?? (await connect(m.host, Math.min(opts.connectTimeoutMs, 2000)));
-          try {
-            return (await c.command(CURRENT_OP)).fsyncLock ? [m.host] : [];
-          } finally {
-            void c.close();
-          }
-        } catch {
-          return [];
-        }
-      }),
-    ).then((r) => r.flat());
     for (const p of disc.conns.values()) void p.then((c) => c.close(), () => undefined);
     foreignLockedSeen = members.filter((m) => probes.get(normalizeHost(m.host))?.locked).map((m) => m.host);
-    const ranked = rankCandidates(members, selOpts, probes);
+    const ranked = rankCandidates(members, selOpts, probes, majority);
+    for (const [key, c] of probeConns) if (!ranked.some((r) => r.eligible && normalizeHost(r.host) === key)) { void c.close(); probeConns.delete(key); }
     for (const c of ranked) {
       const desc = { member: c.host, state: c.stateStr, preference: c.preference, hidden: c.hidden, priority: c.priority, lag: c.lagSeconds === undefined ? null : fmtLag(c.lagSeconds), delay: c.secondaryDelaySecs || undefined };
       if (c.eligible) log.info('select', `candidate #${c.rank} ${c.host}`, desc);
       else log.info('select', `rejected ${c.host}: ${c.reasons.join('; ')}`, desc);
     }
     const eligible = ranked.filter((c) => c.eligible);
-    log.info('select', eligible.length ? `selected ${eligible[0]!.host}` : 'no eligible member', { eligible: eligible.length, reference: reference.host ?? null, ms: ms(tSel) });
+    log.info('select', eligible.length ? `selected ${eligible[0]!.host}` : 'no eligible member', { eligible: eligible.length, reference: reference.host ?? null, writeMajorityCount: majority.writeMajorityCount, ms: ms(tSel) });
 
     if (opts.dryRun) {
       printPlan(stdout, opts, disc.setName, disc.statusFrom, reference.host, ranked);
@@ -230,7 +212,7 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
     // ---- 4. lock: candidates in order; a member whose lock cannot be taken (and holds nothing of ours) is skipped
     lockCtx = {
       connect, log, redactor, setName: disc.setName, connectTimeoutMs: opts.connectTimeoutMs,
-      lockTimeoutMs: LOCK_COMMAND_TIMEOUT_MS, unlockDeadlineMs: opts.unlockDeadlineMs,
+      lockTimeoutMs: opts.lockTimeoutMs, mutexWaitMs: Math.min(MUTEX_WAIT_MS, opts.lockTimeoutMs), commandTimeoutMs, unlockDeadlineMs: opts.unlockDeadlineMs,
     };
     const failures: string[] = [];
     for (const cand of eligible) {
@@ -267,21 +249,30 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
     // ---- 5. snapshot (only with a confirmed lock, and not after a signal)
     let snap: SnapshotResult | undefined;
     let lockLost = false;
+    let becamePrimary = false;
     if (!interrupted) {
       const snapshotHost = hostOnly(lock.host);
       const watchAbort = new AbortController();
       const combined = AbortSignal.any([abort.signal, watchAbort.signal]);
+      let watching = false;
       const watch = setInterval(() => {
-        lock.conn.command(CURRENT_OP).then(
-          (cur) => {
-            if (!cur.fsyncLock && !lockLost) {
+        if (watching) return;
+        watching = true;
+        const t = { timeoutMs: Math.min(commandTimeoutMs, LOCK_WATCH_INTERVAL_MS * 2) };
+        Promise.all([lock.conn.command(CURRENT_OP, t), hello(lock.conn, t)]).then(
+          ([cur, h]) => {
+            if (!isLocked(cur) && !lockLost) {
               lockLost = true;
               log.error('snapshot', 'the fsync lock disappeared during the snapshot (mongod restart or a foreign fsyncUnlock): the snapshot is not consistent', { member: lock.host });
               watchAbort.abort('lock lost');
+            } else if (h.isWritablePrimary && !becamePrimary) {
+              becamePrimary = true;
+              log.error('snapshot', 'the member was elected PRIMARY while locked (all writes are blocked): stopping the snapshot and unlocking at once', { member: lock.host });
+              watchAbort.abort('member became PRIMARY');
             }
           },
           (e) => log.warn('snapshot', 'lock check failed (will check again)', { member: lock.host, error: redactor.error(e) }),
-        );
+        ).finally(() => (watching = false));
       }, LOCK_WATCH_INTERVAL_MS);
       log.info('snapshot', `running ${opts.snapshotCommand} ${snapshotHost}`, { member: lock.host, timeout: formatDuration(opts.snapshotTimeoutMs) });
       try {
@@ -317,8 +308,9 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
     });
     if (unlock.lockWasLost) lockLost = true;
     if (interrupted) throw new Interrupted(interrupted);
+    if (becamePrimary) throw new ExitError(EXIT.SNAPSHOT_FAILED, `${lock.host} was elected PRIMARY during the snapshot: snapshot stopped, member unlocked`);
     if (!snap || snap.outcome !== 'ok') throw new ExitError(EXIT.SNAPSHOT_FAILED, `snapshot of ${lock.host} not taken (${snap?.error ?? snap?.abortReason ?? `exit code ${snap?.exitCode ?? '?'}${snap?.signal ? `, signal ${snap.signal}` : ''}`}); member unlocked`);
-    if (lockLost) throw new ExitError(EXIT.SNAPSHOT_FAILED, `the lock on ${lock.host} was lost while the snapshot ran: do not trust this snapshot; member not locked by us any more`);
+    if (lockLost) throw new ExitError(EXIT.SNAPSHOT_FAILED, `the lock on ${lock.host} was lost while the snapshot ran (not locked any more when we came to unlock it): do not trust this snapshot`);
     report.exitCode = EXIT.OK;
     log.info('done', `snapshot of ${lock.host} taken, member unlocked`, { exitCode: 0, member: lock.host, totalMs: ms(t0), cpuMs: cpuMs() });
     return report;
@@ -351,12 +343,9 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
     }
     return report;
   } finally {
-    if (backgroundProbes) {
-      const more = await Promise.race([backgroundProbes, new Promise<string[]>((r) => setTimeout(() => r([]), 3000).unref())]);
-      report.lockedByOthers = [...new Set([...foreignLockedSeen, ...more])].sort();
-      if (report.lockedByOthers.length) {
-        log.warn('done', `fsync-locked by someone else (another backup, or a lock an earlier run could not release): ${report.lockedByOthers.join(', ')}`, { members: report.lockedByOthers });
-      }
+    report.lockedByOthers = [...new Set(foreignLockedSeen)].sort();
+    if (report.lockedByOthers.length) {
+      log.warn('done', `fsync-locked by someone else (another backup, or a lock an earlier run could not release): ${report.lockedByOthers.join(', ')}`, { members: report.lockedByOthers });
     }
     signals.off('SIGTERM', handlers.SIGTERM);
     signals.off('SIGINT', handlers.SIGINT);
@@ -378,8 +367,11 @@ export function manualUnlockHint(opts: Options, member: string, log: Logger): st
   } catch {
     // keep the generic form
   }
-  return `To unlock by hand: mongosh "${uri}" --username ${user} --eval 'db.fsyncUnlock()' (it asks for the password); ` +
-    `repeat until db.currentOp().fsyncLock is absent (each lock needs one unlock; check that no other backup holds a lock first).`;
+  // mongosh's db.currentOp() returns only {inprog, ok} in current versions: ask the server directly, with $ownOps
+  // (no privilege needed); fsyncUnlock's reply says how many locks are left (lockCount).
+  return `To unlock by hand: mongosh "${uri}" --username ${user} --eval 'db.adminCommand({fsyncUnlock: 1})' (it asks for the password); ` +
+    `its reply's lockCount is the number of locks left. Check with db.adminCommand({currentOp: 1, $ownOps: true}).fsyncLock ` +
+    `(absent = unlocked). Each lock needs one unlock: if another backup holds a lock too, unlock only once for ours.`;
 }
 
 function printPlan(out: (s: string) => void, opts: Options, setName: string, statusFrom: string, reference: string | undefined, ranked: Candidate[]): void {

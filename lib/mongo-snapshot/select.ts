@@ -17,6 +17,10 @@ export interface MemberView {
   priority: number;
   arbiterOnly: boolean;
   secondaryDelaySecs: number;
+  /** replica-set config: 0 or 1 */
+  votes: number;
+  /** replica-set config: false means no secondary indexes on this member */
+  buildIndexes: boolean;
   /** the member's last applied optime (wall clock), if reported */
   optimeDate?: Date;
   /** seconds behind the reference (the primary, or the freshest member when there is no primary) */
@@ -39,11 +43,22 @@ export interface Probe {
 export interface SelectOptions {
   maxLagSeconds: number;
   allowDelayed: boolean;
+  /** lock a voter even when the healthy data-bearing voters left would be fewer than writeMajorityCount */
+  allowMajorityStall?: boolean;
+  /** rank buildIndexes: false members last instead of rejecting them */
+  allowNoIndexes?: boolean;
   /** --member, normalized with normalizeHost */
   member?: string;
 }
 
 export type PreferenceClass = 'hidden' | 'passive' | 'other';
+
+/** What w: majority needs, from replSetGetStatus (computed from the config where the status lacks it). */
+export interface Majority {
+  writeMajorityCount: number;
+  /** true when taken from replSetGetStatus */
+  reported: boolean;
+}
 
 export interface Candidate extends MemberView {
   eligible: boolean;
@@ -100,6 +115,8 @@ export function memberViews(status: Document, config: Document): { members: Memb
       priority: num(c.priority, arbiterOnly ? 0 : 1),
       arbiterOnly,
       secondaryDelaySecs: num(c.secondaryDelaySecs ?? c.slaveDelay, 0),
+      votes: num(c.votes, 1),
+      buildIndexes: c.buildIndexes !== false,
       optimeDate: arbiterOnly ? undefined : optimeOf(s),
     };
   });
@@ -118,6 +135,26 @@ export function memberViews(status: Document, config: Document): { members: Memb
     }
   }
   return { members, reference };
+}
+
+/**
+ * writeMajorityCount as mongod computes it (ReplSetConfig::_calculateMajorities): min(majority of the voters,
+ * voters that hold data). replSetGetStatus reports it from 4.4 on; computed from the config otherwise.
+ */
+export function majorityOf(status: Document, members: MemberView[]): Majority {
+  if (status.writeMajorityCount !== undefined) return { writeMajorityCount: num(status.writeMajorityCount, 1), reported: true };
+  const voters = members.filter((m) => m.votes > 0);
+  const majorityVoteCount = Math.floor(voters.length / 2) + 1;
+  return { writeMajorityCount: Math.min(majorityVoteCount, voters.filter((m) => !m.arbiterOnly).length), reported: false };
+}
+
+/**
+ * Voters that hold data and can acknowledge a majority write now: healthy PRIMARY or SECONDARY, not delayed (a
+ * delayed member acknowledges only after its delay), not fsync-locked (a locked member applies nothing).
+ */
+export function healthyDataVoters(members: MemberView[], probes: ReadonlyMap<string, Probe>): MemberView[] {
+  return members.filter((m) => m.votes > 0 && !m.arbiterOnly && m.health === 1 && (m.state === 1 || m.state === 2) &&
+    m.secondaryDelaySecs === 0 && !probes.get(normalizeHost(m.host))?.locked);
 }
 
 export function preferenceOf(m: MemberView): PreferenceClass {
@@ -142,6 +179,7 @@ export function staticReasons(m: MemberView, opts: SelectOptions): string[] {
   else if (m.arbiterOnly) reasons.push('state ARBITER, not SECONDARY');
   else if (m.state !== 2) reasons.push(`state ${m.stateStr}, not SECONDARY`);
   if (m.secondaryDelaySecs > 0 && !opts.allowDelayed) reasons.push(`delayed member (secondaryDelaySecs ${m.secondaryDelaySecs}), needs --allow-delayed`);
+  if (!m.buildIndexes && !opts.allowNoIndexes) reasons.push('buildIndexes: false (its snapshot has no secondary indexes), needs --allow-no-indexes');
   if (m.state === 2 && m.health === 1 && !m.arbiterOnly) {
     const lag = effectiveLag(m, opts);
     if (lag === undefined) reasons.push('lag unknown (no optime for it or for a reference member)');
@@ -150,8 +188,14 @@ export function staticReasons(m: MemberView, opts: SelectOptions): string[] {
   return reasons;
 }
 
-/** Applies the probes, then orders eligible members: hidden, passive, others; then least lag; then host name. */
-export function rankCandidates(members: MemberView[], opts: SelectOptions, probes: ReadonlyMap<string, Probe>): Candidate[] {
+/**
+ * Applies the probes and the availability rule, then orders eligible members (compareCandidates). With `majority`,
+ * a voter is rejected (unless opts.allowMajorityStall) when locking it would leave fewer healthy data-bearing voters
+ * than writeMajorityCount: w: majority writes would wait and flow control would throttle the primary for as long as
+ * the lock is held (a locked member can neither apply the oplog nor record an election vote).
+ */
+export function rankCandidates(members: MemberView[], opts: SelectOptions, probes: ReadonlyMap<string, Probe>, majority?: Majority): Candidate[] {
+  const healthy = healthyDataVoters(members, probes);
   const all: Candidate[] = members.map((m) => {
     const reasons = staticReasons(m, opts);
     if (reasons.length === 0) {
@@ -161,6 +205,12 @@ export function rankCandidates(members: MemberView[], opts: SelectOptions, probe
       else if (p.locked === undefined) reasons.push('lock state unknown');
       else if (p.locked) reasons.push('already fsync-locked (another backup may be running): never touched');
     }
+    if (reasons.length === 0 && majority && m.votes > 0 && !opts.allowMajorityStall) {
+      const left = healthy.filter((h) => h !== m).length;
+      if (left < majority.writeMajorityCount) {
+        reasons.push(`a voter: locking it would leave ${left} healthy data-bearing voter(s), fewer than writeMajorityCount ${majority.writeMajorityCount} (w: majority writes would stall); --allow-majority-stall to lock it anyway`);
+      }
+    }
     return { ...m, eligible: reasons.length === 0, reasons, preference: preferenceOf(m) };
   });
   const eligible = all.filter((c) => c.eligible).sort(compareCandidates);
@@ -169,7 +219,16 @@ export function rankCandidates(members: MemberView[], opts: SelectOptions, probe
   return [...eligible, ...rejected];
 }
 
+/**
+ * Order of eligible members: members with secondary indexes first (buildIndexes: false only when allowed, last);
+ * non-voting (votes: 0) before voters (locking them costs no vote and no write acknowledgement); then hidden,
+ * passive (priority 0), the rest; then least lag; then host name.
+ */
 export function compareCandidates(a: MemberView, b: MemberView): number {
+  if (a.buildIndexes !== b.buildIndexes) return a.buildIndexes ? -1 : 1;
+  const va = a.votes > 0 ? 1 : 0;
+  const vb = b.votes > 0 ? 1 : 0;
+  if (va !== vb) return va - vb;
   const pa = PREFERENCE_ORDER[preferenceOf(a)];
   const pb = PREFERENCE_ORDER[preferenceOf(b)];
   if (pa !== pb) return pa - pb;

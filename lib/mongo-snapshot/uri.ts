@@ -45,7 +45,10 @@ export function parseMongoUri(raw: string, redactor: Redactor): ParsedUri {
   try {
     cs = new ConnectionString(text);
   } catch (e) {
-    throw new UriError(`invalid connection string: ${redactor.error(e).replace(/^MongoParseError: /, '')}`);
+    const hint = userinfo !== undefined && /[@:/?#[\]%]/.test(userinfo.slice(userinfo.indexOf(':') + 1)) || (userinfo ?? '').includes('@')
+      ? ' (special characters in the user name or password, @ : / ? # [ ] %, must be percent-encoded: @ as %40, : as %3A, / as %2F, % as %25)'
+      : '';
+    throw new UriError(`invalid connection string: ${redactor.error(e).replace(/^MongoParseError: /, '')}${hint}`);
   }
   if (cs.password) {
     redactor.add(cs.password);

@@ -8,7 +8,8 @@ import path from 'node:path';
 export const repoRoot = path.resolve(__dirname, '..', '..');
 export const SIM_DIR = path.resolve(repoRoot, process.env.MONGO_SIM_DIR ?? '../shared/mongo-sim');
 export const simAvailable = fs.existsSync(path.join(SIM_DIR, 'run-wrapper.mjs')) && fs.existsSync(path.join(SIM_DIR, 'sim.mjs'));
-export const CLI = path.join(repoRoot, 'build', 'ops', 'mongo-snapshot.cjs');
+/** the bundle under test (MONGO_SNAPSHOT_CLI: another build, e.g. the previous commit's, to see tests fail there) */
+export const CLI = process.env.MONGO_SNAPSHOT_CLI ?? path.join(repoRoot, 'build', 'ops', 'mongo-snapshot.cjs');
 export const FAKE = path.join(__dirname, 'fixtures', 'fake-make-vm-snapshot.mjs');
 export const SCENARIOS = path.join(__dirname, 'scenarios');
 
@@ -56,9 +57,10 @@ export interface Scenario {
   setName: string;
   port?: number;
   version?: string;
-  auth?: { user: string; password: string; mechanisms?: string[] };
+  auth?: { user: string; password: string; mechanisms?: string[] } | Array<{ user: string; password: string; roles?: unknown[] }>;
   members: Array<{ host: string; state?: string; lockCount?: number; priority?: number; hidden?: boolean }>;
   faults?: Record<string, unknown>;
+  timeline?: Array<{ atMs: number; member: string; action: string; [k: string]: unknown }>;
 }
 
 export function loadScenario(name: string): Scenario {
@@ -72,7 +74,7 @@ export function memberNames(sc: Scenario): string[] {
 
 /** Connection string for a scenario: percent-encoded credentials, all members as seeds (in order), replicaSet. */
 export function uriFor(sc: Scenario, o: { password?: string; seeds?: string[]; extra?: string } = {}): string {
-  const a = sc.auth!;
+  const a = Array.isArray(sc.auth) ? sc.auth[0]! : sc.auth!;
   const cred = `${encodeURIComponent(a.user)}:${encodeURIComponent(o.password ?? a.password)}@`;
   const seeds = o.seeds ?? memberNames(sc);
   return `mongodb://${cred}${seeds.join(',')}/admin?replicaSet=${sc.setName}${o.extra ?? ''}`;
@@ -93,6 +95,8 @@ export interface RunOptions {
   cli?: string;
   /** server version to simulate (overrides the scenario's `version`) */
   version?: string;
+  /** changes the scenario (a copy) before it runs, e.g. the time of its timeline events */
+  patch?: (sc: Scenario) => void;
   /**
    * Keep the scenario file's ports (for seeds written without a port, which mean 27017). Without it every run
    * gets free ports, and the report is translated back to the file's ports.
@@ -201,6 +205,7 @@ async function runCliNow(o: RunOptions): Promise<RunResult> {
 
 async function runCliOnce(o: RunOptions): Promise<RunResult> {
   const original = { ...loadScenario(o.scenario), ...(o.version ? { version: o.version } : {}) };
+  o.patch?.(original);
   const { scenario: placed, ports } = await placeScenario(original, o);
   const back = new Map([...ports].map(([a, b]) => [b, a] as [number, number]));
   const toScenario = (s: string) => mapPorts(s, back);

@@ -9,8 +9,14 @@ class FakeMember {
   lockCount = 0;
   state: 'SECONDARY' | 'PRIMARY' = 'SECONDARY';
   setName = 'rs0';
-  /** lock is taken but no reply (network error) */
-  dropLockReply = false;
+  /** the next N locks are taken but get no reply (network error) */
+  dropLockReply = 0;
+  /** becomes PRIMARY right after the next lock */
+  electedOnLock = false;
+  /** no `hello` (4.4.0/4.4.1): CommandNotFound, isMaster answers */
+  legacy = false;
+  /** someone else locks on top right after our next lock */
+  foreignLockOnLock = false;
   /** lock is refused by the server */
   refuseLock = false;
   /** the next N unlocks: socket closed, no unlock */
@@ -30,12 +36,26 @@ class FakeMember {
       command: async (cmd) => {
         const name = Object.keys(cmd)[0]!;
         this.log.push(name);
+        if (name === 'hello' && this.legacy) throw new MongoServerError({ ok: 0, code: 59, codeName: 'CommandNotFound', errmsg: "no such command: 'hello'" });
         if (name === 'hello') return { setName: this.setName, secondary: this.state === 'SECONDARY', isWritablePrimary: this.state === 'PRIMARY' };
+        if (name === 'isMaster') return { setName: this.setName, secondary: this.state === 'SECONDARY', ismaster: this.state === 'PRIMARY' };
         if (name === 'currentOp') return this.lockCount > 0 ? { inprog: [], fsyncLock: true } : { inprog: [] };
         if (name === 'fsync') {
           if (this.refuseLock) throw new MongoServerError({ ok: 0, code: 1, errmsg: 'fsync lock failed' });
           this.lockCount++;
-          if (this.dropLockReply) throw new MongoNetworkError('connection closed');
+          if (this.electedOnLock) {
+            this.electedOnLock = false;
+            this.state = 'PRIMARY';
+          }
+          if (this.foreignLockOnLock) {
+            this.foreignLockOnLock = false;
+            this.lockCount++;
+            return { lockCount: this.lockCount - 1, ok: 1 };
+          }
+          if (this.dropLockReply > 0) {
+            this.dropLockReply--;
+            throw new MongoNetworkError('connection closed');
+          }
           return { lockCount: this.lockCount, ok: 1 };
         }
         if (name === 'fsyncUnlock') {
@@ -73,6 +93,8 @@ function ctx(m: FakeMember, over: Partial<LockContext> = {}): LockContext {
     setName: 'rs0',
     connectTimeoutMs: 100,
     lockTimeoutMs: 1000,
+    mutexWaitMs: 500,
+    commandTimeoutMs: 1000,
     unlockDeadlineMs: 5000,
     now: () => t,
     sleep: async (ms) => void (t += ms),
@@ -87,8 +109,42 @@ describe('acquireLock', () => {
     const m = new FakeMember();
     const r = await acquireLock('m:27017', undefined, ctx(m));
     expect(r.kind).toBe('locked');
-    expect(m.log).toEqual(['hello', 'currentOp', 'fsync', 'currentOp']);
+    expect(m.log).toEqual(['hello', 'currentOp', 'fsync', 'currentOp', 'hello']);
     expect(m.lockCount).toBe(1);
+  });
+
+  it('a member elected PRIMARY right after the lock is unlocked at once', async () => {
+    const m = new FakeMember();
+    m.electedOnLock = true;
+    const r = await acquireLock('m:27017', undefined, ctx(m));
+    expect(r).toMatchObject({ kind: 'not-taken', reason: expect.stringMatching(/PRIMARY.*unlocked at once/) });
+    expect(m.lockCount).toBe(0);
+  });
+
+  it('4.4.0/4.4.1 (no hello): isMaster is used instead', async () => {
+    const m = new FakeMember();
+    m.legacy = true;
+    const r = await acquireLock('m:27017', undefined, ctx(m));
+    expect(r.kind).toBe('locked');
+    expect(m.log).toContain('isMaster');
+  });
+
+  it('no reply to the lock and no lock seen: looks again until the lock can no longer be waiting on the server', async () => {
+    const m = new FakeMember();
+    m.dropLockReply = 1;
+    m.refuseLock = false;
+    let t = 0;
+    const c = ctx(m, { now: () => t, sleep: async (ms) => void (t += ms) });
+    // the lock was not taken after all (the fake drops the reply after taking it: undo it to model "not taken")
+    const realConn = m.conn.bind(m);
+    m.conn = () => {
+      const cn = realConn();
+      return { ...cn, command: async (cmd) => { const r = await cn.command(cmd).catch((e) => { if (Object.keys(cmd)[0] === 'fsync' && m.lockCount === 1 && count(m, 'fsync') === 1) m.lockCount = 0; throw e; }); return r; } };
+    };
+    const r = await acquireLock('m:27017', undefined, { ...c, connect: async () => m.conn() });
+    expect(r).toMatchObject({ kind: 'not-taken', reason: expect.stringMatching(/had not been taken/) });
+    expect(t).toBeGreaterThanOrEqual(c.mutexWaitMs); // not concluded on the first look
+    expect(count(m, 'currentOp')).toBeGreaterThan(2);
   });
 
   it('a member that became PRIMARY, or belongs to another set, is not locked', async () => {
@@ -118,20 +174,21 @@ describe('acquireLock', () => {
 
   it('network error on the lock, lock taken: looks, releases it, reports not-taken', async () => {
     const m = new FakeMember();
-    m.dropLockReply = true;
+    m.dropLockReply = 1;
     const r = await acquireLock('m:27017', undefined, ctx(m));
     expect(r).toMatchObject({ kind: 'not-taken', reason: expect.stringMatching(/had been taken and was released/) });
     expect(m.lockCount).toBe(0);
-    expect(count(m, 'fsyncUnlock')).toBe(1);
+    expect(count(m, 'fsyncUnlock')).toBe(count(m, 'fsync'));
   });
 
   it('network error on the lock, cleanup impossible: unlock-failed (exit 7 path)', async () => {
     const m = new FakeMember();
-    m.dropLockReply = true;
+    m.dropLockReply = 1;
     m.failUnlocks = 1_000;
     const r = await acquireLock('m:27017', undefined, ctx(m, { unlockDeadlineMs: 2000 }));
     expect(r.kind).toBe('unlock-failed');
-    expect(m.lockCount).toBe(1);
+    expect(m.lockCount).toBeGreaterThanOrEqual(1); // still locked: exit 7 (the count probes are bounded, 2 at most)
+    expect(m.lockCount).toBeLessThanOrEqual(3);
   });
 });
 
@@ -140,8 +197,9 @@ describe('releaseLock', () => {
     const m = new FakeMember();
     m.lockCount = 1;
     const r = await releaseLock('m:27017', 1, { ...ctx(m), deadlineMs: 10_000 });
-    expect(r).toMatchObject({ ok: true, unlocked: 1, attempts: 1, lockWasLost: false, stillLockedByOthers: false });
-    expect(m.log).toEqual(['fsyncUnlock', 'currentOp']);
+    expect(r).toMatchObject({ ok: true, attempts: 1, lockWasLost: false, stillLockedByOthers: false, lockCountAfter: 0 });
+    // look, read the count (a nested lock and its unlock), then our unlock
+    expect(m.log).toEqual(['currentOp', 'fsync', 'fsyncUnlock', 'fsyncUnlock']);
   });
 
   it('retries on fresh connections with backoff after network errors', async () => {
@@ -151,9 +209,9 @@ describe('releaseLock', () => {
     const sleeps: number[] = [];
     const c = ctx(m);
     const r = await releaseLock('m:27017', 1, { ...c, deadlineMs: 10_000, sleep: async (ms) => void sleeps.push(ms) });
-    expect(r).toMatchObject({ ok: true, unlocked: 1, attempts: 4 });
+    expect(r.ok).toBe(true);
     expect(m.lockCount).toBe(0);
-    expect(sleeps).toEqual([100, 200, 400]);
+    expect(sleeps.slice(0, 3)).toEqual([100, 200, 400]); // exponential backoff
   });
 
   it('an unlock whose reply was lost is not repeated (currentOp shows it went through)', async () => {
@@ -162,7 +220,24 @@ describe('releaseLock', () => {
     m.loseUnlockReplies = 1;
     const r = await releaseLock('m:27017', 1, { ...ctx(m), deadlineMs: 10_000 });
     expect(r.ok).toBe(true);
-    expect(count(m, 'fsyncUnlock')).toBe(1);
+    expect(m.lockCount).toBe(0); // ours and the count probe's, each given back once
+  });
+
+  it("an unlock applied whose reply is lost, with someone else's lock on top: not repeated (lock counts compared)", async () => {
+    const m = new FakeMember();
+    m.lockCount = 2; // ours, then theirs
+    m.loseUnlockReplies = 2; // the count probe's unlock, and ours
+    const r = await releaseLock('m:27017', 1, { ...ctx(m), deadlineMs: 10_000 });
+    expect(r).toMatchObject({ ok: true, stillLockedByOthers: true });
+    expect(m.lockCount).toBe(1); // theirs
+  });
+
+  it('an unlock that did not go through (reply lost, count unchanged) is sent again', async () => {
+    const m = new FakeMember();
+    m.lockCount = 1;
+    m.failUnlocks = 2;
+    const r = await releaseLock('m:27017', 1, { ...ctx(m), deadlineMs: 10_000 });
+    expect(r).toMatchObject({ ok: true, stillLockedByOthers: false });
     expect(m.lockCount).toBe(0);
   });
 
@@ -179,11 +254,20 @@ describe('releaseLock', () => {
       const m = new FakeMember();
       m.lockCount = 0;
       m.notLockedReply = reply;
-      const r = await releaseLock('m:27017', 1, { ...ctx(m), deadlineMs: 10_000 });
+      // knownCount: the unlock goes out without a look first (as right after a lock reply), and gets "not locked"
+      const r = await releaseLock('m:27017', 1, { ...ctx(m), knownCount: 1, deadlineMs: 10_000 });
       expect(r).toMatchObject({ ok: true, lockWasLost: true, attempts: 1 });
       expect(count(m, 'fsyncUnlock')).toBe(1);
     });
   }
+
+  it('a lock that vanished is seen by the look before the unlock: nothing is unlocked', async () => {
+    const m = new FakeMember();
+    m.lockCount = 0;
+    const r = await releaseLock('m:27017', 1, { ...ctx(m), deadlineMs: 10_000 });
+    expect(r).toMatchObject({ ok: true, lockWasLost: true });
+    expect(count(m, 'fsyncUnlock')).toBe(0);
+  });
 
   it('gives up at the deadline and says so', async () => {
     const m = new FakeMember();

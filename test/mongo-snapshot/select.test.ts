@@ -1,11 +1,11 @@
 import { Long, Timestamp } from 'mongodb';
 import { describe, expect, it } from 'vitest';
-import { memberViews, rankCandidates, resolveMemberSpec, staticReasons, type Probe, type SelectOptions } from '../../lib/mongo-snapshot/select';
+import { majorityOf, memberViews, rankCandidates, resolveMemberSpec, staticReasons, type Probe, type SelectOptions } from '../../lib/mongo-snapshot/select';
 
 const NOW = new Date('2026-01-01T12:00:00Z').getTime();
 const STATES: Record<string, number> = { PRIMARY: 1, SECONDARY: 2, RECOVERING: 3, STARTUP2: 5, ARBITER: 7, DOWN: 8 };
 
-interface M { host: string; state?: string; lag?: number; hidden?: boolean; priority?: number; delay?: number }
+interface M { host: string; state?: string; lag?: number; hidden?: boolean; priority?: number; delay?: number; votes?: number; buildIndexes?: boolean }
 
 /** replSetGetStatus / replSetGetConfig replies shaped like mongod's. */
 function replies(ms: M[]) {
@@ -23,18 +23,18 @@ function replies(ms: M[]) {
   const config = {
     config: {
       _id: 'rs0',
-      members: ms.map((m, i) => ({ _id: i, host: m.host, arbiterOnly: m.state === 'ARBITER', hidden: !!m.hidden, priority: m.priority ?? (m.hidden || m.state === 'ARBITER' ? 0 : 1), secondaryDelaySecs: Long.fromNumber(m.delay ?? 0), votes: 1 })),
+      members: ms.map((m, i) => ({ _id: i, host: m.host, arbiterOnly: m.state === 'ARBITER', hidden: !!m.hidden, priority: m.priority ?? (m.hidden || m.state === 'ARBITER' ? 0 : 1), secondaryDelaySecs: Long.fromNumber(m.delay ?? 0), votes: m.votes ?? 1, buildIndexes: m.buildIndexes ?? true })),
     },
   };
   return { status, config };
 }
 
-function pick(ms: M[], opts: Partial<SelectOptions> = {}, probes?: Map<string, Probe>) {
+function pick(ms: M[], opts: Partial<SelectOptions> = {}, probes?: Map<string, Probe>, withMajority = false) {
   const { status, config } = replies(ms);
   const { members } = memberViews(status, config);
   const o: SelectOptions = { maxLagSeconds: 60, allowDelayed: false, ...opts };
   const p = probes ?? new Map(members.filter((m) => staticReasons(m, o).length === 0).map((m) => [m.host, { locked: false }]));
-  return rankCandidates(members, o, p);
+  return rankCandidates(members, o, p, withMajority ? majorityOf(status, members) : undefined);
 }
 
 const eligible = (c: ReturnType<typeof pick>) => c.filter((x) => x.eligible).map((x) => x.host);
@@ -142,5 +142,50 @@ describe('resolveMemberSpec', () => {
     expect(resolveMemberSpec('db9', hosts)).toMatchObject({ error: expect.stringMatching(/not a member/) });
     expect(resolveMemberSpec('db3.example.com', hosts)).toMatchObject({ error: expect.stringMatching(/ambiguous/) });
     expect(resolveMemberSpec('db2.example.com:27017', hosts)).toMatchObject({ error: expect.stringMatching(/not a member/) });
+  });
+});
+
+describe('availability: votes, writeMajorityCount, buildIndexes', () => {
+  it('votes: 0 members come first, before hidden voting ones', () => {
+    const c = pick([{ host: 'p:1', state: 'PRIMARY' }, { host: 'h:1', hidden: true }, { host: 'n:1', priority: 0, votes: 0, lag: 5 }, { host: 's:1' }], {}, undefined, true);
+    expect(eligible(c)).toEqual(['n:1', 'h:1', 's:1']);
+  });
+
+  it('writeMajorityCount: computed like mongod (arbiters vote but hold no data; votes 0 do not count)', () => {
+    const { status, config } = replies([{ host: 'p:1', state: 'PRIMARY' }, { host: 's:1' }, { host: 'a:1', state: 'ARBITER' }]);
+    expect(majorityOf(status, memberViews(status, config).members)).toEqual({ writeMajorityCount: 2, reported: false });
+    expect(majorityOf({ ...status, writeMajorityCount: 3 }, [])).toEqual({ writeMajorityCount: 3, reported: true });
+    const five = replies([{ host: 'p:1', state: 'PRIMARY' }, { host: 's:1' }, { host: 't:1' }, { host: 'a:1', state: 'ARBITER' }, { host: 'n:1', votes: 0, priority: 0 }]);
+    expect(majorityOf(five.status, memberViews(five.status, five.config).members).writeMajorityCount).toBe(3);
+  });
+
+  it('primary + secondary + arbiter: the secondary is refused; allowed with allowMajorityStall', () => {
+    const set = [{ host: 'p:1', state: 'PRIMARY' }, { host: 's:1' }, { host: 'a:1', state: 'ARBITER' }];
+    const c = pick(set, {}, undefined, true);
+    expect(eligible(c)).toEqual([]);
+    expect(c.find((x) => x.host === 's:1')!.reasons.join()).toMatch(/leave 1 healthy data-bearing voter\(s\), fewer than writeMajorityCount 2/);
+    expect(eligible(pick(set, { allowMajorityStall: true }, undefined, true))).toEqual(['s:1']);
+  });
+
+  it('a member down, a delayed member or a member locked by someone else does not count as a healthy voter', () => {
+    expect(eligible(pick([{ host: 'p:1', state: 'PRIMARY' }, { host: 's:1' }, { host: 'd:1', state: 'DOWN' }], {}, undefined, true))).toEqual([]);
+    expect(eligible(pick([{ host: 'p:1', state: 'PRIMARY' }, { host: 's:1' }, { host: 'x:1', delay: 3600, hidden: true, priority: 0 }], {}, undefined, true))).toEqual([]);
+    const locked = new Map<string, Probe>([['s:1', { locked: false }], ['l:1', { locked: true }]]);
+    expect(eligible(pick([{ host: 'p:1', state: 'PRIMARY' }, { host: 's:1' }, { host: 'l:1' }], {}, locked, true))).toEqual([]);
+    // three healthy data-bearing voters: one may be locked
+    expect(eligible(pick([{ host: 'p:1', state: 'PRIMARY' }, { host: 's:1' }, { host: 't:1' }], {}, undefined, true))).toEqual(['s:1', 't:1']);
+  });
+
+  it('a votes: 0 member never costs a vote: it stays eligible in a primary + secondary + arbiter set', () => {
+    const c = pick([{ host: 'p:1', state: 'PRIMARY' }, { host: 's:1' }, { host: 'a:1', state: 'ARBITER' }, { host: 'n:1', votes: 0, priority: 0 }], {}, undefined, true);
+    expect(eligible(c)).toEqual(['n:1']);
+  });
+
+  it('buildIndexes: false is rejected, or ranked last with allowNoIndexes', () => {
+    const set = [{ host: 'p:1', state: 'PRIMARY' }, { host: 'b:1', hidden: true, priority: 0, votes: 0, buildIndexes: false }, { host: 's:1', lag: 3 }, { host: 't:1', lag: 2 }];
+    const c = pick(set, {}, undefined, true);
+    expect(eligible(c)).toEqual(['t:1', 's:1']);
+    expect(c.find((x) => x.host === 'b:1')!.reasons.join()).toMatch(/buildIndexes: false/);
+    expect(eligible(pick(set, { allowNoIndexes: true }, undefined, true))).toEqual(['t:1', 's:1', 'b:1']);
   });
 });

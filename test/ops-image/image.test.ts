@@ -146,7 +146,7 @@ describe.skipIf(!tools)('ops image (buildah + podman)', () => {
       // JSON log lines, as the CronJob asks for, and no password in them
       const lines = r.report.stderr.trim().split('\n').map((l) => JSON.parse(l) as { step: string });
       expect(lines.at(-1)!.step).toBe('done');
-      expect(r.output).not.toContain(sc.auth!.password);
+      expect(r.output).not.toContain((sc.auth as { password: string }).password);
     } finally {
       fs.rmSync(toolsDir, { recursive: true, force: true });
     }
