@@ -140,8 +140,10 @@ export async function acquireLock(host: string, conn: AdminConn | undefined, ctx
   let confirmed: boolean | undefined;
   let primaryNow = false;
   const check = async (cc: AdminConn) => {
-    confirmed = isLocked(await cc.command(CURRENT_OP, t));
-    primaryNow = !!(await hello(cc, t)).isWritablePrimary;
+    // both at once (two pooled connections): writes are blocked from here on
+    const [cur, h] = await Promise.all([cc.command(CURRENT_OP, t), hello(cc, t)]);
+    confirmed = isLocked(cur);
+    primaryNow = !!h.isWritablePrimary;
   };
   try {
     await check(c);
@@ -226,7 +228,8 @@ export interface ReleaseOptions extends LockContext {
 }
 
 type CountRead =
-  | { kind: 'count'; count: number }
+  /** `before`: the count before the probe (0: nothing was locked, the probe took and released a fresh lock) */
+  | { kind: 'count'; count: number; before: number }
   /** the probe's lock command got no reply: it may or may not hold a lock */
   | { kind: 'probe-lock-unknown'; error: unknown }
   /** the probe's lock is held (count `held`, probe included); its unlock was refused (`lost: false`) or unanswered */
@@ -246,7 +249,7 @@ async function readLockCount(conn: AdminConn, o: ReleaseOptions, timeoutMs: numb
   }
   try {
     const r2 = await conn.command(unlockCmd(o), { timeoutMs });
-    return { kind: 'count', count: numberOf(r2.lockCount) ?? held - 1 };
+    return { kind: 'count', count: numberOf(r2.lockCount) ?? held - 1, before: held - 1 };
   } catch (e) {
     return { kind: 'probe-held', held, lost: !isServerError(e), error: e };
   }
@@ -301,8 +304,10 @@ export async function releaseLock(host: string, count: number, o: ReleaseOptions
         conn = await o.connect(host, Math.max(200, Math.min(o.connectTimeoutMs, left)));
       }
       const mustRead = known === undefined || probeMaybeHeld || remaining - uncertain < 1;
+      // The first read skips currentOp (one round trip less while writes are blocked): the count read says it too.
+      const quickRead = mustRead && res.attempts === 1 && known === undefined && countReads === 0;
       if (mustRead) {
-        const cur = await conn.command(CURRENT_OP, bound(o.commandTimeoutMs));
+        const cur = quickRead ? { fsyncLock: true } : await conn.command(CURRENT_OP, bound(o.commandTimeoutMs));
         if (!isLocked(cur)) {
           // nothing locked: our unanswered unlocks went through, or the lock vanished (restart, foreign unlock)
           if (uncertain === 0 && res.unlocked === 0 && !probeMaybeHeld) res.lockWasLost = true;
@@ -334,6 +339,14 @@ export async function releaseLock(host: string, count: number, o: ReleaseOptions
             throw r.error;
           }
           settle(r.count);
+          if (quickRead && r.before === 0) {
+            // nothing was locked before the probe: the lock vanished (restart, foreign unlock); the probe's own
+            // fresh lock is already given back
+            res.lockWasLost = true;
+            remaining = 0;
+            res.releasedAt = now();
+            o.log.warn('unlock', 'member was not locked any more when we came to unlock it', { member: host });
+          }
           if (remaining > 0 && known === 0) {
             // our locks are gone (nobody holds one): nothing to give back
             if (res.unlocked === 0) res.lockWasLost = true;
