@@ -2,7 +2,7 @@
 // validation plugin trusts what the app validated, still validates a document changed by hand
 // after the app ran, and the CLI's output stays a few lines whatever the size of the fleet.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,8 +12,10 @@ const root = join(__dirname, '..', '..');
 const schemas = process.env.DBFLEET_SCHEMAS ?? join(root, 'imports', 'schemas');
 let project: string;
 
-function synth(args: string[] = []): { status: number | null; output: string } {
-  const result = spawnSync(join(project, 'node_modules', '.bin', 'cdk8s'), ['synth', ...args], {
+/** `cdk8s synth`, or `npm run synth`'s command (scripts/cdk8s-synth.cjs: the CLI's synth without its other commands). */
+function synth(args: string[] = [], via: 'cdk8s' | 'npm run synth' = 'cdk8s'): { status: number | null; output: string } {
+  const [command, ...prefix] = via === 'cdk8s' ? [join(project, 'node_modules', '.bin', 'cdk8s'), 'synth'] : [process.execPath, join(project, 'scripts', 'cdk8s-synth.cjs')];
+  const result = spawnSync(command, [...prefix, ...args], {
     cwd: project,
     encoding: 'utf8',
     env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false', DBFLEET_SCHEMAS: schemas, DBFLEET_VALIDATION_RECORDS: join(project, 'records') },
@@ -70,5 +72,18 @@ describe('cdk8s synth with the validation plugin', () => {
     expect(result.status, result.output).toBe(0);
     expect(readdirSync(join(project, 'rendered', 'production'))).toContain('cluster-orders.yaml');
     expect(result.output).toMatch(/dbfleet: OK: (\d+) objects: \1 trusted, 0 validated here, 0 errors/);
+  });
+
+  it('`npm run synth` runs the same synth command: same files, same plugin report, same failure', () => {
+    useApp('node scripts/bundle-cache.cjs main.ts');
+    const viaNpm = synth(['--output', 'rendered-npm'], 'npm run synth');
+    expect(viaNpm.status, viaNpm.output).toBe(0);
+    const files = (dir: string) => readdirSync(join(project, dir), { recursive: true, encoding: 'utf8' }).sort().map((f) => [f, existsSync(join(project, dir, f)) && statSync(join(project, dir, f)).isFile() ? readFileSync(join(project, dir, f), 'utf8') : '']);
+    expect(files('rendered-npm')).toEqual(files('rendered'));
+    expect(viaNpm.output).toMatch(/dbfleet: OK: (\d+) objects: \1 trusted, 0 validated here, 0 errors/);
+    useApp('node scripts/bundle-cache.cjs main.ts && node edit.cjs');
+    const failed = synth([], 'npm run synth');
+    expect(failed.status, failed.output).toBe(2);
+    expect(failed.output).toContain('Cluster/orders: spec.instances: must be >= 1');
   });
 });
