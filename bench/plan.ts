@@ -6,7 +6,9 @@
 // process, peak RSS of the largest), median of BENCH_RUNS (default 3) after one warm-up run.
 //
 // BENCH_BASELINE=<checkout of the previous commit, with node_modules> benchmarks it in the same
-// run, alternating with this checkout. BENCH_SIZES=10,100 picks the synthetic sizes.
+// run, alternating with this checkout (BENCH_CHECKOUT=<dir> measures another checkout as
+// "this"). BENCH_SIZES=10,100 picks the synthetic sizes (empty: none), BENCH_EXAMPLE=off skips the
+// example fleet.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
@@ -15,8 +17,8 @@ import { markdownTable, measure, ms, scratchProject, summarize, type Column, typ
 
 const root = resolve(__dirname, '..');
 const runs = Number(process.env.BENCH_RUNS ?? 3);
-const sizes = (process.env.BENCH_SIZES ?? '10,100,1000').split(',').map(Number);
-const checkouts = [{ name: 'this', dir: root }, ...(process.env.BENCH_BASELINE ? [{ name: 'baseline', dir: resolve(process.env.BENCH_BASELINE) }] : [])];
+const sizes = (process.env.BENCH_SIZES ?? '10,100,1000').split(',').filter(Boolean).map(Number);
+const checkouts = [{ name: 'this', dir: resolve(process.env.BENCH_CHECKOUT ?? root) }, ...(process.env.BENCH_BASELINE ? [{ name: 'baseline', dir: resolve(process.env.BENCH_BASELINE) }] : [])];
 const schemas = process.env.DBFLEET_SCHEMAS ?? join(root, '..', 'shared', 'crds');
 
 interface Row {
@@ -84,7 +86,7 @@ const columns: Array<Column<Row>> = [
 
 const rows: Row[] = [];
 console.error(`bench:plan: ${runs} runs per row after a warm-up; checkouts: ${checkouts.map((c) => `${c.name} (${c.dir})`).join(', ')}`);
-rows.push(...benchFleet('example fleet.yaml', readFileSync(join(root, 'fleet.yaml'), 'utf8')));
+if (process.env.BENCH_EXAMPLE !== 'off') rows.push(...benchFleet('example fleet.yaml', readFileSync(join(checkouts[0].dir, 'fleet.yaml'), 'utf8')));
 for (const services of sizes) {
   console.error(`bench:plan: ${services} services…`);
   rows.push(...benchFleet(`${services} services × 2 envs`, syntheticFleet(services)));

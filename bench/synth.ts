@@ -7,8 +7,9 @@
 // dist/ of the previous one, as a user's second synth does.
 //
 // BENCH_BASELINE=<checkout of the previous commit, with node_modules> benchmarks it in the same
-// run, alternating with this checkout, so both see the same machine load. BENCH_SIZES=10,100
-// picks the synthetic sizes. The CLI's upgrade check (a registry request on every run) is off
+// run, alternating with this checkout, so both see the same machine load (BENCH_CHECKOUT=<dir>
+// measures another checkout as "this"). BENCH_SIZES=10,100 picks the synthetic sizes (empty: none),
+// BENCH_EXAMPLE=off skips the example fleet. The CLI's upgrade check (a registry request on every run) is off
 // (CDK8S_CHECK_UPGRADE=false) except in the "upgrade check on" row.
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -17,8 +18,8 @@ import { markdownTable, measure, ms, scratchProject, summarize, type Column, typ
 
 const root = resolve(__dirname, '..');
 const runs = Number(process.env.BENCH_RUNS ?? 3);
-const sizes = (process.env.BENCH_SIZES ?? '10,100,1000').split(',').map(Number);
-const checkouts = [{ name: 'this', dir: root }, ...(process.env.BENCH_BASELINE ? [{ name: 'baseline', dir: resolve(process.env.BENCH_BASELINE) }] : [])];
+const sizes = (process.env.BENCH_SIZES ?? '10,100,1000').split(',').filter(Boolean).map(Number);
+const checkouts = [{ name: 'this', dir: resolve(process.env.BENCH_CHECKOUT ?? root) }, ...(process.env.BENCH_BASELINE ? [{ name: 'baseline', dir: resolve(process.env.BENCH_BASELINE) }] : [])];
 const schemas = process.env.DBFLEET_SCHEMAS ?? join(root, '..', 'shared', 'crds');
 
 interface Row {
@@ -86,10 +87,12 @@ const columns: Array<Column<Row>> = [
 ];
 
 const rows: Row[] = [];
-const example = readFileSync(join(root, 'fleet.yaml'), 'utf8');
+const example = readFileSync(join(checkouts[0].dir, 'fleet.yaml'), 'utf8');
 console.error(`bench:synth: ${runs} runs per row after a warm-up; checkouts: ${checkouts.map((c) => `${c.name} (${c.dir})`).join(', ')}`);
-rows.push(...benchFleet('example fleet.yaml', example));
-rows.push(...benchFleet('example, upgrade check on', example, { CDK8S_CHECK_UPGRADE: 'true' }));
+if (process.env.BENCH_EXAMPLE !== 'off') {
+  rows.push(...benchFleet('example fleet.yaml', example));
+  rows.push(...benchFleet('example, upgrade check on', example, { CDK8S_CHECK_UPGRADE: 'true' }));
+}
 for (const services of sizes) {
   console.error(`bench:synth: ${services} services…`);
   rows.push(...benchFleet(`${services} services × 2 envs`, syntheticFleet(services)));
