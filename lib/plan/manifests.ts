@@ -14,7 +14,9 @@ export function renderManifests(configFile: string): Manifests {
 
 /**
  * dist/ as it is in git at `revision` (a missing dist/ there is an empty side: the first plan
- * shows everything as added). Reads all files through one `git cat-file --batch`.
+ * shows everything as added). Reads all files through one `git cat-file --batch`, by blob id:
+ * asking for `<revision>:<path>` made git look each path up in the tree again, a scan of the
+ * 6,500-entry folder per file (27 s for 13,000 files, against 0.2 s by id).
  */
 export function readManifestsAt(revision: string, distDir: string, cwd: string): Manifests {
   const git = (args: string[], input?: string) => execFileSync('git', args, { cwd, input, maxBuffer: 1 << 30, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -24,18 +26,20 @@ export function readManifestsAt(revision: string, distDir: string, cwd: string):
     throw new Error(`git revision "${revision}" does not exist here`);
   }
   const prefix = `${distDir.replace(/\/$/, '')}/`;
-  const paths = git(['ls-tree', '-r', '-z', '--name-only', '--full-name', revision, '--', prefix]).toString('utf8')
-    .split('\0').filter((p) => p.endsWith('.yaml'));
+  // `<mode> blob <id>\t<path>` per file.
+  const entries = git(['ls-tree', '-r', '-z', '--full-name', revision, '--', prefix]).toString('utf8')
+    .split('\0').map((line) => /^\d+ blob ([0-9a-f]+)\t(.*)$/s.exec(line)).filter((m): m is RegExpExecArray => m !== null && m[2].endsWith('.yaml'));
+  const paths = entries.map((m) => m[2]);
   const manifests: Manifests = new Map();
   if (paths.length === 0) return manifests;
-  const output = git(['cat-file', '--batch'], paths.map((p) => `${revision}:${p}`).join('\n') + '\n');
+  const output = git(['cat-file', '--batch'], entries.map((m) => m[1]).join('\n') + '\n');
   let offset = 0;
   for (const path of paths) {
     const headerEnd = output.indexOf(0x0a, offset);
     const size = Number(output.subarray(offset, headerEnd).toString('utf8').split(' ')[2]);
     const text = output.subarray(headerEnd + 1, headerEnd + 1 + size).toString('utf8');
     offset = headerEnd + 1 + size + 1;
-    // As Kubernetes reads it (YAML 1.1 scalars), with js-yaml: 13× faster than the yaml package.
+    // As Kubernetes reads it (YAML 1.1 scalars), with js-yaml: 8× faster than the yaml package.
     let objects: KubernetesObject[];
     try {
       objects = (loadKubernetesYaml(text) as KubernetesObject[]).filter(Boolean);
