@@ -1,6 +1,7 @@
 // Every value dbfleet reads from the secret store, per environment: the one list behind the
 // ExternalSecrets and PushSecrets the charts render and behind `dbfleet secrets`.
 import type { Environment, Fleet, Service } from '../config/model';
+import { accessRoleRemoteKey } from '../access/access-role';
 import { developerRemoteKey } from '../access/developer-roles';
 import { credentialLayout } from './credential-rotation';
 
@@ -65,9 +66,9 @@ export function environmentStoreKeys(fleet: Fleet, environment: Environment): St
     keys.push({
       name: 'dbfleet-access',
       environment: environment.name,
-      remoteKey: `${keyPrefix}/${keyEnvironment}/dbfleet-access`,
+      remoteKey: accessRoleRemoteKey(fleet.secretStore, keyEnvironment),
       property: 'password',
-      origin: 'expected',
+      origin: passwordOrigin,
       purpose: 'password of the developer-access role dbfleet_access',
       readBy: [environment.namespace],
     });

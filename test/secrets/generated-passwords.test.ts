@@ -15,13 +15,15 @@ const wave = (o: Obj) => Number(o.metadata.annotations?.['argocd.argoproj.io/syn
 describe('generated passwords (secretStore.passwords: generate, the default)', () => {
   const list = objects(BASE_FLEET);
 
-  it('pushes one password per service and per developer with access, per environment', () => {
+  it('pushes one password per service, per developer with access and for the access role, per environment', () => {
     const pushed = ofKind(list, 'PushSecret').map((p) => `${p.metadata.namespace}:${p.spec.data[0].match.remoteRef.remoteKey}`).sort();
     expect(pushed).toEqual([
+      'databases:databases/production/dbfleet-access',
       'databases:databases/production/developers/alice',
       'databases:databases/production/developers/bob',
       'databases:databases/production/orders',
       'databases:databases/production/payments',
+      'databases:databases/test/dbfleet-access',
       'databases:databases/test/developers/alice',
       'databases:databases/test/developers/bob',
       'databases:databases/test/orders',
@@ -60,7 +62,7 @@ describe('generated passwords (secretStore.passwords: generate, the default)', (
     expect(ofKind(existing, 'Password')).toEqual([]);
     const noAccess = objects(BASE_FLEET.replace('developerAccess: read-only', 'developerAccess: none'));
     const productionKeys = ofKind(noAccess, 'PushSecret').map((p) => p.spec.data[0].match.remoteRef.remoteKey).filter((k) => k.includes('/production/'));
-    expect(productionKeys).toEqual(['databases/production/orders', 'databases/production/payments']);
+    expect(productionKeys.sort()).toEqual(['databases/production/dbfleet-access', 'databases/production/orders', 'databases/production/payments']);
   });
 });
 
