@@ -88,6 +88,11 @@ export interface PrivilegesSqlOptions {
     readonly monitoringRole?: string;
     /** `CREATE EXTENSION IF NOT EXISTS` for each service's extensions, in its database. */
     readonly extensions: boolean;
+    /**
+     * Schemas the operator's image creates in every database that are not the service's data
+     * (Spilo's `metric_helpers`, `user_management`): developers get nothing there. @default none
+     */
+    readonly foreignSchemas?: readonly string[];
   };
 }
 
@@ -127,7 +132,7 @@ export function privilegesSql(cluster: PostgresCluster, access: DeveloperAccess 
       { key: APPLY_SCRIPT_KEY, content: script },
       { key: PREFLIGHT_SQL_KEY, content: preflightSql(cluster.name, access, group, extraRoles) + gapsClusterSql(group, memberships, gaps?.monitoringRole)
         + (gaps?.developerMemberships ? removedDevelopersSql(access, group, (options.developers ?? []).map(developerRoleName)) : '') },
-      { key: DATABASE_SQL_KEY, content: (gaps?.extensions ? EXTENSIONS_SQL : '') + databaseSql(cluster.name, access, group, options.monitoringRoles ?? []) },
+      { key: DATABASE_SQL_KEY, content: (gaps?.extensions ? EXTENSIONS_SQL : '') + databaseSql(cluster.name, access, group, options.monitoringRoles ?? [], gaps?.foreignSchemas ?? []) },
       { key: DATABASES_KEY, content: cluster.services.map((s) => `${line(s)}\n`).join('') },
     ],
   };
@@ -246,7 +251,13 @@ const USER_SCHEMAS = "SELECT n.nspname, n.nspowner FROM pg_namespace n WHERE n.n
 /** The owner inside DO blocks (psql does not interpolate variables in dollar quotes). */
 const OWNER = "current_setting('dbfleet.owner')";
 
-function databaseSql(clusterName: string, access: DeveloperAccess, group: string, monitoringRoles: readonly string[]): string {
+/** The schemas of the service's data: every non-system schema but the operator image's own. */
+function userSchemas(foreign: readonly string[]): string {
+  return foreign.length === 0 ? USER_SCHEMAS
+    : USER_SCHEMAS.replace(' ORDER BY 1', ` AND n.nspname <> ALL (ARRAY[${foreign.map(quoteLiteral).join(', ')}]::name[]) ORDER BY 1`);
+}
+
+function databaseSql(clusterName: string, access: DeveloperAccess, group: string, monitoringRoles: readonly string[], foreignSchemas: readonly string[]): string {
   const g = quoteLiteral(group);
   const G = quoteIdent(group);
   // format() with %I quotes identifiers at run time; the names themselves are passed as values.
@@ -306,7 +317,7 @@ function databaseSql(clusterName: string, access: DeveloperAccess, group: string
       '  schema_owner oid;',
       `  has_group boolean := EXISTS (SELECT FROM pg_roles WHERE rolname = ${g});`,
       'BEGIN',
-      `  FOR schema_name, schema_owner IN ${USER_SCHEMAS} LOOP`,
+      `  FOR schema_name, schema_owner IN ${userSchemas(foreignSchemas)} LOOP`,
       exec(4, 'REVOKE CREATE ON SCHEMA %I FROM PUBLIC', S),
       ...keepOwnerCreateOnPublic,
       '    IF has_group THEN',
@@ -337,7 +348,7 @@ function databaseSql(clusterName: string, access: DeveloperAccess, group: string
     '  schema_owner oid;',
     '  schemas integer := 0;',
     'BEGIN',
-    `  FOR schema_name, schema_owner IN ${USER_SCHEMAS} LOOP`,
+    `  FOR schema_name, schema_owner IN ${userSchemas(foreignSchemas)} LOOP`,
     // Only the owner creates objects: schema changes belong to the service's migrations.
     exec(4, 'REVOKE CREATE ON SCHEMA %I FROM PUBLIC', S),
     ...keepOwnerCreateOnPublic,

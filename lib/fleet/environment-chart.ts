@@ -24,7 +24,7 @@ import { DefaultDenyIngress } from '../network/default-deny-ingress';
 import { CnpgCluster } from '../postgres/cnpg-cluster';
 import { CnpgImageCatalog } from '../postgres/cnpg-image-catalog';
 import type { ClusterRole, IPostgresCluster, PostgresClusterProps } from '../postgres/postgres-cluster';
-import { ZALANDO_CLUSTER_LABEL, ZALANDO_EXPORTER_ROLE, ZalandoCluster } from '../postgres/zalando-cluster';
+import { SPILO_SCHEMAS, ZALANDO_CLUSTER_LABEL, ZALANDO_EXPORTER_ROLE, ZalandoCluster } from '../postgres/zalando-cluster';
 import { RoleCredentials } from '../secrets/role-credentials';
 import { ZalandoRoleCredentials } from '../secrets/zalando-role-credentials';
 import { developerRoleName } from '../config/names';
@@ -349,7 +349,7 @@ export class EnvironmentChart extends Chart {
         // superuser on Zalando clusters (issue #18 moves them to the access role).
         credentialsSecretName: pg.superuserSecretName,
         developers: fleet.developers,
-        operatorGaps: { developerMemberships: true, monitoringRole: ZALANDO_EXPORTER_ROLE, extensions: true },
+        operatorGaps: { developerMemberships: true, monitoringRole: ZALANDO_EXPORTER_ROLE, extensions: true, foreignSchemas: SPILO_SCHEMAS },
       } : {}),
     });
     new ClusterPodMonitor(this, `PodMonitor-${cluster.name}`, {

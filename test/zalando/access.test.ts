@@ -66,8 +66,13 @@ describe.skipIf(unavailable !== undefined)('Zalando: developer access on a real 
   async function operatorSync(objects: Obj[]): Promise<void> {
     const pg = objects.find((o) => o.kind === 'postgresql')!;
     const secrets = new Map(objects.filter((o) => o.kind === 'ExternalSecret').map((o) => [o.metadata.name, o]));
-    // Spilo's bootstrap creates the team admin role every manifest user is created WITH ADMIN.
+    // Spilo's bootstrap creates the team admin role every manifest user is created WITH ADMIN, and
+    // its schemas in template1 (post_init.sh): every database created later has them.
     server.psql('postgres', "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'admin') THEN CREATE ROLE admin NOLOGIN; END IF; END $$;");
+    server.psql('template1', `CREATE SCHEMA IF NOT EXISTS metric_helpers AUTHORIZATION ${quoteIdent(server.superuser)};
+      CREATE OR REPLACE VIEW metric_helpers.pg_stat_statements AS SELECT 1 AS queryid;
+      REVOKE ALL ON ALL TABLES IN SCHEMA metric_helpers FROM public;
+      GRANT USAGE ON SCHEMA metric_helpers TO admin; GRANT SELECT ON ALL TABLES IN SCHEMA metric_helpers TO admin;`);
     for (const [user, rawFlags] of Object.entries(pg.spec.users as Record<string, string[]>)) {
       const flags = rawFlags.map((f) => f.toUpperCase());
       expect(flags.filter((f) => f !== 'NOLOGIN'), `${user}: no flag but NOLOGIN`).toEqual([]);
@@ -212,6 +217,8 @@ describe.skipIf(unavailable !== undefined)('Zalando: developer access on a real 
     expect(snapshot()).toEqual(once);
     expect(server.psql('orders', "SELECT extname FROM pg_extension WHERE extname = 'pgcrypto';").trim()).toBe('pgcrypto');
     expect(server.psql('postgres', "SELECT pg_has_role('dbfleet_exporter', 'pg_monitor', 'MEMBER'), pg_has_role('dev_alice', 'developers', 'MEMBER');").trim()).toBe('t|t');
+    // Spilo's metric_helpers views run as postgres (every role's query texts): not the service's data.
+    expect(server.psql('orders', "SELECT has_schema_privilege('dev_alice', 'metric_helpers', 'USAGE'), has_table_privilege('dev_alice', 'metric_helpers.pg_stat_statements', 'SELECT');").trim()).toBe('f|f');
     await createObjects('after');
     await matrix('read-write');
   });
