@@ -4,11 +4,12 @@ import { checkCron, maxIntervalSeconds, minIntervalSeconds } from './cron';
 import { durationToSeconds } from './duration';
 import type { ConfigProblem } from './load';
 import { objectStoreName, RESERVED_CLUSTER_NAMES } from '../backup/backup-names';
-import type { Alerts, ComputeResources, Environment, EnvironmentPostgres, Fleet, MongoSnapshot, ObjectStoreBackup, PostgresBackup, PostgresCluster, RestoreDrill, Service, ZalandoSettings } from './model';
-import { ACCESS_ROLE, BARMAN_CLOUD_PLUGIN, CLUSTER_NAME_MAX, DEVELOPER_GROUP_ROLE, developerRoleName, reservedIdentifierReason, toPostgresIdentifier } from './names';
+import type { Alerts, ComputeResources, Environment, EnvironmentPostgres, Fleet, MongoSnapshot, ObjectStoreBackup, PostgresBackup, PoolerSettings, PoolerType, PoolMode, PostgresCluster, RestoreDrill, Service, ZalandoSettings } from './model';
+import { ACCESS_ROLE, BARMAN_CLOUD_PLUGIN, CLUSTER_NAME_MAX, DEVELOPER_GROUP_ROLE, developerRoleName, poolerName, reservedIdentifierReason, toPostgresIdentifier } from './names';
 import { resolveDrSites } from './dr-sites';
 import { DEFAULT_IMAGES, imageProblem } from './postgres-image';
 import { parameterProblem } from './postgres-parameters';
+import { ALLOWED_PGBOUNCER_PARAMETERS } from './pgbouncer-parameters';
 import { quantityToNumber } from './quantity';
 import { altRoleName } from '../secrets/credential-rotation';
 import type { EnvironmentInput, FleetInput, OverrideInput } from './schema';
@@ -217,6 +218,9 @@ function buildEnvironment(
 
   const zalando = resolveZalando(input, envName, pg.version, report);
   const clusters: PostgresCluster[] = [];
+  checkPoolerParameters(env.pooler, at('pooler'), report);
+  input.services.forEach((s, i) => checkPoolerParameters(s.overrides[envName]?.pooler, ['services', i, 'overrides', envName, 'pooler'], report));
+  for (const g of Object.keys(input.groups).sort()) checkPoolerParameters((input.groups[g].overrides as Record<string, OverrideInput | undefined>)[envName]?.pooler, ['groups', g, 'overrides', envName, 'pooler'], report);
   for (const [placed, indexes] of placement) {
     // enable_team_id_clustername_prefix: the operator only syncs clusters named <teamId>-<name>.
     const name = zalando?.prefix ? `${zalando.settings.teamId}-${placed}` : placed;
@@ -228,7 +232,23 @@ function buildEnvironment(
     clusters.push(sizeCluster(name, envName, env, indexes, input, services, pg, report));
   }
   if (zalando) checkZalando(input, envName, env, services, report);
+  if (zalando) {
+    // CloudNativePG Poolers only: Zalando's operator has its own connection pooler, not rendered.
+    const noPooler = 'only applies to operator: cloudnative-pg (CloudNativePG Poolers; Zalando\'s own connection pooler is not rendered by dbfleet)';
+    if (env.pooler) report(at('pooler'), noPooler, true);
+    input.services.forEach((s, i) => { if (s.overrides[envName]?.pooler) report(['services', i, 'overrides', envName, 'pooler'], noPooler, true); });
+  }
   else if (env.zalando) report(at('zalando'), 'only applies to operator: zalando (this environment runs cloudnative-pg)', true);
+
+  // A pooler's name (and Service) must not be a cluster's name or one of a cluster's Services.
+  const taken = new Map(clusters.flatMap((c) => [c.name, `${c.name}-rw`, `${c.name}-ro`, `${c.name}-r`].map((n) => [n, c.name] as const)));
+  for (const c of clusters) {
+    for (const p of c.poolers ?? []) {
+      const name = poolerName(c.name, p.type);
+      const owner = taken.get(name);
+      if (owner) report(at('pooler'), `the ${p.type} pooler of cluster "${c.name}" would be named "${name}", which cluster "${owner}" already uses${owner === name ? '' : ' for a Service'}: rename one of the clusters`);
+    }
+  }
 
   const alerts: Alerts = { ...DEFAULT_ALERTS, ...definedOnly(env.alerts ?? {}) };
   if (alerts.connectionsWarningPercent >= alerts.connectionsCriticalPercent) report(at('alerts', 'connectionsWarningPercent'), 'must be below connectionsCriticalPercent');
@@ -506,6 +526,7 @@ function sizeCluster(
     parameters: Object.fromEntries(Object.entries(parameters).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
     services: indexes.map((i) => services[i]), developerAccess: env.developerAccess,
     operator: env.operator,
+    poolers: env.operator === 'zalando' ? [] : resolvePoolers(name, envName, env, indexes, input, sizing.instances, groupOverride?.pooler, report),
   };
 }
 
@@ -569,6 +590,95 @@ function computeResources(cpu: string | undefined, memory: string | undefined, q
   if (cpu === undefined && memory === undefined) return undefined;
   const requests = definedOnly({ cpu, memory }) as Record<string, string>;
   return { requests, limits: qos === 'guaranteed' ? requests : definedOnly({ memory }) as Record<string, string> };
+}
+
+/** CloudNativePG's Pooler default when pooling is enabled by an override only. */
+const POOLER_DEFAULTS = { instances: 2, poolMode: 'session' as PoolMode };
+
+/**
+ * A cluster's poolers: the environment's `pooler`, then its group's `overrides.<env>.pooler` (as
+ * for sizing: only a cluster holding just that group's services), changed by the overrides of the
+ * services it holds. A pooler serves every database of its cluster (it cannot span clusters, and dbfleet renders
+ * one per type), so on a shared cluster the tenants must agree: an override enables the pooler type
+ * for its cluster, instances are raised to the largest ask, the pool mode must be the same for
+ * every service of the cluster (each service's own mode is its override's, else the environment's),
+ * and parameters merge, two different values for one parameter being an error. A read-only
+ * pooler needs replicas: on a single-instance cluster none is rendered.
+ */
+function resolvePoolers(
+  cluster: string, envName: string, env: EnvironmentInput, indexes: number[], input: FleetInput, instances: number,
+  groupPooler: OverrideInput['pooler'], report: (path: ConfigProblem['path'], message: string) => void,
+): PoolerSettings[] {
+  const result: PoolerSettings[] = [];
+  for (const type of ['rw', 'ro'] as const satisfies readonly PoolerType[]) {
+    // The group's override (its clusters hold only its services) is the base the services start from.
+    const envBase = env.pooler?.[type];
+    const groupAsk = groupPooler?.[type];
+    const base = envBase || groupAsk ? {
+      instances: groupAsk?.instances ?? envBase?.instances ?? POOLER_DEFAULTS.instances,
+      poolMode: groupAsk?.poolMode ?? envBase?.poolMode ?? POOLER_DEFAULTS.poolMode,
+      parameters: { ...envBase?.parameters, ...groupAsk?.parameters },
+    } : undefined;
+    const baseFrom = groupAsk?.poolMode !== undefined ? `groups.<group>.overrides.${envName}.pooler.${type}.poolMode` : `environments.${envName}.pooler.${type}.poolMode`;
+    const asks = indexes.map((i) => ({ i, o: input.services[i].overrides[envName]?.pooler?.[type] })).filter((a) => a.o !== undefined);
+    if (!base && asks.length === 0) continue;
+    if (type === 'ro' && instances < 2) continue;
+    let poolerInstances = base?.instances ?? POOLER_DEFAULTS.instances;
+    for (const { o } of asks) if (o!.instances !== undefined) poolerInstances = Math.max(poolerInstances, o!.instances);
+
+    const modes = indexes.map((i) => {
+      const own = input.services[i].overrides[envName]?.pooler?.[type]?.poolMode;
+      return own !== undefined
+        ? { i, mode: own, from: `services[${i}] ("${input.services[i].name}")`, path: ['services', i, 'overrides', envName, 'pooler', type, 'poolMode'] }
+        : { i, mode: base?.poolMode ?? POOLER_DEFAULTS.poolMode, from: `services[${i}] ("${input.services[i].name}"), from ${base ? baseFrom : 'the default'}`, path: undefined };
+    });
+    const first = modes[0];
+    for (const m of modes.slice(1)) {
+      if (m.mode !== first.mode) {
+        const culprit = m.path ? m : first.path ? first : m;
+        const other = culprit === m ? first : m;
+        report(culprit.path ?? ['services', culprit.i, 'overrides', envName, 'pooler', type],
+          `pool mode "${culprit.mode}" conflicts with "${other.mode}" (${other.from}) for cluster "${cluster}": its ${type} pooler serves every service of the cluster and has one pool mode`);
+        break;
+      }
+    }
+
+    const parameters = new Map<string, { value: string; from: string }>();
+    for (const [k, v] of Object.entries(base?.parameters ?? {})) parameters.set(k, { value: String(v), from: `environments.${envName}.pooler.${type}` });
+    for (const { i, o } of asks) {
+      for (const [k, v] of Object.entries(o!.parameters ?? {})) {
+        const previous = parameters.get(k);
+        const value = String(v);
+        if (previous && previous.value !== value && previous.from.startsWith('services')) {
+          report(['services', i, 'overrides', envName, 'pooler', type, 'parameters', k],
+            `"${value}" conflicts with "${previous.value}" from ${previous.from}, which shares cluster "${cluster}"`);
+        }
+        parameters.set(k, { value, from: `services[${i}] ("${input.services[i].name}")` });
+      }
+    }
+    result.push({
+      type,
+      instances: poolerInstances,
+      poolMode: first.mode,
+      parameters: Object.fromEntries([...parameters.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => [k, v.value])),
+    });
+  }
+  return result;
+}
+
+/** Parameters CloudNativePG's webhook would reject, reported where they are written. */
+function checkPoolerParameters(
+  poolers: { rw?: { parameters?: Record<string, unknown> }; ro?: { parameters?: Record<string, unknown> } } | undefined,
+  path: ConfigProblem['path'], report: (path: ConfigProblem['path'], message: string, atKey?: boolean) => void,
+): void {
+  for (const type of ['rw', 'ro'] as const) {
+    for (const key of Object.keys(poolers?.[type]?.parameters ?? {})) {
+      if (!ALLOWED_PGBOUNCER_PARAMETERS.has(key)) {
+        report([...path, type, 'parameters', key],
+          `"${key}" is not a PgBouncer parameter CloudNativePG lets a Pooler set (it manages the others itself); allowed: ${[...ALLOWED_PGBOUNCER_PARAMETERS].sort().join(', ')}`, true);
+      }
+    }
+  }
 }
 
 function buildMongoSnapshot(

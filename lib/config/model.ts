@@ -259,6 +259,20 @@ export interface EnvironmentPostgres {
   readonly imageCatalog?: string;
 }
 
+export type PoolMode = 'session' | 'transaction';
+export type PoolerType = 'rw' | 'ro';
+
+/** One PgBouncer pooler in front of a cluster (a CloudNativePG `Pooler`), resolved. */
+export interface PoolerSettings {
+  /** `rw`: to the primary; `ro`: to the replicas. */
+  readonly type: PoolerType;
+  /** PgBouncer pods. */
+  readonly instances: number;
+  readonly poolMode: PoolMode;
+  /** PgBouncer parameters (only those CloudNativePG allows), as strings, sorted by name. */
+  readonly parameters: Readonly<Record<string, string>>;
+}
+
 export interface PostgresCluster {
   /** Kubernetes name of the Cluster (≤ 50 characters). */
   readonly name: string;
@@ -283,4 +297,10 @@ export interface PostgresCluster {
   readonly developerAccess: DeveloperAccess;
   /** The environment's operator. @default 'cloudnative-pg' */
   readonly operator?: PostgresOperator;
+  /**
+   * The cluster's PgBouncer poolers: read-write when pooling is on, read-only too when it is on and
+   * the cluster has replicas.
+   * @default none (pooling off)
+   */
+  readonly poolers?: readonly PoolerSettings[];
 }

@@ -44,3 +44,12 @@ export function developerRoleName(developer: string): string {
 
 /** The Barman Cloud plugin (CNPG-I): the only backup plugin dbfleet configures. */
 export const BARMAN_CLOUD_PLUGIN = 'barman-cloud.cloudnative-pg.io';
+
+/**
+ * A cluster's pooler: `<cluster>-pooler-rw` / `-pooler-ro`. It names the Pooler, its Deployment,
+ * Service, PodDisruptionBudget, PodMonitor and NetworkPolicy; CloudNativePG refuses a pooler named
+ * like a cluster, and its Service must not clash with a cluster's `-rw`/`-ro`/`-r` Services.
+ */
+export function poolerName(cluster: string, type: 'rw' | 'ro'): string {
+  return `${cluster}-pooler-${type}`;
+}

@@ -71,10 +71,35 @@ const clusterShape = {
   resources: resources.optional(),
 };
 
+/** A PgBouncer value as YAML gives it; CloudNativePG takes strings (spec.pgbouncer.parameters). */
+const pgbouncerValue = z.union([z.string(), z.number(), z.boolean()]);
+
+/**
+ * One pooler (read-write or read-only) of `pooler:` (environments) and `overrides.<env>.pooler:`
+ * (services). The parameter names are checked in build-model.ts against the list CloudNativePG's
+ * webhook allows, so the error can name the parameter.
+ */
+const poolerShape = {
+  instances: z.number().int().min(1, 'must be >= 1').max(20, 'must be <= 20'),
+  poolMode: z.enum(['session', 'transaction']),
+  parameters: z.record(z.string(), pgbouncerValue),
+};
+const pooler = z.strictObject({
+  instances: poolerShape.instances.default(2),
+  poolMode: poolerShape.poolMode.default('session'),
+  parameters: poolerShape.parameters.default({}),
+});
+const poolers = z.strictObject({ rw: pooler.optional(), ro: pooler.optional() });
+const poolerOverride = z.strictObject({
+  rw: z.strictObject(poolerShape).partial().optional(),
+  ro: z.strictObject(poolerShape).partial().optional(),
+});
+
 /** `overrides.<env>` of a service or a group: any cluster setting, and extra parameters. */
 const override = z.strictObject({
   ...clusterShape,
   postgres: z.strictObject({ parameters }),
+  pooler: poolerOverride,
 }).partial();
 
 /** `groups.<name>`: `{}`, or settings of the clusters that hold only this group's services (not a shared cluster). */
@@ -188,6 +213,8 @@ const environment = z.strictObject({
    * (`kubectl get cluster <name> -o jsonpath={.status.demotionToken}`), set with primarySite.
    */
   promotionTokens: z.record(z.string(), z.string().regex(/^[A-Za-z0-9+/=]+$/, 'is not a demotion token (base64, from `kubectl get cluster <name> -o jsonpath={.status.demotionToken}`)')).optional(),
+  /** PgBouncer poolers in front of every cluster (opt-in). */
+  pooler: poolers.optional(),
 });
 
 /**
@@ -302,3 +329,4 @@ export type OverrideInput = z.infer<typeof override>;
 export type PostgresSettingsInput = z.infer<typeof postgresSettings>;
 export type AlertsInput = z.infer<typeof alerts>;
 export type ZalandoInput = z.infer<typeof zalando>;
+export type PoolerOverrideInput = z.infer<typeof poolerOverride>;

@@ -1,0 +1,71 @@
+// The PgBouncer parameters CloudNativePG lets a Pooler set. Its admission webhook rejects any
+// other key of spec.pgbouncer.parameters ("Invalid or reserved parameter"); the rest (listen
+// port, auth settings, TLS files, the [databases] section) the operator writes itself.
+// Source: cloudnative-pg@v1.30.0:internal/webhook/v1/pooler_webhook.go
+// (AllowedPgbouncerGenericConfigurationParameters), same list in docs/src/connection_pooling.md.
+export const ALLOWED_PGBOUNCER_PARAMETERS: ReadonlySet<string> = new Set([
+  'application_name_add_host',
+  'auth_type',
+  'autodb_idle_timeout',
+  'cancel_wait_timeout',
+  'client_idle_timeout',
+  'client_login_timeout',
+  'client_tls_ciphers',
+  'client_tls_sslmode',
+  'client_tls13_ciphers',
+  'default_pool_size',
+  'disable_pqexec',
+  'dns_max_ttl',
+  'dns_nxdomain_ttl',
+  'idle_transaction_timeout',
+  'ignore_startup_parameters',
+  'listen_backlog',
+  'log_connections',
+  'log_disconnections',
+  'log_pooler_errors',
+  'log_stats',
+  'max_client_conn',
+  'max_db_connections',
+  'max_packet_size',
+  'max_prepared_statements',
+  'max_user_connections',
+  'min_pool_size',
+  'pkt_buf',
+  'query_timeout',
+  'query_wait_timeout',
+  'reserve_pool_size',
+  'reserve_pool_timeout',
+  'sbuf_loopcnt',
+  'server_check_delay',
+  'server_check_query',
+  'server_connect_timeout',
+  'server_fast_close',
+  'server_idle_timeout',
+  'server_lifetime',
+  'server_login_retry',
+  'server_reset_query',
+  'server_reset_query_always',
+  'server_round_robin',
+  'server_tls_ciphers',
+  'server_tls13_ciphers',
+  'server_tls_protocols',
+  'server_tls_sslmode',
+  'stats_period',
+  'suspend_timeout',
+  'tcp_defer_accept',
+  'tcp_socket_buffer',
+  'tcp_keepalive',
+  'tcp_keepcnt',
+  'tcp_keepidle',
+  'tcp_keepintvl',
+  'tcp_user_timeout',
+  'track_extra_parameters',
+  'verbose',
+]);
+
+/**
+ * PgBouncer's own default for max_client_conn (pgbouncer.org/config.html); CloudNativePG does not
+ * change it (cloudnative-pg@v1.30.0:pkg/management/pgbouncer/config/config.go,
+ * defaultPgBouncerParameters). The saturation alert divides by the effective value.
+ */
+export const PGBOUNCER_DEFAULT_MAX_CLIENT_CONN = 100;
