@@ -220,7 +220,7 @@ function buildEnvironment(
   const clusters: PostgresCluster[] = [];
   checkPoolerParameters(env.pooler, at('pooler'), report);
   input.services.forEach((s, i) => checkPoolerParameters(s.overrides[envName]?.pooler, ['services', i, 'overrides', envName, 'pooler'], report));
-  for (const g of Object.keys(input.groups).sort()) checkPoolerParameters((input.groups[g].overrides as Record<string, OverrideInput | undefined>)[envName]?.pooler, ['groups', g, 'overrides', envName, 'pooler'], report);
+  for (const g of Object.keys(input.groups).sort()) checkPoolerParameters((input.groups[g].overrides as Record<string, OverrideInput>)[envName]?.pooler, ['groups', g, 'overrides', envName, 'pooler'], report);
   for (const [placed, indexes] of placement) {
     // enable_team_id_clustername_prefix: the operator only syncs clusters named <teamId>-<name>.
     const name = zalando?.prefix ? `${zalando.settings.teamId}-${placed}` : placed;

@@ -25,6 +25,10 @@ import { CnpgCluster } from '../postgres/cnpg-cluster';
 import { CnpgImageCatalog } from '../postgres/cnpg-image-catalog';
 import type { ClusterRole, IPostgresCluster, PostgresClusterProps } from '../postgres/postgres-cluster';
 import { SPILO_SCHEMAS, ZALANDO_CLUSTER_LABEL, ZALANDO_EXPORTER_ROLE, ZalandoCluster } from '../postgres/zalando-cluster';
+import { poolerName } from '../config/names';
+import { CnpgPooler } from '../pooling/cnpg-pooler';
+import { PoolerIngressPolicy, PoolerUpstreamPolicy } from '../pooling/pooler-network-policies';
+import { PoolerPodMonitor } from '../pooling/pooler-pod-monitor';
 import { RoleCredentials } from '../secrets/role-credentials';
 import { ZalandoRoleCredentials } from '../secrets/zalando-role-credentials';
 import { developerRoleName } from '../config/names';
@@ -51,6 +55,8 @@ export interface EnvironmentChartProps {
 export class EnvironmentChart extends Chart {
   readonly clusters: readonly IPostgresCluster[];
   private readonly fleetName: string;
+  /** The poolers rendered per cluster name. */
+  private readonly poolers = new Map<string, CnpgPooler[]>();
 
   constructor(scope: Construct, props: EnvironmentChartProps) {
     const { fleet, environment } = props;
@@ -250,11 +256,49 @@ export class EnvironmentChart extends Chart {
       namespace: service.namespace,
       username: credentials.app.role,
       database: service.database,
-      host: cluster.readWriteHost,
+      ...this.endpointsOf(cluster),
       port: cluster.port,
       store: fleet.secretStore,
       remoteKey: credentials.app.remoteKey!,
       labels: this.labelsFor('connection-secret', service.name, 'credentials'),
+    });
+  }
+
+  /**
+   * The Secret's hosts: through the poolers when there are, else the cluster's Services. Without
+   * replicas there is no read-only endpoint (`-ro` has no endpoints then): reads go where writes go.
+   */
+  private endpointsOf(cluster: IPostgresCluster): { host: string; readOnlyHost: string; directHost: string; directReadOnlyHost: string } {
+    const poolers = this.poolers.get(cluster.clusterName) ?? [];
+    const directHost = cluster.readWriteHost;
+    const directReadOnlyHost = cluster.instances > 1 ? cluster.readOnlyHost : directHost;
+    const rw = poolers.find((p) => p.type === 'rw');
+    const ro = poolers.find((p) => p.type === 'ro');
+    const host = rw?.host ?? directHost;
+    return { host, readOnlyHost: ro?.host ?? (cluster.instances > 1 ? directReadOnlyHost : host), directHost, directReadOnlyHost };
+  }
+
+  private addPoolers(fleet: Fleet, cluster: PostgresCluster, pg: IPostgresCluster): void {
+    const poolers = (cluster.poolers ?? []).map((settings) => {
+      const name = poolerName(cluster.name, settings.type);
+      const pooler = new CnpgPooler(this, `Pooler-${name}`, {
+        name, namespace: cluster.namespace, cluster: cluster.name, type: settings.type,
+        instances: settings.instances, poolMode: settings.poolMode, parameters: settings.parameters,
+        labels: this.labelsFor('pooler', name, 'pooler'),
+      });
+      new PoolerPodMonitor(this, `PodMonitor-${name}`, {
+        pooler: name, namespace: cluster.namespace, fleet: fleet.name, selectorLabels: fleet.monitoring.podMonitorLabels,
+      });
+      new PoolerIngressPolicy(this, `Ingress-${name}`, {
+        pooler, clientNamespaces: cluster.services.map((s) => s.namespace), monitoringNamespace: fleet.monitoring.namespace,
+        labels: this.labelsFor('network-policy', `${name}-ingress`, 'network'),
+      });
+      return pooler;
+    });
+    if (poolers.length === 0) return;
+    this.poolers.set(cluster.name, poolers);
+    new PoolerUpstreamPolicy(this, `FromPoolers-${cluster.name}`, {
+      cluster: pg, poolers, labels: this.labelsFor('network-policy', `${cluster.name}-from-poolers`, 'network'),
     });
   }
 
@@ -363,6 +407,7 @@ export class EnvironmentChart extends Chart {
       monitoringNamespace: fleet.monitoring.namespace,
       labels: this.labelsFor('network-policy', cluster.name, 'network'),
     });
+    this.addPoolers(fleet, cluster, pg);
     return pg;
   }
 }

@@ -267,8 +267,10 @@ function newServiceClients(transitions: readonly Transition[]): Set<string> {
   const removed = new Set(transitions.filter((t) => t.type === 'removed' && t.before?.kind === 'ExternalSecret').map((t) => `${t.environment} ${t.before!.metadata.name}`));
   for (const t of transitions) {
     if (t.type !== 'added' || t.after?.kind !== 'ExternalSecret' || removed.has(`${t.environment} ${t.after.metadata.name}`)) continue;
-    const host = spec(t.after).target?.template?.data?.host as string | undefined;
+    const data = spec(t.after).target?.template?.data;
+    // `direct-host` is the cluster's own Service even when `host` is a pooler's:
     // CloudNativePG's `<cluster>-rw.<ns>.svc`, or Zalando's master Service `<cluster>.<ns>.svc`.
+    const host = (data?.['direct-host'] ?? data?.host) as string | undefined;
     const cluster = host?.match(/^(.+)-rw\./)?.[1] ?? host?.match(/^([^.]+)\./)?.[1];
     if (!cluster || !t.after.metadata.namespace) continue;
     const peer = describePeer({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': t.after.metadata.namespace } } });

@@ -34,6 +34,8 @@ export class CnpgCluster extends Construct implements IPostgresCluster {
   readonly clusterName: string;
   readonly namespace: string;
   readonly readWriteHost: string;
+  readonly readOnlyHost: string;
+  readonly instances: number;
   readonly port = 5432;
   readonly instanceSelector: Readonly<Record<string, string>>;
   readonly memberSelector: Readonly<Record<string, string>>;
@@ -52,6 +54,8 @@ export class CnpgCluster extends Construct implements IPostgresCluster {
     this.clusterName = props.name;
     this.namespace = props.namespace;
     this.readWriteHost = `${props.name}-rw.${props.namespace}.svc`;
+    this.readOnlyHost = `${props.name}-ro.${props.namespace}.svc`;
+    this.instances = props.instances;
     this.instanceSelector = { 'cnpg.io/cluster': props.name, 'cnpg.io/podRole': 'instance' };
     // Join and initdb Job pods carry the cluster label too, and stream from the primary.
     this.memberSelector = { 'cnpg.io/cluster': props.name };

@@ -95,6 +95,10 @@ export interface IPostgresCluster extends IConstruct {
   readonly namespace: string;
   /** DNS name of the read-write (primary) service. */
   readonly readWriteHost: string;
+  /** DNS name of the read-only service (the replicas; no endpoints on a single-instance cluster). */
+  readonly readOnlyHost: string;
+  /** Number of instances (1 primary + replicas). */
+  readonly instances: number;
   readonly port: number;
   /** Labels selecting the cluster's Postgres instance pods. */
   readonly instanceSelector: Readonly<Record<string, string>>;

@@ -67,6 +67,8 @@ export class ZalandoCluster extends Construct implements IPostgresCluster {
   readonly clusterName: string;
   readonly namespace: string;
   readonly readWriteHost: string;
+  readonly readOnlyHost: string;
+  readonly instances: number;
   readonly port = 5432;
   readonly instanceSelector: Readonly<Record<string, string>>;
   readonly memberSelector: Readonly<Record<string, string>>;
@@ -82,6 +84,8 @@ export class ZalandoCluster extends Construct implements IPostgresCluster {
     this.namespace = props.namespace;
     // The master Service is named after the cluster (replicas: <cluster>-repl).
     this.readWriteHost = `${props.name}.${props.namespace}.svc`;
+    this.readOnlyHost = `${props.name}-repl.${props.namespace}.svc`;
+    this.instances = props.instances;
     this.instanceSelector = { application: 'spilo', [ZALANDO_CLUSTER_LABEL]: props.name };
     this.memberSelector = this.instanceSelector;
     this.superuserSecretName = zalandoCredentialSecretName('postgres', props.name);

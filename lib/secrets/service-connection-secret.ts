@@ -9,8 +9,23 @@ export interface ServiceConnectionSecretProps {
   readonly namespace: string;
   readonly username: string;
   readonly database: string;
-  /** DNS name of the cluster's read-write service. */
+  /** DNS name apps write through: the read-write pooler when pooling is on, else the primary's Service. */
   readonly host: string;
+  /**
+   * DNS name apps read through (`ro-*` keys): the read-only pooler, else the replicas' Service.
+   * @default host (a cluster without replicas has no read-only endpoint)
+   */
+  readonly readOnlyHost?: string;
+  /**
+   * The primary's own Service, bypassing any pooler (`direct-*` keys: migrations, session features).
+   * @default host
+   */
+  readonly directHost?: string;
+  /**
+   * The replicas' own Service, bypassing any pooler (`direct-ro-*` keys).
+   * @default readOnlyHost
+   */
+  readonly directReadOnlyHost?: string;
   readonly port: number;
   readonly store: SecretStoreRef;
   /** Same remote key as the role's own credentials: one password, two places. */
@@ -27,9 +42,12 @@ export interface ServiceConnectionSecretProps {
  * Everything an application needs to connect, in its own namespace and in one Secret: the keys
  * CloudNativePG's own `<cluster>-app` Secret has (username, user, password, host, port, dbname,
  * uri, jdbc-uri, fqdn-uri, fqdn-jdbc-uri, pgpass; cloudnative-pg@v1.30.0:pkg/specs/secrets.go),
- * so apps written for CloudNativePG read it unchanged. As there, the password is percent-encoded
- * in the user-info of `uri` (a space is %20: Go's url.UserPassword) and form-encoded in the query
- * of `jdbc-uri` (a space is +: url.Values.Encode).
+ * so apps written for CloudNativePG read it unchanged, plus the read endpoint (`ro-host`,
+ * `ro-uri`, `ro-jdbc-uri`) and the endpoints that bypass a pooler (`direct-*`, `direct-ro-*`).
+ * Every key is always present, pooler or not, so an app reads the same keys in every environment;
+ * `pgpass` has a line per distinct host. As in CloudNativePG, the password is percent-encoded
+ * in the user-info of a URI (a space is %20: Go's url.UserPassword) and form-encoded in the query
+ * of a JDBC URL (a space is +: url.Values.Encode).
  */
 export class ServiceConnectionSecret extends Construct {
   readonly secretName: string;
@@ -38,6 +56,9 @@ export class ServiceConnectionSecret extends Construct {
     super(scope, id);
     this.secretName = props.name;
     const { username, database, host, port } = props;
+    const readOnlyHost = props.readOnlyHost ?? host;
+    const directHost = props.directHost ?? host;
+    const directReadOnlyHost = props.directReadOnlyHost ?? readOnlyHost;
     // Go templates (ESO engine v2, text/template + sprig). urlquery (url.QueryEscape) escapes
     // every byte but A-Za-z0-9-_.~ and writes a space as '+', which in the user-info of a URI is a
     // literal plus: every '+' it outputs stands for a space (a real '+' became %2B), so turning
@@ -46,6 +67,13 @@ export class ServiceConnectionSecret extends Construct {
     const inQuery = '{{ .password | urlquery }}';
     // CloudNativePG's fqdn keys: <service>.<namespace>.svc.<cluster domain>.
     const fqdnHost = host.endsWith('.svc') ? `${host}.${props.clusterDomain ?? 'cluster.local'}` : host;
+    const endpoint = (prefix: string, h: string) => ({
+      [`${prefix}host`]: h,
+      [`${prefix}uri`]: `postgresql://${username}:${inUserInfo}@${h}:${port}/${database}`,
+      [`${prefix}jdbc-uri`]: `jdbc:postgresql://${h}:${port}/${database}?password=${inQuery}&user=${username}`,
+    });
+    const pgpass = [...new Set([host, readOnlyHost, directHost, directReadOnlyHost])]
+      .map((h) => `${h}:${port}:${database}:${username}:{{ .password }}\n`).join('');
     new StoreSecret(this, 'Resource', {
       name: props.name,
       namespace: props.namespace,
@@ -57,14 +85,15 @@ export class ServiceConnectionSecret extends Construct {
       templateData: {
         username,
         user: username,
-        host,
         port: String(port),
         dbname: database,
-        uri: `postgresql://${username}:${inUserInfo}@${host}:${port}/${database}`,
-        'jdbc-uri': `jdbc:postgresql://${host}:${port}/${database}?password=${inQuery}&user=${username}`,
+        ...endpoint('', host),
         'fqdn-uri': `postgresql://${username}:${inUserInfo}@${fqdnHost}:${port}/${database}`,
         'fqdn-jdbc-uri': `jdbc:postgresql://${fqdnHost}:${port}/${database}?password=${inQuery}&user=${username}`,
-        pgpass: `${host}:${port}:${database}:${username}:{{ .password }}\n`,
+        ...endpoint('ro-', readOnlyHost),
+        ...endpoint('direct-', directHost),
+        ...endpoint('direct-ro-', directReadOnlyHost),
+        pgpass,
       },
     });
   }

@@ -53,6 +53,16 @@ describe('ServiceConnectionSecret', () => {
       'fqdn-uri': 'postgresql://orders:{{ .password | urlquery | replace "+" "%20" }}@acme-rw.databases.svc.cluster.local:5432/orders',
       username: 'orders',
       user: 'orders',
+      // Without read-only or direct hosts given, every endpoint is `host` (test/pooling covers the rest).
+      'ro-host': 'acme-rw.databases.svc',
+      'ro-jdbc-uri': 'jdbc:postgresql://acme-rw.databases.svc:5432/orders?password={{ .password | urlquery }}&user=orders',
+      'ro-uri': 'postgresql://orders:{{ .password | urlquery | replace "+" "%20" }}@acme-rw.databases.svc:5432/orders',
+      'direct-host': 'acme-rw.databases.svc',
+      'direct-jdbc-uri': 'jdbc:postgresql://acme-rw.databases.svc:5432/orders?password={{ .password | urlquery }}&user=orders',
+      'direct-uri': 'postgresql://orders:{{ .password | urlquery | replace "+" "%20" }}@acme-rw.databases.svc:5432/orders',
+      'direct-ro-host': 'acme-rw.databases.svc',
+      'direct-ro-jdbc-uri': 'jdbc:postgresql://acme-rw.databases.svc:5432/orders?password={{ .password | urlquery }}&user=orders',
+      'direct-ro-uri': 'postgresql://orders:{{ .password | urlquery | replace "+" "%20" }}@acme-rw.databases.svc:5432/orders',
     });
     expect(es.spec.data).toEqual([{ secretKey: 'password', remoteRef: { key: 'databases/test/orders', property: 'password' } }]);
   });

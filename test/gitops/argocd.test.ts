@@ -34,7 +34,7 @@ describe('safe sync of stateful objects, over all of dist/', () => {
   // someone decides which it is.
   const RECREATABLE = new Set([
     'ExternalSecret', 'ConfigMap', 'CronJob', 'Job', 'PrometheusRule',
-    'Schedule', 'ApplicationSet', 'AppProject', 'ImageCatalog',
+    'Schedule', 'ApplicationSet', 'AppProject', 'ImageCatalog', 'Pooler', 'PodDisruptionBudget',
     // The object store's configuration (the data is in the bucket) and the backup jobs' RBAC.
     'ObjectStore', 'ServiceAccount', 'Role', 'RoleBinding',
     // deletionPolicy None keeps the pushed value; a re-created PushSecret finds it and pushes nothing.

@@ -10,6 +10,7 @@ import { parseAllDocuments, stringify } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadFleet } from '../../lib/config/load';
 import type { Environment } from '../../lib/config/model';
+import { poolerName } from '../../lib/config/names';
 import { ALERT_NAMES, environmentAlertGroups, type RuleGroup } from '../../lib/monitoring/alert-rules';
 
 const root = join(__dirname, '..', '..');
@@ -94,7 +95,9 @@ describe('PrometheusRules, proven with promtool', () => {
     const podMonitors = existsSync(dist) ? yamlFilesUnder(dist).flatMap((file) => parseAllDocuments(readFileSync(file, 'utf8'))
       .map((doc) => doc.toJS()).filter((o) => o?.kind === 'PodMonitor')
       .map((o) => `${relative(dist, file).split('/')[0]}/${o.metadata.namespace}/${o.metadata.name}`)) : [];
-    expect(podMonitors.sort()).toEqual(fleet.environments.flatMap((e) => e.clusters.map((c) => `${e.name}/${c.namespace}/${c.name}`)).sort());
+    // One per cluster, and one per pooler (lib/pooling/pooler-pod-monitor.ts).
+    expect(podMonitors.sort()).toEqual(fleet.environments.flatMap((e) => e.clusters.flatMap((c) => [c.name, ...(c.poolers ?? []).map((p) => poolerName(c.name, p.type))]
+      .map((name) => `${e.name}/${c.namespace}/${name}`))).sort());
   });
 
   it('covers every environment, with groups', () => {

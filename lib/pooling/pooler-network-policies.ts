@@ -1,0 +1,73 @@
+// Who may reach a pooler, and the poolers' way to their instances. Kept apart from the cluster's own
+// policy (lib/network/cluster-ingress-policy.ts): NetworkPolicies add up, so these only open
+// what pooling needs, and the cluster's policy stays as it is whether pooling is on or off.
+//
+// Chosen: apps are NOT forced through the pooler. The Secret's `direct-*` keys exist for
+// migrations and tools that need session features (advisory locks, LISTEN/NOTIFY, prepared
+// statements across transactions), so the instances stay open to the services' namespaces.
+// The operator needs nothing on a pooler pod: the pooler's own instance manager watches the Pooler
+// through the API server and runs PAUSE/RESUME locally (cloudnative-pg@v1.30.0:
+// internal/pgbouncer/management/controller); its pods expose only 5432 and 9127.
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import type { IPostgresCluster } from '../postgres/postgres-cluster';
+import { POOLER_NAME_LABEL, type CnpgPooler } from './cnpg-pooler';
+
+const tcp = (...ports: number[]) => ports.map((port) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) }));
+const namespace = (name: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } } });
+
+export interface PoolerIngressPolicyProps {
+  readonly pooler: CnpgPooler;
+  /** Namespaces of the services whose databases the pooler's cluster holds. */
+  readonly clientNamespaces: readonly string[];
+  /** Namespace of the Prometheus that scrapes the exporter. */
+  readonly monitoringNamespace: string;
+  readonly labels: Record<string, string>;
+}
+
+/** `<pooler>-ingress`: PgBouncer from the services of its cluster only, its exporter from monitoring only. */
+export class PoolerIngressPolicy extends Construct {
+  constructor(scope: Construct, id: string, props: PoolerIngressPolicyProps) {
+    super(scope, id);
+    const { pooler } = props;
+    new k8s.KubeNetworkPolicy(this, 'Resource', {
+      metadata: { name: `${pooler.poolerName}-ingress`, namespace: pooler.namespace, labels: props.labels },
+      spec: {
+        podSelector: { matchLabels: { ...pooler.podSelector } },
+        policyTypes: ['Ingress'],
+        ingress: [
+          { from: [...new Set(props.clientNamespaces)].sort().map(namespace), ports: tcp(pooler.port) },
+          { from: [namespace(props.monitoringNamespace)], ports: tcp(pooler.metricsPort) },
+        ],
+      },
+    });
+  }
+}
+
+export interface PoolerUpstreamPolicyProps {
+  readonly cluster: IPostgresCluster;
+  readonly poolers: readonly CnpgPooler[];
+  readonly labels: Record<string, string>;
+}
+
+/**
+ * `<cluster>-from-poolers`: the cluster's instances accept Postgres connections from its poolers'
+ * pods. Explicit, rather than relying on the pooler pods also carrying `cnpg.io/cluster`.
+ */
+export class PoolerUpstreamPolicy extends Construct {
+  constructor(scope: Construct, id: string, props: PoolerUpstreamPolicyProps) {
+    super(scope, id);
+    const { cluster } = props;
+    new k8s.KubeNetworkPolicy(this, 'Resource', {
+      metadata: { name: `${cluster.clusterName}-from-poolers`, namespace: cluster.namespace, labels: props.labels },
+      spec: {
+        podSelector: { matchLabels: { ...cluster.instanceSelector } },
+        policyTypes: ['Ingress'],
+        ingress: [{
+          from: props.poolers.map((p) => ({ podSelector: { matchLabels: { [POOLER_NAME_LABEL]: p.poolerName } } })),
+          ports: tcp(cluster.port),
+        }],
+      },
+    });
+  }
+}
