@@ -17,6 +17,7 @@ import { mongoSnapshotCronJobName, PRUNE_BACKUPS_NAME, RESTORE_DRILL_NAME, veler
 import type { Environment, Fleet, PostgresCluster, Severity } from '../config/model';
 import { ZALANDO_ALERT_NAMES } from './zalando-alert-names';
 import { zalandoAlertGroups } from './zalando-alert-rules';
+import { POOLER_ALERT_NAMES, poolerAlertRules } from '../pooling/pooler-alert-rules';
 
 /** One alerting rule, exactly as it goes into a PrometheusRule's `spec.groups[].rules[]`. */
 export interface AlertRule {
@@ -99,6 +100,7 @@ export const ALERT_NAMES = [
   'RestoreDrillFailed',
   'RestoreDrillNotRecent',
   ...ZALANDO_ALERT_NAMES,
+  ...POOLER_ALERT_NAMES,
 ] as const;
 export type AlertName = (typeof ALERT_NAMES)[number];
 
@@ -149,6 +151,8 @@ export function environmentAlertGroups(fleet: Fleet, environment: Environment, o
   if (backups.length > 0) groups.push({ name: ctx.groupName('backups'), rules: backups });
   const jobs = backupJobRules(ctx);
   if (jobs.length > 0) groups.push({ name: ctx.groupName('backup-jobs'), rules: jobs });
+  const poolers = poolerAlertRules(environment, ctx.rule.bind(ctx));
+  if (poolers.length > 0) groups.push({ name: ctx.groupName('pgbouncer'), rules: poolers });
   const mongo = mongoRules(ctx);
   if (mongo.length > 0) groups.push({ name: ctx.groupName('mongo-snapshot'), rules: mongo });
   return groups;

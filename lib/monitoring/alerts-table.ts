@@ -2,6 +2,7 @@
 // documented thresholds cannot drift from the rendered ones (test/monitoring/docs.test.ts compares).
 import type { Environment, Fleet } from '../config/model';
 import { ZALANDO_ALERT_NAMES, type ZalandoAlertName } from './zalando-alert-names';
+import { POOLER_THRESHOLDS } from '../pooling/pooler-alert-rules';
 import { ALERT_NAMES, FIXED_THRESHOLDS, FRESHNESS_FACTOR, environmentAlertGroups, humanSeconds, type AlertName } from './alert-rules';
 
 const CNPG_WHEN: Record<Exclude<AlertName, ZalandoAlertName>, string> = {
@@ -32,6 +33,10 @@ const CNPG_WHEN: Record<Exclude<AlertName, ZalandoAlertName>, string> = {
   BackupPruneFailed: 'a Job of the prune-backups CronJob failed',
   RestoreDrillFailed: 'a Job of the restore-drill CronJob failed, or a cluster\'s last drill failed (pushed gauge)',
   RestoreDrillNotRecent: `no successful restore drill within ${FRESHNESS_FACTOR} × the schedule's interval (per cluster with a Pushgateway: × the runs a rotation takes), for 10m`,
+  CNPGPoolerDown: 'no pod of a PgBouncer pooler is scraped with PgBouncer answering, for 5m',
+  CNPGPoolerDegraded: 'a pooler has fewer working pods than its instances, for 10m (poolers of ≥ 2)',
+  CNPGPoolerClientsWaiting: `a client has waited more than ${POOLER_THRESHOLDS.maxWaitSeconds}s for a server connection, for 5m`,
+  CNPGPoolerMaxClientConnections: `a PgBouncer pod holds more than ${POOLER_THRESHOLDS.clientConnectionsPercent} % of its max_client_conn, for 5m`,
 };
 
 /** A Zalando alert is its CloudNativePG twin on postgres_exporter's metrics. */

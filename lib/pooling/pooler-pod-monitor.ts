@@ -1,11 +1,11 @@
 // One PodMonitor per pooler, as CloudNativePG's docs suggest now that the Pooler's own
 // `spec.monitoring.enablePodMonitor` is deprecated (cloudnative-pg@v1.30.0:
-// docs/src/connection_pooling.md, "Monitoring"). Relabelings give every series `cluster` and
-// `pooler`, which the pooler alerts (pooler-alert-rules.ts) group by.
+// docs/src/connection_pooling.md, "Monitoring"). A relabeling gives every series `pooler`, which
+// the pooler alerts (pooler-alert-rules.ts) group by. Deliberately no `cluster` label: the
+// cluster alerts select `up{cluster=...}` and must not count pooler pods as instances.
 import { Construct } from 'constructs';
 import { PodMonitor, PodMonitorSpecPodMetricsEndpointsRelabelingsAction } from '../../imports/monitoring.coreos.com';
 import { standardLabels } from '../labels';
-import { CLUSTER_LABEL } from '../monitoring/cluster-pod-monitor';
 import { POOLER_NAME_LABEL } from './cnpg-pooler';
 
 /** Prometheus label the pooler rules use for the pooler's name. */
@@ -45,7 +45,7 @@ export class PoolerPodMonitor extends Construct {
         selector: { matchLabels: { [POOLER_NAME_LABEL]: props.pooler } },
         podMetricsEndpoints: [{
           port: 'metrics',
-          relabelings: [replace('cnpg.io/cluster', CLUSTER_LABEL), replace(POOLER_NAME_LABEL, POOLER_LABEL)],
+          relabelings: [replace(POOLER_NAME_LABEL, POOLER_LABEL)],
         }],
       },
     });

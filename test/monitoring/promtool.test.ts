@@ -67,7 +67,9 @@ const inMemory = (f: typeof fleet, prefix = ''): RuleSource[] => f.environments.
 // What Argo CD applies: dist/'s rules once it holds any, else the fleet's rendered in memory.
 const sources = (fromDist.length > 0 ? fromDist : inMemory(fleet)).map((s) => ({ ...s, environment: `dist-${s.environment}` }));
 const exampleSources = inMemory(example);
-const fixtureSources = inMemory(fixture, 'fixture-');
+// The pooler alerts, from a fleet that pools (tests survive an adopter's fleet without poolers).
+const pooling = loadFleet(join(root, 'test', 'fixtures', 'fleets', 'pooling.yaml'));
+const fixtureSources = [...inMemory(fixture, 'fixture-'), ...inMemory(pooling, 'pooling-')];
 
 describe('PrometheusRules, proven with promtool', () => {
   let promtool: string;

@@ -1,27 +1,17 @@
 // The objects pooling renders, from a fleet built here (not the repo's fleet.yaml): Poolers,
 // PodDisruptionBudgets, PodMonitors, NetworkPolicies (as reachability: which namespaces reach
 // which ports), and every key of the app's connection Secret with and without poolers.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildApp, renderObjects, type KubernetesObject } from '../../lib/output/render';
 import { BASE_FLEET, fleetOf } from '../support/fleet';
 import { mayReach, type Pod } from './reachability';
 
-// production: per-service, 3 instances (orders 5), pooling on (rw transaction, ro session) with an
-// override for payments; test: shared, 1 instance, pooling off. An extra service `reports` in its
-// own namespace shows what another tenant may not reach.
-const FLEET = BASE_FLEET
-  .replace('    developerAccess: read-only\n', `    developerAccess: read-only
-    pooler:
-      rw: { instances: 2, poolMode: transaction, parameters: { max_client_conn: 800, default_pool_size: 20 } }
-      ro: { instances: 3, poolMode: session }
-`)
-  .replace('  - name: payments\n    group: commerce\n', `  - name: payments
-    group: commerce
-    overrides:
-      production: { pooler: { rw: { instances: 1, poolMode: session } } }
-  - name: reports
-    group: commerce
-`);
+// test/fixtures/fleets/pooling.yaml — production: per-service, 3 instances (orders 5), pooling on
+// (rw transaction, ro session) with an override for payments; test: shared, 1 instance, pooling
+// off. A third service, `reports`, in its own namespace shows what another tenant may not reach.
+const FLEET = readFileSync(join(__dirname, '..', 'fixtures', 'fleets', 'pooling.yaml'), 'utf8');
 const rendered = renderObjects(buildApp(fleetOf(FLEET)));
 const inEnv = (env: string) => rendered.filter((o) => o.path.startsWith(`${env}/`)).map((o) => o.object as KubernetesObject & { spec: any });
 const find = (env: string, kind: string, name: string) => {
@@ -88,14 +78,13 @@ describe('Pooler', () => {
 });
 
 describe('PodMonitor per pooler', () => {
-  it('scrapes the metrics port of the pooler\'s pods and labels series with cluster and pooler', () => {
+  it('scrapes the metrics port of the pooler\'s pods and labels series with pooler (not cluster: instance alerts select on it)', () => {
     const pm = find('production', 'PodMonitor', 'payments-pooler-ro');
     expect(pm.metadata.namespace).toBe('databases');
     expect(pm.spec.selector).toEqual({ matchLabels: { 'cnpg.io/poolerName': 'payments-pooler-ro' } });
     expect(pm.spec.podMetricsEndpoints).toEqual([{
       port: 'metrics',
       relabelings: [
-        { action: 'replace', sourceLabels: ['__meta_kubernetes_pod_label_cnpg_io_cluster'], targetLabel: 'cluster' },
         { action: 'replace', sourceLabels: ['__meta_kubernetes_pod_label_cnpg_io_poolerName'], targetLabel: 'pooler' },
       ],
     }]);
