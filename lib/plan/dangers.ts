@@ -216,6 +216,35 @@ const networkPolicyWidened: DangerRule = {
   },
 };
 
+/** CloudNativePG's default when a Pooler sets no pgbouncer.poolMode. */
+const DEFAULT_POOL_MODE = 'session';
+const poolMode = (o: KubernetesObject | undefined) => (spec(o).pgbouncer?.poolMode as string | undefined) ?? DEFAULT_POOL_MODE;
+const TRANSACTION_BREAKS = 'SET, session advisory locks, LISTEN, temporary tables, SQL PREPARE';
+
+/**
+ * Transaction pooling changes what the apps behind a pooler may rely on (docs/pooling.md): flagged
+ * when a Pooler switches from session to transaction, and when a transaction-mode Pooler appears
+ * in front of a cluster that already existed (the apps' `uri` moves from a direct, session
+ * connection onto it). A transaction pooler for a cluster added in the same change is not: no app
+ * depended on it yet.
+ */
+const poolModeToTransaction: DangerRule = {
+  name: 'pool-mode',
+  check: ({ type, environment, before, after }, context) => {
+    if (after?.kind !== 'Pooler' || poolMode(after) !== 'transaction') return [];
+    const cluster = spec(after).cluster?.name as string | undefined;
+    if (type === 'changed' && poolMode(before) !== 'transaction') {
+      return [`pool mode changes from ${poolMode(before)} to transaction: session state (${TRANSACTION_BREAKS}) no longer survives between transactions for the apps of cluster ${cluster} — check them first (docs/pooling.md)`];
+    }
+    const clusterIsNew = context.transitions.some((t) => t.type === 'added' && t.environment === environment && t.after?.kind === 'Cluster'
+      && t.after.metadata.name === cluster && t.after.metadata.namespace === after.metadata.namespace);
+    if (type === 'added' && !clusterIsNew) {
+      return [`is added in transaction mode in front of the existing cluster ${cluster}: its apps' endpoint moves from a session connection to transaction pooling (${TRANSACTION_BREAKS} break) — check them first (docs/pooling.md)`];
+    }
+    return [];
+  },
+};
+
 /** Every rule, in the order their messages are listed. */
 /**
  * LOGIN roles that can no longer log in (the last step of a credential rotation, or a role turned
@@ -241,7 +270,7 @@ const loginRevoked: DangerRule = {
 export const DANGER_RULES: readonly DangerRule[] = [
   loginRevoked,
   removedDataBearing, movedDataBearing, lostProtection, volumeShrink, instancesToOne, majorVersionChange,
-  developerAccessWidens, databaseChanges, rejectedUpdate, removedNetworkPolicy, networkPolicyWidened, operatorSwitch,
+  developerAccessWidens, databaseChanges, rejectedUpdate, removedNetworkPolicy, networkPolicyWidened, operatorSwitch, poolModeToTransaction,
   drSwitchover,
 ];
 

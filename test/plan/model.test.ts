@@ -123,7 +123,8 @@ describe('plan formats', () => {
     const md = formatPlan(plan(), 'dbfleet plan', 'markdown');
     expect(md).toMatch(/^### dbfleet plan\n\n> \[!CAUTION\]\n> \*\*2 dangerous changes\*\*/);
     expect(md).toContain('| production | `Cluster databases/commerce` | instances drop from 3 to 1: no standby is left to fail over to, and the dropped instances\' volumes are deleted |');
-    expect(md).toContain('#### production: 0 added, 3 changed, 0 removed');
+    // 2 Clusters, the PrometheusRule, and 5 connection Secrets whose ro endpoints fall back to -rw without replicas.
+    expect(md).toContain('#### production: 0 added, 8 changed, 0 removed');
     expect(md).toContain('- ✏️ `Cluster databases/commerce`\n');
     expect(md).toContain('  - `spec.instances: 3 → 1`\n');
     expect(md).toContain('  - `spec.groups[shop-production.cnpg-availability].rules: − "CNPGClusterHACritical", − "CNPGClusterHAWarning", − "CNPGClusterInstancesOnSameNode"`');

@@ -61,7 +61,7 @@ describe('environments.<env>.pooler', () => {
 
   it('refuses a pooler whose name a cluster or a cluster Service already has', () => {
     const text = BASE_FLEET.replace('    developerAccess: read-only\n', '    developerAccess: read-only\n    pooler: { rw: {} }\n')
-      + '  - name: orders-pooler\n    group: x\n';
+      + '  - name: orders-pooler\n    group: commerce\n';
     expect(configErrors(text)).toEqual([
       `fleet.yaml:${lineOf(text, 'pooler: { rw')}: environments.production.pooler: the rw pooler of cluster "orders" would be named "orders-pooler-rw", which cluster "orders-pooler" already uses for a Service: rename one of the clusters`,
     ]);
