@@ -118,3 +118,13 @@ describe('services[].overrides.<env>.pooler on a shared cluster', () => {
     expect(errors[0]).toMatch(new RegExp(`^fleet\\.yaml:${lineOf(text, 'auth_user')}: services\\[0\\]\\.overrides\\.test\\.pooler\\.ro\\.parameters\\.auth_user: "auth_user" is not a PgBouncer parameter`));
   });
 });
+
+describe('pooler on a Zalando environment', () => {
+  it('is rejected: Poolers are CloudNativePG objects', () => {
+    const text = BASE_FLEET.replace('    developerAccess: read-only\n', '    developerAccess: read-only\n    operator: zalando\n    pooler: { rw: {} }\n')
+      .replace('      production: { storage: 200Gi, instances: 5 }\n', '      production: { storage: 200Gi, instances: 5, pooler: { ro: {} } }\n');
+    const errors = configErrors(text);
+    expect(errors).toContain(`fleet.yaml:${lineOf(text, 'pooler: { rw')}: environments.production.pooler: only applies to operator: cloudnative-pg (CloudNativePG Poolers; Zalando's own connection pooler is not rendered by dbfleet)`);
+    expect(errors).toContain(`fleet.yaml:${lineOf(text, 'pooler: { ro')}: services[0].overrides.production.pooler: only applies to operator: cloudnative-pg (CloudNativePG Poolers; Zalando's own connection pooler is not rendered by dbfleet)`);
+  });
+});
