@@ -19,6 +19,7 @@ export const PREREQUISITES = [
   { package: 'buildah', needs: 'buildah (the ops image is built for real: test/ops-image)', command: 'buildah' },
   { package: 'podman', needs: 'podman (the ops image is run for real: test/ops-image)', command: 'podman' },
   { package: 'runc', needs: 'runc (the OCI runtime podman runs the ops image with)', command: 'runc' },
+  { package: 'pgbouncer', needs: 'PgBouncer (the app Secret through a real pooler, test/pooling)', path: '/usr/sbin/pgbouncer' },
 ];
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
