@@ -29,6 +29,7 @@ function onOperator(text: string, operator: Operator): string {
   for (const env of Object.values(doc.environments as Record<string, any>)) {
     env.operator = operator;
     delete env.walStorage;
+    delete env.pooler; // CloudNativePG Poolers only (docs/pooling.md)
     if (operator === 'cloudnative-pg') delete env.zalando;
     if (env.backups) {
       delete env.backups.objectStore;
@@ -39,7 +40,7 @@ function onOperator(text: string, operator: Operator): string {
     }
   }
   for (const service of doc.services ?? []) {
-    for (const o of Object.values((service.overrides ?? {}) as Record<string, any>)) delete o.walStorage;
+    for (const o of Object.values((service.overrides ?? {}) as Record<string, any>)) { delete o.walStorage; delete o.pooler; }
   }
   return stringify(doc);
 }
