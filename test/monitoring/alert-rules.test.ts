@@ -29,7 +29,7 @@ describe('environmentAlertGroups', () => {
   it('names groups after fleet and environment', () => {
     expect(environmentAlertGroups(fleet, env(fleet, 'production')).map((g) => g.name)).toEqual([
       'acme-production.cnpg-availability', 'acme-production.cnpg-capacity', 'acme-production.cnpg-postgres',
-      'acme-production.backups', 'acme-production.backup-jobs', 'acme-production.pgbouncer', 'acme-production.mongo-snapshot',
+      'acme-production.backups', 'acme-production.backup-jobs', 'acme-production.mongo-snapshot',
     ]);
     expect(environmentAlertGroups(fleet, env(fleet, 'test')).map((g) => g.name)).toEqual([
       'acme-test.cnpg-availability', 'acme-test.cnpg-capacity', 'acme-test.cnpg-postgres', 'acme-test.backups', 'acme-test.backup-jobs',

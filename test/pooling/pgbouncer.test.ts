@@ -110,7 +110,8 @@ describe.skipIf(skipReason !== undefined)('the app Secret through a real PgBounc
     };
     const template = find('ExternalSecret', 'orders-db').spec.target.template.data as Record<string, string>;
     secret = Object.fromEntries(Object.entries(template).map(([k, v]) => {
-      let value = v.replaceAll('{{ .password | urlquery }}', goQueryEscape(APP_PASSWORD)).replaceAll('{{ .password }}', APP_PASSWORD);
+      let value = v.replaceAll('{{ .password | urlquery | replace "+" "%20" }}', goQueryEscape(APP_PASSWORD).replaceAll('+', '%20'))
+        .replaceAll('{{ .password | urlquery }}', goQueryEscape(APP_PASSWORD)).replaceAll('{{ .password }}', APP_PASSWORD);
       for (const [host, port] of Object.entries(hosts)) value = value.replaceAll(`${host}:5432`, `127.0.0.1:${port}`);
       return [k, value];
     }));

@@ -94,15 +94,16 @@ describe('PodMonitor per pooler', () => {
 
 describe('connection Secret keys', () => {
   const data = (env: string, service: string) => find(env, 'ExternalSecret', `${service}-db`).spec.target.template.data as Record<string, string>;
-  const uri = (host: string, db: string) => `postgresql://${db}:{{ .password | urlquery }}@${host}:5432/${db}`;
-  const jdbc = (host: string, db: string) => `jdbc:postgresql://${host}:5432/${db}?user=${db}&password={{ .password | urlquery }}`;
+  const uri = (host: string, db: string) => `postgresql://${db}:{{ .password | urlquery | replace "+" "%20" }}@${host}:5432/${db}`;
+  const jdbc = (host: string, db: string) => `jdbc:postgresql://${host}:5432/${db}?password={{ .password | urlquery }}&user=${db}`;
 
   it('with poolers: host/uri/jdbc-uri go through the rw pooler, ro-* through the ro pooler, direct-* to the cluster', () => {
     const rw = 'orders-pooler-rw.databases.svc';
     const ro = 'orders-pooler-ro.databases.svc';
     expect(data('production', 'orders')).toEqual({
-      username: 'orders', password: '{{ .password }}', dbname: 'orders', port: '5432',
+      username: 'orders', user: 'orders', password: '{{ .password }}', dbname: 'orders', port: '5432',
       host: rw, uri: uri(rw, 'orders'), 'jdbc-uri': jdbc(rw, 'orders'),
+      'fqdn-uri': uri(`${rw}.cluster.local`, 'orders'), 'fqdn-jdbc-uri': jdbc(`${rw}.cluster.local`, 'orders'),
       'ro-host': ro, 'ro-uri': uri(ro, 'orders'), 'ro-jdbc-uri': jdbc(ro, 'orders'),
       'direct-host': 'orders-rw.databases.svc', 'direct-uri': uri('orders-rw.databases.svc', 'orders'), 'direct-jdbc-uri': jdbc('orders-rw.databases.svc', 'orders'),
       'direct-ro-host': 'orders-ro.databases.svc', 'direct-ro-uri': uri('orders-ro.databases.svc', 'orders'), 'direct-ro-jdbc-uri': jdbc('orders-ro.databases.svc', 'orders'),
