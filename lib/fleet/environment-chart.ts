@@ -35,8 +35,7 @@ import { developerRoleName } from '../config/names';
 import { GeneratedPassword } from '../secrets/generated-password';
 import { PasswordGenerator } from '../secrets/password-generator';
 import { ServiceConnectionSecret } from '../secrets/service-connection-secret';
-import { environmentStoreKeys } from '../secrets/store-keys';
-import { credentialLayout, type CredentialLayout } from '../secrets/credential-rotation';
+import { environmentStoreKeys, secretsEnvironment, serviceCredentials } from '../secrets/store-keys';
 import { RotationLoginJob } from '../secrets/rotation-login-job';
 
 /** The Password generator of a database namespace, shared by its PushSecrets. */
@@ -418,20 +417,6 @@ function scheduledBackupNames(environment: Environment): string[] {
     ...(environment.backups.postgres ? [c.name] : []),
     ...(environment.backups.objectStore ? [objectStoreScheduledBackupName(c.name)] : []),
   ]);
-}
-
-/** Whose store keys an environment reads: a standby shares its source's passwords. */
-function secretsEnvironment(environment: Environment): string {
-  return environment.dr?.source ?? environment.name;
-}
-
-/**
- * A service's login slots and the one its app uses, in an environment (credential-rotation.ts).
- * A standby follows its source's keys and rotation, so its roles are the same after promotion.
- */
-function serviceCredentials(fleet: Fleet, environment: Environment, service: Service): CredentialLayout {
-  const source = secretsEnvironment(environment);
-  return credentialLayout(service, fleet.secretStore.keyPrefix, source, service.rotation?.[source]);
 }
 
 /** The second login role of a service that has been rotated: a member of the owner, acting as it. */

@@ -3,7 +3,7 @@
 import type { Environment, Fleet, Service } from '../config/model';
 import { accessRoleRemoteKey } from '../access/access-role';
 import { developerRemoteKey } from '../access/developer-roles';
-import { credentialLayout } from './credential-rotation';
+import { credentialLayout, type CredentialLayout } from './credential-rotation';
 
 export { serviceRemoteKey } from './credential-rotation';
 
@@ -26,16 +26,29 @@ export interface StoreKey {
   readonly readBy: readonly string[];
 }
 
+/** Whose store keys an environment reads: a DR standby shares its source's passwords (identical after promotion). */
+export function secretsEnvironment(environment: Environment): string {
+  return environment.dr?.source ?? environment.name;
+}
+
+/**
+ * A service's login slots and the one its app uses, in an environment (credential-rotation.ts).
+ * A standby follows its source's keys and rotation, so its roles are the same after promotion.
+ */
+export function serviceCredentials(fleet: Fleet, environment: Environment, service: Service): CredentialLayout {
+  const source = secretsEnvironment(environment);
+  return credentialLayout(service, fleet.secretStore.keyPrefix, source, service.rotation?.[source]);
+}
+
 /** The store keys of one environment, in a stable order: services, developers, the rest. */
 export function environmentStoreKeys(fleet: Fleet, environment: Environment): StoreKey[] {
   const { keyPrefix, passwords } = fleet.secretStore;
-  // A DR standby reads its source's passwords (identical after promotion); only the source
-  // generates them (docs/disaster-recovery.md), so on the standby they are expected.
-  const keyEnvironment = environment.dr?.source ?? environment.name;
+  // Only a standby's source generates the passwords (docs/disaster-recovery.md): on the standby they are expected.
+  const keyEnvironment = secretsEnvironment(environment);
   const passwordOrigin: StoreKeyOrigin = passwords === 'generate' && !environment.dr?.standby ? 'generated' : 'expected';
   // A service's password keys: one, or two while a rotation is under way (credential-rotation.ts).
   const keys: StoreKey[] = environment.services.flatMap((service: Service) => {
-    const layout = credentialLayout(service, keyPrefix, keyEnvironment, service.rotation?.[keyEnvironment]);
+    const layout = serviceCredentials(fleet, environment, service);
     return layout.slots.filter((slot) => slot.login).map((slot): StoreKey => ({
       name: slot.generation ? `${service.name}-db-rotation-${slot.generation}` : `${service.name}-db`,
       environment: environment.name,
