@@ -20,6 +20,10 @@ const groups = {
   'argoproj.io': ['argo-cd/application-crd.yaml', 'argo-cd/applicationset-crd.yaml', 'argo-cd/appproject-crd.yaml'],
   'external-secrets.io': ['external-secrets/external-secrets.io_externalsecrets.yaml', 'external-secrets/external-secrets.io_pushsecrets.yaml'],
   'generators.external-secrets.io': ['external-secrets/generators.external-secrets.io_passwords.yaml'],
+  'rds.services.k8s.aws': ['ack-rds-controller/rds.services.k8s.aws_dbclusters.yaml', 'ack-rds-controller/rds.services.k8s.aws_dbinstances.yaml',
+    'ack-rds-controller/rds.services.k8s.aws_dbsubnetgroups.yaml', 'ack-rds-controller/rds.services.k8s.aws_dbclusterparametergroups.yaml',
+    'ack-rds-controller/rds.services.k8s.aws_globalclusters.yaml'],
+  'services.k8s.aws': ['ack-rds-controller/services.k8s.aws_fieldexports.yaml'],
 };
 
 // `node scripts/import-crds.mjs [outdir]` (default imports/; the freshness test uses a temp dir).
