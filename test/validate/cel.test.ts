@@ -11,13 +11,16 @@ import { valid } from './fixtures';
 import { validator } from './helpers';
 
 describe('CEL rules of the real CRDs', () => {
-  it('finds 56 rules (CNPG, its Barman Cloud plugin, External Secrets): 37 run, 19 transition rules, none not checked', () => {
+  it('finds 57 rules (CNPG, its Barman Cloud plugin, External Secrets, ACK RDS): 37 run, 20 transition rules, none not checked', () => {
     const rules = validator().celRules();
-    expect(rules).toHaveLength(56);
-    expect(new Set(rules.map((r) => r.kindKey.split('/')[0]))).toEqual(new Set(['postgresql.cnpg.io', 'barmancloud.cnpg.io', 'external-secrets.io']));
+    expect(rules).toHaveLength(57);
+    expect(new Set(rules.map((r) => r.kindKey.split('/')[0]))).toEqual(
+      new Set(['postgresql.cnpg.io', 'barmancloud.cnpg.io', 'external-secrets.io', 'rds.services.k8s.aws']),
+    );
     expect(rules.filter((r) => r.status === 'checked')).toHaveLength(37);
     const transition = rules.filter((r) => r.status === 'transition');
-    expect(transition).toHaveLength(19);
+    // ACK rds-controller v1.11.1 DBInstance spec.availabilityZone: `self == oldSelf` (immutable once set).
+    expect(transition).toHaveLength(20);
     expect(transition.every((r) => r.rule.includes('oldSelf'))).toBe(true);
     expect(rules.filter((r) => r.status === 'not-checked')).toEqual([]);
     expect(rules.find((r) => r.rule === "self != 'postgres'")?.crdPath).toBe('cloudnative-pg/postgresql.cnpg.io_databases.json#/properties/spec/properties/name');
