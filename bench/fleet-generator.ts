@@ -18,7 +18,10 @@ export function syntheticFleet(services: number): string {
     'services:',
   ];
   for (let i = 0; i < services; i++) lines.push(`  - { name: svc-${String(i).padStart(4, '0')}, extensions: [pgcrypto] }`);
-  lines.push('mongoSnapshots:', '  - { name: catalog, namespace: backups, environments: [production], schedule: "15 */6 * * *",',
-    '      connectionSecret: { remoteKey: mongo/catalog }, image: "registry.example.com/mongo-snapshot:1.0.0" }');
+  lines.push(
+    'mongoSnapshots:',
+    '  - { name: catalog, namespace: backups, environments: [production], schedule: "15 */6 * * *",',
+    '      connectionSecret: { remoteKey: mongo/catalog }, image: "registry.example.com/mongo-snapshot:1.0.0" }',
+  );
   return `${lines.join('\n')}\n`;
 }

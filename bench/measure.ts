@@ -19,15 +19,25 @@ const TIME = '/usr/bin/time';
 
 /** Runs `command args…` under GNU time. */
 export function measure(command: string, args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Measurement {
-  if (!existsSync(TIME)) throw new Error(`${TIME} (GNU time) is needed to measure CPU time and peak RSS of child processes: apt-get install time`);
+  if (!existsSync(TIME))
+    throw new Error(`${TIME} (GNU time) is needed to measure CPU time and peak RSS of child processes: apt-get install time`);
   const dir = mkdtempSync(join(tmpdir(), 'dbfleet-measure-'));
   const file = join(dir, 'time');
   try {
     const result = spawnSync(TIME, ['-o', file, '-f', '%e %U %S %M', command, ...args], {
-      cwd: options.cwd, env: { ...process.env, ...options.env }, encoding: 'utf8', maxBuffer: 1 << 28,
+      cwd: options.cwd,
+      env: { ...process.env, ...options.env },
+      encoding: 'utf8',
+      maxBuffer: 1 << 28,
     });
     const [elapsed, user, system, rssKb] = readFileSync(file, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
-    return { wallMs: elapsed * 1000, cpuMs: (user + system) * 1000, maxRssMb: rssKb / 1024, status: result.status, output: `${result.stdout}${result.stderr}` };
+    return {
+      wallMs: elapsed * 1000,
+      cpuMs: (user + system) * 1000,
+      maxRssMb: rssKb / 1024,
+      status: result.status,
+      output: `${result.stdout}${result.stderr}`,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -37,7 +47,11 @@ export const median = (values: readonly number[]): number => [...values].sort((a
 
 /** Median wall and CPU, largest RSS of several measurements. */
 export function summarize(runs: readonly Measurement[]): { wallMs: number; cpuMs: number; maxRssMb: number } {
-  return { wallMs: median(runs.map((r) => r.wallMs)), cpuMs: median(runs.map((r) => r.cpuMs)), maxRssMb: Math.max(...runs.map((r) => r.maxRssMb)) };
+  return {
+    wallMs: median(runs.map((r) => r.wallMs)),
+    cpuMs: median(runs.map((r) => r.cpuMs)),
+    maxRssMb: Math.max(...runs.map((r) => r.maxRssMb)),
+  };
 }
 
 /**
@@ -46,7 +60,17 @@ export function summarize(runs: readonly Measurement[]): { wallMs: number; cpuMs
  */
 export function scratchProject(checkout: string, fleet: string): string {
   const project = mkdtempSync(join(tmpdir(), 'dbfleet-bench-project-'));
-  for (const entry of ['main.ts', 'charts', 'lib', 'imports', 'scripts', 'node_modules', 'package.json', 'package-lock.json', 'tsconfig.json']) {
+  for (const entry of [
+    'main.ts',
+    'charts',
+    'lib',
+    'imports',
+    'scripts',
+    'node_modules',
+    'package.json',
+    'package-lock.json',
+    'tsconfig.json',
+  ]) {
     if (existsSync(join(checkout, entry))) symlinkSync(join(checkout, entry), join(project, entry));
   }
   cpSync(join(checkout, 'cdk8s.yaml'), join(project, 'cdk8s.yaml'));

@@ -18,7 +18,10 @@ import { markdownTable, measure, ms, scratchProject, summarize, type Column, typ
 const root = resolve(__dirname, '..');
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 const sizes = (process.env.BENCH_SIZES ?? '10,100,1000').split(',').filter(Boolean).map(Number);
-const checkouts = [{ name: 'this', dir: resolve(process.env.BENCH_CHECKOUT ?? root) }, ...(process.env.BENCH_BASELINE ? [{ name: 'baseline', dir: resolve(process.env.BENCH_BASELINE) }] : [])];
+const checkouts = [
+  { name: 'this', dir: resolve(process.env.BENCH_CHECKOUT ?? root) },
+  ...(process.env.BENCH_BASELINE ? [{ name: 'baseline', dir: resolve(process.env.BENCH_BASELINE) }] : []),
+];
 const schemas = process.env.DBFLEET_SCHEMAS ?? join(root, '..', 'shared', 'crds');
 
 interface Row {
@@ -34,7 +37,11 @@ interface Row {
 function planRepository(checkout: string, fleet: string): string {
   const project = scratchProject(checkout, fleet);
   const appCommand = /^app: (.*)$/m.exec(readFileSync(join(project, 'cdk8s.yaml'), 'utf8'))![1];
-  execFileSync('sh', ['-c', appCommand], { cwd: project, env: { ...process.env, DBFLEET_SCHEMAS: schemas, CDK8S_OUTDIR: '.cdk8s.out' }, stdio: 'pipe' });
+  execFileSync('sh', ['-c', appCommand], {
+    cwd: project,
+    env: { ...process.env, DBFLEET_SCHEMAS: schemas, CDK8S_OUTDIR: '.cdk8s.out' },
+    stdio: 'pipe',
+  });
   writeFileSync(join(project, '.gitignore'), '/*\n!/dist/\n!/fleet.yaml\n!/.gitignore\n');
   const git = (...args: string[]) => execFileSync('git', args, { cwd: project, stdio: 'pipe' });
   git('init', '-q', '-b', 'main');
@@ -47,7 +54,9 @@ function benchFleet(label: string, fleet: string): Row[] {
   const repos = checkouts.map((c) => {
     const project = planRepository(c.dir, fleet);
     const script = (JSON.parse(readFileSync(join(c.dir, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.plan;
-    const objects = execFileSync('git', ['ls-tree', '-r', '--name-only', 'HEAD', 'dist'], { cwd: project, encoding: 'utf8' }).trim().split('\n').length;
+    const objects = execFileSync('git', ['ls-tree', '-r', '--name-only', 'HEAD', 'dist'], { cwd: project, encoding: 'utf8' })
+      .trim()
+      .split('\n').length;
     return { ...c, project, script, objects };
   });
   const env = { DBFLEET_SCHEMAS: schemas };
@@ -57,9 +66,13 @@ function benchFleet(label: string, fleet: string): Row[] {
       repos.forEach((r, k) => {
         const npm = measure('npm', ['run', '--silent', 'plan'], { cwd: r.project, env });
         // The script as npm runs it: node_modules/.bin on the PATH.
-        const direct = measure('sh', ['-c', r.script], { cwd: r.project, env: { ...env, PATH: `${join(r.project, 'node_modules', '.bin')}${delimiter}${process.env.PATH}` } });
+        const direct = measure('sh', ['-c', r.script], {
+          cwd: r.project,
+          env: { ...env, PATH: `${join(r.project, 'node_modules', '.bin')}${delimiter}${process.env.PATH}` },
+        });
         for (const m of [npm, direct]) {
-          if (m.status !== 0 || !m.output.includes('no changes')) throw new Error(`${r.name}: plan of ${label} failed (exit ${m.status}):\n${m.output.slice(-3000)}`);
+          if (m.status !== 0 || !m.output.includes('no changes'))
+            throw new Error(`${r.name}: plan of ${label} failed (exit ${m.status}):\n${m.output.slice(-3000)}`);
         }
         if (i > 0) {
           results[k].npm.push(npm);
@@ -67,7 +80,14 @@ function benchFleet(label: string, fleet: string): Row[] {
         }
       });
     }
-    return repos.map((r, k) => ({ checkout: r.name, fleet: label, objects: r.objects, script: r.script, npm: summarize(results[k].npm), direct: summarize(results[k].direct) }));
+    return repos.map((r, k) => ({
+      checkout: r.name,
+      fleet: label,
+      objects: r.objects,
+      script: r.script,
+      npm: summarize(results[k].npm),
+      direct: summarize(results[k].direct),
+    }));
   } finally {
     for (const r of repos) rmSync(r.project, { recursive: true, force: true });
   }
@@ -86,11 +106,14 @@ const columns: Array<Column<Row>> = [
 
 const rows: Row[] = [];
 console.error(`bench:plan: ${runs} runs per row after a warm-up; checkouts: ${checkouts.map((c) => `${c.name} (${c.dir})`).join(', ')}`);
-if (process.env.BENCH_EXAMPLE !== 'off') rows.push(...benchFleet('example fleet.yaml', readFileSync(join(checkouts[0].dir, 'fleet.yaml'), 'utf8')));
+if (process.env.BENCH_EXAMPLE !== 'off')
+  rows.push(...benchFleet('example fleet.yaml', readFileSync(join(checkouts[0].dir, 'fleet.yaml'), 'utf8')));
 for (const services of sizes) {
   console.error(`bench:plan: ${services} services…`);
   rows.push(...benchFleet(`${services} services × 2 envs`, syntheticFleet(services)));
 }
-console.log(`bench:plan — median of ${runs} runs, whole processes (GNU time); CPU = every process of the command; RSS = its largest process`);
+console.log(
+  `bench:plan — median of ${runs} runs, whole processes (GNU time); CPU = every process of the command; RSS = its largest process`,
+);
 console.log('');
 console.log(markdownTable(columns, rows));

@@ -41,7 +41,8 @@ interface Scenario {
 function scenarios(dir: string): Scenario[] {
   const auth = { user: 'admin', password: PW };
   const healthy = {
-    setName: 'rs-bench', auth,
+    setName: 'rs-bench',
+    auth,
     members: [
       { host: '127.0.201.1', state: 'PRIMARY', priority: 2 },
       { host: '127.0.201.2', state: 'SECONDARY', lagSeconds: 1 },
@@ -49,7 +50,8 @@ function scenarios(dir: string): Scenario[] {
     ],
   };
   const down = {
-    setName: 'rs-bench-down', auth,
+    setName: 'rs-bench-down',
+    auth,
     members: [
       { host: '127.0.202.1', state: 'DOWN' },
       { host: '127.0.202.2', state: 'PRIMARY', priority: 2 },
@@ -64,8 +66,20 @@ function scenarios(dir: string): Scenario[] {
     return f;
   };
   return [
-    { name: 'healthy 3-member set', file: write('healthy', healthy), uri: `mongodb://admin:${PW}@127.0.201.1,127.0.201.2,127.0.201.3/admin?replicaSet=rs-bench`, member: '127.0.201.3:27017', targetTotalMs: 500 },
-    { name: 'DOWN member first in the seed list', file: write('down', down), uri: `mongodb://admin:${PW}@127.0.202.1,127.0.202.2,127.0.202.3,127.0.202.4/admin?replicaSet=rs-bench-down`, member: '127.0.202.4:27017', targetTotalMs: 1500 },
+    {
+      name: 'healthy 3-member set',
+      file: write('healthy', healthy),
+      uri: `mongodb://admin:${PW}@127.0.201.1,127.0.201.2,127.0.201.3/admin?replicaSet=rs-bench`,
+      member: '127.0.201.3:27017',
+      targetTotalMs: 500,
+    },
+    {
+      name: 'DOWN member first in the seed list',
+      file: write('down', down),
+      uri: `mongodb://admin:${PW}@127.0.202.1,127.0.202.2,127.0.202.3,127.0.202.4/admin?replicaSet=rs-bench-down`,
+      member: '127.0.202.4:27017',
+      targetTotalMs: 1500,
+    },
   ];
 }
 
@@ -90,10 +104,25 @@ interface Report {
 
 function runOnce(sc: Scenario, recordFile: string, cli: string): Promise<Report> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [path.join(simDir, 'run-wrapper.mjs'), sc.file, '--', process.execPath, cli, sc.uri, '--snapshot-command', fake, '--log-format', 'json'], {
-      env: { ...process.env, FAKE_SNAPSHOT_RECORD: recordFile, FAKE_SNAPSHOT_MODE: 'ok', FAKE_SNAPSHOT_MS: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const p = spawn(
+      process.execPath,
+      [
+        path.join(simDir, 'run-wrapper.mjs'),
+        sc.file,
+        '--',
+        process.execPath,
+        cli,
+        sc.uri,
+        '--snapshot-command',
+        fake,
+        '--log-format',
+        'json',
+      ],
+      {
+        env: { ...process.env, FAKE_SNAPSHOT_RECORD: recordFile, FAKE_SNAPSHOT_MODE: 'ok', FAKE_SNAPSHOT_MS: '0' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     p.on('error', reject);
@@ -113,7 +142,10 @@ function sample(sc: Scenario, r: Report): Sample {
   // the last unlock: the lock count may be read (a nested lock and its unlock) before ours
   const unlock = r.events.filter((e) => e.member === sc.member && e.cmd === 'fsyncUnlock' && e.ok === 1).at(-1);
   if (!lock || !unlock) throw new Error('no lock/unlock events');
-  const logs = r.stderr.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const logs = r.stderr
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   const done = logs.find((l) => l.step === 'snapshot' && typeof l.snapshotMs === 'number');
   const last = logs.find((l) => l.step === 'done' && typeof l.cpuMs === 'number');
   const snapshotMs = Number(done?.snapshotMs);
@@ -149,7 +181,9 @@ function buildBaseline(ref: string): { cli: string; cleanup: () => void } {
     const script = ['build-ops.mjs', 'build-mongo-snapshot.mjs'].map((f) => path.join(dir, 'scripts', f)).find((f) => existsSync(f));
     if (!script) throw new Error(`${ref}: no bundle script`);
     execFileSync(process.execPath, [script], { cwd: dir, stdio: 'ignore' });
-    const cli = [path.join(dir, 'build', 'ops', 'mongo-snapshot.cjs'), path.join(dir, 'build', 'mongo-snapshot.cjs')].find((f) => existsSync(f));
+    const cli = [path.join(dir, 'build', 'ops', 'mongo-snapshot.cjs'), path.join(dir, 'build', 'mongo-snapshot.cjs')].find((f) =>
+      existsSync(f),
+    );
     if (!cli) throw new Error(`${ref}: no bundle built`);
     return { cli, cleanup };
   } catch (e) {
@@ -169,11 +203,16 @@ async function main() {
   const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
   const builds: Array<{ name: string; cli: string }> = [
     ...(baseline ? [{ name: `before (${baselineRef})`, cli: baseline.cli }] : []),
-    { name: `after (${head}${execFileSync('git', ['status', '--porcelain', '--', 'lib'], { cwd: root, encoding: 'utf8' }).trim() ? '+changes' : ''})`, cli },
+    {
+      name: `after (${head}${execFileSync('git', ['status', '--porcelain', '--', 'lib'], { cwd: root, encoding: 'utf8' }).trim() ? '+changes' : ''})`,
+      cli,
+    },
   ];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mongo-snapshot-bench-'));
   const load = os.loadavg()[0]!.toFixed(2);
-  console.log(`mongo-snapshot benchmark: ${iterations} iterations per scenario and build, node ${process.version}, ${os.cpus().length} CPU(s), load average ${load}`);
+  console.log(
+    `mongo-snapshot benchmark: ${iterations} iterations per scenario and build, node ${process.version}, ${os.cpus().length} CPU(s), load average ${load}`,
+  );
   let failed = false;
   try {
     for (const sc of scenarios(dir)) {
@@ -181,10 +220,13 @@ async function main() {
       for (const b of builds) await runOnce(sc, path.join(dir, 'warmup.jsonl'), b.cli); // warm-up (file cache)
       // interleaved: both builds see the same machine load
       for (let i = 0; i < iterations; i++) {
-        for (const [k, b] of builds.entries()) samples[k]!.push(sample(sc, await runOnce(sc, path.join(dir, `rec-${k}-${i}.jsonl`), b.cli)));
+        for (const [k, b] of builds.entries())
+          samples[k]!.push(sample(sc, await runOnce(sc, path.join(dir, `rec-${k}-${i}.jsonl`), b.cli)));
       }
       console.log(`\n${sc.name} (locks ${sc.member}); medians${builds.length > 1 ? ' before -> after' : ''}, p95 of the last build`);
-      console.log(`  ${'metric'.padEnd(42)} ${builds.map((b) => b.name.slice(0, 18).padStart(18)).join(' ')} ${'p95'.padStart(10)}  target`);
+      console.log(
+        `  ${'metric'.padEnd(42)} ${builds.map((b) => b.name.slice(0, 18).padStart(18)).join(' ')} ${'p95'.padStart(10)}  target`,
+      );
       const rows: Array<[string, keyof Sample, string, number?]> = [
         ['start -> lock (fsync at the member)', 'startToLock', ''],
         ['lock held (fsync -> last fsyncUnlock)', 'lockHeld', ''],
@@ -196,7 +238,12 @@ async function main() {
         ['CPU time of the CLI process (user+sys)', 'cpu', 'load-independent'],
       ];
       for (const [label, key, target, limit] of rows) {
-        const meds = samples.map((ss) => pct(ss.map((s) => s[key]), 50));
+        const meds = samples.map((ss) =>
+          pct(
+            ss.map((s) => s[key]),
+            50,
+          ),
+        );
         const last = samples.at(-1)!.map((s) => s[key]);
         const med = meds.at(-1)!;
         const ok = limit === undefined ? '' : med <= limit ? '  ok' : '  MISSED';

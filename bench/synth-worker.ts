@@ -16,9 +16,18 @@ async function main(): Promise<void> {
   const code = await synthesizeFleet({
     configFile,
     outdir: join(out, 'dist'),
-    validate: validate === 'validate'
-      ? (all) => { objects = all.length; rendered = all; return schemaCheck(all); }
-      : (all) => { objects = all.length; rendered = all; return []; },
+    validate:
+      validate === 'validate'
+        ? (all) => {
+            objects = all.length;
+            rendered = all;
+            return schemaCheck(all);
+          }
+        : (all) => {
+            objects = all.length;
+            rendered = all;
+            return [];
+          },
     log: () => undefined,
   });
   const wallMs = performance.now() - start;
@@ -27,10 +36,23 @@ async function main(): Promise<void> {
   let largestPath = '';
   for (const o of rendered) {
     const bytes = Buffer.byteLength(JSON.stringify(o.object));
-    if (bytes > largestBytes) { largestBytes = bytes; largestPath = o.path; }
+    if (bytes > largestBytes) {
+      largestBytes = bytes;
+      largestPath = o.path;
+    }
   }
   rmSync(out, { recursive: true, force: true });
-  process.stdout.write(JSON.stringify({ code, objects, wallMs, largestBytes, largestPath, processMs: process.uptime() * 1000, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
+  process.stdout.write(
+    JSON.stringify({
+      code,
+      objects,
+      wallMs,
+      largestBytes,
+      largestPath,
+      processMs: process.uptime() * 1000,
+      maxRssMb: process.resourceUsage().maxRSS / 1024,
+    }),
+  );
 }
 
 void main();

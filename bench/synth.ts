@@ -19,7 +19,10 @@ import { markdownTable, measure, ms, scratchProject, summarize, type Column, typ
 const root = resolve(__dirname, '..');
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 const sizes = (process.env.BENCH_SIZES ?? '10,100,1000').split(',').filter(Boolean).map(Number);
-const checkouts = [{ name: 'this', dir: resolve(process.env.BENCH_CHECKOUT ?? root) }, ...(process.env.BENCH_BASELINE ? [{ name: 'baseline', dir: resolve(process.env.BENCH_BASELINE) }] : [])];
+const checkouts = [
+  { name: 'this', dir: resolve(process.env.BENCH_CHECKOUT ?? root) },
+  ...(process.env.BENCH_BASELINE ? [{ name: 'baseline', dir: resolve(process.env.BENCH_BASELINE) }] : []),
+];
 const schemas = process.env.DBFLEET_SCHEMAS ?? join(root, '..', 'shared', 'crds');
 
 interface Row {
@@ -47,7 +50,10 @@ function benchFleet(label: string, fleet: string, env: NodeJS.ProcessEnv = {}): 
         const appCommand = /^app: (.*)$/m.exec(readFileSync(join(p.project, 'cdk8s.yaml'), 'utf8'))![1];
         const app = measure('sh', ['-c', appCommand], { cwd: p.project, env: { ...environment, CDK8S_OUTDIR: '.cdk8s.out' } });
         const synth = measure('npx', ['cdk8s', 'synth'], { cwd: p.project, env: environment });
-        for (const [what, m] of [['app', app], ['npx cdk8s synth', synth]] as const) {
+        for (const [what, m] of [
+          ['app', app],
+          ['npx cdk8s synth', synth],
+        ] as const) {
           if (m.status !== 0) throw new Error(`${p.name}: ${what} of ${label} failed (exit ${m.status}):\n${m.output.slice(-3000)}`);
         }
         if (i > 0) {
@@ -81,7 +87,10 @@ const columns: Array<Column<Row>> = [
   { header: 'app peak RSS (MB)', value: (r) => r.app.maxRssMb.toFixed(0) },
   { header: '`npx cdk8s synth` wall / CPU (ms)', value: (r) => `${ms(r.synth.wallMs)} / ${ms(r.synth.cpuMs)}` },
   { header: 'synth peak RSS (MB)', value: (r) => r.synth.maxRssMb.toFixed(0) },
-  { header: 'synth / app (wall, CPU)', value: (r) => `${(r.synth.wallMs / r.app.wallMs).toFixed(2)}×, ${(r.synth.cpuMs / r.app.cpuMs).toFixed(2)}×` },
+  {
+    header: 'synth / app (wall, CPU)',
+    value: (r) => `${(r.synth.wallMs / r.app.wallMs).toFixed(2)}×, ${(r.synth.cpuMs / r.app.cpuMs).toFixed(2)}×`,
+  },
   { header: 'synth − app (ms wall)', value: (r) => ms(r.synth.wallMs - r.app.wallMs) },
   { header: 'CLI output', value: (r) => `${r.outputLines.toLocaleString('en-US')} lines, ${(r.outputBytes / 1024).toFixed(0)} KB` },
 ];
@@ -97,6 +106,8 @@ for (const services of sizes) {
   console.error(`bench:synth: ${services} services…`);
   rows.push(...benchFleet(`${services} services × 2 envs`, syntheticFleet(services)));
 }
-console.log(`bench:synth — median of ${runs} runs, whole processes (GNU time); CPU = every process of the command; RSS = its largest process`);
+console.log(
+  `bench:synth — median of ${runs} runs, whole processes (GNU time); CPU = every process of the command; RSS = its largest process`,
+);
 console.log('');
 console.log(markdownTable(columns, rows));

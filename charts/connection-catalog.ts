@@ -25,7 +25,8 @@ export class ConnectionCatalog extends Construct {
       const pg = hosts.get(cluster.name);
       if (!pg) throw new Error(`no cluster construct for ${cluster.name}`);
       for (const service of cluster.services) {
-        data[service.name] = `host=${pg.readWriteHost} port=${pg.port} dbname=${service.database} user=${service.role} secret=${service.namespace}/${service.name}-db`;
+        data[service.name] =
+          `host=${pg.readWriteHost} port=${pg.port} dbname=${service.database} user=${service.role} secret=${service.namespace}/${service.name}-db`;
       }
     }
     new ApiObject(this, 'ConfigMap', {

@@ -5,6 +5,10 @@ import { ConnectionCatalog } from './connection-catalog';
 
 export function extendFleet(fleetApp: FleetApp): void {
   for (const [name, chart] of fleetApp.environments) {
-    new ConnectionCatalog(chart, 'ConnectionCatalog', { fleet: fleetApp.fleet.name, environment: fleetApp.model(name), clusters: chart.clusters });
+    new ConnectionCatalog(chart, 'ConnectionCatalog', {
+      fleet: fleetApp.fleet.name,
+      environment: fleetApp.model(name),
+      clusters: chart.clusters,
+    });
   }
 }

@@ -16,12 +16,32 @@ export { buildApp, renderObjects, toYaml, RenderError, type RenderedObject, type
 
 // The fleet file and its model
 export { loadFleet, parseFleet, parseFleetFiles, FleetConfigError, formatPath, type ConfigPath, type ConfigProblem } from './config/load';
-export { readFleetFiles, fleetFilePath, serviceFilePaths, FLEET_FILE, SERVICES_DIR, type FleetFile, type FleetFiles } from './config/fleet-files';
+export {
+  readFleetFiles,
+  fleetFilePath,
+  serviceFilePaths,
+  FLEET_FILE,
+  SERVICES_DIR,
+  type FleetFile,
+  type FleetFiles,
+} from './config/fleet-files';
 export { fleetSchema, type FleetInput, type EnvironmentInput, type ServiceInput } from './config/schema';
 export { fleetJsonSchema, serviceJsonSchema, FLEET_JSON_SCHEMA_FILES } from './config/json-schema';
 export type {
-  Fleet, Environment, Service, PostgresCluster, SecretStoreRef, MonitoringSettings, GitopsSettings, Alerts,
-  VeleroBackup, PostgresBackup, MongoSnapshot, Topology, DeveloperAccess, Severity,
+  Fleet,
+  Environment,
+  Service,
+  PostgresCluster,
+  SecretStoreRef,
+  MonitoringSettings,
+  GitopsSettings,
+  Alerts,
+  VeleroBackup,
+  PostgresBackup,
+  MongoSnapshot,
+  Topology,
+  DeveloperAccess,
+  Severity,
 } from './config/model';
 
 // Constructs

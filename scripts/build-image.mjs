@@ -20,7 +20,11 @@ export const STORAGE = ['--storage-driver', 'vfs'];
 const log = (s) => process.stderr.write(`image: ${s}\n`);
 
 function buildah(args, opts = {}) {
-  return execFileSync('buildah', [...STORAGE, ...args], { cwd: root, stdio: opts.capture ? ['ignore', 'pipe', 'inherit'] : ['ignore', 'inherit', 'inherit'], encoding: 'utf8' });
+  return execFileSync('buildah', [...STORAGE, ...args], {
+    cwd: root,
+    stdio: opts.capture ? ['ignore', 'pipe', 'inherit'] : ['ignore', 'inherit', 'inherit'],
+    encoding: 'utf8',
+  });
 }
 
 export function imageExists(ref) {
@@ -33,7 +37,10 @@ function nodeBinary(cacheDir) {
   if (existsSync(bin)) return bin;
   mkdirSync(cacheDir, { recursive: true });
   log(`fetching ${NODE_PACKAGE} from the npm registry`);
-  const out = execFileSync('npm', ['pack', NODE_PACKAGE, '--silent', '--pack-destination', cacheDir], { cwd: cacheDir, encoding: 'utf8' }).trim().split('\n').pop();
+  const out = execFileSync('npm', ['pack', NODE_PACKAGE, '--silent', '--pack-destination', cacheDir], { cwd: cacheDir, encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .pop();
   execFileSync('tar', ['-xzf', path.join(cacheDir, out), '-C', cacheDir, 'package/bin/node', 'package/LICENSE']);
   rmSync(path.join(cacheDir, out));
   return bin;
@@ -70,7 +77,10 @@ export function buildLocalBase() {
   // lib64 → the loader path the binary has compiled in; /lib on Debian is a symlink to usr/lib: keep both names
   for (const d of ['etc', 'tmp', 'home/nonroot', 'etc/ssl/certs']) mkdirSync(path.join(rootfs, d), { recursive: true });
   chmodSync(path.join(rootfs, 'tmp'), 0o1777);
-  writeFileSync(path.join(rootfs, 'etc', 'passwd'), 'root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n');
+  writeFileSync(
+    path.join(rootfs, 'etc', 'passwd'),
+    'root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n',
+  );
   writeFileSync(path.join(rootfs, 'etc', 'group'), 'root:x:0:\nnobody:x:65534:\nnonroot:x:65532:\n');
   writeFileSync(path.join(rootfs, 'etc', 'nsswitch.conf'), 'passwd: files\ngroup: files\nhosts: files dns\n');
   const ca = '/etc/ssl/certs/ca-certificates.crt';
@@ -100,7 +110,10 @@ export async function buildImage({ tag = DEFAULT_TAG, base, rebuildBase = false,
   const started = Date.now();
   await buildOps({ quiet: true });
   const from = base ?? (rebuildBase || !imageExists(LOCAL_BASE) ? buildLocalBase() : LOCAL_BASE);
-  buildah(['bud', ...(quiet ? ['--quiet'] : []), '--layers=false', '-f', 'Dockerfile.ops', '--build-arg', `BASE_IMAGE=${from}`, '-t', tag, '.'], { capture: quiet });
+  buildah(
+    ['bud', ...(quiet ? ['--quiet'] : []), '--layers=false', '-f', 'Dockerfile.ops', '--build-arg', `BASE_IMAGE=${from}`, '-t', tag, '.'],
+    { capture: quiet },
+  );
   const size = buildah(['images', '--noheading', '--format', '{{.Size}}', tag], { capture: true }).trim();
   log(`built ${tag} from ${from} in ${((Date.now() - started) / 1000).toFixed(1)} s, ${size}`);
   return tag;
@@ -118,8 +131,11 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     process.stderr.write('npm run image needs buildah (Debian: apt-get install buildah), or build with docker: see docs/ops-image.md\n');
     process.exit(1);
   }
-  buildImage(o).then(() => undefined, (e) => {
-    process.stderr.write(`${e.stack ?? e}\n`);
-    process.exit(1);
-  });
+  buildImage(o).then(
+    () => undefined,
+    (e) => {
+      process.stderr.write(`${e.stack ?? e}\n`);
+      process.exit(1);
+    },
+  );
 }

@@ -18,8 +18,14 @@ export const outdir = path.join(root, 'build', 'ops');
 export const outfile = path.join(outdir, 'mongo-snapshot.cjs');
 
 export const OPTIONAL_EXTERNALS = [
-  'kerberos', 'snappy', '@mongodb-js/zstd', 'mongodb-client-encryption', '@aws-sdk/credential-providers',
-  'gcp-metadata', 'socks', '@mongodb-js/saslprep-optional',
+  'kerberos',
+  'snappy',
+  '@mongodb-js/zstd',
+  'mongodb-client-encryption',
+  '@aws-sdk/credential-providers',
+  'gcp-metadata',
+  'socks',
+  '@mongodb-js/saslprep-optional',
 ];
 
 const COMMAND_NAME = /^[a-z][a-z0-9-]*$/;
@@ -71,25 +77,27 @@ export async function buildOps({ quiet = false } = {}) {
   mkdirSync(outdir, { recursive: true });
   const started = Date.now();
   const commands = opsCommands();
-  await Promise.all(Object.entries(commands).map(async ([name, entry]) => {
-    const file = path.join(outdir, `${name}.cjs`);
-    await build({
-      entryPoints: [entry],
-      outfile: file,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      minify: true,
-      keepNames: true,
-      legalComments: 'none',
-      sourcemap: false,
-      external: OPTIONAL_EXTERNALS,
-      banner: { js: '#!/usr/bin/env node' },
-      logLevel: quiet ? 'error' : 'warning',
-    });
-    chmodSync(file, 0o755);
-  }));
+  await Promise.all(
+    Object.entries(commands).map(async ([name, entry]) => {
+      const file = path.join(outdir, `${name}.cjs`);
+      await build({
+        entryPoints: [entry],
+        outfile: file,
+        bundle: true,
+        platform: 'node',
+        target: 'node20',
+        format: 'cjs',
+        minify: true,
+        keepNames: true,
+        legalComments: 'none',
+        sourcemap: false,
+        external: OPTIONAL_EXTERNALS,
+        banner: { js: '#!/usr/bin/env node' },
+        logLevel: quiet ? 'error' : 'warning',
+      });
+      chmodSync(file, 0o755);
+    }),
+  );
   const dispatch = path.join(outdir, 'ops.cjs');
   writeFileSync(dispatch, dispatcher(Object.keys(commands)));
   chmodSync(dispatch, 0o755);

@@ -27,13 +27,19 @@ const packageDirname = {
       const source = readFileSync(args.path, 'utf8');
       if (!source.includes('__dirname')) return undefined;
       const folder = relative(root, dirname(args.path)).split('\\').join('/');
-      return { contents: `const __dirname = require('node:path').join(__dbfleetPackageRoot, ${JSON.stringify(folder)});\n${source}`, loader: 'ts' };
+      return {
+        contents: `const __dirname = require('node:path').join(__dbfleetPackageRoot, ${JSON.stringify(folder)});\n${source}`,
+        loader: 'ts',
+      };
     });
   },
 };
 
 rmSync(join(root, 'build', 'types'), { recursive: true, force: true });
-for (const [entry, outfile] of [['lib/index.ts', 'build/index.cjs'], ['lib/validate/index.ts', 'build/validate.cjs']]) {
+for (const [entry, outfile] of [
+  ['lib/index.ts', 'build/index.cjs'],
+  ['lib/validate/index.ts', 'build/validate.cjs'],
+]) {
   await build({
     entryPoints: [join(root, entry)],
     outfile: join(root, outfile),
@@ -44,9 +50,13 @@ for (const [entry, outfile] of [['lib/index.ts', 'build/index.cjs'], ['lib/valid
     external,
     logLevel: 'error',
     legalComments: 'inline',
-    banner: { js: `// dbfleet ${pkg.version}: bundle of ${entry} (scripts/build-package.mjs)\nvar __dbfleetPackageRoot = require('node:path').join(__dirname, '..');` },
+    banner: {
+      js: `// dbfleet ${pkg.version}: bundle of ${entry} (scripts/build-package.mjs)\nvar __dbfleetPackageRoot = require('node:path').join(__dirname, '..');`,
+    },
     plugins: [packageDirname],
   });
 }
-execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.package.json')], { stdio: 'inherit' });
+execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.package.json')], {
+  stdio: 'inherit',
+});
 process.stderr.write('built build/index.cjs, build/validate.cjs and build/types/\n');

@@ -35,8 +35,15 @@ function sourceFiles() {
 function cacheKey(entry) {
   // The entry itself counts too: it may live outside the source folders (bench/). So does the
   // checkout's path: bundles embed it (the modules' __dirname).
-  const hash = createHash('sha256').update(`${process.version}\0${root}\0${entry}\0`).update(fs.readFileSync(path.join(root, entry)));
-  for (const file of sourceFiles()) hash.update(file).update('\0').update(fs.readFileSync(path.join(root, file))).update('\0');
+  const hash = createHash('sha256')
+    .update(`${process.version}\0${root}\0${entry}\0`)
+    .update(fs.readFileSync(path.join(root, entry)));
+  for (const file of sourceFiles())
+    hash
+      .update(file)
+      .update('\0')
+      .update(fs.readFileSync(path.join(root, file)))
+      .update('\0');
   return hash.digest('hex').slice(0, 24);
 }
 
@@ -51,16 +58,18 @@ async function build(entry, outfile) {
     format: 'cjs',
     logLevel: 'error',
     // Modules that locate files relative to themselves keep their own directory.
-    plugins: [{
-      name: 'keep-dirname',
-      setup(b) {
-        b.onLoad({ filter: /\.ts$/ }, (args) => {
-          const source = fs.readFileSync(args.path, 'utf8');
-          if (!source.includes('__dirname')) return undefined;
-          return { contents: `const __dirname = ${JSON.stringify(path.dirname(args.path))};\n${source}`, loader: 'ts' };
-        });
+    plugins: [
+      {
+        name: 'keep-dirname',
+        setup(b) {
+          b.onLoad({ filter: /\.ts$/ }, (args) => {
+            const source = fs.readFileSync(args.path, 'utf8');
+            if (!source.includes('__dirname')) return undefined;
+            return { contents: `const __dirname = ${JSON.stringify(path.dirname(args.path))};\n${source}`, loader: 'ts' };
+          });
+        },
       },
-    }],
+    ],
   });
 }
 

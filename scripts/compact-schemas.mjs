@@ -36,12 +36,20 @@ const gitBlobId = (bytes) => createHash('sha1').update(`blob ${bytes.length}\0`)
 function readSources() {
   const rows = new Map();
   for (const line of readFileSync(join(input, 'SOURCES.md'), 'utf8').split('\n')) {
-    const cells = line.split('|').slice(1, -1).map((c) => c.trim());
+    const cells = line
+      .split('|')
+      .slice(1, -1)
+      .map((c) => c.trim());
     if (cells.length !== 7 || !/\.(ya?ml|json)$/.test(cells[0])) continue;
     const [file, repo, path, tag, blob, bytes, license] = cells;
     const commit = /\(([0-9a-f]{40})\)/.exec(tag)?.[1] ?? /@ ([0-9a-f]{40})/.exec(tag)?.[1];
     rows.set(file, {
-      repo, path: path.replace(/ \(.*\)$/, ''), tag: tag.replace(/ \(.*$/, '').replace(/ @ .*$/, ''), commit, blob, bytes: Number(bytes),
+      repo,
+      path: path.replace(/ \(.*\)$/, ''),
+      tag: tag.replace(/ \(.*$/, '').replace(/ @ .*$/, ''),
+      commit,
+      blob,
+      bytes: Number(bytes),
       license: license.replace(/\*/g, '').replace(/ \(.*\)$/, ''),
     });
   }
@@ -75,7 +83,11 @@ function compactDefinitions(definitions) {
     if (gvks[0].kind.endsWith('List') && def.properties?.items) continue;
     visit(name);
   }
-  return Object.fromEntries(Object.keys(definitions).filter((n) => keep.has(n)).map((n) => [n, stripDescriptions(structuredClone(definitions[n]))]));
+  return Object.fromEntries(
+    Object.keys(definitions)
+      .filter((n) => keep.has(n))
+      .map((n) => [n, stripDescriptions(structuredClone(definitions[n]))]),
+  );
 }
 
 function licenseOf(file) {
@@ -93,7 +105,8 @@ export function generate() {
     const bytes = readFileSync(join(input, file));
     const source = sources.get(file);
     if (!source) throw new Error(`${file}: not listed in ${join(input, 'SOURCES.md')}`);
-    if (gitBlobId(bytes) !== source.blob) throw new Error(`${file}: git blob ${gitBlobId(bytes)} is not the ${source.blob} SOURCES.md records`);
+    if (gitBlobId(bytes) !== source.blob)
+      throw new Error(`${file}: git blob ${gitBlobId(bytes)} is not the ${source.blob} SOURCES.md records`);
     let out;
     let kinds;
     if (file === DEFINITIONS) {
@@ -101,7 +114,8 @@ export function generate() {
       out = { definitions: compactDefinitions(definitions) };
       kinds = Object.values(out.definitions).filter((d) => d['x-kubernetes-group-version-kind']?.length === 1).length;
     } else {
-      const crds = YAML.parseAllDocuments(bytes.toString('utf8'), { uniqueKeys: false }).map((d) => d.toJS())
+      const crds = YAML.parseAllDocuments(bytes.toString('utf8'), { uniqueKeys: false })
+        .map((d) => d.toJS())
         .filter((d) => d && d.kind === 'CustomResourceDefinition');
       if (crds.length !== 1) throw new Error(`${file}: expected one CustomResourceDefinition, found ${crds.length}`);
       const [crd] = crds;
@@ -112,7 +126,12 @@ export function generate() {
           group: crd.spec.group,
           names: { kind: crd.spec.names.kind, plural: crd.spec.names.plural },
           scope: crd.spec.scope,
-          versions: crd.spec.versions.map((v) => ({ name: v.name, served: v.served, storage: v.storage, schema: { openAPIV3Schema: stripDescriptions(v.schema?.openAPIV3Schema) } })),
+          versions: crd.spec.versions.map((v) => ({
+            name: v.name,
+            served: v.served,
+            storage: v.storage,
+            schema: { openAPIV3Schema: stripDescriptions(v.schema?.openAPIV3Schema) },
+          })),
         },
       };
       kinds = crd.spec.versions.filter((v) => v.served).map((v) => `${crd.spec.group}/${v.name}/${crd.spec.names.kind}`);
@@ -121,17 +140,35 @@ export function generate() {
     const text = `${JSON.stringify(out)}\n`;
     written.set(name, text);
     index.push({
-      file: name, kinds, sha256: createHash('sha256').update(text).digest('hex'),
-      upstream: { file, repository: source.repo, path: source.path, tag: source.tag, commit: source.commit, blob: source.blob, bytes: source.bytes },
-      license: source.license, licenseFile: licenseOf(file),
+      file: name,
+      kinds,
+      sha256: createHash('sha256').update(text).digest('hex'),
+      upstream: {
+        file,
+        repository: source.repo,
+        path: source.path,
+        tag: source.tag,
+        commit: source.commit,
+        blob: source.blob,
+        bytes: source.bytes,
+      },
+      license: source.license,
+      licenseFile: licenseOf(file),
     });
   }
   const licenses = files.filter((f) => f.startsWith('licenses/'));
   for (const entry of index) if (!licenses.includes(entry.licenseFile)) throw new Error(`${entry.upstream.file}: no ${entry.licenseFile}`);
-  written.set('SOURCES.json', `${JSON.stringify({
-    generatedBy: 'npm run import (scripts/compact-schemas.mjs) from the files of SOURCES.md; descriptions stripped; do not edit',
-    files: index,
-  }, null, 2)}\n`);
+  written.set(
+    'SOURCES.json',
+    `${JSON.stringify(
+      {
+        generatedBy: 'npm run import (scripts/compact-schemas.mjs) from the files of SOURCES.md; descriptions stripped; do not edit',
+        files: index,
+      },
+      null,
+      2,
+    )}\n`,
+  );
   return { written, licenses };
 }
 
@@ -147,5 +184,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     copyFileSync(join(input, license), join(outdir, license));
   }
   const bytes = [...written.values()].reduce((n, t) => n + Buffer.byteLength(t), 0);
-  process.stderr.write(`compact schemas: ${written.size - 1} files, ${(bytes / 1e6).toFixed(2)} MB, in ${relative(process.cwd(), outdir) || '.'}\n`);
+  process.stderr.write(
+    `compact schemas: ${written.size - 1} files, ${(bytes / 1e6).toFixed(2)} MB, in ${relative(process.cwd(), outdir) || '.'}\n`,
+  );
 }

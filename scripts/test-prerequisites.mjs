@@ -14,7 +14,11 @@ import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const PREREQUISITES = [
-  { package: 'postgresql', needs: 'PostgreSQL server binaries (developer access on a real server)', path: '/usr/lib/postgresql/*/bin/initdb' },
+  {
+    package: 'postgresql',
+    needs: 'PostgreSQL server binaries (developer access on a real server)',
+    path: '/usr/lib/postgresql/*/bin/initdb',
+  },
   { package: 'prometheus', needs: 'promtool (alert rule tests)', command: 'promtool' },
   { package: 'buildah', needs: 'buildah (the ops image is built for real: test/ops-image)', command: 'buildah' },
   { package: 'podman', needs: 'podman (the ops image is run for real: test/ops-image)', command: 'podman' },
@@ -62,7 +66,10 @@ export function isPresent(p) {
 }
 
 function run(command, args) {
-  const r = spawnSync(command, args, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  const r = spawnSync(command, args, {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
   if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (exit ${r.status ?? r.signal})`);
 }
 
@@ -100,16 +107,22 @@ function main() {
     }
     const still = installed ? missing.filter((p) => !isPresent(p)) : missing;
     if (still.length > 0) {
-      process.stderr.write(`npm test needs ${still.map((p) => `${p.package} for ${p.needs}`).join(', ')}: run \`sudo apt-get install -y --no-install-recommends ${[...new Set(still.map((p) => p.package))].join(' ')}\` (or DBFLEET_SKIP_PREREQUISITES=1 npm test to run without them; tests that need them skip or fail)\n`);
+      process.stderr.write(
+        `npm test needs ${still.map((p) => `${p.package} for ${p.needs}`).join(', ')}: run \`sudo apt-get install -y --no-install-recommends ${[...new Set(still.map((p) => p.package))].join(' ')}\` (or DBFLEET_SKIP_PREREQUISITES=1 npm test to run without them; tests that need them skip or fail)\n`,
+      );
       return 1;
     }
   }
   if (!existsSync(join(MONGO_SIM, 'sim.mjs'))) {
     if (inCi) {
-      process.stderr.write(`npm test in CI needs the MongoDB simulator at ${MONGO_SIM} (set MONGO_SIM_DIR): the mongo-snapshot end-to-end tests may not be skipped in CI\n`);
+      process.stderr.write(
+        `npm test in CI needs the MongoDB simulator at ${MONGO_SIM} (set MONGO_SIM_DIR): the mongo-snapshot end-to-end tests may not be skipped in CI\n`,
+      );
       return 1;
     }
-    process.stderr.write(`test prerequisites: no MongoDB simulator at ${MONGO_SIM}: the mongo-snapshot end-to-end tests will be SKIPPED (set MONGO_SIM_DIR; CI requires it)\n`);
+    process.stderr.write(
+      `test prerequisites: no MongoDB simulator at ${MONGO_SIM}: the mongo-snapshot end-to-end tests will be SKIPPED (set MONGO_SIM_DIR; CI requires it)\n`,
+    );
   }
   return 0;
 }

@@ -12,7 +12,8 @@ const root = join(__dirname, '..');
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? filesUnder(join(dir, entry.name)) : [join(dir, entry.name)]);
+    entry.isDirectory() ? filesUnder(join(dir, entry.name)) : [join(dir, entry.name)],
+  );
 }
 
 function valuesOfKeys(node: unknown, key: RegExp): string[] {
@@ -25,7 +26,9 @@ describe('dist/', () => {
   const rendered = render();
 
   it('is up to date with the fleet files, charts/ and the sources, byte for byte (run `npx cdk8s synth` and commit dist/)', () => {
-    const committed = filesUnder(join(root, 'dist')).map((f) => relative(join(root, 'dist'), f)).sort();
+    const committed = filesUnder(join(root, 'dist'))
+      .map((f) => relative(join(root, 'dist'), f))
+      .sort();
     expect(committed).toEqual(rendered.map((o) => o.path));
     for (const object of rendered) {
       expect(readFileSync(join(root, 'dist', object.path), 'utf8'), `dist/${object.path}`).toBe(toYaml(object.object));
@@ -54,9 +57,15 @@ describe('dist/', () => {
 
   it('labels every object with the app.kubernetes.io labels', () => {
     for (const { path, object } of rendered) {
-      expect(Object.keys(object.metadata.labels ?? {}), path).toEqual(expect.arrayContaining([
-        'app.kubernetes.io/part-of', 'app.kubernetes.io/managed-by', 'app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/component',
-      ]));
+      expect(Object.keys(object.metadata.labels ?? {}), path).toEqual(
+        expect.arrayContaining([
+          'app.kubernetes.io/part-of',
+          'app.kubernetes.io/managed-by',
+          'app.kubernetes.io/name',
+          'app.kubernetes.io/instance',
+          'app.kubernetes.io/component',
+        ]),
+      );
       expect(object.metadata.labels!['app.kubernetes.io/managed-by']).toBe('dbfleet');
     }
   });

@@ -76,15 +76,26 @@ export class DeveloperAccessJobs extends Construct {
     this.jobName = `${cluster.name}-access-sync`;
     this.cronJobName = `${cluster.name}-access`;
     if (this.cronJobName.length > CRONJOB_NAME_MAX) {
-      throw new Error(`cluster ${cluster.name}: CronJob name "${this.cronJobName}" is longer than ${CRONJOB_NAME_MAX} characters (Kubernetes appends a suffix to its Jobs); shorten the cluster name to ${CRONJOB_NAME_MAX - '-access'.length} characters`);
+      throw new Error(
+        `cluster ${cluster.name}: CronJob name "${this.cronJobName}" is longer than ${CRONJOB_NAME_MAX} characters (Kubernetes appends a suffix to its Jobs); shorten the cluster name to ${CRONJOB_NAME_MAX - '-access'.length} characters`,
+      );
     }
 
-    const sql = privilegesSql(cluster, access, { monitoringRoles: props.monitoringRoles, developers: props.developers, operatorGaps: props.operatorGaps });
+    const sql = privilegesSql(cluster, access, {
+      monitoringRoles: props.monitoringRoles,
+      developers: props.developers,
+      operatorGaps: props.operatorGaps,
+    });
     new k8s.KubeConfigMap(this, 'Sql', {
       // Grows by one short line per service: applied server-side, so the 262144-byte
       // last-applied annotation of client-side apply is never the limit (argo-cd@v3.5.1:
       // docs/user-guide/sync-options.md, Server-Side Apply).
-      metadata: { name: this.configMapName, namespace: cluster.namespace, labels: props.labels, annotations: { [SYNC_OPTIONS_ANNOTATION]: SERVER_SIDE_APPLY } },
+      metadata: {
+        name: this.configMapName,
+        namespace: cluster.namespace,
+        labels: props.labels,
+        annotations: { [SYNC_OPTIONS_ANNOTATION]: SERVER_SIDE_APPLY },
+      },
       data: Object.fromEntries(sql.files.map((f) => [f.key, f.content])),
       // Re-rendered in place on every change of the fleet; the Jobs read it at start.
       immutable: false,
@@ -100,37 +111,39 @@ export class DeveloperAccessJobs extends Construct {
       metadata: { labels: { ...props.labels, [ACCESS_CLIENT_LABEL]: cluster.name } },
       spec: {
         automountServiceAccountToken: false,
-        containers: [{
-          name: 'psql',
-          image: props.image ?? cluster.imageName,
-          imagePullPolicy: 'IfNotPresent',
-          command: ['sh', `${ACCESS_MOUNT_PATH}/${APPLY_SCRIPT_KEY}`],
-          env: [
-            env('PGHOST', props.host ?? `${cluster.name}-rw`),
-            env('PGPORT', '5432'),
-            // The operator's TLS is always on; `require` encrypts without needing the CA mounted.
-            env('PGSSLMODE', 'require'),
-            env('PGCONNECT_TIMEOUT', '10'),
-            env('PGAPPNAME', 'dbfleet-developer-access'),
-            // Never queue behind a long migration: fail, and let the retry or the next run converge.
-            env('PGOPTIONS', '-c lock_timeout=10s -c statement_timeout=300s'),
-            fromCredentials('PGUSER', 'username'),
-            fromCredentials('PGPASSWORD', 'password'),
-            // The root filesystem is read-only; libpq and the shell may look at HOME and TMPDIR.
-            env('HOME', '/tmp'),
-            env('TMPDIR', '/tmp'),
-          ],
-          // The CloudNativePG images run as postgres (26): still non-root, every other restriction kept.
-          securityContext: restrictedContainerSecurity(CNPG_POSTGRES_UID),
-          resources: {
-            limits: { cpu: k8s.Quantity.fromString('200m'), memory: k8s.Quantity.fromString('128Mi') },
-            requests: { cpu: k8s.Quantity.fromString('10m'), memory: k8s.Quantity.fromString('32Mi') },
+        containers: [
+          {
+            name: 'psql',
+            image: props.image ?? cluster.imageName,
+            imagePullPolicy: 'IfNotPresent',
+            command: ['sh', `${ACCESS_MOUNT_PATH}/${APPLY_SCRIPT_KEY}`],
+            env: [
+              env('PGHOST', props.host ?? `${cluster.name}-rw`),
+              env('PGPORT', '5432'),
+              // The operator's TLS is always on; `require` encrypts without needing the CA mounted.
+              env('PGSSLMODE', 'require'),
+              env('PGCONNECT_TIMEOUT', '10'),
+              env('PGAPPNAME', 'dbfleet-developer-access'),
+              // Never queue behind a long migration: fail, and let the retry or the next run converge.
+              env('PGOPTIONS', '-c lock_timeout=10s -c statement_timeout=300s'),
+              fromCredentials('PGUSER', 'username'),
+              fromCredentials('PGPASSWORD', 'password'),
+              // The root filesystem is read-only; libpq and the shell may look at HOME and TMPDIR.
+              env('HOME', '/tmp'),
+              env('TMPDIR', '/tmp'),
+            ],
+            // The CloudNativePG images run as postgres (26): still non-root, every other restriction kept.
+            securityContext: restrictedContainerSecurity(CNPG_POSTGRES_UID),
+            resources: {
+              limits: { cpu: k8s.Quantity.fromString('200m'), memory: k8s.Quantity.fromString('128Mi') },
+              requests: { cpu: k8s.Quantity.fromString('10m'), memory: k8s.Quantity.fromString('32Mi') },
+            },
+            volumeMounts: [
+              { mountPath: ACCESS_MOUNT_PATH, name: 'sql', readOnly: true },
+              { mountPath: '/tmp', name: 'tmp' },
+            ],
           },
-          volumeMounts: [
-            { mountPath: ACCESS_MOUNT_PATH, name: 'sql', readOnly: true },
-            { mountPath: '/tmp', name: 'tmp' },
-          ],
-        }],
+        ],
         dnsPolicy: 'ClusterFirst',
         hostNetwork: false,
         restartPolicy: 'Never',

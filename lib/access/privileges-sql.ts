@@ -111,28 +111,44 @@ export const DATABASES_KEY = 'databases.tsv';
  * database reachable only by its owner, the group and the monitoring roles. Pure: same inputs,
  * same text. Only `databases.tsv` depends on the services, one short line each.
  */
-export function privilegesSql(cluster: PostgresCluster, access: DeveloperAccess = cluster.developerAccess, options: PrivilegesSqlOptions = {}): PrivilegesSql {
+export function privilegesSql(
+  cluster: PostgresCluster,
+  access: DeveloperAccess = cluster.developerAccess,
+  options: PrivilegesSqlOptions = {},
+): PrivilegesSql {
   const group = options.groupRole ?? DEVELOPER_GROUP_ROLE;
   const maintenance = options.maintenanceDatabase ?? 'postgres';
   if (cluster.services.length === 0) throw new Error(`cluster ${cluster.name} holds no service database`);
   for (const s of cluster.services) {
     for (const name of [s.database, s.role]) {
       // One line per database, fields split on a tab: neither may appear in a name.
-      if (/[\t\n\r\0]/.test(name) || name.length === 0) throw new Error(`cluster ${cluster.name}: ${JSON.stringify(name)} cannot be listed in ${DATABASES_KEY}`);
+      if (/[\t\n\r\0]/.test(name) || name.length === 0)
+        throw new Error(`cluster ${cluster.name}: ${JSON.stringify(name)} cannot be listed in ${DATABASES_KEY}`);
     }
   }
   const gaps = options.operatorGaps;
   const memberships = gaps?.developerMemberships && access !== 'none' ? (options.developers ?? []).map(developerRoleName) : [];
   const extraRoles = [...memberships, ...(gaps?.monitoringRole ? [gaps.monitoringRole] : [])];
   const script = applyScript(cluster.name, maintenance);
-  const line = (s: PostgresCluster['services'][number]) => [s.database, s.role, ...(gaps?.extensions ? [s.extensions.join(',')] : [])].join('\t');
+  const line = (s: PostgresCluster['services'][number]) =>
+    [s.database, s.role, ...(gaps?.extensions ? [s.extensions.join(',')] : [])].join('\t');
   return {
     script,
     files: [
       { key: APPLY_SCRIPT_KEY, content: script },
-      { key: PREFLIGHT_SQL_KEY, content: preflightSql(cluster.name, access, group, extraRoles) + gapsClusterSql(group, memberships, gaps?.monitoringRole)
-        + (gaps?.developerMemberships ? removedDevelopersSql(access, group, (options.developers ?? []).map(developerRoleName)) : '') },
-      { key: DATABASE_SQL_KEY, content: (gaps?.extensions ? EXTENSIONS_SQL : '') + databaseSql(cluster.name, access, group, options.monitoringRoles ?? [], gaps?.foreignSchemas ?? []) },
+      {
+        key: PREFLIGHT_SQL_KEY,
+        content:
+          preflightSql(cluster.name, access, group, extraRoles) +
+          gapsClusterSql(group, memberships, gaps?.monitoringRole) +
+          (gaps?.developerMemberships ? removedDevelopersSql(access, group, (options.developers ?? []).map(developerRoleName)) : ''),
+      },
+      {
+        key: DATABASE_SQL_KEY,
+        content:
+          (gaps?.extensions ? EXTENSIONS_SQL : '') +
+          databaseSql(cluster.name, access, group, options.monitoringRoles ?? [], gaps?.foreignSchemas ?? []),
+      },
       { key: DATABASES_KEY, content: cluster.services.map((s) => `${line(s)}\n`).join('') },
     ],
   };
@@ -180,8 +196,18 @@ function preflightSql(clusterName: string, access: DeveloperAccess, group: strin
 /** What an operator without CloudNativePG's role features leaves to the SQL, cluster level. */
 function gapsClusterSql(group: string, memberships: readonly string[], monitoringRole: string | undefined): string {
   const lines: string[] = [];
-  if (monitoringRole) lines.push('-- The metrics exporter reads statistics of every session and database, nothing else.', `GRANT pg_monitor TO ${quoteIdent(monitoringRole)};`, '');
-  if (memberships.length > 0) lines.push('-- The operator declares the roles but not their membership in the group.', ...memberships.map((r) => `GRANT ${quoteIdent(group)} TO ${quoteIdent(r)};`), '');
+  if (monitoringRole)
+    lines.push(
+      '-- The metrics exporter reads statistics of every session and database, nothing else.',
+      `GRANT pg_monitor TO ${quoteIdent(monitoringRole)};`,
+      '',
+    );
+  if (memberships.length > 0)
+    lines.push(
+      '-- The operator declares the roles but not their membership in the group.',
+      ...memberships.map((r) => `GRANT ${quoteIdent(group)} TO ${quoteIdent(r)};`),
+      '',
+    );
   return lines.join('\n');
 }
 
@@ -247,17 +273,25 @@ const SEQUENCE_PRIVILEGES: Record<Exclude<DeveloperAccess, 'none'>, { grant: str
   'read-only': { grant: 'SELECT', revoke: 'USAGE, UPDATE' },
 };
 
-const USER_SCHEMAS = "SELECT n.nspname, n.nspowner FROM pg_namespace n WHERE n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema' ORDER BY 1";
+const USER_SCHEMAS =
+  "SELECT n.nspname, n.nspowner FROM pg_namespace n WHERE n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema' ORDER BY 1";
 /** The owner inside DO blocks (psql does not interpolate variables in dollar quotes). */
 const OWNER = "current_setting('dbfleet.owner')";
 
 /** The schemas of the service's data: every non-system schema but the operator image's own. */
 function userSchemas(foreign: readonly string[]): string {
-  return foreign.length === 0 ? USER_SCHEMAS
+  return foreign.length === 0
+    ? USER_SCHEMAS
     : USER_SCHEMAS.replace(' ORDER BY 1', ` AND n.nspname <> ALL (ARRAY[${foreign.map(quoteLiteral).join(', ')}]::name[]) ORDER BY 1`);
 }
 
-function databaseSql(clusterName: string, access: DeveloperAccess, group: string, monitoringRoles: readonly string[], foreignSchemas: readonly string[]): string {
+function databaseSql(
+  clusterName: string,
+  access: DeveloperAccess,
+  group: string,
+  monitoringRoles: readonly string[],
+  foreignSchemas: readonly string[],
+): string {
   const g = quoteLiteral(group);
   const G = quoteIdent(group);
   // format() with %I quotes identifiers at run time; the names themselves are passed as values.
@@ -279,24 +313,30 @@ function databaseSql(clusterName: string, access: DeveloperAccess, group: string
     'REVOKE CONNECT, TEMPORARY ON DATABASE :"database" FROM PUBLIC;',
     'GRANT CONNECT, TEMPORARY ON DATABASE :"database" TO :"owner";',
     ...(access === 'none'
-      ? [`DO $group$ BEGIN IF EXISTS (SELECT FROM pg_roles WHERE rolname = ${g}) THEN`,
-        exec(2, 'REVOKE ALL ON DATABASE %I FROM %I', 'current_database()', g),
-        'END IF; END $group$;']
-      : [`GRANT CONNECT ON DATABASE :"database" TO ${G};`,
-        // No schemas (CREATE) and no temporary tables for developers, whatever drifted in.
-        `REVOKE CREATE, TEMPORARY ON DATABASE :"database" FROM ${G};`]),
-    ...(monitoringRoles.length > 0 ? [
-      '-- The metrics exporter reads every database (created by the operator, possibly later).',
-      'DO $monitoring$',
-      'DECLARE',
-      '  monitor name;',
-      'BEGIN',
-      `  FOR monitor IN SELECT rolname FROM pg_roles WHERE rolname = ANY (ARRAY[${monitoringRoles.map(quoteLiteral).join(', ')}]::name[]) ORDER BY 1 LOOP`,
-      exec(4, 'GRANT CONNECT ON DATABASE %I TO %I', 'current_database()', 'monitor'),
-      '  END LOOP;',
-      'END',
-      '$monitoring$;',
-    ] : []),
+      ? [
+          `DO $group$ BEGIN IF EXISTS (SELECT FROM pg_roles WHERE rolname = ${g}) THEN`,
+          exec(2, 'REVOKE ALL ON DATABASE %I FROM %I', 'current_database()', g),
+          'END IF; END $group$;',
+        ]
+      : [
+          `GRANT CONNECT ON DATABASE :"database" TO ${G};`,
+          // No schemas (CREATE) and no temporary tables for developers, whatever drifted in.
+          `REVOKE CREATE, TEMPORARY ON DATABASE :"database" FROM ${G};`,
+        ]),
+    ...(monitoringRoles.length > 0
+      ? [
+          '-- The metrics exporter reads every database (created by the operator, possibly later).',
+          'DO $monitoring$',
+          'DECLARE',
+          '  monitor name;',
+          'BEGIN',
+          `  FOR monitor IN SELECT rolname FROM pg_roles WHERE rolname = ANY (ARRAY[${monitoringRoles.map(quoteLiteral).join(', ')}]::name[]) ORDER BY 1 LOOP`,
+          exec(4, 'GRANT CONNECT ON DATABASE %I TO %I', 'current_database()', 'monitor'),
+          '  END LOOP;',
+          'END',
+          '$monitoring$;',
+        ]
+      : []),
     '',
   ];
   const prologue = [
@@ -329,7 +369,9 @@ function databaseSql(clusterName: string, access: DeveloperAccess, group: string
       '    END IF;',
       '  END LOOP;',
       '  IF has_group THEN',
-      ...['TABLES', 'SEQUENCES', 'SCHEMAS'].map((kind) => exec(4, `ALTER DEFAULT PRIVILEGES FOR ROLE %I REVOKE ALL ON ${kind} FROM %I`, OWNER, g)),
+      ...['TABLES', 'SEQUENCES', 'SCHEMAS'].map((kind) =>
+        exec(4, `ALTER DEFAULT PRIVILEGES FOR ROLE %I REVOKE ALL ON ${kind} FROM %I`, OWNER, g),
+      ),
       '  END IF;',
       'END',
       '$access$;',
@@ -361,7 +403,9 @@ function databaseSql(clusterName: string, access: DeveloperAccess, group: string
     // Per-schema defaults can only add to the global ones set below; none are created here, but
     // one added by hand would hand out what this mode forbids, so it is revoked (a no-op if absent).
     exec(4, `ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA %I REVOKE ${table.revoke} ON TABLES FROM %I`, OWNER, S, g),
-    ...(sequence.revoke ? [exec(4, `ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA %I REVOKE ${sequence.revoke} ON SEQUENCES FROM %I`, OWNER, S, g)] : []),
+    ...(sequence.revoke
+      ? [exec(4, `ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA %I REVOKE ${sequence.revoke} ON SEQUENCES FROM %I`, OWNER, S, g)]
+      : []),
     '    schemas := schemas + 1;',
     '  END LOOP;',
     `  RAISE NOTICE 'dbfleet: database %: % ${access} in % schema(s)', current_database(), ${g}, schemas;`,
@@ -400,7 +444,7 @@ export function applyScript(clusterName: string, maintenanceDatabase = 'postgres
     'dir=$(dirname "$0")',
     'run_psql() { psql --no-psqlrc --quiet --single-transaction --set ON_ERROR_STOP=1 "$@"; }',
     `run_psql --dbname ${shQuote(maintenanceDatabase)} --set pairs="$(cat "$dir/${DATABASES_KEY}")" --file "$dir/${PREFLIGHT_SQL_KEY}"`,
-    'tab=$(printf \'\\t\')',
+    "tab=$(printf '\\t')",
     'count=0',
     `while IFS="$tab" read -r database owner extensions; do`,
     '  [ -n "$database" ] || continue',

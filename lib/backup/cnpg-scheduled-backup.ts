@@ -1,6 +1,9 @@
 import { Construct } from 'constructs';
 import {
-  ScheduledBackup, ScheduledBackupSpecBackupOwnerReference, ScheduledBackupSpecMethod, ScheduledBackupSpecTarget,
+  ScheduledBackup,
+  ScheduledBackupSpecBackupOwnerReference,
+  ScheduledBackupSpecMethod,
+  ScheduledBackupSpecTarget,
 } from '../../imports/postgresql.cnpg.io';
 
 export interface CnpgScheduledBackupProps {

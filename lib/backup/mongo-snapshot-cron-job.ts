@@ -42,10 +42,14 @@ export class MongoSnapshotCronJob extends Construct {
     });
 
     const args = [
-      '--max-lag-seconds', String(snapshot.maxLagSeconds),
-      '--snapshot-timeout', `${snapshot.snapshotTimeoutSeconds}s`,
-      '--unlock-deadline', `${snapshot.unlockDeadlineSeconds}s`,
-      '--log-format', 'json',
+      '--max-lag-seconds',
+      String(snapshot.maxLagSeconds),
+      '--snapshot-timeout',
+      `${snapshot.snapshotTimeoutSeconds}s`,
+      '--unlock-deadline',
+      `${snapshot.unlockDeadlineSeconds}s`,
+      '--log-format',
+      'json',
       ...(snapshot.pushgateway ? ['--pushgateway', snapshot.pushgateway] : []),
     ];
     const [minute, hour, day, month, weekDay] = snapshot.schedule.trim().split(/\s+/);
@@ -70,48 +74,56 @@ export class MongoSnapshotCronJob extends Construct {
       terminationGracePeriod: Duration.seconds(snapshot.unlockDeadlineSeconds + GRACE_MARGIN_SECONDS),
       ...RESTRICTED_POD_PROPS,
       volumes: tools ? [tmp, tools] : [tmp],
-      initContainers: tools ? [{
-        name: 'snapshot-tools',
-        image: snapshot.snapshotTools!.image,
-        imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
-        command: ['cp', '-R', `${snapshot.snapshotTools!.path.replace(/\/+$/, '')}/.`, '/mnt/snapshot-tools/'],
-        securityContext: RESTRICTED_CONTAINER_SECURITY,
-        resources: {
-          cpu: { request: kplus.Cpu.millis(10), limit: kplus.Cpu.millis(200) },
-          memory: { request: Size.mebibytes(16), limit: Size.mebibytes(64) },
+      initContainers: tools
+        ? [
+            {
+              name: 'snapshot-tools',
+              image: snapshot.snapshotTools!.image,
+              imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+              command: ['cp', '-R', `${snapshot.snapshotTools!.path.replace(/\/+$/, '')}/.`, '/mnt/snapshot-tools/'],
+              securityContext: RESTRICTED_CONTAINER_SECURITY,
+              resources: {
+                cpu: { request: kplus.Cpu.millis(10), limit: kplus.Cpu.millis(200) },
+                memory: { request: Size.mebibytes(16), limit: Size.mebibytes(64) },
+              },
+              volumeMounts: [{ path: '/mnt/snapshot-tools', volume: tools }],
+            },
+          ]
+        : [],
+      containers: [
+        {
+          name: 'mongo-snapshot',
+          image: snapshot.image,
+          imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+          command: [...OPS_ENTRYPOINT],
+          args: opsArgs('mongo-snapshot', args),
+          envVariables: {
+            MONGODB_URI: kplus.EnvValue.fromSecretValue({
+              secret: kplus.Secret.fromSecretName(this, 'ConnectionRef', secret.secretName),
+              key: 'uri',
+            }),
+            ...(snapshot.snapshotCommand ? { SNAPSHOT_COMMAND: kplus.EnvValue.fromValue(snapshot.snapshotCommand) } : {}),
+          },
+          securityContext: RESTRICTED_CONTAINER_SECURITY,
+          resources: {
+            cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(500) },
+            memory: { request: Size.mebibytes(64), limit: Size.mebibytes(256) },
+          },
+          volumeMounts: [{ path: '/tmp', volume: tmp }, ...(tools ? [{ path: SNAPSHOT_TOOLS_DIR, volume: tools, readOnly: true }] : [])],
         },
-        volumeMounts: [{ path: '/mnt/snapshot-tools', volume: tools }],
-      }] : [],
-      containers: [{
-        name: 'mongo-snapshot',
-        image: snapshot.image,
-        imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
-        command: [...OPS_ENTRYPOINT],
-        args: opsArgs('mongo-snapshot', args),
-        envVariables: {
-          MONGODB_URI: kplus.EnvValue.fromSecretValue({ secret: kplus.Secret.fromSecretName(this, 'ConnectionRef', secret.secretName), key: 'uri' }),
-          ...(snapshot.snapshotCommand ? { SNAPSHOT_COMMAND: kplus.EnvValue.fromValue(snapshot.snapshotCommand) } : {}),
-        },
-        securityContext: RESTRICTED_CONTAINER_SECURITY,
-        resources: {
-          cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(500) },
-          memory: { request: Size.mebibytes(64), limit: Size.mebibytes(256) },
-        },
-        volumeMounts: [
-          { path: '/tmp', volume: tmp },
-          ...(tools ? [{ path: SNAPSHOT_TOOLS_DIR, volume: tools, readOnly: true }] : []),
-        ],
-      }],
+      ],
     });
 
     withoutAddressLabel(cronJob, '/spec/jobTemplate/spec/template');
     // Kubernetes ≥ 1.26: fail the Job at once on exit 7 instead of retrying; a pod evicted or
     // preempted (it unlocked on SIGTERM) does not count against the retries.
-    ApiObject.of(cronJob).addJsonPatch(JsonPatch.add('/spec/jobTemplate/spec/podFailurePolicy', {
-      rules: [
-        { action: 'FailJob', onExitCodes: { containerName: 'mongo-snapshot', operator: 'In', values: [EXIT_UNLOCK_FAILED] } },
-        { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
-      ],
-    }));
+    ApiObject.of(cronJob).addJsonPatch(
+      JsonPatch.add('/spec/jobTemplate/spec/podFailurePolicy', {
+        rules: [
+          { action: 'FailJob', onExitCodes: { containerName: 'mongo-snapshot', operator: 'In', values: [EXIT_UNLOCK_FAILED] } },
+          { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
+        ],
+      }),
+    );
   }
 }

@@ -68,21 +68,23 @@ export class OpsCronJob extends Construct {
               spec: {
                 serviceAccountName: props.name,
                 automountServiceAccountToken: true,
-                containers: [{
-                  name: props.args[0],
-                  image: props.image,
-                  imagePullPolicy: 'IfNotPresent',
-                  // The image's entrypoint, named as the other ops CronJobs name it (docs/ops-image.md).
-                  command: [...OPS_ENTRYPOINT],
-                  args: opsArgs(props.args[0], props.args.slice(1)),
-                  env: [{ name: 'HOME', value: '/tmp' }],
-                  securityContext: restrictedContainerSecurity(),
-                  resources: {
-                    limits: { cpu: k8s.Quantity.fromString('500m'), memory: k8s.Quantity.fromString('256Mi') },
-                    requests: { cpu: k8s.Quantity.fromString('20m'), memory: k8s.Quantity.fromString('64Mi') },
+                containers: [
+                  {
+                    name: props.args[0],
+                    image: props.image,
+                    imagePullPolicy: 'IfNotPresent',
+                    // The image's entrypoint, named as the other ops CronJobs name it (docs/ops-image.md).
+                    command: [...OPS_ENTRYPOINT],
+                    args: opsArgs(props.args[0], props.args.slice(1)),
+                    env: [{ name: 'HOME', value: '/tmp' }],
+                    securityContext: restrictedContainerSecurity(),
+                    resources: {
+                      limits: { cpu: k8s.Quantity.fromString('500m'), memory: k8s.Quantity.fromString('256Mi') },
+                      requests: { cpu: k8s.Quantity.fromString('20m'), memory: k8s.Quantity.fromString('64Mi') },
+                    },
+                    volumeMounts: [{ mountPath: '/tmp', name: 'tmp' }],
                   },
-                  volumeMounts: [{ mountPath: '/tmp', name: 'tmp' }],
-                }],
+                ],
                 dnsPolicy: 'ClusterFirst',
                 hostNetwork: false,
                 restartPolicy: 'Never',

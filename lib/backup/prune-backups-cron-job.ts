@@ -32,7 +32,8 @@ export class PruneBackupsCronJob extends Construct {
       image: props.image,
       args: [
         'prune-backups',
-        '--namespace', props.namespace,
+        '--namespace',
+        props.namespace,
         ...[...props.clusters].sort().flatMap((c) => ['--cluster', c]),
         ...(r.keep !== undefined ? ['--keep', String(r.keep)] : []),
         ...(r.maxAgeSeconds !== undefined ? ['--max-age', `${r.maxAgeSeconds}s`] : []),

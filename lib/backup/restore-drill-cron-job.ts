@@ -51,13 +51,20 @@ export class RestoreDrillCronJob extends Construct {
       image: props.image,
       args: [
         'restore-drill',
-        '--namespace', props.namespace,
-        '--environment', props.environment,
-        '--source', d.source,
+        '--namespace',
+        props.namespace,
+        '--environment',
+        props.environment,
+        '--source',
+        d.source,
         ...(d.source === 'objectStore' && props.objectStoreName ? ['--object-store', props.objectStoreName] : []),
-        '--scratch-cluster', RESTORE_DRILL_CLUSTER,
-        '--timeout', `${d.timeoutSeconds}s`,
-        ...(d.clustersPerRun !== undefined ? ['--clusters-per-run', String(d.clustersPerRun), '--run-interval', `${d.minIntervalSeconds}s`] : []),
+        '--scratch-cluster',
+        RESTORE_DRILL_CLUSTER,
+        '--timeout',
+        `${d.timeoutSeconds}s`,
+        ...(d.clustersPerRun !== undefined
+          ? ['--clusters-per-run', String(d.clustersPerRun), '--run-interval', `${d.minIntervalSeconds}s`]
+          : []),
         ...(d.pushgateway ? ['--pushgateway', d.pushgateway] : []),
         ...props.clusters.flatMap((c) => ['--cluster', `${c.name}:${c.services.map((s) => s.database).join(',')}`]),
       ],
@@ -69,7 +76,12 @@ export class RestoreDrillCronJob extends Construct {
       terminationGracePeriodSeconds: 60,
       rules: [
         { apiGroups: ['postgresql.cnpg.io'], resources: ['clusters'], verbs: ['create'] },
-        { apiGroups: ['postgresql.cnpg.io'], resources: ['clusters'], verbs: ['get'], resourceNames: [...clusterNames, RESTORE_DRILL_CLUSTER].sort() },
+        {
+          apiGroups: ['postgresql.cnpg.io'],
+          resources: ['clusters'],
+          verbs: ['get'],
+          resourceNames: [...clusterNames, RESTORE_DRILL_CLUSTER].sort(),
+        },
         { apiGroups: ['postgresql.cnpg.io'], resources: ['clusters'], verbs: ['delete'], resourceNames: [RESTORE_DRILL_CLUSTER] },
         { apiGroups: ['postgresql.cnpg.io'], resources: ['backups'], verbs: ['list'] },
         { apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: [`${RESTORE_DRILL_CLUSTER}-superuser`] },
@@ -87,8 +99,14 @@ export class RestoreDrillCronJob extends Construct {
         podSelector: { matchLabels: { 'cnpg.io/cluster': RESTORE_DRILL_CLUSTER } },
         policyTypes: ['Ingress'],
         ingress: [
-          { from: [{ podSelector: { matchLabels: { 'cnpg.io/cluster': RESTORE_DRILL_CLUSTER } } }], ports: tcp(POSTGRES_PORT, CNPG_STATUS_PORT) },
-          { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': props.operatorNamespace } } }], ports: tcp(POSTGRES_PORT, CNPG_STATUS_PORT) },
+          {
+            from: [{ podSelector: { matchLabels: { 'cnpg.io/cluster': RESTORE_DRILL_CLUSTER } } }],
+            ports: tcp(POSTGRES_PORT, CNPG_STATUS_PORT),
+          },
+          {
+            from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': props.operatorNamespace } } }],
+            ports: tcp(POSTGRES_PORT, CNPG_STATUS_PORT),
+          },
           { from: [{ podSelector: { matchLabels: { [ACCESS_CLIENT_LABEL]: RESTORE_DRILL_CLUSTER } } }], ports: tcp(POSTGRES_PORT) },
         ],
       },

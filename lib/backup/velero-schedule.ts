@@ -40,14 +40,17 @@ export class VeleroSchedule extends Construct {
           // Velero takes labelSelector or orLabelSelectors, never both (velero@v1.18.1
           // pkg/apis/velero/v1/backup_types.go): alternatives go in orLabelSelectors.
           labelSelector: props.matchLabels && !props.alsoMatching ? { matchLabels: props.matchLabels } : undefined,
-          orLabelSelectors: props.matchLabels && props.alsoMatching
-            ? [
-              { matchLabels: props.matchLabels },
-              ...Object.entries(props.alsoMatching).sort(([a], [b]) => a.localeCompare(b)).map(([key, values]) => ({
-                matchExpressions: [{ key, operator: 'In', values: [...new Set(values)].sort() }],
-              })),
-            ]
-            : undefined,
+          orLabelSelectors:
+            props.matchLabels && props.alsoMatching
+              ? [
+                  { matchLabels: props.matchLabels },
+                  ...Object.entries(props.alsoMatching)
+                    .sort(([a], [b]) => a.localeCompare(b))
+                    .map(([key, values]) => ({
+                      matchExpressions: [{ key, operator: 'In', values: [...new Set(values)].sort() }],
+                    })),
+                ]
+              : undefined,
           snapshotVolumes: props.snapshotVolumes,
           defaultVolumesToFsBackup: false,
           storageLocation: props.storageLocation,

@@ -14,7 +14,9 @@ import { switchoverCommand } from './switchover';
 
 export function runDbfleet(argv: readonly string[], io: CliIo = { out: process.stdout, err: process.stderr }): number {
   let code = 0;
-  const setExit = (c: number) => { code = c; };
+  const setExit = (c: number) => {
+    code = c;
+  };
   const output = { writeOut: (s: string) => io.out.write(s), writeErr: (s: string) => io.err.write(s) };
   const program = new Command('dbfleet')
     .description('Databases for microservices on Kubernetes, the GitOps way. `npx cdk8s synth` renders; these commands set up and review.')
@@ -24,20 +26,26 @@ export function runDbfleet(argv: readonly string[], io: CliIo = { out: process.s
 
   program.addCommand(initCommand(io, setExit));
   program.addCommand(planCommand().action((options) => setExit(runPlan(options, io))));
-  program.addCommand(new Command('validate')
-    .description('Validate Kubernetes manifests (default dist/) against the shipped CRD and Kubernetes 1.28 schemas, CEL rules included. `dbfleet validate --help` for its options.')
-    .helpOption(false)
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .argument('[args...]')
-    .action((args: string[]) => setExit(runValidate(args, io, 'dbfleet validate'))));
-  program.addCommand(new Command('schema')
-    .description('Print the JSON Schema of the fleet file (or of a services/*.yaml file), for editors and other tools.')
-    .option('--service', 'the schema of one service file instead')
-    .action((options: { service?: boolean }) => {
-      io.out.write(jsonSchemaText(options.service ? serviceJsonSchema() : fleetJsonSchema()));
-      setExit(0);
-    }));
+  program.addCommand(
+    new Command('validate')
+      .description(
+        'Validate Kubernetes manifests (default dist/) against the shipped CRD and Kubernetes 1.28 schemas, CEL rules included. `dbfleet validate --help` for its options.',
+      )
+      .helpOption(false)
+      .allowUnknownOption()
+      .allowExcessArguments()
+      .argument('[args...]')
+      .action((args: string[]) => setExit(runValidate(args, io, 'dbfleet validate'))),
+  );
+  program.addCommand(
+    new Command('schema')
+      .description('Print the JSON Schema of the fleet file (or of a services/*.yaml file), for editors and other tools.')
+      .option('--service', 'the schema of one service file instead')
+      .action((options: { service?: boolean }) => {
+        io.out.write(jsonSchemaText(options.service ? serviceJsonSchema() : fleetJsonSchema()));
+        setExit(0);
+      }),
+  );
   program.addCommand(secretsCommand(io, setExit));
   program.addCommand(switchoverCommand(io, setExit));
   program.addCommand(rotateCommand(io, setExit));

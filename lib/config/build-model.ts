@@ -4,8 +4,33 @@ import { checkCron, maxIntervalSeconds, minIntervalSeconds } from './cron';
 import { durationToSeconds } from './duration';
 import type { ConfigProblem } from './load';
 import { objectStoreName, RESERVED_CLUSTER_NAMES } from '../backup/backup-names';
-import type { Alerts, ComputeResources, Environment, EnvironmentPostgres, Fleet, MongoSnapshot, ObjectStoreBackup, PostgresBackup, PoolerSettings, PoolerType, PoolMode, PostgresCluster, RestoreDrill, Service, ZalandoSettings } from './model';
-import { ACCESS_ROLE, BARMAN_CLOUD_PLUGIN, CLUSTER_NAME_MAX, DEVELOPER_GROUP_ROLE, developerRoleName, poolerName, reservedIdentifierReason, toPostgresIdentifier } from './names';
+import type {
+  Alerts,
+  ComputeResources,
+  Environment,
+  EnvironmentPostgres,
+  Fleet,
+  MongoSnapshot,
+  ObjectStoreBackup,
+  PostgresBackup,
+  PoolerSettings,
+  PoolerType,
+  PoolMode,
+  PostgresCluster,
+  RestoreDrill,
+  Service,
+  ZalandoSettings,
+} from './model';
+import {
+  ACCESS_ROLE,
+  BARMAN_CLOUD_PLUGIN,
+  CLUSTER_NAME_MAX,
+  DEVELOPER_GROUP_ROLE,
+  developerRoleName,
+  poolerName,
+  reservedIdentifierReason,
+  toPostgresIdentifier,
+} from './names';
 import { resolveDrSites } from './dr-sites';
 import { DEFAULT_IMAGES, imageProblem } from './postgres-image';
 import { parameterProblem } from './postgres-parameters';
@@ -20,7 +45,15 @@ import { DEFAULT_POSTGRES_EXPORTER_IMAGE } from './schema';
  * `replication_username`, `team_admin_role`, `protected_role_names`, `connection_pooler_user`;
  * zalando/postgres-operator@v2.0.1:pkg/util/config/config.go): a service must not claim them.
  */
-export const ZALANDO_RESERVED_ROLES: ReadonlySet<string> = new Set(['standby', 'admin', 'cron_admin', 'pooler', 'robot_zmon', 'zalandos', 'dbfleet_exporter']);
+export const ZALANDO_RESERVED_ROLES: ReadonlySet<string> = new Set([
+  'standby',
+  'admin',
+  'cron_admin',
+  'pooler',
+  'robot_zmon',
+  'zalandos',
+  'dbfleet_exporter',
+]);
 /** User names the operator accepts (zalando/postgres-operator@v2.0.1:pkg/cluster/cluster.go userRegexp). */
 const ZALANDO_USER = /^[a-z0-9]([-_a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-_a-z0-9]*[a-z0-9])?)*$/;
 /** PostgreSQL majors the v2.0.1 postgresql CRD accepts (`spec.postgresql.version` enum). */
@@ -52,7 +85,11 @@ export function buildFleet(input: FleetInput, sourceFile: string): { fleet: Flee
   if (envNames.length === 0) report(['environments'], 'needs at least one environment');
   for (const name of envNames) {
     if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 63) {
-      report(['environments', name], `"${name}" is not a valid environment name (a DNS-1123 label: it names a dist/ folder and an Argo CD Application)`, true);
+      report(
+        ['environments', name],
+        `"${name}" is not a valid environment name (a DNS-1123 label: it names a dist/ folder and an Argo CD Application)`,
+        true,
+      );
     } else if (name === ARGOCD_FOLDER) {
       report(['environments', name], `"${name}" is reserved: dist/${ARGOCD_FOLDER}/ holds the Argo CD objects`, true);
     }
@@ -61,11 +98,22 @@ export function buildFleet(input: FleetInput, sourceFile: string): { fleet: Flee
   const services = input.services.map((s, i): Service => {
     const database = s.database ?? toPostgresIdentifier(s.name);
     const role = s.role ?? toPostgresIdentifier(s.name);
-    for (const [field, value] of [['database', database], ['role', role]] as const) {
+    for (const [field, value] of [
+      ['database', database],
+      ['role', role],
+    ] as const) {
       const reason = reservedIdentifierReason(value);
       if (reason) report(['services', i, s[field] ? field : 'name'], `${field} name ${reason}`);
     }
-    return { name: s.name, namespace: s.namespace ?? s.name, group: s.group, database, role, extensions: [...new Set(s.extensions)], rotation: s.rotation };
+    return {
+      name: s.name,
+      namespace: s.namespace ?? s.name,
+      group: s.group,
+      database,
+      role,
+      extensions: [...new Set(s.extensions)],
+      rotation: s.rotation,
+    };
   });
 
   // Names must be unique: service names feed Kubernetes names, database and role names must not
@@ -94,12 +142,22 @@ export function buildFleet(input: FleetInput, sourceFile: string): { fleet: Flee
     if (rotated.length === 0) return;
     const alt = altRoleName(s.role);
     const path: ConfigProblem['path'] = ['services', i, 'rotation'];
-    if (Buffer.byteLength(alt) > 63) report(path, `role name "${alt}" (the second login role a rotation needs) is longer than 63 bytes, the PostgreSQL limit: choose a shorter role`, true);
+    if (Buffer.byteLength(alt) > 63)
+      report(
+        path,
+        `role name "${alt}" (the second login role a rotation needs) is longer than 63 bytes, the PostgreSQL limit: choose a shorter role`,
+        true,
+      );
     claim('role', alt, path, `the rotation role of services[${i}] ("${s.name}")`);
     for (const env of rotated) {
-      if (!input.environments[env]) report([...path, env], `environment "${env}" does not exist (environments: ${envNames.join(', ')})`, true);
+      if (!input.environments[env])
+        report([...path, env], `environment "${env}" does not exist (environments: ${envNames.join(', ')})`, true);
       else if (input.environments[env].operator === 'zalando') {
-        report([...path, env], `environment "${env}" runs on Zalando's operator: dbfleet's owner rotation needs CloudNativePG DatabaseRoles (see README "Credentials"); use the operator's enable_password_rotation for non-owner users`, true);
+        report(
+          [...path, env],
+          `environment "${env}" runs on Zalando's operator: dbfleet's owner rotation needs CloudNativePG DatabaseRoles (see README "Credentials"); use the operator's enable_password_rotation for non-owner users`,
+          true,
+        );
       }
     }
   });
@@ -110,16 +168,21 @@ export function buildFleet(input: FleetInput, sourceFile: string): { fleet: Flee
       report(['groups', name], `"${name}" is not a valid group name (a DNS-1123 label: it names the group's cluster)`, true);
     }
     for (const env of Object.keys(input.groups[name].overrides)) {
-      if (!input.environments[env]) report(['groups', name, 'overrides', env], `environment "${env}" does not exist (environments: ${envNames.join(', ')})`, true);
+      if (!input.environments[env])
+        report(['groups', name, 'overrides', env], `environment "${env}" does not exist (environments: ${envNames.join(', ')})`, true);
     }
   }
   input.services.forEach((s, i) => {
     for (const env of Object.keys(s.overrides)) {
-      if (!input.environments[env]) report(['services', i, 'overrides', env], `environment "${env}" does not exist (environments: ${envNames.join(', ')})`, true);
+      if (!input.environments[env])
+        report(['services', i, 'overrides', env], `environment "${env}" does not exist (environments: ${envNames.join(', ')})`, true);
     }
     // A typo in a group name would otherwise create a new, empty cluster.
     if (s.group !== undefined && !input.groups[s.group]) {
-      report(['services', i, 'group'], `group "${s.group}" is not declared under groups: (${groupNames.length ? `declared: ${groupNames.join(', ')}` : 'none is declared'}); add "${s.group}: {}" there if it is a new group`);
+      report(
+        ['services', i, 'group'],
+        `group "${s.group}" is not declared under groups: (${groupNames.length ? `declared: ${groupNames.join(', ')}` : 'none is declared'}); add "${s.group}: {}" there if it is a new group`,
+      );
     }
   });
 
@@ -131,12 +194,15 @@ export function buildFleet(input: FleetInput, sourceFile: string): { fleet: Flee
     }
   };
   checkParameters(input.postgres.parameters, ['postgres', 'parameters']);
-  for (const env of envNames) checkParameters(input.environments[env].postgres?.parameters, ['environments', env, 'postgres', 'parameters']);
+  for (const env of envNames)
+    checkParameters(input.environments[env].postgres?.parameters, ['environments', env, 'postgres', 'parameters']);
   for (const name of groupNames) {
-    for (const [env, o] of Object.entries(input.groups[name].overrides)) checkParameters(o.postgres?.parameters, ['groups', name, 'overrides', env, 'postgres', 'parameters']);
+    for (const [env, o] of Object.entries(input.groups[name].overrides))
+      checkParameters(o.postgres?.parameters, ['groups', name, 'overrides', env, 'postgres', 'parameters']);
   }
   input.services.forEach((s, i) => {
-    for (const [env, o] of Object.entries(s.overrides)) checkParameters(o.postgres?.parameters, ['services', i, 'overrides', env, 'postgres', 'parameters']);
+    for (const [env, o] of Object.entries(s.overrides))
+      checkParameters(o.postgres?.parameters, ['services', i, 'overrides', env, 'postgres', 'parameters']);
   });
 
   const snapshots = input.mongoSnapshots.map((m, i) => buildMongoSnapshot(m, i, envNames, report));
@@ -152,19 +218,36 @@ export function buildFleet(input: FleetInput, sourceFile: string): { fleet: Flee
     const byName = envNames.filter((e) => input.environments[e].cluster?.name !== undefined);
     if (byName.length > 0 && byName.length < envNames.length) {
       for (const e of envNames.filter((n) => !byName.includes(n))) {
-        report(e in input.environments && input.environments[e].cluster ? ['environments', e, 'cluster'] : ['environments', e], `names its Argo CD destination (cluster:) by server, but ${byName.map((n) => `environments.${n}`).join(', ')} by name: the ApplicationSet needs every environment to use the same form (all server or all name)`, true);
+        report(
+          e in input.environments && input.environments[e].cluster ? ['environments', e, 'cluster'] : ['environments', e],
+          `names its Argo CD destination (cluster:) by server, but ${byName.map((n) => `environments.${n}`).join(', ')} by name: the ApplicationSet needs every environment to use the same form (all server or all name)`,
+          true,
+        );
       }
     }
   }
 
-  const environments = resolveDrSites(input, envNames.map((envName) => buildEnvironment(input, envName, services, report, snapshots
-    .filter((s) => s?.environments.includes(envName)).map((s) => s!.snapshot))), report);
+  const environments = resolveDrSites(
+    input,
+    envNames.map((envName) =>
+      buildEnvironment(
+        input,
+        envName,
+        services,
+        report,
+        snapshots.filter((s) => s?.environments.includes(envName)).map((s) => s!.snapshot),
+      ),
+    ),
+    report,
+  );
 
   envNames.forEach((envName) => {
     const b = input.environments[envName].backups;
     if (!input.opsImage && (b?.postgres?.retention || b?.restoreDrill)) {
-      report(['environments', envName, 'backups', b?.postgres?.retention ? 'postgres' : 'restoreDrill'],
-        `${b?.postgres?.retention ? 'retention' : 'restoreDrill'} runs dbfleet's ops image: set the top-level opsImage (built from this repository, see docs/backups.md)`);
+      report(
+        ['environments', envName, 'backups', b?.postgres?.retention ? 'postgres' : 'restoreDrill'],
+        `${b?.postgres?.retention ? 'retention' : 'restoreDrill'} runs dbfleet's ops image: set the top-level opsImage (built from this repository, see docs/backups.md)`,
+      );
     }
   });
   if (problems.length > 0) return { problems };
@@ -180,7 +263,10 @@ export function buildFleet(input: FleetInput, sourceFile: string): { fleet: Flee
         namespace: input.monitoring.namespace,
         ruleLabels: input.monitoring.ruleLabels,
         podMonitorLabels: input.monitoring.podMonitorLabels,
-        runbookBaseURL: (input.monitoring.runbookBaseURL ?? (input.gitops ? `${gitWebURL(input.gitops.repoURL)}/blob/${input.gitops.targetRevision}/docs/runbooks` : 'docs/runbooks')).replace(/\/$/, ''),
+        runbookBaseURL: (
+          input.monitoring.runbookBaseURL ??
+          (input.gitops ? `${gitWebURL(input.gitops.repoURL)}/blob/${input.gitops.targetRevision}/docs/runbooks` : 'docs/runbooks')
+        ).replace(/\/$/, ''),
       },
       gitops: input.gitops,
       environments,
@@ -196,8 +282,11 @@ function gitWebURL(repoURL: string): string {
 }
 
 function buildEnvironment(
-  input: FleetInput, envName: string, services: readonly Service[],
-  report: (path: ConfigProblem['path'], message: string, atKey?: boolean) => void, mongoSnapshots: MongoSnapshot[],
+  input: FleetInput,
+  envName: string,
+  services: readonly Service[],
+  report: (path: ConfigProblem['path'], message: string, atKey?: boolean) => void,
+  mongoSnapshots: MongoSnapshot[],
 ): Environment {
   const env = input.environments[envName];
   const at = (...path: Array<string | number>) => ['environments', envName, ...path];
@@ -207,8 +296,12 @@ function buildEnvironment(
   const place = (cluster: string, index: number) => placement.set(cluster, [...(placement.get(cluster) ?? []), index]);
   services.forEach((service, i) => {
     switch (env.topology) {
-      case 'shared': place(env.sharedClusterName ?? input.name, i); break;
-      case 'per-service': place(service.name, i); break;
+      case 'shared':
+        place(env.sharedClusterName ?? input.name, i);
+        break;
+      case 'per-service':
+        place(service.name, i);
+        break;
       case 'grouped':
         if (service.group) place(service.group, i);
         else report(['services', i, 'group'], `is required because environments.${envName}.topology is grouped`);
@@ -219,26 +312,42 @@ function buildEnvironment(
   const zalando = resolveZalando(input, envName, pg.version, report);
   const clusters: PostgresCluster[] = [];
   checkPoolerParameters(env.pooler, at('pooler'), report);
-  input.services.forEach((s, i) => checkPoolerParameters(s.overrides[envName]?.pooler, ['services', i, 'overrides', envName, 'pooler'], report));
-  for (const g of Object.keys(input.groups).sort()) checkPoolerParameters((input.groups[g].overrides as Record<string, OverrideInput>)[envName]?.pooler, ['groups', g, 'overrides', envName, 'pooler'], report);
+  input.services.forEach((s, i) =>
+    checkPoolerParameters(s.overrides[envName]?.pooler, ['services', i, 'overrides', envName, 'pooler'], report),
+  );
+  for (const g of Object.keys(input.groups).sort())
+    checkPoolerParameters(
+      (input.groups[g].overrides as Record<string, OverrideInput>)[envName]?.pooler,
+      ['groups', g, 'overrides', envName, 'pooler'],
+      report,
+    );
   for (const [placed, indexes] of placement) {
     // enable_team_id_clustername_prefix: the operator only syncs clusters named <teamId>-<name>.
     const name = zalando?.prefix ? `${zalando.settings.teamId}-${placed}` : placed;
     if (name.length > CLUSTER_NAME_MAX) {
-      const source = env.topology === 'shared' ? (env.sharedClusterName ? at('sharedClusterName') : ['name'])
-        : ['services', indexes[0], env.topology === 'grouped' ? 'group' : 'name'];
-      report(source, `"${name}" would name a ${envName} cluster, and cluster names are limited to ${CLUSTER_NAME_MAX} characters (CloudNativePG allows 50; the cluster's \`<name>-access\` CronJob needs 7 more within Kubernetes' 52)`);
+      const source =
+        env.topology === 'shared'
+          ? env.sharedClusterName
+            ? at('sharedClusterName')
+            : ['name']
+          : ['services', indexes[0], env.topology === 'grouped' ? 'group' : 'name'];
+      report(
+        source,
+        `"${name}" would name a ${envName} cluster, and cluster names are limited to ${CLUSTER_NAME_MAX} characters (CloudNativePG allows 50; the cluster's \`<name>-access\` CronJob needs 7 more within Kubernetes' 52)`,
+      );
     }
     clusters.push(sizeCluster(name, envName, env, indexes, input, services, pg, report));
   }
   if (zalando) checkZalando(input, envName, env, services, report);
   if (zalando) {
     // CloudNativePG Poolers only: Zalando's operator has its own connection pooler, not rendered.
-    const noPooler = 'only applies to operator: cloudnative-pg (CloudNativePG Poolers; Zalando\'s own connection pooler is not rendered by dbfleet)';
+    const noPooler =
+      "only applies to operator: cloudnative-pg (CloudNativePG Poolers; Zalando's own connection pooler is not rendered by dbfleet)";
     if (env.pooler) report(at('pooler'), noPooler, true);
-    input.services.forEach((s, i) => { if (s.overrides[envName]?.pooler) report(['services', i, 'overrides', envName, 'pooler'], noPooler, true); });
-  }
-  else if (env.zalando) report(at('zalando'), 'only applies to operator: zalando (this environment runs cloudnative-pg)', true);
+    input.services.forEach((s, i) => {
+      if (s.overrides[envName]?.pooler) report(['services', i, 'overrides', envName, 'pooler'], noPooler, true);
+    });
+  } else if (env.zalando) report(at('zalando'), 'only applies to operator: zalando (this environment runs cloudnative-pg)', true);
 
   // A pooler's name (and Service) must not be a cluster's name or one of a cluster's Services.
   const taken = new Map(clusters.flatMap((c) => [c.name, `${c.name}-rw`, `${c.name}-ro`, `${c.name}-r`].map((n) => [n, c.name] as const)));
@@ -246,13 +355,19 @@ function buildEnvironment(
     for (const p of c.poolers ?? []) {
       const name = poolerName(c.name, p.type);
       const owner = taken.get(name);
-      if (owner) report(at('pooler'), `the ${p.type} pooler of cluster "${c.name}" would be named "${name}", which cluster "${owner}" already uses${owner === name ? '' : ' for a Service'}: rename one of the clusters`);
+      if (owner)
+        report(
+          at('pooler'),
+          `the ${p.type} pooler of cluster "${c.name}" would be named "${name}", which cluster "${owner}" already uses${owner === name ? '' : ' for a Service'}: rename one of the clusters`,
+        );
     }
   }
 
   const alerts: Alerts = { ...DEFAULT_ALERTS, ...definedOnly(env.alerts ?? {}) };
-  if (alerts.connectionsWarningPercent >= alerts.connectionsCriticalPercent) report(at('alerts', 'connectionsWarningPercent'), 'must be below connectionsCriticalPercent');
-  if (alerts.diskWarningPercent >= alerts.diskCriticalPercent) report(at('alerts', 'diskWarningPercent'), 'must be below diskCriticalPercent');
+  if (alerts.connectionsWarningPercent >= alerts.connectionsCriticalPercent)
+    report(at('alerts', 'connectionsWarningPercent'), 'must be below connectionsCriticalPercent');
+  if (alerts.diskWarningPercent >= alerts.diskCriticalPercent)
+    report(at('alerts', 'diskWarningPercent'), 'must be below diskCriticalPercent');
 
   const velero = env.backups?.velero;
   const veleroCron = velero ? checkCron(velero.schedule, 'kubernetes') : undefined;
@@ -263,14 +378,32 @@ function buildEnvironment(
   if (env.operator === 'zalando') {
     // The object store, retention pruning and the drill drive CloudNativePG objects.
     // Each with what Zalando offers instead (docs/zalando.md, Backups).
-    if (env.backups?.objectStore) report(at('backups', 'objectStore'), 'has no meaning on operator: zalando (it drives the Barman Cloud plugin); WAL archiving to object storage is WAL-G in Spilo, configured operator-wide through its pod environment (docs/zalando.md)', true);
-    if (env.backups?.restoreDrill) report(at('backups', 'restoreDrill'), 'has no meaning on operator: zalando (the drill restores CloudNativePG backups); restore a logical backup by hand (docs/zalando.md)', true);
-    if (env.backups?.postgres?.retention) report(at('backups', 'postgres', 'retention'), 'has no meaning on operator: zalando (it prunes CloudNativePG volume snapshots); logical backups expire by the operator\'s logical_backup_s3_retention_time', true);
+    if (env.backups?.objectStore)
+      report(
+        at('backups', 'objectStore'),
+        'has no meaning on operator: zalando (it drives the Barman Cloud plugin); WAL archiving to object storage is WAL-G in Spilo, configured operator-wide through its pod environment (docs/zalando.md)',
+        true,
+      );
+    if (env.backups?.restoreDrill)
+      report(
+        at('backups', 'restoreDrill'),
+        'has no meaning on operator: zalando (the drill restores CloudNativePG backups); restore a logical backup by hand (docs/zalando.md)',
+        true,
+      );
+    if (env.backups?.postgres?.retention)
+      report(
+        at('backups', 'postgres', 'retention'),
+        "has no meaning on operator: zalando (it prunes CloudNativePG volume snapshots); logical backups expire by the operator's logical_backup_s3_retention_time",
+        true,
+      );
   }
   if (restoreDrill || postgres?.retention) {
     for (const c of clusters) {
       if ((RESERVED_CLUSTER_NAMES as readonly string[]).includes(c.name)) {
-        report(at('backups', restoreDrill ? 'restoreDrill' : 'postgres'), `cluster name "${c.name}" is reserved for the backup jobs (${RESERVED_CLUSTER_NAMES.join(', ')}): rename the cluster`);
+        report(
+          at('backups', restoreDrill ? 'restoreDrill' : 'postgres'),
+          `cluster name "${c.name}" is reserved for the backup jobs (${RESERVED_CLUSTER_NAMES.join(', ')}): rename the cluster`,
+        );
       }
     }
   }
@@ -313,19 +446,32 @@ function buildObjectStore(input: FleetInput, envName: string, report: Report): O
     return undefined;
   }
   return {
-    name: objectStoreName(input.name), destinationPath: o.destinationPath, endpointURL: o.endpointURL,
-    remoteKey: o.credentials.remoteKey, accessKeyIdProperty: o.credentials.accessKeyIdProperty,
-    secretAccessKeyProperty: o.credentials.secretAccessKeyProperty, retention: o.retention, schedule: o.schedule,
+    name: objectStoreName(input.name),
+    destinationPath: o.destinationPath,
+    endpointURL: o.endpointURL,
+    remoteKey: o.credentials.remoteKey,
+    accessKeyIdProperty: o.credentials.accessKeyIdProperty,
+    secretAccessKeyProperty: o.credentials.secretAccessKeyProperty,
+    retention: o.retention,
+    schedule: o.schedule,
     maxIntervalSeconds: maxIntervalSeconds(o.schedule, 'cnpg'),
   };
 }
 
-function buildPostgresBackup(env: EnvironmentInput, envName: string, objectStore: ObjectStoreBackup | undefined, report: Report): PostgresBackup | undefined {
+function buildPostgresBackup(
+  env: EnvironmentInput,
+  envName: string,
+  objectStore: ObjectStoreBackup | undefined,
+  report: Report,
+): PostgresBackup | undefined {
   const postgres = env.backups?.postgres;
   if (!postgres) return undefined;
   const at = (...path: Array<string | number>) => ['environments', envName, 'backups', 'postgres', ...path];
   let ok = true;
-  const problem = (path: ConfigProblem['path'], message: string) => { report(path, message); ok = false; };
+  const problem = (path: ConfigProblem['path'], message: string) => {
+    report(path, message);
+    ok = false;
+  };
   const cron = checkCron(postgres.schedule, 'cnpg');
   if (cron) problem(at('schedule'), `"${postgres.schedule}" ${cron}`);
   if (postgres.method === 'plugin') {
@@ -333,38 +479,56 @@ function buildPostgresBackup(env: EnvironmentInput, envName: string, objectStore
     // backup as the cluster has no plugin configured", cloudnative-pg@v1.30.0
     // internal/controller/backup_controller.go): dbfleet only renders the plugin it configures.
     if (postgres.pluginName && postgres.pluginName !== BARMAN_CLOUD_PLUGIN) {
-      problem(at('pluginName'), `"${postgres.pluginName}" is not configured by dbfleet: only ${BARMAN_CLOUD_PLUGIN} (with backups.objectStore) gets a complete plugin configuration`);
+      problem(
+        at('pluginName'),
+        `"${postgres.pluginName}" is not configured by dbfleet: only ${BARMAN_CLOUD_PLUGIN} (with backups.objectStore) gets a complete plugin configuration`,
+      );
     } else if (!objectStore) {
-      problem(at('method'), `plugin backups go to the Barman Cloud plugin's object store: configure environments.${envName}.backups.objectStore`);
+      problem(
+        at('method'),
+        `plugin backups go to the Barman Cloud plugin's object store: configure environments.${envName}.backups.objectStore`,
+      );
     }
   }
-  if (postgres.method === 'logical' && env.operator !== 'zalando') problem(at('method'), 'logical is the Zalando operator\'s logical backup; on cloudnative-pg use volumeSnapshot or plugin');
-  if (postgres.method !== 'volumeSnapshot' && postgres.volumeSnapshotClass) problem(at('volumeSnapshotClass'), 'only applies to method volumeSnapshot');
+  if (postgres.method === 'logical' && env.operator !== 'zalando')
+    problem(at('method'), "logical is the Zalando operator's logical backup; on cloudnative-pg use volumeSnapshot or plugin");
+  if (postgres.method !== 'volumeSnapshot' && postgres.volumeSnapshotClass)
+    problem(at('volumeSnapshotClass'), 'only applies to method volumeSnapshot');
   const r = postgres.retention;
   let retention: PostgresBackup['retention'];
   if (r) {
-    if (postgres.method !== 'volumeSnapshot') problem(at('retention'), `applies to method volumeSnapshot; object-store backups are kept by backups.objectStore.retention`);
+    if (postgres.method !== 'volumeSnapshot')
+      problem(at('retention'), `applies to method volumeSnapshot; object-store backups are kept by backups.objectStore.retention`);
     if (r.keep === undefined && r.maxAge === undefined) problem(at('retention'), 'needs keep, maxAge or both');
     const pruneCron = checkCron(r.schedule, 'kubernetes');
     if (pruneCron) problem(at('retention', 'schedule'), `"${r.schedule}" ${pruneCron}`);
     if (ok) {
       retention = {
-        keep: r.keep, maxAgeSeconds: r.maxAge !== undefined ? durationToSeconds(r.maxAge) : undefined,
-        schedule: r.schedule, maxIntervalSeconds: maxIntervalSeconds(r.schedule, 'kubernetes'),
+        keep: r.keep,
+        maxAgeSeconds: r.maxAge !== undefined ? durationToSeconds(r.maxAge) : undefined,
+        schedule: r.schedule,
+        maxIntervalSeconds: maxIntervalSeconds(r.schedule, 'kubernetes'),
       };
     }
   }
   if (!ok) return undefined;
   return {
-    schedule: postgres.schedule, method: postgres.method, volumeSnapshotClass: postgres.volumeSnapshotClass,
+    schedule: postgres.schedule,
+    method: postgres.method,
+    volumeSnapshotClass: postgres.volumeSnapshotClass,
     pluginName: postgres.method === 'plugin' ? BARMAN_CLOUD_PLUGIN : undefined,
-    maxIntervalSeconds: maxIntervalSeconds(postgres.schedule, 'cnpg'), retention,
+    maxIntervalSeconds: maxIntervalSeconds(postgres.schedule, 'cnpg'),
+    retention,
   };
 }
 
 function buildRestoreDrill(
-  env: EnvironmentInput, envName: string, clusterCount: number, objectStore: ObjectStoreBackup | undefined,
-  postgres: PostgresBackup | undefined, report: Report,
+  env: EnvironmentInput,
+  envName: string,
+  clusterCount: number,
+  objectStore: ObjectStoreBackup | undefined,
+  postgres: PostgresBackup | undefined,
+  report: Report,
 ): RestoreDrill | undefined {
   const d = env.backups?.restoreDrill;
   if (!d) return undefined;
@@ -381,7 +545,10 @@ function buildRestoreDrill(
     return undefined;
   }
   if (source === 'volumeSnapshot' && !hasSnapshots) {
-    report(at(d.source ? 'source' : 'schedule'), `restoring from volume snapshots needs environments.${envName}.backups.postgres with method volumeSnapshot${d.source ? '' : ' (or set backups.objectStore)'}`);
+    report(
+      at(d.source ? 'source' : 'schedule'),
+      `restoring from volume snapshots needs environments.${envName}.backups.postgres with method volumeSnapshot${d.source ? '' : ' (or set backups.objectStore)'}`,
+    );
     return undefined;
   }
   const timeoutSeconds = durationToSeconds(d.timeout);
@@ -389,12 +556,21 @@ function buildRestoreDrill(
   const activeDeadlineSeconds = Math.max(1, perRun) * (timeoutSeconds + RESTORE_DRILL_CLUSTER_OVERHEAD_SECONDS);
   const minInterval = minIntervalSeconds(d.schedule, 'kubernetes');
   if (activeDeadlineSeconds > minInterval) {
-    report(at('timeout'), `${perRun} cluster(s) × (${d.timeout} + ${RESTORE_DRILL_CLUSTER_OVERHEAD_SECONDS}s for the check and cleanup) is ${activeDeadlineSeconds}s, longer than the ${minInterval}s between two runs of "${d.schedule}": lower the timeout, set clustersPerRun, or run less often`);
+    report(
+      at('timeout'),
+      `${perRun} cluster(s) × (${d.timeout} + ${RESTORE_DRILL_CLUSTER_OVERHEAD_SECONDS}s for the check and cleanup) is ${activeDeadlineSeconds}s, longer than the ${minInterval}s between two runs of "${d.schedule}": lower the timeout, set clustersPerRun, or run less often`,
+    );
     return undefined;
   }
   return {
-    schedule: d.schedule, source, timeoutSeconds, clustersPerRun: d.clustersPerRun, pushgateway: d.pushgateway,
-    maxIntervalSeconds: maxIntervalSeconds(d.schedule, 'kubernetes'), minIntervalSeconds: minInterval, activeDeadlineSeconds,
+    schedule: d.schedule,
+    source,
+    timeoutSeconds,
+    clustersPerRun: d.clustersPerRun,
+    pushgateway: d.pushgateway,
+    maxIntervalSeconds: maxIntervalSeconds(d.schedule, 'kubernetes'),
+    minIntervalSeconds: minInterval,
+    activeDeadlineSeconds,
   };
 }
 
@@ -403,14 +579,20 @@ function buildRestoreDrill(
  * key. The image must be pinned and hold the version (postgres-image.ts).
  */
 function environmentPostgres(
-  input: FleetInput, envName: string, report: (path: ConfigProblem['path'], message: string, atKey?: boolean) => void,
+  input: FleetInput,
+  envName: string,
+  report: (path: ConfigProblem['path'], message: string, atKey?: boolean) => void,
 ): EnvironmentPostgres {
   const own = input.environments[envName].postgres ?? {};
   const fleet = input.postgres;
   const version = own.version ?? fleet.version;
   const versionPath = own.version !== undefined ? ['environments', envName, 'postgres', 'version'] : ['postgres', 'version'];
   if (version === undefined) {
-    report(['environments', envName], `needs a PostgreSQL version: set postgres.version for the fleet or environments.${envName}.postgres.version`, true);
+    report(
+      ['environments', envName],
+      `needs a PostgreSQL version: set postgres.version for the fleet or environments.${envName}.postgres.version`,
+      true,
+    );
     return { version: 0, imageName: '' };
   }
   const imagePath = own.imageName !== undefined ? ['environments', envName, 'postgres', 'imageName'] : ['postgres', 'imageName'];
@@ -419,12 +601,19 @@ function environmentPostgres(
   if (input.environments[envName].operator === 'zalando') return { version, imageName: imageName ?? DEFAULT_IMAGES[version] ?? '' };
   if (imageName === undefined) {
     imageName = DEFAULT_IMAGES[version];
-    if (!imageName) report(versionPath, `PostgreSQL ${version} has no default image in dbfleet (defaults: ${Object.keys(DEFAULT_IMAGES).join(', ')}): set imageName to a pinned image`);
+    if (!imageName)
+      report(
+        versionPath,
+        `PostgreSQL ${version} has no default image in dbfleet (defaults: ${Object.keys(DEFAULT_IMAGES).join(', ')}): set imageName to a pinned image`,
+      );
   } else {
     const problem = imageProblem(imageName, version);
     if (problem) {
       // An environment that raises the version while the image comes from the fleet is the usual slip.
-      const hint = own.version !== undefined && own.imageName === undefined ? ` (environments.${envName}.postgres.version is ${version}; set environments.${envName}.postgres.imageName too)` : '';
+      const hint =
+        own.version !== undefined && own.imageName === undefined
+          ? ` (environments.${envName}.postgres.version is ${version}; set environments.${envName}.postgres.imageName too)`
+          : '';
       report(imagePath, problem + hint);
     }
   }
@@ -432,9 +621,14 @@ function environmentPostgres(
   return { version, imageName: imageName ?? '', imageCatalog: catalog ? `${input.name}-postgresql` : undefined };
 }
 
-type Sizing = Required<Pick<OverrideInput, 'instances' | 'storage'>> & Pick<OverrideInput, 'walStorage' | 'storageClass'> & { cpu?: string; memory?: string };
+type Sizing = Required<Pick<OverrideInput, 'instances' | 'storage'>> &
+  Pick<OverrideInput, 'walStorage' | 'storageClass'> & { cpu?: string; memory?: string };
 /** Settings that size a cluster, and how to compare two values of each. */
-const SIZES: ReadonlyArray<{ key: 'instances' | 'storage' | 'walStorage' | 'cpu' | 'memory'; path: string[]; read: (o: OverrideInput) => string | number | undefined }> = [
+const SIZES: ReadonlyArray<{
+  key: 'instances' | 'storage' | 'walStorage' | 'cpu' | 'memory';
+  path: string[];
+  read: (o: OverrideInput) => string | number | undefined;
+}> = [
   { key: 'instances', path: ['instances'], read: (o) => o.instances },
   { key: 'storage', path: ['storage'], read: (o) => o.storage },
   { key: 'walStorage', path: ['walStorage'], read: (o) => o.walStorage },
@@ -452,18 +646,32 @@ const size = (value: string | number) => (typeof value === 'number' ? value : qu
  * Parameters are merged key by key; two tenants setting one parameter differently is an error.
  */
 function sizeCluster(
-  name: string, envName: string, env: EnvironmentInput, indexes: number[], input: FleetInput, services: readonly Service[],
-  postgres: EnvironmentPostgres, report: (path: ConfigProblem['path'], message: string) => void,
+  name: string,
+  envName: string,
+  env: EnvironmentInput,
+  indexes: number[],
+  input: FleetInput,
+  services: readonly Service[],
+  postgres: EnvironmentPostgres,
+  report: (path: ConfigProblem['path'], message: string) => void,
 ): PostgresCluster {
   const sizing: Sizing = {
-    instances: env.instances, storage: env.storage, walStorage: env.walStorage, storageClass: env.storageClass,
-    cpu: env.resources?.cpu, memory: env.resources?.memory,
+    instances: env.instances,
+    storage: env.storage,
+    walStorage: env.walStorage,
+    storageClass: env.storageClass,
+    cpu: env.resources?.cpu,
+    memory: env.resources?.memory,
   };
   const parameters: Record<string, string> = { ...input.postgres.parameters, ...env.postgres?.parameters };
   // Group settings apply to a cluster that holds only that group's services (grouped, or
   // per-service), never to a shared cluster that holds every group.
-  const group = env.topology !== 'shared' && indexes.every((i) => services[i].group === services[indexes[0]].group) ? services[indexes[0]].group : undefined;
-  const groupOverride = group !== undefined ? (input.groups[group]?.overrides as Record<string, OverrideInput> | undefined)?.[envName] : undefined;
+  const group =
+    env.topology !== 'shared' && indexes.every((i) => services[i].group === services[indexes[0]].group)
+      ? services[indexes[0]].group
+      : undefined;
+  const groupOverride =
+    group !== undefined ? (input.groups[group]?.overrides as Record<string, OverrideInput> | undefined)?.[envName] : undefined;
   if (groupOverride) {
     for (const s of SIZES) {
       const value = s.read(groupOverride);
@@ -474,7 +682,11 @@ function sizeCluster(
   }
   const floor = { ...sizing };
   const alone = indexes.length === 1;
-  const others = (i: number) => indexes.filter((j) => j !== i).map((j) => `services[${j}] ("${services[j].name}")`).join(', ');
+  const others = (i: number) =>
+    indexes
+      .filter((j) => j !== i)
+      .map((j) => `services[${j}] ("${services[j].name}")`)
+      .join(', ');
   const parameterFrom = new Map<string, number>();
   let storageClassFrom: number | undefined;
   for (const i of indexes) {
@@ -491,7 +703,10 @@ function sizeCluster(
       }
       const base = floor[s.key];
       if (base !== undefined && size(value) < size(base)) {
-        report(at(...s.path), `${value} is below the ${base} that cluster "${name}" gets in ${envName}, but the cluster also holds ${others(i)}: a cluster setting can only be lowered for a service alone in its cluster (set it in groups: or the environment instead)`);
+        report(
+          at(...s.path),
+          `${value} is below the ${base} that cluster "${name}" gets in ${envName}, but the cluster also holds ${others(i)}: a cluster setting can only be lowered for a service alone in its cluster (set it in groups: or the environment instead)`,
+        );
         continue;
       }
       if (current === undefined || size(value) > size(current)) {
@@ -500,7 +715,10 @@ function sizeCluster(
     }
     if (o.storageClass !== undefined) {
       if (storageClassFrom !== undefined && o.storageClass !== sizing.storageClass) {
-        report(at('storageClass'), `"${o.storageClass}" conflicts with "${sizing.storageClass}" from services[${storageClassFrom}], which shares cluster "${name}"`);
+        report(
+          at('storageClass'),
+          `"${o.storageClass}" conflicts with "${sizing.storageClass}" from services[${storageClassFrom}], which shares cluster "${name}"`,
+        );
       }
       sizing.storageClass = o.storageClass;
       storageClassFrom = i;
@@ -508,7 +726,10 @@ function sizeCluster(
     for (const [key, value] of Object.entries(o.postgres?.parameters ?? {})) {
       const previous = parameterFrom.get(key);
       if (previous !== undefined && parameters[key] !== value) {
-        report(at('postgres', 'parameters', key), `"${value}" conflicts with "${parameters[key]}" from services[${previous}] ("${services[previous].name}"), which shares cluster "${name}": parameters apply to the whole cluster`);
+        report(
+          at('postgres', 'parameters', key),
+          `"${value}" conflicts with "${parameters[key]}" from services[${previous}] ("${services[previous].name}"), which shares cluster "${name}": parameters apply to the whole cluster`,
+        );
         continue;
       }
       parameters[key] = value;
@@ -516,29 +737,47 @@ function sizeCluster(
     }
   }
   if (env.qos === 'guaranteed' && (sizing.cpu === undefined) !== (sizing.memory === undefined)) {
-    report(['environments', envName, 'resources'], `cluster "${name}" would get only ${sizing.cpu === undefined ? 'memory' : 'cpu'}: Guaranteed QoS (qos: guaranteed, the default) needs both cpu and memory; set both, or qos: burstable`);
+    report(
+      ['environments', envName, 'resources'],
+      `cluster "${name}" would get only ${sizing.cpu === undefined ? 'memory' : 'cpu'}: Guaranteed QoS (qos: guaranteed, the default) needs both cpu and memory; set both, or qos: burstable`,
+    );
   }
   return {
-    name, environment: envName, namespace: env.namespace, instances: sizing.instances, storage: sizing.storage,
-    walStorage: sizing.walStorage, storageClass: sizing.storageClass,
-    imageName: postgres.imageName, postgresVersion: postgres.version, imageCatalog: postgres.imageCatalog,
+    name,
+    environment: envName,
+    namespace: env.namespace,
+    instances: sizing.instances,
+    storage: sizing.storage,
+    walStorage: sizing.walStorage,
+    storageClass: sizing.storageClass,
+    imageName: postgres.imageName,
+    postgresVersion: postgres.version,
+    imageCatalog: postgres.imageCatalog,
     resources: computeResources(sizing.cpu, sizing.memory, env.qos),
     parameters: Object.fromEntries(Object.entries(parameters).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
-    services: indexes.map((i) => services[i]), developerAccess: env.developerAccess,
+    services: indexes.map((i) => services[i]),
+    developerAccess: env.developerAccess,
     operator: env.operator,
-    poolers: env.operator === 'zalando' ? [] : resolvePoolers(name, envName, env, indexes, input, sizing.instances, groupOverride?.pooler, report),
+    poolers:
+      env.operator === 'zalando' ? [] : resolvePoolers(name, envName, env, indexes, input, sizing.instances, groupOverride?.pooler, report),
   };
 }
 
 function resolveZalando(
-  input: FleetInput, envName: string, version: number, report: (path: ConfigProblem['path'], message: string, atKey?: boolean) => void,
+  input: FleetInput,
+  envName: string,
+  version: number,
+  report: (path: ConfigProblem['path'], message: string, atKey?: boolean) => void,
 ): { settings: ZalandoSettings; prefix: boolean } | undefined {
   const env = input.environments[envName];
   if (env.operator !== 'zalando') return undefined;
   const z = env.zalando;
   if (version && !ZALANDO_POSTGRES_VERSIONS.includes(version)) {
     const path = env.postgres?.version !== undefined ? ['environments', envName, 'postgres', 'version'] : ['postgres', 'version'];
-    report(path, `${version} is not offered by Zalando's postgres-operator 2.0.1 (environment ${envName}; it accepts ${ZALANDO_POSTGRES_VERSIONS.join(', ')})`);
+    report(
+      path,
+      `${version} is not offered by Zalando's postgres-operator 2.0.1 (environment ${envName}; it accepts ${ZALANDO_POSTGRES_VERSIONS.join(', ')})`,
+    );
   }
   return {
     settings: {
@@ -553,7 +792,10 @@ function resolveZalando(
 
 /** Keys that have no meaning on Zalando's operator are errors, not silently dropped settings. */
 function checkZalando(
-  input: FleetInput, envName: string, env: EnvironmentInput, services: readonly Service[],
+  input: FleetInput,
+  envName: string,
+  env: EnvironmentInput,
+  services: readonly Service[],
   report: (path: ConfigProblem['path'], message: string, atKey?: boolean) => void,
 ): void {
   const at = (...path: Array<string | number>) => ['environments', envName, ...path];
@@ -564,16 +806,24 @@ function checkZalando(
   });
   const backup = env.backups?.postgres;
   if (backup && backup.method !== 'logical') {
-    report(at('backups', 'postgres', 'method'),
-      `${backup.method} has no meaning on operator: zalando (it takes neither CloudNativePG volume snapshots nor CNPG-I plugin backups); use method: logical for the operator's logical backups, and WAL-G archiving through the operator configuration (docs/zalando.md)`);
+    report(
+      at('backups', 'postgres', 'method'),
+      `${backup.method} has no meaning on operator: zalando (it takes neither CloudNativePG volume snapshots nor CNPG-I plugin backups); use method: logical for the operator's logical backups, and WAL-G archiving through the operator configuration (docs/zalando.md)`,
+    );
   }
   if (backup?.method === 'logical' && backup.schedule.trim().split(/\s+/)[0] !== '0') {
-    report(at('backups', 'postgres', 'schedule'), `"${backup.schedule}": the logical backup CronJob runs on whole minutes, so the seconds field must be 0`);
+    report(
+      at('backups', 'postgres', 'schedule'),
+      `"${backup.schedule}": the logical backup CronJob runs on whole minutes, so the seconds field must be 0`,
+    );
   }
   services.forEach((s, i) => {
     const path = ['services', i, input.services[i].role ? 'role' : 'name'];
     if (ZALANDO_RESERVED_ROLES.has(s.role)) {
-      report(path, `role name "${s.role}" is reserved by Zalando's postgres-operator, Spilo or dbfleet's exporter (environment ${envName})`);
+      report(
+        path,
+        `role name "${s.role}" is reserved by Zalando's postgres-operator, Spilo or dbfleet's exporter (environment ${envName})`,
+      );
     } else if (!ZALANDO_USER.test(s.role)) {
       report(path, `role name "${s.role}" must start and end with a letter or digit on operator: zalando (environment ${envName})`);
     }
@@ -586,10 +836,14 @@ function checkZalando(
  * burstable: the requests, a memory limit (a runaway backend is killed, not the node), no CPU
  * limit (CPU throttling stalls replication and checkpoints rather than protecting anything).
  */
-function computeResources(cpu: string | undefined, memory: string | undefined, qos: 'guaranteed' | 'burstable'): ComputeResources | undefined {
+function computeResources(
+  cpu: string | undefined,
+  memory: string | undefined,
+  qos: 'guaranteed' | 'burstable',
+): ComputeResources | undefined {
   if (cpu === undefined && memory === undefined) return undefined;
   const requests = definedOnly({ cpu, memory }) as Record<string, string>;
-  return { requests, limits: qos === 'guaranteed' ? requests : definedOnly({ memory }) as Record<string, string> };
+  return { requests, limits: qos === 'guaranteed' ? requests : (definedOnly({ memory }) as Record<string, string>) };
 }
 
 /** CloudNativePG's Pooler default when pooling is enabled by an override only. */
@@ -606,20 +860,32 @@ const POOLER_DEFAULTS = { instances: 2, poolMode: 'session' as PoolMode };
  * pooler needs replicas: on a single-instance cluster none is rendered.
  */
 function resolvePoolers(
-  cluster: string, envName: string, env: EnvironmentInput, indexes: number[], input: FleetInput, instances: number,
-  groupPooler: OverrideInput['pooler'], report: (path: ConfigProblem['path'], message: string) => void,
+  cluster: string,
+  envName: string,
+  env: EnvironmentInput,
+  indexes: number[],
+  input: FleetInput,
+  instances: number,
+  groupPooler: OverrideInput['pooler'],
+  report: (path: ConfigProblem['path'], message: string) => void,
 ): PoolerSettings[] {
   const result: PoolerSettings[] = [];
   for (const type of ['rw', 'ro'] as const satisfies readonly PoolerType[]) {
     // The group's override (its clusters hold only its services) is the base the services start from.
     const envBase = env.pooler?.[type];
     const groupAsk = groupPooler?.[type];
-    const base = envBase || groupAsk ? {
-      instances: groupAsk?.instances ?? envBase?.instances ?? POOLER_DEFAULTS.instances,
-      poolMode: groupAsk?.poolMode ?? envBase?.poolMode ?? POOLER_DEFAULTS.poolMode,
-      parameters: { ...envBase?.parameters, ...groupAsk?.parameters },
-    } : undefined;
-    const baseFrom = groupAsk?.poolMode !== undefined ? `groups.<group>.overrides.${envName}.pooler.${type}.poolMode` : `environments.${envName}.pooler.${type}.poolMode`;
+    const base =
+      envBase || groupAsk
+        ? {
+            instances: groupAsk?.instances ?? envBase?.instances ?? POOLER_DEFAULTS.instances,
+            poolMode: groupAsk?.poolMode ?? envBase?.poolMode ?? POOLER_DEFAULTS.poolMode,
+            parameters: { ...envBase?.parameters, ...groupAsk?.parameters },
+          }
+        : undefined;
+    const baseFrom =
+      groupAsk?.poolMode !== undefined
+        ? `groups.<group>.overrides.${envName}.pooler.${type}.poolMode`
+        : `environments.${envName}.pooler.${type}.poolMode`;
     const asks = indexes.map((i) => ({ i, o: input.services[i].overrides[envName]?.pooler?.[type] })).filter((a) => a.o !== undefined);
     if (!base && asks.length === 0) continue;
     if (type === 'ro' && instances < 2) continue;
@@ -629,29 +895,44 @@ function resolvePoolers(
     const modes = indexes.map((i) => {
       const own = input.services[i].overrides[envName]?.pooler?.[type]?.poolMode;
       return own !== undefined
-        ? { i, mode: own, from: `services[${i}] ("${input.services[i].name}")`, path: ['services', i, 'overrides', envName, 'pooler', type, 'poolMode'] }
-        : { i, mode: base?.poolMode ?? POOLER_DEFAULTS.poolMode, from: `services[${i}] ("${input.services[i].name}"), from ${base ? baseFrom : 'the default'}`, path: undefined };
+        ? {
+            i,
+            mode: own,
+            from: `services[${i}] ("${input.services[i].name}")`,
+            path: ['services', i, 'overrides', envName, 'pooler', type, 'poolMode'],
+          }
+        : {
+            i,
+            mode: base?.poolMode ?? POOLER_DEFAULTS.poolMode,
+            from: `services[${i}] ("${input.services[i].name}"), from ${base ? baseFrom : 'the default'}`,
+            path: undefined,
+          };
     });
     const first = modes[0];
     for (const m of modes.slice(1)) {
       if (m.mode !== first.mode) {
         const culprit = m.path ? m : first.path ? first : m;
         const other = culprit === m ? first : m;
-        report(culprit.path ?? ['services', culprit.i, 'overrides', envName, 'pooler', type],
-          `pool mode "${culprit.mode}" conflicts with "${other.mode}" (${other.from}) for cluster "${cluster}": its ${type} pooler serves every service of the cluster and has one pool mode`);
+        report(
+          culprit.path ?? ['services', culprit.i, 'overrides', envName, 'pooler', type],
+          `pool mode "${culprit.mode}" conflicts with "${other.mode}" (${other.from}) for cluster "${cluster}": its ${type} pooler serves every service of the cluster and has one pool mode`,
+        );
         break;
       }
     }
 
     const parameters = new Map<string, { value: string; from: string }>();
-    for (const [k, v] of Object.entries(base?.parameters ?? {})) parameters.set(k, { value: String(v), from: `environments.${envName}.pooler.${type}` });
+    for (const [k, v] of Object.entries(base?.parameters ?? {}))
+      parameters.set(k, { value: String(v), from: `environments.${envName}.pooler.${type}` });
     for (const { i, o } of asks) {
       for (const [k, v] of Object.entries(o!.parameters ?? {})) {
         const previous = parameters.get(k);
         const value = String(v);
         if (previous && previous.value !== value && previous.from.startsWith('services')) {
-          report(['services', i, 'overrides', envName, 'pooler', type, 'parameters', k],
-            `"${value}" conflicts with "${previous.value}" from ${previous.from}, which shares cluster "${cluster}"`);
+          report(
+            ['services', i, 'overrides', envName, 'pooler', type, 'parameters', k],
+            `"${value}" conflicts with "${previous.value}" from ${previous.from}, which shares cluster "${cluster}"`,
+          );
         }
         parameters.set(k, { value, from: `services[${i}] ("${input.services[i].name}")` });
       }
@@ -660,7 +941,9 @@ function resolvePoolers(
       type,
       instances: poolerInstances,
       poolMode: first.mode,
-      parameters: Object.fromEntries([...parameters.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => [k, v.value])),
+      parameters: Object.fromEntries(
+        [...parameters.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => [k, v.value]),
+      ),
     });
   }
   return result;
@@ -669,20 +952,26 @@ function resolvePoolers(
 /** Parameters CloudNativePG's webhook would reject, reported where they are written. */
 function checkPoolerParameters(
   poolers: { rw?: { parameters?: Record<string, unknown> }; ro?: { parameters?: Record<string, unknown> } } | undefined,
-  path: ConfigProblem['path'], report: (path: ConfigProblem['path'], message: string, atKey?: boolean) => void,
+  path: ConfigProblem['path'],
+  report: (path: ConfigProblem['path'], message: string, atKey?: boolean) => void,
 ): void {
   for (const type of ['rw', 'ro'] as const) {
     for (const key of Object.keys(poolers?.[type]?.parameters ?? {})) {
       if (!ALLOWED_PGBOUNCER_PARAMETERS.has(key)) {
-        report([...path, type, 'parameters', key],
-          `"${key}" is not a PgBouncer parameter CloudNativePG lets a Pooler set (it manages the others itself); allowed: ${[...ALLOWED_PGBOUNCER_PARAMETERS].sort().join(', ')}`, true);
+        report(
+          [...path, type, 'parameters', key],
+          `"${key}" is not a PgBouncer parameter CloudNativePG lets a Pooler set (it manages the others itself); allowed: ${[...ALLOWED_PGBOUNCER_PARAMETERS].sort().join(', ')}`,
+          true,
+        );
       }
     }
   }
 }
 
 function buildMongoSnapshot(
-  m: FleetInput['mongoSnapshots'][number], i: number, envNames: string[],
+  m: FleetInput['mongoSnapshots'][number],
+  i: number,
+  envNames: string[],
   report: (path: ConfigProblem['path'], message: string) => void,
 ): { snapshot: MongoSnapshot; environments: string[] } | undefined {
   let ok = true;
@@ -702,19 +991,31 @@ function buildMongoSnapshot(
   const minInterval = minIntervalSeconds(m.schedule, 'kubernetes');
   const activeDeadlineSeconds = snapshotTimeoutSeconds + unlockDeadlineSeconds + MONGO_SNAPSHOT_STARTUP_SECONDS;
   if (activeDeadlineSeconds > minInterval) {
-    report(['mongoSnapshots', i, 'snapshotTimeout'],
-      `${m.snapshotTimeout} plus the unlock deadline (${m.unlockDeadline}) and ${MONGO_SNAPSHOT_STARTUP_SECONDS}s of start-up is ${activeDeadlineSeconds}s, longer than the ${minInterval}s between two runs of "${m.schedule}": the job deadline could not end a run before the next one is due`);
+    report(
+      ['mongoSnapshots', i, 'snapshotTimeout'],
+      `${m.snapshotTimeout} plus the unlock deadline (${m.unlockDeadline}) and ${MONGO_SNAPSHOT_STARTUP_SECONDS}s of start-up is ${activeDeadlineSeconds}s, longer than the ${minInterval}s between two runs of "${m.schedule}": the job deadline could not end a run before the next one is due`,
+    );
     ok = false;
   }
   if (!ok) return undefined;
   return {
     environments: m.environments,
     snapshot: {
-      name: m.name, namespace: m.namespace, schedule: m.schedule,
-      maxIntervalSeconds: maxIntervalSeconds(m.schedule, 'kubernetes'), minIntervalSeconds: minInterval,
-      remoteKey: m.connectionSecret.remoteKey, remoteProperty: m.connectionSecret.property, image: m.image,
-      maxLagSeconds: m.maxLagSeconds, snapshotTimeoutSeconds, unlockDeadlineSeconds, activeDeadlineSeconds,
-      pushgateway: m.pushgateway, snapshotCommand: m.snapshotCommand, snapshotTools: m.snapshotTools,
+      name: m.name,
+      namespace: m.namespace,
+      schedule: m.schedule,
+      maxIntervalSeconds: maxIntervalSeconds(m.schedule, 'kubernetes'),
+      minIntervalSeconds: minInterval,
+      remoteKey: m.connectionSecret.remoteKey,
+      remoteProperty: m.connectionSecret.property,
+      image: m.image,
+      maxLagSeconds: m.maxLagSeconds,
+      snapshotTimeoutSeconds,
+      unlockDeadlineSeconds,
+      activeDeadlineSeconds,
+      pushgateway: m.pushgateway,
+      snapshotCommand: m.snapshotCommand,
+      snapshotTools: m.snapshotTools,
     },
   };
 }

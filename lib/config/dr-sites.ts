@@ -37,33 +37,76 @@ export function resolveDrSites(input: FleetInput, environments: readonly Environ
     }
     const source = byName.get(raw.standbyOf);
     const names = environments.map((e) => e.name).join(', ');
-    if (!source) { report(at('standbyOf'), `environment "${raw.standbyOf}" does not exist (environments: ${names})`); continue; }
-    if (source.name === env.name) { report(at('standbyOf'), 'an environment cannot be its own standby'); continue; }
+    if (!source) {
+      report(at('standbyOf'), `environment "${raw.standbyOf}" does not exist (environments: ${names})`);
+      continue;
+    }
+    if (source.name === env.name) {
+      report(at('standbyOf'), 'an environment cannot be its own standby');
+      continue;
+    }
     const sourceRaw = input.environments[source.name];
-    if (sourceRaw.standbyOf) { report(at('standbyOf'), `"${source.name}" is itself a standby (of "${sourceRaw.standbyOf}"): name the primary environment; cascading standbys are not offered`); continue; }
+    if (sourceRaw.standbyOf) {
+      report(
+        at('standbyOf'),
+        `"${source.name}" is itself a standby (of "${sourceRaw.standbyOf}"): name the primary environment; cascading standbys are not offered`,
+      );
+      continue;
+    }
     const other = standbysOf.get(source.name);
-    if (other) { report(at('standbyOf'), `"${source.name}" already has a standby ("${other}"): dbfleet renders one standby site per environment`); continue; }
+    if (other) {
+      report(at('standbyOf'), `"${source.name}" already has a standby ("${other}"): dbfleet renders one standby site per environment`);
+      continue;
+    }
     standbysOf.set(source.name, env.name);
     let ok = true;
     for (const key of STANDBY_SHARED_KEYS) {
       if (JSON.stringify(raw[key]) !== JSON.stringify(sourceRaw[key])) {
-        report(at(key), `must equal ${source.name}'s (a standby's clusters are physical copies of its source's): leave it out to inherit it`, true);
+        report(
+          at(key),
+          `must equal ${source.name}'s (a standby's clusters are physical copies of its source's): leave it out to inherit it`,
+          true,
+        );
         ok = false;
       }
     }
     if (source.operator !== 'cloudnative-pg') {
-      report(at('standbyOf'), `"${source.name}" runs operator: zalando: dbfleet renders standby sites for cloudnative-pg only (Zalando's equivalent, a \`standby\` section with s3_wal_path/gs_wal_path or standby_host, is not rendered; see docs/disaster-recovery.md)`);
+      report(
+        at('standbyOf'),
+        `"${source.name}" runs operator: zalando: dbfleet renders standby sites for cloudnative-pg only (Zalando's equivalent, a \`standby\` section with s3_wal_path/gs_wal_path or standby_host, is not rendered; see docs/disaster-recovery.md)`,
+      );
       continue;
     }
     const need = (e: Environment) => `environments.${e.name}.backups.objectStore`;
-    if (!source.backups.objectStore) { report(at('standbyOf'), `the standby replicates from ${source.name}'s WAL archive: set ${need(source)} (docs/backups.md)`); ok = false; }
-    if (!env.backups.objectStore) { report(at('backups'), `a standby needs its own WAL archive (it is the source after a switchover): set ${need(env)} to a bucket path other than ${source.name}'s`, true); ok = false; }
-    if (source.backups.objectStore && env.backups.objectStore && source.backups.objectStore.destinationPath.replace(/\/$/, '') === env.backups.objectStore.destinationPath.replace(/\/$/, '')) {
-      report(at('backups', 'objectStore', 'destinationPath'), `is ${source.name}'s too: both sites archive clusters of the same names, so each needs its own bucket path`);
+    if (!source.backups.objectStore) {
+      report(at('standbyOf'), `the standby replicates from ${source.name}'s WAL archive: set ${need(source)} (docs/backups.md)`);
+      ok = false;
+    }
+    if (!env.backups.objectStore) {
+      report(
+        at('backups'),
+        `a standby needs its own WAL archive (it is the source after a switchover): set ${need(env)} to a bucket path other than ${source.name}'s`,
+        true,
+      );
+      ok = false;
+    }
+    if (
+      source.backups.objectStore &&
+      env.backups.objectStore &&
+      source.backups.objectStore.destinationPath.replace(/\/$/, '') === env.backups.objectStore.destinationPath.replace(/\/$/, '')
+    ) {
+      report(
+        at('backups', 'objectStore', 'destinationPath'),
+        `is ${source.name}'s too: both sites archive clusters of the same names, so each needs its own bucket path`,
+      );
       ok = false;
     }
     if (JSON.stringify(source.destination) === JSON.stringify(env.destination) && source.namespace === env.namespace) {
-      report(at('cluster'), `${env.name} and ${source.name} would render the same objects into the same namespace of the same Kubernetes cluster: give the standby its own cluster (the DR site) or namespace`, true);
+      report(
+        at('cluster'),
+        `${env.name} and ${source.name} would render the same objects into the same namespace of the same Kubernetes cluster: give the standby its own cluster (the DR site) or namespace`,
+        true,
+      );
       ok = false;
     }
     const primary = raw.primarySite ?? source.name;
@@ -73,16 +116,30 @@ export function resolveDrSites(input: FleetInput, environments: readonly Environ
     }
     const to = raw.switchoverTo;
     if (to !== undefined && (to === primary || (to !== source.name && to !== env.name))) {
-      report(at('switchoverTo'), `"${to}" must be the site that is not primary now ("${primary === source.name ? env.name : source.name}"): it names where a switchover goes`);
+      report(
+        at('switchoverTo'),
+        `"${to}" must be the site that is not primary now ("${primary === source.name ? env.name : source.name}"): it names where a switchover goes`,
+      );
       ok = false;
     }
     const tokens = raw.promotionTokens ?? {};
     if (Object.keys(tokens).length > 0) {
       const names = source.clusters.map((c) => c.name);
-      for (const key of Object.keys(tokens)) if (!names.includes(key)) { report(at('promotionTokens', key), `"${key}" is not a cluster of ${source.name} (clusters: ${names.join(', ')})`, true); ok = false; }
+      for (const key of Object.keys(tokens))
+        if (!names.includes(key)) {
+          report(at('promotionTokens', key), `"${key}" is not a cluster of ${source.name} (clusters: ${names.join(', ')})`, true);
+          ok = false;
+        }
       const missing = names.filter((n) => !(n in tokens));
       // A cluster promoted without its token is a failover: never mix the two by omission.
-      if (missing.length > 0) { report(at('promotionTokens'), `has no token for ${missing.join(', ')}: a switchover promotes every cluster with its own demotion token (or remove promotionTokens for a failover)`, true); ok = false; }
+      if (missing.length > 0) {
+        report(
+          at('promotionTokens'),
+          `has no token for ${missing.join(', ')}: a switchover promotes every cluster with its own demotion token (or remove promotionTokens for a failover)`,
+          true,
+        );
+        ok = false;
+      }
     }
     if (!ok) continue;
     // Step 1 of a switchover (switchoverTo) changes only the primary site, which demotes
@@ -90,7 +147,15 @@ export function resolveDrSites(input: FleetInput, environments: readonly Environ
     // (setting primary and token together is what promotes without a rebuild).
     const site = (self: string, peer: string, standby: boolean, peerObjectStore: ObjectStoreBackup): DrSite => {
       const rendered = to !== undefined && self === primary ? to : primary;
-      return { self, peer, standby, primary: rendered, source: source.name, peerObjectStore, promotionTokens: rendered === self && raw.promotionTokens ? raw.promotionTokens : undefined };
+      return {
+        self,
+        peer,
+        standby,
+        primary: rendered,
+        source: source.name,
+        peerObjectStore,
+        promotionTokens: rendered === self && raw.promotionTokens ? raw.promotionTokens : undefined,
+      };
     };
     sites.set(source.name, site(source.name, env.name, false, peerStore(env)));
     sites.set(env.name, site(env.name, source.name, true, peerStore(source)));
@@ -113,7 +178,10 @@ export function resolveDrSites(input: FleetInput, environments: readonly Environ
       clusters: e.clusters.map((c) => {
         const s = sourceClusters.find((x) => x.name === c.name)!;
         return {
-          ...s, environment: c.environment, namespace: c.namespace, developerAccess: c.developerAccess,
+          ...s,
+          environment: c.environment,
+          namespace: c.namespace,
+          developerAccess: c.developerAccess,
           instances: own.instances !== sourceEnv.instances ? own.instances : s.instances,
           storageClass: own.storageClass !== sourceEnv.storageClass ? own.storageClass : s.storageClass,
         };

@@ -36,7 +36,10 @@ export function serviceFilePaths(fleetFile: string): string[] {
   const dir = path.join(path.dirname(fleetFile), SERVICES_DIR);
   let names: string[];
   try {
-    names = fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile() && /\.ya?ml$/.test(e.name)).map((e) => e.name);
+    names = fs
+      .readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isFile() && /\.ya?ml$/.test(e.name))
+      .map((e) => e.name);
   } catch {
     return [];
   }

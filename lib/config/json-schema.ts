@@ -34,7 +34,8 @@ export function fleetJsonSchema(): JsonSchema {
   return {
     $schema: schema.$schema,
     title: 'dbfleet fleet file (fleet.yaml)',
-    description: 'The fleet: environments, services and their databases. Reference: the README of the dbfleet package ("Config reference").',
+    description:
+      'The fleet: environments, services and their databases. Reference: the README of the dbfleet package ("Config reference").',
     ...withoutKey(schema, '$schema'),
   };
 }

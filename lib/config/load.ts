@@ -88,7 +88,10 @@ export function parseFleetFiles(files: FleetFiles): Fleet {
   // wrong type is reported on the fleet file as it is.
   const merged = serviceSources.length > 0 && isPlainObject(input) && (input.services == null || Array.isArray(input.services));
   const combined = merged
-    ? { ...input, services: [...(Array.isArray(input.services) ? input.services : []), ...serviceSources.map((s) => s.doc.toJS() as unknown)] }
+    ? {
+        ...input,
+        services: [...(Array.isArray(input.services) ? input.services : []), ...serviceSources.map((s) => s.doc.toJS() as unknown)],
+      }
     : input;
   const locate = (path: ConfigPath): Located => {
     const index = path[1];
@@ -98,14 +101,21 @@ export function parseFleetFiles(files: FleetFiles): Fleet {
     return { source: main, path };
   };
   const lookup = {
-    hasIn: (path: Iterable<unknown>) => { const l = locate([...path] as ConfigPath); return l.source.doc.hasIn(l.path); },
-    getIn: (path: Iterable<unknown>, keepScalar?: boolean) => { const l = locate([...path] as ConfigPath); return l.source.doc.getIn(l.path, keepScalar); },
+    hasIn: (path: Iterable<unknown>) => {
+      const l = locate([...path] as ConfigPath);
+      return l.source.doc.hasIn(l.path);
+    },
+    getIn: (path: Iterable<unknown>, keepScalar?: boolean) => {
+      const l = locate([...path] as ConfigPath);
+      return l.source.doc.getIn(l.path, keepScalar);
+    },
   };
-  const entries = (problems: readonly ConfigProblem[]): Entry[] => problems.map((p) => {
-    const at = locate(p.path);
-    const line = lineOf(at.source.doc, at.source.lineCounter, { ...p, path: at.path });
-    return { file: order.get(at.source)!, line, text: `${at.source.file}:${line}: ${formatPath(at.path) || '(root)'}: ${p.message}` };
-  });
+  const entries = (problems: readonly ConfigProblem[]): Entry[] =>
+    problems.map((p) => {
+      const at = locate(p.path);
+      const line = lineOf(at.source.doc, at.source.lineCounter, { ...p, path: at.path });
+      return { file: order.get(at.source)!, line, text: `${at.source.file}:${line}: ${formatPath(at.path) || '(root)'}: ${p.message}` };
+    });
 
   const parsed = fleetSchema.safeParse(combined);
   if (!parsed.success) {
@@ -134,9 +144,12 @@ function problemsError(entries: readonly Entry[]): FleetConfigError {
 
 /** What to do about each YAML parser error code (yaml@2 `YAMLError.code`). */
 const SYNTAX_HINTS: Record<string, string> = {
-  BAD_INDENT: 'check the indentation against the lines above: keys of one mapping start in the same column, and a nested mapping is indented further',
-  BLOCK_AS_IMPLICIT_KEY: 'check the indentation of this line against the lines above it (a key indented less or more than its siblings), or a missing ":" after a key',
-  MULTILINE_IMPLICIT_KEY: 'a key and its ":" must be on one line: check for a missing ":" after a key, or a line indented differently from its siblings',
+  BAD_INDENT:
+    'check the indentation against the lines above: keys of one mapping start in the same column, and a nested mapping is indented further',
+  BLOCK_AS_IMPLICIT_KEY:
+    'check the indentation of this line against the lines above it (a key indented less or more than its siblings), or a missing ":" after a key',
+  MULTILINE_IMPLICIT_KEY:
+    'a key and its ":" must be on one line: check for a missing ":" after a key, or a line indented differently from its siblings',
   TAB_AS_INDENT: 'indent with spaces; YAML does not allow tabs',
   DUPLICATE_KEY: 'a key appears twice in the same mapping: keep one',
   MISSING_CHAR: 'a quote, "]" or "}" is not closed',
@@ -152,9 +165,11 @@ const SYNTAX_HINTS: Record<string, string> = {
 function syntaxProblems(source: ParsedFile): Array<{ line: number; text: string }> {
   const errors = source.doc.errors;
   if (errors.length === 0) return [];
-  const format = (e: typeof errors[number], suffix = '') => {
+  const format = (e: (typeof errors)[number], suffix = '') => {
     const { line, col } = source.lineCounter.linePos(e.pos[0]);
-    const hint = /^Flow (sequence|mapping)/.test(e.message) ? 'a "[" or "{" opened here or above is not closed, or the lines inside it are indented less than its key' : SYNTAX_HINTS[e.code];
+    const hint = /^Flow (sequence|mapping)/.test(e.message)
+      ? 'a "[" or "{" opened here or above is not closed, or the lines inside it are indented less than its key'
+      : SYNTAX_HINTS[e.code];
     return { line, text: `${source.file}:${line}:${col}: ${e.message.split('\n')[0]}${hint ? ` (${hint})` : ''}${suffix}` };
   };
   const duplicates = errors.filter((e) => e.code === 'DUPLICATE_KEY');
@@ -162,7 +177,12 @@ function syntaxProblems(source: ParsedFile): Array<{ line: number; text: string 
   const out = duplicates.map((e) => format(e));
   if (structural.length > 0) {
     const more = structural.length - 1;
-    out.push(format(structural[0], more > 0 ? ` [${more} more error${more === 1 ? '' : 's'} after it in this file, most likely caused by this one]` : ''));
+    out.push(
+      format(
+        structural[0],
+        more > 0 ? ` [${more} more error${more === 1 ? '' : 's'} after it in this file, most likely caused by this one]` : '',
+      ),
+    );
   }
   return out;
 }
@@ -176,7 +196,12 @@ function syntaxProblems(source: ParsedFile): Array<{ line: number; text: string 
 function crossFieldProblems(input: unknown, issues: readonly core.$ZodIssue[], file: string): ConfigProblem[] {
   if (!isPlainObject(input)) return [];
   const copy = structuredClone(input) as Record<string, any>;
-  const drop = { environments: new Set<string>(), groups: new Set<string>(), services: new Set<number>(), mongoSnapshots: new Set<number>() };
+  const drop = {
+    environments: new Set<string>(),
+    groups: new Set<string>(),
+    services: new Set<number>(),
+    mongoSnapshots: new Set<number>(),
+  };
   for (const issue of issues) {
     const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
     if (issue.code === 'unrecognized_keys') {
@@ -190,8 +215,10 @@ function crossFieldProblems(input: unknown, issues: readonly core.$ZodIssue[], f
   }
   const keptServices: number[] = [];
   const keptSnapshots: number[] = [];
-  if (Array.isArray(copy.services)) copy.services = copy.services.filter((_: unknown, i: number) => !drop.services.has(i) && keptServices.push(i) > 0);
-  if (Array.isArray(copy.mongoSnapshots)) copy.mongoSnapshots = copy.mongoSnapshots.filter((_: unknown, i: number) => !drop.mongoSnapshots.has(i) && keptSnapshots.push(i) > 0);
+  if (Array.isArray(copy.services))
+    copy.services = copy.services.filter((_: unknown, i: number) => !drop.services.has(i) && keptServices.push(i) > 0);
+  if (Array.isArray(copy.mongoSnapshots))
+    copy.mongoSnapshots = copy.mongoSnapshots.filter((_: unknown, i: number) => !drop.mongoSnapshots.has(i) && keptSnapshots.push(i) > 0);
   for (const section of ['environments', 'groups'] as const) {
     if (isPlainObject(copy[section])) for (const name of drop[section]) delete copy[section][name];
   }
@@ -199,7 +226,8 @@ function crossFieldProblems(input: unknown, issues: readonly core.$ZodIssue[], f
   if (!reparsed.success) return [];
   const result = buildFleet(reparsed.data, file);
   if (!('problems' in result)) return [];
-  const dropped = [...drop.environments].map((e) => `environment "${e}" does not exist`)
+  const dropped = [...drop.environments]
+    .map((e) => `environment "${e}" does not exist`)
     .concat([...drop.groups].map((g) => `group "${g}" is not declared`));
   const remap = (list: 'services' | 'mongoSnapshots', kept: number[]) => (text: string) =>
     text.replace(new RegExp(`${list}\\[(\\d+)\\]`, 'g'), (_, i: string) => `${list}[${kept[Number(i)] ?? i}]`);
@@ -229,24 +257,45 @@ function fromZodIssue(issue: core.$ZodIssue, doc: Pick<Document, 'hasIn' | 'getI
     case 'invalid_type':
       return [{ path, message: `must be ${article(issue.expected)}, not ${describe(doc.getIn(path))}` }];
     case 'invalid_value':
-      return [{ path, message: `${JSON.stringify(doc.getIn(path))} is not one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}` }];
+      return [
+        { path, message: `${JSON.stringify(doc.getIn(path))} is not one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}` },
+      ];
     case 'too_small':
       if (issue.origin === 'array') return [{ path, message: `needs at least ${issue.minimum} item${issue.minimum === 1 ? '' : 's'}` }];
       if (issue.origin === 'string') return [{ path, message: 'must not be empty' }];
-      return [{ path, message: issue.message.startsWith('must') ? issue.message : `must be ${issue.inclusive ? '>=' : '>'} ${issue.minimum}` }];
+      return [
+        { path, message: issue.message.startsWith('must') ? issue.message : `must be ${issue.inclusive ? '>=' : '>'} ${issue.minimum}` },
+      ];
     case 'too_big':
       if (issue.origin === 'string') return [{ path, message: `${JSON.stringify(doc.getIn(path))} ${issue.message}` }];
-      return [{ path, message: issue.message.startsWith('must') || issue.message.startsWith('is') ? issue.message : `must be ${issue.inclusive ? '<=' : '<'} ${issue.maximum}` }];
+      return [
+        {
+          path,
+          message:
+            issue.message.startsWith('must') || issue.message.startsWith('is')
+              ? issue.message
+              : `must be ${issue.inclusive ? '<=' : '<'} ${issue.maximum}`,
+        },
+      ];
     case 'invalid_format':
       if (issue.format === 'url') return [{ path, message: `${JSON.stringify(doc.getIn(path))} is not a valid URL` }];
       return [{ path, message: `${JSON.stringify(doc.getIn(path))} ${issue.message}` }];
     default:
-      return [{ path, message: issue.message.startsWith('is') || issue.message.startsWith('must') ? `${JSON.stringify(doc.getIn(path))} ${issue.message}` : issue.message }];
+      return [
+        {
+          path,
+          message:
+            issue.message.startsWith('is') || issue.message.startsWith('must')
+              ? `${JSON.stringify(doc.getIn(path))} ${issue.message}`
+              : issue.message,
+        },
+      ];
   }
 }
 
 function article(type: string): string {
-  const name = type === 'int' ? 'integer' : type === 'record' ? 'mapping' : type === 'object' ? 'mapping' : type === 'array' ? 'list' : type;
+  const name =
+    type === 'int' ? 'integer' : type === 'record' ? 'mapping' : type === 'object' ? 'mapping' : type === 'array' ? 'list' : type;
   return /^[aeiou]/.test(name) ? `an ${name}` : `a ${name}`;
 }
 

@@ -39,14 +39,19 @@ export function parseImage(image: string): ImageReference {
  */
 export function imageProblem(image: string, version: number): string | undefined {
   const ref = parseImage(image);
-  if (ref.digest !== undefined && !/^sha256:[0-9a-f]{64}$/.test(ref.digest)) return `"${image}" has a malformed digest (expected sha256: and 64 hex digits)`;
+  if (ref.digest !== undefined && !/^sha256:[0-9a-f]{64}$/.test(ref.digest))
+    return `"${image}" has a malformed digest (expected sha256: and 64 hex digits)`;
   const example = DEFAULT_IMAGES[version] ?? `${ref.repository}:${version}.<minor>`;
   if (ref.tag === undefined || ref.tag === 'latest') {
-    return ref.digest ? undefined : `"${image}" is not pinned: without a tag or with "latest" the running version changes without a change in git; use a full tag such as ${example}, or a digest`;
+    return ref.digest
+      ? undefined
+      : `"${image}" is not pinned: without a tag or with "latest" the running version changes without a change in git; use a full tag such as ${example}, or a digest`;
   }
   const major = /^(\d+)(?:\.\d+)*(?:[-_.].*)?$/.exec(ref.tag);
   if (!major) {
-    return ref.digest ? undefined : `"${image}": CloudNativePG cannot tell the PostgreSQL major from the tag "${ref.tag}" (it must start with the version, e.g. ${version}.<minor>); use such a tag or add a digest`;
+    return ref.digest
+      ? undefined
+      : `"${image}": CloudNativePG cannot tell the PostgreSQL major from the tag "${ref.tag}" (it must start with the version, e.g. ${version}.<minor>); use such a tag or add a digest`;
   }
   if (Number(major[1]) !== version) return `"${image}" is PostgreSQL ${major[1]} but the version is ${version}: set both to the same major`;
   if (!/^\d+\.\d+/.test(ref.tag) && ref.digest === undefined) {

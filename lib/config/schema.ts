@@ -5,7 +5,12 @@ import { ROTATION_STEPS } from '../secrets/credential-rotation';
 import { isQuantity } from './quantity';
 import { isDuration } from './duration';
 
-const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'is not a valid DNS-1123 label (lower case letters, digits and "-", starting and ending with a letter or digit)')
+const dnsLabel = z
+  .string()
+  .regex(
+    /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
+    'is not a valid DNS-1123 label (lower case letters, digits and "-", starting and ending with a letter or digit)',
+  )
   .max(63, 'is longer than 63 characters, the Kubernetes limit for a name');
 const quantity = z.string().refine(isQuantity, 'is not a valid Kubernetes quantity (e.g. 5Gi, 500Mi)');
 const duration = z.string().refine(isDuration, 'is not a valid duration (e.g. 90s, 30m, 168h, 1h30m)');
@@ -38,7 +43,10 @@ const zalando = z.strictObject({
 export const QOS_CLASSES = ['guaranteed', 'burstable'] as const;
 
 /** A CPU quantity: `2`, `1.5` or `500m` (a YAML number is read as cores). */
-const cpu = z.union([z.string(), z.number().positive()]).transform((v) => String(v)).pipe(quantity);
+const cpu = z
+  .union([z.string(), z.number().positive()])
+  .transform((v) => String(v))
+  .pipe(quantity);
 
 /** Pod resources of every Postgres instance. Both optional: an override may set one. */
 const resources = z.strictObject({ cpu: cpu.optional(), memory: quantity.optional() });
@@ -47,15 +55,22 @@ const resources = z.strictObject({ cpu: cpu.optional(), memory: quantity.optiona
  * postgresql.conf parameters, as CloudNativePG takes them (strings). YAML numbers and booleans
  * are accepted and written as PostgreSQL would read them (`on`/`off`).
  */
-const parameters = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])
-  .transform((v) => (typeof v === 'boolean' ? (v ? 'on' : 'off') : String(v))));
+const parameters = z.record(
+  z.string(),
+  z.union([z.string(), z.number(), z.boolean()]).transform((v) => (typeof v === 'boolean' ? (v ? 'on' : 'off') : String(v))),
+);
 
 /**
  * `postgres:` at the fleet level and in `environments.<env>.postgres` (same keys: the
  * environment's win, parameters are merged key by key).
  */
 const postgresSettings = z.strictObject({
-  version: z.number().int().min(13, 'must be >= 13 (oldest PostgreSQL major CloudNativePG 1.30 supports)').max(18, 'must be <= 18').optional(),
+  version: z
+    .number()
+    .int()
+    .min(13, 'must be >= 13 (oldest PostgreSQL major CloudNativePG 1.30 supports)')
+    .max(18, 'must be <= 18')
+    .optional(),
   imageName: z.string().min(1).optional(),
   parameters: parameters.optional(),
   /** Render a CloudNativePG ImageCatalog per environment and point the clusters at it. */
@@ -96,11 +111,13 @@ const poolerOverride = z.strictObject({
 });
 
 /** `overrides.<env>` of a service or a group: any cluster setting, and extra parameters. */
-const override = z.strictObject({
-  ...clusterShape,
-  postgres: z.strictObject({ parameters }),
-  pooler: poolerOverride,
-}).partial();
+const override = z
+  .strictObject({
+    ...clusterShape,
+    postgres: z.strictObject({ parameters }),
+    pooler: poolerOverride,
+  })
+  .partial();
 
 /** `groups.<name>`: `{}`, or settings of the clusters that hold only this group's services (not a shared cluster). */
 const group = z.strictObject({ overrides: z.record(z.string(), override).default({}) });
@@ -123,19 +140,23 @@ const postgresBackup = z.strictObject({
   /** For method: plugin: the CNPG-I plugin; only the Barman Cloud plugin is configured by dbfleet. */
   pluginName: z.string().min(1).optional(),
   /** Retention of volume-snapshot backups, enforced by the prune-backups CronJob. */
-  retention: z.strictObject({
-    /** Completed backups kept per cluster, newest first. */
-    keep: z.number().int().min(1, 'must be >= 1').optional(),
-    /** Completed backups older than this are deleted (never one of the newest `keep`, never the newest). */
-    maxAge: duration.optional(),
-    /** 5-field cron of the pruning CronJob. */
-    schedule: z.string().default('41 * * * *'),
-  }).optional(),
+  retention: z
+    .strictObject({
+      /** Completed backups kept per cluster, newest first. */
+      keep: z.number().int().min(1, 'must be >= 1').optional(),
+      /** Completed backups older than this are deleted (never one of the newest `keep`, never the newest). */
+      maxAge: duration.optional(),
+      /** 5-field cron of the pruning CronJob. */
+      schedule: z.string().default('41 * * * *'),
+    })
+    .optional(),
 });
 
 /** WAL archive and base backups in an S3-compatible object store, through the Barman Cloud plugin. */
 const objectStoreBackup = z.strictObject({
-  destinationPath: z.string().regex(/^(s3|gs):\/\/[^/\s]+(\/\S*)?$|^https:\/\/\S+$/, 'is not an object store URL (s3://bucket/path, gs://bucket/path or https://…)'),
+  destinationPath: z
+    .string()
+    .regex(/^(s3|gs):\/\/[^/\s]+(\/\S*)?$|^https:\/\/\S+$/, 'is not an object store URL (s3://bucket/path, gs://bucket/path or https://…)'),
   endpointURL: z.string().url().optional(),
   credentials: z.strictObject({
     /** Key in the secret store holding the access key pair. */
@@ -144,7 +165,10 @@ const objectStoreBackup = z.strictObject({
     secretAccessKeyProperty: z.string().min(1).default('secretAccessKey'),
   }),
   /** Recovery window: the plugin's retentionPolicy (`<n>d`, `<n>w` or `<n>m`). */
-  retention: z.string().regex(/^[1-9][0-9]*[dwm]$/, 'is not a recovery window like 30d, 4w or 3m').default('30d'),
+  retention: z
+    .string()
+    .regex(/^[1-9][0-9]*[dwm]$/, 'is not a recovery window like 30d, 4w or 3m')
+    .default('30d'),
   /** 6-field cron (seconds first) of the base backups. */
   schedule: z.string(),
 });
@@ -187,12 +211,14 @@ const environment = z.strictObject({
   sharedClusterName: dnsLabel.optional(),
   /** The Argo CD destination cluster. */
   cluster: z.strictObject({ server: z.string().url().optional(), name: z.string().min(1).optional() }).optional(),
-  backups: z.strictObject({
-    velero: veleroBackup.optional(),
-    postgres: postgresBackup.optional(),
-    objectStore: objectStoreBackup.optional(),
-    restoreDrill: restoreDrill.optional(),
-  }).optional(),
+  backups: z
+    .strictObject({
+      velero: veleroBackup.optional(),
+      postgres: postgresBackup.optional(),
+      objectStore: objectStoreBackup.optional(),
+      restoreDrill: restoreDrill.optional(),
+    })
+    .optional(),
   alerts: alerts.optional(),
   /** Schedule of the CronJob that re-applies developer privileges. */
   accessSchedule: z.string().optional(),
@@ -212,7 +238,17 @@ const environment = z.strictObject({
    * On a standby: switchover step 2, per cluster, the demotion token of the former primary's Cluster
    * (`kubectl get cluster <name> -o jsonpath={.status.demotionToken}`), set with primarySite.
    */
-  promotionTokens: z.record(z.string(), z.string().regex(/^[A-Za-z0-9+/=]+$/, 'is not a demotion token (base64, from `kubectl get cluster <name> -o jsonpath={.status.demotionToken}`)')).optional(),
+  promotionTokens: z
+    .record(
+      z.string(),
+      z
+        .string()
+        .regex(
+          /^[A-Za-z0-9+/=]+$/,
+          'is not a demotion token (base64, from `kubectl get cluster <name> -o jsonpath={.status.demotionToken}`)',
+        ),
+    )
+    .optional(),
   /** PgBouncer poolers in front of every cluster (opt-in). */
   pooler: poolers.optional(),
 });
@@ -221,7 +257,17 @@ const environment = z.strictObject({
  * Keys a standby environment sets for itself; every other key it leaves out is taken from its
  * source (standbyOf), so both sites run the same topology, version and parameters.
  */
-export const STANDBY_OWN_KEYS: readonly string[] = ['namespace', 'cluster', 'backups', 'alerts', 'accessSchedule', 'standbyOf', 'primarySite', 'switchoverTo', 'promotionTokens'];
+export const STANDBY_OWN_KEYS: readonly string[] = [
+  'namespace',
+  'cluster',
+  'backups',
+  'alerts',
+  'accessSchedule',
+  'standbyOf',
+  'primarySite',
+  'switchoverTo',
+  'promotionTokens',
+];
 
 /** A standby inherits what it does not set from its source, before the shape is checked. */
 function inheritFromSource(raw: unknown, ctx: z.RefinementCtx): unknown {
@@ -234,11 +280,19 @@ function inheritFromSource(raw: unknown, ctx: z.RefinementCtx): unknown {
     if (sourceName === undefined) continue;
     const source = envs[sourceName as string];
     if (!source || typeof source !== 'object' || Array.isArray(source) || sourceName === name) {
-      ctx.addIssue({ code: 'custom', path: [name, 'standbyOf'], message: `environment "${String(sourceName)}" does not exist, or is this one (environments: ${Object.keys(envs).join(', ')}): the standby inherits every key it does not set from it` });
+      ctx.addIssue({
+        code: 'custom',
+        path: [name, 'standbyOf'],
+        message: `environment "${String(sourceName)}" does not exist, or is this one (environments: ${Object.keys(envs).join(', ')}): the standby inherits every key it does not set from it`,
+      });
       continue;
     }
     if ((source as Record<string, unknown>).standbyOf !== undefined) {
-      ctx.addIssue({ code: 'custom', path: [name, 'standbyOf'], message: `"${String(sourceName)}" is itself a standby: name the primary environment; cascading standbys are not offered` });
+      ctx.addIssue({
+        code: 'custom',
+        path: [name, 'standbyOf'],
+        message: `"${String(sourceName)}" is itself a standby: name the primary environment; cascading standbys are not offered`,
+      });
       continue;
     }
     const inherited = Object.fromEntries(Object.entries(source as Record<string, unknown>).filter(([k]) => !STANDBY_OWN_KEYS.includes(k)));
@@ -252,19 +306,30 @@ const service = z.strictObject({
   namespace: dnsLabel.optional(),
   group: dnsLabel.optional(),
   /** Database name in Postgres (default: the name with "-" as "_"). */
-  database: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'is not a lower-case PostgreSQL identifier').optional(),
+  database: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/, 'is not a lower-case PostgreSQL identifier')
+    .optional(),
   /** Owning LOGIN role (default: the name with "-" as "_"). */
-  role: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'is not a lower-case PostgreSQL identifier').optional(),
+  role: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/, 'is not a lower-case PostgreSQL identifier')
+    .optional(),
   extensions: z.array(z.string().regex(/^[a-z_][a-z0-9_-]*$/, 'is not a valid extension name')).default([]),
   overrides: z.record(z.string(), override).default({}),
   /**
    * Where the owner credential's rotation stands, per environment (lib/secrets/credential-rotation.ts);
    * written by `dbfleet rotate`. Absent: never rotated.
    */
-  rotation: z.record(z.string(), z.strictObject({
-    generation: z.number().int().min(1, 'must be >= 1 (generation 0 is the credential before any rotation)'),
-    step: z.enum(ROTATION_STEPS),
-  })).default({}),
+  rotation: z
+    .record(
+      z.string(),
+      z.strictObject({
+        generation: z.number().int().min(1, 'must be >= 1 (generation 0 is the credential before any rotation)'),
+        step: z.enum(ROTATION_STEPS),
+      }),
+    )
+    .default({}),
 });
 
 const mongoSnapshot = z.strictObject({
@@ -280,7 +345,15 @@ const mongoSnapshot = z.strictObject({
   pushgateway: z.string().url().optional(),
   snapshotCommand: z.string().min(1).optional(),
   /** an image holding make-vm-snapshot (and its cloud CLI) in `path`; copied into /opt/snapshot/bin by an initContainer */
-  snapshotTools: z.strictObject({ image: z.string().min(1), path: z.string().regex(/^\/\S*$/, 'must be an absolute path').default('/opt/snapshot/bin') }).optional(),
+  snapshotTools: z
+    .strictObject({
+      image: z.string().min(1),
+      path: z
+        .string()
+        .regex(/^\/\S*$/, 'must be an absolute path')
+        .default('/opt/snapshot/bin'),
+    })
+    .optional(),
 });
 
 export const fleetSchema = z.strictObject({
@@ -302,19 +375,23 @@ export const fleetSchema = z.strictObject({
   }),
   developers: z.array(dnsLabel).default([]),
   operator: z.strictObject({ namespace: dnsLabel.default('cnpg-system') }).default({ namespace: 'cnpg-system' }),
-  monitoring: z.strictObject({
-    namespace: dnsLabel.default('monitoring'),
-    ruleLabels: labelMap.default({}),
-    podMonitorLabels: labelMap.default({}),
-    runbookBaseURL: z.string().url().optional(),
-  }).default({ namespace: 'monitoring', ruleLabels: {}, podMonitorLabels: {} }),
-  gitops: z.strictObject({
-    repoURL: z.string().min(1),
-    targetRevision: z.string().min(1).default('HEAD'),
-    project: dnsLabel,
-    argocdNamespace: dnsLabel.default('argocd'),
-    path: z.string().min(1).default('dist'),
-  }).optional(),
+  monitoring: z
+    .strictObject({
+      namespace: dnsLabel.default('monitoring'),
+      ruleLabels: labelMap.default({}),
+      podMonitorLabels: labelMap.default({}),
+      runbookBaseURL: z.string().url().optional(),
+    })
+    .default({ namespace: 'monitoring', ruleLabels: {}, podMonitorLabels: {} }),
+  gitops: z
+    .strictObject({
+      repoURL: z.string().min(1),
+      targetRevision: z.string().min(1).default('HEAD'),
+      project: dnsLabel,
+      argocdNamespace: dnsLabel.default('argocd'),
+      path: z.string().min(1).default('dist'),
+    })
+    .optional(),
   environments: z.preprocess(inheritFromSource, z.record(z.string(), environment)),
   services: z.array(service).min(1),
   mongoSnapshots: z.array(mongoSnapshot).default([]),

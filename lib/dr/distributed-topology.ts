@@ -25,10 +25,16 @@ export function distributedTopology(props: DistributedTopologyProps): ReplicaClu
   const entry = (name: string, objectStoreName: string) => ({
     name,
     // serverName: the folder the cluster archives into, its own name at both sites.
-    plugin: { name: BARMAN_CLOUD_PLUGIN, enabled: true, isWalArchiver: false, parameters: { barmanObjectName: objectStoreName, serverName: cluster } },
+    plugin: {
+      name: BARMAN_CLOUD_PLUGIN,
+      enabled: true,
+      isWalArchiver: false,
+      parameters: { barmanObjectName: objectStoreName, serverName: cluster },
+    },
   });
-  const entries = [entry(site.self, props.ownObjectStore.name), entry(site.peer, site.peerObjectStore.name)]
-    .sort((a, b) => (a.name < b.name ? -1 : 1));
+  const entries = [entry(site.self, props.ownObjectStore.name), entry(site.peer, site.peerObjectStore.name)].sort((a, b) =>
+    a.name < b.name ? -1 : 1,
+  );
   return {
     replica: {
       self: site.self,

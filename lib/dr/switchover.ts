@@ -24,8 +24,8 @@ export function switchover(text: string, request: SwitchoverRequest): { text: st
   if (!isMap(envs)) throw new Error('the fleet file has no environments: map');
   const standbyOf = (name: string) => doc.getIn(['environments', name, 'standbyOf']) as string | undefined;
   const names = envs.items.map((p) => String((p.key as { value?: unknown }).value ?? p.key));
-  const standby = standbyOf(request.environment) !== undefined ? request.environment
-    : names.find((n) => standbyOf(n) === request.environment);
+  const standby =
+    standbyOf(request.environment) !== undefined ? request.environment : names.find((n) => standbyOf(n) === request.environment);
   if (!standby) throw new Error(`"${request.environment}" is neither a standby environment (standbyOf) nor the source of one`);
   const source = standbyOf(standby)!;
   if (request.to !== source && request.to !== standby) throw new Error(`--to must be "${source}" or "${standby}", not "${request.to}"`);
@@ -39,12 +39,21 @@ export function switchover(text: string, request: SwitchoverRequest): { text: st
     doc.deleteIn(at('switchoverTo'));
     if (request.failover) {
       doc.deleteIn(at('promotionTokens'));
-      return { text: doc.toString(), step: `failover: primarySite ${request.to}, promoted without tokens; the clusters of ${primary} must be rebuilt when that site returns` };
+      return {
+        text: doc.toString(),
+        step: `failover: primarySite ${request.to}, promoted without tokens; the clusters of ${primary} must be rebuilt when that site returns`,
+      };
     }
     doc.setIn(at('promotionTokens'), doc.createNode({ ...tokens }, { flow: false }));
-    return { text: doc.toString(), step: `step 2 of 2: primarySite ${request.to} with the demotion tokens of ${Object.keys(tokens).sort().join(', ')}` };
+    return {
+      text: doc.toString(),
+      step: `step 2 of 2: primarySite ${request.to} with the demotion tokens of ${Object.keys(tokens).sort().join(', ')}`,
+    };
   }
   if (primary === request.to) throw new Error(`"${request.to}" is already the primary site`);
   doc.setIn(at('switchoverTo'), request.to);
-  return { text: doc.toString(), step: `step 1 of 2: switchoverTo ${request.to} demotes ${primary}; then read each cluster's status.demotionToken there and run step 2 with --token <cluster>=<token>` };
+  return {
+    text: doc.toString(),
+    step: `step 1 of 2: switchoverTo ${request.to} demotes ${primary}; then read each cluster's status.demotionToken there and run step 2 with --token <cluster>=<token>`,
+  };
 }

@@ -63,10 +63,14 @@ export class EnvironmentChart extends Chart {
     this.fleetName = fleet.name;
 
     new DatabaseNamespace(this, 'Namespace', {
-      name: environment.namespace, labels: this.labelsFor('databases', environment.name, 'namespace'),
+      name: environment.namespace,
+      labels: this.labelsFor('databases', environment.name, 'namespace'),
       podSecurity: environment.operator === 'zalando' ? 'baseline' : undefined,
     });
-    new DefaultDenyIngress(this, 'DefaultDenyIngress', { namespace: environment.namespace, labels: this.labelsFor('network-policy', 'default-deny-ingress', 'network') });
+    new DefaultDenyIngress(this, 'DefaultDenyIngress', {
+      namespace: environment.namespace,
+      labels: this.labelsFor('network-policy', 'default-deny-ingress', 'network'),
+    });
     this.addGeneratedPasswords(fleet, environment);
 
     this.addObjectStore(fleet, environment);
@@ -86,7 +90,10 @@ export class EnvironmentChart extends Chart {
     // Zalando reads a developer's password per cluster (addCluster); CloudNativePG per namespace.
     if (environment.operator === 'cloudnative-pg' && environment.developerAccess !== 'none' && fleet.developers.length > 0) {
       new DeveloperCredentials(this, 'DeveloperCredentials', {
-        developers: fleet.developers, environment: secretsEnvironment(environment), namespace: environment.namespace, store: fleet.secretStore,
+        developers: fleet.developers,
+        environment: secretsEnvironment(environment),
+        namespace: environment.namespace,
+        store: fleet.secretStore,
         labels: this.labelsFor('developer-credentials', environment.name, 'credentials'),
       });
     }
@@ -117,8 +124,11 @@ export class EnvironmentChart extends Chart {
     const names = veleroScheduleNames(fleet.name, environment);
     if (!velero || !names.databases) return;
     const common = {
-      namespace: velero.namespace, schedule: velero.schedule, ttl: velero.ttl,
-      storageLocation: velero.storageLocation, snapshotVolumes: velero.snapshotVolumes,
+      namespace: velero.namespace,
+      schedule: velero.schedule,
+      ttl: velero.ttl,
+      storageLocation: velero.storageLocation,
+      snapshotVolumes: velero.snapshotVolumes,
     };
     new VeleroSchedule(this, 'VeleroDatabases', {
       ...common,
@@ -129,10 +139,12 @@ export class EnvironmentChart extends Chart {
       // internal/controller/scheduledbackup_controller.go): select them by their ScheduledBackup.
       // Zalando's operator copies manifest labels only for keys in its inherited_labels, but puts
       // cluster-name on every pod, PVC, Service, Endpoints and Secret it creates (cluster_name_label).
-      alsoMatching: environment.operator === 'zalando'
-        ? { [ZALANDO_CLUSTER_LABEL]: environment.clusters.map((c) => c.name) }
-        : environment.backups.postgres || environment.backups.objectStore
-          ? { 'cnpg.io/scheduled-backup': scheduledBackupNames(environment) } : undefined,
+      alsoMatching:
+        environment.operator === 'zalando'
+          ? { [ZALANDO_CLUSTER_LABEL]: environment.clusters.map((c) => c.name) }
+          : environment.backups.postgres || environment.backups.objectStore
+            ? { 'cnpg.io/scheduled-backup': scheduledBackupNames(environment) }
+            : undefined,
       labels: this.labelsFor('velero-schedule', 'databases', 'backup'),
     });
     if (names.services) {
@@ -150,7 +162,10 @@ export class EnvironmentChart extends Chart {
     const objectStore = environment.backups.objectStore;
     if (!objectStore) return;
     new BarmanObjectStore(this, 'ObjectStore', {
-      fleetName: fleet.name, namespace: environment.namespace, objectStore, store: fleet.secretStore,
+      fleetName: fleet.name,
+      namespace: environment.namespace,
+      objectStore,
+      store: fleet.secretStore,
       labels: this.labelsFor('object-store', objectStore.name, 'backup'),
     });
     // A DR site also reads the other site's archive: the source's while a replica, the
@@ -158,7 +173,10 @@ export class EnvironmentChart extends Chart {
     const peer = environment.dr?.peerObjectStore;
     if (peer) {
       new BarmanObjectStore(this, 'PeerObjectStore', {
-        fleetName: fleet.name, namespace: environment.namespace, objectStore: peer, store: fleet.secretStore,
+        fleetName: fleet.name,
+        namespace: environment.namespace,
+        objectStore: peer,
+        store: fleet.secretStore,
         credentialsName: `${peer.name}-credentials`,
         labels: this.labelsFor('object-store', peer.name, 'backup'),
       });
@@ -170,14 +188,22 @@ export class EnvironmentChart extends Chart {
     const { postgres, restoreDrill, objectStore } = environment.backups;
     if (postgres?.retention && fleet.opsImage) {
       new PruneBackupsCronJob(this, 'PruneBackups', {
-        namespace: environment.namespace, clusters: environment.clusters.map((c) => c.name), retention: postgres.retention,
-        image: fleet.opsImage, labels: this.labelsFor('prune-backups', environment.name, 'backup'),
+        namespace: environment.namespace,
+        clusters: environment.clusters.map((c) => c.name),
+        retention: postgres.retention,
+        image: fleet.opsImage,
+        labels: this.labelsFor('prune-backups', environment.name, 'backup'),
       });
     }
     if (restoreDrill && fleet.opsImage) {
       new RestoreDrillCronJob(this, 'RestoreDrill', {
-        environment: environment.name, namespace: environment.namespace, clusters: environment.clusters, drill: restoreDrill,
-        objectStoreName: objectStore?.name, operatorNamespace: fleet.operatorNamespace, image: fleet.opsImage,
+        environment: environment.name,
+        namespace: environment.namespace,
+        clusters: environment.clusters,
+        drill: restoreDrill,
+        objectStoreName: objectStore?.name,
+        operatorNamespace: fleet.operatorNamespace,
+        image: fleet.opsImage,
         labels: this.labelsFor('restore-drill', environment.name, 'backup'),
       });
     }
@@ -208,12 +234,18 @@ export class EnvironmentChart extends Chart {
     const generated = environmentStoreKeys(fleet, environment).filter((key) => key.origin === 'generated');
     if (generated.length === 0) return;
     const generator = new PasswordGenerator(this, 'PasswordGenerator', {
-      name: PASSWORD_GENERATOR_NAME, namespace: environment.namespace, labels: this.labelsFor('password-generator', environment.name, 'credentials'),
+      name: PASSWORD_GENERATOR_NAME,
+      namespace: environment.namespace,
+      labels: this.labelsFor('password-generator', environment.name, 'credentials'),
     });
     for (const key of generated) {
       new GeneratedPassword(this, `GeneratedPassword-${key.name}`, {
-        name: `${key.name}-password`, namespace: environment.namespace, store: fleet.secretStore, generator: generator.generatorName,
-        remoteKey: key.remoteKey, labels: this.labelsFor('generated-password', key.name, 'credentials'),
+        name: `${key.name}-password`,
+        namespace: environment.namespace,
+        store: fleet.secretStore,
+        generator: generator.generatorName,
+        remoteKey: key.remoteKey,
+        labels: this.labelsFor('generated-password', key.name, 'credentials'),
       });
     }
   }
@@ -224,7 +256,11 @@ export class EnvironmentChart extends Chart {
     const credentials = serviceCredentials(fleet, environment, service);
     if (environment.operator === 'zalando') {
       new ZalandoRoleCredentials(this, `Credentials-${service.name}`, {
-        role: service.role, cluster: cluster.clusterName, namespace: environment.namespace, store: fleet.secretStore, remoteKey: credentials.app.remoteKey!,
+        role: service.role,
+        cluster: cluster.clusterName,
+        namespace: environment.namespace,
+        store: fleet.secretStore,
+        remoteKey: credentials.app.remoteKey!,
         labels: this.labelsFor('role-credentials', service.name, 'credentials'),
       });
     } else {
@@ -242,8 +278,14 @@ export class EnvironmentChart extends Chart {
       const alt = credentials.slots.find((x) => x.slot === 'b');
       if (alt?.login) {
         new RotationLoginJob(this, `RotationLogin-${service.name}`, {
-          service: service.name, owner: service.role, slotSecretName: alt.secretName, cluster: cluster.clusterName,
-          namespace: environment.namespace, host: cluster.readWriteHost, port: cluster.port, database: service.database,
+          service: service.name,
+          owner: service.role,
+          slotSecretName: alt.secretName,
+          cluster: cluster.clusterName,
+          namespace: environment.namespace,
+          host: cluster.readWriteHost,
+          port: cluster.port,
+          database: service.database,
           image: environment.clusters.find((c) => c.name === cluster.clusterName)!.imageName,
           labels: this.labelsFor('rotation-login', service.name, 'credentials'),
         });
@@ -281,15 +323,25 @@ export class EnvironmentChart extends Chart {
     const poolers = (cluster.poolers ?? []).map((settings) => {
       const name = poolerName(cluster.name, settings.type);
       const pooler = new CnpgPooler(this, `Pooler-${name}`, {
-        name, namespace: cluster.namespace, cluster: cluster.name, type: settings.type,
-        instances: settings.instances, poolMode: settings.poolMode, parameters: settings.parameters,
+        name,
+        namespace: cluster.namespace,
+        cluster: cluster.name,
+        type: settings.type,
+        instances: settings.instances,
+        poolMode: settings.poolMode,
+        parameters: settings.parameters,
         labels: this.labelsFor('pooler', name, 'pooler'),
       });
       new PoolerPodMonitor(this, `PodMonitor-${name}`, {
-        pooler: name, namespace: cluster.namespace, fleet: fleet.name, selectorLabels: fleet.monitoring.podMonitorLabels,
+        pooler: name,
+        namespace: cluster.namespace,
+        fleet: fleet.name,
+        selectorLabels: fleet.monitoring.podMonitorLabels,
       });
       new PoolerIngressPolicy(this, `Ingress-${name}`, {
-        pooler, clientNamespaces: cluster.services.map((s) => s.namespace), monitoringNamespace: fleet.monitoring.namespace,
+        pooler,
+        clientNamespaces: cluster.services.map((s) => s.namespace),
+        monitoringNamespace: fleet.monitoring.namespace,
         labels: this.labelsFor('network-policy', `${name}-ingress`, 'network'),
       });
       return pooler;
@@ -297,7 +349,9 @@ export class EnvironmentChart extends Chart {
     if (poolers.length === 0) return;
     this.poolers.set(cluster.name, poolers);
     new PoolerUpstreamPolicy(this, `FromPoolers-${cluster.name}`, {
-      cluster: pg, poolers, labels: this.labelsFor('network-policy', `${cluster.name}-from-poolers`, 'network'),
+      cluster: pg,
+      poolers,
+      labels: this.labelsFor('network-policy', `${cluster.name}-from-poolers`, 'network'),
     });
   }
 
@@ -315,11 +369,18 @@ export class EnvironmentChart extends Chart {
       resources: cluster.resources,
       parameters: cluster.parameters,
       databases: cluster.services.map((s) => ({
-        service: s.name, database: s.database, owner: s.role, ownerSecret: roleSecretName(s), extensions: s.extensions,
+        service: s.name,
+        database: s.database,
+        owner: s.role,
+        ownerSecret: roleSecretName(s),
+        extensions: s.extensions,
         ownerLogin: serviceCredentials(fleet, environment, s).slots.find((x) => x.slot === 'a')?.login ?? false,
       })),
       inheritedLabels: { 'app.kubernetes.io/part-of': fleet.name },
-      roles: [...developerClusterRoles(fleet.developers, environment.developerAccess), ...cluster.services.flatMap((s) => rotationRoles(fleet, environment, s))],
+      roles: [
+        ...developerClusterRoles(fleet.developers, environment.developerAccess),
+        ...cluster.services.flatMap((s) => rotationRoles(fleet, environment, s)),
+      ],
       labels: clusterLabels,
       // Read by `npm run plan` to flag widened developer access.
       annotations: { [DEVELOPER_ACCESS_ANNOTATION]: environment.developerAccess },
@@ -340,7 +401,10 @@ export class EnvironmentChart extends Chart {
       if (environment.developerAccess !== 'none') {
         for (const developer of fleet.developers) {
           new ZalandoRoleCredentials(this, `DeveloperCredentials-${cluster.name}-${developer}`, {
-            role: developerRoleName(developer), cluster: cluster.name, namespace: cluster.namespace, store: fleet.secretStore,
+            role: developerRoleName(developer),
+            cluster: cluster.name,
+            namespace: cluster.namespace,
+            store: fleet.secretStore,
             remoteKey: developerRemoteKey(fleet.secretStore.keyPrefix, secretsEnvironment(environment), developer),
             labels: this.labelsFor('developer-credentials', environment.name, 'credentials'),
           });
@@ -350,11 +414,13 @@ export class EnvironmentChart extends Chart {
       pg = new CnpgCluster(this, `Cluster-${cluster.name}`, {
         ...common,
         // The developer-access Job's own role (no superuser login: superuser access is off).
-        roles: [...common.roles ?? [], accessClusterRole(cluster.services.map((s) => s.role))],
+        roles: [...(common.roles ?? []), accessClusterRole(cluster.services.map((s) => s.role))],
         volumeSnapshotBackup: backup?.method === 'volumeSnapshot' ? { className: backup.volumeSnapshotClass } : undefined,
         walArchive: environment.backups.objectStore ? { objectStoreName: environment.backups.objectStore.name } : undefined,
-        replicaCluster: environment.dr && environment.backups.objectStore
-          ? distributedTopology({ cluster: cluster.name, site: environment.dr, ownObjectStore: environment.backups.objectStore }) : undefined,
+        replicaCluster:
+          environment.dr && environment.backups.objectStore
+            ? distributedTopology({ cluster: cluster.name, site: environment.dr, ownObjectStore: environment.backups.objectStore })
+            : undefined,
       });
       if (backup && backup.method !== 'logical') {
         new CnpgScheduledBackup(this, `Backup-${cluster.name}`, {
@@ -382,21 +448,34 @@ export class EnvironmentChart extends Chart {
     }
     // Rendered for every access mode: the SQL also keeps services out of each other's databases.
     // Not on a replica site: it is read-only, and receives the primary's grants with its WAL.
-    if (!isReplicaSite(environment.dr)) new DeveloperAccessJobs(this, `Access-${cluster.name}`, {
-      cluster, schedule: environment.accessSchedule, monitoringRoles: pg.monitoringRoles,
-      labels: this.labelsFor('developer-access', cluster.name, 'access'),
-      ...(pg instanceof ZalandoCluster ? {
-        // Zalando's master Service is named after the cluster.
-        host: cluster.name,
-        // The operator gaps need membership administration and CREATE EXTENSION: still the
-        // superuser on Zalando clusters (issue #18 moves them to the access role).
-        credentialsSecretName: pg.superuserSecretName,
-        developers: fleet.developers,
-        operatorGaps: { developerMemberships: true, monitoringRole: ZALANDO_EXPORTER_ROLE, extensions: true, foreignSchemas: SPILO_SCHEMAS },
-      } : {}),
-    });
+    if (!isReplicaSite(environment.dr))
+      new DeveloperAccessJobs(this, `Access-${cluster.name}`, {
+        cluster,
+        schedule: environment.accessSchedule,
+        monitoringRoles: pg.monitoringRoles,
+        labels: this.labelsFor('developer-access', cluster.name, 'access'),
+        ...(pg instanceof ZalandoCluster
+          ? {
+              // Zalando's master Service is named after the cluster.
+              host: cluster.name,
+              // The operator gaps need membership administration and CREATE EXTENSION: still the
+              // superuser on Zalando clusters (issue #18 moves them to the access role).
+              credentialsSecretName: pg.superuserSecretName,
+              developers: fleet.developers,
+              operatorGaps: {
+                developerMemberships: true,
+                monitoringRole: ZALANDO_EXPORTER_ROLE,
+                extensions: true,
+                foreignSchemas: SPILO_SCHEMAS,
+              },
+            }
+          : {}),
+      });
     new ClusterPodMonitor(this, `PodMonitor-${cluster.name}`, {
-      cluster: cluster.name, namespace: cluster.namespace, fleet: fleet.name, selectorLabels: fleet.monitoring.podMonitorLabels,
+      cluster: cluster.name,
+      namespace: cluster.namespace,
+      fleet: fleet.name,
+      selectorLabels: fleet.monitoring.podMonitorLabels,
       ...(pg instanceof ZalandoCluster ? { podSelector: pg.instanceSelector, clusterPodLabel: pg.metricsClusterLabel } : {}),
     });
     new ClusterIngressPolicy(this, `Ingress-${cluster.name}`, {
@@ -423,13 +502,15 @@ function scheduledBackupNames(environment: Environment): string[] {
 function rotationRoles(fleet: Fleet, environment: Environment, service: Service): ClusterRole[] {
   const alt = serviceCredentials(fleet, environment, service).slots.find((x) => x.slot === 'b');
   if (!alt) return [];
-  return [{
-    name: alt.role,
-    login: alt.login,
-    inRoles: [service.role],
-    passwordSecret: alt.login ? alt.secretName : undefined,
-    comment: `second login of ${service.role} (credential rotation; acts as ${service.role})`,
-  }];
+  return [
+    {
+      name: alt.role,
+      login: alt.login,
+      inRoles: [service.role],
+      passwordSecret: alt.login ? alt.secretName : undefined,
+      comment: `second login of ${service.role} (credential rotation; acts as ${service.role})`,
+    },
+  ];
 }
 
 /** The basic-auth Secret, next to the cluster, that a service's owner role reads its password from. */

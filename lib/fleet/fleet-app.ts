@@ -31,15 +31,24 @@ export class FleetApp {
   constructor(fleet: Fleet, props: FleetAppProps = {}) {
     this.fleet = fleet;
     this.app = new App();
-    this.environments = new Map(fleet.environments.map((environment) => [environment.name,
-      fromFleetPath(fleet, ['environments', environment.name], () => new EnvironmentChart(this.app, { fleet, environment }))]));
+    this.environments = new Map(
+      fleet.environments.map((environment) => [
+        environment.name,
+        fromFleetPath(fleet, ['environments', environment.name], () => new EnvironmentChart(this.app, { fleet, environment })),
+      ]),
+    );
     if (props.extend) {
       props.extend(this);
       // The extension's objects get the same sync waves and prune protection as dbfleet's.
       for (const chart of this.environments.values()) applySyncPolicy(chart);
     }
     const gitops = fleet.gitops;
-    if (gitops) this.argocd = fromFleetPath(fleet, ['gitops'], () => new ArgoCdChart(this.app, { fleet, gitops, environments: [...this.environments.values()] }));
+    if (gitops)
+      this.argocd = fromFleetPath(
+        fleet,
+        ['gitops'],
+        () => new ArgoCdChart(this.app, { fleet, gitops, environments: [...this.environments.values()] }),
+      );
   }
 
   /** The chart of one environment; throws when the fleet has no such environment. */

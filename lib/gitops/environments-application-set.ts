@@ -43,13 +43,17 @@ export class EnvironmentsApplicationSet extends Construct {
       spec: {
         goTemplate: true,
         goTemplateOptions: ['missingkey=error'],
-        generators: [{
-          list: {
-            elements: props.targets.map((t) => (byName
-              ? { environment: t.environment, cluster: t.name, namespace: t.namespace }
-              : { environment: t.environment, server: t.server, namespace: t.namespace })),
+        generators: [
+          {
+            list: {
+              elements: props.targets.map((t) =>
+                byName
+                  ? { environment: t.environment, cluster: t.name, namespace: t.namespace }
+                  : { environment: t.environment, server: t.server, namespace: t.namespace },
+              ),
+            },
           },
-        }],
+        ],
         syncPolicy: { preserveResourcesOnDeletion: true },
         template: {
           metadata: {
@@ -59,7 +63,9 @@ export class EnvironmentsApplicationSet extends Construct {
           spec: {
             project: props.project,
             source: { repoUrl: props.repoURL, targetRevision: props.targetRevision, path: `${props.path}/{{ .environment }}` },
-            destination: byName ? { name: '{{ .cluster }}', namespace: '{{ .namespace }}' } : { server: '{{ .server }}', namespace: '{{ .namespace }}' },
+            destination: byName
+              ? { name: '{{ .cluster }}', namespace: '{{ .namespace }}' }
+              : { server: '{{ .server }}', namespace: '{{ .namespace }}' },
             syncPolicy: {
               automated: { prune: true, selfHeal: true },
               // No PruneLast: it moves every prune (also the skipped prunes of kept objects) into a

@@ -55,13 +55,22 @@ const WAVES: ReadonlyArray<[number, readonly string[]]> = [
   // Generated passwords are pushed before anything reads them back (store-keys.ts): a PushSecret
   // is Healthy only once the value exists in the store.
   [-2, ['/Namespace', 'generators.external-secrets.io/Password', 'external-secrets.io/PushSecret']],
-  [-1, [
-    'external-secrets.io/ExternalSecret', '/Secret', '/ConfigMap', 'networking.k8s.io/NetworkPolicy',
-    // A Cluster's plugin resolves its ObjectStore when it starts.
-    'barmancloud.cnpg.io/ObjectStore', '/ServiceAccount', 'rbac.authorization.k8s.io/Role', 'rbac.authorization.k8s.io/RoleBinding',
-    // A Cluster's imageCatalogRef must resolve when it starts.
-    'postgresql.cnpg.io/ImageCatalog',
-  ]],
+  [
+    -1,
+    [
+      'external-secrets.io/ExternalSecret',
+      '/Secret',
+      '/ConfigMap',
+      'networking.k8s.io/NetworkPolicy',
+      // A Cluster's plugin resolves its ObjectStore when it starts.
+      'barmancloud.cnpg.io/ObjectStore',
+      '/ServiceAccount',
+      'rbac.authorization.k8s.io/Role',
+      'rbac.authorization.k8s.io/RoleBinding',
+      // A Cluster's imageCatalogRef must resolve when it starts.
+      'postgresql.cnpg.io/ImageCatalog',
+    ],
+  ],
   [0, ['postgresql.cnpg.io/Cluster', 'acid.zalan.do/postgresql']],
   [1, ['postgresql.cnpg.io/DatabaseRole']],
   [2, ['postgresql.cnpg.io/Database', 'postgresql.cnpg.io/Pooler', 'postgresql.cnpg.io/ScheduledBackup']],

@@ -73,17 +73,47 @@ export function buildProgram(): Command {
     .name('mongo-snapshot')
     .description('Consistent VM snapshot of one MongoDB secondary: fsync-lock it, run the snapshot command, always unlock.')
     .argument('[connection-string]', 'mongodb:// or mongodb+srv:// connection string of the replica set (or env MONGODB_URI)')
-    .addOption(new Option('--max-lag-seconds <seconds>', 'reject members lagging more than this behind the primary').default(DEFAULTS.maxLagSeconds).argParser((v) => durationArg(false)(v) / 1000))
+    .addOption(
+      new Option('--max-lag-seconds <seconds>', 'reject members lagging more than this behind the primary')
+        .default(DEFAULTS.maxLagSeconds)
+        .argParser((v) => durationArg(false)(v) / 1000),
+    )
     .addOption(new Option('--member <host[:port]>', 'use this member (still checked for eligibility)'))
     .addOption(new Option('--allow-delayed', 'allow delayed members (secondaryDelaySecs > 0); lag counts beyond the delay').default(false))
-    .addOption(new Option('--allow-majority-stall', 'lock a voter even if w: majority writes would stall while it is locked').default(false))
-    .addOption(new Option('--allow-no-indexes', 'allow buildIndexes: false members (ranked last): their snapshot has no secondary indexes').default(false))
+    .addOption(
+      new Option('--allow-majority-stall', 'lock a voter even if w: majority writes would stall while it is locked').default(false),
+    )
+    .addOption(
+      new Option('--allow-no-indexes', 'allow buildIndexes: false members (ranked last): their snapshot has no secondary indexes').default(
+        false,
+      ),
+    )
     .addOption(new Option('--dry-run', 'print the plan (candidates, reasons, choice) and lock nothing').default(false))
-    .addOption(new Option('--snapshot-command <path>', 'executable run with the member host name as its only argument').env('SNAPSHOT_COMMAND').default(DEFAULTS.snapshotCommand))
-    .addOption(new Option('--snapshot-timeout <duration>', 'kill the snapshot command (its process group) after this').default(parsePositiveDuration(DEFAULTS.snapshotTimeout), DEFAULTS.snapshotTimeout).argParser(durationArg(true)))
-    .addOption(new Option('--unlock-deadline <duration>', 'keep retrying fsyncUnlock until this has passed').default(parsePositiveDuration(DEFAULTS.unlockDeadline), DEFAULTS.unlockDeadline).argParser(durationArg(true)))
-    .addOption(new Option('--lock-timeout <duration>', 'give up waiting for the fsync lock reply (its flush included) after this').default(parsePositiveDuration(DEFAULTS.lockTimeout), DEFAULTS.lockTimeout).argParser(durationArg(true)))
-    .addOption(new Option('--connect-timeout <duration>', 'how long to wait for a member to answer').default(parsePositiveDuration(DEFAULTS.connectTimeout), DEFAULTS.connectTimeout).argParser(durationArg(true)))
+    .addOption(
+      new Option('--snapshot-command <path>', 'executable run with the member host name as its only argument')
+        .env('SNAPSHOT_COMMAND')
+        .default(DEFAULTS.snapshotCommand),
+    )
+    .addOption(
+      new Option('--snapshot-timeout <duration>', 'kill the snapshot command (its process group) after this')
+        .default(parsePositiveDuration(DEFAULTS.snapshotTimeout), DEFAULTS.snapshotTimeout)
+        .argParser(durationArg(true)),
+    )
+    .addOption(
+      new Option('--unlock-deadline <duration>', 'keep retrying fsyncUnlock until this has passed')
+        .default(parsePositiveDuration(DEFAULTS.unlockDeadline), DEFAULTS.unlockDeadline)
+        .argParser(durationArg(true)),
+    )
+    .addOption(
+      new Option('--lock-timeout <duration>', 'give up waiting for the fsync lock reply (its flush included) after this')
+        .default(parsePositiveDuration(DEFAULTS.lockTimeout), DEFAULTS.lockTimeout)
+        .argParser(durationArg(true)),
+    )
+    .addOption(
+      new Option('--connect-timeout <duration>', 'how long to wait for a member to answer')
+        .default(parsePositiveDuration(DEFAULTS.connectTimeout), DEFAULTS.connectTimeout)
+        .argParser(durationArg(true)),
+    )
     .addOption(new Option('--log-format <format>', 'log lines on stderr').choices(['text', 'json']).default('text'))
     .addOption(new Option('--pushgateway <url>', 'Prometheus Pushgateway to push run metrics to at the end').env('PUSHGATEWAY_URL'))
     .version('0.1.0', '--version')
@@ -138,10 +168,28 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     }
   }
   const o = program.opts<{
-    maxLagSeconds: number; member?: string; allowDelayed: boolean; allowMajorityStall: boolean; allowNoIndexes: boolean; dryRun: boolean; snapshotCommand: string;
-    snapshotTimeout: number; unlockDeadline: number; lockTimeout: number; connectTimeout: number; logFormat: LogFormat; pushgateway?: string;
+    maxLagSeconds: number;
+    member?: string;
+    allowDelayed: boolean;
+    allowMajorityStall: boolean;
+    allowNoIndexes: boolean;
+    dryRun: boolean;
+    snapshotCommand: string;
+    snapshotTimeout: number;
+    unlockDeadline: number;
+    lockTimeout: number;
+    connectTimeout: number;
+    logFormat: LogFormat;
+    pushgateway?: string;
   }>();
-  const usage = (msg: string): ParseResult => ({ kind: 'exit', exitCode: EXIT.USAGE, stdout: '', stderr: `error: ${msg}\n(run mongo-snapshot --help for usage)\n`, ...fallback, logFormat: o.logFormat });
+  const usage = (msg: string): ParseResult => ({
+    kind: 'exit',
+    exitCode: EXIT.USAGE,
+    stdout: '',
+    stderr: `error: ${msg}\n(run mongo-snapshot --help for usage)\n`,
+    ...fallback,
+    logFormat: o.logFormat,
+  });
   const positional = program.args[0];
   const fromEnv = env.MONGODB_URI?.trim();
   const uri = positional?.trim() ? positional : fromEnv;

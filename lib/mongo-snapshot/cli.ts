@@ -22,10 +22,16 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const parsed = parseArgs(argv, env);
   if (parsed.kind === 'exit') {
     // --help/--version: only known secrets are redacted (the help's example connection string stays readable)
-    if (parsed.stdout) process.stdout.write(parsed.exitCode === EXIT.OK ? redactor.redactKnown(parsed.stdout) : redactor.redact(parsed.stdout));
+    if (parsed.stdout)
+      process.stdout.write(parsed.exitCode === EXIT.OK ? redactor.redactKnown(parsed.stdout) : redactor.redact(parsed.stdout));
     if (parsed.stderr && parsed.exitCode !== EXIT.OK && parsed.logFormat === 'json') {
       // keep stderr machine-readable: one JSON line
-      const msg = parsed.stderr.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('(run ')).join(' ').replace(/^error: /, '');
+      const msg = parsed.stderr
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l && !l.startsWith('(run '))
+        .join(' ')
+        .replace(/^error: /, '');
       new Logger(redactor, 'json').error('usage', msg, { exitCode: parsed.exitCode });
     } else if (parsed.stderr) process.stderr.write(redactor.redact(parsed.stderr));
     if (parsed.exitCode !== EXIT.OK && parsed.pushgateway) {
@@ -56,10 +62,18 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     report = { exitCode: EXIT.LOCK_FAILED, lockHeldSeconds: 0, dryRun: opts.dryRun };
   }
   if (opts.pushgateway && !opts.dryRun) {
-    await pushMetrics(opts.pushgateway, {
-      exitCode: report.exitCode, setName: report.setName, member: report.member,
-      lockHeldSeconds: report.lockHeldSeconds, finishedAt: Date.now() / 1000, lockedByOthers: report.lockedByOthers?.length,
-    }, log);
+    await pushMetrics(
+      opts.pushgateway,
+      {
+        exitCode: report.exitCode,
+        setName: report.setName,
+        member: report.member,
+        lockHeldSeconds: report.lockHeldSeconds,
+        finishedAt: Date.now() / 1000,
+        lockedByOthers: report.lockedByOthers?.length,
+      },
+      log,
+    );
   }
   return report.exitCode;
 }

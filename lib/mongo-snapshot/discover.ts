@@ -9,17 +9,25 @@ import { normalizeHost } from './uri';
 export type Document = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export type HelloKind =
-  | { kind: 'member'; setName: string; primary?: string; arbiter: boolean; isPrimary: boolean }
-  | { kind: 'reject'; message: string };
+  { kind: 'member'; setName: string; primary?: string; arbiter: boolean; isPrimary: boolean } | { kind: 'reject'; message: string };
 
 /** What a hello reply says about the server (pure). */
 export function classifyHello(host: string, h: Document, expectedSet?: string): HelloKind {
-  if (h.msg === 'isdbgrid') return { kind: 'reject', message: `${host} is a mongos (sharded cluster router), not a replica-set member: pass the connection string of one shard's replica set` };
+  if (h.msg === 'isdbgrid')
+    return {
+      kind: 'reject',
+      message: `${host} is a mongos (sharded cluster router), not a replica-set member: pass the connection string of one shard's replica set`,
+    };
   if (!h.setName) {
-    if (h.isreplicaset) return { kind: 'reject', message: `${host} is a replica-set member without a configuration (replSetInitiate has not been run)` };
+    if (h.isreplicaset)
+      return { kind: 'reject', message: `${host} is a replica-set member without a configuration (replSetInitiate has not been run)` };
     return { kind: 'reject', message: `${host} is a standalone mongod, not a replica set: there is no secondary to snapshot` };
   }
-  if (expectedSet && h.setName !== expectedSet) return { kind: 'reject', message: `${host} belongs to replica set "${h.setName}", not "${expectedSet}" (replicaSet in the connection string)` };
+  if (expectedSet && h.setName !== expectedSet)
+    return {
+      kind: 'reject',
+      message: `${host} belongs to replica set "${h.setName}", not "${expectedSet}" (replicaSet in the connection string)`,
+    };
   return {
     kind: 'member',
     setName: String(h.setName),
@@ -72,7 +80,8 @@ export async function discover(
         (r) => {
           const k = classifyHello(seed, r.hello, o.expectedSet);
           if (k.kind === 'reject') rejects.push(k.message);
-          else if (!k.arbiter) return resolve(r); // arbiters cannot answer replSetGetStatus with auth on
+          else if (!k.arbiter)
+            return resolve(r); // arbiters cannot answer replSetGetStatus with auth on
           else rejects.push(`${seed} is an arbiter`);
           if (--left === 0) resolve(undefined);
         },
@@ -94,7 +103,11 @@ export async function discover(
     throw new ExitError(EXIT.CONNECT, `cannot reach any member of the replica set (${detail || 'no seeds'})`);
   }
   const first = classifyHello(good.seed, good.hello, o.expectedSet) as Extract<HelloKind, { kind: 'member' }>;
-  o.log.info('discover', `connected to ${good.seed}`, { setName: first.setName, isPrimary: first.isPrimary, primary: first.primary ?? null });
+  o.log.info('discover', `connected to ${good.seed}`, {
+    setName: first.setName,
+    isPrimary: first.isPrimary,
+    primary: first.primary ?? null,
+  });
   if (o.checkPrivileges) {
     // before anything else: a user that can lock but not unlock must never lock (privileges.ts)
     let status: Document;
@@ -105,20 +118,31 @@ export async function discover(
     }
     const c = checkPrivileges(status);
     if (c.kind === 'missing') throw new ExitError(EXIT.CONNECT, missingPrivilegesMessage(c));
-    o.log.info('discover', c.kind === 'ok' ? `privileges of ${c.user}: fsync, unlock, replSetGetStatus, replSetGetConfig present` : 'authentication is off: no privileges to check', {});
+    o.log.info(
+      'discover',
+      c.kind === 'ok'
+        ? `privileges of ${c.user}: fsync, unlock, replSetGetStatus, replSetGetConfig present`
+        : 'authentication is off: no privileges to check',
+      {},
+    );
   }
   // The primary's view of the set is the reference for lag; use it when it answers quickly.
   let source: AdminConn = good.conn;
   if (!first.isPrimary && first.primary) {
     const key = normalizeHost(first.primary);
     const existing = conns.get(key);
-    const ready = existing ? await Promise.race([existing.catch(() => undefined), new Promise<undefined>((r) => setTimeout(() => r(undefined), 1000).unref())]) : undefined;
+    const ready = existing
+      ? await Promise.race([existing.catch(() => undefined), new Promise<undefined>((r) => setTimeout(() => r(undefined), 1000).unref())])
+      : undefined;
     if (ready) source = ready;
     else {
       const viaPrimary = connect(first.primary, Math.min(o.connectTimeoutMs, 1000)).then(
         (c) => c,
         (e) => {
-          o.log.info('discover', 'primary not reachable, using the view of a secondary', { primary: first.primary, error: o.redactor.error(e) });
+          o.log.info('discover', 'primary not reachable, using the view of a secondary', {
+            primary: first.primary,
+            error: o.redactor.error(e),
+          });
           return undefined;
         },
       );
@@ -138,6 +162,7 @@ export async function discover(
   } catch (e) {
     throw new ExitError(EXIT.CONNECT, `cannot read replSetGetStatus/replSetGetConfig from ${source.host}: ${o.redactor.error(e)}`);
   }
-  if (status.set && status.set !== first.setName) throw new ExitError(EXIT.CONNECT, `replSetGetStatus on ${source.host} reports set ${status.set}, expected ${first.setName}`);
+  if (status.set && status.set !== first.setName)
+    throw new ExitError(EXIT.CONNECT, `replSetGetStatus on ${source.host} reports set ${status.set}, expected ${first.setName}`);
   return { setName: first.setName, status, config, statusFrom: source.host, conns };
 }

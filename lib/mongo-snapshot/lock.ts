@@ -106,7 +106,8 @@ export async function acquireLock(host: string, conn: AdminConn | undefined, ctx
   // 1. still a secondary of the same set?
   try {
     const h = await hello(c, t);
-    if (h.setName !== ctx.setName) return close(c, { kind: 'not-taken', reason: `member reports set ${JSON.stringify(h.setName ?? null)}, expected ${ctx.setName}` });
+    if (h.setName !== ctx.setName)
+      return close(c, { kind: 'not-taken', reason: `member reports set ${JSON.stringify(h.setName ?? null)}, expected ${ctx.setName}` });
     if (h.secondary !== true || h.isWritablePrimary || h.arbiterOnly) {
       const what = h.isWritablePrimary ? 'PRIMARY' : h.arbiterOnly ? 'ARBITER' : 'not SECONDARY';
       return close(c, { kind: 'not-taken', reason: `member is now ${what}` });
@@ -125,7 +126,9 @@ export async function acquireLock(host: string, conn: AdminConn | undefined, ctx
   } catch (e) {
     if (isServerError(e)) {
       // the server answered ok:0 (MaxTimeMSExpired included: it gave up waiting for the mutex): no lock was taken
-      const why = isMaxTimeExpired(e) ? `the fsync mutex stayed busy for ${ctx.mutexWaitMs} ms (another lock or unlock in progress)` : redactor.error(e);
+      const why = isMaxTimeExpired(e)
+        ? `the fsync mutex stayed busy for ${ctx.mutexWaitMs} ms (another lock or unlock in progress)`
+        : redactor.error(e);
       return close(c, { kind: 'not-taken', reason: `fsync lock refused: ${why}` });
     }
     // network error or timeout: the lock may be taken now, or later. Look until that question is settled.
@@ -162,7 +165,9 @@ export async function acquireLock(host: string, conn: AdminConn | undefined, ctx
   // Not confirmed, or primary now (a locked primary stops every write): never snapshot. Give back what we took.
   const reason = primaryNow
     ? 'member became PRIMARY (elected) while it was being locked: unlocked at once'
-    : confirmed === false ? 'currentOp does not show the lock right after taking it' : 'the lock could not be confirmed';
+    : confirmed === false
+      ? 'currentOp does not show the lock right after taking it'
+      : 'the lock could not be confirmed';
   if (primaryNow) log.error('lock', `${host} is PRIMARY now: unlocking it at once`, { member: host });
   const unlock = await releaseLock(host, 1, { ...ctx, conn: c, knownCount: lockCountAfter, deadlineMs: ctx.unlockDeadlineMs });
   if (!unlock.ok) return { kind: 'unlock-failed', reason: `${reason}, and the unlock failed: ${unlock.error ?? 'unknown'}`, unlock };
@@ -190,7 +195,12 @@ async function settleLostLock(host: string, lockSentAt: number, error: string, c
       if (isLocked(cur)) {
         const unlock = await releaseLock(host, 1, { ...ctx, conn, deadlineMs: Math.max(1000, deadline - now()) });
         conn = undefined;
-        if (!unlock.ok) return { kind: 'unlock-failed', reason: `lock state unknown after a network error on the lock, and the cleanup failed: ${unlock.error ?? 'unknown'}`, unlock };
+        if (!unlock.ok)
+          return {
+            kind: 'unlock-failed',
+            reason: `lock state unknown after a network error on the lock, and the cleanup failed: ${unlock.error ?? 'unknown'}`,
+            unlock,
+          };
         const what = unlock.unlocked > 0 ? 'the lock had been taken and was released' : 'the lock had not been taken';
         return { kind: 'not-taken', reason: `network error on the lock command (${error}); ${what}` };
       }
@@ -198,7 +208,10 @@ async function settleLostLock(host: string, lockSentAt: number, error: string, c
         void conn.close();
         return { kind: 'not-taken', reason: `network error on the lock command (${error}); the lock had not been taken` };
       }
-      ctx.log.info('lock', 'no lock seen yet, but the lock command may still be waiting on the server: looking again', { member: host, waitMs: Math.round(settledAt - lookedAt) });
+      ctx.log.info('lock', 'no lock seen yet, but the lock command may still be waiting on the server: looking again', {
+        member: host,
+        waitMs: Math.round(settledAt - lookedAt),
+      });
       void conn.close();
       await sleep(Math.min(500, Math.max(0, settledAt - now())));
       continue;
@@ -208,8 +221,19 @@ async function settleLostLock(host: string, lockSentAt: number, error: string, c
     }
     const left = deadline - now();
     if (left <= 0) {
-      const unlock: UnlockResult = { ok: false, unlocked: 0, attempts: 0, lockWasLost: false, stillLockedByOthers: false, error: lastError };
-      return { kind: 'unlock-failed', reason: `lock state unknown after a network error on the lock: the member could not be checked (${lastError})`, unlock };
+      const unlock: UnlockResult = {
+        ok: false,
+        unlocked: 0,
+        attempts: 0,
+        lockWasLost: false,
+        stillLockedByOthers: false,
+        error: lastError,
+      };
+      return {
+        kind: 'unlock-failed',
+        reason: `lock state unknown after a network error on the lock: the member could not be checked (${lastError})`,
+        unlock,
+      };
     }
     await sleep(Math.min(backoff, left));
     backoff = Math.min(backoff * 2, 5000);
@@ -286,7 +310,12 @@ export async function releaseLock(host: string, count: number, o: ReleaseOptions
     // the count now is `c`: every uncertain unlock that went through lowered it by one
     if (uncertain > 0 && known !== undefined) {
       const applied = Math.max(0, Math.min(uncertain, known - c));
-      if (applied > 0) o.log.info('unlock', 'an unanswered fsyncUnlock of ours had gone through (lock count dropped): not repeated', { member: host, lockCountBefore: known, lockCount: c });
+      if (applied > 0)
+        o.log.info('unlock', 'an unanswered fsyncUnlock of ours had gone through (lock count dropped): not repeated', {
+          member: host,
+          lockCountBefore: known,
+          lockCount: c,
+        });
       else o.log.info('unlock', 'an unanswered fsyncUnlock of ours had not gone through: unlocking again', { member: host, lockCount: c });
       remaining -= applied;
       res.unlocked += applied;
@@ -318,7 +347,9 @@ export async function releaseLock(host: string, count: number, o: ReleaseOptions
           res.lockCountAfter = 0;
           known = 0;
         } else if (countReads >= MAX_COUNT_READS) {
-          throw new Error(`the member is still fsync-locked and the lock count cannot be read safely any more (${MAX_COUNT_READS} reads): not unlocking blindly`);
+          throw new Error(
+            `the member is still fsync-locked and the lock count cannot be read safely any more (${MAX_COUNT_READS} reads): not unlocking blindly`,
+          );
         } else {
           countReads++;
           const r = await readLockCount(conn, o, bound(o.commandTimeoutMs).timeoutMs);
@@ -387,7 +418,11 @@ export async function releaseLock(host: string, count: number, o: ReleaseOptions
       }
       if (remaining > 0) continue; // uncertain unlocks left to settle (read the count on the next round)
       res.stillLockedByOthers = (known ?? 0) > 0;
-      if (res.stillLockedByOthers) o.log.warn('unlock', 'our locks are released, but the member is still fsync-locked by someone else: not touched', { member: host, lockCount: known });
+      if (res.stillLockedByOthers)
+        o.log.warn('unlock', 'our locks are released, but the member is still fsync-locked by someone else: not touched', {
+          member: host,
+          lockCount: known,
+        });
       res.lockCountAfter = known;
       res.ok = true;
       break;
@@ -399,7 +434,11 @@ export async function releaseLock(host: string, count: number, o: ReleaseOptions
       conn = undefined;
       const left = deadline - now();
       if (left <= 0) break;
-      o.log.warn('unlock', `unlock attempt ${res.attempts} failed, retrying in ${Math.min(backoff, left).toFixed(0)}ms`, { member: host, error: msg, remainingLocks: remaining });
+      o.log.warn('unlock', `unlock attempt ${res.attempts} failed, retrying in ${Math.min(backoff, left).toFixed(0)}ms`, {
+        member: host,
+        error: msg,
+        remainingLocks: remaining,
+      });
       await sleep(Math.min(backoff, left));
       backoff = Math.min(backoff * 2, 5000);
     }

@@ -14,9 +14,7 @@ export const REQUIRED_ACTIONS: ReadonlyArray<{ action: string; for: string }> = 
 ];
 
 export type PrivilegeCheck =
-  | { kind: 'no-auth' }
-  | { kind: 'ok'; user: string }
-  | { kind: 'missing'; user: string; roles: string[]; missing: string[] };
+  { kind: 'no-auth' } | { kind: 'ok'; user: string } | { kind: 'missing'; user: string; roles: string[]; missing: string[] };
 
 /** Reads a connectionStatus reply (pure). Privileges on `{cluster: true}` or `{anyResource: true}` count. */
 export function checkPrivileges(status: Document): PrivilegeCheck {
@@ -35,8 +33,12 @@ export function checkPrivileges(status: Document): PrivilegeCheck {
 }
 
 export function missingPrivilegesMessage(c: Extract<PrivilegeCheck, { kind: 'missing' }>): string {
-  const what = REQUIRED_ACTIONS.filter((r) => c.missing.includes(r.action)).map((r) => `${r.action} (for ${r.for})`).join(', ');
-  return `user ${c.user} (roles: ${c.roles.join(', ') || 'none'}) lacks the cluster actions ${what}: nothing was locked. ` +
+  const what = REQUIRED_ACTIONS.filter((r) => c.missing.includes(r.action))
+    .map((r) => `${r.action} (for ${r.for})`)
+    .join(', ');
+  return (
+    `user ${c.user} (roles: ${c.roles.join(', ') || 'none'}) lacks the cluster actions ${what}: nothing was locked. ` +
     'Grant the built-in roles hostManager and clusterMonitor on admin, or a custom role with exactly the actions ' +
-    `${REQUIRED_ACTIONS.map((r) => r.action).join(', ')} on { cluster: true } (docs/mongo-snapshot.md)`;
+    `${REQUIRED_ACTIONS.map((r) => r.action).join(', ')} on { cluster: true } (docs/mongo-snapshot.md)`
+  );
 }

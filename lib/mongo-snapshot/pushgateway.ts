@@ -38,7 +38,8 @@ const HELP: Record<string, string> = {
   [METRIC.lockHeld]: 'How long the last mongo-snapshot run held the fsync lock (writes blocked), in seconds.',
   [METRIC.lastRun]: 'When the last mongo-snapshot run ended (epoch seconds).',
   [METRIC.memberLocked]: '1 when the last mongo-snapshot run could not unlock the member (exit 7), else 0.',
-  [METRIC.fsyncLockedMembers]: 'Members the last mongo-snapshot run found fsync-locked by someone else (another backup, or a lock left by an earlier run).',
+  [METRIC.fsyncLockedMembers]:
+    'Members the last mongo-snapshot run found fsync-locked by someone else (another backup, or a lock left by an earlier run).',
 };
 
 function escapeLabel(v: string): string {
@@ -110,7 +111,11 @@ export async function pushMetrics(
   } catch (e) {
     const err = e as Error;
     const cause = (err as { cause?: Error }).cause;
-    log.warn('pushgateway', 'push failed (exit code unchanged)', { method, error: log.redactor.error(err), cause: cause ? log.redactor.error(cause) : undefined });
+    log.warn('pushgateway', 'push failed (exit code unchanged)', {
+      method,
+      error: log.redactor.error(err),
+      cause: cause ? log.redactor.error(cause) : undefined,
+    });
     return false;
   }
 }

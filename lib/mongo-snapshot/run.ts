@@ -9,7 +9,16 @@ import { EXIT, ExitError } from './exit-codes';
 import { acquireLock, isLocked, releaseLock, CURRENT_OP, type HeldLock, type LockContext, type UnlockResult } from './lock';
 import type { Logger } from './log';
 import { directConnector, hello, type AdminConn, type Connector } from './mongo';
-import { majorityOf, memberViews, rankCandidates, resolveMemberSpec, fmtLag, type Candidate, type Probe, type SelectOptions } from './select';
+import {
+  majorityOf,
+  memberViews,
+  rankCandidates,
+  resolveMemberSpec,
+  fmtLag,
+  type Candidate,
+  type Probe,
+  type SelectOptions,
+} from './select';
 import { resolveCommand, runSnapshotCommand, snapshotEnv, type SnapshotResult } from './snapshot-command';
 import { hostOnly, memberUri, normalizeHost, parseMongoUri, resolveSrv, UriError, type ParsedUri } from './uri';
 
@@ -85,7 +94,10 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
       return;
     }
     interrupted = sig;
-    log.warn('signal', `${sig} received`, { phase, action: phase === 'discovery' ? 'stopping (nothing locked)' : phase === 'done' ? 'none' : 'stopping the snapshot and unlocking' });
+    log.warn('signal', `${sig} received`, {
+      phase,
+      action: phase === 'discovery' ? 'stopping (nothing locked)' : phase === 'done' ? 'none' : 'stopping the snapshot and unlocking',
+    });
     abort.abort(sig);
     rejectInterrupt(new Interrupted(sig));
   };
@@ -109,9 +121,15 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
       throw new ExitError(EXIT.USAGE, e instanceof UriError ? e.message : redactor.error(e));
     }
     log.info('start', 'mongo-snapshot starting', {
-      uri: parsed.redacted, uriFrom: opts.uriSource, maxLagSeconds: opts.maxLagSeconds, member: opts.member,
-      allowDelayed: opts.allowDelayed, dryRun: opts.dryRun, snapshotCommand: opts.snapshotCommand,
-      snapshotTimeout: formatDuration(opts.snapshotTimeoutMs), unlockDeadline: formatDuration(opts.unlockDeadlineMs),
+      uri: parsed.redacted,
+      uriFrom: opts.uriSource,
+      maxLagSeconds: opts.maxLagSeconds,
+      member: opts.member,
+      allowDelayed: opts.allowDelayed,
+      dryRun: opts.dryRun,
+      snapshotCommand: opts.snapshotCommand,
+      snapshotTimeout: formatDuration(opts.snapshotTimeoutMs),
+      unlockDeadline: formatDuration(opts.unlockDeadlineMs),
     });
 
     // the snapshot command must exist before any member is locked for it
@@ -145,23 +163,45 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
       return { ...c, host: c.host, command: c.command.bind(c), close: () => (openConns.delete(c), close()) };
     };
     const tDisc = performance.now();
-    const disc = await step(discover(seeds, connect, { connectTimeoutMs: opts.connectTimeoutMs, expectedSet: parsed.replicaSet ?? srvTxt.replicaSet, log, redactor, checkPrivileges: true }));
+    const disc = await step(
+      discover(seeds, connect, {
+        connectTimeoutMs: opts.connectTimeoutMs,
+        expectedSet: parsed.replicaSet ?? srvTxt.replicaSet,
+        log,
+        redactor,
+        checkPrivileges: true,
+      }),
+    );
     report.setName = disc.setName;
-    log.info('discover', `replica set ${disc.setName}`, { statusFrom: disc.statusFrom, members: (disc.status.members ?? []).length, ms: ms(tDisc) });
+    log.info('discover', `replica set ${disc.setName}`, {
+      statusFrom: disc.statusFrom,
+      members: (disc.status.members ?? []).length,
+      ms: ms(tDisc),
+    });
 
     // ---- 3. selection
     const tSel = performance.now();
     const { members, reference } = memberViews(disc.status, disc.config);
     let member: string | undefined;
     if (opts.member) {
-      const r = resolveMemberSpec(opts.member, members.map((m) => m.host));
+      const r = resolveMemberSpec(
+        opts.member,
+        members.map((m) => m.host),
+      );
       if ('error' in r) throw new ExitError(r.error.includes('ambiguous') ? EXIT.USAGE : EXIT.NO_ELIGIBLE, r.error);
       member = r.host;
       report.member = r.host;
     }
-    const selOpts: SelectOptions = { maxLagSeconds: opts.maxLagSeconds, allowDelayed: opts.allowDelayed, member, allowMajorityStall: opts.allowMajorityStall, allowNoIndexes: opts.allowNoIndexes };
+    const selOpts: SelectOptions = {
+      maxLagSeconds: opts.maxLagSeconds,
+      allowDelayed: opts.allowDelayed,
+      member,
+      allowMajorityStall: opts.allowMajorityStall,
+      allowNoIndexes: opts.allowNoIndexes,
+    };
     const majority = majorityOf(disc.status, members);
-    if (reference.kind !== 'primary') log.warn('select', `no primary in the status: lag is measured against the ${reference.kind}`, { reference: reference.host ?? null });
+    if (reference.kind !== 'primary')
+      log.warn('select', `no primary in the status: lag is measured against the ${reference.kind}`, { reference: reference.host ?? null });
     // probe (currentOp) every healthy data-bearing member: a lock there decides eligibility, and whether the member
     // can still acknowledge majority writes (the availability rule). The connections of candidates are kept.
     const probes = new Map<string, Probe>();
@@ -185,34 +225,71 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
           }),
       ),
     );
-    for (const p of disc.conns.values()) void p.then((c) => c.close(), () => undefined);
+    for (const p of disc.conns.values())
+      void p.then(
+        (c) => c.close(),
+        () => undefined,
+      );
     foreignLockedSeen = members.filter((m) => probes.get(normalizeHost(m.host))?.locked).map((m) => m.host);
     const ranked = rankCandidates(members, selOpts, probes, majority);
-    for (const [key, c] of probeConns) if (!ranked.some((r) => r.eligible && normalizeHost(r.host) === key)) { void c.close(); probeConns.delete(key); }
+    for (const [key, c] of probeConns)
+      if (!ranked.some((r) => r.eligible && normalizeHost(r.host) === key)) {
+        void c.close();
+        probeConns.delete(key);
+      }
     for (const c of ranked) {
-      const desc = { member: c.host, state: c.stateStr, preference: c.preference, hidden: c.hidden, priority: c.priority, lag: c.lagSeconds === undefined ? null : fmtLag(c.lagSeconds), delay: c.secondaryDelaySecs || undefined };
+      const desc = {
+        member: c.host,
+        state: c.stateStr,
+        preference: c.preference,
+        hidden: c.hidden,
+        priority: c.priority,
+        lag: c.lagSeconds === undefined ? null : fmtLag(c.lagSeconds),
+        delay: c.secondaryDelaySecs || undefined,
+      };
       if (c.eligible) log.info('select', `candidate #${c.rank} ${c.host}`, desc);
       else log.info('select', `rejected ${c.host}: ${c.reasons.join('; ')}`, desc);
     }
     const eligible = ranked.filter((c) => c.eligible);
-    log.info('select', eligible.length ? `selected ${eligible[0]!.host}` : 'no eligible member', { eligible: eligible.length, reference: reference.host ?? null, writeMajorityCount: majority.writeMajorityCount, ms: ms(tSel) });
+    log.info('select', eligible.length ? `selected ${eligible[0]!.host}` : 'no eligible member', {
+      eligible: eligible.length,
+      reference: reference.host ?? null,
+      writeMajorityCount: majority.writeMajorityCount,
+      ms: ms(tSel),
+    });
 
     if (opts.dryRun) {
       printPlan(stdout, opts, disc.setName, disc.statusFrom, reference.host, ranked);
       for (const c of probeConns.values()) void c.close();
       report.exitCode = eligible.length ? EXIT.OK : EXIT.NO_ELIGIBLE;
-      log.info('done', eligible.length ? 'dry run: nothing was locked' : 'dry run: no eligible member', { exitCode: report.exitCode, totalMs: ms(t0), cpuMs: cpuMs() });
+      log.info('done', eligible.length ? 'dry run: nothing was locked' : 'dry run: no eligible member', {
+        exitCode: report.exitCode,
+        totalMs: ms(t0),
+        cpuMs: cpuMs(),
+      });
       return report;
     }
     if (eligible.length === 0) {
       for (const c of probeConns.values()) void c.close();
-      throw new ExitError(EXIT.NO_ELIGIBLE, member ? `--member ${opts.member} is not eligible: ${ranked.find((c) => normalizeHost(c.host) === member)?.reasons.join('; ')}` : `no eligible secondary in ${disc.setName}`);
+      throw new ExitError(
+        EXIT.NO_ELIGIBLE,
+        member
+          ? `--member ${opts.member} is not eligible: ${ranked.find((c) => normalizeHost(c.host) === member)?.reasons.join('; ')}`
+          : `no eligible secondary in ${disc.setName}`,
+      );
     }
 
     // ---- 4. lock: candidates in order; a member whose lock cannot be taken (and holds nothing of ours) is skipped
     lockCtx = {
-      connect, log, redactor, setName: disc.setName, connectTimeoutMs: opts.connectTimeoutMs,
-      lockTimeoutMs: opts.lockTimeoutMs, mutexWaitMs: Math.min(MUTEX_WAIT_MS, opts.lockTimeoutMs), commandTimeoutMs, unlockDeadlineMs: opts.unlockDeadlineMs,
+      connect,
+      log,
+      redactor,
+      setName: disc.setName,
+      connectTimeoutMs: opts.connectTimeoutMs,
+      lockTimeoutMs: opts.lockTimeoutMs,
+      mutexWaitMs: Math.min(MUTEX_WAIT_MS, opts.lockTimeoutMs),
+      commandTimeoutMs,
+      unlockDeadlineMs: opts.unlockDeadlineMs,
     };
     const failures: string[] = [];
     for (const cand of eligible) {
@@ -234,7 +311,10 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
         throw new ExitError(EXIT.UNLOCK_FAILED, `${r.reason}`);
       }
       failures.push(`${cand.host}: ${r.reason}`);
-      log.warn('lock', `cannot lock ${cand.host}: ${r.reason}`, { member: cand.host, next: eligible[eligible.indexOf(cand) + 1]?.host ?? null });
+      log.warn('lock', `cannot lock ${cand.host}: ${r.reason}`, {
+        member: cand.host,
+        next: eligible[eligible.indexOf(cand) + 1]?.host ?? null,
+      });
     }
     for (const c of probeConns.values()) void c.close();
     if (!held) {
@@ -243,7 +323,10 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
     }
     const lock = held;
     log.info('lock', `lock acquired and confirmed on ${lock.host}`, {
-      member: lock.host, lockCount: lock.lockCountAfter, lockMs: ms(lock.lockSentAt, lock.confirmedAt), sinceStartMs: ms(t0, lock.confirmedAt),
+      member: lock.host,
+      lockCount: lock.lockCountAfter,
+      lockMs: ms(lock.lockSentAt, lock.confirmedAt),
+      sinceStartMs: ms(t0, lock.confirmedAt),
     });
 
     // ---- 5. snapshot (only with a confirmed lock, and not after a signal)
@@ -259,34 +342,61 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
         if (watching) return;
         watching = true;
         const t = { timeoutMs: Math.min(commandTimeoutMs, LOCK_WATCH_INTERVAL_MS * 2) };
-        Promise.all([lock.conn.command(CURRENT_OP, t), hello(lock.conn, t)]).then(
-          ([cur, h]) => {
-            if (!isLocked(cur) && !lockLost) {
-              lockLost = true;
-              log.error('snapshot', 'the fsync lock disappeared during the snapshot (mongod restart or a foreign fsyncUnlock): the snapshot is not consistent', { member: lock.host });
-              watchAbort.abort('lock lost');
-            } else if (h.isWritablePrimary && !becamePrimary) {
-              becamePrimary = true;
-              log.error('snapshot', 'the member was elected PRIMARY while locked (all writes are blocked): stopping the snapshot and unlocking at once', { member: lock.host });
-              watchAbort.abort('member became PRIMARY');
-            }
-          },
-          (e) => log.warn('snapshot', 'lock check failed (will check again)', { member: lock.host, error: redactor.error(e) }),
-        ).finally(() => (watching = false));
+        Promise.all([lock.conn.command(CURRENT_OP, t), hello(lock.conn, t)])
+          .then(
+            ([cur, h]) => {
+              if (!isLocked(cur) && !lockLost) {
+                lockLost = true;
+                log.error(
+                  'snapshot',
+                  'the fsync lock disappeared during the snapshot (mongod restart or a foreign fsyncUnlock): the snapshot is not consistent',
+                  { member: lock.host },
+                );
+                watchAbort.abort('lock lost');
+              } else if (h.isWritablePrimary && !becamePrimary) {
+                becamePrimary = true;
+                log.error(
+                  'snapshot',
+                  'the member was elected PRIMARY while locked (all writes are blocked): stopping the snapshot and unlocking at once',
+                  { member: lock.host },
+                );
+                watchAbort.abort('member became PRIMARY');
+              }
+            },
+            (e) => log.warn('snapshot', 'lock check failed (will check again)', { member: lock.host, error: redactor.error(e) }),
+          )
+          .finally(() => (watching = false));
       }, LOCK_WATCH_INTERVAL_MS);
-      log.info('snapshot', `running ${opts.snapshotCommand} ${snapshotHost}`, { member: lock.host, timeout: formatDuration(opts.snapshotTimeoutMs) });
+      log.info('snapshot', `running ${opts.snapshotCommand} ${snapshotHost}`, {
+        member: lock.host,
+        timeout: formatDuration(opts.snapshotTimeoutMs),
+      });
       try {
         snap = await runSnapshotCommand({
-          command: opts.snapshotCommand, host: snapshotHost, timeoutMs: opts.snapshotTimeoutMs, signal: combined,
-          env: snapshotEnv(deps.env ?? process.env), log,
+          command: opts.snapshotCommand,
+          host: snapshotHost,
+          timeoutMs: opts.snapshotTimeoutMs,
+          signal: combined,
+          env: snapshotEnv(deps.env ?? process.env),
+          log,
         });
       } finally {
         clearInterval(watch);
       }
       const level = snap.outcome === 'ok' ? 'info' : 'error';
-      log.log(level, 'snapshot', `snapshot command ${snap.outcome === 'ok' ? 'succeeded' : snap.outcome === 'failed' ? 'failed' : snap.outcome === 'timeout' ? 'timed out' : snap.outcome === 'aborted' ? 'stopped' : 'could not start'}`, {
-        member: lock.host, exitCode: snap.exitCode, signal: snap.signal, error: snap.error, reason: snap.abortReason, snapshotMs: ms(snap.startedAt, snap.endedAt),
-      });
+      log.log(
+        level,
+        'snapshot',
+        `snapshot command ${snap.outcome === 'ok' ? 'succeeded' : snap.outcome === 'failed' ? 'failed' : snap.outcome === 'timeout' ? 'timed out' : snap.outcome === 'aborted' ? 'stopped' : 'could not start'}`,
+        {
+          member: lock.host,
+          exitCode: snap.exitCode,
+          signal: snap.signal,
+          error: snap.error,
+          reason: snap.abortReason,
+          snapshotMs: ms(snap.startedAt, snap.endedAt),
+        },
+      );
     }
 
     // ---- 6. unlock, always
@@ -294,25 +404,45 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
     const tUnlock = performance.now();
     unlock = await releaseLock(lock.host, lock.count, { ...lockCtx, conn: lock.conn, deadlineMs: opts.unlockDeadlineMs });
     const releasedAt = unlock.releasedAt ?? performance.now();
-    report.lockHeldSeconds = Math.round((releasedAt - lock.lockSentAt)) / 1000;
+    report.lockHeldSeconds = Math.round(releasedAt - lock.lockSentAt) / 1000;
     held = undefined;
     phase = 'done';
     if (!unlock.ok) {
       report.lockHeldSeconds = Math.round(performance.now() - lock.lockSentAt) / 1000;
-      throw new ExitError(EXIT.UNLOCK_FAILED, `could not unlock ${lock.host} within ${formatDuration(opts.unlockDeadlineMs)}: ${unlock.error}`);
+      throw new ExitError(
+        EXIT.UNLOCK_FAILED,
+        `could not unlock ${lock.host} within ${formatDuration(opts.unlockDeadlineMs)}: ${unlock.error}`,
+      );
     }
     log.info('unlock', `unlocked ${lock.host}`, {
-      member: lock.host, unlockMs: ms(tUnlock, releasedAt), attempts: unlock.attempts,
-      writesBlockedMs: ms(lock.lockSentAt, releasedAt), snapshotMs: snap ? ms(snap.startedAt, snap.endedAt) : null,
+      member: lock.host,
+      unlockMs: ms(tUnlock, releasedAt),
+      attempts: unlock.attempts,
+      writesBlockedMs: ms(lock.lockSentAt, releasedAt),
+      snapshotMs: snap ? ms(snap.startedAt, snap.endedAt) : null,
       overheadMs: snap ? Math.round((releasedAt - lock.lockSentAt - (snap.endedAt - snap.startedAt)) * 10) / 10 : null,
     });
     if (unlock.lockWasLost) lockLost = true;
     if (interrupted) throw new Interrupted(interrupted);
-    if (becamePrimary) throw new ExitError(EXIT.SNAPSHOT_FAILED, `${lock.host} was elected PRIMARY during the snapshot: snapshot stopped, member unlocked`);
-    if (!snap || snap.outcome !== 'ok') throw new ExitError(EXIT.SNAPSHOT_FAILED, `snapshot of ${lock.host} not taken (${snap?.error ?? snap?.abortReason ?? `exit code ${snap?.exitCode ?? '?'}${snap?.signal ? `, signal ${snap.signal}` : ''}`}); member unlocked`);
-    if (lockLost) throw new ExitError(EXIT.SNAPSHOT_FAILED, `the lock on ${lock.host} was lost while the snapshot ran (not locked any more when we came to unlock it): do not trust this snapshot`);
+    if (becamePrimary)
+      throw new ExitError(EXIT.SNAPSHOT_FAILED, `${lock.host} was elected PRIMARY during the snapshot: snapshot stopped, member unlocked`);
+    if (!snap || snap.outcome !== 'ok')
+      throw new ExitError(
+        EXIT.SNAPSHOT_FAILED,
+        `snapshot of ${lock.host} not taken (${snap?.error ?? snap?.abortReason ?? `exit code ${snap?.exitCode ?? '?'}${snap?.signal ? `, signal ${snap.signal}` : ''}`}); member unlocked`,
+      );
+    if (lockLost)
+      throw new ExitError(
+        EXIT.SNAPSHOT_FAILED,
+        `the lock on ${lock.host} was lost while the snapshot ran (not locked any more when we came to unlock it): do not trust this snapshot`,
+      );
     report.exitCode = EXIT.OK;
-    log.info('done', `snapshot of ${lock.host} taken, member unlocked`, { exitCode: 0, member: lock.host, totalMs: ms(t0), cpuMs: cpuMs() });
+    log.info('done', `snapshot of ${lock.host} taken, member unlocked`, {
+      exitCode: 0,
+      member: lock.host,
+      totalMs: ms(t0),
+      cpuMs: cpuMs(),
+    });
     return report;
   } catch (e) {
     // a lock still held here means an unexpected error: give it back before anything else
@@ -328,11 +458,21 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
     phase = 'done';
     if (e instanceof Interrupted) {
       report.exitCode = signalExit(e.sig);
-      log.warn('done', `interrupted by ${e.sig}${report.lockHeldSeconds ? ', member unlocked' : ', nothing was locked'}`, { exitCode: report.exitCode, member: report.member ?? null, totalMs: ms(t0), cpuMs: cpuMs() });
+      log.warn('done', `interrupted by ${e.sig}${report.lockHeldSeconds ? ', member unlocked' : ', nothing was locked'}`, {
+        exitCode: report.exitCode,
+        member: report.member ?? null,
+        totalMs: ms(t0),
+        cpuMs: cpuMs(),
+      });
     } else if (e instanceof ExitError) {
       report.exitCode = e.exitCode;
       if (e.exitCode === EXIT.UNLOCK_FAILED) {
-        log.error('done', `UNLOCK FAILED: ${e.message}. ${report.member} MAY STILL BE FSYNC-LOCKED (writes blocked, oplog not applied).`, { exitCode: e.exitCode, member: report.member ?? null, totalMs: ms(t0), cpuMs: cpuMs() });
+        log.error('done', `UNLOCK FAILED: ${e.message}. ${report.member} MAY STILL BE FSYNC-LOCKED (writes blocked, oplog not applied).`, {
+          exitCode: e.exitCode,
+          member: report.member ?? null,
+          totalMs: ms(t0),
+          cpuMs: cpuMs(),
+        });
         if (report.member) log.error('done', manualUnlockHint(opts, report.member, log), { member: report.member });
       } else {
         log.error('done', e.message, { exitCode: e.exitCode, member: report.member ?? null, totalMs: ms(t0), cpuMs: cpuMs() });
@@ -345,7 +485,11 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
   } finally {
     report.lockedByOthers = [...new Set(foreignLockedSeen)].sort();
     if (report.lockedByOthers.length) {
-      log.warn('done', `fsync-locked by someone else (another backup, or a lock an earlier run could not release): ${report.lockedByOthers.join(', ')}`, { members: report.lockedByOthers });
+      log.warn(
+        'done',
+        `fsync-locked by someone else (another backup, or a lock an earlier run could not release): ${report.lockedByOthers.join(', ')}`,
+        { members: report.lockedByOthers },
+      );
     }
     signals.off('SIGTERM', handlers.SIGTERM);
     signals.off('SIGINT', handlers.SIGINT);
@@ -369,20 +513,42 @@ export function manualUnlockHint(opts: Options, member: string, log: Logger): st
   }
   // mongosh's db.currentOp() returns only {inprog, ok} in current versions: ask the server directly, with $ownOps
   // (no privilege needed); fsyncUnlock's reply says how many locks are left (lockCount).
-  return `To unlock by hand: mongosh "${uri}" --username ${user} --eval 'db.adminCommand({fsyncUnlock: 1})' (it asks for the password); ` +
+  return (
+    `To unlock by hand: mongosh "${uri}" --username ${user} --eval 'db.adminCommand({fsyncUnlock: 1})' (it asks for the password); ` +
     `its reply's lockCount is the number of locks left. Check with db.adminCommand({currentOp: 1, $ownOps: true}).fsyncLock ` +
-    `(absent = unlocked). Each lock needs one unlock: if another backup holds a lock too, unlock only once for ours.`;
+    `(absent = unlocked). Each lock needs one unlock: if another backup holds a lock too, unlock only once for ours.`
+  );
 }
 
-function printPlan(out: (s: string) => void, opts: Options, setName: string, statusFrom: string, reference: string | undefined, ranked: Candidate[]): void {
+function printPlan(
+  out: (s: string) => void,
+  opts: Options,
+  setName: string,
+  statusFrom: string,
+  reference: string | undefined,
+  ranked: Candidate[],
+): void {
   const chosen = ranked.find((c) => c.eligible);
   if (opts.logFormat === 'json') {
-    out(`${JSON.stringify({
-      dryRun: true, setName, statusFrom, lagReference: reference ?? null,
-      selected: chosen ? chosen.host : null,
-      command: chosen ? [opts.snapshotCommand, hostOnly(chosen.host)] : null,
-      candidates: ranked.map((c) => ({ member: c.host, eligible: c.eligible, rank: c.rank ?? null, state: c.stateStr, preference: c.preference, lagSeconds: c.lagSeconds ?? null, reasons: c.reasons })),
-    })}\n`);
+    out(
+      `${JSON.stringify({
+        dryRun: true,
+        setName,
+        statusFrom,
+        lagReference: reference ?? null,
+        selected: chosen ? chosen.host : null,
+        command: chosen ? [opts.snapshotCommand, hostOnly(chosen.host)] : null,
+        candidates: ranked.map((c) => ({
+          member: c.host,
+          eligible: c.eligible,
+          rank: c.rank ?? null,
+          state: c.stateStr,
+          preference: c.preference,
+          lagSeconds: c.lagSeconds ?? null,
+          reasons: c.reasons,
+        })),
+      })}\n`,
+    );
     return;
   }
   const lines = [`dry run: replica set ${setName} (status from ${statusFrom}, lag measured against ${reference ?? 'nothing'})`];
@@ -391,6 +557,10 @@ function printPlan(out: (s: string) => void, opts: Options, setName: string, sta
     if (c.eligible) lines.push(`  #${c.rank} ${c.host}  ${c.preference}, ${lag}${c === chosen ? '  <- would be locked' : ''}`);
     else lines.push(`  -  ${c.host}  ${c.stateStr}, ${lag}: ${c.reasons.join('; ')}`);
   }
-  lines.push(chosen ? `would lock ${chosen.host} and run: ${opts.snapshotCommand} ${hostOnly(chosen.host)}` : 'no eligible member: nothing would be locked');
+  lines.push(
+    chosen
+      ? `would lock ${chosen.host} and run: ${opts.snapshotCommand} ${hostOnly(chosen.host)}`
+      : 'no eligible member: nothing would be locked',
+  );
   out(`${lines.join('\n')}\n`);
 }

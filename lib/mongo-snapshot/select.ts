@@ -69,8 +69,16 @@ export interface Candidate extends MemberView {
 }
 
 const STATE_NAMES: Record<number, string> = {
-  0: 'STARTUP', 1: 'PRIMARY', 2: 'SECONDARY', 3: 'RECOVERING', 5: 'STARTUP2', 6: 'UNKNOWN', 7: 'ARBITER', 8: 'DOWN',
-  9: 'ROLLBACK', 10: 'REMOVED',
+  0: 'STARTUP',
+  1: 'PRIMARY',
+  2: 'SECONDARY',
+  3: 'RECOVERING',
+  5: 'STARTUP2',
+  6: 'UNKNOWN',
+  7: 'ARBITER',
+  8: 'DOWN',
+  9: 'ROLLBACK',
+  10: 'REMOVED',
 };
 
 function toDate(v: unknown): Date | undefined {
@@ -153,8 +161,15 @@ export function majorityOf(status: Document, members: MemberView[]): Majority {
  * delayed member acknowledges only after its delay), not fsync-locked (a locked member applies nothing).
  */
 export function healthyDataVoters(members: MemberView[], probes: ReadonlyMap<string, Probe>): MemberView[] {
-  return members.filter((m) => m.votes > 0 && !m.arbiterOnly && m.health === 1 && (m.state === 1 || m.state === 2) &&
-    m.secondaryDelaySecs === 0 && !probes.get(normalizeHost(m.host))?.locked);
+  return members.filter(
+    (m) =>
+      m.votes > 0 &&
+      !m.arbiterOnly &&
+      m.health === 1 &&
+      (m.state === 1 || m.state === 2) &&
+      m.secondaryDelaySecs === 0 &&
+      !probes.get(normalizeHost(m.host))?.locked,
+  );
 }
 
 export function preferenceOf(m: MemberView): PreferenceClass {
@@ -178,8 +193,10 @@ export function staticReasons(m: MemberView, opts: SelectOptions): string[] {
   if (m.health !== 1) reasons.push(`DOWN or unreachable (health ${m.health}, state ${m.stateStr})`);
   else if (m.arbiterOnly) reasons.push('state ARBITER, not SECONDARY');
   else if (m.state !== 2) reasons.push(`state ${m.stateStr}, not SECONDARY`);
-  if (m.secondaryDelaySecs > 0 && !opts.allowDelayed) reasons.push(`delayed member (secondaryDelaySecs ${m.secondaryDelaySecs}), needs --allow-delayed`);
-  if (!m.buildIndexes && !opts.allowNoIndexes) reasons.push('buildIndexes: false (its snapshot has no secondary indexes), needs --allow-no-indexes');
+  if (m.secondaryDelaySecs > 0 && !opts.allowDelayed)
+    reasons.push(`delayed member (secondaryDelaySecs ${m.secondaryDelaySecs}), needs --allow-delayed`);
+  if (!m.buildIndexes && !opts.allowNoIndexes)
+    reasons.push('buildIndexes: false (its snapshot has no secondary indexes), needs --allow-no-indexes');
   if (m.state === 2 && m.health === 1 && !m.arbiterOnly) {
     const lag = effectiveLag(m, opts);
     if (lag === undefined) reasons.push('lag unknown (no optime for it or for a reference member)');
@@ -194,7 +211,12 @@ export function staticReasons(m: MemberView, opts: SelectOptions): string[] {
  * than writeMajorityCount: w: majority writes would wait and flow control would throttle the primary for as long as
  * the lock is held (a locked member can neither apply the oplog nor record an election vote).
  */
-export function rankCandidates(members: MemberView[], opts: SelectOptions, probes: ReadonlyMap<string, Probe>, majority?: Majority): Candidate[] {
+export function rankCandidates(
+  members: MemberView[],
+  opts: SelectOptions,
+  probes: ReadonlyMap<string, Probe>,
+  majority?: Majority,
+): Candidate[] {
   const healthy = healthyDataVoters(members, probes);
   const all: Candidate[] = members.map((m) => {
     const reasons = staticReasons(m, opts);
@@ -208,7 +230,9 @@ export function rankCandidates(members: MemberView[], opts: SelectOptions, probe
     if (reasons.length === 0 && majority && m.votes > 0 && !opts.allowMajorityStall) {
       const left = healthy.filter((h) => h !== m).length;
       if (left < majority.writeMajorityCount) {
-        reasons.push(`a voter: locking it would leave ${left} healthy data-bearing voter(s), fewer than writeMajorityCount ${majority.writeMajorityCount} (w: majority writes would stall); --allow-majority-stall to lock it anyway`);
+        reasons.push(
+          `a voter: locking it would leave ${left} healthy data-bearing voter(s), fewer than writeMajorityCount ${majority.writeMajorityCount} (w: majority writes would stall); --allow-majority-stall to lock it anyway`,
+        );
       }
     }
     return { ...m, eligible: reasons.length === 0, reasons, preference: preferenceOf(m) };
@@ -254,9 +278,7 @@ export function resolveMemberSpec(spec: string, hosts: string[]): { host: string
   const want = spec.trim().toLowerCase();
   const norm = hosts.map((h) => normalizeHost(h));
   const hasPort = want.startsWith('[') ? /\]:\d+$/.test(want) : want.includes(':');
-  const matches = hasPort
-    ? norm.filter((h) => h === normalizeHost(want))
-    : norm.filter((h) => h.slice(0, h.lastIndexOf(':')) === want);
+  const matches = hasPort ? norm.filter((h) => h === normalizeHost(want)) : norm.filter((h) => h.slice(0, h.lastIndexOf(':')) === want);
   if (matches.length === 1) return { host: matches[0]! };
   if (matches.length === 0) return { error: `--member ${spec} is not a member of the replica set (members: ${hosts.join(', ')})` };
   return { error: `--member ${spec} is ambiguous (${matches.join(', ')}): add the port` };

@@ -28,8 +28,14 @@ export interface ParsedUri {
 }
 
 const PER_MEMBER_DROP = [
-  'replicaSet', 'directConnection', 'readPreference', 'readPreferenceTags', 'maxStalenessSeconds',
-  'srvServiceName', 'srvMaxHosts', 'loadBalanced',
+  'replicaSet',
+  'directConnection',
+  'readPreference',
+  'readPreferenceTags',
+  'maxStalenessSeconds',
+  'srvServiceName',
+  'srvMaxHosts',
+  'loadBalanced',
 ];
 
 /** Parses and validates a connection string. Registers its password with the redactor first. */
@@ -45,9 +51,10 @@ export function parseMongoUri(raw: string, redactor: Redactor): ParsedUri {
   try {
     cs = new ConnectionString(text);
   } catch (e) {
-    const hint = userinfo !== undefined && /[@:/?#[\]%]/.test(userinfo.slice(userinfo.indexOf(':') + 1)) || (userinfo ?? '').includes('@')
-      ? ' (special characters in the user name or password, @ : / ? # [ ] %, must be percent-encoded: @ as %40, : as %3A, / as %2F, % as %25)'
-      : '';
+    const hint =
+      (userinfo !== undefined && /[@:/?#[\]%]/.test(userinfo.slice(userinfo.indexOf(':') + 1))) || (userinfo ?? '').includes('@')
+        ? ' (special characters in the user name or password, @ : / ? # [ ] %, must be percent-encoded: @ as %40, : as %3A, / as %2F, % as %25)'
+        : '';
     throw new UriError(`invalid connection string: ${redactor.error(e).replace(/^MongoParseError: /, '')}${hint}`);
   }
   if (cs.password) {

@@ -13,7 +13,12 @@
 // label cnpg.io/cluster). Series that do not come from our PodMonitors (kubelet, kube-state-metrics)
 // get `cluster` (and `pod`) derived from CNPG's fixed naming: instance pods and data PVCs are
 // `<cluster>-<n>`, WAL PVCs `<cluster>-<n>-wal`.
-import { mongoSnapshotCronJobName, PRUNE_BACKUPS_NAME, RESTORE_DRILL_NAME, veleroScheduleNames as scheduleNames } from '../backup/backup-names';
+import {
+  mongoSnapshotCronJobName,
+  PRUNE_BACKUPS_NAME,
+  RESTORE_DRILL_NAME,
+  veleroScheduleNames as scheduleNames,
+} from '../backup/backup-names';
 import type { Environment, Fleet, PostgresCluster, Severity } from '../config/model';
 import { ZALANDO_ALERT_NAMES } from './zalando-alert-names';
 import { zalandoAlertGroups } from './zalando-alert-rules';
@@ -160,7 +165,10 @@ export function environmentAlertGroups(fleet: Fleet, environment: Environment, o
 
 /** What a rule builder needs: the fleet, the environment, naming and severity. */
 export class Context {
-  constructor(readonly fleet: Fleet, readonly env: Environment) {}
+  constructor(
+    readonly fleet: Fleet,
+    readonly env: Environment,
+  ) {}
 
   groupName(part: string): string {
     return `${this.fleet.name}-${this.env.name}.${part}`;
@@ -171,7 +179,14 @@ export class Context {
     return tier === 'critical' ? this.env.alerts.severity : 'warning';
   }
 
-  rule(alert: AlertName, tier: 'critical' | 'warning', expr: string, forDuration: string | undefined, summary: string, description: string): AlertRule {
+  rule(
+    alert: AlertName,
+    tier: 'critical' | 'warning',
+    expr: string,
+    forDuration: string | undefined,
+    summary: string,
+    description: string,
+  ): AlertRule {
     return {
       alert,
       expr,
@@ -204,63 +219,101 @@ function availabilityRules(ctx: Context): AlertRule[] {
   const { env } = ctx;
   const rules: AlertRule[] = [];
   const zeros = env.clusters.map((c) => zeroVector({ namespace: env.namespace, cluster: c.name })).join(' or ');
-  rules.push(ctx.rule('CNPGClusterOffline', 'critical',
-    // `or` the zero vectors so a cluster whose pods are all gone (no series at all) also fires.
-    `(sum by (namespace, cluster) (cnpg_collector_up{${ctx.selector()}}) or ${zeros}) < 1`,
-    '5m',
-    'CloudNativePG cluster has no running PostgreSQL instance.',
-    `No instance of cluster ${CLUSTER_REF} has answered as up (cnpg_collector_up) for 5 minutes: applications cannot reach the database.`));
+  rules.push(
+    ctx.rule(
+      'CNPGClusterOffline',
+      'critical',
+      // `or` the zero vectors so a cluster whose pods are all gone (no series at all) also fires.
+      `(sum by (namespace, cluster) (cnpg_collector_up{${ctx.selector()}}) or ${zeros}) < 1`,
+      '5m',
+      'CloudNativePG cluster has no running PostgreSQL instance.',
+      `No instance of cluster ${CLUSTER_REF} has answered as up (cnpg_collector_up) for 5 minutes: applications cannot reach the database.`,
+    ),
+  );
 
-  rules.push(ctx.rule('CNPGClusterMetricsAbsent', 'warning',
-    env.clusters.map((c) => `absent(up{namespace="${env.namespace}",cluster="${c.name}"})`).join(' or '),
-    '15m',
-    'Prometheus scrapes no instance of a CloudNativePG cluster.',
-    `Prometheus has had no scrape target for cluster ${CLUSTER_REF} for 15 minutes: its PodMonitor is not selected, or the cluster has no pods. Every other alert of this cluster is blind.`));
+  rules.push(
+    ctx.rule(
+      'CNPGClusterMetricsAbsent',
+      'warning',
+      env.clusters.map((c) => `absent(up{namespace="${env.namespace}",cluster="${c.name}"})`).join(' or '),
+      '15m',
+      'Prometheus scrapes no instance of a CloudNativePG cluster.',
+      `Prometheus has had no scrape target for cluster ${CLUSTER_REF} for 15 minutes: its PodMonitor is not selected, or the cluster has no pods. Every other alert of this cluster is blind.`,
+    ),
+  );
 
-  rules.push(ctx.rule('CNPGInstanceMetricsAbsent', 'warning',
-    `max by (namespace, cluster, pod) (up{${ctx.selector()}}) == 0`,
-    '10m',
-    'The metrics endpoint of a CloudNativePG instance is unreachable.',
-    `Prometheus cannot scrape instance ${POD_REF} of cluster {{ $labels.cluster }} for 10 minutes; the alerts of this instance are blind.`));
+  rules.push(
+    ctx.rule(
+      'CNPGInstanceMetricsAbsent',
+      'warning',
+      `max by (namespace, cluster, pod) (up{${ctx.selector()}}) == 0`,
+      '10m',
+      'The metrics endpoint of a CloudNativePG instance is unreachable.',
+      `Prometheus cannot scrape instance ${POD_REF} of cluster {{ $labels.cluster }} for 10 minutes; the alerts of this instance are blind.`,
+    ),
+  );
 
   // HA alerts only for clusters configured with standbys: a 1-instance cluster (test) has none by design.
   const replicated = env.clusters.filter((c) => c.instances >= 2);
   const standbys = (clusters: readonly PostgresCluster[]) =>
     `max by (namespace, cluster) (cnpg_pg_replication_streaming_replicas{${ctx.selector(clusters)}} - cnpg_pg_replication_is_wal_receiver_up{${ctx.selector(clusters)}})`;
   if (replicated.length > 0) {
-    rules.push(ctx.rule('CNPGClusterHACritical', 'critical',
-      `${standbys(replicated)} < 1`,
-      '5m',
-      'CloudNativePG cluster has no streaming standby.',
-      `Cluster ${CLUSTER_REF} has no standby streaming from its primary: losing the primary now means downtime and possibly data loss.`));
+    rules.push(
+      ctx.rule(
+        'CNPGClusterHACritical',
+        'critical',
+        `${standbys(replicated)} < 1`,
+        '5m',
+        'CloudNativePG cluster has no streaming standby.',
+        `Cluster ${CLUSTER_REF} has no standby streaming from its primary: losing the primary now means downtime and possibly data loss.`,
+      ),
+    );
   }
   // Warning when fewer standbys stream than configured (instances - 1); grouped by instance count
   // so one expression covers clusters of different sizes. Clusters of 2 only have the critical tier.
   const bySize = new Map<number, PostgresCluster[]>();
   for (const c of env.clusters.filter((c) => c.instances >= 3)) bySize.set(c.instances, [...(bySize.get(c.instances) ?? []), c]);
   if (bySize.size > 0) {
-    rules.push(ctx.rule('CNPGClusterHAWarning', 'warning',
-      [...bySize.entries()].sort(([a], [b]) => a - b).map(([n, clusters]) => `${standbys(clusters)} < ${n - 1}`).join(' or '),
-      '5m',
-      'CloudNativePG cluster has fewer streaming standbys than configured.',
-      `Cluster ${CLUSTER_REF} has only {{ $value | printf "%.0f" }} streaming standby(s), fewer than configured: one more failure leaves it without HA.`));
+    rules.push(
+      ctx.rule(
+        'CNPGClusterHAWarning',
+        'warning',
+        [...bySize.entries()]
+          .sort(([a], [b]) => a - b)
+          .map(([n, clusters]) => `${standbys(clusters)} < ${n - 1}`)
+          .join(' or '),
+        '5m',
+        'CloudNativePG cluster has fewer streaming standbys than configured.',
+        `Cluster ${CLUSTER_REF} has only {{ $value | printf "%.0f" }} streaming standby(s), fewer than configured: one more failure leaves it without HA.`,
+      ),
+    );
   }
 
-  rules.push(ctx.rule('CNPGClusterHighReplicationLag', 'warning',
-    `max by (namespace, cluster, pod) (cnpg_pg_replication_lag{${ctx.selector()}}) > ${env.alerts.replicationLagSeconds}`,
-    '5m',
-    'CloudNativePG standby is lagging behind its primary.',
-    `Standby ${POD_REF} of cluster {{ $labels.cluster }} is {{ $value | printf "%.0f" }}s behind the primary (threshold ${env.alerts.replicationLagSeconds}s).`));
+  rules.push(
+    ctx.rule(
+      'CNPGClusterHighReplicationLag',
+      'warning',
+      `max by (namespace, cluster, pod) (cnpg_pg_replication_lag{${ctx.selector()}}) > ${env.alerts.replicationLagSeconds}`,
+      '5m',
+      'CloudNativePG standby is lagging behind its primary.',
+      `Standby ${POD_REF} of cluster {{ $labels.cluster }} is {{ $value | printf "%.0f" }}s behind the primary (threshold ${env.alerts.replicationLagSeconds}s).`,
+    ),
+  );
 
   const sameNode = env.clusters.filter((c) => c.instances >= 2);
   if (sameNode.length > 0) {
     const regex = clusterRegex(sameNode);
-    rules.push(ctx.rule('CNPGClusterInstancesOnSameNode', 'warning',
-      // kube_pod_info carries no cluster label; instance pods are named <cluster>-<n>.
-      `count by (namespace, cluster, node) (label_replace(kube_pod_info{namespace="${env.namespace}",pod=~"(${regex})-[0-9]+"}, "cluster", "$1", "pod", "(${regex})-[0-9]+")) > 1`,
-      '5m',
-      'CloudNativePG instances share a node.',
-      `{{ $value | printf "%.0f" }} instances of cluster ${CLUSTER_REF} run on node {{ $labels.node }}: losing that node takes them all.`));
+    rules.push(
+      ctx.rule(
+        'CNPGClusterInstancesOnSameNode',
+        'warning',
+        // kube_pod_info carries no cluster label; instance pods are named <cluster>-<n>.
+        `count by (namespace, cluster, node) (label_replace(kube_pod_info{namespace="${env.namespace}",pod=~"(${regex})-[0-9]+"}, "cluster", "$1", "pod", "(${regex})-[0-9]+")) > 1`,
+        '5m',
+        'CloudNativePG instances share a node.',
+        `{{ $value | printf "%.0f" }} instances of cluster ${CLUSTER_REF} run on node {{ $labels.node }}: losing that node takes them all.`,
+      ),
+    );
   }
   return rules;
 }
@@ -269,24 +322,33 @@ function capacityRules(ctx: Context): AlertRule[] {
   const { env } = ctx;
   const a = env.alerts;
   const connections = `sum by (namespace, cluster, pod) (cnpg_backends_total{${ctx.selector()}}) / max by (namespace, cluster, pod) (cnpg_pg_settings_setting{${ctx.selector()},name="max_connections"}) * 100`;
-  const connectionRule = (alert: AlertName, tier: 'critical' | 'warning', percent: number) => ctx.rule(alert, tier,
-    `${connections} > ${percent}`,
-    '5m',
-    `CloudNativePG instance uses over ${percent}% of max_connections.`,
-    `Instance ${POD_REF} of cluster {{ $labels.cluster }} uses {{ $value | printf "%.0f" }}% of max_connections (threshold ${percent}%). New connections fail when it reaches 100%.`);
+  const connectionRule = (alert: AlertName, tier: 'critical' | 'warning', percent: number) =>
+    ctx.rule(
+      alert,
+      tier,
+      `${connections} > ${percent}`,
+      '5m',
+      `CloudNativePG instance uses over ${percent}% of max_connections.`,
+      `Instance ${POD_REF} of cluster {{ $labels.cluster }} uses {{ $value | printf "%.0f" }}% of max_connections (threshold ${percent}%). New connections fail when it reaches 100%.`,
+    );
 
   // Data PVCs are <cluster>-<n>, WAL PVCs <cluster>-<n>-wal (CNPG's naming); derive cluster and pod from it.
   const regex = clusterRegex(env.clusters);
   const pvc = `namespace="${env.namespace}",persistentvolumeclaim=~"(${regex})-[0-9]+(-wal)?"`;
-  const usage = `max by (namespace, cluster, pod, persistentvolumeclaim) (label_replace(label_replace(`
-    + `1 - kubelet_volume_stats_available_bytes{${pvc}} / kubelet_volume_stats_capacity_bytes{${pvc}}, `
-    + `"cluster", "$1", "persistentvolumeclaim", "(${regex})-[0-9]+(-wal)?"), `
-    + `"pod", "$1", "persistentvolumeclaim", "(.+?)(-wal)?")) * 100`;
-  const diskRule = (alert: AlertName, tier: 'critical' | 'warning', percent: number) => ctx.rule(alert, tier,
-    `${usage} > ${percent}`,
-    '5m',
-    `CloudNativePG volume is over ${percent}% full.`,
-    `Volume {{ $labels.persistentvolumeclaim }} of instance ${POD_REF} (cluster {{ $labels.cluster }}) is {{ $value | printf "%.0f" }}% full (threshold ${percent}%). PostgreSQL stops when its data or WAL volume is full.`);
+  const usage =
+    `max by (namespace, cluster, pod, persistentvolumeclaim) (label_replace(label_replace(` +
+    `1 - kubelet_volume_stats_available_bytes{${pvc}} / kubelet_volume_stats_capacity_bytes{${pvc}}, ` +
+    `"cluster", "$1", "persistentvolumeclaim", "(${regex})-[0-9]+(-wal)?"), ` +
+    `"pod", "$1", "persistentvolumeclaim", "(.+?)(-wal)?")) * 100`;
+  const diskRule = (alert: AlertName, tier: 'critical' | 'warning', percent: number) =>
+    ctx.rule(
+      alert,
+      tier,
+      `${usage} > ${percent}`,
+      '5m',
+      `CloudNativePG volume is over ${percent}% full.`,
+      `Volume {{ $labels.persistentvolumeclaim }} of instance ${POD_REF} (cluster {{ $labels.cluster }}) is {{ $value | printf "%.0f" }}% full (threshold ${percent}%). PostgreSQL stops when its data or WAL volume is full.`,
+    );
 
   return [
     connectionRule('CNPGClusterHighConnectionsWarning', 'warning', a.connectionsWarningPercent),
@@ -301,24 +363,34 @@ function postgresRules(ctx: Context): AlertRule[] {
   const t = FIXED_THRESHOLDS;
   // Replicas report the same ages as the primary: aggregate per database, not per pod.
   const xid = `max by (namespace, cluster, datname) (cnpg_pg_database_xid_age{${ctx.selector()}})`;
-  const xidRule = (alert: AlertName, tier: 'critical' | 'warning', threshold: number) => ctx.rule(alert, tier,
-    `${xid} > ${threshold}`,
-    '15m',
-    'PostgreSQL database is approaching transaction ID wraparound.',
-    `Database {{ $labels.datname }} in cluster ${CLUSTER_REF} has a transaction ID age of {{ $value | printf "%.0f" }} (threshold ${threshold}); PostgreSQL stops accepting writes near 2147483647.`);
+  const xidRule = (alert: AlertName, tier: 'critical' | 'warning', threshold: number) =>
+    ctx.rule(
+      alert,
+      tier,
+      `${xid} > ${threshold}`,
+      '15m',
+      'PostgreSQL database is approaching transaction ID wraparound.',
+      `Database {{ $labels.datname }} in cluster ${CLUSTER_REF} has a transaction ID age of {{ $value | printf "%.0f" }} (threshold ${threshold}); PostgreSQL stops accepting writes near 2147483647.`,
+    );
   return [
     xidRule('CNPGClusterXIDWraparoundWarning', 'warning', t.xidAgeWarning),
     xidRule('CNPGClusterXIDWraparoundCritical', 'critical', t.xidAgeCritical),
-    ctx.rule('CNPGClusterLongRunningTransaction', 'warning',
+    ctx.rule(
+      'CNPGClusterLongRunningTransaction',
+      'warning',
       `max by (namespace, cluster, pod, datname, usename) (cnpg_backends_max_tx_duration_seconds{${ctx.selector()}}) > ${env.alerts.longTransactionSeconds}`,
       '1m',
       'A PostgreSQL transaction has been open for too long.',
-      `A transaction of user {{ $labels.usename }} in database {{ $labels.datname }} on ${POD_REF} (cluster {{ $labels.cluster }}) has been open for {{ $value | printf "%.0f" }}s (threshold ${env.alerts.longTransactionSeconds}s); it holds back vacuum and may hold locks.`),
-    ctx.rule('CNPGClusterDeadlocks', 'warning',
+      `A transaction of user {{ $labels.usename }} in database {{ $labels.datname }} on ${POD_REF} (cluster {{ $labels.cluster }}) has been open for {{ $value | printf "%.0f" }}s (threshold ${env.alerts.longTransactionSeconds}s); it holds back vacuum and may hold locks.`,
+    ),
+    ctx.rule(
+      'CNPGClusterDeadlocks',
+      'warning',
       `sum by (namespace, cluster, datname) (increase(cnpg_pg_stat_database_deadlocks{${ctx.selector()}}[${t.deadlockWindow}])) > ${t.deadlocks}`,
       undefined,
       'PostgreSQL is detecting deadlocks.',
-      `Database {{ $labels.datname }} in cluster ${CLUSTER_REF} had {{ $value | printf "%.0f" }} deadlocks in the last ${t.deadlockWindow} (threshold ${t.deadlocks}).`),
+      `Database {{ $labels.datname }} in cluster ${CLUSTER_REF} had {{ $value | printf "%.0f" }} deadlocks in the last ${t.deadlockWindow} (threshold ${t.deadlocks}).`,
+    ),
   ];
 }
 
@@ -331,15 +403,21 @@ function backupRules(ctx: Context, veleroSchedules: readonly string[]): AlertRul
     const window = Math.round(postgres.maxIntervalSeconds * FRESHNESS_FACTOR);
     // The in-core timestamp is set from Cluster.status.lastSuccessfulBackup (volume snapshots and
     // barmanObjectStore); the barman-cloud plugin exports its own metric instead.
-    const metric = postgres.method === 'plugin' && postgres.pluginName === BARMAN_CLOUD_PLUGIN
-      ? 'barman_cloud_cloudnative_pg_io_last_available_backup_timestamp'
-      : 'cnpg_collector_last_available_backup_timestamp';
-    rules.push(ctx.rule('CNPGClusterBackupNotRecent', 'critical',
-      // Only the primary sets the timestamp (replicas report 0): take the max per cluster.
-      `time() - max by (namespace, cluster) (${metric}{${ctx.selector()}}) > ${window}`,
-      '10m',
-      'CloudNativePG cluster has no recent successful backup.',
-      `The last successful backup of cluster ${CLUSTER_REF} is older than ${humanSeconds(window)} (${FRESHNESS_FACTOR} × the ${humanSeconds(postgres.maxIntervalSeconds)} between scheduled backups).`));
+    const metric =
+      postgres.method === 'plugin' && postgres.pluginName === BARMAN_CLOUD_PLUGIN
+        ? 'barman_cloud_cloudnative_pg_io_last_available_backup_timestamp'
+        : 'cnpg_collector_last_available_backup_timestamp';
+    rules.push(
+      ctx.rule(
+        'CNPGClusterBackupNotRecent',
+        'critical',
+        // Only the primary sets the timestamp (replicas report 0): take the max per cluster.
+        `time() - max by (namespace, cluster) (${metric}{${ctx.selector()}}) > ${window}`,
+        '10m',
+        'CloudNativePG cluster has no recent successful backup.',
+        `The last successful backup of cluster ${CLUSTER_REF} is older than ${humanSeconds(window)} (${FRESHNESS_FACTOR} × the ${humanSeconds(postgres.maxIntervalSeconds)} between scheduled backups).`,
+      ),
+    );
   }
 
   const velero = env.backups.velero;
@@ -348,23 +426,35 @@ function backupRules(ctx: Context, veleroSchedules: readonly string[]): AlertRul
     const window = Math.round(interval * FRESHNESS_FACTOR);
     // Schedule names are DNS subdomain names: no regex metacharacters but '.', which only widens the match.
     const sel = `schedule=~"${veleroSchedules.join('|')}"`;
-    rules.push(ctx.rule('VeleroBackupFailed', 'warning',
-      // Velero initialises the counters of a schedule to 0, so the first failure is an increase.
-      `sum by (schedule) (increase(velero_backup_failure_total{${sel}}[${promDuration(interval)}])) > 0`
-        + ` or sum by (schedule) (increase(velero_backup_partial_failure_total{${sel}}[${promDuration(interval)}])) > 0`
-        // A backup rejected before it starts (e.g. an unusable storage location) counts here only.
-        + ` or sum by (schedule) (increase(velero_backup_validation_failure_total{${sel}}[${promDuration(interval)}])) > 0`,
-      undefined,
-      'Velero backup failed.',
-      `A backup of Velero schedule {{ $labels.schedule }} (environment ${env.name}) failed, partially failed or failed validation within the last ${humanSeconds(interval)}.`));
-    rules.push(ctx.rule('VeleroBackupNotRecent', 'critical',
-      `time() - max by (schedule) (velero_backup_last_successful_timestamp{${sel}}) > ${window}`
-        // The gauge only exists after a success since Velero last started: no sample during a
-        // whole window means no success within it either.
-        + veleroSchedules.map((name) => ` or absent_over_time(velero_backup_last_successful_timestamp{schedule="${name}"}[${promDuration(window)}])`).join(''),
-      '10m',
-      'No recent successful Velero backup.',
-      `Velero schedule {{ $labels.schedule }} (environment ${env.name}) has had no successful backup for over ${humanSeconds(window)} (${FRESHNESS_FACTOR} × its ${humanSeconds(interval)} interval).`));
+    rules.push(
+      ctx.rule(
+        'VeleroBackupFailed',
+        'warning',
+        // Velero initialises the counters of a schedule to 0, so the first failure is an increase.
+        `sum by (schedule) (increase(velero_backup_failure_total{${sel}}[${promDuration(interval)}])) > 0` +
+          ` or sum by (schedule) (increase(velero_backup_partial_failure_total{${sel}}[${promDuration(interval)}])) > 0` +
+          // A backup rejected before it starts (e.g. an unusable storage location) counts here only.
+          ` or sum by (schedule) (increase(velero_backup_validation_failure_total{${sel}}[${promDuration(interval)}])) > 0`,
+        undefined,
+        'Velero backup failed.',
+        `A backup of Velero schedule {{ $labels.schedule }} (environment ${env.name}) failed, partially failed or failed validation within the last ${humanSeconds(interval)}.`,
+      ),
+    );
+    rules.push(
+      ctx.rule(
+        'VeleroBackupNotRecent',
+        'critical',
+        `time() - max by (schedule) (velero_backup_last_successful_timestamp{${sel}}) > ${window}` +
+          // The gauge only exists after a success since Velero last started: no sample during a
+          // whole window means no success within it either.
+          veleroSchedules
+            .map((name) => ` or absent_over_time(velero_backup_last_successful_timestamp{schedule="${name}"}[${promDuration(window)}])`)
+            .join(''),
+        '10m',
+        'No recent successful Velero backup.',
+        `Velero schedule {{ $labels.schedule }} (environment ${env.name}) has had no successful backup for over ${humanSeconds(window)} (${FRESHNESS_FACTOR} × its ${humanSeconds(interval)} interval).`,
+      ),
+    );
   }
   return rules;
 }
@@ -374,18 +464,22 @@ export const RESTORE_DRILL_PUSH_JOB = 'restore-drill';
 
 /** A Job of this CronJob failed (its Failed condition), among Jobs created within `withinSeconds`. */
 function cronJobFailed(namespace: string, cronjob: string, withinSeconds: number): string {
-  return `max by (namespace, job_name) (kube_job_failed{namespace="${namespace}",condition="true"}) > 0`
-    + ` and on (namespace, job_name) max by (namespace, job_name) (kube_job_owner{namespace="${namespace}",owner_kind="CronJob",owner_name="${cronjob}"})`
-    + ` and on (namespace, job_name) (time() - max by (namespace, job_name) (kube_job_created{namespace="${namespace}"}) < ${withinSeconds})`;
+  return (
+    `max by (namespace, job_name) (kube_job_failed{namespace="${namespace}",condition="true"}) > 0` +
+    ` and on (namespace, job_name) max by (namespace, job_name) (kube_job_owner{namespace="${namespace}",owner_kind="CronJob",owner_name="${cronjob}"})` +
+    ` and on (namespace, job_name) (time() - max by (namespace, job_name) (kube_job_created{namespace="${namespace}"}) < ${withinSeconds})`
+  );
 }
 
 /** No successful run of this CronJob within `window` seconds (never succeeded: since its creation; absent: not deployed). */
 function cronJobNotRecent(namespace: string, cronjob: string, window: number): string {
   const sel = `namespace="${namespace}",cronjob="${cronjob}"`;
-  return `time() - max by (namespace, cronjob) (kube_cronjob_status_last_successful_time{${sel}}) > ${window}`
-    + ` or (time() - max by (namespace, cronjob) (kube_cronjob_created{${sel}}) > ${window}`
-    + ` unless on (namespace, cronjob) kube_cronjob_status_last_successful_time{${sel}})`
-    + ` or absent_over_time(kube_cronjob_created{${sel}}[${promDuration(window)}])`;
+  return (
+    `time() - max by (namespace, cronjob) (kube_cronjob_status_last_successful_time{${sel}}) > ${window}` +
+    ` or (time() - max by (namespace, cronjob) (kube_cronjob_created{${sel}}) > ${window}` +
+    ` unless on (namespace, cronjob) kube_cronjob_status_last_successful_time{${sel}})` +
+    ` or absent_over_time(kube_cronjob_created{${sel}}[${promDuration(window)}])`
+  );
 }
 
 /** WAL archiving to the object store, retention pruning and the restore drill. */
@@ -394,43 +488,65 @@ function backupJobRules(ctx: Context): AlertRule[] {
   const rules: AlertRule[] = [];
   const ns = env.namespace;
   if (env.backups.objectStore && env.clusters.length > 0) {
-    rules.push(ctx.rule('CNPGClusterWALArchivingFailing', 'critical',
-      // The primary's pg_stat_archiver (CNPG's default cnpg_pg_stat_archiver_* metrics): the last
-      // attempt failed and none succeeded since. Point-in-time recovery stops at the last archived WAL.
-      `max by (namespace, cluster) (cnpg_pg_stat_archiver_last_failed_time{${ctx.selector()}}) > max by (namespace, cluster) (cnpg_pg_stat_archiver_last_archived_time{${ctx.selector()}})`,
-      '10m',
-      'CloudNativePG cannot archive WAL to the object store.',
-      `Cluster ${CLUSTER_REF} has failed to archive WAL since its last successful archival, for 10 minutes: point-in-time recovery ends at the last archived WAL, and WAL piles up on the primary's volume.`));
+    rules.push(
+      ctx.rule(
+        'CNPGClusterWALArchivingFailing',
+        'critical',
+        // The primary's pg_stat_archiver (CNPG's default cnpg_pg_stat_archiver_* metrics): the last
+        // attempt failed and none succeeded since. Point-in-time recovery stops at the last archived WAL.
+        `max by (namespace, cluster) (cnpg_pg_stat_archiver_last_failed_time{${ctx.selector()}}) > max by (namespace, cluster) (cnpg_pg_stat_archiver_last_archived_time{${ctx.selector()}})`,
+        '10m',
+        'CloudNativePG cannot archive WAL to the object store.',
+        `Cluster ${CLUSTER_REF} has failed to archive WAL since its last successful archival, for 10 minutes: point-in-time recovery ends at the last archived WAL, and WAL piles up on the primary's volume.`,
+      ),
+    );
   }
   const objectStore = env.backups.objectStore;
   // With method plugin, CNPGClusterBackupNotRecent already watches the plugin's metric.
   if (objectStore && env.clusters.length > 0 && env.backups.postgres?.method !== 'plugin') {
     const window = Math.round(objectStore.maxIntervalSeconds * FRESHNESS_FACTOR);
-    rules.push(ctx.rule('CNPGClusterObjectStoreBackupNotRecent', 'critical',
-      // The plugin's own gauge (plugin-barman-cloud@v0.14.0 web/docs/observability.md); plugin
-      // backups do not update the in-core cnpg_collector_last_available_backup_timestamp, which
-      // therefore keeps watching the volume snapshots alone.
-      `time() - max by (namespace, cluster) (barman_cloud_cloudnative_pg_io_last_available_backup_timestamp{${ctx.selector()}}) > ${window}`,
-      '10m',
-      'No recent base backup in the object store.',
-      `The last base backup of cluster ${CLUSTER_REF} in the object store is older than ${humanSeconds(window)} (${FRESHNESS_FACTOR} × the ${humanSeconds(objectStore.maxIntervalSeconds)} between scheduled base backups): point-in-time recovery must replay ever more WAL, and the recovery window's oldest point moves forward.`));
+    rules.push(
+      ctx.rule(
+        'CNPGClusterObjectStoreBackupNotRecent',
+        'critical',
+        // The plugin's own gauge (plugin-barman-cloud@v0.14.0 web/docs/observability.md); plugin
+        // backups do not update the in-core cnpg_collector_last_available_backup_timestamp, which
+        // therefore keeps watching the volume snapshots alone.
+        `time() - max by (namespace, cluster) (barman_cloud_cloudnative_pg_io_last_available_backup_timestamp{${ctx.selector()}}) > ${window}`,
+        '10m',
+        'No recent base backup in the object store.',
+        `The last base backup of cluster ${CLUSTER_REF} in the object store is older than ${humanSeconds(window)} (${FRESHNESS_FACTOR} × the ${humanSeconds(objectStore.maxIntervalSeconds)} between scheduled base backups): point-in-time recovery must replay ever more WAL, and the recovery window's oldest point moves forward.`,
+      ),
+    );
   }
   const retention = env.backups.postgres?.retention;
   if (retention) {
-    rules.push(ctx.rule('BackupPruneFailed', 'warning',
-      cronJobFailed(ns, PRUNE_BACKUPS_NAME, Math.max(retention.maxIntervalSeconds * 2, 3600)),
-      undefined,
-      'Pruning of volume-snapshot backups failed.',
-      `Job {{ $labels.namespace }}/{{ $labels.job_name }} of CronJob ${PRUNE_BACKUPS_NAME} failed: old Backups and their VolumeSnapshots are not being deleted (cost, snapshot quotas). Its log names the Backup and the API error.`));
+    rules.push(
+      ctx.rule(
+        'BackupPruneFailed',
+        'warning',
+        cronJobFailed(ns, PRUNE_BACKUPS_NAME, Math.max(retention.maxIntervalSeconds * 2, 3600)),
+        undefined,
+        'Pruning of volume-snapshot backups failed.',
+        `Job {{ $labels.namespace }}/{{ $labels.job_name }} of CronJob ${PRUNE_BACKUPS_NAME} failed: old Backups and their VolumeSnapshots are not being deleted (cost, snapshot quotas). Its log names the Backup and the API error.`,
+      ),
+    );
   }
   const drill = env.backups.restoreDrill;
   if (drill) {
-    const pushed = drill.pushgateway ? ` or max by (environment, cluster) (restore_drill_success{job="${RESTORE_DRILL_PUSH_JOB}",environment="${env.name}"}) == 0` : '';
-    rules.push(ctx.rule('RestoreDrillFailed', 'warning',
-      cronJobFailed(ns, RESTORE_DRILL_NAME, drill.maxIntervalSeconds) + pushed,
-      undefined,
-      'A restore drill failed: a backup may not restore.',
-      `The restore drill in ${ns} (environment ${env.name}) failed{{ if $labels.cluster }} for cluster {{ $labels.cluster }}{{ end }}: the latest backup could not be restored, did not become ready in time, or a service database was missing or unreadable. The Job's log says which step failed.`));
+    const pushed = drill.pushgateway
+      ? ` or max by (environment, cluster) (restore_drill_success{job="${RESTORE_DRILL_PUSH_JOB}",environment="${env.name}"}) == 0`
+      : '';
+    rules.push(
+      ctx.rule(
+        'RestoreDrillFailed',
+        'warning',
+        cronJobFailed(ns, RESTORE_DRILL_NAME, drill.maxIntervalSeconds) + pushed,
+        undefined,
+        'A restore drill failed: a backup may not restore.',
+        `The restore drill in ${ns} (environment ${env.name}) failed{{ if $labels.cluster }} for cluster {{ $labels.cluster }}{{ end }}: the latest backup could not be restored, did not become ready in time, or a service database was missing or unreadable. The Job's log says which step failed.`,
+      ),
+    );
     const window = Math.round(drill.maxIntervalSeconds * FRESHNESS_FACTOR);
     // With a rotating subset a cluster is drilled every ⌈clusters / clustersPerRun⌉ runs.
     const rounds = Math.ceil(env.clusters.length / Math.min(drill.clustersPerRun ?? env.clusters.length, Math.max(1, env.clusters.length)));
@@ -438,11 +554,16 @@ function backupJobRules(ctx: Context): AlertRule[] {
     const perCluster = drill.pushgateway
       ? ` or time() - max by (environment, cluster) (restore_drill_last_success_timestamp_seconds{job="${RESTORE_DRILL_PUSH_JOB}",environment="${env.name}"}) > ${clusterWindow}`
       : '';
-    rules.push(ctx.rule('RestoreDrillNotRecent', 'critical',
-      cronJobNotRecent(ns, RESTORE_DRILL_NAME, window) + perCluster,
-      '10m',
-      'No successful restore drill recently.',
-      `{{ if $labels.cluster }}No restore drill of cluster ${ns}/{{ $labels.cluster }} has succeeded for over ${humanSeconds(clusterWindow)} (${rounds} run(s) per rotation × ${FRESHNESS_FACTOR} × ${humanSeconds(drill.maxIntervalSeconds)}){{ else }}No run of CronJob ${ns}/${RESTORE_DRILL_NAME} has succeeded for over ${humanSeconds(window)} (${FRESHNESS_FACTOR} × its ${humanSeconds(drill.maxIntervalSeconds)} interval){{ end }} (environment ${env.name}): nobody knows whether the backups restore.`));
+    rules.push(
+      ctx.rule(
+        'RestoreDrillNotRecent',
+        'critical',
+        cronJobNotRecent(ns, RESTORE_DRILL_NAME, window) + perCluster,
+        '10m',
+        'No successful restore drill recently.',
+        `{{ if $labels.cluster }}No restore drill of cluster ${ns}/{{ $labels.cluster }} has succeeded for over ${humanSeconds(clusterWindow)} (${rounds} run(s) per rotation × ${FRESHNESS_FACTOR} × ${humanSeconds(drill.maxIntervalSeconds)}){{ else }}No run of CronJob ${ns}/${RESTORE_DRILL_NAME} has succeeded for over ${humanSeconds(window)} (${FRESHNESS_FACTOR} × its ${humanSeconds(drill.maxIntervalSeconds)} interval){{ end }} (environment ${env.name}): nobody knows whether the backups restore.`,
+      ),
+    );
   }
   return rules;
 }
@@ -454,47 +575,67 @@ function mongoRules(ctx: Context): AlertRule[] {
     const cronjob = mongoSnapshotCronJobName(snapshot);
     const window = Math.round(snapshot.maxIntervalSeconds * FRESHNESS_FACTOR);
     const sel = `namespace="${snapshot.namespace}",cronjob="${cronjob}"`;
-    rules.push(ctx.rule('MongoSnapshotNotRecent', 'critical',
-      `time() - max by (namespace, cronjob) (kube_cronjob_status_last_successful_time{${sel}}) > ${window}`
-        // A CronJob that never succeeded has no last-successful time: measure from its creation.
-        + ` or (time() - max by (namespace, cronjob) (kube_cronjob_created{${sel}}) > ${window}`
-        + ` unless on (namespace, cronjob) kube_cronjob_status_last_successful_time{${sel}})`
-        // No CronJob at all (not deployed, or deleted) during a whole window: no run either.
-        + ` or absent_over_time(kube_cronjob_created{${sel}}[${promDuration(window)}])`,
-      '10m',
-      'No recent successful MongoDB snapshot.',
-      `CronJob ${snapshot.namespace}/${cronjob} has had no successful run for over ${humanSeconds(window)} (${FRESHNESS_FACTOR} × its ${humanSeconds(snapshot.maxIntervalSeconds)} interval).`));
+    rules.push(
+      ctx.rule(
+        'MongoSnapshotNotRecent',
+        'critical',
+        `time() - max by (namespace, cronjob) (kube_cronjob_status_last_successful_time{${sel}}) > ${window}` +
+          // A CronJob that never succeeded has no last-successful time: measure from its creation.
+          ` or (time() - max by (namespace, cronjob) (kube_cronjob_created{${sel}}) > ${window}` +
+          ` unless on (namespace, cronjob) kube_cronjob_status_last_successful_time{${sel}})` +
+          // No CronJob at all (not deployed, or deleted) during a whole window: no run either.
+          ` or absent_over_time(kube_cronjob_created{${sel}}[${promDuration(window)}])`,
+        '10m',
+        'No recent successful MongoDB snapshot.',
+        `CronJob ${snapshot.namespace}/${cronjob} has had no successful run for over ${humanSeconds(window)} (${FRESHNESS_FACTOR} × its ${humanSeconds(snapshot.maxIntervalSeconds)} interval).`,
+      ),
+    );
 
-    rules.push(ctx.rule('MongoSnapshotJobFailed', 'warning',
-      // kube_job_failed is the Job's Failed condition: unlike kube_job_status_failed (failed pods) it
-      // ignores a pod that failed and was retried successfully (backoffLimit). Failed Jobs stay until
-      // the history limit drops them: only count Jobs created within one interval.
-      `max by (namespace, job_name) (kube_job_failed{namespace="${snapshot.namespace}",condition="true"}) > 0`
-        + ` and on (namespace, job_name) max by (namespace, job_name) (kube_job_owner{namespace="${snapshot.namespace}",owner_kind="CronJob",owner_name="${cronjob}"})`
-        + ` and on (namespace, job_name) (time() - max by (namespace, job_name) (kube_job_created{namespace="${snapshot.namespace}"}) < ${snapshot.maxIntervalSeconds})`,
-      undefined,
-      'A MongoDB snapshot run failed.',
-      `Job {{ $labels.namespace }}/{{ $labels.job_name }} of CronJob ${cronjob} failed. Its log says why; exit code 7 means a member may still be fsync-locked (see MongoSnapshotMemberMayBeLocked).`));
+    rules.push(
+      ctx.rule(
+        'MongoSnapshotJobFailed',
+        'warning',
+        // kube_job_failed is the Job's Failed condition: unlike kube_job_status_failed (failed pods) it
+        // ignores a pod that failed and was retried successfully (backoffLimit). Failed Jobs stay until
+        // the history limit drops them: only count Jobs created within one interval.
+        `max by (namespace, job_name) (kube_job_failed{namespace="${snapshot.namespace}",condition="true"}) > 0` +
+          ` and on (namespace, job_name) max by (namespace, job_name) (kube_job_owner{namespace="${snapshot.namespace}",owner_kind="CronJob",owner_name="${cronjob}"})` +
+          ` and on (namespace, job_name) (time() - max by (namespace, job_name) (kube_job_created{namespace="${snapshot.namespace}"}) < ${snapshot.maxIntervalSeconds})`,
+        undefined,
+        'A MongoDB snapshot run failed.',
+        `Job {{ $labels.namespace }}/{{ $labels.job_name }} of CronJob ${cronjob} failed. Its log says why; exit code 7 means a member may still be fsync-locked (see MongoSnapshotMemberMayBeLocked).`,
+      ),
+    );
   }
   // The pushed gauges are grouped by replica set, which fleet.yaml does not name: one rule per
   // environment covers every snapshot that pushes (each environment has its own Prometheus).
   if (env.mongoSnapshots.some((s) => s.pushgateway)) {
     const sel = `job="${MONGO_SNAPSHOT_PUSH_JOB}"`;
-    rules.push(ctx.rule('MongoSnapshotMemberMayBeLocked', 'critical',
-      // member_locked names the member; last_exit_code == 7 covers a run that could not name it.
-      `max by (job, replica_set, member) (mongo_snapshot_member_locked{${sel}}) == 1`
-        + ` or on (replica_set) max by (job, replica_set) (mongo_snapshot_last_exit_code{${sel}}) == 7`,
-      undefined,
-      'A MongoDB member may still be fsync-locked by mongo-snapshot.',
-      'The last mongo-snapshot run for replica set {{ $labels.replica_set }} ended with exit code 7: member {{ if $labels.member }}{{ $labels.member }}{{ else }}(named in the job log){{ end }} may still be fsync-locked, blocking its writes and replication. Unlock it by hand now.'));
+    rules.push(
+      ctx.rule(
+        'MongoSnapshotMemberMayBeLocked',
+        'critical',
+        // member_locked names the member; last_exit_code == 7 covers a run that could not name it.
+        `max by (job, replica_set, member) (mongo_snapshot_member_locked{${sel}}) == 1` +
+          ` or on (replica_set) max by (job, replica_set) (mongo_snapshot_last_exit_code{${sel}}) == 7`,
+        undefined,
+        'A MongoDB member may still be fsync-locked by mongo-snapshot.',
+        'The last mongo-snapshot run for replica set {{ $labels.replica_set }} ended with exit code 7: member {{ if $labels.member }}{{ $labels.member }}{{ else }}(named in the job log){{ end }} may still be fsync-locked, blocking its writes and replication. Unlock it by hand now.',
+      ),
+    );
     // A later successful run on another member resets member_locked and last_exit_code, but
     // every run also counts the members it finds fsync-locked: a lock left behind, or another
     // tool's backup in progress. Warning tier: the count is only as fresh as the last run.
-    rules.push(ctx.rule('MongoSnapshotFoundLockedMember', 'warning',
-      `max by (job, replica_set) (mongo_snapshot_fsync_locked_members{${sel}}) > 0`,
-      undefined,
-      'mongo-snapshot found a MongoDB member fsync-locked.',
-      'The last mongo-snapshot run for replica set {{ $labels.replica_set }} found {{ $value }} member(s) fsync-locked by someone else: a lock an earlier run could not release, or another backup in progress. A member left locked stops replicating.'));
+    rules.push(
+      ctx.rule(
+        'MongoSnapshotFoundLockedMember',
+        'warning',
+        `max by (job, replica_set) (mongo_snapshot_fsync_locked_members{${sel}}) > 0`,
+        undefined,
+        'mongo-snapshot found a MongoDB member fsync-locked.',
+        'The last mongo-snapshot run for replica set {{ $labels.replica_set }} found {{ $value }} member(s) fsync-locked by someone else: a lock an earlier run could not release, or another backup in progress. A member left locked stops replicating.',
+      ),
+    );
   }
   return rules;
 }

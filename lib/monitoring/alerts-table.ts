@@ -8,7 +8,7 @@ import { ALERT_NAMES, FIXED_THRESHOLDS, FRESHNESS_FACTOR, environmentAlertGroups
 const CNPG_WHEN: Record<Exclude<AlertName, ZalandoAlertName>, string> = {
   CNPGClusterOffline: 'no instance reports PostgreSQL up, for 5m',
   CNPGClusterMetricsAbsent: 'Prometheus has no target for the cluster, for 15m',
-  CNPGInstanceMetricsAbsent: 'an instance\'s metrics endpoint is unreachable, for 10m',
+  CNPGInstanceMetricsAbsent: "an instance's metrics endpoint is unreachable, for 10m",
   CNPGClusterHACritical: 'no streaming standby, for 5m (clusters of ≥ 2 instances)',
   CNPGClusterHAWarning: 'fewer than instances − 1 streaming standbys, for 5m (clusters of ≥ 3)',
   CNPGClusterHighReplicationLag: 'a standby lags by more than the threshold, for 5m',
@@ -28,10 +28,10 @@ const CNPG_WHEN: Record<Exclude<AlertName, ZalandoAlertName>, string> = {
   MongoSnapshotJobFailed: 'a Job of the snapshot CronJob failed within the last interval',
   MongoSnapshotMemberMayBeLocked: 'the last mongo-snapshot run ended with exit code 7 (pushed gauges)',
   MongoSnapshotFoundLockedMember: 'the last mongo-snapshot run found a member fsync-locked by someone else (pushed gauge)',
-  CNPGClusterWALArchivingFailing: 'the primary\'s last WAL archiving attempt failed and none succeeded since, for 10m (object store)',
+  CNPGClusterWALArchivingFailing: "the primary's last WAL archiving attempt failed and none succeeded since, for 10m (object store)",
   CNPGClusterObjectStoreBackupNotRecent: `the last base backup in the object store is older than ${FRESHNESS_FACTOR} × the objectStore schedule's interval, for 10m`,
   BackupPruneFailed: 'a Job of the prune-backups CronJob failed',
-  RestoreDrillFailed: 'a Job of the restore-drill CronJob failed, or a cluster\'s last drill failed (pushed gauge)',
+  RestoreDrillFailed: "a Job of the restore-drill CronJob failed, or a cluster's last drill failed (pushed gauge)",
   RestoreDrillNotRecent: `no successful restore drill within ${FRESHNESS_FACTOR} × the schedule's interval (per cluster with a Pushgateway: × the runs a rotation takes), for 10m`,
   CNPGPoolerDown: 'no pod of a PgBouncer pooler is scraped with PgBouncer answering, for 5m',
   CNPGPoolerDegraded: 'a pooler has fewer working pods than its instances, for 10m (poolers of ≥ 2)',
@@ -41,7 +41,10 @@ const CNPG_WHEN: Record<Exclude<AlertName, ZalandoAlertName>, string> = {
 
 /** A Zalando alert is its CloudNativePG twin on postgres_exporter's metrics. */
 function cnpgTwin(alert: AlertName): Exclude<AlertName, ZalandoAlertName> {
-  return ((ZALANDO_ALERT_NAMES as readonly string[]).includes(alert) ? alert.replace(/^Zalando/, 'CNPG') : alert) as Exclude<AlertName, ZalandoAlertName>;
+  return ((ZALANDO_ALERT_NAMES as readonly string[]).includes(alert) ? alert.replace(/^Zalando/, 'CNPG') : alert) as Exclude<
+    AlertName,
+    ZalandoAlertName
+  >;
 }
 
 const ZALANDO_WHEN: Partial<Record<ZalandoAlertName, string>> = {
@@ -57,12 +60,18 @@ function when(alert: AlertName): string {
 function threshold(alert: AlertName, env: Environment): string {
   const a = env.alerts;
   switch (cnpgTwin(alert)) {
-    case 'CNPGClusterHighReplicationLag': return `> ${a.replicationLagSeconds}s`;
-    case 'CNPGClusterHighConnectionsWarning': return `> ${a.connectionsWarningPercent} %`;
-    case 'CNPGClusterHighConnectionsCritical': return `> ${a.connectionsCriticalPercent} %`;
-    case 'CNPGClusterLowDiskSpaceWarning': return `> ${a.diskWarningPercent} %`;
-    case 'CNPGClusterLowDiskSpaceCritical': return `> ${a.diskCriticalPercent} %`;
-    case 'CNPGClusterLongRunningTransaction': return `> ${a.longTransactionSeconds}s`;
+    case 'CNPGClusterHighReplicationLag':
+      return `> ${a.replicationLagSeconds}s`;
+    case 'CNPGClusterHighConnectionsWarning':
+      return `> ${a.connectionsWarningPercent} %`;
+    case 'CNPGClusterHighConnectionsCritical':
+      return `> ${a.connectionsCriticalPercent} %`;
+    case 'CNPGClusterLowDiskSpaceWarning':
+      return `> ${a.diskWarningPercent} %`;
+    case 'CNPGClusterLowDiskSpaceCritical':
+      return `> ${a.diskCriticalPercent} %`;
+    case 'CNPGClusterLongRunningTransaction':
+      return `> ${a.longTransactionSeconds}s`;
     case 'CNPGClusterBackupNotRecent': {
       const i = env.backups.postgres!.maxIntervalSeconds;
       return `> ${humanSeconds(i * FRESHNESS_FACTOR)} (every ${humanSeconds(i)})`;
@@ -81,15 +90,26 @@ function threshold(alert: AlertName, env: Environment): string {
       return `> ${humanSeconds(d.maxIntervalSeconds * (d.pushgateway ? rounds : 1) * FRESHNESS_FACTOR)} (every ${humanSeconds(d.maxIntervalSeconds)}${d.pushgateway && rounds > 1 ? `, ${rounds} runs per rotation` : ''})`;
     }
     case 'MongoSnapshotNotRecent':
-      return env.mongoSnapshots.map((s) => `${s.name}: > ${humanSeconds(s.maxIntervalSeconds * FRESHNESS_FACTOR)} (every ${humanSeconds(s.maxIntervalSeconds)})`).join('; ');
-    default: return '';
+      return env.mongoSnapshots
+        .map((s) => `${s.name}: > ${humanSeconds(s.maxIntervalSeconds * FRESHNESS_FACTOR)} (every ${humanSeconds(s.maxIntervalSeconds)})`)
+        .join('; ');
+    default:
+      return '';
   }
 }
 
 /** Markdown: one row per alert, one column per environment ("—" where the alert is not rendered). */
 export function alertsTable(fleet: Fleet): string {
-  const rendered = new Map(fleet.environments.map((env) => [env.name, new Map(environmentAlertGroups(fleet, env)
-    .flatMap((g) => g.rules).map((r) => [r.alert, r.labels.severity]))]));
+  const rendered = new Map(
+    fleet.environments.map((env) => [
+      env.name,
+      new Map(
+        environmentAlertGroups(fleet, env)
+          .flatMap((g) => g.rules)
+          .map((r) => [r.alert, r.labels.severity]),
+      ),
+    ]),
+  );
   const header = `| Alert | Fires when | ${fleet.environments.map((e) => e.name).join(' | ')} |`;
   const rule = `|---|---|${fleet.environments.map(() => '---').join('|')}|`;
   const rows = ALERT_NAMES.map((alert) => {

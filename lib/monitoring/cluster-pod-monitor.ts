@@ -61,17 +61,21 @@ export class ClusterPodMonitor extends Construct {
       spec: {
         // Instances only: the same cnpg.io/cluster label is on initdb/join Jobs' pods, which have no exporter.
         selector: { matchLabels: { ...(props.podSelector ?? { 'cnpg.io/cluster': props.cluster, 'cnpg.io/podRole': 'instance' }) } },
-        podMetricsEndpoints: [{
-          port: 'metrics',
-          ...(props.interval ? { interval: props.interval } : {}),
-          // The Operator already adds namespace, pod, container, endpoint and job to every target;
-          // the CNPG cluster name is only a pod label, so copy it into `cluster` for the rules.
-          relabelings: [{
-            action: PodMonitorSpecPodMetricsEndpointsRelabelingsAction.REPLACE,
-            sourceLabels: [podLabelMeta(props.clusterPodLabel ?? 'cnpg.io/cluster')],
-            targetLabel: CLUSTER_LABEL,
-          }],
-        }],
+        podMetricsEndpoints: [
+          {
+            port: 'metrics',
+            ...(props.interval ? { interval: props.interval } : {}),
+            // The Operator already adds namespace, pod, container, endpoint and job to every target;
+            // the CNPG cluster name is only a pod label, so copy it into `cluster` for the rules.
+            relabelings: [
+              {
+                action: PodMonitorSpecPodMetricsEndpointsRelabelingsAction.REPLACE,
+                sourceLabels: [podLabelMeta(props.clusterPodLabel ?? 'cnpg.io/cluster')],
+                targetLabel: CLUSTER_LABEL,
+              },
+            ],
+          },
+        ],
       },
     });
   }

@@ -12,8 +12,17 @@
 // characters (zalando/postgres-operator@v2.0.1:pkg/cluster/util.go trimCronjobName).
 import type { PostgresCluster } from '../config/model';
 import {
-  CLUSTER_REF, clusterRegex, Context, FIXED_THRESHOLDS, FRESHNESS_FACTOR, humanSeconds, POD_REF, promDuration, zeroVector,
-  type AlertRule, type RuleGroup,
+  CLUSTER_REF,
+  clusterRegex,
+  Context,
+  FIXED_THRESHOLDS,
+  FRESHNESS_FACTOR,
+  humanSeconds,
+  POD_REF,
+  promDuration,
+  zeroVector,
+  type AlertRule,
+  type RuleGroup,
 } from './alert-rules';
 import type { ZalandoAlertName } from './zalando-alert-names';
 
@@ -36,31 +45,57 @@ export function zalandoAlertGroups(ctx: Context): RuleGroup[] {
   return groups;
 }
 
-const rule = (ctx: Context, alert: ZalandoAlert, tier: 'critical' | 'warning', expr: string, forDuration: string | undefined, summary: string, description: string): AlertRule =>
-  ctx.rule(alert, tier, expr, forDuration, summary, description);
+const rule = (
+  ctx: Context,
+  alert: ZalandoAlert,
+  tier: 'critical' | 'warning',
+  expr: string,
+  forDuration: string | undefined,
+  summary: string,
+  description: string,
+): AlertRule => ctx.rule(alert, tier, expr, forDuration, summary, description);
 
 function availabilityRules(ctx: Context): AlertRule[] {
   const { env } = ctx;
   const rules: AlertRule[] = [];
-  const zeros = (clusters: readonly PostgresCluster[]) => clusters.map((c) => zeroVector({ namespace: env.namespace, cluster: c.name })).join(' or ');
-  rules.push(rule(ctx, 'ZalandoClusterOffline', 'critical',
-    // pg_up is the exporter's own check that PostgreSQL answers; `or` zeros catches pods all gone.
-    `(sum by (namespace, cluster) (pg_up{${ctx.selector()}}) or ${zeros(env.clusters)}) < 1`,
-    '5m',
-    'Zalando Postgres cluster has no running PostgreSQL instance.',
-    `No instance of cluster ${CLUSTER_REF} has answered as up (pg_up) for 5 minutes: applications cannot reach the database.`));
+  const zeros = (clusters: readonly PostgresCluster[]) =>
+    clusters.map((c) => zeroVector({ namespace: env.namespace, cluster: c.name })).join(' or ');
+  rules.push(
+    rule(
+      ctx,
+      'ZalandoClusterOffline',
+      'critical',
+      // pg_up is the exporter's own check that PostgreSQL answers; `or` zeros catches pods all gone.
+      `(sum by (namespace, cluster) (pg_up{${ctx.selector()}}) or ${zeros(env.clusters)}) < 1`,
+      '5m',
+      'Zalando Postgres cluster has no running PostgreSQL instance.',
+      `No instance of cluster ${CLUSTER_REF} has answered as up (pg_up) for 5 minutes: applications cannot reach the database.`,
+    ),
+  );
 
-  rules.push(rule(ctx, 'ZalandoClusterMetricsAbsent', 'warning',
-    env.clusters.map((c) => `absent(up{namespace="${env.namespace}",cluster="${c.name}"})`).join(' or '),
-    '15m',
-    'Prometheus scrapes no instance of a Zalando Postgres cluster.',
-    `Prometheus has had no scrape target for cluster ${CLUSTER_REF} for 15 minutes: its PodMonitor is not selected, or the cluster has no pods. Every other alert of this cluster is blind.`));
+  rules.push(
+    rule(
+      ctx,
+      'ZalandoClusterMetricsAbsent',
+      'warning',
+      env.clusters.map((c) => `absent(up{namespace="${env.namespace}",cluster="${c.name}"})`).join(' or '),
+      '15m',
+      'Prometheus scrapes no instance of a Zalando Postgres cluster.',
+      `Prometheus has had no scrape target for cluster ${CLUSTER_REF} for 15 minutes: its PodMonitor is not selected, or the cluster has no pods. Every other alert of this cluster is blind.`,
+    ),
+  );
 
-  rules.push(rule(ctx, 'ZalandoInstanceMetricsAbsent', 'warning',
-    `max by (namespace, cluster, pod) (up{${ctx.selector()}}) == 0`,
-    '10m',
-    'The metrics endpoint of a Spilo pod is unreachable.',
-    `Prometheus cannot scrape the exporter of ${POD_REF} (cluster {{ $labels.cluster }}) for 10 minutes; the alerts of this instance are blind.`));
+  rules.push(
+    rule(
+      ctx,
+      'ZalandoInstanceMetricsAbsent',
+      'warning',
+      `max by (namespace, cluster, pod) (up{${ctx.selector()}}) == 0`,
+      '10m',
+      'The metrics endpoint of a Spilo pod is unreachable.',
+      `Prometheus cannot scrape the exporter of ${POD_REF} (cluster {{ $labels.cluster }}) for 10 minutes; the alerts of this instance are blind.`,
+    ),
+  );
 
   // Streaming standbys as the primary sees them (pg_stat_replication rows in state streaming);
   // zeros make a cluster with none at all count as 0 rather than vanish.
@@ -68,37 +103,64 @@ function availabilityRules(ctx: Context): AlertRule[] {
   const standbys = (clusters: readonly PostgresCluster[]) =>
     `(count by (namespace, cluster) (pg_stat_replication_pg_wal_lsn_diff{${ctx.selector(clusters)},state="streaming"}) or ${zeros(clusters)})`;
   if (replicated.length > 0) {
-    rules.push(rule(ctx, 'ZalandoClusterHACritical', 'critical',
-      `${standbys(replicated)} < 1`,
-      '5m',
-      'Zalando Postgres cluster has no streaming standby.',
-      `Cluster ${CLUSTER_REF} has no standby streaming from its primary: losing the primary now means downtime and possibly data loss.`));
+    rules.push(
+      rule(
+        ctx,
+        'ZalandoClusterHACritical',
+        'critical',
+        `${standbys(replicated)} < 1`,
+        '5m',
+        'Zalando Postgres cluster has no streaming standby.',
+        `Cluster ${CLUSTER_REF} has no standby streaming from its primary: losing the primary now means downtime and possibly data loss.`,
+      ),
+    );
   }
   const bySize = new Map<number, PostgresCluster[]>();
   for (const c of env.clusters.filter((c) => c.instances >= 3)) bySize.set(c.instances, [...(bySize.get(c.instances) ?? []), c]);
   if (bySize.size > 0) {
-    rules.push(rule(ctx, 'ZalandoClusterHAWarning', 'warning',
-      [...bySize.entries()].sort(([a], [b]) => a - b).map(([n, clusters]) => `${standbys(clusters)} < ${n - 1}`).join(' or '),
-      '5m',
-      'Zalando Postgres cluster has fewer streaming standbys than configured.',
-      `Cluster ${CLUSTER_REF} has only {{ $value | printf "%.0f" }} streaming standby(s), fewer than configured: one more failure leaves it without HA.`));
+    rules.push(
+      rule(
+        ctx,
+        'ZalandoClusterHAWarning',
+        'warning',
+        [...bySize.entries()]
+          .sort(([a], [b]) => a - b)
+          .map(([n, clusters]) => `${standbys(clusters)} < ${n - 1}`)
+          .join(' or '),
+        '5m',
+        'Zalando Postgres cluster has fewer streaming standbys than configured.',
+        `Cluster ${CLUSTER_REF} has only {{ $value | printf "%.0f" }} streaming standby(s), fewer than configured: one more failure leaves it without HA.`,
+      ),
+    );
   }
 
-  rules.push(rule(ctx, 'ZalandoClusterHighReplicationLag', 'warning',
-    // Seconds since the last replayed transaction while WAL is pending (0 on the primary).
-    `max by (namespace, cluster, pod) (pg_replication_lag_seconds{${ctx.selector()}}) > ${env.alerts.replicationLagSeconds}`,
-    '5m',
-    'Zalando Postgres standby is lagging behind its primary.',
-    `Standby ${POD_REF} of cluster {{ $labels.cluster }} is {{ $value | printf "%.0f" }}s behind the primary (threshold ${env.alerts.replicationLagSeconds}s).`));
+  rules.push(
+    rule(
+      ctx,
+      'ZalandoClusterHighReplicationLag',
+      'warning',
+      // Seconds since the last replayed transaction while WAL is pending (0 on the primary).
+      `max by (namespace, cluster, pod) (pg_replication_lag_seconds{${ctx.selector()}}) > ${env.alerts.replicationLagSeconds}`,
+      '5m',
+      'Zalando Postgres standby is lagging behind its primary.',
+      `Standby ${POD_REF} of cluster {{ $labels.cluster }} is {{ $value | printf "%.0f" }}s behind the primary (threshold ${env.alerts.replicationLagSeconds}s).`,
+    ),
+  );
 
   const sameNode = env.clusters.filter((c) => c.instances >= 2);
   if (sameNode.length > 0) {
     const regex = clusterRegex(sameNode);
-    rules.push(rule(ctx, 'ZalandoClusterInstancesOnSameNode', 'warning',
-      `count by (namespace, cluster, node) (label_replace(kube_pod_info{namespace="${env.namespace}",pod=~"(${regex})-[0-9]+"}, "cluster", "$1", "pod", "(${regex})-[0-9]+")) > 1`,
-      '5m',
-      'Spilo pods of one cluster share a node.',
-      `{{ $value | printf "%.0f" }} instances of cluster ${CLUSTER_REF} run on node {{ $labels.node }}: losing that node takes them all.`));
+    rules.push(
+      rule(
+        ctx,
+        'ZalandoClusterInstancesOnSameNode',
+        'warning',
+        `count by (namespace, cluster, node) (label_replace(kube_pod_info{namespace="${env.namespace}",pod=~"(${regex})-[0-9]+"}, "cluster", "$1", "pod", "(${regex})-[0-9]+")) > 1`,
+        '5m',
+        'Spilo pods of one cluster share a node.',
+        `{{ $value | printf "%.0f" }} instances of cluster ${CLUSTER_REF} run on node {{ $labels.node }}: losing that node takes them all.`,
+      ),
+    );
   }
   return rules;
 }
@@ -108,23 +170,34 @@ function capacityRules(ctx: Context): AlertRule[] {
   const a = env.alerts;
   // Client connections of every database (numbackends) against max_connections.
   const connections = `sum by (namespace, cluster, pod) (pg_stat_database_numbackends{${ctx.selector()}}) / max by (namespace, cluster, pod) (pg_settings_max_connections{${ctx.selector()}}) * 100`;
-  const connectionRule = (alert: ZalandoAlert, tier: 'critical' | 'warning', percent: number) => rule(ctx, alert, tier,
-    `${connections} > ${percent}`,
-    '5m',
-    `Spilo instance uses over ${percent}% of max_connections.`,
-    `Instance ${POD_REF} of cluster {{ $labels.cluster }} uses {{ $value | printf "%.0f" }}% of max_connections (threshold ${percent}%). New connections fail when it reaches 100%.`);
+  const connectionRule = (alert: ZalandoAlert, tier: 'critical' | 'warning', percent: number) =>
+    rule(
+      ctx,
+      alert,
+      tier,
+      `${connections} > ${percent}`,
+      '5m',
+      `Spilo instance uses over ${percent}% of max_connections.`,
+      `Instance ${POD_REF} of cluster {{ $labels.cluster }} uses {{ $value | printf "%.0f" }}% of max_connections (threshold ${percent}%). New connections fail when it reaches 100%.`,
+    );
 
   const regex = clusterRegex(env.clusters);
   const pvc = `namespace="${env.namespace}",persistentvolumeclaim=~"pgdata-(${regex})-[0-9]+"`;
-  const usage = `max by (namespace, cluster, pod, persistentvolumeclaim) (label_replace(label_replace(`
-    + `1 - kubelet_volume_stats_available_bytes{${pvc}} / kubelet_volume_stats_capacity_bytes{${pvc}}, `
-    + `"cluster", "$1", "persistentvolumeclaim", "pgdata-(${regex})-[0-9]+"), `
-    + `"pod", "$1", "persistentvolumeclaim", "pgdata-(.+)")) * 100`;
-  const diskRule = (alert: ZalandoAlert, tier: 'critical' | 'warning', percent: number) => rule(ctx, alert, tier,
-    `${usage} > ${percent}`,
-    '5m',
-    `Spilo data volume is over ${percent}% full.`,
-    `Volume {{ $labels.persistentvolumeclaim }} of instance ${POD_REF} (cluster {{ $labels.cluster }}) is {{ $value | printf "%.0f" }}% full (threshold ${percent}%). PostgreSQL stops when its data volume (which holds the WAL too) is full.`);
+  const usage =
+    `max by (namespace, cluster, pod, persistentvolumeclaim) (label_replace(label_replace(` +
+    `1 - kubelet_volume_stats_available_bytes{${pvc}} / kubelet_volume_stats_capacity_bytes{${pvc}}, ` +
+    `"cluster", "$1", "persistentvolumeclaim", "pgdata-(${regex})-[0-9]+"), ` +
+    `"pod", "$1", "persistentvolumeclaim", "pgdata-(.+)")) * 100`;
+  const diskRule = (alert: ZalandoAlert, tier: 'critical' | 'warning', percent: number) =>
+    rule(
+      ctx,
+      alert,
+      tier,
+      `${usage} > ${percent}`,
+      '5m',
+      `Spilo data volume is over ${percent}% full.`,
+      `Volume {{ $labels.persistentvolumeclaim }} of instance ${POD_REF} (cluster {{ $labels.cluster }}) is {{ $value | printf "%.0f" }}% full (threshold ${percent}%). PostgreSQL stops when its data volume (which holds the WAL too) is full.`,
+    );
 
   return [
     connectionRule('ZalandoClusterHighConnectionsWarning', 'warning', a.connectionsWarningPercent),
@@ -139,24 +212,37 @@ function postgresRules(ctx: Context): AlertRule[] {
   const t = FIXED_THRESHOLDS;
   // age(datfrozenxid) despite the metric's name (collector/pg_database_wraparound.go).
   const xid = `max by (namespace, cluster, datname) (pg_database_wraparound_age_datfrozenxid_seconds{${ctx.selector()}})`;
-  const xidRule = (alert: ZalandoAlert, tier: 'critical' | 'warning', threshold: number) => rule(ctx, alert, tier,
-    `${xid} > ${threshold}`,
-    '15m',
-    'PostgreSQL database is approaching transaction ID wraparound.',
-    `Database {{ $labels.datname }} in cluster ${CLUSTER_REF} has a transaction ID age of {{ $value | printf "%.0f" }} (threshold ${threshold}); PostgreSQL stops accepting writes near 2147483647.`);
+  const xidRule = (alert: ZalandoAlert, tier: 'critical' | 'warning', threshold: number) =>
+    rule(
+      ctx,
+      alert,
+      tier,
+      `${xid} > ${threshold}`,
+      '15m',
+      'PostgreSQL database is approaching transaction ID wraparound.',
+      `Database {{ $labels.datname }} in cluster ${CLUSTER_REF} has a transaction ID age of {{ $value | printf "%.0f" }} (threshold ${threshold}); PostgreSQL stops accepting writes near 2147483647.`,
+    );
   return [
     xidRule('ZalandoClusterXIDWraparoundWarning', 'warning', t.xidAgeWarning),
     xidRule('ZalandoClusterXIDWraparoundCritical', 'critical', t.xidAgeCritical),
-    rule(ctx, 'ZalandoClusterLongRunningTransaction', 'warning',
+    rule(
+      ctx,
+      'ZalandoClusterLongRunningTransaction',
+      'warning',
       `max by (namespace, cluster, pod, datname, usename) (pg_stat_activity_max_tx_duration{${ctx.selector()}}) > ${env.alerts.longTransactionSeconds}`,
       '1m',
       'A PostgreSQL transaction has been open for too long.',
-      `A transaction of user {{ $labels.usename }} in database {{ $labels.datname }} on ${POD_REF} (cluster {{ $labels.cluster }}) has been open for {{ $value | printf "%.0f" }}s (threshold ${env.alerts.longTransactionSeconds}s); it holds back vacuum and may hold locks.`),
-    rule(ctx, 'ZalandoClusterDeadlocks', 'warning',
+      `A transaction of user {{ $labels.usename }} in database {{ $labels.datname }} on ${POD_REF} (cluster {{ $labels.cluster }}) has been open for {{ $value | printf "%.0f" }}s (threshold ${env.alerts.longTransactionSeconds}s); it holds back vacuum and may hold locks.`,
+    ),
+    rule(
+      ctx,
+      'ZalandoClusterDeadlocks',
+      'warning',
       `sum by (namespace, cluster, datname) (increase(pg_stat_database_deadlocks{${ctx.selector()}}[${t.deadlockWindow}])) > ${t.deadlocks}`,
       undefined,
       'PostgreSQL is detecting deadlocks.',
-      `Database {{ $labels.datname }} in cluster ${CLUSTER_REF} had {{ $value | printf "%.0f" }} deadlocks in the last ${t.deadlockWindow} (threshold ${t.deadlocks}).`),
+      `Database {{ $labels.datname }} in cluster ${CLUSTER_REF} had {{ $value | printf "%.0f" }} deadlocks in the last ${t.deadlockWindow} (threshold ${t.deadlocks}).`,
+    ),
   ];
 }
 
@@ -169,14 +255,27 @@ function backupRules(ctx: Context): AlertRule[] {
   const sel = `namespace="${env.namespace}",cronjob=~"${cronjobs.join('|')}"`;
   // kube-state-metrics names the CronJob; the cluster label comes from its name.
   const withCluster = (expr: string) => `label_replace(${expr}, "cluster", "$1", "cronjob", "logical-backup-(.+)")`;
-  return [rule(ctx, 'ZalandoClusterBackupNotRecent', 'critical',
-    withCluster(`time() - max by (namespace, cronjob) (kube_cronjob_status_last_successful_time{${sel}}) > ${window}`
-      // Never succeeded: measure from the CronJob's creation.
-      + ` or (time() - max by (namespace, cronjob) (kube_cronjob_created{${sel}}) > ${window}`
-      + ` unless on (namespace, cronjob) kube_cronjob_status_last_successful_time{${sel}})`)
-      // No CronJob at all for a whole window (logical backups not enabled in the operator, or it is down).
-      + cronjobs.map((name) => ` or ${withCluster(`absent_over_time(kube_cronjob_created{namespace="${env.namespace}",cronjob="${name}"}[${promDuration(window)}])`)}`).join(''),
-    '10m',
-    'Zalando Postgres cluster has no recent successful logical backup.',
-    `The last successful logical backup of cluster ${CLUSTER_REF} is older than ${humanSeconds(window)} (${FRESHNESS_FACTOR} × the ${humanSeconds(backup.maxIntervalSeconds)} between scheduled backups), or its CronJob does not exist.`)];
+  return [
+    rule(
+      ctx,
+      'ZalandoClusterBackupNotRecent',
+      'critical',
+      withCluster(
+        `time() - max by (namespace, cronjob) (kube_cronjob_status_last_successful_time{${sel}}) > ${window}` +
+          // Never succeeded: measure from the CronJob's creation.
+          ` or (time() - max by (namespace, cronjob) (kube_cronjob_created{${sel}}) > ${window}` +
+          ` unless on (namespace, cronjob) kube_cronjob_status_last_successful_time{${sel}})`,
+      ) +
+        // No CronJob at all for a whole window (logical backups not enabled in the operator, or it is down).
+        cronjobs
+          .map(
+            (name) =>
+              ` or ${withCluster(`absent_over_time(kube_cronjob_created{namespace="${env.namespace}",cronjob="${name}"}[${promDuration(window)}])`)}`,
+          )
+          .join(''),
+      '10m',
+      'Zalando Postgres cluster has no recent successful logical backup.',
+      `The last successful logical backup of cluster ${CLUSTER_REF} is older than ${humanSeconds(window)} (${FRESHNESS_FACTOR} × the ${humanSeconds(backup.maxIntervalSeconds)} between scheduled backups), or its CronJob does not exist.`,
+    ),
+  ];
 }

@@ -31,12 +31,14 @@ export class DatabaseNamespace extends Construct {
           ...props.labels,
           'pod-security.kubernetes.io/enforce': props.podSecurity ?? 'restricted',
           'pod-security.kubernetes.io/enforce-version': 'v1.28',
-          ...(props.podSecurity === 'baseline' ? {
-            'pod-security.kubernetes.io/warn': 'restricted',
-            'pod-security.kubernetes.io/warn-version': 'v1.28',
-            'pod-security.kubernetes.io/audit': 'restricted',
-            'pod-security.kubernetes.io/audit-version': 'v1.28',
-          } : {}),
+          ...(props.podSecurity === 'baseline'
+            ? {
+                'pod-security.kubernetes.io/warn': 'restricted',
+                'pod-security.kubernetes.io/warn-version': 'v1.28',
+                'pod-security.kubernetes.io/audit': 'restricted',
+                'pod-security.kubernetes.io/audit-version': 'v1.28',
+              }
+            : {}),
         },
       },
     });

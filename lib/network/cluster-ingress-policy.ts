@@ -27,8 +27,10 @@ export class ClusterIngressPolicy extends Construct {
     const { cluster } = props;
     const tcp = (...ports: number[]) => ports.map((port) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) }));
     const namespace = (name: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } } });
-    const namespaces = (names: string[]) => (names.length === 1 ? namespace(names[0])
-      : { namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: names }] } });
+    const namespaces = (names: string[]) =>
+      names.length === 1
+        ? namespace(names[0])
+        : { namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: names }] } };
     const ownPods = { podSelector: { matchLabels: { ...cluster.memberSelector } } };
     new k8s.KubeNetworkPolicy(this, 'Resource', {
       metadata: { name: `${cluster.clusterName}-ingress`, namespace: cluster.namespace, labels: props.labels },
@@ -41,7 +43,13 @@ export class ClusterIngressPolicy extends Construct {
           { from: [namespaces([...new Set(props.clientNamespaces)].sort())], ports: tcp(cluster.port) },
           { from: [ownPods], ports: tcp(cluster.port, ...cluster.operatorPorts) },
           { from: [namespace(props.operatorNamespace)], ports: tcp(cluster.port, ...cluster.operatorPorts) },
-          { from: [{ podSelector: { matchLabels: { [ACCESS_CLIENT_LABEL]: cluster.clusterName } } }, ...cluster.additionalClients.map((labels) => ({ podSelector: { matchLabels: { ...labels } } }))], ports: tcp(cluster.port) },
+          {
+            from: [
+              { podSelector: { matchLabels: { [ACCESS_CLIENT_LABEL]: cluster.clusterName } } },
+              ...cluster.additionalClients.map((labels) => ({ podSelector: { matchLabels: { ...labels } } })),
+            ],
+            ports: tcp(cluster.port),
+          },
           { from: [namespace(props.monitoringNamespace)], ports: tcp(cluster.metricsPort) },
         ],
       },

@@ -35,7 +35,7 @@ export interface RenderFleetOptions {
 export async function renderFleet(options: RenderFleetOptions = {}): Promise<number> {
   const outdir = process.env.CDK8S_OUTDIR ?? SCRATCH_OUTDIR;
   // Run by `cdk8s synth` with its scratch folder: publish to dist/. With --output DIR: DIR only.
-  const publishTo = resolve(outdir) === resolve(SCRATCH_OUTDIR) ? options.dist ?? process.env.DBFLEET_DIST ?? 'dist' : undefined;
+  const publishTo = resolve(outdir) === resolve(SCRATCH_OUTDIR) ? (options.dist ?? process.env.DBFLEET_DIST ?? 'dist') : undefined;
   const cdk8sYaml = resolve(options.cdk8sYaml ?? 'cdk8s.yaml');
   let checker: SchemaChecker | undefined;
   const code = await synthesizeFleet({

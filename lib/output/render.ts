@@ -13,7 +13,12 @@ export interface RenderedObject {
 export interface KubernetesObject {
   readonly apiVersion: string;
   readonly kind: string;
-  readonly metadata: { readonly name: string; readonly namespace?: string; readonly labels?: Record<string, string>; readonly annotations?: Record<string, string> };
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace?: string;
+    readonly labels?: Record<string, string>;
+    readonly annotations?: Record<string, string>;
+  };
   readonly [key: string]: unknown;
 }
 
@@ -54,12 +59,17 @@ export function renderObjects(app: App): RenderedObject[] {
   const rendered: RenderedObject[] = [];
   const owners = new Map<string, KubernetesObject>();
   for (const chart of app.node.children.filter((c): c is Chart => c instanceof Chart)) {
-    const objects = chart.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject).map((o) => o.toJson() as KubernetesObject);
+    const objects = chart.node
+      .findAll()
+      .filter((c): c is ApiObject => c instanceof ApiObject)
+      .map((o) => o.toJson() as KubernetesObject);
     for (const object of objects) {
       const path = `${chart.node.id}/${object.kind.toLowerCase()}-${object.metadata.name}.yaml`;
       const previous = owners.get(path);
       if (previous) {
-        throw new RenderError(`two objects would be written to dist/${path}: ${describe(previous)} and ${describe(object)}; give one of them another name`);
+        throw new RenderError(
+          `two objects would be written to dist/${path}: ${describe(previous)} and ${describe(object)}; give one of them another name`,
+        );
       }
       owners.set(path, object);
       rendered.push({ path, object });

@@ -63,7 +63,7 @@ export class StagedDirectory {
   }
 
   private async place(path: string, file: string, content: string): Promise<void> {
-    if (this.current && await sameContent(join(this.current, path), content)) {
+    if (this.current && (await sameContent(join(this.current, path), content))) {
       try {
         await link(join(this.current, path), file);
         return;
@@ -105,7 +105,7 @@ export class StagedDirectory {
         continue;
       }
       const rel = relative(this.current!, path);
-      if (this.paths.has(rel) || await isGenerated(path)) continue;
+      if (this.paths.has(rel) || (await isGenerated(path))) continue;
       const to = join(this.staging, rel);
       await mkdir(dirname(to), { recursive: true });
       try {
@@ -161,11 +161,13 @@ export async function replaceDirectory(target: string, files: ReadonlyMap<string
 export async function mirrorDirectory(source: string, target: string, paths: readonly string[]): Promise<void> {
   await rm(target, { recursive: true, force: true });
   for (const folder of new Set(paths.map((p) => dirname(join(target, p))))) await mkdir(folder, { recursive: true });
-  await Promise.all(paths.map(async (path) => {
-    try {
-      await link(join(source, path), join(target, path));
-    } catch {
-      await copyFile(join(source, path), join(target, path));
-    }
-  }));
+  await Promise.all(
+    paths.map(async (path) => {
+      try {
+        await link(join(source, path), join(target, path));
+      } catch {
+        await copyFile(join(source, path), join(target, path));
+      }
+    }),
+  );
 }

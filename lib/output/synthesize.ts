@@ -43,7 +43,9 @@ export async function synthesizeFleet(options: SynthesizeOptions): Promise<numbe
     // Anything else is a bug: show where it happened.
     // The first line is a complete summary: the cdk8s CLI prints its own error and stack after ours.
     if (error instanceof FleetConfigError) {
-      options.log(`dbfleet: ${error.problems.length} problem${error.problems.length === 1 ? '' : 's'} in the fleet; ${nothingWritten(options)}`);
+      options.log(
+        `dbfleet: ${error.problems.length} problem${error.problems.length === 1 ? '' : 's'} in the fleet; ${nothingWritten(options)}`,
+      );
       options.log(error.message);
     } else if (error instanceof RenderError) {
       options.log(`dbfleet: ${error.message.split('\n')[0]}; ${nothingWritten(options)}`);
@@ -79,9 +81,15 @@ export async function synthesizeFleet(options: SynthesizeOptions): Promise<numbe
   await staged.commit();
   const written = options.publishTo
     ? await writeCliBundles(options.outdir, options.publishTo, objects, texts)
-    : { outdir: options.outdir, files: new Map(objects.map((o, i) => [o.path, texts[i]])), documents: new Map(objects.map((o, i) => [texts[i], o.path])) };
+    : {
+        outdir: options.outdir,
+        files: new Map(objects.map((o, i) => [o.path, texts[i]])),
+        documents: new Map(objects.map((o, i) => [texts[i], o.path])),
+      };
   options.written?.(written);
-  options.log(`dbfleet: ${objects.length} objects rendered${options.publishTo ? ` into ${options.publishTo}/` : ` into ${options.outdir}/`}`);
+  options.log(
+    `dbfleet: ${objects.length} objects rendered${options.publishTo ? ` into ${options.publishTo}/` : ` into ${options.outdir}/`}`,
+  );
   return 0;
 }
 
@@ -101,7 +109,12 @@ function nothingWritten(options: SynthesizeOptions): string {
  * it is in): the CLI prints one line per YAML file it finds, which for 13,000 files was 420 KB of
  * output, and three files are read, hashed and listed in milliseconds.
  */
-async function writeCliBundles(outdir: string, publishTo: string, objects: readonly RenderedObject[], texts: readonly string[]): Promise<WrittenFiles> {
+async function writeCliBundles(
+  outdir: string,
+  publishTo: string,
+  objects: readonly RenderedObject[],
+  texts: readonly string[],
+): Promise<WrittenFiles> {
   const bundles = new Map<string, string[]>();
   const documents = new Map<string, string>();
   objects.forEach((o, i) => {

@@ -47,9 +47,16 @@ export function planCommand(): Command {
     .option('--base <git-ref>', 'revision whose committed dist/ is the "before"', 'HEAD')
     .option('--config <file>', 'fleet file or its folder (env DBFLEET_CONFIG)', process.env.DBFLEET_CONFIG ?? 'fleet.yaml')
     .option('--dist <dir>', 'folder of the rendered manifests in the repository', 'dist')
-    .addOption(new Option('--format <format>', 'output: text (terminal), markdown (pull-request comment), json (tools)').choices(PLAN_FORMATS).default('text'))
+    .addOption(
+      new Option('--format <format>', 'output: text (terminal), markdown (pull-request comment), json (tools)')
+        .choices(PLAN_FORMATS)
+        .default('text'),
+    )
     .option('--allow-destructive', 'exit 0 even when there is a DANGER (a reviewed, deliberate change)', false)
-    .option('--no-app', 'render the fleet file in-process instead of running the cdk8s.yaml app (which may add the repository\'s own charts)');
+    .option(
+      '--no-app',
+      "render the fleet file in-process instead of running the cdk8s.yaml app (which may add the repository's own charts)",
+    );
 }
 
 /** Runs a parsed plan command; returns the exit code. */
@@ -76,7 +83,9 @@ export function runPlan(options: PlanCliOptions, io: PlanIo = { out: process.std
 }
 
 export function main(argv: readonly string[], io: PlanIo = { out: process.stdout, err: process.stderr }): number {
-  const program = planCommand().exitOverride().configureOutput({ writeOut: (s) => io.out.write(s), writeErr: (s) => io.err.write(s) });
+  const program = planCommand()
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out.write(s), writeErr: (s) => io.err.write(s) });
   try {
     program.parse(argv as string[], { from: 'user' });
   } catch (error) {

@@ -39,7 +39,10 @@ export interface DangerContext {
    * The CRD transition rules (`oldSelf`) an update violates: what the API server would refuse.
    * @default not checked
    */
-  readonly rejectedUpdate?: (before: KubernetesObject, after: KubernetesObject) => ReadonlyArray<{ readonly path: string; readonly message: string }>;
+  readonly rejectedUpdate?: (
+    before: KubernetesObject,
+    after: KubernetesObject,
+  ) => ReadonlyArray<{ readonly path: string; readonly message: string }>;
 }
 
 export interface DangerRule {
@@ -49,7 +52,7 @@ export interface DangerRule {
 }
 
 type Spec = Record<string, any>;
-const spec = (o: KubernetesObject | undefined): Spec => ((o?.spec ?? {}) as Spec);
+const spec = (o: KubernetesObject | undefined): Spec => (o?.spec ?? {}) as Spec;
 const isPostgresCluster = (o: KubernetesObject | undefined) => o?.kind === 'Cluster' || o?.kind === 'postgresql';
 const ACCESS_RANK: Record<string, number> = { none: 0, 'read-only': 1, 'read-write': 2 };
 
@@ -57,9 +60,10 @@ const ACCESS_RANK: Record<string, number> = { none: 0, 'read-only': 1, 'read-wri
 const removedDataBearing: DangerRule = {
   name: 'removed-data-bearing',
   // NetworkPolicies are protected too (a kept cluster needs its own): network-policy-removed says what that means.
-  check: ({ type, before }) => (type === 'removed' && before && isProtected(before.apiVersion, before.kind) && before.kind !== 'NetworkPolicy'
-    ? ['is removed: Argo CD will not prune it (Prune=false), but it is no longer managed and its data is orphaned']
-    : []),
+  check: ({ type, before }) =>
+    type === 'removed' && before && isProtected(before.apiVersion, before.kind) && before.kind !== 'NetworkPolicy'
+      ? ['is removed: Argo CD will not prune it (Prune=false), but it is no longer managed and its data is orphaned']
+      : [],
 };
 
 /** Renamed or moved to another namespace: Kubernetes creates a new, empty object. */
@@ -68,18 +72,27 @@ const movedDataBearing: DangerRule = {
   check: ({ type, before, after }) => {
     if (type !== 'moved' || !before || !after || !isProtected(before.apiVersion, before.kind)) return [];
     if (before.metadata.namespace !== after.metadata.namespace) {
-      return [`moves from namespace ${before.metadata.namespace} to ${after.metadata.namespace}: Kubernetes cannot move an object, so ${describe(after)} is a new, empty ${after.kind}, and the old one stays, unmanaged, with its data`];
+      return [
+        `moves from namespace ${before.metadata.namespace} to ${after.metadata.namespace}: Kubernetes cannot move an object, so ${describe(after)} is a new, empty ${after.kind}, and the old one stays, unmanaged, with its data`,
+      ];
     }
-    return [`is renamed to ${after.metadata.name}: a rename creates a new, empty ${after.kind} (${describe(after)}) and leaves the old one unmanaged with its data`];
+    return [
+      `is renamed to ${after.metadata.name}: a rename creates a new, empty ${after.kind} (${describe(after)}) and leaves the old one unmanaged with its data`,
+    ];
   },
 };
 
 const lostProtection: DangerRule = {
   name: 'lost-protection',
-  check: ({ type, before, after }) => (type === 'changed' && before && after && isProtected(before.apiVersion, before.kind)
-    && before.metadata.annotations?.[SYNC_OPTIONS_ANNOTATION] === PROTECTED_SYNC_OPTIONS
-    && after.metadata.annotations?.[SYNC_OPTIONS_ANNOTATION] !== PROTECTED_SYNC_OPTIONS
-    ? [`loses its "${PROTECTED_SYNC_OPTIONS}" sync options: a later sync could delete it`] : []),
+  check: ({ type, before, after }) =>
+    type === 'changed' &&
+    before &&
+    after &&
+    isProtected(before.apiVersion, before.kind) &&
+    before.metadata.annotations?.[SYNC_OPTIONS_ANNOTATION] === PROTECTED_SYNC_OPTIONS &&
+    after.metadata.annotations?.[SYNC_OPTIONS_ANNOTATION] !== PROTECTED_SYNC_OPTIONS
+      ? [`loses its "${PROTECTED_SYNC_OPTIONS}" sync options: a later sync could delete it`]
+      : [],
 };
 
 const volumeShrink: DangerRule = {
@@ -94,8 +107,10 @@ const volumeShrink: DangerRule = {
       ['spec.walStorage.size', a.walStorage?.size, b.walStorage?.size],
       ['spec.volume.size', a.volume?.size, b.volume?.size],
     ] as const) {
-      if (from && to && quantityToNumber(to) < quantityToNumber(from)) out.push(`${field} shrinks from ${from} to ${to}: volumes cannot shrink, and the operator will refuse or fail`);
-      if (from && !to && field === 'spec.walStorage.size') out.push(`loses its separate WAL volume (${from}): changing the WAL layout of a running cluster is not supported`);
+      if (from && to && quantityToNumber(to) < quantityToNumber(from))
+        out.push(`${field} shrinks from ${from} to ${to}: volumes cannot shrink, and the operator will refuse or fail`);
+      if (from && !to && field === 'spec.walStorage.size')
+        out.push(`loses its separate WAL volume (${from}): changing the WAL layout of a running cluster is not supported`);
     }
     return out;
   },
@@ -107,7 +122,9 @@ const instancesToOne: DangerRule = {
     if (type !== 'changed' || !isPostgresCluster(before)) return [];
     const from = spec(before).instances ?? spec(before).numberOfInstances;
     const to = spec(after).instances ?? spec(after).numberOfInstances;
-    return from >= 2 && to < 2 ? [`instances drop from ${from} to ${to}: no standby is left to fail over to, and the dropped instances' volumes are deleted`] : [];
+    return from >= 2 && to < 2
+      ? [`instances drop from ${from} to ${to}: no standby is left to fail over to, and the dropped instances' volumes are deleted`]
+      : [];
   },
 };
 
@@ -130,9 +147,13 @@ const majorVersionChange: DangerRule = {
     const to = postgresMajor(after);
     if (from === undefined || to === undefined || from === to) return [];
     if (to < from) {
-      return [`PostgreSQL major version goes down from ${from} to ${to}: CloudNativePG refuses it ("can't downgrade from major ${from} to ${to}"); going back needs a dump and restore into a new cluster`];
+      return [
+        `PostgreSQL major version goes down from ${from} to ${to}: CloudNativePG refuses it ("can't downgrade from major ${from} to ${to}"); going back needs a dump and restore into a new cluster`,
+      ];
     }
-    return [`PostgreSQL major version ${from} → ${to}: CloudNativePG runs an offline in-place upgrade (pg_upgrade --link in a Job): the whole cluster, replicas included, is down while it runs, replicas are re-cloned afterwards, and backups taken before cannot restore to a point in time after it. Back up first and run the upgrade in a test environment first (docs/postgres-upgrades.md)`];
+    return [
+      `PostgreSQL major version ${from} → ${to}: CloudNativePG runs an offline in-place upgrade (pg_upgrade --link in a Job): the whole cluster, replicas included, is down while it runs, replicas are re-cloned afterwards, and backups taken before cannot restore to a point in time after it. Back up first and run the upgrade in a test environment first (docs/postgres-upgrades.md)`,
+    ];
   },
 };
 
@@ -154,7 +175,8 @@ const databaseChanges: DangerRule = {
     const b = spec(after);
     const out: string[] = [];
     if (a.name !== b.name) out.push(`database name changes from "${a.name}" to "${b.name}": the operator creates a new, empty database`);
-    if (b.databaseReclaimPolicy === 'delete' && a.databaseReclaimPolicy !== 'delete') out.push('databaseReclaimPolicy becomes delete: deleting the object will drop the database');
+    if (b.databaseReclaimPolicy === 'delete' && a.databaseReclaimPolicy !== 'delete')
+      out.push('databaseReclaimPolicy becomes delete: deleting the object will drop the database');
     return out;
   },
 };
@@ -164,16 +186,24 @@ const rejectedUpdate: DangerRule = {
   name: 'rejected-update',
   check: ({ type, before, after }, context) => {
     if (type !== 'changed' || !before || !after || !context.rejectedUpdate) return [];
-    return context.rejectedUpdate(before, after).map((v) =>
-      `the API server will reject this update: "${v.message}" (${v.path || 'the object'}, a CRD transition rule): the sync fails here, after the objects of earlier waves (e.g. connection Secrets) are already applied`);
+    return context
+      .rejectedUpdate(before, after)
+      .map(
+        (v) =>
+          `the API server will reject this update: "${v.message}" (${v.path || 'the object'}, a CRD transition rule): the sync fails here, after the objects of earlier waves (e.g. connection Secrets) are already applied`,
+      );
   },
 };
 
 /** An ingress policy selecting nothing and allowing nothing: all other ingress is denied. */
 function isDefaultDeny(o: KubernetesObject): boolean {
   const s = spec(o);
-  return o.kind === 'NetworkPolicy' && Object.keys(s.podSelector ?? {}).every((k) => Object.keys(s.podSelector[k] ?? {}).length === 0)
-    && (s.ingress ?? []).length === 0 && (s.policyTypes ?? ['Ingress']).includes('Ingress');
+  return (
+    o.kind === 'NetworkPolicy' &&
+    Object.keys(s.podSelector ?? {}).every((k) => Object.keys(s.podSelector[k] ?? {}).length === 0) &&
+    (s.ingress ?? []).length === 0 &&
+    (s.policyTypes ?? ['Ingress']).includes('Ingress')
+  );
 }
 
 /**
@@ -186,17 +216,25 @@ const removedNetworkPolicy: DangerRule = {
     if (type !== 'removed' || before?.kind !== 'NetworkPolicy') return [];
     if ((before.metadata.annotations?.[SYNC_OPTIONS_ANNOTATION] ?? '').split(',').includes('Prune=false')) {
       // Kept by Argo CD for the cluster it admits traffic to (a removed service's kept cluster).
-      return ['is removed: Argo CD keeps it as it is (Prune=false), but it is no longer managed; delete it by hand once its cluster is gone'];
+      return [
+        'is removed: Argo CD keeps it as it is (Prune=false), but it is no longer managed; delete it by hand once its cluster is gone',
+      ];
     }
     if (isDefaultDeny(before)) {
-      return [`is removed: it denied all ingress in namespace ${before.metadata.namespace}; pods no other policy selects now accept traffic from anywhere`];
+      return [
+        `is removed: it denied all ingress in namespace ${before.metadata.namespace}; pods no other policy selects now accept traffic from anywhere`,
+      ];
     }
     const grants = ingressGrants(spec(before));
-    const denyRemains = context.headObjects(environment).some((o) => isDefaultDeny(o) && o.metadata.namespace === before.metadata.namespace);
+    const denyRemains = context
+      .headObjects(environment)
+      .some((o) => isDefaultDeny(o) && o.metadata.namespace === before.metadata.namespace);
     const allowed = grants.length ? grants.join('; ') : 'nothing';
-    return [denyRemains
-      ? `is removed: it only allowed traffic (${allowed}); the namespace's default-deny remains, so that traffic is CUT`
-      : `is removed: the pods it selected are no longer restricted by it (${allowed} was allowed); without a default-deny they may accept traffic from anywhere`];
+    return [
+      denyRemains
+        ? `is removed: it only allowed traffic (${allowed}); the namespace's default-deny remains, so that traffic is CUT`
+        : `is removed: the pods it selected are no longer restricted by it (${allowed} was allowed); without a default-deny they may accept traffic from anywhere`,
+    ];
   },
 };
 
@@ -210,8 +248,11 @@ const networkPolicyWidened: DangerRule = {
     const clients = newServiceClients(context.transitions);
     // CloudNativePG's instance label, or Zalando's (cluster-name).
     const cluster = b.podSelector?.matchLabels?.['cnpg.io/cluster'] ?? b.podSelector?.matchLabels?.['cluster-name'];
-    const out = ingressGrants(b).filter((g) => !allowed.has(g) && !clients.has(`${cluster} ${g}`)).map((g) => `now also allows ${g}`);
-    if (JSON.stringify(a.podSelector) !== JSON.stringify(b.podSelector)) out.push('selects other pods: review which pods lose or gain protection');
+    const out = ingressGrants(b)
+      .filter((g) => !allowed.has(g) && !clients.has(`${cluster} ${g}`))
+      .map((g) => `now also allows ${g}`);
+    if (JSON.stringify(a.podSelector) !== JSON.stringify(b.podSelector))
+      out.push('selects other pods: review which pods lose or gain protection');
     return out;
   },
 };
@@ -234,12 +275,22 @@ const poolModeToTransaction: DangerRule = {
     if (after?.kind !== 'Pooler' || poolMode(after) !== 'transaction') return [];
     const cluster = spec(after).cluster?.name as string | undefined;
     if (type === 'changed' && poolMode(before) !== 'transaction') {
-      return [`pool mode changes from ${poolMode(before)} to transaction: session state (${TRANSACTION_BREAKS}) no longer survives between transactions for the apps of cluster ${cluster} — check them first (docs/pooling.md)`];
+      return [
+        `pool mode changes from ${poolMode(before)} to transaction: session state (${TRANSACTION_BREAKS}) no longer survives between transactions for the apps of cluster ${cluster} — check them first (docs/pooling.md)`,
+      ];
     }
-    const clusterIsNew = context.transitions.some((t) => t.type === 'added' && t.environment === environment && t.after?.kind === 'Cluster'
-      && t.after.metadata.name === cluster && t.after.metadata.namespace === after.metadata.namespace);
+    const clusterIsNew = context.transitions.some(
+      (t) =>
+        t.type === 'added' &&
+        t.environment === environment &&
+        t.after?.kind === 'Cluster' &&
+        t.after.metadata.name === cluster &&
+        t.after.metadata.namespace === after.metadata.namespace,
+    );
     if (type === 'added' && !clusterIsNew) {
-      return [`is added in transaction mode in front of the existing cluster ${cluster}: its apps' endpoint moves from a session connection to transaction pooling (${TRANSACTION_BREAKS} break) — check them first (docs/pooling.md)`];
+      return [
+        `is added in transaction mode in front of the existing cluster ${cluster}: its apps' endpoint moves from a session connection to transaction pooling (${TRANSACTION_BREAKS} break) — check them first (docs/pooling.md)`,
+      ];
     }
     return [];
   },
@@ -261,16 +312,31 @@ const loginRevoked: DangerRule = {
       return new Map();
     };
     const now = logins(after);
-    return [...logins(before)].filter(([role, login]) => login && now.get(role) === false).map(([role]) => (
-      `role ${role} can no longer log in: connections with its credentials fail from this sync on; first check that none remain `
-      + `(SELECT count(*) FROM pg_stat_activity WHERE usename = '${role}') — the app's pods must have restarted with the new Secret`));
+    return [...logins(before)]
+      .filter(([role, login]) => login && now.get(role) === false)
+      .map(
+        ([role]) =>
+          `role ${role} can no longer log in: connections with its credentials fail from this sync on; first check that none remain ` +
+          `(SELECT count(*) FROM pg_stat_activity WHERE usename = '${role}') — the app's pods must have restarted with the new Secret`,
+      );
   },
 };
 
 export const DANGER_RULES: readonly DangerRule[] = [
   loginRevoked,
-  removedDataBearing, movedDataBearing, lostProtection, volumeShrink, instancesToOne, majorVersionChange,
-  developerAccessWidens, databaseChanges, rejectedUpdate, removedNetworkPolicy, networkPolicyWidened, operatorSwitch, poolModeToTransaction,
+  removedDataBearing,
+  movedDataBearing,
+  lostProtection,
+  volumeShrink,
+  instancesToOne,
+  majorVersionChange,
+  developerAccessWidens,
+  databaseChanges,
+  rejectedUpdate,
+  removedNetworkPolicy,
+  networkPolicyWidened,
+  operatorSwitch,
+  poolModeToTransaction,
   drSwitchover,
 ];
 
@@ -279,7 +345,8 @@ export function findDangers(context: DangerContext, rules: readonly DangerRule[]
   for (const t of context.transitions) {
     const object = t.type === 'added' ? t.after! : t.before!;
     for (const rule of rules) {
-      for (const message of rule.check(t, context)) dangers.push({ environment: t.environment, object: describe(object), message, rule: rule.name });
+      for (const message of rule.check(t, context))
+        dangers.push({ environment: t.environment, object: describe(object), message, rule: rule.name });
     }
   }
   return dangers;
@@ -293,7 +360,11 @@ export function findDangers(context: DangerContext, rules: readonly DangerRule[]
 function newServiceClients(transitions: readonly Transition[]): Set<string> {
   const expected = new Set<string>();
   // The same secret removed elsewhere is a service changing namespace, not a new service.
-  const removed = new Set(transitions.filter((t) => t.type === 'removed' && t.before?.kind === 'ExternalSecret').map((t) => `${t.environment} ${t.before!.metadata.name}`));
+  const removed = new Set(
+    transitions
+      .filter((t) => t.type === 'removed' && t.before?.kind === 'ExternalSecret')
+      .map((t) => `${t.environment} ${t.before!.metadata.name}`),
+  );
   for (const t of transitions) {
     if (t.type !== 'added' || t.after?.kind !== 'ExternalSecret' || removed.has(`${t.environment} ${t.after.metadata.name}`)) continue;
     const data = spec(t.after).target?.template?.data;
@@ -314,7 +385,8 @@ function ingressGrants(s: Spec): string[] {
   for (const rule of (s.ingress ?? []) as Spec[]) {
     const peers = (rule.from ?? [{ everyone: true }]) as Spec[];
     const ports = (rule.ports ?? [{ port: 'any port' }]) as Spec[];
-    for (const peer of peers.flatMap(perNamespace)) for (const port of ports) grants.push(`${describePeer(peer)} on ${port.protocol ?? 'TCP'} ${port.port}`);
+    for (const peer of peers.flatMap(perNamespace))
+      for (const port of ports) grants.push(`${describePeer(peer)} on ${port.protocol ?? 'TCP'} ${port.port}`);
   }
   return grants;
 }

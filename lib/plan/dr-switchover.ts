@@ -6,9 +6,14 @@
 import type { KubernetesObject } from '../output/render';
 import type { DangerRule } from './dangers';
 
-interface Replica { readonly self?: string; readonly primary?: string; readonly source?: string; readonly promotionToken?: string }
+interface Replica {
+  readonly self?: string;
+  readonly primary?: string;
+  readonly source?: string;
+  readonly promotionToken?: string;
+}
 const replicaOf = (o: KubernetesObject | undefined): Replica | undefined =>
-  (o?.kind === 'Cluster' ? ((o as { spec?: { replica?: Replica } }).spec?.replica) : undefined);
+  o?.kind === 'Cluster' ? (o as { spec?: { replica?: Replica } }).spec?.replica : undefined;
 const selfOf = (o: KubernetesObject, r: Replica) => r.self ?? o.metadata.name;
 
 export const drSwitchover: DangerRule = {
@@ -24,23 +29,31 @@ export const drSwitchover: DangerRule = {
     const isPrimary = now.primary === self;
     if (was?.primary === now.primary && (was?.promotionToken === now.promotionToken || !isPrimary)) return [];
     if (wasPrimary && !isPrimary) {
-      return [`demotes site ${self} (switchover step 1 of 2): writes to cluster ${name} stop, its WAL up to the shutdown checkpoint is archived, `
-        + `and it follows ${now.source ?? now.primary} once that site is promoted. Then read the token: `
-        + `kubectl get cluster ${name} -n ${after.metadata.namespace} -o jsonpath='{.status.demotionToken}' and set it `
-        + `(npx dbfleet switchover ${environment === now.primary ? self : now.primary} --to ${now.primary} --token <token>; docs/disaster-recovery.md)`];
+      return [
+        `demotes site ${self} (switchover step 1 of 2): writes to cluster ${name} stop, its WAL up to the shutdown checkpoint is archived, ` +
+          `and it follows ${now.source ?? now.primary} once that site is promoted. Then read the token: ` +
+          `kubectl get cluster ${name} -n ${after.metadata.namespace} -o jsonpath='{.status.demotionToken}' and set it ` +
+          `(npx dbfleet switchover ${environment === now.primary ? self : now.primary} --to ${now.primary} --token <token>; docs/disaster-recovery.md)`,
+      ];
     }
     if (!wasPrimary && isPrimary && now.promotionToken) {
-      return [`promotes site ${self} (switchover step 2 of 2): cluster ${name} waits until it has replayed the WAL up to the former primary's demotion token, `
-        + 'then becomes the primary on a new timeline; applications at this site can write. Only apply after the other site was demoted (step 1) and has archived its last WAL'];
+      return [
+        `promotes site ${self} (switchover step 2 of 2): cluster ${name} waits until it has replayed the WAL up to the former primary's demotion token, ` +
+          'then becomes the primary on a new timeline; applications at this site can write. Only apply after the other site was demoted (step 1) and has archived its last WAL',
+      ];
     }
     if (!wasPrimary && isPrimary) {
-      return [`promotes site ${self} WITHOUT a demotion token: a FAILOVER. Cluster ${name} becomes primary with whatever WAL it has replayed `
-        + '(the RPO is the replication lag), and the former primary can never follow it again: when its site returns, demote it to a replica '
-        + 'and rebuild its clusters from this site\'s archive (docs/disaster-recovery.md, "Failover"). For a planned switchover, demote the primary first and pass its token'];
+      return [
+        `promotes site ${self} WITHOUT a demotion token: a FAILOVER. Cluster ${name} becomes primary with whatever WAL it has replayed ` +
+          '(the RPO is the replication lag), and the former primary can never follow it again: when its site returns, demote it to a replica ' +
+          'and rebuild its clusters from this site\'s archive (docs/disaster-recovery.md, "Failover"). For a planned switchover, demote the primary first and pass its token',
+      ];
     }
     if (isPrimary && (now.promotionToken === was?.promotionToken || !now.promotionToken)) return [];
     if (isPrimary) {
-      return [`changes the promotion token of the primary site ${self}: harmless once promoted, but a wrong token on a site still waiting blocks its promotion`];
+      return [
+        `changes the promotion token of the primary site ${self}: harmless once promoted, but a wrong token on a site still waiting blocks its promotion`,
+      ];
     }
     return [`changes the primary site of cluster ${name} to ${now.primary}: this site stays a replica, now of ${now.source}`];
   },

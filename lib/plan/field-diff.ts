@@ -53,12 +53,18 @@ function listDiff(a: unknown[], b: unknown[], path: string, out: FieldChange[]):
   if (a.every(isScalar) && b.every(isScalar)) {
     const removed = a.filter((x) => !b.some((y) => isDeepStrictEqual(x, y)));
     const added = b.filter((y) => !a.some((x) => isDeepStrictEqual(x, y)));
-    if (added.length === 0 && removed.length === 0) out.push({ path, before: a, after: b }); // reordered
+    if (added.length === 0 && removed.length === 0)
+      out.push({ path, before: a, after: b }); // reordered
     else out.push(definedOnly({ path, added: added.length ? added : undefined, removed: removed.length ? removed : undefined }));
     return;
   }
-  const key = ITEM_KEYS.find((k) => [a, b].every((list) => list.every((item) => isRecord(item) && isScalar(item[k]) && item[k] !== undefined)
-    && new Set(list.map((item) => (item as Json)[k])).size === list.length));
+  const key = ITEM_KEYS.find((k) =>
+    [a, b].every(
+      (list) =>
+        list.every((item) => isRecord(item) && isScalar(item[k]) && item[k] !== undefined) &&
+        new Set(list.map((item) => (item as Json)[k])).size === list.length,
+    ),
+  );
   if (key) {
     const before = new Map(a.map((item) => [String((item as Json)[key]), item]));
     const after = new Map(b.map((item) => [String((item as Json)[key]), item]));

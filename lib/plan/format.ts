@@ -5,7 +5,7 @@ import { describeRef, type PlannedObject } from './objects';
 import { countChanges, type EnvironmentPlan, type Plan } from './plan';
 
 export const PLAN_FORMATS = ['text', 'markdown', 'json'] as const;
-export type PlanFormat = typeof PLAN_FORMATS[number];
+export type PlanFormat = (typeof PLAN_FORMATS)[number];
 
 /** Changed fields listed per object before the rest is summarised. */
 const MAX_FIELDS = 12;
@@ -30,9 +30,12 @@ function fieldLines(fields: readonly FieldChange[]): string[] {
 
 export function formatPlan(plan: Plan, title: string, format: PlanFormat = 'text'): string {
   switch (format) {
-    case 'json': return JSON.stringify({ title, ...plan }, null, 2);
-    case 'markdown': return formatMarkdown(plan, title);
-    default: return formatText(plan, title);
+    case 'json':
+      return JSON.stringify({ title, ...plan }, null, 2);
+    case 'markdown':
+      return formatMarkdown(plan, title);
+    default:
+      return formatText(plan, title);
   }
 }
 
@@ -79,7 +82,11 @@ function formatMarkdown(plan: Plan, title: string): string {
     return lines.join('\n');
   }
   if (plan.dangers.length > 0) {
-    lines.push(`> [!CAUTION]`, `> **${plan.dangers.length} dangerous change${plan.dangers.length === 1 ? '' : 's'}**: merge only after reviewing ${plan.dangers.length === 1 ? 'it' : 'them'}.`, '');
+    lines.push(
+      `> [!CAUTION]`,
+      `> **${plan.dangers.length} dangerous change${plan.dangers.length === 1 ? '' : 's'}**: merge only after reviewing ${plan.dangers.length === 1 ? 'it' : 'them'}.`,
+      '',
+    );
     lines.push('| environment | object | why |', '|---|---|---|');
     for (const d of plan.dangers) lines.push(`| ${d.environment} | ${code(d.object)} | ${cell(d.message)} |`);
     lines.push('');
@@ -95,7 +102,8 @@ function formatMarkdown(plan: Plan, title: string): string {
       lines.push(`- ✏️ ${code(describeRef(c.object))}`);
       for (const line of fieldLines(c.fields)) lines.push(`  - ${code(line)}`);
     }
-    for (const m of env.moved) lines.push(`- ↪️ ${code(describeRef(m.from))} → ${code(describeRef(m.to))} (${moveNote(m.from, m.to)}: removed and added)`);
+    for (const m of env.moved)
+      lines.push(`- ↪️ ${code(describeRef(m.from))} → ${code(describeRef(m.to))} (${moveNote(m.from, m.to)}: removed and added)`);
     for (const o of env.removed) lines.push(`- ➖ ${code(describeRef(o))}`);
     lines.push('');
   }

@@ -34,7 +34,14 @@ export function indexObjects(manifests: Manifests): Map<string, IndexedObject> {
     const key = identity(environment, object);
     if (index.has(key)) continue;
     index.set(key, {
-      ref: { environment, apiVersion: object.apiVersion, kind: object.kind, namespace: object.metadata.namespace, name: object.metadata.name, path },
+      ref: {
+        environment,
+        apiVersion: object.apiVersion,
+        kind: object.kind,
+        namespace: object.metadata.namespace,
+        name: object.metadata.name,
+        path,
+      },
       object,
     });
   }

@@ -22,10 +22,14 @@ export const operatorSwitch: DangerRule = {
   check: ({ type, environment, after }, context) => {
     const to = operatorOf(after);
     if (type !== 'added' || !to) return [];
-    const left = context.transitions.filter((t) => t.type === 'removed' && t.environment === environment && operatorOf(t.before) && operatorOf(t.before) !== to);
+    const left = context.transitions.filter(
+      (t) => t.type === 'removed' && t.environment === environment && operatorOf(t.before) && operatorOf(t.before) !== to,
+    );
     if (left.length === 0) return [];
     const from = [...new Set(left.map((t) => operatorOf(t.before)))].join(' and ');
-    return [`is a new, empty cluster: the environment moves from ${from} to ${to}, and its ${left.length} ${from} cluster(s) `
-      + 'keep running with their data but are no longer managed. Switching operators is not a migration: copy the data first (docs/zalando.md, "Migrating an environment")'];
+    return [
+      `is a new, empty cluster: the environment moves from ${from} to ${to}, and its ${left.length} ${from} cluster(s) ` +
+        'keep running with their data but are no longer managed. Switching operators is not a migration: copy the data first (docs/zalando.md, "Migrating an environment")',
+    ];
   },
 };

@@ -26,9 +26,15 @@ export function pairMoves(removed: readonly IndexedObject[], added: readonly Ind
     if (rs.length === 0 || as.length === 0) continue;
     // Keyed by the normalized content, so a thousand renames cost a thousand hashes, not a million comparisons.
     const removedBy = new Map<string, number[]>();
-    rs.forEach((o, i) => { const k = stableKey(normalized(o)); removedBy.set(k, [...(removedBy.get(k) ?? []), i]); });
+    rs.forEach((o, i) => {
+      const k = stableKey(normalized(o));
+      removedBy.set(k, [...(removedBy.get(k) ?? []), i]);
+    });
     const addedBy = new Map<string, number[]>();
-    as.forEach((o, j) => { const k = stableKey(normalized(o)); addedBy.set(k, [...(addedBy.get(k) ?? []), j]); });
+    as.forEach((o, j) => {
+      const k = stableKey(normalized(o));
+      addedBy.set(k, [...(addedBy.get(k) ?? []), j]);
+    });
     for (const [key, removedIndexes] of removedBy) {
       const addedIndexes = addedBy.get(key);
       // Exactly one on each side: anything else is ambiguous and not paired.
@@ -55,14 +61,22 @@ export function pairMoves(removed: readonly IndexedObject[], added: readonly Ind
  */
 function normalized(o: IndexedObject): unknown {
   const name = o.ref.name;
-  const tokens: Array<[string, string]> = [[name, '\u0000name'], [name.replace(/-/g, '_'), '\u0000name']];
+  const tokens: Array<[string, string]> = [
+    [name, '\u0000name'],
+    [name.replace(/-/g, '_'), '\u0000name'],
+  ];
   if (o.ref.namespace) tokens.push([o.ref.namespace, '\u0000namespace']);
-  const patterns = tokens.sort(([a], [b]) => b.length - a.length)
-    .map(([token, placeholder]) => [new RegExp(`(?<![A-Za-z0-9])${token.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![A-Za-z0-9])`, 'g'), placeholder] as const);
+  const patterns = tokens
+    .sort(([a], [b]) => b.length - a.length)
+    .map(
+      ([token, placeholder]) =>
+        [new RegExp(`(?<![A-Za-z0-9])${token.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![A-Za-z0-9])`, 'g'), placeholder] as const,
+    );
   const replace = (value: unknown): unknown => {
     if (typeof value === 'string') return patterns.reduce((s, [re, placeholder]) => s.replace(re, placeholder), value);
     if (Array.isArray(value)) return value.map(replace);
-    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [replace(k) as string, replace(v)]));
+    if (value && typeof value === 'object')
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [replace(k) as string, replace(v)]));
     return value;
   };
   return replace(o.object);
@@ -72,7 +86,10 @@ function normalized(o: IndexedObject): unknown {
 function stableKey(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableKey).join(',')}]`;
   if (value && typeof value === 'object') {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${stableKey((value as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableKey((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
 }

@@ -34,7 +34,10 @@ export interface Plan {
 
 export interface PlanOptions {
   /** Runs the CRD transition rules of an update (Validator.validateTransition). @default not checked */
-  readonly rejectedUpdate?: (before: KubernetesObject, after: KubernetesObject) => ReadonlyArray<{ readonly path: string; readonly message: string }>;
+  readonly rejectedUpdate?: (
+    before: KubernetesObject,
+    after: KubernetesObject,
+  ) => ReadonlyArray<{ readonly path: string; readonly message: string }>;
   /** @default DANGER_RULES */
   readonly rules?: readonly DangerRule[];
 }
@@ -45,17 +48,22 @@ export function makePlan(base: Manifests, head: Manifests, options: PlanOptions 
   const removedAll = [...before].filter(([k]) => !after.has(k)).map(([, o]) => o);
   const addedAll = [...after].filter(([k]) => !before.has(k)).map(([, o]) => o);
   const pairs = pairMoves(removedAll, addedAll);
-  const paired = new Set(pairs.flatMap((p) => [identity(p.from.ref.environment, p.from.object), identity(p.to.ref.environment, p.to.object)]));
+  const paired = new Set(
+    pairs.flatMap((p) => [identity(p.from.ref.environment, p.from.object), identity(p.to.ref.environment, p.to.object)]),
+  );
   const removed = removedAll.filter((o) => !paired.has(identity(o.ref.environment, o.object)));
   const added = addedAll.filter((o) => !paired.has(identity(o.ref.environment, o.object)));
-  const changed = [...after].filter(([k, o]) => before.has(k) && !isDeepStrictEqual(before.get(k)!.object, o.object))
+  const changed = [...after]
+    .filter(([k, o]) => before.has(k) && !isDeepStrictEqual(before.get(k)!.object, o.object))
     .map(([k, o]) => ({ ref: o.ref, before: before.get(k)!.object, after: o.object }));
 
   const folders = [...new Set([...before.values(), ...after.values()].map((o) => o.ref.environment))].sort();
   const environments = folders.map((environment): EnvironmentPlan => ({
     environment,
     added: added.filter((o) => o.ref.environment === environment).map((o) => o.ref),
-    changed: changed.filter((c) => c.ref.environment === environment).map((c) => ({ object: c.ref, fields: diffFields(c.before, c.after) })),
+    changed: changed
+      .filter((c) => c.ref.environment === environment)
+      .map((c) => ({ object: c.ref, fields: diffFields(c.before, c.after) })),
     removed: removed.filter((o) => o.ref.environment === environment).map((o) => o.ref),
     moved: pairs.filter((p) => p.from.ref.environment === environment).map((p) => ({ from: p.from.ref, to: p.to.ref })),
   }));
@@ -68,9 +76,14 @@ export function makePlan(base: Manifests, head: Manifests, options: PlanOptions 
   ];
   const headByEnvironment = new Map<string, KubernetesObject[]>();
   for (const o of after.values()) headByEnvironment.set(o.ref.environment, [...(headByEnvironment.get(o.ref.environment) ?? []), o.object]);
-  const dangers = findDangers({
-    transitions, headObjects: (env) => headByEnvironment.get(env) ?? [], rejectedUpdate: options.rejectedUpdate,
-  }, options.rules ?? DANGER_RULES);
+  const dangers = findDangers(
+    {
+      transitions,
+      headObjects: (env) => headByEnvironment.get(env) ?? [],
+      rejectedUpdate: options.rejectedUpdate,
+    },
+    options.rules ?? DANGER_RULES,
+  );
   return { environments, dangers };
 }
 

@@ -22,7 +22,10 @@ export function renderManifestsWithApp(command: string, cwd: string, configFile:
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbfleet-plan-'));
   try {
     const result = spawnSync(command, {
-      cwd, shell: true, encoding: 'utf8', maxBuffer: 1 << 28,
+      cwd,
+      shell: true,
+      encoding: 'utf8',
+      maxBuffer: 1 << 28,
       env: { ...process.env, CDK8S_OUTDIR: outdir, DBFLEET_CONFIG: configFile },
     });
     if (result.status !== 0) {
@@ -36,7 +39,9 @@ export function renderManifestsWithApp(command: string, cwd: string, configFile:
         if (entry.isDirectory()) walk(full);
         else if (entry.name.endsWith('.yaml')) {
           const rel = path.relative(outdir, full).split(path.sep).join('/');
-          const objects = YAML.parseAllDocuments(fs.readFileSync(full, 'utf8')).map((d) => d.toJS() as KubernetesObject).filter(Boolean);
+          const objects = YAML.parseAllDocuments(fs.readFileSync(full, 'utf8'))
+            .map((d) => d.toJS() as KubernetesObject)
+            .filter(Boolean);
           objects.forEach((object, i) => manifests.set(objects.length > 1 ? `${rel}#${i}` : rel, object));
         }
       }

@@ -17,8 +17,11 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import {
-  Pooler, PoolerSpecPgbouncerPoolMode, PoolerSpecTemplateSpecContainersResourcesLimits as Limit,
-  PoolerSpecTemplateSpecContainersResourcesRequests as Request, PoolerSpecType,
+  Pooler,
+  PoolerSpecPgbouncerPoolMode,
+  PoolerSpecTemplateSpecContainersResourcesLimits as Limit,
+  PoolerSpecTemplateSpecContainersResourcesRequests as Request,
+  PoolerSpecType,
 } from '../../imports/postgresql.cnpg.io';
 import type { PoolMode, PoolerType } from '../config/model';
 
@@ -86,27 +89,40 @@ export class CnpgPooler extends Construct {
         template: {
           spec: {
             // The operator finds its container by this name; `containers` is required by the schema.
-            containers: [{
-              name: 'pgbouncer',
-              // PgBouncer is single-threaded and small; a CPU limit would only add latency.
-              resources: {
-                requests: { cpu: Request.fromString('50m'), memory: Request.fromString('64Mi') },
-                limits: { memory: Limit.fromString('256Mi') },
+            containers: [
+              {
+                name: 'pgbouncer',
+                // PgBouncer is single-threaded and small; a CPU limit would only add latency.
+                resources: {
+                  requests: { cpu: Request.fromString('50m'), memory: Request.fromString('64Mi') },
+                  limits: { memory: Limit.fromString('256Mi') },
+                },
               },
-            }],
+            ],
             // Preferred, not required: a Deployment's rolling update surges one extra pod, which a
             // required anti-affinity could not place on a cluster with as many nodes as pods.
-            affinity: highAvailability ? {
-              podAntiAffinity: {
-                preferredDuringSchedulingIgnoredDuringExecution: [{
-                  weight: 100,
-                  podAffinityTerm: { labelSelector: byPooler, topologyKey: 'kubernetes.io/hostname' },
-                }],
-              },
-            } : undefined,
-            topologySpreadConstraints: highAvailability ? [{
-              maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: byPooler,
-            }] : undefined,
+            affinity: highAvailability
+              ? {
+                  podAntiAffinity: {
+                    preferredDuringSchedulingIgnoredDuringExecution: [
+                      {
+                        weight: 100,
+                        podAffinityTerm: { labelSelector: byPooler, topologyKey: 'kubernetes.io/hostname' },
+                      },
+                    ],
+                  },
+                }
+              : undefined,
+            topologySpreadConstraints: highAvailability
+              ? [
+                  {
+                    maxSkew: 1,
+                    topologyKey: 'topology.kubernetes.io/zone',
+                    whenUnsatisfiable: 'ScheduleAnyway',
+                    labelSelector: byPooler,
+                  },
+                ]
+              : undefined,
           },
         },
       },

@@ -20,7 +20,12 @@ export const POOLER_THRESHOLDS = {
   clientConnectionsPercent: 80,
 } as const;
 
-export const POOLER_ALERT_NAMES = ['CNPGPoolerDown', 'CNPGPoolerDegraded', 'CNPGPoolerClientsWaiting', 'CNPGPoolerMaxClientConnections'] as const;
+export const POOLER_ALERT_NAMES = [
+  'CNPGPoolerDown',
+  'CNPGPoolerDegraded',
+  'CNPGPoolerClientsWaiting',
+  'CNPGPoolerMaxClientConnections',
+] as const;
 export type PoolerAlertName = (typeof POOLER_ALERT_NAMES)[number];
 
 /** One rendered pooler, as the rules need it. */
@@ -32,14 +37,23 @@ export interface PoolerTarget {
 }
 
 export function poolerTargets(environment: Environment): PoolerTarget[] {
-  return environment.clusters.flatMap((c) => (c.poolers ?? []).map((p) => ({
-    name: poolerName(c.name, p.type),
-    instances: p.instances,
-    maxClientConn: p.parameters.max_client_conn !== undefined ? Number(p.parameters.max_client_conn) : PGBOUNCER_DEFAULT_MAX_CLIENT_CONN,
-  })));
+  return environment.clusters.flatMap((c) =>
+    (c.poolers ?? []).map((p) => ({
+      name: poolerName(c.name, p.type),
+      instances: p.instances,
+      maxClientConn: p.parameters.max_client_conn !== undefined ? Number(p.parameters.max_client_conn) : PGBOUNCER_DEFAULT_MAX_CLIENT_CONN,
+    })),
+  );
 }
 
-type RuleFactory = (alert: PoolerAlertName, tier: 'critical' | 'warning', expr: string, forDuration: string | undefined, summary: string, description: string) => AlertRule;
+type RuleFactory = (
+  alert: PoolerAlertName,
+  tier: 'critical' | 'warning',
+  expr: string,
+  forDuration: string | undefined,
+  summary: string,
+  description: string,
+) => AlertRule;
 
 const POOLER_REF = '{{ $labels.namespace }}/{{ $labels.pooler }}';
 
@@ -57,32 +71,57 @@ export function poolerAlertRules(environment: Environment, rule: RuleFactory): A
   const zero = (name: string) => `label_replace(label_replace(vector(0), "namespace", "${ns}", "", ""), "pooler", "${name}", "", "")`;
   const rules: AlertRule[] = [];
 
-  rules.push(rule('CNPGPoolerDown', 'critical',
-    `(${healthy(all)} or ${all.map(zero).join(' or ')}) < 1`,
-    '5m',
-    'A PgBouncer pooler has no working pod.',
-    `No pod of pooler ${POOLER_REF} has been scraped with PgBouncer answering for 5 minutes: applications using its endpoint cannot connect (the direct-* endpoints still work).`));
+  rules.push(
+    rule(
+      'CNPGPoolerDown',
+      'critical',
+      `(${healthy(all)} or ${all.map(zero).join(' or ')}) < 1`,
+      '5m',
+      'A PgBouncer pooler has no working pod.',
+      `No pod of pooler ${POOLER_REF} has been scraped with PgBouncer answering for 5 minutes: applications using its endpoint cannot connect (the direct-* endpoints still work).`,
+    ),
+  );
 
   const replicated = poolers.filter((p) => p.instances >= 2);
   if (replicated.length > 0) {
-    rules.push(rule('CNPGPoolerDegraded', 'warning',
-      replicated.map((p) => `(${healthy([p.name])} or ${zero(p.name)}) < ${p.instances}`).join(' or '),
-      '10m',
-      'A PgBouncer pooler runs fewer working pods than configured.',
-      `Pooler ${POOLER_REF} has {{ $value | printf "%.0f" }} working pod(s), fewer than configured, for 10 minutes: the remaining pods carry every client.`));
+    rules.push(
+      rule(
+        'CNPGPoolerDegraded',
+        'warning',
+        replicated.map((p) => `(${healthy([p.name])} or ${zero(p.name)}) < ${p.instances}`).join(' or '),
+        '10m',
+        'A PgBouncer pooler runs fewer working pods than configured.',
+        `Pooler ${POOLER_REF} has {{ $value | printf "%.0f" }} working pod(s), fewer than configured, for 10 minutes: the remaining pods carry every client.`,
+      ),
+    );
   }
 
-  rules.push(rule('CNPGPoolerClientsWaiting', 'critical',
-    `max by (namespace, pooler, pod) (cnpg_pgbouncer_pools_maxwait{${sel(all)}} + cnpg_pgbouncer_pools_maxwait_us{${sel(all)}} / 1e6) > ${POOLER_THRESHOLDS.maxWaitSeconds}`,
-    '5m',
-    'Clients wait for a server connection in a PgBouncer pooler.',
-    `In pod {{ $labels.pod }} of pooler ${POOLER_REF} the oldest client has waited {{ $value | printf "%.1f" }}s for a server connection (threshold ${POOLER_THRESHOLDS.maxWaitSeconds}s): the pool is too small for the load, or queries are slow.`));
+  rules.push(
+    rule(
+      'CNPGPoolerClientsWaiting',
+      'critical',
+      `max by (namespace, pooler, pod) (cnpg_pgbouncer_pools_maxwait{${sel(all)}} + cnpg_pgbouncer_pools_maxwait_us{${sel(all)}} / 1e6) > ${POOLER_THRESHOLDS.maxWaitSeconds}`,
+      '5m',
+      'Clients wait for a server connection in a PgBouncer pooler.',
+      `In pod {{ $labels.pod }} of pooler ${POOLER_REF} the oldest client has waited {{ $value | printf "%.1f" }}s for a server connection (threshold ${POOLER_THRESHOLDS.maxWaitSeconds}s): the pool is too small for the load, or queries are slow.`,
+    ),
+  );
 
   // max_client_conn differs per pooler: one comparison per pooler.
-  rules.push(rule('CNPGPoolerMaxClientConnections', 'warning',
-    poolers.map((p) => `max by (namespace, pooler, pod) (cnpg_pgbouncer_lists_used_clients{namespace="${ns}",pooler="${p.name}"}) / ${p.maxClientConn} * 100 > ${POOLER_THRESHOLDS.clientConnectionsPercent}`).join(' or '),
-    '5m',
-    'A PgBouncer pod is close to max_client_conn.',
-    `Pod {{ $labels.pod }} of pooler ${POOLER_REF} holds {{ $value | printf "%.0f" }} % of its max_client_conn (threshold ${POOLER_THRESHOLDS.clientConnectionsPercent} %): at 100 % PgBouncer refuses new clients.`));
+  rules.push(
+    rule(
+      'CNPGPoolerMaxClientConnections',
+      'warning',
+      poolers
+        .map(
+          (p) =>
+            `max by (namespace, pooler, pod) (cnpg_pgbouncer_lists_used_clients{namespace="${ns}",pooler="${p.name}"}) / ${p.maxClientConn} * 100 > ${POOLER_THRESHOLDS.clientConnectionsPercent}`,
+        )
+        .join(' or '),
+      '5m',
+      'A PgBouncer pod is close to max_client_conn.',
+      `Pod {{ $labels.pod }} of pooler ${POOLER_REF} holds {{ $value | printf "%.0f" }} % of its max_client_conn (threshold ${POOLER_THRESHOLDS.clientConnectionsPercent} %): at 100 % PgBouncer refuses new clients.`,
+    ),
+  );
   return rules;
 }

@@ -63,10 +63,12 @@ export class PoolerUpstreamPolicy extends Construct {
       spec: {
         podSelector: { matchLabels: { ...cluster.instanceSelector } },
         policyTypes: ['Ingress'],
-        ingress: [{
-          from: props.poolers.map((p) => ({ podSelector: { matchLabels: { [POOLER_NAME_LABEL]: p.poolerName } } })),
-          ports: tcp(cluster.port),
-        }],
+        ingress: [
+          {
+            from: props.poolers.map((p) => ({ podSelector: { matchLabels: { [POOLER_NAME_LABEL]: p.poolerName } } })),
+            ports: tcp(cluster.port),
+          },
+        ],
       },
     });
   }

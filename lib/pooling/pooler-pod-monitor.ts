@@ -43,10 +43,12 @@ export class PoolerPodMonitor extends Construct {
       },
       spec: {
         selector: { matchLabels: { [POOLER_NAME_LABEL]: props.pooler } },
-        podMetricsEndpoints: [{
-          port: 'metrics',
-          relabelings: [replace(POOLER_NAME_LABEL, POOLER_LABEL)],
-        }],
+        podMetricsEndpoints: [
+          {
+            port: 'metrics',
+            relabelings: [replace(POOLER_NAME_LABEL, POOLER_LABEL)],
+          },
+        ],
       },
     });
   }

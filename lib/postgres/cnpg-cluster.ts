@@ -1,6 +1,11 @@
 import { Construct } from 'constructs';
 import {
-  Cluster, ClusterSpecResourcesLimits, ClusterSpecResourcesRequests, ClusterSpecBackupTarget, ClusterSpecBackupVolumeSnapshotSnapshotOwnerReference, ClusterSpecPrimaryUpdateStrategy,
+  Cluster,
+  ClusterSpecResourcesLimits,
+  ClusterSpecResourcesRequests,
+  ClusterSpecBackupTarget,
+  ClusterSpecBackupVolumeSnapshotSnapshotOwnerReference,
+  ClusterSpecPrimaryUpdateStrategy,
 } from '../../imports/postgresql.cnpg.io';
 import { BARMAN_CLOUD_PLUGIN } from '../config/names';
 import { CnpgDatabase } from './cnpg-database';
@@ -70,10 +75,12 @@ export class CnpgCluster extends Construct implements IPostgresCluster {
         imageCatalogRef: props.imageCatalog
           ? { apiGroup: 'postgresql.cnpg.io', kind: 'ImageCatalog', name: props.imageCatalog.name, major: props.imageCatalog.major }
           : undefined,
-        resources: props.resources ? {
-          requests: quantities(props.resources.requests, ClusterSpecResourcesRequests.fromString),
-          limits: quantities(props.resources.limits, ClusterSpecResourcesLimits.fromString),
-        } : undefined,
+        resources: props.resources
+          ? {
+              requests: quantities(props.resources.requests, ClusterSpecResourcesRequests.fromString),
+              limits: quantities(props.resources.limits, ClusterSpecResourcesLimits.fromString),
+            }
+          : undefined,
         postgresql: props.parameters && Object.keys(props.parameters).length > 0 ? { parameters: { ...props.parameters } } : undefined,
         primaryUpdateStrategy: ClusterSpecPrimaryUpdateStrategy.UNSUPERVISED,
         inheritedMetadata: props.inheritedLabels ? { labels: props.inheritedLabels } : undefined,
@@ -86,36 +93,49 @@ export class CnpgCluster extends Construct implements IPostgresCluster {
           ? { enablePodAntiAffinity: true, podAntiAffinityType: 'required', topologyKey: 'kubernetes.io/hostname' }
           : undefined,
         topologySpreadConstraints: highAvailability
-          ? [{
-            maxSkew: 1,
-            topologyKey: 'topology.kubernetes.io/zone',
-            whenUnsatisfiable: 'ScheduleAnyway',
-            labelSelector: { matchLabels: { ...this.instanceSelector } },
-          }]
+          ? [
+              {
+                maxSkew: 1,
+                topologyKey: 'topology.kubernetes.io/zone',
+                whenUnsatisfiable: 'ScheduleAnyway',
+                labelSelector: { matchLabels: { ...this.instanceSelector } },
+              },
+            ]
           : undefined,
         backup: props.volumeSnapshotBackup
           ? {
-            target: ClusterSpecBackupTarget.PREFER_HYPHEN_STANDBY,
-            volumeSnapshot: {
-              className: props.volumeSnapshotBackup.className,
-              online: true,
-              // Deleting a Backup deletes its VolumeSnapshots (by default they outlive it:
-              // cloudnative-pg@v1.30.0 docs/src/appendixes/backup_volumesnapshot.md), so pruning
-              // Backup objects is all retention needs, and the pruner needs no VolumeSnapshot rights.
-              snapshotOwnerReference: ClusterSpecBackupVolumeSnapshotSnapshotOwnerReference.BACKUP,
-            },
-          }
+              target: ClusterSpecBackupTarget.PREFER_HYPHEN_STANDBY,
+              volumeSnapshot: {
+                className: props.volumeSnapshotBackup.className,
+                online: true,
+                // Deleting a Backup deletes its VolumeSnapshots (by default they outlive it:
+                // cloudnative-pg@v1.30.0 docs/src/appendixes/backup_volumesnapshot.md), so pruning
+                // Backup objects is all retention needs, and the pruner needs no VolumeSnapshot rights.
+                snapshotOwnerReference: ClusterSpecBackupVolumeSnapshotSnapshotOwnerReference.BACKUP,
+              },
+            }
           : undefined,
         // The plugin's sidecar archives WAL and takes base backups (plugin-barman-cloud@v0.14.0
         // web/docs/usage.md). Defaults written out: Argo CD compares list items whole.
         plugins: props.walArchive
-          ? [{ name: BARMAN_CLOUD_PLUGIN, enabled: true, isWalArchiver: true, parameters: { barmanObjectName: props.walArchive.objectStoreName } }]
+          ? [
+              {
+                name: BARMAN_CLOUD_PLUGIN,
+                enabled: true,
+                isWalArchiver: true,
+                parameters: { barmanObjectName: props.walArchive.objectStoreName },
+              },
+            ]
           : undefined,
         ...props.replicaCluster,
       },
     });
 
-    const roleLabels = (instance: string) => ({ ...props.labels, 'app.kubernetes.io/component': 'database-role', 'app.kubernetes.io/instance': instance });
+    const roleLabels = (instance: string) => ({
+      ...props.labels,
+      'app.kubernetes.io/component': 'database-role',
+      'app.kubernetes.io/instance': instance,
+    });
     for (const database of props.databases) {
       // Named after the service, like its Database: one per service in the whole fleet.
       new CnpgDatabaseRole(this, `Role-${database.service}`, {
@@ -124,15 +144,24 @@ export class CnpgCluster extends Construct implements IPostgresCluster {
         cluster: props.name,
         // NOLOGIN without a password once a credential rotation retired it (credential-rotation.ts).
         role: {
-          name: database.owner, login: database.ownerLogin !== false, passwordSecret: database.ownerLogin === false ? undefined : database.ownerSecret,
-          comment: `owner of the ${database.service} database`, reclaim: 'retain',
+          name: database.owner,
+          login: database.ownerLogin !== false,
+          passwordSecret: database.ownerLogin === false ? undefined : database.ownerSecret,
+          comment: `owner of the ${database.service} database`,
+          reclaim: 'retain',
         },
         labels: roleLabels(database.service),
       });
     }
     for (const role of props.roles ?? []) {
       const name = clusterRoleObjectName(props.name, role.name);
-      new CnpgDatabaseRole(this, `Role-${name}`, { name, namespace: props.namespace, cluster: props.name, role, labels: roleLabels(props.name) });
+      new CnpgDatabaseRole(this, `Role-${name}`, {
+        name,
+        namespace: props.namespace,
+        cluster: props.name,
+        role,
+        labels: roleLabels(props.name),
+      });
     }
     for (const database of props.databases) {
       new CnpgDatabase(this, `Database-${database.service}`, {

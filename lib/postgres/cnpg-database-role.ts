@@ -31,7 +31,12 @@ export class CnpgDatabaseRole extends Construct {
     new DatabaseRole(this, 'Resource', {
       // Applied server-side: the access role's `inRoles` lists every service of its cluster, and no
       // role object should hit the 262144-byte last-applied annotation of client-side apply.
-      metadata: { name: props.name, namespace: props.namespace, labels: props.labels, annotations: { [SYNC_OPTIONS_ANNOTATION]: SERVER_SIDE_APPLY } },
+      metadata: {
+        name: props.name,
+        namespace: props.namespace,
+        labels: props.labels,
+        annotations: { [SYNC_OPTIONS_ANNOTATION]: SERVER_SIDE_APPLY },
+      },
       spec: {
         cluster: { name: props.cluster },
         name: role.name,
@@ -48,7 +53,8 @@ export class CnpgDatabaseRole extends Construct {
         // A group role has no password at all, not merely an unknown one.
         disablePassword: role.login ? undefined : true,
         passwordSecret: role.passwordSecret ? { name: role.passwordSecret } : undefined,
-        databaseRoleReclaimPolicy: role.reclaim === 'delete' ? DatabaseRoleSpecDatabaseRoleReclaimPolicy.DELETE : DatabaseRoleSpecDatabaseRoleReclaimPolicy.RETAIN,
+        databaseRoleReclaimPolicy:
+          role.reclaim === 'delete' ? DatabaseRoleSpecDatabaseRoleReclaimPolicy.DELETE : DatabaseRoleSpecDatabaseRoleReclaimPolicy.RETAIN,
       },
     });
   }

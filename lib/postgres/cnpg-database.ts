@@ -1,5 +1,11 @@
 import { Construct } from 'constructs';
-import { Database, DatabaseSpecDatabaseReclaimPolicy, DatabaseSpecEnsure, DatabaseSpecExtensionsEnsure, DatabaseSpecSchemasEnsure } from '../../imports/postgresql.cnpg.io';
+import {
+  Database,
+  DatabaseSpecDatabaseReclaimPolicy,
+  DatabaseSpecEnsure,
+  DatabaseSpecExtensionsEnsure,
+  DatabaseSpecSchemasEnsure,
+} from '../../imports/postgresql.cnpg.io';
 
 export interface CnpgDatabaseProps {
   /** Kubernetes name of the Database object. */
@@ -31,9 +37,10 @@ export class CnpgDatabase extends Construct {
         cluster: { name: props.cluster },
         ensure: DatabaseSpecEnsure.PRESENT,
         databaseReclaimPolicy: DatabaseSpecDatabaseReclaimPolicy.RETAIN,
-        extensions: (props.extensions ?? []).length > 0
-          ? props.extensions!.map((name) => ({ name, ensure: DatabaseSpecExtensionsEnsure.PRESENT }))
-          : undefined,
+        extensions:
+          (props.extensions ?? []).length > 0
+            ? props.extensions!.map((name) => ({ name, ensure: DatabaseSpecExtensionsEnsure.PRESENT }))
+            : undefined,
         // `public` owned by the service: up to PostgreSQL 14 it belongs to the bootstrap superuser
         // with CREATE for PUBLIC, which only its owner can revoke, and the developer-access Job no
         // longer runs as a superuser. From 15 on it belongs to pg_database_owner (the same role).

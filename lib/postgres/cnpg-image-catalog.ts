@@ -24,7 +24,8 @@ export class CnpgImageCatalog extends Construct {
     new ImageCatalog(this, 'Resource', {
       metadata: { name: props.name, namespace: props.namespace, labels: props.labels },
       spec: {
-        images: Object.entries(props.images).map(([major, image]) => ({ major: Number(major), image }))
+        images: Object.entries(props.images)
+          .map(([major, image]) => ({ major: Number(major), image }))
           .sort((a, b) => a.major - b.major),
       },
     });

@@ -104,7 +104,9 @@ export class ZalandoCluster extends Construct implements IPostgresCluster {
     for (const role of props.roles ?? []) users[role.name] = role.login ? [] : [PostgresqlSpecUsers.NOLOGIN];
     users[ZALANDO_EXPORTER_ROLE] = [];
     const spread = (topologyKey: string, whenUnsatisfiable: string) => ({
-      maxSkew: 1, topologyKey, whenUnsatisfiable,
+      maxSkew: 1,
+      topologyKey,
+      whenUnsatisfiable,
       // The operator means to fill labelSelector in but writes to a copy (k8sres.go
       // generateTopologySpreadConstraints): without it the constraint would count no pods.
       labelSelector: { matchLabels: { ...this.instanceSelector } },
@@ -123,7 +125,9 @@ export class ZalandoCluster extends Construct implements IPostgresCluster {
           parameters: props.parameters && Object.keys(props.parameters).length > 0 ? { ...props.parameters } : undefined,
         },
         // The Spilo container's requests and limits (the operator's defaults apply without them).
-        resources: props.resources ? { requests: cpuMemory(props.resources.requests), limits: cpuMemory(props.resources.limits) } : undefined,
+        resources: props.resources
+          ? { requests: cpuMemory(props.resources.requests), limits: cpuMemory(props.resources.limits) }
+          : undefined,
         volume: { size: props.storage, storageClass: props.storageClass },
         users: sortKeys(users),
         // Passwords come from the store: the operator's own rotation (enable_password_rotation, which
@@ -135,30 +139,36 @@ export class ZalandoCluster extends Construct implements IPostgresCluster {
         spiloRunAsUser: SPILO_UID,
         spiloRunAsGroup: SPILO_GID,
         spiloFsGroup: SPILO_GID,
-        topologySpreadConstraints: props.instances > 1
-          ? [spread('kubernetes.io/hostname', 'DoNotSchedule'), spread('topology.kubernetes.io/zone', 'ScheduleAnyway')]
-          : undefined,
+        topologySpreadConstraints:
+          props.instances > 1
+            ? [spread('kubernetes.io/hostname', 'DoNotSchedule'), spread('topology.kubernetes.io/zone', 'ScheduleAnyway')]
+            : undefined,
         enableLogicalBackup: props.logicalBackupSchedule ? true : undefined,
         logicalBackupSchedule: props.logicalBackupSchedule,
-        sidecars: [{
-          name: 'exporter',
-          image: props.exporterImage,
-          ports: [{ name: 'metrics', containerPort: POSTGRES_EXPORTER_PORT, protocol: 'TCP' }],
-          resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '200m', memory: '128Mi' } },
-          env: [
-            // Over the pod's loopback, so no NetworkPolicy is involved; Spilo always serves TLS.
-            { name: 'DATA_SOURCE_URI', value: 'localhost:5432/postgres?sslmode=require' },
-            { name: 'DATA_SOURCE_USER', value: ZALANDO_EXPORTER_ROLE },
-            // Its own role (member of pg_monitor through the access SQL), not the POSTGRES_USER
-            // superuser the operator also injects into every sidecar.
-            { name: 'DATA_SOURCE_PASS', valueFrom: { secretKeyRef: { name: zalandoCredentialSecretName(ZALANDO_EXPORTER_ROLE, props.name), key: 'password' } } },
-          ],
-          command: [
-            '/bin/postgres_exporter',
-            // Off by default; the XID wraparound alerts need it.
-            '--collector.database_wraparound',
-          ],
-        }],
+        sidecars: [
+          {
+            name: 'exporter',
+            image: props.exporterImage,
+            ports: [{ name: 'metrics', containerPort: POSTGRES_EXPORTER_PORT, protocol: 'TCP' }],
+            resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '200m', memory: '128Mi' } },
+            env: [
+              // Over the pod's loopback, so no NetworkPolicy is involved; Spilo always serves TLS.
+              { name: 'DATA_SOURCE_URI', value: 'localhost:5432/postgres?sslmode=require' },
+              { name: 'DATA_SOURCE_USER', value: ZALANDO_EXPORTER_ROLE },
+              // Its own role (member of pg_monitor through the access SQL), not the POSTGRES_USER
+              // superuser the operator also injects into every sidecar.
+              {
+                name: 'DATA_SOURCE_PASS',
+                valueFrom: { secretKeyRef: { name: zalandoCredentialSecretName(ZALANDO_EXPORTER_ROLE, props.name), key: 'password' } },
+              },
+            ],
+            command: [
+              '/bin/postgres_exporter',
+              // Off by default; the XID wraparound alerts need it.
+              '--collector.database_wraparound',
+            ],
+          },
+        ],
       },
     });
   }

@@ -78,7 +78,12 @@ export function slotSecretName(service: string, slot: Slot): string {
 }
 
 /** What the state means for the roles, their Secrets and the app's Secret. */
-export function credentialLayout(service: Service, keyPrefix: string, environment: string, state: RotationState = NOT_ROTATED): CredentialLayout {
+export function credentialLayout(
+  service: Service,
+  keyPrefix: string,
+  environment: string,
+  state: RotationState = NOT_ROTATED,
+): CredentialLayout {
   const { generation: g, step } = state;
   // The newest generation each slot has held: g for slot(g), g-1 for the other one.
   const current = { generation: g, slot: slotOf(g) };
@@ -101,9 +106,12 @@ export function credentialLayout(service: Service, keyPrefix: string, environmen
 /** The next state: done(g) → add(g+1) → switch(g+1) → done(g+1). */
 export function nextRotationState(state: RotationState): RotationState {
   switch (state.step) {
-    case 'done': return { generation: state.generation + 1, step: 'add' };
-    case 'add': return { generation: state.generation, step: 'switch' };
-    case 'switch': return { generation: state.generation, step: 'done' };
+    case 'done':
+      return { generation: state.generation + 1, step: 'add' };
+    case 'add':
+      return { generation: state.generation, step: 'switch' };
+    case 'switch':
+      return { generation: state.generation, step: 'done' };
   }
 }
 

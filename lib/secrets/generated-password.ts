@@ -1,6 +1,9 @@
 import { Construct } from 'constructs';
 import {
-  PushSecret, PushSecretSpecDeletionPolicy, PushSecretSpecSecretStoreRefsKind, PushSecretSpecSelectorGeneratorRefKind,
+  PushSecret,
+  PushSecretSpecDeletionPolicy,
+  PushSecretSpecSecretStoreRefsKind,
+  PushSecretSpecSelectorGeneratorRefKind,
   PushSecretSpecUpdatePolicy,
 } from '../../imports/external-secrets.io';
 import type { SecretStoreRef } from '../config/model';

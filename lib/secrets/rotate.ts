@@ -28,20 +28,31 @@ export function rotate(fleetFileOrDir: string, serviceName: string, environment:
   if (!service) throw new RotateError(`no service "${serviceName}" (services: ${fleet.services.map((s) => s.name).join(', ')})`);
   const env = fleet.environments.find((e) => e.name === environment);
   if (!env) throw new RotateError(`no environment "${environment}" (environments: ${fleet.environments.map((e) => e.name).join(', ')})`);
-  if (env.operator === 'zalando') throw new RotateError(`environment "${environment}" runs on Zalando's operator: owner rotation needs CloudNativePG (README "Credentials")`);
+  if (env.operator === 'zalando')
+    throw new RotateError(
+      `environment "${environment}" runs on Zalando's operator: owner rotation needs CloudNativePG (README "Credentials")`,
+    );
 
   const from = service.rotation?.[environment] ?? NOT_ROTATED;
   const to = nextRotationState(from);
   const files = readFleetFiles(fleetFileOrDir);
-  const edited = [editFile(files.main, true, serviceName, environment, to), ...files.services.map((f) => editFile(f, false, serviceName, environment, to))]
-    .find((e) => e !== undefined);
+  const edited = [
+    editFile(files.main, true, serviceName, environment, to),
+    ...files.services.map((f) => editFile(f, false, serviceName, environment, to)),
+  ].find((e) => e !== undefined);
   if (!edited) throw new RotateError(`service "${serviceName}" was loaded but not found in any fleet file`);
   if (!options.dryRun) writeFileSync(edited.file, edited.text);
   return { file: edited.file, from, to, description: describeRotationStep(service, to), text: edited.text };
 }
 
 /** The file with the service's `rotation.<environment>` set, or undefined if it does not declare the service. */
-function editFile(file: FleetFile, isFleetFile: boolean, serviceName: string, environment: string, state: RotationState): { file: string; text: string } | undefined {
+function editFile(
+  file: FleetFile,
+  isFleetFile: boolean,
+  serviceName: string,
+  environment: string,
+  state: RotationState,
+): { file: string; text: string } | undefined {
   const doc = parseDocument(file.text);
   const path = servicePath(doc, isFleetFile, serviceName);
   if (!path) return undefined;

@@ -39,7 +39,10 @@ export class RotationLoginJob extends Construct {
     this.jobName = `${props.service}-rotation-login`;
     const owner = props.owner.replace(/'/g, "''");
     const env = (name: string, value: string): k8s.EnvVar => ({ name, value });
-    const fromSecret = (name: string, key: string): k8s.EnvVar => ({ name, valueFrom: { secretKeyRef: { name: props.slotSecretName, key } } });
+    const fromSecret = (name: string, key: string): k8s.EnvVar => ({
+      name,
+      valueFrom: { secretKeyRef: { name: props.slotSecretName, key } },
+    });
     new k8s.KubeJob(this, 'Resource', {
       metadata: {
         name: this.jobName,
@@ -54,29 +57,31 @@ export class RotationLoginJob extends Construct {
           metadata: { labels: { ...props.labels, [ACCESS_CLIENT_LABEL]: props.cluster } },
           spec: {
             automountServiceAccountToken: false,
-            containers: [{
-              name: 'psql',
-              image: props.image,
-              imagePullPolicy: 'IfNotPresent',
-              command: ['psql', '-v', 'ON_ERROR_STOP=1', '-X', '-q', '-c', `ALTER ROLE CURRENT_USER SET role = '${owner}'`],
-              env: [
-                env('PGHOST', props.host),
-                env('PGPORT', String(props.port)),
-                env('PGDATABASE', props.database),
-                env('PGSSLMODE', 'require'),
-                env('PGCONNECT_TIMEOUT', '10'),
-                env('PGAPPNAME', 'dbfleet-rotation-login'),
-                fromSecret('PGUSER', 'username'),
-                fromSecret('PGPASSWORD', 'password'),
-                env('HOME', '/tmp'),
-              ],
-              securityContext: restrictedContainerSecurity(CNPG_POSTGRES_UID),
-              resources: {
-                limits: { cpu: k8s.Quantity.fromString('100m'), memory: k8s.Quantity.fromString('64Mi') },
-                requests: { cpu: k8s.Quantity.fromString('10m'), memory: k8s.Quantity.fromString('16Mi') },
+            containers: [
+              {
+                name: 'psql',
+                image: props.image,
+                imagePullPolicy: 'IfNotPresent',
+                command: ['psql', '-v', 'ON_ERROR_STOP=1', '-X', '-q', '-c', `ALTER ROLE CURRENT_USER SET role = '${owner}'`],
+                env: [
+                  env('PGHOST', props.host),
+                  env('PGPORT', String(props.port)),
+                  env('PGDATABASE', props.database),
+                  env('PGSSLMODE', 'require'),
+                  env('PGCONNECT_TIMEOUT', '10'),
+                  env('PGAPPNAME', 'dbfleet-rotation-login'),
+                  fromSecret('PGUSER', 'username'),
+                  fromSecret('PGPASSWORD', 'password'),
+                  env('HOME', '/tmp'),
+                ],
+                securityContext: restrictedContainerSecurity(CNPG_POSTGRES_UID),
+                resources: {
+                  limits: { cpu: k8s.Quantity.fromString('100m'), memory: k8s.Quantity.fromString('64Mi') },
+                  requests: { cpu: k8s.Quantity.fromString('10m'), memory: k8s.Quantity.fromString('16Mi') },
+                },
+                volumeMounts: [{ mountPath: '/tmp', name: 'tmp' }],
               },
-              volumeMounts: [{ mountPath: '/tmp', name: 'tmp' }],
-            }],
+            ],
             dnsPolicy: 'ClusterFirst',
             hostNetwork: false,
             restartPolicy: 'Never',

@@ -73,7 +73,8 @@ export class ServiceConnectionSecret extends Construct {
       [`${prefix}jdbc-uri`]: `jdbc:postgresql://${h}:${port}/${database}?password=${inQuery}&user=${username}`,
     });
     const pgpass = [...new Set([host, readOnlyHost, directHost, directReadOnlyHost])]
-      .map((h) => `${h}:${port}:${database}:${username}:{{ .password }}\n`).join('');
+      .map((h) => `${h}:${port}:${database}:${username}:{{ .password }}\n`)
+      .join('');
     new StoreSecret(this, 'Resource', {
       name: props.name,
       namespace: props.namespace,

@@ -49,16 +49,19 @@ export function environmentStoreKeys(fleet: Fleet, environment: Environment): St
   // A service's password keys: one, or two while a rotation is under way (credential-rotation.ts).
   const keys: StoreKey[] = environment.services.flatMap((service: Service) => {
     const layout = serviceCredentials(fleet, environment, service);
-    return layout.slots.filter((slot) => slot.login).map((slot): StoreKey => ({
-      name: slot.generation ? `${service.name}-db-rotation-${slot.generation}` : `${service.name}-db`,
-      environment: environment.name,
-      remoteKey: slot.remoteKey!,
-      property: 'password',
-      origin: passwordOrigin,
-      purpose: `password of role ${slot.role} (${slot.role === service.role ? 'owner' : `acting as ${service.role}, owner`} of database ${service.database})`
-        + (slot === layout.app ? '' : ' — not yet or no longer used by the app'),
-      readBy: slot === layout.app ? [...new Set([environment.namespace, service.namespace])] : [environment.namespace],
-    }));
+    return layout.slots
+      .filter((slot) => slot.login)
+      .map((slot): StoreKey => ({
+        name: slot.generation ? `${service.name}-db-rotation-${slot.generation}` : `${service.name}-db`,
+        environment: environment.name,
+        remoteKey: slot.remoteKey!,
+        property: 'password',
+        origin: passwordOrigin,
+        purpose:
+          `password of role ${slot.role} (${slot.role === service.role ? 'owner' : `acting as ${service.role}, owner`} of database ${service.database})` +
+          (slot === layout.app ? '' : ' — not yet or no longer used by the app'),
+        readBy: slot === layout.app ? [...new Set([environment.namespace, service.namespace])] : [environment.namespace],
+      }));
   });
   // Developer roles and their Secrets exist only where developers have access.
   if (environment.developerAccess !== 'none') {

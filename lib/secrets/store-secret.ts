@@ -1,5 +1,12 @@
 import { Construct } from 'constructs';
-import { ExternalSecret, ExternalSecretSpecSecretStoreRefKind, ExternalSecretSpecTargetCreationPolicy, ExternalSecretSpecTargetDeletionPolicy, ExternalSecretSpecTargetTemplateEngineVersion, ExternalSecretSpecTargetTemplateMergePolicy } from '../../imports/external-secrets.io';
+import {
+  ExternalSecret,
+  ExternalSecretSpecSecretStoreRefKind,
+  ExternalSecretSpecTargetCreationPolicy,
+  ExternalSecretSpecTargetDeletionPolicy,
+  ExternalSecretSpecTargetTemplateEngineVersion,
+  ExternalSecretSpecTargetTemplateMergePolicy,
+} from '../../imports/external-secrets.io';
 import type { SecretStoreRef } from '../config/model';
 
 export interface StoreSecretProps {
@@ -52,7 +59,10 @@ export class StoreSecret extends Construct {
         secretStoreRef: { kind: props.store.kind as ExternalSecretSpecSecretStoreRefKind, name: props.store.name },
         target: {
           name: props.name,
-          creationPolicy: props.creationPolicy === 'Orphan' ? ExternalSecretSpecTargetCreationPolicy.ORPHAN : ExternalSecretSpecTargetCreationPolicy.OWNER,
+          creationPolicy:
+            props.creationPolicy === 'Orphan'
+              ? ExternalSecretSpecTargetCreationPolicy.ORPHAN
+              : ExternalSecretSpecTargetCreationPolicy.OWNER,
           deletionPolicy: ExternalSecretSpecTargetDeletionPolicy.RETAIN,
           template: {
             type: props.type ?? 'Opaque',

@@ -78,10 +78,17 @@ class DbfleetSchemaValidation {
   async validate(context) {
     const manifests = [...context.manifests];
     const cacheDir = recordsDir();
-    const identity = cacheDir === undefined ? undefined : validatorIdentity({ validateDir: __dirname, schemasDir: schemasDirOf(this.schemasDir), unvalidatedKinds: this.unvalidatedKinds });
-    const partition = cacheDir === undefined
-      ? { ...partitionManifests({ cacheDir: '', identity: undefined, manifests }), noTrustReason: 'validation records are off (DBFLEET_VALIDATION_RECORDS=off)' }
-      : partitionManifests({ cacheDir, identity, manifests });
+    const identity =
+      cacheDir === undefined
+        ? undefined
+        : validatorIdentity({ validateDir: __dirname, schemasDir: schemasDirOf(this.schemasDir), unvalidatedKinds: this.unvalidatedKinds });
+    const partition =
+      cacheDir === undefined
+        ? {
+            ...partitionManifests({ cacheDir: '', identity: undefined, manifests }),
+            noTrustReason: 'validation records are off (DBFLEET_VALIDATION_RECORDS=off)',
+          }
+        : partitionManifests({ cacheDir, identity, manifests });
 
     const units = partition.toValidate.map((unit) => ({ ...unit, label: labelOf(unit) }));
     let report;
@@ -102,11 +109,13 @@ class DbfleetSchemaValidation {
         fix: issue.schemaSource
           ? `Make the object match ${issue.schemaSource} in ${schemasDir}`
           : `Use an apiVersion/kind that has a schema in ${schemasDir}, or list it under unvalidatedKinds in cdk8s.yaml`,
-        violatingResources: [{
-          resourceName: issue.name ?? '<no name>',
-          locations: [issue.path || '(object)'],
-          manifestPath: issue.file,
-        }],
+        violatingResources: [
+          {
+            resourceName: issue.name ?? '<no name>',
+            locations: [issue.path || '(object)'],
+            manifestPath: issue.file,
+          },
+        ],
       });
     }
 
@@ -116,18 +125,27 @@ class DbfleetSchemaValidation {
     const errors = report?.issues.length ?? 0;
     const log = (line) => context.logger.log(line);
     if (trusted > 0) {
-      log(`dbfleet: trusted ${trusted} object${trusted === 1 ? '' : 's'} in ${new Set(partition.trusted.map((t) => t.manifest)).size} file(s): their bytes are exactly what the app validated, with this validator, these schemas and settings (record ${shown(partition.recordFile)})`);
+      log(
+        `dbfleet: trusted ${trusted} object${trusted === 1 ? '' : 's'} in ${new Set(partition.trusted.map((t) => t.manifest)).size} file(s): their bytes are exactly what the app validated, with this validator, these schemas and settings (record ${shown(partition.recordFile)})`,
+      );
     }
     if (units.length > 0) {
-      log(`dbfleet: validating ${units.length} document(s) here${partition.noTrustReason ? ` (all of them: ${partition.noTrustReason})` : ':'}`);
+      log(
+        `dbfleet: validating ${units.length} document(s) here${partition.noTrustReason ? ` (all of them: ${partition.noTrustReason})` : ':'}`,
+      );
       if (!partition.noTrustReason) {
         for (const unit of units.slice(0, MAX_LISTED)) log(`  ${unit.label}: ${unit.reason}`);
         if (units.length > MAX_LISTED) log(`  … and ${units.length - MAX_LISTED} more`);
       }
     }
-    const notValidated = [...partition.trusted.filter((t) => t.notValidated).map((t) => t.notValidated), ...(report ? notValidatedLines(report) : [])];
+    const notValidated = [
+      ...partition.trusted.filter((t) => t.notValidated).map((t) => t.notValidated),
+      ...(report ? notValidatedLines(report) : []),
+    ];
     for (const line of notValidated) log(line);
-    log(`dbfleet: ${errors === 0 ? 'OK' : 'FAILED'}: ${trusted + validatedObjects} objects: ${trusted} trusted, ${validatedObjects} validated here, ${errors} error${errors === 1 ? '' : 's'}; not validated (no schema): ${notValidated.length}`);
+    log(
+      `dbfleet: ${errors === 0 ? 'OK' : 'FAILED'}: ${trusted + validatedObjects} objects: ${trusted} trusted, ${validatedObjects} validated here, ${errors} error${errors === 1 ? '' : 's'}; not validated (no schema): ${notValidated.length}`,
+    );
     // The CEL lines of the part validated here (formatSummary's first and last lines are replaced by the line above).
     if (report) for (const line of formatSummary(report).slice(1, -1)) log(`dbfleet: ${line}`);
 

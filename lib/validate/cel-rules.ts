@@ -61,7 +61,9 @@ export function addCelStats(into: CelStats, from: CelStats): void {
 }
 
 function recordNotChecked(stats: CelStats, occurrence: NotCheckedOccurrence): void {
-  if (!stats.notCheckedRules.some((r) => r.crdPath === occurrence.crdPath && r.rule === occurrence.rule && r.reason === occurrence.reason)) {
+  if (
+    !stats.notCheckedRules.some((r) => r.crdPath === occurrence.crdPath && r.rule === occurrence.rule && r.reason === occurrence.reason)
+  ) {
     stats.notCheckedRules.push(occurrence);
   }
 }
@@ -176,7 +178,8 @@ export function compileCelRules(kindKey: string, crdFile: string, schema: Schema
   const build = (node: SchemaNode, pointer: string): RuleNode | undefined => {
     if (!node || typeof node !== 'object') return undefined;
     const result: RuleNode = { schema: node, rules: [], properties: new Map() };
-    const validations = node['x-kubernetes-validations'] as Array<{ rule: string; message?: string; messageExpression?: string; fieldPath?: string }> | undefined;
+    const validations = node['x-kubernetes-validations'] as
+      Array<{ rule: string; message?: string; messageExpression?: string; fieldPath?: string }> | undefined;
     for (const v of validations ?? []) {
       const crdPath = `${crdFile}#${pointer || '/'}`;
       const message = v.message ?? `failed rule: ${v.rule}`;
@@ -284,7 +287,10 @@ export function evaluateCelRules(tree: RuleNode | undefined, object: unknown, st
         if (isCelError(result)) {
           if (DATA_ERROR.test(result.message)) {
             stats.ran++;
-            violations.push({ path: where, message: `${rule.info.message} (rule could not be evaluated on this object: ${result.message})` });
+            violations.push({
+              path: where,
+              message: `${rule.info.message} (rule could not be evaluated on this object: ${result.message})`,
+            });
           } else {
             stats.notChecked++;
             recordNotChecked(stats, { crdPath: rule.info.crdPath, rule: rule.info.rule, reason: `evaluator error: ${result.message}` });
@@ -350,7 +356,10 @@ export function evaluateTransitionRules(tree: RuleNode | undefined, object: unkn
         if (isCelError(result)) {
           if (DATA_ERROR.test(result.message)) {
             stats.ran++;
-            violations.push({ path: where, message: `${rule.info.message} (rule could not be evaluated on this update: ${result.message})` });
+            violations.push({
+              path: where,
+              message: `${rule.info.message} (rule could not be evaluated on this update: ${result.message})`,
+            });
           } else {
             stats.notChecked++;
             recordNotChecked(stats, { crdPath: rule.info.crdPath, rule: rule.info.rule, reason: `evaluator error: ${result.message}` });
@@ -359,7 +368,10 @@ export function evaluateTransitionRules(tree: RuleNode | undefined, object: unkn
         }
         stats.ran++;
         if (result === true) continue;
-        violations.push({ path: where, message: result === false ? rule.info.message : `${rule.info.message} (rule returned ${String(result)}, not a bool)` });
+        violations.push({
+          path: where,
+          message: result === false ? rule.info.message : `${rule.info.message} (rule returned ${String(result)}, not a bool)`,
+        });
       }
     }
     if (typeof value !== 'object' || typeof old !== 'object') return;

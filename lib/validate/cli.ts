@@ -21,7 +21,11 @@ export interface CliIo {
   readonly err: { write(text: string): unknown };
 }
 
-export function runCli(argv: readonly string[], io: CliIo = { out: process.stdout, err: process.stderr }, name = 'npm run validate --'): number {
+export function runCli(
+  argv: readonly string[],
+  io: CliIo = { out: process.stdout, err: process.stderr },
+  name = 'npm run validate --',
+): number {
   const program = new Command()
     .name(name)
     .description('Validate Kubernetes manifests against the CRD and Kubernetes 1.28 schemas, CEL rules included.')

@@ -38,9 +38,17 @@ export function compilerFingerprint(): string | undefined {
     try {
       const hash = createHash('sha256').update(MODULE_FORMAT).update('\0');
       hash.update((compiledRuntime().require('ajv/package.json') as { version: string }).version).update('\0');
-      const files = fs.readdirSync(__dirname).filter((f) => f.endsWith('.ts')).sort();
+      const files = fs
+        .readdirSync(__dirname)
+        .filter((f) => f.endsWith('.ts'))
+        .sort();
       if (!files.length) throw new Error('no sources');
-      for (const file of files) hash.update(file).update('\0').update(fs.readFileSync(path.join(__dirname, file))).update('\0');
+      for (const file of files)
+        hash
+          .update(file)
+          .update('\0')
+          .update(fs.readFileSync(path.join(__dirname, file)))
+          .update('\0');
       fingerprint = hash.digest('hex');
     } catch {
       fingerprint = null;

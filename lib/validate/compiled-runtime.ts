@@ -33,6 +33,11 @@ export interface CompiledRuntime {
 let runtime: CompiledRuntime | undefined;
 export function compiledRuntime(): CompiledRuntime {
   // __dirname, not __filename: the app's esbuild bundle keeps __dirname of each source file.
-  runtime ??= { formats: KUBERNETES_FORMATS, goRegExp, listTypeErrors, require: createRequire(path.join(__dirname, 'compiled-runtime.ts')) };
+  runtime ??= {
+    formats: KUBERNETES_FORMATS,
+    goRegExp,
+    listTypeErrors,
+    require: createRequire(path.join(__dirname, 'compiled-runtime.ts')),
+  };
   return runtime;
 }

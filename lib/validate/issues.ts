@@ -100,7 +100,9 @@ export function convertAjvErrors(errors: readonly ErrorObject[]): Array<{ path: 
       }
       case 'type':
         // ajv says "must be string,integer" for union types.
-        message = `must be ${String((e.params as { type: string }).type).split(',').join(' or ')} (got ${e.data === null ? 'null' : Array.isArray(e.data) ? 'array' : typeof e.data})`;
+        message = `must be ${String((e.params as { type: string }).type)
+          .split(',')
+          .join(' or ')} (got ${e.data === null ? 'null' : Array.isArray(e.data) ? 'array' : typeof e.data})`;
         break;
       case 'pattern':
       case 'format':

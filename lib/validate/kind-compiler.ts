@@ -26,7 +26,10 @@ export class KindCompiler {
    * @param keepSource whether compiled functions keep their source for standaloneSource(); costs a
    *   little compile time, so only when there is a cache to write to
    */
-  constructor(definitions: Record<string, SchemaNode>, private readonly keepSource: boolean) {
+  constructor(
+    definitions: Record<string, SchemaNode>,
+    private readonly keepSource: boolean,
+  ) {
     const { default: Ajv, _, Name } = loadAjv();
     // How generated code reaches our formats, RegExp engine and list-type check (compiled-runtime.ts).
     const runtime = new Name(RUNTIME_PARAMETER);

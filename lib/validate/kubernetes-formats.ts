@@ -10,12 +10,14 @@ import type { FormatDefinition } from 'ajv';
 const DNS1123_LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 const HOSTNAME = new RegExp(`^(?=.{1,253}$)${DNS1123_LABEL}(\\.${DNS1123_LABEL})*$`, 'i');
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-const IPV6 = /^(([0-9a-f]{1,4}:){7}[0-9a-f]{1,4}|(([0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::(([0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?|([0-9a-f]{1,4}:){6}\d+\.\d+\.\d+\.\d+|(([0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::(([0-9a-f]{1,4}:){0,5})?\d+\.\d+\.\d+\.\d+)$/i;
+const IPV6 =
+  /^(([0-9a-f]{1,4}:){7}[0-9a-f]{1,4}|(([0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::(([0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?|([0-9a-f]{1,4}:){6}\d+\.\d+\.\d+\.\d+|(([0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::(([0-9a-f]{1,4}:){0,5})?\d+\.\d+\.\d+\.\d+)$/i;
 // RFC 3339 date-time as Go's strfmt accepts it (fractional seconds optional, Z or offset).
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 // Go time.ParseDuration units, or the Scala-style "22 ns" strfmt also accepts.
-const DURATION = /^([+-]?(\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+$|^\d+\s?(ns|us|ms|s|m|h|d|w|nanoseconds?|microseconds?|milliseconds?|seconds?|minutes?|hours?|days?|weeks?)$/;
+const DURATION =
+  /^([+-]?(\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+$|^\d+\s?(ns|us|ms|s|m|h|d|w|nanoseconds?|microseconds?|milliseconds?|seconds?|minutes?|hours?|days?|weeks?)$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
@@ -58,7 +60,10 @@ export const STRING_FORMATS: Readonly<Record<string, (s: string) => boolean>> = 
   isbn: (s) => /^(\d{9}[\dX]|\d{13})$/.test(s.replace(/[- ]/g, '')),
   isbn10: (s) => /^\d{9}[\dX]$/.test(s.replace(/[- ]/g, '')),
   isbn13: (s) => /^\d{13}$/.test(s.replace(/[- ]/g, '')),
-  creditcard: (s) => /^(?:4[0-9]{12}(?:[0-9]{3})?|5[1-5][0-9]{14}|6(?:011|5[0-9][0-9])[0-9]{12}|3[47][0-9]{13}|3(?:0[0-5]|[68][0-9])[0-9]{11}|(?:2131|1800|35\d{3})\d{11})$/.test(s.replace(/\D/g, '')),
+  creditcard: (s) =>
+    /^(?:4[0-9]{12}(?:[0-9]{3})?|5[1-5][0-9]{14}|6(?:011|5[0-9][0-9])[0-9]{12}|3[47][0-9]{13}|3(?:0[0-5]|[68][0-9])[0-9]{11}|(?:2131|1800|35\d{3})\d{11})$/.test(
+      s.replace(/\D/g, ''),
+    ),
   ssn: (s) => /^\d{3}[- ]?\d{2}[- ]?\d{4}$/.test(s),
   hexcolor: (s) => /^#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/.test(s),
   rgbcolor: (s) => /^rgb\(\s*\d{1,3}\s*,\s*\d{1,3}\s*,\s*\d{1,3}\s*\)$/.test(s),

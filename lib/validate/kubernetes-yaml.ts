@@ -77,8 +77,16 @@ function resolvePlain(text: string): { value: unknown } | undefined {
 }
 
 // One implicit type per resolved kind, so js-yaml also accepts them as explicit tags (!!bool …).
-const nullType = new Type('tag:yaml.org,2002:null', { kind: 'scalar', resolve: (d: string | null) => d === null || NULLS.has(d), construct: () => null });
-const boolType = new Type('tag:yaml.org,2002:bool', { kind: 'scalar', resolve: (d: string | null) => d !== null && BOOLEANS.has(d), construct: (d: string) => BOOLEANS.get(d) });
+const nullType = new Type('tag:yaml.org,2002:null', {
+  kind: 'scalar',
+  resolve: (d: string | null) => d === null || NULLS.has(d),
+  construct: () => null,
+});
+const boolType = new Type('tag:yaml.org,2002:bool', {
+  kind: 'scalar',
+  resolve: (d: string | null) => d !== null && BOOLEANS.has(d),
+  construct: (d: string) => BOOLEANS.get(d),
+});
 const numberOf = (d: string | null): number | undefined => {
   if (d === null || !numeric(d)) return undefined;
   const resolved = resolvePlain(d);
@@ -111,7 +119,8 @@ export function loadKubernetesYaml(text: string): unknown[] {
  * line the parsed text started at in its file.
  */
 export function yamlErrorMessage(error: unknown, lineOffset = 0): string {
-  if (error instanceof YAMLException) return `${error.reason} (line ${(error.mark?.line ?? 0) + 1 + lineOffset}, column ${(error.mark?.column ?? 0) + 1})`;
+  if (error instanceof YAMLException)
+    return `${error.reason} (line ${(error.mark?.line ?? 0) + 1 + lineOffset}, column ${(error.mark?.column ?? 0) + 1})`;
   return error instanceof Error ? error.message.split('\n')[0] : String(error);
 }
 

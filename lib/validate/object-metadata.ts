@@ -112,7 +112,8 @@ export function checkMetadata(apiVersion: string, kind: string, metadata: unknow
       const badKey = qualifiedName(key);
       if (badKey) problems.push({ path: 'metadata.labels', message: `Invalid value: ${q(key)}: ${badKey}` });
       if (typeof value === 'string') {
-        if (value.length > 63) problems.push({ path: `metadata.labels[${q(key)}]`, message: `Invalid value: ${q(value)}: must be no more than 63 characters` });
+        if (value.length > 63)
+          problems.push({ path: `metadata.labels[${q(key)}]`, message: `Invalid value: ${q(value)}: must be no more than 63 characters` });
         else if (!LABEL_VALUE.test(value)) {
           problems.push({
             path: `metadata.labels[${q(key)}]`,

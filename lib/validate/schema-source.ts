@@ -73,14 +73,19 @@ function listYamlFiles(dir: string): string[] {
     // below keeps this robust anyway.
     if (entry.isDirectory()) out.push(...listYamlFiles(full));
     // .json: the compact CRDs of imports/schemas (SOURCES.json and the k8s definitions hold no CRD).
-    else if (/\.ya?ml$/.test(entry.name) || (entry.name.endsWith('.json') && !['_definitions.json', 'SOURCES.json'].includes(entry.name))) out.push(full);
+    else if (/\.ya?ml$/.test(entry.name) || (entry.name.endsWith('.json') && !['_definitions.json', 'SOURCES.json'].includes(entry.name)))
+      out.push(full);
   }
   return out.sort();
 }
 
 interface CrdDocument {
   kind?: string;
-  spec?: { group: string; names: { kind: string }; versions: Array<{ name: string; served: boolean; schema?: { openAPIV3Schema?: SchemaNode } }> };
+  spec?: {
+    group: string;
+    names: { kind: string };
+    versions: Array<{ name: string; served: boolean; schema?: { openAPIV3Schema?: SchemaNode } }>;
+  };
 }
 
 export const SCHEMA_CACHE_ENV = 'DBFLEET_SCHEMA_CACHE';
@@ -92,7 +97,8 @@ function stripDescriptions(node: unknown): void {
   if (!node || typeof node !== 'object' || Array.isArray(node)) return;
   const schema = node as SchemaNode;
   if (typeof schema.description === 'string') delete schema.description;
-  if (schema.properties && typeof schema.properties === 'object') for (const child of Object.values(schema.properties)) stripDescriptions(child);
+  if (schema.properties && typeof schema.properties === 'object')
+    for (const child of Object.values(schema.properties)) stripDescriptions(child);
   for (const key of ['items', 'additionalProperties', 'not']) stripDescriptions(schema[key]);
   for (const key of ['allOf', 'anyOf', 'oneOf']) if (Array.isArray(schema[key])) (schema[key] as unknown[]).forEach(stripDescriptions);
 }
@@ -159,7 +165,11 @@ export function loadSchemaSet(schemasDir?: string): SchemaSet {
         if (!version.served || !version.schema?.openAPIV3Schema) continue;
         const apiVersion = `${crd.spec.group}/${version.name}`;
         kinds.set(kindKey(apiVersion, crd.spec.names.kind), {
-          source: 'crd', apiVersion, kind: crd.spec.names.kind, file: rel, schema: version.schema.openAPIV3Schema,
+          source: 'crd',
+          apiVersion,
+          kind: crd.spec.names.kind,
+          file: rel,
+          schema: version.schema.openAPIV3Schema,
         });
       }
     }

@@ -25,8 +25,21 @@ const QUANTITY_DEFINITION = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
 export const QUANTITY_PATTERN = '^[+-]?(\\d+(\\.\\d*)?|\\.\\d+)([KMGTPE]i|[numkMGTPE]|[eE][+-]?\\d+)?$';
 
 const COPIED_KEYWORDS = [
-  'enum', 'pattern', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf',
-  'minLength', 'maxLength', 'minItems', 'maxItems', 'uniqueItems', 'minProperties', 'maxProperties', 'required',
+  'enum',
+  'pattern',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'multipleOf',
+  'minLength',
+  'maxLength',
+  'minItems',
+  'maxItems',
+  'uniqueItems',
+  'minProperties',
+  'maxProperties',
+  'required',
 ] as const;
 
 interface ConvertOptions {
@@ -83,9 +96,10 @@ export function convertSchema(node: SchemaNode, opts: ConvertOptions): SchemaNod
   if (properties) out.properties = properties;
 
   if (node.additionalProperties !== undefined) {
-    out.additionalProperties = typeof node.additionalProperties === 'object'
-      ? convertSchema(node.additionalProperties as SchemaNode, childOpts)
-      : node.additionalProperties;
+    out.additionalProperties =
+      typeof node.additionalProperties === 'object'
+        ? convertSchema(node.additionalProperties as SchemaNode, childOpts)
+        : node.additionalProperties;
   } else if (!preserveUnknown && !opts.junctor && node.$ref === undefined) {
     const isObject = node.type === 'object';
     if (properties || (opts.crd && isObject)) out.additionalProperties = false;
@@ -124,7 +138,11 @@ export function convertCrdSchema(openAPIV3Schema: SchemaNode, hasObjectMeta: boo
   properties.metadata = hasObjectMeta ? { $ref: OBJECT_META_REF } : { type: 'object' };
   properties.apiVersion ??= { type: 'string' };
   properties.kind ??= { type: 'string' };
-  return { ...converted, properties, required: [...new Set([...((converted.required as string[]) ?? []), 'apiVersion', 'kind', 'metadata'])] };
+  return {
+    ...converted,
+    properties,
+    required: [...new Set([...((converted.required as string[]) ?? []), 'apiVersion', 'kind', 'metadata'])],
+  };
 }
 
 /**
@@ -159,14 +177,26 @@ export function convertDefinitions(definitions: Record<string, SchemaNode>): Sch
 /** Child schema positions of a converted schema (not enum values or keyword arguments). */
 function forEachChild(node: SchemaNode, visit: (child: SchemaNode, replace: (next: SchemaNode) => void) => void): void {
   const props = node.properties as Record<string, SchemaNode> | undefined;
-  if (props) for (const name of Object.keys(props)) visit(props[name], (next) => { props[name] = next; });
+  if (props)
+    for (const name of Object.keys(props))
+      visit(props[name], (next) => {
+        props[name] = next;
+      });
   for (const key of ['items', 'additionalProperties', 'not'] as const) {
     const child = node[key];
-    if (child && typeof child === 'object' && !Array.isArray(child)) visit(child as SchemaNode, (next) => { node[key] = next; });
+    if (child && typeof child === 'object' && !Array.isArray(child))
+      visit(child as SchemaNode, (next) => {
+        node[key] = next;
+      });
   }
   for (const key of ['allOf', 'anyOf', 'oneOf'] as const) {
     const branches = node[key] as SchemaNode[] | undefined;
-    if (branches) branches.forEach((b, i) => visit(b, (next) => { branches[i] = next; }));
+    if (branches)
+      branches.forEach((b, i) =>
+        visit(b, (next) => {
+          branches[i] = next;
+        }),
+      );
   }
 }
 
@@ -188,7 +218,10 @@ export class SharedSubschemas {
   private readonly structureIds = new Map<string, number>();
   private readonly sharedIds = new Map<number, string>();
 
-  constructor(private readonly ajv: Ajv, private readonly minChars = 300) {}
+  constructor(
+    private readonly ajv: Ajv,
+    private readonly minChars = 300,
+  ) {}
 
   /** Structural id and approximate JSON size of every node below (and including) `node`. */
   private intern(node: SchemaNode, info: Map<SchemaNode, { id: number; size: number }>): { id: number; size: number } {
@@ -202,7 +235,12 @@ export class SharedSubschemas {
           return `${JSON.stringify(name)}:#${c.id}`;
         });
         parts.push(`properties:{${props.join(',')}}`);
-      } else if ((key === 'items' || key === 'additionalProperties' || key === 'not') && value && typeof value === 'object' && !Array.isArray(value)) {
+      } else if (
+        (key === 'items' || key === 'additionalProperties' || key === 'not') &&
+        value &&
+        typeof value === 'object' &&
+        !Array.isArray(value)
+      ) {
         const c = this.intern(value as SchemaNode, info);
         size += key.length + 4 + c.size;
         parts.push(`${key}:#${c.id}`);

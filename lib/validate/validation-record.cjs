@@ -48,7 +48,9 @@ function filesBelow(dir) {
   const out = [];
   const walk = (relative) => {
     const absolute = path.join(dir, relative);
-    for (const entry of fs.readdirSync(absolute, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    for (const entry of fs
+      .readdirSync(absolute, { withFileTypes: true })
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       const child = path.join(relative, entry.name);
       if (entry.isDirectory()) walk(child);
       else if (entry.isFile()) out.push([child, path.join(dir, child)]);
@@ -69,17 +71,35 @@ function filesBelow(dir) {
 function validatorIdentity({ validateDir, schemasDir, unvalidatedKinds = [] }) {
   try {
     const hash = createHash('sha256').update(FORMAT).update('\0');
-    const sources = fs.readdirSync(validateDir).filter((f) => f.endsWith('.ts') || f.endsWith('.cjs')).sort();
+    const sources = fs
+      .readdirSync(validateDir)
+      .filter((f) => f.endsWith('.ts') || f.endsWith('.cjs'))
+      .sort();
     if (!sources.some((f) => f.endsWith('.ts'))) return undefined;
-    for (const file of sources) hash.update(`source ${file}\0`).update(fs.readFileSync(path.join(validateDir, file))).update('\0');
+    for (const file of sources)
+      hash
+        .update(`source ${file}\0`)
+        .update(fs.readFileSync(path.join(validateDir, file)))
+        .update('\0');
     // In the installed dbfleet package there is no lockfile (npm never packs one): its
     // package.json (version, dependency pins) and the bundle stand in for it.
     const packageRoot = path.join(validateDir, '..', '..');
     const lockfile = path.join(packageRoot, 'package-lock.json');
     if (fs.existsSync(lockfile)) hash.update('lockfile\0').update(fs.readFileSync(lockfile)).update('\0');
-    else for (const file of ['package.json', 'build/validate.cjs']) hash.update(`package ${file}\0`).update(fs.readFileSync(path.join(packageRoot, file))).update('\0');
-    for (const [relative, absolute] of filesBelow(schemasDir)) hash.update(`schema ${relative}\0`).update(fs.readFileSync(absolute)).update('\0');
-    hash.update(`unvalidated ${[...unvalidatedKinds].map((k) => k.trim()).sort().join(',')}\0`);
+    else
+      for (const file of ['package.json', 'build/validate.cjs'])
+        hash
+          .update(`package ${file}\0`)
+          .update(fs.readFileSync(path.join(packageRoot, file)))
+          .update('\0');
+    for (const [relative, absolute] of filesBelow(schemasDir))
+      hash.update(`schema ${relative}\0`).update(fs.readFileSync(absolute)).update('\0');
+    hash.update(
+      `unvalidated ${[...unvalidatedKinds]
+        .map((k) => k.trim())
+        .sort()
+        .join(',')}\0`,
+    );
     return hash.digest('hex');
   } catch {
     return undefined;
@@ -160,7 +180,7 @@ function findRecord(cacheDir, manifests) {
 function partitionManifests({ cacheDir, identity, manifests }) {
   const found = identity === undefined ? undefined : findRecord(cacheDir, manifests);
   let why;
-  if (identity === undefined) why = 'the validator\'s sources or schemas could not be read';
+  if (identity === undefined) why = "the validator's sources or schemas could not be read";
   else if (!found) why = 'the app left no record of what it validated';
   else if (found.record.validator !== identity) why = 'the record was made by another validator or schema set';
   const record = why === undefined ? found.record : undefined;
@@ -183,7 +203,13 @@ function partitionManifests({ cacheDir, identity, manifests }) {
     parts.forEach((part, index) => {
       const digest = sha256(part);
       if (record && recordedDocuments.has(digest)) trusted.push({ manifest, digest, notValidated: record.notValidated[digest] });
-      else toValidate.push({ manifest, text: part, documentIndex: parts.length > 1 ? index : undefined, reason: why ?? (entry ? 'changed since the app validated it' : 'not written by the app') });
+      else
+        toValidate.push({
+          manifest,
+          text: part,
+          documentIndex: parts.length > 1 ? index : undefined,
+          reason: why ?? (entry ? 'changed since the app validated it' : 'not written by the app'),
+        });
     });
   }
   return { recordFile: found && record ? found.file : undefined, noTrustReason: why, trusted, toValidate };

@@ -7,7 +7,15 @@
 import type { ValidateFunction } from 'ajv';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { addCelStats, compileCelRules, emptyCelStats, evaluateCelRules, evaluateTransitionRules, type CelRuleInfo, type CelStats } from './cel-rules';
+import {
+  addCelStats,
+  compileCelRules,
+  emptyCelStats,
+  evaluateCelRules,
+  evaluateTransitionRules,
+  type CelRuleInfo,
+  type CelStats,
+} from './cel-rules';
 import { CompileCache, compiledCacheKey } from './compile-cache';
 import { convertAjvErrors, type IssueRule, type ObjectLocation, type ValidationIssue } from './issues';
 import { KindCompiler } from './kind-compiler';
@@ -200,7 +208,8 @@ class SchemaValidator implements Validator {
   celRules(): CelRuleInfo[] {
     const out: CelRuleInfo[] = [];
     for (const [key, schema] of this.set.kinds) {
-      if (schema.source === 'crd') out.push(...(this.compiled.get(key)?.celRules ?? compileCelRules(key, schema.file, schema.schema).rules));
+      if (schema.source === 'crd')
+        out.push(...(this.compiled.get(key)?.celRules ?? compileCelRules(key, schema.file, schema.schema).rules));
     }
     return out;
   }
@@ -217,15 +226,27 @@ class SchemaValidator implements Validator {
     }
     if (!compiled?.celTree) return [];
     const source = compiled.schema.file;
-    return evaluateTransitionRules(compiled.celTree, object, oldObject, sink?.celStats ?? emptyCelStats())
-      .map((v) => ({ file: location.file, documentIndex: location.documentIndex, ...who, path: v.path, message: v.message, rule: 'cel' as IssueRule, schemaSource: source }));
+    return evaluateTransitionRules(compiled.celTree, object, oldObject, sink?.celStats ?? emptyCelStats()).map((v) => ({
+      file: location.file,
+      documentIndex: location.documentIndex,
+      ...who,
+      path: v.path,
+      message: v.message,
+      rule: 'cel' as IssueRule,
+      schemaSource: source,
+    }));
   }
 
   validateObject(object: unknown, location: ObjectLocation, sink?: ValidationSink): ValidationIssue[] {
     const issues: ValidationIssue[] = [];
     const base = { file: location.file, documentIndex: location.documentIndex };
     if (object === null || typeof object !== 'object' || Array.isArray(object)) {
-      issues.push({ ...base, path: '', message: `document is not an object (got ${Array.isArray(object) ? 'array' : typeof object})`, rule: 'document' });
+      issues.push({
+        ...base,
+        path: '',
+        message: `document is not an object (got ${Array.isArray(object) ? 'array' : typeof object})`,
+        rule: 'document',
+      });
       return issues;
     }
     const who = describeObject(object as Record<string, unknown>);
@@ -250,7 +271,13 @@ class SchemaValidator implements Validator {
 
     if (!compiled) {
       if (this.unvalidated.has(key)) {
-        sink?.notValidated.push({ ...base, apiVersion: who.apiVersion, kind: who.kind, name: who.name, reason: `NOT VALIDATED (no schema in ${this.shownDir})` });
+        sink?.notValidated.push({
+          ...base,
+          apiVersion: who.apiVersion,
+          kind: who.kind,
+          name: who.name,
+          reason: `NOT VALIDATED (no schema in ${this.shownDir})`,
+        });
         const envelope = this.envelopeValidator();
         if (!envelope(object)) for (const e of convertAjvErrors(envelope.errors ?? [])) push('schema', e.path, e.message);
         for (const p of checkMetadata(who.apiVersion, who.kind, metadata)) push('metadata', p.path, p.message);

@@ -17,7 +17,11 @@ export interface DatabaseDeclaration {
 }
 
 /** Creates or alters the managed roles like the operator's reconciler, memberships last. */
-export function applyManagedRoles(server: PostgresServer, roles: readonly ClusterSpecManagedRoles[], passwords: ReadonlyMap<string, string>): void {
+export function applyManagedRoles(
+  server: PostgresServer,
+  roles: readonly ClusterSpecManagedRoles[],
+  passwords: ReadonlyMap<string, string>,
+): void {
   const statements: string[] = [];
   for (const role of roles) {
     if (role.ensure === 'absent') {
@@ -34,10 +38,18 @@ export function applyManagedRoles(server: PostgresServer, roles: readonly Cluste
       password = ''; // the operator leaves the password alone
     }
     const attributes = [
-      flag(role.bypassrls, 'BYPASSRLS'), flag(role.createdb, 'CREATEDB'), flag(role.createrole, 'CREATEROLE'),
-      flag(role.inherit ?? true, 'INHERIT'), flag(role.login, 'LOGIN'), flag(role.replication, 'REPLICATION'),
-      flag(role.superuser, 'SUPERUSER'), `CONNECTION LIMIT ${role.connectionLimit ?? -1}`, password,
-    ].filter(Boolean).join(' ');
+      flag(role.bypassrls, 'BYPASSRLS'),
+      flag(role.createdb, 'CREATEDB'),
+      flag(role.createrole, 'CREATEROLE'),
+      flag(role.inherit ?? true, 'INHERIT'),
+      flag(role.login, 'LOGIN'),
+      flag(role.replication, 'REPLICATION'),
+      flag(role.superuser, 'SUPERUSER'),
+      `CONNECTION LIMIT ${role.connectionLimit ?? -1}`,
+      password,
+    ]
+      .filter(Boolean)
+      .join(' ');
     statements.push(
       `DO $r$ BEGIN IF EXISTS (SELECT FROM pg_roles WHERE rolname = ${quoteLiteral(role.name)}) THEN`,
       `  ALTER ROLE ${quoteIdent(role.name)} ${attributes};`,
@@ -64,12 +76,16 @@ export async function applyDatabases(server: PostgresServer, databases: readonly
     await client.end();
   }
   for (const db of databases) {
-    if (db.extensions.length > 0) server.psql(db.name, db.extensions.map((e) => `CREATE EXTENSION IF NOT EXISTS ${quoteIdent(e)};`).join('\n'));
+    if (db.extensions.length > 0)
+      server.psql(db.name, db.extensions.map((e) => `CREATE EXTENSION IF NOT EXISTS ${quoteIdent(e)};`).join('\n'));
     for (const schema of db.schemas ?? []) {
-      server.psql(db.name, `DO $s$ BEGIN IF NOT EXISTS (SELECT FROM pg_namespace WHERE nspname = ${quoteLiteral(schema.name)}) THEN
+      server.psql(
+        db.name,
+        `DO $s$ BEGIN IF NOT EXISTS (SELECT FROM pg_namespace WHERE nspname = ${quoteLiteral(schema.name)}) THEN
         CREATE SCHEMA ${quoteIdent(schema.name)}${schema.owner ? ` AUTHORIZATION ${quoteIdent(schema.owner)}` : ''};
         ${schema.owner ? `ELSIF (SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = ${quoteLiteral(schema.name)}) <> ${quoteLiteral(schema.owner)} THEN ALTER SCHEMA ${quoteIdent(schema.name)} OWNER TO ${quoteIdent(schema.owner)};` : ''}
-        END IF; END $s$;`);
+        END IF; END $s$;`,
+      );
     }
   }
 }

@@ -10,8 +10,14 @@ import type { PostgresCluster, SecretStoreRef } from '../../lib/config/model';
 import { formatIssue, loadValidator } from '../../lib/validate';
 
 const CLUSTER: PostgresCluster = {
-  name: 'commerce', environment: 'production', namespace: 'databases', instances: 3, storage: '50Gi',
-  imageName: 'ghcr.io/cloudnative-pg/postgresql:16.4', postgresVersion: 16, developerAccess: 'read-only',
+  name: 'commerce',
+  environment: 'production',
+  namespace: 'databases',
+  instances: 3,
+  storage: '50Gi',
+  imageName: 'ghcr.io/cloudnative-pg/postgresql:16.4',
+  postgresVersion: 16,
+  developerAccess: 'read-only',
   services: [
     { name: 'orders', namespace: 'orders', database: 'orders', role: 'orders', extensions: [] },
     { name: 'payments', namespace: 'payments', database: 'payments', role: 'payments', extensions: [] },
@@ -28,30 +34,41 @@ function render(build: (chart: Chart) => void): any[] {
 
 const EXPECTED_POD_SPEC = {
   automountServiceAccountToken: false,
-  containers: [{
-    name: 'psql',
-    image: 'ghcr.io/cloudnative-pg/postgresql:16.4',
-    imagePullPolicy: 'IfNotPresent',
-    command: ['sh', '/etc/dbfleet/access/apply.sh'],
-    env: [
-      { name: 'PGHOST', value: 'commerce-rw' },
-      { name: 'PGPORT', value: '5432' },
-      { name: 'PGSSLMODE', value: 'require' },
-      { name: 'PGCONNECT_TIMEOUT', value: '10' },
-      { name: 'PGAPPNAME', value: 'dbfleet-developer-access' },
-      { name: 'PGOPTIONS', value: '-c lock_timeout=10s -c statement_timeout=300s' },
-      { name: 'PGUSER', valueFrom: { secretKeyRef: { name: 'dbfleet-access-credentials', key: 'username' } } },
-      { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: 'dbfleet-access-credentials', key: 'password' } } },
-      { name: 'HOME', value: '/tmp' },
-      { name: 'TMPDIR', value: '/tmp' },
-    ],
-    resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '200m', memory: '128Mi' } },
-    securityContext: {
-      runAsNonRoot: true, runAsUser: 26, runAsGroup: 26, readOnlyRootFilesystem: true, privileged: false,
-      allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
+  containers: [
+    {
+      name: 'psql',
+      image: 'ghcr.io/cloudnative-pg/postgresql:16.4',
+      imagePullPolicy: 'IfNotPresent',
+      command: ['sh', '/etc/dbfleet/access/apply.sh'],
+      env: [
+        { name: 'PGHOST', value: 'commerce-rw' },
+        { name: 'PGPORT', value: '5432' },
+        { name: 'PGSSLMODE', value: 'require' },
+        { name: 'PGCONNECT_TIMEOUT', value: '10' },
+        { name: 'PGAPPNAME', value: 'dbfleet-developer-access' },
+        { name: 'PGOPTIONS', value: '-c lock_timeout=10s -c statement_timeout=300s' },
+        { name: 'PGUSER', valueFrom: { secretKeyRef: { name: 'dbfleet-access-credentials', key: 'username' } } },
+        { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: 'dbfleet-access-credentials', key: 'password' } } },
+        { name: 'HOME', value: '/tmp' },
+        { name: 'TMPDIR', value: '/tmp' },
+      ],
+      resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '200m', memory: '128Mi' } },
+      securityContext: {
+        runAsNonRoot: true,
+        runAsUser: 26,
+        runAsGroup: 26,
+        readOnlyRootFilesystem: true,
+        privileged: false,
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ['ALL'] },
+        seccompProfile: { type: 'RuntimeDefault' },
+      },
+      volumeMounts: [
+        { mountPath: '/etc/dbfleet/access', name: 'sql', readOnly: true },
+        { mountPath: '/tmp', name: 'tmp' },
+      ],
     },
-    volumeMounts: [{ mountPath: '/etc/dbfleet/access', name: 'sql', readOnly: true }, { mountPath: '/tmp', name: 'tmp' }],
-  }],
+  ],
   dnsPolicy: 'ClusterFirst',
   hostNetwork: false,
   restartPolicy: 'Never',
@@ -66,7 +83,9 @@ const EXPECTED_POD_SPEC = {
 const EXPECTED_POD_METADATA = { labels: { ...LABELS, 'dbfleet.io/access-client': 'commerce' } };
 
 describe('DeveloperAccessJobs', () => {
-  const objects = render((chart) => new DeveloperAccessJobs(chart, 'Access-commerce', { cluster: CLUSTER, schedule: '17 * * * *', labels: LABELS }));
+  const objects = render(
+    (chart) => new DeveloperAccessJobs(chart, 'Access-commerce', { cluster: CLUSTER, schedule: '17 * * * *', labels: LABELS }),
+  );
   const byKind = (kind: string) => objects.filter((o) => o.kind === kind);
 
   it('renders exactly a ConfigMap, a Job and a CronJob, with stable names', () => {
@@ -127,10 +146,18 @@ describe('DeveloperAccessJobs', () => {
   });
 
   it('takes the access mode, the credentials Secret, host and image from its props', () => {
-    const [configMap, job] = render((chart) => new DeveloperAccessJobs(chart, 'A', {
-      cluster: CLUSTER, schedule: '0 * * * *', labels: {}, access: 'none',
-      credentialsSecretName: 'custom-credentials', host: 'commerce-rw.databases.svc', image: 'registry.example.com/psql:16',
-    }));
+    const [configMap, job] = render(
+      (chart) =>
+        new DeveloperAccessJobs(chart, 'A', {
+          cluster: CLUSTER,
+          schedule: '0 * * * *',
+          labels: {},
+          access: 'none',
+          credentialsSecretName: 'custom-credentials',
+          host: 'commerce-rw.databases.svc',
+          image: 'registry.example.com/psql:16',
+        }),
+    );
     expect(configMap.data['database.sql']).toContain('developers none');
     const container = job.spec.template.spec.containers[0];
     expect(container.image).toBe('registry.example.com/psql:16');
@@ -140,19 +167,43 @@ describe('DeveloperAccessJobs', () => {
 
   it('refuses a cluster name that would make the CronJob name too long for its Jobs', () => {
     const name = 'a'.repeat(46);
-    expect(() => render((chart) => new DeveloperAccessJobs(chart, 'A', { cluster: { ...CLUSTER, name }, schedule: '0 * * * *', labels: {} })))
-      .toThrow(`CronJob name "${name}-access" is longer than 52 characters`);
-    expect(() => render((chart) => new DeveloperAccessJobs(chart, 'A', { cluster: { ...CLUSTER, name: 'a'.repeat(45) }, schedule: '0 * * * *', labels: {} })))
-      .not.toThrow();
+    expect(() =>
+      render((chart) => new DeveloperAccessJobs(chart, 'A', { cluster: { ...CLUSTER, name }, schedule: '0 * * * *', labels: {} })),
+    ).toThrow(`CronJob name "${name}-access" is longer than 52 characters`);
+    expect(() =>
+      render(
+        (chart) =>
+          new DeveloperAccessJobs(chart, 'A', { cluster: { ...CLUSTER, name: 'a'.repeat(45) }, schedule: '0 * * * *', labels: {} }),
+      ),
+    ).not.toThrow();
   });
 });
 
 describe('developerClusterRoles', () => {
   it('a NOLOGIN group (retained) and one LOGIN member per developer (dropped when it leaves the fleet)', () => {
     expect(developerClusterRoles(['alice', 'bob-smith'], 'read-write')).toEqual([
-      { name: 'developers', comment: 'dbfleet: developers (read-write); privileges are granted by the developer-access Job', login: false, reclaim: 'retain' },
-      { name: 'dev_alice', comment: 'dbfleet: developer alice', login: true, passwordSecret: 'developer-alice-credentials', inRoles: ['developers'], reclaim: 'delete' },
-      { name: 'dev_bob_smith', comment: 'dbfleet: developer bob-smith', login: true, passwordSecret: 'developer-bob-smith-credentials', inRoles: ['developers'], reclaim: 'delete' },
+      {
+        name: 'developers',
+        comment: 'dbfleet: developers (read-write); privileges are granted by the developer-access Job',
+        login: false,
+        reclaim: 'retain',
+      },
+      {
+        name: 'dev_alice',
+        comment: 'dbfleet: developer alice',
+        login: true,
+        passwordSecret: 'developer-alice-credentials',
+        inRoles: ['developers'],
+        reclaim: 'delete',
+      },
+      {
+        name: 'dev_bob_smith',
+        comment: 'dbfleet: developer bob-smith',
+        login: true,
+        passwordSecret: 'developer-bob-smith-credentials',
+        inRoles: ['developers'],
+        reclaim: 'delete',
+      },
     ]);
   });
 
@@ -166,21 +217,36 @@ describe('developerClusterRoles', () => {
   });
 
   it('the access role: LOGIN, member of each owner once, its own Secret, retained', () => {
-    expect(accessClusterRole(['orders', 'payments', 'orders'])).toMatchObject({ name: 'dbfleet_access', login: true, inRoles: ['orders', 'payments'], passwordSecret: 'dbfleet-access-credentials', reclaim: 'retain' });
+    expect(accessClusterRole(['orders', 'payments', 'orders'])).toMatchObject({
+      name: 'dbfleet_access',
+      login: true,
+      inRoles: ['orders', 'payments'],
+      passwordSecret: 'dbfleet-access-credentials',
+      reclaim: 'retain',
+    });
   });
 });
 
 describe('DeveloperCredentials', () => {
   it('one basic-auth ExternalSecret per developer, username = role, remote key per environment', () => {
-    const objects = render((chart) => new DeveloperCredentials(chart, 'DeveloperCredentials', {
-      developers: ['alice', 'bob-smith'], environment: 'production', namespace: 'databases', store: STORE, labels: LABELS,
-    }));
+    const objects = render(
+      (chart) =>
+        new DeveloperCredentials(chart, 'DeveloperCredentials', {
+          developers: ['alice', 'bob-smith'],
+          environment: 'production',
+          namespace: 'databases',
+          store: STORE,
+          labels: LABELS,
+        }),
+    );
     expect(objects.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`)).toEqual([
       'ExternalSecret/databases/developer-alice-credentials',
       'ExternalSecret/databases/developer-bob-smith-credentials',
     ]);
     const [alice] = objects;
-    expect(alice.spec.data).toEqual([{ secretKey: 'password', remoteRef: { key: 'databases/production/developers/alice', property: 'password' } }]);
+    expect(alice.spec.data).toEqual([
+      { secretKey: 'password', remoteRef: { key: 'databases/production/developers/alice', property: 'password' } },
+    ]);
     expect(alice.spec.target.template.type).toBe('kubernetes.io/basic-auth');
     expect(alice.spec.target.template.data).toEqual({ password: '{{ .password }}', username: 'dev_alice' });
     expect(alice.spec.target.name).toBe(developerSecretName('alice'));
@@ -190,26 +256,43 @@ describe('DeveloperCredentials', () => {
 
 describe('schemas (../shared/crds: Kubernetes 1.28, CloudNativePG 1.30, External Secrets)', () => {
   const validator = loadValidator({ unvalidatedKinds: [] });
-  const check = (objects: unknown[]) => objects.flatMap((object, i) => validator.validateObject(object, { file: `access-${i}.yaml` }).map(formatIssue));
+  const check = (objects: unknown[]) =>
+    objects.flatMap((object, i) => validator.validateObject(object, { file: `access-${i}.yaml` }).map(formatIssue));
 
   it('the ConfigMap, Job, CronJob and developer ExternalSecrets are valid', () => {
     const objects = render((chart) => {
       new DeveloperAccessJobs(chart, 'Access', { cluster: CLUSTER, schedule: '17 * * * *', labels: LABELS });
-      new DeveloperCredentials(chart, 'Credentials', { developers: ['alice'], environment: 'production', namespace: 'databases', store: STORE, labels: LABELS });
+      new DeveloperCredentials(chart, 'Credentials', {
+        developers: ['alice'],
+        environment: 'production',
+        namespace: 'databases',
+        store: STORE,
+        labels: LABELS,
+      });
     });
     expect(objects).toHaveLength(4);
     expect(check(objects)).toEqual([]);
   });
 
   it('the roles are valid DatabaseRoles and the Cluster valid without them (CRD schema and CEL rules)', () => {
-    const objects = render((chart) => new CnpgCluster(chart, 'Cluster', {
-      name: 'commerce', namespace: 'databases', instances: 1, storage: '1Gi', imageName: 'img', labels: {},
-      databases: [{ service: 'orders', database: 'orders', owner: 'orders', ownerSecret: 'orders-db-credentials', extensions: [] }],
-      roles: [...developerClusterRoles(['alice', 'bob'], 'read-write'), accessClusterRole(['orders'])],
-    }));
+    const objects = render(
+      (chart) =>
+        new CnpgCluster(chart, 'Cluster', {
+          name: 'commerce',
+          namespace: 'databases',
+          instances: 1,
+          storage: '1Gi',
+          imageName: 'img',
+          labels: {},
+          databases: [{ service: 'orders', database: 'orders', owner: 'orders', ownerSecret: 'orders-db-credentials', extensions: [] }],
+          roles: [...developerClusterRoles(['alice', 'bob'], 'read-write'), accessClusterRole(['orders'])],
+        }),
+    );
     expect(objects.filter((o) => o.kind === 'DatabaseRole')).toHaveLength(5);
     expect(check(objects)).toEqual([]);
     const broken = objects.find((o) => o.kind === 'DatabaseRole' && o.spec.name === 'dev_alice');
-    expect(check([{ ...broken, spec: { ...broken.spec, disablePassword: true } }]).join('\n')).toContain('passwordSecret and disablePassword are mutually exclusive');
+    expect(check([{ ...broken, spec: { ...broken.spec, disablePassword: true } }]).join('\n')).toContain(
+      'passwordSecret and disablePassword are mutually exclusive',
+    );
   });
 });

@@ -18,7 +18,19 @@ import type { DeveloperAccess, Environment, PostgresCluster } from '../../lib/co
 import { DEVELOPER_GROUP_ROLE } from '../../lib/config/names';
 import { pathWith, postgresUnavailableReason, runScript, startPostgres, type PostgresServer } from '../support/postgres';
 import { applyDatabases, applyManagedRoles } from './cnpg-emulation';
-import { DATABASES, docsBlock, expectedMatrix, formatLegend, formatMatrix, MATRIX_FLEET, OPERATIONS, SCENARIOS, type MatrixRow, type Outcome, type Scenario } from './matrix';
+import {
+  DATABASES,
+  docsBlock,
+  expectedMatrix,
+  formatLegend,
+  formatMatrix,
+  MATRIX_FLEET,
+  OPERATIONS,
+  SCENARIOS,
+  type MatrixRow,
+  type Outcome,
+  type Scenario,
+} from './matrix';
 
 const byName = (name: string) => SCENARIOS.find((s) => s.name === name)!;
 
@@ -48,7 +60,9 @@ describe.skipIf(unavailable !== undefined)('developer access on a real PostgreSQ
   afterAll(async () => {
     if (measured.length > 0) {
       const want = expectedMatrix(SCENARIOS.filter((s) => measured.some((m) => m.scenario === s.name)));
-      console.log(`\nDeveloper access matrix, measured on PostgreSQL ${testEnv.server.major} (✅ allowed, ❌ denied):\n\n${formatMatrix(measured, want)}\n\n${formatLegend()}\n`);
+      console.log(
+        `\nDeveloper access matrix, measured on PostgreSQL ${testEnv.server.major} (✅ allowed, ❌ denied):\n\n${formatMatrix(measured, want)}\n\n${formatLegend()}\n`,
+      );
     }
     await Promise.all([testEnv?.server.stop(), productionEnv?.server.stop()]);
   });
@@ -60,18 +74,34 @@ describe.skipIf(unavailable !== undefined)('developer access on a real PostgreSQ
     const before = await productionEnv.snapshot();
     const run = await productionEnv.applyAccess('read-only', { expectFailure: true });
     expect(run.code).not.toBe(0);
-    expect(run.stderr).toContain('dbfleet: not created yet: database orders, database payments, role developers, role orders, role payments');
+    expect(run.stderr).toContain(
+      'dbfleet: not created yet: database orders, database payments, role developers, role orders, role payments',
+    );
     expect(await productionEnv.snapshot()).toEqual(before);
   });
 
   it('the Job runs as the access role: no superuser, no CREATEROLE, no predefined role, member of exactly the service owners', async () => {
     // The roles exist here already (the Job of the previous test failed before they did).
     await productionEnv.declare();
-    const attributes = productionEnv.server.psql('postgres', `SELECT rolsuper, rolcreaterole, rolcreatedb, rolreplication, rolbypassrls, rolcanlogin FROM pg_roles WHERE rolname = '${ACCESS_ROLE}';`).trim();
+    const attributes = productionEnv.server
+      .psql(
+        'postgres',
+        `SELECT rolsuper, rolcreaterole, rolcreatedb, rolreplication, rolbypassrls, rolcanlogin FROM pg_roles WHERE rolname = '${ACCESS_ROLE}';`,
+      )
+      .trim();
     expect(attributes).toBe('f|f|f|f|f|t');
-    const memberOf = productionEnv.server.psql('postgres', `SELECT string_agg(g.rolname, ',' ORDER BY g.rolname) FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles r ON r.oid = m.member WHERE r.rolname = '${ACCESS_ROLE}';`).trim();
+    const memberOf = productionEnv.server
+      .psql(
+        'postgres',
+        `SELECT string_agg(g.rolname, ',' ORDER BY g.rolname) FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles r ON r.oid = m.member WHERE r.rolname = '${ACCESS_ROLE}';`,
+      )
+      .trim();
     expect(memberOf).toBe('orders,payments');
-    const client = await productionEnv.server.connect({ user: ACCESS_ROLE, password: productionEnv.rolePasswords.get(ACCESS_ROLE)!, database: 'postgres' });
+    const client = await productionEnv.server.connect({
+      user: ACCESS_ROLE,
+      password: productionEnv.rolePasswords.get(ACCESS_ROLE)!,
+      database: 'postgres',
+    });
     try {
       await expect(client.query('SELECT rolpassword FROM pg_authid')).rejects.toMatchObject({ code: '42501' });
       await expect(client.query('CREATE ROLE probe')).rejects.toMatchObject({ code: '42501' });
@@ -97,7 +127,7 @@ describe.skipIf(unavailable !== undefined)('developer access on a real PostgreSQ
 
     it('matches the matrix, including tables and schemas the service creates afterwards', async () => {
       await testEnv.createObjects('after');
-      measured.push(...await expectMatrix(testEnv, byName('test (read-write)')));
+      measured.push(...(await expectMatrix(testEnv, byName('test (read-write)'))));
     });
 
     it('a CronJob run after new objects appeared changes nothing (default privileges covered them)', async () => {
@@ -114,7 +144,7 @@ describe.skipIf(unavailable !== undefined)('developer access on a real PostgreSQ
       const once = await testEnv.snapshot();
       await testEnv.applyAccess('read-write');
       expect(await testEnv.snapshot()).toEqual(once);
-      measured.push(...await expectMatrix(testEnv, byName('test, bob removed from developers:')));
+      measured.push(...(await expectMatrix(testEnv, byName('test, bob removed from developers:'))));
       expect(testEnv.server.psql('postgres', "SELECT count(*) FROM pg_roles WHERE rolname = 'dev_bob';").trim()).toBe('0');
     });
 
@@ -123,7 +153,11 @@ describe.skipIf(unavailable !== undefined)('developer access on a real PostgreSQ
       const before = await testEnv.snapshot();
       await testEnv.applyAccess('read-write');
       expect(await testEnv.snapshot()).toEqual(before);
-      expect(testEnv.server.psql('postgres', "SELECT rolcanlogin, pg_has_role('dev_bob', 'developers', 'MEMBER') FROM pg_roles WHERE rolname = 'dev_bob';").trim()).toBe('t|t');
+      expect(
+        testEnv.server
+          .psql('postgres', "SELECT rolcanlogin, pg_has_role('dev_bob', 'developers', 'MEMBER') FROM pg_roles WHERE rolname = 'dev_bob';")
+          .trim(),
+      ).toBe('t|t');
     });
   });
 
@@ -132,7 +166,10 @@ describe.skipIf(unavailable !== undefined)('developer access on a real PostgreSQ
       await productionEnv.declare();
       // One database laid out like PostgreSQL <= 14 (public owned by the superuser, CREATE for
       // PUBLIC): revoking PUBLIC's CREATE must not take it from the service.
-      productionEnv.server.psql('payments', `ALTER SCHEMA public OWNER TO ${quoteIdent(productionEnv.server.superuser)}; GRANT ALL ON SCHEMA public TO PUBLIC;`);
+      productionEnv.server.psql(
+        'payments',
+        `ALTER SCHEMA public OWNER TO ${quoteIdent(productionEnv.server.superuser)}; GRANT ALL ON SCHEMA public TO PUBLIC;`,
+      );
       // The operator's next reconcile of the Database object (spec.schemas: public owned by the service).
       await productionEnv.declare();
       await productionEnv.createObjects('before');
@@ -144,23 +181,35 @@ describe.skipIf(unavailable !== undefined)('developer access on a real PostgreSQ
 
     it('matches the matrix: SELECT everywhere, no write, no DDL, pg_authid unreadable', async () => {
       await productionEnv.createObjects('after');
-      measured.push(...await expectMatrix(productionEnv, byName('production (read-only)')));
+      measured.push(...(await expectMatrix(productionEnv, byName('production (read-only)'))));
     });
 
     it('the metrics exporter keeps CONNECT on every service database; any other role has none', async () => {
-      productionEnv.server.psql('postgres', "CREATE ROLE cnpg_metrics_exporter LOGIN; CREATE ROLE some_other_role LOGIN;");
+      productionEnv.server.psql('postgres', 'CREATE ROLE cnpg_metrics_exporter LOGIN; CREATE ROLE some_other_role LOGIN;');
       await productionEnv.applyAccess('read-only');
-      const connect = (role: string) => productionEnv.server.psql('postgres', `SELECT string_agg(datname || '=' || has_database_privilege('${role}', datname, 'CONNECT'), ',' ORDER BY datname) FROM pg_database WHERE datname IN ('orders', 'payments');`).trim();
+      const connect = (role: string) =>
+        productionEnv.server
+          .psql(
+            'postgres',
+            `SELECT string_agg(datname || '=' || has_database_privilege('${role}', datname, 'CONNECT'), ',' ORDER BY datname) FROM pg_database WHERE datname IN ('orders', 'payments');`,
+          )
+          .trim();
       expect(connect('cnpg_metrics_exporter')).toBe('orders=true,payments=true');
       expect(connect('some_other_role')).toBe('orders=false,payments=false');
       productionEnv.server.psql('postgres', 'DROP ROLE some_other_role;');
     });
 
     it('grants no predefined role that reads everything (pg_read_all_data would expose pg_authid)', () => {
-      const memberships = productionEnv.server.psql('postgres', `
+      const memberships = productionEnv.server
+        .psql(
+          'postgres',
+          `
         SELECT r.rolname || ' -> ' || g.rolname FROM pg_auth_members m
         JOIN pg_roles r ON r.oid = m.member JOIN pg_roles g ON g.oid = m.roleid
-        WHERE r.rolname = '${DEVELOPER_GROUP_ROLE}' OR r.rolname LIKE 'dev\\_%' ORDER BY 1;`).trim().split('\n');
+        WHERE r.rolname = '${DEVELOPER_GROUP_ROLE}' OR r.rolname LIKE 'dev\\_%' ORDER BY 1;`,
+        )
+        .trim()
+        .split('\n');
       expect(memberships).toEqual(['dev_alice -> developers', 'dev_bob -> developers']);
     });
   });
@@ -171,13 +220,18 @@ describe.skipIf(unavailable !== undefined)('developer access on a real PostgreSQ
       const once = await testEnv.snapshot();
       await testEnv.applyAccess('read-only');
       expect(await testEnv.snapshot()).toEqual(once);
-      measured.push(...await expectMatrix(testEnv, byName('test switched to read-only')));
+      measured.push(...(await expectMatrix(testEnv, byName('test switched to read-only'))));
       for (const db of DATABASES) {
-        const writes = testEnv.server.psql(db, `
+        const writes = testEnv.server
+          .psql(
+            db,
+            `
           SELECT c.relname || ':' || p.privilege FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace,
             unnest(ARRAY['INSERT','UPDATE','DELETE','TRUNCATE','REFERENCES','TRIGGER']) AS p(privilege)
           WHERE n.nspname IN ('public', 'ledger', 'later') AND c.relkind = 'r'
-            AND has_table_privilege('${DEVELOPER_GROUP_ROLE}', c.oid, p.privilege) ORDER BY 1;`).trim();
+            AND has_table_privilege('${DEVELOPER_GROUP_ROLE}', c.oid, p.privilege) ORDER BY 1;`,
+          )
+          .trim();
         expect(writes, `write privileges left in ${db}`).toBe('');
       }
     });
@@ -188,15 +242,24 @@ describe.skipIf(unavailable !== undefined)('developer access on a real PostgreSQ
       const once = await testEnv.snapshot();
       await testEnv.applyAccess('none');
       expect(await testEnv.snapshot()).toEqual(once);
-      measured.push(...await expectMatrix(testEnv, byName('test switched to none')));
+      measured.push(...(await expectMatrix(testEnv, byName('test switched to none'))));
       expect(testEnv.server.psql('postgres', "SELECT count(*) FROM pg_roles WHERE rolname LIKE 'dev\\_%';").trim()).toBe('0');
       expect(testEnv.server.psql('postgres', `SELECT count(*) FROM pg_roles WHERE rolname = '${DEVELOPER_GROUP_ROLE}';`).trim()).toBe('1');
-      const left = [testEnv.server.psql('postgres', `SELECT datname FROM pg_database WHERE datacl::text LIKE '%${DEVELOPER_GROUP_ROLE}=%';`).trim()];
+      const left = [
+        testEnv.server.psql('postgres', `SELECT datname FROM pg_database WHERE datacl::text LIKE '%${DEVELOPER_GROUP_ROLE}=%';`).trim(),
+      ];
       for (const db of DATABASES) {
-        left.push(testEnv.server.psql(db, `
+        left.push(
+          testEnv.server
+            .psql(
+              db,
+              `
           SELECT 'class ' || relname FROM pg_class WHERE relacl::text LIKE '%${DEVELOPER_GROUP_ROLE}=%'
           UNION ALL SELECT 'schema ' || nspname FROM pg_namespace WHERE nspacl::text LIKE '%${DEVELOPER_GROUP_ROLE}=%'
-          UNION ALL SELECT 'default ' || defaclobjtype::text FROM pg_default_acl WHERE defaclacl::text LIKE '%${DEVELOPER_GROUP_ROLE}=%';`).trim());
+          UNION ALL SELECT 'default ' || defaclobjtype::text FROM pg_default_acl WHERE defaclacl::text LIKE '%${DEVELOPER_GROUP_ROLE}=%';`,
+            )
+            .trim(),
+        );
       }
       expect(left.filter(Boolean)).toEqual([]);
     });
@@ -214,7 +277,10 @@ class ClusterUnderTest {
   readonly rolePasswords = new Map<string, string>();
   private readonly secretPasswords = new Map<string, string>();
 
-  constructor(readonly server: PostgresServer, readonly environment: Environment) {
+  constructor(
+    readonly server: PostgresServer,
+    readonly environment: Environment,
+  ) {
     expect(environment.clusters).toHaveLength(1);
     this.cluster = environment.clusters[0];
   }
@@ -226,34 +292,58 @@ class ClusterUnderTest {
    * database per service with owner and extensions. A developer role whose object is gone
    * (removed from `developers`, or access `none`) is dropped: its reclaim policy is `delete`.
    */
-  async declare(developers: readonly string[] = MATRIX_FLEET.developers, access: DeveloperAccess = this.cluster.developerAccess): Promise<void> {
+  async declare(
+    developers: readonly string[] = MATRIX_FLEET.developers,
+    access: DeveloperAccess = this.cluster.developerAccess,
+  ): Promise<void> {
     const chart = new Chart(Testing.app(), this.environment.name, { disableResourceNameHashes: true });
     new CnpgCluster(chart, 'Cluster', {
-      name: this.cluster.name, namespace: this.cluster.namespace, instances: this.cluster.instances,
-      storage: this.cluster.storage, imageName: this.cluster.imageName, labels: {},
-      databases: this.cluster.services.map((s) => ({ service: s.name, database: s.database, owner: s.role, ownerSecret: roleSecretName(s), extensions: s.extensions })),
+      name: this.cluster.name,
+      namespace: this.cluster.namespace,
+      instances: this.cluster.instances,
+      storage: this.cluster.storage,
+      imageName: this.cluster.imageName,
+      labels: {},
+      databases: this.cluster.services.map((s) => ({
+        service: s.name,
+        database: s.database,
+        owner: s.role,
+        ownerSecret: roleSecretName(s),
+        extensions: s.extensions,
+      })),
       roles: [...developerClusterRoles(developers, access), accessClusterRole(this.cluster.services.map((s) => s.role))],
     });
     const objects = Testing.synth(chart);
     expect(objects.find((o) => o.kind === 'Cluster').spec.enableSuperuserAccess).toBe(false);
-    const databases = objects.filter((o) => o.kind === 'Database').map((d) => ({
-      name: d.spec.name as string,
-      owner: d.spec.owner as string,
-      extensions: ((d.spec.extensions ?? []) as Array<{ name: string; ensure?: string }>).filter((e) => e.ensure !== 'absent').map((e) => e.name),
-      schemas: (d.spec.schemas ?? []) as Array<{ name: string; owner?: string }>,
-    }));
+    const databases = objects
+      .filter((o) => o.kind === 'Database')
+      .map((d) => ({
+        name: d.spec.name as string,
+        owner: d.spec.owner as string,
+        extensions: ((d.spec.extensions ?? []) as Array<{ name: string; ensure?: string }>)
+          .filter((e) => e.ensure !== 'absent')
+          .map((e) => e.name),
+        schemas: (d.spec.schemas ?? []) as Array<{ name: string; owner?: string }>,
+      }));
     expect(databases.map((d) => `${d.name}:${d.owner}`)).toEqual(this.cluster.services.map((s) => `${s.database}:${s.role}`));
 
     // DatabaseRole.spec has the fields of a managed role the emulation reads (attributes, inRoles, password).
-    const roles = objects.filter((o) => o.kind === 'DatabaseRole').map((o) => o.spec as ClusterSpecManagedRoles & { databaseRoleReclaimPolicy: string });
-    const wanted = [...this.cluster.services.map((s) => s.role), ...(access === 'none' ? [] : ['developers', ...developers.map((d) => `dev_${d}`)]), ACCESS_ROLE];
+    const roles = objects
+      .filter((o) => o.kind === 'DatabaseRole')
+      .map((o) => o.spec as ClusterSpecManagedRoles & { databaseRoleReclaimPolicy: string });
+    const wanted = [
+      ...this.cluster.services.map((s) => s.role),
+      ...(access === 'none' ? [] : ['developers', ...developers.map((d) => `dev_${d}`)]),
+      ACCESS_ROLE,
+    ];
     expect(roles.map((r) => r.name)).toEqual(wanted);
     for (const role of roles) {
       if (!role.passwordSecret || this.secretPasswords.has(role.passwordSecret.name)) continue;
       const password = `pw-${role.name}-${Math.random().toString(36).slice(2)}`;
       this.secretPasswords.set(role.passwordSecret.name, password);
     }
-    for (const role of roles) if (role.passwordSecret) this.rolePasswords.set(role.name, this.secretPasswords.get(role.passwordSecret.name)!);
+    for (const role of roles)
+      if (role.passwordSecret) this.rolePasswords.set(role.name, this.secretPasswords.get(role.passwordSecret.name)!);
     if (access !== 'none') expect(this.secretPasswords.has(developerSecretName('alice'))).toBe(true);
     this.secretNames = new Set(roles.flatMap((r) => (r.passwordSecret ? [r.passwordSecret.name] : [])));
     // Objects that were declared before and are gone now: reclaim delete drops the role.
@@ -274,19 +364,24 @@ class ClusterUnderTest {
 
   /** What a service's migrations create, logged in as the service: before or after the SQL ran. */
   async createObjects(when: 'before' | 'after'): Promise<void> {
-    const sql = when === 'before'
-      ? `CREATE TABLE public.items (id bigserial PRIMARY KEY, name text NOT NULL);
+    const sql =
+      when === 'before'
+        ? `CREATE TABLE public.items (id bigserial PRIMARY KEY, name text NOT NULL);
          INSERT INTO public.items (name) VALUES ('first'), ('second');
          CREATE SCHEMA ledger;
          CREATE TABLE ledger.entries (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, amount numeric NOT NULL);
          INSERT INTO ledger.entries (amount) VALUES (10);`
-      : `CREATE TABLE public.later_items (id bigserial PRIMARY KEY, name text NOT NULL);
+        : `CREATE TABLE public.later_items (id bigserial PRIMARY KEY, name text NOT NULL);
          INSERT INTO public.later_items (name) VALUES ('later');
          CREATE SCHEMA later;
          CREATE TABLE later.notes (id bigserial PRIMARY KEY, body text NOT NULL);
          INSERT INTO later.notes (body) VALUES ('note');`;
     for (const service of this.cluster.services) {
-      const client = await this.server.connect({ user: service.role, password: this.rolePasswords.get(service.role)!, database: service.database });
+      const client = await this.server.connect({
+        user: service.role,
+        password: this.rolePasswords.get(service.role)!,
+        database: service.database,
+      });
       try {
         await client.query(sql);
       } finally {
@@ -300,10 +395,19 @@ class ClusterUnderTest {
    * ConfigMap's keys as files at the Job's mountPath, the Job's command, the Job's environment
    * (the access role's Secret resolved; host and port pointed at this server).
    */
-  async applyAccess(access: DeveloperAccess, options: { expectFailure?: boolean } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  async applyAccess(
+    access: DeveloperAccess,
+    options: { expectFailure?: boolean } = {},
+  ): Promise<{ code: number; stdout: string; stderr: string }> {
     const app = Testing.app();
     const chart = new Chart(app, this.environment.name, { disableResourceNameHashes: true });
-    new DeveloperAccessJobs(chart, 'Access', { cluster: this.cluster, access, schedule: this.environment.accessSchedule, labels: {}, monitoringRoles: ['cnpg_metrics_exporter'] });
+    new DeveloperAccessJobs(chart, 'Access', {
+      cluster: this.cluster,
+      access,
+      schedule: this.environment.accessSchedule,
+      labels: {},
+      monitoringRoles: ['cnpg_metrics_exporter'],
+    });
     const objects = Testing.synth(chart);
     const configMap = objects.find((o) => o.kind === 'ConfigMap');
     const job = objects.find((o) => o.kind === 'Job');
@@ -318,10 +422,16 @@ class ClusterUnderTest {
       const local = join(root, mountPath);
       mkdirSync(local, { recursive: true });
       for (const [key, value] of Object.entries(configMap.data as Record<string, string>)) writeFileSync(join(local, key), value);
-      const command = (container.command as string[]).map((arg) => (arg.startsWith(`${mountPath}/`) ? join(local, posix.relative(mountPath, arg)) : arg));
+      const command = (container.command as string[]).map((arg) =>
+        arg.startsWith(`${mountPath}/`) ? join(local, posix.relative(mountPath, arg)) : arg,
+      );
 
       const env: Record<string, string> = {};
-      for (const e of container.env as Array<{ name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }>) {
+      for (const e of container.env as Array<{
+        name: string;
+        value?: string;
+        valueFrom?: { secretKeyRef: { name: string; key: string } };
+      }>) {
         if (e.value !== undefined) {
           env[e.name] = e.value;
           continue;
@@ -329,7 +439,9 @@ class ClusterUnderTest {
         const ref = e.valueFrom!.secretKeyRef;
         // The access role's Secret: never the superuser's.
         expect(ref.name).toBe(ACCESS_ROLE_SECRET);
-        env[e.name] = { username: ACCESS_ROLE, password: this.rolePasswords.get(ACCESS_ROLE) ?? 'not-created-yet' }[ref.key as 'username' | 'password'];
+        env[e.name] = { username: ACCESS_ROLE, password: this.rolePasswords.get(ACCESS_ROLE) ?? 'not-created-yet' }[
+          ref.key as 'username' | 'password'
+        ];
       }
       expect(env.PGHOST).toBe(`${this.cluster.name}-rw`);
       expect(env.PGSSLMODE).toBe('require');
@@ -350,20 +462,26 @@ class ClusterUnderTest {
 
   /** Every privilege-bearing catalog entry the SQL could touch, as text. */
   async snapshot(): Promise<Record<string, string>> {
-    const shared = this.server.psql('postgres', `
+    const shared = this.server.psql(
+      'postgres',
+      `
       SELECT datname, datacl FROM pg_database ORDER BY 1;
       SELECT rolname, rolcanlogin, rolinherit, rolsuper FROM pg_roles ORDER BY 1;
-      SELECT roleid::regrole, member::regrole, admin_option FROM pg_auth_members ORDER BY 1, 2;`);
+      SELECT roleid::regrole, member::regrole, admin_option FROM pg_auth_members ORDER BY 1, 2;`,
+    );
     const result: Record<string, string> = { shared };
     const existing = this.server.psql('postgres', 'SELECT datname FROM pg_database WHERE NOT datistemplate ORDER BY 1;').trim().split('\n');
     for (const db of existing) {
-      result[db] = this.server.psql(db, `
+      result[db] = this.server.psql(
+        db,
+        `
         SELECT nspname, nspowner::regrole, nspacl FROM pg_namespace ORDER BY 1;
         SELECT n.nspname, c.relname, c.relkind, c.relowner::regrole, c.relacl FROM pg_class c
           JOIN pg_namespace n ON n.oid = c.relnamespace
           WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') ORDER BY 1, 2;
         SELECT attrelid::regclass, attname, attacl FROM pg_attribute WHERE attacl IS NOT NULL ORDER BY 1, 2;
-        SELECT defaclrole::regrole, defaclnamespace, defaclobjtype, defaclacl FROM pg_default_acl ORDER BY 1, 2, 3;`);
+        SELECT defaclrole::regrole, defaclnamespace, defaclobjtype, defaclacl FROM pg_default_acl ORDER BY 1, 2, 3;`,
+      );
     }
     return result;
   }
@@ -396,7 +514,8 @@ async function probe(env: ClusterUnderTest, role: string, database: string): Pro
     client = await env.server.connect({ user: role, password: env.rolePasswords.get(role)!, database });
   } catch (error) {
     const code = (error as { code?: string }).code;
-    if (!code || !DENIED_CODES.has(code)) throw new Error(`${role} → ${database}: unexpected connection error ${code}: ${(error as Error).message}`);
+    if (!code || !DENIED_CODES.has(code))
+      throw new Error(`${role} → ${database}: unexpected connection error ${code}: ${(error as Error).message}`);
     // Not even a connection: every operation is denied (that is what the server said).
     for (const op of OPERATIONS) outcomes[op.id] = 'denied';
     return outcomes;
@@ -409,7 +528,8 @@ async function probe(env: ClusterUnderTest, role: string, database: string): Pro
         outcomes[op.id] = 'allowed';
       } catch (error) {
         const code = (error as { code?: string }).code;
-        if (!code || !DENIED_CODES.has(code)) throw new Error(`${role} → ${database}: ${op.sql}: unexpected error ${code}: ${(error as Error).message}`);
+        if (!code || !DENIED_CODES.has(code))
+          throw new Error(`${role} → ${database}: ${op.sql}: unexpected error ${code}: ${(error as Error).message}`);
         outcomes[op.id] = 'denied';
       } finally {
         await client.query('ROLLBACK');

@@ -24,26 +24,105 @@ export interface Operation {
 export const OPERATIONS: readonly Operation[] = [
   { id: 'connect', label: 'connect', description: 'log in to the database', sql: 'SELECT 1', developer: 'read' },
   { id: 'select', label: 'select', description: 'SELECT from public.items', sql: 'SELECT count(*) FROM public.items', developer: 'read' },
-  { id: 'insert', label: 'insert', description: 'INSERT into public.items (takes nextval of its sequence)', sql: "INSERT INTO public.items (name) VALUES ('probe')", developer: 'write' },
-  { id: 'update', label: 'update', description: 'UPDATE public.items', sql: "UPDATE public.items SET name = 'probe' WHERE id = 1", developer: 'write' },
-  { id: 'delete', label: 'delete', description: 'DELETE from public.items', sql: 'DELETE FROM public.items WHERE id = 1', developer: 'write' },
+  {
+    id: 'insert',
+    label: 'insert',
+    description: 'INSERT into public.items (takes nextval of its sequence)',
+    sql: "INSERT INTO public.items (name) VALUES ('probe')",
+    developer: 'write',
+  },
+  {
+    id: 'update',
+    label: 'update',
+    description: 'UPDATE public.items',
+    sql: "UPDATE public.items SET name = 'probe' WHERE id = 1",
+    developer: 'write',
+  },
+  {
+    id: 'delete',
+    label: 'delete',
+    description: 'DELETE from public.items',
+    sql: 'DELETE FROM public.items WHERE id = 1',
+    developer: 'write',
+  },
   { id: 'truncate', label: 'truncate', description: 'TRUNCATE public.items', sql: 'TRUNCATE public.items', developer: 'never' },
-  { id: 'select-schema', label: 'select ledger', description: 'SELECT from ledger.entries (a second schema)', sql: 'SELECT count(*) FROM ledger.entries', developer: 'read' },
-  { id: 'insert-schema', label: 'insert ledger', description: 'INSERT into ledger.entries', sql: 'INSERT INTO ledger.entries (amount) VALUES (1)', developer: 'write' },
-  { id: 'select-later', label: 'select later', description: 'SELECT from public.later_items, created by the service after the SQL ran', sql: 'SELECT count(*) FROM public.later_items', developer: 'read' },
-  { id: 'insert-later', label: 'insert later', description: 'INSERT into public.later_items (its sequence is new too)', sql: "INSERT INTO public.later_items (name) VALUES ('probe')", developer: 'write' },
-  { id: 'select-later-schema', label: 'select later schema', description: 'SELECT from later.notes: schema and table created after the SQL ran', sql: 'SELECT count(*) FROM later.notes', developer: 'read' },
-  { id: 'insert-later-schema', label: 'insert later schema', description: 'INSERT into later.notes', sql: "INSERT INTO later.notes (body) VALUES ('probe')", developer: 'write' },
-  { id: 'create-table', label: 'create table', description: 'CREATE TABLE in public', sql: 'CREATE TABLE public.probe_table (id int)', developer: 'never' },
+  {
+    id: 'select-schema',
+    label: 'select ledger',
+    description: 'SELECT from ledger.entries (a second schema)',
+    sql: 'SELECT count(*) FROM ledger.entries',
+    developer: 'read',
+  },
+  {
+    id: 'insert-schema',
+    label: 'insert ledger',
+    description: 'INSERT into ledger.entries',
+    sql: 'INSERT INTO ledger.entries (amount) VALUES (1)',
+    developer: 'write',
+  },
+  {
+    id: 'select-later',
+    label: 'select later',
+    description: 'SELECT from public.later_items, created by the service after the SQL ran',
+    sql: 'SELECT count(*) FROM public.later_items',
+    developer: 'read',
+  },
+  {
+    id: 'insert-later',
+    label: 'insert later',
+    description: 'INSERT into public.later_items (its sequence is new too)',
+    sql: "INSERT INTO public.later_items (name) VALUES ('probe')",
+    developer: 'write',
+  },
+  {
+    id: 'select-later-schema',
+    label: 'select later schema',
+    description: 'SELECT from later.notes: schema and table created after the SQL ran',
+    sql: 'SELECT count(*) FROM later.notes',
+    developer: 'read',
+  },
+  {
+    id: 'insert-later-schema',
+    label: 'insert later schema',
+    description: 'INSERT into later.notes',
+    sql: "INSERT INTO later.notes (body) VALUES ('probe')",
+    developer: 'write',
+  },
+  {
+    id: 'create-table',
+    label: 'create table',
+    description: 'CREATE TABLE in public',
+    sql: 'CREATE TABLE public.probe_table (id int)',
+    developer: 'never',
+  },
   { id: 'create-schema', label: 'create schema', description: 'CREATE SCHEMA', sql: 'CREATE SCHEMA probe_schema', developer: 'never' },
-  { id: 'create-temp', label: 'create temp', description: 'CREATE TEMP TABLE', sql: 'CREATE TEMP TABLE probe_temp (id int)', developer: 'never' },
-  { id: 'alter', label: 'alter', description: 'ALTER TABLE public.items ADD COLUMN', sql: 'ALTER TABLE public.items ADD COLUMN probe int', developer: 'never' },
+  {
+    id: 'create-temp',
+    label: 'create temp',
+    description: 'CREATE TEMP TABLE',
+    sql: 'CREATE TEMP TABLE probe_temp (id int)',
+    developer: 'never',
+  },
+  {
+    id: 'alter',
+    label: 'alter',
+    description: 'ALTER TABLE public.items ADD COLUMN',
+    sql: 'ALTER TABLE public.items ADD COLUMN probe int',
+    developer: 'never',
+  },
   { id: 'drop', label: 'drop', description: 'DROP TABLE public.items', sql: 'DROP TABLE public.items', developer: 'never' },
-  { id: 'pg-authid', label: 'read pg_authid', description: 'SELECT rolpassword FROM pg_authid (SCRAM verifiers)', sql: 'SELECT count(rolpassword) FROM pg_authid', developer: 'never' },
+  {
+    id: 'pg-authid',
+    label: 'read pg_authid',
+    description: 'SELECT rolpassword FROM pg_authid (SCRAM verifiers)',
+    sql: 'SELECT count(rolpassword) FROM pg_authid',
+    developer: 'never',
+  },
 ];
 
 /** A role under test: a developer login role, or a service's owner role. */
-export type Subject = { readonly kind: 'developer'; readonly role: string } | { readonly kind: 'service'; readonly role: string; readonly owns: string };
+export type Subject =
+  { readonly kind: 'developer'; readonly role: string } | { readonly kind: 'service'; readonly role: string; readonly owns: string };
 
 export interface Scenario {
   readonly name: string;
@@ -56,7 +135,13 @@ export interface Scenario {
 }
 
 /** The rule: what the issue asks for, per subject, database and operation. */
-export function expected(access: DeveloperAccess, subject: Subject, database: string, op: Operation, removed: readonly string[] = []): Outcome {
+export function expected(
+  access: DeveloperAccess,
+  subject: Subject,
+  database: string,
+  op: Operation,
+  removed: readonly string[] = [],
+): Outcome {
   if (subject.kind === 'service') {
     // A service owns its database (everything but the catalog's secrets) and cannot enter any other.
     return subject.owns === database && op.id !== 'pg-authid' ? 'allowed' : 'denied';
@@ -75,12 +160,16 @@ export interface MatrixRow {
 }
 
 export function expectedMatrix(scenarios: readonly Scenario[]): MatrixRow[] {
-  return scenarios.flatMap((s) => s.subjects.flatMap((subject) => s.databases.map((database) => ({
-    scenario: s.name,
-    role: subject.role,
-    database,
-    outcomes: Object.fromEntries(OPERATIONS.map((op) => [op.id, expected(s.access, subject, database, op, s.removed)])),
-  }))));
+  return scenarios.flatMap((s) =>
+    s.subjects.flatMap((subject) =>
+      s.databases.map((database) => ({
+        scenario: s.name,
+        role: subject.role,
+        database,
+        outcomes: Object.fromEntries(OPERATIONS.map((op) => [op.id, expected(s.access, subject, database, op, s.removed)])),
+      })),
+    ),
+  );
 }
 
 /**
@@ -110,7 +199,8 @@ export function formatLegend(): string {
 
 // Two services sharing a cluster in both environments (test: shared, production: grouped), so
 // "a service cannot reach another service's database" is tested under both access modes.
-export const MATRIX_FLEET = parseFleet(`
+export const MATRIX_FLEET = parseFleet(
+  `
 name: matrix
 postgres: { version: 16 }
 secretStore: { kind: ClusterSecretStore, name: vault, keyPrefix: databases }
@@ -122,14 +212,22 @@ environments:
 services:
   - { name: orders, namespace: orders, group: commerce, extensions: [pgcrypto] }
   - { name: payments, namespace: payments, group: commerce }
-`, 'matrix fleet (test/access/matrix.ts)');
+`,
+  'matrix fleet (test/access/matrix.ts)',
+);
 
 const SUBJECTS: readonly Subject[] = [
   ...MATRIX_FLEET.developers.map((d): Subject => ({ kind: 'developer', role: developerRoleName(d) })),
   ...MATRIX_FLEET.services.map((s): Subject => ({ kind: 'service', role: s.role, owns: s.database })),
 ];
 export const DATABASES = MATRIX_FLEET.services.map((s) => s.database);
-const scenario = (name: string, access: DeveloperAccess, removed?: string[]): Scenario => ({ name, access, subjects: SUBJECTS, databases: DATABASES, removed });
+const scenario = (name: string, access: DeveloperAccess, removed?: string[]): Scenario => ({
+  name,
+  access,
+  subjects: SUBJECTS,
+  databases: DATABASES,
+  removed,
+});
 
 /** In the order the test runs them; docs/developer-access.md shows the same. */
 export const SCENARIOS: readonly Scenario[] = [

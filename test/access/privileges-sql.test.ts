@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { APPLY_SCRIPT_KEY, DATABASE_SQL_KEY, DATABASES_KEY, PREFLIGHT_SQL_KEY, privilegesSql, quoteIdent, quoteLiteral, shQuote } from '../../lib/access/privileges-sql';
+import {
+  APPLY_SCRIPT_KEY,
+  DATABASE_SQL_KEY,
+  DATABASES_KEY,
+  PREFLIGHT_SQL_KEY,
+  privilegesSql,
+  quoteIdent,
+  quoteLiteral,
+  shQuote,
+} from '../../lib/access/privileges-sql';
 import type { DeveloperAccess, PostgresCluster, Service } from '../../lib/config/model';
 
 function service(name: string, overrides: Partial<Service> = {}): Service {
@@ -9,14 +18,22 @@ function service(name: string, overrides: Partial<Service> = {}): Service {
 
 function cluster(access: DeveloperAccess, services: Service[] = [service('orders'), service('customer-profiles')]): PostgresCluster {
   return {
-    name: 'commerce', environment: 'test', namespace: 'databases', instances: 1, storage: '1Gi',
-    imageName: 'ghcr.io/cloudnative-pg/postgresql:16', postgresVersion: 16, services, developerAccess: access,
+    name: 'commerce',
+    environment: 'test',
+    namespace: 'databases',
+    instances: 1,
+    storage: '1Gi',
+    imageName: 'ghcr.io/cloudnative-pg/postgresql:16',
+    postgresVersion: 16,
+    services,
+    developerAccess: access,
   };
 }
 
 const file = (sql: ReturnType<typeof privilegesSql>, key: string) => sql.files.find((f) => f.key === key)!.content;
 const lines = (text: string) => text.split('\n');
-const size = (sql: ReturnType<typeof privilegesSql>) => sql.files.reduce((n, f) => n + Buffer.byteLength(f.key) + Buffer.byteLength(f.content), 0);
+const size = (sql: ReturnType<typeof privilegesSql>) =>
+  sql.files.reduce((n, f) => n + Buffer.byteLength(f.key) + Buffer.byteLength(f.content), 0);
 
 describe('quoting', () => {
   it('double-quotes identifiers and doubles embedded quotes', () => {
@@ -44,7 +61,9 @@ describe('quoting', () => {
     expect(template).not.toContain('my"db');
     expect(lines(template)).toContain('REVOKE CONNECT, TEMPORARY ON DATABASE :"database" FROM PUBLIC;');
     expect(lines(template)).toContain('GRANT CONNECT, TEMPORARY ON DATABASE :"database" TO :"owner";');
-    expect(lines(template)).toContain(`ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO "developers";`);
+    expect(lines(template)).toContain(
+      `ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO "developers";`,
+    );
     expect(lines(template)).toContain("SELECT set_config('dbfleet.owner', :'owner', true) AS owner \\gset");
   });
 
@@ -73,7 +92,7 @@ describe('privilegesSql', () => {
     expect(size(thousand)).toBeLessThan(64 * 1024);
   });
 
-  it('uses the cluster\'s access mode unless told otherwise, and is deterministic', () => {
+  it("uses the cluster's access mode unless told otherwise, and is deterministic", () => {
     expect(privilegesSql(cluster('read-only'))).toEqual(privilegesSql(cluster('read-write'), 'read-only'));
     expect(privilegesSql(cluster('read-only'))).toEqual(privilegesSql(cluster('read-only')));
     expect(privilegesSql(cluster('read-only'))).not.toEqual(privilegesSql(cluster('read-only'), 'read-write'));
@@ -85,15 +104,17 @@ describe('privilegesSql', () => {
 
   it('the script: the preflight, then one psql per line, each one transaction with ON_ERROR_STOP, stopping at the first failure', () => {
     const script = privilegesSql(cluster('read-only')).script;
-    expect(lines(script)).toEqual(expect.arrayContaining([
-      '#!/bin/sh',
-      'set -eu',
-      'run_psql() { psql --no-psqlrc --quiet --single-transaction --set ON_ERROR_STOP=1 "$@"; }',
-      `run_psql --dbname 'postgres' --set pairs="$(cat "$dir/databases.tsv")" --file "$dir/preflight.sql"`,
-      'while IFS="$tab" read -r database owner extensions; do',
-      '  run_psql --dbname "$database" --set database="$database" --set owner="$owner" --set extensions="${extensions:-}" --file "$dir/database.sql"',
-      'done < "$dir/databases.tsv"',
-    ]));
+    expect(lines(script)).toEqual(
+      expect.arrayContaining([
+        '#!/bin/sh',
+        'set -eu',
+        'run_psql() { psql --no-psqlrc --quiet --single-transaction --set ON_ERROR_STOP=1 "$@"; }',
+        `run_psql --dbname 'postgres' --set pairs="$(cat "$dir/databases.tsv")" --file "$dir/preflight.sql"`,
+        'while IFS="$tab" read -r database owner extensions; do',
+        '  run_psql --dbname "$database" --set database="$database" --set owner="$owner" --set extensions="${extensions:-}" --file "$dir/database.sql"',
+        'done < "$dir/databases.tsv"',
+      ]),
+    );
   });
 
   describe('preflight', () => {
@@ -110,9 +131,15 @@ describe('privilegesSql', () => {
   describe('the database template', () => {
     it('read-write: SELECT/INSERT/UPDATE/DELETE and sequence USAGE/SELECT/UPDATE, on existing objects and by default', () => {
       const t = lines(file(privilegesSql(cluster('read-write')), DATABASE_SQL_KEY));
-      expect(t).toContain("    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA %I TO %I', schema_name, 'developers');");
-      expect(t).toContain("    EXECUTE format('REVOKE TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA %I FROM %I', schema_name, 'developers');");
-      expect(t).toContain("    EXECUTE format('GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA %I TO %I', schema_name, 'developers');");
+      expect(t).toContain(
+        "    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA %I TO %I', schema_name, 'developers');",
+      );
+      expect(t).toContain(
+        "    EXECUTE format('REVOKE TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA %I FROM %I', schema_name, 'developers');",
+      );
+      expect(t).toContain(
+        "    EXECUTE format('GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA %I TO %I', schema_name, 'developers');",
+      );
       expect(t).toContain('ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO "developers";');
       expect(t).toContain('GRANT CONNECT ON DATABASE :"database" TO "developers";');
       expect(t).toContain('REVOKE CREATE, TEMPORARY ON DATABASE :"database" FROM "developers";');
@@ -121,7 +148,9 @@ describe('privilegesSql', () => {
     it('read-only: SELECT only, and every write privilege revoked, on existing objects and in the defaults', () => {
       const t = lines(file(privilegesSql(cluster('read-only')), DATABASE_SQL_KEY));
       expect(t).toContain("    EXECUTE format('GRANT SELECT ON ALL TABLES IN SCHEMA %I TO %I', schema_name, 'developers');");
-      expect(t).toContain("    EXECUTE format('REVOKE INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA %I FROM %I', schema_name, 'developers');");
+      expect(t).toContain(
+        "    EXECUTE format('REVOKE INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA %I FROM %I', schema_name, 'developers');",
+      );
       expect(t).toContain('ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" REVOKE USAGE, UPDATE ON SEQUENCES FROM "developers";');
     });
 
@@ -135,18 +164,31 @@ describe('privilegesSql', () => {
 
     it('defect 6: the monitoring roles keep CONNECT (granted when they exist)', () => {
       const t = file(privilegesSql(cluster('read-only'), 'read-only', { monitoringRoles: ['cnpg_metrics_exporter'] }), DATABASE_SQL_KEY);
-      expect(t).toContain("FOR monitor IN SELECT rolname FROM pg_roles WHERE rolname = ANY (ARRAY['cnpg_metrics_exporter']::name[]) ORDER BY 1 LOOP");
+      expect(t).toContain(
+        "FOR monitor IN SELECT rolname FROM pg_roles WHERE rolname = ANY (ARRAY['cnpg_metrics_exporter']::name[]) ORDER BY 1 LOOP",
+      );
       expect(t).toContain("EXECUTE format('GRANT CONNECT ON DATABASE %I TO %I', current_database(), monitor);");
       expect(file(privilegesSql(cluster('read-only')), DATABASE_SQL_KEY)).not.toContain('$monitoring$');
     });
   });
 
   it('operator gaps: memberships and pg_monitor in the preflight file, extensions as a third column', () => {
-    const sql = privilegesSql(cluster('read-write', [service('orders', { extensions: ['pgcrypto', 'citext'] }), service('payments')]), 'read-write', {
-      developers: ['alice'], operatorGaps: { developerMemberships: true, monitoringRole: 'exporter', extensions: true },
-    });
+    const sql = privilegesSql(
+      cluster('read-write', [service('orders', { extensions: ['pgcrypto', 'citext'] }), service('payments')]),
+      'read-write',
+      {
+        developers: ['alice'],
+        operatorGaps: { developerMemberships: true, monitoringRole: 'exporter', extensions: true },
+      },
+    );
     expect(file(sql, DATABASES_KEY)).toBe('orders\torders\tpgcrypto,citext\npayments\tpayments\t\n');
-    expect(lines(file(sql, PREFLIGHT_SQL_KEY))).toEqual(expect.arrayContaining(['GRANT pg_monitor TO "exporter";', 'GRANT "developers" TO "dev_alice";', "    UNION SELECT 'role', 'dev_alice'"]));
+    expect(lines(file(sql, PREFLIGHT_SQL_KEY))).toEqual(
+      expect.arrayContaining([
+        'GRANT pg_monitor TO "exporter";',
+        'GRANT "developers" TO "dev_alice";',
+        "    UNION SELECT 'role', 'dev_alice'",
+      ]),
+    );
     expect(file(sql, DATABASE_SQL_KEY)).toContain("EXECUTE format('CREATE EXTENSION IF NOT EXISTS %I', extension);");
   });
 });

@@ -15,7 +15,9 @@ let copy: string;
 
 /** The environment of a child process: none of this run's vitest, dbfleet or CDK8S settings. */
 function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(VITEST|DBFLEET_(CONFIG|DIST|SCHEMAS)|CDK8S_OUTDIR|NODE_OPTIONS)/.test(k)));
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !/^(VITEST|DBFLEET_(CONFIG|DIST|SCHEMAS)|CDK8S_OUTDIR|NODE_OPTIONS)/.test(k)),
+  );
   return { ...env, CDK8S_CHECK_UPGRADE: 'false', ...extra };
 }
 
@@ -34,9 +36,14 @@ afterAll(() => {
   if (copy) rmSync(copy, { recursive: true, force: true });
 });
 
-describe('the repository with another team\'s fleet.yaml', () => {
+describe("the repository with another team's fleet.yaml", () => {
   it('renders with npx cdk8s synth: other environments, clusters and names than the example', () => {
-    const result = spawnSync(join(copy, 'node_modules', '.bin', 'cdk8s'), ['synth'], { cwd: copy, encoding: 'utf8', env: cleanEnv(), timeout: 300_000 });
+    const result = spawnSync(join(copy, 'node_modules', '.bin', 'cdk8s'), ['synth'], {
+      cwd: copy,
+      encoding: 'utf8',
+      env: cleanEnv(),
+      timeout: 300_000,
+    });
     expect(result.status, `${result.stdout}${result.stderr}`).toBe(0);
     expect(readdirSync(join(copy, 'dist')).sort()).toEqual(['argocd', 'dev', 'prod', 'staging']);
     expect(existsSync(join(copy, 'dist', 'prod', 'cluster-ledger.yaml'))).toBe(true);
@@ -48,7 +55,10 @@ describe('the repository with another team\'s fleet.yaml', () => {
     expect(FLEET_INDEPENDENT_TESTS.length).toBeGreaterThan(0);
     for (const file of FLEET_INDEPENDENT_TESTS) expect(existsSync(join(root, file)), file).toBe(true);
     const result = spawnSync(join(copy, 'node_modules', '.bin', 'vitest'), ['run', '--root', copy, ...FLEET_INDEPENDENT_TESTS], {
-      cwd: copy, encoding: 'utf8', env: cleanEnv(), timeout: 600_000,
+      cwd: copy,
+      encoding: 'utf8',
+      env: cleanEnv(),
+      timeout: 600_000,
     });
     const output = `${result.stdout}${result.stderr}`;
     expect(result.status, output).toBe(0);

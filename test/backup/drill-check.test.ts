@@ -11,7 +11,13 @@ if (unavailable) console.warn(`SKIPPED: restore-drill check on a real PostgreSQL
 
 describe.skipIf(unavailable !== undefined)('restore-drill check on a real PostgreSQL', () => {
   let server: PostgresServer;
-  const target = () => ({ host: server.host, port: server.port, user: server.superuser, password: server.superuserPassword, ssl: server.ssl });
+  const target = () => ({
+    host: server.host,
+    port: server.port,
+    user: server.superuser,
+    password: server.superuserPassword,
+    ssl: server.ssl,
+  });
 
   beforeAll(async () => {
     server = await startPostgres();
@@ -20,7 +26,10 @@ describe.skipIf(unavailable !== undefined)('restore-drill check on a real Postgr
     await admin.query('CREATE DATABASE orders');
     await admin.query('CREATE DATABASE payments');
     await admin.end();
-    server.psql('orders', 'CREATE SCHEMA sales; CREATE TABLE sales.orders (id int); INSERT INTO sales.orders SELECT generate_series(1, 500); ANALYZE sales.orders; CREATE TABLE "Mixed Case" (x int);');
+    server.psql(
+      'orders',
+      'CREATE SCHEMA sales; CREATE TABLE sales.orders (id int); INSERT INTO sales.orders SELECT generate_series(1, 500); ANALYZE sales.orders; CREATE TABLE "Mixed Case" (x int);',
+    );
     server.psql('payments', 'CREATE TABLE ledger (id int); INSERT INTO ledger VALUES (1);');
   }, 120_000);
   afterAll(() => server?.stop());
@@ -44,7 +53,12 @@ describe.skipIf(unavailable !== undefined)('restore-drill check on a real Postgr
     const admin = await server.connect({ user: server.superuser, password: server.superuserPassword, database: 'payments' });
     await admin.query('CHECKPOINT');
     await admin.end();
-    const file = server.psql('payments', "SELECT pg_relation_filepath('broken')").trim().split('\n').find((l) => l.includes('base/'))!.trim();
+    const file = server
+      .psql('payments', "SELECT pg_relation_filepath('broken')")
+      .trim()
+      .split('\n')
+      .find((l) => l.includes('base/'))!
+      .trim();
     rmSync(join(server.dir, 'data', file));
     const [result] = await checkDatabases({ ...target(), databases: ['payments'] });
     expect(result).toMatchObject({ database: 'payments', ok: false });

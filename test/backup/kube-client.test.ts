@@ -18,8 +18,27 @@ describe.skipIf(!hasOpenssl)('KubeClient over HTTPS', () => {
   let close: () => Promise<void>;
   const seen: Array<string | undefined> = [];
   const cert = (name: string) => {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, `${name}.key`), '-out', join(dir, `${name}.crt`)], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        join(dir, `${name}.key`),
+        '-out',
+        join(dir, `${name}.crt`),
+      ],
+      { stdio: 'ignore' },
+    );
     return { key: readFileSync(join(dir, `${name}.key`), 'utf8'), cert: readFileSync(join(dir, `${name}.crt`), 'utf8') };
   };
   let serverCert: { key: string; cert: string };
@@ -50,13 +69,20 @@ describe.skipIf(!hasOpenssl)('KubeClient over HTTPS', () => {
   });
 
   it('refuses a server whose certificate does not chain to the CA', async () => {
-    await expect(new KubeClient({ server: url, token: 't', ca: otherCert.cert }).list(CNPG_BACKUPS, 'databases')).rejects.toThrow(/self.signed|certificate/i);
+    await expect(new KubeClient({ server: url, token: 't', ca: otherCert.cert }).list(CNPG_BACKUPS, 'databases')).rejects.toThrow(
+      /self.signed|certificate/i,
+    );
   });
 
   it('in a pod: https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT (IPv6 in brackets); KUBE_API_SERVER overrides', () => {
-    expect(kubeConfigFromEnv({ KUBE_API_SERVER: 'http://127.0.0.1:8001/', KUBE_API_TOKEN: 'x' })).toEqual({ server: 'http://127.0.0.1:8001', token: 'x' });
+    expect(kubeConfigFromEnv({ KUBE_API_SERVER: 'http://127.0.0.1:8001/', KUBE_API_TOKEN: 'x' })).toEqual({
+      server: 'http://127.0.0.1:8001',
+      token: 'x',
+    });
     expect(() => kubeConfigFromEnv({})).toThrow(/KUBERNETES_SERVICE_HOST is unset/);
     // Outside a pod the service-account files are missing: the error says so (no silent fallback).
-    expect(() => kubeConfigFromEnv({ KUBERNETES_SERVICE_HOST: 'fd00::1', KUBERNETES_SERVICE_PORT: '443' })).toThrow(/serviceaccount\/token/);
+    expect(() => kubeConfigFromEnv({ KUBERNETES_SERVICE_HOST: 'fd00::1', KUBERNETES_SERVICE_PORT: '443' })).toThrow(
+      /serviceaccount\/token/,
+    );
   });
 });

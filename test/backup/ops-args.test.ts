@@ -32,11 +32,16 @@ services:
 
 describe('rendered CronJob arguments are accepted by the ops commands', () => {
   const objects = renderObjects(buildApp(fleetOf(FLEET))).map((o) => o.object as any);
-  const argsOf = (name: string): string[] => objects.find((o) => o.kind === 'CronJob' && o.metadata.name === name).spec.jobTemplate.spec.template.spec.containers[0].args;
+  const argsOf = (name: string): string[] =>
+    objects.find((o) => o.kind === 'CronJob' && o.metadata.name === name).spec.jobTemplate.spec.template.spec.containers[0].args;
   let kube: FakeKube;
   let env: NodeJS.ProcessEnv;
   const events: string[] = [];
-  const log = { log: (_level: string, event: string) => { events.push(event); } };
+  const log = {
+    log: (_level: string, event: string) => {
+      events.push(event);
+    },
+  };
   beforeAll(async () => {
     kube = new FakeKube();
     env = { KUBE_API_SERVER: await kube.start() };

@@ -10,35 +10,66 @@ const NOW = Date.parse('2026-03-20T12:00:00Z');
 const DAY = 86_400_000;
 
 /** A Backup of `cluster`'s ScheduledBackup that stopped `daysAgo` days before NOW. */
-function backup(cluster: string, daysAgo: number, phase: string | null = 'completed', extra: Partial<KubeObject['metadata']> = {}, method = 'volumeSnapshot'): KubeObject {
+function backup(
+  cluster: string,
+  daysAgo: number,
+  phase: string | null = 'completed',
+  extra: Partial<KubeObject['metadata']> = {},
+  method = 'volumeSnapshot',
+): KubeObject {
   const stopped = new Date(NOW - daysAgo * DAY).toISOString();
   return {
-    apiVersion: 'postgresql.cnpg.io/v1', kind: 'Backup',
+    apiVersion: 'postgresql.cnpg.io/v1',
+    kind: 'Backup',
     metadata: {
-      name: `${cluster}-${stopped.replace(/[-:.]/g, '').slice(0, 15)}`, namespace: 'databases',
+      name: `${cluster}-${stopped.replace(/[-:.]/g, '').slice(0, 15)}`,
+      namespace: 'databases',
       labels: { 'cnpg.io/cluster': cluster, 'cnpg.io/scheduled-backup': cluster, 'cnpg.io/immediateBackup': 'false' },
-      creationTimestamp: stopped, ...extra,
+      creationTimestamp: stopped,
+      ...extra,
     },
     spec: { cluster: { name: cluster }, method },
-    status: phase ? { phase, startedAt: stopped, stoppedAt: phase === 'completed' || phase === 'failed' ? stopped : undefined, method } : undefined,
+    status: phase
+      ? { phase, startedAt: stopped, stoppedAt: phase === 'completed' || phase === 'failed' ? stopped : undefined, method }
+      : undefined,
   };
 }
 
-const deleted = (decisions: ReturnType<typeof planPrune>) => decisions.filter((d) => d.action === 'delete').map((d) => d.name).sort();
-const kept = (decisions: ReturnType<typeof planPrune>) => decisions.filter((d) => d.action === 'keep').map((d) => d.name).sort();
+const deleted = (decisions: ReturnType<typeof planPrune>) =>
+  decisions
+    .filter((d) => d.action === 'delete')
+    .map((d) => d.name)
+    .sort();
+const kept = (decisions: ReturnType<typeof planPrune>) =>
+  decisions
+    .filter((d) => d.action === 'keep')
+    .map((d) => d.name)
+    .sort();
 
 describe('retention rules', () => {
   const daily = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((d) => backup('orders', d));
 
   it('keep N: the newest N completed stay, the rest go', () => {
     const decisions = planPrune(daily, { clusters: ['orders'], keep: 3, now: NOW });
-    expect(kept(decisions)).toEqual(daily.slice(0, 3).map((b) => b.metadata.name).sort());
-    expect(deleted(decisions)).toEqual(daily.slice(3).map((b) => b.metadata.name).sort());
+    expect(kept(decisions)).toEqual(
+      daily
+        .slice(0, 3)
+        .map((b) => b.metadata.name)
+        .sort(),
+    );
+    expect(deleted(decisions)).toEqual(
+      daily
+        .slice(3)
+        .map((b) => b.metadata.name)
+        .sort(),
+    );
   });
 
   it('order is by completion time, not by list order or name', () => {
     const shuffled = [daily[5], daily[0], daily[9], daily[2], daily[1]];
-    expect(kept(planPrune(shuffled, { clusters: ['orders'], keep: 2, now: NOW }))).toEqual([daily[0], daily[1]].map((b) => b.metadata.name).sort());
+    expect(kept(planPrune(shuffled, { clusters: ['orders'], keep: 2, now: NOW }))).toEqual(
+      [daily[0], daily[1]].map((b) => b.metadata.name).sort(),
+    );
   });
 
   it('maxAge: older ones go, but never the newest (even when all are old)', () => {
@@ -46,22 +77,42 @@ describe('retention rules', () => {
     const decisions = planPrune(old, { clusters: ['orders'], maxAgeSeconds: 7 * 86_400, now: NOW });
     expect(kept(decisions)).toEqual([old[0].metadata.name]);
     expect(deleted(decisions)).toEqual([old[1], old[2]].map((b) => b.metadata.name).sort());
-    expect(deleted(planPrune(daily, { clusters: ['orders'], maxAgeSeconds: 7 * 86_400 + 1, now: NOW }))).toEqual([daily[8], daily[9]].map((b) => b.metadata.name).sort());
+    expect(deleted(planPrune(daily, { clusters: ['orders'], maxAgeSeconds: 7 * 86_400 + 1, now: NOW }))).toEqual(
+      [daily[8], daily[9]].map((b) => b.metadata.name).sort(),
+    );
   });
 
   it('keep and maxAge together: the newest N stay whatever their age; beyond them, only the young stay', () => {
     const decisions = planPrune(daily, { clusters: ['orders'], keep: 2, maxAgeSeconds: 4.5 * 86_400, now: NOW });
-    expect(kept(decisions)).toEqual(daily.slice(0, 5).map((b) => b.metadata.name).sort());
+    expect(kept(decisions)).toEqual(
+      daily
+        .slice(0, 5)
+        .map((b) => b.metadata.name)
+        .sort(),
+    );
     const stale = [10, 11, 12].map((d) => backup('orders', d));
-    expect(kept(planPrune(stale, { clusters: ['orders'], keep: 2, maxAgeSeconds: 86_400, now: NOW }))).toEqual([stale[0], stale[1]].map((b) => b.metadata.name).sort());
+    expect(kept(planPrune(stale, { clusters: ['orders'], keep: 2, maxAgeSeconds: 86_400, now: NOW }))).toEqual(
+      [stale[0], stale[1]].map((b) => b.metadata.name).sort(),
+    );
   });
 
   it('never one in progress, never one already being deleted', () => {
-    const running = [backup('orders', 20, 'running'), backup('orders', 21, 'pending'), backup('orders', 22, null), backup('orders', 23, 'finalizing'), backup('orders', 24, 'started')];
+    const running = [
+      backup('orders', 20, 'running'),
+      backup('orders', 21, 'pending'),
+      backup('orders', 22, null),
+      backup('orders', 23, 'finalizing'),
+      backup('orders', 24, 'started'),
+    ];
     const deleting = backup('orders', 25, 'completed', { deletionTimestamp: new Date(NOW).toISOString() });
     const decisions = planPrune([...daily, ...running, deleting], { clusters: ['orders'], keep: 1, now: NOW });
     for (const b of [...running, deleting]) expect(decisions.find((d) => d.name === b.metadata.name)?.action).toBe('keep');
-    expect(deleted(decisions)).toEqual(daily.slice(1).map((b) => b.metadata.name).sort());
+    expect(deleted(decisions)).toEqual(
+      daily
+        .slice(1)
+        .map((b) => b.metadata.name)
+        .sort(),
+    );
   });
 
   it('fewer completed than N: nothing completed goes', () => {
@@ -78,13 +129,19 @@ describe('retention rules', () => {
     expect(decisions.find((d) => d.name === failedNew.metadata.name)?.action).toBe('keep');
   });
 
-  it('only this fleet\'s scheduled volume-snapshot backups of the listed clusters, each cluster on its own', () => {
+  it("only this fleet's scheduled volume-snapshot backups of the listed clusters, each cluster on its own", () => {
     const onDemand = backup('orders', 30, 'completed', { labels: { 'cnpg.io/cluster': 'orders' } });
     const plugin = backup('orders', 31, 'completed', {}, 'plugin');
-    const objectStore = backup('orders', 32, 'completed', { labels: { 'cnpg.io/cluster': 'orders', 'cnpg.io/scheduled-backup': 'orders-object-store' } });
+    const objectStore = backup('orders', 32, 'completed', {
+      labels: { 'cnpg.io/cluster': 'orders', 'cnpg.io/scheduled-backup': 'orders-object-store' },
+    });
     const otherCluster = backup('legacy', 33);
     const payments = [0, 1, 2].map((d) => backup('payments', d));
-    const decisions = planPrune([...daily.slice(0, 3), onDemand, plugin, objectStore, otherCluster, ...payments], { clusters: ['orders', 'payments'], keep: 2, now: NOW });
+    const decisions = planPrune([...daily.slice(0, 3), onDemand, plugin, objectStore, otherCluster, ...payments], {
+      clusters: ['orders', 'payments'],
+      keep: 2,
+      now: NOW,
+    });
     const touched = decisions.map((d) => d.name);
     for (const b of [onDemand, plugin, objectStore, otherCluster]) expect(touched).not.toContain(b.metadata.name);
     expect(deleted(decisions)).toEqual([daily[2], payments[2]].map((b) => b.metadata.name).sort());
@@ -95,7 +152,11 @@ describe('prune-backups against a fake API server', () => {
   let kube: FakeKube;
   let env: NodeJS.ProcessEnv;
   let lines: Array<Record<string, any>>;
-  const log = { log: (level: string, event: string, fields: Record<string, unknown> = {}) => { lines.push({ level, event, ...fields }); } };
+  const log = {
+    log: (level: string, event: string, fields: Record<string, unknown> = {}) => {
+      lines.push({ level, event, ...fields });
+    },
+  };
 
   beforeEach(async () => {
     kube = new FakeKube();
@@ -110,8 +171,13 @@ describe('prune-backups against a fake API server', () => {
 
   it('deletes exactly the Backups the rules select, with the token, in the background', async () => {
     expect(await main(['--namespace', 'databases', '--cluster', 'orders', '--keep', '2'], env, { log, now: () => NOW })).toBe(0);
-    expect(remaining()).toEqual([backup('orders', 0), backup('orders', 1), backup('orders', 9, 'running')].map((b) => b.metadata.name).sort());
-    expect(kube.requests[0]).toMatchObject({ method: 'GET', path: '/apis/postgresql.cnpg.io/v1/namespaces/databases/backups?labelSelector=cnpg.io%2Fscheduled-backup' });
+    expect(remaining()).toEqual(
+      [backup('orders', 0), backup('orders', 1), backup('orders', 9, 'running')].map((b) => b.metadata.name).sort(),
+    );
+    expect(kube.requests[0]).toMatchObject({
+      method: 'GET',
+      path: '/apis/postgresql.cnpg.io/v1/namespaces/databases/backups?labelSelector=cnpg.io%2Fscheduled-backup',
+    });
     const deletes = kube.requests.filter((r) => r.method === 'DELETE');
     expect(deletes).toHaveLength(3);
     expect(deletes[0].body).toMatchObject({ kind: 'DeleteOptions', propagationPolicy: 'Background' });
@@ -119,7 +185,9 @@ describe('prune-backups against a fake API server', () => {
   });
 
   it('--dry-run deletes nothing', async () => {
-    expect(await main(['--namespace', 'databases', '--cluster', 'orders', '--keep', '2', '--dry-run'], env, { log, now: () => NOW })).toBe(0);
+    expect(await main(['--namespace', 'databases', '--cluster', 'orders', '--keep', '2', '--dry-run'], env, { log, now: () => NOW })).toBe(
+      0,
+    );
     expect(kube.requests.filter((r) => r.method === 'DELETE')).toEqual([]);
     expect(lines.filter((l) => l.event === 'would-delete')).toHaveLength(3);
   });
@@ -137,14 +205,23 @@ describe('prune-backups against a fake API server', () => {
     kube.interceptors.push(() => ({ status: 403 }));
     expect(await main(['--namespace', 'databases', '--cluster', 'orders', '--keep', '2'], env, { log, now: () => NOW })).toBe(1);
     expect(lines.at(-1)).toMatchObject({ event: 'list-failed', level: 'error' });
-    expect(await main(['--namespace', 'databases', '--cluster', 'orders', '--keep', '2'], { KUBE_API_SERVER: 'http://127.0.0.1:1' }, { log })).toBe(1);
+    expect(
+      await main(['--namespace', 'databases', '--cluster', 'orders', '--keep', '2'], { KUBE_API_SERVER: 'http://127.0.0.1:1' }, { log }),
+    ).toBe(1);
     expect(await main(['--namespace', 'databases', '--cluster', 'orders', '--keep', '2'], {}, { log })).toBe(1);
     expect(lines.at(-1)?.message).toMatch(/KUBERNETES_SERVICE_HOST is unset/);
   });
 
   it('usage errors: exit 2, no API call', async () => {
-    for (const argv of [[], ['--cluster', 'orders', '--keep', '2'], ['--namespace', 'd', '--keep', '2'], ['--namespace', 'd', '--cluster', 'o'],
-      ['--namespace', 'd', '--cluster', 'o', '--keep', '0'], ['--namespace', 'd', '--cluster', 'o', '--max-age', '7 days'], ['--bogus']]) {
+    for (const argv of [
+      [],
+      ['--cluster', 'orders', '--keep', '2'],
+      ['--namespace', 'd', '--keep', '2'],
+      ['--namespace', 'd', '--cluster', 'o'],
+      ['--namespace', 'd', '--cluster', 'o', '--keep', '0'],
+      ['--namespace', 'd', '--cluster', 'o', '--max-age', '7 days'],
+      ['--bogus'],
+    ]) {
       expect(await main(argv, env, { log })).toBe(2);
     }
     expect(kube.requests).toEqual([]);

@@ -6,36 +6,58 @@ import { buildApp, renderObjects, type KubernetesObject } from '../../lib/output
 import { BASE_FLEET, fleetOf } from '../support/fleet';
 
 const rendered = renderObjects(buildApp(loadFleet(join(__dirname, '..', 'fixtures', 'fleets', 'example.yaml'))));
-const inEnv = (env: string) => rendered.filter((o) => o.path.startsWith(`${env}/`)).map((o) => o.object as KubernetesObject & { spec: any });
+const inEnv = (env: string) =>
+  rendered.filter((o) => o.path.startsWith(`${env}/`)).map((o) => o.object as KubernetesObject & { spec: any });
 const find = (env: string, kind: string, name: string) => {
   const object = inEnv(env).find((o) => o.kind === kind && o.metadata.name === name);
   if (!object) throw new Error(`${env}: no ${kind} ${name}`);
   return object;
 };
-const names = (env: string, kind: string) => inEnv(env).filter((o) => o.kind === kind).map((o) => o.metadata.name).sort();
+const names = (env: string, kind: string) =>
+  inEnv(env)
+    .filter((o) => o.kind === kind)
+    .map((o) => o.metadata.name)
+    .sort();
 
 describe('test environment (topology: shared)', () => {
   it('one cluster holds every service database', () => {
     expect(names('test', 'Cluster')).toEqual(['acme']);
     const cluster = find('test', 'Cluster', 'acme');
-    expect(cluster.spec).toMatchObject({ instances: 1, storage: { size: '5Gi' }, imageName: 'ghcr.io/cloudnative-pg/postgresql:16.10-system-trixie', enableSuperuserAccess: false, enablePDB: false });
+    expect(cluster.spec).toMatchObject({
+      instances: 1,
+      storage: { size: '5Gi' },
+      imageName: 'ghcr.io/cloudnative-pg/postgresql:16.10-system-trixie',
+      enableSuperuserAccess: false,
+      enablePDB: false,
+    });
     expect(cluster.metadata.annotations).toMatchObject({ 'dbfleet.io/developer-access': 'read-write' });
     expect(names('test', 'Database')).toEqual(['catalog', 'customer-profiles', 'inventory', 'orders', 'payments']);
-    expect(find('test', 'Database', 'customer-profiles').spec).toMatchObject({ name: 'customer_profiles', owner: 'customer_profiles', cluster: { name: 'acme' }, databaseReclaimPolicy: 'retain', extensions: [{ name: 'citext', ensure: 'present' }] });
+    expect(find('test', 'Database', 'customer-profiles').spec).toMatchObject({
+      name: 'customer_profiles',
+      owner: 'customer_profiles',
+      cluster: { name: 'acme' },
+      databaseReclaimPolicy: 'retain',
+      extensions: [{ name: 'citext', ensure: 'present' }],
+    });
     expect(cluster.spec.managed).toBeUndefined();
     const roles = names('test', 'DatabaseRole').map((n) => find('test', 'DatabaseRole', n).spec.name);
     expect(roles).toEqual(expect.arrayContaining(['orders', 'payments', 'catalog', 'inventory', 'customer_profiles', 'dbfleet_access']));
   });
 
   it('credentials come from the store under <keyPrefix>/test/<service>', () => {
-    expect(find('test', 'ExternalSecret', 'orders-db-credentials').spec.data[0].remoteRef).toEqual({ key: 'databases/test/orders', property: 'password' });
+    expect(find('test', 'ExternalSecret', 'orders-db-credentials').spec.data[0].remoteRef).toEqual({
+      key: 'databases/test/orders',
+      property: 'password',
+    });
     const connection = find('test', 'ExternalSecret', 'orders-db');
     expect(connection.metadata.namespace).toBe('orders');
     expect(connection.spec.target.template.data.host).toBe('acme-rw.databases.svc');
   });
 
   it('the cluster accepts Postgres from every service namespace', () => {
-    const from = find('test', 'NetworkPolicy', 'acme-ingress').spec.ingress[0].from.flatMap((f: any) => f.namespaceSelector.matchExpressions[0].values);
+    const from = find('test', 'NetworkPolicy', 'acme-ingress').spec.ingress[0].from.flatMap(
+      (f: any) => f.namespaceSelector.matchExpressions[0].values,
+    );
     expect(from).toEqual(['catalog', 'customers', 'inventory', 'orders', 'payments']);
     expect(names('test', 'NetworkPolicy')).toEqual(['acme-ingress', 'default-deny-ingress', 'restore-drill-ingress']);
   });
@@ -50,7 +72,11 @@ describe('test environment (topology: shared)', () => {
 describe('production environment (topology: per-service)', () => {
   it('one cluster per service, sized by overrides', () => {
     expect(names('production', 'Cluster')).toEqual(['catalog', 'customer-profiles', 'inventory', 'orders', 'payments']);
-    expect(find('production', 'Cluster', 'orders').spec).toMatchObject({ instances: 5, storage: { size: '200Gi' }, walStorage: { size: '10Gi' } });
+    expect(find('production', 'Cluster', 'orders').spec).toMatchObject({
+      instances: 5,
+      storage: { size: '200Gi' },
+      walStorage: { size: '10Gi' },
+    });
     expect(find('production', 'Cluster', 'payments').spec).toMatchObject({ instances: 3, storage: { size: '50Gi' } });
     expect(find('production', 'Cluster', 'payments').metadata.annotations).toMatchObject({ 'dbfleet.io/developer-access': 'read-only' });
   });
@@ -62,8 +88,16 @@ describe('production environment (topology: per-service)', () => {
 
   it('runs the MongoDB snapshot in its own restricted namespace', () => {
     expect(find('production', 'CronJob', 'mongo-snapshot-catalog-mongo').metadata.namespace).toBe('backups');
-    expect(find('production', 'Namespace', 'backups').metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted' });
-    expect(find('production', 'Schedule', 'acme-production-services').spec.template.includedNamespaces).toEqual(['catalog', 'customers', 'inventory', 'orders', 'payments']);
+    expect(find('production', 'Namespace', 'backups').metadata.labels).toMatchObject({
+      'pod-security.kubernetes.io/enforce': 'restricted',
+    });
+    expect(find('production', 'Schedule', 'acme-production-services').spec.template.includedNamespaces).toEqual([
+      'catalog',
+      'customers',
+      'inventory',
+      'orders',
+      'payments',
+    ]);
   });
 });
 
@@ -74,7 +108,10 @@ describe('changes stay local', () => {
     const after = paths(`${BASE_FLEET}  - name: shipping\n    namespace: logistics\n`);
     const changed = [...after.keys()].filter((p) => before.get(p) !== after.get(p)).sort();
     expect([...before.keys()].filter((p) => !after.has(p))).toEqual([]);
-    for (const path of changed) expect(path, `${path} changed`).toMatch(/shipping|test\/cluster-acme|test\/networkpolicy-acme-ingress|access|argocd|prometheusrule-/);
-    expect(changed).toEqual(expect.arrayContaining(['production/cluster-shipping.yaml', 'production/database-shipping.yaml', 'test/database-shipping.yaml']));
+    for (const path of changed)
+      expect(path, `${path} changed`).toMatch(/shipping|test\/cluster-acme|test\/networkpolicy-acme-ingress|access|argocd|prometheusrule-/);
+    expect(changed).toEqual(
+      expect.arrayContaining(['production/cluster-shipping.yaml', 'production/database-shipping.yaml', 'test/database-shipping.yaml']),
+    );
   });
 });

@@ -16,13 +16,28 @@ const ADOPTER = join(root, 'test', 'fixtures', 'fleets', 'adopter.yaml');
 function dbfleet(...argv: string[]): { code: number; out: string; err: string } {
   let out = '';
   let err = '';
-  const code = runDbfleet(argv, { out: { write: (s: string) => { out += s; } }, err: { write: (s: string) => { err += s; } } });
+  const code = runDbfleet(argv, {
+    out: {
+      write: (s: string) => {
+        out += s;
+      },
+    },
+    err: {
+      write: (s: string) => {
+        err += s;
+      },
+    },
+  });
   return { code, out, err };
 }
 
 describe('dbfleet secrets', () => {
   it('lists exactly the remote keys the rendered ExternalSecrets read, per environment', () => {
-    for (const file of [ADOPTER, join(root, 'test', 'fixtures', 'fleets', 'example.yaml'), join(root, 'test', 'monitoring', 'fixtures', 'fleet.yaml')]) {
+    for (const file of [
+      ADOPTER,
+      join(root, 'test', 'fixtures', 'fleets', 'example.yaml'),
+      join(root, 'test', 'monitoring', 'fixtures', 'fleet.yaml'),
+    ]) {
       const fleet = loadFleet(file);
       const rendered = new Set<string>();
       for (const { path, object } of renderObjects(buildApp(fleet))) {
@@ -43,7 +58,9 @@ describe('dbfleet secrets', () => {
     expect(text.out).toContain('  generated  pg/prod/ledger → password: password of role ledger_owner (owner of database ledger_main)');
     expect(text.out).toContain('  YOU        mongo/profiles → connection: MongoDB connection string');
     expect(text.out).not.toMatch(/pg\/staging\/developers/); // staging: developerAccess none
-    const json = JSON.parse(dbfleet('secrets', '--config', ADOPTER, '--format', 'json', '--environment', 'dev').out) as { keys: Array<{ environment: string }> };
+    const json = JSON.parse(dbfleet('secrets', '--config', ADOPTER, '--format', 'json', '--environment', 'dev').out) as {
+      keys: Array<{ environment: string }>;
+    };
     expect(new Set(json.keys.map((k) => k.environment))).toEqual(new Set(['dev']));
     expect(dbfleet('secrets', '--config', ADOPTER, '--environment', 'qa').code).toBe(2);
   });
@@ -75,7 +92,9 @@ describe('dbfleet init', () => {
     expect(Object.keys(pkg.devDependencies)).toEqual(expect.arrayContaining(['cdk8s-cli', 'tsx']));
     expect(readFileSync(join(dir, 'main.ts'), 'utf8')).toContain("import { renderFleet } from 'dbfleet';");
     expect(readFileSync(join(dir, 'cdk8s.yaml'), 'utf8')).toContain('package: ./node_modules/dbfleet/lib/validate/cdk8s-plugin.cjs');
-    expect(readFileSync(join(dir, '.github', 'workflows', 'plan.yaml'), 'utf8')).toContain('npx dbfleet plan --base origin/${{ github.base_ref }}');
+    expect(readFileSync(join(dir, '.github', 'workflows', 'plan.yaml'), 'utf8')).toContain(
+      'npx dbfleet plan --base origin/${{ github.base_ref }}',
+    );
     expect(statSync(join(dir, '.ci', 'run')).mode & 0o111).not.toBe(0);
     const fleet = loadFleet(dir);
     expect(fleet.name).toBe('my-fleet');

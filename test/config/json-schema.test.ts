@@ -7,7 +7,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import { FLEET_JSON_SCHEMA_FILES, fleetJsonSchema, jsonSchemaText, JSON_SCHEMA_COMMAND, serviceJsonSchema } from '../../lib/config/json-schema';
+import {
+  FLEET_JSON_SCHEMA_FILES,
+  fleetJsonSchema,
+  jsonSchemaText,
+  JSON_SCHEMA_COMMAND,
+  serviceJsonSchema,
+} from '../../lib/config/json-schema';
 import { BASE_FLEET } from '../support/fleet';
 
 const root = join(__dirname, '..', '..');
@@ -16,8 +22,14 @@ addFormats(ajv);
 
 describe('fleet JSON Schema', () => {
   it(`is committed as generated from lib/config/schema.ts (run \`${JSON_SCHEMA_COMMAND}\` after changing the schema)`, () => {
-    for (const [file, schema] of [[FLEET_JSON_SCHEMA_FILES.fleet, fleetJsonSchema()], [FLEET_JSON_SCHEMA_FILES.service, serviceJsonSchema()]] as const) {
-      expect(readFileSync(join(root, file), 'utf8') === jsonSchemaText(schema), `${file} is stale: run \`${JSON_SCHEMA_COMMAND}\` and commit it`).toBe(true);
+    for (const [file, schema] of [
+      [FLEET_JSON_SCHEMA_FILES.fleet, fleetJsonSchema()],
+      [FLEET_JSON_SCHEMA_FILES.service, serviceJsonSchema()],
+    ] as const) {
+      expect(
+        readFileSync(join(root, file), 'utf8') === jsonSchemaText(schema),
+        `${file} is stale: run \`${JSON_SCHEMA_COMMAND}\` and commit it`,
+      ).toBe(true);
     }
   });
 

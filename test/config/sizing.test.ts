@@ -33,7 +33,11 @@ describe('sizing: environment → group → service', () => {
     expect(commerce.storage).toBe('200Gi'); // orders raises
     expect(commerce.resources).toEqual({ requests: { cpu: '4', memory: '32Gi' }, limits: { cpu: '4', memory: '32Gi' } });
     expect(commerce.parameters).toEqual({
-      log_min_duration_statement: '1000', max_connections: '200', random_page_cost: '1.1', track_io_timing: 'on', work_mem: '16MB',
+      log_min_duration_statement: '1000',
+      max_connections: '200',
+      random_page_cost: '1.1',
+      track_io_timing: 'on',
+      work_mem: '16MB',
     });
   });
 
@@ -50,13 +54,18 @@ describe('sizing: environment → group → service', () => {
 
   it('the same override works with the BASE fleet: per-service production, lowering storage and instances', () => {
     const text = BASE_FLEET.replace('storage: 200Gi, instances: 5', 'storage: 5Gi, instances: 1');
-    const orders = fleetOf(text).environments.find((e) => e.name === 'production')!.clusters.find((c) => c.name === 'orders')!;
+    const orders = fleetOf(text)
+      .environments.find((e) => e.name === 'production')!
+      .clusters.find((c) => c.name === 'orders')!;
     expect(orders.storage).toBe('5Gi');
     expect(orders.instances).toBe(1);
   });
 
   it('lowering on a shared cluster is an error naming both services', () => {
-    const text = edit('      production: { resources: { memory: 32Gi } }', '      production: { instances: 1, resources: { memory: 4Gi } }');
+    const text = edit(
+      '      production: { resources: { memory: 32Gi } }',
+      '      production: { instances: 1, resources: { memory: 4Gi } }',
+    );
     const line = lineOf(text, 'instances: 1, resources');
     expect(configErrors(text)).toEqual([
       `fleet.yaml:${line}: services[1].overrides.production.instances: 1 is below the 2 that cluster "commerce" gets in production, but the cluster also holds services[0] ("orders"): a cluster setting can only be lowered for a service alone in its cluster (set it in groups: or the environment instead)`,
@@ -65,7 +74,10 @@ describe('sizing: environment → group → service', () => {
   });
 
   it('two tenants setting one parameter differently is an error naming both', () => {
-    const text = edit('      production: { resources: { memory: 32Gi } }', '      production: { postgres: { parameters: { random_page_cost: "4" } } }');
+    const text = edit(
+      '      production: { resources: { memory: 32Gi } }',
+      '      production: { postgres: { parameters: { random_page_cost: "4" } } }',
+    );
     expect(configErrors(text)).toEqual([
       `fleet.yaml:${lineOf(text, 'random_page_cost: "4"')}: services[1].overrides.production.postgres.parameters.random_page_cost: "4" conflicts with "1.1" from services[0] ("orders"), which shares cluster "commerce": parameters apply to the whole cluster`,
     ]);
@@ -110,10 +122,17 @@ describe('groups must be declared', () => {
 
 describe('postgres.parameters CloudNativePG fixes or blocks', () => {
   it.each([
-    ['shared_preload_libraries', 'fixed'], ['port', 'fixed'], ['archive_mode', 'fixed'], ['synchronous_standby_names', 'fixed'],
-    ['listen_addresses', 'blocked'], ['hot_standby', 'blocked'], ['logging_collector', 'blocked'],
+    ['shared_preload_libraries', 'fixed'],
+    ['port', 'fixed'],
+    ['archive_mode', 'fixed'],
+    ['synchronous_standby_names', 'fixed'],
+    ['listen_addresses', 'blocked'],
+    ['hot_standby', 'blocked'],
+    ['logging_collector', 'blocked'],
   ])('%s is %s', (name, kind) => {
-    expect(parameterProblem(name)).toMatch(new RegExp(`^"${name}" is ${kind} by CloudNativePG.*pkg/postgres/configuration\\.go, FixedConfigurationParameters\\)$`));
+    expect(parameterProblem(name)).toMatch(
+      new RegExp(`^"${name}" is ${kind} by CloudNativePG.*pkg/postgres/configuration\\.go, FixedConfigurationParameters\\)$`),
+    );
   });
 
   it('is reported with its path, wherever it is written', () => {
@@ -137,14 +156,22 @@ describe('versions and images per environment', () => {
   it('an environment overrides the fleet version and image; the catalog names the image by major', () => {
     const fleet = parseFleet(FIXTURE, 'fleet.yaml');
     expect(fleet.environments.map((e) => [e.name, e.postgres])).toEqual([
-      ['production', { version: 16, imageName: 'ghcr.io/cloudnative-pg/postgresql:16.10-system-trixie', imageCatalog: 'sizing-postgresql' }],
+      [
+        'production',
+        { version: 16, imageName: 'ghcr.io/cloudnative-pg/postgresql:16.10-system-trixie', imageCatalog: 'sizing-postgresql' },
+      ],
       ['test', { version: 17, imageName: 'ghcr.io/cloudnative-pg/postgresql:17.6-system-trixie', imageCatalog: undefined }],
     ]);
     const objects = rendered(FIXTURE);
     expect(objects.get('test/cluster-sizing.yaml')!.spec.imageName).toBe('ghcr.io/cloudnative-pg/postgresql:17.6-system-trixie');
     const commerce = objects.get('production/cluster-commerce.yaml')!.spec;
     expect(commerce.imageName).toBeUndefined();
-    expect(commerce.imageCatalogRef).toEqual({ apiGroup: 'postgresql.cnpg.io', kind: 'ImageCatalog', name: 'sizing-postgresql', major: 16 });
+    expect(commerce.imageCatalogRef).toEqual({
+      apiGroup: 'postgresql.cnpg.io',
+      kind: 'ImageCatalog',
+      name: 'sizing-postgresql',
+      major: 16,
+    });
     const catalog = objects.get('production/imagecatalog-sizing-postgresql.yaml')!;
     expect(catalog.spec).toEqual({ images: [{ major: 16, image: 'ghcr.io/cloudnative-pg/postgresql:16.10-system-trixie' }] });
     expect(catalog.metadata.namespace).toBe('databases');
@@ -152,13 +179,16 @@ describe('versions and images per environment', () => {
   });
 
   it('image and version must agree (tag 17.5 with version 16 is an error)', () => {
-    const text = edit('imageName: ghcr.io/cloudnative-pg/postgresql:16.10-system-trixie', 'imageName: ghcr.io/cloudnative-pg/postgresql:17.5');
+    const text = edit(
+      'imageName: ghcr.io/cloudnative-pg/postgresql:16.10-system-trixie',
+      'imageName: ghcr.io/cloudnative-pg/postgresql:17.5',
+    );
     expect(configErrors(text)).toEqual([
       `fleet.yaml:${lineOf(text, '17.5')}: postgres.imageName: "ghcr.io/cloudnative-pg/postgresql:17.5" is PostgreSQL 17 but the version is 16: set both to the same major`,
     ]);
   });
 
-  it('raising an environment\'s version without its image names the fix', () => {
+  it("raising an environment's version without its image names the fix", () => {
     const text = edit('    postgres:\n      imageCatalog: true\n', '    postgres:\n      version: 17\n      imageCatalog: true\n');
     expect(configErrors(text)).toEqual([
       `fleet.yaml:${lineOf(text, 'imageName: ghcr.io/cloudnative-pg/postgresql:16.10')}: postgres.imageName: "ghcr.io/cloudnative-pg/postgresql:16.10-system-trixie" is PostgreSQL 16 but the version is 17: set both to the same major (environments.production.postgres.version is 17; set environments.production.postgres.imageName too)`,
@@ -166,9 +196,20 @@ describe('versions and images per environment', () => {
   });
 
   it('a floating image is an error', () => {
-    for (const image of ['ghcr.io/cloudnative-pg/postgresql:16', 'ghcr.io/cloudnative-pg/postgresql', 'ghcr.io/cloudnative-pg/postgresql:latest', 'ghcr.io/cloudnative-pg/postgresql:16-minimal-trixie']) {
+    for (const image of [
+      'ghcr.io/cloudnative-pg/postgresql:16',
+      'ghcr.io/cloudnative-pg/postgresql',
+      'ghcr.io/cloudnative-pg/postgresql:latest',
+      'ghcr.io/cloudnative-pg/postgresql:16-minimal-trixie',
+    ]) {
       const text = edit('imageName: ghcr.io/cloudnative-pg/postgresql:16.10-system-trixie', `imageName: ${image}`);
-      expect(configErrors(text)).toEqual([expect.stringMatching(new RegExp(`^fleet\\.yaml:${lineOf(text, `imageName: ${image}`)}: postgres\\.imageName: "${image.replace(/[.]/g, '\\.')}" (is a floating tag|is not pinned)`))]);
+      expect(configErrors(text)).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^fleet\\.yaml:${lineOf(text, `imageName: ${image}`)}: postgres\\.imageName: "${image.replace(/[.]/g, '\\.')}" (is a floating tag|is not pinned)`,
+          ),
+        ),
+      ]);
     }
   });
 
@@ -181,13 +222,19 @@ describe('versions and images per environment', () => {
     expect(imageProblem(`ghcr.io/cloudnative-pg/postgresql:17@${digest}`, 16)).toMatch(/is PostgreSQL 17 but the version is 16/);
     expect(imageProblem('registry.local:5000/pg/postgresql', 16)).toMatch(/is not pinned/);
     expect(imageProblem('registry.local/pg/custom:stable', 16)).toMatch(/cannot tell the PostgreSQL major from the tag "stable"/);
-    expect(parseImage('registry.local:5000/pg/postgresql:16.4@sha256:x')).toEqual({ repository: 'registry.local:5000/pg/postgresql', tag: '16.4', digest: 'sha256:x' });
+    expect(parseImage('registry.local:5000/pg/postgresql:16.4@sha256:x')).toEqual({
+      repository: 'registry.local:5000/pg/postgresql',
+      tag: '16.4',
+      digest: 'sha256:x',
+    });
   });
 
   it('without imageName the default image is pinned; a version without a default needs one', () => {
     expect(fleetOf().environments[0].postgres.imageName).toBe('ghcr.io/cloudnative-pg/postgresql:16.10-system-trixie');
     const text = BASE_FLEET.replace('postgres: { version: 16 }', 'postgres: { version: 14 }');
-    expect(configErrors(text)).toEqual(['fleet.yaml:2: postgres.version: PostgreSQL 14 has no default image in dbfleet (defaults: 15, 16, 17, 18): set imageName to a pinned image']);
+    expect(configErrors(text)).toEqual([
+      'fleet.yaml:2: postgres.version: PostgreSQL 14 has no default image in dbfleet (defaults: 15, 16, 17, 18): set imageName to a pinned image',
+    ]);
   });
 
   it('a version must be set somewhere', () => {
@@ -199,8 +246,13 @@ describe('versions and images per environment', () => {
   });
 
   it('service overrides cannot change the version (it is per environment)', () => {
-    const text = edit('production: { storage: 200Gi, postgres: { parameters:', 'production: { storage: 200Gi, postgres: { version: 17, parameters:');
-    expect(configErrors(text)).toEqual([`fleet.yaml:${lineOf(text, 'version: 17, parameters')}: services[0].overrides.production.postgres.version: is not a known key`]);
+    const text = edit(
+      'production: { storage: 200Gi, postgres: { parameters:',
+      'production: { storage: 200Gi, postgres: { version: 17, parameters:',
+    );
+    expect(configErrors(text)).toEqual([
+      `fleet.yaml:${lineOf(text, 'version: 17, parameters')}: services[0].overrides.production.postgres.version: is not a known key`,
+    ]);
   });
 });
 
@@ -211,10 +263,12 @@ describe('the rendered objects are valid', () => {
   });
 });
 
-describe('on Zalando\'s operator', () => {
+describe("on Zalando's operator", () => {
   it('resources and parameters go to the postgresql object (spec.resources, spec.postgresql.parameters)', () => {
-    const text = readFileSync(join(__dirname, '..', 'fixtures', 'fleets', 'zalando.yaml'), 'utf8')
-      .replace('    storage: 10Gi\n', '    storage: 10Gi\n    resources: { cpu: "1", memory: 2Gi }\n    postgres: { parameters: { work_mem: 8MB } }\n');
+    const text = readFileSync(join(__dirname, '..', 'fixtures', 'fleets', 'zalando.yaml'), 'utf8').replace(
+      '    storage: 10Gi\n',
+      '    storage: 10Gi\n    resources: { cpu: "1", memory: 2Gi }\n    postgres: { parameters: { work_mem: 8MB } }\n',
+    );
     const objects = rendered(text);
     const pg = [...objects.values()].find((o) => o.kind === 'postgresql' && o.metadata.name.endsWith('commerce'))!;
     expect(pg.spec.resources).toEqual({ requests: { cpu: '1', memory: '2Gi' }, limits: { cpu: '1', memory: '2Gi' } });

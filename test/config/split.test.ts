@@ -32,7 +32,12 @@ const SERVICES = {
   'b-search': 'name: search\nnamespace: web\ngroup: web\n',
   'c-users': 'name: users\ngroup: web\ndatabase: accounts\n',
 };
-const indent = (text: string) => text.trimEnd().split('\n').map((line, i) => (i === 0 ? `  - ${line}` : `    ${line}`)).join('\n');
+const indent = (text: string) =>
+  text
+    .trimEnd()
+    .split('\n')
+    .map((line, i) => (i === 0 ? `  - ${line}` : `    ${line}`))
+    .join('\n');
 
 function project(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'dbfleet-split-'));

@@ -7,14 +7,27 @@ import { objectsOf, only, testChart } from '../support/synth';
 
 const store: SecretStoreRef = { kind: 'ClusterSecretStore', name: 'vault', keyPrefix: 'databases', refreshInterval: '1h' };
 const snapshot: MongoSnapshot = {
-  name: 'catalog', namespace: 'backups', schedule: '15 */6 * * *', maxIntervalSeconds: 21600, minIntervalSeconds: 21600,
-  remoteKey: 'mongo/catalog/backup-uri', remoteProperty: 'uri', image: 'registry.example.com/dbfleet/mongo-snapshot:1.0.0',
-  maxLagSeconds: 30, snapshotTimeoutSeconds: 1800, unlockDeadlineSeconds: 120, activeDeadlineSeconds: 2040,
+  name: 'catalog',
+  namespace: 'backups',
+  schedule: '15 */6 * * *',
+  maxIntervalSeconds: 21600,
+  minIntervalSeconds: 21600,
+  remoteKey: 'mongo/catalog/backup-uri',
+  remoteProperty: 'uri',
+  image: 'registry.example.com/dbfleet/mongo-snapshot:1.0.0',
+  maxLagSeconds: 30,
+  snapshotTimeoutSeconds: 1800,
+  unlockDeadlineSeconds: 120,
+  activeDeadlineSeconds: 2040,
 };
 
 describe('MongoSnapshotCronJob', () => {
   const chart = testChart();
-  new MongoSnapshotCronJob(chart, 'Snap', { snapshot: { ...snapshot, pushgateway: 'http://pushgateway.monitoring:9091' }, store, labels: { l: 'v' } });
+  new MongoSnapshotCronJob(chart, 'Snap', {
+    snapshot: { ...snapshot, pushgateway: 'http://pushgateway.monitoring:9091' },
+    store,
+    labels: { l: 'v' },
+  });
   const objects = objectsOf(chart);
   const cronJob = only(objects, 'CronJob');
   const job = cronJob.spec.jobTemplate.spec;
@@ -24,8 +37,13 @@ describe('MongoSnapshotCronJob', () => {
   it('never overlaps, never starts late, keeps history', () => {
     expect(cronJob.metadata).toMatchObject({ name: 'mongo-snapshot-catalog', namespace: 'backups' });
     expect(cronJob.spec).toMatchObject({
-      schedule: '15 */6 * * *', timeZone: 'Etc/UTC', concurrencyPolicy: 'Forbid', startingDeadlineSeconds: 600,
-      successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 5, suspend: false,
+      schedule: '15 */6 * * *',
+      timeZone: 'Etc/UTC',
+      concurrencyPolicy: 'Forbid',
+      startingDeadlineSeconds: 600,
+      successfulJobsHistoryLimit: 3,
+      failedJobsHistoryLimit: 5,
+      suspend: false,
     });
   });
 
@@ -49,8 +67,14 @@ describe('MongoSnapshotCronJob', () => {
     expect(pod.automountServiceAccountToken).toBe(false);
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532 });
     expect(container.securityContext).toEqual({
-      allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, privileged: false, readOnlyRootFilesystem: true,
-      runAsGroup: 65532, runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' },
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+      privileged: false,
+      readOnlyRootFilesystem: true,
+      runAsGroup: 65532,
+      runAsNonRoot: true,
+      runAsUser: 65532,
+      seccompProfile: { type: 'RuntimeDefault' },
     });
     expect(container.resources).toEqual({ requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } });
     expect(container.volumeMounts).toEqual([{ mountPath: '/tmp', name: 'tmp' }]);
@@ -60,7 +84,19 @@ describe('MongoSnapshotCronJob', () => {
   it('passes the config as flags and the connection string from the Secret', () => {
     expect(container.image).toBe('registry.example.com/dbfleet/mongo-snapshot:1.0.0');
     expect(container.command).toEqual(['/nodejs/bin/node', '/app/ops.cjs']); // the ops image's dispatcher, command first (docs/ops-image.md)
-    expect(container.args).toEqual(['mongo-snapshot', '--max-lag-seconds', '30', '--snapshot-timeout', '1800s', '--unlock-deadline', '120s', '--log-format', 'json', '--pushgateway', 'http://pushgateway.monitoring:9091']);
+    expect(container.args).toEqual([
+      'mongo-snapshot',
+      '--max-lag-seconds',
+      '30',
+      '--snapshot-timeout',
+      '1800s',
+      '--unlock-deadline',
+      '120s',
+      '--log-format',
+      'json',
+      '--pushgateway',
+      'http://pushgateway.monitoring:9091',
+    ]);
     expect(container.env).toEqual([{ name: 'MONGODB_URI', valueFrom: { secretKeyRef: { name: 'mongo-snapshot-catalog', key: 'uri' } } }]);
     const es = only(objects, 'ExternalSecret');
     expect(es.metadata).toMatchObject({ name: 'mongo-snapshot-catalog', namespace: 'backups' });
@@ -71,19 +107,50 @@ describe('MongoSnapshotCronJob', () => {
 describe('CnpgScheduledBackup', () => {
   it('volume snapshots from a standby, owned by nothing (deleting the schedule keeps them)', () => {
     const chart = testChart();
-    new CnpgScheduledBackup(chart, 'Backup', { name: 'orders', namespace: 'databases', cluster: 'orders', schedule: '0 0 2 * * *', labels: {} });
+    new CnpgScheduledBackup(chart, 'Backup', {
+      name: 'orders',
+      namespace: 'databases',
+      cluster: 'orders',
+      schedule: '0 0 2 * * *',
+      labels: {},
+    });
     expect(only(objectsOf(chart), 'ScheduledBackup').spec).toEqual({
-      cluster: { name: 'orders' }, schedule: '0 0 2 * * *', method: 'volumeSnapshot', backupOwnerReference: 'none',
-      target: 'prefer-standby', immediate: true, suspend: false,
+      cluster: { name: 'orders' },
+      schedule: '0 0 2 * * *',
+      method: 'volumeSnapshot',
+      backupOwnerReference: 'none',
+      target: 'prefer-standby',
+      immediate: true,
+      suspend: false,
     });
   });
 
   it('a CNPG-I plugin needs its name', () => {
     const chart = testChart();
-    new CnpgScheduledBackup(chart, 'Backup', { name: 'o', namespace: 'd', cluster: 'o', schedule: '0 0 2 * * *', method: 'plugin', pluginName: 'barman-cloud.cloudnative-pg.io', labels: {} });
-    expect(only(objectsOf(chart), 'ScheduledBackup').spec).toMatchObject({ method: 'plugin', pluginConfiguration: { name: 'barman-cloud.cloudnative-pg.io' } });
-    expect(() => new CnpgScheduledBackup(testChart(), 'B', { name: 'o', namespace: 'd', cluster: 'o', schedule: '0 0 2 * * *', method: 'plugin', labels: {} }))
-      .toThrow('ScheduledBackup o: method plugin needs pluginName');
+    new CnpgScheduledBackup(chart, 'Backup', {
+      name: 'o',
+      namespace: 'd',
+      cluster: 'o',
+      schedule: '0 0 2 * * *',
+      method: 'plugin',
+      pluginName: 'barman-cloud.cloudnative-pg.io',
+      labels: {},
+    });
+    expect(only(objectsOf(chart), 'ScheduledBackup').spec).toMatchObject({
+      method: 'plugin',
+      pluginConfiguration: { name: 'barman-cloud.cloudnative-pg.io' },
+    });
+    expect(
+      () =>
+        new CnpgScheduledBackup(testChart(), 'B', {
+          name: 'o',
+          namespace: 'd',
+          cluster: 'o',
+          schedule: '0 0 2 * * *',
+          method: 'plugin',
+          labels: {},
+        }),
+    ).toThrow('ScheduledBackup o: method plugin needs pluginName');
   });
 });
 
@@ -91,8 +158,15 @@ describe('VeleroSchedule', () => {
   it('label-selected namespaces, TTL, location, volume snapshots, no hooks', () => {
     const chart = testChart();
     new VeleroSchedule(chart, 'Schedule', {
-      name: 'acme-test-databases', namespace: 'velero', schedule: '0 3 * * *', includedNamespaces: ['databases'],
-      matchLabels: { 'app.kubernetes.io/part-of': 'acme' }, ttl: '168h', storageLocation: 'default', snapshotVolumes: true, labels: { l: 'v' },
+      name: 'acme-test-databases',
+      namespace: 'velero',
+      schedule: '0 3 * * *',
+      includedNamespaces: ['databases'],
+      matchLabels: { 'app.kubernetes.io/part-of': 'acme' },
+      ttl: '168h',
+      storageLocation: 'default',
+      snapshotVolumes: true,
+      labels: { l: 'v' },
     });
     const schedule = only(objectsOf(chart), 'Schedule');
     expect(schedule.apiVersion).toBe('velero.io/v1');
@@ -101,8 +175,13 @@ describe('VeleroSchedule', () => {
       schedule: '0 3 * * *',
       useOwnerReferencesInBackup: false,
       template: {
-        includedNamespaces: ['databases'], labelSelector: { matchLabels: { 'app.kubernetes.io/part-of': 'acme' } },
-        snapshotVolumes: true, defaultVolumesToFsBackup: false, storageLocation: 'default', ttl: '168h', metadata: { labels: { l: 'v' } },
+        includedNamespaces: ['databases'],
+        labelSelector: { matchLabels: { 'app.kubernetes.io/part-of': 'acme' } },
+        snapshotVolumes: true,
+        defaultVolumesToFsBackup: false,
+        storageLocation: 'default',
+        ttl: '168h',
+        metadata: { labels: { l: 'v' } },
       },
     });
     expect(schedule.spec.template.hooks).toBeUndefined();

@@ -13,16 +13,27 @@ const store: SecretStoreRef = { kind: 'ClusterSecretStore', name: 'vault', keyPr
 describe('RoleCredentials', () => {
   it('an ExternalSecret for a basic-auth Secret: fixed username, password from the store', () => {
     const chart = testChart();
-    new RoleCredentials(chart, 'Creds', { name: 'orders-db-credentials', namespace: 'databases', username: 'orders', store, remoteKey: 'databases/test/orders', labels: { l: 'v' } });
+    new RoleCredentials(chart, 'Creds', {
+      name: 'orders-db-credentials',
+      namespace: 'databases',
+      username: 'orders',
+      store,
+      remoteKey: 'databases/test/orders',
+      labels: { l: 'v' },
+    });
     const es = only(objectsOf(chart), 'ExternalSecret');
     expect(es.apiVersion).toBe('external-secrets.io/v1');
     expect(es.spec).toEqual({
       refreshInterval: '1h',
       secretStoreRef: { kind: 'ClusterSecretStore', name: 'vault' },
       target: {
-        name: 'orders-db-credentials', creationPolicy: 'Owner', deletionPolicy: 'Retain',
+        name: 'orders-db-credentials',
+        creationPolicy: 'Owner',
+        deletionPolicy: 'Retain',
         template: {
-          type: 'kubernetes.io/basic-auth', engineVersion: 'v2', mergePolicy: 'Replace',
+          type: 'kubernetes.io/basic-auth',
+          engineVersion: 'v2',
+          mergePolicy: 'Replace',
           metadata: { labels: { l: 'v', 'cnpg.io/reload': 'true' } },
           data: { password: '{{ .password }}', username: 'orders' },
         },
@@ -36,8 +47,15 @@ describe('ServiceConnectionSecret', () => {
   it('puts host, port, dbname and URIs next to the app, with the password only as a template', () => {
     const chart = testChart();
     new ServiceConnectionSecret(chart, 'Conn', {
-      name: 'orders-db', namespace: 'orders', username: 'orders', database: 'orders', host: 'acme-rw.databases.svc', port: 5432,
-      store, remoteKey: 'databases/test/orders', labels: {},
+      name: 'orders-db',
+      namespace: 'orders',
+      username: 'orders',
+      database: 'orders',
+      host: 'acme-rw.databases.svc',
+      port: 5432,
+      store,
+      remoteKey: 'databases/test/orders',
+      labels: {},
     });
     const es = only(objectsOf(chart), 'ExternalSecret');
     expect(es.metadata.namespace).toBe('orders');
@@ -73,11 +91,14 @@ describe('ServiceConnectionSecret', () => {
  * url.QueryEscape (every byte but A-Za-z0-9-_.~ as %XX, a space as '+'), sprig's `replace old new`.
  */
 function goTemplate(template: string, password: string): string {
-  const queryEscape = (value: string) => [...Buffer.from(value, 'utf8')].map((b) => {
-    const c = String.fromCharCode(b);
-    if (/[A-Za-z0-9\-_.~]/.test(c)) return c;
-    return c === ' ' ? '+' : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
-  }).join('');
+  const queryEscape = (value: string) =>
+    [...Buffer.from(value, 'utf8')]
+      .map((b) => {
+        const c = String.fromCharCode(b);
+        if (/[A-Za-z0-9\-_.~]/.test(c)) return c;
+        return c === ' ' ? '+' : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+      })
+      .join('');
   return template
     .replace(/\{\{ \.password \| urlquery \| replace "\+" "%20" \}\}/g, () => queryEscape(password).replace(/\+/g, '%20'))
     .replace(/\{\{ \.password \| urlquery \}\}/g, () => queryEscape(password))
@@ -87,11 +108,18 @@ function goTemplate(template: string, password: string): string {
 describe('connection URIs carry any password intact (defect 6)', () => {
   const chart = testChart();
   new ServiceConnectionSecret(chart, 'Conn', {
-    name: 'orders-db', namespace: 'orders', username: 'orders', database: 'orders', host: 'acme-rw.databases.svc', port: 5432,
-    store, remoteKey: 'databases/test/orders', labels: {},
+    name: 'orders-db',
+    namespace: 'orders',
+    username: 'orders',
+    database: 'orders',
+    host: 'acme-rw.databases.svc',
+    port: 5432,
+    store,
+    remoteKey: 'databases/test/orders',
+    labels: {},
   });
   const data = only(objectsOf(chart), 'ExternalSecret').spec.target.template.data as Record<string, string>;
-  const passwords = ['plain', 'with space', 'a+b', 'p@ss:w/rd?#%', "quote'\"&=;,$!*()", 'ünïcødé €', '%20+%2B'];
+  const passwords = ['plain', 'with space', 'a+b', 'p@ss:w/rd?#%', 'quote\'"&=;,$!*()', 'ünïcødé €', '%20+%2B'];
 
   it.each(passwords)('uri and fqdn-uri: the user-info decodes to %j (a space is %20, never +)', (password) => {
     for (const key of ['uri', 'fqdn-uri']) {
@@ -122,9 +150,21 @@ describe('network policies', () => {
   it('ClusterIngressPolicy opens 5432 to service namespaces, 8000 to the operator and own pods, 9187 to monitoring', () => {
     const chart = testChart();
     const cluster = new CnpgCluster(chart, 'Cluster', {
-      name: 'shared', namespace: 'databases', instances: 1, storage: '1Gi', imageName: 'img', databases: [], labels: {},
+      name: 'shared',
+      namespace: 'databases',
+      instances: 1,
+      storage: '1Gi',
+      imageName: 'img',
+      databases: [],
+      labels: {},
     });
-    new ClusterIngressPolicy(chart, 'Ingress', { cluster, clientNamespaces: ['payments', 'orders', 'orders'], operatorNamespace: 'cnpg-system', monitoringNamespace: 'monitoring', labels: {} });
+    new ClusterIngressPolicy(chart, 'Ingress', {
+      cluster,
+      clientNamespaces: ['payments', 'orders', 'orders'],
+      operatorNamespace: 'cnpg-system',
+      monitoringNamespace: 'monitoring',
+      labels: {},
+    });
     const policy = only(objectsOf(chart), 'NetworkPolicy');
     const tcp = (...ports: number[]) => ports.map((port) => ({ protocol: 'TCP', port }));
     expect(policy.metadata.name).toBe('shared-ingress');
@@ -132,7 +172,16 @@ describe('network policies', () => {
       podSelector: { matchLabels: { 'cnpg.io/cluster': 'shared', 'cnpg.io/podRole': 'instance' } },
       policyTypes: ['Ingress'],
       ingress: [
-        { from: [{ namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['orders', 'payments'] }] } }], ports: tcp(5432) },
+        {
+          from: [
+            {
+              namespaceSelector: {
+                matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['orders', 'payments'] }],
+              },
+            },
+          ],
+          ports: tcp(5432),
+        },
         { from: [{ podSelector: { matchLabels: { 'cnpg.io/cluster': 'shared' } } }], ports: tcp(5432, 8000) },
         { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'cnpg-system' } } }], ports: tcp(5432, 8000) },
         { from: [{ podSelector: { matchLabels: { 'dbfleet.io/access-client': 'shared' } } }], ports: tcp(5432) },

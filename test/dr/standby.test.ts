@@ -64,14 +64,20 @@ function render(fleet: Fleet) {
 }
 
 let validator: Validator;
-beforeAll(() => { validator = loadValidator(); });
+beforeAll(() => {
+  validator = loadValidator();
+});
 
-const CLUSTERS = { 'shared': ['acme'], 'per-service': ['catalog', 'orders'], 'grouped': ['commerce', 'storefront'] } as const;
+const CLUSTERS = { shared: ['acme'], 'per-service': ['catalog', 'orders'], grouped: ['commerce', 'storefront'] } as const;
 
 describe.each(['shared', 'per-service', 'grouped'] as const)('topology %s: the standby site', (topology) => {
   const fleet = fleetOf(drFleet(topology));
   const { rendered, inEnv, find } = render(fleet);
-  const clusters = (env: string) => inEnv(env).filter((o) => o.kind === 'Cluster').map((o) => o.metadata.name).sort();
+  const clusters = (env: string) =>
+    inEnv(env)
+      .filter((o) => o.kind === 'Cluster')
+      .map((o) => o.metadata.name)
+      .sort();
 
   it('renders every source cluster at the DR site, under the same name', () => {
     expect(clusters('main')).toEqual([...CLUSTERS[topology]]);
@@ -87,10 +93,13 @@ describe.each(['shared', 'per-service', 'grouped'] as const)('topology %s: the s
       expect(main.externalClusters.map((e: any) => e.name)).toEqual(['main', 'main-dr']);
       expect(dr.externalClusters.map((e: any) => e.name)).toEqual(['main', 'main-dr']);
       // Each entry points, at each site, to the ObjectStore of that site's bucket.
-      const stores = (spec: any, env: string) => inEnv(env).find((o) => o.kind === 'ObjectStore' && o.metadata.name === spec.plugin.parameters.barmanObjectName)!.spec.configuration.destinationPath;
+      const stores = (spec: any, env: string) =>
+        inEnv(env).find((o) => o.kind === 'ObjectStore' && o.metadata.name === spec.plugin.parameters.barmanObjectName)!.spec.configuration
+          .destinationPath;
       expect(main.externalClusters.map((e: any) => stores(e, 'main'))).toEqual(['gs://main-archive/pg', 's3://dr-archive/pg']);
       expect(dr.externalClusters.map((e: any) => stores(e, 'main-dr'))).toEqual(['gs://main-archive/pg', 's3://dr-archive/pg']);
-      for (const e of [...main.externalClusters, ...dr.externalClusters]) expect(e.plugin).toMatchObject({ name: 'barman-cloud.cloudnative-pg.io', parameters: { serverName: name } });
+      for (const e of [...main.externalClusters, ...dr.externalClusters])
+        expect(e.plugin).toMatchObject({ name: 'barman-cloud.cloudnative-pg.io', parameters: { serverName: name } });
       // The standby starts from the source's backups; the source is an ordinary initdb cluster.
       expect(dr.bootstrap).toEqual({ recovery: { source: 'main' } });
       expect(main.bootstrap).toBeUndefined();
@@ -103,11 +112,12 @@ describe.each(['shared', 'per-service', 'grouped'] as const)('topology %s: the s
     }
   });
 
-  it('the standby reads the source\'s passwords and pushes none of its own', () => {
+  it("the standby reads the source's passwords and pushes none of its own", () => {
     expect(inEnv('main-dr').filter((o) => o.kind === 'PushSecret')).toEqual([]);
     expect(inEnv('main').filter((o) => o.kind === 'PushSecret').length).toBeGreaterThan(0);
     const key = (env: string, name: string) => find(env, 'ExternalSecret', name).spec.data[0].remoteRef.key;
-    for (const name of ['orders-db-credentials', 'orders-db', 'developer-alice-credentials']) expect(key('main-dr', name)).toBe(key('main', name));
+    for (const name of ['orders-db-credentials', 'orders-db', 'developer-alice-credentials'])
+      expect(key('main-dr', name)).toBe(key('main', name));
     expect(key('main-dr', 'orders-db')).toBe('databases/main/orders');
     const drKeys = fleetStoreKeys(fleet).filter((k) => k.environment === 'main-dr' && k.property === 'password');
     expect(drKeys.every((k) => k.origin === 'expected' && k.remoteKey.startsWith('databases/main/'))).toBe(true);
@@ -130,12 +140,17 @@ describe('switchover and failover, as fleet changes', () => {
   const TOKEN2 = 'eyJzeXN0ZW1faWQiOiIyIn0=';
   const S0 = render(fleetOf(drFleet('per-service')));
   const S1 = render(fleetOf(drFleet('per-service', '    switchoverTo: main-dr')));
-  const S2 = render(fleetOf(drFleet('per-service', `    primarySite: main-dr\n    promotionTokens: { orders: ${TOKEN}, catalog: ${TOKEN2} }`)));
+  const S2 = render(
+    fleetOf(drFleet('per-service', `    primarySite: main-dr\n    promotionTokens: { orders: ${TOKEN}, catalog: ${TOKEN2} }`)),
+  );
   const FAILOVER = render(fleetOf(drFleet('per-service', '    primarySite: main-dr')));
   const replica = (r: ReturnType<typeof render>, env: string) => r.find(env, 'Cluster', 'orders').spec.replica;
   const cluster = (r: ReturnType<typeof render>, env: string) => r.find(env, 'Cluster', 'orders');
   const dangers = (before: ReturnType<typeof render>, after: ReturnType<typeof render>, env: string) =>
-    drSwitchover.check({ type: 'changed', environment: env, before: cluster(before, env), after: cluster(after, env) }, { transitions: [], headObjects: () => [] });
+    drSwitchover.check(
+      { type: 'changed', environment: env, before: cluster(before, env), after: cluster(after, env) },
+      { transitions: [], headObjects: () => [] },
+    );
 
   it('step 1 (switchoverTo) demotes only the primary site; the standby keeps following it', () => {
     expect(replica(S1, 'main')).toEqual({ self: 'main', primary: 'main-dr', source: 'main-dr' });
@@ -164,7 +179,14 @@ describe('switchover and failover, as fleet changes', () => {
   });
 
   it('switching back: step 1 demotes the DR site; the source waits for its token', () => {
-    const back = render(fleetOf(drFleet('per-service', `    primarySite: main-dr\n    promotionTokens: { orders: ${TOKEN}, catalog: ${TOKEN2} }\n    switchoverTo: main`)));
+    const back = render(
+      fleetOf(
+        drFleet(
+          'per-service',
+          `    primarySite: main-dr\n    promotionTokens: { orders: ${TOKEN}, catalog: ${TOKEN2} }\n    switchoverTo: main`,
+        ),
+      ),
+    );
     expect(replica(back, 'main-dr')).toEqual({ self: 'main-dr', primary: 'main', source: 'main' });
     expect(replica(back, 'main')).toEqual({ self: 'main', primary: 'main-dr', source: 'main-dr' });
   });
@@ -173,30 +195,51 @@ describe('switchover and failover, as fleet changes', () => {
 describe('standby config errors', () => {
   const errors = (dr: string, main = '') => configErrors(drFleet('per-service', dr, main)).join('\n');
   it('names what is wrong', () => {
-    expect(configErrors(drFleet('shared').replace('standbyOf: main', 'standbyOf: prod')).join('\n')).toMatch(/environments\.main-dr\.standbyOf.*"prod" does not exist/);
+    expect(configErrors(drFleet('shared').replace('standbyOf: main', 'standbyOf: prod')).join('\n')).toMatch(
+      /environments\.main-dr\.standbyOf.*"prod" does not exist/,
+    );
     expect(errors('    primarySite: elsewhere')).toMatch(/primarySite.*"elsewhere" is not a site of this pair: use "main" or "main-dr"/);
     expect(errors('    topology: shared')).toMatch(/main-dr\.topology.*must equal main's/);
     expect(errors('    developerAccess: none')).toMatch(/main-dr\.developerAccess.*must equal main's/);
     expect(errors('    switchoverTo: main')).toMatch(/switchoverTo.*must be the site that is not primary now \("main-dr"\)/);
     expect(errors('', '    primarySite: main')).toMatch(/main\.primarySite.*only applies to a standby environment/);
-    expect(configErrors(drFleet('shared').replace('s3://dr-archive/pg', 'gs://main-archive/pg')).join('\n')).toMatch(/destinationPath.*each needs its own bucket path/);
-    expect(configErrors(drFleet('shared').replace('https://aws.example', 'https://gcp.example')).join('\n')).toMatch(/same namespace of the same Kubernetes cluster/);
+    expect(configErrors(drFleet('shared').replace('s3://dr-archive/pg', 'gs://main-archive/pg')).join('\n')).toMatch(
+      /destinationPath.*each needs its own bucket path/,
+    );
+    expect(configErrors(drFleet('shared').replace('https://aws.example', 'https://gcp.example')).join('\n')).toMatch(
+      /same namespace of the same Kubernetes cluster/,
+    );
     expect(errors('    promotionTokens: { orders: "not a token!" }')).toMatch(/promotionTokens\.orders.*is not a demotion token/);
     expect(errors('    primarySite: main-dr\n    promotionTokens: { orders: abc= }')).toMatch(/promotionTokens.*has no token for catalog/);
-    expect(errors('    primarySite: main-dr\n    promotionTokens: { orders: abc=, catalog: abc=, nope: abc= }')).toMatch(/"nope" is not a cluster of main/);
+    expect(errors('    primarySite: main-dr\n    promotionTokens: { orders: abc=, catalog: abc=, nope: abc= }')).toMatch(
+      /"nope" is not a cluster of main/,
+    );
   });
 
-  it('needs the source\'s object store (the replication path) and its own', () => {
-    const noSourceStore = drFleet('shared').replace(/    backups:\n      objectStore:\n        destinationPath: gs:[^]*?schedule: "0 0 1 \* \* \*"\n/, '');
-    expect(configErrors(noSourceStore).join('\n')).toMatch(/standby replicates from main's WAL archive: set environments\.main\.backups\.objectStore/);
-    const noOwnStore = drFleet('shared').replace(/    backups:\n      objectStore:\n        destinationPath: s3:[^]*?schedule: "0 0 3 \* \* \*"\n/, '');
+  it("needs the source's object store (the replication path) and its own", () => {
+    const noSourceStore = drFleet('shared').replace(
+      /    backups:\n      objectStore:\n        destinationPath: gs:[^]*?schedule: "0 0 1 \* \* \*"\n/,
+      '',
+    );
+    expect(configErrors(noSourceStore).join('\n')).toMatch(
+      /standby replicates from main's WAL archive: set environments\.main\.backups\.objectStore/,
+    );
+    const noOwnStore = drFleet('shared').replace(
+      /    backups:\n      objectStore:\n        destinationPath: s3:[^]*?schedule: "0 0 3 \* \* \*"\n/,
+      '',
+    );
     expect(configErrors(noOwnStore).join('\n')).toMatch(/main-dr.*needs its own WAL archive/);
   });
 
   it('a standby of a standby, or of a Zalando environment, is refused', () => {
     const chained = drFleet('shared') + '';
-    expect(configErrors(chained.replace('services:', `  third:\n    standbyOf: main-dr\n    namespace: other\nservices:`)).join('\n')).toMatch(/"main-dr" is itself a standby/);
-    const zalando = drFleet('grouped').replace('    developerAccess: read-write\n', '    developerAccess: read-write\n    operator: zalando\n');
+    expect(
+      configErrors(chained.replace('services:', `  third:\n    standbyOf: main-dr\n    namespace: other\nservices:`)).join('\n'),
+    ).toMatch(/"main-dr" is itself a standby/);
+    const zalando = drFleet('grouped').replace(
+      '    developerAccess: read-write\n',
+      '    developerAccess: read-write\n    operator: zalando\n',
+    );
     expect(configErrors(zalando).join('\n')).toMatch(/runs operator: zalando: dbfleet renders standby sites for cloudnative-pg only/);
   });
 });
@@ -214,14 +257,22 @@ describe('dbfleet switchover writes each step into the fleet file', () => {
     expect(after.find('main-dr', 'Cluster', 'orders').spec.replica).toMatchObject({ primary: 'main-dr', promotionToken: 'YQ==' });
     expect(after.find('main-dr', 'Cluster', 'catalog').spec.replica).toMatchObject({ primary: 'main-dr', promotionToken: 'Yg==' });
     const failover = switchover(base, { environment: 'main-dr', to: 'main-dr', failover: true });
-    expect(render(fleetOf(failover.text)).find('main-dr', 'Cluster', 'orders').spec.replica).toEqual({ self: 'main-dr', primary: 'main-dr', source: 'main' });
+    expect(render(fleetOf(failover.text)).find('main-dr', 'Cluster', 'orders').spec.replica).toEqual({
+      self: 'main-dr',
+      primary: 'main-dr',
+      source: 'main',
+    });
     expect(failover.step).toMatch(/must be rebuilt/);
   });
   it('refuses what makes no sense', () => {
     expect(() => switchover(base, { environment: 'main', to: 'main' })).toThrow(/already the primary site/);
     expect(() => switchover(base, { environment: 'main', to: 'elsewhere' })).toThrow(/--to must be "main" or "main-dr"/);
-    expect(() => switchover(base.replace('    standbyOf: main\n', ''), { environment: 'main', to: 'main-dr' })).toThrow(/neither a standby environment/);
+    expect(() => switchover(base.replace('    standbyOf: main\n', ''), { environment: 'main', to: 'main-dr' })).toThrow(
+      /neither a standby environment/,
+    );
     // A step 2 missing a cluster's token does not load (the command then restores the file).
-    expect(configErrors(switchover(base, { environment: 'main', to: 'main-dr', tokens: { orders: 'YQ==' } }).text).join('\n')).toMatch(/has no token for catalog/);
+    expect(configErrors(switchover(base, { environment: 'main', to: 'main-dr', tokens: { orders: 'YQ==' } }).text).join('\n')).toMatch(
+      /has no token for catalog/,
+    );
   });
 });

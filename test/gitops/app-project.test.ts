@@ -10,8 +10,17 @@ import { BASE_FLEET, fleetOf } from '../support/fleet';
 const GITOPS = `gitops: { repoURL: https://git.example/acme/db.git, project: db }\n`;
 
 /** Argo CD's orphan exclusion: kind, group and name glob-match, empty kind or name match all. */
-function ignored(ignore: Array<{ group?: string; kind?: string; name?: string }>, key: { group: string; kind: string; name: string }): boolean {
-  const glob = (pattern: string, value: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`).test(value);
+function ignored(
+  ignore: Array<{ group?: string; kind?: string; name?: string }>,
+  key: { group: string; kind: string; name: string },
+): boolean {
+  const glob = (pattern: string, value: string) =>
+    new RegExp(
+      `^${pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.')}$`,
+    ).test(value);
   return ignore.some((i) => (!i.kind || glob(i.kind, key.kind)) && glob(i.group ?? '', key.group) && (!i.name || glob(i.name, key.name)));
 }
 

@@ -10,14 +10,21 @@ const dist = join(__dirname, '..', '..', 'dist');
 
 /** Every object in the committed dist/, read from the files (not from the renderer). */
 function committedObjects(): Array<{ file: string; object: KubernetesObject & { spec: any } }> {
-  const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true })
-    .flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith('.yaml') ? [join(dir, e.name)] : []));
-  return walk(dist).flatMap((file) => parseAllDocuments(readFileSync(file, 'utf8')).map((d) => ({ file: file.slice(dist.length + 1), object: d.toJS() })));
+  const walk = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith('.yaml') ? [join(dir, e.name)] : [],
+    );
+  return walk(dist).flatMap((file) =>
+    parseAllDocuments(readFileSync(file, 'utf8')).map((d) => ({ file: file.slice(dist.length + 1), object: d.toJS() })),
+  );
 }
 /** The example fleet (fixture copy of fleet.yaml) as main.ts renders it: the literal expectations below are its. */
 function exampleObjects(): Array<{ file: string; object: KubernetesObject & { spec: any } }> {
   const fleet = loadFleet(join(__dirname, '..', 'fixtures', 'fleets', 'example.yaml'));
-  return renderObjects(buildApp(fleet, { extend: extendFleet })).map((o) => ({ file: o.path, object: parseAllDocuments(toYaml(o.object))[0].toJS() }));
+  return renderObjects(buildApp(fleet, { extend: extendFleet })).map((o) => ({
+    file: o.path,
+    object: parseAllDocuments(toYaml(o.object))[0].toJS(),
+  }));
 }
 // Fleet-independent checks read whatever dist/ holds; the delivery expectations use the example.
 const objects = committedObjects();
@@ -33,20 +40,35 @@ describe('safe sync of stateful objects, over all of dist/', () => {
   // kind found in dist/ must carry Prune=false,Delete=false; a new kind fails here until
   // someone decides which it is.
   const RECREATABLE = new Set([
-    'ExternalSecret', 'ConfigMap', 'CronJob', 'Job', 'PrometheusRule',
-    'Schedule', 'ApplicationSet', 'AppProject', 'ImageCatalog', 'Pooler', 'PodDisruptionBudget',
+    'ExternalSecret',
+    'ConfigMap',
+    'CronJob',
+    'Job',
+    'PrometheusRule',
+    'Schedule',
+    'ApplicationSet',
+    'AppProject',
+    'ImageCatalog',
+    'Pooler',
+    'PodDisruptionBudget',
     // The object store's configuration (the data is in the bucket) and the backup jobs' RBAC.
-    'ObjectStore', 'ServiceAccount', 'Role', 'RoleBinding',
+    'ObjectStore',
+    'ServiceAccount',
+    'Role',
+    'RoleBinding',
     // deletionPolicy None keeps the pushed value; a re-created PushSecret finds it and pushes nothing.
-    'PushSecret', 'Password',
+    'PushSecret',
+    'Password',
     // The role stays in PostgreSQL when its object goes (service owners and the group: reclaim
     // retain) or is meant to go with it (developers: reclaim delete).
     'DatabaseRole',
   ]);
 
   it('every object is either protected from prune and delete, or known to be recreatable', () => {
-    const unprotected = objects.filter(({ object }) => !RECREATABLE.has(object.kind)
-      && object.metadata.annotations?.['argocd.argoproj.io/sync-options'] !== 'Prune=false,Delete=false');
+    const unprotected = objects.filter(
+      ({ object }) =>
+        !RECREATABLE.has(object.kind) && object.metadata.annotations?.['argocd.argoproj.io/sync-options'] !== 'Prune=false,Delete=false',
+    );
     expect(unprotected.map((o) => o.file)).toEqual([]);
     // And the data-bearing kinds are really there, so the check above is not vacuous.
     const kinds = new Set(objects.map((o) => o.object.kind));
@@ -55,7 +77,8 @@ describe('safe sync of stateful objects, over all of dist/', () => {
 
   it('orders the sync: namespaces, then secrets and policies, then clusters, then what depends on them', () => {
     const wave = (o: KubernetesObject) => Number(o.metadata.annotations?.['argocd.argoproj.io/sync-wave']);
-    const byKind = (kind: string) => objects.filter((o) => o.object.kind === kind && !o.file.startsWith('argocd/')).map((o) => wave(o.object));
+    const byKind = (kind: string) =>
+      objects.filter((o) => o.object.kind === kind && !o.file.startsWith('argocd/')).map((o) => wave(o.object));
     const max = (kind: string) => Math.max(...byKind(kind));
     const min = (kind: string) => Math.min(...byKind(kind));
     expect(max('Namespace')).toBeLessThan(min('ExternalSecret'));
@@ -74,17 +97,19 @@ describe('Argo CD delivery', () => {
     expect(set.spec.goTemplate).toBe(true);
     expect(set.spec.goTemplateOptions).toEqual(['missingkey=error']);
     expect(set.spec.syncPolicy).toEqual({ preserveResourcesOnDeletion: true });
-    expect(set.spec.generators).toEqual([{
-      list: {
-        elements: [
-          { environment: 'production', server: 'https://production.k8s.acme.example', namespace: 'databases' },
-          // The DR site: its own Application, synced to the other Kubernetes cluster (issue #19).
-          { environment: 'production-dr', server: 'https://production-dr.k8s.acme.example', namespace: 'databases' },
-          { environment: 'staging', server: 'https://staging.k8s.acme.example', namespace: 'databases' },
-          { environment: 'test', server: 'https://test.k8s.acme.example', namespace: 'databases' },
-        ],
+    expect(set.spec.generators).toEqual([
+      {
+        list: {
+          elements: [
+            { environment: 'production', server: 'https://production.k8s.acme.example', namespace: 'databases' },
+            // The DR site: its own Application, synced to the other Kubernetes cluster (issue #19).
+            { environment: 'production-dr', server: 'https://production-dr.k8s.acme.example', namespace: 'databases' },
+            { environment: 'staging', server: 'https://staging.k8s.acme.example', namespace: 'databases' },
+            { environment: 'test', server: 'https://test.k8s.acme.example', namespace: 'databases' },
+          ],
+        },
       },
-    }]);
+    ]);
     expect(set.spec.template.metadata.name).toBe('acme-databases-{{ .environment }}');
     expect(set.spec.template.spec).toEqual({
       project: 'databases',
@@ -103,13 +128,23 @@ describe('Argo CD delivery', () => {
     expect(project.metadata).toMatchObject({ name: 'databases', namespace: 'argocd' });
     expect(project.spec.sourceRepos).toEqual(['https://github.com/acme/dbfleet.git']);
     expect(project.spec.clusterResourceWhitelist).toEqual([{ group: '', kind: 'Namespace' }]);
-    const usedNamespaces = (env: string) => [...new Set(example.filter((o) => o.file.startsWith(`${env}/`) && o.object.metadata.namespace).map((o) => o.object.metadata.namespace))].sort();
+    const usedNamespaces = (env: string) =>
+      [
+        ...new Set(
+          example.filter((o) => o.file.startsWith(`${env}/`) && o.object.metadata.namespace).map((o) => o.object.metadata.namespace),
+        ),
+      ].sort();
     for (const env of ['test', 'production']) {
       const server = `https://${env}.k8s.acme.example`;
       expect(project.spec.destinations.filter((d: any) => d.server === server).map((d: any) => d.namespace)).toEqual(usedNamespaces(env));
     }
-    const renderedKinds = [...new Set(example.filter((o) => !o.file.startsWith('argocd/') && o.object.metadata.namespace)
-      .map((o) => `${o.object.apiVersion.includes('/') ? o.object.apiVersion.split('/')[0] : ''}/${o.object.kind}`))].sort();
+    const renderedKinds = [
+      ...new Set(
+        example
+          .filter((o) => !o.file.startsWith('argocd/') && o.object.metadata.namespace)
+          .map((o) => `${o.object.apiVersion.includes('/') ? o.object.apiVersion.split('/')[0] : ''}/${o.object.kind}`),
+      ),
+    ].sort();
     expect(project.spec.namespaceResourceWhitelist.map((r: any) => `${r.group}/${r.kind}`)).toEqual(renderedKinds);
   });
 });

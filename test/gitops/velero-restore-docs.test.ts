@@ -13,7 +13,10 @@ const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8');
 function veleroSelects(command: string, labels: Record<string, string>): boolean {
   const or = /--or-selector\s+"([^"]+)"/.exec(command)?.[1];
   const and = /--selector\s+(\S+)/.exec(command)?.[1];
-  const term = (t: string) => { const [k, v] = t.trim().split('='); return labels[k] === v; };
+  const term = (t: string) => {
+    const [k, v] = t.trim().split('=');
+    return labels[k] === v;
+  };
   if (or) return or.split(/\s+or\s+/).some(term);
   if (and) return and.split(',').every(term);
   return true;
@@ -27,7 +30,10 @@ describe('README: Velero restore of one cluster', () => {
   it('selects the Cluster object and what the operator made for it', () => {
     expect(command).toBeDefined();
     const forCluster = command!.replace(/<cluster>/g, 'acme');
-    expect(veleroSelects(forCluster, cluster.metadata.labels ?? {}), `${forCluster} does not select the Cluster (labels ${JSON.stringify(cluster.metadata.labels)})`).toBe(true);
+    expect(
+      veleroSelects(forCluster, cluster.metadata.labels ?? {}),
+      `${forCluster} does not select the Cluster (labels ${JSON.stringify(cluster.metadata.labels)})`,
+    ).toBe(true);
     // PVCs and Secrets the operator creates carry cnpg.io/cluster (and the inherited labels).
     expect(veleroSelects(forCluster, { 'cnpg.io/cluster': 'acme', 'app.kubernetes.io/part-of': 'acme' })).toBe(true);
     // Another cluster's objects are left out.

@@ -24,7 +24,9 @@ function render(yaml: string, file = 'fleet.yaml') {
 }
 
 function schemaProblems(objects: readonly RenderedObject[]): string[] {
-  return validator.validateObjects(objects.map((o) => ({ object: o.object, location: { file: `dist/${o.path}` } }))).issues.map(formatIssue);
+  return validator
+    .validateObjects(objects.map((o) => ({ object: o.object, location: { file: `dist/${o.path}` } })))
+    .issues.map(formatIssue);
 }
 
 describe('invariants', () => {
@@ -33,7 +35,7 @@ describe('invariants', () => {
     for (const i of INVARIANTS) expect(i.description.length).toBeGreaterThan(20);
   });
 
-  it.skipIf(!existsSync(join(__dirname, '../../fleet.yaml')))('hold for the repository\'s fleet', () => {
+  it.skipIf(!existsSync(join(__dirname, '../../fleet.yaml')))("hold for the repository's fleet", () => {
     const fleet = loadFleet(join(__dirname, '../../fleet.yaml'));
     const objects = renderObjects(buildApp(fleet));
     expect(formatViolations(checkInvariants({ fleet, objects }))).toBe('');
@@ -42,18 +44,21 @@ describe('invariants', () => {
   it(`hold for ${RUNS} random fleets, each rendered and schema-valid (seed ${SEED})`, () => {
     console.log(`invariants over random fleets: seed ${SEED}, ${RUNS} runs (DBFLEET_PROPERTY_SEED / DBFLEET_PROPERTY_RUNS to change)`);
     const seen = { topologies: new Set<string>(), access: new Set<string>(), single: 0, backups: 0, overrides: 0 };
-    fc.assert(fc.property(arbitraryFleetYaml, (yaml) => {
-      const { fleet, objects } = render(yaml);
-      for (const e of fleet.environments) {
-        seen.topologies.add(e.topology);
-        seen.access.add(e.developerAccess);
-        if (e.clusters.some((c) => c.instances === 1)) seen.single++;
-        if (e.backups.postgres || e.backups.velero) seen.backups++;
-      }
-      if (/overrides:\n\s+\w/.test(yaml)) seen.overrides++;
-      const problems = [...schemaProblems(objects), ...formatViolations(checkInvariants({ fleet, objects })).split('\n').filter(Boolean)];
-      if (problems.length > 0) throw new Error(`${problems.join('\n')}\n\nfleet.yaml:\n${yaml}`);
-    }), { seed: SEED, numRuns: RUNS, endOnFailure: false });
+    fc.assert(
+      fc.property(arbitraryFleetYaml, (yaml) => {
+        const { fleet, objects } = render(yaml);
+        for (const e of fleet.environments) {
+          seen.topologies.add(e.topology);
+          seen.access.add(e.developerAccess);
+          if (e.clusters.some((c) => c.instances === 1)) seen.single++;
+          if (e.backups.postgres || e.backups.velero) seen.backups++;
+        }
+        if (/overrides:\n\s+\w/.test(yaml)) seen.overrides++;
+        const problems = [...schemaProblems(objects), ...formatViolations(checkInvariants({ fleet, objects })).split('\n').filter(Boolean)];
+        if (problems.length > 0) throw new Error(`${problems.join('\n')}\n\nfleet.yaml:\n${yaml}`);
+      }),
+      { seed: SEED, numRuns: RUNS, endOnFailure: false },
+    );
     // The generator really covers the space (a generator stuck on one shape would prove little).
     expect([...seen.topologies].sort()).toEqual(['grouped', 'per-service', 'shared']);
     expect([...seen.access].sort()).toEqual(['none', 'read-only', 'read-write']);
@@ -66,7 +71,12 @@ describe('invariants', () => {
     const { objects } = render(syntheticFleet(1000), 'bench fleet');
     const test = objects.filter((o) => o.path.startsWith('test/'));
     const sizes = test.map((o) => [o.path, Buffer.byteLength(JSON.stringify(o.object))] as const).sort((a, b) => b[1] - a[1]);
-    console.log(`largest objects, 1000 services in one shared cluster: ${sizes.slice(0, 3).map(([p, n]) => `${p} ${n} B`).join(', ')}`);
+    console.log(
+      `largest objects, 1000 services in one shared cluster: ${sizes
+        .slice(0, 3)
+        .map(([p, n]) => `${p} ${n} B`)
+        .join(', ')}`,
+    );
     expect(sizes[0][1]).toBeLessThan(OBJECT_LIMIT_BYTES);
     // The Cluster itself no longer lists the roles: it stays small whatever the number of services.
     expect(sizes.find(([p]) => p === 'test/cluster-bench.yaml')![1]).toBeLessThan(4096);

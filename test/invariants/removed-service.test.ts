@@ -12,8 +12,10 @@ import { clusterTrafficAdmitted, formatViolations, protectedDependencies } from 
 
 const SEED = process.env.DBFLEET_PROPERTY_SEED ? Number(process.env.DBFLEET_PROPERTY_SEED) : 1302;
 
-const key = (o: RenderedObject) => `${o.path.split('/')[0]}/${o.object.apiVersion}/${o.object.kind}/${o.object.metadata.namespace ?? ''}/${o.object.metadata.name}`;
-const kept = (o: RenderedObject) => (o.object.metadata.annotations?.['argocd.argoproj.io/sync-options'] ?? '').split(',').includes('Prune=false');
+const key = (o: RenderedObject) =>
+  `${o.path.split('/')[0]}/${o.object.apiVersion}/${o.object.kind}/${o.object.metadata.namespace ?? ''}/${o.object.metadata.name}`;
+const kept = (o: RenderedObject) =>
+  (o.object.metadata.annotations?.['argocd.argoproj.io/sync-options'] ?? '').split(',').includes('Prune=false');
 
 /** What is live after Argo CD syncs `after` over `before` with automated prune. */
 function afterPrune(before: readonly RenderedObject[], after: readonly RenderedObject[]): RenderedObject[] {
@@ -37,20 +39,38 @@ services:
     const fleet = parseFleet(yaml.replace('  - { name: payments }\n', ''), 'fleet.yaml');
     const live = afterPrune(before, renderObjects(buildApp(fleet)));
     const names = live.map((o) => `${o.object.kind}/${o.object.metadata.name}`);
-    expect(names).toEqual(expect.arrayContaining(['Cluster/payments', 'Database/payments', 'NetworkPolicy/payments-ingress', 'PodMonitor/payments']));
-    expect(formatViolations([...clusterTrafficAdmitted.check({ fleet, objects: live }), ...protectedDependencies.check({ fleet, objects: live })])).toBe('');
+    expect(names).toEqual(
+      expect.arrayContaining(['Cluster/payments', 'Database/payments', 'NetworkPolicy/payments-ingress', 'PodMonitor/payments']),
+    );
+    expect(
+      formatViolations([
+        ...clusterTrafficAdmitted.check({ fleet, objects: live }),
+        ...protectedDependencies.check({ fleet, objects: live }),
+      ]),
+    ).toBe('');
   });
 
   it('any fleet, any service removed: what stays live still satisfies the traffic and dependency rules', () => {
-    fc.assert(fc.property(arbitraryFleetInput.filter((f) => (f.services as unknown[]).length > 1), fc.nat(), (input, pick) => {
-      const services = input.services as Array<{ name: string }>;
-      const removed = services[pick % services.length].name;
-      const before = renderObjects(buildApp(parseFleet(fleetYaml(input), 'fleet.yaml')));
-      const afterInput = { ...input, services: services.filter((s) => s.name !== removed) };
-      const fleet = parseFleet(fleetYaml(afterInput), 'fleet.yaml');
-      const live = afterPrune(before, renderObjects(buildApp(fleet)));
-      const violations = [...clusterTrafficAdmitted.check({ fleet, objects: live }), ...protectedDependencies.check({ fleet, objects: live })];
-      if (violations.length > 0) throw new Error(`removing ${removed}:\n${formatViolations(violations)}\n\nfleet.yaml before:\n${fleetYaml(input)}`);
-    }), { seed: SEED, numRuns: 100 });
+    fc.assert(
+      fc.property(
+        arbitraryFleetInput.filter((f) => (f.services as unknown[]).length > 1),
+        fc.nat(),
+        (input, pick) => {
+          const services = input.services as Array<{ name: string }>;
+          const removed = services[pick % services.length].name;
+          const before = renderObjects(buildApp(parseFleet(fleetYaml(input), 'fleet.yaml')));
+          const afterInput = { ...input, services: services.filter((s) => s.name !== removed) };
+          const fleet = parseFleet(fleetYaml(afterInput), 'fleet.yaml');
+          const live = afterPrune(before, renderObjects(buildApp(fleet)));
+          const violations = [
+            ...clusterTrafficAdmitted.check({ fleet, objects: live }),
+            ...protectedDependencies.check({ fleet, objects: live }),
+          ];
+          if (violations.length > 0)
+            throw new Error(`removing ${removed}:\n${formatViolations(violations)}\n\nfleet.yaml before:\n${fleetYaml(input)}`);
+        },
+      ),
+      { seed: SEED, numRuns: 100 },
+    );
   }, 600_000);
 });

@@ -9,25 +9,72 @@ describe('parseArgs', () => {
     expect(r).toMatchObject({
       kind: 'run',
       options: {
-        uri: URI, uriSource: 'argument', maxLagSeconds: 60, allowDelayed: false, dryRun: false, snapshotCommand: 'make-vm-snapshot',
-        snapshotTimeoutMs: 1_800_000, unlockDeadlineMs: 120_000, connectTimeoutMs: 5000, logFormat: 'text',
+        uri: URI,
+        uriSource: 'argument',
+        maxLagSeconds: 60,
+        allowDelayed: false,
+        dryRun: false,
+        snapshotCommand: 'make-vm-snapshot',
+        snapshotTimeoutMs: 1_800_000,
+        unlockDeadlineMs: 120_000,
+        connectTimeoutMs: 5000,
+        logFormat: 'text',
       },
     });
   });
 
   it('every flag, durations with units', () => {
-    const r = parseArgs([URI, '--max-lag-seconds', '30', '--member', 'h2:27017', '--allow-delayed', '--dry-run', '--snapshot-command', '/bin/snap',
-      '--snapshot-timeout', '1h', '--unlock-deadline', '90', '--connect-timeout', '500ms', '--log-format', 'json', '--pushgateway', 'http://gw:9091'], {});
+    const r = parseArgs(
+      [
+        URI,
+        '--max-lag-seconds',
+        '30',
+        '--member',
+        'h2:27017',
+        '--allow-delayed',
+        '--dry-run',
+        '--snapshot-command',
+        '/bin/snap',
+        '--snapshot-timeout',
+        '1h',
+        '--unlock-deadline',
+        '90',
+        '--connect-timeout',
+        '500ms',
+        '--log-format',
+        'json',
+        '--pushgateway',
+        'http://gw:9091',
+      ],
+      {},
+    );
     expect(r).toMatchObject({
       kind: 'run',
-      options: { maxLagSeconds: 30, member: 'h2:27017', allowDelayed: true, dryRun: true, snapshotCommand: '/bin/snap', snapshotTimeoutMs: 3_600_000,
-        unlockDeadlineMs: 90_000, connectTimeoutMs: 500, logFormat: 'json', pushgateway: 'http://gw:9091' },
+      options: {
+        maxLagSeconds: 30,
+        member: 'h2:27017',
+        allowDelayed: true,
+        dryRun: true,
+        snapshotCommand: '/bin/snap',
+        snapshotTimeoutMs: 3_600_000,
+        unlockDeadlineMs: 90_000,
+        connectTimeoutMs: 500,
+        logFormat: 'json',
+        pushgateway: 'http://gw:9091',
+      },
     });
   });
 
   it('env: MONGODB_URI, SNAPSHOT_COMMAND, PUSHGATEWAY_URL; the argument wins over MONGODB_URI', () => {
-    const env = { MONGODB_URI: 'mongodb://e:e@env/', SNAPSHOT_COMMAND: '/opt/snapshot/bin/make-vm-snapshot', PUSHGATEWAY_URL: 'http://pg:9091' };
-    expect(parseArgs([], env)).toMatchObject({ kind: 'run', options: { uri: env.MONGODB_URI, uriSource: 'MONGODB_URI', snapshotCommand: env.SNAPSHOT_COMMAND, pushgateway: env.PUSHGATEWAY_URL } });
+    const env = {
+      MONGODB_URI: 'mongodb://e:e@env/',
+      SNAPSHOT_COMMAND: '/opt/snapshot/bin/make-vm-snapshot',
+      PUSHGATEWAY_URL: 'http://pg:9091',
+    };
+    expect(parseArgs([], env)).toMatchObject({
+      kind: 'run',
+      options: { uri: env.MONGODB_URI, uriSource: 'MONGODB_URI', snapshotCommand: env.SNAPSHOT_COMMAND, pushgateway: env.PUSHGATEWAY_URL },
+    });
     expect(parseArgs([URI], env)).toMatchObject({ kind: 'run', options: { uri: URI, uriSource: 'argument' } });
     expect(parseArgs([URI, '--snapshot-command', '/x'], env)).toMatchObject({ kind: 'run', options: { snapshotCommand: '/x' } });
   });
@@ -47,7 +94,11 @@ describe('parseArgs', () => {
   });
 
   it('a usage error still knows the pushgateway, for the metrics', () => {
-    expect(parseArgs(['--pushgateway', 'http://gw', '--snapshot-timeout', 'x'], {})).toMatchObject({ kind: 'exit', exitCode: 2, pushgateway: 'http://gw' });
+    expect(parseArgs(['--pushgateway', 'http://gw', '--snapshot-timeout', 'x'], {})).toMatchObject({
+      kind: 'exit',
+      exitCode: 2,
+      pushgateway: 'http://gw',
+    });
   });
 
   it('--help: exit 0 with exit codes', () => {

@@ -41,7 +41,9 @@ export function expectSnapshotOf(r: RunResult, member: string) {
   expect(unlocks).toHaveLength(locks.length);
   expect(unlocks.at(-1)!.t).toBeGreaterThan(end!.t);
   // no other member was locked
-  for (const e of r.report.events) if (e.member !== member && e.cmd === 'fsync' && e.ok === 1 && (e.args as { lock?: boolean })?.lock) throw new Error(`unexpected fsync lock on ${e.member}`);
+  for (const e of r.report.events)
+    if (e.member !== member && e.cmd === 'fsync' && e.ok === 1 && (e.args as { lock?: boolean })?.lock)
+      throw new Error(`unexpected fsync lock on ${e.member}`);
 }
 
 /** Nothing was locked and nothing was run. */

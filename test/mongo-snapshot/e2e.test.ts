@@ -13,7 +13,16 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildBundle } from './build-once';
 import { checkCommon, expectNothingLocked, expectSnapshotOf } from './checks';
 import {
-  assertLockedDuring, CLI, events, isAlive, runCli, runCliDirect, simAvailable, SIM_DIR, uriFor, loadScenario,
+  assertLockedDuring,
+  CLI,
+  events,
+  isAlive,
+  runCli,
+  runCliDirect,
+  simAvailable,
+  SIM_DIR,
+  uriFor,
+  loadScenario,
   type RunResult,
 } from './helpers';
 
@@ -60,8 +69,13 @@ describe.skipIf(!simAvailable).concurrent('mongo-snapshot end-to-end (simulator)
     expectSnapshotOf(r, '127.0.101.3:27017');
     const lines = r.report.stderr.trim().split('\n');
     const parsed = lines.map((l) => JSON.parse(l) as { step: string; level: string; msg: string });
-    expect(parsed.map((p) => p.step)).toEqual(expect.arrayContaining(['start', 'discover', 'select', 'lock', 'snapshot', 'unlock', 'done']));
-    const unlocked = parsed.find((p) => p.step === 'unlock' && p.msg.startsWith('unlocked')) as unknown as { writesBlockedMs: number; snapshotMs: number };
+    expect(parsed.map((p) => p.step)).toEqual(
+      expect.arrayContaining(['start', 'discover', 'select', 'lock', 'snapshot', 'unlock', 'done']),
+    );
+    const unlocked = parsed.find((p) => p.step === 'unlock' && p.msg.startsWith('unlocked')) as unknown as {
+      writesBlockedMs: number;
+      snapshotMs: number;
+    };
     expect(unlocked.writesBlockedMs).toBeGreaterThanOrEqual(unlocked.snapshotMs);
   });
 
@@ -75,7 +89,9 @@ describe.skipIf(!simAvailable).concurrent('mongo-snapshot end-to-end (simulator)
     const plan = JSON.parse(j.report.stdout) as { selected: string; candidates: Array<{ member: string; eligible: boolean }> };
     expect(plan.selected).toBe('127.0.101.3:27017');
     expect(plan.candidates.map((c) => [c.member, c.eligible])).toEqual([
-      ['127.0.101.3:27017', true], ['127.0.101.2:27017', true], ['127.0.101.1:27017', false],
+      ['127.0.101.3:27017', true],
+      ['127.0.101.2:27017', true],
+      ['127.0.101.1:27017', false],
     ]);
   });
 
@@ -119,7 +135,7 @@ describe.skipIf(!simAvailable).concurrent('mongo-snapshot end-to-end (simulator)
     expectSnapshotOf(a, '127.0.105.2:27017');
   });
 
-  it("a member someone else has locked is never touched, and its lock count stays 1", async () => {
+  it('a member someone else has locked is never touched, and its lock count stays 1', async () => {
     // (the member locked by someone else cannot acknowledge writes: the availability rule is tested in server.test.ts)
     const r = await runCli({ scenario: 'already-locked', args: ['--allow-majority-stall'] });
     expectSnapshotOf(r, '127.0.106.3:27017');
@@ -134,7 +150,13 @@ describe.skipIf(!simAvailable).concurrent('mongo-snapshot end-to-end (simulator)
   it('DOWN, ARBITER, RECOVERING and STARTUP2 members are rejected (DOWN first in the seed list)', async () => {
     const r = await runCli({ scenario: 'states', args: ['--allow-majority-stall'] });
     expectSnapshotOf(r, '127.0.107.6:27017');
-    for (const [h, why] of [['1', 'DOWN or unreachable'], ['2', 'state ARBITER'], ['3', 'state RECOVERING'], ['4', 'state STARTUP2'], ['5', 'state PRIMARY']]) {
+    for (const [h, why] of [
+      ['1', 'DOWN or unreachable'],
+      ['2', 'state ARBITER'],
+      ['3', 'state RECOVERING'],
+      ['4', 'state STARTUP2'],
+      ['5', 'state PRIMARY'],
+    ]) {
       expect(r.report.stderr).toMatch(new RegExp(`rejected 127\\.0\\.107\\.${h}:27017: ${why}`));
     }
   });
@@ -205,7 +227,9 @@ describe.skipIf(!simAvailable).concurrent('mongo-snapshot end-to-end (simulator)
     expect(r.report.finalLocks['127.0.113.2:27017']).toBeGreaterThanOrEqual(1);
     expect(r.report.finalLocks['127.0.113.2:27017']).toBeLessThanOrEqual(3);
     expect(r.report.stderr).toMatch(/UNLOCK FAILED.*127\.0\.113\.2:27017 MAY STILL BE FSYNC-LOCKED/);
-    expect(r.report.stderr).toMatch(/mongosh "mongodb:\/\/127\.0\.113\.2:27017\/admin\?directConnection=true" --username admin --eval 'db\.adminCommand\(\{fsyncUnlock: 1\}\)'/);
+    expect(r.report.stderr).toMatch(
+      /mongosh "mongodb:\/\/127\.0\.113\.2:27017\/admin\?directConnection=true" --username admin --eval 'db\.adminCommand\(\{fsyncUnlock: 1\}\)'/,
+    );
     // current mongosh's db.currentOp() has no fsyncLock field: the hint asks the server itself, and reads lockCount
     expect(r.report.stderr).toContain('db.adminCommand({currentOp: 1, $ownOps: true}).fsyncLock');
     expect(r.report.stderr).toMatch(/lockCount is the number of locks left/);
@@ -304,7 +328,11 @@ describe.skipIf(!simAvailable).concurrent('mongo-snapshot end-to-end (simulator)
   });
 
   it('a hanging snapshot command: killed at --snapshot-timeout (SIGKILL if it ignores SIGTERM), exit 6, unlocked', async () => {
-    const r = await runCli({ scenario: 'snapshot-failures', fake: { mode: 'hang', ignoreTerm: true, child: true }, args: ['--snapshot-timeout', '4s'] });
+    const r = await runCli({
+      scenario: 'snapshot-failures',
+      fake: { mode: 'hang', ignoreTerm: true, child: true },
+      args: ['--snapshot-timeout', '4s'],
+    });
     expect(r.report.exitCode, r.report.stderr).toBe(6);
     checkCommon(r);
     const start = r.records.find((x) => x.event === 'start')!;
@@ -348,7 +376,10 @@ describe.skipIf(!simAvailable).concurrent('mongo-snapshot end-to-end (simulator)
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
-      const r = await runCli({ scenario: 'locked-lagging', args: ['--allow-majority-stall', '--pushgateway', `http://127.0.0.1:${(server.address() as AddressInfo).port}`] });
+      const r = await runCli({
+        scenario: 'locked-lagging',
+        args: ['--allow-majority-stall', '--pushgateway', `http://127.0.0.1:${(server.address() as AddressInfo).port}`],
+      });
       expectSnapshotOf(r, '127.0.126.3:27017');
       expect(r.report.finalLocks['127.0.126.2:27017']).toBe(1);
       // a locked member's optime stands still: its lag grows while the run goes on
@@ -389,7 +420,9 @@ describe.skipIf(!simAvailable).concurrent('mongo-snapshot end-to-end (simulator)
       expect(got[0]!.body).toContain(`mongo_snapshot_last_exit_code{${m}} 0`);
       expect(got[0]!.body).toMatch(new RegExp(`mongo_snapshot_last_success_timestamp_seconds\\{${m}\\} \\d{10}`));
       // held at least as long as the 300 ms fake snapshot (longer on a loaded machine)
-      expect(Number(new RegExp(`mongo_snapshot_lock_held_seconds\\{${m}\\} ([\\d.]+)`).exec(got[0]!.body)?.[1])).toBeGreaterThanOrEqual(0.3);
+      expect(Number(new RegExp(`mongo_snapshot_lock_held_seconds\\{${m}\\} ([\\d.]+)`).exec(got[0]!.body)?.[1])).toBeGreaterThanOrEqual(
+        0.3,
+      );
       expect(got[0]!.body).toContain(`mongo_snapshot_member_locked{${m}} 0`);
       expect(got[0]!.body).toContain(`mongo_snapshot_fsync_locked_members{${m}} 0`);
       expect(got[0]!.body).toMatch(/mongo_snapshot_last_run_timestamp_seconds\{member="127.0.103.3:27017"\} \d{10}/);
@@ -414,7 +447,12 @@ describe('mongo-snapshot usage errors (built CLI, no simulator needed)', () => {
     const none = await runCliDirect([]);
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/missing connection string/);
-    for (const bad of [`mongodb://admin:${CANARY}@`, `http://admin:${CANARY}@host/`, `mongodb://admin:${CANARY}:x@host/`, `mongodb://admin:${CANARY}@host/?tls=maybe`]) {
+    for (const bad of [
+      `mongodb://admin:${CANARY}@`,
+      `http://admin:${CANARY}@host/`,
+      `mongodb://admin:${CANARY}:x@host/`,
+      `mongodb://admin:${CANARY}@host/?tls=maybe`,
+    ]) {
       const r = await runCliDirect([bad]);
       expect(r.code, bad).toBe(2);
       expect(r.stderr).toMatch(/invalid connection string/);
@@ -437,17 +475,43 @@ describe('mongo-snapshot usage errors (built CLI, no simulator needed)', () => {
     expect(r.code).toBe(2);
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'error', step: 'usage', exitCode: 2, msg: expect.stringMatching(/unlock-deadline.*invalid duration/) });
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      level: 'error',
+      step: 'usage',
+      exitCode: 2,
+      msg: expect.stringMatching(/unlock-deadline.*invalid duration/),
+    });
     expect(r.stderr).not.toContain(CANARY);
   });
 
   it('--help lists the flags and the exit codes', async () => {
     const r = await runCliDirect(['--help']);
     expect(r.code).toBe(0);
-    for (const f of ['--max-lag-seconds', '--member', '--allow-delayed', '--dry-run', '--snapshot-command', '--snapshot-timeout', '--unlock-deadline', '--connect-timeout', '--log-format', '--pushgateway']) {
+    for (const f of [
+      '--max-lag-seconds',
+      '--member',
+      '--allow-delayed',
+      '--dry-run',
+      '--snapshot-command',
+      '--snapshot-timeout',
+      '--unlock-deadline',
+      '--connect-timeout',
+      '--log-format',
+      '--pushgateway',
+    ]) {
       expect(r.stdout).toContain(f);
     }
-    for (const c of ['0  snapshot taken', '2  usage error', '3  cannot connect', '4  no eligible', '5  lock failed', '6  snapshot command failed', '7  UNLOCK FAILED', '130  interrupted by SIGINT', '143  interrupted by SIGTERM']) {
+    for (const c of [
+      '0  snapshot taken',
+      '2  usage error',
+      '3  cannot connect',
+      '4  no eligible',
+      '5  lock failed',
+      '6  snapshot command failed',
+      '7  UNLOCK FAILED',
+      '130  interrupted by SIGINT',
+      '143  interrupted by SIGTERM',
+    ]) {
       expect(r.stdout).toContain(c);
     }
   });

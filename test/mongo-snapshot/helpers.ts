@@ -217,7 +217,12 @@ async function runCliOnce(o: RunOptions): Promise<RunResult> {
   const uri = o.uri === undefined ? uriFor(original) : o.uri;
   const wrapperArgs = [path.join(SIM_DIR, 'run-wrapper.mjs'), scenarioFile, '--timeout-ms', String(o.timeoutMs ?? 50_000)];
   if (o.termAfterMs !== undefined) wrapperArgs.push('--term-after-ms', String(o.termAfterMs), '--term-signal', o.termSignal ?? 'SIGTERM');
-  const cliArgs = [o.cli ?? CLI, ...(uri === null ? [] : [fwd(uri)]), ...(o.snapshotCommand === null ? [] : ['--snapshot-command', FAKE]), ...(o.args ?? []).map(fwd)];
+  const cliArgs = [
+    o.cli ?? CLI,
+    ...(uri === null ? [] : [fwd(uri)]),
+    ...(o.snapshotCommand === null ? [] : ['--snapshot-command', FAKE]),
+    ...(o.args ?? []).map(fwd),
+  ];
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     FAKE_SNAPSHOT_RECORD: recordFile,
@@ -246,7 +251,12 @@ async function runCliOnce(o: RunOptions): Promise<RunResult> {
     // Reports read as the scenario file: every a.b.c.d:port back on the file's port.
     const report = JSON.parse(toScenario(out.trim().split('\n').pop()!)) as WrapperReport;
     const records = fs.existsSync(recordFile)
-      ? fs.readFileSync(recordFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as FakeRecord)
+      ? fs
+          .readFileSync(recordFile, 'utf8')
+          .trim()
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as FakeRecord)
       : [];
     return { report, records, scenario: original, output: `${report.stdout}\n${report.stderr}`, toScenario };
   } finally {
@@ -255,7 +265,10 @@ async function runCliOnce(o: RunOptions): Promise<RunResult> {
 }
 
 /** Runs the built CLI directly (no simulator): for usage errors. */
-export function runCliDirect(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runCliDirect(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const e: NodeJS.ProcessEnv = { ...process.env, ...env };
     if (!env.MONGODB_URI) delete e.MONGODB_URI;

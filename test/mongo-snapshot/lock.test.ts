@@ -36,9 +36,12 @@ class FakeMember {
       command: async (cmd) => {
         const name = Object.keys(cmd)[0]!;
         this.log.push(name);
-        if (name === 'hello' && this.legacy) throw new MongoServerError({ ok: 0, code: 59, codeName: 'CommandNotFound', errmsg: "no such command: 'hello'" });
-        if (name === 'hello') return { setName: this.setName, secondary: this.state === 'SECONDARY', isWritablePrimary: this.state === 'PRIMARY' };
-        if (name === 'isMaster') return { setName: this.setName, secondary: this.state === 'SECONDARY', ismaster: this.state === 'PRIMARY' };
+        if (name === 'hello' && this.legacy)
+          throw new MongoServerError({ ok: 0, code: 59, codeName: 'CommandNotFound', errmsg: "no such command: 'hello'" });
+        if (name === 'hello')
+          return { setName: this.setName, secondary: this.state === 'SECONDARY', isWritablePrimary: this.state === 'PRIMARY' };
+        if (name === 'isMaster')
+          return { setName: this.setName, secondary: this.state === 'SECONDARY', ismaster: this.state === 'PRIMARY' };
         if (name === 'currentOp') return this.lockCount > 0 ? { inprog: [], fsyncLock: true } : { inprog: [] };
         if (name === 'fsync') {
           if (this.refuseLock) throw new MongoServerError({ ok: 0, code: 1, errmsg: 'fsync lock failed' });
@@ -64,9 +67,11 @@ class FakeMember {
             throw new MongoNetworkError('connection closed');
           }
           if (this.lockCount <= 0) {
-            throw new MongoServerError(this.notLockedReply === 'code-20'
-              ? { ok: 0, code: 20, codeName: 'IllegalOperation', errmsg: 'fsyncUnlock called when not locked' }
-              : { ok: 0, errmsg: 'fsyncUnlock called when not locked' });
+            throw new MongoServerError(
+              this.notLockedReply === 'code-20'
+                ? { ok: 0, code: 20, codeName: 'IllegalOperation', errmsg: 'fsyncUnlock called when not locked' }
+                : { ok: 0, errmsg: 'fsyncUnlock called when not locked' },
+            );
           }
           this.lockCount--;
           if (this.loseUnlockReplies > 0) {
@@ -139,7 +144,16 @@ describe('acquireLock', () => {
     const realConn = m.conn.bind(m);
     m.conn = () => {
       const cn = realConn();
-      return { ...cn, command: async (cmd) => { const r = await cn.command(cmd).catch((e) => { if (Object.keys(cmd)[0] === 'fsync' && m.lockCount === 1 && count(m, 'fsync') === 1) m.lockCount = 0; throw e; }); return r; } };
+      return {
+        ...cn,
+        command: async (cmd) => {
+          const r = await cn.command(cmd).catch((e) => {
+            if (Object.keys(cmd)[0] === 'fsync' && m.lockCount === 1 && count(m, 'fsync') === 1) m.lockCount = 0;
+            throw e;
+          });
+          return r;
+        },
+      };
     };
     const r = await acquireLock('m:27017', undefined, { ...c, connect: async () => m.conn() });
     expect(r).toMatchObject({ kind: 'not-taken', reason: expect.stringMatching(/had not been taken/) });

@@ -1,11 +1,28 @@
 import { Long, Timestamp } from 'mongodb';
 import { describe, expect, it } from 'vitest';
-import { majorityOf, memberViews, rankCandidates, resolveMemberSpec, staticReasons, type Probe, type SelectOptions } from '../../lib/mongo-snapshot/select';
+import {
+  majorityOf,
+  memberViews,
+  rankCandidates,
+  resolveMemberSpec,
+  staticReasons,
+  type Probe,
+  type SelectOptions,
+} from '../../lib/mongo-snapshot/select';
 
 const NOW = new Date('2026-01-01T12:00:00Z').getTime();
 const STATES: Record<string, number> = { PRIMARY: 1, SECONDARY: 2, RECOVERING: 3, STARTUP2: 5, ARBITER: 7, DOWN: 8 };
 
-interface M { host: string; state?: string; lag?: number; hidden?: boolean; priority?: number; delay?: number; votes?: number; buildIndexes?: boolean }
+interface M {
+  host: string;
+  state?: string;
+  lag?: number;
+  hidden?: boolean;
+  priority?: number;
+  delay?: number;
+  votes?: number;
+  buildIndexes?: boolean;
+}
 
 /** replSetGetStatus / replSetGetConfig replies shaped like mongod's. */
 function replies(ms: M[]) {
@@ -13,7 +30,16 @@ function replies(ms: M[]) {
     set: 'rs0',
     members: ms.map((m, i) => {
       const state = m.state ?? 'SECONDARY';
-      if (state === 'DOWN') return { _id: i, name: m.host, health: 0, state: 8, stateStr: '(not reachable/healthy)', optimeDate: new Date(0), optime: { ts: new Timestamp({ t: 0, i: 0 }), t: Long.fromNumber(-1) } };
+      if (state === 'DOWN')
+        return {
+          _id: i,
+          name: m.host,
+          health: 0,
+          state: 8,
+          stateStr: '(not reachable/healthy)',
+          optimeDate: new Date(0),
+          optime: { ts: new Timestamp({ t: 0, i: 0 }), t: Long.fromNumber(-1) },
+        };
       const base = { _id: i, name: m.host, health: 1, state: STATES[state], stateStr: state };
       if (state === 'ARBITER') return base;
       const d = new Date(NOW - (m.lag ?? 0) * 1000);
@@ -23,7 +49,16 @@ function replies(ms: M[]) {
   const config = {
     config: {
       _id: 'rs0',
-      members: ms.map((m, i) => ({ _id: i, host: m.host, arbiterOnly: m.state === 'ARBITER', hidden: !!m.hidden, priority: m.priority ?? (m.hidden || m.state === 'ARBITER' ? 0 : 1), secondaryDelaySecs: Long.fromNumber(m.delay ?? 0), votes: m.votes ?? 1, buildIndexes: m.buildIndexes ?? true })),
+      members: ms.map((m, i) => ({
+        _id: i,
+        host: m.host,
+        arbiterOnly: m.state === 'ARBITER',
+        hidden: !!m.hidden,
+        priority: m.priority ?? (m.hidden || m.state === 'ARBITER' ? 0 : 1),
+        secondaryDelaySecs: Long.fromNumber(m.delay ?? 0),
+        votes: m.votes ?? 1,
+        buildIndexes: m.buildIndexes ?? true,
+      })),
     },
   };
   return { status, config };
@@ -79,14 +114,32 @@ describe('selection', () => {
   });
 
   it('lag limit: equal to the limit is fine, above is rejected', () => {
-    const c = pick([{ host: 'p:1', state: 'PRIMARY' }, { host: 'a:1', lag: 60 }, { host: 'b:1', lag: 61 }]);
+    const c = pick([
+      { host: 'p:1', state: 'PRIMARY' },
+      { host: 'a:1', lag: 60 },
+      { host: 'b:1', lag: 61 },
+    ]);
     expect(eligible(c)).toEqual(['a:1']);
     expect(reasonsOf(c, 'b:1')).toBe('lag 61s > --max-lag-seconds 60');
-    expect(eligible(pick([{ host: 'p:1', state: 'PRIMARY' }, { host: 'a:1', lag: 5 }], { maxLagSeconds: 4 }))).toEqual([]);
+    expect(
+      eligible(
+        pick(
+          [
+            { host: 'p:1', state: 'PRIMARY' },
+            { host: 'a:1', lag: 5 },
+          ],
+          { maxLagSeconds: 4 },
+        ),
+      ),
+    ).toEqual([]);
   });
 
   it('delayed members only with --allow-delayed, where lag counts beyond the delay', () => {
-    const ms: M[] = [{ host: 'p:1', state: 'PRIMARY' }, { host: 'd:1', hidden: true, delay: 3600, lag: 3630 }, { host: 's:1', lag: 2 }];
+    const ms: M[] = [
+      { host: 'p:1', state: 'PRIMARY' },
+      { host: 'd:1', hidden: true, delay: 3600, lag: 3630 },
+      { host: 's:1', lag: 2 },
+    ];
     const c = pick(ms);
     expect(eligible(c)).toEqual(['s:1']);
     expect(reasonsOf(c, 'd:1')).toMatch(/delayed member \(secondaryDelaySecs 3600\), needs --allow-delayed/);
@@ -96,7 +149,11 @@ describe('selection', () => {
 
   it('a member that is already fsync-locked, unreachable or not probed is rejected', () => {
     const ms: M[] = [{ host: 'p:1', state: 'PRIMARY' }, { host: 'a:1' }, { host: 'b:1' }, { host: 'c:1' }, { host: 'd:1' }];
-    const probes = new Map<string, Probe>([['a:1', { locked: true }], ['b:1', { error: 'connection refused' }], ['d:1', { locked: false }]]);
+    const probes = new Map<string, Probe>([
+      ['a:1', { locked: true }],
+      ['b:1', { error: 'connection refused' }],
+      ['d:1', { locked: false }],
+    ]);
     const c = pick(ms, {}, probes);
     expect(eligible(c)).toEqual(['d:1']);
     expect(reasonsOf(c, 'a:1')).toMatch(/already fsync-locked/);
@@ -105,7 +162,11 @@ describe('selection', () => {
   });
 
   it('--member restricts to that member, which must still be eligible', () => {
-    const ms: M[] = [{ host: 'p:27017', state: 'PRIMARY' }, { host: 'a:27017', hidden: true }, { host: 'b:27017', lag: 2 }];
+    const ms: M[] = [
+      { host: 'p:27017', state: 'PRIMARY' },
+      { host: 'a:27017', hidden: true },
+      { host: 'b:27017', lag: 2 },
+    ];
     expect(eligible(pick(ms, { member: 'b:27017' }))).toEqual(['b:27017']);
     const c = pick(ms, { member: 'p:27017' });
     expect(eligible(c)).toEqual([]);
@@ -114,16 +175,36 @@ describe('selection', () => {
   });
 
   it('lag is measured against the primary, or the freshest member without one', () => {
-    const withP = memberViews(...(Object.values(replies([{ host: 'p:1', state: 'PRIMARY', lag: 2 }, { host: 'a:1', lag: 5 }])) as [object, object]));
+    const withP = memberViews(
+      ...(Object.values(
+        replies([
+          { host: 'p:1', state: 'PRIMARY', lag: 2 },
+          { host: 'a:1', lag: 5 },
+        ]),
+      ) as [object, object]),
+    );
     expect(withP.reference).toMatchObject({ kind: 'primary', host: 'p:1' });
     expect(withP.members[1]!.lagSeconds).toBe(3);
-    const noP = memberViews(...(Object.values(replies([{ host: 'a:1', lag: 5 }, { host: 'b:1', lag: 2 }, { host: 'x:1', state: 'DOWN' }])) as [object, object]));
+    const noP = memberViews(
+      ...(Object.values(
+        replies([
+          { host: 'a:1', lag: 5 },
+          { host: 'b:1', lag: 2 },
+          { host: 'x:1', state: 'DOWN' },
+        ]),
+      ) as [object, object]),
+    );
     expect(noP.reference).toMatchObject({ kind: 'freshest member', host: 'b:1' });
     expect(noP.members.map((m) => m.lagSeconds)).toEqual([3, 0, undefined]);
   });
 
   it('is deterministic whatever the input order', () => {
-    const ms: M[] = [{ host: 'p:1', state: 'PRIMARY' }, { host: 'c:1', lag: 1 }, { host: 'a:1', lag: 1 }, { host: 'b:1', lag: 1, priority: 0 }];
+    const ms: M[] = [
+      { host: 'p:1', state: 'PRIMARY' },
+      { host: 'c:1', lag: 1 },
+      { host: 'a:1', lag: 1 },
+      { host: 'b:1', lag: 1, priority: 0 },
+    ];
     const a = eligible(pick(ms));
     const b = eligible(pick([...ms].reverse()));
     expect(a).toEqual(['b:1', 'a:1', 'c:1']);
@@ -147,7 +228,12 @@ describe('resolveMemberSpec', () => {
 
 describe('availability: votes, writeMajorityCount, buildIndexes', () => {
   it('votes: 0 members come first, before hidden voting ones', () => {
-    const c = pick([{ host: 'p:1', state: 'PRIMARY' }, { host: 'h:1', hidden: true }, { host: 'n:1', priority: 0, votes: 0, lag: 5 }, { host: 's:1' }], {}, undefined, true);
+    const c = pick(
+      [{ host: 'p:1', state: 'PRIMARY' }, { host: 'h:1', hidden: true }, { host: 'n:1', priority: 0, votes: 0, lag: 5 }, { host: 's:1' }],
+      {},
+      undefined,
+      true,
+    );
     expect(eligible(c)).toEqual(['n:1', 'h:1', 's:1']);
   });
 
@@ -155,7 +241,13 @@ describe('availability: votes, writeMajorityCount, buildIndexes', () => {
     const { status, config } = replies([{ host: 'p:1', state: 'PRIMARY' }, { host: 's:1' }, { host: 'a:1', state: 'ARBITER' }]);
     expect(majorityOf(status, memberViews(status, config).members)).toEqual({ writeMajorityCount: 2, reported: false });
     expect(majorityOf({ ...status, writeMajorityCount: 3 }, [])).toEqual({ writeMajorityCount: 3, reported: true });
-    const five = replies([{ host: 'p:1', state: 'PRIMARY' }, { host: 's:1' }, { host: 't:1' }, { host: 'a:1', state: 'ARBITER' }, { host: 'n:1', votes: 0, priority: 0 }]);
+    const five = replies([
+      { host: 'p:1', state: 'PRIMARY' },
+      { host: 's:1' },
+      { host: 't:1' },
+      { host: 'a:1', state: 'ARBITER' },
+      { host: 'n:1', votes: 0, priority: 0 },
+    ]);
     expect(majorityOf(five.status, memberViews(five.status, five.config).members).writeMajorityCount).toBe(3);
   });
 
@@ -163,26 +255,55 @@ describe('availability: votes, writeMajorityCount, buildIndexes', () => {
     const set = [{ host: 'p:1', state: 'PRIMARY' }, { host: 's:1' }, { host: 'a:1', state: 'ARBITER' }];
     const c = pick(set, {}, undefined, true);
     expect(eligible(c)).toEqual([]);
-    expect(c.find((x) => x.host === 's:1')!.reasons.join()).toMatch(/leave 1 healthy data-bearing voter\(s\), fewer than writeMajorityCount 2/);
+    expect(c.find((x) => x.host === 's:1')!.reasons.join()).toMatch(
+      /leave 1 healthy data-bearing voter\(s\), fewer than writeMajorityCount 2/,
+    );
     expect(eligible(pick(set, { allowMajorityStall: true }, undefined, true))).toEqual(['s:1']);
   });
 
   it('a member down, a delayed member or a member locked by someone else does not count as a healthy voter', () => {
-    expect(eligible(pick([{ host: 'p:1', state: 'PRIMARY' }, { host: 's:1' }, { host: 'd:1', state: 'DOWN' }], {}, undefined, true))).toEqual([]);
-    expect(eligible(pick([{ host: 'p:1', state: 'PRIMARY' }, { host: 's:1' }, { host: 'x:1', delay: 3600, hidden: true, priority: 0 }], {}, undefined, true))).toEqual([]);
-    const locked = new Map<string, Probe>([['s:1', { locked: false }], ['l:1', { locked: true }]]);
+    expect(
+      eligible(pick([{ host: 'p:1', state: 'PRIMARY' }, { host: 's:1' }, { host: 'd:1', state: 'DOWN' }], {}, undefined, true)),
+    ).toEqual([]);
+    expect(
+      eligible(
+        pick(
+          [{ host: 'p:1', state: 'PRIMARY' }, { host: 's:1' }, { host: 'x:1', delay: 3600, hidden: true, priority: 0 }],
+          {},
+          undefined,
+          true,
+        ),
+      ),
+    ).toEqual([]);
+    const locked = new Map<string, Probe>([
+      ['s:1', { locked: false }],
+      ['l:1', { locked: true }],
+    ]);
     expect(eligible(pick([{ host: 'p:1', state: 'PRIMARY' }, { host: 's:1' }, { host: 'l:1' }], {}, locked, true))).toEqual([]);
     // three healthy data-bearing voters: one may be locked
-    expect(eligible(pick([{ host: 'p:1', state: 'PRIMARY' }, { host: 's:1' }, { host: 't:1' }], {}, undefined, true))).toEqual(['s:1', 't:1']);
+    expect(eligible(pick([{ host: 'p:1', state: 'PRIMARY' }, { host: 's:1' }, { host: 't:1' }], {}, undefined, true))).toEqual([
+      's:1',
+      't:1',
+    ]);
   });
 
   it('a votes: 0 member never costs a vote: it stays eligible in a primary + secondary + arbiter set', () => {
-    const c = pick([{ host: 'p:1', state: 'PRIMARY' }, { host: 's:1' }, { host: 'a:1', state: 'ARBITER' }, { host: 'n:1', votes: 0, priority: 0 }], {}, undefined, true);
+    const c = pick(
+      [{ host: 'p:1', state: 'PRIMARY' }, { host: 's:1' }, { host: 'a:1', state: 'ARBITER' }, { host: 'n:1', votes: 0, priority: 0 }],
+      {},
+      undefined,
+      true,
+    );
     expect(eligible(c)).toEqual(['n:1']);
   });
 
   it('buildIndexes: false is rejected, or ranked last with allowNoIndexes', () => {
-    const set = [{ host: 'p:1', state: 'PRIMARY' }, { host: 'b:1', hidden: true, priority: 0, votes: 0, buildIndexes: false }, { host: 's:1', lag: 3 }, { host: 't:1', lag: 2 }];
+    const set = [
+      { host: 'p:1', state: 'PRIMARY' },
+      { host: 'b:1', hidden: true, priority: 0, votes: 0, buildIndexes: false },
+      { host: 's:1', lag: 3 },
+      { host: 't:1', lag: 2 },
+    ];
     const c = pick(set, {}, undefined, true);
     expect(eligible(c)).toEqual(['t:1', 's:1']);
     expect(c.find((x) => x.host === 'b:1')!.reasons.join()).toMatch(/buildIndexes: false/);

@@ -11,7 +11,17 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildBundle } from './build-once';
 import { checkCommon, expectNothingLocked, expectSnapshotOf } from './checks';
-import { events, loadScenario, runCli, runCliDirect, simAvailable, uriFor, type RunOptions, type RunResult, type Scenario } from './helpers';
+import {
+  events,
+  loadScenario,
+  runCli,
+  runCliDirect,
+  simAvailable,
+  uriFor,
+  type RunOptions,
+  type RunResult,
+  type Scenario,
+} from './helpers';
 
 vi.setConfig({ testTimeout: 240_000 });
 
@@ -26,8 +36,11 @@ async function eventDuringSnapshot(o: RunOptions, at: number[] = [4000, 8000, 14
   let r: RunResult | undefined;
   for (const atMs of at) {
     r = await runCli({
-      ...o, fake: { ms: atMs + 3000, ...o.fake },
-      patch: (sc) => { for (const e of sc.timeline ?? []) e.atMs = atMs; },
+      ...o,
+      fake: { ms: atMs + 3000, ...o.fake },
+      patch: (sc) => {
+        for (const e of sc.timeline ?? []) e.atMs = atMs;
+      },
     });
     const start = r.records.find((x) => x.event === 'start');
     const ev = r.report.events.find((e) => e.cmd === '@timeline');
@@ -77,7 +90,11 @@ describe.skipIf(!simAvailable).concurrent('mongo-snapshot against faithful serve
         const uri = (user: string) => uriFor({ ...sc, auth: { user, password: 'S3cr3t-canary-pw' } });
         const ok = await runCli({ scenario: 'roles', version, uri: uri('ops') });
         expectSnapshotOf(ok, '127.0.132.2:27017');
-        for (const [user, missing] of [['monitor', /fsync \(for.*unlock \(for/], ['host', /replSetGetStatus \(for.*replSetGetConfig \(for/], ['backup', /replSetGetStatus.*replSetGetConfig.*fsync.*unlock/]] as const) {
+        for (const [user, missing] of [
+          ['monitor', /fsync \(for.*unlock \(for/],
+          ['host', /replSetGetStatus \(for.*replSetGetConfig \(for/],
+          ['backup', /replSetGetStatus.*replSetGetConfig.*fsync.*unlock/],
+        ] as const) {
           const r = await runCli({ scenario: 'roles', version, uri: uri(user) });
           expectNothingLocked(r, 3);
           expect(r.report.stderr).toMatch(new RegExp(`user ${user}@admin .*lacks the cluster actions`));
@@ -90,7 +107,9 @@ describe.skipIf(!simAvailable).concurrent('mongo-snapshot against faithful serve
       it('primary + secondary + arbiter: locking the only other data-bearing voter is refused (exit 4) unless --allow-majority-stall', async () => {
         const r = await runCli({ scenario: 'psa', version });
         expectNothingLocked(r, 4);
-        expect(r.report.stderr).toMatch(/rejected 127\.0\.133\.2:27017: a voter: locking it would leave 1 healthy data-bearing voter\(s\), fewer than writeMajorityCount 2/);
+        expect(r.report.stderr).toMatch(
+          /rejected 127\.0\.133\.2:27017: a voter: locking it would leave 1 healthy data-bearing voter\(s\), fewer than writeMajorityCount 2/,
+        );
         const f = await runCli({ scenario: 'psa', version, args: ['--allow-majority-stall'] });
         expectSnapshotOf(f, '127.0.133.2:27017');
       });
@@ -148,7 +167,9 @@ describe.skipIf(!simAvailable).concurrent('mongo-snapshot against faithful serve
     checkCommon(r);
     expect(r.report.stderr).toMatch(/PRIMARY/);
     const ev = r.report.events.find((e) => e.cmd === '@timeline')!;
-    const unlock = events(r, '127.0.139.2:27017', 'fsyncUnlock').filter((e) => e.ok === 1).at(-1)!;
+    const unlock = events(r, '127.0.139.2:27017', 'fsyncUnlock')
+      .filter((e) => e.ok === 1)
+      .at(-1)!;
     expect(unlock.t - ev.t).toBeLessThan(5000); // not at the end of the (long) snapshot
   });
 

@@ -8,7 +8,10 @@ const ENC = encodeURIComponent(PW);
 describe('parseMongoUri / memberUri', () => {
   it('parses percent-encoded credentials, several hosts with and without ports, options', () => {
     const r = new Redactor();
-    const p = parseMongoUri(`mongodb://snap%40ops:${ENC}@db1,db2:27018,[::1]:27019/admin?replicaSet=rs0&authSource=admin&authMechanism=SCRAM-SHA-1&tls=true&tlsCAFile=/etc/ca.pem`, r);
+    const p = parseMongoUri(
+      `mongodb://snap%40ops:${ENC}@db1,db2:27018,[::1]:27019/admin?replicaSet=rs0&authSource=admin&authMechanism=SCRAM-SHA-1&tls=true&tlsCAFile=/etc/ca.pem`,
+      r,
+    );
     expect(p.seeds).toEqual(['db1', 'db2:27018', '[::1]:27019']);
     expect(p.username).toBe('snap@ops');
     expect(p.replicaSet).toBe('rs0');
@@ -18,14 +21,25 @@ describe('parseMongoUri / memberUri', () => {
   });
 
   it('per-member URI: one host, directConnection=true, every auth and TLS option kept, replicaSet dropped', () => {
-    const p = parseMongoUri(`mongodb://u:${ENC}@db1,db2/mydb?replicaSet=rs0&authSource=admin&authMechanism=SCRAM-SHA-256&tls=true&tlsCAFile=/ca.pem&tlsCertificateKeyFile=/c.pem&readPreference=secondary&appName=x`, new Redactor());
+    const p = parseMongoUri(
+      `mongodb://u:${ENC}@db1,db2/mydb?replicaSet=rs0&authSource=admin&authMechanism=SCRAM-SHA-256&tls=true&tlsCAFile=/ca.pem&tlsCertificateKeyFile=/c.pem&readPreference=secondary&appName=x`,
+      new Redactor(),
+    );
     const u = new URL(memberUri(p, 'db2:27018').replace(/^mongodb:/, 'http:'));
     expect(u.host).toBe('db2:27018');
     expect(u.username).toBe('u');
     expect(decodeURIComponent(u.password)).toBe(PW);
     expect(u.pathname).toBe('/mydb');
     const q = Object.fromEntries(u.searchParams);
-    expect(q).toMatchObject({ authSource: 'admin', authMechanism: 'SCRAM-SHA-256', tls: 'true', tlsCAFile: '/ca.pem', tlsCertificateKeyFile: '/c.pem', directConnection: 'true', appName: 'x' });
+    expect(q).toMatchObject({
+      authSource: 'admin',
+      authMechanism: 'SCRAM-SHA-256',
+      tls: 'true',
+      tlsCAFile: '/ca.pem',
+      tlsCertificateKeyFile: '/c.pem',
+      directConnection: 'true',
+      appName: 'x',
+    });
     expect(q.replicaSet).toBeUndefined();
     expect(q.readPreference).toBeUndefined();
   });

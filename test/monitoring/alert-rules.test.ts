@@ -5,7 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { loadFleet } from '../../lib/config/load';
 import type { Environment, Fleet } from '../../lib/config/model';
 import {
-  ALERT_NAMES, environmentAlertGroups, humanSeconds, mongoSnapshotCronJobName, veleroScheduleNames, type AlertRule,
+  ALERT_NAMES,
+  environmentAlertGroups,
+  humanSeconds,
+  mongoSnapshotCronJobName,
+  veleroScheduleNames,
+  type AlertRule,
 } from '../../lib/monitoring/alert-rules';
 
 const root = join(__dirname, '..', '..');
@@ -28,15 +33,23 @@ const staging = rules(fixture, env(fixture, 'staging'));
 describe('environmentAlertGroups', () => {
   it('names groups after fleet and environment', () => {
     expect(environmentAlertGroups(fleet, env(fleet, 'production')).map((g) => g.name)).toEqual([
-      'acme-production.cnpg-availability', 'acme-production.cnpg-capacity', 'acme-production.cnpg-postgres',
-      'acme-production.backups', 'acme-production.backup-jobs', 'acme-production.mongo-snapshot',
+      'acme-production.cnpg-availability',
+      'acme-production.cnpg-capacity',
+      'acme-production.cnpg-postgres',
+      'acme-production.backups',
+      'acme-production.backup-jobs',
+      'acme-production.mongo-snapshot',
     ]);
     expect(environmentAlertGroups(fleet, env(fleet, 'test')).map((g) => g.name)).toEqual([
-      'acme-test.cnpg-availability', 'acme-test.cnpg-capacity', 'acme-test.cnpg-postgres', 'acme-test.backups', 'acme-test.backup-jobs',
+      'acme-test.cnpg-availability',
+      'acme-test.cnpg-capacity',
+      'acme-test.cnpg-postgres',
+      'acme-test.backups',
+      'acme-test.backup-jobs',
     ]);
   });
 
-  it('uses each environment\'s thresholds from fleet.yaml', () => {
+  it("uses each environment's thresholds from fleet.yaml", () => {
     expect(one(production, 'CNPGClusterHighReplicationLag').expr).toMatch(/\) > 30$/);
     expect(one(test, 'CNPGClusterHighReplicationLag').expr).toMatch(/\) > 120$/);
     expect(one(staging, 'CNPGClusterHighConnectionsWarning').expr).toMatch(/\* 100 > 70$/);
@@ -50,24 +63,36 @@ describe('environmentAlertGroups', () => {
   it('pages in production and only warns in test (critical tier follows alerts.severity)', () => {
     const severities = (rs: AlertRule[]) => Object.fromEntries(rs.map((r) => [r.alert, r.labels.severity]));
     expect(severities(production)).toMatchObject({
-      CNPGClusterOffline: 'critical', CNPGClusterHACritical: 'critical', CNPGClusterHighConnectionsCritical: 'critical',
-      CNPGClusterLowDiskSpaceCritical: 'critical', CNPGClusterXIDWraparoundCritical: 'critical', CNPGClusterBackupNotRecent: 'critical',
-      VeleroBackupNotRecent: 'critical', MongoSnapshotNotRecent: 'critical', CNPGClusterHAWarning: 'warning', CNPGClusterHighReplicationLag: 'warning',
+      CNPGClusterOffline: 'critical',
+      CNPGClusterHACritical: 'critical',
+      CNPGClusterHighConnectionsCritical: 'critical',
+      CNPGClusterLowDiskSpaceCritical: 'critical',
+      CNPGClusterXIDWraparoundCritical: 'critical',
+      CNPGClusterBackupNotRecent: 'critical',
+      VeleroBackupNotRecent: 'critical',
+      MongoSnapshotNotRecent: 'critical',
+      CNPGClusterHAWarning: 'warning',
+      CNPGClusterHighReplicationLag: 'warning',
     });
     expect(new Set(test.map((r) => r.labels.severity))).toEqual(new Set(['warning']));
     for (const r of production) expect(r.labels.environment).toBe('production');
     for (const r of test) expect(r.labels.environment).toBe('test');
   });
 
-  it('scopes every CNPG selector to the environment\'s namespace and clusters', () => {
+  it("scopes every CNPG selector to the environment's namespace and clusters", () => {
     expect(one(production, 'CNPGClusterHighConnectionsWarning').expr).toContain(
-      'cnpg_backends_total{namespace="databases",cluster=~"orders|payments|catalog|inventory|customer-profiles"}');
+      'cnpg_backends_total{namespace="databases",cluster=~"orders|payments|catalog|inventory|customer-profiles"}',
+    );
     expect(one(test, 'CNPGClusterHighConnectionsWarning').expr).toContain('cnpg_backends_total{namespace="databases",cluster=~"acme"}');
     expect(one(test, 'CNPGClusterMetricsAbsent').expr).toBe('absent(up{namespace="databases",cluster="acme"})');
   });
 
   it('gives every alert a severity, an environment, a templated summary and description, and a runbook in this repo', () => {
-    for (const [f, rs] of [[fleet, production], [fleet, test], [fixture, staging]] as const) {
+    for (const [f, rs] of [
+      [fleet, production],
+      [fleet, test],
+      [fixture, staging],
+    ] as const) {
       for (const r of rs) {
         expect(Object.keys(r.labels).sort(), r.alert).toEqual(['environment', 'severity']);
         expect(Object.keys(r.annotations).sort(), r.alert).toEqual(['description', 'runbook_url', 'summary']);
@@ -95,16 +120,19 @@ describe('environmentAlertGroups', () => {
     expect(byName(test, 'CNPGClusterHAWarning')).toEqual([]);
     expect(byName(test, 'CNPGClusterInstancesOnSameNode')).toEqual([]);
     // orders has 5 instances in production (override), the others 3.
-    expect(one(production, 'CNPGClusterHAWarning').expr).toMatch(/cluster=~"payments\|catalog\|inventory\|customer-profiles"}\) < 2 or .*cluster=~"orders"}\) < 4$/);
+    expect(one(production, 'CNPGClusterHAWarning').expr).toMatch(
+      /cluster=~"payments\|catalog\|inventory\|customer-profiles"}\) < 2 or .*cluster=~"orders"}\) < 4$/,
+    );
     // fixture: alpha has 2 instances (critical only), beta 3.
     expect(one(staging, 'CNPGClusterHACritical').expr).toContain('cluster=~"alpha|beta"');
     expect(one(staging, 'CNPGClusterHAWarning').expr).toContain('cluster=~"beta"');
     expect(one(staging, 'CNPGClusterHAWarning').expr).not.toContain('alpha');
   });
 
-  it('watches CNPG backups at 1.5 × the schedule\'s interval, with the metric of the backup method', () => {
+  it("watches CNPG backups at 1.5 × the schedule's interval, with the metric of the backup method", () => {
     expect(one(production, 'CNPGClusterBackupNotRecent').expr).toBe(
-      'time() - max by (namespace, cluster) (cnpg_collector_last_available_backup_timestamp{namespace="databases",cluster=~"orders|payments|catalog|inventory|customer-profiles"}) > 129600');
+      'time() - max by (namespace, cluster) (cnpg_collector_last_available_backup_timestamp{namespace="databases",cluster=~"orders|payments|catalog|inventory|customer-profiles"}) > 129600',
+    );
     expect(one(staging, 'CNPGClusterBackupNotRecent').expr).toContain('barman_cloud_cloudnative_pg_io_last_available_backup_timestamp{');
     expect(one(staging, 'CNPGClusterBackupNotRecent').expr).toMatch(/> 32400$/);
     const noBackups = { ...env(fleet, 'test'), backups: {} };
@@ -115,9 +143,10 @@ describe('environmentAlertGroups', () => {
     expect(veleroScheduleNames(fleet, env(fleet, 'production'))).toEqual(['acme-production-databases', 'acme-production-services']);
     expect(veleroScheduleNames(fleet, env(fleet, 'test'))).toEqual(['acme-test-databases']);
     expect(one(production, 'VeleroBackupNotRecent').expr).toBe(
-      'time() - max by (schedule) (velero_backup_last_successful_timestamp{schedule=~"acme-production-databases|acme-production-services"}) > 129600'
-      + ' or absent_over_time(velero_backup_last_successful_timestamp{schedule="acme-production-databases"}[36h])'
-      + ' or absent_over_time(velero_backup_last_successful_timestamp{schedule="acme-production-services"}[36h])');
+      'time() - max by (schedule) (velero_backup_last_successful_timestamp{schedule=~"acme-production-databases|acme-production-services"}) > 129600' +
+        ' or absent_over_time(velero_backup_last_successful_timestamp{schedule="acme-production-databases"}[36h])' +
+        ' or absent_over_time(velero_backup_last_successful_timestamp{schedule="acme-production-services"}[36h])',
+    );
     expect(byName(staging, 'VeleroBackupFailed')).toEqual([]);
     expect(byName(staging, 'VeleroBackupNotRecent')).toEqual([]);
   });
@@ -126,13 +155,15 @@ describe('environmentAlertGroups', () => {
     const snapshot = env(fleet, 'production').mongoSnapshots[0];
     expect(mongoSnapshotCronJobName(snapshot)).toBe('mongo-snapshot-catalog-mongo');
     expect(one(production, 'MongoSnapshotNotRecent').expr).toContain(
-      'kube_cronjob_status_last_successful_time{namespace="backups",cronjob="mongo-snapshot-catalog-mongo"}) > 32400');
+      'kube_cronjob_status_last_successful_time{namespace="backups",cronjob="mongo-snapshot-catalog-mongo"}) > 32400',
+    );
     expect(byName(test, 'MongoSnapshotNotRecent')).toEqual([]);
     // production's snapshot pushes to a Pushgateway (fleet.yaml): the exit code is watched.
     expect(one(production, 'MongoSnapshotMemberMayBeLocked').labels).toMatchObject({ severity: 'critical', environment: 'production' });
     expect(one(staging, 'MongoSnapshotMemberMayBeLocked')).toMatchObject({
-      expr: 'max by (job, replica_set, member) (mongo_snapshot_member_locked{job="mongo-snapshot"}) == 1'
-        + ' or on (replica_set) max by (job, replica_set) (mongo_snapshot_last_exit_code{job="mongo-snapshot"}) == 7',
+      expr:
+        'max by (job, replica_set, member) (mongo_snapshot_member_locked{job="mongo-snapshot"}) == 1' +
+        ' or on (replica_set) max by (job, replica_set) (mongo_snapshot_last_exit_code{job="mongo-snapshot"}) == 7',
       labels: { severity: 'critical', environment: 'staging' },
     });
     expect(one(staging, 'MongoSnapshotNotRecent').expr).toMatch(/> 5400 or /);

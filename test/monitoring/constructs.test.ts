@@ -30,7 +30,9 @@ services:
 describe('ClusterPodMonitor', () => {
   const chart = testChart();
   new ClusterPodMonitor(chart, 'Orders', {
-    cluster: 'orders', namespace: 'databases', fleet: 'acme',
+    cluster: 'orders',
+    namespace: 'databases',
+    fleet: 'acme',
     selectorLabels: { release: 'kube-prometheus-stack', 'app.kubernetes.io/name': 'overridden' },
   });
   const monitor = only(objectsOf(chart), 'PodMonitor');
@@ -55,10 +57,12 @@ describe('ClusterPodMonitor', () => {
   it('selects the instances of this cluster and scrapes port metrics, labelling series with the cluster', () => {
     expect(monitor.spec).toEqual({
       selector: { matchLabels: { 'cnpg.io/cluster': 'orders', 'cnpg.io/podRole': 'instance' } },
-      podMetricsEndpoints: [{
-        port: 'metrics',
-        relabelings: [{ action: 'replace', sourceLabels: ['__meta_kubernetes_pod_label_cnpg_io_cluster'], targetLabel: 'cluster' }],
-      }],
+      podMetricsEndpoints: [
+        {
+          port: 'metrics',
+          relabelings: [{ action: 'replace', sourceLabels: ['__meta_kubernetes_pod_label_cnpg_io_cluster'], targetLabel: 'cluster' }],
+        },
+      ],
     });
   });
 
@@ -96,7 +100,10 @@ describe('EnvironmentAlerts', () => {
 
   it('renders the groups of alert-rules.ts as plain strings', () => {
     expect(rule.spec.groups.map((g: { name: string }) => g.name)).toEqual([
-      'acme-production.cnpg-availability', 'acme-production.cnpg-capacity', 'acme-production.cnpg-postgres', 'acme-production.backups',
+      'acme-production.cnpg-availability',
+      'acme-production.cnpg-capacity',
+      'acme-production.cnpg-postgres',
+      'acme-production.backups',
     ]);
     expect(JSON.parse(JSON.stringify(alerts.groups))).toEqual(rule.spec.groups);
     const lag = rule.spec.groups[0].rules.find((r: { alert: string }) => r.alert === 'CNPGClusterHighReplicationLag');
@@ -107,7 +114,8 @@ describe('EnvironmentAlerts', () => {
       labels: { severity: 'warning', environment: 'production' },
       annotations: {
         summary: 'CloudNativePG standby is lagging behind its primary.',
-        description: 'Standby {{ $labels.namespace }}/{{ $labels.pod }} of cluster {{ $labels.cluster }} is {{ $value | printf "%.0f" }}s behind the primary (threshold 30s).',
+        description:
+          'Standby {{ $labels.namespace }}/{{ $labels.pod }} of cluster {{ $labels.cluster }} is {{ $value | printf "%.0f" }}s behind the primary (threshold 30s).',
         runbook_url: 'https://example.com/runbooks/CNPGClusterHighReplicationLag.md',
       },
     });
@@ -118,7 +126,8 @@ describe('EnvironmentAlerts', () => {
     new EnvironmentAlerts(c, 'A', { fleet, environment, namespace: 'prometheus', veleroScheduleNames: ['nightly'] });
     const r = only(objectsOf(c), 'PrometheusRule');
     expect(r.metadata.namespace).toBe('prometheus');
-    const velero = r.spec.groups.find((g: { name: string }) => g.name.endsWith('.backups'))
+    const velero = r.spec.groups
+      .find((g: { name: string }) => g.name.endsWith('.backups'))
       .rules.find((x: { alert: string }) => x.alert === 'VeleroBackupFailed');
     expect(velero.expr).toContain('velero_backup_failure_total{schedule=~"nightly"}');
   });

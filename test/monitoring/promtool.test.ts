@@ -16,8 +16,9 @@ import { ALERT_NAMES, environmentAlertGroups, type RuleGroup } from '../../lib/m
 const root = join(__dirname, '..', '..');
 const dist = join(root, 'dist');
 const unitTests = join(__dirname, 'promtool');
-const INSTALL_HINT = 'promtool is required for these tests. Install it with `apt-get install -y --no-install-recommends prometheus` '
-  + '(Debian/Ubuntu; CI\'s .ci/run does this), or put promtool on PATH, or set PROMTOOL=/path/to/promtool.';
+const INSTALL_HINT =
+  'promtool is required for these tests. Install it with `apt-get install -y --no-install-recommends prometheus` ' +
+  "(Debian/Ubuntu; CI's .ci/run does this), or put promtool on PATH, or set PROMTOOL=/path/to/promtool.";
 
 function findPromtool(): string | undefined {
   const candidates = [process.env.PROMTOOL, 'promtool', '/usr/bin/promtool'].filter((c): c is string => !!c);
@@ -31,7 +32,8 @@ function run(promtool: string, args: string[], cwd: string): { status: number | 
 
 function yamlFilesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? yamlFilesUnder(join(dir, e.name)) : /\.ya?ml$/.test(e.name) ? [join(dir, e.name)] : []);
+    e.isDirectory() ? yamlFilesUnder(join(dir, e.name)) : /\.ya?ml$/.test(e.name) ? [join(dir, e.name)] : [],
+  );
 }
 
 interface RuleSource {
@@ -44,14 +46,16 @@ interface RuleSource {
 /** Every PrometheusRule document in dist/ (any file, any depth). */
 function prometheusRulesInDist(): RuleSource[] {
   if (!existsSync(dist)) return [];
-  return yamlFilesUnder(dist).flatMap((file) => parseAllDocuments(readFileSync(file, 'utf8'))
-    .map((doc) => doc.toJS())
-    .filter((o) => o?.kind === 'PrometheusRule')
-    .map((o) => ({
-      environment: o.metadata?.labels?.['app.kubernetes.io/instance'] ?? relative(dist, file).split('/')[0],
-      origin: relative(root, file),
-      groups: o.spec?.groups ?? [],
-    })));
+  return yamlFilesUnder(dist).flatMap((file) =>
+    parseAllDocuments(readFileSync(file, 'utf8'))
+      .map((doc) => doc.toJS())
+      .filter((o) => o?.kind === 'PrometheusRule')
+      .map((o) => ({
+        environment: o.metadata?.labels?.['app.kubernetes.io/instance'] ?? relative(dist, file).split('/')[0],
+        origin: relative(root, file),
+        groups: o.spec?.groups ?? [],
+      })),
+  );
 }
 
 // The repository's fleet (whatever an adopter put there): what dist/ must hold. The unit tests in
@@ -61,9 +65,12 @@ const fleet = loadFleet(root);
 const example = loadFleet(join(root, 'test', 'fixtures', 'fleets', 'example.yaml'));
 const fixture = loadFleet(join(__dirname, 'fixtures', 'fleet.yaml'));
 const fromDist = prometheusRulesInDist();
-const inMemory = (f: typeof fleet, prefix = ''): RuleSource[] => f.environments.map((env: Environment) => ({
-  environment: `${prefix}${env.name}`, origin: `${f.sourceFile} (rendered in memory)`, groups: environmentAlertGroups(f, env),
-}));
+const inMemory = (f: typeof fleet, prefix = ''): RuleSource[] =>
+  f.environments.map((env: Environment) => ({
+    environment: `${prefix}${env.name}`,
+    origin: `${f.sourceFile} (rendered in memory)`,
+    groups: environmentAlertGroups(f, env),
+  }));
 // What Argo CD applies: dist/'s rules once it holds any, else the fleet's rendered in memory.
 const sources = (fromDist.length > 0 ? fromDist : inMemory(fleet)).map((s) => ({ ...s, environment: `dist-${s.environment}` }));
 const exampleSources = inMemory(example);
@@ -94,12 +101,24 @@ describe('PrometheusRules, proven with promtool', () => {
   });
 
   it('dist/ holds a PodMonitor for every cluster of every environment', () => {
-    const podMonitors = existsSync(dist) ? yamlFilesUnder(dist).flatMap((file) => parseAllDocuments(readFileSync(file, 'utf8'))
-      .map((doc) => doc.toJS()).filter((o) => o?.kind === 'PodMonitor')
-      .map((o) => `${relative(dist, file).split('/')[0]}/${o.metadata.namespace}/${o.metadata.name}`)) : [];
+    const podMonitors = existsSync(dist)
+      ? yamlFilesUnder(dist).flatMap((file) =>
+          parseAllDocuments(readFileSync(file, 'utf8'))
+            .map((doc) => doc.toJS())
+            .filter((o) => o?.kind === 'PodMonitor')
+            .map((o) => `${relative(dist, file).split('/')[0]}/${o.metadata.namespace}/${o.metadata.name}`),
+        )
+      : [];
     // One per cluster, and one per pooler (lib/pooling/pooler-pod-monitor.ts).
-    expect(podMonitors.sort()).toEqual(fleet.environments.flatMap((e) => e.clusters.flatMap((c) => [c.name, ...(c.poolers ?? []).map((p) => poolerName(c.name, p.type))]
-      .map((name) => `${e.name}/${c.namespace}/${name}`))).sort());
+    expect(podMonitors.sort()).toEqual(
+      fleet.environments
+        .flatMap((e) =>
+          e.clusters.flatMap((c) =>
+            [c.name, ...(c.poolers ?? []).map((p) => poolerName(c.name, p.type))].map((name) => `${e.name}/${c.namespace}/${name}`),
+          ),
+        )
+        .sort(),
+    );
   });
 
   it('covers every environment, with groups', () => {
@@ -115,9 +134,13 @@ describe('PrometheusRules, proven with promtool', () => {
     }
   });
 
-  const unitTestFiles = readdirSync(unitTests).filter((f) => f.endsWith('.test.yaml')).sort();
+  const unitTestFiles = readdirSync(unitTests)
+    .filter((f) => f.endsWith('.test.yaml'))
+    .sort();
   it('has unit tests for every environment and the fixture', () => {
-    expect(unitTestFiles).toEqual(expect.arrayContaining([...example.environments.map((e) => `${e.name}.test.yaml`), 'fixture-staging.test.yaml']));
+    expect(unitTestFiles).toEqual(
+      expect.arrayContaining([...example.environments.map((e) => `${e.name}.test.yaml`), 'fixture-staging.test.yaml']),
+    );
   });
 
   for (const file of unitTestFiles) {
@@ -143,7 +166,7 @@ describe('PrometheusRules, proven with promtool', () => {
 
   // The unit tests must be able to fail: give production the test environment's thresholds and
   // severity, and production's expectations (lag 30s, critical) must no longer hold.
-  it('fails when production gets the test environment\'s thresholds', () => {
+  it("fails when production gets the test environment's thresholds", () => {
     const production = example.environments.find((e) => e.name === 'production')!;
     const test = example.environments.find((e) => e.name === 'test')!;
     const wrong = environmentAlertGroups(example, { ...production, alerts: test.alerts });

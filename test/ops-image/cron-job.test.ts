@@ -5,9 +5,18 @@ import { objectsOf, only, testChart } from '../support/synth';
 
 const store: SecretStoreRef = { kind: 'ClusterSecretStore', name: 'vault', keyPrefix: 'databases', refreshInterval: '1h' };
 const base: MongoSnapshot = {
-  name: 'catalog', namespace: 'backups', schedule: '15 */6 * * *', maxIntervalSeconds: 21600, minIntervalSeconds: 21600,
-  remoteKey: 'mongo/catalog/backup-uri', remoteProperty: 'uri', image: 'registry.example.com/dbfleet-ops:1',
-  maxLagSeconds: 30, snapshotTimeoutSeconds: 1800, unlockDeadlineSeconds: 120, activeDeadlineSeconds: 2040,
+  name: 'catalog',
+  namespace: 'backups',
+  schedule: '15 */6 * * *',
+  maxIntervalSeconds: 21600,
+  minIntervalSeconds: 21600,
+  remoteKey: 'mongo/catalog/backup-uri',
+  remoteProperty: 'uri',
+  image: 'registry.example.com/dbfleet-ops:1',
+  maxLagSeconds: 30,
+  snapshotTimeoutSeconds: 1800,
+  unlockDeadlineSeconds: 120,
+  activeDeadlineSeconds: 2040,
 };
 
 function podOf(snapshot: MongoSnapshot) {
@@ -30,7 +39,8 @@ describe('the mongo-snapshot CronJob runs the ops image', () => {
     const pod = podOf({ ...base, snapshotTools: { image: 'registry.example.com/tools:1', path: '/usr/local/snapshot/' } });
     const init = pod.initContainers[0];
     expect(init).toMatchObject({
-      name: 'snapshot-tools', image: 'registry.example.com/tools:1',
+      name: 'snapshot-tools',
+      image: 'registry.example.com/tools:1',
       command: ['cp', '-R', '/usr/local/snapshot/.', '/mnt/snapshot-tools/'],
       securityContext: { runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false },
     });

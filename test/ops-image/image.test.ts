@@ -41,9 +41,18 @@ function podman(...args: string[]): { code: number | null; stdout: string; stder
 function cronJobContainer() {
   const store: SecretStoreRef = { kind: 'ClusterSecretStore', name: 'vault', keyPrefix: 'databases', refreshInterval: '1h' };
   const snapshot: MongoSnapshot = {
-    name: 'catalog', namespace: 'backups', schedule: '15 */6 * * *', maxIntervalSeconds: 21600, minIntervalSeconds: 21600,
-    remoteKey: 'mongo/catalog/backup-uri', remoteProperty: 'uri', image: TAG, maxLagSeconds: 60,
-    snapshotTimeoutSeconds: 600, unlockDeadlineSeconds: 60, activeDeadlineSeconds: 780,
+    name: 'catalog',
+    namespace: 'backups',
+    schedule: '15 */6 * * *',
+    maxIntervalSeconds: 21600,
+    minIntervalSeconds: 21600,
+    remoteKey: 'mongo/catalog/backup-uri',
+    remoteProperty: 'uri',
+    image: TAG,
+    maxLagSeconds: 60,
+    snapshotTimeoutSeconds: 600,
+    unlockDeadlineSeconds: 60,
+    activeDeadlineSeconds: 780,
     snapshotTools: { image: 'registry.example.com/ops/vm-snapshot-tools:1', path: '/opt/snapshot/bin' },
   };
   const chart = testChart();
@@ -79,8 +88,20 @@ describe.skipIf(!tools)('ops image (buildah + podman)', () => {
   });
 
   it('runs as UID 65532 with a read-only root filesystem, and has no shell', () => {
-    const r = podman('run', '--rm', '--read-only', '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges', '--entrypoint', OPS_NODE, TAG,
-      '-e', 'const fs=require("fs");let w;try{fs.writeFileSync("/app/x","")}catch(e){w=e.code}console.log(JSON.stringify({uid:process.getuid(),gid:process.getgid(),sh:["/bin/sh","/bin/bash","/usr/bin/sh","/busybox"].filter(f=>fs.existsSync(f)),write:w,app:fs.readdirSync("/app")}))');
+    const r = podman(
+      'run',
+      '--rm',
+      '--read-only',
+      '--cap-drop',
+      'ALL',
+      '--security-opt',
+      'no-new-privileges',
+      '--entrypoint',
+      OPS_NODE,
+      TAG,
+      '-e',
+      'const fs=require("fs");let w;try{fs.writeFileSync("/app/x","")}catch(e){w=e.code}console.log(JSON.stringify({uid:process.getuid(),gid:process.getgid(),sh:["/bin/sh","/bin/bash","/usr/bin/sh","/busybox"].filter(f=>fs.existsSync(f)),write:w,app:fs.readdirSync("/app")}))',
+    );
     expect(r.code, r.stderr).toBe(0);
     const got = JSON.parse(r.stdout.trim()) as { uid: number; gid: number; sh: string[]; write: string; app: string[] };
     expect(got).toMatchObject({ uid: 65532, gid: 65532, sh: [] });
@@ -121,19 +142,54 @@ describe.skipIf(!tools)('ops image (buildah + podman)', () => {
     // (no shell in the image: its #! names the image's node)
     const toolsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ops-image-tools-'));
     fs.copyFileSync(FAKE, path.join(toolsDir, 'fake.mjs'));
-    fs.writeFileSync(path.join(toolsDir, 'make-vm-snapshot'), `#!${OPS_NODE}\nimport(${JSON.stringify(`${SNAPSHOT_TOOLS_DIR}/fake.mjs`)});\n`, { mode: 0o755 });
+    fs.writeFileSync(
+      path.join(toolsDir, 'make-vm-snapshot'),
+      `#!${OPS_NODE}\nimport(${JSON.stringify(`${SNAPSHOT_TOOLS_DIR}/fake.mjs`)});\n`,
+      { mode: 0o755 },
+    );
     fs.chmodSync(toolsDir, 0o755);
     const sc = loadScenario('healthy');
     try {
       const r = await runCli({
-        scenario: 'healthy', uri: null, snapshotCommand: null, env: { MONGODB_URI: uriFor(sc), CONTAINERS_CONF: podmanEnv().CONTAINERS_CONF! },
+        scenario: 'healthy',
+        uri: null,
+        snapshotCommand: null,
+        env: { MONGODB_URI: uriFor(sc), CONTAINERS_CONF: podmanEnv().CONTAINERS_CONF! },
         command: ({ cliArgs, dir }) => {
           fs.chmodSync(dir, 0o777); // the fake (UID 65532) records into it
-          return ['podman', ...podmanArgs('run', '--rm', '--network', 'host', '--read-only', '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges',
-            '--user', `${container.securityContext.runAsUser}:${container.securityContext.runAsGroup}`,
-            '--tmpfs', '/tmp', '-v', `${toolsDir}:${SNAPSHOT_TOOLS_DIR}:ro`, '-v', `${dir}:/rec`,
-            '-e', 'MONGODB_URI', '-e', 'FAKE_SNAPSHOT_RECORD=/rec/fake.jsonl', '-e', 'FAKE_SNAPSHOT_MS=300',
-            '--entrypoint', JSON.stringify(container.command), TAG, ...container.args, ...cliArgs)];
+          return [
+            'podman',
+            ...podmanArgs(
+              'run',
+              '--rm',
+              '--network',
+              'host',
+              '--read-only',
+              '--cap-drop',
+              'ALL',
+              '--security-opt',
+              'no-new-privileges',
+              '--user',
+              `${container.securityContext.runAsUser}:${container.securityContext.runAsGroup}`,
+              '--tmpfs',
+              '/tmp',
+              '-v',
+              `${toolsDir}:${SNAPSHOT_TOOLS_DIR}:ro`,
+              '-v',
+              `${dir}:/rec`,
+              '-e',
+              'MONGODB_URI',
+              '-e',
+              'FAKE_SNAPSHOT_RECORD=/rec/fake.jsonl',
+              '-e',
+              'FAKE_SNAPSHOT_MS=300',
+              '--entrypoint',
+              JSON.stringify(container.command),
+              TAG,
+              ...container.args,
+              ...cliArgs,
+            ),
+          ];
         },
       });
       expect(r.report.exitCode, `${r.report.stderr}\n${r.report.error ?? ''}`).toBe(0);
@@ -144,7 +200,10 @@ describe.skipIf(!tools)('ops image (buildah + podman)', () => {
       assertLockedDuring(r.report.events, '127.0.101.3:27017', start.t, end.t, 0);
       expect(r.report.finalLocks['127.0.101.3:27017']).toBe(0);
       // JSON log lines, as the CronJob asks for, and no password in them
-      const lines = r.report.stderr.trim().split('\n').map((l) => JSON.parse(l) as { step: string });
+      const lines = r.report.stderr
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { step: string });
       expect(lines.at(-1)!.step).toBe('done');
       expect(r.output).not.toContain((sc.auth as { password: string }).password);
     } finally {

@@ -14,11 +14,18 @@ describe('renderObjects', () => {
     new ApiObject(chart, 'a', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'same', namespace: 'one' } });
     new ApiObject(chart, 'b', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'same', namespace: 'two' } });
     expect(() => renderObjects(app)).toThrow(RenderError);
-    expect(() => renderObjects(app)).toThrow('two objects would be written to dist/test/configmap-same.yaml: ConfigMap one/same and ConfigMap two/same; give one of them another name');
+    expect(() => renderObjects(app)).toThrow(
+      'two objects would be written to dist/test/configmap-same.yaml: ConfigMap one/same and ConfigMap two/same; give one of them another name',
+    );
   });
 
   it('quotes strings a YAML 1.1 parser (Kubernetes) would read as something else', () => {
-    const yaml = toYaml({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, data: { a: 'yes', b: 'on', c: '0o12', d: '012', e: 'plain' } });
+    const yaml = toYaml({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'x' },
+      data: { a: 'yes', b: 'on', c: '0o12', d: '012', e: 'plain' },
+    });
     expect(yaml).toContain('a: "yes"\n');
     expect(yaml).toContain('b: "on"\n');
     expect(yaml).toContain('c: "0o12"\n');
@@ -30,7 +37,13 @@ describe('renderObjects', () => {
 describe('replaceDirectory', () => {
   it('replaces the whole tree, removing files it wrote that are no longer rendered', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'dbfleet-replace-')), 'dist');
-    await replaceDirectory(dir, new Map([['a/one.yaml', `${GENERATED_MARK}\n1`], ['b/two.yaml', `${GENERATED_MARK}\n2`]]));
+    await replaceDirectory(
+      dir,
+      new Map([
+        ['a/one.yaml', `${GENERATED_MARK}\n1`],
+        ['b/two.yaml', `${GENERATED_MARK}\n2`],
+      ]),
+    );
     await replaceDirectory(dir, new Map([['a/one.yaml', 'one']]));
     expect(readdirSync(dir)).toEqual(['a']);
     expect(readFileSync(join(dir, 'a', 'one.yaml'), 'utf8')).toBe('one');
@@ -54,16 +67,36 @@ describe('replaceDirectory', () => {
     mkdirSync(join(dir, 'test'), { recursive: true });
     writeFileSync(join(dir, 'test', 'keep.yaml'), 'keep');
     // A path that cannot be a file: its parent "x" is written as a file first.
-    await expect(replaceDirectory(dir, new Map([['x', 'file'], ['x/y.yaml', 'child']]))).rejects.toThrow();
+    await expect(
+      replaceDirectory(
+        dir,
+        new Map([
+          ['x', 'file'],
+          ['x/y.yaml', 'child'],
+        ]),
+      ),
+    ).rejects.toThrow();
     expect(readdirSync(parent)).toEqual(['dist']); // no staging left behind
     expect(readFileSync(join(dir, 'test', 'keep.yaml'), 'utf8')).toBe('keep');
   });
 
   it('re-uses unchanged files (same inode) and writes changed ones', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'dbfleet-replace-')), 'dist');
-    await replaceDirectory(dir, new Map([['a/same.yaml', 'same'], ['a/changed.yaml', 'old']]));
+    await replaceDirectory(
+      dir,
+      new Map([
+        ['a/same.yaml', 'same'],
+        ['a/changed.yaml', 'old'],
+      ]),
+    );
     const inode = statSync(join(dir, 'a', 'same.yaml')).ino;
-    await replaceDirectory(dir, new Map([['a/same.yaml', 'same'], ['a/changed.yaml', 'new']]));
+    await replaceDirectory(
+      dir,
+      new Map([
+        ['a/same.yaml', 'same'],
+        ['a/changed.yaml', 'new'],
+      ]),
+    );
     expect(statSync(join(dir, 'a', 'same.yaml')).ino).toBe(inode);
     expect(readFileSync(join(dir, 'a', 'changed.yaml'), 'utf8')).toBe('new');
     expect(readFileSync(join(dir, 'a', 'same.yaml'), 'utf8')).toBe('same');
@@ -71,7 +104,13 @@ describe('replaceDirectory', () => {
 
   it('mirrors a tree into another folder with the same bytes', async () => {
     const parent = mkdtempSync(join(tmpdir(), 'dbfleet-mirror-'));
-    await replaceDirectory(join(parent, 'dist'), new Map([['a/one.yaml', 'one'], ['b/two.yaml', 'two']]));
+    await replaceDirectory(
+      join(parent, 'dist'),
+      new Map([
+        ['a/one.yaml', 'one'],
+        ['b/two.yaml', 'two'],
+      ]),
+    );
     mkdirSync(join(parent, 'out', 'stale'), { recursive: true });
     await mirrorDirectory(join(parent, 'dist'), join(parent, 'out'), ['a/one.yaml', 'b/two.yaml']);
     expect(readdirSync(join(parent, 'out')).sort()).toEqual(['a', 'b']);
@@ -84,7 +123,14 @@ describe('errors while building charts name the fleet path', () => {
     const fleet = fleetOf();
     const test = fleet.environments.find((e) => e.name === 'test')!;
     // A backup a construct refuses (the model never produces it): method plugin without a name.
-    const broken = { ...fleet, environments: fleet.environments.map((e) => (e === test ? { ...e, backups: { ...e.backups, postgres: { schedule: '0 0 2 * * *', method: 'plugin' as const, maxIntervalSeconds: 86400 } } } : e)) };
+    const broken = {
+      ...fleet,
+      environments: fleet.environments.map((e) =>
+        e === test
+          ? { ...e, backups: { ...e.backups, postgres: { schedule: '0 0 2 * * *', method: 'plugin' as const, maxIntervalSeconds: 86400 } } }
+          : e,
+      ),
+    };
     expect(() => buildApp(broken)).toThrow(new RegExp(`^fleet\\.yaml:${lineOf(BASE_FLEET, '  test:')}: environments\\.test: `));
   });
 

@@ -35,9 +35,13 @@ beforeAll(() => {
   // What `npm pack`'s prepack does, without rebuilding build/ops/ under the end-to-end tests
   // that may be running it (they build it once the same way).
   ok(run(process.execPath, [join(root, 'scripts', 'build-package.mjs')], root));
-  if (!existsSync(join(root, 'build', 'ops', 'mongo-snapshot.cjs'))) ok(run(process.execPath, [join(root, 'scripts', 'build-ops.mjs')], root));
+  if (!existsSync(join(root, 'build', 'ops', 'mongo-snapshot.cjs')))
+    ok(run(process.execPath, [join(root, 'scripts', 'build-ops.mjs')], root));
   ok(run('npm', ['pack', '--ignore-scripts', '--pack-destination', work], root));
-  tarball = join(work, readdirSync(work).find((f) => f.endsWith('.tgz'))!);
+  tarball = join(
+    work,
+    readdirSync(work).find((f) => f.endsWith('.tgz'))!,
+  );
   repo = join(work, 'acme-databases');
   ok(run(process.execPath, [join(root, 'lib', 'cli', 'bin.cjs'), 'init', repo, '--dbfleet', `file:${tarball}`], work));
   ok(run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], repo));
@@ -51,8 +55,16 @@ describe('the dbfleet package, adopted by a new fleet repository', () => {
   it(`packs into a tarball of at most ${MAX_TARBALL_BYTES / 1024 / 1024} MB with compiled code, declarations and schemas`, () => {
     expect(statSync(tarball).size).toBeLessThanOrEqual(MAX_TARBALL_BYTES);
     const installed = join(repo, 'node_modules', 'dbfleet');
-    for (const file of ['build/index.cjs', 'build/validate.cjs', 'build/types/lib/index.d.ts', 'lib/cli/bin.cjs', 'lib/validate/cdk8s-plugin.cjs',
-      'lib/config/fleet.schema.json', 'imports/schemas/SOURCES.json', 'imports/schemas/licenses/cloudnative-pg.LICENSE']) {
+    for (const file of [
+      'build/index.cjs',
+      'build/validate.cjs',
+      'build/types/lib/index.d.ts',
+      'lib/cli/bin.cjs',
+      'lib/validate/cdk8s-plugin.cjs',
+      'lib/config/fleet.schema.json',
+      'imports/schemas/SOURCES.json',
+      'imports/schemas/licenses/cloudnative-pg.LICENSE',
+    ]) {
       expect(existsSync(join(installed, file)), file).toBe(true);
     }
     expect(existsSync(join(installed, 'scripts')), 'no build scripts in the package').toBe(false);
@@ -73,8 +85,12 @@ describe('the dbfleet package, adopted by a new fleet repository', () => {
     expect(result.status, output).toBe(0);
     expect(output).toMatch(/dbfleet: \d+ objects rendered into dist\//);
     expect(output).toContain('Validations ended succesfully'); // cdk8s-cli's spelling
-    const files = filesUnder(join(repo, 'dist')).map((f) => f.slice(join(repo, 'dist').length + 1)).sort();
-    expect(files).toEqual(expect.arrayContaining(['production/cluster-orders.yaml', 'production/cluster-payments.yaml', 'test/database-payments.yaml']));
+    const files = filesUnder(join(repo, 'dist'))
+      .map((f) => f.slice(join(repo, 'dist').length + 1))
+      .sort();
+    expect(files).toEqual(
+      expect.arrayContaining(['production/cluster-orders.yaml', 'production/cluster-payments.yaml', 'test/database-payments.yaml']),
+    );
     // The package's validator, run over what synth wrote: everything has a schema, nothing is invalid.
     const validated = ok(run('npx', ['dbfleet', 'validate', 'dist'], repo));
     expect(validated).toMatch(/^OK: \d+ objects/m);

@@ -12,7 +12,9 @@ import { loadValidator, type Validator } from '../../lib/validate';
 
 const FLEET = readFileSync(join(__dirname, '..', 'fixtures', 'fleets', 'plan.yaml'), 'utf8');
 let validator: Validator;
-beforeAll(() => { validator = loadValidator({ unvalidatedKinds: ['argoproj.io/v1alpha1/AppProject'] }); });
+beforeAll(() => {
+  validator = loadValidator({ unvalidatedKinds: ['argoproj.io/v1alpha1/AppProject'] });
+});
 
 function render(text: string): Manifests {
   return new Map(renderObjects(buildApp(parseFleet(text, 'fleet.yaml'))).map((o) => [o.path, o.object]));
@@ -34,33 +36,61 @@ describe('plan: objects, not files', () => {
     expect(formatPlan(plan, 't')).toBe('t\n\nno changes');
   });
 
-  it('moving a service to another group is DANGER with the CRD rule\'s message (Database spec.cluster is immutable)', () => {
+  it("moving a service to another group is DANGER with the CRD rule's message (Database spec.cluster is immutable)", () => {
     const plan = planFor(edit('  - name: reviews\n    group: storefront', '  - name: reviews\n    group: commerce'));
     const changed = env(plan, 'production').changed.find((c) => c.object.kind === 'Database' && c.object.name === 'reviews')!;
     expect(changed.fields).toContainEqual({ path: 'spec.cluster.name', before: 'storefront', after: 'commerce' });
-    expect(dangerLines(plan)).toContain('production: Database databases/reviews the API server will reject this update: "cluster reference is immutable after creation" (spec.cluster, a CRD transition rule): the sync fails here, after the objects of earlier waves (e.g. connection Secrets) are already applied');
+    expect(dangerLines(plan)).toContain(
+      'production: Database databases/reviews the API server will reject this update: "cluster reference is immutable after creation" (spec.cluster, a CRD transition rule): the sync fails here, after the objects of earlier waves (e.g. connection Secrets) are already applied',
+    );
   });
 
   it('a namespace change: the clusters are removed and added (moved), and that is DANGER', () => {
     const plan = planFor(edit('  production:\n    namespace: databases', '  production:\n    namespace: databases-prod'));
     const production = env(plan, 'production');
     expect(production.changed.filter((c) => c.object.kind === 'Cluster')).toEqual([]);
-    expect(production.moved.filter((m) => m.from.kind === 'Cluster').map((m) => [`${m.from.namespace}/${m.from.name}`, `${m.to.namespace}/${m.to.name}`]))
-      .toEqual([['databases/commerce', 'databases-prod/commerce'], ['databases/storefront', 'databases-prod/storefront']]);
-    expect(dangerLines(plan)).toContain('production: Cluster databases/commerce moves from namespace databases to databases-prod: Kubernetes cannot move an object, so Cluster databases-prod/commerce is a new, empty Cluster, and the old one stays, unmanaged, with its data');
+    expect(
+      production.moved
+        .filter((m) => m.from.kind === 'Cluster')
+        .map((m) => [`${m.from.namespace}/${m.from.name}`, `${m.to.namespace}/${m.to.name}`]),
+    ).toEqual([
+      ['databases/commerce', 'databases-prod/commerce'],
+      ['databases/storefront', 'databases-prod/storefront'],
+    ]);
+    expect(dangerLines(plan)).toContain(
+      'production: Cluster databases/commerce moves from namespace databases to databases-prod: Kubernetes cannot move an object, so Cluster databases-prod/commerce is a new, empty Cluster, and the old one stays, unmanaged, with its data',
+    );
     const text = formatPlan(plan, 't');
-    expect(text).toContain('  - Cluster databases/commerce  (production/cluster-commerce.yaml)\n  + Cluster databases-prod/commerce  (production/cluster-commerce.yaml)  moved to another namespace: the same content under a new identity');
+    expect(text).toContain(
+      '  - Cluster databases/commerce  (production/cluster-commerce.yaml)\n  + Cluster databases-prod/commerce  (production/cluster-commerce.yaml)  moved to another namespace: the same content under a new identity',
+    );
   });
 
   it('five renames at once are each paired with their own new name (content decides), never with the first added one', () => {
     let text = FLEET;
-    for (const [from, to] of [['orders', 'sales'], ['payments', 'billing'], ['catalog', 'products'], ['inventory', 'stock'], ['reviews', 'ratings']]) {
+    for (const [from, to] of [
+      ['orders', 'sales'],
+      ['payments', 'billing'],
+      ['catalog', 'products'],
+      ['inventory', 'stock'],
+      ['reviews', 'ratings'],
+    ]) {
       text = edit(`  - name: ${from}\n`, `  - name: ${to}\n`, text);
     }
     const plan = planFor(text);
-    const databases = env(plan, 'test').moved.filter((m) => m.from.kind === 'Database').map((m) => `${m.from.name} → ${m.to.name}`);
-    expect(databases.sort()).toEqual(['catalog → products', 'inventory → stock', 'orders → sales', 'payments → billing', 'reviews → ratings']);
-    const renames = plan.dangers.filter((d) => d.rule === 'moved-data-bearing' && d.object.startsWith('Database')).map((d) => `${d.environment}: ${d.object} ${d.message.split(':')[0]}`);
+    const databases = env(plan, 'test')
+      .moved.filter((m) => m.from.kind === 'Database')
+      .map((m) => `${m.from.name} → ${m.to.name}`);
+    expect(databases.sort()).toEqual([
+      'catalog → products',
+      'inventory → stock',
+      'orders → sales',
+      'payments → billing',
+      'reviews → ratings',
+    ]);
+    const renames = plan.dangers
+      .filter((d) => d.rule === 'moved-data-bearing' && d.object.startsWith('Database'))
+      .map((d) => `${d.environment}: ${d.object} ${d.message.split(':')[0]}`);
     expect(renames).toContain('test: Database databases/catalog is renamed to products');
     expect(renames).toContain('production: Database databases/payments is renamed to billing');
     expect(renames).toHaveLength(10);
@@ -75,18 +105,31 @@ describe('plan: objects, not files', () => {
     expect(test.moved.filter((m) => m.from.kind === 'Database')).toEqual([]);
     expect(test.removed.filter((o) => o.kind === 'Database').map((o) => o.name)).toEqual(['orders', 'payments']);
     expect(test.added.filter((o) => o.kind === 'Database').map((o) => o.name)).toEqual(['billing', 'sales']);
-    expect(plan.dangers.filter((d) => d.environment === 'test' && d.object === 'Database databases/orders').map((d) => d.message))
-      .toEqual(['is removed: Argo CD will not prune it (Prune=false), but it is no longer managed and its data is orphaned']);
+    expect(plan.dangers.filter((d) => d.environment === 'test' && d.object === 'Database databases/orders').map((d) => d.message)).toEqual([
+      'is removed: Argo CD will not prune it (Prune=false), but it is no longer managed and its data is orphaned',
+    ]);
   });
 
   it('16 → 17 is DANGER naming the offline in-place pg_upgrade; 17 → 16 is refused', () => {
-    const upgrade = edit('  version: 16\n  imageName: ghcr.io/cloudnative-pg/postgresql:16.10-system-trixie', '  version: 17\n  imageName: ghcr.io/cloudnative-pg/postgresql:17.6-system-trixie');
+    const upgrade = edit(
+      '  version: 16\n  imageName: ghcr.io/cloudnative-pg/postgresql:16.10-system-trixie',
+      '  version: 17\n  imageName: ghcr.io/cloudnative-pg/postgresql:17.6-system-trixie',
+    );
     const plan = planFor(upgrade);
-    expect(env(plan, 'production').changed.find((c) => c.object.name === 'commerce' && c.object.kind === 'Cluster')!.fields)
-      .toContainEqual({ path: 'spec.imageName', before: 'ghcr.io/cloudnative-pg/postgresql:16.10-system-trixie', after: 'ghcr.io/cloudnative-pg/postgresql:17.6-system-trixie' });
-    expect(dangerLines(plan)).toContain('production: Cluster databases/commerce PostgreSQL major version 16 → 17: CloudNativePG runs an offline in-place upgrade (pg_upgrade --link in a Job): the whole cluster, replicas included, is down while it runs, replicas are re-cloned afterwards, and backups taken before cannot restore to a point in time after it. Back up first and run the upgrade in a test environment first (docs/postgres-upgrades.md)');
+    expect(env(plan, 'production').changed.find((c) => c.object.name === 'commerce' && c.object.kind === 'Cluster')!.fields).toContainEqual(
+      {
+        path: 'spec.imageName',
+        before: 'ghcr.io/cloudnative-pg/postgresql:16.10-system-trixie',
+        after: 'ghcr.io/cloudnative-pg/postgresql:17.6-system-trixie',
+      },
+    );
+    expect(dangerLines(plan)).toContain(
+      'production: Cluster databases/commerce PostgreSQL major version 16 → 17: CloudNativePG runs an offline in-place upgrade (pg_upgrade --link in a Job): the whole cluster, replicas included, is down while it runs, replicas are re-cloned afterwards, and backups taken before cannot restore to a point in time after it. Back up first and run the upgrade in a test environment first (docs/postgres-upgrades.md)',
+    );
     const down = makePlan(render(upgrade), render(FLEET));
-    expect(down.dangers.map((d) => d.message)).toContain('PostgreSQL major version goes down from 17 to 16: CloudNativePG refuses it ("can\'t downgrade from major 17 to 16"); going back needs a dump and restore into a new cluster');
+    expect(down.dangers.map((d) => d.message)).toContain(
+      'PostgreSQL major version goes down from 17 to 16: CloudNativePG refuses it ("can\'t downgrade from major 17 to 16"); going back needs a dump and restore into a new cluster',
+    );
     // A minor update is no danger.
     const minor = planFor(edit('16.10-system-trixie', '16.11-system-trixie'));
     expect(minor.dangers).toEqual([]);
@@ -94,7 +137,11 @@ describe('plan: objects, not files', () => {
 
   it('a major change through an ImageCatalog is seen too', () => {
     const withCatalog = edit('secretStore:', '  imageCatalog: true\nsecretStore:');
-    const upgraded = edit('  version: 16\n  imageName: ghcr.io/cloudnative-pg/postgresql:16.10-system-trixie', '  version: 17\n  imageName: ghcr.io/cloudnative-pg/postgresql:17.6-system-trixie', withCatalog);
+    const upgraded = edit(
+      '  version: 16\n  imageName: ghcr.io/cloudnative-pg/postgresql:16.10-system-trixie',
+      '  version: 17\n  imageName: ghcr.io/cloudnative-pg/postgresql:17.6-system-trixie',
+      withCatalog,
+    );
     const plan = makePlan(render(withCatalog), render(upgraded));
     const cluster = env(plan, 'production').changed.find((c) => c.object.kind === 'Cluster' && c.object.name === 'commerce')!;
     expect(cluster.fields).toContainEqual({ path: 'spec.imageCatalogRef.major', before: 16, after: 17 });
@@ -103,16 +150,21 @@ describe('plan: objects, not files', () => {
 
   it('instances to 1 where there were more is DANGER; old → new values are shown', () => {
     const plan = planFor(edit('    instances: 3\n', '    instances: 1\n'));
-    expect(env(plan, 'production').changed.find((c) => c.object.name === 'commerce' && c.object.kind === 'Cluster')!.fields)
-      .toContainEqual({ path: 'spec.instances', before: 3, after: 1 });
-    expect(dangerLines(plan)).toContain('production: Cluster databases/commerce instances drop from 3 to 1: no standby is left to fail over to, and the dropped instances\' volumes are deleted');
+    expect(env(plan, 'production').changed.find((c) => c.object.name === 'commerce' && c.object.kind === 'Cluster')!.fields).toContainEqual(
+      { path: 'spec.instances', before: 3, after: 1 },
+    );
+    expect(dangerLines(plan)).toContain(
+      "production: Cluster databases/commerce instances drop from 3 to 1: no standby is left to fail over to, and the dropped instances' volumes are deleted",
+    );
   });
 
   it('lists are diffed compactly: items added and removed, by name where items have one', () => {
     const plan = planFor(edit('    extensions: [citext]', '    extensions: [citext, pg_trgm]'));
     const database = env(plan, 'test').changed.find((c) => c.object.kind === 'Database' && c.object.name === 'reviews')!;
     expect(database.fields).toEqual([{ path: 'spec.extensions', added: ['pg_trgm'] }]);
-    expect(formatPlan(plan, 't')).toContain('  ~ Database databases/reviews  (test/database-reviews.yaml)\n      spec.extensions: + "pg_trgm"');
+    expect(formatPlan(plan, 't')).toContain(
+      '  ~ Database databases/reviews  (test/database-reviews.yaml)\n      spec.extensions: + "pg_trgm"',
+    );
   });
 });
 
@@ -122,12 +174,16 @@ describe('plan formats', () => {
   it('markdown: dangers first as a table, then each environment', () => {
     const md = formatPlan(plan(), 'dbfleet plan', 'markdown');
     expect(md).toMatch(/^### dbfleet plan\n\n> \[!CAUTION\]\n> \*\*2 dangerous changes\*\*/);
-    expect(md).toContain('| production | `Cluster databases/commerce` | instances drop from 3 to 1: no standby is left to fail over to, and the dropped instances\' volumes are deleted |');
+    expect(md).toContain(
+      "| production | `Cluster databases/commerce` | instances drop from 3 to 1: no standby is left to fail over to, and the dropped instances' volumes are deleted |",
+    );
     // 2 Clusters, the PrometheusRule, and 5 connection Secrets whose ro endpoints fall back to -rw without replicas.
     expect(md).toContain('#### production: 0 added, 8 changed, 0 removed');
     expect(md).toContain('- ✏️ `Cluster databases/commerce`\n');
     expect(md).toContain('  - `spec.instances: 3 → 1`\n');
-    expect(md).toContain('  - `spec.groups[shop-production.cnpg-availability].rules: − "CNPGClusterHACritical", − "CNPGClusterHAWarning", − "CNPGClusterInstancesOnSameNode"`');
+    expect(md).toContain(
+      '  - `spec.groups[shop-production.cnpg-availability].rules: − "CNPGClusterHACritical", − "CNPGClusterHAWarning", − "CNPGClusterInstancesOnSameNode"`',
+    );
   });
 
   it('json: the plan object model', () => {
@@ -135,7 +191,14 @@ describe('plan formats', () => {
     expect(json.title).toBe('dbfleet plan');
     expect(json.dangers[0]).toMatchObject({ environment: 'production', object: 'Cluster databases/commerce', rule: 'single-instance' });
     const production = json.environments.find((e: { environment: string }) => e.environment === 'production');
-    expect(production.changed[0].object).toEqual({ environment: 'production', apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', namespace: 'databases', name: 'commerce', path: 'production/cluster-commerce.yaml' });
+    expect(production.changed[0].object).toEqual({
+      environment: 'production',
+      apiVersion: 'postgresql.cnpg.io/v1',
+      kind: 'Cluster',
+      namespace: 'databases',
+      name: 'commerce',
+      path: 'production/cluster-commerce.yaml',
+    });
     expect(production.changed[0].fields).toContainEqual({ path: 'spec.instances', before: 3, after: 1 });
   });
 });

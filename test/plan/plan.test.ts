@@ -26,7 +26,10 @@ beforeAll(async () => {
 function plan(fleet: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
   writeFileSync(join(repo, 'fleet.yaml'), fleet);
   // As `npm run plan` runs it: from the bundle cache, no tsx.
-  const result = spawnSync(process.execPath, [join(root, 'scripts', 'bundle-cache.cjs'), 'lib/plan/cli.ts', ...args], { cwd: repo, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [join(root, 'scripts', 'bundle-cache.cjs'), 'lib/plan/cli.ts', ...args], {
+    cwd: repo,
+    encoding: 'utf8',
+  });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -54,7 +57,9 @@ describe('npm run plan', () => {
     const result = plan(without);
     expect(result.stdout).toContain('- Database databases/payments  (test/database-payments.yaml)');
     expect(result.stdout).toContain('DANGER');
-    expect(result.stdout).toContain('! production: Cluster databases/payments is removed: Argo CD will not prune it (Prune=false), but it is no longer managed and its data is orphaned');
+    expect(result.stdout).toContain(
+      '! production: Cluster databases/payments is removed: Argo CD will not prune it (Prune=false), but it is no longer managed and its data is orphaned',
+    );
     expect(result.stdout).toContain('! test: Database databases/payments is removed');
     expect(result.status).toBe(1);
     const allowed = plan(without, '--allow-destructive');
@@ -64,20 +69,26 @@ describe('npm run plan', () => {
 
   it('renaming a service is reported as a rename that creates an empty database', () => {
     const result = plan(BASE_FLEET.replace('  - name: payments', '  - name: billing'));
-    expect(result.stdout).toContain('! test: Database databases/payments is renamed to billing: a rename creates a new, empty Database (Database databases/billing) and leaves the old one unmanaged with its data');
+    expect(result.stdout).toContain(
+      '! test: Database databases/payments is renamed to billing: a rename creates a new, empty Database (Database databases/billing) and leaves the old one unmanaged with its data',
+    );
     expect(result.status).toBe(1);
   });
 
   it('shrinking storage is a DANGER', () => {
     const result = plan(BASE_FLEET.replace('storage: 200Gi', 'storage: 100Gi'));
-    expect(result.stdout).toContain('  ~ Cluster databases/orders  (production/cluster-orders.yaml)\n      spec.storage.size: "200Gi" → "100Gi"');
+    expect(result.stdout).toContain(
+      '  ~ Cluster databases/orders  (production/cluster-orders.yaml)\n      spec.storage.size: "200Gi" → "100Gi"',
+    );
     expect(result.stdout).toContain('! production: Cluster databases/orders spec.storage.size shrinks from 200Gi to 100Gi');
     expect(result.status).toBe(1);
   });
 
   it('reducing production instances below 2 is a DANGER', () => {
     const result = plan(BASE_FLEET.replace('instances: 3', 'instances: 1').replace('storage: 200Gi, instances: 5', 'storage: 200Gi'));
-    expect(result.stdout).toContain('! production: Cluster databases/payments instances drop from 3 to 1: no standby is left to fail over to');
+    expect(result.stdout).toContain(
+      '! production: Cluster databases/payments instances drop from 3 to 1: no standby is left to fail over to',
+    );
     expect(result.status).toBe(1);
   });
 
@@ -89,7 +100,9 @@ describe('npm run plan', () => {
 
   it('widening a NetworkPolicy is a DANGER', () => {
     const result = plan(BASE_FLEET.replace('  - name: payments\n', '  - name: payments\n    namespace: orders\n'));
-    expect(result.stdout).toContain("! production: NetworkPolicy databases/payments-ingress now also allows namespaces {\"matchLabels\":{\"kubernetes.io/metadata.name\":\"orders\"}} on TCP 5432");
+    expect(result.stdout).toContain(
+      '! production: NetworkPolicy databases/payments-ingress now also allows namespaces {"matchLabels":{"kubernetes.io/metadata.name":"orders"}} on TCP 5432',
+    );
     expect(result.status).toBe(1);
   });
 

@@ -7,10 +7,12 @@ import { BASE_FLEET, configErrors, fleetOf, lineOf } from '../support/fleet';
 
 /** BASE_FLEET (test: shared, 1 instance; production: per-service, 3 instances, orders 5) with extra environment keys. */
 function withPooler(test: string, production: string, servicesTail = ''): string {
-  return BASE_FLEET
-    .replace('    developerAccess: read-write\n', `    developerAccess: read-write\n${test}`)
-    .replace('    developerAccess: read-only\n', `    developerAccess: read-only\n${production}`)
-    + servicesTail;
+  return (
+    BASE_FLEET.replace('    developerAccess: read-write\n', `    developerAccess: read-write\n${test}`).replace(
+      '    developerAccess: read-only\n',
+      `    developerAccess: read-only\n${production}`,
+    ) + servicesTail
+  );
 }
 const cluster = (fleet: Fleet, env: string, name: string): PostgresCluster => {
   const found = fleet.environments.find((e) => e.name === env)!.clusters.find((c) => c.name === name);
@@ -26,10 +28,18 @@ describe('environments.<env>.pooler', () => {
   });
 
   it('renders a read-write pooler and, on clusters with replicas, a read-only one, with defaults', () => {
-    const text = withPooler('    pooler: { rw: {}, ro: {} }\n', '    pooler:\n      rw: { instances: 3, poolMode: transaction, parameters: { max_client_conn: 500, default_pool_size: "25", server_round_robin: true } }\n      ro: {}\n');
+    const text = withPooler(
+      '    pooler: { rw: {}, ro: {} }\n',
+      '    pooler:\n      rw: { instances: 3, poolMode: transaction, parameters: { max_client_conn: 500, default_pool_size: "25", server_round_robin: true } }\n      ro: {}\n',
+    );
     const fleet = fleetOf(text);
     expect(cluster(fleet, 'production', 'payments').poolers).toEqual([
-      { type: 'rw', instances: 3, poolMode: 'transaction', parameters: { default_pool_size: '25', max_client_conn: '500', server_round_robin: 'true' } },
+      {
+        type: 'rw',
+        instances: 3,
+        poolMode: 'transaction',
+        parameters: { default_pool_size: '25', max_client_conn: '500', server_round_robin: 'true' },
+      },
       { type: 'ro', instances: 2, poolMode: 'session', parameters: {} },
     ]);
     // test has one instance: no replicas, so no read-only pooler.
@@ -40,7 +50,11 @@ describe('environments.<env>.pooler', () => {
     const text = withPooler('', '    pooler:\n      rw: { parameters: { max_client_conn: 100, listen_port: 6432 } }\n');
     const errors = configErrors(text);
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(new RegExp(`^fleet\\.yaml:${lineOf(text, 'listen_port')}: environments\\.production\\.pooler\\.rw\\.parameters\\.listen_port: "listen_port" is not a PgBouncer parameter CloudNativePG lets a Pooler set`));
+    expect(errors[0]).toMatch(
+      new RegExp(
+        `^fleet\\.yaml:${lineOf(text, 'listen_port')}: environments\\.production\\.pooler\\.rw\\.parameters\\.listen_port: "listen_port" is not a PgBouncer parameter CloudNativePG lets a Pooler set`,
+      ),
+    );
   });
 
   it('rejects unknown keys, a pool mode PgBouncer-on-CloudNativePG does not offer, and 0 instances', () => {
@@ -52,16 +66,27 @@ describe('environments.<env>.pooler', () => {
     ]);
   });
 
-  it('allows exactly the parameters of CloudNativePG 1.30\'s webhook', () => {
+  it("allows exactly the parameters of CloudNativePG 1.30's webhook", () => {
     expect(ALLOWED_PGBOUNCER_PARAMETERS.size).toBe(57);
-    for (const forbidden of ['listen_port', 'listen_addr', 'auth_user', 'auth_query', 'auth_dbname', 'auth_file', 'pool_mode', 'unix_socket_dir', 'admin_users']) {
+    for (const forbidden of [
+      'listen_port',
+      'listen_addr',
+      'auth_user',
+      'auth_query',
+      'auth_dbname',
+      'auth_file',
+      'pool_mode',
+      'unix_socket_dir',
+      'admin_users',
+    ]) {
       expect(ALLOWED_PGBOUNCER_PARAMETERS.has(forbidden), forbidden).toBe(false);
     }
   });
 
   it('refuses a pooler whose name a cluster or a cluster Service already has', () => {
-    const text = BASE_FLEET.replace('    developerAccess: read-only\n', '    developerAccess: read-only\n    pooler: { rw: {} }\n')
-      + '  - name: orders-pooler\n    group: commerce\n';
+    const text =
+      BASE_FLEET.replace('    developerAccess: read-only\n', '    developerAccess: read-only\n    pooler: { rw: {} }\n') +
+      '  - name: orders-pooler\n    group: commerce\n';
     expect(configErrors(text)).toEqual([
       `fleet.yaml:${lineOf(text, 'pooler: { rw')}: environments.production.pooler: the rw pooler of cluster "orders" would be named "orders-pooler-rw", which cluster "orders-pooler" already uses for a Service: rename one of the clusters`,
     ]);
@@ -69,14 +94,21 @@ describe('environments.<env>.pooler', () => {
 });
 
 describe('services[].overrides.<env>.pooler on a shared cluster', () => {
-  const shared = (test: string, orders: string, payments: string) => BASE_FLEET
-    .replace('    developerAccess: read-write\n', `    developerAccess: read-write\n    instances: 2\n${test}`.replace('    instances: 1\n', ''))
-    .replace('    instances: 1\n', '')
-    .replace('      production: { storage: 200Gi, instances: 5 }\n', `      production: { storage: 200Gi, instances: 5 }\n${orders}`)
-    .replace('  - name: payments\n    group: commerce\n', `  - name: payments\n    group: commerce\n${payments}`);
+  const shared = (test: string, orders: string, payments: string) =>
+    BASE_FLEET.replace(
+      '    developerAccess: read-write\n',
+      `    developerAccess: read-write\n    instances: 2\n${test}`.replace('    instances: 1\n', ''),
+    )
+      .replace('    instances: 1\n', '')
+      .replace('      production: { storage: 200Gi, instances: 5 }\n', `      production: { storage: 200Gi, instances: 5 }\n${orders}`)
+      .replace('  - name: payments\n    group: commerce\n', `  - name: payments\n    group: commerce\n${payments}`);
 
   it('an override enables the pooler for its cluster and raises its instances', () => {
-    const text = shared('', '      test: { pooler: { rw: { instances: 4 } } }\n', '    overrides:\n      test: { pooler: { rw: { instances: 3 }, ro: {} } }\n');
+    const text = shared(
+      '',
+      '      test: { pooler: { rw: { instances: 4 } } }\n',
+      '    overrides:\n      test: { pooler: { rw: { instances: 3 }, ro: {} } }\n',
+    );
     const fleet = fleetOf(text);
     expect(cluster(fleet, 'test', 'acme').instances).toBe(2);
     expect(cluster(fleet, 'test', 'acme').poolers).toEqual([
@@ -94,37 +126,63 @@ describe('services[].overrides.<env>.pooler on a shared cluster', () => {
     ]);
   });
 
-  it('every service agreeing on a mode overrides the environment\'s', () => {
-    const text = shared('    pooler: { rw: { poolMode: transaction } }\n', '      test: { pooler: { rw: { poolMode: session } } }\n', '    overrides:\n      test: { pooler: { rw: { poolMode: session } } }\n');
+  it("every service agreeing on a mode overrides the environment's", () => {
+    const text = shared(
+      '    pooler: { rw: { poolMode: transaction } }\n',
+      '      test: { pooler: { rw: { poolMode: session } } }\n',
+      '    overrides:\n      test: { pooler: { rw: { poolMode: session } } }\n',
+    );
     expect(cluster(fleetOf(text), 'test', 'acme').poolers?.[0].poolMode).toBe('session');
   });
 
   it('parameters merge; two services disagreeing on one is an error, a service over the environment is not', () => {
-    const ok = shared('    pooler: { rw: { parameters: { default_pool_size: 10, max_client_conn: 200 } } }\n',
+    const ok = shared(
+      '    pooler: { rw: { parameters: { default_pool_size: 10, max_client_conn: 200 } } }\n',
       '      test: { pooler: { rw: { parameters: { default_pool_size: 30 } } } }\n',
-      '    overrides:\n      test: { pooler: { rw: { parameters: { query_timeout: 60 } } } }\n');
-    expect(cluster(fleetOf(ok), 'test', 'acme').poolers?.[0].parameters).toEqual({ default_pool_size: '30', max_client_conn: '200', query_timeout: '60' });
+      '    overrides:\n      test: { pooler: { rw: { parameters: { query_timeout: 60 } } } }\n',
+    );
+    expect(cluster(fleetOf(ok), 'test', 'acme').poolers?.[0].parameters).toEqual({
+      default_pool_size: '30',
+      max_client_conn: '200',
+      query_timeout: '60',
+    });
 
-    const clash = shared('', '      test: { pooler: { rw: { parameters: { default_pool_size: 30 } } } }\n',
-      '    overrides:\n      test: { pooler: { rw: { parameters: { default_pool_size: 40 } } } }\n');
+    const clash = shared(
+      '',
+      '      test: { pooler: { rw: { parameters: { default_pool_size: 30 } } } }\n',
+      '    overrides:\n      test: { pooler: { rw: { parameters: { default_pool_size: 40 } } } }\n',
+    );
     expect(configErrors(clash)).toEqual([
       `fleet.yaml:${lineOf(clash, 'default_pool_size: 40')}: services[1].overrides.test.pooler.rw.parameters.default_pool_size: "40" conflicts with "30" from services[0] ("orders"), which shares cluster "acme"`,
     ]);
   });
 
-  it('override parameters are checked like the environment\'s', () => {
+  it("override parameters are checked like the environment's", () => {
     const text = shared('', '      test: { pooler: { ro: { parameters: { auth_user: x } } } }\n', '');
     const errors = configErrors(text);
-    expect(errors[0]).toMatch(new RegExp(`^fleet\\.yaml:${lineOf(text, 'auth_user')}: services\\[0\\]\\.overrides\\.test\\.pooler\\.ro\\.parameters\\.auth_user: "auth_user" is not a PgBouncer parameter`));
+    expect(errors[0]).toMatch(
+      new RegExp(
+        `^fleet\\.yaml:${lineOf(text, 'auth_user')}: services\\[0\\]\\.overrides\\.test\\.pooler\\.ro\\.parameters\\.auth_user: "auth_user" is not a PgBouncer parameter`,
+      ),
+    );
   });
 });
 
 describe('pooler on a Zalando environment', () => {
   it('is rejected: Poolers are CloudNativePG objects', () => {
-    const text = BASE_FLEET.replace('    developerAccess: read-only\n', '    developerAccess: read-only\n    operator: zalando\n    pooler: { rw: {} }\n')
-      .replace('      production: { storage: 200Gi, instances: 5 }\n', '      production: { storage: 200Gi, instances: 5, pooler: { ro: {} } }\n');
+    const text = BASE_FLEET.replace(
+      '    developerAccess: read-only\n',
+      '    developerAccess: read-only\n    operator: zalando\n    pooler: { rw: {} }\n',
+    ).replace(
+      '      production: { storage: 200Gi, instances: 5 }\n',
+      '      production: { storage: 200Gi, instances: 5, pooler: { ro: {} } }\n',
+    );
     const errors = configErrors(text);
-    expect(errors).toContain(`fleet.yaml:${lineOf(text, 'pooler: { rw')}: environments.production.pooler: only applies to operator: cloudnative-pg (CloudNativePG Poolers; Zalando's own connection pooler is not rendered by dbfleet)`);
-    expect(errors).toContain(`fleet.yaml:${lineOf(text, 'pooler: { ro')}: services[0].overrides.production.pooler: only applies to operator: cloudnative-pg (CloudNativePG Poolers; Zalando's own connection pooler is not rendered by dbfleet)`);
+    expect(errors).toContain(
+      `fleet.yaml:${lineOf(text, 'pooler: { rw')}: environments.production.pooler: only applies to operator: cloudnative-pg (CloudNativePG Poolers; Zalando's own connection pooler is not rendered by dbfleet)`,
+    );
+    expect(errors).toContain(
+      `fleet.yaml:${lineOf(text, 'pooler: { ro')}: services[0].overrides.production.pooler: only applies to operator: cloudnative-pg (CloudNativePG Poolers; Zalando's own connection pooler is not rendered by dbfleet)`,
+    );
   });
 });

@@ -12,7 +12,14 @@ import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, renderObjects, type KubernetesObject } from '../../lib/output/render';
 import { BASE_FLEET, fleetOf } from '../support/fleet';
-import { findPgbouncer, pgbouncerUnavailableReason, pgbouncerVersion, startPgbouncer, AUTH_USER, type Pgbouncer } from '../support/pgbouncer';
+import {
+  findPgbouncer,
+  pgbouncerUnavailableReason,
+  pgbouncerVersion,
+  startPgbouncer,
+  AUTH_USER,
+  type Pgbouncer,
+} from '../support/pgbouncer';
 import { postgresUnavailableReason, startPostgres, type PostgresServer } from '../support/postgres';
 
 const skipReason = postgresUnavailableReason() ?? pgbouncerUnavailableReason();
@@ -20,12 +27,17 @@ if (skipReason) console.warn(`test/pooling/pgbouncer.test.ts skipped: ${skipReas
 
 // Small limits, so the test can reach them: the rw pooler in transaction mode with one server
 // connection per pool and three clients per pod; the ro pooler in session mode.
-const FLEET = BASE_FLEET.replace('    developerAccess: read-only\n', `    developerAccess: read-only
+const FLEET = BASE_FLEET.replace(
+  '    developerAccess: read-only\n',
+  `    developerAccess: read-only
     pooler:
       rw: { instances: 2, poolMode: transaction, parameters: { max_client_conn: 3, default_pool_size: 1, query_wait_timeout: 20 } }
       ro: { instances: 2, poolMode: session, parameters: { max_client_conn: 10, default_pool_size: 2 } }
-`);
-const objects = renderObjects(buildApp(fleetOf(FLEET))).filter((o) => o.path.startsWith('production/')).map((o) => o.object as KubernetesObject & { spec: any });
+`,
+);
+const objects = renderObjects(buildApp(fleetOf(FLEET)))
+  .filter((o) => o.path.startsWith('production/'))
+  .map((o) => o.object as KubernetesObject & { spec: any });
 const find = (kind: string, name: string) => {
   const o = objects.find((x) => x.kind === kind && x.metadata.name === name);
   if (!o) throw new Error(`no ${kind} ${name}`);
@@ -34,12 +46,14 @@ const find = (kind: string, name: string) => {
 
 /** Go's url.QueryEscape, which ESO's `urlquery` template function is. */
 function goQueryEscape(s: string): string {
-  return [...Buffer.from(s, 'utf8')].map((b) => {
-    const c = String.fromCharCode(b);
-    if (/[A-Za-z0-9\-_.~]/.test(c)) return c;
-    if (c === ' ') return '+';
-    return `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
-  }).join('');
+  return [...Buffer.from(s, 'utf8')]
+    .map((b) => {
+      const c = String.fromCharCode(b);
+      if (/[A-Za-z0-9\-_.~]/.test(c)) return c;
+      if (c === ' ') return '+';
+      return `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+    })
+    .join('');
 }
 
 // Characters a URI must escape in the userinfo (no space: Go's QueryEscape turns it into "+",
@@ -79,11 +93,14 @@ describe.skipIf(skipReason !== undefined)('the app Secret through a real PgBounc
         'SELECT usename, passwd FROM pg_catalog.pg_shadow WHERE usename=$1;';
       REVOKE ALL ON FUNCTION public.user_search(text) FROM public;
       GRANT EXECUTE ON FUNCTION public.user_search(text) TO ${AUTH_USER};`;
-    pg.psql('postgres', `
+    pg.psql(
+      'postgres',
+      `
       CREATE ROLE ${AUTH_USER} WITH LOGIN PASSWORD '${AUTH_PASSWORD}';
       GRANT CONNECT ON DATABASE postgres TO ${AUTH_USER};
       ${lookup}
-      CREATE ROLE orders LOGIN PASSWORD '${APP_PASSWORD.replace(/'/g, "''")}';`);
+      CREATE ROLE orders LOGIN PASSWORD '${APP_PASSWORD.replace(/'/g, "''")}';`,
+    );
     // CREATE DATABASE cannot run in psql's single transaction: a statement of its own.
     const created = await pg.connect({ user: pg.superuser, password: pg.superuserPassword, database: 'postgres' });
     await created.query('CREATE DATABASE orders OWNER orders');
@@ -96,8 +113,11 @@ describe.skipIf(skipReason !== undefined)('the app Secret through a real PgBounc
         poolMode: spec.pgbouncer.poolMode as string,
         parameters: spec.pgbouncer.parameters as Record<string, string>,
         // Both the -rw and the -ro Service: one local server stands in for primary and replicas.
-        serverHost: pg.host, serverPort: pg.port,
-        authUserPassword: AUTH_PASSWORD, authDbname, serverTls: pg.ssl,
+        serverHost: pg.host,
+        serverPort: pg.port,
+        authUserPassword: AUTH_PASSWORD,
+        authDbname,
+        serverTls: pg.ssl,
       };
     };
     rw = await startPgbouncer(poolerOptions('orders-pooler-rw'));
@@ -105,16 +125,22 @@ describe.skipIf(skipReason !== undefined)('the app Secret through a real PgBounc
 
     // The Secret as ESO would materialise it, with the Services' DNS names mapped to local ports.
     const hosts: Record<string, number> = {
-      'orders-pooler-rw.databases.svc': rw.port, 'orders-pooler-ro.databases.svc': ro.port,
-      'orders-rw.databases.svc': pg.port, 'orders-ro.databases.svc': pg.port,
+      'orders-pooler-rw.databases.svc': rw.port,
+      'orders-pooler-ro.databases.svc': ro.port,
+      'orders-rw.databases.svc': pg.port,
+      'orders-ro.databases.svc': pg.port,
     };
     const template = find('ExternalSecret', 'orders-db').spec.target.template.data as Record<string, string>;
-    secret = Object.fromEntries(Object.entries(template).map(([k, v]) => {
-      let value = v.replaceAll('{{ .password | urlquery | replace "+" "%20" }}', goQueryEscape(APP_PASSWORD).replaceAll('+', '%20'))
-        .replaceAll('{{ .password | urlquery }}', goQueryEscape(APP_PASSWORD)).replaceAll('{{ .password }}', APP_PASSWORD);
-      for (const [host, port] of Object.entries(hosts)) value = value.replaceAll(`${host}:5432`, `127.0.0.1:${port}`);
-      return [k, value];
-    }));
+    secret = Object.fromEntries(
+      Object.entries(template).map(([k, v]) => {
+        let value = v
+          .replaceAll('{{ .password | urlquery | replace "+" "%20" }}', goQueryEscape(APP_PASSWORD).replaceAll('+', '%20'))
+          .replaceAll('{{ .password | urlquery }}', goQueryEscape(APP_PASSWORD))
+          .replaceAll('{{ .password }}', APP_PASSWORD);
+        for (const [host, port] of Object.entries(hosts)) value = value.replaceAll(`${host}:5432`, `127.0.0.1:${port}`);
+        return [k, value];
+      }),
+    );
   }, 120_000);
 
   afterAll(async () => {
@@ -125,8 +151,14 @@ describe.skipIf(skipReason !== undefined)('the app Secret through a real PgBounc
   });
 
   it('renders the rw pooler in transaction mode and the ro pooler in session mode, with their limits', () => {
-    expect(find('Pooler', 'orders-pooler-rw').spec.pgbouncer).toEqual({ poolMode: 'transaction', parameters: { default_pool_size: '1', max_client_conn: '3', query_wait_timeout: '20' } });
-    expect(find('Pooler', 'orders-pooler-ro').spec.pgbouncer).toEqual({ poolMode: 'session', parameters: { default_pool_size: '2', max_client_conn: '10' } });
+    expect(find('Pooler', 'orders-pooler-rw').spec.pgbouncer).toEqual({
+      poolMode: 'transaction',
+      parameters: { default_pool_size: '1', max_client_conn: '3', query_wait_timeout: '20' },
+    });
+    expect(find('Pooler', 'orders-pooler-ro').spec.pgbouncer).toEqual({
+      poolMode: 'session',
+      parameters: { default_pool_size: '2', max_client_conn: '10' },
+    });
     expect(secret.uri).toContain(`@127.0.0.1:${rw.port}/orders`);
     expect(secret['ro-uri']).toContain(`@127.0.0.1:${ro.port}/orders`);
     expect(secret['direct-uri']).toContain(`@127.0.0.1:${pg.port}/orders`);
@@ -136,8 +168,16 @@ describe.skipIf(skipReason !== undefined)('the app Secret through a real PgBounc
     const admin = new Client({ host: rw.host, port: rw.port, user: rw.admin.user, password: rw.admin.password, database: 'pgbouncer' });
     await admin.connect();
     try {
-      const config = Object.fromEntries((await admin.query({ text: 'SHOW CONFIG', rowMode: 'array' })).rows.map((r: string[]) => [r[0], r[1]]));
-      expect(config).toMatchObject({ pool_mode: 'transaction', max_client_conn: '3', default_pool_size: '1', auth_user: AUTH_USER, auth_type: 'hba' });
+      const config = Object.fromEntries(
+        (await admin.query({ text: 'SHOW CONFIG', rowMode: 'array' })).rows.map((r: string[]) => [r[0], r[1]]),
+      );
+      expect(config).toMatchObject({
+        pool_mode: 'transaction',
+        max_client_conn: '3',
+        default_pool_size: '1',
+        auth_user: AUTH_USER,
+        auth_type: 'hba',
+      });
       expect(config.ignore_startup_parameters).toBe('extra_float_digits,options');
     } finally {
       await admin.end();

@@ -17,26 +17,38 @@ describe('plan: pool mode', () => {
     const head = FLEET.replace('ro: { instances: 3, poolMode: session }', 'ro: { instances: 3, poolMode: transaction }');
     const dangers = poolerDangers(FLEET, head);
     expect(dangers.map((d) => `${d.environment} ${d.object}`).sort()).toEqual([
-      'production Pooler databases/orders-pooler-ro', 'production Pooler databases/payments-pooler-ro', 'production Pooler databases/reports-pooler-ro',
+      'production Pooler databases/orders-pooler-ro',
+      'production Pooler databases/payments-pooler-ro',
+      'production Pooler databases/reports-pooler-ro',
     ]);
-    expect(dangers[0].message).toMatch(/^pool mode changes from session to transaction: session state \(SET, session advisory locks, LISTEN, temporary tables, SQL PREPARE\) no longer survives/);
+    expect(dangers[0].message).toMatch(
+      /^pool mode changes from session to transaction: session state \(SET, session advisory locks, LISTEN, temporary tables, SQL PREPARE\) no longer survives/,
+    );
   });
 
   it('the other direction, other pooler changes and unchanged poolers are not', () => {
     expect(poolerDangers(FLEET, FLEET)).toEqual([]);
     const back = FLEET.replace('rw: { instances: 2, poolMode: transaction', 'rw: { instances: 2, poolMode: session');
     expect(poolerDangers(FLEET, back)).toEqual([]);
-    const bigger = FLEET.replace('rw: { instances: 2, poolMode: transaction, parameters: { max_client_conn: 800', 'rw: { instances: 4, poolMode: transaction, parameters: { max_client_conn: 2000');
+    const bigger = FLEET.replace(
+      'rw: { instances: 2, poolMode: transaction, parameters: { max_client_conn: 800',
+      'rw: { instances: 4, poolMode: transaction, parameters: { max_client_conn: 2000',
+    );
     expect(poolerDangers(FLEET, bigger)).toEqual([]);
   });
 
   it('turning pooling on in transaction mode in front of existing clusters is a DANGER; in session mode it is not', () => {
-    const off = FLEET.replace(/    pooler:\n(      r[wo]: .*\n){2}/, '').replace('    overrides:\n      production: { pooler: { rw: { instances: 1, poolMode: session } } }\n', '');
+    const off = FLEET.replace(/    pooler:\n(      r[wo]: .*\n){2}/, '').replace(
+      '    overrides:\n      production: { pooler: { rw: { instances: 1, poolMode: session } } }\n',
+      '',
+    );
     expect(off).not.toContain('pooler:');
     const dangers = poolerDangers(off, FLEET);
     // payments keeps session mode (its override); orders and reports go transaction on rw.
     expect(dangers.map((d) => d.object).sort()).toEqual(['Pooler databases/orders-pooler-rw', 'Pooler databases/reports-pooler-rw']);
-    expect(dangers[0].message).toMatch(/is added in transaction mode in front of the existing cluster (orders|reports): its apps' endpoint moves from a session connection to transaction pooling/);
+    expect(dangers[0].message).toMatch(
+      /is added in transaction mode in front of the existing cluster (orders|reports): its apps' endpoint moves from a session connection to transaction pooling/,
+    );
     expect(poolerDangers(off, FLEET.replace('poolMode: transaction', 'poolMode: session'))).toEqual([]);
   });
 
@@ -55,7 +67,8 @@ describe('plan: pool mode', () => {
     expect(policy).toBeDefined();
     const widened = structuredClone(policy);
     widened.spec.ingress[0].from.push({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'intruder' } } });
-    expect(dangersOf(opened, new Map([...opened, ['test/networkpolicy-acme-pooler-rw-ingress.yaml', widened]])).map((d) => d.object))
-      .toEqual(['NetworkPolicy databases/acme-pooler-rw-ingress']);
+    expect(
+      dangersOf(opened, new Map([...opened, ['test/networkpolicy-acme-pooler-rw-ingress.yaml', widened]])).map((d) => d.object),
+    ).toEqual(['NetworkPolicy databases/acme-pooler-rw-ingress']);
   });
 });

@@ -24,17 +24,27 @@ function matches(selector: Selector | undefined, labels: Readonly<Record<string,
 }
 
 export function mayReach(policies: readonly KubernetesObject[], from: Pod, to: Pod, port: number): boolean {
-  const selecting = policies.filter((p) => p.kind === 'NetworkPolicy' && p.metadata.namespace === to.namespace
-    && ((p as any).spec.policyTypes ?? ['Ingress']).includes('Ingress') && matches((p as any).spec.podSelector, to.labels));
+  const selecting = policies.filter(
+    (p) =>
+      p.kind === 'NetworkPolicy' &&
+      p.metadata.namespace === to.namespace &&
+      ((p as any).spec.policyTypes ?? ['Ingress']).includes('Ingress') &&
+      matches((p as any).spec.podSelector, to.labels),
+  );
   if (selecting.length === 0) return true;
   const nsLabels = { 'kubernetes.io/metadata.name': from.namespace };
-  return selecting.some((p) => ((p as any).spec.ingress ?? []).some((rule: any) => {
-    const portOk = !rule.ports || rule.ports.some((r: any) => (r.protocol ?? 'TCP') === 'TCP' && (r.port === undefined || r.port === port));
-    const peerOk = !rule.from || rule.from.some((peer: any) => {
-      if (peer.ipBlock) return false;
-      const nsOk = peer.namespaceSelector ? matches(peer.namespaceSelector, nsLabels) : from.namespace === to.namespace;
-      return nsOk && matches(peer.podSelector, from.labels);
-    });
-    return portOk && peerOk;
-  }));
+  return selecting.some((p) =>
+    ((p as any).spec.ingress ?? []).some((rule: any) => {
+      const portOk =
+        !rule.ports || rule.ports.some((r: any) => (r.protocol ?? 'TCP') === 'TCP' && (r.port === undefined || r.port === port));
+      const peerOk =
+        !rule.from ||
+        rule.from.some((peer: any) => {
+          if (peer.ipBlock) return false;
+          const nsOk = peer.namespaceSelector ? matches(peer.namespaceSelector, nsLabels) : from.namespace === to.namespace;
+          return nsOk && matches(peer.podSelector, from.labels);
+        });
+      return portOk && peerOk;
+    }),
+  );
 }

@@ -8,7 +8,11 @@ const orders = { name: 'orders', namespace: 'orders', database: 'orders', role: 
 const layout = (state?: RotationState) => credentialLayout(orders, 'db', 'production', state);
 const summary = (state?: RotationState) => {
   const l = layout(state);
-  return { login: l.slots.filter((s) => s.login).map((s) => `${s.role}@${s.remoteKey}`), nologin: l.slots.filter((s) => !s.login).map((s) => s.role), app: `${l.app.role}@${l.app.remoteKey}` };
+  return {
+    login: l.slots.filter((s) => s.login).map((s) => `${s.role}@${s.remoteKey}`),
+    nologin: l.slots.filter((s) => !s.login).map((s) => s.role),
+    app: `${l.app.role}@${l.app.remoteKey}`,
+  };
 };
 
 describe('credential rotation', () => {
@@ -21,15 +25,35 @@ describe('credential rotation', () => {
     let state: RotationState = { generation: 0, step: 'done' };
     for (let i = 0; i < 6; i++) states.push((state = nextRotationState(state)));
     expect(states).toEqual([
-      { generation: 1, step: 'add' }, { generation: 1, step: 'switch' }, { generation: 1, step: 'done' },
-      { generation: 2, step: 'add' }, { generation: 2, step: 'switch' }, { generation: 2, step: 'done' },
+      { generation: 1, step: 'add' },
+      { generation: 1, step: 'switch' },
+      { generation: 1, step: 'done' },
+      { generation: 2, step: 'add' },
+      { generation: 2, step: 'switch' },
+      { generation: 2, step: 'done' },
     ]);
     expect(states.map(summary)).toEqual([
-      { login: ['orders@db/production/orders', 'orders_alt@db/production/orders/rotation-1'], nologin: [], app: 'orders@db/production/orders' },
-      { login: ['orders@db/production/orders', 'orders_alt@db/production/orders/rotation-1'], nologin: [], app: 'orders_alt@db/production/orders/rotation-1' },
+      {
+        login: ['orders@db/production/orders', 'orders_alt@db/production/orders/rotation-1'],
+        nologin: [],
+        app: 'orders@db/production/orders',
+      },
+      {
+        login: ['orders@db/production/orders', 'orders_alt@db/production/orders/rotation-1'],
+        nologin: [],
+        app: 'orders_alt@db/production/orders/rotation-1',
+      },
       { login: ['orders_alt@db/production/orders/rotation-1'], nologin: ['orders'], app: 'orders_alt@db/production/orders/rotation-1' },
-      { login: ['orders@db/production/orders/rotation-2', 'orders_alt@db/production/orders/rotation-1'], nologin: [], app: 'orders_alt@db/production/orders/rotation-1' },
-      { login: ['orders@db/production/orders/rotation-2', 'orders_alt@db/production/orders/rotation-1'], nologin: [], app: 'orders@db/production/orders/rotation-2' },
+      {
+        login: ['orders@db/production/orders/rotation-2', 'orders_alt@db/production/orders/rotation-1'],
+        nologin: [],
+        app: 'orders_alt@db/production/orders/rotation-1',
+      },
+      {
+        login: ['orders@db/production/orders/rotation-2', 'orders_alt@db/production/orders/rotation-1'],
+        nologin: [],
+        app: 'orders@db/production/orders/rotation-2',
+      },
       { login: ['orders@db/production/orders/rotation-2'], nologin: ['orders_alt'], app: 'orders@db/production/orders/rotation-2' },
     ]);
   });
@@ -62,13 +86,20 @@ describe('rotation config', () => {
   });
 
   it('rejects an unknown environment, an unknown step and a generation of 0, naming the line', () => {
-    expect(configErrors(rotated('      staging: { generation: 1, step: add }')).join('\n')).toMatch(/fleet\.yaml:\d+: services\[0\]\.rotation\.staging: environment "staging" does not exist/);
-    expect(configErrors(rotated('      production: { generation: 1, step: retire }')).join('\n')).toMatch(/services\[0\]\.rotation\.production\.step/);
+    expect(configErrors(rotated('      staging: { generation: 1, step: add }')).join('\n')).toMatch(
+      /fleet\.yaml:\d+: services\[0\]\.rotation\.staging: environment "staging" does not exist/,
+    );
+    expect(configErrors(rotated('      production: { generation: 1, step: retire }')).join('\n')).toMatch(
+      /services\[0\]\.rotation\.production\.step/,
+    );
     expect(configErrors(rotated('      production: { generation: 0, step: add }')).join('\n')).toMatch(/generation: must be >= 1/);
   });
 
   it('rejects a service role whose rotation role collides with another role', () => {
-    const text = rotated('      production: { generation: 1, step: add }').replace('  - name: payments\n', '  - name: payments\n    role: orders_alt\n');
+    const text = rotated('      production: { generation: 1, step: add }').replace(
+      '  - name: payments\n',
+      '  - name: payments\n    role: orders_alt\n',
+    );
     expect(configErrors(text).join('\n')).toMatch(/role name "orders_alt" collides with/);
   });
 });

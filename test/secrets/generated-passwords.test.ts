@@ -16,7 +16,9 @@ describe('generated passwords (secretStore.passwords: generate, the default)', (
   const list = objects(BASE_FLEET);
 
   it('pushes one password per service, per developer with access and for the access role, per environment', () => {
-    const pushed = ofKind(list, 'PushSecret').map((p) => `${p.metadata.namespace}:${p.spec.data[0].match.remoteRef.remoteKey}`).sort();
+    const pushed = ofKind(list, 'PushSecret')
+      .map((p) => `${p.metadata.namespace}:${p.spec.data[0].match.remoteRef.remoteKey}`)
+      .sort();
     expect(pushed).toEqual([
       'databases:databases/production/dbfleet-access',
       'databases:databases/production/developers/alice',
@@ -38,7 +40,9 @@ describe('generated passwords (secretStore.passwords: generate, the default)', (
     for (const p of ofKind(list, 'PushSecret')) {
       expect(p.spec.updatePolicy).toBe('IfNotExists');
       expect(p.spec.deletionPolicy).toBe('None');
-      expect(p.spec.selector).toEqual({ generatorRef: { apiVersion: 'generators.external-secrets.io/v1alpha1', kind: 'Password', name: 'dbfleet-password' } });
+      expect(p.spec.selector).toEqual({
+        generatorRef: { apiVersion: 'generators.external-secrets.io/v1alpha1', kind: 'Password', name: 'dbfleet-password' },
+      });
     }
   });
 
@@ -61,8 +65,14 @@ describe('generated passwords (secretStore.passwords: generate, the default)', (
     expect(ofKind(existing, 'PushSecret')).toEqual([]);
     expect(ofKind(existing, 'Password')).toEqual([]);
     const noAccess = objects(BASE_FLEET.replace('developerAccess: read-only', 'developerAccess: none'));
-    const productionKeys = ofKind(noAccess, 'PushSecret').map((p) => p.spec.data[0].match.remoteRef.remoteKey).filter((k) => k.includes('/production/'));
-    expect(productionKeys.sort()).toEqual(['databases/production/dbfleet-access', 'databases/production/orders', 'databases/production/payments']);
+    const productionKeys = ofKind(noAccess, 'PushSecret')
+      .map((p) => p.spec.data[0].match.remoteRef.remoteKey)
+      .filter((k) => k.includes('/production/'));
+    expect(productionKeys.sort()).toEqual([
+      'databases/production/dbfleet-access',
+      'databases/production/orders',
+      'databases/production/payments',
+    ]);
   });
 });
 

@@ -36,7 +36,9 @@ describe('dbfleet rotate', () => {
     expect(dry.file).toBe(join(dir, 'services', 'billing.yaml'));
     expect(readFileSync(dry.file, 'utf8')).not.toContain('rotation');
     rotate(dir, 'billing', 'test');
-    expect(readFileSync(dry.file, 'utf8')).toBe('# owned by team billing\nname: billing\ngroup: commerce\nrotation:\n  test: { generation: 1, step: add }\n');
+    expect(readFileSync(dry.file, 'utf8')).toBe(
+      '# owned by team billing\nname: billing\ngroup: commerce\nrotation:\n  test: { generation: 1, step: add }\n',
+    );
   });
 
   it('refuses an unknown service or environment', () => {
@@ -51,7 +53,18 @@ describe('dbfleet rotate (the command)', () => {
     const dir = fleetDir();
     let out = '';
     let err = '';
-    const io = { out: { write: (s: string) => { out += s; } }, err: { write: (s: string) => { err += s; } } };
+    const io = {
+      out: {
+        write: (s: string) => {
+          out += s;
+        },
+      },
+      err: {
+        write: (s: string) => {
+          err += s;
+        },
+      },
+    };
     expect(runDbfleet(['rotate', 'orders', '--environment', 'production', '--config', dir], io)).toBe(0);
     expect(out).toContain('orders.rotation.production = { generation: 1, step: add }');
     expect(out).toContain('step 1/3 (add): role orders_alt gets a new password');

@@ -13,18 +13,27 @@ import { BASE_FLEET, fleetOf } from '../support/fleet';
 import { postgresUnavailableReason, startPostgres, type PostgresServer } from '../support/postgres';
 
 type Obj = KubernetesObject & { spec: any };
-interface Credentials { readonly user: string; readonly password: string }
+interface Credentials {
+  readonly user: string;
+  readonly password: string;
+}
 
 const unavailable = postgresUnavailableReason();
 if (unavailable) console.warn(`SKIPPED: credential rotation on a real PostgreSQL: ${unavailable}`);
 
-const fleetAt = (state: RotationState) => state.generation === 0
-  ? BASE_FLEET
-  : BASE_FLEET.replace('  - name: payments\n', `    rotation:\n      production: { generation: ${state.generation}, step: ${state.step} }\n  - name: payments\n`);
+const fleetAt = (state: RotationState) =>
+  state.generation === 0
+    ? BASE_FLEET
+    : BASE_FLEET.replace(
+        '  - name: payments\n',
+        `    rotation:\n      production: { generation: ${state.generation}, step: ${state.step} }\n  - name: payments\n`,
+      );
 
 /** The production objects of the orders cluster's world. */
 function rendered(state: RotationState): Obj[] {
-  return renderObjects(buildApp(fleetOf(fleetAt(state)))).filter((o) => o.path.startsWith('production/')).map((o) => o.object as Obj);
+  return renderObjects(buildApp(fleetOf(fleetAt(state))))
+    .filter((o) => o.path.startsWith('production/'))
+    .map((o) => o.object as Obj);
 }
 
 /** A stand-in for the cluster: the store, the Secrets ESO writes, the roles the operator reconciles. */
@@ -66,13 +75,21 @@ class World {
       const secretName = container.env.find((e: any) => e.name === 'PGUSER').valueFrom.secretKeyRef.name;
       const sql = container.command[container.command.indexOf('-c') + 1];
       const client = await this.server.connect({ ...asClient(secrets.get(secretName)!), database: 'orders' });
-      try { await client.query(sql); } finally { await client.end(); }
+      try {
+        await client.query(sql);
+      } finally {
+        await client.end();
+      }
     }
   }
 
   async as(credentials: Credentials, sql: string): Promise<any[]> {
     const client = await this.server.connect({ ...asClient(credentials), database: 'orders' });
-    try { return (await client.query(sql)).rows; } finally { await client.end(); }
+    try {
+      return (await client.query(sql)).rows;
+    } finally {
+      await client.end();
+    }
   }
 }
 
@@ -81,8 +98,12 @@ const asClient = (c: Credentials) => ({ user: c.user, password: c.password });
 describe.skipIf(unavailable !== undefined)('owner credential rotation on a real PostgreSQL', () => {
   let world: World;
 
-  beforeAll(async () => { world = new World(await startPostgres()); });
-  afterAll(async () => { await world?.server.stop(); });
+  beforeAll(async () => {
+    world = new World(await startPostgres());
+  });
+  afterAll(async () => {
+    await world?.server.stop();
+  });
 
   it('two rotations, step by step, with a client logging in throughout: zero failed logins, one owner', async () => {
     let current: Credentials | undefined;
@@ -91,7 +112,10 @@ describe.skipIf(unavailable !== undefined)('owner credential rotation on a real 
     let logins = 0;
     const loop = (async () => {
       while (!stop) {
-        if (!current) { await new Promise((r) => setTimeout(r, 5)); continue; }
+        if (!current) {
+          await new Promise((r) => setTimeout(r, 5));
+          continue;
+        }
         const using = current; // what the app's Secret says at this moment
         try {
           await world.as(using, 'SELECT 1');
@@ -124,13 +148,22 @@ describe.skipIf(unavailable !== undefined)('owner credential rotation on a real 
         retired.push(previousApp);
       }
       if (state.step === 'done') {
-        await expect(world.as(retired[retired.length - 1], 'SELECT 1')).rejects.toThrow(/not permitted to log in|password authentication failed/);
+        await expect(world.as(retired[retired.length - 1], 'SELECT 1')).rejects.toThrow(
+          /not permitted to log in|password authentication failed/,
+        );
       }
     }
     stop = true;
     await loop;
 
-    expect(stepsSeen).toEqual(['1/add:orders', '1/switch:orders_alt', '1/done:orders_alt', '2/add:orders_alt', '2/switch:orders', '2/done:orders']);
+    expect(stepsSeen).toEqual([
+      '1/add:orders',
+      '1/switch:orders_alt',
+      '1/done:orders_alt',
+      '2/add:orders_alt',
+      '2/switch:orders',
+      '2/done:orders',
+    ]);
     expect(failures).toEqual([]);
     expect(logins).toBeGreaterThan(100);
     await world.as(world.app, 'CREATE TABLE after_rotation (id int)');
@@ -146,7 +179,9 @@ describe.skipIf(unavailable !== undefined)('owner credential rotation on a real 
     expect(alt.trim()).toBe('{role=orders}');
     // a password in the store was never replaced: three keys, three values
     expect([...world.store.keys()].filter((k) => k.startsWith('databases/production/orders')).sort()).toEqual([
-      'databases/production/orders', 'databases/production/orders/rotation-1', 'databases/production/orders/rotation-2',
+      'databases/production/orders',
+      'databases/production/orders/rotation-1',
+      'databases/production/orders/rotation-2',
     ]);
   }, 120_000);
 });

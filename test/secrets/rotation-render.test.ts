@@ -9,18 +9,24 @@ import { BASE_FLEET, fleetOf } from '../support/fleet';
 type Obj = KubernetesObject & { spec: any };
 const at = (state: string) => BASE_FLEET.replace('  - name: payments\n', `    rotation:\n      production: ${state}\n  - name: payments\n`);
 const render = (text: string) => renderObjects(buildApp(fleetOf(text)));
-const production = (text: string) => render(text).filter((o) => o.path.startsWith('production/')).map((o) => o.object as Obj);
+const production = (text: string) =>
+  render(text)
+    .filter((o) => o.path.startsWith('production/'))
+    .map((o) => o.object as Obj);
 
 /** The login roles of the orders cluster, wherever the cluster declares them. */
 function roles(objects: Obj[]): Array<{ name: string; login: boolean; secret?: string; inRoles?: string[] }> {
-  const fromCluster = objects.filter((o) => o.kind === 'Cluster' && o.metadata.name === 'orders').flatMap((c) => c.spec.managed?.roles ?? []);
+  const fromCluster = objects
+    .filter((o) => o.kind === 'Cluster' && o.metadata.name === 'orders')
+    .flatMap((c) => c.spec.managed?.roles ?? []);
   const fromObjects = objects.filter((o) => o.kind === 'DatabaseRole' && o.spec.cluster.name === 'orders').map((r) => r.spec);
   return [...fromCluster, ...fromObjects]
     .filter((r: any) => r.name === 'orders' || r.name === 'orders_alt')
     .map((r: any) => ({ name: r.name, login: r.login, secret: r.passwordSecret?.name, inRoles: r.inRoles }))
     .sort((a, b) => a.name.localeCompare(b.name));
 }
-const key = (objects: Obj[], name: string) => objects.find((o) => o.kind === 'ExternalSecret' && o.metadata.name === name)?.spec.data[0].remoteRef.key;
+const key = (objects: Obj[], name: string) =>
+  objects.find((o) => o.kind === 'ExternalSecret' && o.metadata.name === name)?.spec.data[0].remoteRef.key;
 const app = (objects: Obj[]) => {
   const secret = objects.find((o) => o.kind === 'ExternalSecret' && o.metadata.name === 'orders-db')!;
   return `${secret.spec.target.template.data.username}@${secret.spec.data[0].remoteRef.key}`;
@@ -46,7 +52,10 @@ describe('rotation, rendered', () => {
 
   it('switch: the app names the second role and its key; both still log in', () => {
     const objects = production(at('{ generation: 1, step: switch }'));
-    expect(roles(objects).map((r) => [r.name, r.login])).toEqual([['orders', true], ['orders_alt', true]]);
+    expect(roles(objects).map((r) => [r.name, r.login])).toEqual([
+      ['orders', true],
+      ['orders_alt', true],
+    ]);
     expect(app(objects)).toBe('orders_alt@databases/production/orders/rotation-1');
   });
 
@@ -57,14 +66,19 @@ describe('rotation, rendered', () => {
       { name: 'orders_alt', login: true, secret: 'orders-db-credentials-alt', inRoles: ['orders'] },
     ]);
     expect(key(objects, 'orders-db-credentials')).toBeUndefined();
-    expect(objects.filter((o) => o.kind === 'PushSecret').map((o) => o.spec.data[0].match.remoteRef.remoteKey)).not.toContain('databases/production/orders');
+    expect(objects.filter((o) => o.kind === 'PushSecret').map((o) => o.spec.data[0].match.remoteRef.remoteKey)).not.toContain(
+      'databases/production/orders',
+    );
     expect(app(objects)).toBe('orders_alt@databases/production/orders/rotation-1');
   });
 
   it('the second rotation goes back to the owner role with a new key and retires the second role', () => {
     expect(app(production(at('{ generation: 2, step: switch }')))).toBe('orders@databases/production/orders/rotation-2');
     const objects = production(at('{ generation: 2, step: done }'));
-    expect(roles(objects).map((r) => [r.name, r.login])).toEqual([['orders', true], ['orders_alt', false]]);
+    expect(roles(objects).map((r) => [r.name, r.login])).toEqual([
+      ['orders', true],
+      ['orders_alt', false],
+    ]);
     expect(objects.find((o) => o.kind === 'Job' && o.metadata.name === 'orders-rotation-login')).toBeUndefined();
   });
 
@@ -73,7 +87,9 @@ describe('rotation, rendered', () => {
     for (const step of ['add', 'switch', 'done']) {
       const all = render(at(`{ generation: 1, step: ${step} }`));
       expect(schemaCheck(all)).toEqual([]);
-      expect(all.filter((o) => o.path.startsWith('test/')).map((o) => JSON.stringify(o.object))).toEqual(plain.map((o) => JSON.stringify(o.object)));
+      expect(all.filter((o) => o.path.startsWith('test/')).map((o) => JSON.stringify(o.object))).toEqual(
+        plain.map((o) => JSON.stringify(o.object)),
+      );
     }
   });
 });

@@ -18,106 +18,162 @@ const DEVELOPERS = ['alice', 'bob', 'carol-x'] as const;
 
 const storage = fc.constantFrom('1Gi', '5Gi', '50Gi', '200Gi');
 
-const velero = fc.record({
-  schedule: fc.constantFrom('0 3 * * *', '30 */6 * * *'),
-  ttl: fc.option(fc.constantFrom('72h', '720h'), { nil: undefined }),
-  includeServiceNamespaces: fc.option(fc.boolean(), { nil: undefined }),
-  snapshotVolumes: fc.option(fc.boolean(), { nil: undefined }),
-}, { requiredKeys: ['schedule'] });
-const objectStore = fc.record({
-  destinationPath: fc.constantFrom('s3://backups/pg', 'gs://acme-backups'),
-  credentials: fc.constant({ remoteKey: 'backups/object-store' }),
-  schedule: fc.constant('0 0 1 * * *'),
-  retention: fc.option(fc.constantFrom('30d', '4w'), { nil: undefined }),
-}, { requiredKeys: ['destinationPath', 'credentials', 'schedule'] });
-const volumeSnapshotBackup = fc.record({
-  schedule: fc.constantFrom('0 0 2 * * *', '0 30 */4 * * *'),
-  method: fc.constant('volumeSnapshot'),
-  volumeSnapshotClass: fc.option(fc.constant('csi-snap'), { nil: undefined }),
-  retention: fc.option(fc.record({ keep: fc.integer({ min: 1, max: 30 }), maxAge: fc.constantFrom('168h', '720h') }, { requiredKeys: [] })
-    .filter((r) => r.keep !== undefined || r.maxAge !== undefined), { nil: undefined }),
-}, { requiredKeys: ['schedule', 'method'] });
+const velero = fc.record(
+  {
+    schedule: fc.constantFrom('0 3 * * *', '30 */6 * * *'),
+    ttl: fc.option(fc.constantFrom('72h', '720h'), { nil: undefined }),
+    includeServiceNamespaces: fc.option(fc.boolean(), { nil: undefined }),
+    snapshotVolumes: fc.option(fc.boolean(), { nil: undefined }),
+  },
+  { requiredKeys: ['schedule'] },
+);
+const objectStore = fc.record(
+  {
+    destinationPath: fc.constantFrom('s3://backups/pg', 'gs://acme-backups'),
+    credentials: fc.constant({ remoteKey: 'backups/object-store' }),
+    schedule: fc.constant('0 0 1 * * *'),
+    retention: fc.option(fc.constantFrom('30d', '4w'), { nil: undefined }),
+  },
+  { requiredKeys: ['destinationPath', 'credentials', 'schedule'] },
+);
+const volumeSnapshotBackup = fc.record(
+  {
+    schedule: fc.constantFrom('0 0 2 * * *', '0 30 */4 * * *'),
+    method: fc.constant('volumeSnapshot'),
+    volumeSnapshotClass: fc.option(fc.constant('csi-snap'), { nil: undefined }),
+    retention: fc.option(
+      fc
+        .record({ keep: fc.integer({ min: 1, max: 30 }), maxAge: fc.constantFrom('168h', '720h') }, { requiredKeys: [] })
+        .filter((r) => r.keep !== undefined || r.maxAge !== undefined),
+      { nil: undefined },
+    ),
+  },
+  { requiredKeys: ['schedule', 'method'] },
+);
 /**
  * Velero, CloudNativePG volume snapshots (with retention), the Barman Cloud plugin's object store
  * (WAL archive and base backups), restore drills: any combination the config accepts.
  */
-const backups = fc.oneof(
-  fc.record({ velero: fc.option(velero, { nil: undefined }) }),
-  fc.record({ velero: fc.option(velero, { nil: undefined }), postgres: volumeSnapshotBackup }),
-  fc.record({
-    velero: fc.option(velero, { nil: undefined }),
-    objectStore,
-    postgres: fc.option(fc.constant({ schedule: '0 0 3 * * *', method: 'plugin', pluginName: 'barman-cloud.cloudnative-pg.io' }), { nil: undefined }),
-  }),
-).chain((b) => fc.record({
-  restoreDrill: fc.option(fc.record({ schedule: fc.constant('0 5 * * 0'), timeout: fc.constant('30m'), clustersPerRun: fc.constant(1) }), { nil: undefined }),
-}).map((d) => {
-  // A drill restores from the object store, or from volume snapshots of method volumeSnapshot.
-  const drillable = 'objectStore' in b || (b as { postgres?: { method: string } }).postgres?.method === 'volumeSnapshot';
-  return { ...b, ...(drillable && d.restoreDrill ? { restoreDrill: d.restoreDrill } : {}) };
-}));
+const backups = fc
+  .oneof(
+    fc.record({ velero: fc.option(velero, { nil: undefined }) }),
+    fc.record({ velero: fc.option(velero, { nil: undefined }), postgres: volumeSnapshotBackup }),
+    fc.record({
+      velero: fc.option(velero, { nil: undefined }),
+      objectStore,
+      postgres: fc.option(fc.constant({ schedule: '0 0 3 * * *', method: 'plugin', pluginName: 'barman-cloud.cloudnative-pg.io' }), {
+        nil: undefined,
+      }),
+    }),
+  )
+  .chain((b) =>
+    fc
+      .record({
+        restoreDrill: fc.option(
+          fc.record({ schedule: fc.constant('0 5 * * 0'), timeout: fc.constant('30m'), clustersPerRun: fc.constant(1) }),
+          { nil: undefined },
+        ),
+      })
+      .map((d) => {
+        // A drill restores from the object store, or from volume snapshots of method volumeSnapshot.
+        const drillable = 'objectStore' in b || (b as { postgres?: { method: string } }).postgres?.method === 'volumeSnapshot';
+        return { ...b, ...(drillable && d.restoreDrill ? { restoreDrill: d.restoreDrill } : {}) };
+      }),
+  );
 
 /** One environment; `storageClass` is per environment so overrides never conflict. */
-const environment = (name: string) => fc.record({
-  namespace: fc.constantFrom('databases', `db-${name}`),
-  topology: fc.constantFrom('shared', 'per-service', 'grouped'),
-  instances: fc.oneof(fc.constant(1), fc.integer({ min: 1, max: 9 })),
-  storage,
-  walStorage: fc.option(fc.constantFrom('1Gi', '10Gi'), { nil: undefined }),
-  storageClass: fc.option(fc.constant(`fast-${name}`), { nil: undefined }),
-  developerAccess: fc.constantFrom('read-write', 'read-only', 'none'),
-  sharedClusterName: fc.option(fc.constantFrom('shared', 'main-pg'), { nil: undefined }),
-  cluster: fc.option(fc.constant({ server: `https://${name}.k8s.example` }), { nil: undefined }),
-  backups: fc.option(backups, { nil: undefined }),
-  accessSchedule: fc.option(fc.constantFrom('17 * * * *', '*/30 * * * *'), { nil: undefined }),
-  alerts: fc.option(fc.record({ severity: fc.constantFrom('critical', 'warning') }), { nil: undefined }),
-}, { requiredKeys: ['namespace', 'topology', 'instances', 'storage', 'developerAccess'] });
+const environment = (name: string) =>
+  fc.record(
+    {
+      namespace: fc.constantFrom('databases', `db-${name}`),
+      topology: fc.constantFrom('shared', 'per-service', 'grouped'),
+      instances: fc.oneof(fc.constant(1), fc.integer({ min: 1, max: 9 })),
+      storage,
+      walStorage: fc.option(fc.constantFrom('1Gi', '10Gi'), { nil: undefined }),
+      storageClass: fc.option(fc.constant(`fast-${name}`), { nil: undefined }),
+      developerAccess: fc.constantFrom('read-write', 'read-only', 'none'),
+      sharedClusterName: fc.option(fc.constantFrom('shared', 'main-pg'), { nil: undefined }),
+      cluster: fc.option(fc.constant({ server: `https://${name}.k8s.example` }), { nil: undefined }),
+      backups: fc.option(backups, { nil: undefined }),
+      accessSchedule: fc.option(fc.constantFrom('17 * * * *', '*/30 * * * *'), { nil: undefined }),
+      alerts: fc.option(fc.record({ severity: fc.constantFrom('critical', 'warning') }), { nil: undefined }),
+    },
+    { requiredKeys: ['namespace', 'topology', 'instances', 'storage', 'developerAccess'] },
+  );
 
 // Overrides only raise (lowering is allowed only for a service's own cluster, which a random
 // topology cannot promise): above anything an environment gets here.
-const override = fc.record({
-  instances: fc.constant(9),
-  storage: fc.constantFrom('300Gi', '500Gi'),
-  walStorage: fc.constantFrom('20Gi', '50Gi'),
-}, { requiredKeys: [] });
+const override = fc.record(
+  {
+    instances: fc.constant(9),
+    storage: fc.constantFrom('300Gi', '500Gi'),
+    walStorage: fc.constantFrom('20Gi', '50Gi'),
+  },
+  { requiredKeys: [] },
+);
 
-const service = (name: string, environments: readonly string[]) => fc.record({
-  name: fc.constant(name),
-  namespace: fc.option(fc.constantFrom('apps', `${name}-ns`), { nil: undefined }),
-  // Always present: required under topology grouped, ignored elsewhere.
-  group: fc.constantFrom(...GROUPS),
-  database: fc.option(fc.constant(`${name.replace(/-/g, '_')}_db`), { nil: undefined }),
-  role: fc.option(fc.constant(`${name.replace(/-/g, '_')}_owner`), { nil: undefined }),
-  extensions: fc.subarray(['pgcrypto', 'citext', 'uuid-ossp']),
-  overrides: fc.dictionary(fc.constantFrom(...environments), override, { maxKeys: environments.length }),
-}, { requiredKeys: ['name', 'group', 'extensions', 'overrides'] });
+const service = (name: string, environments: readonly string[]) =>
+  fc.record(
+    {
+      name: fc.constant(name),
+      namespace: fc.option(fc.constantFrom('apps', `${name}-ns`), { nil: undefined }),
+      // Always present: required under topology grouped, ignored elsewhere.
+      group: fc.constantFrom(...GROUPS),
+      database: fc.option(fc.constant(`${name.replace(/-/g, '_')}_db`), { nil: undefined }),
+      role: fc.option(fc.constant(`${name.replace(/-/g, '_')}_owner`), { nil: undefined }),
+      extensions: fc.subarray(['pgcrypto', 'citext', 'uuid-ossp']),
+      overrides: fc.dictionary(fc.constantFrom(...environments), override, { maxKeys: environments.length }),
+    },
+    { requiredKeys: ['name', 'group', 'extensions', 'overrides'] },
+  );
 
 /** A fleet as the parsed fleet.yaml object (before defaults). */
-export const arbitraryFleetInput: fc.Arbitrary<Input> = fc.uniqueArray(fc.constantFrom(...ENVIRONMENT_NAMES), { minLength: 1, maxLength: 3 })
-  .chain((envNames) => fc.record({
-    name: fc.constantFrom('acme', 'fleet'),
-    // 13 and 14 have no default image: they would need a pinned imageName.
-    postgres: fc.record({ version: fc.integer({ min: 15, max: 18 }) }),
-    groups: fc.constant(Object.fromEntries(GROUPS.map((g) => [g, {}]))),
-    secretStore: fc.record({
-      kind: fc.constantFrom('SecretStore', 'ClusterSecretStore'),
-      name: fc.constant('vault'),
-      keyPrefix: fc.constantFrom('databases', 'infra/pg'),
-    }),
-    developers: fc.subarray([...DEVELOPERS]),
-    operator: fc.option(fc.record({ namespace: fc.constantFrom('cnpg-system', 'operators') }), { nil: undefined }),
-    monitoring: fc.option(fc.record({ namespace: fc.constantFrom('monitoring', 'observability') }), { nil: undefined }),
-    gitops: fc.option(fc.record({ repoURL: fc.constant('https://git.example.com/acme/dbfleet.git'), project: fc.constant('databases') }), { nil: undefined }),
-    environments: fc.tuple(...envNames.map((n) => environment(n))).map((envs) => Object.fromEntries(envNames.map((n, i) => [n, envs[i]]))),
-    services: fc.uniqueArray(fc.constantFrom(...SERVICE_NAMES), { minLength: 1, maxLength: 6 })
-      .chain((names) => fc.tuple(...names.map((n) => service(n, envNames)))),
-    // The image of the backup retention and restore-drill jobs.
-    opsImage: fc.constant('registry.example.com/dbfleet-ops:1.0.0'),
-    mongoSnapshots: fc.option(fc.constant([{
-      name: 'catalog', namespace: 'backups', environments: [envNames[envNames.length - 1]], schedule: '15 */6 * * *',
-      connectionSecret: { remoteKey: 'mongo/catalog' }, image: 'registry.example.com/mongo-snapshot:1.0.0',
-    }]), { nil: undefined }),
-  }, { requiredKeys: ['name', 'postgres', 'secretStore', 'developers', 'environments', 'services', 'opsImage', 'groups'] }))
+export const arbitraryFleetInput: fc.Arbitrary<Input> = fc
+  .uniqueArray(fc.constantFrom(...ENVIRONMENT_NAMES), { minLength: 1, maxLength: 3 })
+  .chain((envNames) =>
+    fc.record(
+      {
+        name: fc.constantFrom('acme', 'fleet'),
+        // 13 and 14 have no default image: they would need a pinned imageName.
+        postgres: fc.record({ version: fc.integer({ min: 15, max: 18 }) }),
+        groups: fc.constant(Object.fromEntries(GROUPS.map((g) => [g, {}]))),
+        secretStore: fc.record({
+          kind: fc.constantFrom('SecretStore', 'ClusterSecretStore'),
+          name: fc.constant('vault'),
+          keyPrefix: fc.constantFrom('databases', 'infra/pg'),
+        }),
+        developers: fc.subarray([...DEVELOPERS]),
+        operator: fc.option(fc.record({ namespace: fc.constantFrom('cnpg-system', 'operators') }), { nil: undefined }),
+        monitoring: fc.option(fc.record({ namespace: fc.constantFrom('monitoring', 'observability') }), { nil: undefined }),
+        gitops: fc.option(
+          fc.record({ repoURL: fc.constant('https://git.example.com/acme/dbfleet.git'), project: fc.constant('databases') }),
+          { nil: undefined },
+        ),
+        environments: fc
+          .tuple(...envNames.map((n) => environment(n)))
+          .map((envs) => Object.fromEntries(envNames.map((n, i) => [n, envs[i]]))),
+        services: fc
+          .uniqueArray(fc.constantFrom(...SERVICE_NAMES), { minLength: 1, maxLength: 6 })
+          .chain((names) => fc.tuple(...names.map((n) => service(n, envNames)))),
+        // The image of the backup retention and restore-drill jobs.
+        opsImage: fc.constant('registry.example.com/dbfleet-ops:1.0.0'),
+        mongoSnapshots: fc.option(
+          fc.constant([
+            {
+              name: 'catalog',
+              namespace: 'backups',
+              environments: [envNames[envNames.length - 1]],
+              schedule: '15 */6 * * *',
+              connectionSecret: { remoteKey: 'mongo/catalog' },
+              image: 'registry.example.com/mongo-snapshot:1.0.0',
+            },
+          ]),
+          { nil: undefined },
+        ),
+      },
+      { requiredKeys: ['name', 'postgres', 'secretStore', 'developers', 'environments', 'services', 'opsImage', 'groups'] },
+    ),
+  )
   .map((fleet) => withoutUndefined(fleet) as Input);
 
 /** The fleet as fleet.yaml text. */
@@ -130,7 +186,11 @@ export const arbitraryFleetYaml: fc.Arbitrary<string> = arbitraryFleetInput.map(
 function withoutUndefined(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutUndefined);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).map(([k, v]) => [k, withoutUndefined(v)]));
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, withoutUndefined(v)]),
+    );
   }
   return value;
 }

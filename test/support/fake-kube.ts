@@ -54,16 +54,25 @@ export class FakeKube {
     for await (const c of req) chunks.push(c as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');
     const url = new URL(req.url ?? '/', 'http://fake');
-    const record: RequestRecord = { method: req.method ?? 'GET', path: `${url.pathname}${url.search}`, body: text ? JSON.parse(text) : undefined };
+    const record: RequestRecord = {
+      method: req.method ?? 'GET',
+      path: `${url.pathname}${url.search}`,
+      body: text ? JSON.parse(text) : undefined,
+    };
     this.requests.push(record);
     const send = (status: number, body: any) => {
       res.writeHead(status, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify(body));
     };
-    const status = (code: number, reason: string, message: string) => send(code, { kind: 'Status', apiVersion: 'v1', status: 'Failure', code, reason, message });
+    const status = (code: number, reason: string, message: string) =>
+      send(code, { kind: 'Status', apiVersion: 'v1', status: 'Failure', code, reason, message });
     for (const intercept of this.interceptors) {
       const answer = intercept(record);
-      if (answer) return send(answer.status, answer.body ?? { kind: 'Status', code: answer.status, reason: 'Intercepted', message: 'intercepted by the test' });
+      if (answer)
+        return send(
+          answer.status,
+          answer.body ?? { kind: 'Status', code: answer.status, reason: 'Intercepted', message: 'intercepted by the test' },
+        );
     }
     const m = PATH.exec(url.pathname);
     if (!m) return status(404, 'NotFound', `no route ${url.pathname}`);
@@ -88,8 +97,12 @@ export class FakeKube {
       }
       case 'POST': {
         const object = record.body as KubeObject;
-        if (this.objects.has(key(object.metadata.name))) return status(409, 'AlreadyExists', `${plural} "${object.metadata.name}" already exists`);
-        const created = { ...object, metadata: { ...object.metadata, namespace, uid: `uid-${++this.uid}`, creationTimestamp: new Date().toISOString() } };
+        if (this.objects.has(key(object.metadata.name)))
+          return status(409, 'AlreadyExists', `${plural} "${object.metadata.name}" already exists`);
+        const created = {
+          ...object,
+          metadata: { ...object.metadata, namespace, uid: `uid-${++this.uid}`, creationTimestamp: new Date().toISOString() },
+        };
         this.objects.set(key(object.metadata.name), created);
         return send(201, created);
       }

@@ -48,7 +48,10 @@ export function configErrors(text: string): string[] {
 
 /** 1-based line number of the nth (default: first) line containing `needle`. */
 export function lineOf(text: string, needle: string, nth = 1): number {
-  const lines = text.split('\n').map((line, i) => [line, i + 1] as const).filter(([line]) => line.includes(needle));
+  const lines = text
+    .split('\n')
+    .map((line, i) => [line, i + 1] as const)
+    .filter(([line]) => line.includes(needle));
   if (lines.length < nth) throw new Error(`"${needle}" not ${nth} times in the fleet text`);
   return lines[nth - 1][1];
 }

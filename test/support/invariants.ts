@@ -7,7 +7,15 @@
 // it does not know, only skip it.
 import type { Fleet } from '../../lib/config/model';
 import {
-  FINAL_WAVE, HOOK_ANNOTATION, IGNORE_HEALTHCHECK_ANNOTATION, isProtected, PROTECTED_SYNC_OPTIONS, SCHEDULED_KINDS, SYNC_OPTIONS_ANNOTATION, SYNC_WAVE_ANNOTATION, groupKind,
+  FINAL_WAVE,
+  HOOK_ANNOTATION,
+  IGNORE_HEALTHCHECK_ANNOTATION,
+  isProtected,
+  PROTECTED_SYNC_OPTIONS,
+  SCHEDULED_KINDS,
+  SYNC_OPTIONS_ANNOTATION,
+  SYNC_WAVE_ANNOTATION,
+  groupKind,
 } from '../../lib/gitops/sync-policy';
 import type { KubernetesObject, RenderedObject } from '../../lib/output/render';
 
@@ -44,14 +52,24 @@ const protectedObject = (o: KubernetesObject) => PROTECTED_SYNC_OPTIONS.split(',
 const labelsMatch = (selector: Record<string, string> | undefined, labels: Record<string, string>) =>
   Object.entries(selector ?? {}).every(([k, v]) => labels[k] === v);
 /** A LabelSelector: matchLabels and matchExpressions (In, NotIn, Exists, DoesNotExist). */
-const selectorMatches = (selector: { matchLabels?: Record<string, string>; matchExpressions?: Array<{ key: string; operator: string; values?: string[] }> } | undefined, labels: Record<string, string>) =>
-  labelsMatch(selector?.matchLabels, labels) && (selector?.matchExpressions ?? []).every((e) => {
+const selectorMatches = (
+  selector:
+    { matchLabels?: Record<string, string>; matchExpressions?: Array<{ key: string; operator: string; values?: string[] }> } | undefined,
+  labels: Record<string, string>,
+) =>
+  labelsMatch(selector?.matchLabels, labels) &&
+  (selector?.matchExpressions ?? []).every((e) => {
     switch (e.operator) {
-      case 'In': return e.key in labels && (e.values ?? []).includes(labels[e.key]);
-      case 'NotIn': return !(e.key in labels) || !(e.values ?? []).includes(labels[e.key]);
-      case 'Exists': return e.key in labels;
-      case 'DoesNotExist': return !(e.key in labels);
-      default: return false;
+      case 'In':
+        return e.key in labels && (e.values ?? []).includes(labels[e.key]);
+      case 'NotIn':
+        return !(e.key in labels) || !(e.values ?? []).includes(labels[e.key]);
+      case 'Exists':
+        return e.key in labels;
+      case 'DoesNotExist':
+        return !(e.key in labels);
+      default:
+        return false;
     }
   });
 
@@ -72,8 +90,10 @@ function referencedSecrets(value: unknown, found = new Set<string>()): Set<strin
     for (const v of value) referencedSecrets(v, found);
   } else if (value && typeof value === 'object') {
     for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
-      if (v && typeof v === 'object' && /secret(KeyRef)?$/i.test(key) && typeof (v as { name?: unknown }).name === 'string') found.add((v as { name: string }).name);
-      if (key === 'secret' && v && typeof v === 'object' && typeof (v as { secretName?: unknown }).secretName === 'string') found.add((v as { secretName: string }).secretName);
+      if (v && typeof v === 'object' && /secret(KeyRef)?$/i.test(key) && typeof (v as { name?: unknown }).name === 'string')
+        found.add((v as { name: string }).name);
+      if (key === 'secret' && v && typeof v === 'object' && typeof (v as { secretName?: unknown }).secretName === 'string')
+        found.add((v as { secretName: string }).secretName);
       referencedSecrets(v, found);
     }
   }
@@ -84,24 +104,39 @@ function referencedSecrets(value: unknown, found = new Set<string>()): Set<strin
 // NetworkPolicy evaluation, enough for the peers dbfleet renders: namespaceSelector and
 // podSelector with matchLabels, alone or together, and numeric ports.
 
-interface Pod { readonly namespace: string; readonly labels: Record<string, string> }
+interface Pod {
+  readonly namespace: string;
+  readonly labels: Record<string, string>;
+}
 
 function admits(policies: readonly Obj[], from: Pod, to: Pod, port: number): boolean {
-  const selecting = policies.filter((p) => p.metadata.namespace === to.namespace && (p.spec?.policyTypes ?? ['Ingress']).includes('Ingress')
-    && labelsMatch(p.spec?.podSelector?.matchLabels, to.labels));
+  const selecting = policies.filter(
+    (p) =>
+      p.metadata.namespace === to.namespace &&
+      (p.spec?.policyTypes ?? ['Ingress']).includes('Ingress') &&
+      labelsMatch(p.spec?.podSelector?.matchLabels, to.labels),
+  );
   // No policy selects the pod: nothing restricts it (dbfleet always renders a default deny).
   if (selecting.length === 0) return true;
-  return selecting.some((p) => (p.spec?.ingress ?? []).some((rule: any) => {
-    const portOk = !rule.ports || rule.ports.length === 0 || rule.ports.some((q: any) => q.port === port && (q.protocol ?? 'TCP') === 'TCP');
-    const peerOk = !rule.from || rule.from.length === 0 || rule.from.some((peer: any) => {
-      const nsSel = peer.namespaceSelector;
-      const podSel = peer.podSelector;
-      const nsOk = nsSel ? selectorMatches(nsSel, { 'kubernetes.io/metadata.name': from.namespace }) : from.namespace === p.metadata.namespace;
-      const podOk = podSel ? selectorMatches(podSel, from.labels) : true;
-      return nsOk && podOk;
-    });
-    return portOk && peerOk;
-  }));
+  return selecting.some((p) =>
+    (p.spec?.ingress ?? []).some((rule: any) => {
+      const portOk =
+        !rule.ports || rule.ports.length === 0 || rule.ports.some((q: any) => q.port === port && (q.protocol ?? 'TCP') === 'TCP');
+      const peerOk =
+        !rule.from ||
+        rule.from.length === 0 ||
+        rule.from.some((peer: any) => {
+          const nsSel = peer.namespaceSelector;
+          const podSel = peer.podSelector;
+          const nsOk = nsSel
+            ? selectorMatches(nsSel, { 'kubernetes.io/metadata.name': from.namespace })
+            : from.namespace === p.metadata.namespace;
+          const podOk = podSel ? selectorMatches(podSel, from.labels) : true;
+          return nsOk && podOk;
+        });
+      return portOk && peerOk;
+    }),
+  );
 }
 
 // -------------------------------------------------------------------------------------------
@@ -111,23 +146,27 @@ const cnpgClusters = (objects: readonly RenderedObject[]) => objects.filter((r) 
 
 export const singleInstanceHasNoBlockingPdb: Invariant = {
   id: 'single-instance-no-blocking-pdb',
-  description: 'A 1-instance Cluster has enablePDB: false: the operator\'s primary PDB (minAvailable 1) would block every drain of its node.',
-  check: ({ objects }) => cnpgClusters(objects)
-    .filter((r) => (r.object as Obj).spec?.instances === 1 && (r.object as Obj).spec?.enablePDB !== false)
-    .map((r) => ({ rule: 'single-instance-no-blocking-pdb', object: r.path, message: 'instances: 1 without enablePDB: false' })),
+  description:
+    "A 1-instance Cluster has enablePDB: false: the operator's primary PDB (minAvailable 1) would block every drain of its node.",
+  check: ({ objects }) =>
+    cnpgClusters(objects)
+      .filter((r) => (r.object as Obj).spec?.instances === 1 && (r.object as Obj).spec?.enablePDB !== false)
+      .map((r) => ({ rule: 'single-instance-no-blocking-pdb', object: r.path, message: 'instances: 1 without enablePDB: false' })),
 };
 
 export const noSuperuserAccess: Invariant = {
   id: 'no-superuser-access',
   description: 'No Cluster enables superuser access (a network login as postgres).',
-  check: ({ objects }) => cnpgClusters(objects)
-    .filter((r) => (r.object as Obj).spec?.enableSuperuserAccess === true)
-    .map((r) => ({ rule: 'no-superuser-access', object: r.path, message: 'enableSuperuserAccess: true' })),
+  check: ({ objects }) =>
+    cnpgClusters(objects)
+      .filter((r) => (r.object as Obj).spec?.enableSuperuserAccess === true)
+      .map((r) => ({ rule: 'no-superuser-access', object: r.path, message: 'enableSuperuserAccess: true' })),
 };
 
 export const protectedDependencies: Invariant = {
   id: 'protected-dependencies',
-  description: 'Whatever a protected (Prune=false) object needs stays as long as it stays: the Secrets it reads, the NetworkPolicy and PodMonitor of a Cluster, the role owning a Database.',
+  description:
+    'Whatever a protected (Prune=false) object needs stays as long as it stays: the Secrets it reads, the NetworkPolicy and PodMonitor of a Cluster, the role owning a Database.',
   check: ({ objects }) => {
     const violations: Violation[] = [];
     const produced = producedSecrets(objects);
@@ -137,23 +176,56 @@ export const protectedDependencies: Invariant = {
       if (!protectedObject(o)) continue;
       for (const name of referencedSecrets(o.spec)) {
         const producer = produced.get(`${o.metadata.namespace}/${name}`);
-        if (producer && !protectedObject(producer)) violations.push({ rule: 'protected-dependencies', object: r.path, message: `reads Secret ${name}, produced by ${producer.kind} ${producer.metadata.name}, which a sync may prune` });
+        if (producer && !protectedObject(producer))
+          violations.push({
+            rule: 'protected-dependencies',
+            object: r.path,
+            message: `reads Secret ${name}, produced by ${producer.kind} ${producer.metadata.name}, which a sync may prune`,
+          });
       }
       if (kindKey(o) === 'postgresql.cnpg.io/Cluster') {
         const pods = { 'cnpg.io/cluster': o.metadata.name, 'cnpg.io/podRole': 'instance' };
-        const policies = all.filter((p) => p.kind === 'NetworkPolicy' && p.metadata.namespace === o.metadata.namespace && Object.keys(p.spec?.podSelector?.matchLabels ?? {}).length > 0
-          && labelsMatch(p.spec.podSelector.matchLabels, pods));
-        for (const p of policies.filter((x) => !protectedObject(x))) violations.push({ rule: 'protected-dependencies', object: r.path, message: `its NetworkPolicy ${p.metadata.name} may be pruned while the Cluster is kept` });
-        const monitors = all.filter((m) => m.kind === 'PodMonitor' && labelsMatch(m.spec?.selector?.matchLabels, pods)
-          && (m.spec?.namespaceSelector?.matchNames ?? [m.metadata.namespace]).includes(o.metadata.namespace));
-        for (const m of monitors.filter((x) => !protectedObject(x))) violations.push({ rule: 'protected-dependencies', object: r.path, message: `its PodMonitor ${m.metadata.name} may be pruned while the Cluster is kept` });
+        const policies = all.filter(
+          (p) =>
+            p.kind === 'NetworkPolicy' &&
+            p.metadata.namespace === o.metadata.namespace &&
+            Object.keys(p.spec?.podSelector?.matchLabels ?? {}).length > 0 &&
+            labelsMatch(p.spec.podSelector.matchLabels, pods),
+        );
+        for (const p of policies.filter((x) => !protectedObject(x)))
+          violations.push({
+            rule: 'protected-dependencies',
+            object: r.path,
+            message: `its NetworkPolicy ${p.metadata.name} may be pruned while the Cluster is kept`,
+          });
+        const monitors = all.filter(
+          (m) =>
+            m.kind === 'PodMonitor' &&
+            labelsMatch(m.spec?.selector?.matchLabels, pods) &&
+            (m.spec?.namespaceSelector?.matchNames ?? [m.metadata.namespace]).includes(o.metadata.namespace),
+        );
+        for (const m of monitors.filter((x) => !protectedObject(x)))
+          violations.push({
+            rule: 'protected-dependencies',
+            object: r.path,
+            message: `its PodMonitor ${m.metadata.name} may be pruned while the Cluster is kept`,
+          });
       }
       if (kindKey(o) === 'postgresql.cnpg.io/Database') {
-        const roles = all.filter((x) => kindKey(x) === 'postgresql.cnpg.io/DatabaseRole' && x.metadata.namespace === o.metadata.namespace
-          && x.spec?.cluster?.name === o.spec?.cluster?.name && x.spec?.name === o.spec?.owner);
+        const roles = all.filter(
+          (x) =>
+            kindKey(x) === 'postgresql.cnpg.io/DatabaseRole' &&
+            x.metadata.namespace === o.metadata.namespace &&
+            x.spec?.cluster?.name === o.spec?.cluster?.name &&
+            x.spec?.name === o.spec?.owner,
+        );
         for (const role of roles) {
           if (!protectedObject(role) && (role.spec?.databaseRoleReclaimPolicy ?? 'retain') !== 'retain') {
-            violations.push({ rule: 'protected-dependencies', object: r.path, message: `its owner ${o.spec.owner} would be dropped when DatabaseRole ${role.metadata.name} is pruned` });
+            violations.push({
+              rule: 'protected-dependencies',
+              object: r.path,
+              message: `its owner ${o.spec.owner} would be dropped when DatabaseRole ${role.metadata.name} is pruned`,
+            });
           }
         }
       }
@@ -165,21 +237,24 @@ export const protectedDependencies: Invariant = {
 export const objectSize: Invariant = {
   id: 'object-size',
   description: `No object exceeds ${OBJECT_LIMIT_BYTES} bytes; one applied client-side must also fit the ${ANNOTATION_LIMIT_BYTES}-byte annotation limit.`,
-  check: ({ objects }) => objects.flatMap((r) => {
-    const bytes = Buffer.byteLength(JSON.stringify(r.object));
-    if (bytes > OBJECT_LIMIT_BYTES) return [{ rule: 'object-size', object: r.path, message: `${bytes} bytes` }];
-    if (!syncOptions(r.object).includes('ServerSideApply=true') && bytes >= ANNOTATION_LIMIT_BYTES) return [{ rule: 'object-size', object: r.path, message: `${bytes} bytes applied client-side` }];
-    return [];
-  }),
+  check: ({ objects }) =>
+    objects.flatMap((r) => {
+      const bytes = Buffer.byteLength(JSON.stringify(r.object));
+      if (bytes > OBJECT_LIMIT_BYTES) return [{ rule: 'object-size', object: r.path, message: `${bytes} bytes` }];
+      if (!syncOptions(r.object).includes('ServerSideApply=true') && bytes >= ANNOTATION_LIMIT_BYTES)
+        return [{ rule: 'object-size', object: r.path, message: `${bytes} bytes applied client-side` }];
+      return [];
+    }),
 };
 
 export const scheduledJobsCannotFailSync: Invariant = {
   id: 'scheduled-jobs-cannot-fail-sync',
-  description: 'A scheduled job sits in the last sync wave, with no hook in or after it and no PruneLast: Argo CD never waits on its health, so a failed run cannot fail a sync.',
+  description:
+    'A scheduled job sits in the last sync wave, with no hook in or after it and no PruneLast: Argo CD never waits on its health, so a failed run cannot fail a sync.',
   check: ({ objects }) => {
     const violations: Violation[] = [];
     const byEnvironment = new Map<string, RenderedObject[]>();
-    for (const r of objects) byEnvironment.set(environmentOf(r), [...byEnvironment.get(environmentOf(r)) ?? [], r]);
+    for (const r of objects) byEnvironment.set(environmentOf(r), [...(byEnvironment.get(environmentOf(r)) ?? []), r]);
     for (const [, rendered] of byEnvironment) {
       const wave = (o: KubernetesObject) => Number(o.metadata.annotations?.[SYNC_WAVE_ANNOTATION] ?? 0);
       const hooks = rendered.filter((r) => r.object.metadata.annotations?.[HOOK_ANNOTATION]);
@@ -187,23 +262,56 @@ export const scheduledJobsCannotFailSync: Invariant = {
       if (scheduled.length === 0) continue;
       const lastWave = Math.max(...rendered.filter((r) => !r.object.metadata.annotations?.[HOOK_ANNOTATION]).map((r) => wave(r.object)));
       for (const r of scheduled) {
-        if (wave(r.object) !== lastWave) violations.push({ rule: 'scheduled-jobs-cannot-fail-sync', object: r.path, message: `in wave ${wave(r.object)}, but wave ${lastWave} comes after it` });
-        if (r.object.metadata.annotations?.[IGNORE_HEALTHCHECK_ANNOTATION] !== 'true') violations.push({ rule: 'scheduled-jobs-cannot-fail-sync', object: r.path, message: 'its health counts in the Application\'s health' });
+        if (wave(r.object) !== lastWave)
+          violations.push({
+            rule: 'scheduled-jobs-cannot-fail-sync',
+            object: r.path,
+            message: `in wave ${wave(r.object)}, but wave ${lastWave} comes after it`,
+          });
+        if (r.object.metadata.annotations?.[IGNORE_HEALTHCHECK_ANNOTATION] !== 'true')
+          violations.push({
+            rule: 'scheduled-jobs-cannot-fail-sync',
+            object: r.path,
+            message: "its health counts in the Application's health",
+          });
       }
       for (const h of hooks) {
         const phases = h.object.metadata.annotations![HOOK_ANNOTATION]!.split(',');
         if (phases.some((p) => p === 'PostSync') || (phases.includes('Sync') && wave(h.object) >= lastWave)) {
-          violations.push({ rule: 'scheduled-jobs-cannot-fail-sync', object: h.path, message: `hook ${phases.join(',')} in wave ${wave(h.object)} runs after the scheduled jobs, so Argo CD would wait on their health` });
+          violations.push({
+            rule: 'scheduled-jobs-cannot-fail-sync',
+            object: h.path,
+            message: `hook ${phases.join(',')} in wave ${wave(h.object)} runs after the scheduled jobs, so Argo CD would wait on their health`,
+          });
         }
       }
-      for (const r of rendered) if (syncOptions(r.object).includes('PruneLast=true')) violations.push({ rule: 'scheduled-jobs-cannot-fail-sync', object: r.path, message: 'PruneLast moves prunes after the scheduled jobs\' wave' });
+      for (const r of rendered)
+        if (syncOptions(r.object).includes('PruneLast=true'))
+          violations.push({
+            rule: 'scheduled-jobs-cannot-fail-sync',
+            object: r.path,
+            message: "PruneLast moves prunes after the scheduled jobs' wave",
+          });
     }
     for (const r of objects.filter((x) => x.object.kind === 'ApplicationSet')) {
       const options: string[] = (r.object as Obj).spec?.template?.spec?.syncPolicy?.syncOptions ?? [];
-      if (options.includes('PruneLast=true')) violations.push({ rule: 'scheduled-jobs-cannot-fail-sync', object: r.path, message: 'PruneLast=true in the Applications\' sync options' });
+      if (options.includes('PruneLast=true'))
+        violations.push({
+          rule: 'scheduled-jobs-cannot-fail-sync',
+          object: r.path,
+          message: "PruneLast=true in the Applications' sync options",
+        });
     }
-    if (objects.some((r) => SCHEDULED_KINDS.has(kindKey(r.object)) && Number(r.object.metadata.annotations?.[SYNC_WAVE_ANNOTATION]) !== FINAL_WAVE)) {
-      violations.push({ rule: 'scheduled-jobs-cannot-fail-sync', object: '-', message: `scheduled jobs must use FINAL_WAVE (${FINAL_WAVE})` });
+    if (
+      objects.some(
+        (r) => SCHEDULED_KINDS.has(kindKey(r.object)) && Number(r.object.metadata.annotations?.[SYNC_WAVE_ANNOTATION]) !== FINAL_WAVE,
+      )
+    ) {
+      violations.push({
+        rule: 'scheduled-jobs-cannot-fail-sync',
+        object: '-',
+        message: `scheduled jobs must use FINAL_WAVE (${FINAL_WAVE})`,
+      });
     }
     return violations;
   },
@@ -211,26 +319,61 @@ export const scheduledJobsCannotFailSync: Invariant = {
 
 export const clusterTrafficAdmitted: Invariant = {
   id: 'cluster-traffic-admitted',
-  description: 'Every cluster\'s instances admit the operator (5432, 8000), their own instances (5432), the monitoring namespace (9187) and the namespaces of the services they hold (5432), and nothing from an unrelated namespace.',
+  description:
+    "Every cluster's instances admit the operator (5432, 8000), their own instances (5432), the monitoring namespace (9187) and the namespaces of the services they hold (5432), and nothing from an unrelated namespace.",
   check: ({ objects, fleet }) => {
     const violations: Violation[] = [];
     const policies = objects.map((r) => r.object as Obj).filter((o) => o.kind === 'NetworkPolicy');
     for (const r of cnpgClusters(objects)) {
       const c = r.object as Obj;
       const environment = fleet.environments.find((e) => e.name === environmentOf(r));
-      if (environment && (environment as { operator?: string }).operator && (environment as { operator?: string }).operator !== 'cloudnative-pg') continue;
-      const instance: Pod = { namespace: c.metadata.namespace!, labels: { 'cnpg.io/cluster': c.metadata.name, 'cnpg.io/podRole': 'instance' } };
+      if (
+        environment &&
+        (environment as { operator?: string }).operator &&
+        (environment as { operator?: string }).operator !== 'cloudnative-pg'
+      )
+        continue;
+      const instance: Pod = {
+        namespace: c.metadata.namespace!,
+        labels: { 'cnpg.io/cluster': c.metadata.name, 'cnpg.io/podRole': 'instance' },
+      };
       const expectations: Array<[string, Pod, number, boolean]> = [
-        ['the operator on 8000', { namespace: fleet.operatorNamespace, labels: { 'app.kubernetes.io/name': 'cloudnative-pg' } }, 8000, true],
-        ['the operator on 5432', { namespace: fleet.operatorNamespace, labels: { 'app.kubernetes.io/name': 'cloudnative-pg' } }, 5432, true],
-        ['its own instances on 5432', { namespace: instance.namespace, labels: { 'cnpg.io/cluster': c.metadata.name, 'cnpg.io/podRole': 'instance' } }, 5432, true],
+        [
+          'the operator on 8000',
+          { namespace: fleet.operatorNamespace, labels: { 'app.kubernetes.io/name': 'cloudnative-pg' } },
+          8000,
+          true,
+        ],
+        [
+          'the operator on 5432',
+          { namespace: fleet.operatorNamespace, labels: { 'app.kubernetes.io/name': 'cloudnative-pg' } },
+          5432,
+          true,
+        ],
+        [
+          'its own instances on 5432',
+          { namespace: instance.namespace, labels: { 'cnpg.io/cluster': c.metadata.name, 'cnpg.io/podRole': 'instance' } },
+          5432,
+          true,
+        ],
         ['monitoring on 9187', { namespace: fleet.monitoring.namespace, labels: { 'app.kubernetes.io/name': 'prometheus' } }, 9187, true],
         ['an unrelated namespace on 5432', { namespace: 'dbfleet-invariant-unrelated', labels: {} }, 5432, false],
-        ...(environment?.clusters.find((x) => x.name === c.metadata.name)?.services ?? []).map((s): [string, Pod, number, boolean] => [`service ${s.name}'s namespace on 5432`, { namespace: s.namespace, labels: { app: s.name } }, 5432, true]),
-        ['another cluster\'s instances on 5432', { namespace: instance.namespace, labels: { 'cnpg.io/cluster': `${c.metadata.name}-other`, 'cnpg.io/podRole': 'instance' } }, 5432, false],
+        ...(environment?.clusters.find((x) => x.name === c.metadata.name)?.services ?? []).map((s): [string, Pod, number, boolean] => [
+          `service ${s.name}'s namespace on 5432`,
+          { namespace: s.namespace, labels: { app: s.name } },
+          5432,
+          true,
+        ]),
+        [
+          "another cluster's instances on 5432",
+          { namespace: instance.namespace, labels: { 'cnpg.io/cluster': `${c.metadata.name}-other`, 'cnpg.io/podRole': 'instance' } },
+          5432,
+          false,
+        ],
       ];
       for (const [what, from, port, want] of expectations) {
-        if (admits(policies, from, instance, port) !== want) violations.push({ rule: 'cluster-traffic-admitted', object: r.path, message: `${want ? 'does not admit' : 'admits'} ${what}` });
+        if (admits(policies, from, instance, port) !== want)
+          violations.push({ rule: 'cluster-traffic-admitted', object: r.path, message: `${want ? 'does not admit' : 'admits'} ${what}` });
       }
     }
     return violations;
@@ -239,24 +382,43 @@ export const clusterTrafficAdmitted: Invariant = {
 
 export const roleObjectsBeside: Invariant = {
   id: 'database-roles-beside-cluster',
-  description: 'A DatabaseRole lives in its Cluster\'s namespace and reads a basic-auth Secret from there that is labelled cnpg.io/reload (so a rotation applies at once).',
+  description:
+    "A DatabaseRole lives in its Cluster's namespace and reads a basic-auth Secret from there that is labelled cnpg.io/reload (so a rotation applies at once).",
   check: ({ objects }) => {
     const violations: Violation[] = [];
     const produced = producedSecrets(objects);
-    const clusters = new Set(cnpgClusters(objects).map((r) => `${environmentOf(r)}/${r.object.metadata.namespace}/${r.object.metadata.name}`));
+    const clusters = new Set(
+      cnpgClusters(objects).map((r) => `${environmentOf(r)}/${r.object.metadata.namespace}/${r.object.metadata.name}`),
+    );
     for (const r of objects.filter((x) => kindKey(x.object) === 'postgresql.cnpg.io/DatabaseRole')) {
       const o = r.object as Obj;
-      if (!clusters.has(`${environmentOf(r)}/${o.metadata.namespace}/${o.spec?.cluster?.name}`)) violations.push({ rule: 'database-roles-beside-cluster', object: r.path, message: `no Cluster ${o.spec?.cluster?.name} in namespace ${o.metadata.namespace}` });
+      if (!clusters.has(`${environmentOf(r)}/${o.metadata.namespace}/${o.spec?.cluster?.name}`))
+        violations.push({
+          rule: 'database-roles-beside-cluster',
+          object: r.path,
+          message: `no Cluster ${o.spec?.cluster?.name} in namespace ${o.metadata.namespace}`,
+        });
       const secret = o.spec?.passwordSecret?.name;
       if (!secret) continue;
       const producer = produced.get(`${o.metadata.namespace}/${secret}`);
       if (!producer) {
-        violations.push({ rule: 'database-roles-beside-cluster', object: r.path, message: `password Secret ${secret} is not rendered in ${o.metadata.namespace}` });
+        violations.push({
+          rule: 'database-roles-beside-cluster',
+          object: r.path,
+          message: `password Secret ${secret} is not rendered in ${o.metadata.namespace}`,
+        });
       } else if (producer.kind === 'ExternalSecret') {
         const template = producer.spec?.target?.template;
-        if (template?.type !== 'kubernetes.io/basic-auth') violations.push({ rule: 'database-roles-beside-cluster', object: r.path, message: `${secret} is not kubernetes.io/basic-auth` });
-        if (template?.metadata?.labels?.['cnpg.io/reload'] !== 'true') violations.push({ rule: 'database-roles-beside-cluster', object: r.path, message: `${secret} is not labelled cnpg.io/reload` });
-        if (template?.data?.username !== o.spec?.name) violations.push({ rule: 'database-roles-beside-cluster', object: r.path, message: `${secret}'s username is not the role ${o.spec?.name}` });
+        if (template?.type !== 'kubernetes.io/basic-auth')
+          violations.push({ rule: 'database-roles-beside-cluster', object: r.path, message: `${secret} is not kubernetes.io/basic-auth` });
+        if (template?.metadata?.labels?.['cnpg.io/reload'] !== 'true')
+          violations.push({ rule: 'database-roles-beside-cluster', object: r.path, message: `${secret} is not labelled cnpg.io/reload` });
+        if (template?.data?.username !== o.spec?.name)
+          violations.push({
+            rule: 'database-roles-beside-cluster',
+            object: r.path,
+            message: `${secret}'s username is not the role ${o.spec?.name}`,
+          });
       }
     }
     return violations;
@@ -268,10 +430,16 @@ export const podsReadRenderedSecrets: Invariant = {
   description: 'Every Secret a Job or CronJob pod reads is rendered in its namespace (never an operator-made superuser Secret).',
   check: ({ objects }) => {
     const produced = producedSecrets(objects);
-    return objects.filter((r) => r.object.kind === 'Job' || r.object.kind === 'CronJob').flatMap((r) => [...referencedSecrets((r.object as Obj).spec)]
-      // Zalando's operator makes its users' Secrets itself (its access Job still reads the superuser's: issue #18).
-      .filter((name) => !produced.has(`${r.object.metadata.namespace}/${name}`) && !name.endsWith('.credentials.postgresql.acid.zalan.do'))
-      .map((name) => ({ rule: 'pod-secrets-rendered', object: r.path, message: `reads Secret ${name}, which nothing renders` })));
+    return objects
+      .filter((r) => r.object.kind === 'Job' || r.object.kind === 'CronJob')
+      .flatMap((r) =>
+        [...referencedSecrets((r.object as Obj).spec)]
+          // Zalando's operator makes its users' Secrets itself (its access Job still reads the superuser's: issue #18).
+          .filter(
+            (name) => !produced.has(`${r.object.metadata.namespace}/${name}`) && !name.endsWith('.credentials.postgresql.acid.zalan.do'),
+          )
+          .map((name) => ({ rule: 'pod-secrets-rendered', object: r.path, message: `reads Secret ${name}, which nothing renders` })),
+      );
   },
 };
 

@@ -87,7 +87,8 @@ export async function startPgbouncer(options: PgbouncerOptions): Promise<Pgbounc
   // The operator's defaults, then the user's parameters; ignore_startup_parameters is appended to.
   const defaults: Record<string, string> = { log_stats: '0', ignore_startup_parameters: 'extra_float_digits,options' };
   const params: Record<string, string> = { ...defaults, ...options.parameters };
-  if (options.parameters.ignore_startup_parameters) params.ignore_startup_parameters = `${defaults.ignore_startup_parameters},${options.parameters.ignore_startup_parameters}`;
+  if (options.parameters.ignore_startup_parameters)
+    params.ignore_startup_parameters = `${defaults.ignore_startup_parameters},${options.parameters.ignore_startup_parameters}`;
   const hba = write('pg_hba.conf', `host pgbouncer ${admin.user} 127.0.0.1/32 md5\nhost all all 127.0.0.1/32 md5\n`);
   const userlist = write('userlist.txt', `"${AUTH_USER}" "${options.authUserPassword}"\n"${admin.user}" "${admin.password}"\n`);
   const ini = [
@@ -100,7 +101,9 @@ export async function startPgbouncer(options: PgbouncerOptions): Promise<Pgbounc
     `auth_query = ${AUTH_QUERY}`,
     ...(options.authDbname ? ['auth_dbname = postgres'] : []),
     // A user parameter may override auth_type (it is in the allowed list), as with the operator.
-    ...Object.keys(params).sort().map((k) => `${k} = ${params[k]}`),
+    ...Object.keys(params)
+      .sort()
+      .map((k) => `${k} = ${params[k]}`),
     ...(params.auth_type ? [] : ['auth_type = hba']),
     // Forced by the operator (listen_port 5432, unix_socket_dir, admin_users, TLS files): test equivalents.
     `auth_hba_file = ${hba}`,
@@ -131,7 +134,11 @@ export async function startPgbouncer(options: PgbouncerOptions): Promise<Pgbounc
   }
   let stopped = false;
   return {
-    host: '127.0.0.1', port, admin, ini, log,
+    host: '127.0.0.1',
+    port,
+    admin,
+    ini,
+    log,
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -148,7 +155,8 @@ export async function startPgbouncer(options: PgbouncerOptions): Promise<Pgbounc
 function osUser(name: string): { uid: number; gid: number } {
   const uid = spawnSync('id', ['-u', name], { encoding: 'utf8' });
   const gid = spawnSync('id', ['-g', name], { encoding: 'utf8' });
-  if (uid.status !== 0 || gid.status !== 0) throw new Error(`running as root, and pgbouncer refuses root: an OS user \`${name}\` is needed`);
+  if (uid.status !== 0 || gid.status !== 0)
+    throw new Error(`running as root, and pgbouncer refuses root: an OS user \`${name}\` is needed`);
   return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
 }
 
@@ -168,7 +176,10 @@ async function waitForPort(port: number, timeoutMs: number, gaveUp: () => boolea
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const open = await new Promise<boolean>((resolve) => {
-      const socket = createConnection({ host: '127.0.0.1', port }, () => { socket.end(); resolve(true); });
+      const socket = createConnection({ host: '127.0.0.1', port }, () => {
+        socket.end();
+        resolve(true);
+      });
       socket.on('error', () => resolve(false));
     });
     if (open) return;

@@ -48,7 +48,10 @@ export function findPostgresBinDir(): string | undefined {
   }
   const debian = '/usr/lib/postgresql';
   if (existsSync(debian)) {
-    const majors = readdirSync(debian).filter((d) => /^\d+$/.test(d)).map(Number).sort((a, b) => b - a);
+    const majors = readdirSync(debian)
+      .filter((d) => /^\d+$/.test(d))
+      .map(Number)
+      .sort((a, b) => b - a);
     for (const major of majors) if (has(join(debian, String(major), 'bin'))) return join(debian, String(major), 'bin');
   }
   const pgConfig = spawnSync('pg_config', ['--bindir'], { encoding: 'utf8' });
@@ -64,7 +67,8 @@ export function findPostgresBinDir(): string | undefined {
  */
 export function postgresUnavailableReason(): string | undefined {
   if (findPostgresBinDir()) return undefined;
-  const reason = 'no PostgreSQL server binaries found (looked at $POSTGRES_BIN_DIR, /usr/lib/postgresql/*/bin, pg_config --bindir, PATH); install the `postgresql` package';
+  const reason =
+    'no PostgreSQL server binaries found (looked at $POSTGRES_BIN_DIR, /usr/lib/postgresql/*/bin, pg_config --bindir, PATH); install the `postgresql` package';
   if (process.env.DBFLEET_REQUIRE_POSTGRES === '1') throw new Error(`DBFLEET_REQUIRE_POSTGRES=1: ${reason}`);
   return reason;
 }
@@ -82,7 +86,10 @@ export async function startPostgres(options: { ssl?: boolean } = {}): Promise<Po
   const run = (binary: string, args: string[], input?: string) => {
     const [cmd, cmdArgs] = owner ? ['runuser', ['-u', 'postgres', '--', join(binDir, binary), ...args]] : [join(binDir, binary), args];
     const result = spawnSync(cmd, cmdArgs, { encoding: 'utf8', input, cwd: dir, env: { ...process.env, LC_ALL: 'C', LANG: 'C' } });
-    if (result.status !== 0) throw new Error(`${binary} ${args.join(' ')} failed (${result.status ?? result.signal}): ${result.stderr || result.stdout || result.error?.message}`);
+    if (result.status !== 0)
+      throw new Error(
+        `${binary} ${args.join(' ')} failed (${result.status ?? result.signal}): ${result.stderr || result.stdout || result.error?.message}`,
+      );
     return result.stdout;
   };
   const writeOwned = (path: string, content: string, mode: number) => {
@@ -103,10 +110,13 @@ export async function startPostgres(options: { ssl?: boolean } = {}): Promise<Po
   // Loopback TCP only, with passwords, as clients reach a CloudNativePG cluster; the socket goes in
   // the temp dir so nothing needs /var/run/postgresql. Durability is irrelevant for a test server.
   const settings = [
-    'listen_addresses = \'127.0.0.1\'',
+    "listen_addresses = '127.0.0.1'",
     `unix_socket_directories = '${dir}'`,
-    'fsync = off', 'synchronous_commit = off', 'full_page_writes = off',
-    'max_connections = 50', 'shared_buffers = 32MB',
+    'fsync = off',
+    'synchronous_commit = off',
+    'full_page_writes = off',
+    'max_connections = 50',
+    'shared_buffers = 32MB',
     `ssl = ${ssl ? 'on' : 'off'}`,
   ];
   writeOwned(join(data, 'postgresql.auto.conf'), `${settings.join('\n')}\n`, 0o600);
@@ -125,20 +135,47 @@ export async function startPostgres(options: { ssl?: boolean } = {}): Promise<Po
   }
 
   const host = '127.0.0.1';
-  const superuserEnv = () => ({ PGHOST: host, PGPORT: String(port), PGUSER: SUPERUSER, PGPASSWORD: password, PGSSLMODE: ssl ? 'require' : 'disable' });
+  const superuserEnv = () => ({
+    PGHOST: host,
+    PGPORT: String(port),
+    PGUSER: SUPERUSER,
+    PGPASSWORD: password,
+    PGSSLMODE: ssl ? 'require' : 'disable',
+  });
   let stopped = false;
   return {
-    binDir, major, host, port, superuser: SUPERUSER, superuserPassword: password, ssl, dir,
+    binDir,
+    major,
+    host,
+    port,
+    superuser: SUPERUSER,
+    superuserPassword: password,
+    ssl,
+    dir,
     superuserEnv,
     psql(database, sql) {
-      const result = spawnSync(join(binDir, 'psql'), ['--no-psqlrc', '--quiet', '--single-transaction', '--set', 'ON_ERROR_STOP=1', '--no-align', '--tuples-only', '--dbname', database], {
-        encoding: 'utf8', input: sql, env: { ...process.env, ...superuserEnv(), HOME: dir },
-      });
+      const result = spawnSync(
+        join(binDir, 'psql'),
+        ['--no-psqlrc', '--quiet', '--single-transaction', '--set', 'ON_ERROR_STOP=1', '--no-align', '--tuples-only', '--dbname', database],
+        {
+          encoding: 'utf8',
+          input: sql,
+          env: { ...process.env, ...superuserEnv(), HOME: dir },
+        },
+      );
       if (result.status !== 0) throw new Error(`psql on ${database} failed: ${result.stderr}\n--- SQL ---\n${sql}`);
       return result.stdout;
     },
     async connect({ user, password: pw, database }) {
-      const config: ClientConfig = { host, port, user, password: pw, database, ssl: ssl ? { rejectUnauthorized: false } : false, connectionTimeoutMillis: 10_000 };
+      const config: ClientConfig = {
+        host,
+        port,
+        user,
+        password: pw,
+        database,
+        ssl: ssl ? { rejectUnauthorized: false } : false,
+        connectionTimeoutMillis: 10_000,
+      };
       const client = new Client(config);
       try {
         await client.connect();
@@ -180,7 +217,11 @@ function postgresOsUser(): { uid: number; gid: number } {
 function makeCertificate(data: string, owner?: { uid: number; gid: number }): boolean {
   const key = join(data, 'server.key');
   const crt = join(data, 'server.crt');
-  const result = spawnSync('openssl', ['req', '-new', '-x509', '-days', '2', '-nodes', '-newkey', 'rsa:2048', '-subj', '/CN=127.0.0.1', '-keyout', key, '-out', crt], { encoding: 'utf8' });
+  const result = spawnSync(
+    'openssl',
+    ['req', '-new', '-x509', '-days', '2', '-nodes', '-newkey', 'rsa:2048', '-subj', '/CN=127.0.0.1', '-keyout', key, '-out', crt],
+    { encoding: 'utf8' },
+  );
   if (result.status !== 0) return false;
   chmodSync(key, 0o600);
   if (owner) for (const f of [key, crt]) chownSync(f, owner.uid, owner.gid);
@@ -204,7 +245,10 @@ function freePort(): Promise<number> {
 }
 
 /** Runs a shell command like a container would (used to run the rendered apply.sh). */
-export function runScript(command: readonly string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+export function runScript(
+  command: readonly string[],
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command[0], command.slice(1), { env, cwd: dirname(command[command.length - 1]) });
     let stdout = '';

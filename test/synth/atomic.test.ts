@@ -28,17 +28,31 @@ function snapshot(dir: string): Map<string, string> {
 
 function synth(env: Record<string, string> = {}): { status: number | null; output: string } {
   const result = spawnSync(join(project, 'node_modules', '.bin', 'cdk8s'), ['synth'], {
-    cwd: project, encoding: 'utf8', env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false', ...env }, timeout: 120_000,
+    cwd: project,
+    encoding: 'utf8',
+    env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false', ...env },
+    timeout: 120_000,
   });
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
 beforeAll(() => {
   project = mkdtempSync(join(tmpdir(), 'dbfleet-synth-'));
-  for (const entry of ['main.ts', 'charts', 'lib', 'imports', 'scripts', 'node_modules', 'package.json', 'package-lock.json', 'tsconfig.json']) {
+  for (const entry of [
+    'main.ts',
+    'charts',
+    'lib',
+    'imports',
+    'scripts',
+    'node_modules',
+    'package.json',
+    'package-lock.json',
+    'tsconfig.json',
+  ]) {
     symlinkSync(join(root, entry), join(project, entry));
   }
-  for (const entry of ['cdk8s.yaml', 'fleet.yaml', 'services', 'dist']) if (existsSync(join(root, entry))) cpSync(join(root, entry), join(project, entry), { recursive: true });
+  for (const entry of ['cdk8s.yaml', 'fleet.yaml', 'services', 'dist'])
+    if (existsSync(join(root, entry))) cpSync(join(root, entry), join(project, entry), { recursive: true });
   // The scratch project sits elsewhere: point the validator at the schemas explicitly.
   process.env.DBFLEET_SCHEMAS = schemas;
 });

@@ -14,7 +14,10 @@ let project: string;
 
 /** `cdk8s synth`, or `npm run synth`'s command (scripts/cdk8s-synth.cjs: the CLI's synth without its other commands). */
 function synth(args: string[] = [], via: 'cdk8s' | 'npm run synth' = 'cdk8s'): { status: number | null; output: string } {
-  const [command, ...prefix] = via === 'cdk8s' ? [join(project, 'node_modules', '.bin', 'cdk8s'), 'synth'] : [process.execPath, join(project, 'scripts', 'cdk8s-synth.cjs')];
+  const [command, ...prefix] =
+    via === 'cdk8s'
+      ? [join(project, 'node_modules', '.bin', 'cdk8s'), 'synth']
+      : [process.execPath, join(project, 'scripts', 'cdk8s-synth.cjs')];
   const result = spawnSync(command, [...prefix, ...args], {
     cwd: project,
     encoding: 'utf8',
@@ -37,10 +40,13 @@ beforeAll(() => {
   }
   writeFileSync(join(project, 'fleet.yaml'), BASE_FLEET);
   // Runs after the app, before the CLI's validation: a hand edit of one document.
-  writeFileSync(join(project, 'edit.cjs'), `const fs = require('node:fs');
+  writeFileSync(
+    join(project, 'edit.cjs'),
+    `const fs = require('node:fs');
 const file = '.cdk8s.out/production.yaml';
 fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/^  instances: 5$/m, '  instances: 0'));
-`);
+`,
+  );
 });
 
 afterAll(() => rmSync(project, { recursive: true, force: true }));
@@ -61,7 +67,9 @@ describe('cdk8s synth with the validation plugin', () => {
     useApp('node scripts/bundle-cache.cjs main.ts && node edit.cjs');
     const result = synth();
     expect(result.status, result.output).toBe(2);
-    expect(result.output).toMatch(/dbfleet: validating 1 document\(s\) here:\n {2}\.cdk8s\.out\/production\.yaml#\d+ \(dist\/production\/cluster-orders\.yaml\): changed since the app validated it/);
+    expect(result.output).toMatch(
+      /dbfleet: validating 1 document\(s\) here:\n {2}\.cdk8s\.out\/production\.yaml#\d+ \(dist\/production\/cluster-orders\.yaml\): changed since the app validated it/,
+    );
     expect(result.output).toContain('Cluster/orders: spec.instances: must be >= 1');
     expect(result.output).toMatch(/dbfleet: FAILED: (\d+) objects: \d+ trusted, 1 validated here, 1 error/);
   });
@@ -78,7 +86,13 @@ describe('cdk8s synth with the validation plugin', () => {
     useApp('node scripts/bundle-cache.cjs main.ts');
     const viaNpm = synth(['--output', 'rendered-npm'], 'npm run synth');
     expect(viaNpm.status, viaNpm.output).toBe(0);
-    const files = (dir: string) => readdirSync(join(project, dir), { recursive: true, encoding: 'utf8' }).sort().map((f) => [f, existsSync(join(project, dir, f)) && statSync(join(project, dir, f)).isFile() ? readFileSync(join(project, dir, f), 'utf8') : '']);
+    const files = (dir: string) =>
+      readdirSync(join(project, dir), { recursive: true, encoding: 'utf8' })
+        .sort()
+        .map((f) => [
+          f,
+          existsSync(join(project, dir, f)) && statSync(join(project, dir, f)).isFile() ? readFileSync(join(project, dir, f), 'utf8') : '',
+        ]);
     expect(files('rendered-npm')).toEqual(files('rendered'));
     expect(viaNpm.output).toMatch(/dbfleet: OK: (\d+) objects: \1 trusted, 0 validated here, 0 errors/);
     useApp('node scripts/bundle-cache.cjs main.ts && node edit.cjs');

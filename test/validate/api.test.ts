@@ -11,7 +11,12 @@ import { valid } from './fixtures';
 
 // A kind without a CRD in ../shared/crds (every kind dbfleet renders has one): the unvalidatedKinds escape.
 const GADGET = { apiVersion: 'example.com/v1', kind: 'Gadget', metadata: { name: 'databases', namespace: 'argocd' }, spec: { size: 1 } };
-const APP_PROJECT = { apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', metadata: { name: 'databases', namespace: 'argocd' }, spec: { sourceRepos: ['*'] } };
+const APP_PROJECT = {
+  apiVersion: 'argoproj.io/v1alpha1',
+  kind: 'AppProject',
+  metadata: { name: 'databases', namespace: 'argocd' },
+  spec: { sourceRepos: ['*'] },
+};
 const badCluster = { ...valid.Cluster, metadata: { name: 'orders', namespace: 'orders' }, spec: { ...valid.Cluster.spec, instances: 0 } };
 
 function writeTree(files: Record<string, string>): string {
@@ -27,7 +32,9 @@ const yaml = (o: unknown) => JSON.stringify(o); // JSON is YAML
 
 describe('public API', () => {
   let v: Validator;
-  beforeAll(() => { v = loadValidator({ unvalidatedKinds: ['example.com/v1/Gadget'] }); });
+  beforeAll(() => {
+    v = loadValidator({ unvalidatedKinds: ['example.com/v1/Gadget'] });
+  });
 
   it('resolves the default schema folder from the module location, not the working directory', () => {
     // In a child process started in another folder (process.chdir is not allowed in worker threads).
@@ -43,7 +50,14 @@ describe('public API', () => {
   it('formats one line per error exactly like the issue example', () => {
     const issues = v.validateObject(badCluster, { file: 'dist/production/cluster-orders.yaml' });
     expect(issues.map(formatIssue)).toEqual(['dist/production/cluster-orders.yaml: Cluster/orders: spec.instances: must be >= 1']);
-    expect(issues[0]).toMatchObject({ apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', name: 'orders', namespace: 'orders', rule: 'schema', schemaSource: 'cloudnative-pg/postgresql.cnpg.io_clusters.json' });
+    expect(issues[0]).toMatchObject({
+      apiVersion: 'postgresql.cnpg.io/v1',
+      kind: 'Cluster',
+      name: 'orders',
+      namespace: 'orders',
+      rule: 'schema',
+      schemaSource: 'cloudnative-pg/postgresql.cnpg.io_clusters.json',
+    });
   });
 
   it('adds #<documentIndex> after the file only when a file holds several documents', () => {
@@ -66,11 +80,29 @@ describe('public API', () => {
       { object: { ...GADGET, metadata: { name: 'Bad_Name' } }, location: { file: 'dist/argocd/bad.yaml' } },
     ]);
     expect(report.objectCount).toBe(2);
-    expect(report.notValidated).toEqual([
-      { file: 'dist/argocd/gadget-databases.yaml', apiVersion: 'example.com/v1', kind: 'Gadget', name: 'databases', reason: 'NOT VALIDATED (no schema in imports/schemas)', documentIndex: undefined },
-      { file: 'dist/argocd/bad.yaml', apiVersion: 'example.com/v1', kind: 'Gadget', name: 'Bad_Name', reason: 'NOT VALIDATED (no schema in imports/schemas)', documentIndex: undefined },
-    ].map((o) => expect.objectContaining({ ...o, reason: expect.stringMatching(/^NOT VALIDATED \(no schema in .*imports\/schemas\)$/) })));
-    expect(report.issues.map(formatIssue)).toEqual([expect.stringMatching(/^dist\/argocd\/bad.yaml: Gadget\/Bad_Name: metadata.name: Invalid value: "Bad_Name"/)]);
+    expect(report.notValidated).toEqual(
+      [
+        {
+          file: 'dist/argocd/gadget-databases.yaml',
+          apiVersion: 'example.com/v1',
+          kind: 'Gadget',
+          name: 'databases',
+          reason: 'NOT VALIDATED (no schema in imports/schemas)',
+          documentIndex: undefined,
+        },
+        {
+          file: 'dist/argocd/bad.yaml',
+          apiVersion: 'example.com/v1',
+          kind: 'Gadget',
+          name: 'Bad_Name',
+          reason: 'NOT VALIDATED (no schema in imports/schemas)',
+          documentIndex: undefined,
+        },
+      ].map((o) => expect.objectContaining({ ...o, reason: expect.stringMatching(/^NOT VALIDATED \(no schema in .*imports\/schemas\)$/) })),
+    );
+    expect(report.issues.map(formatIssue)).toEqual([
+      expect.stringMatching(/^dist\/argocd\/bad.yaml: Gadget\/Bad_Name: metadata.name: Invalid value: "Bad_Name"/),
+    ]);
   });
 
   it('rejects an unknown kind unless it is listed, and only the listed apiVersion/kind', () => {
@@ -82,8 +114,14 @@ describe('public API', () => {
   it('validates the Argo CD AppProject against its CRD (no exception needed)', () => {
     const strict = loadValidator();
     expect(strict.validateObject(APP_PROJECT, { file: 'a.yaml' })).toEqual([]);
-    const bad = strict.validateObject({ ...APP_PROJECT, spec: { sourceRepos: 'https://x', orphanedResources: { warn: 'yes' } } }, { file: 'a.yaml' });
-    expect(bad.map((i) => [i.path, i.rule])).toEqual([['spec.orphanedResources.warn', 'schema'], ['spec.sourceRepos', 'schema']]);
+    const bad = strict.validateObject(
+      { ...APP_PROJECT, spec: { sourceRepos: 'https://x', orphanedResources: { warn: 'yes' } } },
+      { file: 'a.yaml' },
+    );
+    expect(bad.map((i) => [i.path, i.rule])).toEqual([
+      ['spec.orphanedResources.warn', 'schema'],
+      ['spec.sourceRepos', 'schema'],
+    ]);
   });
 
   it('refuses malformed unvalidatedKinds entries instead of silently matching nothing', () => {

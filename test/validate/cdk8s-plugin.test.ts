@@ -45,7 +45,12 @@ describe('cdk8s validation plugin', () => {
       'gadget.yaml': { apiVersion: 'example.com/v1', kind: 'Gadget', metadata: { name: 'databases' }, spec: {} },
     });
     expect(r.success).toBe(true);
-    expect(r.json.summary.metadata).toMatchObject({ objects: '2', errors: '0', 'CEL rules ran here': '6', 'not validated (no schema)': '1' });
+    expect(r.json.summary.metadata).toMatchObject({
+      objects: '2',
+      errors: '0',
+      'CEL rules ran here': '6',
+      'not validated (no schema)': '1',
+    });
     expect(r.logged.some((l) => /^NOT VALIDATED \(no schema in .*\): .*gadget.yaml: Gadget\/databases/.test(l))).toBe(true);
   });
 
@@ -55,7 +60,13 @@ describe('cdk8s validation plugin', () => {
     expect(r.json.violations).toHaveLength(1);
     expect(r.json.violations[0]).toMatchObject({
       ruleName: 'Cluster/orders: spec.instances: must be >= 1',
-      violatingConstructs: [expect.objectContaining({ resourceName: 'orders', locations: ['spec.instances'], manifestPath: expect.stringMatching(/cluster-orders.yaml$/) })],
+      violatingConstructs: [
+        expect.objectContaining({
+          resourceName: 'orders',
+          locations: ['spec.instances'],
+          manifestPath: expect.stringMatching(/cluster-orders.yaml$/),
+        }),
+      ],
     });
     expect(r.text).toContain('Recommendation:');
   });

@@ -23,7 +23,9 @@ describe('CEL rules of the real CRDs', () => {
     expect(transition).toHaveLength(20);
     expect(transition.every((r) => r.rule.includes('oldSelf'))).toBe(true);
     expect(rules.filter((r) => r.status === 'not-checked')).toEqual([]);
-    expect(rules.find((r) => r.rule === "self != 'postgres'")?.crdPath).toBe('cloudnative-pg/postgresql.cnpg.io_databases.json#/properties/spec/properties/name');
+    expect(rules.find((r) => r.rule === "self != 'postgres'")?.crdPath).toBe(
+      'cloudnative-pg/postgresql.cnpg.io_databases.json#/properties/spec/properties/name',
+    );
   });
 
   it('counts rules ran and transition rules skipped per object', () => {
@@ -43,7 +45,12 @@ describe('CEL rules of the real CRDs', () => {
 describe('CEL evaluation semantics (synthetic CRD)', () => {
   let dir: string;
   let widgets: Validator;
-  const widget = (spec: Record<string, unknown>) => ({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' }, spec: { size: '2Gi', ...spec } });
+  const widget = (spec: Record<string, unknown>) => ({
+    apiVersion: 'example.com/v1',
+    kind: 'Widget',
+    metadata: { name: 'w' },
+    spec: { size: '2Gi', ...spec },
+  });
   const problems = (obj: unknown) => widgets.validateObject(obj, { file: 'w.yaml' }).map((i) => `${i.path}: ${i.message}`);
 
   beforeAll(() => {
@@ -85,13 +92,19 @@ describe('CEL evaluation semantics (synthetic CRD)', () => {
     expect(report.celStats.transitionSkipped).toBe(1);
     expect(report.celStats.notChecked).toBe(2);
     expect(report.celStats.notCheckedRules).toEqual([
-      { crdPath: 'widgets.yaml#/properties/spec', rule: "quantity(self.size).isGreaterThan(quantity('1Gi'))", reason: 'function(s) not available in the evaluator: isGreaterThan, quantity' },
+      {
+        crdPath: 'widgets.yaml#/properties/spec',
+        rule: "quantity(self.size).isGreaterThan(quantity('1Gi'))",
+        reason: 'function(s) not available in the evaluator: isGreaterThan, quantity',
+      },
       { crdPath: 'widgets.yaml#/properties/spec', rule: 'self.replicas >', reason: expect.stringMatching(/^does not parse/) },
     ]);
   });
 
   it('runs rules only where the value is present', () => {
-    const report = widgets.validateObjects([{ object: { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } }, location: { file: 'w.yaml' } }]);
+    const report = widgets.validateObjects([
+      { object: { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } }, location: { file: 'w.yaml' } },
+    ]);
     expect(report.celStats).toEqual({ ran: 0, transitionSkipped: 0, notChecked: 0, notCheckedRules: [] });
   });
 
@@ -100,15 +113,28 @@ describe('CEL evaluation semantics (synthetic CRD)', () => {
   });
 
   it('evaluates rules on list items and the Kubernetes list library', () => {
-    expect(problems(widget({ replicas: 1, name: 'a', tags: ['a', 'b'], parts: [{ min: 1, max: 2 }, { min: 3, max: 2 }] })))
-      .toEqual(['spec.parts[1]: min must not exceed max']);
+    expect(
+      problems(
+        widget({
+          replicas: 1,
+          name: 'a',
+          tags: ['a', 'b'],
+          parts: [
+            { min: 1, max: 2 },
+            { min: 3, max: 2 },
+          ],
+        }),
+      ),
+    ).toEqual(['spec.parts[1]: min must not exceed max']);
     expect(problems(widget({ replicas: 1, name: 'a', tags: ['b', 'a'] }))).toEqual(['spec.tags: tags must be sorted']);
   });
 
   it('accepts anything under preserve-unknown-fields, rejects unknown fields elsewhere, and ignores unserved versions', () => {
     expect(problems(widget({ replicas: 1, name: 'a', extra: { any: { thing: [1] } } }))).toEqual([]);
     expect(problems(widget({ replicas: 1, name: 'a', other: 1 }))).toEqual(['spec.other: unknown field (not in the schema)']);
-    expect(problems({ ...widget({}), apiVersion: 'example.com/v1beta1' })[0]).toMatch(/^: unknown apiVersion\/kind "example.com\/v1beta1\/Widget"/);
+    expect(problems({ ...widget({}), apiVersion: 'example.com/v1beta1' })[0]).toMatch(
+      /^: unknown apiVersion\/kind "example.com\/v1beta1\/Widget"/,
+    );
   });
 
   it('takes the schema folder from DBFLEET_SCHEMAS when no option is given', () => {
@@ -120,24 +146,30 @@ describe('CEL evaluation semantics (synthetic CRD)', () => {
 describe('schemas that cannot be used', () => {
   it('reports every object of a kind whose schema does not compile, never passes it', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbfleet-schemas-'));
-    fs.writeFileSync(path.join(dir, 'broken.yaml'), [
-      'apiVersion: apiextensions.k8s.io/v1',
-      'kind: CustomResourceDefinition',
-      'metadata: { name: gadgets.example.com }',
-      'spec:',
-      '  group: example.com',
-      '  names: { kind: Gadget, plural: gadgets }',
-      '  scope: Namespaced',
-      '  versions:',
-      '    - name: v1',
-      '      served: true',
-      '      storage: true',
-      '      schema:',
-      '        openAPIV3Schema: { type: object, properties: { spec: { type: string, minLength: "many" } } }',
-    ].join('\n'));
+    fs.writeFileSync(
+      path.join(dir, 'broken.yaml'),
+      [
+        'apiVersion: apiextensions.k8s.io/v1',
+        'kind: CustomResourceDefinition',
+        'metadata: { name: gadgets.example.com }',
+        'spec:',
+        '  group: example.com',
+        '  names: { kind: Gadget, plural: gadgets }',
+        '  scope: Namespaced',
+        '  versions:',
+        '    - name: v1',
+        '      served: true',
+        '      storage: true',
+        '      schema:',
+        '        openAPIV3Schema: { type: object, properties: { spec: { type: string, minLength: "many" } } }',
+      ].join('\n'),
+    );
     const v = loadValidator({ schemasDir: dir });
     expect(v.compileAll().failed).toEqual([expect.stringMatching(/^example.com\/v1\/Gadget: /)]);
-    const [issue] = v.validateObject({ apiVersion: 'example.com/v1', kind: 'Gadget', metadata: { name: 'g' }, spec: 'x' }, { file: 'g.yaml' });
+    const [issue] = v.validateObject(
+      { apiVersion: 'example.com/v1', kind: 'Gadget', metadata: { name: 'g' }, spec: 'x' },
+      { file: 'g.yaml' },
+    );
     expect(issue.message).toMatch(/^the schema for "example.com\/v1\/Gadget" could not be compiled: /);
   });
 });

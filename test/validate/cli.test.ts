@@ -11,7 +11,15 @@ const repoRoot = path.resolve(__dirname, '..', '..');
 
 function sink() {
   let text = '';
-  return { stream: { write: (s: string) => { text += s; return true; } }, text: () => text };
+  return {
+    stream: {
+      write: (s: string) => {
+        text += s;
+        return true;
+      },
+    },
+    text: () => text,
+  };
 }
 
 function run(args: string[]) {
@@ -59,7 +67,8 @@ describe('validate CLI', () => {
   it('takes unvalidatedKinds from the plugin entry in cdk8s.yaml, or from --unvalidated-kind', () => {
     const dir = tree({
       'argocd/gadget.yaml': gadget,
-      'cdk8s.yaml': 'validations:\n  - package: ./lib/validate/cdk8s-plugin.cjs\n    class: DbfleetSchemaValidation\n    version: 0.1.0\n    properties:\n      unvalidatedKinds: [example.com/v1/Gadget]\n',
+      'cdk8s.yaml':
+        'validations:\n  - package: ./lib/validate/cdk8s-plugin.cjs\n    class: DbfleetSchemaValidation\n    version: 0.1.0\n    properties:\n      unvalidatedKinds: [example.com/v1/Gadget]\n',
     });
     expect(run([path.join(dir, 'argocd'), ...NO_CONFIG]).code).toBe(1);
     const viaConfig = run([path.join(dir, 'argocd'), '--config', path.join(dir, 'cdk8s.yaml')]);
@@ -70,16 +79,25 @@ describe('validate CLI', () => {
   });
 
   it('exits 2 on usage errors', () => {
-    expect(run(['/nonexistent/dist', ...NO_CONFIG])).toMatchObject({ code: 2, err: 'validate: no such file or directory: /nonexistent/dist\n' });
+    expect(run(['/nonexistent/dist', ...NO_CONFIG])).toMatchObject({
+      code: 2,
+      err: 'validate: no such file or directory: /nonexistent/dist\n',
+    });
     expect(run(['--bogus']).code).toBe(2);
-    expect(run([fs.mkdtempSync(path.join(os.tmpdir(), 'dbfleet-empty-')), ...NO_CONFIG])).toMatchObject({ code: 2, err: expect.stringMatching(/^validate: no \*\.yaml manifests found in /) });
+    expect(run([fs.mkdtempSync(path.join(os.tmpdir(), 'dbfleet-empty-')), ...NO_CONFIG])).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/^validate: no \*\.yaml manifests found in /),
+    });
     expect(run(['--schemas', '/nonexistent/crds', ...NO_CONFIG]).err).toMatch(/schema folder not found/);
     expect(run(['--schemas', '/nonexistent/crds', ...NO_CONFIG]).code).toBe(2);
   });
 
   it('runs as `npm run validate` (from the bundle cache, no tsx) with the process exit code', () => {
     const dir = tree({ 'cluster.yaml': { ...valid.Cluster, spec: { ...valid.Cluster.spec, instances: 0 } } });
-    const r = spawnSync(process.execPath, ['scripts/bundle-cache.cjs', 'lib/validate/cli.ts', dir, ...NO_CONFIG], { cwd: repoRoot, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['scripts/bundle-cache.cjs', 'lib/validate/cli.ts', dir, ...NO_CONFIG], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('cluster.yaml: Cluster/orders: spec.instances: must be >= 1');
   });
@@ -89,11 +107,15 @@ describe('validate CLI summary of CEL rules', () => {
   it('lists not-checked rules with their CRD path and counts transition rules', () => {
     const schemas = fs.mkdtempSync(path.join(os.tmpdir(), 'dbfleet-schemas-'));
     fs.copyFileSync(path.join(__dirname, 'fixtures', 'widgets-crd.yaml'), path.join(schemas, 'widgets.yaml'));
-    const dir = tree({ 'w.yaml': { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' }, spec: { replicas: 1, name: 'a', size: '2Gi' } } });
+    const dir = tree({
+      'w.yaml': { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' }, spec: { replicas: 1, name: 'a', size: '2Gi' } },
+    });
     const r = run([dir, '--schemas', schemas, ...NO_CONFIG]);
     expect(r.code).toBe(0);
     expect(r.out).toContain('CEL rules: 2 ran, 1 transition rules skipped (no previous object), 2 not checked');
-    expect(r.out).toContain("  not checked: widgets.yaml#/properties/spec: quantity(self.size).isGreaterThan(quantity('1Gi')) (function(s) not available in the evaluator: isGreaterThan, quantity)");
+    expect(r.out).toContain(
+      "  not checked: widgets.yaml#/properties/spec: quantity(self.size).isGreaterThan(quantity('1Gi')) (function(s) not available in the evaluator: isGreaterThan, quantity)",
+    );
     expect(r.out).toMatch(/ {2}not checked: widgets.yaml#\/properties\/spec: self.replicas > \(does not parse: /);
   });
 });

@@ -17,23 +17,58 @@ const UNVALIDATED = ['example.com/v1/Gadget'];
 // every valid fixture, and an unvalidated kind (envelope validator).
 const objects: Obj[] = [
   ...Object.values(valid),
-  broken('Cluster', (o) => { o.spec.instancs = 3; }), // unknown field
-  broken('Cluster', (o) => { o.spec.instances = 'three'; }), // type
-  broken('Cluster', (o) => { o.spec.instances = 0; }), // minimum
-  broken('Database', (o) => { delete o.spec.owner; }), // required
-  broken('Database', (o) => { o.spec.ensure = 'maybe'; }), // enum
-  broken('Cluster', (o) => { o.spec.backup = { retentionPolicy: '30 days' }; }), // pattern
-  broken('Cluster', (o) => { o.spec.resources = { claims: [{ name: 'gpu' }, { name: 'gpu' }] }; }), // list-map
-  broken('Database', (o) => { o.metadata.name = 'postgres'; o.spec.name = 'postgres'; }), // CEL
-  broken('PrometheusRule', (o) => { o.spec.groups[0].partial_response_strategy = 'never'; }), // RE2-only pattern
-  broken('PrometheusRule', (o) => { o.spec.groups.push(structuredClone(o.spec.groups[0])); }), // list-map
-  broken('ServiceMonitor', (o) => { o.spec.scrapeProtocols = ['PrometheusProto', 'PrometheusProto']; }), // list-set
-  broken('Deployment', (o) => { o.spec.template.spec.containers[0].resources.requests.cpu = '100 m'; }), // Quantity
-  broken('Secret', (o) => { o.data.username = 'not base64!'; }), // format byte
-  broken('Deployment', (o) => { o.spec.replicas = 2 ** 31; }), // format int32
-  broken('Job', (o) => { o.spec.podFailurePolicy = { rules: [{ action: 'FailJob' }] }; }), // oneOf
-  broken('Service', (o) => { o.spec.ports.push({ name: 'pg2', port: 5432, protocol: 'TCP' }); }), // built-in list-map
-  broken('Service', (o) => { o.metadata.name = '1orders'; }), // metadata
+  broken('Cluster', (o) => {
+    o.spec.instancs = 3;
+  }), // unknown field
+  broken('Cluster', (o) => {
+    o.spec.instances = 'three';
+  }), // type
+  broken('Cluster', (o) => {
+    o.spec.instances = 0;
+  }), // minimum
+  broken('Database', (o) => {
+    delete o.spec.owner;
+  }), // required
+  broken('Database', (o) => {
+    o.spec.ensure = 'maybe';
+  }), // enum
+  broken('Cluster', (o) => {
+    o.spec.backup = { retentionPolicy: '30 days' };
+  }), // pattern
+  broken('Cluster', (o) => {
+    o.spec.resources = { claims: [{ name: 'gpu' }, { name: 'gpu' }] };
+  }), // list-map
+  broken('Database', (o) => {
+    o.metadata.name = 'postgres';
+    o.spec.name = 'postgres';
+  }), // CEL
+  broken('PrometheusRule', (o) => {
+    o.spec.groups[0].partial_response_strategy = 'never';
+  }), // RE2-only pattern
+  broken('PrometheusRule', (o) => {
+    o.spec.groups.push(structuredClone(o.spec.groups[0]));
+  }), // list-map
+  broken('ServiceMonitor', (o) => {
+    o.spec.scrapeProtocols = ['PrometheusProto', 'PrometheusProto'];
+  }), // list-set
+  broken('Deployment', (o) => {
+    o.spec.template.spec.containers[0].resources.requests.cpu = '100 m';
+  }), // Quantity
+  broken('Secret', (o) => {
+    o.data.username = 'not base64!';
+  }), // format byte
+  broken('Deployment', (o) => {
+    o.spec.replicas = 2 ** 31;
+  }), // format int32
+  broken('Job', (o) => {
+    o.spec.podFailurePolicy = { rules: [{ action: 'FailJob' }] };
+  }), // oneOf
+  broken('Service', (o) => {
+    o.spec.ports.push({ name: 'pg2', port: 5432, protocol: 'TCP' });
+  }), // built-in list-map
+  broken('Service', (o) => {
+    o.metadata.name = '1orders';
+  }), // metadata
   { apiVersion: 'example.com/v1', kind: 'Gadget', metadata: { name: 'Bad_Name', extra: 1 } }, // envelope
 ];
 
@@ -72,7 +107,11 @@ function uncachedReport(): ValidationReport {
   return uncached;
 }
 
-const compiledFiles = (cache: string) => fs.readdirSync(path.join(cache, 'compiled')).filter((f) => f.endsWith('.js')).sort();
+const compiledFiles = (cache: string) =>
+  fs
+    .readdirSync(path.join(cache, 'compiled'))
+    .filter((f) => f.endsWith('.js'))
+    .sort();
 const stats = () => ({ ...compileCacheStats });
 
 beforeAll(() => {
@@ -103,7 +142,9 @@ describe('compile cache', () => {
 
     // Not a vacuous comparison: every failure class above is reported.
     expect(uncached.issues.length).toBeGreaterThanOrEqual(18);
-    expect(uncached.issues.map(formatIssue)).toContainEqual(expect.stringMatching(/: Service\/orders-db: spec\.ports\[1\]: Duplicate value: \{"port":5432,"protocol":"TCP"\}$/));
+    expect(uncached.issues.map(formatIssue)).toContainEqual(
+      expect.stringMatching(/: Service\/orders-db: spec\.ports\[1\]: Duplicate value: \{"port":5432,"protocol":"TCP"\}$/),
+    );
     // The warm load wrote V8 code caches; a third validator runs from those.
     expect(fs.readdirSync(path.join(cache, 'compiled')).filter((f) => f.endsWith('.v8'))).toHaveLength(compiledFiles(cache).length);
     const codeCached = validateAll(validatorWith(cache));
@@ -118,8 +159,18 @@ describe('compile cache', () => {
   it('ignores a corrupted cache file and rebuilds it', () => {
     const cache = freshCacheDir();
     // Four compiled files: two CRD kinds, a built-in kind, the envelope of unvalidated kinds.
-    const some = [broken('Cluster', (o) => { o.spec.instances = 0; }), broken('PrometheusRule', (o) => { o.spec.groups[0].partial_response_strategy = 'never'; }),
-      broken('Service', (o) => { o.spec.ports.push({ name: 'pg2', port: 5432, protocol: 'TCP' }); }), objects[objects.length - 1]];
+    const some = [
+      broken('Cluster', (o) => {
+        o.spec.instances = 0;
+      }),
+      broken('PrometheusRule', (o) => {
+        o.spec.groups[0].partial_response_strategy = 'never';
+      }),
+      broken('Service', (o) => {
+        o.spec.ports.push({ name: 'pg2', port: 5432, protocol: 'TCP' });
+      }),
+      objects[objects.length - 1],
+    ];
     const check = (v: Validator) => v.validateObjects(some.map((object) => ({ object, location: { file: 'c.yaml' } })));
     const expected = check(validatorWith(cache));
     const files = compiledFiles(cache);
@@ -170,7 +221,9 @@ describe('compile cache', () => {
     const key = compiledCacheKey(JSON.stringify(schema), 'defs-a');
     expect(key).toMatch(/^[0-9a-f]{64}$/);
     expect(compiledCacheKey(JSON.stringify(structuredClone(schema)), 'defs-a')).toBe(key);
-    expect(compiledCacheKey(JSON.stringify({ ...schema, properties: { replicas: { type: 'integer', maximum: 6 } } }), 'defs-a')).not.toBe(key);
+    expect(compiledCacheKey(JSON.stringify({ ...schema, properties: { replicas: { type: 'integer', maximum: 6 } } }), 'defs-a')).not.toBe(
+      key,
+    );
     expect(compiledCacheKey(JSON.stringify(schema), 'defs-b')).not.toBe(key);
   });
 
@@ -179,8 +232,16 @@ describe('compile cache', () => {
     const schemas = fs.mkdtempSync(path.join(root, 'schemas-'));
     const crd = path.join(schemas, 'widgets.yaml');
     const original = fs.readFileSync(path.join(__dirname, 'fixtures', 'widgets-crd.yaml'), 'utf8');
-    const widget = { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' }, spec: { size: '2Gi', replicas: 1, name: 'a', mode: 'x' } };
-    const problems = () => validatorWith(cache, { schemasDir: schemas }).validateObject(widget, { file: 'w.yaml' }).map((i) => `${i.path}: ${i.message}`);
+    const widget = {
+      apiVersion: 'example.com/v1',
+      kind: 'Widget',
+      metadata: { name: 'w' },
+      spec: { size: '2Gi', replicas: 1, name: 'a', mode: 'x' },
+    };
+    const problems = () =>
+      validatorWith(cache, { schemasDir: schemas })
+        .validateObject(widget, { file: 'w.yaml' })
+        .map((i) => `${i.path}: ${i.message}`);
 
     fs.writeFileSync(crd, original);
     expect(problems()).toEqual([]);

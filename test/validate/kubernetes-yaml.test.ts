@@ -16,8 +16,25 @@ describe('Kubernetes YAML reading', () => {
   });
 
   it('resolves numbers with strconv rules: leading-0 octal, 0o/0x/0b, underscores; timestamps and sexagesimals stay strings', () => {
-    const doc = one('a: 0755\nb: 0o17\nc: 0x1F\nd: 0b101\ne: 1_000\nf: 08\ng: 1:20\nh: 2024-01-01\ni: +12\nj: .5\nk: 1e3\nl: -0b11\nm: 1.\nq: "0755"\n');
-    expect(doc).toEqual({ a: 493, b: 15, c: 31, d: 5, e: 1000, f: 8, g: '1:20', h: '2024-01-01', i: 12, j: 0.5, k: 1000, l: -3, m: 1, q: '0755' });
+    const doc = one(
+      'a: 0755\nb: 0o17\nc: 0x1F\nd: 0b101\ne: 1_000\nf: 08\ng: 1:20\nh: 2024-01-01\ni: +12\nj: .5\nk: 1e3\nl: -0b11\nm: 1.\nq: "0755"\n',
+    );
+    expect(doc).toEqual({
+      a: 493,
+      b: 15,
+      c: 31,
+      d: 5,
+      e: 1000,
+      f: 8,
+      g: '1:20',
+      h: '2024-01-01',
+      i: 12,
+      j: 0.5,
+      k: 1000,
+      l: -3,
+      m: 1,
+      q: '0755',
+    });
   });
 
   it('nulls, merge keys, and keys resolved like values', () => {
@@ -36,18 +53,27 @@ describe('Kubernetes YAML reading', () => {
 
   it('reads what the renderer (js-yaml dump) writes back to the same object', () => {
     for (const object of Object.values(valid)) expect(one(dump(object, { lineWidth: -1, noRefs: true, quotingType: '"' }))).toEqual(object);
-    const tricky = { s: ['on', 'y', 'n', 'no', '0755', '0o17', '1_000', '08', '1e3', '.5', '~', '', '1:20', '2024-01-01', '<<', '-.inf', 'null'] };
+    const tricky = {
+      s: ['on', 'y', 'n', 'no', '0755', '0o17', '1_000', '08', '1e3', '.5', '~', '', '1:20', '2024-01-01', '<<', '-.inf', 'null'],
+    };
     expect(one(dump(tricky, { lineWidth: -1, noRefs: true, quotingType: '"' }))).toEqual(tricky);
   });
 
   it('splits a stream at document markers only, keeping directives with their document', () => {
-    expect(splitYamlDocuments('# head\na: 1\n---\nb: 2\n--- # c\nc: 3\n----\n')).toEqual(['# head\na: 1\n', '---\nb: 2\n', '--- # c\nc: 3\n----\n']);
+    expect(splitYamlDocuments('# head\na: 1\n---\nb: 2\n--- # c\nc: 3\n----\n')).toEqual([
+      '# head\na: 1\n',
+      '---\nb: 2\n',
+      '--- # c\nc: 3\n----\n',
+    ]);
     expect(splitYamlDocuments('%YAML 1.1\n---\na: 1\n---\nb: 2\n')).toHaveLength(1);
   });
 
   it('one broken document does not hide the others, and its error names the line in the file', () => {
     const parsed = parseManifestText('f.yaml', 'a: 1\n---\nb: [unclosed\n---\nc: 3\n');
-    expect(parsed.documents.map((d) => [d.index, d.value])).toEqual([[0, { a: 1 }], [2, { c: 3 }]]);
+    expect(parsed.documents.map((d) => [d.index, d.value])).toEqual([
+      [0, { a: 1 }],
+      [2, { c: 3 }],
+    ]);
     expect(parsed.parseErrors).toEqual([{ index: 1, message: expect.stringMatching(/^YAML parse error: .*\(line [34], column \d+\)$/) }]);
     expect(parseManifestText('d.yaml', 'a: 1\na: 2\n').parseErrors[0].message).toMatch(/duplicated mapping key \(line 2, column 1\)/);
   });

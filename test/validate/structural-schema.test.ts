@@ -9,8 +9,14 @@ import { loadValidator, type Validator } from '../../lib/validate';
 
 describe('structural schema semantics', () => {
   let v: Validator;
-  const widget = (spec: Record<string, unknown>) => ({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' }, spec: { size: '2Gi', replicas: 1, name: 'a', ...spec } });
-  const problems = (spec: Record<string, unknown>) => v.validateObject(widget(spec), { file: 'w.yaml' }).map((i) => `${i.path}: ${i.message}`);
+  const widget = (spec: Record<string, unknown>) => ({
+    apiVersion: 'example.com/v1',
+    kind: 'Widget',
+    metadata: { name: 'w' },
+    spec: { size: '2Gi', replicas: 1, name: 'a', ...spec },
+  });
+  const problems = (spec: Record<string, unknown>) =>
+    v.validateObject(widget(spec), { file: 'w.yaml' }).map((i) => `${i.path}: ${i.message}`);
 
   beforeAll(() => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbfleet-schemas-'));
@@ -49,6 +55,8 @@ describe('structural schema semantics', () => {
   });
 
   it('validates metadata of custom resources as a DNS-1123 subdomain even without the k8s definitions', () => {
-    expect(v.validateObject({ ...widget({}), metadata: { name: 'Not_Valid' } }, { file: 'w.yaml' }).map((i) => i.path)).toEqual(['metadata.name']);
+    expect(v.validateObject({ ...widget({}), metadata: { name: 'Not_Valid' } }, { file: 'w.yaml' }).map((i) => i.path)).toEqual([
+      'metadata.name',
+    ]);
   });
 });

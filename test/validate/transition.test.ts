@@ -3,19 +3,27 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadValidator, type Validator } from '../../lib/validate';
 
 let v: Validator;
-beforeAll(() => { v = loadValidator(); });
+beforeAll(() => {
+  v = loadValidator();
+});
 
 const database = (cluster: string, extra: Record<string, unknown> = {}) => ({
-  apiVersion: 'postgresql.cnpg.io/v1', kind: 'Database', metadata: { name: 'orders', namespace: 'databases' },
+  apiVersion: 'postgresql.cnpg.io/v1',
+  kind: 'Database',
+  metadata: { name: 'orders', namespace: 'databases' },
   spec: { name: 'orders', owner: 'orders', cluster: { name: cluster }, ...extra },
 });
 
 describe('validateTransition', () => {
-  it('an immutable field that changes is rejected with the rule\'s message and path', () => {
-    expect(v.validateTransition(database('a'), database('b'), { file: 'x.yaml' }).map((i) => [i.path, i.message, i.rule]))
-      .toEqual([['spec.cluster', 'cluster reference is immutable after creation', 'cel']]);
-    expect(v.validateTransition(database('a', { encoding: 'UTF8' }), database('a', { encoding: 'LATIN1' }), { file: 'x.yaml' }).map((i) => i.message))
-      .toEqual(['encoding is immutable']);
+  it("an immutable field that changes is rejected with the rule's message and path", () => {
+    expect(v.validateTransition(database('a'), database('b'), { file: 'x.yaml' }).map((i) => [i.path, i.message, i.rule])).toEqual([
+      ['spec.cluster', 'cluster reference is immutable after creation', 'cel'],
+    ]);
+    expect(
+      v
+        .validateTransition(database('a', { encoding: 'UTF8' }), database('a', { encoding: 'LATIN1' }), { file: 'x.yaml' })
+        .map((i) => i.message),
+    ).toEqual(['encoding is immutable']);
   });
 
   it('unchanged values, values set for the first time and other kinds pass', () => {

@@ -77,12 +77,22 @@ async function appSynth(name: string, publish = false): Promise<{ outdir: string
 
 /** The CLI's half: the plugin, loaded and run as cdk8s-cli does. */
 async function pluginRun(manifests: string[], properties?: object) {
-  const { plugin, context } = ValidationPlugin.load(pluginEntry(properties), { manifests }, false, new PluginManager(path.join(work, 'plugins')));
+  const { plugin, context } = ValidationPlugin.load(
+    pluginEntry(properties),
+    { manifests },
+    false,
+    new PluginManager(path.join(work, 'plugins')),
+  );
   const logged: string[] = [];
   context.logger.log = (line: string) => logged.push(line);
   await plugin.validate(context);
   const json = context.report.toJson();
-  return { success: context.report.success as boolean, summary: json.summary.metadata as Record<string, string>, violations: json.violations, logged };
+  return {
+    success: context.report.success as boolean,
+    summary: json.summary.metadata as Record<string, string>,
+    violations: json.violations,
+    logged,
+  };
 }
 
 describe('validation record between the app and the cdk8s plugin', () => {
@@ -90,8 +100,16 @@ describe('validation record between the app and the cdk8s plugin', () => {
     const { manifests } = await appSynth('untouched');
     const r = await pluginRun(manifests);
     expect(r.success).toBe(true);
-    expect(r.summary).toMatchObject({ objects: String(manifests.length), 'trusted (validated by the app, bytes unchanged)': String(manifests.length), 'validated by this plugin': '0' });
-    expect(r.logged[0]).toMatch(new RegExp(`^dbfleet: trusted ${manifests.length} objects in ${manifests.length} file\\(s\\): their bytes are exactly what the app validated`));
+    expect(r.summary).toMatchObject({
+      objects: String(manifests.length),
+      'trusted (validated by the app, bytes unchanged)': String(manifests.length),
+      'validated by this plugin': '0',
+    });
+    expect(r.logged[0]).toMatch(
+      new RegExp(
+        `^dbfleet: trusted ${manifests.length} objects in ${manifests.length} file\\(s\\): their bytes are exactly what the app validated`,
+      ),
+    );
   });
 
   it('a file changed by hand after the app validated it is validated and reported; the rest is trusted', async () => {
@@ -100,12 +118,18 @@ describe('validation record between the app and the cdk8s plugin', () => {
     fs.writeFileSync(cluster, fs.readFileSync(cluster, 'utf8').replace(/^ {2}instances: 5$/m, '  instances: 0'));
     const r = await pluginRun(manifests);
     expect(r.success).toBe(false);
-    expect(r.summary).toMatchObject({ 'trusted (validated by the app, bytes unchanged)': String(manifests.length - 1), 'validated by this plugin': '1', errors: '1' });
+    expect(r.summary).toMatchObject({
+      'trusted (validated by the app, bytes unchanged)': String(manifests.length - 1),
+      'validated by this plugin': '1',
+      errors: '1',
+    });
     expect(r.logged).toContain(`  ${shown(cluster)}: changed since the app validated it`);
-    expect(r.violations).toEqual([expect.objectContaining({
-      ruleName: 'Cluster/orders: spec.instances: must be >= 1',
-      violatingConstructs: [expect.objectContaining({ manifestPath: shown(cluster) })],
-    })]);
+    expect(r.violations).toEqual([
+      expect.objectContaining({
+        ruleName: 'Cluster/orders: spec.instances: must be >= 1',
+        violatingConstructs: [expect.objectContaining({ manifestPath: shown(cluster) })],
+      }),
+    ]);
   });
 
   it('a harmless hand edit is validated too (and passes): trust is by bytes, not by outcome', async () => {
@@ -114,7 +138,10 @@ describe('validation record between the app and the cdk8s plugin', () => {
     fs.appendFileSync(database, '# reviewed\n');
     const r = await pluginRun(manifests);
     expect(r.success).toBe(true);
-    expect(r.summary).toMatchObject({ 'validated by this plugin': '1', 'trusted (validated by the app, bytes unchanged)': String(manifests.length - 1) });
+    expect(r.summary).toMatchObject({
+      'validated by this plugin': '1',
+      'trusted (validated by the app, bytes unchanged)': String(manifests.length - 1),
+    });
   });
 
   it('in the CLI folder (one file per environment) only the changed document is validated, named with its dist/ file', async () => {
@@ -126,9 +153,14 @@ describe('validation record between the app and the cdk8s plugin', () => {
     const r = await pluginRun(manifests);
     const objects = Number(r.summary.objects);
     expect(r.success).toBe(false);
-    expect(r.summary).toMatchObject({ 'validated by this plugin': '1', 'trusted (validated by the app, bytes unchanged)': String(objects - 1) });
+    expect(r.summary).toMatchObject({
+      'validated by this plugin': '1',
+      'trusted (validated by the app, bytes unchanged)': String(objects - 1),
+    });
     expect(r.logged.find((l) => l.includes('changed since the app validated it'))).toMatch(
-      new RegExp(`^ {2}${escape(shown(production))}#\\d+ \\(.*-dist/production/cluster-orders.yaml\\): changed since the app validated it$`),
+      new RegExp(
+        `^ {2}${escape(shown(production))}#\\d+ \\(.*-dist/production/cluster-orders.yaml\\): changed since the app validated it$`,
+      ),
     );
     expect(r.violations[0].ruleName).toBe('Cluster/orders: spec.instances: must be >= 1');
   });
@@ -148,8 +180,13 @@ describe('validation record between the app and the cdk8s plugin', () => {
     const { manifests } = await appSynth('other-settings');
     const r = await pluginRun(manifests, { unvalidatedKinds: ['example.com/v1/Gadget'] });
     expect(r.success).toBe(true);
-    expect(r.summary).toMatchObject({ 'trusted (validated by the app, bytes unchanged)': '0', 'validated by this plugin': String(manifests.length) });
-    expect(r.logged[0]).toBe(`dbfleet: validating ${manifests.length} document(s) here (all of them: the record was made by another validator or schema set)`);
+    expect(r.summary).toMatchObject({
+      'trusted (validated by the app, bytes unchanged)': '0',
+      'validated by this plugin': String(manifests.length),
+    });
+    expect(r.logged[0]).toBe(
+      `dbfleet: validating ${manifests.length} document(s) here (all of them: the record was made by another validator or schema set)`,
+    );
   });
 
   it('without a record (records off), everything is validated', async () => {
@@ -157,7 +194,10 @@ describe('validation record between the app and the cdk8s plugin', () => {
     process.env.DBFLEET_VALIDATION_RECORDS = 'off';
     try {
       const r = await pluginRun(manifests);
-      expect(r.summary).toMatchObject({ 'trusted (validated by the app, bytes unchanged)': '0', 'validated by this plugin': String(manifests.length) });
+      expect(r.summary).toMatchObject({
+        'trusted (validated by the app, bytes unchanged)': '0',
+        'validated by this plugin': String(manifests.length),
+      });
       expect(r.logged[0]).toMatch(/\(all of them: validation records are off/);
     } finally {
       process.env.DBFLEET_VALIDATION_RECORDS = path.join(work, 'records');

@@ -38,8 +38,10 @@ services:
 const CLUSTER = 'shop';
 const DATABASES = ['orders', 'payments'];
 const SUBJECTS: Subject[] = [
-  { kind: 'developer', role: 'dev_alice' }, { kind: 'developer', role: 'dev_bob' },
-  { kind: 'service', role: 'orders', owns: 'orders' }, { kind: 'service', role: 'payments', owns: 'payments' },
+  { kind: 'developer', role: 'dev_alice' },
+  { kind: 'developer', role: 'dev_bob' },
+  { kind: 'service', role: 'orders', owns: 'orders' },
+  { kind: 'service', role: 'payments', owns: 'payments' },
 ];
 
 type Obj = { kind: string; metadata: { name: string }; spec: any; data?: any };
@@ -68,14 +70,23 @@ describe.skipIf(unavailable !== undefined)('Zalando: developer access on a real 
     const secrets = new Map(objects.filter((o) => o.kind === 'ExternalSecret').map((o) => [o.metadata.name, o]));
     // Spilo's bootstrap creates the team admin role every manifest user is created WITH ADMIN, and
     // its schemas in template1 (post_init.sh): every database created later has them.
-    server.psql('postgres', "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'admin') THEN CREATE ROLE admin NOLOGIN; END IF; END $$;");
-    server.psql('template1', `CREATE SCHEMA IF NOT EXISTS metric_helpers AUTHORIZATION ${quoteIdent(server.superuser)};
+    server.psql(
+      'postgres',
+      "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'admin') THEN CREATE ROLE admin NOLOGIN; END IF; END $$;",
+    );
+    server.psql(
+      'template1',
+      `CREATE SCHEMA IF NOT EXISTS metric_helpers AUTHORIZATION ${quoteIdent(server.superuser)};
       CREATE OR REPLACE VIEW metric_helpers.pg_stat_statements AS SELECT 1 AS queryid;
       REVOKE ALL ON ALL TABLES IN SCHEMA metric_helpers FROM public;
-      GRANT USAGE ON SCHEMA metric_helpers TO admin; GRANT SELECT ON ALL TABLES IN SCHEMA metric_helpers TO admin;`);
+      GRANT USAGE ON SCHEMA metric_helpers TO admin; GRANT SELECT ON ALL TABLES IN SCHEMA metric_helpers TO admin;`,
+    );
     for (const [user, rawFlags] of Object.entries(pg.spec.users as Record<string, string[]>)) {
       const flags = rawFlags.map((f) => f.toUpperCase());
-      expect(flags.filter((f) => f !== 'NOLOGIN'), `${user}: no flag but NOLOGIN`).toEqual([]);
+      expect(
+        flags.filter((f) => f !== 'NOLOGIN'),
+        `${user}: no flag but NOLOGIN`,
+      ).toEqual([]);
       if (!flags.includes('NOLOGIN') && !flags.includes('LOGIN')) flags.push('LOGIN');
       // An existing Secret's password wins (sync.go updateSecret); otherwise the operator generates one.
       const es = secrets.get(zalandoCredentialSecretName(user, CLUSTER));
@@ -89,9 +100,12 @@ describe.skipIf(unavailable !== undefined)('Zalando: developer access on a real 
       if (!passwords.has(user) || es) passwords.set(user, password);
       const exists = server.psql('postgres', `SELECT 1 FROM pg_roles WHERE rolname = ${quoteLiteral(user)};`).trim() === '1';
       // createPgUser on first sight; later syncs only add flags and set the Secret's password.
-      server.psql('postgres', exists
-        ? `ALTER ROLE ${quoteIdent(user)} ${flags.join(' ')} PASSWORD ${quoteLiteral(passwords.get(user)!)};`
-        : `CREATE ROLE ${quoteIdent(user)} ${flags.join(' ')} ADMIN "admin" PASSWORD ${quoteLiteral(passwords.get(user)!)};`);
+      server.psql(
+        'postgres',
+        exists
+          ? `ALTER ROLE ${quoteIdent(user)} ${flags.join(' ')} PASSWORD ${quoteLiteral(passwords.get(user)!)};`
+          : `CREATE ROLE ${quoteIdent(user)} ${flags.join(' ')} ADMIN "admin" PASSWORD ${quoteLiteral(passwords.get(user)!)};`,
+      );
     }
     const client = await server.connect({ user: server.superuser, password: server.superuserPassword, database: 'postgres' });
     try {
@@ -105,7 +119,10 @@ describe.skipIf(unavailable !== undefined)('Zalando: developer access on a real 
   }
 
   /** Runs the rendered Job's command with its ConfigMap mounted and its environment resolved. */
-  async function runJob(objects: Obj[], options: { expectFailure?: boolean } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  async function runJob(
+    objects: Obj[],
+    options: { expectFailure?: boolean } = {},
+  ): Promise<{ code: number; stdout: string; stderr: string }> {
     const configMap = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === `${CLUSTER}-access-sql`)!;
     const job = objects.find((o) => o.kind === 'Job')!;
     const container = job.spec.template.spec.containers[0];
@@ -114,12 +131,23 @@ describe.skipIf(unavailable !== undefined)('Zalando: developer access on a real 
     try {
       mkdirSync(join(root, mountPath), { recursive: true });
       for (const [key, value] of Object.entries(configMap.data as Record<string, string>)) writeFileSync(join(root, mountPath, key), value);
-      const command = (container.command as string[]).map((a) => (a.startsWith(`${mountPath}/`) ? join(root, mountPath, posix.relative(mountPath, a)) : a));
+      const command = (container.command as string[]).map((a) =>
+        a.startsWith(`${mountPath}/`) ? join(root, mountPath, posix.relative(mountPath, a)) : a,
+      );
       const env: Record<string, string> = {};
-      for (const e of container.env as Array<{ name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }>) {
-        if (e.value !== undefined) { env[e.name] = e.value; continue; }
+      for (const e of container.env as Array<{
+        name: string;
+        value?: string;
+        valueFrom?: { secretKeyRef: { name: string; key: string } };
+      }>) {
+        if (e.value !== undefined) {
+          env[e.name] = e.value;
+          continue;
+        }
         expect(e.valueFrom!.secretKeyRef.name).toBe(zalandoCredentialSecretName('postgres', CLUSTER));
-        env[e.name] = { username: server.superuser, password: server.superuserPassword }[e.valueFrom!.secretKeyRef.key as 'username' | 'password']!;
+        env[e.name] = { username: server.superuser, password: server.superuserPassword }[
+          e.valueFrom!.secretKeyRef.key as 'username' | 'password'
+        ]!;
       }
       // The master Service is named after the cluster.
       expect(env.PGHOST).toBe(CLUSTER);
@@ -128,7 +156,8 @@ describe.skipIf(unavailable !== undefined)('Zalando: developer access on a real 
       if (!server.ssl) env.PGSSLMODE = 'disable';
       env.PATH = pathWith(server.binDir);
       const result = await runScript(command, env);
-      if (!options.expectFailure && result.code !== 0) throw new Error(`the access Job failed (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
+      if (!options.expectFailure && result.code !== 0)
+        throw new Error(`the access Job failed (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
       return result;
     } finally {
       rmSync(root, { recursive: true, force: true });
@@ -136,24 +165,41 @@ describe.skipIf(unavailable !== undefined)('Zalando: developer access on a real 
   }
 
   async function createObjects(when: 'before' | 'after'): Promise<void> {
-    const sql = when === 'before'
-      ? `CREATE TABLE public.items (id bigserial PRIMARY KEY, name text NOT NULL); INSERT INTO public.items (name) VALUES ('first');
+    const sql =
+      when === 'before'
+        ? `CREATE TABLE public.items (id bigserial PRIMARY KEY, name text NOT NULL); INSERT INTO public.items (name) VALUES ('first');
          CREATE SCHEMA ledger; CREATE TABLE ledger.entries (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, amount numeric NOT NULL);`
-      : `CREATE TABLE public.later_items (id bigserial PRIMARY KEY, name text NOT NULL); INSERT INTO public.later_items (name) VALUES ('later');
+        : `CREATE TABLE public.later_items (id bigserial PRIMARY KEY, name text NOT NULL); INSERT INTO public.later_items (name) VALUES ('later');
          CREATE SCHEMA later; CREATE TABLE later.notes (id bigserial PRIMARY KEY, body text NOT NULL);`;
     for (const db of DATABASES) {
       const client = await server.connect({ user: db, password: passwords.get(db)!, database: db });
-      try { await client.query(sql); } finally { await client.end(); }
+      try {
+        await client.query(sql);
+      } finally {
+        await client.end();
+      }
     }
   }
 
   function snapshot(): string {
-    return server.psql('postgres', `SELECT datname, datacl FROM pg_database ORDER BY 1;
+    return (
+      server.psql(
+        'postgres',
+        `SELECT datname, datacl FROM pg_database ORDER BY 1;
       SELECT rolname, rolcanlogin FROM pg_roles ORDER BY 1;
-      SELECT roleid::regrole, member::regrole FROM pg_auth_members ORDER BY 1, 2;`)
-      + DATABASES.filter((db) => server.psql('postgres', `SELECT 1 FROM pg_database WHERE datname = ${quoteLiteral(db)};`).trim() === '1').map((db) => server.psql(db, `SELECT nspname, nspacl FROM pg_namespace ORDER BY 1;
+      SELECT roleid::regrole, member::regrole FROM pg_auth_members ORDER BY 1, 2;`,
+      ) +
+      DATABASES.filter((db) => server.psql('postgres', `SELECT 1 FROM pg_database WHERE datname = ${quoteLiteral(db)};`).trim() === '1')
+        .map((db) =>
+          server.psql(
+            db,
+            `SELECT nspname, nspacl FROM pg_namespace ORDER BY 1;
       SELECT relname, relacl FROM pg_class WHERE relnamespace IN (SELECT oid FROM pg_namespace WHERE nspname IN ('public', 'ledger', 'later')) ORDER BY 1;
-      SELECT defaclrole::regrole, defaclobjtype, defaclacl FROM pg_default_acl ORDER BY 1, 2;`)).join('\n');
+      SELECT defaclrole::regrole, defaclobjtype, defaclacl FROM pg_default_acl ORDER BY 1, 2;`,
+          ),
+        )
+        .join('\n')
+    );
   }
 
   async function matrix(access: DeveloperAccess, removed: string[] = []): Promise<void> {
@@ -162,7 +208,12 @@ describe.skipIf(unavailable !== undefined)('Zalando: developer access on a real 
     for (const subject of SUBJECTS) {
       for (const database of DATABASES) {
         rows.push({ scenario: access, role: subject.role, database, outcomes: await probe(subject.role, database) });
-        want.push({ scenario: access, role: subject.role, database, outcomes: Object.fromEntries(OPERATIONS.map((op) => [op.id, expected(access, subject, database, op, removed)])) });
+        want.push({
+          scenario: access,
+          role: subject.role,
+          database,
+          outcomes: Object.fromEntries(OPERATIONS.map((op) => [op.id, expected(access, subject, database, op, removed)])),
+        });
       }
     }
     expect(rows, `measured on Zalando's objects:\n${formatMatrix(rows, want)}`).toEqual(want);
@@ -203,7 +254,9 @@ describe.skipIf(unavailable !== undefined)('Zalando: developer access on a real 
     const before = snapshot();
     const run = await runJob(render(parseFleet(fleetText('read-write'), 'fleet.yaml')), { expectFailure: true });
     expect(run.code).not.toBe(0);
-    expect(run.stderr).toContain('dbfleet: not created yet: database orders, database payments, role dbfleet_exporter, role dev_alice, role dev_bob, role developers, role orders, role payments');
+    expect(run.stderr).toContain(
+      'dbfleet: not created yet: database orders, database payments, role dbfleet_exporter, role dev_alice, role dev_bob, role developers, role orders, role payments',
+    );
     expect(snapshot()).toEqual(before);
   });
 
@@ -216,14 +269,28 @@ describe.skipIf(unavailable !== undefined)('Zalando: developer access on a real 
     await runJob(objects);
     expect(snapshot()).toEqual(once);
     expect(server.psql('orders', "SELECT extname FROM pg_extension WHERE extname = 'pgcrypto';").trim()).toBe('pgcrypto');
-    expect(server.psql('postgres', "SELECT pg_has_role('dbfleet_exporter', 'pg_monitor', 'MEMBER'), pg_has_role('dev_alice', 'developers', 'MEMBER');").trim()).toBe('t|t');
+    expect(
+      server
+        .psql(
+          'postgres',
+          "SELECT pg_has_role('dbfleet_exporter', 'pg_monitor', 'MEMBER'), pg_has_role('dev_alice', 'developers', 'MEMBER');",
+        )
+        .trim(),
+    ).toBe('t|t');
     // Spilo's metric_helpers views run as postgres (every role's query texts): not the service's data.
-    expect(server.psql('orders', "SELECT has_schema_privilege('dev_alice', 'metric_helpers', 'USAGE'), has_table_privilege('dev_alice', 'metric_helpers.pg_stat_statements', 'SELECT');").trim()).toBe('f|f');
+    expect(
+      server
+        .psql(
+          'orders',
+          "SELECT has_schema_privilege('dev_alice', 'metric_helpers', 'USAGE'), has_table_privilege('dev_alice', 'metric_helpers.pg_stat_statements', 'SELECT');",
+        )
+        .trim(),
+    ).toBe('f|f');
     await createObjects('after');
     await matrix('read-write');
   });
 
-  it('the service logs in with the store\'s password: the one its app Secret is rendered from', async () => {
+  it("the service logs in with the store's password: the one its app Secret is rendered from", async () => {
     const objects = render(parseFleet(fleetText('read-write'), 'fleet.yaml'));
     const app = objects.find((o) => o.kind === 'ExternalSecret' && o.metadata.name === 'orders-db')!;
     const role = objects.find((o) => o.kind === 'ExternalSecret' && o.metadata.name === zalandoCredentialSecretName('orders', CLUSTER))!;
@@ -240,7 +307,11 @@ describe.skipIf(unavailable !== undefined)('Zalando: developer access on a real 
     await runJob(objects);
     expect(snapshot()).toEqual(once);
     await matrix('read-only', ['dev_bob']);
-    expect(server.psql('postgres', "SELECT rolcanlogin, pg_has_role('dev_bob', 'developers', 'MEMBER') FROM pg_roles WHERE rolname = 'dev_bob';").trim()).toBe('f|f');
+    expect(
+      server
+        .psql('postgres', "SELECT rolcanlogin, pg_has_role('dev_bob', 'developers', 'MEMBER') FROM pg_roles WHERE rolname = 'dev_bob';")
+        .trim(),
+    ).toBe('f|f');
   });
 
   it('none: the group keeps nothing and no developer logs in; services unchanged', async () => {

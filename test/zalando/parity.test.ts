@@ -40,7 +40,10 @@ function onOperator(text: string, operator: Operator): string {
     }
   }
   for (const service of doc.services ?? []) {
-    for (const o of Object.values((service.overrides ?? {}) as Record<string, any>)) { delete o.walStorage; delete o.pooler; }
+    for (const o of Object.values((service.overrides ?? {}) as Record<string, any>)) {
+      delete o.walStorage;
+      delete o.pooler;
+    }
   }
   return stringify(doc);
 }
@@ -60,17 +63,25 @@ function facts(objects: Obj[], environment: { name: string; operatorNamespace: s
   const clusterNames = new Set(environment.clusters.map((c) => c.name));
   const appSecrets = objects.filter((o) => o.kind === 'ExternalSecret' && o.spec.target?.template?.data?.dbname !== undefined);
   const databases = objects.some((o) => o.kind === 'postgresql')
-    ? objects.filter((o) => o.kind === 'postgresql').flatMap((o) => Object.entries(o.spec.databases as Record<string, string>).map(([db, owner]) => `${o.metadata.name}/${db}:${owner}`))
+    ? objects
+        .filter((o) => o.kind === 'postgresql')
+        .flatMap((o) =>
+          Object.entries(o.spec.databases as Record<string, string>).map(([db, owner]) => `${o.metadata.name}/${db}:${owner}`),
+        )
     : objects.filter((o) => o.kind === 'Database').map((o) => `${o.spec.cluster.name}/${o.spec.name}:${o.spec.owner}`);
   const owners = new Set(databases.map((d) => d.split(':')[1]));
   const roles = objects.some((o) => o.kind === 'postgresql')
-    ? objects.filter((o) => o.kind === 'postgresql').flatMap((o) => Object.keys(o.spec.users).map((u) => `${o.metadata.name}/${u}`))
-      .filter((r) => !r.endsWith(`/${ZALANDO_EXPORTER_ROLE}`))
+    ? objects
+        .filter((o) => o.kind === 'postgresql')
+        .flatMap((o) => Object.keys(o.spec.users).map((u) => `${o.metadata.name}/${u}`))
+        .filter((r) => !r.endsWith(`/${ZALANDO_EXPORTER_ROLE}`))
     : [
-      ...objects.filter((o) => o.kind === 'Cluster').flatMap((o) => ((o.spec.managed?.roles ?? []) as Array<{ name: string }>).map((r) => `${o.metadata.name}/${r.name}`)),
-      // Roles as their own objects (DatabaseRole), where the chart renders them so.
-      ...objects.filter((o) => o.kind === 'DatabaseRole').map((o) => `${o.spec.cluster?.name}/${o.spec.name}`),
-    ];
+        ...objects
+          .filter((o) => o.kind === 'Cluster')
+          .flatMap((o) => ((o.spec.managed?.roles ?? []) as Array<{ name: string }>).map((r) => `${o.metadata.name}/${r.name}`)),
+        // Roles as their own objects (DatabaseRole), where the chart renders them so.
+        ...objects.filter((o) => o.kind === 'DatabaseRole').map((o) => `${o.spec.cluster?.name}/${o.spec.name}`),
+      ];
   const reachable: Record<string, string[]> = {};
   for (const policy of objects.filter((o) => o.kind === 'NetworkPolicy' && clusterNames.has(o.metadata.name.replace(/-ingress$/, '')))) {
     const cluster = policy.metadata.name.replace(/-ingress$/, '');
@@ -82,8 +93,13 @@ function facts(objects: Obj[], environment: { name: string; operatorNamespace: s
         const ns = peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'];
         if (ns) source = ns === environment.operatorNamespace ? 'operator namespace' : `namespace ${ns}`;
         else if (peer.podSelector?.matchLabels?.['dbfleet.io/access-client']) source = 'access jobs';
-        else if (peer.podSelector?.matchLabels?.application === 'spilo-logical-backup') continue; // Zalando only: its logical backup pods
-        else if (peer.podSelector && (JSON.stringify(peer.podSelector.matchLabels) === own || peer.podSelector.matchLabels['cnpg.io/cluster'] === cluster)) source = 'own members';
+        else if (peer.podSelector?.matchLabels?.application === 'spilo-logical-backup')
+          continue; // Zalando only: its logical backup pods
+        else if (
+          peer.podSelector &&
+          (JSON.stringify(peer.podSelector.matchLabels) === own || peer.podSelector.matchLabels['cnpg.io/cluster'] === cluster)
+        )
+          source = 'own members';
         else source = JSON.stringify(peer);
         for (const port of rule.ports) pairs.add(`${source} → ${PORT_ROLE[port.port] ?? port.port}`);
       }
@@ -98,17 +114,32 @@ function facts(objects: Obj[], environment: { name: string; operatorNamespace: s
     developerRoles: roles.filter((r) => !owners.has(r.split('/')[1]) && !r.endsWith('/dbfleet_access')).sort(),
     appSecretKeys: Object.fromEntries(appSecrets.map((o) => [o.metadata.name, Object.keys(o.spec.target.template.data).sort()])),
     reachable,
-    alerts: [...new Set(((rule?.spec.groups ?? []) as Array<{ rules: Array<{ alert: string }> }>).flatMap((g) => g.rules.map((r) => r.alert.replace(/^Zalando/, 'CNPG'))))].sort(),
+    alerts: [
+      ...new Set(
+        ((rule?.spec.groups ?? []) as Array<{ rules: Array<{ alert: string }> }>).flatMap((g) =>
+          g.rules.map((r) => r.alert.replace(/^Zalando/, 'CNPG')),
+        ),
+      ),
+    ].sort(),
   };
 }
 
 function render(text: string): Map<string, Facts> {
   const fleet = parseFleet(text, 'fleet.yaml');
   const rendered = renderObjects(buildApp(fleet));
-  return new Map(fleet.environments.map((env) => [env.name, facts(
-    rendered.filter((o) => o.path.startsWith(`${env.name}/`)).map((o) => o.object as unknown as Obj),
-    { name: env.name, operatorNamespace: env.operator === 'zalando' ? env.zalando!.operatorNamespace : fleet.operatorNamespace, clusters: env.clusters },
-  )]));
+  return new Map(
+    fleet.environments.map((env) => [
+      env.name,
+      facts(
+        rendered.filter((o) => o.path.startsWith(`${env.name}/`)).map((o) => o.object as unknown as Obj),
+        {
+          name: env.name,
+          operatorNamespace: env.operator === 'zalando' ? env.zalando!.operatorNamespace : fleet.operatorNamespace,
+          clusters: env.clusters,
+        },
+      ),
+    ]),
+  );
 }
 
 describe.each([
@@ -163,11 +194,25 @@ describe('the normalised facts themselves', () => {
     for (const operator of ['cloudnative-pg', 'zalando'] as const) {
       const live = render(onOperator(text, operator)).get('live')!;
       expect(live.reachable.orders).toEqual([
-        'access jobs → postgres', 'namespace monitoring → metrics', 'namespace orders → postgres',
-        'operator namespace → operator-api', 'operator namespace → postgres', 'own members → operator-api', 'own members → postgres',
+        'access jobs → postgres',
+        'namespace monitoring → metrics',
+        'namespace orders → postgres',
+        'operator namespace → operator-api',
+        'operator namespace → postgres',
+        'own members → operator-api',
+        'own members → postgres',
       ]);
-      expect(live.developerRoles).toEqual(['customer-profiles/dev_alice', 'customer-profiles/dev_bob', 'customer-profiles/developers',
-        'orders/dev_alice', 'orders/dev_bob', 'orders/developers', 'payments/dev_alice', 'payments/dev_bob', 'payments/developers']);
+      expect(live.developerRoles).toEqual([
+        'customer-profiles/dev_alice',
+        'customer-profiles/dev_bob',
+        'customer-profiles/developers',
+        'orders/dev_alice',
+        'orders/dev_bob',
+        'orders/developers',
+        'payments/dev_alice',
+        'payments/dev_bob',
+        'payments/developers',
+      ]);
       expect(live.alerts).toContain('CNPGClusterHAWarning');
     }
   });

@@ -7,7 +7,11 @@ export interface OpsLogger {
   log(level: Level, event: string, fields?: Record<string, unknown>): void;
 }
 
-export function jsonLogger(command: string, out: (line: string) => void = (l) => process.stdout.write(l), err: (line: string) => void = (l) => process.stderr.write(l)): OpsLogger {
+export function jsonLogger(
+  command: string,
+  out: (line: string) => void = (l) => process.stdout.write(l),
+  err: (line: string) => void = (l) => process.stderr.write(l),
+): OpsLogger {
   return {
     log(level, event, fields = {}) {
       const line = `${JSON.stringify({ time: new Date().toISOString(), level, command, event, ...fields })}\n`;
@@ -20,6 +24,7 @@ export function jsonLogger(command: string, out: (line: string) => void = (l) =>
 export function parseDurationSeconds(value: string): number | undefined {
   if (!/^(\d+(\.\d+)?(h|m|s))+$/.test(value)) return undefined;
   let total = 0;
-  for (const [, amount, unit] of value.matchAll(/(\d+(?:\.\d+)?)(h|m|s)/g)) total += Number(amount) * { h: 3600, m: 60, s: 1 }[unit as 'h' | 'm' | 's'];
+  for (const [, amount, unit] of value.matchAll(/(\d+(?:\.\d+)?)(h|m|s)/g))
+    total += Number(amount) * { h: 3600, m: 60, s: 1 }[unit as 'h' | 'm' | 's'];
   return total;
 }

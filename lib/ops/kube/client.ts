@@ -33,7 +33,13 @@ export function kubeConfigFromEnv(env: NodeJS.ProcessEnv): KubeConfig {
 
 /** A non-2xx answer of the API server. */
 export class KubeApiError extends Error {
-  constructor(readonly method: string, readonly path: string, readonly status: number, readonly reason: string, message: string) {
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    readonly status: number,
+    readonly reason: string,
+    message: string,
+  ) {
     super(`${method} ${path}: ${status} ${reason}${message ? `: ${message}` : ''}`);
   }
 }
@@ -104,7 +110,11 @@ export class KubeClient {
   /** Deletes in the background (dependents, e.g. a Backup's VolumeSnapshots, by the garbage collector). false when already gone. */
   async delete(resource: Resource, namespace: string, name: string): Promise<boolean> {
     try {
-      await this.request('DELETE', this.path(resource, namespace, name), { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background' });
+      await this.request('DELETE', this.path(resource, namespace, name), {
+        apiVersion: 'v1',
+        kind: 'DeleteOptions',
+        propagationPolicy: 'Background',
+      });
       return true;
     } catch (error) {
       if (error instanceof KubeApiError && error.status === 404) return false;
@@ -120,26 +130,32 @@ export class KubeClient {
     if (this.config.token) headers.Authorization = `Bearer ${this.config.token}`;
     const transport = url.protocol === 'https:' ? https : http;
     return new Promise((resolve, reject) => {
-      const req = transport.request(url, {
-        method, headers, timeout: this.config.timeoutMs ?? 30_000,
-        ...(url.protocol === 'https:' ? { ca: this.config.ca } : {}),
-      }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: any;
-          try {
-            parsed = text ? JSON.parse(text) : {};
-          } catch {
-            parsed = { message: text.slice(0, 200) };
-          }
-          const status = res.statusCode ?? 0;
-          if (status >= 200 && status < 300) resolve(parsed);
-          else reject(new KubeApiError(method, path, status, parsed.reason ?? res.statusMessage ?? '', parsed.message ?? ''));
-        });
-      });
+      const req = transport.request(
+        url,
+        {
+          method,
+          headers,
+          timeout: this.config.timeoutMs ?? 30_000,
+          ...(url.protocol === 'https:' ? { ca: this.config.ca } : {}),
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', reject);
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let parsed: any;
+            try {
+              parsed = text ? JSON.parse(text) : {};
+            } catch {
+              parsed = { message: text.slice(0, 200) };
+            }
+            const status = res.statusCode ?? 0;
+            if (status >= 200 && status < 300) resolve(parsed);
+            else reject(new KubeApiError(method, path, status, parsed.reason ?? res.statusMessage ?? '', parsed.message ?? ''));
+          });
+        },
+      );
       req.on('timeout', () => req.destroy(new Error(`${method} ${path}: no answer within ${(this.config.timeoutMs ?? 30_000) / 1000}s`)));
       req.on('error', reject);
       if (payload) req.write(payload);

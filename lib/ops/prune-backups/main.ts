@@ -28,8 +28,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
     ({ values } = parseArgs({
       args: argv,
       options: {
-        namespace: { type: 'string' }, cluster: { type: 'string', multiple: true }, keep: { type: 'string' },
-        'max-age': { type: 'string' }, 'dry-run': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        namespace: { type: 'string' },
+        cluster: { type: 'string', multiple: true },
+        keep: { type: 'string' },
+        'max-age': { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
       },
       strict: true,
     }));
@@ -91,6 +95,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
       log.log('error', 'delete-failed', { namespace, cluster: d.cluster, backup: d.name, message: (error as Error).message });
     }
   }
-  log.log(failed ? 'error' : 'info', 'done', { namespace, deleted, failed, kept: decisions.filter((d) => d.action === 'keep').length, dryRun: !!values['dry-run'] });
+  log.log(failed ? 'error' : 'info', 'done', {
+    namespace,
+    deleted,
+    failed,
+    kept: decisions.filter((d) => d.action === 'keep').length,
+    dryRun: !!values['dry-run'],
+  });
   return failed ? 1 : 0;
 }

@@ -56,16 +56,28 @@ export function planPrune(backups: readonly KubeObject[], rules: RetentionRules)
     const sorted = [...list].sort((a, b) => backupTime(b) - backupTime(a) || b.metadata.name.localeCompare(a.metadata.name));
     const completed = sorted.filter((b) => b.status?.phase === COMPLETED && !b.metadata.deletionTimestamp);
     const newestCompleted = completed.length > 0 ? backupTime(completed[0]) : undefined;
-    const decide = (b: KubeObject, action: Decision['action'], reason: string) => decisions.push({ name: b.metadata.name, cluster, action, reason });
+    const decide = (b: KubeObject, action: Decision['action'], reason: string) =>
+      decisions.push({ name: b.metadata.name, cluster, action, reason });
     for (const b of sorted) {
       const phase: string | undefined = b.status?.phase;
-      if (b.metadata.deletionTimestamp) { decide(b, 'keep', 'already being deleted'); continue; }
+      if (b.metadata.deletionTimestamp) {
+        decide(b, 'keep', 'already being deleted');
+        continue;
+      }
       if (phase === COMPLETED) {
         const rank = completed.indexOf(b);
         const ageSeconds = (rules.now - backupTime(b)) / 1000;
         if (rank < keep) decide(b, 'keep', `one of the newest ${keep} completed`);
-        else if (rules.maxAgeSeconds !== undefined && ageSeconds <= rules.maxAgeSeconds) decide(b, 'keep', `younger than ${rules.maxAgeSeconds}s`);
-        else decide(b, 'delete', rules.maxAgeSeconds !== undefined ? `older than ${rules.maxAgeSeconds}s and not among the newest ${keep}` : `not among the newest ${keep} completed`);
+        else if (rules.maxAgeSeconds !== undefined && ageSeconds <= rules.maxAgeSeconds)
+          decide(b, 'keep', `younger than ${rules.maxAgeSeconds}s`);
+        else
+          decide(
+            b,
+            'delete',
+            rules.maxAgeSeconds !== undefined
+              ? `older than ${rules.maxAgeSeconds}s and not among the newest ${keep}`
+              : `not among the newest ${keep} completed`,
+          );
       } else if (phase !== undefined && FAILED_PHASES.has(phase)) {
         if (newestCompleted !== undefined && newestCompleted > backupTime(b)) decide(b, 'delete', `${phase}, and a newer backup completed`);
         else decide(b, 'keep', `${phase}, no newer completed backup yet`);

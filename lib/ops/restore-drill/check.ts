@@ -30,9 +30,15 @@ export const checkDatabases: Checker = async (target) => {
   const results: DatabaseResult[] = [];
   for (const database of target.databases) {
     const client = new Client({
-      host: target.host, port: target.port, user: target.user, password: target.password, database,
+      host: target.host,
+      port: target.port,
+      user: target.user,
+      password: target.password,
+      database,
       ssl: target.ssl === false ? false : { rejectUnauthorized: false },
-      connectionTimeoutMillis: 15_000, statement_timeout: STATEMENT_TIMEOUT_MS, application_name: 'dbfleet-restore-drill',
+      connectionTimeoutMillis: 15_000,
+      statement_timeout: STATEMENT_TIMEOUT_MS,
+      application_name: 'dbfleet-restore-drill',
     });
     try {
       await client.connect();
@@ -41,11 +47,17 @@ export const checkDatabases: Checker = async (target) => {
         `SELECT n.nspname AS schema, c.relname AS name, greatest(c.reltuples, 0)::float8 AS reltuples
            FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
           WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
-          ORDER BY 1, 2`);
+          ORDER BY 1, 2`,
+      );
       for (const t of tables.rows) {
         await client.query(`SELECT 1 FROM ${client.escapeIdentifier(t.schema)}.${client.escapeIdentifier(t.name)} LIMIT 1`);
       }
-      results.push({ database, ok: true, tables: tables.rows.length, estimatedRows: tables.rows.reduce((sum, t) => sum + Number(t.reltuples), 0) });
+      results.push({
+        database,
+        ok: true,
+        tables: tables.rows.length,
+        estimatedRows: tables.rows.reduce((sum, t) => sum + Number(t.reltuples), 0),
+      });
     } catch (error) {
       results.push({ database, ok: false, tables: 0, estimatedRows: 0, error: (error as Error).message });
     } finally {

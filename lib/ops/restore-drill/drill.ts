@@ -77,7 +77,10 @@ export interface DrillDeps {
 }
 
 class DrillFailure extends Error {
-  constructor(readonly state: DrillState, message: string) {
+  constructor(
+    readonly state: DrillState,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -92,18 +95,21 @@ export function latestBackup(backups: readonly KubeObject[], cluster: string, so
     .filter((b) => b.status?.phase === 'completed' && !b.metadata.deletionTimestamp)
     .filter((b) => (b.status?.method ?? b.spec?.method) === method)
     .filter((b) => method !== 'plugin' || (b.spec?.pluginConfiguration?.name ?? BARMAN_CLOUD_PLUGIN) === BARMAN_CLOUD_PLUGIN)
-    .sort((a, b) => (time(b.status?.stoppedAt) || 0) - (time(a.status?.stoppedAt) || 0) || b.metadata.name.localeCompare(a.metadata.name))[0];
+    .sort(
+      (a, b) => (time(b.status?.stoppedAt) || 0) - (time(a.status?.stoppedAt) || 0) || b.metadata.name.localeCompare(a.metadata.name),
+    )[0];
 }
 
 /** The scratch Cluster restoring `source`'s backup: one instance, sized and versioned like the source, no WAL archive. */
 export function scratchClusterSpec(settings: DrillSettings, source: KubeObject, backup: KubeObject): KubeObject {
   const s = source.spec ?? {};
   const volume = (v: any) => (v ? { size: v.size, ...(v.storageClass ? { storageClass: v.storageClass } : {}) } : undefined);
-  const recovery = settings.source === 'volumeSnapshot'
-    // The Backup names its VolumeSnapshots (data, and WAL when separate); they live in this namespace.
-    ? { backup: { name: backup.metadata.name } }
-    // Base backup and WAL from the object store, replayed to the end of the archive.
-    : { source: 'origin' };
+  const recovery =
+    settings.source === 'volumeSnapshot'
+      ? // The Backup names its VolumeSnapshots (data, and WAL when separate); they live in this namespace.
+        { backup: { name: backup.metadata.name } }
+      : // Base backup and WAL from the object store, replayed to the end of the archive.
+        { source: 'origin' };
   return {
     apiVersion: 'postgresql.cnpg.io/v1',
     kind: 'Cluster',
@@ -127,12 +133,19 @@ export function scratchClusterSpec(settings: DrillSettings, source: KubeObject, 
       storage: volume(s.storage),
       ...(s.walStorage ? { walStorage: volume(s.walStorage) } : {}),
       bootstrap: { recovery },
-      ...(settings.source === 'objectStore' ? {
-        externalClusters: [{
-          name: 'origin',
-          plugin: { name: BARMAN_CLOUD_PLUGIN, parameters: { barmanObjectName: settings.objectStore, serverName: source.metadata.name } },
-        }],
-      } : {}),
+      ...(settings.source === 'objectStore'
+        ? {
+            externalClusters: [
+              {
+                name: 'origin',
+                plugin: {
+                  name: BARMAN_CLOUD_PLUGIN,
+                  parameters: { barmanObjectName: settings.objectStore, serverName: source.metadata.name },
+                },
+              },
+            ],
+          }
+        : {}),
     },
   };
 }
@@ -158,7 +171,11 @@ export async function drillCluster(target: DrillTarget, settings: DrillSettings,
     log.log('info', 'state', { cluster: target.cluster, state });
     const source = await client.get(CNPG_CLUSTERS, ns, target.cluster);
     backup = latestBackup(await client.list(CNPG_BACKUPS, ns, `cnpg.io/cluster=${target.cluster}`), target.cluster, settings.source);
-    if (!backup) throw new DrillFailure(state, `no completed ${settings.source === 'volumeSnapshot' ? 'volume-snapshot' : 'object-store'} backup of ${target.cluster}`);
+    if (!backup)
+      throw new DrillFailure(
+        state,
+        `no completed ${settings.source === 'volumeSnapshot' ? 'volume-snapshot' : 'object-store'} backup of ${target.cluster}`,
+      );
     aborted();
 
     enter('clear-leftover');
@@ -185,7 +202,10 @@ export async function drillCluster(target: DrillTarget, settings: DrillSettings,
     const secret = await client.get(SECRETS, ns, `${settings.scratchCluster}-superuser`);
     const decode = (key: string) => Buffer.from(secret.data?.[key] ?? '', 'base64').toString('utf8');
     databases = await deps.check({
-      host: `${settings.scratchCluster}-rw.${ns}.svc`, port: 5432, user: decode('username') || 'postgres', password: decode('password'),
+      host: `${settings.scratchCluster}-rw.${ns}.svc`,
+      port: 5432,
+      user: decode('username') || 'postgres',
+      password: decode('password'),
       databases: target.databases,
     });
     const bad = databases.filter((d) => !d.ok);
@@ -234,11 +254,13 @@ async function waitReady(settings: DrillSettings, deps: DrillDeps, state: () => 
     if (phase === HEALTHY && (cluster.status?.readyInstances ?? 0) >= 1) return;
     if (FAILING_PHASES.includes(phase)) {
       failingSince ??= deps.now();
-      if (deps.now() - failingSince >= grace) throw new DrillFailure(state(), `phase "${phase}"${cluster.status?.phaseReason ? `: ${cluster.status.phaseReason}` : ''}`);
+      if (deps.now() - failingSince >= grace)
+        throw new DrillFailure(state(), `phase "${phase}"${cluster.status?.phaseReason ? `: ${cluster.status.phaseReason}` : ''}`);
     } else {
       failingSince = undefined;
     }
-    if (deps.now() >= deadline) throw new DrillFailure(state(), `not ready within ${settings.timeoutSeconds}s (phase "${phase || 'none'}")`);
+    if (deps.now() >= deadline)
+      throw new DrillFailure(state(), `not ready within ${settings.timeoutSeconds}s (phase "${phase || 'none'}")`);
     await deps.sleep(Math.min((settings.pollSeconds ?? 10) * 1000, Math.max(0, deadline - deps.now())), deps.signal);
   }
 }
@@ -255,7 +277,10 @@ async function deleteAndWait(settings: DrillSettings, deps: DrillDeps): Promise<
       exists = true;
     }
     if (!exists) return;
-    if (deps.now() >= deadline) throw new Error(`scratch cluster ${settings.scratchCluster} still exists ${settings.deleteTimeoutSeconds ?? 600}s after its deletion`);
+    if (deps.now() >= deadline)
+      throw new Error(
+        `scratch cluster ${settings.scratchCluster} still exists ${settings.deleteTimeoutSeconds ?? 600}s after its deletion`,
+      );
     await deps.sleep((settings.pollSeconds ?? 10) * 1000);
   }
 }

@@ -17,8 +17,9 @@ import { checkDatabases, type Checker } from './check';
 import { drillCluster, type DrillResult, type DrillTarget, type Source } from './drill';
 import { pushResult } from './metrics';
 
-export const USAGE = 'usage: restore-drill --namespace NS --environment ENV --source volumeSnapshot|objectStore [--object-store NAME] '
-  + '[--scratch-cluster NAME] [--timeout 1h] [--clusters-per-run N [--run-interval 168h]] [--pushgateway URL] --cluster NAME:db1,db2 [--cluster …]';
+export const USAGE =
+  'usage: restore-drill --namespace NS --environment ENV --source volumeSnapshot|objectStore [--object-store NAME] ' +
+  '[--scratch-cluster NAME] [--timeout 1h] [--clusters-per-run N [--run-interval 168h]] [--pushgateway URL] --cluster NAME:db1,db2 [--cluster …]';
 
 export interface RestoreDrillDeps {
   readonly log?: OpsLogger;
@@ -61,9 +62,16 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
     ({ values } = parseArgs({
       args: argv,
       options: {
-        namespace: { type: 'string' }, environment: { type: 'string' }, source: { type: 'string' }, 'object-store': { type: 'string' },
-        'scratch-cluster': { type: 'string', default: 'restore-drill-scratch' }, timeout: { type: 'string', default: '1h' },
-        'clusters-per-run': { type: 'string' }, 'run-interval': { type: 'string', default: '86400s' }, pushgateway: { type: 'string' }, cluster: { type: 'string', multiple: true },
+        namespace: { type: 'string' },
+        environment: { type: 'string' },
+        source: { type: 'string' },
+        'object-store': { type: 'string' },
+        'scratch-cluster': { type: 'string', default: 'restore-drill-scratch' },
+        timeout: { type: 'string', default: '1h' },
+        'clusters-per-run': { type: 'string' },
+        'run-interval': { type: 'string', default: '86400s' },
+        pushgateway: { type: 'string' },
+        cluster: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -91,9 +99,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
     source === 'objectStore' && !values['object-store'] && '--object-store is required with --source objectStore',
     !runIntervalSeconds && `--run-interval "${values['run-interval']}" is not a duration like 168h`,
     timeoutSeconds === undefined && `--timeout "${values.timeout}" is not a duration like 1h`,
-    perRun !== undefined && !(Number.isInteger(perRun) && perRun >= 1) && `--clusters-per-run "${values['clusters-per-run']}" must be an integer >= 1`,
+    perRun !== undefined &&
+      !(Number.isInteger(perRun) && perRun >= 1) &&
+      `--clusters-per-run "${values['clusters-per-run']}" must be an integer >= 1`,
     targets.length === 0 && 'at least one --cluster NAME:db1,db2 is required',
-    ...targets.filter((t) => !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(t.cluster) || t.databases.length === 0)
+    ...targets
+      .filter((t) => !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(t.cluster) || t.databases.length === 0)
       .map((t) => `--cluster "${t.cluster}:${t.databases.join(',')}" must be NAME:db1[,db2…]`),
   ].filter((p): p is string => !!p);
   if (problems.length > 0) {
@@ -121,16 +132,29 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
   const pollSeconds = deps.pollSeconds ?? 10;
   // The run's number (time / the schedule's interval) rotates the subset: consecutive runs drill the next clusters.
   const selected = clustersForRun(targets, perRun, Math.floor(now() / 1000 / runIntervalSeconds!));
-  log.log('info', 'start', { namespace: values.namespace, environment: values.environment, source, clusters: selected.map((t) => t.cluster) });
+  log.log('info', 'start', {
+    namespace: values.namespace,
+    environment: values.environment,
+    source,
+    clusters: selected.map((t) => t.cluster),
+  });
 
   const results: DrillResult[] = [];
   try {
     for (const target of selected) {
       if (signal.aborted) break;
-      const result = await drillCluster(target, {
-        namespace: values.namespace as string, source, objectStore: values['object-store'] as string | undefined,
-        scratchCluster: values['scratch-cluster'] as string, timeoutSeconds: timeoutSeconds!, pollSeconds,
-      }, { client, check: deps.check ?? checkDatabases, log, now, sleep: deps.sleep ?? sleepFor, signal });
+      const result = await drillCluster(
+        target,
+        {
+          namespace: values.namespace as string,
+          source,
+          objectStore: values['object-store'] as string | undefined,
+          scratchCluster: values['scratch-cluster'] as string,
+          timeoutSeconds: timeoutSeconds!,
+          pollSeconds,
+        },
+        { client, check: deps.check ?? checkDatabases, log, now, sleep: deps.sleep ?? sleepFor, signal },
+      );
       results.push(result);
       log.log(result.success ? 'info' : 'error', 'result', { ...result });
       if (values.pushgateway) await pushResult(values.pushgateway as string, values.environment as string, result, now() / 1000, log);
@@ -140,7 +164,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
   }
   const failed = results.filter((r) => !r.success || r.cleanupFailed);
   log.log(failed.length ? 'error' : 'info', 'done', {
-    drilled: results.length, failed: failed.map((r) => r.cluster), interrupted: signal.aborted,
+    drilled: results.length,
+    failed: failed.map((r) => r.cluster),
+    interrupted: signal.aborted,
   });
   if (signal.aborted) return 143;
   return failed.length ? 1 : 0;

@@ -21,7 +21,8 @@ const HELP: Record<string, string> = {
   [METRIC.lastRun]: 'When the last restore drill of the cluster ended (epoch seconds).',
   [METRIC.lastSuccess]: 'When the last successful restore drill of the cluster ended (epoch seconds).',
   [METRIC.duration]: 'How long the last restore drill of the cluster took, restore and check (seconds).',
-  [METRIC.recovered]: 'Lower bound of the point in time the last successful drill recovered: the end of the restored base backup (epoch seconds).',
+  [METRIC.recovered]:
+    'Lower bound of the point in time the last successful drill recovered: the end of the restored base backup (epoch seconds).',
   [METRIC.cleanupFailed]: '1 when the last drill could not delete its scratch cluster.',
 };
 
@@ -34,7 +35,9 @@ export function metricsBody(result: DrillResult, finishedAt: number): string {
   ];
   if (result.success) values.push([METRIC.lastSuccess, finishedAt]);
   if (result.recoveredTimestamp !== undefined) values.push([METRIC.recovered, result.recoveredTimestamp]);
-  return values.map(([name, v]) => `# HELP ${name} ${HELP[name]}\n# TYPE ${name} gauge\n${name} ${Number.isInteger(v) ? v : v.toFixed(3)}\n`).join('');
+  return values
+    .map(([name, v]) => `# HELP ${name} ${HELP[name]}\n# TYPE ${name} gauge\n${name} ${Number.isInteger(v) ? v : v.toFixed(3)}\n`)
+    .join('');
 }
 
 export function pushURL(base: string, environment: string, cluster: string): URL {
@@ -43,19 +46,30 @@ export function pushURL(base: string, environment: string, cluster: string): URL
 }
 
 /** Never throws: a failed push is logged, and the drill's result stands. */
-export async function pushResult(base: string, environment: string, result: DrillResult, finishedAt: number, log: OpsLogger): Promise<boolean> {
+export async function pushResult(
+  base: string,
+  environment: string,
+  result: DrillResult,
+  finishedAt: number,
+  log: OpsLogger,
+): Promise<boolean> {
   const url = pushURL(base, environment, result.cluster);
   const body = Buffer.from(metricsBody(result, finishedAt));
   const transport = url.protocol === 'https:' ? https : http;
   try {
     await new Promise<void>((resolve, reject) => {
-      const req = transport.request(url, {
-        method: result.success ? 'PUT' : 'POST', timeout: 10_000,
-        headers: { 'Content-Type': 'text/plain; version=0.0.4', 'Content-Length': String(body.length) },
-      }, (res) => {
-        res.resume();
-        res.on('end', () => ((res.statusCode ?? 0) < 300 ? resolve() : reject(new Error(`Pushgateway answered ${res.statusCode}`))));
-      });
+      const req = transport.request(
+        url,
+        {
+          method: result.success ? 'PUT' : 'POST',
+          timeout: 10_000,
+          headers: { 'Content-Type': 'text/plain; version=0.0.4', 'Content-Length': String(body.length) },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => ((res.statusCode ?? 0) < 300 ? resolve() : reject(new Error(`Pushgateway answered ${res.statusCode}`))));
+        },
+      );
       req.on('timeout', () => req.destroy(new Error('Pushgateway: no answer within 10s')));
       req.on('error', reject);
       req.end(body);
