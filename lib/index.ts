@@ -45,8 +45,8 @@ export type {
 } from './config/model';
 
 // Constructs
-export { CnpgCluster } from './postgres/cnpg-cluster';
-export { CnpgDatabase, type CnpgDatabaseProps } from './postgres/cnpg-database';
+export { CnpgCluster } from './backends/cloudnative-pg/cnpg-cluster';
+export { CnpgDatabase, type CnpgDatabaseProps } from './backends/cloudnative-pg/cnpg-database';
 export type { IPostgresCluster, PostgresClusterProps, ClusterDatabase, ClusterRole } from './postgres/postgres-cluster';
 export { RoleCredentials, type RoleCredentialsProps } from './secrets/role-credentials';
 export { ServiceConnectionSecret, type ServiceConnectionSecretProps } from './secrets/service-connection-secret';
@@ -57,7 +57,7 @@ export { DefaultDenyIngress, type DefaultDenyIngressProps } from './network/defa
 export { ClusterIngressPolicy, type ClusterIngressPolicyProps } from './network/cluster-ingress-policy';
 export { DeveloperAccessJobs, type DeveloperAccessProps } from './access/developer-access';
 export { DeveloperCredentials, type DeveloperCredentialsProps } from './access/developer-credentials';
-export { CnpgScheduledBackup, type CnpgScheduledBackupProps } from './backup/cnpg-scheduled-backup';
+export { CnpgScheduledBackup, type CnpgScheduledBackupProps } from './backends/cloudnative-pg/cnpg-scheduled-backup';
 export { VeleroSchedule, type VeleroScheduleProps } from './backup/velero-schedule';
 export { MongoSnapshotCronJob, type MongoSnapshotCronJobProps } from './backup/mongo-snapshot-cron-job';
 export { ClusterPodMonitor, type ClusterPodMonitorProps } from './monitoring/cluster-pod-monitor';

@@ -20,8 +20,8 @@ import {
   veleroScheduleNames as scheduleNames,
 } from '../backup/backup-names';
 import type { Environment, Fleet, PostgresCluster, Severity } from '../config/model';
-import { ZALANDO_ALERT_NAMES } from './zalando-alert-names';
-import { zalandoAlertGroups } from './zalando-alert-rules';
+import { ZALANDO_ALERT_NAMES } from '../backends/zalando/zalando-alert-names';
+import { zalandoAlertGroups } from '../backends/zalando/zalando-alert-rules';
 import { POOLER_ALERT_NAMES, poolerAlertRules } from '../pooling/pooler-alert-rules';
 
 /** One alerting rule, exactly as it goes into a PrometheusRule's `spec.groups[].rules[]`. */

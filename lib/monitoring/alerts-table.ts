@@ -1,7 +1,7 @@
 // The alerts table of docs/monitoring.md, generated from the same model and rules as dist/, so the
 // documented thresholds cannot drift from the rendered ones (test/monitoring/docs.test.ts compares).
 import type { Environment, Fleet } from '../config/model';
-import { ZALANDO_ALERT_NAMES, type ZalandoAlertName } from './zalando-alert-names';
+import { ZALANDO_ALERT_NAMES, type ZalandoAlertName } from '../backends/zalando/zalando-alert-names';
 import { POOLER_THRESHOLDS } from '../pooling/pooler-alert-rules';
 import { ALERT_NAMES, FIXED_THRESHOLDS, FRESHNESS_FACTOR, environmentAlertGroups, humanSeconds, type AlertName } from './alert-rules';
 

@@ -11,7 +11,7 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import type { IPostgresCluster } from '../postgres/postgres-cluster';
-import { POOLER_NAME_LABEL, type CnpgPooler } from './cnpg-pooler';
+import { POOLER_NAME_LABEL, type CnpgPooler } from '../backends/cloudnative-pg/cnpg-pooler';
 
 const tcp = (...ports: number[]) => ports.map((port) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) }));
 const namespace = (name: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } } });

@@ -6,7 +6,7 @@
 import { Construct } from 'constructs';
 import { PodMonitor, PodMonitorSpecPodMetricsEndpointsRelabelingsAction } from '../../imports/monitoring.coreos.com';
 import { standardLabels } from '../labels';
-import { POOLER_NAME_LABEL } from './cnpg-pooler';
+import { POOLER_NAME_LABEL } from '../backends/cloudnative-pg/cnpg-pooler';
 
 /** Prometheus label the pooler rules use for the pooler's name. */
 export const POOLER_LABEL = 'pooler';

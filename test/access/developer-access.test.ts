@@ -1,6 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
-import { CnpgCluster } from '../../lib/postgres/cnpg-cluster';
+import { CnpgCluster } from '../../lib/backends/cloudnative-pg/cnpg-cluster';
 import { accessClusterRole } from '../../lib/access/access-role';
 import { DeveloperAccessJobs } from '../../lib/access/developer-access';
 import { DeveloperCredentials } from '../../lib/access/developer-credentials';

@@ -9,7 +9,7 @@ import { Chart, Testing } from 'cdk8s';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterSpecManagedRoles } from '../../imports/postgresql.cnpg.io';
 import { roleSecretName } from '../../lib/fleet/environment-chart';
-import { CnpgCluster } from '../../lib/postgres/cnpg-cluster';
+import { CnpgCluster } from '../../lib/backends/cloudnative-pg/cnpg-cluster';
 import { ACCESS_ROLE, ACCESS_ROLE_SECRET, accessClusterRole } from '../../lib/access/access-role';
 import { ACCESS_MOUNT_PATH, DeveloperAccessJobs } from '../../lib/access/developer-access';
 import { developerClusterRoles, developerSecretName } from '../../lib/access/developer-roles';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CnpgScheduledBackup } from '../../lib/backup/cnpg-scheduled-backup';
+import { CnpgScheduledBackup } from '../../lib/backends/cloudnative-pg/cnpg-scheduled-backup';
 import { MongoSnapshotCronJob } from '../../lib/backup/mongo-snapshot-cron-job';
 import { VeleroSchedule } from '../../lib/backup/velero-schedule';
 import type { MongoSnapshot, SecretStoreRef } from '../../lib/config/model';

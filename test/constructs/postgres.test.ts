@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CnpgCluster } from '../../lib/postgres/cnpg-cluster';
-import { CnpgDatabase } from '../../lib/postgres/cnpg-database';
+import { CnpgCluster } from '../../lib/backends/cloudnative-pg/cnpg-cluster';
+import { CnpgDatabase } from '../../lib/backends/cloudnative-pg/cnpg-database';
 import type { PostgresClusterProps } from '../../lib/postgres/postgres-cluster';
 import { objectsOf, only, testChart } from '../support/synth';
 

@@ -3,7 +3,7 @@ import type { SecretStoreRef } from '../../lib/config/model';
 import { DatabaseNamespace } from '../../lib/namespaces/database-namespace';
 import { ClusterIngressPolicy } from '../../lib/network/cluster-ingress-policy';
 import { DefaultDenyIngress } from '../../lib/network/default-deny-ingress';
-import { CnpgCluster } from '../../lib/postgres/cnpg-cluster';
+import { CnpgCluster } from '../../lib/backends/cloudnative-pg/cnpg-cluster';
 import { RoleCredentials } from '../../lib/secrets/role-credentials';
 import { ServiceConnectionSecret } from '../../lib/secrets/service-connection-secret';
 import { objectsOf, only, testChart } from '../support/synth';

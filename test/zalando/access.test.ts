@@ -13,7 +13,7 @@ import { quoteIdent, quoteLiteral } from '../../lib/access/privileges-sql';
 import { parseFleet } from '../../lib/config/load';
 import type { DeveloperAccess, Fleet } from '../../lib/config/model';
 import { buildApp, renderObjects } from '../../lib/output/render';
-import { zalandoCredentialSecretName } from '../../lib/postgres/zalando-cluster';
+import { zalandoCredentialSecretName } from '../../lib/backends/zalando/zalando-cluster';
 import { pathWith, postgresUnavailableReason, runScript, startPostgres, type PostgresServer } from '../support/postgres';
 import { expected, formatMatrix, OPERATIONS, type MatrixRow, type Outcome, type Subject } from '../access/matrix';
 

@@ -15,7 +15,7 @@ import { parse, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { parseFleet } from '../../lib/config/load';
 import { buildApp, renderObjects } from '../../lib/output/render';
-import { ZALANDO_EXPORTER_ROLE } from '../../lib/postgres/zalando-cluster';
+import { ZALANDO_EXPORTER_ROLE } from '../../lib/backends/zalando/zalando-cluster';
 
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; spec: any };
 type Operator = 'cloudnative-pg' | 'zalando';

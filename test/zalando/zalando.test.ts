@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseFleet } from '../../lib/config/load';
 import { buildApp, renderObjects, type KubernetesObject } from '../../lib/output/render';
-import { zalandoCredentialSecretName } from '../../lib/postgres/zalando-cluster';
+import { zalandoCredentialSecretName } from '../../lib/backends/zalando/zalando-cluster';
 import { loadValidator } from '../../lib/validate';
 import { configErrors, lineOf } from '../support/fleet';
 

@@ -4,7 +4,7 @@ import {
   ScheduledBackupSpecBackupOwnerReference,
   ScheduledBackupSpecMethod,
   ScheduledBackupSpecTarget,
-} from '../../imports/postgresql.cnpg.io';
+} from '../../../imports/postgresql.cnpg.io';
 
 export interface CnpgScheduledBackupProps {
   readonly name: string;

@@ -5,7 +5,7 @@ import {
   DatabaseSpecEnsure,
   DatabaseSpecExtensionsEnsure,
   DatabaseSpecSchemasEnsure,
-} from '../../imports/postgresql.cnpg.io';
+} from '../../../imports/postgresql.cnpg.io';
 
 export interface CnpgDatabaseProps {
   /** Kubernetes name of the Database object. */

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
-import { Postgresql, PostgresqlSpecPostgresqlVersion, PostgresqlSpecUsers } from '../../imports/acid.zalan.do';
-import type { IPostgresCluster, PostgresClusterProps } from './postgres-cluster';
+import { Postgresql, PostgresqlSpecPostgresqlVersion, PostgresqlSpecUsers } from '../../../imports/acid.zalan.do';
+import type { IPostgresCluster, PostgresClusterProps } from '../../postgres/postgres-cluster';
 
 /** Patroni's REST API on every Spilo pod: the operator (and the other members) call it. */
 export const PATRONI_PORT = 8008;

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { ImageCatalog } from '../../imports/postgresql.cnpg.io';
+import { ImageCatalog } from '../../../imports/postgresql.cnpg.io';
 
 export interface CnpgImageCatalogProps {
   readonly name: string;

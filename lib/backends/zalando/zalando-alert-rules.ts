@@ -10,7 +10,7 @@
 // the Spilo pod label `cluster-name`). Spilo pods are `<cluster>-<n>` (a StatefulSet), data
 // PVCs `pgdata-<cluster>-<n>`; the logical backup CronJob is `logical-backup-<cluster>`, cut to 52
 // characters (zalando/postgres-operator@v2.0.1:pkg/cluster/util.go trimCronjobName).
-import type { PostgresCluster } from '../config/model';
+import type { PostgresCluster } from '../../config/model';
 import {
   CLUSTER_REF,
   clusterRegex,
@@ -23,7 +23,7 @@ import {
   zeroVector,
   type AlertRule,
   type RuleGroup,
-} from './alert-rules';
+} from '../../monitoring/alert-rules';
 import type { ZalandoAlertName } from './zalando-alert-names';
 
 type ZalandoAlert = ZalandoAlertName;

@@ -6,11 +6,11 @@ import {
   ClusterSpecBackupTarget,
   ClusterSpecBackupVolumeSnapshotSnapshotOwnerReference,
   ClusterSpecPrimaryUpdateStrategy,
-} from '../../imports/postgresql.cnpg.io';
-import { BARMAN_CLOUD_PLUGIN } from '../config/names';
+} from '../../../imports/postgresql.cnpg.io';
+import { BARMAN_CLOUD_PLUGIN } from '../../config/names';
 import { CnpgDatabase } from './cnpg-database';
 import { clusterRoleObjectName, CnpgDatabaseRole } from './cnpg-database-role';
-import type { IPostgresCluster, PostgresClusterProps } from './postgres-cluster';
+import type { IPostgresCluster, PostgresClusterProps } from '../../postgres/postgres-cluster';
 
 /** The CloudNativePG instance manager's status port, which the operator polls. */
 const CNPG_STATUS_PORT = 8000;

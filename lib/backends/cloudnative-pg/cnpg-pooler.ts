@@ -22,8 +22,8 @@ import {
   PoolerSpecTemplateSpecContainersResourcesLimits as Limit,
   PoolerSpecTemplateSpecContainersResourcesRequests as Request,
   PoolerSpecType,
-} from '../../imports/postgresql.cnpg.io';
-import type { PoolMode, PoolerType } from '../config/model';
+} from '../../../imports/postgresql.cnpg.io';
+import type { PoolMode, PoolerType } from '../../config/model';
 
 /** PgBouncer's listen port and the pooler Service's port (pkg/management/pgbouncer/config/config.go). */
 export const POOLER_PORT = 5432;

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
-import { DatabaseRole, DatabaseRoleSpecDatabaseRoleReclaimPolicy } from '../../imports/postgresql.cnpg.io';
-import { SERVER_SIDE_APPLY, SYNC_OPTIONS_ANNOTATION } from '../gitops/sync-policy';
-import type { ClusterRole } from './postgres-cluster';
+import { DatabaseRole, DatabaseRoleSpecDatabaseRoleReclaimPolicy } from '../../../imports/postgresql.cnpg.io';
+import { SERVER_SIDE_APPLY, SYNC_OPTIONS_ANNOTATION } from '../../gitops/sync-policy';
+import type { ClusterRole } from '../../postgres/postgres-cluster';
 
 export interface CnpgDatabaseRoleProps {
   /** Kubernetes name of the DatabaseRole object. */

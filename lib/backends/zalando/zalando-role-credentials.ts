@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
-import type { SecretStoreRef } from '../config/model';
-import { zalandoCredentialSecretName } from '../postgres/zalando-cluster';
-import { StoreSecret } from './store-secret';
+import type { SecretStoreRef } from '../../config/model';
+import { zalandoCredentialSecretName } from './zalando-cluster';
+import { StoreSecret } from '../../secrets/store-secret';
 
 export interface ZalandoRoleCredentialsProps {
   /** The Postgres role (a key of the postgresql's `users`). */
