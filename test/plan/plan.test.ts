@@ -23,6 +23,15 @@ beforeAll(async () => {
   git('commit', '-qm', 'base');
 });
 
+/**
+ * The whole output of a plan, byte for byte (test/plan/__output__/): the plan's speed-up (#32)
+ * keeps it identical, and a change of wording shows up here as a reviewed diff.
+ */
+async function golden(name: string, result: { stdout: string; stderr: string }): Promise<void> {
+  await expect(result.stdout).toMatchFileSnapshot(join('__output__', `${name}.stdout.txt`));
+  await expect(result.stderr).toMatchFileSnapshot(join('__output__', `${name}.stderr.txt`));
+}
+
 function plan(fleet: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
   writeFileSync(join(repo, 'fleet.yaml'), fleet);
   // As `npm run plan` runs it: from the bundle cache, no tsx.
@@ -33,14 +42,15 @@ function plan(fleet: string, ...args: string[]): { status: number | null; stdout
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-describe('npm run plan', () => {
-  it('no change: "no changes", exit 0', () => {
+describe('npm run plan', async () => {
+  it('no change: "no changes", exit 0', async () => {
     const result = plan(BASE_FLEET);
     expect(result.stdout).toContain('no changes');
     expect(result.status).toBe(0);
+    await golden('no-change', result);
   });
 
-  it('adding a service lists what it adds, nothing dangerous, exit 0', () => {
+  it('adding a service lists what it adds, nothing dangerous, exit 0', async () => {
     const result = plan(`${BASE_FLEET}  - name: shipping\n`);
     expect(result.stdout).toMatch(/## production: \d+ added, \d+ changed, 0 removed/);
     expect(result.stdout).toContain('+ Cluster databases/shipping  (production/cluster-shipping.yaml)');
@@ -50,9 +60,10 @@ describe('npm run plan', () => {
     expect(result.stdout).not.toContain('~ Cluster databases/acme');
     expect(result.stdout).toContain('no dangerous changes');
     expect(result.status).toBe(0);
+    await golden('add-service', result);
   });
 
-  it('removing a service is a DANGER, exit 1, unless --allow-destructive', () => {
+  it('removing a service is a DANGER, exit 1, unless --allow-destructive', async () => {
     const without = BASE_FLEET.replace('  - name: payments\n    group: commerce\n', '');
     const result = plan(without);
     expect(result.stdout).toContain('- Database databases/payments  (test/database-payments.yaml)');
@@ -62,76 +73,87 @@ describe('npm run plan', () => {
     );
     expect(result.stdout).toContain('! test: Database databases/payments is removed');
     expect(result.status).toBe(1);
+    await golden('remove-service', result);
     const allowed = plan(without, '--allow-destructive');
     expect(allowed.stdout).toContain('DANGER');
     expect(allowed.status).toBe(0);
+    await golden('remove-service-allowed', allowed);
   });
 
-  it('renaming a service is reported as a rename that creates an empty database', () => {
+  it('renaming a service is reported as a rename that creates an empty database', async () => {
     const result = plan(BASE_FLEET.replace('  - name: payments', '  - name: billing'));
     expect(result.stdout).toContain(
       '! test: Database databases/payments is renamed to billing: a rename creates a new, empty Database (Database databases/billing) and leaves the old one unmanaged with its data',
     );
     expect(result.status).toBe(1);
+    await golden('rename-service', result);
   });
 
-  it('shrinking storage is a DANGER', () => {
+  it('shrinking storage is a DANGER', async () => {
     const result = plan(BASE_FLEET.replace('storage: 200Gi', 'storage: 100Gi'));
     expect(result.stdout).toContain(
       '  ~ Cluster databases/orders  (production/cluster-orders.yaml)\n      spec.storage.size: "200Gi" → "100Gi"',
     );
     expect(result.stdout).toContain('! production: Cluster databases/orders spec.storage.size shrinks from 200Gi to 100Gi');
     expect(result.status).toBe(1);
+    await golden('shrink-storage', result);
   });
 
-  it('reducing production instances below 2 is a DANGER', () => {
+  it('reducing production instances below 2 is a DANGER', async () => {
     const result = plan(BASE_FLEET.replace('instances: 3', 'instances: 1').replace('storage: 200Gi, instances: 5', 'storage: 200Gi'));
     expect(result.stdout).toContain(
       '! production: Cluster databases/payments instances drop from 3 to 1: no standby is left to fail over to',
     );
     expect(result.status).toBe(1);
+    await golden('instances-to-one', result);
   });
 
-  it('widening developer access in production is a DANGER', () => {
+  it('widening developer access in production is a DANGER', async () => {
     const result = plan(BASE_FLEET.replace('developerAccess: read-only', 'developerAccess: read-write'));
     expect(result.stdout).toContain('! production: Cluster databases/orders developer access widens from read-only to read-write');
     expect(result.status).toBe(1);
+    await golden('developer-access', result);
   });
 
-  it('widening a NetworkPolicy is a DANGER', () => {
+  it('widening a NetworkPolicy is a DANGER', async () => {
     const result = plan(BASE_FLEET.replace('  - name: payments\n', '  - name: payments\n    namespace: orders\n'));
     expect(result.stdout).toContain(
       '! production: NetworkPolicy databases/payments-ingress now also allows namespaces {"matchLabels":{"kubernetes.io/metadata.name":"orders"}} on TCP 5432',
     );
     expect(result.status).toBe(1);
+    await golden('network-policy', result);
   });
 
-  it('--format markdown for a pull-request comment, --format json for tools; an unknown format is a usage error', () => {
+  it('--format markdown for a pull-request comment, --format json for tools; an unknown format is a usage error', async () => {
     const change = BASE_FLEET.replace('instances: 3', 'instances: 1').replace('storage: 200Gi, instances: 5', 'storage: 200Gi');
     const md = plan(change, '--format', 'markdown');
     expect(md.stdout).toMatch(/^### dbfleet plan: dist\/ at HEAD → fleet\.yaml now\n\n> \[!CAUTION\]/);
     expect(md.stdout).toContain('| production | `Cluster databases/payments` | instances drop from 3 to 1');
     expect(md.status).toBe(1);
+    await golden('markdown', md);
     const json = plan(change, '--format', 'json');
     const parsed = JSON.parse(json.stdout);
     expect(parsed.dangers.map((d: { rule: string }) => d.rule)).toContain('single-instance');
     expect(json.stderr).toContain('The plan has dangerous changes');
     expect(json.status).toBe(1);
+    await golden('json', json);
     const bad = plan(BASE_FLEET, '--format', 'yaml');
     expect(bad.stderr).toContain("argument 'yaml' is invalid");
     expect(bad.status).toBe(2);
   });
 
-  it('--base compares with an older revision; a bad one is a usage error', () => {
+  it('--base compares with an older revision; a bad one is a usage error', async () => {
     expect(plan(BASE_FLEET, '--base', 'HEAD').stdout).toContain('no changes');
     const bad = plan(BASE_FLEET, '--base', 'no-such-ref');
     expect(bad.stderr).toContain('git revision "no-such-ref" does not exist here');
     expect(bad.status).toBe(2);
+    await golden('bad-base', bad);
   });
 
-  it('a fleet that does not render is an error, exit 2', () => {
+  it('a fleet that does not render is an error, exit 2', async () => {
     const result = plan(BASE_FLEET.replace('instances: 3', 'instances: 0'));
     expect(result.stderr).toMatch(/fleet\.yaml:\d+: environments\.production\.instances: must be >= 1/);
     expect(result.status).toBe(2);
+    await golden('invalid-fleet', result);
   });
 });
