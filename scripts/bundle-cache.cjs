@@ -73,21 +73,46 @@ async function build(entry, outfile) {
   });
 }
 
-/** The entry's exports, from the cached bundle (built first when missing). */
-async function requireBundled(entry) {
+function bundlePath(entry) {
   const dir = process.env.DBFLEET_BUNDLE_CACHE || path.join(root, 'node_modules', '.cache', 'dbfleet-bundles');
-  const outfile = path.join(dir, `${path.basename(entry, '.ts')}-${cacheKey(entry)}.cjs`);
+  return path.join(dir, `${path.basename(entry, '.ts')}-${cacheKey(entry)}.cjs`);
+}
+
+/** The cached bundle of an entry, built first when missing; resolves to its path. */
+async function ensureBundle(entry) {
+  const outfile = bundlePath(entry);
   if (!fs.existsSync(outfile)) {
-    fs.mkdirSync(dir, { recursive: true });
+    fs.mkdirSync(path.dirname(outfile), { recursive: true });
     // Build beside and rename: two synths at once never load a half-written bundle.
     const partial = `${outfile}.${process.pid}.tmp`;
     await build(entry, partial);
     fs.renameSync(partial, outfile);
   }
+  return outfile;
+}
+
+/** The entry's exports, from the cached bundle (built first when missing). */
+async function requireBundled(entry) {
+  return require(await ensureBundle(entry));
+}
+
+/**
+ * The same, synchronously, for callers that cannot wait (`dbfleet plan` loading the app in its own
+ * process): a missing bundle is built by `node bundle-cache.cjs --build <entry>` (esbuild's
+ * plugins, which keep each module's __dirname, only run asynchronously). The module is loaded
+ * afresh each time: loading the app is what renders it.
+ */
+function requireBundledSync(entry) {
+  let outfile = bundlePath(entry);
+  if (!fs.existsSync(outfile)) {
+    require('node:child_process').execFileSync(process.execPath, [__filename, '--build', entry], { stdio: 'inherit' });
+    outfile = bundlePath(entry);
+  }
+  delete require.cache[outfile];
   return require(outfile);
 }
 
-module.exports = { requireBundled };
+module.exports = { requireBundled, requireBundledSync };
 
 /**
  * Runs an entry point as a command: `args` become its process.argv, its `main(args)` (when it
@@ -112,9 +137,15 @@ module.exports.runBundled = runBundled;
 // `node scripts/bundle-cache.cjs main.ts [args…]` runs an entry point.
 if (require.main === module) {
   const [entry, ...args] = process.argv.slice(2);
-  if (!entry) {
+  if (entry === '--build' && args[0]) {
+    ensureBundle(args[0]).catch((error) => {
+      process.stderr.write(`${error?.stack ?? error}\n`);
+      process.exitCode = 1;
+    });
+  } else if (!entry) {
     process.stderr.write('usage: node scripts/bundle-cache.cjs <entry.ts> [args…]\n');
     process.exit(2);
+  } else {
+    void runBundled(entry, args);
   }
-  void runBundled(entry, args);
 }

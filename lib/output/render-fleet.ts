@@ -1,9 +1,20 @@
 // The whole `npx cdk8s synth` pipeline for a fleet repository's main.ts, in one call.
 import { resolve } from 'node:path';
 import type { FleetApp } from '../fleet/fleet-app';
-import { buildApp } from './render';
+import { loadFleet } from '../config/load';
+import { buildApp, renderObjects, type RenderedObject } from './render';
 import { SchemaChecker } from './schema-check';
 import { synthesizeFleet } from './synthesize';
+
+/** Where a plan waits for the app's render (lib/plan/render-app.ts). */
+export const RENDER_CAPTURE = Symbol.for('dbfleet.render-capture');
+
+/** Set by the plan before it loads the app; renderFleet fills in `render`. */
+export interface RenderCapture {
+  /** The fleet file, unless the app names its own. */
+  readonly config: string;
+  render?: () => RenderedObject[];
+}
 
 /** The folder cdk8s.yaml names as `output:`: cdk8s empties it before each run, so it is scratch. */
 export const SCRATCH_OUTDIR = '.cdk8s.out';
@@ -33,6 +44,15 @@ export interface RenderFleetOptions {
  * ```
  */
 export async function renderFleet(options: RenderFleetOptions = {}): Promise<number> {
+  // `dbfleet plan` loads the app in its own process to see what it renders (lib/plan/render-app.ts):
+  // hand it the render instead of writing anything. Synchronous, before any await: the plan reads
+  // it as soon as the app's module has been loaded. A global symbol, because the app may run from
+  // another copy of this library (its own bundle) than the plan.
+  const capture = (globalThis as Record<symbol, RenderCapture | undefined>)[RENDER_CAPTURE];
+  if (capture) {
+    capture.render = () => renderObjects(buildApp(loadFleet(options.config ?? capture.config), { extend: options.extend }));
+    return 0;
+  }
   const outdir = process.env.CDK8S_OUTDIR ?? SCRATCH_OUTDIR;
   // Run by `cdk8s synth` with its scratch folder: publish to dist/. With --output DIR: DIR only.
   const publishTo = resolve(outdir) === resolve(SCRATCH_OUTDIR) ? (options.dist ?? process.env.DBFLEET_DIST ?? 'dist') : undefined;

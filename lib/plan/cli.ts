@@ -6,9 +6,11 @@ import { Command, CommanderError, Option } from 'commander';
 import { loadValidator } from '../validate';
 import { readPluginProperties } from '../validate/plugin-config';
 import { formatPlan, PLAN_FORMATS, type PlanFormat } from './format';
-import { readManifestsAt, renderManifests } from './manifests';
+import { loadFleet } from '../config/load';
+import { buildApp, renderObjects } from '../output/render';
+import { difference, gitTreeAt, renderedFiles } from './manifests';
 import { makePlan, type PlanOptions } from './plan';
-import { appCommand, renderManifestsWithApp } from './render-app';
+import { appCommand, renderWithApp } from './render-app';
 
 /** Where the command writes; tests pass their own. */
 export interface PlanIo {
@@ -27,17 +29,24 @@ export interface PlanCliOptions {
 }
 
 /**
- * The CRDs' transition rules, run with the base revision's object as oldSelf. Without the
- * schemas (no CRD folder here) the plan still runs and says what it could not check.
+ * The CRDs' transition rules, run with the base revision's object as oldSelf: only on changed
+ * objects, so the validator is loaded on the first one (a plan without changes never loads it).
+ * Without the schemas (no CRD folder here) the plan still runs and says what it could not check.
  */
-function transitionRules(io: PlanIo): PlanOptions['rejectedUpdate'] {
-  try {
-    const validator = loadValidator(readPluginProperties(resolve('cdk8s.yaml')) ?? {});
-    return (before, after) => validator.validateTransition(before, after, { file: '' });
-  } catch (error) {
-    io.err.write(`dbfleet plan: the CRDs' update rules are not checked: ${(error as Error).message.split('\n')[0]}\n`);
-    return undefined;
-  }
+function transitionRules(io: PlanIo): NonNullable<PlanOptions['rejectedUpdate']> {
+  let check: PlanOptions['rejectedUpdate'] | null;
+  return (before, after) => {
+    if (check === undefined) {
+      try {
+        const validator = loadValidator(readPluginProperties(resolve('cdk8s.yaml')) ?? {});
+        check = (b, a) => validator.validateTransition(b, a, { file: '' });
+      } catch (error) {
+        io.err.write(`dbfleet plan: the CRDs' update rules are not checked: ${(error as Error).message.split('\n')[0]}\n`);
+        check = null;
+      }
+    }
+    return check ? check(before, after) : [];
+  };
 }
 
 /** The `plan` command's options (shared by `npm run plan` and `dbfleet plan`). */
@@ -64,8 +73,13 @@ export function runPlan(options: PlanCliOptions, io: PlanIo = { out: process.std
   try {
     // A fleet repository's app may add its own charts: render what it renders (render-app.ts).
     const command = options.app ? appCommand(resolve('cdk8s.yaml')) : undefined;
-    const after = command ? renderManifestsWithApp(command, process.cwd(), options.config) : renderManifests(options.config);
-    const plan = makePlan(readManifestsAt(options.base, options.dist, process.cwd()), after, { rejectedUpdate: transitionRules(io) });
+    const rendered = command
+      ? renderWithApp(command, process.cwd(), options.config)
+      : renderedFiles(renderObjects(buildApp(loadFleet(options.config))));
+    const tree = gitTreeAt(options.base, options.dist, process.cwd());
+    // Files with the same bytes on both sides are skipped unread (manifests.ts).
+    const { base, head, allHead } = difference(tree, rendered, options.dist);
+    const plan = makePlan(base, head, { allHead, rejectedUpdate: transitionRules(io) });
     io.out.write(`${formatPlan(plan, `dbfleet plan: ${options.dist}/ at ${options.base} → ${options.config} now`, options.format)}\n`);
     if (plan.dangers.length === 0) return 0;
     const note = options.allowDestructive

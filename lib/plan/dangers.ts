@@ -51,6 +51,21 @@ export interface DangerRule {
   check(transition: Transition, context: DangerContext): readonly string[];
 }
 
+const perPlanValues = new WeakMap<DangerContext, Map<string, unknown>>();
+
+/**
+ * A value computed once per plan (e.g. an index of the transitions): a rule that looks at the
+ * neighbours of each transition stays linear instead of scanning every transition each time.
+ */
+export function perPlan<T>(context: DangerContext, key: string, compute: () => T): T {
+  let values = perPlanValues.get(context);
+  if (!values) perPlanValues.set(context, (values = new Map()));
+  if (!values.has(key)) values.set(key, compute());
+  return values.get(key) as T;
+}
+
+// Rules read fields of many kinds of object, each checked where it is used.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Spec = Record<string, any>;
 const spec = (o: KubernetesObject | undefined): Spec => (o?.spec ?? {}) as Spec;
 const isPostgresCluster = (o: KubernetesObject | undefined) => o?.kind === 'Cluster' || o?.kind === 'postgresql';
@@ -226,9 +241,17 @@ const removedNetworkPolicy: DangerRule = {
       ];
     }
     const grants = ingressGrants(spec(before));
-    const denyRemains = context
-      .headObjects(environment)
-      .some((o) => isDefaultDeny(o) && o.metadata.namespace === before.metadata.namespace);
+    const denyRemains = perPlan(
+      context,
+      `default-deny namespaces ${environment}`,
+      () =>
+        new Set(
+          context
+            .headObjects(environment)
+            .filter(isDefaultDeny)
+            .map((o) => o.metadata.namespace),
+        ),
+    ).has(before.metadata.namespace);
     const allowed = grants.length ? grants.join('; ') : 'nothing';
     return [
       denyRemains
@@ -245,7 +268,7 @@ const networkPolicyWidened: DangerRule = {
     const a = spec(before);
     const b = spec(after);
     const allowed = new Set(ingressGrants(a));
-    const clients = newServiceClients(context.transitions);
+    const clients = perPlan(context, 'new-service-clients', () => newServiceClients(context.transitions));
     // CloudNativePG's instance label, or Zalando's (cluster-name).
     const cluster = b.podSelector?.matchLabels?.['cnpg.io/cluster'] ?? b.podSelector?.matchLabels?.['cluster-name'];
     const out = ingressGrants(b)
@@ -279,14 +302,16 @@ const poolModeToTransaction: DangerRule = {
         `pool mode changes from ${poolMode(before)} to transaction: session state (${TRANSACTION_BREAKS}) no longer survives between transactions for the apps of cluster ${cluster} — check them first (docs/pooling.md)`,
       ];
     }
-    const clusterIsNew = context.transitions.some(
-      (t) =>
-        t.type === 'added' &&
-        t.environment === environment &&
-        t.after?.kind === 'Cluster' &&
-        t.after.metadata.name === cluster &&
-        t.after.metadata.namespace === after.metadata.namespace,
-    );
+    const clusterIsNew = perPlan(
+      context,
+      'added-clusters',
+      () =>
+        new Set(
+          context.transitions
+            .filter((t) => t.type === 'added' && t.after?.kind === 'Cluster')
+            .map((t) => `${t.environment} ${t.after!.metadata.namespace} ${t.after!.metadata.name}`),
+        ),
+    ).has(`${environment} ${after.metadata.namespace} ${cluster}`);
     if (type === 'added' && !clusterIsNew) {
       return [
         `is added in transaction mode in front of the existing cluster ${cluster}: its apps' endpoint moves from a session connection to transaction pooling (${TRANSACTION_BREAKS} break) — check them first (docs/pooling.md)`,

@@ -3,7 +3,7 @@
 // creates new, empty clusters under the new operator and leaves the old ones running, unmanaged,
 // with their data: a migration is a separate, manual job (docs/zalando.md, "Migrating").
 import type { KubernetesObject } from '../output/render';
-import type { DangerRule } from './dangers';
+import { perPlan, type DangerRule, type Transition } from './dangers';
 
 const OPERATORS: Record<string, string> = {
   'postgresql.cnpg.io/Cluster': 'CloudNativePG',
@@ -22,9 +22,17 @@ export const operatorSwitch: DangerRule = {
   check: ({ type, environment, after }, context) => {
     const to = operatorOf(after);
     if (type !== 'added' || !to) return [];
-    const left = context.transitions.filter(
-      (t) => t.type === 'removed' && t.environment === environment && operatorOf(t.before) && operatorOf(t.before) !== to,
-    );
+    // The removed cluster objects of each environment, indexed once per plan.
+    const removedClusters = perPlan(context, 'removed-clusters', () => {
+      const index = new Map<string, Transition[]>();
+      for (const t of context.transitions) {
+        if (t.type !== 'removed' || !operatorOf(t.before)) continue;
+        if (!index.has(t.environment)) index.set(t.environment, []);
+        index.get(t.environment)!.push(t);
+      }
+      return index;
+    });
+    const left = (removedClusters.get(environment) ?? []).filter((t) => operatorOf(t.before) !== to);
     if (left.length === 0) return [];
     const from = [...new Set(left.map((t) => operatorOf(t.before)))].join(' and ');
     return [

@@ -40,12 +40,23 @@ export interface PlanOptions {
   ) => ReadonlyArray<{ readonly path: string; readonly message: string }>;
   /** @default DANGER_RULES */
   readonly rules?: readonly DangerRule[];
+  /**
+   * Every object rendered now, when `head` holds only the objects that differ from the base
+   * (manifests.ts difference()): the rules' view of what remains, and the environments listed.
+   * @default head
+   */
+  readonly allHead?: Manifests;
 }
 
+/**
+ * The plan of a change from `base` to `head`. Objects that are the same on both sides may be left
+ * out of both (pass every rendered object as `allHead`): they are no transition.
+ */
 export function makePlan(base: Manifests, head: Manifests, options: PlanOptions = {}): Plan {
   const before = indexObjects(base);
   const after = indexObjects(head);
-  const removedAll = [...before].filter(([k]) => !after.has(k)).map(([, o]) => o);
+  const all = options.allHead ? indexObjects(options.allHead) : after;
+  const removedAll = [...before].filter(([k]) => !after.has(k) && !all.has(k)).map(([, o]) => o);
   const addedAll = [...after].filter(([k]) => !before.has(k)).map(([, o]) => o);
   const pairs = pairMoves(removedAll, addedAll);
   const paired = new Set(
@@ -57,15 +68,26 @@ export function makePlan(base: Manifests, head: Manifests, options: PlanOptions 
     .filter(([k, o]) => before.has(k) && !isDeepStrictEqual(before.get(k)!.object, o.object))
     .map(([k, o]) => ({ ref: o.ref, before: before.get(k)!.object, after: o.object }));
 
-  const folders = [...new Set([...before.values(), ...after.values()].map((o) => o.ref.environment))].sort();
+  const folders = [...new Set([...before.values(), ...all.values()].map((o) => o.ref.environment))].sort();
+  const byFolder = <T>(items: readonly T[], folder: (item: T) => string) => {
+    const map = new Map<string, T[]>();
+    for (const item of items) {
+      const key = folder(item);
+      if (!map.has(key)) map.set(key, []);
+      map.get(key)!.push(item);
+    }
+    return (environment: string): T[] => map.get(environment) ?? [];
+  };
+  const addedIn = byFolder(added, (o) => o.ref.environment);
+  const changedIn = byFolder(changed, (c) => c.ref.environment);
+  const removedIn = byFolder(removed, (o) => o.ref.environment);
+  const movedIn = byFolder(pairs, (p) => p.from.ref.environment);
   const environments = folders.map((environment): EnvironmentPlan => ({
     environment,
-    added: added.filter((o) => o.ref.environment === environment).map((o) => o.ref),
-    changed: changed
-      .filter((c) => c.ref.environment === environment)
-      .map((c) => ({ object: c.ref, fields: diffFields(c.before, c.after) })),
-    removed: removed.filter((o) => o.ref.environment === environment).map((o) => o.ref),
-    moved: pairs.filter((p) => p.from.ref.environment === environment).map((p) => ({ from: p.from.ref, to: p.to.ref })),
+    added: addedIn(environment).map((o) => o.ref),
+    changed: changedIn(environment).map((c) => ({ object: c.ref, fields: diffFields(c.before, c.after) })),
+    removed: removedIn(environment).map((o) => o.ref),
+    moved: movedIn(environment).map((p) => ({ from: p.from.ref, to: p.to.ref })),
   }));
 
   const transitions: Transition[] = [
@@ -74,12 +96,19 @@ export function makePlan(base: Manifests, head: Manifests, options: PlanOptions 
     ...changed.map((c): Transition => ({ type: 'changed', environment: c.ref.environment, before: c.before, after: c.after })),
     ...added.map((o): Transition => ({ type: 'added', environment: o.ref.environment, after: o.object })),
   ];
-  const headByEnvironment = new Map<string, KubernetesObject[]>();
-  for (const o of after.values()) headByEnvironment.set(o.ref.environment, [...(headByEnvironment.get(o.ref.environment) ?? []), o.object]);
+  const headIn = byFolder([...all.values()], (o) => o.ref.environment);
+  const headObjects = new Map<string, KubernetesObject[]>();
   const dangers = findDangers(
     {
       transitions,
-      headObjects: (env) => headByEnvironment.get(env) ?? [],
+      headObjects: (env) => {
+        if (!headObjects.has(env))
+          headObjects.set(
+            env,
+            headIn(env).map((o) => o.object),
+          );
+        return headObjects.get(env)!;
+      },
       rejectedUpdate: options.rejectedUpdate,
     },
     options.rules ?? DANGER_RULES,

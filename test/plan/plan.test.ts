@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, renderObjects, toYaml } from '../../lib/output/render';
 import { replaceDirectory } from '../../lib/output/replace-directory';
+import { extendFleet } from '../../charts';
 import { BASE_FLEET, fleetOf } from '../support/fleet';
 
 const root = join(__dirname, '..', '..');
@@ -155,5 +156,79 @@ describe('npm run plan', async () => {
     expect(result.stderr).toMatch(/fleet\.yaml:\d+: environments\.production\.instances: must be >= 1/);
     expect(result.status).toBe(2);
     await golden('invalid-fleet', result);
+  });
+});
+
+describe('npm run plan in a fleet repository with its own app (cdk8s.yaml)', () => {
+  let appRepo: string;
+  const run = (fleet: string) => {
+    writeFileSync(join(appRepo, 'fleet.yaml'), fleet);
+    const result = spawnSync(process.execPath, [join(root, 'scripts', 'bundle-cache.cjs'), 'lib/plan/cli.ts'], {
+      cwd: appRepo,
+      encoding: 'utf8',
+    });
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  };
+
+  /** dist/ as this repository's app renders it: dbfleet's charts plus its own (charts/, the connection catalog). */
+  beforeAll(async () => {
+    appRepo = mkdtempSync(join(tmpdir(), 'dbfleet-plan-app-'));
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: appRepo, stdio: 'pipe' });
+    git('init', '-q', '-b', 'main');
+    git('config', 'user.email', 'test@example.com');
+    git('config', 'user.name', 'test');
+    writeFileSync(join(appRepo, 'fleet.yaml'), BASE_FLEET);
+    writeFileSync(join(appRepo, 'cdk8s.yaml'), `language: typescript\napp: node ${join(root, 'scripts', 'bundle-cache.cjs')} main.ts\n`);
+    const objects = renderObjects(buildApp(fleetOf(BASE_FLEET), { extend: extendFleet }));
+    expect(objects.some((o) => o.path.includes('connection-catalog') || o.object.kind === 'ConfigMap')).toBe(true);
+    await replaceDirectory(join(appRepo, 'dist'), new Map(objects.map((o) => [o.path, toYaml(o.object)])));
+    git('add', '-A');
+    git('commit', '-qm', 'base');
+  });
+
+  it("renders through the app, in the plan's own process: the repository's own objects are not shown as removed", () => {
+    const result = run(BASE_FLEET);
+    expect(result.stdout).toContain('no changes');
+    expect(result.status).toBe(0);
+    const added = run(`${BASE_FLEET}  - name: shipping\n`);
+    expect(added.stdout).toContain('+ Cluster databases/shipping  (production/cluster-shipping.yaml)');
+    expect(added.stdout).not.toMatch(/^ {2}- /m);
+    expect(added.status).toBe(0);
+  });
+
+  it('plan on an invalid fleet names the fleet problem in user terms, never the cdk8s --output internals', () => {
+    const result = run(BASE_FLEET.replace('instances: 3', 'instances: 0'));
+    expect(result.stderr).toMatch(/fleet\.yaml:\d+: environments\.production\.instances: must be >= 1/);
+    expect(result.stderr).not.toMatch(/--output|CDK8S_OUTDIR|nothing written|dbfleet-plan-/);
+    expect(result.status).toBe(2);
+  });
+});
+
+describe('npm run plan before the first commit', () => {
+  it('plan before the first commit treats everything as added, exit 0 (no "git revision HEAD does not exist")', () => {
+    const fresh = mkdtempSync(join(tmpdir(), 'dbfleet-plan-fresh-'));
+    execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: fresh });
+    writeFileSync(join(fresh, 'fleet.yaml'), BASE_FLEET);
+    const result = spawnSync(process.execPath, [join(root, 'scripts', 'bundle-cache.cjs'), 'lib/plan/cli.ts'], {
+      cwd: fresh,
+      encoding: 'utf8',
+    });
+    expect(result.stderr).not.toContain('does not exist');
+    expect(result.stdout).toContain('+ Cluster databases/orders  (production/cluster-orders.yaml)');
+    expect(result.stdout).toMatch(/## production: \d+ added, 0 changed, 0 removed/);
+    expect(result.stdout).toContain('no dangerous changes');
+    expect(result.status).toBe(0);
+  });
+
+  it('outside a git repository the plan says what it needs, exit 2', () => {
+    const bare = mkdtempSync(join(tmpdir(), 'dbfleet-plan-nogit-'));
+    writeFileSync(join(bare, 'fleet.yaml'), BASE_FLEET);
+    const result = spawnSync(process.execPath, [join(root, 'scripts', 'bundle-cache.cjs'), 'lib/plan/cli.ts'], {
+      cwd: bare,
+      encoding: 'utf8',
+      env: { ...process.env, GIT_CEILING_DIRECTORIES: tmpdir() },
+    });
+    expect(result.stderr).toContain('is not a git repository: plan compares what the fleet renders now with dist/ as committed');
+    expect(result.status).toBe(2);
   });
 });
