@@ -1,10 +1,11 @@
 // `dbfleet switchover`: writes a switchover or failover step into the fleet file, as a change to
-// review (`dbfleet plan` marks it DANGER). Edits the YAML document in place, so comments and
-// layout survive. The steps (docs/disaster-recovery.md; cloudnative-pg@v1.30.0 docs/src/replica_cluster.md):
+// review (`dbfleet plan` marks it DANGER). Edits the text in place (lib/config/yaml-edit.ts): only
+// the lines of the keys it writes change; comments, spacing and flow style survive. The steps (docs/disaster-recovery.md; cloudnative-pg@v1.30.0 docs/src/replica_cluster.md):
 //   1. --to <site>                       switchoverTo: <site> (the primary site demotes itself)
 //   2. --to <site> --token <cluster>=<t>  primarySite: <site>, promotionTokens (promotes, no rebuild)
 //   failover: --to <site> --failover      primarySite: <site>, no tokens (the old primary is rebuilt)
 import { isMap, parseDocument } from 'yaml';
+import { deleteInText, setInText } from '../config/yaml-edit';
 
 export interface SwitchoverRequest {
   /** Either site of the pair (the standby environment or its source). */
@@ -35,25 +36,23 @@ export function switchover(text: string, request: SwitchoverRequest): { text: st
   if (request.failover && Object.keys(tokens).length > 0) throw new Error('--failover promotes without tokens: drop --token');
   if (request.failover || Object.keys(tokens).length > 0) {
     if (primary === request.to && !doc.getIn(at('switchoverTo'))) throw new Error(`"${request.to}" is already the primary site`);
-    doc.setIn(at('primarySite'), request.to);
-    doc.deleteIn(at('switchoverTo'));
+    let edited = deleteInText(setInText(text, at('primarySite'), request.to), at('switchoverTo'));
     if (request.failover) {
-      doc.deleteIn(at('promotionTokens'));
+      edited = deleteInText(edited, at('promotionTokens'));
       return {
-        text: doc.toString(),
+        text: edited,
         step: `failover: primarySite ${request.to}, promoted without tokens; the clusters of ${primary} must be rebuilt when that site returns`,
       };
     }
-    doc.setIn(at('promotionTokens'), doc.createNode({ ...tokens }, { flow: false }));
+    edited = setInText(edited, at('promotionTokens'), { ...tokens }, 'block');
     return {
-      text: doc.toString(),
+      text: edited,
       step: `step 2 of 2: primarySite ${request.to} with the demotion tokens of ${Object.keys(tokens).sort().join(', ')}`,
     };
   }
   if (primary === request.to) throw new Error(`"${request.to}" is already the primary site`);
-  doc.setIn(at('switchoverTo'), request.to);
   return {
-    text: doc.toString(),
+    text: setInText(text, at('switchoverTo'), request.to),
     step: `step 1 of 2: switchoverTo ${request.to} demotes ${primary}; then read each cluster's status.demotionToken there and run step 2 with --token <cluster>=<token>`,
   };
 }

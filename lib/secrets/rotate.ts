@@ -1,10 +1,11 @@
 // `dbfleet rotate <service> --environment <env>`: advances a service's credential rotation by one
 // step (credential-rotation.ts) by editing the fleet file that declares the service — fleet.yaml
-// or services/<file>.yaml — keeping its comments and layout. The change is then reviewed
+// or services/<file>.yaml — in place (lib/config/yaml-edit.ts): only the rotation line changes. The change is then reviewed
 // (`dbfleet plan`) and applied by Argo CD like any other.
 import { writeFileSync } from 'node:fs';
 import { isMap, isSeq, parseDocument, type Document } from 'yaml';
 import { loadFleet } from '../config/load';
+import { setInText } from '../config/yaml-edit';
 import { readFleetFiles, type FleetFile } from '../config/fleet-files';
 import { describeRotationStep, nextRotationState, NOT_ROTATED, type RotationState } from './credential-rotation';
 
@@ -56,8 +57,9 @@ function editFile(
   const doc = parseDocument(file.text);
   const path = servicePath(doc, isFleetFile, serviceName);
   if (!path) return undefined;
-  doc.setIn([...path, 'rotation', environment], doc.createNode({ generation: state.generation, step: state.step }, { flow: true }));
-  return { file: file.file, text: doc.toString() };
+  // In place: only the rotation line changes (or is added), every other byte is kept.
+  const text = setInText(file.text, [...path, 'rotation', environment], { generation: state.generation, step: state.step }, 'flow');
+  return { file: file.file, text };
 }
 
 /** Path of the service's map in the document: `['services', i]` in fleet.yaml, `[]` in a service file. */
