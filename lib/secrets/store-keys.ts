@@ -10,6 +10,11 @@ export { serviceRemoteKey } from './credential-rotation';
 export type StoreKeyOrigin =
   /** dbfleet generates it in the cluster and pushes it once (`secretStore.passwords: generate`). */
   | 'generated'
+  /**
+   * A DR standby's copy of its source's key: the source's PushSecrets create it (the standby reads
+   * the same key, so its passwords are the same after promotion). Nothing to do at the standby.
+   */
+  | 'generated-by-source'
   /** Someone must put it in the store before the first sync. */
   | 'expected';
 
@@ -20,6 +25,8 @@ export interface StoreKey {
   readonly remoteKey: string;
   readonly property: string;
   readonly origin: StoreKeyOrigin;
+  /** Who creates it, in words: `you`, or `dbfleet (PushSecret in <environment>)`. */
+  readonly createdBy: string;
   /** What it is for, in a few words. */
   readonly purpose: string;
   /** Who reads it: the namespaces of the ExternalSecrets that read it. */
@@ -45,7 +52,9 @@ export function environmentStoreKeys(fleet: Fleet, environment: Environment): St
   const { keyPrefix, passwords } = fleet.secretStore;
   // Only a standby's source generates the passwords (docs/disaster-recovery.md): on the standby they are expected.
   const keyEnvironment = secretsEnvironment(environment);
-  const passwordOrigin: StoreKeyOrigin = passwords === 'generate' && !environment.dr?.standby ? 'generated' : 'expected';
+  const passwordOrigin: StoreKeyOrigin =
+    passwords !== 'generate' ? 'expected' : environment.dr?.standby ? 'generated-by-source' : 'generated';
+  const passwordCreatedBy = passwords !== 'generate' ? 'you' : `dbfleet (PushSecret in ${keyEnvironment})`;
   // A service's password keys: one, or two while a rotation is under way (credential-rotation.ts).
   const keys: StoreKey[] = environment.services.flatMap((service: Service) => {
     const layout = serviceCredentials(fleet, environment, service);
@@ -57,6 +66,7 @@ export function environmentStoreKeys(fleet: Fleet, environment: Environment): St
         remoteKey: slot.remoteKey!,
         property: 'password',
         origin: passwordOrigin,
+        createdBy: passwordCreatedBy,
         purpose:
           `password of role ${slot.role} (${slot.role === service.role ? 'owner' : `acting as ${service.role}, owner`} of database ${service.database})` +
           (slot === layout.app ? '' : ' — not yet or no longer used by the app'),
@@ -72,6 +82,7 @@ export function environmentStoreKeys(fleet: Fleet, environment: Environment): St
         remoteKey: developerRemoteKey(keyPrefix, keyEnvironment, developer),
         property: 'password',
         origin: passwordOrigin,
+        createdBy: passwordCreatedBy,
         purpose: `password of developer ${developer} (${environment.developerAccess})`,
         readBy: [environment.namespace],
       });
@@ -85,6 +96,7 @@ export function environmentStoreKeys(fleet: Fleet, environment: Environment): St
       remoteKey: accessRoleRemoteKey(fleet.secretStore, keyEnvironment),
       property: 'password',
       origin: passwordOrigin,
+      createdBy: passwordCreatedBy,
       purpose: 'password of the developer-access role dbfleet_access',
       readBy: [environment.namespace],
     });
@@ -96,6 +108,7 @@ export function environmentStoreKeys(fleet: Fleet, environment: Environment): St
       remoteKey: snapshot.remoteKey,
       property: snapshot.remoteProperty,
       origin: 'expected',
+      createdBy: 'you',
       purpose: `MongoDB connection string of mongo-snapshot-${snapshot.name}`,
       readBy: [snapshot.namespace],
     });
@@ -109,6 +122,7 @@ export function environmentStoreKeys(fleet: Fleet, environment: Environment): St
         remoteKey: objectStore.remoteKey,
         property,
         origin: 'expected',
+        createdBy: 'you',
         purpose: `object store credentials of ${objectStore.destinationPath} (WAL archive and base backups)`,
         readBy: [environment.namespace],
       });
@@ -123,6 +137,7 @@ export function environmentStoreKeys(fleet: Fleet, environment: Environment): St
         remoteKey: peer.remoteKey,
         property,
         origin: 'expected',
+        createdBy: 'you',
         purpose: `object store credentials of ${peer.destinationPath} (the ${environment.dr!.peer} site's WAL archive, read for replication)`,
         readBy: [environment.namespace],
       });

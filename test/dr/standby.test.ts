@@ -120,7 +120,7 @@ describe.each(['shared', 'per-service', 'grouped'] as const)('topology %s: the s
       expect(key('main-dr', name)).toBe(key('main', name));
     expect(key('main-dr', 'orders-db')).toBe('databases/main/orders');
     const drKeys = fleetStoreKeys(fleet).filter((k) => k.environment === 'main-dr' && k.property === 'password');
-    expect(drKeys.every((k) => k.origin === 'expected' && k.remoteKey.startsWith('databases/main/'))).toBe(true);
+    expect(drKeys.every((k) => k.origin === 'generated-by-source' && k.remoteKey.startsWith('databases/main/'))).toBe(true);
   });
 
   it('developer access jobs run only at the primary site (a replica is read-only)', () => {
