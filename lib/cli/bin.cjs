@@ -11,6 +11,9 @@ const root = path.resolve(__dirname, '..', '..');
 const bundleCache = path.join(root, 'scripts', 'bundle-cache.cjs');
 
 async function main() {
+  // `dbfleet synth` is the cdk8s CLI's synth command: it needs none of dbfleet's code (the app it
+  // starts loads that), so it starts without loading the bundle.
+  if (process.argv[2] === 'synth') return require('./cdk8s-synth.cjs').runCdk8sSynth(process.argv.slice(3));
   const api = fs.existsSync(bundleCache)
     ? await require(bundleCache).requireBundled('lib/index.ts')
     : require(path.join(root, 'build', 'index.cjs'));

@@ -44,7 +44,7 @@ export function initCommand(io: CliIo, setExit: (code: number) => void): Command
         fs.writeFileSync(path.join(dir, file), text, { mode: EXECUTABLE_STARTER_FILES.includes(file) ? 0o755 : 0o644 });
       }
       io.out.write(
-        `Created the fleet repository "${name}" in ${dir}:\n${[...files.keys()].map((f) => `  ${f}`).join('\n')}\n\nNext:\n  cd ${dir}\n  git init && npm install\n  npx cdk8s synth        # renders and validates dist/\n  git add -A && git commit -m "${name}: first render"\n`,
+        `Created the fleet repository "${name}" in ${dir}:\n${[...files.keys()].map((f) => `  ${f}`).join('\n')}\n\nNext:\n  cd ${dir}\n  git init && npm install\n  npm run synth          # renders and validates dist/\n  git add -A && git commit -m "${name}: first render"\n`,
       );
       return setExit(0);
     });

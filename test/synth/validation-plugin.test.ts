@@ -12,12 +12,12 @@ const root = join(__dirname, '..', '..');
 const schemas = process.env.DBFLEET_SCHEMAS ?? join(root, 'imports', 'schemas');
 let project: string;
 
-/** `cdk8s synth`, or `npm run synth`'s command (scripts/cdk8s-synth.cjs: the CLI's synth without its other commands). */
+/** `cdk8s synth`, or `npm run synth`'s command (lib/cli/cdk8s-synth.cjs: the CLI's synth without its other commands). */
 function synth(args: string[] = [], via: 'cdk8s' | 'npm run synth' = 'cdk8s'): { status: number | null; output: string } {
   const [command, ...prefix] =
     via === 'cdk8s'
       ? [join(project, 'node_modules', '.bin', 'cdk8s'), 'synth']
-      : [process.execPath, join(project, 'scripts', 'cdk8s-synth.cjs')];
+      : [process.execPath, join(project, 'lib', 'cli', 'cdk8s-synth.cjs')];
   const result = spawnSync(command, [...prefix, ...args], {
     cwd: project,
     encoding: 'utf8',
