@@ -6,7 +6,7 @@ import { ConnectionCatalog } from './connection-catalog';
 export function extendFleet(fleetApp: FleetApp): void {
   for (const [name, chart] of fleetApp.environments) {
     new ConnectionCatalog(chart, 'ConnectionCatalog', {
-      fleet: fleetApp.fleet.name,
+      fleet: fleetApp.fleet,
       environment: fleetApp.model(name),
       clusters: chart.clusters,
     });

@@ -51,7 +51,14 @@ export type { IPostgresCluster, PostgresClusterProps, ClusterDatabase, ClusterRo
 export { RoleCredentials, type RoleCredentialsProps } from './secrets/role-credentials';
 export { ServiceConnectionSecret, type ServiceConnectionSecretProps } from './secrets/service-connection-secret';
 export { StoreSecret, type StoreSecretProps } from './secrets/store-secret';
-export { fleetStoreKeys, environmentStoreKeys, serviceRemoteKey, type StoreKey, type StoreKeyOrigin } from './secrets/store-keys';
+export {
+  fleetStoreKeys,
+  environmentStoreKeys,
+  serviceCredentials,
+  serviceRemoteKey,
+  type StoreKey,
+  type StoreKeyOrigin,
+} from './secrets/store-keys';
 export { DatabaseNamespace, type DatabaseNamespaceProps } from './namespaces/database-namespace';
 export { DefaultDenyIngress, type DefaultDenyIngressProps } from './network/default-deny-ingress';
 export { ClusterIngressPolicy, type ClusterIngressPolicyProps } from './network/cluster-ingress-policy';

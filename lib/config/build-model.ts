@@ -251,6 +251,18 @@ export function buildFleet(input: FleetInput, sourceFile: string): { fleet: Flee
     }
   });
   if (problems.length > 0) return { problems };
+  // The output must not depend on the order services are listed in, nor on how they are split
+  // into services/*.yaml: from here on everything is in a stable order by name (issue 25).
+  // Problems above name services by their position in the files, so this comes after them.
+  const byName = <T extends { readonly name: string }>(items: readonly T[]): T[] =>
+    [...items].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const sortedServices = byName(services);
+  const sortedEnvironments = environments.map((e): Environment => ({
+    ...e,
+    services: byName(e.services),
+    clusters: byName(e.clusters.map((c) => ({ ...c, services: byName(c.services) }))),
+    mongoSnapshots: byName(e.mongoSnapshots),
+  }));
   return {
     fleet: {
       name: input.name,
@@ -269,8 +281,8 @@ export function buildFleet(input: FleetInput, sourceFile: string): { fleet: Flee
         ).replace(/\/$/, ''),
       },
       gitops: input.gitops,
-      environments,
-      services,
+      environments: sortedEnvironments,
+      services: sortedServices,
       opsImage: input.opsImage,
     },
   };

@@ -97,7 +97,7 @@ export function resolveDrSites(input: FleetInput, environments: readonly Environ
     ) {
       report(
         at('backups', 'objectStore', 'destinationPath'),
-        `is ${source.name}'s too: both sites archive clusters of the same names, so each needs its own bucket path`,
+        `is ${source.name}'s too (written, or inherited when the standby sets no backups): a standby needs its own WAL archive: both sites archive clusters of the same names, so each needs its own bucket path`,
       );
       ok = false;
     }

@@ -26,11 +26,11 @@ export function fleetJsonSchema(): JsonSchema {
   // Services may all live in services/*.yaml: fleet.yaml alone need not list any.
   schema.required = (schema.required as string[]).filter((key) => key !== 'services');
   delete (schema.properties as Record<string, JsonSchema>).services.minItems;
-  // A standby (standbyOf) inherits what it leaves out from its source: only namespace is required.
+  // A standby (standbyOf) inherits what it leaves out from its source, namespace included: it requires nothing else.
   const environment = (schema.properties as Record<string, JsonSchema>).environments.additionalProperties as JsonSchema;
   const required = environment.required as string[];
   delete environment.required;
-  Object.assign(environment, { if: { required: ['standbyOf'] }, then: { required: ['namespace'] }, else: { required } });
+  Object.assign(environment, { if: { required: ['standbyOf'] }, then: { required: ['standbyOf'] }, else: { required } });
   return {
     $schema: schema.$schema,
     title: 'dbfleet fleet file (fleet.yaml)',

@@ -254,20 +254,12 @@ const environment = z.strictObject({
 });
 
 /**
- * Keys a standby environment sets for itself; every other key it leaves out is taken from its
- * source (standbyOf), so both sites run the same topology, version and parameters.
+ * Keys only a standby environment has. Every other key it leaves out is taken from its source
+ * (standbyOf), `namespace`, `cluster`, `backups` and `alerts` included: the example says
+ * "everything not set here is the source's", and a standby that inherits the source's namespace
+ * and destination is refused with a message (dr-sites.ts), never silently rendered elsewhere.
  */
-export const STANDBY_OWN_KEYS: readonly string[] = [
-  'namespace',
-  'cluster',
-  'backups',
-  'alerts',
-  'accessSchedule',
-  'standbyOf',
-  'primarySite',
-  'switchoverTo',
-  'promotionTokens',
-];
+export const STANDBY_OWN_KEYS: readonly string[] = ['standbyOf', 'primarySite', 'switchoverTo', 'promotionTokens'];
 
 /** A standby inherits what it does not set from its source, before the shape is checked. */
 function inheritFromSource(raw: unknown, ctx: z.RefinementCtx): unknown {

@@ -276,11 +276,15 @@ export class EnvironmentChart extends Chart {
         });
       }
       const alt = credentials.slots.find((x) => x.slot === 'b');
-      if (alt?.login) {
+      // Only where the cluster accepts writes: a replica site (and a demoted former primary)
+      // receives the session default with the primary's WAL; ALTER ROLE would fail there
+      // (cloudnative-pg@v1.30.0 docs/src/replica_cluster.md: no catalog changes on a replica).
+      if (alt?.login && !isReplicaSite(environment.dr)) {
         new RotationLoginJob(this, `RotationLogin-${service.name}`, {
           service: service.name,
           owner: service.role,
           slotSecretName: alt.secretName,
+          generation: alt.generation!,
           cluster: cluster.clusterName,
           namespace: environment.namespace,
           host: cluster.readWriteHost,

@@ -2,7 +2,11 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { CNPG_POSTGRES_UID } from '../access/developer-access';
 import { ACCESS_CLIENT_LABEL } from '../network/cluster-ingress-policy';
+import { HOOK_ANNOTATION } from '../gitops/sync-policy';
 import { restrictedContainerSecurity, restrictedPodSecurity } from '../workloads/restricted';
+
+/** Annotation on the Job: the rotation generation whose password it makes act as the owner (read by `dbfleet rotate`). */
+export const ROTATION_GENERATION_ANNOTATION = 'dbfleet.io/rotation-generation';
 
 export interface RotationLoginJobProps {
   readonly service: string;
@@ -10,6 +14,8 @@ export interface RotationLoginJobProps {
   readonly owner: string;
   /** basic-auth Secret of the second login role (its own credentials). */
   readonly slotSecretName: string;
+  /** The rotation generation the slot's password belongs to: `dbfleet rotate` checks the Job ran for it. */
+  readonly generation: number;
   readonly cluster: string;
   readonly namespace: string;
   readonly host: string;
@@ -28,8 +34,15 @@ export interface RotationLoginJobProps {
  * session of the second role then starts as the owner, and what it creates is owned by the owner.
  * The DatabaseRole the operator manages has no field for session defaults, hence this Job.
  *
- * A PostSync hook, re-run on every sync while the role may log in (idempotent). It retries while
- * the operator is still creating the role or setting its password.
+ * A `Sync` hook in the Jobs' wave (3, sync-policy.ts), like the developer-access Job: after the
+ * DatabaseRoles (wave 1), before the CronJobs' final wave. Not PostSync: while a PostSync hook runs,
+ * Argo CD waits on the health of every synced object, a CronJob Degraded after one failed run
+ * included (argo-cd@v3.5.1 resource_customizations/batch/CronJob/health.lua), and any Degraded
+ * task fails the sync (argo-cd@v3.5.1 gitops-engine/pkg/sync/sync_context.go Sync: "completed
+ * but unsuccessful"; only a final wave of non-hooks succeeds "EVEN if those objects subsequently
+ * degrades"). Re-run on every sync while the role may log in (idempotent). It retries while the
+ * operator is still creating the role or setting its password. Rendered only where the cluster
+ * accepts writes (environment-chart.ts): ALTER ROLE fails on a replica cluster.
  */
 export class RotationLoginJob extends Construct {
   readonly jobName: string;
@@ -48,7 +61,12 @@ export class RotationLoginJob extends Construct {
         name: this.jobName,
         namespace: props.namespace,
         labels: props.labels,
-        annotations: { 'argocd.argoproj.io/hook': 'PostSync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' },
+        annotations: {
+          [HOOK_ANNOTATION]: 'Sync',
+          // Kept after success until the next sync: `dbfleet rotate` reads its status.
+          'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
+          [ROTATION_GENERATION_ANNOTATION]: String(props.generation),
+        },
       },
       spec: {
         backoffLimit: 6,

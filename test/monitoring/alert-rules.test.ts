@@ -81,7 +81,7 @@ describe('environmentAlertGroups', () => {
 
   it("scopes every CNPG selector to the environment's namespace and clusters", () => {
     expect(one(production, 'CNPGClusterHighConnectionsWarning').expr).toContain(
-      'cnpg_backends_total{namespace="databases",cluster=~"orders|payments|catalog|inventory|customer-profiles"}',
+      'cnpg_backends_total{namespace="databases",cluster=~"catalog|customer-profiles|inventory|orders|payments"}',
     );
     expect(one(test, 'CNPGClusterHighConnectionsWarning').expr).toContain('cnpg_backends_total{namespace="databases",cluster=~"acme"}');
     expect(one(test, 'CNPGClusterMetricsAbsent').expr).toBe('absent(up{namespace="databases",cluster="acme"})');
@@ -121,7 +121,7 @@ describe('environmentAlertGroups', () => {
     expect(byName(test, 'CNPGClusterInstancesOnSameNode')).toEqual([]);
     // orders has 5 instances in production (override), the others 3.
     expect(one(production, 'CNPGClusterHAWarning').expr).toMatch(
-      /cluster=~"payments\|catalog\|inventory\|customer-profiles"}\) < 2 or .*cluster=~"orders"}\) < 4$/,
+      /cluster=~"catalog\|customer-profiles\|inventory\|payments"}\) < 2 or .*cluster=~"orders"}\) < 4$/,
     );
     // fixture: alpha has 2 instances (critical only), beta 3.
     expect(one(staging, 'CNPGClusterHACritical').expr).toContain('cluster=~"alpha|beta"');
@@ -131,7 +131,7 @@ describe('environmentAlertGroups', () => {
 
   it("watches CNPG backups at 1.5 × the schedule's interval, with the metric of the backup method", () => {
     expect(one(production, 'CNPGClusterBackupNotRecent').expr).toBe(
-      'time() - max by (namespace, cluster) (cnpg_collector_last_available_backup_timestamp{namespace="databases",cluster=~"orders|payments|catalog|inventory|customer-profiles"}) > 129600',
+      'time() - max by (namespace, cluster) (cnpg_collector_last_available_backup_timestamp{namespace="databases",cluster=~"catalog|customer-profiles|inventory|orders|payments"}) > 129600',
     );
     expect(one(staging, 'CNPGClusterBackupNotRecent').expr).toContain('barman_cloud_cloudnative_pg_io_last_available_backup_timestamp{');
     expect(one(staging, 'CNPGClusterBackupNotRecent').expr).toMatch(/> 32400$/);

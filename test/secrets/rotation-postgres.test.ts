@@ -1,6 +1,6 @@
 // Zero-downtime rotation proven on a real PostgreSQL: the rendered objects of every step are
 // applied in Argo CD's wave order — PushSecrets (the store), ExternalSecrets (the Secrets),
-// the roles as CloudNativePG reconciles them, then the PostSync Job — while a client logs in
+// the roles as CloudNativePG reconciles them, then the Sync-hook Job — while a client logs in
 // with the app's Secret in a loop. Not one login may fail; objects created with either login
 // role stay owned by the owner; the retired credential no longer logs in.
 import { randomBytes } from 'node:crypto';
@@ -68,7 +68,7 @@ class World {
     ].filter((r) => r.name === 'orders' || r.name === 'orders_alt');
     applyManagedRoles(this.server, roles, new Map([...secrets].map(([name, c]) => [name, c.password])));
     await applyDatabases(this.server, [{ name: 'orders', owner: 'orders', extensions: [] }]);
-    // PostSync: the rotation-login Job, with the environment and command the manifest gives it
+    // The Sync hook: the rotation-login Job, with the environment and command the manifest gives it
     const job = objects.find((o) => o.kind === 'Job' && o.metadata.name === 'orders-rotation-login');
     if (job) {
       const container = job.spec.template.spec.containers[0];

@@ -42,7 +42,7 @@ describe('rotation, rendered', () => {
     expect(key(objects, 'orders-db-credentials-alt')).toBe('databases/production/orders/rotation-1');
     expect(app(objects)).toBe('orders@databases/production/orders');
     const job = objects.find((o) => o.kind === 'Job' && o.metadata.name === 'orders-rotation-login')!;
-    expect(job.metadata.annotations).toMatchObject({ 'argocd.argoproj.io/hook': 'PostSync' });
+    expect(job.metadata.annotations).toMatchObject({ 'argocd.argoproj.io/hook': 'Sync' });
     const container = job.spec.template.spec.containers[0];
     expect(container.command).toEqual(['psql', '-v', 'ON_ERROR_STOP=1', '-X', '-q', '-c', "ALTER ROLE CURRENT_USER SET role = 'orders'"]);
     expect(container.env.find((e: any) => e.name === 'PGUSER').valueFrom.secretKeyRef.name).toBe('orders-db-credentials-alt');
