@@ -5,7 +5,7 @@
 //   distroless layout is built first from files at hand (Dockerfile.node-base): no registry needed.
 // buildah runs with --storage-driver vfs (works as root in a container, no overlay or fuse needed).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildOps } from './build-ops.mjs';

@@ -195,6 +195,7 @@ function syntaxProblems(source: ParsedFile): Array<{ line: number; text: string 
  */
 function crossFieldProblems(input: unknown, issues: readonly core.$ZodIssue[], file: string): ConfigProblem[] {
   if (!isPlainObject(input)) return [];
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a clone of arbitrary YAML input, walked by issue paths
   const copy = structuredClone(input) as Record<string, any>;
   const drop = {
     environments: new Set<string>(),
@@ -205,6 +206,7 @@ function crossFieldProblems(input: unknown, issues: readonly core.$ZodIssue[], f
   for (const issue of issues) {
     const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
     if (issue.code === 'unrecognized_keys') {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- walks arbitrary YAML input by a zod issue path
       const parent = path.reduce<any>((value, key) => value?.[key], copy);
       if (isPlainObject(parent)) for (const key of issue.keys) delete parent[key];
       continue;

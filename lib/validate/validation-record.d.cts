@@ -50,7 +50,11 @@ export interface ManifestPartition {
   readonly toValidate: DocumentsToValidate[];
 }
 
-export declare function partitionManifests(options: { readonly cacheDir: string; readonly identity: string | undefined; readonly manifests: readonly string[] }): ManifestPartition;
+export declare function partitionManifests(options: {
+  readonly cacheDir: string;
+  readonly identity: string | undefined;
+  readonly manifests: readonly string[];
+}): ManifestPartition;
 
 export declare function defaultCacheDir(validateDir: string): string;
 export declare function recordFile(cacheDir: string, outdir: string): string;

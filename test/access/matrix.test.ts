@@ -515,7 +515,7 @@ async function probe(env: ClusterUnderTest, role: string, database: string): Pro
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (!code || !DENIED_CODES.has(code))
-      throw new Error(`${role} → ${database}: unexpected connection error ${code}: ${(error as Error).message}`);
+      throw new Error(`${role} → ${database}: unexpected connection error ${code}: ${(error as Error).message}`, { cause: error });
     // Not even a connection: every operation is denied (that is what the server said).
     for (const op of OPERATIONS) outcomes[op.id] = 'denied';
     return outcomes;
@@ -529,7 +529,7 @@ async function probe(env: ClusterUnderTest, role: string, database: string): Pro
       } catch (error) {
         const code = (error as { code?: string }).code;
         if (!code || !DENIED_CODES.has(code))
-          throw new Error(`${role} → ${database}: ${op.sql}: unexpected error ${code}: ${(error as Error).message}`);
+          throw new Error(`${role} → ${database}: ${op.sql}: unexpected error ${code}: ${(error as Error).message}`, { cause: error });
         outcomes[op.id] = 'denied';
       } finally {
         await client.query('ROLLBACK');

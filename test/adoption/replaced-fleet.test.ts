@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FLEET_INDEPENDENT_TESTS } from '../fleet-independent';
 
@@ -62,7 +63,7 @@ describe("the repository with another team's fleet.yaml", () => {
     });
     const output = `${result.stdout}${result.stderr}`;
     expect(result.status, output).toBe(0);
-    const files = /Test Files\s+\S*?(\d+) passed/.exec(output.replace(/\x1b\[[0-9;]*m/g, ''));
+    const files = /Test Files\s+\S*?(\d+) passed/.exec(stripVTControlCharacters(output));
     expect(Number(files?.[1]), output).toBe(FLEET_INDEPENDENT_TESTS.length);
   }, 600_000);
 });

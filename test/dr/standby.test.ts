@@ -177,14 +177,14 @@ describe('standby config errors', () => {
 
   it("needs the source's object store (the replication path) and its own", () => {
     const noSourceStore = drFleet('shared').replace(
-      /    backups:\n      objectStore:\n        destinationPath: gs:[^]*?schedule: "0 0 1 \* \* \*"\n/,
+      / {4}backups:\n {6}objectStore:\n {8}destinationPath: gs:[^]*?schedule: "0 0 1 \* \* \*"\n/,
       '',
     );
     expect(configErrors(noSourceStore).join('\n')).toMatch(
       /standby replicates from main's WAL archive: set environments\.main\.backups\.objectStore/,
     );
     const noOwnStore = drFleet('shared').replace(
-      /    backups:\n      objectStore:\n        destinationPath: s3:[^]*?schedule: "0 0 3 \* \* \*"\n/,
+      / {4}backups:\n {6}objectStore:\n {8}destinationPath: s3:[^]*?schedule: "0 0 3 \* \* \*"\n/,
       '',
     );
     expect(configErrors(noOwnStore).join('\n')).toMatch(/main-dr.*needs its own WAL archive/);

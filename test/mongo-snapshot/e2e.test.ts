@@ -32,7 +32,6 @@ const CANARY = 'S3cr3t-canary-pw';
 vi.setConfig({ testTimeout: 180_000 });
 
 if (!simAvailable) {
-  // eslint-disable-next-line no-console
   console.warn(`mongo-snapshot e2e: SKIPPED, simulator not found at ${SIM_DIR} (set MONGO_SIM_DIR); CI always has it`);
 }
 

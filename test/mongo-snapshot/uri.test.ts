@@ -113,7 +113,7 @@ describe('Redactor / Logger', () => {
     log.error('step', 'json', { error: new Error(`boom ${PW}`) });
     expect(lines.join('')).not.toContain(PW);
     expect(lines.join('')).not.toContain(ENC);
-    expect(lines[0]).toMatch(/^1970-01-01T00:00:00.000Z INFO  \[step\] message with \*\*\* uri=mongodb:\/\/\*\*\*@h nested=/);
+    expect(lines[0]).toMatch(/^1970-01-01T00:00:00.000Z INFO {2}\[step\] message with \*\*\* uri=mongodb:\/\/\*\*\*@h nested=/);
     expect(JSON.parse(lines[1]!)).toMatchObject({ level: 'error', step: 'step', msg: 'json', error: 'boom ***' });
   });
 });

@@ -22,7 +22,7 @@ const MAX_IMAGE_MB = 130;
 if (!tools) {
   const msg = 'ops image tests: buildah, podman and runc are needed (apt-get install buildah podman runc)';
   if (inCi) throw new Error(`${msg}: required in CI`);
-  // eslint-disable-next-line no-console
+
   console.warn(`${msg}: SKIPPED`);
 }
 
@@ -79,7 +79,7 @@ describe.skipIf(!tools)('ops image (buildah + podman)', () => {
     const r = podman('image', 'inspect', TAG, '--format', '{{.Size}} {{.Config.User}} {{json .Config.Entrypoint}}');
     expect(r.code, r.stderr).toBe(0);
     const [size, user, entrypoint] = r.stdout.trim().split(' ');
-    // eslint-disable-next-line no-console
+
     console.log(`ops image: ${(Number(size) / 1e6).toFixed(1)} MB`);
     expect(Number(size)).toBeGreaterThan(50e6);
     expect(Number(size)).toBeLessThan(MAX_IMAGE_MB * 1e6);

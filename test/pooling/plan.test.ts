@@ -38,7 +38,7 @@ describe('plan: pool mode', () => {
   });
 
   it('turning pooling on in transaction mode in front of existing clusters is a DANGER; in session mode it is not', () => {
-    const off = FLEET.replace(/    pooler:\n(      r[wo]: .*\n){2}/, '').replace(
+    const off = FLEET.replace(/ {4}pooler:\n( {6}r[wo]: .*\n){2}/, '').replace(
       '    overrides:\n      production: { pooler: { rw: { instances: 1, poolMode: session } } }\n',
       '',
     );

@@ -175,7 +175,7 @@ describe.skipIf(unavailable !== undefined)('owner credential rotation on a real 
       { tablename: 'during_rotation_2', tableowner: 'orders' },
     ]);
     // the session of the second login role acts as the owner
-    const alt = await world.server.psql('postgres', "SELECT rolconfig FROM pg_roles WHERE rolname = 'orders_alt'");
+    const alt = world.server.psql('postgres', "SELECT rolconfig FROM pg_roles WHERE rolname = 'orders_alt'");
     expect(alt.trim()).toBe('{role=orders}');
     // a password in the store was never replaced: three keys, three values
     expect([...world.store.keys()].filter((k) => k.startsWith('databases/production/orders')).sort()).toEqual([

@@ -130,7 +130,7 @@ export async function startPgbouncer(options: PgbouncerOptions): Promise<Pgbounc
     await waitForPort(port, 10_000, () => child.exitCode !== null);
   } catch (error) {
     child.kill('SIGKILL');
-    throw new Error(`pgbouncer did not start: ${(error as Error).message}\n${log()}\n--- pgbouncer.ini ---\n${ini}`);
+    throw new Error(`pgbouncer did not start: ${(error as Error).message}\n${log()}\n--- pgbouncer.ini ---\n${ini}`, { cause: error });
   }
   let stopped = false;
   return {

@@ -130,7 +130,7 @@ export async function startPostgres(options: { ssl?: boolean } = {}): Promise<Po
       break;
     } catch (error) {
       // Another process may have taken the port between probing and binding: try another.
-      if (attempt >= 3) throw new Error(`${(error as Error).message}\n${readLog(logFile)}`);
+      if (attempt >= 3) throw new Error(`${(error as Error).message}\n${readLog(logFile)}`, { cause: error });
     }
   }
 

@@ -238,7 +238,8 @@ describe.skipIf(unavailable !== undefined)('Zalando: developer access on a real 
           outcomes[op.id] = 'allowed';
         } catch (error) {
           const code = (error as { code?: string }).code;
-          if (code !== '42501' && code !== '28000') throw new Error(`${role} → ${database}: ${op.sql}: ${(error as Error).message}`);
+          if (code !== '42501' && code !== '28000')
+            throw new Error(`${role} → ${database}: ${op.sql}: ${(error as Error).message}`, { cause: error });
           outcomes[op.id] = 'denied';
         } finally {
           await client.query('ROLLBACK');

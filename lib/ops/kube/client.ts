@@ -57,7 +57,9 @@ export interface KubeObject {
     uid?: string;
     [key: string]: unknown;
   };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the API server's objects of any kind
   spec?: any;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the API server's objects of any kind
   status?: any;
   data?: Record<string, string>;
 }
@@ -122,6 +124,7 @@ export class KubeClient {
     }
   }
 
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON from the API server; callers narrow it
   request(method: string, path: string, body?: unknown): Promise<any> {
     const url = new URL(path, `${this.config.server}/`);
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
@@ -144,6 +147,7 @@ export class KubeClient {
           res.on('error', reject);
           res.on('end', () => {
             const text = Buffer.concat(chunks).toString('utf8');
+            // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON from the API server; callers narrow it
             let parsed: any;
             try {
               parsed = text ? JSON.parse(text) : {};

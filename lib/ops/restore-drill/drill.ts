@@ -103,6 +103,7 @@ export function latestBackup(backups: readonly KubeObject[], cluster: string, so
 /** The scratch Cluster restoring `source`'s backup: one instance, sized and versioned like the source, no WAL archive. */
 export function scratchClusterSpec(settings: DrillSettings, source: KubeObject, backup: KubeObject): KubeObject {
   const s = source.spec ?? {};
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a storage stanza of the source Cluster as the API server returned it
   const volume = (v: any) => (v ? { size: v.size, ...(v.storageClass ? { storageClass: v.storageClass } : {}) } : undefined);
   const recovery =
     settings.source === 'volumeSnapshot'
