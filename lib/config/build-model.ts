@@ -3,6 +3,7 @@
 import { checkCron, maxIntervalSeconds, minIntervalSeconds } from './cron';
 import { durationToSeconds } from './duration';
 import type { ConfigProblem } from './load';
+import { ALL_BACKEND_TRAITS, backendTraits } from '../backends/traits';
 import { objectStoreName, RESERVED_CLUSTER_NAMES } from '../backup/backup-names';
 import type {
   Alerts,
@@ -152,12 +153,10 @@ export function buildFleet(input: FleetInput, sourceFile: string): { fleet: Flee
     for (const env of rotated) {
       if (!input.environments[env])
         report([...path, env], `environment "${env}" does not exist (environments: ${envNames.join(', ')})`, true);
-      else if (input.environments[env].operator === 'zalando') {
-        report(
-          [...path, env],
-          `environment "${env}" runs on Zalando's operator: dbfleet's owner rotation needs CloudNativePG DatabaseRoles (see README "Credentials"); use the operator's enable_password_rotation for non-owner users`,
-          true,
-        );
+      else {
+        const traits = backendTraits(input.environments[env].operator);
+        if (traits.ownerRotation !== true)
+          report([...path, env], `environment "${env}" runs on ${traits.title}: ${traits.ownerRotation}`, true);
       }
     }
   });
@@ -351,15 +350,19 @@ function buildEnvironment(
     clusters.push(sizeCluster(name, envName, env, indexes, input, services, pg, report));
   }
   if (zalando) checkZalando(input, envName, env, services, report);
-  if (zalando) {
-    // CloudNativePG Poolers only: Zalando's operator has its own connection pooler, not rendered.
-    const noPooler =
-      "only applies to operator: cloudnative-pg (CloudNativePG Poolers; Zalando's own connection pooler is not rendered by dbfleet)";
+  const traits = backendTraits(env.operator);
+  if (traits.poolers !== true) {
+    const noPooler = traits.poolers;
     if (env.pooler) report(at('pooler'), noPooler, true);
     input.services.forEach((s, i) => {
       if (s.overrides[envName]?.pooler) report(['services', i, 'overrides', envName, 'pooler'], noPooler, true);
     });
-  } else if (env.zalando) report(at('zalando'), 'only applies to operator: zalando (this environment runs cloudnative-pg)', true);
+  }
+  for (const other of ALL_BACKEND_TRAITS) {
+    const key = other.settingsKey as keyof EnvironmentInput | undefined;
+    if (key && other !== traits && env[key] !== undefined)
+      report(at(key), `only applies to operator: ${other.operator} (this environment runs ${env.operator})`, true);
+  }
 
   // A pooler's name (and Service) must not be a cluster's name or one of a cluster's Services.
   const taken = new Map(clusters.flatMap((c) => [c.name, `${c.name}-rw`, `${c.name}-ro`, `${c.name}-r`].map((n) => [n, c.name] as const)));
@@ -387,28 +390,11 @@ function buildEnvironment(
   const objectStore = buildObjectStore(input, envName, report);
   const postgres = buildPostgresBackup(env, envName, objectStore, report);
   const restoreDrill = buildRestoreDrill(env, envName, clusters.length, objectStore, postgres, report);
-  if (env.operator === 'zalando') {
-    // The object store, retention pruning and the drill drive CloudNativePG objects.
-    // Each with what Zalando offers instead (docs/zalando.md, Backups).
-    if (env.backups?.objectStore)
-      report(
-        at('backups', 'objectStore'),
-        'has no meaning on operator: zalando (it drives the Barman Cloud plugin); WAL archiving to object storage is WAL-G in Spilo, configured operator-wide through its pod environment (docs/zalando.md)',
-        true,
-      );
-    if (env.backups?.restoreDrill)
-      report(
-        at('backups', 'restoreDrill'),
-        'has no meaning on operator: zalando (the drill restores CloudNativePG backups); restore a logical backup by hand (docs/zalando.md)',
-        true,
-      );
-    if (env.backups?.postgres?.retention)
-      report(
-        at('backups', 'postgres', 'retention'),
-        "has no meaning on operator: zalando (it prunes CloudNativePG volume snapshots); logical backups expire by the operator's logical_backup_s3_retention_time",
-        true,
-      );
-  }
+  // Backup features the backend does not have, each with what it offers instead (traits.ts).
+  if (env.backups?.objectStore && traits.objectStore !== true) report(at('backups', 'objectStore'), traits.objectStore, true);
+  if (env.backups?.restoreDrill && traits.restoreDrill !== true) report(at('backups', 'restoreDrill'), traits.restoreDrill, true);
+  if (env.backups?.postgres?.retention && traits.snapshotRetention !== true)
+    report(at('backups', 'postgres', 'retention'), traits.snapshotRetention, true);
   if (restoreDrill || postgres?.retention) {
     for (const c of clusters) {
       if ((RESERVED_CLUSTER_NAMES as readonly string[]).includes(c.name)) {
@@ -502,8 +488,8 @@ function buildPostgresBackup(
       );
     }
   }
-  if (postgres.method === 'logical' && env.operator !== 'zalando')
-    problem(at('method'), "logical is the Zalando operator's logical backup; on cloudnative-pg use volumeSnapshot or plugin");
+  const logical = backendTraits(env.operator).logicalBackup;
+  if (postgres.method === 'logical' && logical !== true) problem(at('method'), logical);
   if (postgres.method !== 'volumeSnapshot' && postgres.volumeSnapshotClass)
     problem(at('volumeSnapshotClass'), 'only applies to method volumeSnapshot');
   const r = postgres.retention;
@@ -609,8 +595,9 @@ function environmentPostgres(
   }
   const imagePath = own.imageName !== undefined ? ['environments', envName, 'postgres', 'imageName'] : ['postgres', 'imageName'];
   let imageName = own.imageName ?? fleet.imageName;
-  // Zalando's clusters run Spilo (zalando.dockerImage); the CloudNativePG image is not used there.
-  if (input.environments[envName].operator === 'zalando') return { version, imageName: imageName ?? DEFAULT_IMAGES[version] ?? '' };
+  // Backends that bring their own image (Zalando's Spilo): the CloudNativePG image is not used there.
+  if (!backendTraits(input.environments[envName].operator).postgresImage)
+    return { version, imageName: imageName ?? DEFAULT_IMAGES[version] ?? '' };
   if (imageName === undefined) {
     imageName = DEFAULT_IMAGES[version];
     if (!imageName)
@@ -771,7 +758,9 @@ function sizeCluster(
     developerAccess: env.developerAccess,
     operator: env.operator,
     poolers:
-      env.operator === 'zalando' ? [] : resolvePoolers(name, envName, env, indexes, input, sizing.instances, groupOverride?.pooler, report),
+      backendTraits(env.operator).poolers === true
+        ? resolvePoolers(name, envName, env, indexes, input, sizing.instances, groupOverride?.pooler, report)
+        : [],
   };
 }
 
@@ -782,7 +771,7 @@ function resolveZalando(
   report: (path: ConfigProblem['path'], message: string, atKey?: boolean) => void,
 ): { settings: ZalandoSettings; prefix: boolean } | undefined {
   const env = input.environments[envName];
-  if (env.operator !== 'zalando') return undefined;
+  if (backendTraits(env.operator).settingsKey !== 'zalando') return undefined;
   const z = env.zalando;
   if (version && !ZALANDO_POSTGRES_VERSIONS.includes(version)) {
     const path = env.postgres?.version !== undefined ? ['environments', envName, 'postgres', 'version'] : ['postgres', 'version'];

@@ -3,6 +3,7 @@
 import type { ConfigProblem } from './load';
 import type { DrSite, Environment, ObjectStoreBackup, PostgresCluster } from './model';
 import type { FleetInput } from './schema';
+import { backendTraits } from '../backends/traits';
 
 /**
  * Keys a standby must share with its source: its clusters are physical copies of the source's
@@ -70,11 +71,9 @@ export function resolveDrSites(input: FleetInput, environments: readonly Environ
         ok = false;
       }
     }
-    if (source.operator !== 'cloudnative-pg') {
-      report(
-        at('standbyOf'),
-        `"${source.name}" runs operator: zalando: dbfleet renders standby sites for cloudnative-pg only (Zalando's equivalent, a \`standby\` section with s3_wal_path/gs_wal_path or standby_host, is not rendered; see docs/disaster-recovery.md)`,
-      );
+    const standby = backendTraits(source.operator).standbySites;
+    if (standby !== true) {
+      report(at('standbyOf'), `"${source.name}" runs operator: ${source.operator}: ${standby}`);
       continue;
     }
     const need = (e: Environment) => `environments.${e.name}.backups.objectStore`;

@@ -21,7 +21,7 @@ import {
 } from '../backup/backup-names';
 import type { Environment, Fleet, PostgresCluster, Severity } from '../config/model';
 import { ZALANDO_ALERT_NAMES } from '../backends/zalando/zalando-alert-names';
-import { zalandoAlertGroups } from '../backends/zalando/zalando-alert-rules';
+import { backendOf } from '../backends';
 import { POOLER_ALERT_NAMES, poolerAlertRules } from '../pooling/pooler-alert-rules';
 
 /** One alerting rule, exactly as it goes into a PrometheusRule's `spec.groups[].rules[]`. */
@@ -144,14 +144,8 @@ export const promDuration = humanSeconds;
 export function environmentAlertGroups(fleet: Fleet, environment: Environment, options: AlertRuleOptions = {}): RuleGroup[] {
   const ctx = new Context(fleet, environment);
   const groups: RuleGroup[] = [];
-  if (environment.operator === 'zalando') {
-    // Same alerts, same thresholds, on postgres_exporter's metrics (zalando-alert-rules.ts).
-    if (environment.clusters.length > 0) groups.push(...zalandoAlertGroups(ctx));
-  } else if (environment.clusters.length > 0) {
-    groups.push({ name: ctx.groupName('cnpg-availability'), rules: availabilityRules(ctx) });
-    groups.push({ name: ctx.groupName('cnpg-capacity'), rules: capacityRules(ctx) });
-    groups.push({ name: ctx.groupName('cnpg-postgres'), rules: postgresRules(ctx) });
-  }
+  // The clusters' alerts are the backend's (lib/backends/<backend>/).
+  if (environment.clusters.length > 0) groups.push(...backendOf(environment.operator).clusterAlertGroups(ctx));
   const backups = backupRules(ctx, options.veleroScheduleNames ?? veleroScheduleNames(fleet, environment));
   if (backups.length > 0) groups.push({ name: ctx.groupName('backups'), rules: backups });
   const jobs = backupJobRules(ctx);
@@ -215,7 +209,7 @@ export function zeroVector(labels: Record<string, string>): string {
 export const CLUSTER_REF = '{{ $labels.namespace }}/{{ $labels.cluster }}';
 export const POD_REF = '{{ $labels.namespace }}/{{ $labels.pod }}';
 
-function availabilityRules(ctx: Context): AlertRule[] {
+export function availabilityRules(ctx: Context): AlertRule[] {
   const { env } = ctx;
   const rules: AlertRule[] = [];
   const zeros = env.clusters.map((c) => zeroVector({ namespace: env.namespace, cluster: c.name })).join(' or ');
@@ -318,7 +312,7 @@ function availabilityRules(ctx: Context): AlertRule[] {
   return rules;
 }
 
-function capacityRules(ctx: Context): AlertRule[] {
+export function capacityRules(ctx: Context): AlertRule[] {
   const { env } = ctx;
   const a = env.alerts;
   const connections = `sum by (namespace, cluster, pod) (cnpg_backends_total{${ctx.selector()}}) / max by (namespace, cluster, pod) (cnpg_pg_settings_setting{${ctx.selector()},name="max_connections"}) * 100`;
@@ -358,7 +352,7 @@ function capacityRules(ctx: Context): AlertRule[] {
   ];
 }
 
-function postgresRules(ctx: Context): AlertRule[] {
+export function postgresRules(ctx: Context): AlertRule[] {
   const { env } = ctx;
   const t = FIXED_THRESHOLDS;
   // Replicas report the same ages as the primary: aggregate per database, not per pod.
@@ -394,12 +388,12 @@ function postgresRules(ctx: Context): AlertRule[] {
   ];
 }
 
-function backupRules(ctx: Context, veleroSchedules: readonly string[]): AlertRule[] {
+/** CloudNativePG's own backups (lib/backends/cloudnative-pg/backend.ts): the last one is recent. */
+export function cnpgBackupRules(ctx: Context): AlertRule[] {
   const { env } = ctx;
   const rules: AlertRule[] = [];
   const postgres = env.backups.postgres;
-  // Zalando's logical backups have their own rule (zalando-alert-rules.ts).
-  if (postgres && env.clusters.length > 0 && env.operator !== 'zalando') {
+  if (postgres && env.clusters.length > 0) {
     const window = Math.round(postgres.maxIntervalSeconds * FRESHNESS_FACTOR);
     // The in-core timestamp is set from Cluster.status.lastSuccessfulBackup (volume snapshots and
     // barmanObjectStore); the barman-cloud plugin exports its own metric instead.
@@ -419,6 +413,13 @@ function backupRules(ctx: Context, veleroSchedules: readonly string[]): AlertRul
       ),
     );
   }
+  return rules;
+}
+
+function backupRules(ctx: Context, veleroSchedules: readonly string[]): AlertRule[] {
+  const { env } = ctx;
+  const rules: AlertRule[] = [];
+  if (env.clusters.length > 0) rules.push(...backendOf(env.operator).backupAlertRules(ctx));
 
   const velero = env.backups.velero;
   if (velero && veleroSchedules.length > 0) {

@@ -2,13 +2,14 @@
 // the other. Both operators' cluster objects are protected (Prune=false,Delete=false), so the sync
 // creates new, empty clusters under the new operator and leaves the old ones running, unmanaged,
 // with their data: a migration is a separate, manual job (docs/zalando.md, "Migrating").
+import { ALL_BACKEND_TRAITS } from '../backends/traits';
 import type { KubernetesObject } from '../output/render';
 import { perPlan, type DangerRule, type Transition } from './dangers';
 
-const OPERATORS: Record<string, string> = {
-  'postgresql.cnpg.io/Cluster': 'CloudNativePG',
-  'acid.zalan.do/postgresql': "Zalando's postgres-operator",
-};
+/** `<apiGroup>/<kind>` of every backend's cluster objects → the product that runs them. */
+const OPERATORS: Record<string, string> = Object.fromEntries(
+  ALL_BACKEND_TRAITS.flatMap((backend) => backend.clusterKinds.map((kind) => [kind, backend.product])),
+);
 
 function operatorOf(object: KubernetesObject | undefined): string | undefined {
   if (!object) return undefined;

@@ -8,6 +8,7 @@ import { loadFleet } from '../config/load';
 import { setInText } from '../config/yaml-edit';
 import { readFleetFiles, type FleetFile } from '../config/fleet-files';
 import { describeRotationStep, nextRotationState, NOT_ROTATED, type RotationState } from './credential-rotation';
+import { backendTraits } from '../backends/traits';
 
 export interface RotateResult {
   /** The file that was (or would be) changed. */
@@ -29,9 +30,10 @@ export function rotate(fleetFileOrDir: string, serviceName: string, environment:
   if (!service) throw new RotateError(`no service "${serviceName}" (services: ${fleet.services.map((s) => s.name).join(', ')})`);
   const env = fleet.environments.find((e) => e.name === environment);
   if (!env) throw new RotateError(`no environment "${environment}" (environments: ${fleet.environments.map((e) => e.name).join(', ')})`);
-  if (env.operator === 'zalando')
+  const traits = backendTraits(env.operator);
+  if (traits.ownerRotation !== true)
     throw new RotateError(
-      `environment "${environment}" runs on Zalando's operator: owner rotation needs CloudNativePG (README "Credentials")`,
+      `environment "${environment}" runs on ${traits.title}: owner rotation needs CloudNativePG (README "Credentials")`,
     );
 
   const from = service.rotation?.[environment] ?? NOT_ROTATED;

@@ -4,6 +4,7 @@ import type { Environment, Fleet, Service } from '../config/model';
 import { accessRoleRemoteKey } from '../access/access-role';
 import { developerRemoteKey } from '../access/developer-roles';
 import { credentialLayout, type CredentialLayout } from './credential-rotation';
+import { backendTraits } from '../backends/traits';
 
 export { serviceRemoteKey } from './credential-rotation';
 
@@ -88,8 +89,8 @@ export function environmentStoreKeys(fleet: Fleet, environment: Environment): St
       });
     }
   }
-  // The developer-access role's password (CloudNativePG environments: their Job logs in as it).
-  if (environment.operator !== 'zalando') {
+  // The developer-access role's password (backends whose access Job logs in as it).
+  if (backendTraits(environment.operator).accessRole) {
     keys.push({
       name: 'dbfleet-access',
       environment: environment.name,

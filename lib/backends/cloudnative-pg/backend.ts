@@ -1,0 +1,296 @@
+// CloudNativePG (postgresql.cnpg.io/v1) behind the backend contract: what the environment chart
+// used to decide for `operator: cloudnative-pg`, moved here unchanged (dist/ is byte-identical).
+import { ACCESS_ROLE, ACCESS_ROLE_SECRET, accessClusterRole, accessRoleRemoteKey } from '../../access/access-role';
+import { DeveloperAccessJobs } from '../../access/developer-access';
+import { DeveloperCredentials } from '../../access/developer-credentials';
+import { objectStoreScheduledBackupName } from '../../backup/backup-names';
+import { BarmanObjectStore } from '../../backup/barman-object-store';
+import { PruneBackupsCronJob } from '../../backup/prune-backups-cron-job';
+import { RestoreDrillCronJob } from '../../backup/restore-drill-cron-job';
+import type { Environment, PostgresCluster } from '../../config/model';
+import { BARMAN_CLOUD_PLUGIN, poolerName } from '../../config/names';
+import { distributedTopology, isReplicaSite } from '../../dr/distributed-topology';
+import { availabilityRules, capacityRules, cnpgBackupRules, postgresRules } from '../../monitoring/alert-rules';
+import { ClusterPodMonitor } from '../../monitoring/cluster-pod-monitor';
+import { ClusterIngressPolicy } from '../../network/cluster-ingress-policy';
+import { PoolerIngressPolicy, PoolerUpstreamPolicy } from '../../pooling/pooler-network-policies';
+import { PoolerPodMonitor } from '../../pooling/pooler-pod-monitor';
+import type { IPostgresCluster } from '../../postgres/postgres-cluster';
+import { RoleCredentials } from '../../secrets/role-credentials';
+import { RotationLoginJob } from '../../secrets/rotation-login-job';
+import { secretsEnvironment, serviceCredentials } from '../../secrets/store-keys';
+import { directEndpoints } from '../endpoints';
+import type { Backend, ConnectionEndpoints, EnvironmentScope } from '../types';
+import { CnpgCluster } from './cnpg-cluster';
+import { CnpgImageCatalog } from './cnpg-image-catalog';
+import { CnpgPooler } from './cnpg-pooler';
+import { CnpgScheduledBackup } from './cnpg-scheduled-backup';
+import { CLOUDNATIVE_PG_TRAITS } from './traits';
+
+export const cloudnativePgBackend: Backend = {
+  traits: CLOUDNATIVE_PG_TRAITS,
+
+  addEnvironmentObjects(scope) {
+    addObjectStore(scope);
+    const { chart, environment } = scope;
+    if (environment.postgres.imageCatalog) {
+      new CnpgImageCatalog(chart, 'ImageCatalog', {
+        name: environment.postgres.imageCatalog,
+        namespace: environment.namespace,
+        images: { [environment.postgres.version]: environment.postgres.imageName },
+        labels: scope.labelsFor('postgres-image-catalog', environment.postgres.imageCatalog, 'database'),
+      });
+    }
+  },
+
+  addCluster(scope, cluster, props) {
+    const { chart, fleet, environment } = scope;
+    const backup = environment.backups.postgres;
+    const pg = new CnpgCluster(chart, `Cluster-${cluster.name}`, {
+      ...props,
+      // The developer-access Job's own role (no superuser login: superuser access is off).
+      roles: [...(props.roles ?? []), accessClusterRole(cluster.services.map((s) => s.role))],
+      volumeSnapshotBackup: backup?.method === 'volumeSnapshot' ? { className: backup.volumeSnapshotClass } : undefined,
+      walArchive: environment.backups.objectStore ? { objectStoreName: environment.backups.objectStore.name } : undefined,
+      replicaCluster:
+        environment.dr && environment.backups.objectStore
+          ? distributedTopology({ cluster: cluster.name, site: environment.dr, ownObjectStore: environment.backups.objectStore })
+          : undefined,
+    });
+    if (backup && backup.method !== 'logical') {
+      new CnpgScheduledBackup(chart, `Backup-${cluster.name}`, {
+        name: cluster.name,
+        namespace: cluster.namespace,
+        cluster: cluster.name,
+        schedule: backup.schedule,
+        method: backup.method,
+        pluginName: backup.pluginName,
+        labels: scope.labelsFor('postgres-backup', cluster.name, 'backup'),
+      });
+    }
+    const objectStore = environment.backups.objectStore;
+    if (objectStore) {
+      new CnpgScheduledBackup(chart, `ObjectStoreBackup-${cluster.name}`, {
+        name: objectStoreScheduledBackupName(cluster.name),
+        namespace: cluster.namespace,
+        cluster: cluster.name,
+        schedule: objectStore.schedule,
+        method: 'plugin',
+        pluginName: BARMAN_CLOUD_PLUGIN,
+        labels: scope.labelsFor('postgres-backup', objectStoreScheduledBackupName(cluster.name), 'backup'),
+      });
+    }
+    // Rendered for every access mode: the SQL also keeps services out of each other's databases.
+    // Not on a replica site: it is read-only, and receives the primary's grants with its WAL.
+    if (!isReplicaSite(environment.dr))
+      new DeveloperAccessJobs(chart, `Access-${cluster.name}`, {
+        cluster,
+        schedule: environment.accessSchedule,
+        monitoringRoles: pg.monitoringRoles,
+        labels: scope.labelsFor('developer-access', cluster.name, 'access'),
+      });
+    new ClusterPodMonitor(chart, `PodMonitor-${cluster.name}`, {
+      cluster: cluster.name,
+      namespace: cluster.namespace,
+      fleet: fleet.name,
+      selectorLabels: fleet.monitoring.podMonitorLabels,
+    });
+    new ClusterIngressPolicy(chart, `Ingress-${cluster.name}`, {
+      cluster: pg,
+      clientNamespaces: cluster.services.map((s) => s.namespace),
+      operatorNamespace: fleet.operatorNamespace,
+      monitoringNamespace: fleet.monitoring.namespace,
+      labels: scope.labelsFor('network-policy', cluster.name, 'network'),
+    });
+    const poolers = addPoolers(scope, cluster, pg);
+    return { cluster: pg, endpoints: endpointsOf(pg, poolers) };
+  },
+
+  addServiceCredentials(scope, service, { cluster }) {
+    const { chart, fleet, environment } = scope;
+    const credentials = serviceCredentials(fleet, environment, service);
+    // A Secret per slot that may log in; a retired slot's role is NOLOGIN with no password.
+    for (const slot of credentials.slots.filter((x) => x.login)) {
+      new RoleCredentials(chart, slot.slot === 'a' ? `Credentials-${service.name}` : `Credentials-${service.name}-alt`, {
+        name: slot.secretName,
+        namespace: environment.namespace,
+        username: slot.role,
+        store: fleet.secretStore,
+        remoteKey: slot.remoteKey!,
+        labels: scope.labelsFor('role-credentials', service.name, 'credentials'),
+      });
+    }
+    const alt = credentials.slots.find((x) => x.slot === 'b');
+    // Only where the cluster accepts writes: a replica site (and a demoted former primary)
+    // receives the session default with the primary's WAL; ALTER ROLE would fail there
+    // (cloudnative-pg@v1.30.0 docs/src/replica_cluster.md: no catalog changes on a replica).
+    if (alt?.login && !isReplicaSite(environment.dr)) {
+      new RotationLoginJob(chart, `RotationLogin-${service.name}`, {
+        service: service.name,
+        owner: service.role,
+        slotSecretName: alt.secretName,
+        generation: alt.generation!,
+        cluster: cluster.clusterName,
+        namespace: environment.namespace,
+        host: cluster.readWriteHost,
+        port: cluster.port,
+        database: service.database,
+        image: environment.clusters.find((c) => c.name === cluster.clusterName)!.imageName,
+        labels: scope.labelsFor('rotation-login', service.name, 'credentials'),
+      });
+    }
+  },
+
+  addEnvironmentCredentials(scope) {
+    addBackupJobs(scope);
+    const { chart, fleet, environment } = scope;
+    // One developer Secret per namespace: every cluster's managed role reads it.
+    if (environment.developerAccess !== 'none' && fleet.developers.length > 0) {
+      new DeveloperCredentials(chart, 'DeveloperCredentials', {
+        developers: fleet.developers,
+        environment: secretsEnvironment(environment),
+        namespace: environment.namespace,
+        store: fleet.secretStore,
+        labels: scope.labelsFor('developer-credentials', environment.name, 'credentials'),
+      });
+    }
+    // The developer-access role's password: one per environment, read by every cluster's role.
+    new RoleCredentials(chart, 'AccessRoleCredentials', {
+      name: ACCESS_ROLE_SECRET,
+      namespace: environment.namespace,
+      username: ACCESS_ROLE,
+      store: fleet.secretStore,
+      remoteKey: accessRoleRemoteKey(fleet.secretStore, secretsEnvironment(environment)),
+      labels: scope.labelsFor('access-role-credentials', environment.name, 'credentials'),
+    });
+  },
+
+  // CloudNativePG's Backup objects carry only cnpg.io/* labels (cloudnative-pg@v1.30.0
+  // internal/controller/scheduledbackup_controller.go): select them by their ScheduledBackup.
+  veleroAlsoMatching(environment) {
+    return environment.backups.postgres || environment.backups.objectStore
+      ? { 'cnpg.io/scheduled-backup': scheduledBackupNames(environment) }
+      : undefined;
+  },
+
+  clusterAlertGroups(ctx) {
+    return [
+      { name: ctx.groupName('cnpg-availability'), rules: availabilityRules(ctx) },
+      { name: ctx.groupName('cnpg-capacity'), rules: capacityRules(ctx) },
+      { name: ctx.groupName('cnpg-postgres'), rules: postgresRules(ctx) },
+    ];
+  },
+
+  backupAlertRules: cnpgBackupRules,
+
+  dangerRules: [],
+};
+
+/** The environment's object store for WAL archive and base backups (Barman Cloud plugin). */
+function addObjectStore(scope: EnvironmentScope): void {
+  const { chart, fleet, environment } = scope;
+  const objectStore = environment.backups.objectStore;
+  if (!objectStore) return;
+  new BarmanObjectStore(chart, 'ObjectStore', {
+    fleetName: fleet.name,
+    namespace: environment.namespace,
+    objectStore,
+    store: fleet.secretStore,
+    labels: scope.labelsFor('object-store', objectStore.name, 'backup'),
+  });
+  // A DR site also reads the other site's archive: the source's while a replica, the
+  // standby's after a switchover (lib/dr/distributed-topology.ts).
+  const peer = environment.dr?.peerObjectStore;
+  if (peer) {
+    new BarmanObjectStore(chart, 'PeerObjectStore', {
+      fleetName: fleet.name,
+      namespace: environment.namespace,
+      objectStore: peer,
+      store: fleet.secretStore,
+      credentialsName: `${peer.name}-credentials`,
+      labels: scope.labelsFor('object-store', peer.name, 'backup'),
+    });
+  }
+}
+
+/** Retention of volume-snapshot backups and the restore drill: the ops image's CronJobs. */
+function addBackupJobs(scope: EnvironmentScope): void {
+  const { chart, fleet, environment } = scope;
+  const { postgres, restoreDrill, objectStore } = environment.backups;
+  if (postgres?.retention && fleet.opsImage) {
+    new PruneBackupsCronJob(chart, 'PruneBackups', {
+      namespace: environment.namespace,
+      clusters: environment.clusters.map((c) => c.name),
+      retention: postgres.retention,
+      image: fleet.opsImage,
+      labels: scope.labelsFor('prune-backups', environment.name, 'backup'),
+    });
+  }
+  if (restoreDrill && fleet.opsImage) {
+    new RestoreDrillCronJob(chart, 'RestoreDrill', {
+      environment: environment.name,
+      namespace: environment.namespace,
+      clusters: environment.clusters,
+      drill: restoreDrill,
+      objectStoreName: objectStore?.name,
+      operatorNamespace: fleet.operatorNamespace,
+      image: fleet.opsImage,
+      labels: scope.labelsFor('restore-drill', environment.name, 'backup'),
+    });
+  }
+}
+
+function addPoolers(scope: EnvironmentScope, cluster: PostgresCluster, pg: IPostgresCluster): CnpgPooler[] {
+  const { chart, fleet } = scope;
+  const poolers = (cluster.poolers ?? []).map((settings) => {
+    const name = poolerName(cluster.name, settings.type);
+    const pooler = new CnpgPooler(chart, `Pooler-${name}`, {
+      name,
+      namespace: cluster.namespace,
+      cluster: cluster.name,
+      type: settings.type,
+      instances: settings.instances,
+      poolMode: settings.poolMode,
+      parameters: settings.parameters,
+      labels: scope.labelsFor('pooler', name, 'pooler'),
+    });
+    new PoolerPodMonitor(chart, `PodMonitor-${name}`, {
+      pooler: name,
+      namespace: cluster.namespace,
+      fleet: fleet.name,
+      selectorLabels: fleet.monitoring.podMonitorLabels,
+    });
+    new PoolerIngressPolicy(chart, `Ingress-${name}`, {
+      pooler,
+      clientNamespaces: cluster.services.map((s) => s.namespace),
+      monitoringNamespace: fleet.monitoring.namespace,
+      labels: scope.labelsFor('network-policy', `${name}-ingress`, 'network'),
+    });
+    return pooler;
+  });
+  if (poolers.length > 0) {
+    new PoolerUpstreamPolicy(chart, `FromPoolers-${cluster.name}`, {
+      cluster: pg,
+      poolers,
+      labels: scope.labelsFor('network-policy', `${cluster.name}-from-poolers`, 'network'),
+    });
+  }
+  return poolers;
+}
+
+/** The Secret's hosts: through the poolers when there are, else the cluster's Services. */
+function endpointsOf(cluster: IPostgresCluster, poolers: readonly CnpgPooler[]): ConnectionEndpoints {
+  const direct = directEndpoints(cluster);
+  const rw = poolers.find((p) => p.type === 'rw');
+  const ro = poolers.find((p) => p.type === 'ro');
+  const host = rw?.host ?? direct.host;
+  return { ...direct, host, readOnlyHost: ro?.host ?? (cluster.instances > 1 ? direct.directReadOnlyHost : host) };
+}
+
+/** Every ScheduledBackup of the environment: `<cluster>` (backups.postgres) and `<cluster>-object-store`. */
+function scheduledBackupNames(environment: Environment): string[] {
+  return environment.clusters.flatMap((c) => [
+    ...(environment.backups.postgres ? [c.name] : []),
+    ...(environment.backups.objectStore ? [objectStoreScheduledBackupName(c.name)] : []),
+  ]);
+}

@@ -1,0 +1,71 @@
+// What a backend supports, as plain data: the config layer (build-model.ts, dr-sites.ts), the
+// secrets layer (store-keys.ts, rotate.ts) and the plan read these instead of comparing the
+// operator's name, so a backend is added by adding a folder under lib/backends/ and one line in
+// BACKEND_TRAITS, never by a new branch elsewhere. Kept free of constructs so that the config layer
+// can import it without loading the rendering code (lib/backends/index.ts has the full contract).
+import type { PostgresOperator } from '../config/model';
+import { CLOUDNATIVE_PG_TRAITS } from './cloudnative-pg/traits';
+import { ZALANDO_TRAITS } from './zalando/traits';
+
+/**
+ * A feature a backend either has (`true`) or does not: then the reason, the complete message a
+ * config error shows at the key that asks for it.
+ */
+export type Support = true | string;
+
+export interface BackendTraits {
+  /** The `operator:` value of an environment. */
+  readonly operator: PostgresOperator;
+  /** How config messages name the backend ("CloudNativePG", "Zalando's operator"). */
+  readonly title: string;
+  /** The product that runs the clusters, as the plan names it ("Zalando's postgres-operator"). */
+  readonly product: string;
+  /**
+   * The environment key holding the backend's own settings (`zalando:`), if it has one; the key
+   * is a config error on every other backend. @default none
+   */
+  readonly settingsKey?: string;
+  /** CloudNativePG Poolers (`pooler:`) in front of the clusters. */
+  readonly poolers: Support;
+  /** The owner role's credential rotation (`services[].rotation`). */
+  readonly ownerRotation: Support;
+  /** A standby site (`standbyOf:`) replicating this environment. */
+  readonly standbySites: Support;
+  /** WAL archive and base backups to an object store (`backups.objectStore`, Barman Cloud plugin). */
+  readonly objectStore: Support;
+  /** The restore drill (`backups.restoreDrill`). */
+  readonly restoreDrill: Support;
+  /** Retention pruning of volume-snapshot backups (`backups.postgres.retention`). */
+  readonly snapshotRetention: Support;
+  /** `backups.postgres.method: logical` (the operator's logical backup CronJob). */
+  readonly logicalBackup: Support;
+  /**
+   * Whether `postgres.imageName` is the image the clusters run (checked against the version);
+   * false where the backend brings its own image (Spilo).
+   */
+  readonly postgresImage: boolean;
+  /**
+   * Whether the developer-access Job logs in as dbfleet's own access role (access-role.ts), whose
+   * password is one more generated store key per environment.
+   */
+  readonly accessRole: boolean;
+  /** Pod Security level the database namespace enforces. @default restricted */
+  readonly podSecurity?: 'baseline';
+  /** `<apiGroup>/<kind>` of the objects that are the backend's database clusters (plan rules). */
+  readonly clusterKinds: readonly string[];
+}
+
+const BACKEND_TRAITS: Readonly<Record<PostgresOperator, BackendTraits>> = {
+  'cloudnative-pg': CLOUDNATIVE_PG_TRAITS,
+  zalando: ZALANDO_TRAITS,
+};
+
+/** Every backend's traits, in a stable order. */
+export const ALL_BACKEND_TRAITS: readonly BackendTraits[] = Object.values(BACKEND_TRAITS);
+
+/** The traits of an environment's backend. */
+export function backendTraits(operator: PostgresOperator): BackendTraits {
+  const traits = BACKEND_TRAITS[operator] as BackendTraits | undefined;
+  if (!traits) throw new Error(`unknown operator "${operator}" (known: ${Object.keys(BACKEND_TRAITS).join(', ')})`);
+  return traits;
+}

@@ -1,0 +1,115 @@
+// Zalando's postgres-operator (acid.zalan.do/v1) behind the backend contract: what the environment
+// chart used to decide for `operator: zalando`, moved here unchanged (dist/ is byte-identical).
+// No poolers, object store, drill or snapshot retention: the config layer rejects them (traits.ts).
+import { DeveloperAccessJobs } from '../../access/developer-access';
+import { developerRemoteKey } from '../../access/developer-roles';
+import { developerRoleName } from '../../config/names';
+import { isReplicaSite } from '../../dr/distributed-topology';
+import { ClusterPodMonitor } from '../../monitoring/cluster-pod-monitor';
+import { ClusterIngressPolicy } from '../../network/cluster-ingress-policy';
+import { secretsEnvironment, serviceCredentials } from '../../secrets/store-keys';
+import { directEndpoints } from '../endpoints';
+import type { Backend } from '../types';
+import { ZALANDO_TRAITS } from './traits';
+import { zalandoAlertGroups } from './zalando-alert-rules';
+import { SPILO_SCHEMAS, ZALANDO_CLUSTER_LABEL, ZALANDO_EXPORTER_ROLE, ZalandoCluster } from './zalando-cluster';
+import { ZalandoRoleCredentials } from './zalando-role-credentials';
+
+export const zalandoBackend: Backend = {
+  traits: ZALANDO_TRAITS,
+
+  addEnvironmentObjects() {},
+
+  addCluster(scope, cluster, props) {
+    const { chart, fleet, environment } = scope;
+    const zalando = environment.zalando;
+    if (!zalando) throw new Error(`environment ${environment.name} runs operator: zalando but has no resolved zalando settings`);
+    const backup = environment.backups.postgres;
+    const pg = new ZalandoCluster(chart, `Cluster-${cluster.name}`, {
+      ...props,
+      teamId: zalando.teamId,
+      postgresVersion: cluster.postgresVersion,
+      dockerImage: zalando.dockerImage,
+      exporterImage: zalando.exporterImage,
+      // Validated in the model: seconds are 0, the rest is the CronJob's 5-field schedule.
+      logicalBackupSchedule: backup?.method === 'logical' ? backup.schedule.trim().split(/\s+/).slice(1).join(' ') : undefined,
+    });
+    // The operator reads a developer's password per cluster (CloudNativePG: per namespace).
+    if (environment.developerAccess !== 'none') {
+      for (const developer of fleet.developers) {
+        new ZalandoRoleCredentials(chart, `DeveloperCredentials-${cluster.name}-${developer}`, {
+          role: developerRoleName(developer),
+          cluster: cluster.name,
+          namespace: cluster.namespace,
+          store: fleet.secretStore,
+          remoteKey: developerRemoteKey(fleet.secretStore.keyPrefix, secretsEnvironment(environment), developer),
+          labels: scope.labelsFor('developer-credentials', environment.name, 'credentials'),
+        });
+      }
+    }
+    // Rendered for every access mode: the SQL also keeps services out of each other's databases.
+    if (!isReplicaSite(environment.dr))
+      new DeveloperAccessJobs(chart, `Access-${cluster.name}`, {
+        cluster,
+        schedule: environment.accessSchedule,
+        labels: scope.labelsFor('developer-access', cluster.name, 'access'),
+        // Zalando's master Service is named after the cluster.
+        host: cluster.name,
+        // The operator gaps need membership administration and CREATE EXTENSION: still the
+        // superuser on Zalando clusters (issue #18 moves them to the access role).
+        credentialsSecretName: pg.superuserSecretName,
+        developers: fleet.developers,
+        operatorGaps: {
+          developerMemberships: true,
+          monitoringRole: ZALANDO_EXPORTER_ROLE,
+          extensions: true,
+          foreignSchemas: SPILO_SCHEMAS,
+        },
+      });
+    new ClusterPodMonitor(chart, `PodMonitor-${cluster.name}`, {
+      cluster: cluster.name,
+      namespace: cluster.namespace,
+      fleet: fleet.name,
+      selectorLabels: fleet.monitoring.podMonitorLabels,
+      podSelector: pg.instanceSelector,
+      clusterPodLabel: pg.metricsClusterLabel,
+    });
+    new ClusterIngressPolicy(chart, `Ingress-${cluster.name}`, {
+      cluster: pg,
+      clientNamespaces: cluster.services.map((s) => s.namespace),
+      operatorNamespace: zalando.operatorNamespace,
+      monitoringNamespace: fleet.monitoring.namespace,
+      labels: scope.labelsFor('network-policy', cluster.name, 'network'),
+    });
+    return { cluster: pg, endpoints: directEndpoints(pg) };
+  },
+
+  addServiceCredentials(scope, service, { cluster }) {
+    const { chart, fleet, environment } = scope;
+    // Without a rotation (Zalando has none in dbfleet): one slot, the owner role.
+    new ZalandoRoleCredentials(chart, `Credentials-${service.name}`, {
+      role: service.role,
+      cluster: cluster.clusterName,
+      namespace: environment.namespace,
+      store: fleet.secretStore,
+      remoteKey: serviceCredentials(fleet, environment, service).app.remoteKey!,
+      labels: scope.labelsFor('role-credentials', service.name, 'credentials'),
+    });
+  },
+
+  addEnvironmentCredentials() {},
+
+  // Zalando's operator copies manifest labels only for keys in its inherited_labels, but puts
+  // cluster-name on every pod, PVC, Service, Endpoints and Secret it creates (cluster_name_label).
+  veleroAlsoMatching(environment) {
+    return { [ZALANDO_CLUSTER_LABEL]: environment.clusters.map((c) => c.name) };
+  },
+
+  // Same alerts, same thresholds, on postgres_exporter's metrics (zalando-alert-rules.ts).
+  clusterAlertGroups: zalandoAlertGroups,
+
+  // Its logical backups have their own rule among the cluster groups (zalando-alert-rules.ts).
+  backupAlertRules: () => [],
+
+  dangerRules: [],
+};

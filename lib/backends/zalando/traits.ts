@@ -1,0 +1,30 @@
+import type { BackendTraits } from '../traits';
+
+export const ZALANDO_TRAITS: BackendTraits = {
+  operator: 'zalando',
+  title: "Zalando's operator",
+  product: "Zalando's postgres-operator",
+  settingsKey: 'zalando',
+  // CloudNativePG Poolers only: Zalando's operator has its own connection pooler, not rendered.
+  poolers: "only applies to operator: cloudnative-pg (CloudNativePG Poolers; Zalando's own connection pooler is not rendered by dbfleet)",
+  ownerRotation:
+    'dbfleet\'s owner rotation needs CloudNativePG DatabaseRoles (see README "Credentials"); use the operator\'s enable_password_rotation for non-owner users',
+  standbySites:
+    "dbfleet renders standby sites for cloudnative-pg only (Zalando's equivalent, a `standby` section with s3_wal_path/gs_wal_path or standby_host, is not rendered; see docs/disaster-recovery.md)",
+  // The object store, retention pruning and the drill drive CloudNativePG objects; each with
+  // what Zalando offers instead (docs/zalando.md, Backups).
+  objectStore:
+    'has no meaning on operator: zalando (it drives the Barman Cloud plugin); WAL archiving to object storage is WAL-G in Spilo, configured operator-wide through its pod environment (docs/zalando.md)',
+  restoreDrill:
+    'has no meaning on operator: zalando (the drill restores CloudNativePG backups); restore a logical backup by hand (docs/zalando.md)',
+  snapshotRetention:
+    "has no meaning on operator: zalando (it prunes CloudNativePG volume snapshots); logical backups expire by the operator's logical_backup_s3_retention_time",
+  logicalBackup: true,
+  // Spilo is the image (zalando.dockerImage); the CloudNativePG image is not used there.
+  postgresImage: false,
+  // The access Job logs in as the superuser until issue #18 moves it to the access role.
+  accessRole: false,
+  // Spilo containers do not meet `restricted` (database-namespace.ts).
+  podSecurity: 'baseline',
+  clusterKinds: ['acid.zalan.do/postgresql'],
+};
