@@ -34,6 +34,7 @@ import {
 } from './names';
 import { resolveDrSites } from './dr-sites';
 import { DEFAULT_IMAGES, imageProblem } from './postgres-image';
+import { checkClusterAdmission } from './admission-checks';
 import { parameterProblem } from './postgres-parameters';
 import { ALLOWED_PGBOUNCER_PARAMETERS } from './pgbouncer-parameters';
 import { quantityToNumber } from './quantity';
@@ -239,6 +240,9 @@ export function buildFleet(input: FleetInput, sourceFile: string): { fleet: Flee
     ),
     report,
   );
+
+  // What CloudNativePG's Cluster webhook would refuse, at the setting that causes it.
+  for (const env of environments) checkClusterAdmission(input, env.name, env.clusters, report);
 
   envNames.forEach((envName) => {
     const b = input.environments[envName].backups;

@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { loadValidator } from '../validate';
 import { readPluginProperties } from '../validate/plugin-config';
+import { ADMISSION_REFUSED_RULE } from './admission-refused';
 import { formatPlan, PLAN_FORMATS, type PlanFormat } from './format';
 import { loadFleet } from '../config/load';
 import { buildApp, renderObjects } from '../output/render';
@@ -82,13 +83,18 @@ export function runPlan(options: PlanCliOptions, io: PlanIo = { out: process.std
     const plan = makePlan(base, head, { allHead, rejectedUpdate: transitionRules(io) });
     io.out.write(`${formatPlan(plan, `dbfleet plan: ${options.dist}/ at ${options.base} → ${options.config} now`, options.format)}\n`);
     if (plan.dangers.length === 0) return 0;
-    const note = options.allowDestructive
-      ? '--allow-destructive: proceeding despite the DANGER above'
-      : 'The plan has dangerous changes. If they are deliberate, review them and run with --allow-destructive.';
+    // An update the operator refuses cannot be allowed: the sync would fail whatever the review says.
+    const refused = plan.dangers.filter((d) => d.rule === ADMISSION_REFUSED_RULE).length;
+    const note =
+      refused > 0
+        ? `The plan has ${refused} update${refused === 1 ? '' : 's'} the operator REFUSES: --allow-destructive cannot apply ${refused === 1 ? 'it' : 'them'}; follow the way forward above.`
+        : options.allowDestructive
+          ? '--allow-destructive: proceeding despite the DANGER above'
+          : 'The plan has dangerous changes. If they are deliberate, review them and run with --allow-destructive.';
     // JSON stays parseable: the note goes to stderr there.
     if (options.format === 'json') io.err.write(`${note}\n`);
     else io.out.write(`\n${note}\n`);
-    return options.allowDestructive ? 0 : 1;
+    return options.allowDestructive && refused === 0 ? 0 : 1;
   } catch (error) {
     if (!(error instanceof Error)) throw error;
     io.err.write(`${error.message}\n`);

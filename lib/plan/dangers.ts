@@ -7,6 +7,7 @@ import { quantityToNumber } from '../config/quantity';
 import { isProtected, PROTECTED_SYNC_OPTIONS, SYNC_OPTIONS_ANNOTATION } from '../gitops/sync-policy';
 import { DEVELOPER_ACCESS_ANNOTATION } from '../labels';
 import type { KubernetesObject } from '../output/render';
+import { admissionRefused } from './admission-refused';
 import { describe } from './objects';
 import { drSwitchover } from './dr-switchover';
 import { operatorSwitch } from './operator-switch';
@@ -348,6 +349,7 @@ const loginRevoked: DangerRule = {
 };
 
 export const DANGER_RULES: readonly DangerRule[] = [
+  admissionRefused,
   loginRevoked,
   removedDataBearing,
   movedDataBearing,

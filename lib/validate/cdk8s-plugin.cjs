@@ -106,9 +106,12 @@ class DbfleetSchemaValidation {
       context.report.addViolation({
         ruleName: `${issue.kind ?? '?'}/${issue.name ?? '?'}${issue.path ? `: ${issue.path}` : ''}: ${issue.message}`,
         recommendation: formatIssue(issue),
-        fix: issue.schemaSource
-          ? `Make the object match ${issue.schemaSource} in ${schemasDir}`
-          : `Use an apiVersion/kind that has a schema in ${schemasDir}, or list it under unvalidatedKinds in cdk8s.yaml`,
+        fix:
+          issue.rule === 'admission'
+            ? "Change the fleet so that the operator's webhook accepts the object: the message names the upstream rule (dbfleet docs/admission.md)"
+            : issue.schemaSource
+              ? `Make the object match ${issue.schemaSource} in ${schemasDir}`
+              : `Use an apiVersion/kind that has a schema in ${schemasDir}, or list it under unvalidatedKinds in cdk8s.yaml`,
         violatingResources: [
           {
             resourceName: issue.name ?? '<no name>',

@@ -3,7 +3,8 @@
 import type { ErrorObject } from 'ajv';
 import { LIST_TYPE_KEYWORD } from './structural-schema';
 
-export type IssueRule = 'schema' | 'metadata' | 'cel' | 'unknown-kind' | 'document';
+/** `admission`: an operator's admission webhook would refuse it (lib/validate/admission/). */
+export type IssueRule = 'schema' | 'metadata' | 'cel' | 'admission' | 'unknown-kind' | 'document';
 
 export interface ValidationIssue {
   /** File as given by the caller (kept relative if it was relative). */

@@ -43,6 +43,9 @@ function splitYamlDocuments(text) {
   return parts;
 }
 
+/** Files outside lib/validate that the admission rules read (lib/validate/admission/cnpg-pooler.ts). */
+const ADMISSION_SHARED_SOURCES = ['../config/pgbouncer-parameters.ts'];
+
 /** Every file below dir, sorted, as [relative path, absolute path]. */
 function filesBelow(dir) {
   const out = [];
@@ -62,7 +65,7 @@ function filesBelow(dir) {
 
 /**
  * The validator's identity: a hash of everything that decides whether an object passes — the
- * validator's source (every lib/validate/*.ts), the lockfile (ajv, the CEL library, js-yaml),
+ * validator's source (every lib/validate/*.ts, the admission rules below lib/validate/admission/), the lockfile (ajv, the CEL library, js-yaml),
  * every file of the schema folder, and the settings (unvalidatedKinds). Undefined when any of it
  * cannot be read (e.g. an installed package without sources): then nothing is ever trusted.
  * @param {{ validateDir: string; schemasDir: string; unvalidatedKinds?: readonly string[] }} options
@@ -81,6 +84,15 @@ function validatorIdentity({ validateDir, schemasDir, unvalidatedKinds = [] }) {
         .update(`source ${file}\0`)
         .update(fs.readFileSync(path.join(validateDir, file)))
         .update('\0');
+    // The admission rules (lib/validate/admission/) and the config list they share decide too.
+    const admissionDir = path.join(validateDir, 'admission');
+    if (fs.existsSync(admissionDir))
+      for (const [relative, absolute] of filesBelow(admissionDir))
+        hash.update(`source admission/${relative}\0`).update(fs.readFileSync(absolute)).update('\0');
+    for (const shared of ADMISSION_SHARED_SOURCES) {
+      const file = path.join(validateDir, shared);
+      if (fs.existsSync(file)) hash.update(`source ${shared}\0`).update(fs.readFileSync(file)).update('\0');
+    }
     // In the installed dbfleet package there is no lockfile (npm never packs one): its
     // package.json (version, dependency pins) and the bundle stand in for it.
     const packageRoot = path.join(validateDir, '..', '..');

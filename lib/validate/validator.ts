@@ -16,6 +16,7 @@ import {
   type CelRuleInfo,
   type CelStats,
 } from './cel-rules';
+import { admissionViolations } from './admission';
 import { CompileCache, compiledCacheKey } from './compile-cache';
 import { convertAjvErrors, type IssueRule, type ObjectLocation, type ValidationIssue } from './issues';
 import { KindCompiler } from './kind-compiler';
@@ -299,6 +300,9 @@ class SchemaValidator implements Validator {
       const stats = sink?.celStats ?? emptyCelStats();
       for (const v of evaluateCelRules(compiled.celTree, object, stats)) push('cel', v.path, v.message, source);
     }
+    // What the operator's admission webhook refuses beyond the CRD (each message cites its rule).
+    // The API server calls validating webhooks only for an object its schema and CEL rules accept.
+    if (issues.length === 0) for (const v of admissionViolations(object)) push('admission', v.path, v.message);
     // The same missing field can be reported by ajv (required) and by the metadata checks.
     const seen = new Set<string>();
     return issues.filter((i) => {
