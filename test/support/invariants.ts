@@ -18,6 +18,7 @@ import {
   groupKind,
 } from '../../lib/gitops/sync-policy';
 import type { KubernetesObject, RenderedObject } from '../../lib/output/render';
+import { scanForSecrets } from './secret-scan';
 
 export interface Violation {
   readonly rule: string;
@@ -444,6 +445,16 @@ export const podsReadRenderedSecrets: Invariant = {
 };
 
 /** Every rule; extend by appending (keep ids unique). */
+export const noSecretValues: Invariant = {
+  id: 'no-secret-values',
+  description:
+    'No rendered string holds a secret: no env entry named like a password with a literal value, no literal assigned to a password, no URL with a password, no high-entropy literal.',
+  check: ({ objects }) =>
+    objects.flatMap((r) =>
+      scanForSecrets(r.object).map((f) => ({ rule: 'no-secret-values', object: r.path, message: `${f.path}: ${f.reason}` })),
+    ),
+};
+
 export const INVARIANTS: Invariant[] = [
   singleInstanceHasNoBlockingPdb,
   noSuperuserAccess,
@@ -453,6 +464,7 @@ export const INVARIANTS: Invariant[] = [
   clusterTrafficAdmitted,
   roleObjectsBeside,
   podsReadRenderedSecrets,
+  noSecretValues,
 ];
 
 export function checkInvariants(context: InvariantContext, invariants: readonly Invariant[] = INVARIANTS): Violation[] {

@@ -1,0 +1,76 @@
+// The secret scan reads every string value of every rendered object (test/support/secret-scan.ts):
+// each way a literal secret can slip into a manifest is caught, and the committed dist/ is clean.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadAll } from 'js-yaml';
+import { describe, expect, it } from 'vitest';
+import { scanForSecrets } from '../support/secret-scan';
+
+const root = join(__dirname, '..', '..');
+const job = (env: unknown[], args: string[] = []) => ({
+  apiVersion: 'batch/v1',
+  kind: 'Job',
+  metadata: { name: 'x', annotations: {} as Record<string, string> },
+  spec: { template: { spec: { containers: [{ name: 'c', image: 'ghcr.io/acme/ops:1.0', env, args }] } } },
+});
+
+describe('secret scan of rendered output', () => {
+  it('finds a literal password given as a container env value (DB_PASSWORD: …), whatever it looks like', () => {
+    const findings = scanForSecrets(job([{ name: 'DB_PASSWORD', value: 'correct horse' }]));
+    expect(findings.map((f) => f.path)).toContain('spec.template.spec.containers[0].env[0].value');
+  });
+
+  it('accepts env entries that read a Secret, and env names that are not secrets', () => {
+    const findings = scanForSecrets(
+      job([
+        { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: 's', key: 'password' } } },
+        { name: 'PGSSLMODE', value: 'verify-full' },
+        { name: 'PGPASSFILE', value: '' },
+      ]),
+    );
+    expect(findings).toEqual([]);
+  });
+
+  it('finds a generated-looking literal in args and annotations, a password assigned in a command line, a URL with a password', () => {
+    const o = job([], ['--dsn', 'host=db password=Tr0ub4dor-and-3']);
+    o.metadata.annotations['acme.io/token'] = 'kX9!pQ2vL7@zR4mN8wB1yT6h';
+    (o.spec.template.spec.containers[0].args as string[]).push('postgresql://app:s3cr3t-Value@db:5432/app');
+    const reasons = scanForSecrets(o).map((f) => `${f.path}: ${f.reason}`);
+    expect(reasons.some((r) => r.startsWith('spec.template.spec.containers[0].args[1]: assigns a literal'))).toBe(true);
+    expect(reasons.some((r) => r.startsWith('metadata.annotations.acme.io/token: a high-entropy literal'))).toBe(true);
+    expect(reasons.some((r) => r.startsWith('spec.template.spec.containers[0].args[2]: a URL carries a password'))).toBe(true);
+  });
+
+  it('finds a known test password anywhere, e.g. in ConfigMap data', () => {
+    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { note: 'use hunter2 to log in' } };
+    expect(scanForSecrets(cm, { known: ['hunter2'] })).toEqual([{ path: 'data.note', reason: 'contains a known test password' }]);
+  });
+
+  it('allows what is provably not a secret: templates over the store, Secret references, image digests, commit ids', () => {
+    const es = {
+      spec: {
+        target: { template: { data: { uri: 'postgresql://{{ .username }}:{{ .password | urlquery }}@acme-rw:5432/orders' } } },
+      },
+      image: `ghcr.io/cloudnative-pg/postgresql:17.6@sha256:${'ab12'.repeat(16)}`,
+      catalog: 'host=acme-rw port=5432 dbname=orders user=orders secret=orders/orders-db',
+      uses: `actions/checkout@${'0123456789abcdef0123'.repeat(2)}`,
+      script: 'psql "$PGURI" -c "select 1" && PGPASSWORD="${PGPASSWORD}" pg_dump',
+    };
+    expect(scanForSecrets(es)).toEqual([]);
+  });
+
+  it('finds nothing in the committed dist/', () => {
+    const findings: string[] = [];
+    const walk = (dir: string) => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, e.name);
+        if (e.isDirectory()) walk(path);
+        else if (e.name.endsWith('.yaml'))
+          for (const doc of loadAll(readFileSync(path, 'utf8')))
+            for (const f of scanForSecrets(doc)) findings.push(`${path.slice(root.length + 1)}: ${f.path}: ${f.reason}`);
+      }
+    };
+    walk(join(root, 'dist'));
+    expect(findings).toEqual([]);
+  });
+});
