@@ -142,14 +142,37 @@ export async function startPgbouncer(options: PgbouncerOptions): Promise<Pgbounc
     async stop() {
       if (stopped) return;
       stopped = true;
-      if (child.exitCode === null) {
-        child.kill('SIGINT');
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
-        if (child.exitCode === null) child.kill('SIGKILL');
+      // As root the child is runuser, which does not pass signals on: signal PgBouncer itself (its pidfile).
+      const pidFile = join(dir, 'pgbouncer.pid');
+      const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : NaN;
+      const signal = (sig: NodeJS.Signals) => {
+        if (Number.isInteger(pid) && pid > 0)
+          try {
+            process.kill(pid, sig);
+          } catch {
+            // already gone
+          }
+        if (child.exitCode === null) child.kill(sig);
+      };
+      const alive = () => child.exitCode === null || (Number.isInteger(pid) && pid > 0 && processExists(pid));
+      if (alive()) {
+        signal('SIGINT');
+        for (let waited = 0; alive() && waited < 5_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+        if (alive()) signal('SIGKILL');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 1_000))]);
       }
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function osUser(name: string): { uid: number; gid: number } {
