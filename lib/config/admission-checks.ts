@@ -4,12 +4,15 @@
 // service override), as file:line like every config error. The rendered objects are checked
 // again by the validator; this pass is what turns e.g. a fleet-wide `shared_buffers: 4GB` with a
 // `memory: 1Gi` test environment into an error on the line that says 4GB, naming the environment.
+import { backendTraits } from '../backends/traits';
 import { clusterViolations } from '../validate/admission/cnpg-cluster';
 import type { ConfigProblem } from './load';
 import type { PostgresCluster } from './model';
 import { imageProblem } from './postgres-image';
 import { parameterProblem } from './postgres-parameters';
 import type { FleetInput, OverrideInput } from './schema';
+
+const CNPG_CLUSTER_KIND = 'postgresql.cnpg.io/Cluster';
 
 type Path = ConfigProblem['path'];
 type Report = (path: Path, message: string, atKey?: boolean) => void;
@@ -86,7 +89,8 @@ function clusterObject(c: PostgresCluster): Record<string, unknown> {
  * Parameters and images that parameterProblem / imageProblem already report are left to them.
  */
 export function checkClusterAdmission(input: FleetInput, envName: string, clusters: readonly PostgresCluster[], report: Report): void {
-  if (input.environments[envName].operator === 'zalando') return;
+  // Only for backends that render CloudNativePG Clusters (the webhook these rules come from).
+  if (!backendTraits(input.environments[envName].operator).clusterKinds.includes(CNPG_CLUSTER_KIND)) return;
   const found = new Map<string, { path: Path; message: string; clusters: string[] }>();
   for (const cluster of clusters) {
     const from = new Provenance(input, envName, cluster);
