@@ -3,6 +3,7 @@
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { core } from 'zod';
 import { buildFleet } from './build-model';
+import { didYouMean, knownKeys, withNameSuggestion } from './did-you-mean';
 import { FleetFileError, readFleetFiles, type FleetFiles } from './fleet-files';
 import type { Fleet } from './model';
 import { fleetSchema } from './schema';
@@ -110,11 +111,21 @@ export function parseFleetFiles(files: FleetFiles): Fleet {
       return l.source.doc.getIn(l.path, keepScalar);
     },
   };
+  // A rule that names another service (`"orders" is already used by services[18]`) names its file:
+  // `services/orders.yaml`, or `services[3] in fleet.yaml:40` from a service file's error.
+  const serviceRef = (text: string, from: ParsedFile) =>
+    text.replace(/\bservices\[(\d+)\]/g, (ref, i: string) => {
+      const at = locate(['services', Number(i)]);
+      if (at.source !== main) return at.source.file;
+      if (from === main) return ref;
+      return `${ref} in ${main.file}:${lineOf(main.doc, main.lineCounter, { path: ['services', Number(i)], message: '' })}`;
+    });
   const entries = (problems: readonly ConfigProblem[]): Entry[] =>
     problems.map((p) => {
       const at = locate(p.path);
       const line = lineOf(at.source.doc, at.source.lineCounter, { ...p, path: at.path });
-      return { file: order.get(at.source)!, line, text: `${at.source.file}:${line}: ${formatPath(at.path) || '(root)'}: ${p.message}` };
+      const message = withNameSuggestion(serviceRef(p.message, at.source));
+      return { file: order.get(at.source)!, line, text: `${at.source.file}:${line}: ${formatPath(at.path) || '(root)'}: ${message}` };
     });
 
   const parsed = fleetSchema.safeParse(combined);
@@ -189,13 +200,19 @@ function syntaxProblems(source: ParsedFile): Array<{ line: number; text: string 
 
 /**
  * Problems of the cross-field and cross-file rules (build-model.ts) on the parts of an invalid
- * fleet that are valid: a service, environment, group or snapshot with a schema error is left
- * out (unknown keys are just dropped), the rest is built, and problems that only exist because
- * something was left out ("environment X does not exist") are not reported.
+ * fleet that are valid, so a schema error never hides another problem (issue 27: a bad developer
+ * name hid an image mismatch and an undeclared group; `storage: 500GB` hid an override for a
+ * missing environment and a blocked parameter; `ttl: 3 days` hid two cron errors).
+ *
+ * First only the broken values are taken out (an unknown key, a bad quantity, a bad list item),
+ * and their defaults stand in; only where that leaves a required key missing is the whole
+ * service, environment, group or snapshot left out. Problems that only exist because something
+ * was taken out ("environment X does not exist" for a dropped environment, a dropped name) are
+ * not reported.
  */
+/* eslint-disable @typescript-eslint/no-explicit-any -- a clone of arbitrary YAML input, walked and pruned by zod issue paths */
 function crossFieldProblems(input: unknown, issues: readonly core.$ZodIssue[], file: string): ConfigProblem[] {
   if (!isPlainObject(input)) return [];
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a clone of arbitrary YAML input, walked by issue paths
   const copy = structuredClone(input) as Record<string, any>;
   const drop = {
     environments: new Set<string>(),
@@ -203,45 +220,96 @@ function crossFieldProblems(input: unknown, issues: readonly core.$ZodIssue[], f
     services: new Set<number>(),
     mongoSnapshots: new Set<number>(),
   };
+  /** Values taken out: a problem naming one of them (`"Bob_Smith"`) is a consequence. */
+  const removed = new Set<string>();
+  const REMOVED = Symbol('removed');
+  const pathOf = (issue: core.$ZodIssue) => issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+  const dropContainer = (path: Array<string | number>): boolean => {
+    const [top, key] = path;
+    if (typeof top === 'string' && top in drop && key !== undefined) {
+      (drop[top as keyof typeof drop] as Set<unknown>).add(key);
+      return true;
+    }
+    return false;
+  };
+  // Pass 1: take out each broken value (list items are marked, then removed, so indexes hold).
   for (const issue of issues) {
-    const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+    const path = pathOf(issue);
+    const parent = path.slice(0, -1).reduce<any>((value, key) => value?.[key], copy);
     if (issue.code === 'unrecognized_keys') {
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- walks arbitrary YAML input by a zod issue path
-      const parent = path.reduce<any>((value, key) => value?.[key], copy);
-      if (isPlainObject(parent)) for (const key of issue.keys) delete parent[key];
+      const at = path.reduce<any>((value, key) => value?.[key], copy);
+      if (isPlainObject(at)) for (const key of issue.keys) delete at[key];
       continue;
     }
-    const [top, key] = path;
-    if (typeof top === 'string' && top in drop && key !== undefined) (drop[top as keyof typeof drop] as Set<unknown>).add(key);
-    else return []; // a top-level setting is broken: nothing sound to check the rest against
+    const last = path[path.length - 1];
+    const topLevelItem = path.length === 2 && (path[0] === 'services' || path[0] === 'mongoSnapshots');
+    if (path.length === 0 || topLevelItem || parent === undefined || parent === null || typeof parent !== 'object') {
+      if (!dropContainer(path)) return [];
+      continue;
+    }
+    const value = (parent as Record<string | number, unknown>)[last];
+    if (typeof value === 'string') removed.add(value);
+    if (Array.isArray(parent)) parent[last as number] = REMOVED;
+    else delete (parent as Record<string | number, unknown>)[last];
   }
-  const keptServices: number[] = [];
-  const keptSnapshots: number[] = [];
-  if (Array.isArray(copy.services))
-    copy.services = copy.services.filter((_: unknown, i: number) => !drop.services.has(i) && keptServices.push(i) > 0);
-  if (Array.isArray(copy.mongoSnapshots))
-    copy.mongoSnapshots = copy.mongoSnapshots.filter((_: unknown, i: number) => !drop.mongoSnapshots.has(i) && keptSnapshots.push(i) > 0);
-  for (const section of ['environments', 'groups'] as const) {
-    if (isPlainObject(copy[section])) for (const name of drop[section]) delete copy[section][name];
+  const sweep = (value: unknown, keepIndexes = false): unknown => {
+    if (Array.isArray(value)) {
+      const items = value.map((v) => sweep(v));
+      return keepIndexes ? items : items.filter((v) => v !== REMOVED);
+    }
+    if (isPlainObject(value)) for (const key of Object.keys(value)) value[key] = sweep(value[key]);
+    return value;
+  };
+  // services and mongoSnapshots keep their indexes: problems are mapped back through them.
+  for (const key of Object.keys(copy)) copy[key] = sweep(copy[key], key === 'services' || key === 'mongoSnapshots');
+  for (const list of ['services', 'mongoSnapshots'] as const) {
+    if (Array.isArray(copy[list])) copy[list].forEach((item: unknown, i: number) => item === REMOVED && drop[list].add(i));
   }
-  const reparsed = fleetSchema.safeParse(copy);
+  // Pass 2: what still fails (a required key taken out) drops its service, environment, group or snapshot.
+  const pruned = () => {
+    const out = structuredClone({ ...copy, services: undefined, mongoSnapshots: undefined }) as Record<string, any>;
+    for (const section of ['environments', 'groups'] as const) {
+      if (isPlainObject(out[section])) for (const name of drop[section]) delete out[section][name];
+    }
+    const kept = { services: [] as number[], mongoSnapshots: [] as number[] };
+    for (const list of ['services', 'mongoSnapshots'] as const) {
+      if (Array.isArray(copy[list])) out[list] = (copy[list] as unknown[]).filter((_, i) => !drop[list].has(i) && kept[list].push(i) > 0);
+      else if (list in copy) out[list] = copy[list];
+      else delete out[list];
+    }
+    return { out, kept };
+  };
+  let attempt = pruned();
+  let reparsed = fleetSchema.safeParse(attempt.out);
+  for (let round = 0; !reparsed.success && round < 3; round++) {
+    for (const issue of reparsed.error.issues) {
+      const path = pathOf(issue);
+      if (path[0] === 'services' || path[0] === 'mongoSnapshots') path[1] = attempt.kept[path[0]][path[1] as number];
+      if (!dropContainer(path)) return []; // a top-level setting is broken: nothing sound to check the rest against
+    }
+    attempt = pruned();
+    reparsed = fleetSchema.safeParse(attempt.out);
+  }
   if (!reparsed.success) return [];
+  const { kept } = attempt;
   const result = buildFleet(reparsed.data, file);
   if (!('problems' in result)) return [];
   const dropped = [...drop.environments]
     .map((e) => `environment "${e}" does not exist`)
-    .concat([...drop.groups].map((g) => `group "${g}" is not declared`));
-  const remap = (list: 'services' | 'mongoSnapshots', kept: number[]) => (text: string) =>
-    text.replace(new RegExp(`${list}\\[(\\d+)\\]`, 'g'), (_, i: string) => `${list}[${kept[Number(i)] ?? i}]`);
+    .concat([...drop.groups].map((g) => `group "${g}" is not declared`))
+    .concat([...removed].map((v) => JSON.stringify(v)));
+  const remap = (list: 'services' | 'mongoSnapshots', indexes: number[]) => (text: string) =>
+    text.replace(new RegExp(`${list}\\[(\\d+)\\]`, 'g'), (_, i: string) => `${list}[${indexes[Number(i)] ?? i}]`);
   return result.problems
     .filter((p) => !dropped.some((d) => p.message.includes(d)) && !p.message.startsWith('needs at least one environment'))
     .map((p) => {
       const path = [...p.path];
-      if (path[0] === 'services' && typeof path[1] === 'number') path[1] = keptServices[path[1]];
-      if (path[0] === 'mongoSnapshots' && typeof path[1] === 'number') path[1] = keptSnapshots[path[1]];
-      return { ...p, path, message: remap('mongoSnapshots', keptSnapshots)(remap('services', keptServices)(p.message)) };
+      if (path[0] === 'services' && typeof path[1] === 'number') path[1] = kept.services[path[1]];
+      if (path[0] === 'mongoSnapshots' && typeof path[1] === 'number') path[1] = kept.mongoSnapshots[path[1]];
+      return { ...p, path, message: remap('mongoSnapshots', kept.mongoSnapshots)(remap('services', kept.services)(p.message)) };
     });
 }
+/* eslint-enable @typescript-eslint/no-explicit-any */
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -255,7 +323,11 @@ function fromZodIssue(issue: core.$ZodIssue, doc: Pick<Document, 'hasIn' | 'getI
   }
   switch (issue.code) {
     case 'unrecognized_keys':
-      return issue.keys.map((key) => ({ path: [...path, key], message: 'is not a known key', atKey: true }));
+      return issue.keys.map((key) => ({
+        path: [...path, key],
+        message: `is not a known key${didYouMean(key, knownKeys(path))}`,
+        atKey: true,
+      }));
     case 'invalid_type':
       return [{ path, message: `must be ${article(issue.expected)}, not ${describe(doc.getIn(path))}` }];
     case 'invalid_value':

@@ -14,13 +14,15 @@ function edit(from: string, to: string, text = BASE_FLEET): string {
 describe('fleet config errors name file, line and path', () => {
   it('unknown keys', () => {
     const text = edit('    storage: 5Gi\n', '    storage: 5Gi\n    storgae: 10Gi\n');
-    expect(configErrors(text)).toEqual([`fleet.yaml:${lineOf(text, 'storgae')}: environments.test.storgae: is not a known key`]);
+    expect(configErrors(text)).toEqual([
+      `fleet.yaml:${lineOf(text, 'storgae')}: environments.test.storgae: is not a known key (did you mean "storage"?)`,
+    ]);
   });
 
   it('unknown keys at the top level and in a service', () => {
     const text = edit('  - name: payments\n', '  - name: payments\n    databse: pay\n', `${BASE_FLEET}colour: blue\n`);
     expect(configErrors(text)).toEqual([
-      `fleet.yaml:${lineOf(text, 'databse')}: services[1].databse: is not a known key`,
+      `fleet.yaml:${lineOf(text, 'databse')}: services[1].databse: is not a known key (did you mean "database"?)`,
       `fleet.yaml:${lineOf(text, 'colour')}: colour: is not a known key`,
     ]);
   });
@@ -150,7 +152,7 @@ describe('fleet config errors name file, line and path', () => {
   it('an override for an environment that does not exist', () => {
     const text = edit('      production: { storage', '      prod: { storage');
     expect(configErrors(text)).toEqual([
-      `fleet.yaml:${lineOf(text, 'prod: {')}: services[0].overrides.prod: environment "prod" does not exist (environments: production, test)`,
+      `fleet.yaml:${lineOf(text, 'prod: {')}: services[0].overrides.prod: environment "prod" does not exist (environments: production, test) (did you mean "production"?)`,
     ]);
   });
 
@@ -228,7 +230,7 @@ describe('fleet config errors name file, line and path', () => {
       `fleet.yaml:${lineOf(text, 'name: orders', 2)}: services[2].name: "orders" is already used by services[0]`,
       `fleet.yaml:${lineOf(text, 'name: orders', 2)}: services[2].name: database name "orders" collides with services[0] ("orders")`,
       `fleet.yaml:${lineOf(text, 'name: orders', 2)}: services[2].name: role name "orders" collides with services[0] ("orders")`,
-      `fleet.yaml:${lineOf(text, 'comerce')}: services[2].group: group "comerce" is not declared under groups: (declared: commerce); add "comerce: {}" there if it is a new group`,
+      `fleet.yaml:${lineOf(text, 'comerce')}: services[2].group: group "comerce" is not declared under groups: (declared: commerce); add "comerce: {}" there if it is a new group (did you mean "commerce"?)`,
     ]);
   });
 

@@ -103,14 +103,14 @@ describe('groups must be declared', () => {
   it('an undeclared group is an error naming file:line', () => {
     const text = edit('  - name: payments\n    group: commerce\n', '  - name: payments\n    group: comerce\n');
     expect(configErrors(text)).toEqual([
-      `fleet.yaml:${lineOf(text, 'group: comerce')}: services[1].group: group "comerce" is not declared under groups: (declared: commerce, reporting); add "comerce: {}" there if it is a new group`,
+      `fleet.yaml:${lineOf(text, 'group: comerce')}: services[1].group: group "comerce" is not declared under groups: (declared: commerce, reporting); add "comerce: {}" there if it is a new group (did you mean "commerce"?)`,
     ]);
   });
 
   it('a group override for an unknown environment, or an invalid group name', () => {
     const text = edit('  reporting: {}\n', '  reporting: { overrides: { prod: { instances: 1 } } }\n  Bad_Group:\n');
     expect(configErrors(text)).toEqual([
-      `fleet.yaml:${lineOf(text, 'reporting: {')}: groups.reporting.overrides.prod: environment "prod" does not exist (environments: production, test)`,
+      `fleet.yaml:${lineOf(text, 'reporting: {')}: groups.reporting.overrides.prod: environment "prod" does not exist (environments: production, test) (did you mean "production"?)`,
       `fleet.yaml:${lineOf(text, 'Bad_Group')}: groups.Bad_Group: "Bad_Group" is not a valid group name (a DNS-1123 label: it names the group's cluster)`,
     ]);
   });

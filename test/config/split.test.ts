@@ -94,7 +94,7 @@ describe('a split fleet (fleet.yaml + services/*.yaml)', () => {
     const file = join(dir, 'services', 'b.yaml');
     expect(errorsOf(dir)).toEqual([
       `${file}:${lineOf(text, 'Web')}: namespace: "Web" is not a valid DNS-1123 label (lower case letters, digits and "-", starting and ending with a letter or digit)`,
-      `${file}:${lineOf(text, 'extensionz')}: extensionz: is not a known key`,
+      `${file}:${lineOf(text, 'extensionz')}: extensionz: is not a known key (did you mean "extensions"?)`,
     ]);
   });
 
@@ -107,9 +107,9 @@ describe('a split fleet (fleet.yaml + services/*.yaml)', () => {
     });
     expect(errorsOf(dir)).toEqual([
       `${join(dir, 'fleet.yaml')}:${lineOf(HEAD, 'instances: 2') + 1}: environments.live.alerts.diskWarningPercent: must be below diskCriticalPercent`,
-      `${join(dir, 'services', 'b.yaml')}:1: name: "ledger" is already used by services[0]`,
-      `${join(dir, 'services', 'b.yaml')}:1: name: database name "ledger" collides with services[0] ("ledger")`,
-      `${join(dir, 'services', 'b.yaml')}:1: name: role name "ledger" collides with services[0] ("ledger")`,
+      `${join(dir, 'services', 'b.yaml')}:1: name: "ledger" is already used by ${join(dir, 'services', 'a.yaml')}`,
+      `${join(dir, 'services', 'b.yaml')}:1: name: database name "ledger" collides with ${join(dir, 'services', 'a.yaml')} ("ledger")`,
+      `${join(dir, 'services', 'b.yaml')}:1: name: role name "ledger" collides with ${join(dir, 'services', 'a.yaml')} ("ledger")`,
       `${join(dir, 'services', 'c.yaml')}:1: group: is required because environments.live.topology is grouped`,
     ]);
   });

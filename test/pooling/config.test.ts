@@ -62,7 +62,7 @@ describe('environments.<env>.pooler', () => {
     expect(configErrors(text)).toEqual([
       `fleet.yaml:${lineOf(text, 'rw: {')}: environments.production.pooler.rw.instances: must be >= 1`,
       `fleet.yaml:${lineOf(text, 'rw: {')}: environments.production.pooler.rw.poolMode: "statement" is not one of "session", "transaction"`,
-      `fleet.yaml:${lineOf(text, 'rx: {}')}: environments.production.pooler.rx: is not a known key`,
+      `fleet.yaml:${lineOf(text, 'rx: {}')}: environments.production.pooler.rx: is not a known key (did you mean "rw"?)`,
     ]);
   });
 
