@@ -4,6 +4,7 @@ import type { PostgresOperator } from '../config/model';
 import { cloudnativePgBackend } from './cloudnative-pg/backend';
 import type { Backend } from './types';
 import { zalandoBackend } from './zalando/backend';
+import { awsAuroraBackend } from './aws-aurora/backend';
 
 export type { Backend, ConnectionEndpoints, EnvironmentScope, RenderedCluster } from './types';
 export { backendTraits, type BackendTraits } from './traits';
@@ -11,6 +12,7 @@ export { backendTraits, type BackendTraits } from './traits';
 const BACKENDS: Readonly<Record<PostgresOperator, Backend>> = {
   'cloudnative-pg': cloudnativePgBackend,
   zalando: zalandoBackend,
+  'aws-aurora': awsAuroraBackend,
 };
 
 /** The backend that renders an environment. */

@@ -6,6 +6,7 @@
 import type { PostgresOperator } from '../config/model';
 import { CLOUDNATIVE_PG_TRAITS } from './cloudnative-pg/traits';
 import { ZALANDO_TRAITS } from './zalando/traits';
+import { AWS_AURORA_TRAITS } from './aws-aurora/traits';
 
 /**
  * A feature a backend either has (`true`) or does not: then the reason, the complete message a
@@ -39,6 +40,15 @@ export interface BackendTraits {
   readonly snapshotRetention: Support;
   /** `backups.postgres.method: logical` (the operator's logical backup CronJob). */
   readonly logicalBackup: Support;
+  /** Scheduled backups at all (`backups.postgres`). @default true */
+  readonly scheduledBackups?: Support;
+  /** A separate WAL volume (`walStorage`). @default true */
+  readonly walStorage?: Support;
+  /**
+   * Why the backend refuses a PostgreSQL parameter of a cluster (after the fleet's own check),
+   * or undefined when it takes it. @default takes every parameter
+   */
+  readonly parameterProblem?: (name: string) => string | undefined;
   /**
    * Whether `postgres.imageName` is the image the clusters run (checked against the version);
    * false where the backend brings its own image (Spilo).
@@ -49,6 +59,10 @@ export interface BackendTraits {
    * password is one more generated store key per environment.
    */
   readonly accessRole: boolean;
+  /** Developers log in with a password from the store (false: with IAM tokens). @default true */
+  readonly developerPasswords?: boolean;
+  /** Each cluster has a master user whose password dbfleet generates (managed services). @default false */
+  readonly masterPassword?: boolean;
   /** Pod Security level the database namespace enforces. @default restricted */
   readonly podSecurity?: 'baseline';
   /** `<apiGroup>/<kind>` of the objects that are the backend's database clusters (plan rules). */
@@ -58,6 +72,7 @@ export interface BackendTraits {
 const BACKEND_TRAITS: Readonly<Record<PostgresOperator, BackendTraits>> = {
   'cloudnative-pg': CLOUDNATIVE_PG_TRAITS,
   zalando: ZALANDO_TRAITS,
+  'aws-aurora': AWS_AURORA_TRAITS,
 };
 
 /** Every backend's traits, in a stable order. */

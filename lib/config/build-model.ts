@@ -362,6 +362,38 @@ function buildEnvironment(
       if (s.overrides[envName]?.pooler) report(['services', i, 'overrides', envName, 'pooler'], noPooler, true);
     });
   }
+  const aws = traits.settingsKey === 'aws' ? env.aws : undefined;
+  if (traits.settingsKey === 'aws' && !aws)
+    report(
+      at('operator'),
+      `operator: ${env.operator} needs an aws: section (region, subnetIDs, securityGroupIDs, endpointId, serverless or instanceClass)`,
+    );
+  if (traits.walStorage !== undefined && traits.walStorage !== true) {
+    if (env.walStorage) report(at('walStorage'), traits.walStorage, true);
+    input.services.forEach((s, i) => {
+      if (s.overrides[envName]?.walStorage) report(['services', i, 'overrides', envName, 'walStorage'], traits.walStorage as string, true);
+    });
+  }
+  if (env.backups?.postgres && traits.scheduledBackups !== undefined && traits.scheduledBackups !== true)
+    report(at('backups', 'postgres'), traits.scheduledBackups, true);
+  // Parameters the backend refuses, on the merged parameters of each cluster, where they are written.
+  if (traits.parameterProblem) {
+    const reported = new Set<string>();
+    for (const c of clusters) {
+      for (const name of Object.keys(c.parameters ?? {})) {
+        const problem = traits.parameterProblem(name);
+        if (!problem || reported.has(name)) continue;
+        reported.add(name);
+        const where =
+          env.postgres?.parameters?.[name] !== undefined
+            ? at('postgres', 'parameters', name)
+            : input.postgres.parameters?.[name] !== undefined
+              ? ['postgres', 'parameters', name]
+              : at('postgres');
+        report(where, `${problem} (environment ${envName})`, true);
+      }
+    }
+  }
   for (const other of ALL_BACKEND_TRAITS) {
     const key = other.settingsKey as keyof EnvironmentInput | undefined;
     if (key && other !== traits && env[key] !== undefined)
@@ -421,6 +453,20 @@ function buildEnvironment(
     developerAccess: env.developerAccess,
     operator: env.operator,
     zalando: zalando?.settings,
+    aws: aws
+      ? {
+          region: aws.region,
+          subnetIDs: aws.subnetIDs,
+          securityGroupIDs: aws.securityGroupIDs,
+          serverless: aws.serverless,
+          instanceClass: aws.instanceClass,
+          endpointId: aws.endpointId,
+          iamAuthentication: aws.iamAuthentication,
+          backupRetentionDays: aws.backupRetentionDays,
+          deletionProtection: aws.deletionProtection,
+          kmsKeyID: aws.kmsKeyID,
+        }
+      : undefined,
     postgres: pg,
     destination: env.cluster?.name ? { name: env.cluster.name } : { server: env.cluster?.server ?? 'https://kubernetes.default.svc' },
     clusters,

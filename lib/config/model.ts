@@ -7,7 +7,22 @@ import type { RotationState } from '../secrets/credential-rotation';
 export type Topology = 'shared' | 'per-service' | 'grouped';
 export type DeveloperAccess = 'read-write' | 'read-only' | 'none';
 export type Severity = 'critical' | 'warning';
-export type PostgresOperator = 'cloudnative-pg' | 'zalando';
+export type PostgresOperator = 'cloudnative-pg' | 'zalando' | 'aws-aurora';
+
+/** Aurora settings of an environment (operator aws-aurora; resolved defaults). */
+export interface AwsSettings {
+  readonly region: string;
+  readonly subnetIDs: readonly string[];
+  readonly securityGroupIDs: readonly string[];
+  /** Serverless v2 capacity (ACUs); exactly one of this and instanceClass. */
+  readonly serverless?: { readonly minCapacity: number; readonly maxCapacity: number };
+  readonly instanceClass?: string;
+  readonly endpointId: string;
+  readonly iamAuthentication: boolean;
+  readonly backupRetentionDays: number;
+  readonly deletionProtection: boolean;
+  readonly kmsKeyID?: string;
+}
 
 /** Zalando postgres-operator settings of an environment (resolved defaults). */
 export interface ZalandoSettings {
@@ -203,6 +218,8 @@ export interface Environment {
   readonly operator: PostgresOperator;
   /** Set exactly when operator is `zalando`. */
   readonly zalando?: ZalandoSettings;
+  /** Set exactly when operator is `aws-aurora`. */
+  readonly aws?: AwsSettings;
   readonly postgres: EnvironmentPostgres;
   /** Argo CD destination: exactly one of server or name. */
   readonly destination: { readonly server?: string; readonly name?: string };

@@ -19,7 +19,7 @@ const labelMap = z.record(z.string(), z.string());
 export const TOPOLOGIES = ['shared', 'per-service', 'grouped'] as const;
 export const DEVELOPER_ACCESS = ['read-write', 'read-only', 'none'] as const;
 /** The Postgres operator of an environment (a contract: the names do not change). */
-export const OPERATORS = ['cloudnative-pg', 'zalando'] as const;
+export const OPERATORS = ['cloudnative-pg', 'zalando', 'aws-aurora'] as const;
 /** postgres_exporter, run as a sidecar of every Spilo pod (Zalando has no built-in exporter). */
 export const DEFAULT_POSTGRES_EXPORTER_IMAGE = 'quay.io/prometheuscommunity/postgres-exporter:v0.20.1';
 
@@ -39,6 +39,43 @@ const zalando = z.strictObject({
   /** postgres_exporter sidecar image. */
   exporterImage: z.string().min(1).default(DEFAULT_POSTGRES_EXPORTER_IMAGE),
 });
+
+/**
+ * Aurora PostgreSQL through AWS Controllers for Kubernetes (ACK rds-controller); allowed only with
+ * `operator: aws-aurora` (lib/backends/aws-aurora/, docs/aurora.md).
+ */
+const aws = z
+  .strictObject({
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-central-1'),
+    /** Private subnets of at least two availability zones (the DBSubnetGroup). */
+    subnetIDs: z
+      .array(z.string().regex(/^subnet-[0-9a-f]+$/, 'must be a subnet ID (subnet-…)'))
+      .min(2, 'needs subnets in at least two availability zones'),
+    /** The clusters' VPC security groups: they, not NetworkPolicies, decide who reaches Aurora. */
+    securityGroupIDs: z.array(z.string().regex(/^sg-[0-9a-f]+$/, 'must be a security group ID (sg-…)')).min(1),
+    /** Aurora Serverless v2 capacity in ACUs; or instanceClass. */
+    serverless: z.strictObject({ minCapacity: z.number().min(0).max(256), maxCapacity: z.number().min(1).max(256) }).optional(),
+    /** Provisioned instances of this class (db.r7g.large); or serverless. */
+    instanceClass: z
+      .string()
+      .regex(/^db\.[a-z0-9-]+\.[a-z0-9]+$/, 'must be a DB instance class such as db.r7g.large')
+      .optional(),
+    /**
+     * The account's and region's identifier in every RDS endpoint
+     * (`<cluster>.cluster-<endpointId>.<region>.rds.amazonaws.com`): the app Secrets name the
+     * endpoints before they exist (the FieldExports confirm them, docs/aurora.md).
+     */
+    endpointId: z.string().regex(/^[a-z0-9]+$/, 'must be the lower-case identifier of your RDS endpoints'),
+    /** IAM database authentication: developers log in with IAM tokens, no password. */
+    iamAuthentication: z.boolean().default(true),
+    /** Continuous backup (point-in-time recovery) window, 1-35 days. */
+    backupRetentionDays: z.number().int().min(1).max(35).default(7),
+    /** Refuse deletion of the clusters in AWS. */
+    deletionProtection: z.boolean().default(true),
+    /** KMS key for storage encryption. Default: the account's aws/rds key. */
+    kmsKeyID: z.string().min(1).optional(),
+  })
+  .refine((a) => (a.serverless === undefined) !== (a.instanceClass === undefined), 'set exactly one of serverless and instanceClass');
 
 export const QOS_CLASSES = ['guaranteed', 'burstable'] as const;
 
@@ -207,6 +244,7 @@ const environment = z.strictObject({
   /** The Postgres operator that runs this environment's clusters. */
   operator: z.enum(OPERATORS).default('cloudnative-pg'),
   zalando: zalando.optional(),
+  aws: aws.optional(),
   /** Cluster name under topology: shared (default: the fleet name). */
   sharedClusterName: dnsLabel.optional(),
   /** The Argo CD destination cluster. */

@@ -11,6 +11,7 @@ import { admissionRefused } from './admission-refused';
 import { describe } from './objects';
 import { drSwitchover } from './dr-switchover';
 import { operatorSwitch } from './operator-switch';
+import { allBackends } from '../backends';
 
 export interface Danger {
   readonly environment: string;
@@ -365,6 +366,8 @@ export const DANGER_RULES: readonly DangerRule[] = [
   operatorSwitch,
   poolModeToTransaction,
   drSwitchover,
+  // What only one backend knows (lib/backends/<backend>/).
+  ...allBackends().flatMap((b) => b.dangerRules),
 ];
 
 export function findDangers(context: DangerContext, rules: readonly DangerRule[] = DANGER_RULES): Danger[] {

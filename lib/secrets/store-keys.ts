@@ -34,6 +34,11 @@ export interface StoreKey {
   readonly readBy: readonly string[];
 }
 
+/** `<keyPrefix>/<environment>/clusters/<cluster>/master`: a managed cluster's master password. */
+export function clusterMasterRemoteKey(keyPrefix: string, environment: string, cluster: string): string {
+  return `${keyPrefix}/${environment}/clusters/${cluster}/master`;
+}
+
 /** Whose store keys an environment reads: a DR standby shares its source's passwords (identical after promotion). */
 export function secretsEnvironment(environment: Environment): string {
   return environment.dr?.source ?? environment.name;
@@ -74,8 +79,9 @@ export function environmentStoreKeys(fleet: Fleet, environment: Environment): St
         readBy: slot === layout.app ? [...new Set([environment.namespace, service.namespace])] : [environment.namespace],
       }));
   });
-  // Developer roles and their Secrets exist only where developers have access.
-  if (environment.developerAccess !== 'none') {
+  const traits = backendTraits(environment.operator);
+  // Developer roles and their Secrets exist only where developers have access (and log in with a password).
+  if (environment.developerAccess !== 'none' && traits.developerPasswords !== false) {
     for (const developer of fleet.developers) {
       keys.push({
         name: `developer-${developer}`,
@@ -89,8 +95,23 @@ export function environmentStoreKeys(fleet: Fleet, environment: Environment): St
       });
     }
   }
+  // A managed service's master user, per cluster (never given to apps: docs/aurora.md).
+  if (traits.masterPassword) {
+    for (const cluster of environment.clusters) {
+      keys.push({
+        name: `${cluster.name}-master`,
+        environment: environment.name,
+        remoteKey: clusterMasterRemoteKey(keyPrefix, keyEnvironment, cluster.name),
+        property: 'password',
+        origin: passwordOrigin,
+        createdBy: passwordCreatedBy,
+        purpose: `password of the master user of cluster ${cluster.name} (dbfleet's Jobs only)`,
+        readBy: [environment.namespace],
+      });
+    }
+  }
   // The developer-access role's password (backends whose access Job logs in as it).
-  if (backendTraits(environment.operator).accessRole) {
+  if (traits.accessRole) {
     keys.push({
       name: 'dbfleet-access',
       environment: environment.name,

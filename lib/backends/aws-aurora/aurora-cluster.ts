@@ -1,0 +1,157 @@
+// One Aurora PostgreSQL cluster as ACK rds-controller v1.11.1 objects: DBSubnetGroup,
+// DBClusterParameterGroup, DBCluster, one DBInstance per instance, and FieldExports of its
+// endpoints. Field semantics checked in aws-controllers-k8s/rds-controller@v1.11.1:
+// - pkg/resource/db_cluster/sdk.go newCreateRequestPayload: masterUserPassword is read from the
+//   referenced Secret (SecretValueFromReference) and sent as MasterUserPassword;
+// - the same file, sdkCreate: a spec with sourceDBClusterIdentifier is created with
+//   RestoreDBClusterToPointInTime (restoreType, useLatestRestorableTime), which the drill uses;
+// - pkg/resource/db_cluster/hooks.go isAuroraEngine: Aurora engines take no allocatedStorage.
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { DbCluster, DbClusterParameterGroup, DbInstance, DbSubnetGroup } from '../../../imports/rds.services.k8s.aws';
+import { FieldExport, FieldExportSpecToKind } from '../../../imports/services.k8s.aws';
+import type { AwsSettings } from '../../config/model';
+import type { IPostgresCluster, PostgresClusterProps } from '../../postgres/postgres-cluster';
+
+/** The master user: dbfleet's Jobs only, never an app (docs/aurora.md). */
+export const AURORA_MASTER_USER = 'dbfleet_master';
+/** Serverless v2 instances have this class (capacity comes from the cluster's scaling configuration). */
+export const SERVERLESS_INSTANCE_CLASS = 'db.serverless';
+/** PostgreSQL logs to CloudWatch (the only export Aurora PostgreSQL offers besides upgrade logs). */
+const LOG_EXPORTS = ['postgresql'];
+/** RDS identifiers: a letter, then letters, digits and single hyphens, at most 63 characters. */
+const IDENTIFIER = /^[a-z](?!.*--)[a-z0-9-]{0,62}(?<!-)$/;
+
+export interface AuroraClusterProps extends PostgresClusterProps {
+  /** The RDS identifier of the cluster (unique per account and region). */
+  readonly identifier: string;
+  readonly postgresVersion: number;
+  readonly aws: AwsSettings;
+  /** Secret (in the cluster's namespace, key `password`) holding the master password. */
+  readonly masterPasswordSecret: string;
+}
+
+/** The ConfigMap the FieldExports write the endpoints into (keys `host`, `ro-host`). */
+export function endpointsConfigMapName(cluster: string): string {
+  return `${cluster}-endpoints`;
+}
+
+export class AuroraCluster extends Construct implements IPostgresCluster {
+  readonly clusterName: string;
+  readonly namespace: string;
+  readonly readWriteHost: string;
+  readonly readOnlyHost: string;
+  readonly instances: number;
+  readonly port = 5432;
+  // No pods in Kubernetes: nothing to select, nothing for NetworkPolicies (security groups decide).
+  readonly instanceSelector = {};
+  readonly memberSelector = {};
+  readonly metricsClusterLabel = 'cluster';
+  readonly additionalClients = [];
+  readonly operatorPorts = [];
+  readonly metricsPort = 9187;
+  readonly identifier: string;
+
+  constructor(scope: Construct, id: string, props: AuroraClusterProps) {
+    super(scope, id);
+    const { aws } = props;
+    if (!IDENTIFIER.test(props.identifier))
+      throw new Error(
+        `cluster ${props.name}: RDS identifier "${props.identifier}" must start with a letter, hold letters, digits and single hyphens, and be at most 63 characters`,
+      );
+    this.clusterName = props.name;
+    this.namespace = props.namespace;
+    this.instances = props.instances;
+    this.identifier = props.identifier;
+    // RDS's documented endpoint names (the FieldExports below write the real ones next to the cluster).
+    this.readWriteHost = `${props.identifier}.cluster-${aws.endpointId}.${aws.region}.rds.amazonaws.com`;
+    this.readOnlyHost = `${props.identifier}.cluster-ro-${aws.endpointId}.${aws.region}.rds.amazonaws.com`;
+    const metadata = (name: string) => ({ name, namespace: props.namespace, labels: props.labels });
+    const tags = [
+      { key: 'app.kubernetes.io/part-of', value: props.labels['app.kubernetes.io/part-of'] ?? '' },
+      { key: 'dbfleet.io/cluster', value: props.name },
+    ];
+
+    const subnetGroup = new DbSubnetGroup(this, 'SubnetGroup', {
+      metadata: metadata(props.name),
+      spec: {
+        name: props.identifier,
+        description: `dbfleet: private subnets of Aurora cluster ${props.identifier}`,
+        subnetIDs: [...aws.subnetIDs],
+        tags,
+      },
+    });
+    const family = `aurora-postgresql${props.postgresVersion}`;
+    const parameterGroup = new DbClusterParameterGroup(this, 'ParameterGroup', {
+      metadata: metadata(props.name),
+      spec: {
+        name: props.identifier,
+        family,
+        description: `dbfleet: parameters of Aurora cluster ${props.identifier} (postgres.parameters)`,
+        parameterOverrides: { ...props.parameters },
+        tags,
+      },
+    });
+    new DbCluster(this, 'Resource', {
+      metadata: { ...metadata(props.name), annotations: props.annotations },
+      spec: {
+        dbClusterIdentifier: props.identifier,
+        engine: 'aurora-postgresql',
+        // The major only: RDS picks its default minor and autoMinorVersionUpgrade keeps it current;
+        // a major change replaces nothing but is a DANGER in the plan (majorVersionChange).
+        engineVersion: String(props.postgresVersion),
+        autoMinorVersionUpgrade: true,
+        dbSubnetGroupRef: { from: { name: subnetGroup.name } },
+        dbClusterParameterGroupRef: { from: { name: parameterGroup.name } },
+        vpcSecurityGroupIDs: [...aws.securityGroupIDs],
+        publiclyAccessible: false,
+        storageEncrypted: true,
+        kmsKeyId: aws.kmsKeyID,
+        deletionProtection: aws.deletionProtection,
+        backupRetentionPeriod: aws.backupRetentionDays,
+        copyTagsToSnapshot: true,
+        enableCloudwatchLogsExports: LOG_EXPORTS,
+        enableIamDatabaseAuthentication: aws.iamAuthentication,
+        serverlessV2ScalingConfiguration: aws.serverless ? { ...aws.serverless } : undefined,
+        masterUsername: AURORA_MASTER_USER,
+        masterUserPassword: { name: props.masterPasswordSecret, namespace: props.namespace, key: 'password' },
+        port: this.port,
+        tags,
+      },
+    });
+    const instanceClass = aws.serverless ? SERVERLESS_INSTANCE_CLASS : aws.instanceClass!;
+    for (let i = 1; i <= props.instances; i++) {
+      new DbInstance(this, `Instance${i}`, {
+        metadata: metadata(`${props.name}-${i}`),
+        spec: {
+          dbInstanceIdentifier: `${props.identifier}-${i}`,
+          dbClusterIdentifier: props.identifier,
+          dbInstanceClass: instanceClass,
+          engine: 'aurora-postgresql',
+          publiclyAccessible: false,
+          // Tier 0 for the first two (a failover target of equal rank), then 1…: RDS promotes the
+          // lowest tier first, spread over the subnet group's availability zones.
+          promotionTier: Math.min(i - 1, 15),
+          autoMinorVersionUpgrade: true,
+          tags,
+        },
+      });
+    }
+    // The endpoints as RDS reports them, next to the cluster: the ConfigMap must exist before the
+    // FieldExport writes to it (ACK runtime: it patches, it does not create).
+    const configMap = endpointsConfigMapName(props.name);
+    new k8s.KubeConfigMap(this, 'Endpoints', { metadata: metadata(configMap) });
+    for (const [key, path] of [
+      ['host', '.status.endpoint'],
+      ['ro-host', '.status.readerEndpoint'],
+    ] as const) {
+      new FieldExport(this, `Export-${key}`, {
+        metadata: metadata(`${props.name}-${key}`),
+        spec: {
+          from: { path, resource: { group: 'rds.services.k8s.aws', kind: 'DBCluster', name: props.name } },
+          to: { kind: FieldExportSpecToKind.CONFIGMAP, name: configMap, namespace: props.namespace, key },
+        },
+      });
+    }
+  }
+}

@@ -1,0 +1,30 @@
+import type { BackendTraits } from '../traits';
+import { auroraParameterProblem } from './aurora-parameters';
+
+const AURORA = 'has no meaning on operator: aws-aurora';
+
+export const AWS_AURORA_TRAITS: BackendTraits = {
+  operator: 'aws-aurora',
+  title: 'Aurora (ACK rds-controller)',
+  product: 'Amazon Aurora PostgreSQL (ACK rds-controller)',
+  settingsKey: 'aws',
+  poolers: `${AURORA} (CloudNativePG Poolers; use RDS Proxy, which dbfleet does not render: docs/aurora.md)`,
+  ownerRotation:
+    'dbfleet\'s owner rotation needs CloudNativePG DatabaseRoles (see README "Credentials"); rotate an Aurora owner\'s password in the store and re-run the access Job (docs/aurora.md)',
+  standbySites:
+    'dbfleet renders standby sites for cloudnative-pg only; Aurora replicates across regions with a GlobalCluster (docs/aurora.md, "Disaster recovery")',
+  objectStore: `${AURORA} (Aurora backs up continuously on its own: set aws.backupRetentionDays)`,
+  restoreDrill: `${AURORA} yet (the copy-on-write clone drill is not rendered by this version: docs/aurora.md, "Backups")`,
+  snapshotRetention: `${AURORA} (Aurora keeps continuous backups for aws.backupRetentionDays)`,
+  logicalBackup: "logical is the Zalando operator's logical backup; Aurora backs up continuously (aws.backupRetentionDays)",
+  scheduledBackups: `${AURORA} (Aurora backs up continuously: set aws.backupRetentionDays instead of a schedule)`,
+  walStorage: `${AURORA} (Aurora storage grows on its own and has no WAL volume)`,
+  // The access Job's psql: the PostgreSQL image of the same major (build-model.ts).
+  postgresImage: true,
+  accessRole: false,
+  // IAM database authentication (GRANT rds_iam): no developer password.
+  developerPasswords: false,
+  masterPassword: true,
+  parameterProblem: auroraParameterProblem,
+  clusterKinds: ['rds.services.k8s.aws/DBCluster'],
+};
