@@ -102,10 +102,78 @@ export function addSyncOption(object: ApiObject, option: string): void {
   object.metadata.addAnnotation(SYNC_OPTIONS_ANNOTATION, [...options].join(','));
 }
 
+/**
+ * The objects an object's spec names, by the reference fields the operators resolve at run time:
+ * a Secret (`*Secret`/`secretKeyRef`/`*Credentials` `.name`, any `{ name, key }` selector,
+ * `secret.secretName`), an ImageCatalog
+ * (`imageCatalogRef.name`), an ObjectStore (`barmanObjectName`, plugin-barman-cloud@v0.14.0).
+ * Keyed `<kind>/<name>`; `Secret/<name>` stands for whatever produces that Secret.
+ */
+export function specReferences(value: unknown, found = new Set<string>()): Set<string> {
+  if (Array.isArray(value)) {
+    for (const v of value) specReferences(v, found);
+  } else if (value && typeof value === 'object') {
+    for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+      const name = v && typeof v === 'object' ? (v as { name?: unknown }).name : undefined;
+      if (typeof name === 'string') {
+        // `{ name, key }` is a SecretKeySelector (an object store's accessKeyId, applicationCredentials, …).
+        const keyed = typeof (v as { key?: unknown }).key === 'string';
+        if (keyed || /(secret|secretKeyRef|credentials)$/i.test(key)) found.add(`Secret/${name}`);
+        if (key === 'imageCatalogRef') found.add(`ImageCatalog/${name}`);
+      }
+      if (key === 'secret' && v && typeof v === 'object' && typeof (v as { secretName?: unknown }).secretName === 'string')
+        found.add(`Secret/${(v as { secretName: string }).secretName}`);
+      if (key === 'barmanObjectName' && typeof v === 'string') found.add(`ObjectStore/${v}`);
+      specReferences(v, found);
+    }
+  }
+  return found;
+}
+
+/**
+ * Protection is closed over references: whatever a protected object names (its ObjectStore,
+ * ImageCatalog, the Secrets it and they read) is protected too, transitively, so a sync never
+ * prunes what a kept Cluster needs to start, archive or restore. Computed from the objects, not
+ * from a list of kinds: a new reference is covered the day it is rendered.
+ */
+function protectDependencies(objects: readonly ApiObject[]): void {
+  const byRef = new Map<string, ApiObject[]>();
+  const add = (key: string, o: ApiObject) => byRef.set(key, [...(byRef.get(key) ?? []), o]);
+  const json = new Map<ApiObject, { spec?: unknown; metadata?: { namespace?: string } }>();
+  const read = (o: ApiObject) => {
+    let j = json.get(o);
+    if (!j) json.set(o, (j = o.toJson() as { spec?: unknown; metadata?: { namespace?: string } }));
+    return j;
+  };
+  for (const o of objects) {
+    const ns = o.metadata.namespace ?? '';
+    if (o.kind === 'Secret' && o.apiVersion === 'v1') add(`${ns}/Secret/${o.name}`, o);
+    else if (o.kind === 'ExternalSecret') {
+      const target = (read(o).spec as { target?: { name?: string } } | undefined)?.target?.name;
+      add(`${ns}/Secret/${target ?? o.name}`, o);
+    } else if (o.kind === 'ImageCatalog' || o.kind === 'ObjectStore') add(`${ns}/${o.kind}/${o.name}`, o);
+  }
+  const queue = objects.filter((o) => isProtected(o.apiVersion, o.kind));
+  const seen = new Set(queue);
+  while (queue.length > 0) {
+    const o = queue.pop()!;
+    const ns = o.metadata.namespace ?? '';
+    for (const ref of specReferences(read(o).spec)) {
+      for (const dependency of byRef.get(`${ns}/${ref}`) ?? []) {
+        if (seen.has(dependency)) continue;
+        seen.add(dependency);
+        addSyncOption(dependency, PROTECTED_SYNC_OPTIONS);
+        queue.push(dependency);
+      }
+    }
+  }
+}
+
 /** Annotates every ApiObject below `scope`: protection, waves (hooks included), scheduled jobs. */
 export function applySyncPolicy(scope: IConstruct): void {
-  for (const node of scope.node.findAll()) {
-    if (!(node instanceof ApiObject)) continue;
+  const objects = scope.node.findAll().filter((node): node is ApiObject => node instanceof ApiObject);
+  protectDependencies(objects);
+  for (const node of objects) {
     if (isProtected(node.apiVersion, node.kind)) addSyncOption(node, PROTECTED_SYNC_OPTIONS);
     const wave = syncWave(node.apiVersion, node.kind);
     if (wave !== undefined) node.metadata.addAnnotation(SYNC_WAVE_ANNOTATION, String(wave));

@@ -235,6 +235,58 @@ export const protectedDependencies: Invariant = {
   },
 };
 
+/** Kinds an operator resolves by name from another object's spec (what a kept object may depend on). */
+const REFERENCEABLE_KINDS = new Set([
+  'barmancloud.cnpg.io/ObjectStore',
+  'postgresql.cnpg.io/ImageCatalog',
+  '/ConfigMap',
+  '/Secret',
+  'external-secrets.io/ExternalSecret',
+  '/ServiceAccount',
+]);
+
+/** Every string in a value, at any depth. */
+function stringLeaves(value: unknown, found = new Set<string>()): Set<string> {
+  if (typeof value === 'string') found.add(value);
+  else if (Array.isArray(value)) for (const v of value) stringLeaves(v, found);
+  else if (value && typeof value === 'object') for (const v of Object.values(value)) stringLeaves(v, found);
+  return found;
+}
+
+export const protectedClosure: Invariant = {
+  id: 'protected-closure',
+  description:
+    'Every object a protected (Prune=false) object names in its spec (ObjectStore, ImageCatalog, ConfigMap, Secret or the ExternalSecret making it, ServiceAccount) is protected too, transitively: the object graph, not a list of kinds.',
+  check: ({ objects }) => {
+    const violations: Violation[] = [];
+    const named = new Map<string, RenderedObject[]>();
+    for (const r of objects) {
+      const o = r.object as Obj;
+      if (!REFERENCEABLE_KINDS.has(kindKey(o))) continue;
+      const names = new Set([o.metadata.name, ...(o.kind === 'ExternalSecret' && o.spec?.target?.name ? [o.spec.target.name as string] : [])]);
+      for (const name of names) {
+        const key = `${environmentOf(r)}/${o.metadata.namespace}/${name}`;
+        named.set(key, [...(named.get(key) ?? []), r]);
+      }
+    }
+    for (const r of objects) {
+      const o = r.object as Obj;
+      if (!protectedObject(o)) continue;
+      for (const value of stringLeaves(o.spec)) {
+        for (const dependency of named.get(`${environmentOf(r)}/${o.metadata.namespace}/${value}`) ?? []) {
+          if (dependency === r || protectedObject(dependency.object)) continue;
+          violations.push({
+            rule: 'protected-closure',
+            object: r.path,
+            message: `names ${dependency.object.kind} ${dependency.object.metadata.name}, which a sync may prune while this object is kept`,
+          });
+        }
+      }
+    }
+    return violations;
+  },
+};
+
 export const objectSize: Invariant = {
   id: 'object-size',
   description: `No object exceeds ${OBJECT_LIMIT_BYTES} bytes; one applied client-side must also fit the ${ANNOTATION_LIMIT_BYTES}-byte annotation limit.`,
@@ -459,6 +511,7 @@ export const INVARIANTS: Invariant[] = [
   singleInstanceHasNoBlockingPdb,
   noSuperuserAccess,
   protectedDependencies,
+  protectedClosure,
   objectSize,
   scheduledJobsCannotFailSync,
   clusterTrafficAdmitted,
