@@ -1,6 +1,7 @@
 // Synthetic fleets for benchmarks: N services over two environments shaped like fleet.yaml
-// (test: shared, production: per-service), every feature switched on.
-export function syntheticFleet(services: number): string {
+// (test: shared, production: per-service unless `productionTopology` says otherwise; grouped
+// puts the services in 10 groups), every feature switched on.
+export function syntheticFleet(services: number, productionTopology: 'per-service' | 'grouped' | 'shared' = 'per-service'): string {
   const lines = [
     'name: bench',
     'postgres: { version: 16 }',
@@ -13,11 +14,13 @@ export function syntheticFleet(services: number): string {
     '    { namespace: databases, topology: shared, instances: 1, storage: 5Gi, developerAccess: read-write,',
     '      backups: { velero: { schedule: "0 3 * * *" }, postgres: { schedule: "0 0 2 * * *" } } }',
     '  production:',
-    '    { namespace: databases, topology: per-service, instances: 3, storage: 50Gi, developerAccess: read-only,',
+    `    { namespace: databases, topology: ${productionTopology}, instances: 3, storage: 50Gi, developerAccess: read-only,`,
     '      backups: { velero: { schedule: "0 3 * * *" }, postgres: { schedule: "0 0 2 * * *" } } }',
+    `groups: { ${[...Array(10).keys()].map((g) => `g${g}: {}`).join(', ')} }`,
     'services:',
   ];
-  for (let i = 0; i < services; i++) lines.push(`  - { name: svc-${String(i).padStart(4, '0')}, extensions: [pgcrypto] }`);
+  for (let i = 0; i < services; i++)
+    lines.push(`  - { name: svc-${String(i).padStart(4, '0')}, group: g${i % 10}, extensions: [pgcrypto] }`);
   lines.push(
     'mongoSnapshots:',
     '  - { name: catalog, namespace: backups, environments: [production], schedule: "15 */6 * * *",',

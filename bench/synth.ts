@@ -11,7 +11,7 @@
 // measures another checkout as "this"). BENCH_SIZES=10,100 picks the synthetic sizes (empty: none),
 // BENCH_EXAMPLE=off skips the example fleet. The CLI's upgrade check (a registry request on every run) is off
 // (CDK8S_CHECK_UPGRADE=false) except in the "upgrade check on" row.
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { syntheticFleet } from './fleet-generator';
 import { markdownTable, measure, ms, scratchProject, summarize, type Column, type Measurement } from './measure';
@@ -31,6 +31,8 @@ interface Row {
   readonly objects: number;
   readonly app: ReturnType<typeof summarize>;
   readonly synth: ReturnType<typeof summarize>;
+  /** The largest rendered file (issue 25: every object below 256 KiB at 1000 services). */
+  readonly largest: { readonly file: string; readonly bytes: number };
   /** Lines and bytes the CLI printed (last run). */
   readonly outputLines: number;
   readonly outputBytes: number;
@@ -38,6 +40,18 @@ interface Row {
 
 function countFiles(dir: string): number {
   return readdirSync(dir, { withFileTypes: true }).reduce((n, e) => n + (e.isDirectory() ? countFiles(join(dir, e.name)) : 1), 0);
+}
+
+function largestFile(dir: string, base = dir): { file: string; bytes: number } {
+  return readdirSync(dir, { withFileTypes: true }).reduce(
+    (best, e) => {
+      const found = e.isDirectory()
+        ? largestFile(join(dir, e.name), base)
+        : { file: join(dir, e.name).slice(base.length + 1), bytes: statSync(join(dir, e.name)).size };
+      return found.bytes > best.bytes ? found : best;
+    },
+    { file: '-', bytes: 0 },
+  );
 }
 
 function benchFleet(label: string, fleet: string, env: NodeJS.ProcessEnv = {}): Row[] {
@@ -68,6 +82,7 @@ function benchFleet(label: string, fleet: string, env: NodeJS.ProcessEnv = {}): 
         checkout: p.name,
         fleet: label,
         objects: countFiles(join(p.project, 'dist')),
+        largest: largestFile(join(p.project, 'dist')),
         app: summarize(results[k].app),
         synth: summarize(results[k].synth),
         outputLines: last.output.split('\n').length,
@@ -83,6 +98,7 @@ const columns: Array<Column<Row>> = [
   { header: 'checkout', value: (r) => r.checkout },
   { header: 'fleet', value: (r) => r.fleet },
   { header: 'objects', value: (r) => r.objects.toLocaleString('en-US') },
+  { header: 'largest object (KiB)', value: (r) => `${(r.largest.bytes / 1024).toFixed(0)} (${r.largest.file})` },
   { header: 'app wall / CPU (ms)', value: (r) => `${ms(r.app.wallMs)} / ${ms(r.app.cpuMs)}` },
   { header: 'app peak RSS (MB)', value: (r) => r.app.maxRssMb.toFixed(0) },
   { header: '`npx cdk8s synth` wall / CPU (ms)', value: (r) => `${ms(r.synth.wallMs)} / ${ms(r.synth.cpuMs)}` },

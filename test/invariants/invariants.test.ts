@@ -12,7 +12,7 @@ import { buildApp, renderObjects, type RenderedObject } from '../../lib/output/r
 import { formatIssue, loadValidator } from '../../lib/validate';
 import { syntheticFleet } from '../../bench/fleet-generator';
 import { arbitraryFleetYaml } from '../support/arbitrary-fleet';
-import { checkInvariants, formatViolations, INVARIANTS, OBJECT_LIMIT_BYTES } from '../support/invariants';
+import { checkInvariants, formatViolations, INVARIANTS, OBJECT_LIMIT_BYTES, objectSize } from '../support/invariants';
 
 const SEED = process.env.DBFLEET_PROPERTY_SEED ? Number(process.env.DBFLEET_PROPERTY_SEED) : 1302;
 const RUNS = process.env.DBFLEET_PROPERTY_RUNS ? Number(process.env.DBFLEET_PROPERTY_RUNS) : 300;
@@ -81,4 +81,25 @@ describe('invariants', () => {
     // The Cluster itself no longer lists the roles: it stays small whatever the number of services.
     expect(sizes.find(([p]) => p === 'test/cluster-bench.yaml')![1]).toBeLessThan(4096);
   }, 300_000);
+
+  // Issue 25: at 1000 services with one cluster each, production's PrometheusRule was 415–545 KiB.
+  it.each(['per-service', 'grouped', 'shared'] as const)(
+    `no object exceeds ${OBJECT_LIMIT_BYTES} bytes with 1000 services, production %s`,
+    (topology) => {
+      const { objects } = render(syntheticFleet(1000, topology), 'bench fleet');
+      const sizes = objects.map((o) => [o.path, Buffer.byteLength(JSON.stringify(o.object))] as const).sort((a, b) => b[1] - a[1]);
+      console.log(
+        `largest objects, 1000 services, production ${topology}: ${sizes
+          .slice(0, 3)
+          .map(([p, n]) => `${p} ${n} B`)
+          .join(', ')}`,
+      );
+      expect(sizes[0][1]).toBeLessThan(OBJECT_LIMIT_BYTES);
+      const violations = formatViolations(
+        checkInvariants({ fleet: parseFleet(syntheticFleet(1000, topology), 'bench fleet'), objects }, [objectSize]),
+      );
+      expect(violations).toBe('');
+    },
+    300_000,
+  );
 });

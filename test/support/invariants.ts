@@ -263,7 +263,10 @@ export const protectedClosure: Invariant = {
     for (const r of objects) {
       const o = r.object as Obj;
       if (!REFERENCEABLE_KINDS.has(kindKey(o))) continue;
-      const names = new Set([o.metadata.name, ...(o.kind === 'ExternalSecret' && o.spec?.target?.name ? [o.spec.target.name as string] : [])]);
+      const names = new Set([
+        o.metadata.name,
+        ...(o.kind === 'ExternalSecret' && o.spec?.target?.name ? [o.spec.target.name as string] : []),
+      ]);
       for (const name of names) {
         const key = `${environmentOf(r)}/${o.metadata.namespace}/${name}`;
         named.set(key, [...(named.get(key) ?? []), r]);
