@@ -1,10 +1,11 @@
-// The `dbfleet` command: init, synth, plan, validate, schema, secrets, rotate, switchover. `dbfleet synth`
+// The `dbfleet` command: init, synth, plan, validate, schema, secrets, rotate, switchover, iam-policy. `dbfleet synth`
 // (`npm run synth`) and `npx cdk8s synth` render. Exit codes: 0 ok; 1 invalid input or a DANGER (plan); 2 usage error.
 import { Command, CommanderError } from 'commander';
 import { FleetConfigError } from '../config/load';
 import { fleetJsonSchema, jsonSchemaText, serviceJsonSchema } from '../config/json-schema';
 import { planCommand, runPlan } from '../plan/cli';
 import { runCli as runValidate } from '../validate/cli';
+import { iamPolicyCommand } from './iam-policy';
 import { initCommand } from './init';
 import type { CliIo } from './io';
 import * as path from 'node:path';
@@ -66,6 +67,7 @@ export function runDbfleet(argv: readonly string[], io: CliIo = { out: process.s
   program.addCommand(secretsCommand(io, setExit));
   program.addCommand(switchoverCommand(io, setExit));
   program.addCommand(rotateCommand(io, setExit));
+  program.addCommand(iamPolicyCommand(io, setExit));
   for (const command of program.commands) command.configureOutput(output).exitOverride();
   program.exitOverride();
 

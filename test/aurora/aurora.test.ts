@@ -12,6 +12,9 @@ import { auroraReplacement } from '../../lib/backends/aws-aurora/aurora-dangers'
 import { DANGER_RULES } from '../../lib/plan/dangers';
 import { loadValidator } from '../../lib/validate';
 import { configErrors, lineOf } from '../support/fleet';
+import { developerIamPolicies } from '../../lib/backends/aws-aurora/iam-policy';
+import type { CliIo } from '../../lib/cli/io';
+import { runDbfleet } from '../../lib/cli/main';
 
 const FIXTURE = readFileSync(join(__dirname, '..', 'fixtures', 'fleets', 'aurora.yaml'), 'utf8');
 const fleet = parseFleet(FIXTURE, 'fleet.yaml');
@@ -229,5 +232,47 @@ describe('validation', () => {
       .flatMap((o) => validator.validateObject(o.object, { file: o.path }))
       .map((i) => `${i.file}: ${i.path}: ${i.message}`);
     expect(issues).toEqual([]);
+  });
+});
+
+describe('dbfleet iam-policy', () => {
+  const fixtureFile = join(__dirname, '..', 'fixtures', 'fleets', 'aurora.yaml');
+  const run = (...args: string[]) => {
+    let out = '';
+    let err = '';
+    const io = { out: { write: (s: string) => ((out += s), true) }, err: { write: (s: string) => ((err += s), true) } } as unknown as CliIo;
+    const code = runDbfleet(['iam-policy', ...args, '--config', fixtureFile], io);
+    return { code, out, err };
+  };
+
+  it('prints rds-db:connect on each developer’s own database user, per developer', () => {
+    const { code, out } = run('production', '--account', '123456789012');
+    expect(code).toBe(0);
+    const policies = JSON.parse(out);
+    expect(Object.keys(policies)).toEqual(['alice', 'bob']);
+    expect(policies.alice).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'DbfleetConnectproduction',
+          Effect: 'Allow',
+          Action: 'rds-db:connect',
+          Resource: ['arn:aws:rds-db:eu-central-1:123456789012:dbuser:*/dev_alice'],
+        },
+      ],
+    });
+    expect(
+      developerIamPolicies(
+        fleet,
+        fleet.environments.find((e) => e.name === 'production')!,
+        { clusterResourceIds: ['cluster-ABC'] },
+      ).bob.Statement[0].Resource,
+    ).toEqual(['arn:aws:rds-db:eu-central-1:*:dbuser:cluster-ABC/dev_bob']);
+  });
+
+  it('refuses an environment that is not on Aurora, and a bad account', () => {
+    expect(run('test')).toMatchObject({ code: 2, err: expect.stringContaining('does not run on Aurora') });
+    expect(run('production', '--account', '42')).toMatchObject({ code: 2, err: expect.stringContaining('12-digit') });
+    expect(run('nowhere')).toMatchObject({ code: 2 });
   });
 });
