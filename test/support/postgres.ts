@@ -73,7 +73,19 @@ export function postgresUnavailableReason(): string | undefined {
   return reason;
 }
 
-export async function startPostgres(options: { ssl?: boolean } = {}): Promise<PostgresServer> {
+export interface StartPostgresOptions {
+  /** TLS when openssl is there. @default true */
+  readonly ssl?: boolean;
+  /** More postgresql.conf lines (e.g. archive_mode, archive_command). @default none */
+  readonly settings?: readonly string[];
+  /**
+   * Start from a base backup of this server (pg_basebackup without WAL: what it needs comes through
+   * `restore_command`), as a standby (standby.signal): an archive-fed replica. @default a new initdb
+   */
+  readonly standbyOf?: PostgresServer;
+}
+
+export async function startPostgres(options: StartPostgresOptions = {}): Promise<PostgresServer> {
   const binDir = findPostgresBinDir();
   if (!binDir) throw new Error(postgresUnavailableReason());
   const major = Number(/(\d+)/.exec(execFileSync(join(binDir, 'postgres'), ['--version'], { encoding: 'utf8' }).replace(/^\D+/, ''))?.[1]);
@@ -83,9 +95,9 @@ export async function startPostgres(options: { ssl?: boolean } = {}): Promise<Po
   const dir = mkdtempSync(join(tmpdir(), 'dbfleet-pg-'));
   if (owner) chownSync(dir, owner.uid, owner.gid);
   // Run a server binary as the directory's owner: `postgres` when we are root, ourselves otherwise.
-  const run = (binary: string, args: string[], input?: string) => {
+  const run = (binary: string, args: string[], input?: string, env: Record<string, string> = {}) => {
     const [cmd, cmdArgs] = owner ? ['runuser', ['-u', 'postgres', '--', join(binDir, binary), ...args]] : [join(binDir, binary), args];
-    const result = spawnSync(cmd, cmdArgs, { encoding: 'utf8', input, cwd: dir, env: { ...process.env, LC_ALL: 'C', LANG: 'C' } });
+    const result = spawnSync(cmd, cmdArgs, { encoding: 'utf8', input, cwd: dir, env: { ...process.env, LC_ALL: 'C', LANG: 'C', ...env } });
     if (result.status !== 0)
       throw new Error(
         `${binary} ${args.join(' ')} failed (${result.status ?? result.signal}): ${result.stderr || result.stdout || result.error?.message}`,
@@ -100,13 +112,29 @@ export async function startPostgres(options: { ssl?: boolean } = {}): Promise<Po
 
   const data = join(dir, 'data');
   const logFile = join(dir, 'server.log');
-  const password = randomBytes(18).toString('hex');
-  const pwfile = join(dir, 'pwfile');
-  writeOwned(pwfile, `${password}\n`, 0o600);
-  run('initdb', ['-D', data, '-U', SUPERUSER, '--pwfile', pwfile, '--auth=scram-sha-256', '--encoding=UTF8', '--locale=C', '--no-sync']);
-  rmSync(pwfile);
-
-  const ssl = (options.ssl ?? true) && makeCertificate(data, owner);
+  const source = options.standbyOf;
+  // A standby is a copy of its source: same superuser and password, same certificate.
+  const password = source ? source.superuserPassword : randomBytes(18).toString('hex');
+  let ssl: boolean;
+  if (source) {
+    run(
+      'pg_basebackup',
+      ['-D', data, '-h', source.host, '-p', String(source.port), '-U', SUPERUSER, '-X', 'none', '-c', 'fast', '--no-sync'],
+      undefined,
+      {
+        PGPASSWORD: source.superuserPassword,
+        PGSSLMODE: source.ssl ? 'require' : 'disable',
+      },
+    );
+    writeOwned(join(data, 'standby.signal'), '', 0o600);
+    ssl = source.ssl;
+  } else {
+    const pwfile = join(dir, 'pwfile');
+    writeOwned(pwfile, `${password}\n`, 0o600);
+    run('initdb', ['-D', data, '-U', SUPERUSER, '--pwfile', pwfile, '--auth=scram-sha-256', '--encoding=UTF8', '--locale=C', '--no-sync']);
+    rmSync(pwfile);
+    ssl = (options.ssl ?? true) && makeCertificate(data, owner);
+  }
   // Loopback TCP only, with passwords, as clients reach a CloudNativePG cluster; the socket goes in
   // the temp dir so nothing needs /var/run/postgresql. Durability is irrelevant for a test server.
   const settings = [
@@ -118,9 +146,14 @@ export async function startPostgres(options: { ssl?: boolean } = {}): Promise<Po
     'max_connections = 50',
     'shared_buffers = 32MB',
     `ssl = ${ssl ? 'on' : 'off'}`,
+    ...(options.settings ?? []),
   ];
   writeOwned(join(data, 'postgresql.auto.conf'), `${settings.join('\n')}\n`, 0o600);
-  writeOwned(join(data, 'pg_hba.conf'), 'host all all 127.0.0.1/32 scram-sha-256\n', 0o600);
+  writeOwned(
+    join(data, 'pg_hba.conf'),
+    'host all all 127.0.0.1/32 scram-sha-256\nhost replication all 127.0.0.1/32 scram-sha-256\n',
+    0o600,
+  );
 
   let port = 0;
   for (let attempt = 1; ; attempt++) {
@@ -129,8 +162,19 @@ export async function startPostgres(options: { ssl?: boolean } = {}): Promise<Po
       run('pg_ctl', ['-D', data, '-l', logFile, '-w', '-t', '60', '-o', `-p ${port}`, 'start']);
       break;
     } catch (error) {
+      // A server that started but never became ready (e.g. a standby that cannot restore) is stopped,
+      // never left behind.
+      try {
+        run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+      } catch {
+        // it was not running
+      }
       // Another process may have taken the port between probing and binding: try another.
-      if (attempt >= 3) throw new Error(`${(error as Error).message}\n${readLog(logFile)}`, { cause: error });
+      if (attempt >= (source ? 1 : 3)) {
+        const log = readLog(logFile);
+        rmSync(dir, { recursive: true, force: true });
+        throw new Error(`${(error as Error).message}\n${log}`, { cause: error });
+      }
     }
   }
 
