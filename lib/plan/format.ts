@@ -1,6 +1,6 @@
 // A plan as text (terminal), markdown (a pull-request comment) or JSON (tools).
 import type { Danger } from './dangers';
-import { formatFieldChange, type FieldChange } from './field-diff';
+import { formatFieldChangeLines, type FieldChange } from './field-diff';
 import { describeRef, type PlannedObject } from './objects';
 import { countChanges, type EnvironmentPlan, type Plan } from './plan';
 
@@ -22,9 +22,10 @@ function moveNote(from: PlannedObject, to: PlannedObject): string {
   return from.namespace !== to.namespace ? 'moved to another namespace' : 'renamed';
 }
 
-function fieldLines(fields: readonly FieldChange[]): string[] {
-  const lines = fields.slice(0, MAX_FIELDS).map(formatFieldChange);
-  if (fields.length > MAX_FIELDS) lines.push(`… and ${fields.length - MAX_FIELDS} more fields`);
+/** Each changed field as its lines (the first names the field; the others are its diff). */
+function fieldLines(fields: readonly FieldChange[]): string[][] {
+  const lines = fields.slice(0, MAX_FIELDS).map(formatFieldChangeLines);
+  if (fields.length > MAX_FIELDS) lines.push([`… and ${fields.length - MAX_FIELDS} more fields`]);
   return lines;
 }
 
@@ -43,6 +44,42 @@ function dangerLine(d: Danger): string {
   return `${d.environment}: ${d.object} ${d.message}`;
 }
 
+/** Dangers with the same rule and message, in the order they were first found. */
+interface DangerGroup {
+  readonly message: string;
+  readonly dangers: readonly Danger[];
+}
+
+/**
+ * Repeated DANGERs once each, with their count and objects (#27: a fleet-wide major upgrade
+ * printed 55 near-identical 450-character lines).
+ */
+export function groupDangers(dangers: readonly Danger[]): DangerGroup[] {
+  const groups = new Map<string, Danger[]>();
+  for (const d of dangers) {
+    const key = `${d.rule}\0${d.message}`;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key)!.push(d);
+  }
+  return [...groups.values()].map((ds) => ({ message: ds[0].message, dangers: ds }));
+}
+
+/** `production: Cluster databases/a, Cluster databases/b` per environment of a group. */
+function objectsByEnvironment(dangers: readonly Danger[]): string[] {
+  const byEnvironment = new Map<string, string[]>();
+  for (const d of dangers) {
+    if (!byEnvironment.has(d.environment)) byEnvironment.set(d.environment, []);
+    byEnvironment.get(d.environment)!.push(d.object);
+  }
+  return [...byEnvironment].map(([environment, objects]) => `${environment}: ${objects.join(', ')}`);
+}
+
+function dangerHeader(plan: Plan, groups: readonly DangerGroup[]): string {
+  const n = plan.dangers.length;
+  const grouped = groups.length < n ? `, ${groups.length} different` : '';
+  return `DANGER: ${n} destructive or risky change${n === 1 ? '' : 's'}${grouped}`;
+}
+
 function formatText(plan: Plan, title: string): string {
   const lines = [title, ''];
   if (countChanges(plan) === 0) {
@@ -54,7 +91,10 @@ function formatText(plan: Plan, title: string): string {
     for (const o of env.added) lines.push(`  + ${describeRef(o)}  (${o.path})`);
     for (const c of env.changed) {
       lines.push(`  ~ ${describeRef(c.object)}  (${c.object.path})`);
-      for (const line of fieldLines(c.fields)) lines.push(`      ${line}`);
+      for (const [first, ...rest] of fieldLines(c.fields)) {
+        lines.push(`      ${first}`);
+        for (const line of rest) lines.push(`        ${line}`);
+      }
     }
     for (const m of env.moved) {
       lines.push(`  - ${describeRef(m.from)}  (${m.from.path})`);
@@ -64,8 +104,16 @@ function formatText(plan: Plan, title: string): string {
     lines.push('');
   }
   if (plan.dangers.length > 0) {
-    lines.push(`DANGER: ${plan.dangers.length} destructive or risky change${plan.dangers.length === 1 ? '' : 's'}`);
-    for (const d of plan.dangers) lines.push(`  ! ${dangerLine(d)}`);
+    const groups = groupDangers(plan.dangers);
+    lines.push(dangerHeader(plan, groups));
+    for (const g of groups) {
+      if (g.dangers.length === 1) {
+        lines.push(`  ! ${dangerLine(g.dangers[0])}`);
+        continue;
+      }
+      lines.push(`  ! ${g.dangers.length}× ${g.message}`);
+      for (const line of objectsByEnvironment(g.dangers)) lines.push(`      ${line}`);
+    }
   } else {
     lines.push('no dangerous changes');
   }
@@ -88,7 +136,11 @@ function formatMarkdown(plan: Plan, title: string): string {
       '',
     );
     lines.push('| environment | object | why |', '|---|---|---|');
-    for (const d of plan.dangers) lines.push(`| ${d.environment} | ${code(d.object)} | ${cell(d.message)} |`);
+    for (const g of groupDangers(plan.dangers)) {
+      const environments = [...new Set(g.dangers.map((d) => d.environment))].join(', ');
+      const objects = g.dangers.map((d) => code(d.object)).join(', ');
+      lines.push(`| ${environments} | ${g.dangers.length > 1 ? `**${g.dangers.length}×** ` : ''}${objects} | ${cell(g.message)} |`);
+    }
     lines.push('');
   } else {
     lines.push('No dangerous changes.', '');
@@ -100,7 +152,11 @@ function formatMarkdown(plan: Plan, title: string): string {
     for (const o of env.added) lines.push(`- ➕ ${code(describeRef(o))}`);
     for (const c of env.changed) {
       lines.push(`- ✏️ ${code(describeRef(c.object))}`);
-      for (const line of fieldLines(c.fields)) lines.push(`  - ${code(line)}`);
+      for (const [first, ...rest] of fieldLines(c.fields)) {
+        lines.push(`  - ${code(first)}`);
+        // A diff keeps its lines: a fenced block under the field.
+        if (rest.length) lines.push('    ```diff', ...rest.map((line) => `    ${line.replace(/```/g, "'''")}`), '    ```');
+      }
     }
     for (const m of env.moved)
       lines.push(`- ↪️ ${code(describeRef(m.from))} → ${code(describeRef(m.to))} (${moveNote(m.from, m.to)}: removed and added)`);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseFleet } from '../../lib/config/load';
 import { buildApp, renderObjects } from '../../lib/output/render';
+import { diffFields } from '../../lib/plan/field-diff';
 import { formatPlan } from '../../lib/plan/format';
 import type { Manifests } from '../../lib/plan/manifests';
 import { makePlan, type Plan } from '../../lib/plan/plan';
@@ -174,8 +175,9 @@ describe('plan formats', () => {
   it('markdown: dangers first as a table, then each environment', () => {
     const md = formatPlan(plan(), 'dbfleet plan', 'markdown');
     expect(md).toMatch(/^### dbfleet plan\n\n> \[!CAUTION\]\n> \*\*2 dangerous changes\*\*/);
+    // The same danger on two clusters: one row, counted, with both objects.
     expect(md).toContain(
-      "| production | `Cluster databases/commerce` | instances drop from 3 to 1: no standby is left to fail over to, and the dropped instances' volumes are deleted |",
+      "| production | **2×** `Cluster databases/commerce`, `Cluster databases/storefront` | instances drop from 3 to 1: no standby is left to fail over to, and the dropped instances' volumes are deleted |",
     );
     // 2 Clusters, the PrometheusRule, and 5 connection Secrets whose ro endpoints fall back to -rw without replicas.
     expect(md).toContain('#### production: 0 added, 8 changed, 0 removed');
@@ -200,5 +202,99 @@ describe('plan formats', () => {
       path: 'production/cluster-commerce.yaml',
     });
     expect(production.changed[0].fields).toContainEqual({ path: 'spec.instances', before: 3, after: 1 });
+  });
+});
+
+describe('plan shows the whole change (issue #27)', () => {
+  it('values are not cut at ~80 characters: full old and new values, with a word diff for long strings', () => {
+    const plan = planFor(edit('    extensions: [citext]', '    extensions: [citext, pg_trgm]'));
+    const long = 'x'.repeat(70);
+    const text = formatPlan(
+      {
+        environments: [
+          {
+            environment: 'production',
+            added: [],
+            removed: [],
+            moved: [],
+            changed: [
+              {
+                object: env(plan, 'test').changed[0].object,
+                fields: [
+                  {
+                    path: 'metadata.annotations.uri',
+                    before: `postgresql://a-rw.db.svc/${long}?sslmode=require`,
+                    after: `postgresql://a-pooler-rw.db.svc/${long}?sslmode=require`,
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+        dangers: [],
+      },
+      't',
+    );
+    expect(text).not.toContain('…');
+    expect(text).toContain(`        - "postgresql://a-rw.db.svc/${long}?sslmode=require"\n`);
+    expect(text).toContain(`        + "postgresql://a-pooler-rw.db.svc/${long}?sslmode=require"\n`);
+    expect(text).toContain(`        ~ postgresql://[-a-rw-]{+a-pooler-rw+}.db.svc/${long}?sslmode=require`);
+  });
+
+  it('multi-line values (alert expressions, scripts) are shown as a line diff, whole lines', () => {
+    const before = Array.from({ length: 12 }, (_, i) => `SELECT ${i} -- ${'y'.repeat(90)}`).join('\n');
+    const after = before.replace('SELECT 5 --', 'SELECT 55 --');
+    const text = formatPlan(
+      {
+        environments: [
+          {
+            environment: 'test',
+            added: [],
+            removed: [],
+            moved: [],
+            changed: [
+              {
+                object: {
+                  environment: 'test',
+                  apiVersion: 'v1',
+                  kind: 'ConfigMap',
+                  name: 'sql',
+                  path: 'test/configmap-sql.yaml',
+                },
+                fields: diffFields({ data: { sql: before } }, { data: { sql: after } }),
+              },
+            ],
+          },
+        ],
+        dangers: [],
+      },
+      't',
+    );
+    expect(text).toContain('      data.sql: (lines)\n');
+    expect(text).toContain(`        - SELECT 5 -- ${'y'.repeat(90)}\n        + SELECT 55 -- ${'y'.repeat(90)}\n`);
+    expect(text).not.toContain('SELECT 0 --');
+  });
+
+  it('repeated DANGERs are grouped with a count and the list of objects', () => {
+    const upgraded = planFor(
+      edit(
+        '  version: 16\n  imageName: ghcr.io/cloudnative-pg/postgresql:16.10-system-trixie',
+        '  version: 17\n  imageName: ghcr.io/cloudnative-pg/postgresql:17.6-system-trixie',
+      ),
+    );
+    const majors = upgraded.dangers.filter((d) => d.rule === 'major-version');
+    expect(majors.length).toBeGreaterThan(1);
+    const text = formatPlan(upgraded, 't');
+    const lines = text.split('\n');
+    // One line for the message, however many clusters it concerns.
+    expect(lines.filter((l) => l.includes('PostgreSQL major version 16 → 17'))).toHaveLength(1);
+    expect(text).toContain(`  ! ${majors.length}× PostgreSQL major version 16 → 17: CloudNativePG runs an offline in-place upgrade`);
+    for (const environment of new Set(majors.map((d) => d.environment)))
+      expect(lines).toContain(
+        `      ${environment}: ${majors
+          .filter((d) => d.environment === environment)
+          .map((d) => d.object)
+          .join(', ')}`,
+      );
   });
 });
