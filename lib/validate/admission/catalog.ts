@@ -145,6 +145,77 @@ export const CATALOG: readonly CatalogEntry[] = [
   { repo: CNPG, file: CNPG_DATABASE_WEBHOOK, func: 'validateSchemas', kind: 'Database', on: 'create+update', status: 'covered' },
   { repo: CNPG, file: CNPG_DATABASE_WEBHOOK, func: 'validateFDWs', kind: 'Database', on: 'create+update', status: 'covered' },
   { repo: CNPG, file: CNPG_DATABASE_WEBHOOK, func: 'validateForeignServers', kind: 'Database', on: 'create+update', status: 'covered' },
+  // External Secrets: ExternalSecretValidator (create and update: validateExternalSecret).
+  ...(
+    [
+      'validatePolicies',
+      'validateExternalSecret (data or dataFrom)',
+      'validatePrivilegedTemplate',
+      'validateTemplateFromTarget',
+      'validateExtractFindGenerator',
+      'validateFindExtractSourceRef',
+      'validateSourceRef',
+      'validateDuplicateKeys',
+    ] as const
+  ).map((func): CatalogEntry => ({
+    repo: 'external-secrets@v2.9.0',
+    file: 'apis/externalsecrets/v1/externalsecret_validator.go',
+    func,
+    kind: 'ExternalSecret',
+    on: 'create+update',
+    status: 'covered',
+  })),
+  {
+    repo: 'external-secrets@v2.9.0',
+    file: 'apis/externalsecrets/v1/secretstore_validator.go',
+    func: 'SecretStore / ClusterSecretStore validation',
+    kind: 'SecretStore',
+    on: 'create+update',
+    status: 'not applicable: dbfleet renders no SecretStore (it names an existing one)',
+  },
+  {
+    repo: 'external-secrets@v2.9.0',
+    file: 'apis/generators/v1alpha1/types_webhook.go',
+    func: 'generator webhooks (Password)',
+    kind: 'Password',
+    on: 'create+update',
+    status: 'not applicable: not ported in this session (sources not read); the CRD schema and CEL rules still apply',
+  },
+  // Zalando: no webhook; the operator's own checks on a manifest.
+  {
+    repo: 'postgres-operator@v2.0.1',
+    file: 'pkg/cluster/k8sres.go',
+    func: 'validateContainers',
+    kind: 'postgresql',
+    on: 'create+update',
+    status: 'covered',
+  },
+  {
+    repo: 'postgres-operator@v2.0.1',
+    file: 'pkg/apis/acid.zalan.do/v1/util.go',
+    func: 'validateCloneClusterDescription',
+    kind: 'postgresql',
+    on: 'create+update',
+    status: never('spec.clone'),
+  },
+  {
+    repo: 'postgres-operator@v2.0.1',
+    file: 'pkg/apis/acid.zalan.do/v1/util.go',
+    func: 'extractClusterName',
+    kind: 'postgresql',
+    on: 'create+update',
+    status:
+      'not applicable: depends on the operator setting enable_team_id_clustername_prefix; dbfleet names the cluster <teamId>-<name> itself when the fleet says the prefix is on (config: zalando.teamIdPrefix)',
+  },
+  // Argo CD
+  {
+    repo: 'argo-cd@v3.5.1',
+    file: '(AppProject, ApplicationSet)',
+    func: 'Argo CD validation of AppProject / ApplicationSet',
+    kind: 'AppProject, ApplicationSet',
+    on: 'create+update',
+    status: 'not applicable: not ported in this session (Argo CD v3.5.1 sources not read); the CRD schemas and CEL rules still apply',
+  },
 ];
 
 /** The docs table (docs/admission.md, between the catalog markers). */

@@ -8,6 +8,8 @@ import { clusterUpdateViolations } from './cnpg-cluster-update';
 import { databaseViolations } from './cnpg-database';
 import { poolerViolations } from './cnpg-pooler';
 import { scheduledBackupViolations } from './cnpg-scheduled-backup';
+import { externalSecretViolations } from './external-secrets';
+import { postgresqlViolations } from './zalando';
 import type { AdmissionViolation, Loose } from './rule';
 
 export type { AdmissionViolation } from './rule';
@@ -17,6 +19,8 @@ const CREATE: Readonly<Record<string, (object: Loose) => AdmissionViolation[]>> 
   'postgresql.cnpg.io/v1/Pooler': poolerViolations,
   'postgresql.cnpg.io/v1/ScheduledBackup': scheduledBackupViolations,
   'postgresql.cnpg.io/v1/Database': databaseViolations,
+  'external-secrets.io/v1/ExternalSecret': externalSecretViolations,
+  'acid.zalan.do/v1/postgresql': postgresqlViolations,
 };
 
 const UPDATE: Readonly<Record<string, (before: Loose, after: Loose) => AdmissionViolation[]>> = {
