@@ -23,6 +23,7 @@ export const PREREQUISITES = [
   { package: 'buildah', needs: 'buildah (the ops image is built for real: test/ops-image)', command: 'buildah' },
   { package: 'podman', needs: 'podman (the ops image is run for real: test/ops-image)', command: 'podman' },
   { package: 'runc', needs: 'runc (the OCI runtime podman runs the ops image with)', command: 'runc' },
+  { package: 'lua5.1', needs: 'Lua 5.1 (the Argo CD health checks run as Argo CD runs them: test/gitops)', command: 'lua5.1' },
   { package: 'pgbouncer', needs: 'PgBouncer (the app Secret through a real pooler, test/pooling)', path: '/usr/sbin/pgbouncer' },
 ];
 

@@ -290,6 +290,37 @@ export const protectedClosure: Invariant = {
   },
 };
 
+export const noWritesAtReplicaSite: Invariant = {
+  id: 'no-writes-at-replica-site',
+  description:
+    'No Job or CronJob that logs in to PostgreSQL (a pod admitted as an access client, or PGHOST naming a cluster) runs against a replica cluster: a replica accepts no writes, the hook would fail and the sync with it.',
+  check: ({ objects }) => {
+    const violations: Violation[] = [];
+    const replicas = new Set(
+      cnpgClusters(objects)
+        .filter((r) => {
+          const replica = (r.object as Obj).spec?.replica;
+          return replica?.primary !== undefined && replica.primary !== replica.self;
+        })
+        .map((r) => `${environmentOf(r)}/${r.object.metadata.namespace}/${r.object.metadata.name}`),
+    );
+    for (const r of objects.filter((x) => x.object.kind === 'Job' || x.object.kind === 'CronJob')) {
+      const o = r.object as Obj;
+      const pod = o.kind === 'CronJob' ? o.spec?.jobTemplate?.spec?.template : o.spec?.template;
+      const targets = new Set<string>();
+      const client = pod?.metadata?.labels?.['dbfleet.io/access-client'];
+      if (client) targets.add(client);
+      for (const c of pod?.spec?.containers ?? [])
+        for (const e of c.env ?? [])
+          if (e.name === 'PGHOST' && typeof e.value === 'string') targets.add(e.value.replace(/-rw(\..*)?$/, ''));
+      for (const cluster of targets)
+        if (replicas.has(`${environmentOf(r)}/${o.metadata.namespace}/${cluster}`))
+          violations.push({ rule: 'no-writes-at-replica-site', object: r.path, message: `logs in to ${cluster}, a replica cluster here` });
+    }
+    return violations;
+  },
+};
+
 export const objectSize: Invariant = {
   id: 'object-size',
   description: `No object exceeds ${OBJECT_LIMIT_BYTES} bytes; one applied client-side must also fit the ${ANNOTATION_LIMIT_BYTES}-byte annotation limit.`,
@@ -515,6 +546,7 @@ export const INVARIANTS: Invariant[] = [
   noSuperuserAccess,
   protectedDependencies,
   protectedClosure,
+  noWritesAtReplicaSite,
   objectSize,
   scheduledJobsCannotFailSync,
   clusterTrafficAdmitted,

@@ -4,6 +4,7 @@ import { extendFleet } from '../../charts';
 import { buildApp, renderObjects, type KubernetesObject } from '../../lib/output/render';
 import { drFleet } from '../support/dr-fleet';
 import { configErrors, fleetOf } from '../support/fleet';
+import { checkInvariants, formatViolations } from '../support/invariants';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- rendered objects, read field by field
 type Obj = KubernetesObject & { spec: any; data?: Record<string, string> };
@@ -37,6 +38,15 @@ describe('the rotation-login Job', () => {
     const after = render(rotating('{ generation: 1, step: add }', '    primarySite: main-dr'));
     expect(rotationJob(inEnv(after, 'main'))).toBeUndefined();
     expect(rotationJob(inEnv(after, 'main-dr'))).toBeDefined();
+    // The invariants (no PostSync hook, no writes at a replica site, …) hold at every step.
+    for (const [dr, rendered] of [
+      ['', before],
+      ['    switchoverTo: main-dr', step1],
+      ['    primarySite: main-dr', after],
+    ] as const)
+      expect(formatViolations(checkInvariants({ fleet: fleetOf(rotating('{ generation: 1, step: add }', dr)), objects: rendered }))).toBe(
+        '',
+      );
   });
 });
 

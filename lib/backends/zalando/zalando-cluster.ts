@@ -38,7 +38,13 @@ export interface ZalandoClusterProps extends PostgresClusterProps {
   readonly postgresVersion: number;
   /** `spec.dockerImage` (Spilo). @default the operator's `docker_image` */
   readonly dockerImage?: string;
-  /** postgres_exporter image, run as the `exporter` sidecar. */
+  /**
+   * postgres_exporter image, run as the `exporter` sidecar. Known limit (issue 25): the operator
+   * adds POSTGRES_USER/POSTGRES_PASSWORD of the superuser to every sidecar
+   * (postgres-operator@v2.0.1 pkg/cluster/k8sres.go patchSidecarContainers), so the exporter's
+   * container can read the superuser password although it logs in as dbfleet_exporter
+   * (pg_monitor). docs/zalando.md "Known limits".
+   */
   readonly exporterImage: string;
   /** 5-field cron of the operator's logical backup CronJob. @default no logical backups */
   readonly logicalBackupSchedule?: string;

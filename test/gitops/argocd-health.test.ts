@@ -1,0 +1,78 @@
+// The Argo CD health checks (lib/gitops/argocd-health/*.lua) run by a real Lua 5.1 interpreter
+// (Argo CD runs them with gopher-lua, a Lua 5.1) against status fixtures taken from the
+// operators' status types at the pinned tags; and the argocd-cm patch the README installs is
+// generated from them.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { argocdHealthChecks, argocdHealthPatch } from '../../lib/gitops/argocd-health';
+
+function luaLiteral(value: unknown): string {
+  if (value === null || value === undefined) return 'nil';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return `{${value.map(luaLiteral).join(', ')}}`;
+  return `{${Object.entries(value as Record<string, unknown>)
+    .map(([k, v]) => `[${JSON.stringify(k)}] = ${luaLiteral(v)}`)
+    .join(', ')}}`;
+}
+
+function health(check: string, obj: unknown): { status: string; message: string } {
+  const script = `obj = ${luaLiteral(obj)}\nlocal hs = (function()\n${argocdHealthChecks()[check]}\nend)()\nio.write(hs.status, "\\t", hs.message or "")\n`;
+  const run = spawnSync('lua5.1', ['-'], { input: script, encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`lua5.1 failed: ${run.stderr}`);
+  const [status, message] = run.stdout.split('\t');
+  return { status, message };
+}
+
+const meta = { name: 'orders', namespace: 'databases', generation: 2 };
+
+describe('Argo CD health checks, run by Lua 5.1', () => {
+  it.each([
+    ['no status yet', undefined, 'Progressing'],
+    ['applied at this generation', { applied: true, observedGeneration: 2 }, 'Healthy'],
+    ['applied, an older generation', { applied: true, observedGeneration: 1 }, 'Progressing'],
+    ['failed', { applied: false, message: 'extension "postgis" is not available' }, 'Degraded'],
+    ['replica site', { message: 'waiting for the cluster to become primary' }, 'Healthy'],
+  ])('Database: %s', (_, status, expected) => {
+    expect(health('postgresql.cnpg.io_Database', { metadata: meta, status }).status).toBe(expected);
+    expect(health('postgresql.cnpg.io_DatabaseRole', { metadata: meta, status }).status).toBe(expected);
+  });
+
+  it('DatabaseRole: a changed password is Progressing until the instance manager applied it', () => {
+    const condition = { type: 'PasswordSecretChange', status: 'True', reason: 'ChangeDetected', message: '4711' };
+    const pending = { applied: true, observedGeneration: 2, secretResourceVersion: '4700', conditions: [condition] };
+    expect(health('postgresql.cnpg.io_DatabaseRole', { metadata: meta, status: pending })).toEqual({
+      status: 'Progressing',
+      message: 'Waiting for the new password to be applied',
+    });
+    expect(
+      health('postgresql.cnpg.io_DatabaseRole', { metadata: meta, status: { ...pending, secretResourceVersion: '4711' } }).status,
+    ).toBe('Healthy');
+  });
+
+  it.each([
+    [undefined, 'Progressing'],
+    [{ phase: 'active', instances: 2 }, 'Healthy'],
+    [{ phase: 'paused' }, 'Suspended'],
+    [{ phase: 'inactive', phaseReason: 'cluster orders not found' }, 'Progressing'],
+    [{ phase: 'failed', phaseReason: 'invalid pgbouncer parameter' }, 'Degraded'],
+  ])('Pooler %j: %s', (status, expected) => {
+    expect(health('postgresql.cnpg.io_Pooler', { metadata: meta, status }).status).toBe(expected);
+  });
+
+  it('ObjectStore: nothing to wait on; the message lists the recovery windows known', () => {
+    expect(health('barmancloud.cnpg.io_ObjectStore', { metadata: meta }).status).toBe('Healthy');
+    expect(
+      health('barmancloud.cnpg.io_ObjectStore', {
+        metadata: meta,
+        status: { serverRecoveryWindow: { payments: { firstRecoverabilityPoint: 'x' }, orders: {} } },
+      }),
+    ).toEqual({ status: 'Healthy', message: 'Recovery window known for orders, payments' });
+  });
+
+  it('docs/argocd-health.yaml is generated from the Lua files (regenerate: npx tsx -e "…argocdHealthPatch()")', () => {
+    expect(readFileSync(join(__dirname, '../../docs/argocd-health.yaml'), 'utf8')).toBe(argocdHealthPatch());
+  });
+});
