@@ -13,15 +13,16 @@
 import type { SecretStoreRef } from '../config/model';
 import { ACCESS_ROLE } from '../config/names';
 import type { ClusterRole } from '../postgres/postgres-cluster';
+import { platformRemoteKey } from '../secrets/key-layout';
 
 export { ACCESS_ROLE };
 
 /** The basic-auth Secret with the access role's password, in the environment's database namespace. */
 export const ACCESS_ROLE_SECRET = 'dbfleet-access-credentials';
 
-/** Remote key of the access role's password: `<keyPrefix>/<environment>/dbfleet-access` (property `password`). */
+/** Remote key of the access role's password: `<keyPrefix>/<environment>/platform/dbfleet-access` (property `password`). */
 export function accessRoleRemoteKey(store: SecretStoreRef, environment: string): string {
-  return `${store.keyPrefix}/${environment}/dbfleet-access`;
+  return platformRemoteKey(store.keyPrefix, environment, 'dbfleet-access');
 }
 
 /** The access role of one cluster: a member of each of `owners` (the cluster's service roles). */

@@ -5,6 +5,7 @@
 import type { DeveloperAccess } from '../config/model';
 import { DEVELOPER_GROUP_ROLE, developerRoleName } from '../config/names';
 import type { ClusterRole } from '../postgres/postgres-cluster';
+import { platformRemoteKey } from '../secrets/key-layout';
 
 /**
  * Name of the `kubernetes.io/basic-auth` Secret holding a developer's password, in the
@@ -14,9 +15,9 @@ export function developerSecretName(developer: string): string {
   return `developer-${developer}-credentials`;
 }
 
-/** Remote key of a developer's password in the secret store: `<keyPrefix>/<environment>/developers/<name>`. */
+/** Remote key of a developer's password in the secret store: `<keyPrefix>/<environment>/platform/developers/<name>`. */
 export function developerRemoteKey(keyPrefix: string, environment: string, developer: string): string {
-  return `${keyPrefix}/${environment}/developers/${developer}`;
+  return platformRemoteKey(keyPrefix, environment, 'developers', developer);
 }
 
 /**

@@ -39,6 +39,7 @@ import { parameterProblem } from './postgres-parameters';
 import { ALLOWED_PGBOUNCER_PARAMETERS } from './pgbouncer-parameters';
 import { quantityToNumber } from './quantity';
 import { altRoleName } from '../secrets/credential-rotation';
+import { storeKeyProblems } from '../secrets/key-uniqueness';
 import type { EnvironmentInput, FleetInput, OverrideInput } from './schema';
 import { DEFAULT_POSTGRES_EXPORTER_IMAGE } from './schema';
 
@@ -253,6 +254,7 @@ export function buildFleet(input: FleetInput, sourceFile: string): { fleet: Flee
       );
     }
   });
+  serviceNamespaceProblems(input, report);
   if (problems.length > 0) return { problems };
   // The output must not depend on the order services are listed in, nor on how they are split
   // into services/*.yaml: from here on everything is in a stable order by name (issue 25).
@@ -266,29 +268,83 @@ export function buildFleet(input: FleetInput, sourceFile: string): { fleet: Flee
     clusters: byName(e.clusters.map((c) => ({ ...c, services: byName(c.services) }))),
     mongoSnapshots: byName(e.mongoSnapshots),
   }));
-  return {
-    fleet: {
-      name: input.name,
-      sourceFile,
-      groups: groupNames,
-      secretStore: input.secretStore,
-      developers: input.developers,
-      operatorNamespace: input.operator.namespace,
-      monitoring: {
-        namespace: input.monitoring.namespace,
-        ruleLabels: input.monitoring.ruleLabels,
-        podMonitorLabels: input.monitoring.podMonitorLabels,
-        runbookBaseURL: (
-          input.monitoring.runbookBaseURL ??
-          (input.gitops ? `${gitWebURL(input.gitops.repoURL)}/blob/${input.gitops.targetRevision}/docs/runbooks` : 'docs/runbooks')
-        ).replace(/\/$/, ''),
-      },
-      gitops: input.gitops,
-      environments: sortedEnvironments,
-      services: sortedServices,
-      opsImage: input.opsImage,
+  const fleet: Fleet = {
+    name: input.name,
+    sourceFile,
+    groups: groupNames,
+    secretStore: input.secretStore,
+    developers: input.developers,
+    operatorNamespace: input.operator.namespace,
+    monitoring: {
+      namespace: input.monitoring.namespace,
+      ruleLabels: input.monitoring.ruleLabels,
+      podMonitorLabels: input.monitoring.podMonitorLabels,
+      runbookBaseURL: (
+        input.monitoring.runbookBaseURL ??
+        (input.gitops ? `${gitWebURL(input.gitops.repoURL)}/blob/${input.gitops.targetRevision}/docs/runbooks` : 'docs/runbooks')
+      ).replace(/\/$/, ''),
     },
+    gitops: input.gitops,
+    environments: sortedEnvironments,
+    services: sortedServices,
+    opsImage: input.opsImage,
   };
+  // Only on an otherwise valid fleet: the keys are derived from every resolved environment.
+  const keyProblems = storeKeyProblems(fleet, {
+    serviceIndex: (name) => input.services.findIndex((s) => s.name === name),
+    mongoSnapshotIndex: (name) => input.mongoSnapshots.findIndex((m) => m.name === name),
+  });
+  return keyProblems.length > 0 ? { problems: keyProblems } : { fleet };
+}
+
+/**
+ * Service name prefixes that name dbfleet's own objects in the database namespace
+ * (`dbfleet-access-credentials`, the `dbfleet-password` generator, `developer-<name>-credentials`,
+ * the `developer-<name>-password` PushSecret): a service named so could claim one of them.
+ */
+export const RESERVED_SERVICE_PREFIXES: readonly string[] = ['dbfleet-', 'developer-'];
+
+/**
+ * Namespaces no service may name: an app Secret and an ingress grant to 5432 would land in the
+ * cluster's own machinery, and the AppProject would have to admit it (lib/gitops/app-project.ts).
+ * `kube-*`, the operators', Argo CD's, monitoring's, Velero's, and dbfleet's own (database and
+ * backup namespaces).
+ */
+export function systemNamespaces(input: FleetInput): Map<string, string> {
+  const out = new Map<string, string>();
+  const add = (ns: string | undefined, what: string) => {
+    if (ns && !out.has(ns)) out.set(ns, what);
+  };
+  add(input.operator.namespace, 'the CloudNativePG operator namespace (operator.namespace)');
+  add(input.monitoring.namespace, 'the monitoring namespace (monitoring.namespace)');
+  if (input.gitops) add(input.gitops.argocdNamespace, "Argo CD's namespace (gitops.argocdNamespace)");
+  for (const [name, env] of Object.entries(input.environments)) {
+    add(env.namespace, `the database namespace of environment "${name}"`);
+    add(env.zalando?.operatorNamespace, `the Zalando operator namespace of environment "${name}"`);
+    add(env.backups?.velero?.namespace, `Velero's namespace in environment "${name}"`);
+  }
+  for (const m of input.mongoSnapshots) add(m.namespace, `the backup namespace of mongo snapshot "${m.name}"`);
+  return out;
+}
+
+function serviceNamespaceProblems(input: FleetInput, report: (path: ConfigProblem['path'], message: string) => void): void {
+  const system = systemNamespaces(input);
+  input.services.forEach((s, i) => {
+    const prefix = RESERVED_SERVICE_PREFIXES.find((p) => s.name.startsWith(p));
+    if (prefix)
+      report(
+        ['services', i, 'name'],
+        `service name "${s.name}" is reserved: names starting "${prefix}" are dbfleet's own objects in the database namespace; choose another name`,
+      );
+    const namespace = s.namespace ?? s.name;
+    const path: ConfigProblem['path'] = ['services', i, s.namespace ? 'namespace' : 'name'];
+    const what = namespace.startsWith('kube-') ? 'a Kubernetes system namespace (kube-*)' : system.get(namespace);
+    if (what)
+      report(
+        path,
+        `namespace "${namespace}" is ${what}: a service's app Secret and database access cannot go there; give the service its own namespace${s.namespace ? '' : ' (namespace:)'}`,
+      );
+  });
 }
 
 /** https://github.com/acme/dbfleet.git → https://github.com/acme/dbfleet (for runbook links). */

@@ -349,9 +349,44 @@ const loginRevoked: DangerRule = {
   },
 };
 
+/** The remote keys an ExternalSecret reads or a PushSecret writes. */
+function remoteKeys(o: KubernetesObject | undefined): string[] {
+  if (o?.kind === 'ExternalSecret') return ((spec(o).data ?? []) as Spec[]).map((d) => d.remoteRef?.key as string).filter(Boolean);
+  if (o?.kind === 'PushSecret') return ((spec(o).data ?? []) as Spec[]).map((d) => d.match?.remoteRef?.remoteKey as string).filter(Boolean);
+  return [];
+}
+
+/**
+ * The services/platform key layout (lib/secrets/key-layout.ts) moves every dbfleet key once:
+ * `<prefix>/<env>/<service>` → `<prefix>/<env>/services/<service>`, `<prefix>/<env>/developers/<name>`
+ * and `<prefix>/<env>/dbfleet-access` → `<prefix>/<env>/platform/…`. Synced before the values are
+ * copied, a PushSecret (`updatePolicy: IfNotExists`) finds the new key empty and pushes a new
+ * random password, the ExternalSecrets follow, and the role's password changes under running apps;
+ * with `passwords: existing` the ExternalSecrets fail to read. Rotations also change remote keys
+ * (`…/rotation-<g>`), but by design: only the layout move is flagged.
+ */
+const storeKeyMoved: DangerRule = {
+  name: 'store-key-moved',
+  check: ({ type, before, after }) => {
+    if (type !== 'changed') return [];
+    const old = new Set(remoteKeys(before));
+    return remoteKeys(after)
+      .filter((key) => !old.has(key))
+      .map((key) => ({ key, legacy: key.replace(/\/(services|platform)\//, '/') }))
+      .filter(({ key, legacy }) => legacy !== key && old.has(legacy))
+      .map(
+        ({ key, legacy }) =>
+          `${after!.kind === 'PushSecret' ? 'pushes to' : 'reads'} store key ${key} instead of ${legacy} (the services/platform key layout, docs/security.md): ` +
+          `copy the value once before this syncs (e.g. \`vault kv get -format=json ${legacy}\` then \`vault kv put ${key} password=…\`; every key: \`dbfleet secrets\`), ` +
+          `or the PushSecret generates a new password at the empty key and the role's password changes under running apps (passwords: existing: the ExternalSecret fails to read). Delete ${legacy} after the sync.`,
+      );
+  },
+};
+
 export const DANGER_RULES: readonly DangerRule[] = [
   admissionRefused,
   loginRevoked,
+  storeKeyMoved,
   removedDataBearing,
   movedDataBearing,
   lostProtection,

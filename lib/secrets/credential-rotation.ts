@@ -6,7 +6,7 @@
 // `role = <role>` (set by itself: PostgreSQL lets a role set its own session defaults, ALTER ROLE
 // docs), so whatever either slot creates is owned by `<role>`: objects keep one owner.
 // Generation g uses slot A when g is even and slot B when g is odd, with a password of its own
-// in the store (generation 0: `<keyPrefix>/<env>/<service>`, as without rotation; g ≥ 1:
+// in the store (generation 0: `<keyPrefix>/<env>/services/<service>`, as without rotation; g ≥ 1:
 // `…/<service>/rotation-<g>`), so a rotation never changes a value in place: no window where the
 // database and the app disagree.
 //
@@ -16,6 +16,7 @@
 //            change together); both slots still log in, so pods that have not restarted keep working.
 //   done   — slot(g-1) can no longer log in (NOLOGIN; it keeps its memberships and owns nothing).
 import type { Service } from '../config/model';
+import { serviceKeyBase } from './key-layout';
 
 export const ROTATION_STEPS = ['add', 'switch', 'done'] as const;
 export type RotationStep = (typeof ROTATION_STEPS)[number];
@@ -61,9 +62,9 @@ export function altRoleName(role: string): string {
   return `${role}${ALT_ROLE_SUFFIX}`;
 }
 
-/** Remote key of a service's database password before any rotation: `<keyPrefix>/<environment>/<service>`. */
+/** Remote key of a service's database password before any rotation: `<keyPrefix>/<environment>/services/<service>` (key-layout.ts). */
 export function serviceRemoteKey(keyPrefix: string, environment: string, service: string): string {
-  return `${keyPrefix}/${environment}/${service}`;
+  return serviceKeyBase(keyPrefix, environment, service);
 }
 
 /** Remote key of a generation's password. */

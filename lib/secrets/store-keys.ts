@@ -5,6 +5,7 @@ import { accessRoleRemoteKey } from '../access/access-role';
 import { developerRemoteKey } from '../access/developer-roles';
 import { credentialLayout, type CredentialLayout } from './credential-rotation';
 import { backendTraits } from '../backends/traits';
+import { platformRemoteKey } from './key-layout';
 
 export { serviceRemoteKey } from './credential-rotation';
 
@@ -32,12 +33,28 @@ export interface StoreKey {
   readonly purpose: string;
   /** Who reads it: the namespaces of the ExternalSecrets that read it. */
   readonly readBy: readonly string[];
+  /** Which value it is and which fleet setting makes it (key-uniqueness.ts). */
+  readonly owner: StoreKeyOwner;
 }
 
-/** `<keyPrefix>/<environment>/clusters/<cluster>/master`: a managed cluster's master password. */
+/** `<keyPrefix>/<environment>/platform/clusters/<cluster>/master`: a managed cluster's master password. */
 export function clusterMasterRemoteKey(keyPrefix: string, environment: string, cluster: string): string {
-  return `${keyPrefix}/${environment}/clusters/${cluster}/master`;
+  return platformRemoteKey(keyPrefix, environment, 'clusters', cluster, 'master');
 }
+
+/**
+ * Which value a key holds. Keys of one owner are one value (a standby reads its source's); two
+ * owners never share a (remote key, property) pair, except that object-store credentials may be
+ * shared between object stores, and a MongoDB URI between snapshots.
+ */
+export type StoreKeyOwner =
+  | { readonly kind: 'service'; readonly keyEnvironment: string; readonly service: string; readonly generation: number }
+  | { readonly kind: 'developer'; readonly keyEnvironment: string; readonly developer: string }
+  | { readonly kind: 'access-role'; readonly keyEnvironment: string }
+  | { readonly kind: 'cluster-master'; readonly keyEnvironment: string; readonly cluster: string }
+  /** `environment`: the one whose `backups.objectStore` names the key. */
+  | { readonly kind: 'object-store'; readonly environment: string }
+  | { readonly kind: 'mongo-snapshot'; readonly snapshot: string };
 
 /** Whose store keys an environment reads: a DR standby shares its source's passwords (identical after promotion). */
 export function secretsEnvironment(environment: Environment): string {
@@ -77,6 +94,7 @@ export function environmentStoreKeys(fleet: Fleet, environment: Environment): St
           `password of role ${slot.role} (${slot.role === service.role ? 'owner' : `acting as ${service.role}, owner`} of database ${service.database})` +
           (slot === layout.app ? '' : ' — not yet or no longer used by the app'),
         readBy: slot === layout.app ? [...new Set([environment.namespace, service.namespace])] : [environment.namespace],
+        owner: { kind: 'service', keyEnvironment, service: service.name, generation: slot.generation! },
       }));
   });
   const traits = backendTraits(environment.operator);
@@ -92,6 +110,7 @@ export function environmentStoreKeys(fleet: Fleet, environment: Environment): St
         createdBy: passwordCreatedBy,
         purpose: `password of developer ${developer} (${environment.developerAccess})`,
         readBy: [environment.namespace],
+        owner: { kind: 'developer', keyEnvironment, developer },
       });
     }
   }
@@ -107,6 +126,7 @@ export function environmentStoreKeys(fleet: Fleet, environment: Environment): St
         createdBy: passwordCreatedBy,
         purpose: `password of the master user of cluster ${cluster.name} (dbfleet's Jobs only)`,
         readBy: [environment.namespace],
+        owner: { kind: 'cluster-master', keyEnvironment, cluster: cluster.name },
       });
     }
   }
@@ -121,6 +141,7 @@ export function environmentStoreKeys(fleet: Fleet, environment: Environment): St
       createdBy: passwordCreatedBy,
       purpose: 'password of the developer-access role dbfleet_access',
       readBy: [environment.namespace],
+      owner: { kind: 'access-role', keyEnvironment },
     });
   }
   for (const snapshot of environment.mongoSnapshots) {
@@ -133,6 +154,7 @@ export function environmentStoreKeys(fleet: Fleet, environment: Environment): St
       createdBy: 'you',
       purpose: `MongoDB connection string of mongo-snapshot-${snapshot.name}`,
       readBy: [snapshot.namespace],
+      owner: { kind: 'mongo-snapshot', snapshot: snapshot.name },
     });
   }
   const objectStore = environment.backups.objectStore;
@@ -147,6 +169,7 @@ export function environmentStoreKeys(fleet: Fleet, environment: Environment): St
         createdBy: 'you',
         purpose: `object store credentials of ${objectStore.destinationPath} (WAL archive and base backups)`,
         readBy: [environment.namespace],
+        owner: { kind: 'object-store', environment: environment.name },
       });
     }
   }
@@ -162,6 +185,7 @@ export function environmentStoreKeys(fleet: Fleet, environment: Environment): St
         createdBy: 'you',
         purpose: `object store credentials of ${peer.destinationPath} (the ${environment.dr!.peer} site's WAL archive, read for replication)`,
         readBy: [environment.namespace],
+        owner: { kind: 'object-store', environment: environment.dr!.peer },
       });
     }
   }

@@ -112,8 +112,8 @@ describe('aurora rendering', () => {
       fleet.environments.find((e) => e.name === 'production')!,
     ).filter((k) => k.name.endsWith('-master'));
     expect(master.map((k) => [k.remoteKey, k.origin, k.readBy])).toEqual([
-      ['databases/production/clusters/commerce/master', 'generated', ['databases']],
-      ['databases/production/clusters/identity/master', 'generated', ['databases']],
+      ['databases/production/platform/clusters/commerce/master', 'generated', ['databases']],
+      ['databases/production/platform/clusters/identity/master', 'generated', ['databases']],
     ]);
     expect(find('production', 'PushSecret', 'commerce-master-password').metadata.namespace).toBe('databases');
     const secret = find('production', 'ExternalSecret', 'commerce-master-credentials');

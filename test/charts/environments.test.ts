@@ -44,9 +44,9 @@ describe('test environment (topology: shared)', () => {
     expect(roles).toEqual(expect.arrayContaining(['orders', 'payments', 'catalog', 'inventory', 'customer_profiles', 'dbfleet_access']));
   });
 
-  it('credentials come from the store under <keyPrefix>/test/<service>', () => {
+  it('credentials come from the store under <keyPrefix>/test/services/<service>', () => {
     expect(find('test', 'ExternalSecret', 'orders-db-credentials').spec.data[0].remoteRef).toEqual({
-      key: 'databases/test/orders',
+      key: 'databases/test/services/orders',
       property: 'password',
     });
     const connection = find('test', 'ExternalSecret', 'orders-db');

@@ -167,7 +167,10 @@ describe('connection Secret keys', () => {
     const d = renderObjects(buildApp(fleetOf(text)))
       .map((o) => o.object as any)
       .find(
-        (o) => o.kind === 'ExternalSecret' && o.metadata.name === 'orders-db' && o.spec.data[0].remoteRef.key === 'databases/test/orders',
+        (o) =>
+          o.kind === 'ExternalSecret' &&
+          o.metadata.name === 'orders-db' &&
+          o.spec.data[0].remoteRef.key === 'databases/test/services/orders',
       ).spec.target.template.data;
     expect([d.host, d['ro-host'], d['direct-host'], d['direct-ro-host']]).toEqual([
       'acme-rw.databases.svc',

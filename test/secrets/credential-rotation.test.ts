@@ -16,8 +16,12 @@ const summary = (state?: RotationState) => {
 };
 
 describe('credential rotation', () => {
-  it('before any rotation: the owner role logs in with <prefix>/<env>/<service>, as always', () => {
-    expect(summary()).toEqual({ login: ['orders@db/production/orders'], nologin: [], app: 'orders@db/production/orders' });
+  it('before any rotation: the owner role logs in with <prefix>/<env>/services/<service>, as always', () => {
+    expect(summary()).toEqual({
+      login: ['orders@db/production/services/orders'],
+      nologin: [],
+      app: 'orders@db/production/services/orders',
+    });
   });
 
   it('walks add → switch → done, alternating the two login roles, a new remote key per generation', () => {
@@ -34,27 +38,35 @@ describe('credential rotation', () => {
     ]);
     expect(states.map(summary)).toEqual([
       {
-        login: ['orders@db/production/orders', 'orders_alt@db/production/orders/rotation-1'],
+        login: ['orders@db/production/services/orders', 'orders_alt@db/production/services/orders/rotation-1'],
         nologin: [],
-        app: 'orders@db/production/orders',
+        app: 'orders@db/production/services/orders',
       },
       {
-        login: ['orders@db/production/orders', 'orders_alt@db/production/orders/rotation-1'],
+        login: ['orders@db/production/services/orders', 'orders_alt@db/production/services/orders/rotation-1'],
         nologin: [],
-        app: 'orders_alt@db/production/orders/rotation-1',
-      },
-      { login: ['orders_alt@db/production/orders/rotation-1'], nologin: ['orders'], app: 'orders_alt@db/production/orders/rotation-1' },
-      {
-        login: ['orders@db/production/orders/rotation-2', 'orders_alt@db/production/orders/rotation-1'],
-        nologin: [],
-        app: 'orders_alt@db/production/orders/rotation-1',
+        app: 'orders_alt@db/production/services/orders/rotation-1',
       },
       {
-        login: ['orders@db/production/orders/rotation-2', 'orders_alt@db/production/orders/rotation-1'],
-        nologin: [],
-        app: 'orders@db/production/orders/rotation-2',
+        login: ['orders_alt@db/production/services/orders/rotation-1'],
+        nologin: ['orders'],
+        app: 'orders_alt@db/production/services/orders/rotation-1',
       },
-      { login: ['orders@db/production/orders/rotation-2'], nologin: ['orders_alt'], app: 'orders@db/production/orders/rotation-2' },
+      {
+        login: ['orders@db/production/services/orders/rotation-2', 'orders_alt@db/production/services/orders/rotation-1'],
+        nologin: [],
+        app: 'orders_alt@db/production/services/orders/rotation-1',
+      },
+      {
+        login: ['orders@db/production/services/orders/rotation-2', 'orders_alt@db/production/services/orders/rotation-1'],
+        nologin: [],
+        app: 'orders@db/production/services/orders/rotation-2',
+      },
+      {
+        login: ['orders@db/production/services/orders/rotation-2'],
+        nologin: ['orders_alt'],
+        app: 'orders@db/production/services/orders/rotation-2',
+      },
     ]);
   });
 

@@ -20,16 +20,16 @@ describe('generated passwords (secretStore.passwords: generate, the default)', (
       .map((p) => `${p.metadata.namespace}:${p.spec.data[0].match.remoteRef.remoteKey}`)
       .sort();
     expect(pushed).toEqual([
-      'databases:databases/production/dbfleet-access',
-      'databases:databases/production/developers/alice',
-      'databases:databases/production/developers/bob',
-      'databases:databases/production/orders',
-      'databases:databases/production/payments',
-      'databases:databases/test/dbfleet-access',
-      'databases:databases/test/developers/alice',
-      'databases:databases/test/developers/bob',
-      'databases:databases/test/orders',
-      'databases:databases/test/payments',
+      'databases:databases/production/platform/dbfleet-access',
+      'databases:databases/production/platform/developers/alice',
+      'databases:databases/production/platform/developers/bob',
+      'databases:databases/production/services/orders',
+      'databases:databases/production/services/payments',
+      'databases:databases/test/platform/dbfleet-access',
+      'databases:databases/test/platform/developers/alice',
+      'databases:databases/test/platform/developers/bob',
+      'databases:databases/test/services/orders',
+      'databases:databases/test/services/payments',
     ]);
     // Every key an ExternalSecret reads for a password is one a PushSecret creates.
     const read = new Set(ofKind(list, 'ExternalSecret').flatMap((e) => e.spec.data.map((d: any) => d.remoteRef.key)));
@@ -69,9 +69,9 @@ describe('generated passwords (secretStore.passwords: generate, the default)', (
       .map((p) => p.spec.data[0].match.remoteRef.remoteKey)
       .filter((k) => k.includes('/production/'));
     expect(productionKeys.sort()).toEqual([
-      'databases/production/dbfleet-access',
-      'databases/production/orders',
-      'databases/production/payments',
+      'databases/production/platform/dbfleet-access',
+      'databases/production/services/orders',
+      'databases/production/services/payments',
     ]);
   });
 });
@@ -80,12 +80,12 @@ describe('store keys (what `dbfleet secrets` lists)', () => {
   it('lists every key with its origin and purpose', () => {
     const keys = fleetStoreKeys(fleetOf(BASE_FLEET.replace('keyPrefix: databases }', 'keyPrefix: databases, passwords: existing }')));
     expect(keys.filter((k) => k.environment === 'test').map((k) => [k.remoteKey, k.origin])).toEqual([
-      ['databases/test/orders', 'expected'],
-      ['databases/test/payments', 'expected'],
-      ['databases/test/developers/alice', 'expected'],
-      ['databases/test/developers/bob', 'expected'],
+      ['databases/test/services/orders', 'expected'],
+      ['databases/test/services/payments', 'expected'],
+      ['databases/test/platform/developers/alice', 'expected'],
+      ['databases/test/platform/developers/bob', 'expected'],
       // The developer-access role's password: yours to create (issue 13).
-      ['databases/test/dbfleet-access', 'expected'],
+      ['databases/test/platform/dbfleet-access', 'expected'],
     ]);
     expect(keys[0].purpose).toBe('password of role orders (owner of database orders)');
     expect(keys[0].readBy).toEqual(['databases', 'orders']);

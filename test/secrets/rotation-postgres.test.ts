@@ -178,10 +178,10 @@ describe.skipIf(unavailable !== undefined)('owner credential rotation on a real 
     const alt = world.server.psql('postgres', "SELECT rolconfig FROM pg_roles WHERE rolname = 'orders_alt'");
     expect(alt.trim()).toBe('{role=orders}');
     // a password in the store was never replaced: three keys, three values
-    expect([...world.store.keys()].filter((k) => k.startsWith('databases/production/orders')).sort()).toEqual([
-      'databases/production/orders',
-      'databases/production/orders/rotation-1',
-      'databases/production/orders/rotation-2',
+    expect([...world.store.keys()].filter((k) => k.startsWith('databases/production/services/orders')).sort()).toEqual([
+      'databases/production/services/orders',
+      'databases/production/services/orders/rotation-1',
+      'databases/production/services/orders/rotation-2',
     ]);
   }, 120_000);
 });

@@ -39,15 +39,17 @@ describe('rotation, rendered', () => {
       { name: 'orders', login: true, secret: 'orders-db-credentials', inRoles: undefined },
       { name: 'orders_alt', login: true, secret: 'orders-db-credentials-alt', inRoles: ['orders'] },
     ]);
-    expect(key(objects, 'orders-db-credentials-alt')).toBe('databases/production/orders/rotation-1');
-    expect(app(objects)).toBe('orders@databases/production/orders');
+    expect(key(objects, 'orders-db-credentials-alt')).toBe('databases/production/services/orders/rotation-1');
+    expect(app(objects)).toBe('orders@databases/production/services/orders');
     const job = objects.find((o) => o.kind === 'Job' && o.metadata.name === 'orders-rotation-login')!;
     expect(job.metadata.annotations).toMatchObject({ 'argocd.argoproj.io/hook': 'Sync' });
     const container = job.spec.template.spec.containers[0];
     expect(container.command).toEqual(['psql', '-v', 'ON_ERROR_STOP=1', '-X', '-q', '-c', "ALTER ROLE CURRENT_USER SET role = 'orders'"]);
     expect(container.env.find((e: any) => e.name === 'PGUSER').valueFrom.secretKeyRef.name).toBe('orders-db-credentials-alt');
     const pushed = objects.filter((o) => o.kind === 'PushSecret').map((o) => o.spec.data[0].match.remoteRef.remoteKey);
-    expect(pushed).toEqual(expect.arrayContaining(['databases/production/orders', 'databases/production/orders/rotation-1']));
+    expect(pushed).toEqual(
+      expect.arrayContaining(['databases/production/services/orders', 'databases/production/services/orders/rotation-1']),
+    );
   });
 
   it('switch: the app names the second role and its key; both still log in', () => {
@@ -56,7 +58,7 @@ describe('rotation, rendered', () => {
       ['orders', true],
       ['orders_alt', true],
     ]);
-    expect(app(objects)).toBe('orders_alt@databases/production/orders/rotation-1');
+    expect(app(objects)).toBe('orders_alt@databases/production/services/orders/rotation-1');
   });
 
   it('done: the owner can no longer log in and has no password; its Secret and PushSecret are gone', () => {
@@ -67,13 +69,13 @@ describe('rotation, rendered', () => {
     ]);
     expect(key(objects, 'orders-db-credentials')).toBeUndefined();
     expect(objects.filter((o) => o.kind === 'PushSecret').map((o) => o.spec.data[0].match.remoteRef.remoteKey)).not.toContain(
-      'databases/production/orders',
+      'databases/production/services/orders',
     );
-    expect(app(objects)).toBe('orders_alt@databases/production/orders/rotation-1');
+    expect(app(objects)).toBe('orders_alt@databases/production/services/orders/rotation-1');
   });
 
   it('the second rotation goes back to the owner role with a new key and retires the second role', () => {
-    expect(app(production(at('{ generation: 2, step: switch }')))).toBe('orders@databases/production/orders/rotation-2');
+    expect(app(production(at('{ generation: 2, step: switch }')))).toBe('orders@databases/production/services/orders/rotation-2');
     const objects = production(at('{ generation: 2, step: done }'));
     expect(roles(objects).map((r) => [r.name, r.login])).toEqual([
       ['orders', true],

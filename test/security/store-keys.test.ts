@@ -1,0 +1,144 @@
+// Store keys cannot collide across purposes (issue 24 item 5): services and platform values live
+// in separate trees, every (remote key, property) has one owner, reserved service names and
+// system namespaces are refused with file:line:path.
+import { describe, expect, it } from 'vitest';
+import { buildApp, renderObjects, type KubernetesObject } from '../../lib/output/render';
+import { makePlan } from '../../lib/plan/plan';
+import { fleetStoreKeys } from '../../lib/secrets/store-keys';
+import { BASE_FLEET, configErrors, fleetOf, lineOf } from '../support/fleet';
+
+function edit(from: string, to: string, text = BASE_FLEET): string {
+  if (!text.includes(from)) throw new Error(`"${from}" not in the fleet text`);
+  return text.replace(from, to);
+}
+
+/** The app Secret of a service: which remote key and property it reads its password from. */
+function appSecretKey(text: string, environment: string, service: string): string {
+  const objects = renderObjects(buildApp(fleetOf(text))).map(
+    (o) => o.object as KubernetesObject & { spec: { data: Array<{ remoteRef: { key: string; property: string } }> } },
+  );
+  const secret = objects.find(
+    (o) => o.kind === 'ExternalSecret' && o.metadata.name === `${service}-db` && o.spec.data[0].remoteRef.key.includes(`/${environment}/`),
+  )!;
+  return `${secret.spec.data[0].remoteRef.key}#${secret.spec.data[0].remoteRef.property}`;
+}
+
+describe('the key layout cannot collide', () => {
+  it('a service named like a platform value (dbfleet-access, object-store) gets its own key in the services tree', () => {
+    // The attack of the review: a service whose name is the access role's key, with its own role.
+    const text = edit('  - name: payments\n', '  - name: object-store\n    role: objstore\n    namespace: objstore\n  - name: payments\n');
+    expect(appSecretKey(text, 'test', 'object-store')).toBe('databases/test/services/object-store#password');
+    const keys = fleetStoreKeys(fleetOf(text));
+    const access = keys.find((k) => k.owner.kind === 'access-role' && k.environment === 'test')!;
+    expect(access.remoteKey).toBe('databases/test/platform/dbfleet-access');
+    expect(keys.filter((k) => k.remoteKey === access.remoteKey && k.property === access.property)).toHaveLength(1);
+  });
+
+  it('a service name that starts like dbfleet’s own objects is reserved', () => {
+    const text = edit('  - name: payments\n', '  - name: dbfleet-access\n    role: access_two\n    namespace: tools\n');
+    expect(configErrors(text)).toEqual([
+      `fleet.yaml:${lineOf(text, 'name: dbfleet-access')}: services[1].name: service name "dbfleet-access" is reserved: names starting "dbfleet-" are dbfleet's own objects in the database namespace; choose another name`,
+    ]);
+  });
+
+  it('an object-store key equal to a service password key is refused at the setting that names it', () => {
+    const text = edit(
+      '    developerAccess: read-only\n',
+      `    developerAccess: read-only
+    backups:
+      objectStore:
+        destinationPath: s3://bucket/production
+        credentials: { remoteKey: databases/production/services/orders, accessKeyIdProperty: password }
+        schedule: "0 0 1 * * 0"
+`,
+    );
+    const line = lineOf(text, 'remoteKey: databases/production/services/orders');
+    expect(configErrors(text)).toEqual([
+      `fleet.yaml:${line}: environments.production.backups.objectStore.credentials.remoteKey: store key "databases/production/services/orders" property "password" would be both the object-store credentials of environment "production" and the password of service "orders" (production): one value cannot serve two purposes; choose another remote key`,
+      `fleet.yaml:${line}: environments.production.backups.objectStore.credentials.remoteKey: store key "databases/production/services/orders" lies in the store path of the password of service "orders" (production) ("databases/production/services/orders"): whoever may read that path would read this value; choose a key outside it (e.g. databases/<environment>/platform/…)`,
+    ]);
+  });
+
+  it('a MongoDB URI key on a developer password, or inside the services tree, is refused', () => {
+    const snapshot = (key: string, property: string) =>
+      `${BASE_FLEET}mongoSnapshots:
+  - name: m
+    namespace: backups
+    environments: [test]
+    schedule: "0 * * * *"
+    connectionSecret: { remoteKey: ${key}, property: ${property} }
+    image: registry.example.com/ops:1
+`;
+    const onDeveloper = snapshot('databases/test/platform/developers/alice', 'password');
+    expect(configErrors(onDeveloper)[0]).toContain(
+      `fleet.yaml:${lineOf(onDeveloper, 'remoteKey: databases/test')}: mongoSnapshots[0].connectionSecret.remoteKey: store key "databases/test/platform/developers/alice" property "password" would be both the MongoDB connection string of snapshot "m" and the password of developer "alice" (test)`,
+    );
+    const inTree = snapshot('databases/test/services/newteam/mongo', 'uri');
+    expect(configErrors(inTree)).toEqual([
+      `fleet.yaml:${lineOf(inTree, 'remoteKey: databases/test')}: mongoSnapshots[0].connectionSecret.remoteKey: store key "databases/test/services/newteam/mongo" is under "databases/test/services/", which is reserved for service passwords (lib/secrets/key-layout.ts); choose a key outside it (e.g. databases/<environment>/platform/…)`,
+    ]);
+  });
+
+  it('two object stores may share credentials (one IAM key, two prefixes)', () => {
+    const store = (env: string) =>
+      `    backups:\n      objectStore:\n        destinationPath: s3://bucket/${env}\n        credentials: { remoteKey: databases/platform/s3 }\n        schedule: "0 0 1 * * 0"\n`;
+    const text = edit(
+      '    developerAccess: read-write\n',
+      `    developerAccess: read-write\n${store('test')}`,
+      edit('    developerAccess: read-only\n', `    developerAccess: read-only\n${store('production')}`),
+    );
+    expect(() => fleetOf(text)).not.toThrow();
+  });
+});
+
+describe('service namespaces are never system namespaces', () => {
+  it.each([
+    ['kube-system', 'a Kubernetes system namespace (kube-*)'],
+    ['kube-public', 'a Kubernetes system namespace (kube-*)'],
+    ['databases', 'the database namespace of environment "test"'],
+    ['cnpg-system', 'the CloudNativePG operator namespace (operator.namespace)'],
+    ['monitoring', 'the monitoring namespace (monitoring.namespace)'],
+  ])('%s is refused', (namespace, what) => {
+    const text = edit('  - name: payments\n', `  - name: payments\n    namespace: ${namespace}\n`);
+    expect(configErrors(text)).toEqual([
+      `fleet.yaml:${lineOf(text, `namespace: ${namespace}`, namespace === 'databases' ? 3 : 1)}: services[1].namespace: namespace "${namespace}" is ${what}: a service's app Secret and database access cannot go there; give the service its own namespace`,
+    ]);
+  });
+
+  it("Argo CD's namespace is refused where the fleet deploys with Argo CD, and a service named like it too", () => {
+    const text = `${BASE_FLEET}gitops: { repoURL: https://example.com/fleet.git, project: databases }\n`;
+    const named = edit('  - name: payments\n', '  - name: argocd\n', text);
+    expect(configErrors(named)).toEqual([
+      `fleet.yaml:${lineOf(named, 'name: argocd')}: services[1].name: namespace "argocd" is Argo CD's namespace (gitops.argocdNamespace): a service's app Secret and database access cannot go there; give the service its own namespace (namespace:)`,
+    ]);
+  });
+});
+
+describe('plan: the move to the services/platform layout is a DANGER with its migration', () => {
+  it('flags every ExternalSecret and PushSecret that reads or pushes a moved key, and nothing for a rotation', () => {
+    const rendered = renderObjects(buildApp(fleetOf()));
+    // The same objects as the previous layout rendered them.
+    const legacy = (o: KubernetesObject): KubernetesObject =>
+      JSON.parse(JSON.stringify(o).replace(/(databases\/(?:test|production))\/(?:services|platform)\//g, '$1/')) as KubernetesObject;
+    const plan = makePlan(
+      new Map(rendered.map((o) => [o.path, legacy(o.object as KubernetesObject)])),
+      new Map(rendered.map((o) => [o.path, o.object as KubernetesObject])),
+    );
+    const moved = plan.dangers.filter((d) => d.rule === 'store-key-moved');
+    expect(moved.length).toBeGreaterThan(0);
+    const orders = moved.find(
+      (d) => d.object.includes('ExternalSecret') && d.object.endsWith('databases/orders-db-credentials') && d.environment === 'production',
+    );
+    expect(orders?.message).toMatch(
+      /^reads store key databases\/production\/services\/orders instead of databases\/production\/orders \(the services\/platform key layout/,
+    );
+    expect(orders?.message).toContain('copy the value once before this syncs');
+    expect(
+      moved.some((d) =>
+        d.message.startsWith(
+          'pushes to store key databases/production/platform/developers/alice instead of databases/production/developers/alice',
+        ),
+      ),
+    ).toBe(true);
+  });
+});
