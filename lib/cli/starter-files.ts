@@ -163,7 +163,8 @@ overrides:
     )}\n`,
   );
 
-  files.set('.gitignore', 'node_modules/\n.cdk8s.out/\n');
+  // What a synth leaves next to dist/ while it runs, or after it was killed (lib/output/replace-directory.ts).
+  files.set('.gitignore', 'node_modules/\n.cdk8s.out/\ndist.staging-*/\ndist.previous-*/\ndist.lock\n');
 
   files.set(
     '.ci/run',
@@ -207,6 +208,7 @@ step "validate dist/" npx dbfleet validate dist
 # the pull request after reading the plan comment (the label event re-runs this job; the label
 # and who added it show in the pull request's history). A new commit removes the label, so each
 # accepted plan is the one a maintainer read; removing the label fails the check again.
+# Actions are pinned by commit (a tag can be moved), the version in the comment.
 name: plan
 on:
   pull_request:
@@ -219,10 +221,10 @@ jobs:
   plan:
     runs-on: ubuntu-latest
     steps:
-      - uses: actions/checkout@v4
-        with: { fetch-depth: 0 }
-      - uses: actions/setup-node@v4
-        with: { node-version: 20, cache: npm }
+      - uses: actions/checkout@${STARTER_ACTIONS.checkout.commit} # ${STARTER_ACTIONS.checkout.version}
+        with: { fetch-depth: 0, persist-credentials: false }
+      - uses: actions/setup-node@${STARTER_ACTIONS.setupNode.commit} # ${STARTER_ACTIONS.setupNode.version}
+        with: { node-version: ${STARTER_NODE_VERSION}, cache: npm }
       - run: .ci/run
       - name: plan as a pull-request comment
         env:
@@ -266,6 +268,17 @@ change of dist/ in the pull request.
   );
   return files;
 }
+
+/**
+ * The actions the starter workflow uses, by commit (github.com/actions/checkout tag v7.0.1 and
+ * github.com/actions/setup-node tag v7.0.0, both `using: node24`).
+ */
+export const STARTER_ACTIONS = {
+  checkout: { commit: '3d3c42e5aac5ba805825da76410c181273ba90b1', version: 'v7.0.1' },
+  setupNode: { commit: '820762786026740c76f36085b0efc47a31fe5020', version: 'v7.0.0' },
+} as const;
+/** Node.js of the starter's CI: the active LTS line. */
+export const STARTER_NODE_VERSION = 24;
 
 /** Files that must be executable. */
 export const EXECUTABLE_STARTER_FILES = ['.ci/run'];

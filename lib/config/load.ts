@@ -1,6 +1,6 @@
 // fleet.yaml (+ services/*.yaml) → validated Fleet. Every problem is reported as `file:line: path: message`, all of
 // them at once, sorted by line, so a user fixes a file in one pass.
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { core } from 'zod';
 import { buildFleet } from './build-model';
 import { didYouMean, knownKeys, withNameSuggestion } from './did-you-mean';
@@ -41,7 +41,7 @@ export function loadFleet(fileOrDir: string): Fleet {
   try {
     files = readFleetFiles(fileOrDir);
   } catch (error) {
-    if (error instanceof FleetFileError) throw new FleetConfigError([error.message]);
+    if (error instanceof FleetFileError) throw new FleetConfigError(error.message.split('\n'));
     throw error;
   }
   return parseFleetFiles(files);
@@ -76,14 +76,23 @@ export function parseFleetFiles(files: FleetFiles): Fleet {
     return { file, lineCounter, doc: parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true }) };
   });
   const order = new Map(sources.map((s, i) => [s, i]));
-  const syntax: Entry[] = sources.flatMap((s) => syntaxProblems(s).map((p) => ({ ...p, file: order.get(s)! })));
+  const values = new Map<ParsedFile, unknown>();
+  const syntax: Entry[] = sources.flatMap((s) => {
+    const problems = syntaxProblems(s);
+    if (problems.length === 0) {
+      const value = toValue(s);
+      if ('problem' in value) problems.push(value.problem);
+      else values.set(s, value.value);
+    }
+    return problems.map((p) => ({ ...p, file: order.get(s)! }));
+  });
   const broken = new Set(syntax.map((e) => e.file));
   // A fleet file that does not parse has nothing to check; a service file that does not parse
   // is left out, and the others are still checked.
   if (broken.has(0)) throw problemsError(syntax);
 
   const [main, ...serviceSources] = sources.filter((s) => !broken.has(order.get(s)!));
-  const input = main.doc.toJS() as unknown;
+  const input = values.get(main);
   const listed = isPlainObject(input) && Array.isArray(input.services) ? input.services.length : 0;
   // Service files join a `services:` list (or stand in for a missing one); a `services:` of the
   // wrong type is reported on the fleet file as it is.
@@ -91,7 +100,7 @@ export function parseFleetFiles(files: FleetFiles): Fleet {
   const combined = merged
     ? {
         ...input,
-        services: [...(Array.isArray(input.services) ? input.services : []), ...serviceSources.map((s) => s.doc.toJS() as unknown)],
+        services: [...(Array.isArray(input.services) ? input.services : []), ...serviceSources.map((s) => values.get(s))],
       }
     : input;
   const locate = (path: ConfigPath): Located => {
@@ -197,6 +206,52 @@ function syntaxProblems(source: ParsedFile): Array<{ line: number; text: string 
   }
   return out;
 }
+
+/**
+ * The parsed file as plain values. Aliases are expanded here, and anchors that refer to anchors
+ * grow exponentially (the "billion laughs" alias bomb): the yaml package stops at 100 expansions
+ * of one alias (`maxAliasCount`, a ReferenceError). That is a property of the file, not a bug:
+ * reported like a syntax error, at the alias that expands other aliases.
+ */
+function toValue(source: ParsedFile): { value: unknown } | { problem: { line: number; text: string } } {
+  try {
+    return { value: source.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown };
+  } catch (error) {
+    if (!(error instanceof ReferenceError) || !/alias/i.test(error.message)) throw error;
+    let at: Node | undefined;
+    let first: Node | undefined;
+    visit(source.doc, {
+      Alias(_, alias) {
+        first ??= alias;
+        const target = alias.resolve(source.doc);
+        let nested = false;
+        if (target && !isScalar(target))
+          visit(target, {
+            Alias() {
+              nested = true;
+              return visit.BREAK;
+            },
+          });
+        if (nested) {
+          at = alias;
+          return visit.BREAK;
+        }
+        return undefined;
+      },
+    });
+    const node = at ?? first;
+    const line = node?.range ? source.lineCounter.linePos(node.range[0]).line : 1;
+    return {
+      problem: {
+        line,
+        text: `${source.file}:${line}: YAML aliases expand beyond ${MAX_ALIAS_COUNT} copies here (anchors that repeat anchors grow exponentially, an "alias bomb"): write the values out, or alias a mapping that holds no aliases itself`,
+      },
+    };
+  }
+}
+
+/** The yaml package's own default; a fleet repeating one anchor more often than this is not plausible. */
+const MAX_ALIAS_COUNT = 100;
 
 /**
  * Problems of the cross-field and cross-file rules (build-model.ts) on the parts of an invalid
