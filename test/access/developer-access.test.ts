@@ -245,12 +245,12 @@ describe('DeveloperCredentials', () => {
     ]);
     const [alice] = objects;
     expect(alice.spec.data).toEqual([
-      { secretKey: 'password', remoteRef: { key: 'databases/production/developers/alice', property: 'password' } },
+      { secretKey: 'password', remoteRef: { key: 'databases/production/platform/developers/alice', property: 'password' } },
     ]);
     expect(alice.spec.target.template.type).toBe('kubernetes.io/basic-auth');
     expect(alice.spec.target.template.data).toEqual({ password: '{{ .password }}', username: 'dev_alice' });
     expect(alice.spec.target.name).toBe(developerSecretName('alice'));
-    expect(developerRemoteKey('databases', 'test', 'alice')).toBe('databases/test/developers/alice');
+    expect(developerRemoteKey('databases', 'test', 'alice')).toBe('databases/test/platform/developers/alice');
   });
 });
 

@@ -113,6 +113,6 @@ describe('the dbfleet package, adopted by a new fleet repository', () => {
     for (const command of ['init', 'plan', 'validate', 'schema', 'secrets']) {
       expect(ok(run('npx', ['dbfleet', command, '--help'], repo)), command).toMatch(/^Usage: dbfleet /m);
     }
-    expect(ok(run('npx', ['dbfleet', 'secrets'], repo))).toContain('databases/production/payments → password');
+    expect(ok(run('npx', ['dbfleet', 'secrets'], repo))).toContain('databases/production/services/payments → password');
   });
 });

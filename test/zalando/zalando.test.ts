@@ -232,7 +232,7 @@ describe('credentials', () => {
       template: { type: 'Opaque', data: { username: 'customer_profiles', password: '{{ .password }}' } },
     });
     expect(es.spec.data).toEqual([
-      { secretKey: 'password', remoteRef: { key: 'databases/staging/customer-profiles', property: 'password' } },
+      { secretKey: 'password', remoteRef: { key: 'databases/staging/services/customer-profiles', property: 'password' } },
     ]);
   });
 
@@ -244,7 +244,7 @@ describe('credentials', () => {
       'dev-bob.identity.credentials.postgresql.acid.zalan.do',
     ]);
     expect(find('staging', 'ExternalSecret', 'dev-bob.identity.credentials.postgresql.acid.zalan.do').spec.data[0].remoteRef).toEqual({
-      key: 'databases/staging/developers/bob',
+      key: 'databases/staging/platform/developers/bob',
       property: 'password',
     });
   });
