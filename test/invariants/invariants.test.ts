@@ -43,7 +43,7 @@ describe('invariants', () => {
 
   it(`hold for ${RUNS} random fleets, each rendered and schema-valid (seed ${SEED})`, () => {
     console.log(`invariants over random fleets: seed ${SEED}, ${RUNS} runs (DBFLEET_PROPERTY_SEED / DBFLEET_PROPERTY_RUNS to change)`);
-    const seen = { topologies: new Set<string>(), access: new Set<string>(), single: 0, backups: 0, overrides: 0 };
+    const seen = { topologies: new Set<string>(), access: new Set<string>(), single: 0, backups: 0, overrides: 0, aurora: 0 };
     fc.assert(
       fc.property(arbitraryFleetYaml, (yaml) => {
         const { fleet, objects } = render(yaml);
@@ -52,6 +52,7 @@ describe('invariants', () => {
           seen.access.add(e.developerAccess);
           if (e.clusters.some((c) => c.instances === 1)) seen.single++;
           if (e.backups.postgres || e.backups.velero) seen.backups++;
+          if (e.aws) seen.aurora++;
         }
         if (/overrides:\n\s+\w/.test(yaml)) seen.overrides++;
         const problems = [...schemaProblems(objects), ...formatViolations(checkInvariants({ fleet, objects })).split('\n').filter(Boolean)];
@@ -65,6 +66,8 @@ describe('invariants', () => {
     expect(seen.single).toBeGreaterThan(RUNS / 10);
     expect(seen.backups).toBeGreaterThan(RUNS / 10);
     expect(seen.overrides).toBeGreaterThan(RUNS / 10);
+    // Aurora environments (lib/backends/aws-aurora/) are among them.
+    expect(seen.aurora).toBeGreaterThan(RUNS / 10);
   }, 600_000); // ~20 s on an idle 2-core machine; several times that under load
 
   it(`no object exceeds ${OBJECT_LIMIT_BYTES} bytes with 1000 services in one shared cluster (defect 5)`, () => {

@@ -101,6 +101,37 @@ const environment = (name: string) =>
     { requiredKeys: ['namespace', 'topology', 'instances', 'storage', 'developerAccess'] },
   );
 
+/**
+ * An environment on Aurora (operator: aws-aurora): the same shape minus what Aurora refuses
+ * (walStorage, scheduled, object-store and drill backups: Velero only).
+ */
+const auroraEnvironment = (name: string) =>
+  fc
+    .tuple(
+      environment(name),
+      fc.record({
+        region: fc.constantFrom('eu-central-1', 'us-east-1'),
+        subnetIDs: fc.constant(['subnet-0a1b2c3d', 'subnet-1b2c3d4e']),
+        securityGroupIDs: fc.constant(['sg-0123abcd']),
+        endpointId: fc.constant('c9akciq32rcl'),
+        iamAuthentication: fc.boolean(),
+        backupRetentionDays: fc.integer({ min: 1, max: 35 }),
+        deletionProtection: fc.boolean(),
+      }),
+      fc.oneof(
+        fc.record({ serverless: fc.constant({ minCapacity: 0.5, maxCapacity: 8 }) }),
+        fc.record({ instanceClass: fc.constantFrom('db.r7g.large', 'db.t4g.medium') }),
+      ),
+      fc.option(velero, { nil: undefined }),
+    )
+    .map(([env, aws, capacity, veleroBackup]) => ({
+      ...env,
+      walStorage: undefined,
+      backups: veleroBackup ? { velero: veleroBackup } : undefined,
+      operator: 'aws-aurora',
+      aws: { ...aws, ...capacity },
+    }));
+
 // Overrides only raise (lowering is allowed only for a service's own cluster, which a random
 // topology cannot promise): above anything an environment gets here.
 const override = fc.record(
@@ -150,7 +181,7 @@ export const arbitraryFleetInput: fc.Arbitrary<Input> = fc
           { nil: undefined },
         ),
         environments: fc
-          .tuple(...envNames.map((n) => environment(n)))
+          .tuple(...envNames.map((n) => fc.oneof({ arbitrary: environment(n), weight: 3 }, { arbitrary: auroraEnvironment(n), weight: 1 })))
           .map((envs) => Object.fromEntries(envNames.map((n, i) => [n, envs[i]]))),
         services: fc
           .uniqueArray(fc.constantFrom(...SERVICE_NAMES), { minLength: 1, maxLength: 6 })
@@ -174,7 +205,25 @@ export const arbitraryFleetInput: fc.Arbitrary<Input> = fc
       { requiredKeys: ['name', 'postgres', 'secretStore', 'developers', 'environments', 'services', 'opsImage', 'groups'] },
     ),
   )
-  .map((fleet) => withoutUndefined(fleet) as Input);
+  .map((fleet) => withoutUndefined(withoutAuroraWalStorage(fleet)) as Input);
+
+/** Aurora has no WAL volume: a service's override for an Aurora environment does not ask for one. */
+function withoutAuroraWalStorage<T>(fleet: T): T {
+  const input = fleet as unknown as {
+    environments: Record<string, { operator?: string }>;
+    services: Array<{ overrides: Record<string, object> }>;
+  };
+  const aurora = Object.keys(input.environments).filter((e) => input.environments[e].operator === 'aws-aurora');
+  return {
+    ...input,
+    services: input.services.map((s) => ({
+      ...s,
+      overrides: Object.fromEntries(
+        Object.entries(s.overrides).map(([e, o]) => [e, aurora.includes(e) ? { ...o, walStorage: undefined } : o]),
+      ),
+    })),
+  } as unknown as T;
+}
 
 /** The fleet as fleet.yaml text. */
 export function fleetYaml(input: Input | FleetInput): string {
