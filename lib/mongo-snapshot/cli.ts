@@ -9,6 +9,22 @@ import { pushMetrics } from './pushgateway';
 import { run, type RunReport } from './run';
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  // Every entry point (this bundle run directly, or loaded by the ops image's dispatcher /app/ops.cjs, which calls
+  // main() without running the `require.main` block below) gets the same handlers: until main() returns, SIGTERM and
+  // SIGINT never kill the process with their default action. run() installs the handlers that act on them; before
+  // and after run() (argument parsing, the final Pushgateway push) they are noted and the work finishes.
+  const noted = () => undefined;
+  process.on('SIGTERM', noted);
+  process.on('SIGINT', noted);
+  try {
+    return await mainInner(argv, env);
+  } finally {
+    process.off('SIGTERM', noted);
+    process.off('SIGINT', noted);
+  }
+}
+
+async function mainInner(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const redactor = new Redactor();
   // Secrets may sit in the environment: register them before anything is printed.
   if (env.MONGODB_URI) {

@@ -45,6 +45,8 @@ export interface Discovery {
   statusFrom: string;
   /** connections to seeds (open or still opening), by normalized host, for reuse (the caller closes them) */
   conns: Map<string, Promise<AdminConn>>;
+  /** maxWireVersion of the first member that answered (9: 4.4, 13: 5.0, 17: 6.0, 21: 7.0, 25: 8.0) */
+  maxWireVersion: number;
 }
 
 interface SeedResult {
@@ -164,5 +166,6 @@ export async function discover(
   }
   if (status.set && status.set !== first.setName)
     throw new ExitError(EXIT.CONNECT, `replSetGetStatus on ${source.host} reports set ${status.set}, expected ${first.setName}`);
-  return { setName: first.setName, status, config, statusFrom: source.host, conns };
+  const maxWireVersion = Number(good.hello.maxWireVersion ?? 0);
+  return { setName: first.setName, status, config, statusFrom: source.host, conns, maxWireVersion };
 }

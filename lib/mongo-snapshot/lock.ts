@@ -7,18 +7,27 @@
  *   must show no fsync lock (someone else's backup is never touched).
  * - After the lock reply, currentOp must confirm it, and `hello` must still say SECONDARY (a member elected primary
  *   meanwhile is unlocked at once); only then is the lock "held".
- * - Every command has a hard client-side deadline; fsync and fsyncUnlock also carry maxTimeMS, which bounds their
- *   wait for mongod's fsync mutex (the flush itself is not interruptible): MaxTimeMSExpired means "not applied".
- * - A network error or timeout on the lock is ambiguous. mongod does not kill an fsync whose client went away: the
- *   command may still be waiting for the mutex and take the lock later. So "not locked" only counts once the lock's
- *   maxTimeMS has passed since it was sent; a lock seen meanwhile is released (its unlock waits for the flush).
- * - Unlock exactly as many times as we locked. Before unlocking, the lock count is read (a nested lock and its
- *   unlock: their replies carry lockCount). After an unlock whose reply was lost, the count is read again and
- *   compared: one less means ours went through, and no second unlock is sent (it would release someone else's lock).
+ * - fsync and fsyncUnlock wait for mongod's fsync command mutex, which a first lock holds for its whole flush.
+ *   On 7.0+ that wait honours maxTimeMS (MaxTimeMSExpired: not applied). On 4.4, 5.0 and 6.0 it does not:
+ *   mongodb/mongo r4.4/r5.0/r6.0 src/mongo/db/commands/fsync.cpp (FSyncCommand::errmsgRun and
+ *   FSyncUnlockCommand::errmsgRun) take `Lock::ExclusiveLock lk(opCtx->lockState(), commandMutex)`, without the
+ *   operation context that would make the wait interruptible, and mongod does not kill an fsync whose client left.
+ *   So an fsync or fsyncUnlock given up by the client may still apply much later. Hence (`interruptibleMutex`):
+ *   - below 7.0 an fsyncUnlock is never given up: its client deadline is all the time left;
+ *   - an fsync lock is never given up on any version: after --lock-timeout its reply is still awaited (within the
+ *     deadline), and the lock it reports is released on the same connection, with an exact count;
+ *   - the release path never sends a lock below 7.0 (no nested "count read" locks), and on 7.0+ only after it looked:
+ *     the member is locked already (so the nested lock flushes nothing) and is not PRIMARY.
+ * - The release path looks before it acts: `currentOp` and `hello` first. No lock: nothing of ours is left (the lock
+ *   was lost). PRIMARY: it is unlocked at once, and the run fails.
+ * - Unlock exactly as many times as we locked. An unlock whose reply was lost is settled by a count (7.0+: a nested
+ *   lock whose reply says the count, once the lost unlock can no longer be waiting); below 7.0 no count can be read
+ *   safely, so a member still locked after a lost unlock reply is reported as possibly locked (exit 7), never
+ *   unlocked blindly (a second unlock could release someone else's lock).
  * - Retries use a fresh connection, with exponential backoff, until the unlock deadline.
  */
 import type { AdminConn, Connector } from './mongo';
-import { hello, isMaxTimeExpired, isNotLockedError, isServerError } from './mongo';
+import { hello, isMaxTimeExpired, isNotLockedError, isNotSent, isServerError } from './mongo';
 import type { Logger, Redactor } from './log';
 
 export interface LockContext {
@@ -35,6 +44,11 @@ export interface LockContext {
   commandTimeoutMs: number;
   /** time budget for giving a lock back (--unlock-deadline) */
   unlockDeadlineMs: number;
+  /**
+   * true when the server's wait for the fsync mutex honours maxTimeMS (7.0 and later, maxWireVersion >= 21); false
+   * on 4.4, 5.0 and 6.0, where an fsync or fsyncUnlock the client gave up on may still apply later
+   */
+  interruptibleMutex: boolean;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -63,6 +77,10 @@ export interface UnlockResult {
   stillLockedByOthers: boolean;
   /** the member's lock count after our unlock, when a reply said it */
   lockCountAfter?: number;
+  /** the member was PRIMARY while locked when we came to unlock it (it was unlocked at once) */
+  wasPrimary?: boolean;
+  /** our locks are released, but hello after the unlock did not answer: not proven to have stayed SECONDARY */
+  stateUnknown?: boolean;
   /** performance.now ms when the last unlock went through (or when the unlocked state was seen) */
   releasedAt?: number;
   error?: string;
@@ -103,14 +121,14 @@ export async function acquireLock(host: string, conn: AdminConn | undefined, ctx
   } catch (e) {
     return { kind: 'not-taken', reason: `cannot connect: ${redactor.error(e)}` };
   }
-  // 1. still a secondary of the same set?
+  // 1. still a secondary of the same set? (the selection's view may be seconds old: an election meanwhile)
   try {
     const h = await hello(c, t);
     if (h.setName !== ctx.setName)
       return close(c, { kind: 'not-taken', reason: `member reports set ${JSON.stringify(h.setName ?? null)}, expected ${ctx.setName}` });
     if (h.secondary !== true || h.isWritablePrimary || h.arbiterOnly) {
       const what = h.isWritablePrimary ? 'PRIMARY' : h.arbiterOnly ? 'ARBITER' : 'not SECONDARY';
-      return close(c, { kind: 'not-taken', reason: `member is now ${what}` });
+      return close(c, { kind: 'not-taken', reason: `member is now ${what}: never locked` });
     }
     // 2. nobody else's lock on it
     const before = await c.command(CURRENT_OP, t);
@@ -118,12 +136,28 @@ export async function acquireLock(host: string, conn: AdminConn | undefined, ctx
   } catch (e) {
     return close(c, { kind: 'not-taken', reason: `pre-lock check failed: ${redactor.error(e)}` });
   }
-  // 3. lock
+  // 3. lock. The request is never given up while its connection lives (see the module comment): after
+  // --lock-timeout its reply is still awaited, for at most the unlock deadline more, and the lock is given back.
   const lockSentAt = now();
-  let reply: Record<string, unknown>;
-  try {
-    reply = await c.command(lockCmd(ctx), { timeoutMs: ctx.lockTimeoutMs });
-  } catch (e) {
+  const pending = c.command(lockCmd(ctx), { timeoutMs: ctx.lockTimeoutMs + ctx.unlockDeadlineMs });
+  let timer: NodeJS.Timeout | undefined;
+  const settled = pending.then(
+    (r) => ({ ok: true as const, r: r as Record<string, unknown> }),
+    (e: unknown) => ({ ok: false as const, e }),
+  );
+  let late = false;
+  let outcome = await Promise.race([settled, new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), ctx.lockTimeoutMs)))]);
+  clearTimeout(timer);
+  if (outcome === 'late') {
+    late = true;
+    log.warn('lock', 'no reply to the fsync lock within --lock-timeout (a slow flush, or a busy fsync mutex): waiting for it to give the lock back', {
+      member: host,
+      lockTimeoutMs: ctx.lockTimeoutMs,
+    });
+    outcome = await settled;
+  }
+  if (!outcome.ok) {
+    const e = outcome.e;
     if (isServerError(e)) {
       // the server answered ok:0 (MaxTimeMSExpired included: it gave up waiting for the mutex): no lock was taken
       const why = isMaxTimeExpired(e)
@@ -131,13 +165,20 @@ export async function acquireLock(host: string, conn: AdminConn | undefined, ctx
         : redactor.error(e);
       return close(c, { kind: 'not-taken', reason: `fsync lock refused: ${why}` });
     }
-    // network error or timeout: the lock may be taken now, or later. Look until that question is settled.
+    // network error or no reply at all: the lock may be taken now, or later. Look until that question is settled.
     log.warn('lock', 'no reply to the fsync lock command: checking whether the lock was taken', { member: host, error: redactor.error(e) });
     void c.close();
     return settleLostLock(host, lockSentAt, redactor.error(e), ctx);
   }
+  const reply = outcome.r;
   const lockedAt = now();
   const lockCountAfter = numberOf(reply.lockCount);
+  if (late) {
+    const reason = `the fsync lock took ${round(lockedAt - lockSentAt)} ms, more than --lock-timeout (${ctx.lockTimeoutMs} ms): given back`;
+    const unlock = await releaseLock(host, 1, { ...ctx, conn: c, knownCount: lockCountAfter, deadlineMs: ctx.unlockDeadlineMs });
+    if (!unlock.ok) return { kind: 'unlock-failed', reason: `${reason}, and the unlock failed: ${unlock.error ?? 'unknown'}`, unlock };
+    return { kind: 'not-taken', reason: unlock.lockWasLost ? `${reason} (it was gone already)` : reason };
+  }
   log.info('lock', 'fsync lock reply received', { member: host, lockCount: lockCountAfter, lockMs: round(lockedAt - lockSentAt) });
   // 4. confirm with currentOp and re-check the state (on a fresh connection if this one was dropped)
   let confirmed: boolean | undefined;
@@ -175,9 +216,12 @@ export async function acquireLock(host: string, conn: AdminConn | undefined, ctx
 }
 
 /**
- * The lock command got no reply. Until `lockSentAt + mutexWaitMs` (+ room in flight), the command may still take the
- * lock (waiting for the fsync mutex, or in a flush), so a look that finds no lock is repeated until then. A lock seen
- * is ours (there was none right before we locked) and is released.
+ * The lock command got no reply (its connection died). Until `lockSentAt + mutexWaitMs` (+ room in flight), the
+ * command may still take the lock (waiting for the fsync mutex), so a look that finds no lock is repeated until
+ * then. (Below 7.0 the wait is not bounded by maxTimeMS, but it only lasts while someone holds the mutex, and a
+ * first lock holds it for its flush with the lock count already raised: a look that finds no lock then finds no
+ * flush that our lock could be queued behind.) A lock seen is ours (there was none right before we locked) and is
+ * released; its unlock waits for the flush (releaseLock: never given up below 7.0, retried on MaxTimeMSExpired).
  */
 async function settleLostLock(host: string, lockSentAt: number, error: string, ctx: LockContext): Promise<LockResult> {
   const now = ctx.now ?? defaultNow;
@@ -245,67 +289,49 @@ export interface ReleaseOptions extends LockContext {
   deadlineMs: number;
   /** a connection to try first (the one that took the lock); closed afterwards */
   conn?: AdminConn;
-  /** the member's lock count with our locks, if a reply just said it (skips the first count read) */
+  /** the member's lock count with our locks, if a reply just said it */
   knownCount?: number;
   /** called once per failed attempt */
   onRetry?: (attempt: number, error: string) => void;
 }
 
-type CountRead =
-  /** `before`: the count before the probe (0: nothing was locked, the probe took and released a fresh lock) */
-  | { kind: 'count'; count: number; before: number }
-  /** the probe's lock command got no reply: it may or may not hold a lock */
-  | { kind: 'probe-lock-unknown'; error: unknown }
-  /** the probe's lock is held (count `held`, probe included); its unlock was refused (`lost: false`) or unanswered */
-  | { kind: 'probe-held'; held: number; lost: boolean; error: unknown };
+/** Ends the release at once: retrying cannot help, and guessing could release someone else's lock. */
+class Unresolvable extends Error {}
 
 /**
- * Reads the member's lock count: a nested lock (no flush on a locked member) and its unlock, whose reply says the
- * count. mongod's currentOp only says whether the member is locked, not how many times.
+ * Count reads (7.0+ only: a nested lock, given back by the next unlock) one release may take: one before the first
+ * unlock, and one per lost unlock reply. A server that loses every unlock reply must not collect our locks.
  */
-async function readLockCount(conn: AdminConn, o: ReleaseOptions, timeoutMs: number): Promise<CountRead> {
-  let held: number;
-  try {
-    held = numberOf((await conn.command(lockCmd(o), { timeoutMs: Math.min(o.lockTimeoutMs, timeoutMs) })).lockCount) ?? 1;
-  } catch (e) {
-    if (isServerError(e)) throw e; // refused: nothing taken
-    return { kind: 'probe-lock-unknown', error: e };
-  }
-  try {
-    const r2 = await conn.command(unlockCmd(o), { timeoutMs });
-    return { kind: 'count', count: numberOf(r2.lockCount) ?? held - 1, before: held - 1 };
-  } catch (e) {
-    return { kind: 'probe-held', held, lost: !isServerError(e), error: e };
-  }
-}
-
-/** Count reads (nested probe locks) one release may take: a server that takes locks but loses every unlock reply
- * must not collect them. */
-const MAX_COUNT_READS = 2;
+export const MAX_COUNT_READS = 3;
 
 /**
  * Gives back `count` fsync locks of ours, retrying on fresh connections with backoff until the deadline. Never
- * throws. Never sends an unlock that could release someone else's lock: an unlock whose reply was lost is
- * "uncertain"; another unlock is sent only while we surely still own a lock (remaining - uncertain >= 1), otherwise
- * the count is read and compared with the count before the uncertain unlocks.
+ * throws. Looks first (currentOp + hello) on every attempt; never sends a lock to a member that is not locked or is
+ * PRIMARY, and never any lock below 7.0. Never sends an unlock that could release someone else's lock: an unlock
+ * whose reply was lost is "uncertain"; another unlock is sent only while we surely still own a lock
+ * (remaining - uncertain >= 1); otherwise the count is read (7.0+) and compared with the count before.
  */
 export async function releaseLock(host: string, count: number, o: ReleaseOptions): Promise<UnlockResult> {
   const now = o.now ?? defaultNow;
   const sleep = o.sleep ?? defaultSleep;
   const deadline = now() + o.deadlineMs;
   const res: UnlockResult = { ok: false, unlocked: 0, attempts: 0, lockWasLost: false, stillLockedByOthers: false };
-  /** locks of ours not yet known to be released (ours + probe locks) */
+  /** locks of ours not yet known to be released */
   let remaining = count;
   /** unlocks of ours whose reply was lost: each may or may not have gone through */
   let uncertain = 0;
+  /** when the last uncertain unlock was sent */
+  let uncertainSentAt = 0;
   /** the member's lock count (all holders) before the uncertain unlocks, or after our last answered command */
   let known = o.knownCount;
-  /** a probe lock whose reply was lost: it counts as ours if the next read finds the count above `known` */
-  let probeMaybeHeld = false;
   let countReads = 0;
   let conn = o.conn;
   let backoff = 100;
-  const bound = (ms: number) => ({ timeoutMs: Math.max(200, Math.min(ms, deadline - now())) });
+  const left = () => deadline - now();
+  const bound = (ms: number) => ({ timeoutMs: Math.max(200, Math.min(ms, left())) });
+  // An fsyncUnlock waits for the fsync mutex (a flush in progress holds it). 7.0+: maxTimeMS ends that wait, so the
+  // client may give up a little after it. Below 7.0 nothing ends it: never given up (all the time left).
+  const unlockBound = () => bound(o.interruptibleMutex ? o.mutexWaitMs + o.commandTimeoutMs : left());
   const settle = (c: number) => {
     // the count now is `c`: every uncertain unlock that went through lowered it by one
     if (uncertain > 0 && known !== undefined) {
@@ -324,70 +350,75 @@ export async function releaseLock(host: string, count: number, o: ReleaseOptions
     uncertain = 0;
     known = c;
   };
+  /** `known` is the exact count (from a reply, or the count read): a lost unlock reply can be settled against it */
+  let exact = known !== undefined;
   for (;;) {
     res.attempts++;
     try {
       if (!conn) {
-        const left = deadline - now();
-        if (left <= 0) throw new Error('unlock deadline passed');
-        conn = await o.connect(host, Math.max(200, Math.min(o.connectTimeoutMs, left)));
+        if (left() <= 0) throw new Error('unlock deadline passed');
+        conn = await o.connect(host, Math.max(200, Math.min(o.connectTimeoutMs, left())));
       }
-      const mustRead = known === undefined || probeMaybeHeld || remaining - uncertain < 1;
-      // The first read skips currentOp (one round trip less while writes are blocked): the count read says it too.
-      const quickRead = mustRead && res.attempts === 1 && known === undefined && countReads === 0;
-      if (mustRead) {
-        const cur = quickRead ? { fsyncLock: true } : await conn.command(CURRENT_OP, bound(o.commandTimeoutMs));
+      // 1. An unlock sent blind is safe (refused as "not locked" when nothing is locked; its reply says the count).
+      // A lock is not: before a count read (a nested lock), look first, and never lock an unlocked member or a PRIMARY.
+      // The count is read (7.0+ only) when we do not know it exactly, so that a lost unlock reply can be settled
+      // by comparing counts, and again after a lost reply.
+      const wantCount = o.interruptibleMutex && (uncertain > 0 || !exact);
+      if (uncertain > 0 && o.interruptibleMutex) {
+        // 7.0+: the unanswered unlock may still be waiting for the mutex until its maxTimeMS has passed: look after that
+        const wait = uncertainSentAt + o.mutexWaitMs + IN_FLIGHT_MARGIN_MS - now();
+        if (wait > left()) throw new Error('unlock deadline passed while an unanswered fsyncUnlock could still apply');
+        if (wait > 0) await sleep(wait);
+      }
+      if (uncertain > 0 || wantCount) {
+        const [cur, h] = await Promise.all([conn.command(CURRENT_OP, bound(o.commandTimeoutMs)), hello(conn, bound(o.commandTimeoutMs))]);
         if (!isLocked(cur)) {
           // nothing locked: our unanswered unlocks went through, or the lock vanished (restart, foreign unlock)
-          if (uncertain === 0 && res.unlocked === 0 && !probeMaybeHeld) res.lockWasLost = true;
+          if (uncertain === 0 && res.unlocked === 0) {
+            res.lockWasLost = true;
+            o.log.warn('unlock', 'member was not locked any more when we came to unlock it: nothing sent', { member: host });
+          }
           res.unlocked += Math.min(uncertain, remaining);
           remaining = 0;
           uncertain = 0;
           res.releasedAt = now();
           res.lockCountAfter = 0;
           known = 0;
-        } else if (countReads >= MAX_COUNT_READS) {
-          throw new Error(
-            `the member is still fsync-locked and the lock count cannot be read safely any more (${MAX_COUNT_READS} reads): not unlocking blindly`,
-          );
         } else {
-          countReads++;
-          const r = await readLockCount(conn, o, bound(o.commandTimeoutMs).timeoutMs);
-          if (r.kind === 'probe-lock-unknown') {
-            probeMaybeHeld = true;
-            throw r.error;
+          const primary = !!h.isWritablePrimary;
+          if (primary && !res.wasPrimary) {
+            res.wasPrimary = true;
+            o.log.error('unlock', `${host} is PRIMARY and fsync-locked (every write is blocked): unlocking it at once`, { member: host });
           }
-          if (probeMaybeHeld) {
-            probeMaybeHeld = false;
-            const c = r.kind === 'count' ? r.count : r.held - 1;
-            if (known !== undefined && uncertain === 0 && c > known) remaining++; // that probe lock was taken
-          }
-          if (r.kind === 'probe-held') {
-            settle(r.held - 1); // the count before this probe
-            remaining++; // the probe's lock is ours to give back
-            known = r.held;
-            if (r.lost) uncertain++; // its unlock may have gone through
-            throw r.error;
-          }
-          settle(r.count);
-          if (quickRead && r.before === 0) {
-            // nothing was locked before the probe: the lock vanished (restart, foreign unlock); the probe's own
-            // fresh lock is already given back
-            res.lockWasLost = true;
-            remaining = 0;
-            res.releasedAt = now();
-            o.log.warn('unlock', 'member was not locked any more when we came to unlock it', { member: host });
-          }
-          if (remaining > 0 && known === 0) {
-            // our locks are gone (nobody holds one): nothing to give back
-            if (res.unlocked === 0) res.lockWasLost = true;
-            remaining = 0;
+          if (uncertain > 0 && !o.interruptibleMutex)
+            throw new Unresolvable(
+              'an fsyncUnlock of ours got no reply and the member is still fsync-locked; before 7.0 the lock count cannot be read without a lock that could outlive us, so whether this lock is ours is unknown: not unlocking blindly',
+            );
+          if (uncertain > 0 && (primary || countReads >= MAX_COUNT_READS || !exact))
+            throw new Unresolvable(
+              `an fsyncUnlock of ours got no reply and the member is still fsync-locked, and the lock count ${primary ? 'is not read on a PRIMARY (no lock is ever sent to a primary)' : 'cannot be compared'}: not unlocking blindly`,
+            );
+          if (!primary && countReads < MAX_COUNT_READS) {
+            countReads++;
+            let held: number;
+            try {
+              held = numberOf((await conn.command(lockCmd(o), bound(o.mutexWaitMs + o.commandTimeoutMs))).lockCount) ?? 1;
+            } catch (e) {
+              if (isServerError(e) || isNotSent(e)) throw e; // refused or never sent: nothing taken
+              throw new Unresolvable(`the lock count read got no reply (it may hold a lock): ${o.redactor.error(e)}`);
+            }
+            if (uncertain > 0) settle(held - 1);
+            // the count read's own lock is ours to give back; from here the count is exact
+            remaining++;
+            known = held;
+            exact = true;
           }
         }
       }
-      while (remaining - uncertain >= 1 && remaining > 0) {
+      // 3. our unlocks
+      while (remaining > 0 && remaining - uncertain >= 1) {
         try {
-          const r = await conn.command(unlockCmd(o), bound(o.commandTimeoutMs));
+          const r = await conn.command(unlockCmd(o), unlockBound());
           const c = numberOf(r.lockCount);
           // an exact count: the uncertain unlocks before this one are settled by it (the count before this one was c + 1)
           if (uncertain > 0 && c !== undefined) settle(c + 1);
@@ -395,6 +426,7 @@ export async function releaseLock(host: string, count: number, o: ReleaseOptions
           res.unlocked++;
           res.releasedAt = now();
           known = c;
+          exact = c !== undefined;
           res.lockCountAfter = known;
           o.log.info('unlock', 'fsyncUnlock done', { member: host, lockCount: known });
         } catch (e) {
@@ -407,16 +439,31 @@ export async function releaseLock(host: string, count: number, o: ReleaseOptions
             res.lockCountAfter = 0;
             res.releasedAt = now();
             o.log.warn('unlock', 'member was not locked any more when we unlocked it', { member: host });
-          } else if (isServerError(e)) {
-            throw e; // refused (MaxTimeMSExpired: the fsync mutex stayed busy): not applied, retry
+          } else if (isServerError(e) || isNotSent(e)) {
+            throw e; // refused (MaxTimeMSExpired: the fsync mutex stayed busy) or never sent: not applied, retry
           } else {
-            if (uncertain === 0 && known === undefined) known = undefined;
-            uncertain++; // no reply: it may have happened; `known` stays the count before it
+            uncertain++; // no reply: it may have happened (or may still); `known` stays the count before it
+            uncertainSentAt = now();
             throw e;
           }
         }
       }
-      if (remaining > 0) continue; // uncertain unlocks left to settle (read the count on the next round)
+      if (remaining > 0) continue;
+      // hello re-checked before success (writes are unblocked already): a member elected PRIMARY while locked fails the run
+      if (!res.wasPrimary) {
+        try {
+          if ((await hello(conn, bound(o.commandTimeoutMs))).isWritablePrimary) {
+            res.wasPrimary = true;
+            o.log.error('unlock', `${host} was PRIMARY when we unlocked it`, { member: host });
+          }
+        } catch (e) {
+          res.stateUnknown = true;
+          o.log.warn('unlock', 'unlocked, but hello after the unlock failed: the member state is not confirmed', {
+            member: host,
+            error: o.redactor.error(e),
+          });
+        }
+      }
       res.stillLockedByOthers = (known ?? 0) > 0;
       if (res.stillLockedByOthers)
         o.log.warn('unlock', 'our locks are released, but the member is still fsync-locked by someone else: not touched', {
@@ -429,21 +476,27 @@ export async function releaseLock(host: string, count: number, o: ReleaseOptions
     } catch (e) {
       const msg = o.redactor.error(e);
       res.error = msg;
-      o.onRetry?.(res.attempts, msg);
       if (conn) void conn.close();
       conn = undefined;
-      const left = deadline - now();
-      if (left <= 0) break;
-      o.log.warn('unlock', `unlock attempt ${res.attempts} failed, retrying in ${Math.min(backoff, left).toFixed(0)}ms`, {
+      if (e instanceof Unresolvable) {
+        o.log.error('unlock', msg, { member: host });
+        break;
+      }
+      o.onRetry?.(res.attempts, msg);
+      const l = left();
+      if (l <= 0) break;
+      o.log.warn('unlock', `unlock attempt ${res.attempts} failed, retrying in ${Math.min(backoff, l).toFixed(0)}ms`, {
         member: host,
         error: msg,
         remainingLocks: remaining,
       });
-      await sleep(Math.min(backoff, left));
+      await sleep(Math.min(backoff, l));
       backoff = Math.min(backoff * 2, 5000);
     }
   }
   if (conn) void conn.close();
+  // the count reads' own locks were given back too: `unlocked` counts only the locks we were asked to release
+  res.unlocked = Math.min(res.unlocked, count);
   if (res.ok) delete res.error;
   else res.error ??= 'unlock deadline passed';
   return res;

@@ -93,14 +93,28 @@ export class Logger {
   log(level: Level, step: string, msg: string, fields: Fields = {}): void {
     const ts = this.clock().toISOString();
     let line: string;
+    // Redact every string BEFORE it is escaped (JSON.stringify, quoting): a password holding `"` or `\\` would be
+    // escaped first and then no longer match the redactor. The whole line is redacted again as a last resort.
+    const clean = (v: unknown): unknown =>
+      typeof v === 'string'
+        ? this.redactor.redact(v)
+        : Array.isArray(v)
+          ? v.map(clean)
+          : v && typeof v === 'object' && !(v instanceof Date) && !(v instanceof Error)
+            ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, clean(x)]))
+            : v instanceof Error
+              ? this.redactor.error(v)
+              : v;
+    const cmsg = this.redactor.redact(msg);
+    const cfields = clean(fields) as Fields;
     if (this.format === 'json') {
-      line = JSON.stringify({ ts, level, step, msg, ...fields }, jsonReplacer);
+      line = JSON.stringify({ ts, level, step, msg: cmsg, ...cfields }, jsonReplacer);
     } else {
-      const kv = Object.entries(fields)
+      const kv = Object.entries(cfields)
         .filter(([, v]) => v !== undefined)
         .map(([k, v]) => `${k}=${textValue(v)}`)
         .join(' ');
-      line = `${ts} ${level.toUpperCase().padEnd(5)} [${step}] ${msg}${kv ? ` ${kv}` : ''}`;
+      line = `${ts} ${level.toUpperCase().padEnd(5)} [${step}] ${cmsg}${kv ? ` ${kv}` : ''}`;
     }
     this.sink.write(`${this.redactor.redact(line)}\n`);
   }

@@ -1,5 +1,5 @@
 /** Thin layer over the driver: direct connections to one member, hard deadlines, and error classification. */
-import { MongoClient, MongoServerError, type Document } from 'mongodb';
+import { MongoClient, MongoNotConnectedError, MongoServerError, type Document } from 'mongodb';
 import { memberUri, type ParsedUri } from './uri';
 
 /** The few things the tool does on a member: admin commands and close. */
@@ -7,7 +7,8 @@ export interface AdminConn {
   readonly host: string;
   /**
    * Runs an admin command. `timeoutMs` is a hard bound: when it passes, the connection is closed (the reply, if
-   * any, is lost) and a CommandTimeoutError is thrown; the command may still run on the server.
+   * any, is lost) and a CommandTimeoutError is thrown; the command may still run on the server. After a close,
+   * every command fails at once with NotSentError: a closed connection is never reused.
    */
   command(cmd: Document, opts?: { timeoutMs?: number }): Promise<Document>;
   close(): Promise<void>;
@@ -21,6 +22,24 @@ export class CommandTimeoutError extends Error {
     super(`no reply to ${command} within ${ms} ms (connection closed)`);
     this.name = 'CommandTimeoutError';
   }
+}
+
+/**
+ * The command was never sent: its connection had been closed already (by one of our own deadlines). Once a
+ * MongoClient is closed the driver refuses every later command with MongoNotConnectedError
+ * (mongodb/node-mongodb-native@v7.5.0 src/operations/execute_operation.ts autoConnect: `client.s.hasBeenClosed`);
+ * that is "nothing happened", not "maybe applied", and the caller must reconnect.
+ */
+export class NotSentError extends Error {
+  constructor(command: string, host: string) {
+    super(`${command} not sent: the connection to ${host} was closed (reconnecting)`);
+    this.name = 'NotSentError';
+  }
+}
+
+/** The command surely did not reach the server (so it did not and will not run there). */
+export function isNotSent(e: unknown): boolean {
+  return e instanceof NotSentError || e instanceof MongoNotConnectedError;
 }
 
 /** Default hard bound of a command without its own (status, config, currentOp, hello...). */
@@ -67,6 +86,7 @@ export function directConnector(parsed: ParsedUri, srvTxt: Record<string, string
       // MongoOperationTimeoutError, and "the server refused in time" (nothing applied) must stay distinguishable
       // from "no reply" (maybe applied).
       command: (cmd, opts) => {
+        if (closed) return Promise.reject(new NotSentError(Object.keys(cmd)[0] ?? 'command', host));
         const ms = opts?.timeoutMs ?? o.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
         let t: NodeJS.Timeout | undefined;
         return Promise.race([

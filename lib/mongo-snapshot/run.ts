@@ -26,6 +26,10 @@ import { hostOnly, memberUri, normalizeHost, parseMongoUri, resolveSrv, UriError
 export const MUTEX_WAIT_MS = 5_000;
 /** How often the lock (and that the member is still a secondary) is checked while the snapshot runs. */
 export const LOCK_WATCH_INTERVAL_MS = 2_000;
+/** How long the watch may go without an answer from the locked member before the snapshot is stopped (exit 6). */
+export const LOCK_WATCH_MAX_BLIND_MS = 10_000;
+/** maxWireVersion of 7.0: from 7.0 on, mongod's wait for the fsync mutex honours maxTimeMS (lock.ts). */
+export const WIRE_VERSION_7_0 = 21;
 
 export type Phase = 'discovery' | 'locking' | 'locked' | 'unlocking' | 'done';
 
@@ -231,6 +235,26 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
         () => undefined,
       );
     foreignLockedSeen = members.filter((m) => probes.get(normalizeHost(m.host))?.locked).map((m) => m.host);
+    // The write concerns the availability rule protects besides w: majority: the cluster-wide default
+    // (getDefaultRWConcern, 4.4+; clusterMonitor may run it) and the config's custom tag modes.
+    const settings = (disc.config.config ?? disc.config).settings ?? {};
+    if (settings.getLastErrorModes && typeof settings.getLastErrorModes === 'object') majority.modes = settings.getLastErrorModes;
+    const rwConn = (reference.host && probeConns.get(normalizeHost(reference.host))) || [...probeConns.values()][0];
+    if (rwConn) {
+      try {
+        const rw = await step(rwConn.command({ getDefaultRWConcern: 1 }));
+        const w = (rw.defaultWriteConcern as { w?: unknown } | undefined)?.w;
+        if ((typeof w === 'number' || typeof w === 'string') && w !== 'majority') majority.defaultW = w;
+        log.info('select', `default write concern: w: ${JSON.stringify(w ?? 'majority (implicit)')}`, { from: rwConn.host });
+      } catch (e) {
+        if (e instanceof Interrupted) throw e;
+        const legacy = (settings.getLastErrorDefaults as { w?: unknown } | undefined)?.w;
+        if ((typeof legacy === 'number' && legacy > 1) || (typeof legacy === 'string' && legacy !== 'majority')) majority.defaultW = legacy;
+        log.info('select', 'default write concern not readable (getDefaultRWConcern): w: majority and the config modes are checked', {
+          error: redactor.error(e),
+        });
+      }
+    }
     const ranked = rankCandidates(members, selOpts, probes, majority);
     for (const [key, c] of probeConns)
       if (!ranked.some((r) => r.eligible && normalizeHost(r.host) === key)) {
@@ -290,7 +314,11 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
       mutexWaitMs: Math.min(MUTEX_WAIT_MS, opts.lockTimeoutMs),
       commandTimeoutMs,
       unlockDeadlineMs: opts.unlockDeadlineMs,
+      interruptibleMutex: disc.maxWireVersion >= WIRE_VERSION_7_0,
     };
+    log.info('lock', `fsync mutex wait ${lockCtx.interruptibleMutex ? 'honours maxTimeMS (7.0+)' : 'ignores maxTimeMS (before 7.0): fsync commands are never given up'}`, {
+      maxWireVersion: disc.maxWireVersion,
+    });
     const failures: string[] = [];
     for (const cand of eligible) {
       if (interrupted) break;
@@ -333,40 +361,84 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
     let snap: SnapshotResult | undefined;
     let lockLost = false;
     let becamePrimary = false;
+    let lostSight = false;
     if (!interrupted) {
       const snapshotHost = hostOnly(lock.host);
       const watchAbort = new AbortController();
       const combined = AbortSignal.any([abort.signal, watchAbort.signal]);
-      let watching = false;
-      const watch = setInterval(() => {
-        if (watching) return;
-        watching = true;
-        const t = { timeoutMs: Math.min(commandTimeoutMs, LOCK_WATCH_INTERVAL_MS * 2) };
-        Promise.all([lock.conn.command(CURRENT_OP, t), hello(lock.conn, t)])
-          .then(
-            ([cur, h]) => {
-              if (!isLocked(cur) && !lockLost) {
-                lockLost = true;
-                log.error(
-                  'snapshot',
-                  'the fsync lock disappeared during the snapshot (mongod restart or a foreign fsyncUnlock): the snapshot is not consistent',
-                  { member: lock.host },
-                );
-                watchAbort.abort('lock lost');
-              } else if (h.isWritablePrimary && !becamePrimary) {
-                becamePrimary = true;
-                log.error(
-                  'snapshot',
-                  'the member was elected PRIMARY while locked (all writes are blocked): stopping the snapshot and unlocking at once',
-                  { member: lock.host },
-                );
-                watchAbort.abort('member became PRIMARY');
-              }
-            },
-            (e) => log.warn('snapshot', 'lock check failed (will check again)', { member: lock.host, error: redactor.error(e) }),
-          )
-          .finally(() => (watching = false));
-      }, LOCK_WATCH_INTERVAL_MS);
+      // The watch: currentOp + hello every LOCK_WATCH_INTERVAL_MS. A check that fails (no reply: our deadline closes
+      // that client, and a closed MongoClient refuses every later command) drops its connection and the next check
+      // reconnects, so a partition that heals is seen again. Blind for longer than LOCK_WATCH_MAX_BLIND_MS: the
+      // snapshot is stopped (exit 6): a member we cannot see may have been elected PRIMARY while locked.
+      const watchTimeoutMs = Math.min(commandTimeoutMs, LOCK_WATCH_INTERVAL_MS * 2);
+      let watchConn: AdminConn | undefined = lock.conn;
+      let lastSeen = performance.now();
+      let watchStopped = false;
+      let wake: () => void = () => undefined;
+      const watchLoop = async () => {
+        while (!watchStopped) {
+          await new Promise<void>((r) => {
+            const tm = setTimeout(r, LOCK_WATCH_INTERVAL_MS);
+            wake = () => (clearTimeout(tm), r());
+          });
+          if (watchStopped) return;
+          try {
+            if (!watchConn) {
+              watchConn = await connect(lock.host, Math.min(opts.connectTimeoutMs, watchTimeoutMs));
+              if (watchStopped) return void watchConn.close();
+              lock.conn = watchConn; // the release starts on the freshest live connection
+              log.info('snapshot', 'watch reconnected to the locked member', { member: lock.host, blindMs: ms(lastSeen) });
+            }
+            const t = { timeoutMs: watchTimeoutMs };
+            const [cur, h] = await Promise.all([watchConn.command(CURRENT_OP, t), hello(watchConn, t)]);
+            if (watchStopped) return;
+            lastSeen = performance.now();
+            if (!isLocked(cur)) {
+              lockLost = true;
+              log.error(
+                'snapshot',
+                'the fsync lock disappeared during the snapshot (mongod restart or a foreign fsyncUnlock): the snapshot is not consistent',
+                { member: lock.host },
+              );
+              watchAbort.abort('lock lost');
+              return;
+            }
+            if (h.isWritablePrimary) {
+              becamePrimary = true;
+              log.error(
+                'snapshot',
+                'the member was elected PRIMARY while locked (all writes are blocked): stopping the snapshot and unlocking at once',
+                { member: lock.host },
+              );
+              watchAbort.abort('member became PRIMARY');
+              return;
+            }
+          } catch (e) {
+            if (watchStopped) return;
+            if (watchConn) void watchConn.close();
+            watchConn = undefined;
+            const blind = performance.now() - lastSeen;
+            log.warn('snapshot', 'lock check failed (reconnecting for the next check)', {
+              member: lock.host,
+              blindMs: Math.round(blind),
+              error: redactor.error(e),
+            });
+            if (blind > LOCK_WATCH_MAX_BLIND_MS) {
+              lostSight = true;
+              log.error('snapshot', `no answer from the locked member for ${formatDuration(blind)}: stopping the snapshot and unlocking`, {
+                member: lock.host,
+              });
+              watchAbort.abort('locked member not reachable');
+              return;
+            }
+          }
+        }
+      };
+      const watching = watchLoop();
+      const stopWatch = () => {
+        watchStopped = true;
+        wake();
+      };
       log.info('snapshot', `running ${opts.snapshotCommand} ${snapshotHost}`, {
         member: lock.host,
         timeout: formatDuration(opts.snapshotTimeoutMs),
@@ -381,7 +453,8 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
           log,
         });
       } finally {
-        clearInterval(watch);
+        stopWatch();
+        void watching;
       }
       const level = snap.outcome === 'ok' ? 'info' : 'error';
       log.log(
@@ -423,9 +496,17 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
       overheadMs: snap ? Math.round((releasedAt - lock.lockSentAt - (snap.endedAt - snap.startedAt)) * 10) / 10 : null,
     });
     if (unlock.lockWasLost) lockLost = true;
+    if (unlock.wasPrimary) becamePrimary = true;
+    if (unlock.stateUnknown && !interrupted)
+      throw new ExitError(EXIT.SNAPSHOT_FAILED, `${lock.host} is unlocked, but its state after the snapshot could not be read (hello): not trusted`);
     if (interrupted) throw new Interrupted(interrupted);
+    if (lostSight)
+      throw new ExitError(
+        EXIT.SNAPSHOT_FAILED,
+        `${lock.host} did not answer for more than ${formatDuration(LOCK_WATCH_MAX_BLIND_MS)} during the snapshot: snapshot stopped, member unlocked`,
+      );
     if (becamePrimary)
-      throw new ExitError(EXIT.SNAPSHOT_FAILED, `${lock.host} was elected PRIMARY during the snapshot: snapshot stopped, member unlocked`);
+      throw new ExitError(EXIT.SNAPSHOT_FAILED, `${lock.host} was elected PRIMARY while locked: snapshot stopped or not trusted, member unlocked`);
     if (!snap || snap.outcome !== 'ok')
       throw new ExitError(
         EXIT.SNAPSHOT_FAILED,
@@ -497,10 +578,15 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
   }
 }
 
+/** A word for a POSIX shell, in single quotes (a `'` inside becomes `'\''`). */
+export function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
 /** How to unlock by hand (no credentials in it: mongosh asks for the password). */
 export function manualUnlockHint(opts: Options, member: string, log: Logger): string {
   let uri = `mongodb://${member}/?directConnection=true`;
-  let user = '<user>';
+  let user: string | undefined;
   try {
     const p = parseMongoUri(opts.uri, log.redactor);
     const direct = new URL(memberUri(p, member).replace(/^mongodb:/, 'http:'));
@@ -511,12 +597,15 @@ export function manualUnlockHint(opts: Options, member: string, log: Logger): st
   } catch {
     // keep the generic form
   }
-  // mongosh's db.currentOp() returns only {inprog, ok} in current versions: ask the server directly, with $ownOps
-  // (no privilege needed); fsyncUnlock's reply says how many locks are left (lockCount).
+  // No user in the connection string: no --username (a placeholder like <user> would be a shell redirection when
+  // pasted). mongosh's db.currentOp() returns only {inprog, ok} in current versions: ask the server directly, with
+  // $ownOps (no privilege needed); fsyncUnlock's reply says how many locks are left (lockCount).
+  const login = user !== undefined ? ` --username ${shellQuote(user)}` : '';
   return (
-    `To unlock by hand: mongosh "${uri}" --username ${user} --eval 'db.adminCommand({fsyncUnlock: 1})' (it asks for the password); ` +
+    `To unlock by hand: mongosh ${shellQuote(uri)}${login} --eval 'db.adminCommand({fsyncUnlock: 1})'${login ? ' (it asks for the password)' : ''}; ` +
     `its reply's lockCount is the number of locks left. Check with db.adminCommand({currentOp: 1, $ownOps: true}).fsyncLock ` +
-    `(absent = unlocked). Each lock needs one unlock: if another backup holds a lock too, unlock only once for ours.`
+    `(absent = unlocked). Each lock needs one unlock: if another backup holds a lock too, unlock only once for ours ` +
+    `(runbook: docs/runbooks/MongoSnapshotMemberMayBeLocked.md).`
   );
 }
 

@@ -21,6 +21,8 @@ export interface MemberView {
   votes: number;
   /** replica-set config: false means no secondary indexes on this member */
   buildIndexes: boolean;
+  /** replica-set config: member tags (custom write concern modes count distinct tag values) */
+  tags: Record<string, string>;
   /** the member's last applied optime (wall clock), if reported */
   optimeDate?: Date;
   /** seconds behind the reference (the primary, or the freshest member when there is no primary) */
@@ -58,7 +60,17 @@ export interface Majority {
   writeMajorityCount: number;
   /** true when taken from replSetGetStatus */
   reported: boolean;
+  /** the cluster-wide default write concern's `w` (getDefaultRWConcern), when it is not "majority" */
+  defaultW?: number | string;
+  /** custom write concern modes (replSetGetConfig settings.getLastErrorModes): mode -> {tag: distinct values} */
+  modes?: Record<string, Record<string, number>>;
 }
+
+/**
+ * How far behind a member may be and still count as able to acknowledge writes now. A member minutes behind
+ * acknowledges a write only once it has applied it: w: majority writes would wait that long.
+ */
+export const ACK_LAG_SECONDS = 10;
 
 export interface Candidate extends MemberView {
   eligible: boolean;
@@ -125,6 +137,7 @@ export function memberViews(status: Document, config: Document): { members: Memb
       secondaryDelaySecs: num(c.secondaryDelaySecs ?? c.slaveDelay, 0),
       votes: num(c.votes, 1),
       buildIndexes: c.buildIndexes !== false,
+      tags: c.tags && typeof c.tags === 'object' ? Object.fromEntries(Object.entries(c.tags as object).map(([k, v]) => [k, String(v)])) : {},
       optimeDate: arbiterOnly ? undefined : optimeOf(s),
     };
   });
@@ -157,19 +170,61 @@ export function majorityOf(status: Document, members: MemberView[]): Majority {
 }
 
 /**
- * Voters that hold data and can acknowledge a majority write now: healthy PRIMARY or SECONDARY, not delayed (a
- * delayed member acknowledges only after its delay), not fsync-locked (a locked member applies nothing).
+ * Members that hold data and can acknowledge a write now: healthy PRIMARY or SECONDARY, not delayed (a delayed member
+ * acknowledges only after its delay), not fsync-locked (a locked member applies nothing), and at most ACK_LAG_SECONDS
+ * behind (a lagging member acknowledges only once it has caught up). Voters only, unless `anyVotes` (w: <number> and
+ * tag modes count non-voting members too; w: majority counts voters only).
  */
-export function healthyDataVoters(members: MemberView[], probes: ReadonlyMap<string, Probe>): MemberView[] {
+export function ackMembers(members: MemberView[], probes: ReadonlyMap<string, Probe>, anyVotes = false): MemberView[] {
   return members.filter(
     (m) =>
-      m.votes > 0 &&
+      (anyVotes || m.votes > 0) &&
       !m.arbiterOnly &&
       m.health === 1 &&
       (m.state === 1 || m.state === 2) &&
       m.secondaryDelaySecs === 0 &&
-      !probes.get(normalizeHost(m.host))?.locked,
+      !probes.get(normalizeHost(m.host))?.locked &&
+      (m.state === 1 || (m.lagSeconds !== undefined && m.lagSeconds <= ACK_LAG_SECONDS)),
   );
+}
+
+/** Kept for callers: the voters of ackMembers. */
+export function healthyDataVoters(members: MemberView[], probes: ReadonlyMap<string, Probe>): MemberView[] {
+  return ackMembers(members, probes);
+}
+
+/** Can `acks` satisfy the tag mode `mode` ({tag: number of distinct values})? */
+function modeSatisfied(mode: Record<string, number>, acks: MemberView[]): boolean {
+  return Object.entries(mode).every(([tag, n]) => new Set(acks.filter((a) => a.tags[tag] !== undefined).map((a) => a.tags[tag])).size >= n);
+}
+
+/**
+ * Why locking `m` would stall writes, or undefined. Checks w: majority (writeMajorityCount voters that can
+ * acknowledge now), the default write concern (a number: that many data-bearing members; a mode name: that mode)
+ * and every custom mode of the config, each only if it can be satisfied now (locking cannot break what is broken).
+ */
+export function stallReason(m: MemberView, members: MemberView[], probes: ReadonlyMap<string, Probe>, majority: Majority): string | undefined {
+  const voters = ackMembers(members, probes);
+  const all = ackMembers(members, probes, true);
+  const notCounted = members
+    .filter((x) => x !== m && !x.arbiterOnly && x.health === 1 && (x.state === 1 || x.state === 2) && !all.includes(x))
+    .map((x) => `${x.host} ${x.secondaryDelaySecs > 0 ? 'delayed' : probes.get(normalizeHost(x.host))?.locked ? 'locked' : `lag ${fmtLag(x.lagSeconds ?? Infinity)}`}`);
+  const why = notCounted.length ? `; cannot acknowledge now: ${notCounted.join(', ')}` : '';
+  if (m.votes > 0) {
+    const left = voters.filter((h) => h !== m).length;
+    if (left < majority.writeMajorityCount)
+      return `a voter: locking it would leave ${left} healthy data-bearing voter(s), fewer than writeMajorityCount ${majority.writeMajorityCount} (w: majority writes would stall${why}; able to acknowledge: healthy, not delayed or locked, lag <= ${ACK_LAG_SECONDS}s)`;
+  }
+  const allLeft = all.filter((h) => h !== m);
+  const w = majority.defaultW;
+  if (typeof w === 'number' && w > 1 && all.length >= w && allLeft.length < w)
+    return `locking it would leave ${allLeft.length} data-bearing member(s) able to acknowledge, fewer than the default write concern w: ${w} (writes would stall${why})`;
+  const modes = majority.modes ?? {};
+  for (const [name, mode] of Object.entries(modes)) {
+    if (modeSatisfied(mode, all) && !modeSatisfied(mode, allLeft))
+      return `locking it would leave too few tagged members for the write concern mode "${name}" ${JSON.stringify(mode)}${typeof w === 'string' && w === name ? ' (the default write concern)' : ''} (writes with w: "${name}" would stall${why})`;
+  }
+  return undefined;
 }
 
 export function preferenceOf(m: MemberView): PreferenceClass {
@@ -217,7 +272,6 @@ export function rankCandidates(
   probes: ReadonlyMap<string, Probe>,
   majority?: Majority,
 ): Candidate[] {
-  const healthy = healthyDataVoters(members, probes);
   const all: Candidate[] = members.map((m) => {
     const reasons = staticReasons(m, opts);
     if (reasons.length === 0) {
@@ -227,13 +281,9 @@ export function rankCandidates(
       else if (p.locked === undefined) reasons.push('lock state unknown');
       else if (p.locked) reasons.push('already fsync-locked (another backup may be running): never touched');
     }
-    if (reasons.length === 0 && majority && m.votes > 0 && !opts.allowMajorityStall) {
-      const left = healthy.filter((h) => h !== m).length;
-      if (left < majority.writeMajorityCount) {
-        reasons.push(
-          `a voter: locking it would leave ${left} healthy data-bearing voter(s), fewer than writeMajorityCount ${majority.writeMajorityCount} (w: majority writes would stall); --allow-majority-stall to lock it anyway`,
-        );
-      }
+    if (reasons.length === 0 && majority && !opts.allowMajorityStall) {
+      const stall = stallReason(m, members, probes, majority);
+      if (stall) reasons.push(`${stall}; --allow-majority-stall to lock it anyway`);
     }
     return { ...m, eligible: reasons.length === 0, reasons, preference: preferenceOf(m) };
   });

@@ -36,6 +36,14 @@ const PER_MEMBER_DROP = [
   'srvServiceName',
   'srvMaxHosts',
   'loadBalanced',
+  // Deadlines are ours (mongo.ts). With timeoutMS the driver turns a server's MaxTimeMSExpired ("refused, not
+  // applied") into MongoOperationTimeoutError, which reads as "maybe applied"; socketTimeoutMS would cut an fsync
+  // or fsyncUnlock that must never be given up below 7.0 (lock.ts).
+  'timeoutMS',
+  'socketTimeoutMS',
+  'waitQueueTimeoutMS',
+  'serverSelectionTimeoutMS',
+  'connectTimeoutMS',
 ];
 
 /** Parses and validates a connection string. Registers its password with the redactor first. */
@@ -105,10 +113,19 @@ export interface SrvResult {
 }
 
 /** Resolves a mongodb+srv name like the driver does: SRV records (with the parent-domain check) and TXT options. */
-export async function resolveSrv(parsed: ParsedUri): Promise<SrvResult> {
+/** A DNS lookup has no deadline of its own (the resolver retries for a long time): bound it. */
+function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let t: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => (t = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms))),
+  ]).finally(() => clearTimeout(t));
+}
+
+export async function resolveSrv(parsed: ParsedUri, timeoutMs = 5_000): Promise<SrvResult> {
   const name = parsed.seeds[0]!;
   const service = parsed.cs.searchParams.get('srvServiceName') ?? 'mongodb';
-  const records = await dns.resolveSrv(`_${service}._tcp.${name}`);
+  const records = await withDeadline(dns.resolveSrv(`_${service}._tcp.${name}`), timeoutMs, `SRV lookup of _${service}._tcp.${name}`);
   if (records.length === 0) throw new Error(`no SRV records for ${name}`);
   const parts = name.toLowerCase().split('.');
   const domain = parts.length >= 3 ? parts.slice(1).join('.') : parts.join('.');
@@ -120,7 +137,7 @@ export async function resolveSrv(parsed: ParsedUri): Promise<SrvResult> {
   }
   const txt: Record<string, string> = {};
   try {
-    const rec = await dns.resolveTxt(name);
+    const rec = await withDeadline(dns.resolveTxt(name), timeoutMs, `TXT lookup of ${name}`);
     if (rec.length > 1) throw new Error(`more than one TXT record for ${name}`);
     for (const kv of new URLSearchParams((rec[0] ?? []).join(''))) {
       const key = kv[0];
@@ -146,7 +163,9 @@ export function memberUri(parsed: ParsedUri, host: string, srvTxt: Record<string
     if (!cs.searchParams.has('tls') && !cs.searchParams.has('ssl')) cs.searchParams.set('tls', 'true');
     for (const [k, v] of Object.entries(srvTxt)) if (!cs.searchParams.has(k)) cs.searchParams.set(k, v);
   }
-  for (const k of PER_MEMBER_DROP) cs.searchParams.delete(k);
+  // option names are case-insensitive in a connection string
+  const drop = new Set(PER_MEMBER_DROP.map((k) => k.toLowerCase()));
+  for (const k of [...cs.searchParams.keys()]) if (drop.has(k.toLowerCase())) cs.searchParams.delete(k);
   cs.hosts = [host];
   cs.searchParams.set('directConnection', 'true');
   return cs.toString();

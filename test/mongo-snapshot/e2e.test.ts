@@ -118,7 +118,8 @@ describe.skipIf(!simAvailable).concurrent('mongo-snapshot end-to-end (simulator)
   });
 
   it('lag over --max-lag-seconds is rejected; a tight limit leaves nothing eligible (exit 4)', async () => {
-    const r = await runCli({ scenario: 'lag' });
+    // (the lagging member cannot acknowledge majority writes either: this test is about the lag limit)
+    const r = await runCli({ scenario: 'lag', args: ['--allow-majority-stall'] });
     expectSnapshotOf(r, '127.0.104.3:27017');
     expect(r.report.stderr).toMatch(/rejected 127\.0\.104\.2:27017: lag 1\d\ds > --max-lag-seconds 60/);
     const t = await runCli({ scenario: 'lag', args: ['--max-lag-seconds', '1'] });
@@ -221,19 +222,21 @@ describe.skipIf(!simAvailable).concurrent('mongo-snapshot end-to-end (simulator)
     const r = await runCli({ scenario: 'unlock-fails', args: ['--unlock-deadline', '2s'] });
     expect(r.report.exitCode, r.report.stderr).toBe(7);
     checkCommon(r);
-    // what exit 7 means: still locked. Nested locks that read the lock count (at most 2) may be held too, each
-    // answered like ours by the hint (repeat fsyncUnlock until its lockCount is what others hold)
+    // what exit 7 means: still locked. On 7.0+ a nested lock that read the lock count may be held too (at most one
+    // per lost unlock reply, bounded), answered like ours by the hint (repeat fsyncUnlock until its lockCount is what
+    // others hold)
     expect(r.report.finalLocks['127.0.113.2:27017']).toBeGreaterThanOrEqual(1);
-    expect(r.report.finalLocks['127.0.113.2:27017']).toBeLessThanOrEqual(3);
+    expect(r.report.finalLocks['127.0.113.2:27017']).toBeLessThanOrEqual(4);
     expect(r.report.stderr).toMatch(/UNLOCK FAILED.*127\.0\.113\.2:27017 MAY STILL BE FSYNC-LOCKED/);
     expect(r.report.stderr).toMatch(
-      /mongosh "mongodb:\/\/127\.0\.113\.2:27017\/admin\?directConnection=true" --username admin --eval 'db\.adminCommand\(\{fsyncUnlock: 1\}\)'/,
+      /mongosh 'mongodb:\/\/127\.0\.113\.2:27017\/admin\?directConnection=true' --username 'admin' --eval 'db\.adminCommand\(\{fsyncUnlock: 1\}\)'/,
     );
     // current mongosh's db.currentOp() has no fsyncLock field: the hint asks the server itself, and reads lockCount
     expect(r.report.stderr).toContain('db.adminCommand({currentOp: 1, $ownOps: true}).fsyncLock');
     expect(r.report.stderr).toMatch(/lockCount is the number of locks left/);
     expect(r.report.stderr).not.toContain('db.currentOp().fsyncLock');
-    expect(events(r, '127.0.113.2:27017', 'fsyncUnlock').length).toBeGreaterThan(3);
+    // a lost unlock reply is waited out (it may still apply until its maxTimeMS) before anything else is sent
+    expect(events(r, '127.0.113.2:27017', 'fsyncUnlock').length).toBeGreaterThanOrEqual(1);
     const start = r.records.find((x) => x.event === 'start')!;
     assertLockedDuring(r.report.events, '127.0.113.2:27017', start.t, r.records.find((x) => x.event === 'end')!.t, 0);
   });

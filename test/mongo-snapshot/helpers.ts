@@ -26,6 +26,8 @@ export interface SimEvent {
   code?: number;
   fault?: string;
   reply?: string;
+  /** @timeline events: the action */
+  action?: string;
 }
 
 export interface WrapperReport {
@@ -45,7 +47,12 @@ export interface WrapperReport {
 }
 
 export interface FakeRecord {
-  event: 'start' | 'end' | 'sigterm' | 'grandchild' | 'signal-parent';
+  event: 'start' | 'end' | 'sigterm' | 'grandchild' | 'signal-parent' | 'foreign';
+  /** foreign: the command "someone else" ran, its result */
+  cmd?: Record<string, unknown>;
+  ok?: number;
+  lockCount?: number;
+  error?: string;
   t: number;
   argv?: string[];
   pid?: number;
@@ -87,7 +94,15 @@ export interface RunOptions {
   /** connection string; default uriFor(scenario). null: none given on the command line */
   uri?: string | null;
   env?: Record<string, string>;
-  fake?: { mode?: 'ok' | 'fail' | 'hang'; ms?: number; ignoreTerm?: boolean; child?: boolean; signalParent?: 'SIGTERM' | 'SIGINT' };
+  fake?: {
+    mode?: 'ok' | 'fail' | 'hang';
+    ms?: number;
+    ignoreTerm?: boolean;
+    child?: boolean;
+    signalParent?: 'SIGTERM' | 'SIGINT';
+    /** "someone else" runs these admin commands on `member` when the snapshot starts (a key ending in ! : no wait) */
+    foreign?: { member: string; commands: Array<Record<string, unknown>> };
+  };
   termAfterMs?: number;
   termSignal?: 'SIGTERM' | 'SIGINT';
   timeoutMs?: number;
@@ -231,6 +246,9 @@ async function runCliOnce(o: RunOptions): Promise<RunResult> {
     FAKE_SNAPSHOT_IGNORE_TERM: o.fake?.ignoreTerm ? '1' : '0',
     FAKE_SNAPSHOT_CHILD: o.fake?.child ? '1' : '0',
     FAKE_SNAPSHOT_SIGNAL_PARENT: o.fake?.signalParent ?? '',
+    FAKE_SNAPSHOT_FOREIGN: o.fake?.foreign
+      ? fwd(JSON.stringify({ uri: uriFor(original, { seeds: [o.fake.foreign.member] }), commands: o.fake.foreign.commands }))
+      : '',
     ...Object.fromEntries(Object.entries(o.env ?? {}).map(([k, v]) => [k, fwd(v)])),
   };
   delete env.SIM_LOG;

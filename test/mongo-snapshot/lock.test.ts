@@ -101,6 +101,7 @@ function ctx(m: FakeMember, over: Partial<LockContext> = {}): LockContext {
     mutexWaitMs: 500,
     commandTimeoutMs: 1000,
     unlockDeadlineMs: 5000,
+    interruptibleMutex: true,
     now: () => t,
     sleep: async (ms) => void (t += ms),
     ...over,
@@ -212,20 +213,28 @@ describe('releaseLock', () => {
     m.lockCount = 1;
     const r = await releaseLock('m:27017', 1, { ...ctx(m), deadlineMs: 10_000 });
     expect(r).toMatchObject({ ok: true, attempts: 1, lockWasLost: false, stillLockedByOthers: false, lockCountAfter: 0 });
-    // read the count (a nested lock and its unlock), then our unlock
-    expect(m.log).toEqual(['fsync', 'fsyncUnlock', 'fsyncUnlock']);
+    // 7.0+: look, read the count (a nested lock, given back first), our unlock, then hello (still a secondary?)
+    expect(m.log).toEqual(['currentOp', 'hello', 'fsync', 'fsyncUnlock', 'fsyncUnlock', 'hello']);
+    // before 7.0: no lock at all, the unlock's reply says the count
+    const old = new FakeMember();
+    old.lockCount = 1;
+    const o = await releaseLock('m:27017', 1, { ...ctx(old, { interruptibleMutex: false }), deadlineMs: 10_000 });
+    expect(o).toMatchObject({ ok: true, attempts: 1, lockWasLost: false, lockCountAfter: 0 });
+    expect(old.log).toEqual(['fsyncUnlock', 'hello']);
   });
 
   it('retries on fresh connections with backoff after network errors', async () => {
     const m = new FakeMember();
     m.lockCount = 1;
-    m.failUnlocks = 3;
+    m.failUnlocks = 2;
     const sleeps: number[] = [];
     const c = ctx(m);
     const r = await releaseLock('m:27017', 1, { ...c, deadlineMs: 10_000, sleep: async (ms) => void sleeps.push(ms) });
     expect(r.ok).toBe(true);
     expect(m.lockCount).toBe(0);
-    expect(sleeps.slice(0, 3)).toEqual([100, 200, 400]); // exponential backoff
+    // exponential backoff; each lost reply is also waited out (maxTimeMS + room) before the count is read again
+    expect(sleeps.filter((ms) => ms < c.mutexWaitMs)).toEqual([100, 200]);
+    expect(sleeps.filter((ms) => ms >= c.mutexWaitMs)).toHaveLength(2);
   });
 
   it('an unlock whose reply was lost is not repeated (currentOp shows it went through)', async () => {
@@ -275,12 +284,32 @@ describe('releaseLock', () => {
     });
   }
 
-  it('a lock that vanished is seen by the count read before the unlock: only the probe is given back', async () => {
+  it('a lock that vanished is seen by the look before anything is sent: no lock, no unlock', async () => {
     const m = new FakeMember();
     m.lockCount = 0;
     const r = await releaseLock('m:27017', 1, { ...ctx(m), deadlineMs: 10_000 });
     expect(r).toMatchObject({ ok: true, lockWasLost: true });
-    expect(count(m, 'fsyncUnlock')).toBe(1); // the probe's, never a second one
+    expect(count(m, 'fsync') + count(m, 'fsyncUnlock')).toBe(0);
+    expect(m.lockCount).toBe(0);
+  });
+
+  it('before 7.0 a lost unlock reply with the member still locked is never guessed: exit 7 path, no lock sent', async () => {
+    const m = new FakeMember();
+    m.lockCount = 1;
+    m.failUnlocks = 1;
+    const r = await releaseLock('m:27017', 1, { ...ctx(m, { interruptibleMutex: false }), deadlineMs: 10_000 });
+    expect(r.ok).toBe(false);
+    expect(r.error).toMatch(/before 7\.0.*not unlocking blindly/);
+    expect(count(m, 'fsync')).toBe(0);
+  });
+
+  it('a locked PRIMARY is unlocked at once and never gets a count-read lock', async () => {
+    const m = new FakeMember();
+    m.lockCount = 1;
+    m.state = 'PRIMARY';
+    const r = await releaseLock('m:27017', 1, { ...ctx(m), deadlineMs: 10_000 });
+    expect(r).toMatchObject({ ok: true, wasPrimary: true });
+    expect(count(m, 'fsync')).toBe(0);
     expect(m.lockCount).toBe(0);
   });
 

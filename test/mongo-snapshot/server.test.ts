@@ -25,8 +25,12 @@ import {
 
 vi.setConfig({ testTimeout: 240_000 });
 
-/** The release series the suite runs against (4.4.0: no hello; 4.4/5.0: "not locked" has no code). */
-export const VERSIONS = ['4.4.0', '5.0.26', '7.0.14', '8.0.4'] as const;
+/**
+ * The release series the suite runs against (4.4.0: no hello; 4.4/5.0: "not locked" has no code; 4.4-6.0: the wait for
+ * the fsync mutex ignores maxTimeMS).
+ */
+export const VERSIONS = ['4.4.0', '5.0.26', '6.0.19', '7.0.14', '8.0.4'] as const;
+const BEFORE_7_0 = new Set<string>(['4.4.0', '5.0.26', '6.0.19']);
 
 /**
  * Runs with the scenario's timeline moved to `atMs` (and the snapshot lasting `snapshotMs`) until the event fell
@@ -78,11 +82,20 @@ describe.skipIf(!simAvailable).concurrent('mongo-snapshot against faithful serve
 
       it("an unlock applied whose reply is lost is not repeated: someone else's lock taken meanwhile stays", async () => {
         const r = await eventDuringSnapshot({ scenario: 'applied-noreply', version });
-        expect(r.report.exitCode, r.report.stderr).toBe(0);
         const m = '127.0.140.2:27017';
-        checkCommon(r, { finalLocks: { [m]: 1 } }); // theirs
         expect(events(r, m, 'fsyncUnlock').filter((e) => e.fault === 'failUnlock')).toHaveLength(1);
-        expect(r.report.stderr).toMatch(/had gone through/);
+        expect(r.report.finalLocks[m]).toBe(1); // theirs, never released
+        if (BEFORE_7_0.has(version)) {
+          // before 7.0 no lock count can be read safely (a nested lock could outlive us): the member is still locked
+          // and whether by us is unknown, so the run says so (exit 7) instead of guessing
+          expect(r.report.exitCode, r.report.stderr).toBe(7);
+          expect(r.report.stderr).toMatch(/before 7\.0 the lock count cannot be read.*not unlocking blindly/);
+          expect(events(r, m, 'fsync').filter((e) => (e.args as { lock?: boolean })?.lock)).toHaveLength(1); // ours only
+        } else {
+          expect(r.report.exitCode, r.report.stderr).toBe(0);
+          checkCommon(r, { finalLocks: { [m]: 1 } }); // theirs
+          expect(r.report.stderr).toMatch(/had gone through/);
+        }
       });
 
       it('privileges are checked before locking: exit 3 naming the missing actions; hostManager + clusterMonitor suffice', async () => {
@@ -153,7 +166,8 @@ describe.skipIf(!simAvailable).concurrent('mongo-snapshot against faithful serve
     const r = await runCli({ scenario: 'slow-flush', args: ['--lock-timeout', '1s'] });
     expect(r.report.exitCode, r.report.stderr).toBe(0);
     checkCommon(r);
-    expect(r.report.stderr).toMatch(/the lock had been taken and was released/);
+    // the lock's reply is awaited past --lock-timeout (never given up: issue #26), then the lock is given back
+    expect(r.report.stderr).toMatch(/more than --lock-timeout .*given back/);
     expect(r.records.find((x) => x.event === 'start')!.argv).toEqual(['127.0.138.3']);
     const unl = events(r, '127.0.138.2:27017', 'fsyncUnlock').filter((e) => e.ok === 1);
     const lock = events(r, '127.0.138.2:27017', 'fsync')[0]!;
