@@ -150,10 +150,14 @@ export async function acquireLock(host: string, conn: AdminConn | undefined, ctx
   clearTimeout(timer);
   if (outcome === 'late') {
     late = true;
-    log.warn('lock', 'no reply to the fsync lock within --lock-timeout (a slow flush, or a busy fsync mutex): waiting for it to give the lock back', {
-      member: host,
-      lockTimeoutMs: ctx.lockTimeoutMs,
-    });
+    log.warn(
+      'lock',
+      'no reply to the fsync lock within --lock-timeout (a slow flush, or a busy fsync mutex): waiting for it to give the lock back',
+      {
+        member: host,
+        lockTimeoutMs: ctx.lockTimeoutMs,
+      },
+    );
     outcome = await settled;
   }
   if (!outcome.ok) {
@@ -229,7 +233,7 @@ async function settleLostLock(host: string, lockSentAt: number, error: string, c
   const settledAt = lockSentAt + ctx.mutexWaitMs + IN_FLIGHT_MARGIN_MS;
   const deadline = now() + ctx.unlockDeadlineMs;
   let backoff = 100;
-  let lastError = error;
+  let lastError: string;
   for (;;) {
     let conn: AdminConn | undefined;
     try {

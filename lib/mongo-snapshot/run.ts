@@ -316,9 +316,13 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
       unlockDeadlineMs: opts.unlockDeadlineMs,
       interruptibleMutex: disc.maxWireVersion >= WIRE_VERSION_7_0,
     };
-    log.info('lock', `fsync mutex wait ${lockCtx.interruptibleMutex ? 'honours maxTimeMS (7.0+)' : 'ignores maxTimeMS (before 7.0): fsync commands are never given up'}`, {
-      maxWireVersion: disc.maxWireVersion,
-    });
+    log.info(
+      'lock',
+      `fsync mutex wait ${lockCtx.interruptibleMutex ? 'honours maxTimeMS (7.0+)' : 'ignores maxTimeMS (before 7.0): fsync commands are never given up'}`,
+      {
+        maxWireVersion: disc.maxWireVersion,
+      },
+    );
     const failures: string[] = [];
     for (const cand of eligible) {
       if (interrupted) break;
@@ -498,7 +502,10 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
     if (unlock.lockWasLost) lockLost = true;
     if (unlock.wasPrimary) becamePrimary = true;
     if (unlock.stateUnknown && !interrupted)
-      throw new ExitError(EXIT.SNAPSHOT_FAILED, `${lock.host} is unlocked, but its state after the snapshot could not be read (hello): not trusted`);
+      throw new ExitError(
+        EXIT.SNAPSHOT_FAILED,
+        `${lock.host} is unlocked, but its state after the snapshot could not be read (hello): not trusted`,
+      );
     if (interrupted) throw new Interrupted(interrupted);
     if (lostSight)
       throw new ExitError(
@@ -506,7 +513,10 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
         `${lock.host} did not answer for more than ${formatDuration(LOCK_WATCH_MAX_BLIND_MS)} during the snapshot: snapshot stopped, member unlocked`,
       );
     if (becamePrimary)
-      throw new ExitError(EXIT.SNAPSHOT_FAILED, `${lock.host} was elected PRIMARY while locked: snapshot stopped or not trusted, member unlocked`);
+      throw new ExitError(
+        EXIT.SNAPSHOT_FAILED,
+        `${lock.host} was elected PRIMARY while locked: snapshot stopped or not trusted, member unlocked`,
+      );
     if (!snap || snap.outcome !== 'ok')
       throw new ExitError(
         EXIT.SNAPSHOT_FAILED,
@@ -525,11 +535,11 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
       cpuMs: cpuMs(),
     });
     return report;
-  } catch (e) {
+  } catch (caught) {
+    let e = caught;
     // a lock still held here means an unexpected error: give it back before anything else
     if (held) {
       const lock = held;
-      held = undefined;
       phase = 'unlocking';
       log.error('unlock', 'unexpected error while locked: unlocking first', { member: lock.host, error: redactor.error(e) });
       unlock = await releaseLock(lock.host, lock.count, { ...lockCtx!, conn: lock.conn, deadlineMs: opts.unlockDeadlineMs });

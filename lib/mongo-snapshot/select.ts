@@ -137,7 +137,8 @@ export function memberViews(status: Document, config: Document): { members: Memb
       secondaryDelaySecs: num(c.secondaryDelaySecs ?? c.slaveDelay, 0),
       votes: num(c.votes, 1),
       buildIndexes: c.buildIndexes !== false,
-      tags: c.tags && typeof c.tags === 'object' ? Object.fromEntries(Object.entries(c.tags as object).map(([k, v]) => [k, String(v)])) : {},
+      tags:
+        c.tags && typeof c.tags === 'object' ? Object.fromEntries(Object.entries(c.tags as object).map(([k, v]) => [k, String(v)])) : {},
       optimeDate: arbiterOnly ? undefined : optimeOf(s),
     };
   });
@@ -203,12 +204,20 @@ function modeSatisfied(mode: Record<string, number>, acks: MemberView[]): boolea
  * acknowledge now), the default write concern (a number: that many data-bearing members; a mode name: that mode)
  * and every custom mode of the config, each only if it can be satisfied now (locking cannot break what is broken).
  */
-export function stallReason(m: MemberView, members: MemberView[], probes: ReadonlyMap<string, Probe>, majority: Majority): string | undefined {
+export function stallReason(
+  m: MemberView,
+  members: MemberView[],
+  probes: ReadonlyMap<string, Probe>,
+  majority: Majority,
+): string | undefined {
   const voters = ackMembers(members, probes);
   const all = ackMembers(members, probes, true);
   const notCounted = members
     .filter((x) => x !== m && !x.arbiterOnly && x.health === 1 && (x.state === 1 || x.state === 2) && !all.includes(x))
-    .map((x) => `${x.host} ${x.secondaryDelaySecs > 0 ? 'delayed' : probes.get(normalizeHost(x.host))?.locked ? 'locked' : `lag ${fmtLag(x.lagSeconds ?? Infinity)}`}`);
+    .map(
+      (x) =>
+        `${x.host} ${x.secondaryDelaySecs > 0 ? 'delayed' : probes.get(normalizeHost(x.host))?.locked ? 'locked' : `lag ${fmtLag(x.lagSeconds ?? Infinity)}`}`,
+    );
   const why = notCounted.length ? `; cannot acknowledge now: ${notCounted.join(', ')}` : '';
   if (m.votes > 0) {
     const left = voters.filter((h) => h !== m).length;

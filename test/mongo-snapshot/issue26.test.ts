@@ -111,10 +111,14 @@ describe.skipIf(!simAvailable).concurrent('issue #26: mongo-snapshot never leave
   for (const version of ['4.4.0', '7.0.14']) {
     it(`${version}: elected PRIMARY during the lock's flush: unlocked at once, no snapshot, exit 5`, async () => {
       const m = '127.0.153.2:27017';
-      const r = await timed({ scenario: 'i26-elected-during-flush', version, args: ['--member', '127.0.153.2'] }, [4000, 7000, 10000, 13000], (run, ev) => {
-        const lock = events(run, m, 'fsync').find(isLock);
-        return !!lock && ev.t > lock.t + 200 && ev.t < lock.t + 7500;
-      });
+      const r = await timed(
+        { scenario: 'i26-elected-during-flush', version, args: ['--member', '127.0.153.2'] },
+        [4000, 7000, 10000, 13000],
+        (run, ev) => {
+          const lock = events(run, m, 'fsync').find(isLock);
+          return !!lock && ev.t > lock.t + 200 && ev.t < lock.t + 7500;
+        },
+      );
       expectNothingLockedButTried(r, 5);
       expect(r.report.stderr).toMatch(/became PRIMARY.*unlocked at once/);
     });
@@ -138,7 +142,9 @@ describe.skipIf(!simAvailable).concurrent('issue #26: mongo-snapshot never leave
   it('a voter 900 s behind cannot acknowledge: locking the only fresh secondary is refused (exit 4), one line says why', async () => {
     const r = await runCli({ scenario: 'i26-lagging-voter' });
     expectNothingLocked(r, 4);
-    expect(r.report.stderr).toMatch(/rejected 127\.0\.155\.2:27017: .*writeMajorityCount 2 .*127\.0\.155\.3:27017 lag 9\d\ds.*--allow-majority-stall/);
+    expect(r.report.stderr).toMatch(
+      /rejected 127\.0\.155\.2:27017: .*writeMajorityCount 2 .*127\.0\.155\.3:27017 lag 9\d\ds.*--allow-majority-stall/,
+    );
     const f = await runCli({ scenario: 'i26-lagging-voter', args: ['--allow-majority-stall'] });
     expectSnapshotOf(f, '127.0.155.2:27017');
   });

@@ -58,65 +58,65 @@ function sh(command: string): Promise<{ code: number; out: string }> {
   });
 }
 
-describe.skipIf(!simAvailable || !fs.existsSync(MONGOSH)).concurrent('mongo-snapshot runbooks, executed with mongosh against the simulator', () => {
-  RUNBOOKS.forEach((file, i) => {
-    it(`${file}: check says locked, the unlock loop unlocks, check says unlocked, lock count 0`, async () => {
-      const md = fs.readFileSync(path.join(repoRoot, 'docs', 'runbooks', file), 'utf8');
-      expect(md).not.toMatch(/db\.currentOp\(\)\.fsyncLock\s*(\/\/|$)/m); // the broken check is gone
-      const ip = `127.0.16${1 + i}.2`;
-      const port = await freePort(ip);
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runbook-'));
-      const scenario = path.join(dir, 'scenario.json');
-      fs.writeFileSync(
-        scenario,
-        JSON.stringify({
-          setName: `rs-runbook-${i}`,
-          port,
-          auth: { user: 'admin', password: PW },
-          members: [
-            { host: `127.0.16${1 + i}.1`, state: 'PRIMARY', priority: 2 },
-            { host: ip, state: 'SECONDARY', priority: 0, hidden: true },
-          ],
-        }),
-      );
-      const log = path.join(dir, 'log.json');
-      const sim = spawn(process.execPath, [path.join(SIM_DIR, 'sim.mjs'), scenario], {
-        env: { ...process.env, SIM_LOG: log },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      started.push(sim);
-      await new Promise<void>((resolve, reject) => {
-        let out = '';
-        sim.stdout!.on('data', (d) => ((out += d), out.includes('READY') && resolve()));
-        sim.on('exit', (c) => reject(new Error(`simulator exited ${c}`)));
-      });
-      try {
-        const fill = (cmd: string) =>
-          cmd
-            .replace(/<member-host>:<port>/g, `${ip}:${port}`)
-            .replace(/--username <user>/g, `--username admin --password '${PW}'`);
-        const uri = `mongodb://${ip}:${port}/admin?directConnection=true`;
-        // lock the member twice (nested), as a run that died and a second holder would
-        const lock = await sh(
-          `mongosh '${uri}' --username admin --password '${PW}' --quiet --eval 'db.adminCommand({fsync: 1, lock: true}); printjson(db.adminCommand({fsync: 1, lock: true}).lockCount)'`,
+describe
+  .skipIf(!simAvailable || !fs.existsSync(MONGOSH))
+  .concurrent('mongo-snapshot runbooks, executed with mongosh against the simulator', () => {
+    RUNBOOKS.forEach((file, i) => {
+      it(`${file}: check says locked, the unlock loop unlocks, check says unlocked, lock count 0`, async () => {
+        const md = fs.readFileSync(path.join(repoRoot, 'docs', 'runbooks', file), 'utf8');
+        expect(md).not.toMatch(/db\.currentOp\(\)\.fsyncLock\s*(\/\/|$)/m); // the broken check is gone
+        const ip = `127.0.16${1 + i}.2`;
+        const port = await freePort(ip);
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runbook-'));
+        const scenario = path.join(dir, 'scenario.json');
+        fs.writeFileSync(
+          scenario,
+          JSON.stringify({
+            setName: `rs-runbook-${i}`,
+            port,
+            auth: { user: 'admin', password: PW },
+            members: [
+              { host: `127.0.16${1 + i}.1`, state: 'PRIMARY', priority: 2 },
+              { host: ip, state: 'SECONDARY', priority: 0, hidden: true },
+            ],
+          }),
         );
-        expect(lock.out.trim().split('\n').at(-1)).toMatch(/2/);
-        const check = fill(runbookCommand(md, 'check'));
-        const before = await sh(check);
-        expect(before.code, before.out).toBe(0);
-        expect(before.out.trim().split('\n').at(-1)).toBe('true');
-        const unlock = await sh(fill(runbookCommand(md, 'unlock')));
-        expect(unlock.code, unlock.out).toBe(0);
-        expect(unlock.out).toMatch(/locked: false/);
-        const after = await sh(check);
-        expect(after.out.trim().split('\n').at(-1)).toBe('false');
-      } finally {
-        sim.kill('SIGTERM');
-        await new Promise((r) => sim.once('exit', r));
-      }
-      const final = JSON.parse(fs.readFileSync(log, 'utf8')) as { finalLocks: Record<string, number> };
-      expect(final.finalLocks[`${ip}:${port}`]).toBe(0);
-      fs.rmSync(dir, { recursive: true, force: true });
+        const log = path.join(dir, 'log.json');
+        const sim = spawn(process.execPath, [path.join(SIM_DIR, 'sim.mjs'), scenario], {
+          env: { ...process.env, SIM_LOG: log },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        started.push(sim);
+        await new Promise<void>((resolve, reject) => {
+          let out = '';
+          sim.stdout!.on('data', (d) => ((out += d), out.includes('READY') && resolve()));
+          sim.on('exit', (c) => reject(new Error(`simulator exited ${c}`)));
+        });
+        try {
+          const fill = (cmd: string) =>
+            cmd.replace(/<member-host>:<port>/g, `${ip}:${port}`).replace(/--username <user>/g, `--username admin --password '${PW}'`);
+          const uri = `mongodb://${ip}:${port}/admin?directConnection=true`;
+          // lock the member twice (nested), as a run that died and a second holder would
+          const lock = await sh(
+            `mongosh '${uri}' --username admin --password '${PW}' --quiet --eval 'db.adminCommand({fsync: 1, lock: true}); printjson(db.adminCommand({fsync: 1, lock: true}).lockCount)'`,
+          );
+          expect(lock.out.trim().split('\n').at(-1)).toMatch(/2/);
+          const check = fill(runbookCommand(md, 'check'));
+          const before = await sh(check);
+          expect(before.code, before.out).toBe(0);
+          expect(before.out.trim().split('\n').at(-1)).toBe('true');
+          const unlock = await sh(fill(runbookCommand(md, 'unlock')));
+          expect(unlock.code, unlock.out).toBe(0);
+          expect(unlock.out).toMatch(/locked: false/);
+          const after = await sh(check);
+          expect(after.out.trim().split('\n').at(-1)).toBe('false');
+        } finally {
+          sim.kill('SIGTERM');
+          await new Promise((r) => sim.once('exit', r));
+        }
+        const final = JSON.parse(fs.readFileSync(log, 'utf8')) as { finalLocks: Record<string, number> };
+        expect(final.finalLocks[`${ip}:${port}`]).toBe(0);
+        fs.rmSync(dir, { recursive: true, force: true });
+      });
     });
   });
-});
