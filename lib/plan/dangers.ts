@@ -9,6 +9,9 @@ import { DEVELOPER_ACCESS_ANNOTATION } from '../labels';
 import type { KubernetesObject } from '../output/render';
 import { admissionRefused } from './admission-refused';
 import { describe } from './objects';
+import { perPlan } from './per-plan';
+
+export { perPlan } from './per-plan';
 import { drSwitchover } from './dr-switchover';
 import { operatorSwitch } from './operator-switch';
 import { allBackends } from '../backends';
@@ -51,19 +54,6 @@ export interface DangerRule {
   readonly name: string;
   /** The messages for this transition (none: not dangerous by this rule). */
   check(transition: Transition, context: DangerContext): readonly string[];
-}
-
-const perPlanValues = new WeakMap<DangerContext, Map<string, unknown>>();
-
-/**
- * A value computed once per plan (e.g. an index of the transitions): a rule that looks at the
- * neighbours of each transition stays linear instead of scanning every transition each time.
- */
-export function perPlan<T>(context: DangerContext, key: string, compute: () => T): T {
-  let values = perPlanValues.get(context);
-  if (!values) perPlanValues.set(context, (values = new Map()));
-  if (!values.has(key)) values.set(key, compute());
-  return values.get(key) as T;
 }
 
 // Rules read fields of many kinds of object, each checked where it is used.

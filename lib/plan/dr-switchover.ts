@@ -5,6 +5,7 @@
 // without the token it is a failover and the former primary has to be rebuilt.
 import type { KubernetesObject } from '../output/render';
 import type { DangerRule } from './dangers';
+import { perPlan } from './per-plan';
 
 interface Replica {
   readonly self?: string;
@@ -18,7 +19,7 @@ const selfOf = (o: KubernetesObject, r: Replica) => r.self ?? o.metadata.name;
 
 export const drSwitchover: DangerRule = {
   name: 'dr-switchover',
-  check: ({ type, before, after, environment }) => {
+  check: ({ type, before, after, environment }, context) => {
     if (type !== 'changed' || !before || !after) return [];
     const was = replicaOf(before);
     const now = replicaOf(after);
@@ -29,11 +30,30 @@ export const drSwitchover: DangerRule = {
     const isPrimary = now.primary === self;
     if (was?.primary === now.primary && (was?.promotionToken === now.promotionToken || !isPrimary)) return [];
     if (wasPrimary && !isPrimary) {
+      // Every cluster of the site demotes in the same change, and step 2 needs all their tokens in
+      // one command: the message names them all (so it is the same for each, and grouped once).
+      const demoted = perPlan(context, 'dr-demoted-clusters', () => {
+        const index = new Map<string, Set<string>>();
+        for (const t of context.transitions) {
+          const r = t.type === 'changed' ? replicaOf(t.after) : undefined;
+          if (!r?.primary || r.primary === selfOf(t.after!, r)) continue;
+          const key = `${t.environment} ${t.after!.metadata.namespace}`;
+          if (!index.has(key)) index.set(key, new Set());
+          index.get(key)!.add(t.after!.metadata.name);
+        }
+        return index;
+      });
+      const namespace = after.metadata.namespace;
+      const clusters = [...new Set([...(demoted.get(`${environment} ${namespace}`) ?? []), name])].sort();
+      // `--token <cluster>=<token>` per cluster (lib/cli/switchover.ts), each read from the demoted cluster's status.
+      const tokens = clusters
+        .map((c) => `--token ${c}="$(kubectl get cluster ${c} -n ${namespace} -o jsonpath='{.status.demotionToken}')"`)
+        .join(' ');
       return [
-        `demotes site ${self} (switchover step 1 of 2): writes to cluster ${name} stop, its WAL up to the shutdown checkpoint is archived, ` +
-          `and it follows ${now.source ?? now.primary} once that site is promoted. Then read the token: ` +
-          `kubectl get cluster ${name} -n ${after.metadata.namespace} -o jsonpath='{.status.demotionToken}' and set it ` +
-          `(npx dbfleet switchover ${environment === now.primary ? self : now.primary} --to ${now.primary} --token <token>; docs/disaster-recovery.md)`,
+        `demotes site ${self} (switchover step 1 of 2): writes to its clusters (${clusters.join(', ')}) stop, their WAL up to the shutdown checkpoint is archived, ` +
+          `and they follow ${now.source ?? now.primary} once that site is promoted. Step 2, once this is synced, with kubectl pointed at site ${self} ` +
+          `(it reads each cluster's status.demotionToken): npx dbfleet switchover ${environment === now.primary ? self : now.primary} --to ${now.primary} ${tokens} ` +
+          '(docs/disaster-recovery.md)',
       ];
     }
     if (!wasPrimary && isPrimary && now.promotionToken) {

@@ -4,7 +4,8 @@
 // with their data: a migration is a separate, manual job (docs/zalando.md, "Migrating").
 import { ALL_BACKEND_TRAITS } from '../backends/traits';
 import type { KubernetesObject } from '../output/render';
-import { perPlan, type DangerRule, type Transition } from './dangers';
+import type { DangerRule, Transition } from './dangers';
+import { perPlan } from './per-plan';
 
 /** `<apiGroup>/<kind>` of every backend's cluster objects → the product that runs them. */
 const OPERATORS: Record<string, string> = Object.fromEntries(

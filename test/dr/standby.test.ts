@@ -5,6 +5,8 @@ import type { Fleet } from '../../lib/config/model';
 import { buildApp, renderObjects, type KubernetesObject } from '../../lib/output/render';
 import { switchover } from '../../lib/dr/switchover';
 import { drSwitchover } from '../../lib/plan/dr-switchover';
+import { formatPlan } from '../../lib/plan/format';
+import { makePlan } from '../../lib/plan/plan';
 import { fleetStoreKeys } from '../../lib/secrets/store-keys';
 import { formatIssue, loadValidator, type Validator } from '../../lib/validate';
 import { drFleet } from '../support/dr-fleet';
@@ -116,6 +118,18 @@ describe('switchover and failover, as fleet changes', () => {
     expect(replica(S1, 'main-dr')).toEqual(replica(S0, 'main-dr'));
     expect(dangers(S0, S1, 'main').join()).toMatch(/demotes site main \(switchover step 1 of 2\).*status\.demotionToken/);
     expect(dangers(S0, S1, 'main-dr')).toEqual([]);
+  });
+
+  it('the switchover hint of step 1 is the exact step-2 command: --token <cluster>=<token> for every cluster, each read with kubectl, once for the site', () => {
+    const manifests = (r: ReturnType<typeof render>) => new Map(r.rendered.map((o) => [o.path, o.object]));
+    const plan = makePlan(manifests(S0), manifests(S1));
+    const text = formatPlan(plan, 't');
+    const read = (c: string) => `--token ${c}="$(kubectl get cluster ${c} -n databases -o jsonpath='{.status.demotionToken}')"`;
+    const command = `npx dbfleet switchover main-dr --to main-dr ${read('catalog')} ${read('orders')}`;
+    expect(text).toContain(command);
+    expect(text).not.toContain('--token <token>');
+    // One line for the site, however many clusters it has.
+    expect(text.split('\n').filter((l) => l.includes('demotes site main'))).toHaveLength(1);
   });
 
   it('step 2 sets primary and the demotion token together on the new primary only', () => {
