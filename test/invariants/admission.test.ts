@@ -43,6 +43,12 @@ const withAdmissionSettings = arbitraryFleetInput.chain((fleet) => {
       const environments = Object.fromEntries(
         envs.map((name, i) => {
           const env = { ...((fleet.environments as Input)[name] as Input) };
+          // These are CloudNativePG's webhook rules: Aurora environments of the generator run on
+          // CloudNativePG here (Aurora refuses WAL parameters itself: test/aurora/).
+          if (env.operator === 'aws-aurora') {
+            delete env.operator;
+            delete env.aws;
+          }
           if (perEnv[i].memory) env.resources = { cpu: '1', memory: perEnv[i].memory };
           if (perEnv[i].parameters && Object.keys(perEnv[i].parameters!).length > 0) env.postgres = { parameters: perEnv[i].parameters };
           return [name, env];
