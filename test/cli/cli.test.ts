@@ -85,12 +85,16 @@ describe('dbfleet schema', () => {
 
 describe('dbfleet init', () => {
   it('writes a fleet repository whose fleet loads, and never overwrites a file', () => {
-    const dir = join(mkdtempSync(join(tmpdir(), 'dbfleet-init-')), 'My Fleet');
-    const result = dbfleet('init', dir, '--dbfleet', 'file:../dbfleet.tgz');
+    const parent = mkdtempSync(join(tmpdir(), 'dbfleet-init-'));
+    const dir = join(parent, 'My Fleet');
+    writeFileSync(join(parent, 'dbfleet-9.9.9.tgz'), 'not really a tarball');
+    const result = dbfleet('init', dir, '--dbfleet', join(parent, 'dbfleet-9.9.9.tgz'));
     expect(result.code, result.err).toBe(0);
     const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
     expect(pkg.name).toBe('my-fleet');
-    expect(pkg.dependencies.dbfleet).toBe('file:../dbfleet.tgz');
+    // A tarball is copied into the repository and referenced relatively (issue 27: a path relative to the wrong folder).
+    expect(pkg.dependencies.dbfleet).toBe('file:vendor/dbfleet-9.9.9.tgz');
+    expect(readFileSync(join(dir, 'vendor', 'dbfleet-9.9.9.tgz'), 'utf8')).toBe('not really a tarball');
     expect(Object.keys(pkg.devDependencies)).toEqual(expect.arrayContaining(['cdk8s-cli', 'tsx']));
     expect(readFileSync(join(dir, 'main.ts'), 'utf8')).toContain("import { renderFleet } from 'dbfleet';");
     expect(readFileSync(join(dir, 'cdk8s.yaml'), 'utf8')).toContain('package: ./node_modules/dbfleet/lib/validate/cdk8s-plugin.cjs');
