@@ -4,8 +4,14 @@ import type { DeveloperAccess, PostgresCluster } from '../config/model';
 import { ACCESS_CLIENT_LABEL } from '../network/cluster-ingress-policy';
 import { restrictedContainerSecurity, restrictedPodSecurity } from '../workloads/restricted';
 import { HOOK_ANNOTATION, SERVER_SIDE_APPLY, SYNC_OPTIONS_ANNOTATION } from '../gitops/sync-policy';
-import { ACCESS_ROLE_SECRET } from './access-role';
-import { APPLY_SCRIPT_KEY, privilegesSql, type PrivilegesSqlOptions } from './privileges-sql';
+import {
+  APPLY_SCRIPT_KEY,
+  JOB_PGOPTIONS,
+  OWNER_CREDENTIALS_ENV,
+  ownerCredentialsPath,
+  privilegesSql,
+  type PrivilegesSqlOptions,
+} from './privileges-sql';
 
 /** Pod label the cluster's NetworkPolicy admits to port 5432; the value is the cluster's name. */
 export { ACCESS_CLIENT_LABEL };
@@ -13,6 +19,8 @@ export { ACCESS_CLIENT_LABEL };
 export const CNPG_POSTGRES_UID = 26;
 /** Where the ConfigMap (script and SQL) is mounted. */
 export const ACCESS_MOUNT_PATH = '/etc/dbfleet/access';
+/** Where the owners' credentials are mounted: `<database>/username` and `<database>/password`. */
+export const OWNER_CREDENTIALS_MOUNT_PATH = '/etc/dbfleet/owners';
 /** Kubernetes appends an 11-character suffix to a CronJob's Jobs; the CronJob name may have at most 52. */
 const CRONJOB_NAME_MAX = 52;
 
@@ -28,11 +36,13 @@ export interface DeveloperAccessProps {
    */
   readonly access?: DeveloperAccess;
   /**
-   * `kubernetes.io/basic-auth` Secret (`username`, `password`) of the access role the Job logs in
-   * as (access-role.ts): never a superuser.
-   * @default ACCESS_ROLE_SECRET
+   * Per service database, the Secret (`username`, `password`) of the login that acts as its
+   * owner: the owner role, or during a credential rotation the slot the app uses. The Job applies
+   * each database's SQL logged in with it, and nothing else: never a superuser, never a role
+   * with power over another service.
+   * @default `<service>-db-credentials` for every service
    */
-  readonly credentialsSecretName?: string;
+  readonly ownerSecretNames?: Readonly<Record<string, string>>;
   /** Roles that keep CONNECT on every service database (the operator's metrics exporter). @default none */
   readonly monitoringRoles?: readonly string[];
   /**
@@ -45,7 +55,7 @@ export interface DeveloperAccessProps {
    * @default cluster.imageName (the cluster's own PostgreSQL image: psql of the same major)
    */
   readonly image?: string;
-  /** Developer names from `developers:`, for `operatorGaps.developerMemberships`. @default none */
+  /** Developer names from `developers:`, for `operatorGaps.directGrants`. @default none */
   readonly developers?: readonly string[];
   /** What the operator's declarations leave to the SQL. @default nothing (CloudNativePG) */
   readonly operatorGaps?: PrivilegesSqlOptions['operatorGaps'];
@@ -58,10 +68,11 @@ export interface DeveloperAccessProps {
  *   after the scheduled jobs' final wave would make Argo CD wait on their health (sync-policy.ts);
  * - a CronJob on the environment's `accessSchedule`, which covers objects created later by roles
  *   other than the service owner and repairs drift (a GRANT done by hand is revoked again).
- * Both connect as the dedicated access role (access-role.ts), a member of every service owner
- * role and nothing more: the cluster's superuser access stays off. Runs in the cluster's
- * namespace and carries
- * `dbfleet.io/access-client: <cluster>`, the label the cluster's NetworkPolicy admits.
+ * Each database's SQL runs logged in as that database's owner (its Secret, mounted read-only
+ * from a projected volume): no role with power over several services exists (issue 24,
+ * docs/security.md). TLS with SCRAM channel binding, the search_path pinned in PGOPTIONS. Runs
+ * in the cluster's namespace and carries `dbfleet.io/access-client: <cluster>`, the label the
+ * cluster's NetworkPolicy admits.
  */
 export class DeveloperAccessJobs extends Construct {
   readonly configMapName: string;
@@ -104,9 +115,20 @@ export class DeveloperAccessJobs extends Construct {
     // Kubernetes' own types rather than cdk8s-plus workloads: with one cluster per service, a
     // large fleet renders thousands of these, and cdk8s-plus costs ~1 ms per workload to build
     // and resolve. The pod is spelled out in full, defaults included, as cdk8s-plus would.
-    const credentials = props.credentialsSecretName ?? ACCESS_ROLE_SECRET;
     const env = (name: string, value: string): k8s.EnvVar => ({ name, value });
-    const fromCredentials = (name: string, key: string): k8s.EnvVar => ({ name, valueFrom: { secretKeyRef: { name: credentials, key } } });
+    // One projected volume: `<database>/username` and `<database>/password` of each owner's login.
+    const ownerSources: k8s.VolumeProjection[] = cluster.services.map((s) => {
+      const dir = ownerCredentialsPath(s.database);
+      return {
+        secret: {
+          name: props.ownerSecretNames?.[s.database] ?? `${s.name}-db-credentials`,
+          items: [
+            { key: 'username', path: `${dir}/username` },
+            { key: 'password', path: `${dir}/password` },
+          ],
+        },
+      };
+    });
     const podTemplate: k8s.PodTemplateSpec = {
       metadata: { labels: { ...props.labels, [ACCESS_CLIENT_LABEL]: cluster.name } },
       spec: {
@@ -120,14 +142,17 @@ export class DeveloperAccessJobs extends Construct {
             env: [
               env('PGHOST', props.host ?? `${cluster.name}-rw`),
               env('PGPORT', '5432'),
-              // The operator's TLS is always on; `require` encrypts without needing the CA mounted.
+              // The operator's TLS is always on; `require` encrypts without needing the CA mounted,
+              // and SCRAM channel binding (tls-server-end-point) ties the login to that TLS
+              // session, so a server in the middle cannot relay the exchange.
               env('PGSSLMODE', 'require'),
+              env('PGCHANNELBINDING', 'require'),
               env('PGCONNECT_TIMEOUT', '10'),
               env('PGAPPNAME', 'dbfleet-developer-access'),
-              // Never queue behind a long migration: fail, and let the retry or the next run converge.
-              env('PGOPTIONS', '-c lock_timeout=10s -c statement_timeout=300s'),
-              fromCredentials('PGUSER', 'username'),
-              fromCredentials('PGPASSWORD', 'password'),
+              // search_path pinned for the whole session (every file pins it again per transaction);
+              // never queue behind a long migration: fail, and let the retry or the next run converge.
+              env('PGOPTIONS', JOB_PGOPTIONS),
+              env(OWNER_CREDENTIALS_ENV, OWNER_CREDENTIALS_MOUNT_PATH),
               // The root filesystem is read-only; libpq and the shell may look at HOME and TMPDIR.
               env('HOME', '/tmp'),
               env('TMPDIR', '/tmp'),
@@ -140,6 +165,7 @@ export class DeveloperAccessJobs extends Construct {
             },
             volumeMounts: [
               { mountPath: ACCESS_MOUNT_PATH, name: 'sql', readOnly: true },
+              { mountPath: OWNER_CREDENTIALS_MOUNT_PATH, name: 'owners', readOnly: true },
               { mountPath: '/tmp', name: 'tmp' },
             ],
           },
@@ -152,6 +178,8 @@ export class DeveloperAccessJobs extends Construct {
         terminationGracePeriodSeconds: 30,
         volumes: [
           { name: 'sql', configMap: { name: this.configMapName, defaultMode: 0o444 } },
+          // Readable by the container's user only (the pod's fsGroup owns projected files).
+          { name: 'owners', projected: { sources: ownerSources, defaultMode: 0o440 } },
           { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
         ],
       },

@@ -51,3 +51,13 @@ export function developerClusterRoles(developers: readonly string[], access: Dev
     })),
   ];
 }
+
+/**
+ * Developers connect to service databases only: PUBLIC keeps CONNECT on `postgres`, `template1`
+ * and CloudNativePG's bootstrap `app` database, and only their owners (the superuser, `app`)
+ * could revoke it, so pg_hba turns members of the developer group away there, before the
+ * operator's default rule. `none`: no developers, no rule.
+ */
+export function developerHostBasedAccess(access: DeveloperAccess): string[] {
+  return access === 'none' ? [] : [`host postgres,template0,template1,app +${DEVELOPER_GROUP_ROLE} all reject`];
+}

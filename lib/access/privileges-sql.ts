@@ -19,12 +19,16 @@
 //   idempotent the next run (Job retry or CronJob) converges. A preflight in the maintenance
 //   database first checks that every role and database of the list exists, so a run while the
 //   operator is still creating them changes nothing.
-// - Connects as a dedicated access role, never as a superuser (the clusters run with superuser
-//   access off): it is a member of every service owner role, which is exactly what the SQL needs
-//   (GRANT/REVOKE on the owner's objects and databases, ALTER DEFAULT PRIVILEGES FOR ROLE
-//   <owner>): PostgreSQL performs a member's GRANT as the owner (grantor = owner). It holds no
-//   CREATEROLE, no predefined role, nothing over roles: developer roles come and go with the
-//   operator (a removed developer's role object is deleted and the operator drops the role).
+// - Least power (issue 24, docs/security.md): each database's SQL runs logged in as that
+//   database's own owner, with the owner's credentials (already in the database namespace for
+//   the app's Secret). Everything the SQL does is the owner's to do: GRANT/REVOKE on its objects
+//   and its database, ALTER DEFAULT PRIVILEGES for itself, CREATE EXTENSION (trusted ones). No
+//   role of the cluster is a member of several owners, so nothing the Job runs in one service's
+//   database can reach another's; and because the SQL runs with exactly the owner's power, an
+//   owner who redirects it (say with a function in `public`) gains nothing it did not have. It
+//   still cannot: every file pins `search_path` to `pg_catalog, pg_temp` at the top of its
+//   transaction (PGOPTIONS pins it for the session too) and calls catalog functions
+//   schema-qualified, so no object a database owner creates is ever resolved by dbfleet's SQL.
 // - Schemas are discovered at run time (a DO block over pg_namespace): every schema except the
 //   system ones (pg_catalog, information_schema, pg_toast*, pg_temp*). Everything else in a
 //   service database is the service's data, and a developer who may read the service's tables
@@ -33,6 +37,11 @@
 // - Default privileges are set globally per owner (`ALTER DEFAULT PRIVILEGES FOR ROLE <owner>`
 //   without `IN SCHEMA`), including `ON SCHEMAS`: tables, sequences *and schemas* the service
 //   creates later are covered the moment they are created.
+// - Routines: PUBLIC may execute every new function by default, and a `SECURITY DEFINER` routine
+//   runs with its owner's rights, so a "read-only" developer could write through one. EXECUTE is
+//   revoked from PUBLIC on every routine the owner owns (and by default for its future ones);
+//   developers get EXECUTE on the owner's `SECURITY INVOKER` routines only (they run with the
+//   developer's own privileges), granted at each run (a new routine waits for the next run).
 // - `developerAccess: none` still renders the SQL: the service isolation (REVOKE CONNECT FROM
 //   PUBLIC) is needed in every environment, and switching an environment to `none` must take away
 //   what an earlier mode granted to the group (whose role is retained when its object goes).
@@ -71,22 +80,23 @@ export interface PrivilegesSqlOptions {
    * operator's metrics exporter). Granted only when the role exists. @default none
    */
   readonly monitoringRoles?: readonly string[];
-  /** Developer names from `developers:` (needed only with `operatorGaps.developerMemberships`). @default none */
+  /** Developer names from `developers:` (needed only with `operatorGaps.directGrants`). @default none */
   readonly developers?: readonly string[];
   /**
    * Operators whose role declarations cannot express what CloudNativePG's role and Database
-   * objects do (Zalando's `users` has flags only; `databases` has no extensions): the SQL then
-   * also grants the group to each developer, `pg_monitor` to the metrics role, and creates each
-   * service's extensions. These statements need more than the access role has (membership
-   * administration, CREATE EXTENSION of untrusted extensions): the Job must log in as a role
-   * that can. @default nothing beyond the privileges
+   * objects do (Zalando's `users` has flags only, no membership; `databases` has no extensions).
+   * Nothing here needs more than the database owner's power. @default nothing beyond the privileges
    */
   readonly operatorGaps?: {
-    /** `GRANT <group> TO dev_<name>` for every developer in `developers`. */
-    readonly developerMemberships: boolean;
-    /** The metrics exporter's login role: made a member of `pg_monitor`. */
-    readonly monitoringRole?: string;
-    /** `CREATE EXTENSION IF NOT EXISTS` for each service's extensions, in its database. */
+    /**
+     * The operator cannot make developers members of the group, and no role short of a
+     * superuser could (membership administration): privileges go to each developer role of
+     * `developers` directly. A role that holds CONNECT on a service database (only this SQL
+     * grants it: PUBLIC's is revoked) but is no longer listed loses every privilege there; no
+     * role's attributes (LOGIN) are ever changed.
+     */
+    readonly directGrants: boolean;
+    /** `CREATE EXTENSION IF NOT EXISTS` for each service's extensions, as the owner (trusted extensions). */
     readonly extensions: boolean;
     /**
      * Schemas the operator's image creates in every database that are not the service's data
@@ -104,6 +114,28 @@ export const PREFLIGHT_SQL_KEY = 'preflight.sql';
 export const DATABASE_SQL_KEY = 'database.sql';
 /** ConfigMap key of the list: one `<database>\t<owner>[\t<extension,...>]` line per service database. */
 export const DATABASES_KEY = 'databases.tsv';
+/**
+ * Environment variable apply.sh reads the owners' credentials directory from: one directory per
+ * database (its name), holding `username` and `password` of the login that acts as its owner.
+ */
+export const OWNER_CREDENTIALS_ENV = 'DBFLEET_OWNER_CREDENTIALS';
+/**
+ * The session settings every dbfleet Job passes in PGOPTIONS: the search_path pin (catalog
+ * first, the temporary schema last, nothing a database owner can create objects in), and lock
+ * and statement timeouts so a run never queues behind a long migration.
+ */
+export const PINNED_SEARCH_PATH = 'pg_catalog, pg_temp';
+export const JOB_PGOPTIONS = '-c search_path=pg_catalog,pg_temp -c lock_timeout=10s -c statement_timeout=300s';
+/** The first statement of every transaction a dbfleet Job runs. */
+export const PIN_SEARCH_PATH_SQL = `SET LOCAL search_path = ${PINNED_SEARCH_PATH};`;
+
+/** A database name as a directory of the owners' credentials volume (a projected volume path segment). */
+export function ownerCredentialsPath(database: string): string {
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(database) || database.includes('..')) {
+    throw new Error(`database ${JSON.stringify(database)} cannot name a credentials directory of the developer-access Job`);
+  }
+  return database;
+}
 
 /**
  * The files (and the script applying them) that give the developer group `access` (normally
@@ -127,8 +159,10 @@ export function privilegesSql(
     }
   }
   const gaps = options.operatorGaps;
-  const memberships = gaps?.developerMemberships && access !== 'none' ? (options.developers ?? []).map(developerRoleName) : [];
-  const extraRoles = [...memberships, ...(gaps?.monitoringRole ? [gaps.monitoringRole] : [])];
+  const developerRoles = (options.developers ?? []).map(developerRoleName);
+  // Who receives the developers' privileges: the group (its members inherit), or on an operator
+  // that cannot grant membership, each developer role by name.
+  const grantees = gaps?.directGrants ? (access === 'none' ? [] : developerRoles) : access === 'none' ? [] : [group];
   const script = applyScript(cluster.name, maintenance);
   const line = (s: PostgresCluster['services'][number]) =>
     [s.database, s.role, ...(gaps?.extensions ? [s.extensions.join(',')] : [])].join('\t');
@@ -138,16 +172,20 @@ export function privilegesSql(
       { key: APPLY_SCRIPT_KEY, content: script },
       {
         key: PREFLIGHT_SQL_KEY,
-        content:
-          preflightSql(cluster.name, access, group, extraRoles) +
-          gapsClusterSql(group, memberships, gaps?.monitoringRole) +
-          (gaps?.developerMemberships ? removedDevelopersSql(access, group, (options.developers ?? []).map(developerRoleName)) : ''),
+        content: preflightSql(cluster.name, access, gaps?.directGrants ? [] : [group], gaps?.directGrants ? grantees : []),
       },
       {
         key: DATABASE_SQL_KEY,
-        content:
-          (gaps?.extensions ? EXTENSIONS_SQL : '') +
-          databaseSql(cluster.name, access, group, options.monitoringRoles ?? [], gaps?.foreignSchemas ?? []),
+        content: databaseSql({
+          clusterName: cluster.name,
+          access,
+          group,
+          grantees,
+          directGrants: gaps?.directGrants ?? false,
+          extensions: gaps?.extensions ?? false,
+          monitoringRoles: options.monitoringRoles ?? [],
+          foreignSchemas: gaps?.foreignSchemas ?? [],
+        }),
       },
       { key: DATABASES_KEY, content: cluster.services.map((s) => `${line(s)}\n`).join('') },
     ],
@@ -162,27 +200,28 @@ export function privilegesSql(
  * the roles or databases (it reconciles role and Database resources asynchronously). The Job's
  * backoff retries; nothing has been changed at that point.
  */
-function preflightSql(clusterName: string, access: DeveloperAccess, group: string, otherRoles: readonly string[]): string {
+function preflightSql(clusterName: string, access: DeveloperAccess, groups: readonly string[], otherRoles: readonly string[]): string {
   return [
     header(`cluster ${clusterName}: preflight (developers: ${access})`),
+    PIN_SEARCH_PATH_SQL,
     '-- :pairs is the content of databases.tsv (apply.sh passes it). Every role and database it',
     '-- names, and the developer group, must exist.',
-    "SELECT set_config('dbfleet.pairs', :'pairs', true) AS pairs \\gset",
+    "SELECT pg_catalog.set_config('dbfleet.pairs', :'pairs', true) AS pairs \\gset",
     'DO $preflight$',
     'DECLARE',
     '  missing text;',
     'BEGIN',
-    "  WITH lines AS (SELECT line FROM unnest(string_to_array(current_setting('dbfleet.pairs'), E'\\n')) AS line WHERE line <> ''),",
+    "  WITH lines AS (SELECT line FROM pg_catalog.unnest(pg_catalog.string_to_array(pg_catalog.current_setting('dbfleet.pairs'), E'\\n')) AS line WHERE line <> ''),",
     '  expected(kind, name) AS (',
-    "    SELECT 'database', split_part(line, E'\\t', 1) FROM lines",
-    "    UNION SELECT 'role', split_part(line, E'\\t', 2) FROM lines",
-    ...(access === 'none' ? [] : [`    UNION SELECT 'role', ${quoteLiteral(group)}`]),
+    "    SELECT 'database', pg_catalog.split_part(line, E'\\t', 1) FROM lines",
+    "    UNION SELECT 'role', pg_catalog.split_part(line, E'\\t', 2) FROM lines",
+    ...(access === 'none' ? [] : groups.map((g) => `    UNION SELECT 'role', ${quoteLiteral(g)}`)),
     ...otherRoles.map((r) => `    UNION SELECT 'role', ${quoteLiteral(r)}`),
     '  )',
-    "  SELECT string_agg(format('%s %I', e.kind, e.name), ', ' ORDER BY e.kind, e.name) INTO missing",
+    "  SELECT pg_catalog.string_agg(pg_catalog.format('%s %I', e.kind, e.name), ', ' ORDER BY e.kind, e.name) INTO missing",
     '  FROM expected e',
-    "  WHERE (e.kind = 'role' AND NOT EXISTS (SELECT FROM pg_roles r WHERE r.rolname = e.name))",
-    "     OR (e.kind = 'database' AND NOT EXISTS (SELECT FROM pg_database d WHERE d.datname = e.name));",
+    "  WHERE (e.kind = 'role' AND NOT EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.rolname = e.name))",
+    "     OR (e.kind = 'database' AND NOT EXISTS (SELECT FROM pg_catalog.pg_database d WHERE d.datname = e.name));",
     '  IF missing IS NOT NULL THEN',
     "    RAISE EXCEPTION 'dbfleet: not created yet: %', missing",
     "      USING HINT = 'The operator creates roles and databases asynchronously; the Job retries and the CronJob re-applies.';",
@@ -193,66 +232,24 @@ function preflightSql(clusterName: string, access: DeveloperAccess, group: strin
   ].join('\n');
 }
 
-/** What an operator without CloudNativePG's role features leaves to the SQL, cluster level. */
-function gapsClusterSql(group: string, memberships: readonly string[], monitoringRole: string | undefined): string {
-  const lines: string[] = [];
-  if (monitoringRole)
-    lines.push(
-      '-- The metrics exporter reads statistics of every session and database, nothing else.',
-      `GRANT pg_monitor TO ${quoteIdent(monitoringRole)};`,
-      '',
-    );
-  if (memberships.length > 0)
-    lines.push(
-      '-- The operator declares the roles but not their membership in the group.',
-      ...memberships.map((r) => `GRANT ${quoteIdent(group)} TO ${quoteIdent(r)};`),
-      '',
-    );
-  return lines.join('\n');
-}
-
-/**
- * Operators that leave a role in place when it leaves the manifest (Zalando's `users`): the SQL,
- * which knows the current `developers:`, takes group membership and LOGIN from every other
- * `dev_*` member; under `none`, from all of them. (CloudNativePG drops them itself: their
- * DatabaseRoles have reclaim policy delete.)
- */
-function removedDevelopersSql(access: DeveloperAccess, group: string, developerRoles: readonly string[]): string {
-  const keep = access === 'none' ? 'ARRAY[]::name[]' : `ARRAY[${developerRoles.map(quoteLiteral).join(', ')}]::name[]`;
-  return [
-    '-- Developers no longer in developers: (or access none): no membership, no login.',
-    'DO $removed$',
-    'DECLARE',
-    '  member name;',
-    'BEGIN',
-    '  FOR member IN',
-    '    SELECT m.rolname FROM pg_roles m',
-    `    WHERE starts_with(m.rolname, ${quoteLiteral(developerRoleName(''))}) AND NOT m.rolsuper AND m.rolname <> ALL (${developerRoles.length > 0 || access === 'none' ? keep : 'ARRAY[]::name[]'})`,
-    `      AND (m.rolcanlogin OR pg_has_role(m.rolname, ${quoteLiteral(group)}, 'MEMBER'))`,
-    '    ORDER BY 1',
-    '  LOOP',
-    `    IF EXISTS (SELECT FROM pg_roles WHERE rolname = ${quoteLiteral(group)}) AND pg_has_role(member, ${quoteLiteral(group)}, 'MEMBER') THEN`,
-    `      EXECUTE format('REVOKE %I FROM %I', ${quoteLiteral(group)}, member);`,
-    '    END IF;',
-    "    EXECUTE format('ALTER ROLE %I NOLOGIN', member);",
-    "    RAISE NOTICE 'dbfleet: % is no longer a developer here: membership revoked, NOLOGIN', member;",
-    '  END LOOP;',
-    'END',
-    '$removed$;',
-    '',
-  ].join('\n');
-}
-
 /** The service's extensions (third column of databases.tsv), as CloudNativePG's Database object would create them. */
 const EXTENSIONS_SQL = [
-  "-- Extensions of the service (the operator's database declaration cannot create them).",
-  "SELECT set_config('dbfleet.extensions', :'extensions', true) AS extensions \\gset",
+  "-- Extensions of the service (the operator's database declaration cannot create them). Created as",
+  "-- the owner: trusted extensions only; an untrusted one fails here with PostgreSQL's own message.",
+  "SELECT pg_catalog.set_config('dbfleet.extensions', :'extensions', true) AS extensions \\gset",
   'DO $extensions$',
   'DECLARE',
   '  extension text;',
   'BEGIN',
-  "  FOREACH extension IN ARRAY string_to_array(current_setting('dbfleet.extensions'), ',') LOOP",
-  "    EXECUTE format('CREATE EXTENSION IF NOT EXISTS %I', extension);",
+  "  FOREACH extension IN ARRAY pg_catalog.string_to_array(pg_catalog.current_setting('dbfleet.extensions'), ',') LOOP",
+  // With search_path pinned to the catalog, an extension without a schema of its own would be
+  // created in pg_catalog: it goes to `public`, where it went with the default search_path (and
+  // where CloudNativePG's Database object puts it), unless its control file names its schema.
+  '    IF EXISTS (SELECT FROM pg_catalog.pg_available_extension_versions v WHERE v.name = extension AND v.schema IS NOT NULL) THEN',
+  "      EXECUTE pg_catalog.format('CREATE EXTENSION IF NOT EXISTS %I', extension);",
+  '    ELSE',
+  "      EXECUTE pg_catalog.format('CREATE EXTENSION IF NOT EXISTS %I SCHEMA public', extension);",
+  '    END IF;',
   '  END LOOP;',
   'END',
   '$extensions$;',
@@ -274,9 +271,9 @@ const SEQUENCE_PRIVILEGES: Record<Exclude<DeveloperAccess, 'none'>, { grant: str
 };
 
 const USER_SCHEMAS =
-  "SELECT n.nspname, n.nspowner FROM pg_namespace n WHERE n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema' ORDER BY 1";
+  "SELECT n.nspname, n.nspowner FROM pg_catalog.pg_namespace n WHERE n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema' ORDER BY 1";
 /** The owner inside DO blocks (psql does not interpolate variables in dollar quotes). */
-const OWNER = "current_setting('dbfleet.owner')";
+const OWNER = "pg_catalog.current_setting('dbfleet.owner')";
 
 /** The schemas of the service's data: every non-system schema but the operator image's own. */
 function userSchemas(foreign: readonly string[]): string {
@@ -285,44 +282,51 @@ function userSchemas(foreign: readonly string[]): string {
     : USER_SCHEMAS.replace(' ORDER BY 1', ` AND n.nspname <> ALL (ARRAY[${foreign.map(quoteLiteral).join(', ')}]::name[]) ORDER BY 1`);
 }
 
-function databaseSql(
-  clusterName: string,
-  access: DeveloperAccess,
-  group: string,
-  monitoringRoles: readonly string[],
-  foreignSchemas: readonly string[],
-): string {
+interface DatabaseSqlOptions {
+  readonly clusterName: string;
+  readonly access: DeveloperAccess;
+  /** The group role (revoked from under `none`, and from on operators with direct grants). */
+  readonly group: string;
+  /** Who receives the developers' privileges: the group, or each developer role. Empty: nobody. */
+  readonly grantees: readonly string[];
+  readonly directGrants: boolean;
+  readonly extensions: boolean;
+  readonly monitoringRoles: readonly string[];
+  readonly foreignSchemas: readonly string[];
+}
+
+function databaseSql(o: DatabaseSqlOptions): string {
+  const { access, group, grantees, monitoringRoles } = o;
   const g = quoteLiteral(group);
-  const G = quoteIdent(group);
   // format() with %I quotes identifiers at run time; the names themselves are passed as values.
   const exec = (indent: number, template: string, ...args: string[]) =>
-    `${' '.repeat(indent)}EXECUTE format(${quoteLiteral(template)}${args.map((a) => `, ${a}`).join('')});`;
+    `${' '.repeat(indent)}EXECUTE pg_catalog.format(${quoteLiteral(template)}${args.map((a) => `, ${a}`).join('')});`;
+  // The grantee list, quoted once at render time; `%` doubled where it sits in a format() template.
+  const granteeList = grantees.map(quoteIdent).join(', ');
+  const inFormat = granteeList.replace(/%/g, '%%');
   const S = 'schema_name';
   // PostgreSQL <= 14: `public` belongs to the bootstrap superuser and the service creates its
   // tables there through PUBLIC's CREATE, which the loop revokes; the service gets it back by
   // name. From 15 on `public` belongs to pg_database_owner (the service): nothing to do.
-  // (Run without superuser, revoking on a schema the owner does not own is a warning, not an error.)
+  // (Run as the owner, revoking on a schema the owner does not own is a warning, not an error.)
   const keepOwnerCreateOnPublic = [
-    `    IF schema_name = 'public' AND NOT pg_has_role(${OWNER}, schema_owner, 'USAGE') THEN`,
+    `    IF schema_name = 'public' AND NOT pg_catalog.pg_has_role(${OWNER}, schema_owner, 'USAGE') THEN`,
     exec(6, 'GRANT USAGE, CREATE ON SCHEMA %I TO %I', S, OWNER),
     '    END IF;',
   ];
+  const monitoringList = monitoringRoles.map(quoteLiteral).join(', ');
   const databaseAcl = [
-    '-- Only the owner, the developer group and monitoring may connect: PUBLIC has CONNECT and',
+    '-- Only the owner, the developers and monitoring may connect: PUBLIC has CONNECT and',
     '-- TEMPORARY on every new database, so any role of the cluster could enter any service database.',
     'REVOKE CONNECT, TEMPORARY ON DATABASE :"database" FROM PUBLIC;',
     'GRANT CONNECT, TEMPORARY ON DATABASE :"database" TO :"owner";',
-    ...(access === 'none'
+    ...(grantees.length > 0
       ? [
-          `DO $group$ BEGIN IF EXISTS (SELECT FROM pg_roles WHERE rolname = ${g}) THEN`,
-          exec(2, 'REVOKE ALL ON DATABASE %I FROM %I', 'current_database()', g),
-          'END IF; END $group$;',
-        ]
-      : [
-          `GRANT CONNECT ON DATABASE :"database" TO ${G};`,
+          `GRANT CONNECT ON DATABASE :"database" TO ${granteeList};`,
           // No schemas (CREATE) and no temporary tables for developers, whatever drifted in.
-          `REVOKE CREATE, TEMPORARY ON DATABASE :"database" FROM ${G};`,
-        ]),
+          `REVOKE CREATE, TEMPORARY ON DATABASE :"database" FROM ${granteeList};`,
+        ]
+      : []),
     ...(monitoringRoles.length > 0
       ? [
           '-- The metrics exporter reads every database (created by the operator, possibly later).',
@@ -330,8 +334,8 @@ function databaseSql(
           'DECLARE',
           '  monitor name;',
           'BEGIN',
-          `  FOR monitor IN SELECT rolname FROM pg_roles WHERE rolname = ANY (ARRAY[${monitoringRoles.map(quoteLiteral).join(', ')}]::name[]) ORDER BY 1 LOOP`,
-          exec(4, 'GRANT CONNECT ON DATABASE %I TO %I', 'current_database()', 'monitor'),
+          `  FOR monitor IN SELECT rolname FROM pg_catalog.pg_roles WHERE rolname = ANY (ARRAY[${monitoringList}]::name[]) ORDER BY 1 LOOP`,
+          exec(4, 'GRANT CONNECT ON DATABASE %I TO %I', 'pg_catalog.current_database()', 'monitor'),
           '  END LOOP;',
           'END',
           '$monitoring$;',
@@ -339,87 +343,184 @@ function databaseSql(
       : []),
     '',
   ];
+
+  // Everything a former grantee may hold here, revoked (tables, sequences, routines, schemas,
+  // the owner's defaults, the database): `who` is a PL/pgSQL expression naming the role.
+  const revokeEverything = (indent: number, who: string) => [
+    `${' '.repeat(indent)}FOR schema_name, schema_owner IN ${userSchemas(o.foreignSchemas)} LOOP`,
+    exec(indent + 2, 'REVOKE ALL ON ALL TABLES IN SCHEMA %I FROM %I', S, who),
+    exec(indent + 2, 'REVOKE ALL ON ALL SEQUENCES IN SCHEMA %I FROM %I', S, who),
+    exec(indent + 2, 'REVOKE ALL ON ALL ROUTINES IN SCHEMA %I FROM %I', S, who),
+    exec(indent + 2, 'REVOKE ALL ON SCHEMA %I FROM %I', S, who),
+    exec(indent + 2, 'ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA %I REVOKE ALL ON TABLES FROM %I', OWNER, S, who),
+    exec(indent + 2, 'ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA %I REVOKE ALL ON SEQUENCES FROM %I', OWNER, S, who),
+    `${' '.repeat(indent)}END LOOP;`,
+    ...['TABLES', 'SEQUENCES', 'FUNCTIONS', 'SCHEMAS'].map((kind) =>
+      exec(indent, `ALTER DEFAULT PRIVILEGES FOR ROLE %I REVOKE ALL ON ${kind} FROM %I`, OWNER, who),
+    ),
+    exec(indent, 'REVOKE ALL ON DATABASE %I FROM %I', 'pg_catalog.current_database()', who),
+  ];
+
   const prologue = [
-    header(`cluster ${clusterName}: one service database (:database, owner :owner), developers ${access}`),
-    "SELECT set_config('dbfleet.owner', :'owner', true) AS owner \\gset",
+    header(`cluster ${o.clusterName}: one service database (:database, owner :owner), developers ${access}`),
+    '-- Nothing a database owner creates is ever resolved here (issue 24): the catalog first, the',
+    '-- temporary schema last, and every catalog function written schema-qualified.',
+    PIN_SEARCH_PATH_SQL,
+    "-- Logged in with the owner's credentials (or its second login role, which acts as the owner):",
+    "-- the SQL holds exactly the owner's power, and fails if the login is not the owner.",
+    'SET LOCAL ROLE :"owner";',
+    "SELECT pg_catalog.set_config('dbfleet.owner', :'owner', true) AS owner \\gset",
     '',
+    ...(o.extensions ? [EXTENSIONS_SQL] : []),
     ...databaseAcl,
   ];
 
-  if (access === 'none') {
+  // Roles this SQL let in earlier that it no longer lists (operators with direct grants): only
+  // this SQL grants CONNECT on a service database (PUBLIC's is revoked above), so a role holding
+  // it that is neither the owner, a current developer nor monitoring is a former developer (or
+  // the group of an earlier version, or a hand grant: drift). Its privileges here are revoked;
+  // its attributes are never touched (no NOLOGIN: the owner could not, and a service role that
+  // happens to be called dev_* is nobody's developer).
+  const formerGrantees = o.directGrants
+    ? [
+        '-- Former developers: every privilege here revoked; no role attribute is changed.',
+        'DO $former$',
+        'DECLARE',
+        '  former name;',
+        '  schema_name name;',
+        '  schema_owner oid;',
+        `  keep name[] := ARRAY[${[...grantees, ...monitoringRoles].map(quoteLiteral).join(', ')}]::name[];`,
+        'BEGIN',
+        '  FOR former IN',
+        '    SELECT DISTINCT r.rolname',
+        '    FROM pg_catalog.pg_database d CROSS JOIN LATERAL pg_catalog.aclexplode(d.datacl) a',
+        '    JOIN pg_catalog.pg_roles r ON r.oid = a.grantee',
+        "    WHERE d.datname = pg_catalog.current_database() AND a.privilege_type = 'CONNECT'",
+        '      AND r.oid <> d.datdba AND r.rolname <> ALL (keep)',
+        '    ORDER BY 1',
+        '  LOOP',
+        ...revokeEverything(4, 'former'),
+        "    RAISE NOTICE 'dbfleet: database %: % is no longer a developer here: privileges revoked', pg_catalog.current_database(), former;",
+        '  END LOOP;',
+        'END',
+        '$former$;',
+        '',
+      ]
+    : [];
+
+  // Routines: PUBLIC loses EXECUTE on every routine the owner owns; the grantees get it on the
+  // SECURITY INVOKER ones only and lose it on SECURITY DEFINER ones (which run as the owner).
+  const routines = (indent: number) => {
+    const pad = ' '.repeat(indent);
+    return [
+      `${pad}FOR routine, definer IN`,
+      `${pad}  SELECT p.oid::pg_catalog.regprocedure, p.prosecdef FROM pg_catalog.pg_proc p`,
+      `${pad}  WHERE p.pronamespace = schema_oid AND p.proowner = owner_oid ORDER BY 1`,
+      `${pad}LOOP`,
+      exec(indent + 2, 'REVOKE EXECUTE ON ROUTINE %s FROM PUBLIC', 'routine'),
+      ...(grantees.length > 0
+        ? [
+            `${pad}  IF definer THEN`,
+            exec(indent + 4, `REVOKE EXECUTE ON ROUTINE %s FROM ${inFormat}`, 'routine'),
+            `${pad}  ELSE`,
+            exec(indent + 4, `GRANT EXECUTE ON ROUTINE %s TO ${inFormat}`, 'routine'),
+            `${pad}  END IF;`,
+          ]
+        : []),
+      `${pad}END LOOP;`,
+    ];
+  };
+  const routineDeclarations = [
+    '  schema_oid oid;',
+    '  owner_oid oid := pg_catalog.to_regrole(' + OWNER + ');',
+    '  routine text;',
+    '  definer boolean;',
+  ];
+  const schemaOid = `    schema_oid := (SELECT n.oid FROM pg_catalog.pg_namespace n WHERE n.nspname = schema_name);`;
+  const routineDefaults = [
+    '-- Routines the owner creates later: nobody but the owner may execute them until the next run',
+    '-- has looked at them (SECURITY DEFINER or not).',
+    'ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;',
+    ...(grantees.length > 0 ? [`ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" REVOKE EXECUTE ON FUNCTIONS FROM ${granteeList};`] : []),
+    '',
+  ];
+
+  if (grantees.length === 0) {
     return [
       ...prologue,
-      '-- developerAccess: none. Nobody but the owner may create in any schema; if the developer group',
-      '-- exists from an earlier mode, every privilege it holds here is revoked, defaults included.',
+      ...formerGrantees,
+      `-- developerAccess: ${access}${access === 'none' ? '' : ' (no developers)'}. Nobody but the owner may create in any schema or`,
+      '-- execute its routines; if the developer group exists from an earlier mode, every privilege it',
+      '-- holds here is revoked, defaults included.',
       'DO $access$',
       'DECLARE',
       '  schema_name name;',
       '  schema_owner oid;',
-      `  has_group boolean := EXISTS (SELECT FROM pg_roles WHERE rolname = ${g});`,
+      ...routineDeclarations,
+      `  has_group boolean := EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = ${g});`,
       'BEGIN',
-      `  FOR schema_name, schema_owner IN ${userSchemas(foreignSchemas)} LOOP`,
+      `  FOR schema_name, schema_owner IN ${userSchemas(o.foreignSchemas)} LOOP`,
       exec(4, 'REVOKE CREATE ON SCHEMA %I FROM PUBLIC', S),
       ...keepOwnerCreateOnPublic,
-      '    IF has_group THEN',
-      exec(6, 'REVOKE ALL ON ALL TABLES IN SCHEMA %I FROM %I', S, g),
-      exec(6, 'REVOKE ALL ON ALL SEQUENCES IN SCHEMA %I FROM %I', S, g),
-      exec(6, 'REVOKE ALL ON SCHEMA %I FROM %I', S, g),
-      exec(6, 'ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA %I REVOKE ALL ON TABLES FROM %I', OWNER, S, g),
-      exec(6, 'ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA %I REVOKE ALL ON SEQUENCES FROM %I', OWNER, S, g),
-      '    END IF;',
+      schemaOid,
+      ...routines(4),
       '  END LOOP;',
       '  IF has_group THEN',
-      ...['TABLES', 'SEQUENCES', 'SCHEMAS'].map((kind) =>
-        exec(4, `ALTER DEFAULT PRIVILEGES FOR ROLE %I REVOKE ALL ON ${kind} FROM %I`, OWNER, g),
-      ),
+      ...revokeEverything(4, g),
       '  END IF;',
       'END',
       '$access$;',
       '',
+      ...routineDefaults,
     ].join('\n');
   }
 
-  const table = TABLE_PRIVILEGES[access];
-  const sequence = SEQUENCE_PRIVILEGES[access];
+  const table = TABLE_PRIVILEGES[access as Exclude<DeveloperAccess, 'none'>];
+  const sequence = SEQUENCE_PRIVILEGES[access as Exclude<DeveloperAccess, 'none'>];
   return [
     ...prologue,
+    ...formerGrantees,
     '-- Existing objects, in every schema that is not a system schema.',
     'DO $access$',
     'DECLARE',
     '  schema_name name;',
     '  schema_owner oid;',
+    ...routineDeclarations,
     '  schemas integer := 0;',
     'BEGIN',
-    `  FOR schema_name, schema_owner IN ${userSchemas(foreignSchemas)} LOOP`,
+    `  FOR schema_name, schema_owner IN ${userSchemas(o.foreignSchemas)} LOOP`,
     // Only the owner creates objects: schema changes belong to the service's migrations.
     exec(4, 'REVOKE CREATE ON SCHEMA %I FROM PUBLIC', S),
     ...keepOwnerCreateOnPublic,
-    exec(4, 'REVOKE CREATE ON SCHEMA %I FROM %I', S, g),
-    exec(4, 'GRANT USAGE ON SCHEMA %I TO %I', S, g),
-    exec(4, `GRANT ${table.grant} ON ALL TABLES IN SCHEMA %I TO %I`, S, g),
-    exec(4, `REVOKE ${table.revoke} ON ALL TABLES IN SCHEMA %I FROM %I`, S, g),
-    exec(4, `GRANT ${sequence.grant} ON ALL SEQUENCES IN SCHEMA %I TO %I`, S, g),
-    ...(sequence.revoke ? [exec(4, `REVOKE ${sequence.revoke} ON ALL SEQUENCES IN SCHEMA %I FROM %I`, S, g)] : []),
+    exec(4, `REVOKE CREATE ON SCHEMA %I FROM ${inFormat}`, S),
+    exec(4, `GRANT USAGE ON SCHEMA %I TO ${inFormat}`, S),
+    exec(4, `GRANT ${table.grant} ON ALL TABLES IN SCHEMA %I TO ${inFormat}`, S),
+    exec(4, `REVOKE ${table.revoke} ON ALL TABLES IN SCHEMA %I FROM ${inFormat}`, S),
+    exec(4, `GRANT ${sequence.grant} ON ALL SEQUENCES IN SCHEMA %I TO ${inFormat}`, S),
+    ...(sequence.revoke ? [exec(4, `REVOKE ${sequence.revoke} ON ALL SEQUENCES IN SCHEMA %I FROM ${inFormat}`, S)] : []),
     // Per-schema defaults can only add to the global ones set below; none are created here, but
     // one added by hand would hand out what this mode forbids, so it is revoked (a no-op if absent).
-    exec(4, `ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA %I REVOKE ${table.revoke} ON TABLES FROM %I`, OWNER, S, g),
+    exec(4, `ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA %I REVOKE ${table.revoke} ON TABLES FROM ${inFormat}`, OWNER, S),
     ...(sequence.revoke
-      ? [exec(4, `ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA %I REVOKE ${sequence.revoke} ON SEQUENCES FROM %I`, OWNER, S, g)]
+      ? [exec(4, `ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA %I REVOKE ${sequence.revoke} ON SEQUENCES FROM ${inFormat}`, OWNER, S)]
       : []),
+    exec(4, `ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA %I REVOKE EXECUTE ON FUNCTIONS FROM ${inFormat}`, OWNER, S),
+    schemaOid,
+    ...routines(4),
     '    schemas := schemas + 1;',
     '  END LOOP;',
-    `  RAISE NOTICE 'dbfleet: database %: % ${access} in % schema(s)', current_database(), ${g}, schemas;`,
+    `  RAISE NOTICE 'dbfleet: database %: % ${access} in % schema(s)', pg_catalog.current_database(), ${quoteLiteral(grantees.join(', '))}, schemas;`,
     'END',
     '$access$;',
     '',
     '-- Objects the owner creates later, in any schema, including schemas it creates later.',
-    `ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" GRANT USAGE ON SCHEMAS TO ${G};`,
-    `ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" REVOKE CREATE ON SCHEMAS FROM ${G};`,
-    `ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" GRANT ${table.grant} ON TABLES TO ${G};`,
-    `ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" REVOKE ${table.revoke} ON TABLES FROM ${G};`,
-    `ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" GRANT ${sequence.grant} ON SEQUENCES TO ${G};`,
-    ...(sequence.revoke ? [`ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" REVOKE ${sequence.revoke} ON SEQUENCES FROM ${G};`] : []),
-    '',
+    `ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" GRANT USAGE ON SCHEMAS TO ${granteeList};`,
+    `ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" REVOKE CREATE ON SCHEMAS FROM ${granteeList};`,
+    `ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" GRANT ${table.grant} ON TABLES TO ${granteeList};`,
+    `ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" REVOKE ${table.revoke} ON TABLES FROM ${granteeList};`,
+    `ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" GRANT ${sequence.grant} ON SEQUENCES TO ${granteeList};`,
+    ...(sequence.revoke ? [`ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" REVOKE ${sequence.revoke} ON SEQUENCES FROM ${granteeList};`] : []),
+    ...routineDefaults,
   ].join('\n');
 }
 
@@ -430,25 +531,37 @@ function databaseSql(
  * The preflight once, then one psql per line of databases.tsv: `--single-transaction` makes each
  * database all-or-nothing, `ON_ERROR_STOP` turns the first error into a non-zero exit, `set -e`
  * stops at the first failed database so the Job fails visibly (and retries). `--no-psqlrc`:
- * nothing from HOME changes the behaviour. Connection settings come from the environment
- * (PGHOST, PGUSER, PGPASSWORD, PGSSLMODE, ...). The script is the same for every cluster but
- * for its name in the log lines.
+ * nothing from HOME changes the behaviour. Each database is applied logged in as its owner: user
+ * and password from `$DBFLEET_OWNER_CREDENTIALS/<database>/` (the owner Secrets, mounted); the
+ * preflight uses the first database's. The rest of the connection comes from the environment
+ * (PGHOST, PGSSLMODE, PGCHANNELBINDING, PGOPTIONS, ...). The script is the same for every
+ * cluster but for its name in the log lines.
  */
 export function applyScript(clusterName: string, maintenanceDatabase = 'postgres'): string {
   return [
     '#!/bin/sh',
     `# dbfleet developer access for cluster ${clusterName}: a preflight, then ${DATABASE_SQL_KEY} once per`,
-    `# line of ${DATABASES_KEY} (database TAB owner), each in one transaction with ON_ERROR_STOP.`,
-    '# Every statement is idempotent: re-running converges.',
+    `# line of ${DATABASES_KEY} (database TAB owner), each in one transaction with ON_ERROR_STOP,`,
+    "# each logged in as that database's owner. Every statement is idempotent: re-running converges.",
     'set -eu',
     'dir=$(dirname "$0")',
+    `owners=\${${OWNER_CREDENTIALS_ENV}:?names the directory of the owner credentials}`,
     'run_psql() { psql --no-psqlrc --quiet --single-transaction --set ON_ERROR_STOP=1 "$@"; }',
-    `run_psql --dbname ${shQuote(maintenanceDatabase)} --set pairs="$(cat "$dir/${DATABASES_KEY}")" --file "$dir/${PREFLIGHT_SQL_KEY}"`,
+    "# The login of a database: its owner (or the owner's second login role during a rotation).",
+    'login_as_owner_of() {',
+    '  PGUSER=$(cat "$owners/$1/username")',
+    '  PGPASSWORD=$(cat "$owners/$1/password")',
+    '  export PGUSER PGPASSWORD',
+    '}',
     "tab=$(printf '\\t')",
+    `first=$(head -n 1 "$dir/${DATABASES_KEY}" | cut -f 1)`,
+    'login_as_owner_of "$first"',
+    `run_psql --dbname ${shQuote(maintenanceDatabase)} --set pairs="$(cat "$dir/${DATABASES_KEY}")" --file "$dir/${PREFLIGHT_SQL_KEY}"`,
     'count=0',
     `while IFS="$tab" read -r database owner extensions; do`,
     '  [ -n "$database" ] || continue',
-    '  echo "dbfleet-access: database $database (owner $owner)"',
+    '  login_as_owner_of "$database"',
+    '  echo "dbfleet-access: database $database (owner $owner, login $PGUSER)"',
     `  run_psql --dbname "$database" --set database="$database" --set owner="$owner" --set extensions="\${extensions:-}" --file "$dir/${DATABASE_SQL_KEY}"`,
     '  count=$((count + 1))',
     `done < "$dir/${DATABASES_KEY}"`,

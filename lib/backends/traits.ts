@@ -54,11 +54,6 @@ export interface BackendTraits {
    * false where the backend brings its own image (Spilo).
    */
   readonly postgresImage: boolean;
-  /**
-   * Whether the developer-access Job logs in as dbfleet's own access role (access-role.ts), whose
-   * password is one more generated store key per environment.
-   */
-  readonly accessRole: boolean;
   /** Developers log in with a password from the store (false: with IAM tokens). @default true */
   readonly developerPasswords?: boolean;
   /** Each cluster has a master user whose password dbfleet generates (managed services). @default false */

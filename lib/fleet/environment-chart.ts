@@ -1,6 +1,6 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { developerClusterRoles } from '../access/developer-roles';
+import { developerClusterRoles, developerHostBasedAccess } from '../access/developer-roles';
 import { veleroScheduleNames } from '../backup/backup-names';
 import { MongoSnapshotCronJob } from '../backup/mongo-snapshot-cron-job';
 import { VeleroSchedule } from '../backup/velero-schedule';
@@ -201,6 +201,7 @@ function clusterProps(
       ...developerClusterRoles(fleet.developers, environment.developerAccess),
       ...cluster.services.flatMap((s) => rotationRoles(fleet, environment, s)),
     ],
+    hostBasedAccess: developerHostBasedAccess(environment.developerAccess),
     labels,
     // Read by `npm run plan` to flag widened developer access.
     annotations: { [DEVELOPER_ACCESS_ANNOTATION]: environment.developerAccess },

@@ -37,6 +37,15 @@ export interface ClusterRole {
    * (and what it owns or was granted) in place, `delete` drops it. @default 'retain'
    */
   readonly reclaim?: 'retain' | 'delete';
+  /**
+   * Concurrent connections the role may hold (LOGIN roles), -1 for no limit. @default -1
+   */
+  readonly connectionLimit?: number;
+  /**
+   * The role must not exist: the operator drops it where it can (CloudNativePG `ensure:
+   * absent`); an operator without that notion leaves it out of the manifest. @default false
+   */
+  readonly absent?: boolean;
 }
 
 export interface PostgresClusterProps {
@@ -65,6 +74,12 @@ export interface PostgresClusterProps {
   readonly databases: readonly ClusterDatabase[];
   /** @default none */
   readonly roles?: readonly ClusterRole[];
+  /**
+   * pg_hba lines evaluated before the operator's default rule (CloudNativePG
+   * `spec.postgresql.pg_hba`). An operator whose pg_hba can only be replaced as a whole (Zalando's
+   * `patroni.pg_hba`) does not render them. @default none
+   */
+  readonly hostBasedAccess?: readonly string[];
   /** Volume snapshot backups: the VolumeSnapshotClass, or true for the default class. @default no backup section */
   readonly volumeSnapshotBackup?: { readonly className?: string };
   /**

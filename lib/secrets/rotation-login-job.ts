@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { CNPG_POSTGRES_UID } from '../access/developer-access';
+import { JOB_PGOPTIONS, quoteLiteral } from '../access/privileges-sql';
 import { ACCESS_CLIENT_LABEL } from '../network/cluster-ingress-policy';
 import { HOOK_ANNOTATION } from '../gitops/sync-policy';
 import { restrictedContainerSecurity, restrictedPodSecurity } from '../workloads/restricted';
@@ -27,8 +28,21 @@ export interface RotationLoginJobProps {
 }
 
 /**
+ * The statement the Job runs, logged in as the second login role. `SESSION_USER`, not
+ * `CURRENT_USER`: once the default is in place every new session of the second role starts as
+ * the owner, so `CURRENT_USER` would name the owner and a re-run would give the *owner* a
+ * `role` default (issue 24: `orders | {role=payments}` was seen). `SET ROLE NONE` first: an
+ * ordinary role may only alter its own defaults, checked against the current user (`RESET ROLE`
+ * would return to the session default, i.e. the owner again). A re-run writes the same value:
+ * a no-op. The search_path is pinned although nothing here resolves a name through it.
+ */
+export function rotationLoginSql(owner: string): string {
+  return `SET LOCAL search_path = pg_catalog, pg_temp; SET ROLE NONE; ALTER ROLE SESSION_USER SET role = ${quoteLiteral(owner)}`;
+}
+
+/**
  * Makes a service's second login role (`<role>_alt`, credential-rotation.ts) act as the owner:
- * `ALTER ROLE CURRENT_USER SET role = '<owner>'`, run as that role itself. PostgreSQL lets a role
+ * `ALTER ROLE SESSION_USER SET role = '<owner>'`, run as that role itself. PostgreSQL lets a role
  * set its own session defaults ("Ordinary roles can only set defaults for themselves", ALTER ROLE
  * docs) and `role` may name any role it is a member of, so no privileged role is needed; every
  * session of the second role then starts as the owner, and what it creates is owned by the owner.
@@ -50,7 +64,6 @@ export class RotationLoginJob extends Construct {
   constructor(scope: Construct, id: string, props: RotationLoginJobProps) {
     super(scope, id);
     this.jobName = `${props.service}-rotation-login`;
-    const owner = props.owner.replace(/'/g, "''");
     const env = (name: string, value: string): k8s.EnvVar => ({ name, value });
     const fromSecret = (name: string, key: string): k8s.EnvVar => ({
       name,
@@ -80,14 +93,16 @@ export class RotationLoginJob extends Construct {
                 name: 'psql',
                 image: props.image,
                 imagePullPolicy: 'IfNotPresent',
-                command: ['psql', '-v', 'ON_ERROR_STOP=1', '-X', '-q', '-c', `ALTER ROLE CURRENT_USER SET role = '${owner}'`],
+                command: ['psql', '-v', 'ON_ERROR_STOP=1', '-X', '-q', '-c', rotationLoginSql(props.owner)],
                 env: [
                   env('PGHOST', props.host),
                   env('PGPORT', String(props.port)),
                   env('PGDATABASE', props.database),
                   env('PGSSLMODE', 'require'),
+                  env('PGCHANNELBINDING', 'require'),
                   env('PGCONNECT_TIMEOUT', '10'),
                   env('PGAPPNAME', 'dbfleet-rotation-login'),
+                  env('PGOPTIONS', JOB_PGOPTIONS),
                   fromSecret('PGUSER', 'username'),
                   fromSecret('PGPASSWORD', 'password'),
                   env('HOME', '/tmp'),

@@ -1,7 +1,6 @@
 // Every value dbfleet reads from the secret store, per environment: the one list behind the
 // ExternalSecrets and PushSecrets the charts render and behind `dbfleet secrets`.
 import type { Environment, Fleet, Service } from '../config/model';
-import { accessRoleRemoteKey } from '../access/access-role';
 import { developerRemoteKey } from '../access/developer-roles';
 import { credentialLayout, type CredentialLayout } from './credential-rotation';
 import { backendTraits } from '../backends/traits';
@@ -129,20 +128,6 @@ export function environmentStoreKeys(fleet: Fleet, environment: Environment): St
         owner: { kind: 'cluster-master', keyEnvironment, cluster: cluster.name },
       });
     }
-  }
-  // The developer-access role's password (backends whose access Job logs in as it).
-  if (traits.accessRole) {
-    keys.push({
-      name: 'dbfleet-access',
-      environment: environment.name,
-      remoteKey: accessRoleRemoteKey(fleet.secretStore, keyEnvironment),
-      property: 'password',
-      origin: passwordOrigin,
-      createdBy: passwordCreatedBy,
-      purpose: 'password of the developer-access role dbfleet_access',
-      readBy: [environment.namespace],
-      owner: { kind: 'access-role', keyEnvironment },
-    });
   }
   for (const snapshot of environment.mongoSnapshots) {
     keys.push({

@@ -1,7 +1,7 @@
 import { Chart, Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { CnpgCluster } from '../../lib/backends/cloudnative-pg/cnpg-cluster';
-import { accessClusterRole } from '../../lib/access/access-role';
+import { retiredAccessRole } from '../../lib/access/access-role';
 import { DeveloperAccessJobs } from '../../lib/access/developer-access';
 import { DeveloperCredentials } from '../../lib/access/developer-credentials';
 import { developerClusterRoles, developerRemoteKey, developerSecretName } from '../../lib/access/developer-roles';
@@ -44,11 +44,11 @@ const EXPECTED_POD_SPEC = {
         { name: 'PGHOST', value: 'commerce-rw' },
         { name: 'PGPORT', value: '5432' },
         { name: 'PGSSLMODE', value: 'require' },
+        { name: 'PGCHANNELBINDING', value: 'require' },
         { name: 'PGCONNECT_TIMEOUT', value: '10' },
         { name: 'PGAPPNAME', value: 'dbfleet-developer-access' },
-        { name: 'PGOPTIONS', value: '-c lock_timeout=10s -c statement_timeout=300s' },
-        { name: 'PGUSER', valueFrom: { secretKeyRef: { name: 'dbfleet-access-credentials', key: 'username' } } },
-        { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: 'dbfleet-access-credentials', key: 'password' } } },
+        { name: 'PGOPTIONS', value: '-c search_path=pg_catalog,pg_temp -c lock_timeout=10s -c statement_timeout=300s' },
+        { name: 'DBFLEET_OWNER_CREDENTIALS', value: '/etc/dbfleet/owners' },
         { name: 'HOME', value: '/tmp' },
         { name: 'TMPDIR', value: '/tmp' },
       ],
@@ -65,6 +65,7 @@ const EXPECTED_POD_SPEC = {
       },
       volumeMounts: [
         { mountPath: '/etc/dbfleet/access', name: 'sql', readOnly: true },
+        { mountPath: '/etc/dbfleet/owners', name: 'owners', readOnly: true },
         { mountPath: '/tmp', name: 'tmp' },
       ],
     },
@@ -77,6 +78,21 @@ const EXPECTED_POD_SPEC = {
   terminationGracePeriodSeconds: 30,
   volumes: [
     { name: 'sql', configMap: { name: 'commerce-access-sql', defaultMode: 0o444 } },
+    {
+      name: 'owners',
+      projected: {
+        defaultMode: 0o440,
+        sources: ['orders', 'payments'].map((s) => ({
+          secret: {
+            name: `${s}-db-credentials`,
+            items: [
+              { key: 'username', path: `${s}/username` },
+              { key: 'password', path: `${s}/password` },
+            ],
+          },
+        })),
+      },
+    },
     { name: 'tmp', emptyDir: { sizeLimit: '16Mi' } },
   ],
 };
@@ -153,7 +169,7 @@ describe('DeveloperAccessJobs', () => {
           schedule: '0 * * * *',
           labels: {},
           access: 'none',
-          credentialsSecretName: 'custom-credentials',
+          ownerSecretNames: { orders: 'orders-db-credentials-alt' },
           host: 'commerce-rw.databases.svc',
           image: 'registry.example.com/psql:16',
         }),
@@ -162,7 +178,11 @@ describe('DeveloperAccessJobs', () => {
     const container = job.spec.template.spec.containers[0];
     expect(container.image).toBe('registry.example.com/psql:16');
     expect(container.env.find((e: any) => e.name === 'PGHOST').value).toBe('commerce-rw.databases.svc');
-    expect(container.env.find((e: any) => e.name === 'PGPASSWORD').valueFrom.secretKeyRef.name).toBe('custom-credentials');
+    expect(job.spec.template.spec.volumes[1].projected.sources.map((s: any) => s.secret.name)).toEqual([
+      'orders-db-credentials-alt',
+      'payments-db-credentials',
+    ]);
+    expect(container.env.some((e: any) => e.valueFrom)).toBe(false);
   });
 
   it('refuses a cluster name that would make the CronJob name too long for its Jobs', () => {
@@ -216,13 +236,12 @@ describe('developerClusterRoles', () => {
     expect(names('read-only')).toEqual(names('read-write'));
   });
 
-  it('the access role: LOGIN, member of each owner once, its own Secret, retained', () => {
-    expect(accessClusterRole(['orders', 'payments', 'orders'])).toMatchObject({
+  it('the retired access role: absent, no login, no membership, no password', () => {
+    expect(retiredAccessRole()).toEqual({
       name: 'dbfleet_access',
-      login: true,
-      inRoles: ['orders', 'payments'],
-      passwordSecret: 'dbfleet-access-credentials',
-      reclaim: 'retain',
+      login: false,
+      absent: true,
+      comment: 'dbfleet: retired developer-access role (was a member of every service owner); dropped',
     });
   });
 });
@@ -285,10 +304,11 @@ describe('schemas (../shared/crds: Kubernetes 1.28, CloudNativePG 1.30, External
           imageName: 'img',
           labels: {},
           databases: [{ service: 'orders', database: 'orders', owner: 'orders', ownerSecret: 'orders-db-credentials', extensions: [] }],
-          roles: [...developerClusterRoles(['alice', 'bob'], 'read-write'), accessClusterRole(['orders'])],
+          roles: [...developerClusterRoles(['alice', 'bob'], 'read-write'), retiredAccessRole()],
         }),
     );
-    expect(objects.filter((o) => o.kind === 'DatabaseRole')).toHaveLength(5);
+    expect(objects.filter((o) => o.kind === 'DatabaseRole')).toHaveLength(4);
+    expect(objects.find((o) => o.kind === 'Cluster').spec.managed).toEqual({ roles: [{ name: 'dbfleet_access', ensure: 'absent' }] });
     expect(check(objects)).toEqual([]);
     const broken = objects.find((o) => o.kind === 'DatabaseRole' && o.spec.name === 'dev_alice');
     expect(check([{ ...broken, spec: { ...broken.spec, disablePassword: true } }]).join('\n')).toContain(

@@ -2,21 +2,21 @@
 // as CloudNativePG would from the rendered manifests, the rendered Job's script applied exactly
 // as the Job runs it, then every role logs in and tries every operation. Nothing here decides an
 // outcome: each cell is what the server answered, compared with the rule in matrix.ts.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, posix } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Chart, Testing } from 'cdk8s';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterSpecManagedRoles } from '../../imports/postgresql.cnpg.io';
 import { roleSecretName } from '../../lib/fleet/environment-chart';
 import { CnpgCluster } from '../../lib/backends/cloudnative-pg/cnpg-cluster';
-import { ACCESS_ROLE, ACCESS_ROLE_SECRET, accessClusterRole } from '../../lib/access/access-role';
+import { ACCESS_ROLE, retiredAccessRole } from '../../lib/access/access-role';
 import { ACCESS_MOUNT_PATH, DeveloperAccessJobs } from '../../lib/access/developer-access';
 import { developerClusterRoles, developerSecretName } from '../../lib/access/developer-roles';
 import { quoteIdent } from '../../lib/access/privileges-sql';
 import type { DeveloperAccess, Environment, PostgresCluster } from '../../lib/config/model';
 import { DEVELOPER_GROUP_ROLE } from '../../lib/config/names';
-import { pathWith, postgresUnavailableReason, runScript, startPostgres, type PostgresServer } from '../support/postgres';
+import { runJobContainer, type JobRun } from '../support/job-runner';
+import { postgresUnavailableReason, startPostgres, type PostgresServer } from '../support/postgres';
 import { applyDatabases, applyManagedRoles } from './cnpg-emulation';
 import {
   DATABASES,
@@ -68,47 +68,36 @@ describe.skipIf(unavailable !== undefined)('developer access on a real PostgreSQ
   });
 
   it('the Job fails, changing nothing, while the operator has not created the roles and databases yet', async () => {
-    // The access role's object came first; the owners and databases are not there yet.
-    productionEnv.rolePasswords.set(ACCESS_ROLE, 'early-access-password');
-    productionEnv.server.psql('postgres', `CREATE ROLE ${ACCESS_ROLE} LOGIN PASSWORD 'early-access-password';`);
+    // An owner exists with its password (its object came first); its database and the others not yet.
+    productionEnv.rolePasswords.set('orders', 'early-orders-password');
+    productionEnv.server.psql('postgres', `CREATE ROLE orders LOGIN PASSWORD 'early-orders-password';`);
     const before = await productionEnv.snapshot();
     const run = await productionEnv.applyAccess('read-only', { expectFailure: true });
     expect(run.code).not.toBe(0);
-    expect(run.stderr).toContain(
-      'dbfleet: not created yet: database orders, database payments, role developers, role orders, role payments',
-    );
+    expect(run.stderr).toContain('dbfleet: not created yet: database orders, database payments, role developers, role payments');
     expect(await productionEnv.snapshot()).toEqual(before);
   });
 
-  it('the Job runs as the access role: no superuser, no CREATEROLE, no predefined role, member of exactly the service owners', async () => {
-    // The roles exist here already (the Job of the previous test failed before they did).
+  it("the Job logs in as each database's owner only: no superuser, and no role of the cluster is a member of an owner", async () => {
     await productionEnv.declare();
-    const attributes = productionEnv.server
+    const run = await productionEnv.applyAccess('read-only');
+    // One login per database, each the owner of that database, and the preflight as the first one.
+    expect(run.stdout).toContain('database orders (owner orders, login orders)');
+    expect(run.stdout).toContain('database payments (owner payments, login payments)');
+    expect([...new Set(run.secretsRead)].sort()).toEqual([
+      'orders-db-credentials/password',
+      'orders-db-credentials/username',
+      'payments-db-credentials/password',
+      'payments-db-credentials/username',
+    ]);
+    const membersOfOwners = productionEnv.server
       .psql(
         'postgres',
-        `SELECT rolsuper, rolcreaterole, rolcreatedb, rolreplication, rolbypassrls, rolcanlogin FROM pg_roles WHERE rolname = '${ACCESS_ROLE}';`,
+        `SELECT count(*) FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid WHERE g.rolname IN ('orders', 'payments');`,
       )
       .trim();
-    expect(attributes).toBe('f|f|f|f|f|t');
-    const memberOf = productionEnv.server
-      .psql(
-        'postgres',
-        `SELECT string_agg(g.rolname, ',' ORDER BY g.rolname) FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles r ON r.oid = m.member WHERE r.rolname = '${ACCESS_ROLE}';`,
-      )
-      .trim();
-    expect(memberOf).toBe('orders,payments');
-    const client = await productionEnv.server.connect({
-      user: ACCESS_ROLE,
-      password: productionEnv.rolePasswords.get(ACCESS_ROLE)!,
-      database: 'postgres',
-    });
-    try {
-      await expect(client.query('SELECT rolpassword FROM pg_authid')).rejects.toMatchObject({ code: '42501' });
-      await expect(client.query('CREATE ROLE probe')).rejects.toMatchObject({ code: '42501' });
-      await expect(client.query('GRANT pg_read_all_data TO dbfleet_access')).rejects.toMatchObject({ code: '42501' });
-    } finally {
-      await client.end();
-    }
+    expect(membersOfOwners).toBe('0');
+    expect(productionEnv.server.psql('postgres', `SELECT count(*) FROM pg_roles WHERE rolname = '${ACCESS_ROLE}';`).trim()).toBe('0');
     // The superuser of the emulated cluster has no password in any Secret the manifests name.
     expect(productionEnv.referencedSecrets()).not.toContain(`${productionEnv.cluster.name}-superuser`);
   });
@@ -311,7 +300,7 @@ class ClusterUnderTest {
         ownerSecret: roleSecretName(s),
         extensions: s.extensions,
       })),
-      roles: [...developerClusterRoles(developers, access), accessClusterRole(this.cluster.services.map((s) => s.role))],
+      roles: [...developerClusterRoles(developers, access), retiredAccessRole()],
     });
     const objects = Testing.synth(chart);
     expect(objects.find((o) => o.kind === 'Cluster').spec.enableSuperuserAccess).toBe(false);
@@ -334,8 +323,11 @@ class ClusterUnderTest {
     const wanted = [
       ...this.cluster.services.map((s) => s.role),
       ...(access === 'none' ? [] : ['developers', ...developers.map((d) => `dev_${d}`)]),
-      ACCESS_ROLE,
     ];
+    // The retired access role: declared absent inline, so the operator drops it.
+    const cluster = objects.find((o) => o.kind === 'Cluster');
+    expect(cluster.spec.managed.roles).toEqual([{ name: ACCESS_ROLE, ensure: 'absent' }]);
+    this.server.psql('postgres', `DROP ROLE IF EXISTS ${ACCESS_ROLE};`);
     expect(roles.map((r) => r.name)).toEqual(wanted);
     for (const role of roles) {
       if (!role.passwordSecret || this.secretPasswords.has(role.passwordSecret.name)) continue;
@@ -395,10 +387,7 @@ class ClusterUnderTest {
    * ConfigMap's keys as files at the Job's mountPath, the Job's command, the Job's environment
    * (the access role's Secret resolved; host and port pointed at this server).
    */
-  async applyAccess(
-    access: DeveloperAccess,
-    options: { expectFailure?: boolean } = {},
-  ): Promise<{ code: number; stdout: string; stderr: string }> {
+  async applyAccess(access: DeveloperAccess, options: { expectFailure?: boolean } = {}): Promise<JobRun> {
     const app = Testing.app();
     const chart = new Chart(app, this.environment.name, { disableResourceNameHashes: true });
     new DeveloperAccessJobs(chart, 'Access', {
@@ -411,53 +400,26 @@ class ClusterUnderTest {
     const objects = Testing.synth(chart);
     const configMap = objects.find((o) => o.kind === 'ConfigMap');
     const job = objects.find((o) => o.kind === 'Job');
-    const pod = job.spec.template.spec;
-    const container = pod.containers[0];
-    const sqlVolume = pod.volumes.find((v: { configMap?: { name: string } }) => v.configMap?.name === configMap.metadata.name);
-    const mountPath: string = container.volumeMounts.find((m: { name: string }) => m.name === sqlVolume.name).mountPath;
-    expect(mountPath).toBe(ACCESS_MOUNT_PATH);
-
-    const root = mkdtempSync(join(tmpdir(), 'dbfleet-access-job-'));
-    try {
-      const local = join(root, mountPath);
-      mkdirSync(local, { recursive: true });
-      for (const [key, value] of Object.entries(configMap.data as Record<string, string>)) writeFileSync(join(local, key), value);
-      const command = (container.command as string[]).map((arg) =>
-        arg.startsWith(`${mountPath}/`) ? join(local, posix.relative(mountPath, arg)) : arg,
-      );
-
-      const env: Record<string, string> = {};
-      for (const e of container.env as Array<{
-        name: string;
-        value?: string;
-        valueFrom?: { secretKeyRef: { name: string; key: string } };
-      }>) {
-        if (e.value !== undefined) {
-          env[e.name] = e.value;
-          continue;
-        }
-        const ref = e.valueFrom!.secretKeyRef;
-        // The access role's Secret: never the superuser's.
-        expect(ref.name).toBe(ACCESS_ROLE_SECRET);
-        env[e.name] = { username: ACCESS_ROLE, password: this.rolePasswords.get(ACCESS_ROLE) ?? 'not-created-yet' }[
-          ref.key as 'username' | 'password'
-        ];
-      }
-      expect(env.PGHOST).toBe(`${this.cluster.name}-rw`);
-      expect(env.PGSSLMODE).toBe('require');
-      env.PGHOST = this.server.host;
-      env.PGPORT = String(this.server.port);
-      if (!this.server.ssl) env.PGSSLMODE = 'disable'; // no openssl here to make a certificate
-      env.PATH = pathWith(this.server.binDir);
-
-      const result = await runScript(command, env);
-      if (!options.expectFailure && result.code !== 0) {
-        throw new Error(`the access Job failed (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
-      }
-      return result;
-    } finally {
-      rmSync(root, { recursive: true, force: true });
+    const container = job.spec.template.spec.containers[0];
+    expect(container.command).toEqual(['sh', `${ACCESS_MOUNT_PATH}/apply.sh`]);
+    expect(container.env.find((e: { name: string }) => e.name === 'PGHOST').value).toBe(`${this.cluster.name}-rw`);
+    expect(container.env.find((e: { name: string }) => e.name === 'PGSSLMODE').value).toBe('require');
+    // Only the owners' Secrets: never the superuser's, never a role over several services.
+    const owners = new Map(this.cluster.services.map((s) => [roleSecretName(s), s.role]));
+    const result = await runJobContainer(
+      this.server,
+      job.spec.template.spec,
+      new Map([[configMap.metadata.name, configMap.data]]),
+      (name, key) => {
+        const role = owners.get(name);
+        if (role === undefined) throw new Error(`the access Job reads Secret ${name}, which is no owner's`);
+        return key === 'username' ? role : (this.rolePasswords.get(role) ?? 'not-created-yet');
+      },
+    );
+    if (!options.expectFailure && result.code !== 0) {
+      throw new Error(`the access Job failed (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
     }
+    return result;
   }
 
   /** Every privilege-bearing catalog entry the SQL could touch, as text. */

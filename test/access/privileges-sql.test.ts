@@ -64,7 +64,7 @@ describe('quoting', () => {
     expect(lines(template)).toContain(
       `ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO "developers";`,
     );
-    expect(lines(template)).toContain("SELECT set_config('dbfleet.owner', :'owner', true) AS owner \\gset");
+    expect(lines(template)).toContain("SELECT pg_catalog.set_config('dbfleet.owner', :'owner', true) AS owner \\gset");
   });
 
   it('refuses names that cannot be one field of the list', () => {
@@ -109,7 +109,10 @@ describe('privilegesSql', () => {
         '#!/bin/sh',
         'set -eu',
         'run_psql() { psql --no-psqlrc --quiet --single-transaction --set ON_ERROR_STOP=1 "$@"; }',
+        'owners=${DBFLEET_OWNER_CREDENTIALS:?names the directory of the owner credentials}',
+        'login_as_owner_of "$first"',
         `run_psql --dbname 'postgres' --set pairs="$(cat "$dir/databases.tsv")" --file "$dir/preflight.sql"`,
+        '  login_as_owner_of "$database"',
         'while IFS="$tab" read -r database owner extensions; do',
         '  run_psql --dbname "$database" --set database="$database" --set owner="$owner" --set extensions="${extensions:-}" --file "$dir/database.sql"',
         'done < "$dir/databases.tsv"',
@@ -120,8 +123,8 @@ describe('privilegesSql', () => {
   describe('preflight', () => {
     it('names every database and owner of the list, and the group unless access is none', () => {
       const withGroup = file(privilegesSql(cluster('read-write')), PREFLIGHT_SQL_KEY);
-      expect(withGroup).toContain("SELECT 'database', split_part(line, E'\\t', 1) FROM lines");
-      expect(withGroup).toContain("UNION SELECT 'role', split_part(line, E'\\t', 2) FROM lines");
+      expect(withGroup).toContain("SELECT 'database', pg_catalog.split_part(line, E'\\t', 1) FROM lines");
+      expect(withGroup).toContain("UNION SELECT 'role', pg_catalog.split_part(line, E'\\t', 2) FROM lines");
       expect(withGroup).toContain("UNION SELECT 'role', 'developers'");
       expect(withGroup).toContain("RAISE EXCEPTION 'dbfleet: not created yet: %', missing");
       expect(file(privilegesSql(cluster('none')), PREFLIGHT_SQL_KEY)).not.toContain("'developers'");
@@ -132,13 +135,13 @@ describe('privilegesSql', () => {
     it('read-write: SELECT/INSERT/UPDATE/DELETE and sequence USAGE/SELECT/UPDATE, on existing objects and by default', () => {
       const t = lines(file(privilegesSql(cluster('read-write')), DATABASE_SQL_KEY));
       expect(t).toContain(
-        "    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA %I TO %I', schema_name, 'developers');",
+        '    EXECUTE pg_catalog.format(\'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA %I TO "developers"\', schema_name);',
       );
       expect(t).toContain(
-        "    EXECUTE format('REVOKE TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA %I FROM %I', schema_name, 'developers');",
+        '    EXECUTE pg_catalog.format(\'REVOKE TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA %I FROM "developers"\', schema_name);',
       );
       expect(t).toContain(
-        "    EXECUTE format('GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA %I TO %I', schema_name, 'developers');",
+        '    EXECUTE pg_catalog.format(\'GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA %I TO "developers"\', schema_name);',
       );
       expect(t).toContain('ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO "developers";');
       expect(t).toContain('GRANT CONNECT ON DATABASE :"database" TO "developers";');
@@ -147,9 +150,9 @@ describe('privilegesSql', () => {
 
     it('read-only: SELECT only, and every write privilege revoked, on existing objects and in the defaults', () => {
       const t = lines(file(privilegesSql(cluster('read-only')), DATABASE_SQL_KEY));
-      expect(t).toContain("    EXECUTE format('GRANT SELECT ON ALL TABLES IN SCHEMA %I TO %I', schema_name, 'developers');");
+      expect(t).toContain('    EXECUTE pg_catalog.format(\'GRANT SELECT ON ALL TABLES IN SCHEMA %I TO "developers"\', schema_name);');
       expect(t).toContain(
-        "    EXECUTE format('REVOKE INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA %I FROM %I', schema_name, 'developers');",
+        '    EXECUTE pg_catalog.format(\'REVOKE INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA %I FROM "developers"\', schema_name);',
       );
       expect(t).toContain('ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" REVOKE USAGE, UPDATE ON SEQUENCES FROM "developers";');
     });
@@ -157,38 +160,57 @@ describe('privilegesSql', () => {
     it('none: isolation stays; everything the group may hold is revoked, only if the group exists', () => {
       const t = file(privilegesSql(cluster('none')), DATABASE_SQL_KEY);
       expect(lines(t)).toContain('REVOKE CONNECT, TEMPORARY ON DATABASE :"database" FROM PUBLIC;');
-      expect(t).toContain("has_group boolean := EXISTS (SELECT FROM pg_roles WHERE rolname = 'developers');");
-      expect(t).toContain("EXECUTE format('REVOKE ALL ON DATABASE %I FROM %I', current_database(), 'developers');");
+      expect(t).toContain("has_group boolean := EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'developers');");
+      expect(t).toContain("EXECUTE pg_catalog.format('REVOKE ALL ON DATABASE %I FROM %I', pg_catalog.current_database(), 'developers');");
       expect(t).not.toContain('GRANT CONNECT ON DATABASE :"database" TO "developers"');
     });
 
     it('defect 6: the monitoring roles keep CONNECT (granted when they exist)', () => {
       const t = file(privilegesSql(cluster('read-only'), 'read-only', { monitoringRoles: ['cnpg_metrics_exporter'] }), DATABASE_SQL_KEY);
       expect(t).toContain(
-        "FOR monitor IN SELECT rolname FROM pg_roles WHERE rolname = ANY (ARRAY['cnpg_metrics_exporter']::name[]) ORDER BY 1 LOOP",
+        "FOR monitor IN SELECT rolname FROM pg_catalog.pg_roles WHERE rolname = ANY (ARRAY['cnpg_metrics_exporter']::name[]) ORDER BY 1 LOOP",
       );
-      expect(t).toContain("EXECUTE format('GRANT CONNECT ON DATABASE %I TO %I', current_database(), monitor);");
+      expect(t).toContain("EXECUTE pg_catalog.format('GRANT CONNECT ON DATABASE %I TO %I', pg_catalog.current_database(), monitor);");
       expect(file(privilegesSql(cluster('read-only')), DATABASE_SQL_KEY)).not.toContain('$monitoring$');
     });
   });
 
-  it('operator gaps: memberships and pg_monitor in the preflight file, extensions as a third column', () => {
+  it('operator gaps (Zalando): grants to each developer role, former grantees cleaned up, extensions as a third column; nothing needs a superuser', () => {
     const sql = privilegesSql(
       cluster('read-write', [service('orders', { extensions: ['pgcrypto', 'citext'] }), service('payments')]),
       'read-write',
-      {
-        developers: ['alice'],
-        operatorGaps: { developerMemberships: true, monitoringRole: 'exporter', extensions: true },
-      },
+      { developers: ['alice'], operatorGaps: { directGrants: true, extensions: true } },
     );
     expect(file(sql, DATABASES_KEY)).toBe('orders\torders\tpgcrypto,citext\npayments\tpayments\t\n');
-    expect(lines(file(sql, PREFLIGHT_SQL_KEY))).toEqual(
-      expect.arrayContaining([
-        'GRANT pg_monitor TO "exporter";',
-        'GRANT "developers" TO "dev_alice";',
-        "    UNION SELECT 'role', 'dev_alice'",
-      ]),
-    );
-    expect(file(sql, DATABASE_SQL_KEY)).toContain("EXECUTE format('CREATE EXTENSION IF NOT EXISTS %I', extension);");
+    const preflight = file(sql, PREFLIGHT_SQL_KEY);
+    expect(lines(preflight)).toContain("    UNION SELECT 'role', 'dev_alice'");
+    expect(preflight).not.toContain("'developers'");
+    for (const text of [preflight, file(sql, DATABASE_SQL_KEY)]) {
+      expect(text).not.toMatch(/GRANT "?[a-z_]+"? TO "dev_|GRANT pg_monitor|ALTER ROLE|NOLOGIN/);
+    }
+    const t = file(sql, DATABASE_SQL_KEY);
+    expect(t).toContain("EXECUTE pg_catalog.format('CREATE EXTENSION IF NOT EXISTS %I SCHEMA public', extension);");
+    expect(lines(t)).toContain('GRANT CONNECT ON DATABASE :"database" TO "dev_alice";');
+    expect(t).toContain("keep name[] := ARRAY['dev_alice']::name[];");
+  });
+
+  it('issue 24: every file pins search_path first, and calls no catalog function unqualified', () => {
+    for (const access of ['read-write', 'read-only', 'none'] as const) {
+      for (const gaps of [undefined, { directGrants: true, extensions: true }]) {
+        const sql = privilegesSql(cluster(access), access, { developers: ['alice'], operatorGaps: gaps, monitoringRoles: ['m'] });
+        for (const key of [PREFLIGHT_SQL_KEY, DATABASE_SQL_KEY]) {
+          const text = file(sql, key);
+          const statements = lines(text).filter((l) => l && !l.startsWith('--'));
+          expect(statements[0], `${access} ${key}`).toBe('SET LOCAL search_path = pg_catalog, pg_temp;');
+          // Function calls: a name followed by "(" that is not qualified and not SQL syntax.
+          const unqualified = text
+            .replace(/'(?:[^']|'')*'/g, "''")
+            .match(
+              /(?<![.\w])(format|current_setting|set_config|pg_has_role|string_to_array|unnest|split_part|string_agg|starts_with|current_database|aclexplode|to_regrole)\(/g,
+            );
+          expect(unqualified, `${access} ${key}`).toBeNull();
+        }
+      }
+    }
   });
 });

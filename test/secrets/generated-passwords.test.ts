@@ -15,17 +15,15 @@ const wave = (o: Obj) => Number(o.metadata.annotations?.['argocd.argoproj.io/syn
 describe('generated passwords (secretStore.passwords: generate, the default)', () => {
   const list = objects(BASE_FLEET);
 
-  it('pushes one password per service, per developer with access and for the access role, per environment', () => {
+  it('pushes one password per service, per developer with access, per environment (no access role: issue 24)', () => {
     const pushed = ofKind(list, 'PushSecret')
       .map((p) => `${p.metadata.namespace}:${p.spec.data[0].match.remoteRef.remoteKey}`)
       .sort();
     expect(pushed).toEqual([
-      'databases:databases/production/platform/dbfleet-access',
       'databases:databases/production/platform/developers/alice',
       'databases:databases/production/platform/developers/bob',
       'databases:databases/production/services/orders',
       'databases:databases/production/services/payments',
-      'databases:databases/test/platform/dbfleet-access',
       'databases:databases/test/platform/developers/alice',
       'databases:databases/test/platform/developers/bob',
       'databases:databases/test/services/orders',
@@ -68,11 +66,7 @@ describe('generated passwords (secretStore.passwords: generate, the default)', (
     const productionKeys = ofKind(noAccess, 'PushSecret')
       .map((p) => p.spec.data[0].match.remoteRef.remoteKey)
       .filter((k) => k.includes('/production/'));
-    expect(productionKeys.sort()).toEqual([
-      'databases/production/platform/dbfleet-access',
-      'databases/production/services/orders',
-      'databases/production/services/payments',
-    ]);
+    expect(productionKeys.sort()).toEqual(['databases/production/services/orders', 'databases/production/services/payments']);
   });
 });
 
@@ -85,7 +79,6 @@ describe('store keys (what `dbfleet secrets` lists)', () => {
       ['databases/test/platform/developers/alice', 'expected'],
       ['databases/test/platform/developers/bob', 'expected'],
       // The developer-access role's password: yours to create (issue 13).
-      ['databases/test/platform/dbfleet-access', 'expected'],
     ]);
     expect(keys[0].purpose).toBe('password of role orders (owner of database orders)');
     expect(keys[0].readBy).toEqual(['databases', 'orders']);

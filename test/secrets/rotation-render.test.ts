@@ -44,7 +44,15 @@ describe('rotation, rendered', () => {
     const job = objects.find((o) => o.kind === 'Job' && o.metadata.name === 'orders-rotation-login')!;
     expect(job.metadata.annotations).toMatchObject({ 'argocd.argoproj.io/hook': 'Sync' });
     const container = job.spec.template.spec.containers[0];
-    expect(container.command).toEqual(['psql', '-v', 'ON_ERROR_STOP=1', '-X', '-q', '-c', "ALTER ROLE CURRENT_USER SET role = 'orders'"]);
+    expect(container.command).toEqual([
+      'psql',
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-X',
+      '-q',
+      '-c',
+      "SET LOCAL search_path = pg_catalog, pg_temp; SET ROLE NONE; ALTER ROLE SESSION_USER SET role = 'orders'",
+    ]);
     expect(container.env.find((e: any) => e.name === 'PGUSER').valueFrom.secretKeyRef.name).toBe('orders-db-credentials-alt');
     const pushed = objects.filter((o) => o.kind === 'PushSecret').map((o) => o.spec.data[0].match.remoteRef.remoteKey);
     expect(pushed).toEqual(

@@ -21,7 +21,6 @@ export const AWS_AURORA_TRAITS: BackendTraits = {
   walStorage: `${AURORA} (Aurora storage grows on its own and has no WAL volume)`,
   // The access Job's psql: the PostgreSQL image of the same major (build-model.ts).
   postgresImage: true,
-  accessRole: false,
   // IAM database authentication (GRANT rds_iam): no developer password.
   developerPasswords: false,
   masterPassword: true,

@@ -1,6 +1,6 @@
 // CloudNativePG (postgresql.cnpg.io/v1) behind the backend contract: what the environment chart
 // used to decide for `operator: cloudnative-pg`, moved here unchanged (dist/ is byte-identical).
-import { ACCESS_ROLE, ACCESS_ROLE_SECRET, accessClusterRole, accessRoleRemoteKey } from '../../access/access-role';
+import { retiredAccessRole } from '../../access/access-role';
 import { DeveloperAccessJobs } from '../../access/developer-access';
 import { DeveloperCredentials } from '../../access/developer-credentials';
 import { objectStoreScheduledBackupName } from '../../backup/backup-names';
@@ -48,8 +48,8 @@ export const cloudnativePgBackend: Backend = {
     const backup = environment.backups.postgres;
     const pg = new CnpgCluster(chart, `Cluster-${cluster.name}`, {
       ...props,
-      // The developer-access Job's own role (no superuser login: superuser access is off).
-      roles: [...(props.roles ?? []), accessClusterRole(cluster.services.map((s) => s.role))],
+      // The former developer-access role (a member of every owner): dropped (issue 24).
+      roles: [...(props.roles ?? []), retiredAccessRole()],
       volumeSnapshotBackup: backup?.method === 'volumeSnapshot' ? { className: backup.volumeSnapshotClass } : undefined,
       walArchive: environment.backups.objectStore ? { objectStoreName: environment.backups.objectStore.name } : undefined,
       replicaCluster:
@@ -88,6 +88,10 @@ export const cloudnativePgBackend: Backend = {
         schedule: environment.accessSchedule,
         monitoringRoles: pg.monitoringRoles,
         labels: scope.labelsFor('developer-access', cluster.name, 'access'),
+        // Each database's SQL runs as its owner: the login slot the app uses (credential rotation).
+        ownerSecretNames: Object.fromEntries(
+          cluster.services.map((s) => [s.database, serviceCredentials(fleet, environment, s).app.secretName]),
+        ),
       });
     new ClusterPodMonitor(chart, `PodMonitor-${cluster.name}`, {
       cluster: cluster.name,
@@ -154,15 +158,6 @@ export const cloudnativePgBackend: Backend = {
         labels: scope.labelsFor('developer-credentials', environment.name, 'credentials'),
       });
     }
-    // The developer-access role's password: one per environment, read by every cluster's role.
-    new RoleCredentials(chart, 'AccessRoleCredentials', {
-      name: ACCESS_ROLE_SECRET,
-      namespace: environment.namespace,
-      username: ACCESS_ROLE,
-      store: fleet.secretStore,
-      remoteKey: accessRoleRemoteKey(fleet.secretStore, secretsEnvironment(environment)),
-      labels: scope.labelsFor('access-role-credentials', environment.name, 'credentials'),
-    });
   },
 
   // CloudNativePG's Backup objects carry only cnpg.io/* labels (cloudnative-pg@v1.30.0

@@ -6,6 +6,7 @@ import {
   ClusterSpecBackupTarget,
   ClusterSpecBackupVolumeSnapshotSnapshotOwnerReference,
   ClusterSpecPrimaryUpdateStrategy,
+  ClusterSpecManagedRolesEnsure,
 } from '../../../imports/postgresql.cnpg.io';
 import { BARMAN_CLOUD_PLUGIN } from '../../config/names';
 import { CnpgDatabase } from './cnpg-database';
@@ -65,6 +66,7 @@ export class CnpgCluster extends Construct implements IPostgresCluster {
     // Join and initdb Job pods carry the cluster label too, and stream from the primary.
     this.memberSelector = { 'cnpg.io/cluster': props.name };
     const highAvailability = props.instances > 1;
+    const absentRoles = (props.roles ?? []).filter((r) => r.absent);
 
     new Cluster(this, 'Resource', {
       metadata: { name: props.name, namespace: props.namespace, labels: props.labels, annotations: props.annotations },
@@ -81,11 +83,26 @@ export class CnpgCluster extends Construct implements IPostgresCluster {
               limits: quantities(props.resources.limits, ClusterSpecResourcesLimits.fromString),
             }
           : undefined,
-        postgresql: props.parameters && Object.keys(props.parameters).length > 0 ? { parameters: { ...props.parameters } } : undefined,
+        postgresql:
+          (props.parameters && Object.keys(props.parameters).length > 0) || (props.hostBasedAccess ?? []).length > 0
+            ? {
+                parameters: props.parameters && Object.keys(props.parameters).length > 0 ? { ...props.parameters } : undefined,
+                // User rules sit between the operator's fixed rules and its default `host all all
+                // all scram-sha-256` (cloudnative-pg@v1.30.0 pkg/postgres/configuration.go
+                // hbaTemplateString), so a `reject` here wins over the default.
+                pgHba: props.hostBasedAccess && props.hostBasedAccess.length > 0 ? [...props.hostBasedAccess] : undefined,
+              }
+            : undefined,
         primaryUpdateStrategy: ClusterSpecPrimaryUpdateStrategy.UNSUPERVISED,
         inheritedMetadata: props.inheritedLabels ? { labels: props.inheritedLabels } : undefined,
-        // No network login as postgres; the developer-access Job has a role of its own.
+        // No network login as postgres; the developer-access Job logs in as each database's owner.
         enableSuperuserAccess: false,
+        // Roles that must not exist (a DatabaseRole cannot say so: cloudnative-pg@v1.30.0
+        // docs/src/declarative_role_management.md, "Removing a role": inline `ensure: absent`).
+        managed:
+          absentRoles.length > 0
+            ? { roles: absentRoles.map((r) => ({ name: r.name, ensure: ClusterSpecManagedRolesEnsure.ABSENT })) }
+            : undefined,
         enablePdb: props.instances > 1,
         storage: { size: props.storage, storageClass: props.storageClass },
         walStorage: props.walStorage ? { size: props.walStorage, storageClass: props.storageClass } : undefined,
@@ -153,7 +170,7 @@ export class CnpgCluster extends Construct implements IPostgresCluster {
         labels: roleLabels(database.service),
       });
     }
-    for (const role of props.roles ?? []) {
+    for (const role of (props.roles ?? []).filter((r) => !r.absent)) {
       const name = clusterRoleObjectName(props.name, role.name);
       new CnpgDatabaseRole(this, `Role-${name}`, {
         name,

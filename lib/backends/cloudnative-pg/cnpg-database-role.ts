@@ -48,7 +48,7 @@ export class CnpgDatabaseRole extends Construct {
         replication: false,
         bypassrls: false,
         inherit: true,
-        connectionLimit: -1,
+        connectionLimit: role.connectionLimit ?? -1,
         inRoles: role.inRoles && role.inRoles.length > 0 ? [...role.inRoles] : undefined,
         // A group role has no password at all, not merely an unknown one.
         disablePassword: role.login ? undefined : true,

@@ -12,6 +12,5 @@ export const CLOUDNATIVE_PG_TRAITS: BackendTraits = {
   snapshotRetention: true,
   logicalBackup: "logical is the Zalando operator's logical backup; on cloudnative-pg use volumeSnapshot or plugin",
   postgresImage: true,
-  accessRole: true,
   clusterKinds: ['postgresql.cnpg.io/Cluster'],
 };

@@ -12,7 +12,7 @@ import { directEndpoints } from '../endpoints';
 import type { Backend } from '../types';
 import { ZALANDO_TRAITS } from './traits';
 import { zalandoAlertGroups } from './zalando-alert-rules';
-import { SPILO_SCHEMAS, ZALANDO_CLUSTER_LABEL, ZALANDO_EXPORTER_ROLE, ZalandoCluster } from './zalando-cluster';
+import { SPILO_SCHEMAS, ZALANDO_CLUSTER_LABEL, zalandoCredentialSecretName, ZalandoCluster } from './zalando-cluster';
 import { ZalandoRoleCredentials } from './zalando-role-credentials';
 
 export const zalandoBackend: Backend = {
@@ -55,13 +55,13 @@ export const zalandoBackend: Backend = {
         labels: scope.labelsFor('developer-access', cluster.name, 'access'),
         // Zalando's master Service is named after the cluster.
         host: cluster.name,
-        // The operator gaps need membership administration and CREATE EXTENSION: still the
-        // superuser on Zalando clusters (issue #18 moves them to the access role).
-        credentialsSecretName: pg.superuserSecretName,
+        // Each database's SQL runs as its owner, with the owner's operator Secret: never the
+        // superuser (issue 24). The operator cannot declare memberships and only a superuser
+        // could grant them, so developers hold their grants themselves (directGrants).
+        ownerSecretNames: Object.fromEntries(cluster.services.map((s) => [s.database, zalandoCredentialSecretName(s.role, cluster.name)])),
         developers: fleet.developers,
         operatorGaps: {
-          developerMemberships: true,
-          monitoringRole: ZALANDO_EXPORTER_ROLE,
+          directGrants: true,
           extensions: true,
           foreignSchemas: SPILO_SCHEMAS,
         },

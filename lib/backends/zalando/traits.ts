@@ -22,8 +22,6 @@ export const ZALANDO_TRAITS: BackendTraits = {
   logicalBackup: true,
   // Spilo is the image (zalando.dockerImage); the CloudNativePG image is not used there.
   postgresImage: false,
-  // The access Job logs in as the superuser until issue #18 moves it to the access role.
-  accessRole: false,
   // Spilo containers do not meet `restricted` (database-namespace.ts).
   podSecurity: 'baseline',
   clusterKinds: ['acid.zalan.do/postgresql'],

@@ -107,7 +107,7 @@ export class ZalandoCluster extends Construct implements IPostgresCluster {
 
     const users: Record<string, PostgresqlSpecUsers[]> = {};
     for (const d of props.databases) users[d.owner] = [];
-    for (const role of props.roles ?? []) users[role.name] = role.login ? [] : [PostgresqlSpecUsers.NOLOGIN];
+    for (const role of (props.roles ?? []).filter((r) => !r.absent)) users[role.name] = role.login ? [] : [PostgresqlSpecUsers.NOLOGIN];
     users[ZALANDO_EXPORTER_ROLE] = [];
     const spread = (topologyKey: string, whenUnsatisfiable: string) => ({
       maxSkew: 1,
