@@ -39,9 +39,11 @@ describe('test environment (topology: shared)', () => {
       databaseReclaimPolicy: 'retain',
       extensions: [{ name: 'citext', ensure: 'present' }],
     });
-    expect(cluster.spec.managed).toBeUndefined();
+    // The retired access role (a member of every owner, issue 24) is dropped by the operator.
+    expect(cluster.spec.managed).toEqual({ roles: [{ name: 'dbfleet_access', ensure: 'absent' }] });
     const roles = names('test', 'DatabaseRole').map((n) => find('test', 'DatabaseRole', n).spec.name);
-    expect(roles).toEqual(expect.arrayContaining(['orders', 'payments', 'catalog', 'inventory', 'customer_profiles', 'dbfleet_access']));
+    expect(roles).toEqual(expect.arrayContaining(['orders', 'payments', 'catalog', 'inventory', 'customer_profiles']));
+    expect(roles).not.toContain('dbfleet_access');
   });
 
   it('credentials come from the store under <keyPrefix>/test/services/<service>', () => {

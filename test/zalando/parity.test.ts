@@ -78,7 +78,11 @@ function facts(objects: Obj[], environment: { name: string; operatorNamespace: s
     : [
         ...objects
           .filter((o) => o.kind === 'Cluster')
-          .flatMap((o) => ((o.spec.managed?.roles ?? []) as Array<{ name: string }>).map((r) => `${o.metadata.name}/${r.name}`)),
+          .flatMap((o) =>
+            ((o.spec.managed?.roles ?? []) as Array<{ name: string; ensure?: string }>)
+              .filter((r) => r.ensure !== 'absent')
+              .map((r) => `${o.metadata.name}/${r.name}`),
+          ),
         // Roles as their own objects (DatabaseRole), where the chart renders them so.
         ...objects.filter((o) => o.kind === 'DatabaseRole').map((o) => `${o.spec.cluster?.name}/${o.spec.name}`),
       ];
@@ -110,8 +114,7 @@ function facts(objects: Obj[], environment: { name: string; operatorNamespace: s
   return {
     services: appSecrets.map((o) => `${o.metadata.namespace}/${o.metadata.name}`).sort(),
     databases: databases.sort(),
-    // dbfleet_access: the CloudNativePG clusters' developer-access role (Zalando's Job still logs in as its superuser).
-    developerRoles: roles.filter((r) => !owners.has(r.split('/')[1]) && !r.endsWith('/dbfleet_access')).sort(),
+    developerRoles: roles.filter((r) => !owners.has(r.split('/')[1])).sort(),
     appSecretKeys: Object.fromEntries(appSecrets.map((o) => [o.metadata.name, Object.keys(o.spec.target.template.data).sort()])),
     reachable,
     alerts: [
