@@ -301,7 +301,7 @@ describe('schemas (../shared/crds: Kubernetes 1.28, CloudNativePG 1.30, External
           namespace: 'databases',
           instances: 1,
           storage: '1Gi',
-          imageName: 'img',
+          imageName: 'ghcr.io/cloudnative-pg/postgresql:16.4',
           labels: {},
           databases: [{ service: 'orders', database: 'orders', owner: 'orders', ownerSecret: 'orders-db-credentials', extensions: [] }],
           roles: [...developerClusterRoles(['alice', 'bob'], 'read-write'), retiredAccessRole()],
