@@ -74,6 +74,8 @@ describe('drill building blocks', () => {
     expect(snap.metadata).toMatchObject({ name: SCRATCH, namespace: NS, labels: { 'dbfleet.io/restore-drill-of': 'orders' } });
     expect(snap.spec).toEqual({
       instances: 1,
+      // Issue 25: no PodDisruptionBudget on the scratch cluster (the operator's default would block drains).
+      enablePDB: false,
       imageName: 'ghcr.io/cloudnative-pg/postgresql:16',
       postgresql: { parameters: { max_connections: '300' } },
       enableSuperuserAccess: true,
@@ -94,6 +96,7 @@ describe('drill building blocks', () => {
       },
     ]);
     expect(pitr.spec.plugins).toBeUndefined();
+    expect(pitr.spec.enablePDB).toBe(false);
   });
 
   it('rotates a subset through every cluster', () => {

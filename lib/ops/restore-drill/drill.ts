@@ -126,6 +126,10 @@ export function scratchClusterSpec(settings: DrillSettings, source: KubeObject, 
     },
     spec: {
       instances: 1,
+      // CloudNativePG defaults enablePDB to true (cloudnative-pg@v1.30.0 api/v1/cluster_funcs.go
+      // GetEnablePDB; the CRD's +kubebuilder:default:=true): a 1-instance primary PDB with
+      // minAvailable 1 would block every drain of the scratch cluster's node for the whole drill.
+      enablePDB: false,
       ...(s.imageName ? { imageName: s.imageName } : {}),
       ...(s.imageCatalogRef ? { imageCatalogRef: s.imageCatalogRef } : {}),
       // Settings a standby must match or exceed (max_connections, …) come along with the rest.
