@@ -33,7 +33,18 @@ const nodeGlobals = Object.fromEntries(
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/**', 'build/**', 'dist/**', 'imports/**', '.cdk8s.out/**', '.scratch/**', '.vitest-cache/**', 'reports/**', '.stryker-tmp/**', '**/*.d.mts'],
+    ignores: [
+      'node_modules/**',
+      'build/**',
+      'dist/**',
+      'imports/**',
+      '.cdk8s.out/**',
+      '.scratch/**',
+      '.vitest-cache/**',
+      'reports/**',
+      '.stryker-tmp/**',
+      '**/*.d.mts',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

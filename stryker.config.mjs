@@ -21,5 +21,7 @@ export default {
   reporters: ['clear-text', 'progress', 'json'],
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   tempDirName: '.stryker-tmp',
-  ignorePatterns: ['dist', 'build', '.cdk8s.out', 'reports'],
+  ignorePatterns: ['build', '.cdk8s.out', 'reports', 'node_modules/.cache'],
+  // The sandbox is .stryker-tmp/sandbox-*: tests find ../shared through the link npm run mutate makes.
+  cleanTempDir: false,
 };

@@ -18,7 +18,9 @@ function runCdk8sSynth(args) {
   try {
     cli = path.dirname(require.resolve('cdk8s-cli/package.json', { paths: [process.cwd(), __dirname] }));
   } catch {
-    process.stderr.write('dbfleet synth: cdk8s-cli is not installed here: run npm install (it is a devDependency of the fleet repository)\n');
+    process.stderr.write(
+      'dbfleet synth: cdk8s-cli is not installed here: run npm install (it is a devDependency of the fleet repository)\n',
+    );
     process.exitCode = 2;
     return;
   }

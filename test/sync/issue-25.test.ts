@@ -6,7 +6,7 @@ import { drFleet } from '../support/dr-fleet';
 import { configErrors, fleetOf } from '../support/fleet';
 import { checkInvariants, formatViolations } from '../support/invariants';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- rendered objects, read field by field
+ 
 type Obj = KubernetesObject & { spec: any; data?: Record<string, string> };
 const render = (text: string) => renderObjects(buildApp(fleetOf(text)));
 const inEnv = (rendered: ReturnType<typeof render>, env: string) =>
