@@ -40,6 +40,13 @@ describe('Argo CD health checks, run by Lua 5.1', () => {
     expect(health('postgresql.cnpg.io_DatabaseRole', { metadata: meta, status }).status).toBe(expected);
   });
 
+  it('DatabaseRole: a membership in a role created in the same sync is Progressing (the operator retries), not Degraded', () => {
+    // The first sync of an environment creates dev-alice (inRoles: developers) and developers in one
+    // wave; CREATE ROLE … IN ROLE developers fails until developers exists.
+    const racing = { applied: false, message: 'while creating role: role "developers" does not exist' };
+    expect(health('postgresql.cnpg.io_DatabaseRole', { metadata: meta, status: racing }).status).toBe('Progressing');
+  });
+
   it('DatabaseRole: a changed password is Progressing until the instance manager applied it', () => {
     const condition = { type: 'PasswordSecretChange', status: 'True', reason: 'ChangeDetected', message: '4711' };
     const pending = { applied: true, observedGeneration: 2, secretResourceVersion: '4700', conditions: [condition] };

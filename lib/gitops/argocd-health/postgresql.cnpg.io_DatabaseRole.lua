@@ -1,6 +1,7 @@
 -- Argo CD health of a CloudNativePG DatabaseRole (cloudnative-pg@v1.30.0 api/v1/databaserole_types.go
 -- DatabaseRoleStatus; internal/management/controller/databaserole_controller.go). applied=true at the current
--- generation: Healthy. applied=false: Degraded (the reconciliation failed; message says why).
+-- generation: Healthy. applied=false: Degraded (the reconciliation failed; message says why), except
+-- a role that does not exist yet (below).
 -- applied unset with "waiting for the cluster to become primary" (errClusterIsReplica): a replica
 -- site, where the primary site applies it: Healthy, or the DR site's sync would never finish.
 local hs = {}
@@ -13,6 +14,15 @@ end
 if st.applied == nil and st.message == "waiting for the cluster to become primary" then
   hs.status = "Healthy"
   hs.message = "Replica cluster: applied at the primary site"
+  return hs
+end
+-- A role that joins (or is joined by) a role created in the same sync fails with 'role "x" does not
+-- exist' until the other one exists; the operator retries every 30 s (databaserole_controller.go
+-- failedReconciliation: RequeueAfter databaseRoleReconciliationInterval), so that converges by itself
+-- and must not fail the sync: Progressing.
+if st.applied == false and st.message ~= nil and string.find(st.message, "does not exist", 1, true) ~= nil then
+  hs.status = "Progressing"
+  hs.message = "Waiting for a role created in the same sync: " .. st.message
   return hs
 end
 if st.applied == false then
