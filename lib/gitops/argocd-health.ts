@@ -3,7 +3,9 @@
 // one, Argo CD treats an object as Healthy at once, so a wave that holds DatabaseRoles, Databases
 // or Poolers would not wait on them. The Lua files next to this one are the checks; installed
 // as `resource.customizations.health.<group>_<Kind>` keys of argocd-cm (docs/argocd-health.yaml,
-// README "Argo CD health checks"). External Secrets' PushSecret has one upstream already.
+// README "Argo CD health checks"). External Secrets' PushSecret has one upstream already. The Cluster
+// check replaces Argo CD's own, which calls a rollout, a switchover or a failover Degraded and so
+// failed the sync of any change that restarts PostgreSQL.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dump } from 'js-yaml';

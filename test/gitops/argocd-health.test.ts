@@ -40,6 +40,32 @@ describe('Argo CD health checks, run by Lua 5.1', () => {
     expect(health('postgresql.cnpg.io_DatabaseRole', { metadata: meta, status }).status).toBe(expected);
   });
 
+  it.each([
+    ['Cluster in healthy state', 'Healthy'],
+    ['Applying configuration', 'Progressing'],
+    ['Primary instance is being restarted in-place', 'Progressing'],
+    ['Switchover in progress', 'Progressing'],
+    ['Failing over', 'Progressing'],
+    ['Online upgrade in progress', 'Progressing'],
+    ['Promoting to primary cluster', 'Progressing'],
+    ['Waiting for user action', 'Degraded'],
+    ['Cluster is unrecoverable and needs manual intervention', 'Degraded'],
+    ['Cluster cannot proceed to reconciliation due to an error while interacting with plugins', 'Degraded'],
+    ['Invalid cluster definition', 'Degraded'],
+  ])('Cluster: phase %s is %s (a rollout or failover during a sync waits, never fails it)', (phase, expected) => {
+    expect(health('postgresql.cnpg.io_Cluster', { metadata: meta, status: { phase } }).status).toBe(expected);
+  });
+
+  it('Cluster: hibernated or with reconciliation disabled is Suspended', () => {
+    const hibernated = {
+      phase: 'Cluster in healthy state',
+      conditions: [{ type: 'cnpg.io/hibernation', status: 'True', message: 'Cluster hibernated' }],
+    };
+    expect(health('postgresql.cnpg.io_Cluster', { metadata: meta, status: hibernated }).status).toBe('Suspended');
+    const disabled = { ...meta, annotations: { 'cnpg.io/reconciliationLoop': 'disabled' } };
+    expect(health('postgresql.cnpg.io_Cluster', { metadata: disabled, status: { phase: 'Failing over' } }).status).toBe('Suspended');
+  });
+
   it('DatabaseRole: a membership in a role created in the same sync is Progressing (the operator retries), not Degraded', () => {
     // The first sync of an environment creates dev-alice (inRoles: developers) and developers in one
     // wave; CREATE ROLE … IN ROLE developers fails until developers exists.
