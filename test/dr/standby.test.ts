@@ -79,7 +79,7 @@ describe.each(['shared', 'per-service', 'grouped'] as const)('topology %s: the s
     const key = (env: string, name: string) => find(env, 'ExternalSecret', name).spec.data[0].remoteRef.key;
     for (const name of ['orders-db-credentials', 'orders-db', 'developer-alice-credentials'])
       expect(key('main-dr', name)).toBe(key('main', name));
-    expect(key('main-dr', 'orders-db')).toBe('databases/main/orders');
+    expect(key('main-dr', 'orders-db')).toBe('databases/main/services/orders');
     const drKeys = fleetStoreKeys(fleet).filter((k) => k.environment === 'main-dr' && k.property === 'password');
     expect(drKeys.every((k) => k.origin === 'generated-by-source' && k.remoteKey.startsWith('databases/main/'))).toBe(true);
   });
@@ -142,7 +142,7 @@ describe('switchover and failover, as fleet changes', () => {
     expect(S2.inEnv('main-dr').some((o) => o.kind === 'CronJob' && o.metadata.name === 'orders-access')).toBe(true);
     expect(S2.inEnv('main').some((o) => o.kind === 'CronJob' && o.metadata.name === 'orders-access')).toBe(false);
     // Passwords stay the source's keys whichever site is primary.
-    expect(S2.find('main-dr', 'ExternalSecret', 'orders-db').spec.data[0].remoteRef.key).toBe('databases/main/orders');
+    expect(S2.find('main-dr', 'ExternalSecret', 'orders-db').spec.data[0].remoteRef.key).toBe('databases/main/services/orders');
   });
 
   it('failover: primarySite moves without a token; plan says the old primary must be rebuilt', () => {
