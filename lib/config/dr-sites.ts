@@ -4,6 +4,7 @@ import type { ConfigProblem } from './load';
 import type { DrSite, Environment, ObjectStoreBackup, PostgresCluster } from './model';
 import type { FleetInput } from './schema';
 import { backendTraits } from '../backends/traits';
+import { platformRemoteKey } from '../secrets/key-layout';
 
 /**
  * Keys a standby must share with its source: its clusters are physical copies of the source's
@@ -16,6 +17,15 @@ type Report = (path: ConfigProblem['path'], message: string, atKey?: boolean) =>
 /** The ObjectStore, at one site, that points at the other site's bucket. */
 export function peerObjectStoreName(objectStoreName: string, peer: string): string {
   return `${objectStoreName}-${peer}`;
+}
+
+/**
+ * `<keyPrefix>/<environment>/platform/object-store-read-only`: read-only credentials of an
+ * environment's bucket, which only the OTHER site of its DR pair reads. The platform team creates
+ * it (`dbfleet secrets`); a site never holds its peer's read-write key.
+ */
+export function objectStoreReadOnlyRemoteKey(keyPrefix: string, environment: string): string {
+  return platformRemoteKey(keyPrefix, environment, 'object-store-read-only');
 }
 
 /**
@@ -108,6 +118,19 @@ export function resolveDrSites(input: FleetInput, environments: readonly Environ
       );
       ok = false;
     }
+    // Each site writes only its own bucket: with one read-write key for both, a site would hold
+    // the key that deletes the other's backups and WAL, whatever the peer store reads with.
+    if (
+      source.backups.objectStore &&
+      env.backups.objectStore &&
+      source.backups.objectStore.remoteKey === env.backups.objectStore.remoteKey
+    ) {
+      report(
+        at('backups', 'objectStore', 'credentials', 'remoteKey'),
+        `is ${source.name}'s too: each site needs its own read-write key, limited to its own bucket (the other site reads it with ${objectStoreReadOnlyRemoteKey(input.secretStore.keyPrefix, source.name)}, docs/disaster-recovery.md)`,
+      );
+      ok = false;
+    }
     const primary = raw.primarySite ?? source.name;
     if (primary !== source.name && primary !== env.name) {
       report(at('primarySite'), `"${primary}" is not a site of this pair: use "${source.name}" or "${env.name}"`);
@@ -156,8 +179,9 @@ export function resolveDrSites(input: FleetInput, environments: readonly Environ
         promotionTokens: rendered === self && raw.promotionTokens ? raw.promotionTokens : undefined,
       };
     };
-    sites.set(source.name, site(source.name, env.name, false, peerStore(env)));
-    sites.set(env.name, site(env.name, source.name, true, peerStore(source)));
+    const keyPrefix = input.secretStore.keyPrefix;
+    sites.set(source.name, site(source.name, env.name, false, peerStore(env, keyPrefix)));
+    sites.set(env.name, site(env.name, source.name, true, peerStore(source, keyPrefix)));
     standbyParameters.set(env.name, source.clusters);
   }
   return environments.map((e) => {
@@ -189,8 +213,20 @@ export function resolveDrSites(input: FleetInput, environments: readonly Environ
   });
 }
 
-/** `peer`'s object store, as the ObjectStore rendered at the other site. */
-function peerStore(peer: Environment): ObjectStoreBackup {
+/**
+ * `peer`'s object store, as the ObjectStore rendered at the other site: with the peer bucket's
+ * read-only key, never its read-write one. The Barman Cloud plugin lets every instance pod read the
+ * credentials Secret of every ObjectStore its Cluster refers to, the replica source's and the
+ * recovery source's included (plugin-barman-cloud@v0.14.0 internal/cnpgi/operator/specs/role.go
+ * BuildRoleRules, over config.go GetReferredBarmanObjectsKey); and it only reads that store:
+ * WAL is archived and retention enforced on the Cluster's own `barmanObjectName` only
+ * (internal/cnpgi/instance/retention.go CatalogMaintenanceRunnable.cycle).
+ */
+function peerStore(peer: Environment, keyPrefix: string): ObjectStoreBackup {
   const store = peer.backups.objectStore!;
-  return { ...store, name: peerObjectStoreName(store.name, peer.name) };
+  return {
+    ...store,
+    name: peerObjectStoreName(store.name, peer.name),
+    remoteKey: objectStoreReadOnlyRemoteKey(keyPrefix, peer.name),
+  };
 }

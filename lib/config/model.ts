@@ -258,7 +258,7 @@ export interface DrSite {
   readonly promotionTokens?: Readonly<Record<string, string>>;
   /** The source environment: whose store keys (passwords) both sites read. */
   readonly source: string;
-  /** The peer's object store, read by this site's clusters (WAL archive, base backups). */
+  /** The peer's object store, read by this site's clusters (WAL archive, base backups), with its read-only key (`remoteKey`). */
   readonly peerObjectStore: ObjectStoreBackup;
 }
 

@@ -40,6 +40,7 @@ function settingOf(fleet: Fleet, owner: StoreKeyOwner, settings: KeySettings): C
       return ['developers', fleet.developers.indexOf(owner.developer)];
     case 'access-role':
     case 'cluster-master':
+    case 'object-store-read-only':
       return ['secretStore', 'keyPrefix'];
     case 'object-store':
       return ['environments', owner.environment, 'backups', 'objectStore', 'credentials', 'remoteKey'];
@@ -60,6 +61,8 @@ function describeOwner(owner: StoreKeyOwner): string {
       return `the master password of cluster "${owner.cluster}" (${owner.keyEnvironment})`;
     case 'object-store':
       return `the object-store credentials of environment "${owner.environment}"`;
+    case 'object-store-read-only':
+      return `the read-only object-store credentials of environment "${owner.environment}"`;
     case 'mongo-snapshot':
       return `the MongoDB connection string of snapshot "${owner.snapshot}"`;
   }

@@ -43,8 +43,8 @@ export function clusterMasterRemoteKey(keyPrefix: string, environment: string, c
 
 /**
  * Which value a key holds. Keys of one owner are one value (a standby reads its source's); two
- * owners never share a (remote key, property) pair, except that object-store credentials may be
- * shared between object stores, and a MongoDB URI between snapshots.
+ * owners never share a (remote key, property) pair, except that read-write object-store credentials
+ * may be shared between object stores (not between the two sites of a DR pair: dr-sites.ts), and a MongoDB URI between snapshots.
  */
 export type StoreKeyOwner =
   | { readonly kind: 'service'; readonly keyEnvironment: string; readonly service: string; readonly generation: number }
@@ -53,6 +53,8 @@ export type StoreKeyOwner =
   | { readonly kind: 'cluster-master'; readonly keyEnvironment: string; readonly cluster: string }
   /** `environment`: the one whose `backups.objectStore` names the key. */
   | { readonly kind: 'object-store'; readonly environment: string }
+  /** `environment`: whose bucket the key reads; only the other site of its DR pair reads it. */
+  | { readonly kind: 'object-store-read-only'; readonly environment: string }
   | { readonly kind: 'mongo-snapshot'; readonly snapshot: string };
 
 /** Whose store keys an environment reads: a DR standby shares its source's passwords (identical after promotion). */
@@ -168,9 +170,9 @@ export function environmentStoreKeys(fleet: Fleet, environment: Environment): St
         property,
         origin: 'expected',
         createdBy: 'you',
-        purpose: `object store credentials of ${peer.destinationPath} (the ${environment.dr!.peer} site's WAL archive, read for replication)`,
+        purpose: `READ-ONLY object store credentials of ${peer.destinationPath} (the ${environment.dr!.peer} site's WAL archive, read for replication and recovery; never ${environment.dr!.peer}'s read-write key)`,
         readBy: [environment.namespace],
-        owner: { kind: 'object-store', environment: environment.dr!.peer },
+        owner: { kind: 'object-store-read-only', environment: environment.dr!.peer },
       });
     }
   }

@@ -321,6 +321,37 @@ export const noWritesAtReplicaSite: Invariant = {
   },
 };
 
+/** Every remote key an ExternalSecret reads (`data[].remoteRef.key`, `dataFrom[].extract|find`). */
+function remoteKeysRead(o: Obj): string[] {
+  return [
+    ...(o.spec?.data ?? []).map((d: any) => d?.remoteRef?.key),
+    ...(o.spec?.dataFrom ?? []).map((d: any) => d?.extract?.key ?? d?.find?.path ?? d?.find?.name?.regexp),
+  ].filter((k): k is string => typeof k === 'string');
+}
+
+export const noPeerWriteCredentials: Invariant = {
+  id: 'no-peer-write-credentials',
+  description:
+    "No DR site can read the other site's object-store write credentials: no ExternalSecret of a site reads the remote key its peer's own ObjectStore writes with (the Barman Cloud plugin lets instance pods read every ObjectStore's Secret their Cluster refers to).",
+  check: ({ objects, fleet }) => {
+    const violations: Violation[] = [];
+    for (const environment of fleet.environments) {
+      if (!environment.dr) continue;
+      const peer = fleet.environments.find((e) => e.name === environment.dr!.peer);
+      const writeKey = peer?.backups.objectStore?.remoteKey;
+      if (!writeKey) continue;
+      for (const r of objects.filter((x) => environmentOf(x) === environment.name && x.object.kind === 'ExternalSecret'))
+        if (remoteKeysRead(r.object as Obj).includes(writeKey))
+          violations.push({
+            rule: 'no-peer-write-credentials',
+            object: r.path,
+            message: `reads ${writeKey}, the read-write object-store key of ${peer!.name}`,
+          });
+    }
+    return violations;
+  },
+};
+
 export const objectSize: Invariant = {
   id: 'object-size',
   description: `No object exceeds ${OBJECT_LIMIT_BYTES} bytes; one applied client-side must also fit the ${ANNOTATION_LIMIT_BYTES}-byte annotation limit.`,
@@ -547,6 +578,7 @@ export const INVARIANTS: Invariant[] = [
   protectedDependencies,
   protectedClosure,
   noWritesAtReplicaSite,
+  noPeerWriteCredentials,
   objectSize,
   scheduledJobsCannotFailSync,
   clusterTrafficAdmitted,

@@ -194,7 +194,8 @@ function addObjectStore(scope: EnvironmentScope): void {
     labels: scope.labelsFor('object-store', objectStore.name, 'backup'),
   });
   // A DR site also reads the other site's archive: the source's while a replica, the
-  // standby's after a switchover (lib/dr/distributed-topology.ts).
+  // standby's after a switchover (lib/dr/distributed-topology.ts), with that bucket's read-only
+  // key (peerObjectStore.remoteKey, lib/config/dr-sites.ts): never the peer's write key.
   const peer = environment.dr?.peerObjectStore;
   if (peer) {
     new BarmanObjectStore(chart, 'PeerObjectStore', {
