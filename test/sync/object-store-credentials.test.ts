@@ -12,7 +12,6 @@ import { drFleet } from '../support/dr-fleet';
 import { configErrors, fleetOf } from '../support/fleet';
 import { checkInvariants, formatViolations, noPeerWriteCredentials } from '../support/invariants';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- rendered objects, read field by field
 type Obj = KubernetesObject & { spec: any };
 const render = (text: string) => renderObjects(buildApp(fleetOf(text)));
 const inEnv = (rendered: readonly RenderedObject[], env: string) =>
