@@ -82,4 +82,4 @@ export { makePlan, type Plan } from './plan/plan';
 export { formatPlan, PLAN_FORMATS, type PlanFormat } from './plan/format';
 
 // The `dbfleet` command, callable in-process: runDbfleet(['secrets', '--format', 'json']) → exit code.
-export { runDbfleet } from './cli/main';
+export { runDbfleet, runDbfleetAsync } from './cli/main';

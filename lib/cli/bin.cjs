@@ -17,7 +17,7 @@ async function main() {
   const api = fs.existsSync(bundleCache)
     ? await require(bundleCache).requireBundled('lib/index.ts')
     : require(path.join(root, 'build', 'index.cjs'));
-  process.exitCode = api.runDbfleet(process.argv.slice(2));
+  process.exitCode = await api.runDbfleetAsync(process.argv.slice(2));
 }
 
 main().catch((error) => {

@@ -15,6 +15,15 @@ import { secretsCommand } from './secrets';
 import { switchoverCommand } from './switchover';
 
 export function runDbfleet(argv: readonly string[], io: CliIo = { out: process.stdout, err: process.stderr }): number {
+  return run(argv, io, false) as number;
+}
+
+/** runDbfleet, waiting for commands that ask the Kubernetes API (`rotate`'s switch step): what the bin runs. */
+export function runDbfleetAsync(argv: readonly string[], io: CliIo = { out: process.stdout, err: process.stderr }): Promise<number> {
+  return Promise.resolve(run(argv, io, true));
+}
+
+function run(argv: readonly string[], io: CliIo, async: boolean): number | Promise<number> {
   let code = 0;
   const setExit = (c: number) => {
     code = c;
@@ -66,24 +75,30 @@ export function runDbfleet(argv: readonly string[], io: CliIo = { out: process.s
   );
   program.addCommand(secretsCommand(io, setExit));
   program.addCommand(switchoverCommand(io, setExit));
-  program.addCommand(rotateCommand(io, setExit));
+  program.addCommand(rotateCommand(io, setExit, async));
   program.addCommand(iamPolicyCommand(io, setExit));
   for (const command of program.commands) command.configureOutput(output).exitOverride();
   program.exitOverride();
 
-  try {
-    program.parse(argv as string[], { from: 'user' });
-  } catch (error) {
+  const failed = (error: unknown): number => {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     if (error instanceof FleetConfigError) {
       io.err.write(`${error.message}\n`);
       return 1;
     }
     throw error;
+  };
+  if (async) return program.parseAsync(argv as string[], { from: 'user' }).then(() => code, failed);
+  try {
+    program.parse(argv as string[], { from: 'user' });
+  } catch (error) {
+    return failed(error);
   }
   return code;
 }
 
 if (require.main === module) {
-  process.exitCode = runDbfleet(process.argv.slice(2));
+  void runDbfleetAsync(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
 }
