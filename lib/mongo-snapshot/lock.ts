@@ -88,7 +88,12 @@ export interface UnlockResult {
 
 export type LockResult =
   | { kind: 'locked'; lock: HeldLock }
-  | { kind: 'not-taken'; reason: string }
+  | {
+      kind: 'not-taken';
+      reason: string;
+      /** the member was PRIMARY while our lock was on it (unlocked at once): the run must stop, not try another member */
+      wasPrimary?: boolean;
+    }
   | { kind: 'unlock-failed'; reason: string; unlock: UnlockResult };
 
 const defaultNow = () => performance.now();
@@ -181,7 +186,9 @@ export async function acquireLock(host: string, conn: AdminConn | undefined, ctx
     const reason = `the fsync lock took ${round(lockedAt - lockSentAt)} ms, more than --lock-timeout (${ctx.lockTimeoutMs} ms): given back`;
     const unlock = await releaseLock(host, 1, { ...ctx, conn: c, knownCount: lockCountAfter, deadlineMs: ctx.unlockDeadlineMs });
     if (!unlock.ok) return { kind: 'unlock-failed', reason: `${reason}, and the unlock failed: ${unlock.error ?? 'unknown'}`, unlock };
-    return { kind: 'not-taken', reason: unlock.lockWasLost ? `${reason} (it was gone already)` : reason };
+    const r = unlock.lockWasLost ? `${reason} (it was gone already)` : reason;
+    // elected while our late lock was on it: writes were blocked on a PRIMARY (the release saw it)
+    return { kind: 'not-taken', reason: unlock.wasPrimary ? `${r}; it was PRIMARY while locked` : r, wasPrimary: unlock.wasPrimary };
   }
   log.info('lock', 'fsync lock reply received', { member: host, lockCount: lockCountAfter, lockMs: round(lockedAt - lockSentAt) });
   // 4. confirm with currentOp and re-check the state (on a fresh connection if this one was dropped)
@@ -216,7 +223,8 @@ export async function acquireLock(host: string, conn: AdminConn | undefined, ctx
   if (primaryNow) log.error('lock', `${host} is PRIMARY now: unlocking it at once`, { member: host });
   const unlock = await releaseLock(host, 1, { ...ctx, conn: c, knownCount: lockCountAfter, deadlineMs: ctx.unlockDeadlineMs });
   if (!unlock.ok) return { kind: 'unlock-failed', reason: `${reason}, and the unlock failed: ${unlock.error ?? 'unknown'}`, unlock };
-  return { kind: 'not-taken', reason };
+  // a PRIMARY had every write blocked by our lock: that ends the run (exit 6), it is not a reason to try the next member
+  return { kind: 'not-taken', reason, wasPrimary: primaryNow || unlock.wasPrimary };
 }
 
 /**
@@ -250,7 +258,11 @@ async function settleLostLock(host: string, lockSentAt: number, error: string, c
             unlock,
           };
         const what = unlock.unlocked > 0 ? 'the lock had been taken and was released' : 'the lock had not been taken';
-        return { kind: 'not-taken', reason: `network error on the lock command (${error}); ${what}` };
+        return {
+          kind: 'not-taken',
+          reason: `network error on the lock command (${error}); ${what}${unlock.wasPrimary ? '; it was PRIMARY while locked' : ''}`,
+          wasPrimary: unlock.wasPrimary,
+        };
       }
       if (lookedAt >= settledAt) {
         void conn.close();
@@ -336,10 +348,41 @@ export async function releaseLock(host: string, count: number, o: ReleaseOptions
   // An fsyncUnlock waits for the fsync mutex (a flush in progress holds it). 7.0+: maxTimeMS ends that wait, so the
   // client may give up a little after it. Below 7.0 nothing ends it: never given up (all the time left).
   const unlockBound = () => bound(o.interruptibleMutex ? o.mutexWaitMs + o.commandTimeoutMs : left());
+  /**
+   * Why counts cannot settle the unanswered unlocks (sticky): someone else held a lock when they were sent (their
+   * unlock would look like ours), or the count moved more than ours could explain (someone else locked or unlocked).
+   */
+  let ambiguous: string | undefined;
+  /**
+   * The member was seen PRIMARY and fsync-locked: unlocking wins over every other rule. fsyncUnlock is sent until the
+   * member is unlocked (its reply says the count), also past our own locks: a lock left on a PRIMARY blocks every
+   * write of the set, a lock of someone else's included.
+   */
+  let primaryMode = false;
+  /** the member's lock count is known to be 0 (a reply said so, currentOp shows no lock, or "not locked") */
+  let allUnlocked = false;
   const settle = (c: number) => {
-    // the count now is `c`: every uncertain unlock that went through lowered it by one
-    if (uncertain > 0 && known !== undefined) {
-      const applied = Math.max(0, Math.min(uncertain, known - c));
+    // the count now is `c`: every uncertain unlock that went through lowered it by one, if nobody else locked or
+    // unlocked meanwhile. That is checked as far as counts can: nobody else held a lock when ours were sent (known =
+    // our locks), and c lies within what our unlocks alone explain. Otherwise the question stays open (exit 7).
+    if (uncertain > 0 && ambiguous) return;
+    if (uncertain > 0) {
+      const foreign = known === undefined ? 0 : known - remaining;
+      if (known === undefined || foreign > 0 || c > known || c < known - uncertain) {
+        ambiguous =
+          known === undefined
+            ? 'the lock count before it is not known'
+            : foreign > 0
+              ? `someone else held ${foreign} fsync lock(s) when it was sent (an unlock of theirs would look like ours)`
+              : `the lock count went from ${known} to ${c}, more than our unanswered unlock explains (someone else locked or unlocked meanwhile)`;
+        o.log.warn('unlock', `whether an unanswered fsyncUnlock of ours went through cannot be told: ${ambiguous}`, {
+          member: host,
+          lockCountBefore: known,
+          lockCount: c,
+        });
+        return;
+      }
+      const applied = known - c;
       if (applied > 0)
         o.log.info('unlock', 'an unanswered fsyncUnlock of ours had gone through (lock count dropped): not repeated', {
           member: host,
@@ -368,11 +411,14 @@ export async function releaseLock(host: string, count: number, o: ReleaseOptions
       // The count is read (7.0+ only) when we do not know it exactly, so that a lost unlock reply can be settled
       // by comparing counts, and again after a lost reply.
       const wantCount = o.interruptibleMutex && (uncertain > 0 || !exact);
-      if (uncertain > 0 && o.interruptibleMutex) {
-        // 7.0+: the unanswered unlock may still be waiting for the mutex until its maxTimeMS has passed: look after that
+      if (uncertain > 0 && o.interruptibleMutex && !primaryMode) {
+        // 7.0+: the unanswered unlock may still be waiting for the mutex until its maxTimeMS has passed: look after
+        // that, unless the member is PRIMARY now (then it is unlocked at once: see primaryMode)
         const wait = uncertainSentAt + o.mutexWaitMs + IN_FLIGHT_MARGIN_MS - now();
-        if (wait > left()) throw new Error('unlock deadline passed while an unanswered fsyncUnlock could still apply');
-        if (wait > 0) await sleep(wait);
+        if (wait > 0 && !(await hello(conn, bound(o.commandTimeoutMs))).isWritablePrimary) {
+          if (wait > left()) throw new Error('unlock deadline passed while an unanswered fsyncUnlock could still apply');
+          await sleep(wait);
+        }
       }
       if (uncertain > 0 || wantCount) {
         const [cur, h] = await Promise.all([conn.command(CURRENT_OP, bound(o.commandTimeoutMs)), hello(conn, bound(o.commandTimeoutMs))]);
@@ -388,21 +434,27 @@ export async function releaseLock(host: string, count: number, o: ReleaseOptions
           res.releasedAt = now();
           res.lockCountAfter = 0;
           known = 0;
+          allUnlocked = true;
         } else {
           const primary = !!h.isWritablePrimary;
           if (primary && !res.wasPrimary) {
             res.wasPrimary = true;
             o.log.error('unlock', `${host} is PRIMARY and fsync-locked (every write is blocked): unlocking it at once`, { member: host });
           }
-          if (uncertain > 0 && !o.interruptibleMutex)
+          // a locked PRIMARY: no count read (no lock is ever sent to a primary), no question of whose lock it is:
+          // fsyncUnlock until it is unlocked (sticky for this release: it may step down and up again meanwhile)
+          if (primary) primaryMode = true;
+          if (primaryMode) {
+            // unlocking below
+          } else if (uncertain > 0 && !o.interruptibleMutex)
             throw new Unresolvable(
               'an fsyncUnlock of ours got no reply and the member is still fsync-locked; before 7.0 the lock count cannot be read without a lock that could outlive us, so whether this lock is ours is unknown: not unlocking blindly',
             );
-          if (uncertain > 0 && (primary || countReads >= MAX_COUNT_READS || !exact))
+          else if (uncertain > 0 && (countReads >= MAX_COUNT_READS || !exact))
             throw new Unresolvable(
-              `an fsyncUnlock of ours got no reply and the member is still fsync-locked, and the lock count ${primary ? 'is not read on a PRIMARY (no lock is ever sent to a primary)' : 'cannot be compared'}: not unlocking blindly`,
+              'an fsyncUnlock of ours got no reply and the member is still fsync-locked, and the lock count cannot be compared: not unlocking blindly',
             );
-          if (!primary && countReads < MAX_COUNT_READS) {
+          else if (countReads < MAX_COUNT_READS) {
             countReads++;
             let held: number;
             try {
@@ -419,19 +471,27 @@ export async function releaseLock(host: string, count: number, o: ReleaseOptions
           }
         }
       }
-      // 3. our unlocks
-      while (remaining > 0 && remaining - uncertain >= 1) {
+      // 3. our unlocks: those we surely still own; on a locked PRIMARY, until it is unlocked
+      while (primaryMode ? !allUnlocked : remaining > 0 && remaining - uncertain >= 1) {
         try {
           const r = await conn.command(unlockCmd(o), unlockBound());
           const c = numberOf(r.lockCount);
           // an exact count: the uncertain unlocks before this one are settled by it (the count before this one was c + 1)
-          if (uncertain > 0 && c !== undefined) settle(c + 1);
-          remaining--;
+          if (uncertain > 0 && c !== undefined && !primaryMode) settle(c + 1);
+          if (primaryMode && remaining - uncertain <= 0)
+            o.log.error('unlock', `${host} is PRIMARY: releasing a lock that may not be ours (a PRIMARY is never left fsync-locked)`, {
+              member: host,
+              lockCount: c,
+            });
+          remaining = Math.max(0, remaining - 1);
           res.unlocked++;
           res.releasedAt = now();
           known = c;
           exact = c !== undefined;
           res.lockCountAfter = known;
+          // nothing locked any more: nothing of ours either
+          if (c === 0) allUnlocked = true;
+          if (allUnlocked) remaining = uncertain = 0;
           o.log.info('unlock', 'fsyncUnlock done', { member: host, lockCount: known });
         } catch (e) {
           if (isNotLockedError(e)) {
@@ -440,6 +500,7 @@ export async function releaseLock(host: string, count: number, o: ReleaseOptions
             remaining = 0;
             uncertain = 0;
             known = 0;
+            allUnlocked = true;
             res.lockCountAfter = 0;
             res.releasedAt = now();
             o.log.warn('unlock', 'member was not locked any more when we unlocked it', { member: host });
@@ -452,6 +513,10 @@ export async function releaseLock(host: string, count: number, o: ReleaseOptions
           }
         }
       }
+      if (remaining > 0 && ambiguous)
+        throw new Unresolvable(
+          `an fsyncUnlock of ours got no reply and the member is still fsync-locked; ${ambiguous}: whether a lock of ours is left cannot be told, not unlocking blindly`,
+        );
       if (remaining > 0) continue;
       // hello re-checked before success (writes are unblocked already): a member elected PRIMARY while locked fails the run
       if (!res.wasPrimary) {
@@ -459,6 +524,11 @@ export async function releaseLock(host: string, count: number, o: ReleaseOptions
           if ((await hello(conn, bound(o.commandTimeoutMs))).isWritablePrimary) {
             res.wasPrimary = true;
             o.log.error('unlock', `${host} was PRIMARY when we unlocked it`, { member: host });
+            if (known === undefined || known > 0) {
+              // still locked (by someone else, or the count is unknown): a PRIMARY is never left locked
+              primaryMode = true;
+              continue;
+            }
           }
         } catch (e) {
           res.stateUnknown = true;

@@ -342,6 +342,15 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
         unlock = r.unlock;
         throw new ExitError(EXIT.UNLOCK_FAILED, `${r.reason}`);
       }
+      if (r.wasPrimary) {
+        // Our lock was on a PRIMARY (elected during the lock): every write of the set was blocked. It is unlocked,
+        // but the run stops here (exit 6) instead of locking another member of a set that is electing.
+        for (const c of probeConns.values()) void c.close();
+        throw new ExitError(
+          EXIT.SNAPSHOT_FAILED,
+          `${cand.host} was elected PRIMARY while our lock was on it: unlocked at once (${r.reason}); no snapshot taken, no other member locked`,
+        );
+      }
       failures.push(`${cand.host}: ${r.reason}`);
       log.warn('lock', `cannot lock ${cand.host}: ${r.reason}`, {
         member: cand.host,
@@ -479,7 +488,14 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
     // ---- 6. unlock, always
     phase = 'unlocking';
     const tUnlock = performance.now();
-    unlock = await releaseLock(lock.host, lock.count, { ...lockCtx, conn: lock.conn, deadlineMs: opts.unlockDeadlineMs });
+    // knownCount: the lock reply's count (nobody else held a lock: currentOp showed none right before), so a healthy
+    // release is one fsyncUnlock, no nested count-read lock; a lost reply is settled against it (lock.ts)
+    unlock = await releaseLock(lock.host, lock.count, {
+      ...lockCtx,
+      conn: lock.conn,
+      knownCount: lock.lockCountAfter,
+      deadlineMs: opts.unlockDeadlineMs,
+    });
     const releasedAt = unlock.releasedAt ?? performance.now();
     report.lockHeldSeconds = Math.round(releasedAt - lock.lockSentAt) / 1000;
     held = undefined;
@@ -542,7 +558,12 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
       const lock = held;
       phase = 'unlocking';
       log.error('unlock', 'unexpected error while locked: unlocking first', { member: lock.host, error: redactor.error(e) });
-      unlock = await releaseLock(lock.host, lock.count, { ...lockCtx!, conn: lock.conn, deadlineMs: opts.unlockDeadlineMs });
+      unlock = await releaseLock(lock.host, lock.count, {
+        ...lockCtx!,
+        conn: lock.conn,
+        knownCount: lock.lockCountAfter,
+        deadlineMs: opts.unlockDeadlineMs,
+      });
       report.lockHeldSeconds = Math.round(performance.now() - lock.lockSentAt) / 1000;
       if (!unlock.ok) e = new ExitError(EXIT.UNLOCK_FAILED, `could not unlock ${lock.host}: ${unlock.error}`);
     }
