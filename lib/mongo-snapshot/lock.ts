@@ -18,11 +18,14 @@
  *     deadline), and the lock it reports is released on the same connection, with an exact count;
  *   - the release path never sends a lock below 7.0 (no nested "count read" locks), and on 7.0+ only after it looked:
  *     the member is locked already (so the nested lock flushes nothing) and is not PRIMARY.
- * - The release path looks before it acts: `currentOp` and `hello` first. No lock: nothing of ours is left (the lock
- *   was lost). PRIMARY: it is unlocked at once, and the run fails.
- * - Unlock exactly as many times as we locked. An unlock whose reply was lost is settled by a count (7.0+: a nested
- *   lock whose reply says the count, once the lost unlock can no longer be waiting); below 7.0 no count can be read
- *   safely, so a member still locked after a lost unlock reply is reported as possibly locked (exit 7), never
+ * - The release path looks before it sends a lock: `currentOp` and `hello` first. No lock: nothing of ours is left
+ *   (the lock was lost). PRIMARY and locked: unlocking wins over every rule below: fsyncUnlock until it is unlocked
+ *   (a locked primary blocks every write of the set, whoever's lock it is), and the run fails (exit 6).
+ * - Unlock exactly as many times as we locked; a healthy release is one fsyncUnlock (the lock reply said the count).
+ *   An unlock whose reply was lost is settled by a count (7.0+: a nested lock whose reply says the count, once the
+ *   lost unlock can no longer be waiting), and only when nobody else's lock could explain the count (nobody else held
+ *   one when it was sent, and the count moved no more than ours explains); below 7.0 no count can be read safely.
+ *   Otherwise a SECONDARY still locked after a lost unlock reply is reported as possibly locked (exit 7), never
  *   unlocked blindly (a second unlock could release someone else's lock).
  * - Retries use a fresh connection, with exponential backoff, until the unlock deadline.
  */
