@@ -19,7 +19,10 @@ export const EXIT_CODE_HELP: ReadonlyArray<readonly [number, string]> = [
   [EXIT.CONNECT, 'cannot connect, authentication failed, missing privileges, or not a replica set'],
   [EXIT.NO_ELIGIBLE, 'no eligible secondary'],
   [EXIT.LOCK_FAILED, 'lock failed, nothing left locked'],
-  [EXIT.SNAPSHOT_FAILED, 'snapshot command failed or timed out (or the lock was lost during it), member unlocked'],
+  [
+    EXIT.SNAPSHOT_FAILED,
+    'snapshot command failed or timed out (or the lock was lost during it, or the member was PRIMARY while locked), member unlocked',
+  ],
   [EXIT.UNLOCK_FAILED, 'UNLOCK FAILED: the member may still be locked (the log names it and says how to unlock it by hand)'],
   [EXIT.SIGINT, 'interrupted by SIGINT, member unlocked'],
   [EXIT.SIGTERM, 'interrupted by SIGTERM, member unlocked'],
