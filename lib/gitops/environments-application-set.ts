@@ -14,7 +14,8 @@ export interface EnvironmentsApplicationSetProps {
   readonly name: string;
   /** Argo CD's namespace. */
   readonly namespace: string;
-  readonly project: string;
+  /** The AppProject of each environment's Application. */
+  readonly projectOf: (environment: string) => string;
   readonly repoURL: string;
   readonly targetRevision: string;
   /** Folder of the rendered manifests in the repository; each environment is `<path>/<environment>`. */
@@ -48,8 +49,8 @@ export class EnvironmentsApplicationSet extends Construct {
             list: {
               elements: props.targets.map((t) =>
                 byName
-                  ? { environment: t.environment, cluster: t.name, namespace: t.namespace }
-                  : { environment: t.environment, server: t.server, namespace: t.namespace },
+                  ? { environment: t.environment, project: props.projectOf(t.environment), cluster: t.name, namespace: t.namespace }
+                  : { environment: t.environment, project: props.projectOf(t.environment), server: t.server, namespace: t.namespace },
               ),
             },
           },
@@ -61,7 +62,7 @@ export class EnvironmentsApplicationSet extends Construct {
             labels: { ...props.labels, 'dbfleet.io/environment': '{{ .environment }}' },
           },
           spec: {
-            project: props.project,
+            project: '{{ .project }}',
             source: { repoUrl: props.repoURL, targetRevision: props.targetRevision, path: `${props.path}/{{ .environment }}` },
             destination: byName
               ? { name: '{{ .cluster }}', namespace: '{{ .namespace }}' }

@@ -101,18 +101,28 @@ describe('Argo CD delivery', () => {
       {
         list: {
           elements: [
-            { environment: 'production', server: 'https://production.k8s.acme.example', namespace: 'databases' },
+            {
+              environment: 'production',
+              project: 'databases-production',
+              server: 'https://production.k8s.acme.example',
+              namespace: 'databases',
+            },
             // The DR site: its own Application, synced to the other Kubernetes cluster (issue #19).
-            { environment: 'production-dr', server: 'https://production-dr.k8s.acme.example', namespace: 'databases' },
-            { environment: 'staging', server: 'https://staging.k8s.acme.example', namespace: 'databases' },
-            { environment: 'test', server: 'https://test.k8s.acme.example', namespace: 'databases' },
+            {
+              environment: 'production-dr',
+              project: 'databases-production-dr',
+              server: 'https://production-dr.k8s.acme.example',
+              namespace: 'databases',
+            },
+            { environment: 'staging', project: 'databases-staging', server: 'https://staging.k8s.acme.example', namespace: 'databases' },
+            { environment: 'test', project: 'databases-test', server: 'https://test.k8s.acme.example', namespace: 'databases' },
           ],
         },
       },
     ]);
     expect(set.spec.template.metadata.name).toBe('acme-databases-{{ .environment }}');
     expect(set.spec.template.spec).toEqual({
-      project: 'databases',
+      project: '{{ .project }}',
       source: { repoURL: 'https://github.com/acme/dbfleet.git', targetRevision: 'main', path: 'dist/{{ .environment }}' },
       destination: { server: '{{ .server }}', namespace: '{{ .namespace }}' },
       syncPolicy: {
@@ -123,28 +133,32 @@ describe('Argo CD delivery', () => {
     });
   });
 
-  it('the AppProject allows this repo only, the namespaces the fleet uses, and the kinds it renders', () => {
-    const project = one('AppProject') as KubernetesObject & { spec: any };
-    expect(project.metadata).toMatchObject({ name: 'databases', namespace: 'argocd' });
-    expect(project.spec.sourceRepos).toEqual(['https://github.com/acme/dbfleet.git']);
-    expect(project.spec.clusterResourceWhitelist).toEqual([{ group: '', kind: 'Namespace' }]);
-    const usedNamespaces = (env: string) =>
-      [
-        ...new Set(
-          example.filter((o) => o.file.startsWith(`${env}/`) && o.object.metadata.namespace).map((o) => o.object.metadata.namespace),
-        ),
-      ].sort();
-    for (const env of ['test', 'production']) {
-      const server = `https://${env}.k8s.acme.example`;
-      expect(project.spec.destinations.filter((d: any) => d.server === server).map((d: any) => d.namespace)).toEqual(usedNamespaces(env));
+  it("each environment has its own AppProject: this repo only, that environment's namespaces and the kinds it renders there", () => {
+    const projects = example.filter((o) => o.object.kind === 'AppProject').map((o) => o.object as KubernetesObject & { spec: any });
+    const environments = [...new Set(example.filter((o) => !o.file.startsWith('argocd/')).map((o) => o.file.split('/')[0]))].sort();
+    expect(projects.map((p) => p.metadata.name).sort()).toEqual(environments.map((e) => `databases-${e}`));
+    const appSet = one('ApplicationSet') as KubernetesObject & { spec: any };
+    expect(appSet.spec.template.spec.project).toBe('{{ .project }}');
+    for (const env of environments) {
+      const project = projects.find((p) => p.metadata.name === `databases-${env}`)!;
+      expect(project.metadata.namespace).toBe('argocd');
+      expect(project.spec.sourceRepos).toEqual(['https://github.com/acme/dbfleet.git']);
+      const inEnv = example.filter((o) => o.file.startsWith(`${env}/`));
+      const usedNamespaces = [...new Set(inEnv.filter((o) => o.object.metadata.namespace).map((o) => o.object.metadata.namespace))].sort();
+      expect(project.spec.destinations.map((d: any) => d.namespace)).toEqual(usedNamespaces);
+      const element = appSet.spec.generators[0].list.elements.find((e: any) => e.environment === env);
+      expect(element.project).toBe(`databases-${env}`);
+      expect(new Set(project.spec.destinations.map((d: any) => d.server))).toEqual(new Set([element.server]));
+      const kinds = (namespaced: boolean) =>
+        [
+          ...new Set(
+            inEnv
+              .filter((o) => Boolean(o.object.metadata.namespace) === namespaced)
+              .map((o) => `${o.object.apiVersion.includes('/') ? o.object.apiVersion.split('/')[0] : ''}/${o.object.kind}`),
+          ),
+        ].sort();
+      expect(project.spec.namespaceResourceWhitelist.map((r: any) => `${r.group}/${r.kind}`)).toEqual(kinds(true));
+      expect(project.spec.clusterResourceWhitelist.map((r: any) => `${r.group}/${r.kind}`)).toEqual(kinds(false));
     }
-    const renderedKinds = [
-      ...new Set(
-        example
-          .filter((o) => !o.file.startsWith('argocd/') && o.object.metadata.namespace)
-          .map((o) => `${o.object.apiVersion.includes('/') ? o.object.apiVersion.split('/')[0] : ''}/${o.object.kind}`),
-      ),
-    ].sort();
-    expect(project.spec.namespaceResourceWhitelist.map((r: any) => `${r.group}/${r.kind}`)).toEqual(renderedKinds);
   });
 });

@@ -3,9 +3,10 @@
 // and held to every rule; a failure shrinks to a minimal fleet and prints it as fleet.yaml.
 // Fixed seed by default (printed); DBFLEET_PROPERTY_SEED=<n> for another, DBFLEET_PROPERTY_RUNS=<n>
 // for more or fewer runs.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { dump, load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { loadFleet, parseFleet } from '../../lib/config/load';
 import { buildApp, renderObjects, type RenderedObject } from '../../lib/output/render';
@@ -84,6 +85,31 @@ describe('invariants', () => {
     // The Cluster itself no longer lists the roles: it stays small whatever the number of services.
     expect(sizes.find(([p]) => p === 'test/cluster-bench.yaml')![1]).toBeLessThan(4096);
   }, 300_000);
+
+  // Attack on issue 25: the repository's four environments (DR included) with 1000 services of the
+  // longest allowed names, each in its own namespace, made one AppProject of 4,012 destinations
+  // (300–430 KiB). One AppProject per environment keeps each far below the limit.
+  it(`no object exceeds ${OBJECT_LIMIT_BYTES} bytes with 1000 long-named services in their own namespaces, every environment of fleet.yaml`, () => {
+    const repoFleet = load(readFileSync(join(__dirname, '..', '..', 'fleet.yaml'), 'utf8')) as Record<string, unknown>;
+    const name = (i: number) => `s${String(i).padStart(4, '0')}-${'x'.repeat(39)}`;
+    const groups = Object.keys((repoFleet.groups ?? {}) as Record<string, unknown>);
+    const services = Array.from({ length: 1000 }, (_, i) => ({
+      name: name(i),
+      namespace: name(i),
+      ...(groups.length ? { group: groups[i % groups.length] } : {}),
+    }));
+    const text = dump({ ...repoFleet, services }, { lineWidth: -1 });
+    const fleet = parseFleet(text, 'fleet.yaml');
+    const objects = renderObjects(buildApp(fleet));
+    const sizes = objects.map((o) => [o.path, Buffer.byteLength(JSON.stringify(o.object))] as const).sort((a, b) => b[1] - a[1]);
+    console.log(
+      `largest objects, 1000 long-named services, fleet.yaml's environments: ${sizes
+        .slice(0, 3)
+        .map(([p, n]) => `${p} ${n} B`)
+        .join(', ')}`,
+    );
+    expect(formatViolations(checkInvariants({ fleet, objects }, [objectSize]))).toBe('');
+  }, 600_000);
 
   // Issue 25: at 1000 services with one cluster each, production's PrometheusRule was 415–545 KiB.
   it.each(['per-service', 'grouped', 'shared'] as const)(

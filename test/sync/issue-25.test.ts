@@ -6,7 +6,6 @@ import { drFleet } from '../support/dr-fleet';
 import { configErrors, fleetOf } from '../support/fleet';
 import { checkInvariants, formatViolations } from '../support/invariants';
 
- 
 type Obj = KubernetesObject & { spec: any; data?: Record<string, string> };
 const render = (text: string) => renderObjects(buildApp(fleetOf(text)));
 const inEnv = (rendered: ReturnType<typeof render>, env: string) =>

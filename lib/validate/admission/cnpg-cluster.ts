@@ -289,9 +289,14 @@ export const CLUSTER_RULES: readonly ClusterRule[] = [
       const hasEnabled = r.enabled !== undefined && r.enabled !== null;
       if (typeof r.primary === 'string' && r.primary !== '' && hasEnabled)
         refuse('spec.replica.enabled', 'replica mode enabled is not compatible with the primary field');
-      if (isReplicaCluster(c)) {
-        if (!s.bootstrap) refuse('spec.bootstrap', 'bootstrap configuration is required for replica mode');
-        else if (s.bootstrap.pg_basebackup == null && s.bootstrap.recovery == null && !c.metadata?.resourceVersion)
+      // The defaulting webhook runs first (cluster_webhook.go Default → api/v1/cluster_defaults.go
+      // setDefaults): a missing bootstrap becomes initdb, so "bootstrap configuration is required"
+      // cannot fire. The initdb-vs-replica refusal is create-only (no resourceVersion). dbfleet
+      // renders a replica without a bootstrap only for a site that was the primary (a demotion:
+      // switchover step 1/2 or a failover), whose Cluster exists: an update, which the webhook admits.
+      // A replica dbfleet creates (a standby) always bootstraps by recovery.
+      if (isReplicaCluster(c) && s.bootstrap) {
+        if (s.bootstrap.pg_basebackup == null && s.bootstrap.recovery == null && !c.metadata?.resourceVersion)
           refuse('spec.replica', 'replica mode bootstrap is compatible only with pg_basebackup or recovery');
       }
       if (!externalCluster(s, r.source)) refuse('spec.replica.source', `External cluster ${r.source ?? ''} not found`);

@@ -629,10 +629,14 @@ export const CLUSTER_CASES: readonly UpstreamCase[] = [
   },
   // replica mode validation (validateReplicaMode includes validateReplicaClusterExternalClusters)
   {
+    // ADAPTED: upstream calls validateReplicaMode on an object the defaulting webhook has not seen.
+    // Through the API server a missing bootstrap is defaulted to initdb first; dbfleet renders a
+    // replica without one only for a demoted primary, whose Cluster exists (an update the webhook
+    // admits), so the port treats it as such (docs/admission.md).
     source: `${T}:3229 complains if the bootstrap method is not specified`,
     rule: 'validateReplicaMode',
     object: cluster({ replica: { enabled: true, source: 'test' }, externalClusters: [{ name: 'test' }] }),
-    refused: 'some',
+    refused: 0,
   },
   {
     source: `${T}:3247 complains if the initdb bootstrap method is used`,
