@@ -18,7 +18,7 @@ describe.each(['per-service', 'grouped', 'shared'] as const)(
     ])('%s', (_, extra) => {
       const objects = renderObjects(buildApp(parseFleet(drFleet(topology, extra), 'fleet.yaml')));
       const report = validator.validateObjects(objects.map((o) => ({ object: o.object, location: { file: o.path } })));
-      expect(report.issues.map((i) => `${i.location.file}: ${i.message}`)).toEqual([]);
+      expect(report.issues.map((i) => `${i.file}: ${i.path}: ${i.message}`)).toEqual([]);
     });
   },
 );
