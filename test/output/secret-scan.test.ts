@@ -26,6 +26,7 @@ describe('secret scan of rendered output', () => {
         { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: 's', key: 'password' } } },
         { name: 'PGSSLMODE', value: 'verify-full' },
         { name: 'PGPASSFILE', value: '' },
+        { name: 'DBFLEET_OWNER_CREDENTIALS', value: '/etc/dbfleet/owners' },
       ]),
     );
     expect(findings).toEqual([]);
@@ -55,6 +56,8 @@ describe('secret scan of rendered output', () => {
       catalog: 'host=acme-rw port=5432 dbname=orders user=orders secret=orders/orders-db',
       uses: `actions/checkout@${'0123456789abcdef0123'.repeat(2)}`,
       script: 'psql "$PGURI" -c "select 1" && PGPASSWORD="${PGPASSWORD}" pg_dump',
+      applySh:
+        'owners=${DBFLEET_OWNER_CREDENTIALS:?names the directory of the owner credentials}\n  PGPASSWORD=$(cat "$owners/$1/password")\n  psql',
     };
     expect(scanForSecrets(es)).toEqual([]);
   });

@@ -21,7 +21,8 @@ const ALLOWED: readonly RegExp[] = [
 ];
 
 // A template over what the secret store returns, or a reference to a Secret, is how a secret may appear.
-const TEMPLATE = /\{\{[^}]*\}\}|\$\([A-Z_][A-Z0-9_]*\)|\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Za-z_][A-Za-z0-9_]*/g;
+// Shell expansions too: `${VAR}`, `${VAR:?message}`, `$(command …)`, `$VAR`, Kubernetes' `$(VAR)`.
+const TEMPLATE = /\{\{[^}]*\}\}|\$\([^)]*\)|\$\{[A-Za-z_][A-Za-z0-9_]*(?:[:#%/?+=-][^}]*)?\}|\$[A-Za-z_][A-Za-z0-9_]*/g;
 
 /** Shannon entropy in bits per character. */
 function entropy(text: string): number {
@@ -43,7 +44,7 @@ function looksGenerated(token: string): boolean {
 
 const SECRET_NAME = /pass(word)?|passwd|secret|token|api[-_]?key|private[-_]?key|credential/i;
 // `password=x`, `PASSWORD: x`, `--password x`, `:x@` in a URL: an assignment of a literal.
-const ASSIGNMENT = /(?:pass(?:word)?|passwd|secret|token|api[-_]?key)["']?\s*(?:=|:|\s)\s*["']?([^\s"'&;,)}]+)/gi;
+const ASSIGNMENT = /(?:pass(?:word)?|passwd|secret|token|api[-_]?key)["']?[ \t]*(?:=|:|[ \t])[ \t]*["']?([^\s"'&;,)}]+)/gi;
 const URL_USERINFO = /[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:([^@\s/]+)@/gi;
 
 function scanString(value: string, path: string, options: SecretScanOptions, out: SecretFinding[]): void {
@@ -54,7 +55,7 @@ function scanString(value: string, path: string, options: SecretScanOptions, out
     // Flags without a value (`--password-file`), file paths and placeholders are not secrets.
     // A reference to a Secret (`secret=<namespace>/<name>`) names where the value is, not the value.
     const reference = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(assigned);
-    if (assigned.length >= 4 && !reference && !/^[-/.<]|^(true|false|null|none|required|prefer|disable)$/i.test(assigned))
+    if (assigned.length >= 4 && !reference && !/^[-/.<$]|^(true|false|null|none|required|prefer|disable)$/i.test(assigned))
       out.push({ path, reason: `assigns a literal to "${m[0].slice(0, m[0].length - assigned.length).trim()}"` });
   }
   for (const m of literal.matchAll(URL_USERINFO)) out.push({ path, reason: `a URL carries a password (${m[1].length} characters)` });
@@ -73,8 +74,15 @@ export function scanForSecrets(node: unknown, options: SecretScanOptions = {}, p
   else if (Array.isArray(node)) node.forEach((v, i) => scanForSecrets(v, options, `${path}[${i}]`, out));
   else if (node && typeof node === 'object') {
     const record = node as Record<string, unknown>;
-    // An env entry `{ name: DB_PASSWORD, value: … }`: a secret in plain sight whatever its value looks like.
-    if (typeof record.name === 'string' && typeof record.value === 'string' && SECRET_NAME.test(record.name) && record.value !== '')
+    // An env entry `{ name: DB_PASSWORD, value: … }`: a secret in plain sight whatever its value looks
+    // like, unless the value is a file path (where a mounted Secret is, e.g. PGPASSFILE).
+    if (
+      typeof record.name === 'string' &&
+      typeof record.value === 'string' &&
+      SECRET_NAME.test(record.name) &&
+      record.value !== '' &&
+      !/^\/[\w./-]*$/.test(record.value)
+    )
       out.push({ path: `${path}.value`, reason: `env ${record.name} has a literal value, not valueFrom.secretKeyRef` });
     for (const [key, value] of Object.entries(record)) scanForSecrets(value, options, path ? `${path}.${key}` : key, out);
   }
