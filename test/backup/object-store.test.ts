@@ -309,10 +309,11 @@ describe('backup jobs: least privilege', () => {
       '1800s',
       '--pushgateway',
       'http://pushgateway.monitoring:9091',
-      '--cluster',
-      'orders:orders',
+      // Clusters in name order (output independent of the order of services).
       '--cluster',
       'customer-profiles:customer_profiles',
+      '--cluster',
+      'orders:orders',
     ]);
     // Only the scratch cluster is opened, to the operator, itself and the drill's pod.
     const policy = inProduction('NetworkPolicy', 'restore-drill-ingress');
