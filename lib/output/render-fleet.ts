@@ -51,7 +51,9 @@ export async function renderFleet(options: RenderFleetOptions = {}): Promise<num
   const capture = (globalThis as Record<symbol, RenderCapture | undefined>)[RENDER_CAPTURE];
   if (capture) {
     capture.render = () => renderObjects(buildApp(loadFleet(options.config ?? capture.config), { extend: options.extend }));
-    return 0;
+    // Never settles: the plan decides the exit code, so nothing the app chains on this call
+    // (`.then((code) => process.exit(code))`, code after an await) may run in the plan's process.
+    return new Promise<number>(() => undefined);
   }
   const outdir = process.env.CDK8S_OUTDIR ?? SCRATCH_OUTDIR;
   // Run by `cdk8s synth` with its scratch folder: publish to dist/. With --output DIR: DIR only.

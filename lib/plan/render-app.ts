@@ -73,13 +73,11 @@ export function renderWithApp(command: string, cwd: string, configFile: string):
   if (loader) {
     const global = globalThis as Record<symbol, RenderCapture | undefined>;
     const capture: RenderCapture = { config: configFile };
-    const previous = global[RENDER_CAPTURE];
+    // Left in place for the rest of this process: an app that calls renderFleet only after an
+    // await must find it too (and is captured, not run for real: no write into dist/), while the
+    // plan, having seen no render during the load, runs the app in a child process instead.
     global[RENDER_CAPTURE] = capture;
-    try {
-      loader.load();
-    } finally {
-      global[RENDER_CAPTURE] = previous;
-    }
+    loader.load();
     if (capture.render) return renderedFiles(capture.render());
   }
   return runApp(command, cwd, configFile);
