@@ -273,7 +273,8 @@ export function buildFleet(input: FleetInput, sourceFile: string): { fleet: Flee
     sourceFile,
     groups: groupNames,
     secretStore: input.secretStore,
-    developers: input.developers,
+    // Sorted: the order of the list must not change the output (order-independence).
+    developers: [...input.developers].sort(),
     operatorNamespace: input.operator.namespace,
     monitoring: {
       namespace: input.monitoring.namespace,

@@ -36,6 +36,12 @@ export function rotate(fleetFileOrDir: string, serviceName: string, environment:
       `environment "${environment}" runs on ${traits.title}: owner rotation needs CloudNativePG (README "Credentials")`,
     );
 
+  // A DR standby uses its source's logins and store keys: the rotation that counts is the source's
+  // (rotation.<standby> would be written and ignored). Both sites follow it.
+  if (env.dr?.standby)
+    throw new RotateError(
+      `environment "${environment}" is the DR standby of "${env.dr.source}": both sites use ${env.dr.source}'s logins, so rotate there (dbfleet rotate ${serviceName} --environment ${env.dr.source}); the rotation Job runs at whichever site is primary`,
+    );
   const from = service.rotation?.[environment] ?? NOT_ROTATED;
   const to = nextRotationState(from);
   const files = readFleetFiles(fleetFileOrDir);
