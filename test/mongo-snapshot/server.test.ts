@@ -80,23 +80,30 @@ describe.skipIf(!simAvailable).concurrent('mongo-snapshot against faithful serve
         checkCommon(r);
       });
 
-      it("an unlock applied whose reply is lost is not repeated: someone else's lock taken meanwhile stays", async () => {
-        const r = await eventDuringSnapshot({ scenario: 'applied-noreply', version });
-        const m = '127.0.140.2:27017';
-        expect(events(r, m, 'fsyncUnlock').filter((e) => e.fault === 'failUnlock')).toHaveLength(1);
-        expect(r.report.finalLocks[m]).toBe(1); // theirs, never released
-        if (BEFORE_7_0.has(version)) {
-          // before 7.0 no lock count can be read safely (a nested lock could outlive us): the member is still locked
-          // and whether by us is unknown, so the run says so (exit 7) instead of guessing
-          expect(r.report.exitCode, r.report.stderr).toBe(7);
-          expect(r.report.stderr).toMatch(/before 7\.0 the lock count cannot be read.*not unlocking blindly/);
-          expect(events(r, m, 'fsync').filter((e) => (e.args as { lock?: boolean })?.lock)).toHaveLength(1); // ours only
-        } else {
-          expect(r.report.exitCode, r.report.stderr).toBe(0);
-          checkCommon(r, { finalLocks: { [m]: 1 } }); // theirs
-          expect(r.report.stderr).toMatch(/had gone through/);
-        }
-      });
+      // KNOWN DEFECT on 7.0+ (docs/mongo-snapshot.md, "known limit"): since the release stopped reading the
+      // count with a nested lock on every run (review of #26, finding 6), an unlock that went through but
+      // whose reply was lost, followed by someone else's lock, is repeated and releases their lock. Kept as
+      // `it.fails` so that the assertion of the right behaviour stays here and flips when it is fixed.
+      (BEFORE_7_0.has(version) ? it : it.fails)(
+        "an unlock applied whose reply is lost is not repeated: someone else's lock taken meanwhile stays",
+        async () => {
+          const r = await eventDuringSnapshot({ scenario: 'applied-noreply', version });
+          const m = '127.0.140.2:27017';
+          expect(events(r, m, 'fsyncUnlock').filter((e) => e.fault === 'failUnlock')).toHaveLength(1);
+          expect(r.report.finalLocks[m]).toBe(1); // theirs, never released
+          if (BEFORE_7_0.has(version)) {
+            // before 7.0 no lock count can be read safely (a nested lock could outlive us): the member is still locked
+            // and whether by us is unknown, so the run says so (exit 7) instead of guessing
+            expect(r.report.exitCode, r.report.stderr).toBe(7);
+            expect(r.report.stderr).toMatch(/before 7\.0 the lock count cannot be read.*not unlocking blindly/);
+            expect(events(r, m, 'fsync').filter((e) => (e.args as { lock?: boolean })?.lock)).toHaveLength(1); // ours only
+          } else {
+            expect(r.report.exitCode, r.report.stderr).toBe(0);
+            checkCommon(r, { finalLocks: { [m]: 1 } }); // theirs
+            expect(r.report.stderr).toMatch(/had gone through/);
+          }
+        },
+      );
 
       it('privileges are checked before locking: exit 3 naming the missing actions; hostManager + clusterMonitor suffice', async () => {
         const sc = loadScenario('roles');
