@@ -22,6 +22,7 @@ import {
 import type { Environment, Fleet, PostgresCluster, Severity } from '../config/model';
 import { ZALANDO_ALERT_NAMES } from '../backends/zalando/zalando-alert-names';
 import { backendOf } from '../backends';
+import { isReplicaSite } from '../dr/distributed-topology';
 import { POOLER_ALERT_NAMES, poolerAlertRules } from '../pooling/pooler-alert-rules';
 
 /** One alerting rule, exactly as it goes into a PrometheusRule's `spec.groups[].rules[]`. */
@@ -104,6 +105,7 @@ export const ALERT_NAMES = [
   'BackupPruneFailed',
   'RestoreDrillFailed',
   'RestoreDrillNotRecent',
+  'CNPGReplicaSiteWALStale',
   ...ZALANDO_ALERT_NAMES,
   ...POOLER_ALERT_NAMES,
 ] as const;
@@ -283,16 +285,22 @@ export function availabilityRules(ctx: Context): AlertRule[] {
     );
   }
 
-  rules.push(
-    ctx.rule(
-      'CNPGClusterHighReplicationLag',
-      'warning',
-      `max by (namespace, cluster, pod) (cnpg_pg_replication_lag{${ctx.selector()}}) > ${env.alerts.replicationLagSeconds}`,
-      '5m',
-      'CloudNativePG standby is lagging behind its primary.',
-      `Standby ${POD_REF} of cluster {{ $labels.cluster }} is {{ $value | printf "%.0f" }}s behind the primary (threshold ${env.alerts.replicationLagSeconds}s).`,
-    ),
-  );
+  // Not at a replica site (a DR standby, or a demoted former primary): its designated primary
+  // replays the other site's archive, and cnpg_pg_replication_lag there is now() minus the last
+  // replayed commit (no WAL receiver, so cloudnative-pg@v1.30.0 config/manager/default-monitoring.yaml
+  // pg_replication takes its ELSE branch): it grows without bound whenever the source is idle.
+  // replicaSiteRules watches that site instead.
+  if (!isReplicaSite(env.dr))
+    rules.push(
+      ctx.rule(
+        'CNPGClusterHighReplicationLag',
+        'warning',
+        `max by (namespace, cluster, pod) (cnpg_pg_replication_lag{${ctx.selector()}}) > ${env.alerts.replicationLagSeconds}`,
+        '5m',
+        'CloudNativePG standby is lagging behind its primary.',
+        `Standby ${POD_REF} of cluster {{ $labels.cluster }} is {{ $value | printf "%.0f" }}s behind the primary (threshold ${env.alerts.replicationLagSeconds}s).`,
+      ),
+    );
 
   const sameNode = env.clusters.filter((c) => c.instances >= 2);
   if (sameNode.length > 0) {

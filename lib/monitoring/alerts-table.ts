@@ -3,7 +3,16 @@
 import type { Environment, Fleet } from '../config/model';
 import { ZALANDO_ALERT_NAMES, type ZalandoAlertName } from '../backends/zalando/zalando-alert-names';
 import { POOLER_THRESHOLDS } from '../pooling/pooler-alert-rules';
-import { ALERT_NAMES, FIXED_THRESHOLDS, FRESHNESS_FACTOR, environmentAlertGroups, humanSeconds, type AlertName } from './alert-rules';
+import {
+  ALERT_NAMES,
+  Context,
+  FIXED_THRESHOLDS,
+  FRESHNESS_FACTOR,
+  environmentAlertGroups,
+  humanSeconds,
+  type AlertName,
+} from './alert-rules';
+import { replicaSiteThresholds } from './replica-site-rules';
 
 const CNPG_WHEN: Record<Exclude<AlertName, ZalandoAlertName>, string> = {
   CNPGClusterOffline: 'no instance reports PostgreSQL up, for 5m',
@@ -33,6 +42,7 @@ const CNPG_WHEN: Record<Exclude<AlertName, ZalandoAlertName>, string> = {
   BackupPruneFailed: 'a Job of the prune-backups CronJob failed',
   RestoreDrillFailed: "a Job of the restore-drill CronJob failed, or a cluster's last drill failed (pushed gauge)",
   RestoreDrillNotRecent: `no successful restore drill within ${FRESHNESS_FACTOR} × the schedule's interval (per cluster with a Pushgateway: × the runs a rotation takes), for 10m`,
+  CNPGReplicaSiteWALStale: `at a DR replica site: no WAL segment from the primary site for ${FRESHNESS_FACTOR} × the source's longest gap between backups + archive_timeout, for 10m`,
   CNPGPoolerDown: 'no pod of a PgBouncer pooler is scraped with PgBouncer answering, for 5m',
   CNPGPoolerDegraded: 'a pooler has fewer working pods than its instances, for 10m (poolers of ≥ 2)',
   CNPGPoolerClientsWaiting: `a client has waited more than ${POOLER_THRESHOLDS.maxWaitSeconds}s for a server connection, for 5m`,
@@ -57,7 +67,7 @@ function when(alert: AlertName): string {
   return ZALANDO_WHEN[alert as ZalandoAlertName] ?? CNPG_WHEN[cnpgTwin(alert)];
 }
 
-function threshold(alert: AlertName, env: Environment): string {
+function threshold(alert: AlertName, fleet: Fleet, env: Environment): string {
   const a = env.alerts;
   switch (cnpgTwin(alert)) {
     case 'CNPGClusterHighReplicationLag':
@@ -89,6 +99,8 @@ function threshold(alert: AlertName, env: Environment): string {
       const rounds = Math.ceil(env.clusters.length / Math.min(d.clustersPerRun ?? env.clusters.length, Math.max(1, env.clusters.length)));
       return `> ${humanSeconds(d.maxIntervalSeconds * (d.pushgateway ? rounds : 1) * FRESHNESS_FACTOR)} (every ${humanSeconds(d.maxIntervalSeconds)}${d.pushgateway && rounds > 1 ? `, ${rounds} runs per rotation` : ''})`;
     }
+    case 'CNPGReplicaSiteWALStale':
+      return `> ${[...new Set(replicaSiteThresholds(new Context(fleet, env)).values())].map(humanSeconds).join(' / ')}`;
     case 'MongoSnapshotNotRecent':
       return env.mongoSnapshots
         .map((s) => `${s.name}: > ${humanSeconds(s.maxIntervalSeconds * FRESHNESS_FACTOR)} (every ${humanSeconds(s.maxIntervalSeconds)})`)
@@ -116,7 +128,7 @@ export function alertsTable(fleet: Fleet): string {
     const cells = fleet.environments.map((env) => {
       const severity = rendered.get(env.name)!.get(alert);
       if (!severity) return '—';
-      const t = threshold(alert, env);
+      const t = threshold(alert, fleet, env);
       return t ? `${t}, ${severity}` : severity;
     });
     return `| [${alert}](runbooks/${alert}.md) | ${when(alert)} | ${cells.join(' | ')} |`;

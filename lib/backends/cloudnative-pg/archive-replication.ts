@@ -30,7 +30,7 @@ export interface ArchiveReplication {
 }
 
 // cloudnative-pg@v1.30.0 pkg/postgres/configuration.go CnpgConfigurationSettings.GlobalDefaultSettings.
-const CNPG_DEFAULT_ARCHIVE_TIMEOUT = '5min';
+export const CNPG_DEFAULT_ARCHIVE_TIMEOUT = '5min';
 
 type Obj = KubernetesObject & { spec?: Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any -- rendered specs
 

@@ -12,6 +12,7 @@ import { BARMAN_CLOUD_PLUGIN, poolerName } from '../../config/names';
 import { distributedTopology, isReplicaSite } from '../../dr/distributed-topology';
 import { availabilityRules, capacityRules, cnpgBackupRules, postgresRules } from '../../monitoring/alert-rules';
 import { ClusterPodMonitor } from '../../monitoring/cluster-pod-monitor';
+import { replicaSiteRules } from '../../monitoring/replica-site-rules';
 import { ClusterIngressPolicy } from '../../network/cluster-ingress-policy';
 import { PoolerIngressPolicy, PoolerUpstreamPolicy } from '../../pooling/pooler-network-policies';
 import { PoolerPodMonitor } from '../../pooling/pooler-pod-monitor';
@@ -173,7 +174,9 @@ export const cloudnativePgBackend: Backend = {
       { name: ctx.groupName('cnpg-availability'), rules: availabilityRules(ctx) },
       { name: ctx.groupName('cnpg-capacity'), rules: capacityRules(ctx) },
       { name: ctx.groupName('cnpg-postgres'), rules: postgresRules(ctx) },
-    ];
+      // Only at a replica site: the other site's WAL still arrives (lib/monitoring/replica-site-rules.ts).
+      { name: ctx.groupName('cnpg-replica-site'), rules: replicaSiteRules(ctx) },
+    ].filter((g) => g.rules.length > 0);
   },
 
   backupAlertRules: cnpgBackupRules,

@@ -1,0 +1,87 @@
+// Cross-site monitoring at a replica site (a DR standby, or a former primary after a switchover):
+// is the other site's WAL still arriving here?
+//
+// The signal. A replica cluster's instances run with archive_mode = always
+// (cloudnative-pg@v1.30.0 pkg/postgres/configuration.go CreatePostgresqlConfiguration: "case
+// info.IsReplicaCluster"), so the designated primary re-archives every segment it restores from
+// the source's archive into its own bucket, and its pg_stat_archiver.last_archived_time is the
+// time the last segment arrived from the other site. CloudNativePG's default monitoring queries
+// export it at a replica too: the pg_stat_archiver query's predicate is `NOT pg_is_in_recovery()
+// OR archive_mode = 'always'` (cloudnative-pg@v1.30.0 config/manager/default-monitoring.yaml) —
+// no custom query is needed.
+//
+// Not the signal: cnpg_pg_replication_lag (now() - pg_last_xact_replay_timestamp(), as there is no
+// WAL receiver) grows without bound while the source is idle.
+//
+// The threshold. Seen from the replica site alone, an idle source and a broken link look the same:
+// no new segment. archive_timeout only bounds the gap while the source writes (PostgreSQL switches
+// a segment after archive_timeout only if WAL was written since the last switch). What always
+// produces a segment is a base backup at the source: pg_backup_stop() switches to a new segment
+// and archives the finished one (volume-snapshot backups are online here, cnpg-cluster.ts). So
+// the longest quiet gap of a healthy pair is the source's longest gap between scheduled backups,
+// plus archive_timeout; the rule fires at FRESHNESS_FACTOR × that gap + archive_timeout, and
+// never at a healthy idle source. A busy source's lag (≤ archive_timeout, the drill's RPO) would
+// need both sites' metrics in one Prometheus; docs/disaster-recovery.md says how to add that.
+import { postgresDurationSeconds, CNPG_DEFAULT_ARCHIVE_TIMEOUT } from '../backends/cloudnative-pg/archive-replication';
+import type { Environment, PostgresCluster } from '../config/model';
+import { isReplicaSite } from '../dr/distributed-topology';
+import { CLUSTER_REF, FRESHNESS_FACTOR, humanSeconds, type AlertRule, type Context } from './alert-rules';
+
+/** The other site's environment, whose archive a replica site replays. */
+function sourceSite(ctx: Context): Environment {
+  const peer = ctx.fleet.environments.find((e) => e.name === ctx.env.dr?.peer);
+  if (!peer) throw new Error(`environment ${ctx.env.name}: its DR peer ${ctx.env.dr?.peer} is not in the fleet`);
+  return peer;
+}
+
+/**
+ * The longest gap between two WAL segments a healthy source always archives: its scheduled
+ * backups that run pg_backup_stop() (object store base backups, online volume snapshots; a
+ * Zalando logical backup does not).
+ */
+export function sourceHeartbeatSeconds(source: Environment, fallback: { maxIntervalSeconds: number }): number {
+  const { postgres, objectStore } = source.backups;
+  const gaps = [objectStore?.maxIntervalSeconds ?? fallback.maxIntervalSeconds];
+  if (postgres && postgres.method !== 'logical') gaps.push(postgres.maxIntervalSeconds);
+  return Math.min(...gaps);
+}
+
+/** Seconds after which no WAL segment from the source means the pair is broken, per cluster. */
+export function replicaSiteThresholds(ctx: Context): Map<PostgresCluster, number> {
+  const source = sourceSite(ctx);
+  const heartbeat = sourceHeartbeatSeconds(source, ctx.env.dr!.peerObjectStore);
+  const out = new Map<PostgresCluster, number>();
+  for (const cluster of ctx.env.clusters) {
+    // The source's own cluster of the same name (both sites name it alike): its archive_timeout.
+    const archiveTimeout =
+      source.clusters.find((c) => c.name === cluster.name)?.parameters?.archive_timeout ?? CNPG_DEFAULT_ARCHIVE_TIMEOUT;
+    out.set(cluster, Math.round(FRESHNESS_FACTOR * heartbeat + postgresDurationSeconds(archiveTimeout)));
+  }
+  return out;
+}
+
+/** The replica site's rules (none elsewhere): the other site's WAL arrives. */
+export function replicaSiteRules(ctx: Context): AlertRule[] {
+  const { env } = ctx;
+  if (!isReplicaSite(env.dr) || env.clusters.length === 0) return [];
+  const byThreshold = new Map<number, PostgresCluster[]>();
+  for (const [cluster, t] of replicaSiteThresholds(ctx)) byThreshold.set(t, [...(byThreshold.get(t) ?? []), cluster]);
+  // -1 until the first archival since the statistics were reset (a crash): count from the reset then.
+  const lastArrival = (clusters: readonly PostgresCluster[]) =>
+    `max by (namespace, cluster) (cnpg_pg_stat_archiver_last_archived_time{${ctx.selector(clusters)}} > 0 or cnpg_pg_stat_archiver_stats_reset_time{${ctx.selector(clusters)}})`;
+  const entries = [...byThreshold.entries()].sort(([a], [b]) => a - b);
+  const thresholds = entries.map(([t]) => humanSeconds(t)).join(' / ');
+  const heartbeat = sourceHeartbeatSeconds(sourceSite(ctx), env.dr!.peerObjectStore);
+  return [
+    ctx.rule(
+      'CNPGReplicaSiteWALStale',
+      'critical',
+      entries.map(([t, clusters]) => `time() - ${lastArrival(clusters)} > ${t}`).join(' or '),
+      '10m',
+      'No WAL from the primary site has reached this replica site for longer than the source could be quiet.',
+      `Replica cluster ${CLUSTER_REF} (site ${env.dr!.self}, replaying ${env.dr!.peer}) last received a WAL segment from the other site's archive {{ $value | humanizeDuration }} ago; ` +
+        `a healthy source archives at least one per scheduled backup (every ${humanSeconds(heartbeat)} at most), so the threshold is ${FRESHNESS_FACTOR} × that + archive_timeout (${thresholds}). ` +
+        `Data written at ${env.dr!.peer} since then would be lost in a failover.`,
+    ),
+  ];
+}
