@@ -334,18 +334,42 @@ function crossFieldProblems(input: unknown, issues: readonly core.$ZodIssue[], f
     }
     return { out, kept };
   };
+  // A required key that is broken or absent (`storage: 50GB` in an environment) gets a stand-in
+  // value instead of dropping its environment or service: dropping it hid every other problem of
+  // that environment (a blocked parameter, an image-major mismatch, a cron error). Problems at a
+  // stand-in's own path are not reported (the schema error already is). Names (`name:`) are not
+  // stood in: a made-up name would show up in collision messages.
+  const standIns = new Map<string, { path: Array<string | number>; candidates: unknown[]; next: number }>();
+  const standIn = (issue: core.$ZodIssue, path: Array<string | number>): boolean => {
+    const parent = path.slice(0, -1).reduce<any>((value, key) => value?.[key], copy);
+    const last = path[path.length - 1];
+    if (path.length < 3 || last === 'name' || !isPlainObject(parent)) return false;
+    const key = JSON.stringify(path);
+    let entry = standIns.get(key);
+    if (!entry) {
+      // Only a key that is missing now (absent in the file, or taken out in pass 1) is stood in.
+      if (parent[last] !== undefined) return false;
+      entry = { path, candidates: standInCandidates(issue), next: 0 };
+      standIns.set(key, entry);
+    }
+    if (entry.next >= entry.candidates.length) return false;
+    parent[last] = structuredClone(entry.candidates[entry.next++]);
+    return true;
+  };
   let attempt = pruned();
   let reparsed = fleetSchema.safeParse(attempt.out);
-  for (let round = 0; !reparsed.success && round < 3; round++) {
+  for (let round = 0; !reparsed.success && round < 12; round++) {
     for (const issue of reparsed.error.issues) {
       const path = pathOf(issue);
       if (path[0] === 'services' || path[0] === 'mongoSnapshots') path[1] = attempt.kept[path[0]][path[1] as number];
+      if (standIn(issue, path)) continue;
       if (!dropContainer(path)) return []; // a top-level setting is broken: nothing sound to check the rest against
     }
     attempt = pruned();
     reparsed = fleetSchema.safeParse(attempt.out);
   }
   if (!reparsed.success) return [];
+  const stoodIn = [...standIns.values()].map((s) => s.path);
   const { kept } = attempt;
   const result = buildFleet(reparsed.data, file);
   if (!('problems' in result)) return [];
@@ -362,7 +386,37 @@ function crossFieldProblems(input: unknown, issues: readonly core.$ZodIssue[], f
       if (path[0] === 'services' && typeof path[1] === 'number') path[1] = kept.services[path[1]];
       if (path[0] === 'mongoSnapshots' && typeof path[1] === 'number') path[1] = kept.mongoSnapshots[path[1]];
       return { ...p, path, message: remap('mongoSnapshots', kept.mongoSnapshots)(remap('services', kept.services)(p.message)) };
-    });
+    })
+    .filter((p) => !stoodIn.some((s) => s.every((part, i) => p.path[i] === part)) && !p.message.includes(STAND_IN_NAME));
+}
+
+/** The stand-in for a required string; a valid DNS label, and distinctive, so problems naming it are dropped. */
+const STAND_IN_NAME = 'dbfleet-stand-in';
+
+/**
+ * Values tried, in order, for a required key that is broken or missing, until the schema takes one:
+ * the first allowed value of an enum; for strings, a name, a quantity, a duration, a cron line.
+ */
+function standInCandidates(issue: core.$ZodIssue): unknown[] {
+  if (issue.code === 'invalid_value') return [...issue.values];
+  const strings = [STAND_IN_NAME, '1Gi', '1h', '0 0 * * *', 'https://dbfleet-stand-in.invalid', 's3://dbfleet-stand-in'];
+  if (issue.code !== 'invalid_type') return strings;
+  switch (issue.expected) {
+    case 'string':
+      return strings;
+    case 'number':
+    case 'int':
+      return [1];
+    case 'boolean':
+      return [false];
+    case 'array':
+      return [[]];
+    case 'object':
+    case 'record':
+      return [{}];
+    default:
+      return [];
+  }
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */
 

@@ -68,6 +68,37 @@ describe('errors hide no errors', () => {
     ]);
   });
 
+  it("a schema error on a required environment key (storage: 50GB) does not hide that environment's cross-field errors", () => {
+    const errors = configErrors(
+      BASE_FLEET.replace(
+        '    storage: 50Gi\n    developerAccess: read-only\n',
+        '    storage: 50GB\n    developerAccess: read-only\n' +
+          '    postgres: { version: 16, imageName: "ghcr.io/cloudnative-pg/postgresql:17.5", parameters: { port: "5433" } }\n' +
+          '    backups: { velero: { schedule: "0 3 * *" } }\n',
+      ),
+    );
+    expect(errors).toEqual([
+      expect.stringMatching(/^fleet\.yaml:17: environments\.production\.storage: "50GB" is not a valid Kubernetes quantity/),
+      expect.stringMatching(/^fleet\.yaml:19: environments\.production\.postgres\.parameters\.port: "port" is fixed by CloudNativePG/),
+      expect.stringMatching(/^fleet\.yaml:19: environments\.production\.postgres\.imageName: .* is PostgreSQL 17 but the version is 16/),
+      expect.stringMatching(/^fleet\.yaml:20: environments\.production\.backups\.velero\.schedule: "0 3 \* \*" has 4 fields/),
+    ]);
+  });
+
+  it('required environment keys missing or not allowed values (storage, topology, developerAccess) hide no cron error', () => {
+    const errors = configErrors(
+      BASE_FLEET.replace('    topology: per-service\n', '    topology: per-servic\n    backups: { velero: { schedule: "0 3 * *" } }\n')
+        .replace('    storage: 50Gi\n', '')
+        .replace('developerAccess: read-only', 'developerAccess: readonly'),
+    );
+    expect(errors).toEqual([
+      'fleet.yaml:13: environments.production.storage: is required (string)',
+      expect.stringMatching(/^fleet\.yaml:15: environments\.production\.topology: "per-servic" is not one of/),
+      expect.stringMatching(/^fleet\.yaml:16: environments\.production\.backups\.velero\.schedule: "0 3 \* \*" has 4 fields/),
+      expect.stringMatching(/^fleet\.yaml:18: environments\.production\.developerAccess: "readonly" is not one of/),
+    ]);
+  });
+
   it('every problem of every file at once: the fleet file and two service files, schema and cross-field errors mixed', () => {
     const errors = splitFleetErrors(BASE_FLEET.replace('developers: [alice, bob]', 'developers: [alice, Bob_Smith]'), {
       'billing.yaml': 'name: billing\ngroup: commerce\noverrides:\n  production: { storage: 500GB }\n  prod: { instances: 2 }\n',
