@@ -4,7 +4,22 @@
 // re-indents; in a file a team owns through CODEOWNERS that is noise in every review. Here the
 // document is parsed only to find source ranges, and the text is spliced there: every other byte
 // stays as it was.
-import { isCollection, isMap, isPair, isScalar, isSeq, parseDocument, stringify, type Node, type YAMLMap } from 'yaml';
+import { isDeepStrictEqual } from 'node:util';
+import {
+  isAlias,
+  isCollection,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  parseDocument,
+  stringify,
+  visit,
+  type Alias,
+  type Document,
+  type Node,
+  type YAMLMap,
+} from 'yaml';
 
 export type EditPath = ReadonlyArray<string | number>;
 
@@ -13,27 +28,128 @@ export type EditStyle = 'flow' | 'block';
 
 export class YamlEditError extends Error {}
 
-/** Sets `path` to `value`, creating missing parent mappings; everything else keeps its bytes. */
+/**
+ * Sets `path` to `value`, creating missing parent mappings; everything else keeps its bytes.
+ *
+ * Anchors and aliases (issue 27: `rotation: *default` got a second `rotation:` key and the command
+ * exited 0): a value along the path that is an alias (`*default`) or comes from a merge key
+ * (`<<: *base`) is written out at this place, as the value it stands for with the change applied,
+ * so the anchor and every other alias of it keep their value. A value along the path that carries
+ * an anchor other nodes alias (`&default`) is refused: editing it in place would change them too.
+ * Every edit is checked: the new text must parse and mean the old document with only `path` set,
+ * else YamlEditError and nothing is written.
+ */
 export function setInText(text: string, path: EditPath, value: unknown, style: EditStyle = 'flow'): string {
   if (path.length === 0) throw new YamlEditError('cannot replace the whole document');
-  const doc = parseDocument(text);
+  const doc = parseDocument(text, { merge: true });
+  if (doc.errors.length > 0)
+    throw new YamlEditError(`the file does not parse, so it is not edited: ${doc.errors[0].message.split('\n')[0]}`);
+  const edited = setInDocument(text, doc, path, value, style);
+  checkEdit(doc, edited, path, value);
+  return edited;
+}
+
+function setInDocument(text: string, doc: Document, path: EditPath, value: unknown, style: EditStyle): string {
   // The deepest existing mapping along the path.
   let parent: Node | null = doc.contents as Node | null;
   let depth = 0;
   while (depth < path.length - 1) {
-    const child = childOf(parent, path[depth]);
+    const key = path[depth];
+    const child = childOf(parent, key);
+    if (isMap(parent) && (isAlias(child) || (child === undefined && mergedHas(doc, parent, key)))) {
+      // `rotation: *default` or a `rotation` merged in from `<<: *base`: this key gets its own
+      // copy, the aliased value with the change, written in flow style on the key's line.
+      const own = JSON.parse(JSON.stringify(effectiveValue(doc, parent, key) ?? null)) as unknown;
+      const copy = setInValue(own, path.slice(depth + 1), value);
+      return child === undefined
+        ? insertKey(text, parent, [key], copy, 'flow')
+        : replaceValue(text, parent, key, child as Node, copy, 'flow');
+    }
+    if (isMap(parent) && isEmptyValue(child)) {
+      // `rotation:` with no value: the nested value goes after the colon.
+      return splice(text, child.range![0], child.range![0], ` ${render(setInValue({}, path.slice(depth + 1), value), 'flow', 0).inline}`);
+    }
     if (!child || !(isMap(child) || isSeq(child))) break;
+    refuseShared(text, doc, child, path.slice(0, depth + 1));
     parent = child;
     depth++;
   }
-  if (depth === path.length - 1) {
-    const existing = childOf(parent, path[depth]);
-    if (existing && isMap(parent)) return replaceValue(text, parent, path[depth], existing, value, style);
+  if (depth === path.length - 1 && isMap(parent)) {
+    const key = path[depth];
+    const pair = parent.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === key);
+    const existing = pair?.value as Node | null | undefined;
+    if (existing && !isAlias(existing)) refuseShared(text, doc, existing, path);
+    if (isEmptyValue(existing)) {
+      return splice(text, existing.range![0], existing.range![0], ` ${render(value, 'flow', 0).inline}`);
+    }
+    if (existing) return replaceValue(text, parent, key, existing, value, style);
   }
   if (!isMap(parent)) throw new YamlEditError(`${path.slice(0, depth).join('.') || 'the document'} is not a mapping`);
   // Insert the missing key (with the rest of the path as nested block mappings) into `parent`.
   const rest = path.slice(depth);
   return insertKey(text, parent, rest, value, style);
+}
+
+/** `key:` with nothing after it (a null the file does not spell out). */
+function isEmptyValue(node: unknown): node is Node {
+  return isScalar(node) && node.value === null && node.source === '' && node.range !== undefined;
+}
+
+/** Whether `key` of `map` comes from a merge key (`<<: *base`) only. */
+function mergedHas(doc: Document, map: YAMLMap, key: string | number): boolean {
+  const value = map.toJS(doc) as unknown;
+  return typeof value === 'object' && value !== null && Object.prototype.hasOwnProperty.call(value, key);
+}
+
+/** The value `key` has in `map`, aliases and merge keys resolved. */
+function effectiveValue(doc: Document, map: YAMLMap, key: string | number): unknown {
+  return (map.toJS(doc) as Record<string | number, unknown>)[key];
+}
+
+/** `value` with `path` set (missing mappings created); `value` is changed. */
+function setInValue(value: unknown, path: EditPath, leaf: unknown): unknown {
+  if (path.length === 0) return leaf;
+  const out = (typeof value === 'object' && value !== null ? value : {}) as Record<string | number, unknown>;
+  out[path[0]] = setInValue(out[path[0]], path.slice(1), leaf);
+  return out;
+}
+
+/** Refuses to edit a node that other nodes alias: the change would show up at each alias. */
+function refuseShared(text: string, doc: Document, node: Node, path: EditPath): void {
+  if (!node.anchor) return;
+  const aliases: Alias[] = [];
+  visit(doc, {
+    Alias(_, alias) {
+      if (alias.resolve(doc) === node) aliases.push(alias);
+    },
+  });
+  if (aliases.length === 0) return;
+  const lines = aliases.map((a) => lineAt(text, a.range![0])).join(', ');
+  throw new YamlEditError(
+    `${path.join('.')} is the anchor &${node.anchor} (line ${lineAt(text, node.range![0])}), which *${node.anchor} reuses on line${aliases.length === 1 ? '' : 's'} ${lines}: changing it here would change it there too. Write the value out (without the anchor) where it should change, then run again`,
+  );
+}
+
+/** The edited text must parse and mean the original document with `path` set, nothing else. */
+function checkEdit(before: Document, edited: string, path: EditPath, value: unknown): void {
+  const after = parseDocument(edited, { merge: true });
+  if (after.errors.length > 0)
+    throw new YamlEditError(
+      `editing ${path.join('.')} in place would not give valid YAML (${after.errors[0].message.split('\n')[0]}); nothing was written`,
+    );
+  // Through JSON, not structuredClone: toJS gives an anchor and its aliases one shared object.
+  const expected = setInValue(JSON.parse(JSON.stringify(before.toJS())) as unknown, path, value);
+  if (!isDeepStrictEqual(after.toJS() as unknown, expected))
+    throw new YamlEditError(
+      `editing ${path.join('.')} in place would change other values of the file; nothing was written: set it by hand`,
+    );
+}
+
+/** 1-based line of a position. */
+function lineAt(text: string, pos: number): number {
+  let line = 1;
+  for (let i = 0; i < pos; i++) if (text[i] === '\n') line++;
+  return line;
 }
 
 /** Removes `path`'s key and value (the whole lines of a block mapping entry); a missing path is no change. */

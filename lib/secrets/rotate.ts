@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { isMap, isSeq, parseDocument, type Document } from 'yaml';
 import { loadFleet } from '../config/load';
-import { setInText } from '../config/yaml-edit';
+import { setInText, YamlEditError } from '../config/yaml-edit';
 import { readFleetFiles, type FleetFile } from '../config/fleet-files';
 import { describeRotationStep, nextRotationState, NOT_ROTATED, type RotationState } from './credential-rotation';
 import { backendTraits } from '../backends/traits';
@@ -66,7 +66,14 @@ function editFile(
   const path = servicePath(doc, isFleetFile, serviceName);
   if (!path) return undefined;
   // In place: only the rotation line changes (or is added), every other byte is kept.
-  const text = setInText(file.text, [...path, 'rotation', environment], { generation: state.generation, step: state.step }, 'flow');
+  let text: string;
+  try {
+    text = setInText(file.text, [...path, 'rotation', environment], { generation: state.generation, step: state.step }, 'flow');
+  } catch (error) {
+    // An anchor other services alias, a file the edit cannot keep valid: refused, nothing written (exit 2).
+    if (error instanceof YamlEditError) throw new RotateError(`${file.file}: ${error.message}`);
+    throw error;
+  }
   return { file: file.file, text };
 }
 

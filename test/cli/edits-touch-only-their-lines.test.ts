@@ -6,7 +6,9 @@ import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { deleteInText, setInText } from '../../lib/config/yaml-edit';
+import { runDbfleet } from '../../lib/cli/main';
+import { loadFleet } from '../../lib/config/load';
+import { deleteInText, setInText, YamlEditError } from '../../lib/config/yaml-edit';
 import { switchover } from '../../lib/dr/switchover';
 import { rotate } from '../../lib/secrets/rotate';
 import { BASE_FLEET } from '../support/fleet';
@@ -90,3 +92,95 @@ describe('yaml-edit (the splice under both commands)', () => {
     expect(setInText('a: 1', ['b'], 2)).toBe('a: 1\nb: 2\n');
   });
 });
+
+describe('dbfleet rotate with anchors, aliases, merge keys and flow maps (issue 27: `rotation: *default` got a second rotation key, exit 0)', () => {
+  function run(fleet: string, service: string, environment = 'production'): { code: number; err: string; after: string } {
+    const dir = mkdtempSync(join(tmpdir(), 'dbfleet-alias-'));
+    writeFileSync(join(dir, 'fleet.yaml'), fleet);
+    let err = '';
+    const io = { out: { write: () => true }, err: { write: (s: string) => (err += s) > '' } };
+    const code = runDbfleet(['rotate', service, '--environment', environment, '--config', dir], io);
+    return { code, err, after: readFileSync(join(dir, 'fleet.yaml'), 'utf8') };
+  }
+  const withServices = (services: string) => BASE_FLEET.replace(/^services:\n[\s\S]*$/m, `services:\n${services}`);
+  const SHARED = withServices(`  - name: orders
+    rotation: &default {test: {generation: 1, step: done}}   # the shared start
+  - name: payments
+    rotation: *default   # same as orders
+`);
+
+  it('an alias (rotation: *default) is written out at the service with the change; the anchor and its other users keep their value', () => {
+    const { code, err, after } = run(SHARED, 'payments');
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(after).toBe(
+      SHARED.replace(
+        'rotation: *default   #',
+        'rotation: { test: { generation: 1, step: done }, production: { generation: 1, step: add } }   #',
+      ),
+    );
+    const fleet = loadFleet(writeTemp(after));
+    expect(fleet.services.find((s) => s.name === 'orders')!.rotation).toEqual({ test: { generation: 1, step: 'done' } });
+    expect(fleet.services.find((s) => s.name === 'payments')!.rotation).toEqual({
+      test: { generation: 1, step: 'done' },
+      production: { generation: 1, step: 'add' },
+    });
+  });
+
+  it('the anchor (&default) that another service aliases is refused with exit 2, naming both lines; the file is unchanged', () => {
+    const { code, err, after } = run(SHARED, 'orders');
+    expect(code).toBe(2);
+    expect(err).toMatch(
+      /services\.0\.rotation is the anchor &default \(line 21\), which \*default reuses on line 23: changing it here would change it there too/,
+    );
+    expect(after).toBe(SHARED);
+  });
+
+  it('a rotation merged in from another service (<<: *base) is written out; the anchored service is refused', () => {
+    const fleet = withServices(`  - &base
+    name: orders
+    rotation: {test: {generation: 2, step: switch}}
+  - <<: *base
+    name: payments     # merged from orders
+`);
+    const payments = run(fleet, 'payments');
+    expect(payments.code).toBe(0);
+    expect(payments.after).toBe(
+      fleet.replace(
+        '    name: payments     # merged from orders\n',
+        '$&    rotation: { test: { generation: 2, step: switch }, production: { generation: 1, step: add } }\n',
+      ),
+    );
+    const orders = run(fleet, 'orders');
+    expect(orders.code).toBe(2);
+    expect(orders.err).toMatch(/services\.0 is the anchor &base/);
+    expect(orders.after).toBe(fleet);
+  });
+
+  it('flow maps and a leaf alias: only the alias is replaced, comments and spacing kept', () => {
+    const fleet = withServices(`  - {name: orders,   rotation: {production: &p {generation: 1, step: done}}}  # flow
+  - {name: payments, rotation: {production: *p, test: {generation: 1, step: add}}}  # leaf alias
+`);
+    const { code, after } = run(fleet, 'payments');
+    expect(code).toBe(0);
+    expect(after).toBe(fleet.replace('production: *p,', 'production: { generation: 2, step: add },'));
+  });
+
+  it('an empty key (`rotation:`) gets its value after the colon, not a second key', () => {
+    expect(setInText('name: orders\nrotation:\ngroup: g\n', ['rotation', 'production'], { generation: 1 })).toBe(
+      'name: orders\nrotation: { production: { generation: 1 } }\ngroup: g\n',
+    );
+  });
+
+  it('setInText never returns a text that does not mean the old document with the one path set', () => {
+    // An alias in a sequence cannot be written out in place: refused, not a broken file.
+    expect(() => setInText('a: &x [1]\nb: [*x]\n', ['b', 0, 'k'], 1)).toThrow(YamlEditError);
+    expect(() => setInText('a: [1\n', ['a'], 1)).toThrow(/does not parse/);
+  });
+});
+
+function writeTemp(text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'dbfleet-alias-load-'));
+  writeFileSync(join(dir, 'fleet.yaml'), text);
+  return dir;
+}
