@@ -45,6 +45,18 @@ export class RenderedWorld {
     this.objects = objects;
   }
 
+  /** The objects as they stand (a deep copy: revert checks edit it and rerender). */
+  rendered(): Obj[] {
+    return structuredClone(this.objects);
+  }
+
+  /** A Secret outside the rendering (a revert check's login), with a password generated once. */
+  addSecret(name: string, username: string): { username: string; password: string } {
+    const s = this.secret(name, username);
+    this.passwords.set(username, s.password);
+    return s;
+  }
+
   find(kind: string, name: string): Obj {
     const found = this.objects.find((o) => o.kind === kind && o.metadata.name === name);
     if (!found) throw new Error(`no ${kind} ${name} rendered`);

@@ -132,6 +132,25 @@ const auroraEnvironment = (name: string) =>
       aws: { ...aws, ...capacity },
     }));
 
+/**
+ * An environment on Zalando's postgres-operator (operator: zalando): the same shape minus what it
+ * refuses (walStorage, volume-snapshot, plugin and object-store backups, drills): Velero and the
+ * operator's logical backups.
+ */
+const zalandoEnvironment = (name: string) =>
+  fc
+    .tuple(
+      environment(name),
+      fc.option(velero, { nil: undefined }),
+      fc.option(fc.constant({ schedule: '0 0 2 * * *', method: 'logical' }), { nil: undefined }),
+    )
+    .map(([env, veleroBackup, logical]) => ({
+      ...env,
+      walStorage: undefined,
+      backups: veleroBackup || logical ? withoutUndefined({ velero: veleroBackup, postgres: logical }) : undefined,
+      operator: 'zalando',
+    }));
+
 // Overrides only raise (lowering is allowed only for a service's own cluster, which a random
 // topology cannot promise): above anything an environment gets here.
 const override = fc.record(
@@ -181,7 +200,15 @@ export const arbitraryFleetInput: fc.Arbitrary<Input> = fc
           { nil: undefined },
         ),
         environments: fc
-          .tuple(...envNames.map((n) => fc.oneof({ arbitrary: environment(n), weight: 3 }, { arbitrary: auroraEnvironment(n), weight: 1 })))
+          .tuple(
+            ...envNames.map((n) =>
+              fc.oneof(
+                { arbitrary: environment(n), weight: 3 },
+                { arbitrary: auroraEnvironment(n), weight: 1 },
+                { arbitrary: zalandoEnvironment(n), weight: 1 },
+              ),
+            ),
+          )
           .map((envs) => Object.fromEntries(envNames.map((n, i) => [n, envs[i]]))),
         services: fc
           .uniqueArray(fc.constantFrom(...SERVICE_NAMES), { minLength: 1, maxLength: 6 })
@@ -207,13 +234,13 @@ export const arbitraryFleetInput: fc.Arbitrary<Input> = fc
   )
   .map((fleet) => withoutUndefined(withoutAuroraWalStorage(fleet)) as Input);
 
-/** Aurora has no WAL volume: a service's override for an Aurora environment does not ask for one. */
+/** Aurora and Zalando have no WAL volume: a service's override for such an environment does not ask for one. */
 function withoutAuroraWalStorage<T>(fleet: T): T {
   const input = fleet as unknown as {
     environments: Record<string, { operator?: string }>;
     services: Array<{ overrides: Record<string, object> }>;
   };
-  const aurora = Object.keys(input.environments).filter((e) => input.environments[e].operator === 'aws-aurora');
+  const aurora = Object.keys(input.environments).filter((e) => ['aws-aurora', 'zalando'].includes(input.environments[e].operator ?? ''));
   return {
     ...input,
     services: input.services.map((s) => ({

@@ -561,6 +561,89 @@ export const podsReadRenderedSecrets: Invariant = {
   },
 };
 
+/**
+ * The superuser Secrets of the rendered clusters: CloudNativePG's `<cluster>-superuser`
+ * (cloudnative-pg@v1.30.0 api/v1/cluster_funcs.go GetSuperuserSecretName) and Zalando's
+ * `postgres.<cluster>.credentials.postgresql.acid.zalan.do` (operator default super_username).
+ */
+function superuserSecrets(objects: readonly RenderedObject[]): Set<string> {
+  const names = new Set<string>();
+  for (const { object } of objects) {
+    if (kindKey(object) === 'postgresql.cnpg.io/Cluster') names.add(`${object.metadata.namespace}/${object.metadata.name}-superuser`);
+    if (kindKey(object) === 'acid.zalan.do/postgresql')
+      names.add(`${object.metadata.namespace}/postgres.${object.metadata.name}.credentials.postgresql.acid.zalan.do`);
+  }
+  return names;
+}
+
+/** Every Secret a pod spec names: env secretKeyRef, envFrom secretRef, secret and projected volumes. */
+function podSecretNames(value: unknown, found = new Set<string>()): Set<string> {
+  if (Array.isArray(value)) {
+    for (const v of value) podSecretNames(v, found);
+  } else if (value && typeof value === 'object') {
+    for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+      if (['secret', 'secretRef', 'secretKeyRef'].includes(key) && v && typeof v === 'object') {
+        const ref = v as { name?: unknown; secretName?: unknown };
+        if (typeof ref.name === 'string') found.add(ref.name);
+        if (typeof ref.secretName === 'string') found.add(ref.secretName);
+      }
+      podSecretNames(v, found);
+    }
+  }
+  return found;
+}
+
+export const noSuperuserJobs: Invariant = {
+  id: 'no-superuser-jobs',
+  description:
+    "No Job or CronJob logs in as a superuser: no pod env, envFrom or volume names a cluster's superuser Secret (CloudNativePG <cluster>-superuser, Zalando postgres.<cluster>.credentials…), no PGUSER is postgres, and no Role lets a pod read such a Secret.",
+  check: ({ objects }) => {
+    const superusers = superuserSecrets(objects);
+    const isSuperuserSecret = (namespace: string, name: string) =>
+      superusers.has(`${namespace}/${name}`) ||
+      /-superuser$/.test(name) ||
+      /^postgres\..*\.credentials\.postgresql\.acid\.zalan\.do$/.test(name);
+    const violations: Violation[] = [];
+    for (const r of objects) {
+      const o = r.object as Obj;
+      if (o.kind === 'Job' || o.kind === 'CronJob') {
+        const pod = o.kind === 'Job' ? o.spec?.template?.spec : o.spec?.jobTemplate?.spec?.template?.spec;
+        for (const name of podSecretNames(pod))
+          if (isSuperuserSecret(o.metadata.namespace ?? '', name))
+            violations.push({ rule: 'no-superuser-jobs', object: r.path, message: `its pod reads the superuser Secret ${name}` });
+        for (const container of [...(pod?.initContainers ?? []), ...(pod?.containers ?? [])])
+          for (const e of container.env ?? [])
+            if (e.name === 'PGUSER' && e.value === 'postgres')
+              violations.push({
+                rule: 'no-superuser-jobs',
+                object: r.path,
+                message: `container ${container.name} logs in as postgres (PGUSER)`,
+              });
+      }
+      // A pod could also fetch the Secret through the API: no Role grants a rendered cluster's.
+      if (o.kind === 'Role' || o.kind === 'ClusterRole') {
+        for (const rule of (o as { rules?: any[] }).rules ?? []) {
+          if (!(rule.resources ?? []).some((x: string) => x === 'secrets' || x === '*')) continue;
+          if (!(rule.verbs ?? []).some((v: string) => ['get', 'list', 'watch', '*'].includes(v))) continue;
+          const names: string[] = rule.resourceNames ?? [];
+          const namespace = o.metadata.namespace ?? '';
+          const reachable =
+            names.length === 0
+              ? [...superusers].filter((s) => o.kind === 'ClusterRole' || s.startsWith(`${namespace}/`))
+              : names.filter((n) => superusers.has(`${namespace}/${n}`));
+          for (const name of reachable)
+            violations.push({
+              rule: 'no-superuser-jobs',
+              object: r.path,
+              message: `grants ${(rule.verbs ?? []).join(',')} on the superuser Secret ${name}`,
+            });
+        }
+      }
+    }
+    return violations;
+  },
+};
+
 /** Every rule; extend by appending (keep ids unique). */
 export const noSecretValues: Invariant = {
   id: 'no-secret-values',
@@ -585,6 +668,7 @@ export const INVARIANTS: Invariant[] = [
   roleObjectsBeside,
   podsReadRenderedSecrets,
   noSecretValues,
+  noSuperuserJobs,
 ];
 
 export function checkInvariants(context: InvariantContext, invariants: readonly Invariant[] = INVARIANTS): Violation[] {
