@@ -5,6 +5,7 @@ import type { DrSite, Environment, ObjectStoreBackup, PostgresCluster } from './
 import type { FleetInput } from './schema';
 import { backendTraits } from '../backends/traits';
 import { platformRemoteKey } from '../secrets/key-layout';
+import { promotionTokenProblem } from '../validate/admission/promotion-token';
 
 /**
  * Keys a standby must share with its source: its clusters are physical copies of the source's
@@ -145,6 +146,19 @@ export function resolveDrSites(input: FleetInput, environments: readonly Environ
       ok = false;
     }
     const tokens = raw.promotionTokens ?? {};
+    for (const [cluster, token] of Object.entries(tokens)) {
+      // The check CloudNativePG's webhook runs on the token (base64, then JSON with six non-empty
+      // fields): a token pasted wrong would be refused at the sync of switchover step 2, after
+      // step 1 demoted the old primary, leaving no primary site until the fleet is fixed.
+      const problem = promotionTokenProblem(token);
+      if (problem) {
+        report(
+          at('promotionTokens', cluster),
+          `is not a demotion token: ${problem}, as CloudNativePG's admission webhook reads it (cloudnative-pg@v1.30.0 internal/webhook/v1/cluster_webhook.go validatePromotionToken, pkg/utils/parser.go IsValid): copy it whole from \`kubectl get cluster ${cluster} -o jsonpath={.status.demotionToken}\` at the demoted site`,
+        );
+        ok = false;
+      }
+    }
     if (Object.keys(tokens).length > 0) {
       const names = source.clusters.map((c) => c.name);
       for (const key of Object.keys(tokens))

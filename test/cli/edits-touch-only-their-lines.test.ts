@@ -12,6 +12,7 @@ import { deleteInText, setInText, YamlEditError } from '../../lib/config/yaml-ed
 import { switchover } from '../../lib/dr/switchover';
 import { rotate } from '../../lib/secrets/rotate';
 import { BASE_FLEET } from '../support/fleet';
+import { demotionToken } from '../support/promotion-token';
 
 /** A team's service file in a style the `yaml` package would rewrite. */
 const SERVICE_FILE = `# owned by @acme/billing (CODEOWNERS)
@@ -70,11 +71,11 @@ services: [ {name: orders} ]     # flow
 `;
     const step1 = switchover(fleet, { environment: 'main', to: 'main-dr' }).text;
     expect(step1).toBe(fleet.replace('    cluster: { server: https://aws.example }\n', '$&    switchoverTo: main-dr\n'));
-    const step2 = switchover(step1, { environment: 'main-dr', to: 'main-dr', tokens: { orders: 'YQ==' } }).text;
+    const step2 = switchover(step1, { environment: 'main-dr', to: 'main-dr', tokens: { orders: demotionToken('1') } }).text;
     expect(step2).toBe(
       fleet.replace(
         '    cluster: { server: https://aws.example }\n',
-        '$&    primarySite: main-dr\n    promotionTokens:\n      orders: YQ==\n',
+        `$&    primarySite: main-dr\n    promotionTokens:\n      orders: ${demotionToken('1')}\n`,
       ),
     );
     const failover = switchover(fleet, { environment: 'main-dr', to: 'main-dr', failover: true }).text;

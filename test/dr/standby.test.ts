@@ -11,6 +11,7 @@ import { fleetStoreKeys } from '../../lib/secrets/store-keys';
 import { formatIssue, loadValidator, type Validator } from '../../lib/validate';
 import { drFleet } from '../support/dr-fleet';
 import { configErrors, fleetOf } from '../support/fleet';
+import { demotionToken } from '../support/promotion-token';
 
 type Obj = KubernetesObject & { spec: any };
 function render(fleet: Fleet) {
@@ -97,8 +98,9 @@ describe.each(['shared', 'per-service', 'grouped'] as const)('topology %s: the s
 });
 
 describe('switchover and failover, as fleet changes', () => {
-  const TOKEN = 'eyJzeXN0ZW1faWQiOiIxIn0=';
-  const TOKEN2 = 'eyJzeXN0ZW1faWQiOiIyIn0=';
+  // Valid tokens: the webhook's check (base64, JSON, six non-empty fields) is a config error too.
+  const TOKEN = demotionToken('7455138234578914321');
+  const TOKEN2 = demotionToken('7455138234578914322');
   const S0 = render(fleetOf(drFleet('per-service')));
   const S1 = render(fleetOf(drFleet('per-service', '    switchoverTo: main-dr')));
   const S2 = render(
@@ -183,10 +185,41 @@ describe('standby config errors', () => {
       /same namespace of the same Kubernetes cluster/,
     );
     expect(errors('    promotionTokens: { orders: "not a token!" }')).toMatch(/promotionTokens\.orders.*is not a demotion token/);
-    expect(errors('    primarySite: main-dr\n    promotionTokens: { orders: abc= }')).toMatch(/promotionTokens.*has no token for catalog/);
-    expect(errors('    primarySite: main-dr\n    promotionTokens: { orders: abc=, catalog: abc=, nope: abc= }')).toMatch(
+    const t = demotionToken('1');
+    expect(errors(`    primarySite: main-dr\n    promotionTokens: { orders: ${t} }`)).toMatch(/promotionTokens.*has no token for catalog/);
+    expect(errors(`    primarySite: main-dr\n    promotionTokens: { orders: ${t}, catalog: ${t}, nope: ${t} }`)).toMatch(
       /"nope" is not a cluster of main/,
     );
+  });
+
+  it("refuses a promotion token CloudNativePG's webhook refuses (base64, then JSON with six non-empty fields), at its line", () => {
+    const valid = demotionToken('7455138234578914321');
+    const partial = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(valid, 'base64').toString()), operatorVersion: '' })).toString(
+      'base64',
+    );
+    const cases: Array<[string, RegExp]> = [
+      // The token the DR tests used before: base64 JSON, but not the operator's shape.
+      ['eyJzeXN0ZW1faWQiOiIxIn0=', /Invalid promotionToken content: .*LatestCheckpointTimelineID is empty/],
+      ['e30=', /LatestCheckpointTimelineID is empty/],
+      [partial, /OperatorVersion is empty/],
+      ['YQ==', /JSON decoding failed/],
+      [valid.slice(0, -1), /Base64 decoding failed/],
+      ['"not a token!"', /Base64 decoding failed/],
+    ];
+    for (const [token, message] of cases) {
+      const text = drFleet(
+        'per-service',
+        `    primarySite: main-dr\n    promotionTokens:\n      orders: ${token}\n      catalog: ${valid}`,
+      );
+      const line = text.split('\n').findIndex((l) => l.startsWith('      orders: ')) + 1;
+      const found = configErrors(text);
+      expect(found, token).toHaveLength(1);
+      expect(found[0]).toMatch(
+        new RegExp(`^fleet\\.yaml:${line}: environments\\.main-dr\\.promotionTokens\\.orders: is not a demotion token: `),
+      );
+      expect(found[0]).toMatch(message);
+      expect(found[0]).toContain('cluster_webhook.go validatePromotionToken');
+    }
   });
 
   it("needs the source's object store (the replication path) and its own", () => {
@@ -219,16 +252,17 @@ describe('standby config errors', () => {
 
 describe('dbfleet switchover writes each step into the fleet file', () => {
   const base = drFleet('per-service');
+  const [A, B] = [demotionToken('11'), demotionToken('12')];
   it('step 1, step 2, failover: comments kept, each result loads and renders the step', () => {
     const step1 = switchover(`# kept\n${base}`, { environment: 'main', to: 'main-dr' });
     expect(step1.text).toContain('# kept');
     expect(step1.text).toMatch(/standbyOf: main\n(.*\n)*?\s+switchoverTo: main-dr/);
     expect(render(fleetOf(step1.text)).find('main', 'Cluster', 'orders').spec.replica.primary).toBe('main-dr');
-    const step2 = switchover(step1.text, { environment: 'main-dr', to: 'main-dr', tokens: { orders: 'YQ==', catalog: 'Yg==' } });
+    const step2 = switchover(step1.text, { environment: 'main-dr', to: 'main-dr', tokens: { orders: A, catalog: B } });
     expect(step2.text).not.toContain('switchoverTo');
     const after = render(fleetOf(step2.text));
-    expect(after.find('main-dr', 'Cluster', 'orders').spec.replica).toMatchObject({ primary: 'main-dr', promotionToken: 'YQ==' });
-    expect(after.find('main-dr', 'Cluster', 'catalog').spec.replica).toMatchObject({ primary: 'main-dr', promotionToken: 'Yg==' });
+    expect(after.find('main-dr', 'Cluster', 'orders').spec.replica).toMatchObject({ primary: 'main-dr', promotionToken: A });
+    expect(after.find('main-dr', 'Cluster', 'catalog').spec.replica).toMatchObject({ primary: 'main-dr', promotionToken: B });
     const failover = switchover(base, { environment: 'main-dr', to: 'main-dr', failover: true });
     expect(render(fleetOf(failover.text)).find('main-dr', 'Cluster', 'orders').spec.replica).toEqual({
       self: 'main-dr',
@@ -244,7 +278,7 @@ describe('dbfleet switchover writes each step into the fleet file', () => {
       /neither a standby environment/,
     );
     // A step 2 missing a cluster's token does not load (the command then restores the file).
-    expect(configErrors(switchover(base, { environment: 'main', to: 'main-dr', tokens: { orders: 'YQ==' } }).text).join('\n')).toMatch(
+    expect(configErrors(switchover(base, { environment: 'main', to: 'main-dr', tokens: { orders: A } }).text).join('\n')).toMatch(
       /has no token for catalog/,
     );
   });

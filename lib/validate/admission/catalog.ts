@@ -75,7 +75,7 @@ export const CATALOG: readonly CatalogEntry[] = [
   cluster('validateResources', 'covered (fleet error too)'),
   cluster('validateHibernationAnnotation', never('the cnpg.io/hibernation annotation')),
   cluster('validatePodPatchAnnotation', never('the cnpg.io/podPatch annotation')),
-  cluster('validatePromotionToken', never('spec.replica.promotionToken')),
+  cluster('validatePromotionToken', 'covered (fleet error too)'),
   cluster('validatePluginConfiguration', 'covered'),
   cluster('validateLivenessPingerProbe', never('the alpha.cnpg.io/livenessPinger annotation')),
   cluster('validatePodSelectorRefs', never('spec.podSelectorRefs')),

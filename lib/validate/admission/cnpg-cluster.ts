@@ -4,6 +4,7 @@
 // Each function below names the upstream function it follows; the rules dbfleet cannot
 // trigger (it never sets their fields) are listed as not applicable in catalog.ts.
 import { CNPG, CNPG_CLUSTER_WEBHOOK, child, refuser, specOf, type AdmissionViolation, type Loose } from './rule';
+import { promotionTokenProblem } from './promotion-token';
 import { imageTag, majorFromTag, parsePostgresQuantity, parseQuantity, postgresBoolean } from './values';
 
 type Refuse = (path: string, message: string) => void;
@@ -331,6 +332,20 @@ export const CLUSTER_RULES: readonly ClusterRule[] = [
   {
     func: 'validateResources',
     check: (c, refuse) => checkResources(c, refuse),
+  },
+  {
+    // A promotion token is checked only on a cluster that is (becoming) primary; on a replica it
+    // is refused outright, and so is minApplyDelay beside it.
+    func: 'validatePromotionToken',
+    check: (c, refuse) => {
+      const r = specOf(c).replica as Loose | undefined;
+      const token = r?.promotionToken;
+      if (typeof token !== 'string' || token === '') return;
+      if (r?.minApplyDelay != null) return refuse('spec.replica.minApplyDelay', 'minApplyDelay cannot be applied with a promotion token');
+      if (isReplicaCluster(c)) return refuse('spec.replica.promotionToken', 'promotionToken is only allowed for primary clusters');
+      const problem = promotionTokenProblem(token);
+      if (problem) refuse('spec.replica.promotionToken', problem);
+    },
   },
   {
     func: 'validatePluginConfiguration',

@@ -16,6 +16,19 @@ const skipArchiving = { 'cnpg.io/skipWalArchiving': 'enabled' };
 const external = (name: string) => ({ name, connectionParameters: { dbname: 'postgres' } });
 const walPlugin = (name: string) => ({ name, enabled: true, isWALArchiver: true });
 const catalog = (major: number) => ({ imageCatalogRef: { apiGroup: 'postgresql.cnpg.io', kind: 'ImageCatalog', name: 'test', major } });
+// base64.StdEncoding of json.Marshal(utils.PgControldataTokenContent{…}), as the upstream tests build it.
+const token = (timeline: string, walFile: string, location: string) =>
+  Buffer.from(
+    JSON.stringify({
+      latestCheckpointTimelineID: timeline,
+      redoWalFile: walFile,
+      databaseSystemIdentifier: '231231212',
+      latestCheckpointREDOLocation: location,
+      timeOfLatestCheckpoint: "we don't know",
+      operatorVersion: 'version info',
+    }),
+  ).toString('base64');
+const replicaToken = token('1', '0000000100000001000000A1', '0/1000000');
 
 export const CLUSTER_CASES: readonly UpstreamCase[] = [
   // bootstrap methods validation
@@ -899,6 +912,37 @@ export const CLUSTER_CASES: readonly UpstreamCase[] = [
     object: cluster({ resources: { requests, limits }, postgresql: { parameters: p } }),
     refused,
     ...(detail ? { detail } : {}),
+  })),
+  // promotion token validation
+  ...(
+    [
+      [3030, 'complains if the replica token is not formatted in base64', 'this-is-a-wrong-token', { enabled: false }, 1],
+      [3053, 'complains if the replica token is not valid', Buffer.from('{}').toString('base64'), { enabled: false }, 1],
+      [3076, "doesn't complain if the replica token is valid", token('3', 'this-wal-file', '33322232'), { enabled: false }, 0],
+      [3110, 'complains if the token is set on a replica cluster (enabled)', replicaToken, { enabled: true }, 1],
+      [3136, 'complains if the token is set on a replica cluster (primary, default name)', replicaToken, { primary: 'test' }, 1],
+      [3165, 'complains if the token is set on a replica cluster (primary, self)', replicaToken, { primary: 'test', self: 'test2' }, 1],
+      [
+        3192,
+        'complains it the token is set when minApplyDelay is being used',
+        replicaToken,
+        { primary: 'test', self: 'test', minApplyDelay: '1h' },
+        1,
+      ],
+    ] as const
+  ).map(([line, title, promotionToken, replica, refused]) => ({
+    source: `${T}:${line} ${title}`,
+    rule: 'validatePromotionToken',
+    object: cluster(
+      {
+        replica: { source: 'test', promotionToken, ...replica },
+        ...(line <= 3076 ? { bootstrap: { initdb: {} } } : {}),
+        externalClusters: line <= 3076 ? [{ name: 'test' }] : [],
+      },
+      undefined,
+      line === 3136 ? 'test2' : 'cluster',
+    ),
+    refused,
   })),
   // validatePluginConfiguration
   {
