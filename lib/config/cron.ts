@@ -57,14 +57,22 @@ function checkField(field: string, [, min, max]: [string, number, number]): stri
   for (const part of field.split(',')) {
     const [range, step] = part.split('/');
     if (step !== undefined && !/^\d+$/.test(step)) return `has an invalid step "${step}"`;
+    // A step of 0 never advances: Kubernetes, Velero and CloudNativePG parse schedules with
+    // robfig/cron v3, whose parser.go getRange refuses it ("step of range should be a positive
+    // number"); it also refuses a range that ends before it starts.
+    if (step !== undefined && Number(step) === 0) return 'has a step of 0: a step must be a positive number (e.g. "*/5")';
+    if (part.split('/').length > 2) return `has more than one "/" in "${part}"`;
     if (range === '*' || range === '?') continue;
     const bounds = range.split('-');
     if (bounds.length > 2) return 'is not a valid range';
+    const values: number[] = [];
     for (const bound of bounds) {
       const value = /^\d+$/.test(bound) ? Number(bound) : NAMES[bound.toLowerCase()];
       if (value === undefined) return `is not a number or a name`;
       if (value < min || value > max) return `is out of range ${min}-${max}`;
+      values.push(value);
     }
+    if (values.length === 2 && values[0] > values[1]) return `has a range "${range}" that ends before it starts`;
   }
   return undefined;
 }
@@ -134,6 +142,8 @@ function expand(field: string, min: number, max: number): Set<number> {
   for (const part of field.split(',')) {
     const [range, stepText] = part.split('/');
     const step = stepText ? Number(stepText) : 1;
+    // checkCron refuses these; an unchecked expression must fail here, never loop forever.
+    if (!Number.isInteger(step) || step < 1) throw new Error(`cron field "${field}" has step "${stepText}": not a positive number`);
     let [low, high] = [min, max];
     if (range !== '*' && range !== '?') {
       const bounds = range.split('-').map((b) => (/^\d+$/.test(b) ? Number(b) : NAMES[b.toLowerCase()]));

@@ -88,11 +88,16 @@ export function resolveDrSites(input: FleetInput, environments: readonly Environ
       continue;
     }
     const need = (e: Environment) => `environments.${e.name}.backups.objectStore`;
+    // An objectStore that is written but invalid (e.g. its schedule) is reported where it is
+    // written; "set it" would be a second, wrong, error.
+    const written = (name: string) => input.environments[name].backups?.objectStore !== undefined;
     if (!source.backups.objectStore) {
-      report(at('standbyOf'), `the standby replicates from ${source.name}'s WAL archive: set ${need(source)} (docs/backups.md)`);
+      if (!written(source.name))
+        report(at('standbyOf'), `the standby replicates from ${source.name}'s WAL archive: set ${need(source)} (docs/backups.md)`);
       ok = false;
     }
-    if (!env.backups.objectStore) {
+    if (!env.backups.objectStore && written(env.name)) ok = false;
+    else if (!env.backups.objectStore) {
       report(
         at('backups'),
         `a standby needs its own WAL archive (it is the source after a switchover): set ${need(env)} to a bucket path other than ${source.name}'s`,

@@ -6,7 +6,7 @@ import { buildFleet } from './build-model';
 import { didYouMean, knownKeys, withNameSuggestion } from './did-you-mean';
 import { FleetFileError, readFleetFiles, type FleetFiles } from './fleet-files';
 import type { Fleet } from './model';
-import { fleetSchema } from './schema';
+import { fleetSchema, isInheritedProblem } from './schema';
 
 export type ConfigPath = ReadonlyArray<string | number>;
 
@@ -137,15 +137,22 @@ export function parseFleetFiles(files: FleetFiles): Fleet {
       return { file: order.get(at.source)!, line, text: `${at.source.file}:${line}: ${formatPath(at.path) || '(root)'}: ${message}` };
     });
 
+  // A standby's inherited value is checked twice (as the source's and as the standby's): its
+  // problem is reported once, at the source's line, where the value is written.
+  const once = (problems: readonly ConfigProblem[]): ConfigProblem[] => {
+    const reported = new Set(problems.map((p) => JSON.stringify(p.path)));
+    return problems.filter((p) => !isInheritedProblem(combined, p.path, reported));
+  };
   const parsed = fleetSchema.safeParse(combined);
   if (!parsed.success) {
     const schema = parsed.error.issues.flatMap((issue) => fromZodIssue(issue, lookup));
     // The rules across fields and files still run on what is valid, so one broken key does not
     // hide a duplicate service elsewhere.
-    throw problemsError([...syntax, ...entries([...schema, ...crossFieldProblems(combined, parsed.error.issues, main.file)])]);
+    throw problemsError([...syntax, ...entries(once([...schema, ...crossFieldProblems(combined, parsed.error.issues, main.file)]))]);
   }
   const result = buildFleet(parsed.data, main.file);
-  if ('problems' in result || syntax.length > 0) throw problemsError([...syntax, ...entries('problems' in result ? result.problems : [])]);
+  if ('problems' in result || syntax.length > 0)
+    throw problemsError([...syntax, ...entries('problems' in result ? once(result.problems) : [])]);
   return { ...result.fleet, locate: (path) => entries([{ path, message: '', atKey: true }])[0].text.split(': ')[0] };
 }
 

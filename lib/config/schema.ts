@@ -296,6 +296,33 @@ const environment = z.strictObject({
  */
 export const STANDBY_OWN_KEYS: readonly string[] = ['standbyOf', 'primarySite', 'switchoverTo', 'promotionTokens'];
 
+/**
+ * Keys a standby replaces whole when it sets them: `cluster` is one Argo CD destination (server
+ * or name), and a standby's `{ name: dr }` merged into the source's `{ server: … }` would name
+ * two.
+ */
+const STANDBY_WHOLE_KEYS: readonly string[] = ['cluster'];
+
+const isMapping = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * What a standby inherits (README "Fleet reference", DR standby): a deep merge. Mappings merge key
+ * by key at every depth (a standby that sets only `backups.objectStore.destinationPath` keeps the
+ * source's schedule, retention, credentials properties and its velero and postgres backups);
+ * lists and scalars the standby sets replace the source's whole; `null` removes an inherited key
+ * (e.g. `backups: { restoreDrill: null }`, or `endpointURL: null` for a bucket at another provider).
+ */
+export function mergeStandby(source: Record<string, unknown>, own: Record<string, unknown>, depth = 0): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...source };
+  for (const [key, value] of Object.entries(own)) {
+    if (value === null) delete out[key];
+    else if (isMapping(value) && isMapping(out[key]) && !(depth === 0 && STANDBY_WHOLE_KEYS.includes(key)))
+      out[key] = mergeStandby(out[key] as Record<string, unknown>, value, depth + 1);
+    else out[key] = value;
+  }
+  return out;
+}
+
 /** A standby inherits what it does not set from its source, before the shape is checked. */
 function inheritFromSource(raw: unknown, ctx: z.RefinementCtx): unknown {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return raw;
@@ -323,9 +350,33 @@ function inheritFromSource(raw: unknown, ctx: z.RefinementCtx): unknown {
       continue;
     }
     const inherited = Object.fromEntries(Object.entries(source as Record<string, unknown>).filter(([k]) => !STANDBY_OWN_KEYS.includes(k)));
-    out[name] = { ...inherited, ...(env as Record<string, unknown>) };
+    out[name] = mergeStandby(inherited, env as Record<string, unknown>);
   }
   return out;
+}
+
+/**
+ * Whether a problem at `path` in a standby is the source's own problem seen again through
+ * inheritance: the standby does not write that value (the source does), and the source reports a
+ * problem at the same path. It is reported once, at the source's line, where the value is written;
+ * not a second time at the standby's `<name>:` line, with the standby's path.
+ */
+export function isInheritedProblem(raw: unknown, path: ReadonlyArray<string | number>, reported: ReadonlySet<string>): boolean {
+  if (path[0] !== 'environments' || typeof path[1] !== 'string' || path.length < 3 || !isMapping(raw)) return false;
+  const envs = raw.environments;
+  if (!isMapping(envs)) return false;
+  const own = envs[path[1]];
+  if (!isMapping(own) || typeof own.standbyOf !== 'string' || STANDBY_OWN_KEYS.includes(String(path[2]))) return false;
+  const has = (root: unknown, rest: ReadonlyArray<string | number>): boolean => {
+    let at: unknown = root;
+    for (const key of rest) {
+      if (!isMapping(at) || !(String(key) in at)) return false;
+      at = at[String(key)];
+    }
+    return true;
+  };
+  const rest = path.slice(2);
+  return !has(own, rest) && has(envs[own.standbyOf], rest) && reported.has(JSON.stringify(['environments', own.standbyOf, ...rest]));
 }
 
 const service = z.strictObject({

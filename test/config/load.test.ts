@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -304,6 +305,37 @@ describe('backup and snapshot config errors', () => {
       `fleet.yaml:${lineOf(text, 'postgres: { schedule')}: environments.test.backups.postgres.schedule: "0 2 * * *" has 5 fields; CloudNativePG schedules take 6 (seconds first, e.g. "0 0 2 * * *")`,
     ]);
   });
+
+  it('a step of 0 or a backwards range is an error, not a hang (issue 31: "*/0" looped forever in cron.ts expand)', () => {
+    const text = withBackups('*/0 * * * *', '0 0 2 */0 * *');
+    expect(configErrors(text)).toEqual([
+      `fleet.yaml:${lineOf(text, 'velero:')}: environments.test.backups.velero.schedule: "*/0 * * * *" field 1 (minute) "*/0" has a step of 0: a step must be a positive number (e.g. "*/5")`,
+      `fleet.yaml:${lineOf(text, 'postgres: { schedule')}: environments.test.backups.postgres.schedule: "0 0 2 */0 * *" field 4 (day of month) "*/0" has a step of 0: a step must be a positive number (e.g. "*/5")`,
+    ]);
+    const snapshot = withSnapshot(snapshotFields({ schedule: '"15 1-5/0,22-3 * * *"' }));
+    expect(configErrors(snapshot).join('\n')).toMatch(/mongoSnapshots\[0\]\.schedule: .*has a step of 0/);
+    const backwards = withSnapshot(snapshotFields({ schedule: '"15 22-3 * * *"' }));
+    expect(configErrors(backwards).join('\n')).toMatch(/"22-3" that ends before it starts/);
+  });
+
+  it('a step of 0 never hangs the loader, even where no check ran before the interval computation', () => {
+    // In a child process with a deadline: before the fix, the loader looped forever (in-process,
+    // a synchronous loop cannot be timed out).
+    const script = `
+      const load = await import(${JSON.stringify(join(__dirname, '../../lib/config/load.ts'))});
+      const cron = await import(${JSON.stringify(join(__dirname, '../../lib/config/cron.ts'))});
+      const { parseFleet } = load.default ?? load;
+      const { maxIntervalSeconds } = cron.default ?? cron;
+      try { parseFleet(process.env.FLEET, 'fleet.yaml'); console.log('accepted'); } catch (e) { console.log((e.message.match(/has a step of 0/g) ?? []).length + ' errors'); }
+      try { maxIntervalSeconds('*/0 * * * *', 'kubernetes'); console.log('computed'); } catch (e) { console.log(e.message); }`;
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      env: { ...process.env, FLEET: withBackups('*/0 * * * *', '0 0 2 */0 * *') },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(run.error?.message ?? '').not.toMatch(/ETIMEDOUT/);
+    expect(run.stdout.trim().split('\n')).toEqual(['2 errors', 'cron field "*/0" has step "0": not a positive number']);
+  }, 40_000);
 
   it('a Kubernetes cron with 6 fields', () => {
     const text = withSnapshot(snapshotFields({ schedule: '"0 15 */6 * * *"' }));

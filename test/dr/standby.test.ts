@@ -222,6 +222,70 @@ describe('standby config errors', () => {
     }
   });
 
+  it("a problem in an inherited value is reported once, at the source's line; an invalid store is not also 'missing'", () => {
+    const base = drFleet('per-service');
+    const line = (text: string, needle: string) => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
+    const instances = base.replace('    instances: 3\n', '    instances: -1\n');
+    expect(configErrors(instances)).toEqual([`fleet.yaml:${line(instances, 'instances: -1')}: environments.main.instances: must be >= 1`]);
+    const storage = base.replace('    storage: 50Gi\n', '    storage: 50Gx\n');
+    expect(configErrors(storage)).toEqual([
+      `fleet.yaml:${line(storage, '50Gx')}: environments.main.storage: "50Gx" is not a valid Kubernetes quantity (e.g. 5Gi, 500Mi)`,
+    ]);
+    const access = base.replace(
+      '    developerAccess: read-write\n',
+      '    developerAccess: read-write\n    accessSchedule: "*/0 * * * *"\n',
+    );
+    expect(configErrors(access)).toEqual([
+      expect.stringMatching(new RegExp(`^fleet\\.yaml:${line(access, '*/0')}: environments\\.main\\.accessSchedule: `)),
+    ]);
+    // The source's store is written with a wrong schedule: one error, at the schedule's line.
+    const schedule = base.replace('        schedule: "0 0 1 * * *"\n', '        schedule: "0 1 * * *"\n');
+    expect(configErrors(schedule)).toEqual([
+      `fleet.yaml:${line(schedule, '"0 1 * * *"')}: environments.main.backups.objectStore.schedule: "0 1 * * *" has 5 fields; CloudNativePG schedules take 6 (seconds first, e.g. "0 0 2 * * *")`,
+    ]);
+    // A standby's own value is still reported at the standby's line.
+    const own = base.replace('    storageClass: gp3\n', '    storageClass: gp3\n    instances: 0\n');
+    expect(configErrors(own)).toEqual([`fleet.yaml:${line(own, 'instances: 0')}: environments.main-dr.instances: must be >= 1`]);
+  });
+
+  it('inherits backups by deep merge: objects merge, lists and scalars replace, cluster is replaced whole, null removes', () => {
+    const withVelero = (dr: string) =>
+      drFleet('per-service')
+        .replace(
+          '        schedule: "0 0 1 * * *"\n',
+          '        schedule: "0 0 1 * * *"\n        endpointURL: https://minio.example\n        retention: 14d\n      velero: { schedule: "0 3 * * *", ttl: 72h }\n      restoreDrill: { schedule: "0 5 * * 6" }\n',
+        )
+        .replace(/ {4}backups:\n {6}objectStore:\n {8}destinationPath: s3[^]*?"0 0 3 \* \* \*"\n/, dr)
+        .replace('name: acme\n', 'name: acme\nopsImage: registry.example.com/dbfleet/ops:1.0.0\n');
+    const fleet = fleetOf(
+      withVelero(
+        '    backups:\n      objectStore: { destinationPath: "s3://dr-archive/pg", endpointURL: null, credentials: { remoteKey: databases/main-dr/object-store } }\n      velero: { ttl: 24h }\n',
+      ),
+    );
+    const dr = fleet.environments.find((e) => e.name === 'main-dr')!;
+    expect(dr.backups.objectStore).toMatchObject({
+      destinationPath: 's3://dr-archive/pg',
+      remoteKey: 'databases/main-dr/object-store',
+      schedule: '0 0 1 * * *',
+      retention: '14d',
+    });
+    expect(dr.backups.objectStore!.endpointURL).toBeUndefined();
+    expect(dr.backups.velero).toMatchObject({ schedule: '0 3 * * *', ttl: '24h' });
+    expect(dr.backups.restoreDrill).toBeDefined();
+    // null removes an inherited key.
+    const noDrill = fleetOf(
+      withVelero(
+        '    backups:\n      objectStore: { destinationPath: "s3://dr-archive/pg", credentials: { remoteKey: databases/main-dr/object-store } }\n      restoreDrill: null\n',
+      ),
+    );
+    expect(noDrill.environments.find((e) => e.name === 'main-dr')!.backups.restoreDrill).toBeUndefined();
+    // cluster is one destination: a standby's { name } replaces the source's { server }.
+    const named = fleetOf(
+      drFleet('per-service').replace('    cluster: { server: https://aws.example }\n', '    cluster: { name: dr-site }\n'),
+    );
+    expect(named.environments.find((e) => e.name === 'main-dr')!.destination).toEqual({ name: 'dr-site' });
+  });
+
   it("needs the source's object store (the replication path) and its own", () => {
     const noSourceStore = drFleet('shared').replace(
       / {4}backups:\n {6}objectStore:\n {8}destinationPath: gs:[^]*?schedule: "0 0 1 \* \* \*"\n/,
