@@ -44,7 +44,7 @@ class World {
   constructor(readonly server: PostgresServer) {}
 
   /** One sync of the rendered objects, in wave order. */
-  async sync(state: RotationState, onAppSecret: (c: Credentials) => void): Promise<void> {
+  async sync(state: RotationState, onAppSecret: (c: Credentials) => void, betweenWaves?: () => Promise<void>): Promise<void> {
     const objects = rendered(state);
     // wave -2: PushSecrets create what is missing, never overwrite
     for (const p of objects.filter((o) => o.kind === 'PushSecret')) {
@@ -61,6 +61,9 @@ class World {
     }
     this.app = secrets.get('orders-db')!;
     onAppSecret(this.app);
+    // Argo CD waits for wave -1 to be healthy before it applies wave 0: the app may read its new
+    // Secret before the operator has reconciled any role, so the client logs in during that gap.
+    await betweenWaves?.();
     // wave 0+: the operator reconciles the roles from their Secrets, then the databases
     const roles: ClusterSpecManagedRoles[] = [
       ...objects.filter((o) => o.kind === 'Cluster' && o.metadata.name === 'orders').flatMap((c) => c.spec.managed?.roles ?? []),
@@ -136,7 +139,16 @@ describe.skipIf(unavailable !== undefined)('owner credential rotation on a real 
     for (let i = 0; i < 6; i++) {
       const previousApp = world.app;
       state = nextRotationState(state);
-      await world.sync(state, (c) => (current = c));
+      // an app Secret that names a login before it can log in (an early switch) fails here
+      const loginsBefore = logins;
+      await world.sync(
+        state,
+        (c) => (current = c),
+        async () => {
+          while (logins < loginsBefore + 10 && failures.length === 0) await new Promise((r) => setTimeout(r, 5));
+        },
+      );
+      expect(failures, `failed logins after ${state.generation}/${state.step}`).toEqual([]);
       stepsSeen.push(`${state.generation}/${state.step}:${world.app.user}`);
       // let the client run on each state for a while
       const target = logins + 20;
