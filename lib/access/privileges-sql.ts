@@ -496,11 +496,28 @@ function databaseSql(o: DatabaseSqlOptions): string {
     exec(4, `GRANT USAGE ON SCHEMA %I TO ${inFormat}`, S),
     exec(4, `GRANT ${table.grant} ON ALL TABLES IN SCHEMA %I TO ${inFormat}`, S),
     exec(4, `REVOKE ${table.revoke} ON ALL TABLES IN SCHEMA %I FROM ${inFormat}`, S),
+    // Developers are members of PUBLIC: a write an owner's migration granted to PUBLIC would make
+    // "read-only" writable. Only the owner, developers and the exporter may connect, so PUBLIC
+    // holds no write here, whatever the mode.
+    exec(4, `REVOKE ${TABLE_PRIVILEGES['read-only'].revoke} ON ALL TABLES IN SCHEMA %I FROM PUBLIC`, S),
+    exec(4, `REVOKE ${SEQUENCE_PRIVILEGES['read-only'].revoke} ON ALL SEQUENCES IN SCHEMA %I FROM PUBLIC`, S),
     exec(4, `GRANT ${sequence.grant} ON ALL SEQUENCES IN SCHEMA %I TO ${inFormat}`, S),
     ...(sequence.revoke ? [exec(4, `REVOKE ${sequence.revoke} ON ALL SEQUENCES IN SCHEMA %I FROM ${inFormat}`, S)] : []),
     // Per-schema defaults can only add to the global ones set below; none are created here, but
     // one added by hand would hand out what this mode forbids, so it is revoked (a no-op if absent).
     exec(4, `ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA %I REVOKE ${table.revoke} ON TABLES FROM ${inFormat}`, OWNER, S),
+    exec(
+      4,
+      `ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA %I REVOKE ${TABLE_PRIVILEGES['read-only'].revoke} ON TABLES FROM PUBLIC`,
+      OWNER,
+      S,
+    ),
+    exec(
+      4,
+      `ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA %I REVOKE ${SEQUENCE_PRIVILEGES['read-only'].revoke} ON SEQUENCES FROM PUBLIC`,
+      OWNER,
+      S,
+    ),
     ...(sequence.revoke
       ? [exec(4, `ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA %I REVOKE ${sequence.revoke} ON SEQUENCES FROM ${inFormat}`, OWNER, S)]
       : []),
@@ -518,6 +535,8 @@ function databaseSql(o: DatabaseSqlOptions): string {
     `ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" REVOKE CREATE ON SCHEMAS FROM ${granteeList};`,
     `ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" GRANT ${table.grant} ON TABLES TO ${granteeList};`,
     `ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" REVOKE ${table.revoke} ON TABLES FROM ${granteeList};`,
+    `ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" REVOKE ${TABLE_PRIVILEGES['read-only'].revoke} ON TABLES FROM PUBLIC;`,
+    `ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" REVOKE ${SEQUENCE_PRIVILEGES['read-only'].revoke} ON SEQUENCES FROM PUBLIC;`,
     `ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" GRANT ${sequence.grant} ON SEQUENCES TO ${granteeList};`,
     ...(sequence.revoke ? [`ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" REVOKE ${sequence.revoke} ON SEQUENCES FROM ${granteeList};`] : []),
     ...routineDefaults,

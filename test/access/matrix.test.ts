@@ -162,6 +162,17 @@ describe.skipIf(unavailable !== undefined)('developer access on a real PostgreSQ
       // The operator's next reconcile of the Database object (spec.schemas: public owned by the service).
       await productionEnv.declare();
       await productionEnv.createObjects('before');
+      // A fresh read-only environment starts from what the owner's migrations granted: writes to
+      // the developers and to PUBLIC (developers are members of it), now and by default. The SQL
+      // must take each away, or the matrix below sees a developer write.
+      await productionEnv.asOwners(
+        `GRANT ALL ON ALL TABLES IN SCHEMA public, ledger TO ${DEVELOPER_GROUP_ROLE}, PUBLIC;
+         GRANT ALL ON ALL SEQUENCES IN SCHEMA public, ledger TO ${DEVELOPER_GROUP_ROLE}, PUBLIC;
+         ALTER DEFAULT PRIVILEGES GRANT ALL ON TABLES TO ${DEVELOPER_GROUP_ROLE}, PUBLIC;
+         ALTER DEFAULT PRIVILEGES GRANT ALL ON SEQUENCES TO ${DEVELOPER_GROUP_ROLE}, PUBLIC;
+         ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO ${DEVELOPER_GROUP_ROLE}, PUBLIC;
+         ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON SEQUENCES TO ${DEVELOPER_GROUP_ROLE}, PUBLIC;`,
+      );
       await productionEnv.applyAccess('read-only');
       const once = await productionEnv.snapshot();
       await productionEnv.applyAccess('read-only');
@@ -356,7 +367,7 @@ class ClusterUnderTest {
 
   /** What a service's migrations create, logged in as the service: before or after the SQL ran. */
   async createObjects(when: 'before' | 'after'): Promise<void> {
-    const sql =
+    await this.asOwners(
       when === 'before'
         ? `CREATE TABLE public.items (id bigserial PRIMARY KEY, name text NOT NULL);
          INSERT INTO public.items (name) VALUES ('first'), ('second');
@@ -367,7 +378,12 @@ class ClusterUnderTest {
          INSERT INTO public.later_items (name) VALUES ('later');
          CREATE SCHEMA later;
          CREATE TABLE later.notes (id bigserial PRIMARY KEY, body text NOT NULL);
-         INSERT INTO later.notes (body) VALUES ('note');`;
+         INSERT INTO later.notes (body) VALUES ('note');`,
+    );
+  }
+
+  /** Runs SQL in every service database, logged in as that service. */
+  async asOwners(sql: string): Promise<void> {
     for (const service of this.cluster.services) {
       const client = await this.server.connect({
         user: service.role,

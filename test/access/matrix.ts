@@ -75,6 +75,13 @@ export const OPERATIONS: readonly Operation[] = [
     developer: 'write',
   },
   {
+    id: 'update-later',
+    label: 'update later',
+    description: 'UPDATE public.later_items: a write that needs no sequence, so a table grant alone decides it',
+    sql: "UPDATE public.later_items SET name = 'probe'",
+    developer: 'write',
+  },
+  {
     id: 'select-later-schema',
     label: 'select later schema',
     description: 'SELECT from later.notes: schema and table created after the SQL ran',
