@@ -4,6 +4,7 @@ import type { PostgresCluster, RestoreDrill } from '../config/model';
 import { ACCESS_CLIENT_LABEL } from '../network/cluster-ingress-policy';
 import { RESTORE_DRILL_CLUSTER, RESTORE_DRILL_NAME } from './backup-names';
 import { OpsCronJob } from './ops-cron-job';
+import { RestoreDrillAdmissionPolicy } from './restore-drill-admission-policy';
 
 /** CloudNativePG's instance status port, which the operator polls. */
 const CNPG_STATUS_PORT = 8000;
@@ -37,6 +38,8 @@ export interface RestoreDrillCronJobProps {
  * can be replaced) but read only by name and deleted only if named `restore-drill-scratch`;
  * Backups listed; one Secret, the scratch cluster's superuser password, read. Note what this
  * means: the drill's token can restore, and therefore read, the data of every backup here.
+ * What RBAC cannot say (what a created Cluster may contain) a ValidatingAdmissionPolicy says:
+ * RestoreDrillAdmissionPolicy admits only the scratch Cluster the drill builds.
  */
 export class RestoreDrillCronJob extends Construct {
   readonly cronJobName: string;
@@ -90,6 +93,17 @@ export class RestoreDrillCronJob extends Construct {
       podLabels: { [ACCESS_CLIENT_LABEL]: RESTORE_DRILL_CLUSTER },
     });
     this.cronJobName = job.cronJobName;
+
+    new RestoreDrillAdmissionPolicy(this, 'AdmissionPolicy', {
+      namespace: props.namespace,
+      serviceAccount: RESTORE_DRILL_NAME,
+      scratchCluster: RESTORE_DRILL_CLUSTER,
+      sourceClusters: clusterNames,
+      images: props.clusters.filter((c) => !c.imageCatalog).map((c) => c.imageName),
+      imageCatalogs: props.clusters.flatMap((c) => (c.imageCatalog ? [c.imageCatalog] : [])),
+      objectStore: d.source === 'objectStore' ? props.objectStoreName : undefined,
+      labels: props.labels,
+    });
 
     // The namespace denies all ingress: the scratch instances need the operator, each other, and the drill.
     const tcp = (...ports: number[]) => ports.map((port) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) }));

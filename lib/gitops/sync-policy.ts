@@ -69,6 +69,9 @@ const WAVES: ReadonlyArray<[number, readonly string[]]> = [
       'rbac.authorization.k8s.io/RoleBinding',
       // A Cluster's imageCatalogRef must resolve when it starts.
       'postgresql.cnpg.io/ImageCatalog',
+      // The restore drill's fence is in place before its CronJob (final wave) can run.
+      'admissionregistration.k8s.io/ValidatingAdmissionPolicy',
+      'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding',
     ],
   ],
   [0, ['postgresql.cnpg.io/Cluster', 'acid.zalan.do/postgresql']],

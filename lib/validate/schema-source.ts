@@ -195,6 +195,16 @@ export function loadSchemaSet(schemasDir?: string): SchemaSet {
       const key = kindKey(apiVersion, gvk.kind);
       if (!kinds.has(key)) kinds.set(key, { source: 'k8s', apiVersion, kind: gvk.kind, file: DEFINITIONS_RELATIVE, definition: name });
     }
+    // ValidatingAdmissionPolicy(Binding) became admissionregistration.k8s.io/v1 in Kubernetes 1.30
+    // (the version dbfleet renders; 1.28 serves v1beta1 only behind a feature gate). The 1.30 v1
+    // types equal 1.28's v1beta1 types field for field (compared without descriptions:
+    // cdk8s-team/cdk8s@71f8cba7 kubernetes-schemas/v1.30.0 vs v1.28.0 _definitions.json), so v1
+    // is checked against the v1beta1 definitions rather than left unvalidated.
+    for (const kind of ['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']) {
+      const beta = kinds.get(kindKey('admissionregistration.k8s.io/v1beta1', kind));
+      const key = kindKey('admissionregistration.k8s.io/v1', kind);
+      if (beta && !kinds.has(key)) kinds.set(key, { ...beta, apiVersion: 'admissionregistration.k8s.io/v1' });
+    }
   }
   return { dir, kinds, definitions, definitionsFile: fs.existsSync(defsFile) ? DEFINITIONS_RELATIVE : undefined, definitionsHash };
 }

@@ -62,6 +62,9 @@ describe('safe sync of stateful objects, over all of dist/', () => {
     // The role stays in PostgreSQL when its object goes (service owners and the group: reclaim
     // retain) or is meant to go with it (developers: reclaim delete).
     'DatabaseRole',
+    // The restore drill's fence: configuration only, rendered and removed with the drill's CronJob.
+    'ValidatingAdmissionPolicy',
+    'ValidatingAdmissionPolicyBinding',
   ]);
 
   it('every object is either protected from prune and delete, or known to be recreatable', () => {
