@@ -1,7 +1,7 @@
 // Disaster-recovery pairs: an environment with `standbyOf` is the standby site of another one.
 // Checked here, and resolved into a DrSite on both environments (docs/disaster-recovery.md).
 import type { ConfigProblem } from './load';
-import type { DrSite, Environment, ObjectStoreBackup, PostgresCluster } from './model';
+import type { DrSite, Environment, ObjectStoreBackup, PoolerSettings, PostgresCluster } from './model';
 import type { FleetInput } from './schema';
 import { backendTraits } from '../backends/traits';
 import { platformRemoteKey } from '../secrets/key-layout';
@@ -42,7 +42,7 @@ export function resolveDrSites(input: FleetInput, environments: readonly Environ
     const raw = input.environments[env.name];
     const at = (...path: string[]) => ['environments', env.name, ...path];
     if (!raw.standbyOf) {
-      for (const key of ['primarySite', 'switchoverTo', 'promotionTokens'] as const) {
+      for (const key of ['primarySite', 'switchoverTo', 'promotionTokens', 'readEndpoint'] as const) {
         if (raw[key] !== undefined) report(at(key), 'only applies to a standby environment (one with standbyOf): set it there', true);
       }
       continue;
@@ -182,6 +182,19 @@ export function resolveDrSites(input: FleetInput, environments: readonly Environ
         ok = false;
       }
     }
+    // The read Secrets name the replicas' endpoints only, never the designated primary: that is
+    // the instance a promotion makes writable, and they use the app's own role (docs/disaster-recovery.md).
+    if (raw.readEndpoint && env.clusters.some((c) => c.instances < 2)) {
+      report(
+        at('readEndpoint'),
+        `needs instances >= 2 at ${env.name} (clusters ${env.clusters
+          .filter((c) => c.instances < 2)
+          .map((c) => c.name)
+          .join(', ')} have 1): read traffic goes to the replicas, never to the designated primary that a promotion makes writable`,
+        true,
+      );
+      ok = false;
+    }
     if (!ok) continue;
     // Step 1 of a switchover (switchoverTo) changes only the primary site, which demotes
     // itself; the other one keeps following it until step 2 gives it the demotion token
@@ -200,7 +213,10 @@ export function resolveDrSites(input: FleetInput, environments: readonly Environ
     };
     const keyPrefix = input.secretStore.keyPrefix;
     sites.set(source.name, site(source.name, env.name, false, peerStore(env, keyPrefix)));
-    sites.set(env.name, site(env.name, source.name, true, peerStore(source, keyPrefix)));
+    sites.set(env.name, {
+      ...site(env.name, source.name, true, peerStore(source, keyPrefix)),
+      ...(raw.readEndpoint ? { readEndpoint: true } : {}),
+    });
     standbyParameters.set(env.name, source.clusters);
   }
   return environments.map((e) => {
@@ -219,13 +235,15 @@ export function resolveDrSites(input: FleetInput, environments: readonly Environ
       // (another cloud's storage classes; fewer instances to save cost while standing by).
       clusters: e.clusters.map((c) => {
         const s = sourceClusters.find((x) => x.name === c.name)!;
+        const instances = own.instances !== sourceEnv.instances ? own.instances : s.instances;
         return {
           ...s,
           environment: c.environment,
           namespace: c.namespace,
           developerAccess: c.developerAccess,
-          instances: own.instances !== sourceEnv.instances ? own.instances : s.instances,
+          instances,
           storageClass: own.storageClass !== sourceEnv.storageClass ? own.storageClass : s.storageClass,
+          poolers: standbyPoolers(s.poolers, instances, dr.readEndpoint === true),
         };
       }),
     };
@@ -248,4 +266,24 @@ function peerStore(peer: Environment, keyPrefix: string): ObjectStoreBackup {
     name: peerObjectStoreName(store.name, peer.name),
     remoteKey: objectStoreReadOnlyRemoteKey(keyPrefix, peer.name),
   };
+}
+
+/**
+ * A standby cluster's poolers: the source cluster's, except that a read-only pooler needs replicas
+ * here too, and a standby serving reads (`readEndpoint`) where pooling is on gets a read-only
+ * pooler with the read-write one's settings if its source has none. PgBouncer's auth_user
+ * cnpg_pooler_pgbouncer and its lookup function in the `postgres` database cannot be created on a
+ * replica: they reach it physically from the source, which pools too (cloudnative-pg@v1.30.0
+ * docs/src/connection_pooling.md "built-in integration": created by the instance manager with SQL).
+ */
+function standbyPoolers(
+  poolers: readonly PoolerSettings[] | undefined,
+  instances: number,
+  readEndpoint: boolean,
+): readonly PoolerSettings[] | undefined {
+  if (!poolers || poolers.length === 0) return poolers;
+  const kept = poolers.filter((p) => p.type === 'rw' || instances >= 2);
+  const rw = kept.find((p) => p.type === 'rw');
+  if (readEndpoint && rw && !kept.some((p) => p.type === 'ro')) kept.push({ ...rw, type: 'ro' });
+  return kept;
 }

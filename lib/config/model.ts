@@ -260,6 +260,8 @@ export interface DrSite {
   readonly source: string;
   /** The peer's object store, read by this site's clusters (WAL archive, base backups), with its read-only key (`remoteKey`). */
   readonly peerObjectStore: ObjectStoreBackup;
+  /** On the standby site, opted in (`readEndpoint`): read-only connection Secrets in the services' namespaces. @default false */
+  readonly readEndpoint?: boolean;
 }
 
 /** Requests and limits as Kubernetes takes them (`cpu`, `memory`). */

@@ -286,6 +286,17 @@ const environment = z.strictObject({
     .optional(),
   /** PgBouncer poolers in front of every cluster (opt-in). */
   pooler: poolers.optional(),
+  /**
+   * On a standby: also render, in each service's namespace at this site, a read-only connection
+   * Secret `<service>-db-readonly` (only `ro-*` endpoint keys, to the replicas or the read-only
+   * pooler) for read traffic served from the DR site. Needs instances >= 2. @default false
+   */
+  readEndpoint: z
+    .boolean()
+    .describe(
+      'On a standby (standbyOf): render a read-only connection Secret <service>-db-readonly (ro-uri, ro-host, ro-jdbc-uri, direct-ro-*) in every service namespace at this site, and a read-only pooler where pooling is on. Needs instances >= 2. Not inherited. Default false.',
+    )
+    .optional(),
 });
 
 /**
@@ -294,7 +305,7 @@ const environment = z.strictObject({
  * "everything not set here is the source's", and a standby that inherits the source's namespace
  * and destination is refused with a message (dr-sites.ts), never silently rendered elsewhere.
  */
-export const STANDBY_OWN_KEYS: readonly string[] = ['standbyOf', 'primarySite', 'switchoverTo', 'promotionTokens'];
+export const STANDBY_OWN_KEYS: readonly string[] = ['standbyOf', 'primarySite', 'switchoverTo', 'promotionTokens', 'readEndpoint'];
 
 /**
  * Keys a standby replaces whole when it sets them: `cluster` is one Argo CD destination (server

@@ -167,7 +167,31 @@ export class EnvironmentChart extends Chart {
       remoteKey: credentials.app.remoteKey!,
       labels: this.labelsFor('connection-secret', service.name, 'credentials'),
     });
+    // A DR standby serving reads (readEndpoint): a Secret that names only the replicas (or the
+    // read-only pooler). The login is the app's own role: it exists here because the replica is a
+    // physical copy of the source (roles included), and its password is the key both sites read
+    // (the source generates it). Read-only because every instance here is a hot standby, and
+    // because the endpoints never include the designated primary, which a promotion makes writable.
+    if (environment.dr?.standby && environment.dr.readEndpoint) {
+      new ServiceConnectionSecret(this, `ReadOnlyConnection-${service.name}`, {
+        name: readOnlyConnectionSecretName(service),
+        namespace: service.namespace,
+        username: credentials.app.role,
+        database: service.database,
+        ...rendered.endpoints,
+        port: rendered.cluster.port,
+        store: fleet.secretStore,
+        remoteKey: credentials.app.remoteKey!,
+        labels: this.labelsFor('readonly-connection-secret', service.name, 'credentials'),
+        readOnly: true,
+      });
+    }
   }
+}
+
+/** `<service>-db-readonly`: the read-only connection Secret at a DR standby with readEndpoint. */
+export function readOnlyConnectionSecretName(service: Pick<Service, 'name'>): string {
+  return `${service.name}-db-readonly`;
 }
 
 /** What every backend's cluster is made of: the model's databases, owner, developer and rotation roles. */

@@ -36,6 +36,12 @@ export interface ServiceConnectionSecretProps {
    * KUBERNETES_CLUSTER_DOMAIN). @default 'cluster.local'
    */
   readonly clusterDomain?: string;
+  /**
+   * Only the read endpoints (`ro-*`, `direct-ro-*`, and `pgpass` for their hosts): a Secret for
+   * read traffic, with no key naming a writable endpoint (a DR site's `<service>-db-readonly`).
+   * @default false
+   */
+  readonly readOnly?: boolean;
 }
 
 /**
@@ -72,7 +78,7 @@ export class ServiceConnectionSecret extends Construct {
       [`${prefix}uri`]: `postgresql://${username}:${inUserInfo}@${h}:${port}/${database}`,
       [`${prefix}jdbc-uri`]: `jdbc:postgresql://${h}:${port}/${database}?password=${inQuery}&user=${username}`,
     });
-    const pgpass = [...new Set([host, readOnlyHost, directHost, directReadOnlyHost])]
+    const pgpass = [...new Set(props.readOnly ? [readOnlyHost, directReadOnlyHost] : [host, readOnlyHost, directHost, directReadOnlyHost])]
       .map((h) => `${h}:${port}:${database}:${username}:{{ .password }}\n`)
       .join('');
     new StoreSecret(this, 'Resource', {
@@ -88,11 +94,15 @@ export class ServiceConnectionSecret extends Construct {
         user: username,
         port: String(port),
         dbname: database,
-        ...endpoint('', host),
-        'fqdn-uri': `postgresql://${username}:${inUserInfo}@${fqdnHost}:${port}/${database}`,
-        'fqdn-jdbc-uri': `jdbc:postgresql://${fqdnHost}:${port}/${database}?password=${inQuery}&user=${username}`,
+        ...(props.readOnly
+          ? {}
+          : {
+              ...endpoint('', host),
+              'fqdn-uri': `postgresql://${username}:${inUserInfo}@${fqdnHost}:${port}/${database}`,
+              'fqdn-jdbc-uri': `jdbc:postgresql://${fqdnHost}:${port}/${database}?password=${inQuery}&user=${username}`,
+            }),
         ...endpoint('ro-', readOnlyHost),
-        ...endpoint('direct-', directHost),
+        ...(props.readOnly ? {} : endpoint('direct-', directHost)),
         ...endpoint('direct-ro-', directReadOnlyHost),
         pgpass,
       },
