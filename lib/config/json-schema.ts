@@ -5,6 +5,7 @@
 // Cross-field rules (name collisions, cron arithmetic…) are not expressible here: the loader
 // still checks them with file:line errors.
 import { z } from 'zod';
+import { keyDescription } from './descriptions';
 import { fleetSchema } from './schema';
 
 type JsonSchema = Record<string, unknown>;
@@ -31,6 +32,7 @@ export function fleetJsonSchema(): JsonSchema {
   const required = environment.required as string[];
   delete environment.required;
   Object.assign(environment, { if: { required: ['standbyOf'] }, then: { required: ['standbyOf'] }, else: { required } });
+  describeProperties(schema, []);
   return {
     $schema: schema.$schema,
     title: 'dbfleet fleet file (fleet.yaml)',
@@ -57,6 +59,32 @@ export function serviceJsonSchema(): JsonSchema {
 /** The text of a committed schema file. */
 export function jsonSchemaText(schema: JsonSchema): string {
   return `${JSON.stringify(schema, null, 2)}\n`;
+}
+
+/**
+ * Sets the hover doc (`description`) of every property from descriptions.ts; `used` collects the
+ * entries taken (the test checks that none is stale). A property without one keeps none, and
+ * test/config/json-schema.test.ts fails.
+ */
+export function describeProperties(node: unknown, path: readonly string[], used?: Set<string>): void {
+  if (typeof node !== 'object' || node === null) return;
+  const schema = node as JsonSchema;
+  const properties = schema.properties as Record<string, JsonSchema> | undefined;
+  for (const [key, property] of Object.entries(properties ?? {})) {
+    const description = keyDescription([...path, key], used);
+    // The description goes first, where a reader of the file looks.
+    if (description !== undefined) properties![key] = { description, ...withoutKey(property, 'description') };
+    describeProperties(properties![key], [...path, key], used);
+  }
+  if (typeof schema.additionalProperties === 'object') describeProperties(schema.additionalProperties, [...path, '*'], used);
+  if (schema.items !== undefined) {
+    const itemPath = path.length === 0 ? ['[]'] : [...path.slice(0, -1), `${path[path.length - 1]}[]`];
+    for (const item of Array.isArray(schema.items) ? schema.items : [schema.items]) describeProperties(item, itemPath, used);
+  }
+  for (const key of ['anyOf', 'oneOf', 'allOf'] as const) {
+    if (Array.isArray(schema[key])) for (const option of schema[key] as unknown[]) describeProperties(option, path, used);
+  }
+  for (const key of ['if', 'then', 'else'] as const) describeProperties(schema[key], path, used);
 }
 
 function withoutKey(object: JsonSchema, key: string): JsonSchema {

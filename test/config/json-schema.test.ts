@@ -7,7 +7,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
+import { starterFiles } from '../../lib/cli/starter-files';
+import { KEY_DESCRIPTIONS } from '../../lib/config/descriptions';
 import {
+  describeProperties,
   FLEET_JSON_SCHEMA_FILES,
   fleetJsonSchema,
   jsonSchemaText,
@@ -56,5 +59,53 @@ describe('fleet JSON Schema', () => {
     expect(service({ name: 'orders', databse: 'x' })).toBe(false);
     expect(service({ name: 'Orders' })).toBe(false);
     expect(service({ namespace: 'orders' }), 'name is required').toBe(false);
+  });
+
+  // Issue 27: "the JSON Schema has 1 description in 33 KB (no hover docs in editors)".
+  it('every key of fleet.yaml and of services/*.yaml has a description (hover docs), and no description is stale', () => {
+    const undescribed: string[] = [];
+    const walk = (node: unknown, path: string): void => {
+      if (typeof node !== 'object' || node === null) return;
+      const schema = node as Record<string, any>;
+      for (const [key, property] of Object.entries((schema.properties ?? {}) as Record<string, any>)) {
+        if (typeof property.description !== 'string' || property.description.length < 10) undescribed.push(`${path}.${key}`);
+        walk(property, `${path}.${key}`);
+      }
+      if (typeof schema.additionalProperties === 'object') walk(schema.additionalProperties, `${path}.*`);
+      if (schema.items) walk(schema.items, `${path}[]`);
+      for (const k of ['anyOf', 'oneOf', 'allOf', 'if', 'then', 'else']) for (const option of [schema[k]].flat()) walk(option, path);
+    };
+    let properties = 0;
+    for (const schema of [fleetJsonSchema(), serviceJsonSchema()]) {
+      walk(schema, '');
+      properties += JSON.stringify(schema).split('"description"').length - 1;
+    }
+    expect(undescribed, 'add these to lib/config/descriptions.ts').toEqual([]);
+    expect(properties).toBeGreaterThan(200);
+    const used = new Set<string>();
+    describeProperties(JSON.parse(JSON.stringify(fleetJsonSchema())), [], used);
+    expect(
+      Object.keys(KEY_DESCRIPTIONS).filter((key) => !used.has(key)),
+      'descriptions of keys the schema no longer has',
+    ).toEqual([]);
+  });
+
+  it('the starter files and the example fleet point yaml-language-server at the schemas', () => {
+    expect(readFileSync(join(root, 'fleet.yaml'), 'utf8')).toMatch(/^# yaml-language-server: \$schema=lib\/config\/fleet\.schema\.json\n/);
+    const v = '1.0.0';
+    const files = starterFiles({
+      name: 'acme',
+      dbfleetSpec: '^0.1.0',
+      dbfleetVersion: '0.1.0',
+      versions: { cdk8s: v, constructs: v, cdk8sCli: v, tsx: v, typescript: v, typesNode: v },
+    });
+    const yamlFiles = [...files.keys()].filter((f) => /^(fleet|services\/[^/]+)\.yaml$/.test(f));
+    expect(yamlFiles).toContain('fleet.yaml');
+    expect(yamlFiles.some((f) => f.startsWith('services/'))).toBe(true);
+    for (const f of yamlFiles) {
+      const schema =
+        f === 'fleet.yaml' ? 'node_modules/dbfleet/lib/config/fleet.schema.json' : '../node_modules/dbfleet/lib/config/service.schema.json';
+      expect(files.get(f), f).toMatch(new RegExp(`^# yaml-language-server: \\$schema=${schema.replaceAll('.', '\\.')}\n`));
+    }
   });
 });
