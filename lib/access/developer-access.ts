@@ -5,6 +5,7 @@ import { ACCESS_CLIENT_LABEL } from '../network/cluster-ingress-policy';
 import { restrictedContainerSecurity, restrictedPodSecurity } from '../workloads/restricted';
 import { HOOK_ANNOTATION, SERVER_SIDE_APPLY, SYNC_OPTIONS_ANNOTATION } from '../gitops/sync-policy';
 import {
+  type AccessSqlFile,
   APPLY_SCRIPT_KEY,
   JOB_PGOPTIONS,
   OWNER_CREDENTIALS_ENV,
@@ -59,7 +60,29 @@ export interface DeveloperAccessProps {
   readonly developers?: readonly string[];
   /** What the operator's declarations leave to the SQL. @default nothing (CloudNativePG) */
   readonly operatorGaps?: PrivilegesSqlOptions['operatorGaps'];
+  /**
+   * A first container, before the access SQL, for a backend where nothing else creates the roles
+   * and databases (Aurora: provision.sh as dbfleet_admin). Its files join the ConfigMap; it sees
+   * the owners' credentials and its own logins, the access container does not see those.
+   * @default none
+   */
+  readonly provision?: AccessProvisioning;
 }
+
+/** The provisioning container of DeveloperAccessProps. */
+export interface AccessProvisioning {
+  /** Files added to the ConfigMap. */
+  readonly files: readonly AccessSqlFile[];
+  /** The ConfigMap key of the script it runs with sh. */
+  readonly script: string;
+  /** Logins it reads, as directory → Secret (`username`, `password`), mounted at LOGINS_MOUNT_PATH/<directory>. */
+  readonly logins: Readonly<Record<string, string>>;
+  /** The environment variable that names LOGINS_MOUNT_PATH to the script. */
+  readonly loginsEnv: string;
+}
+
+/** Where a provisioning container's logins are mounted: `<directory>/username` and `<directory>/password`. */
+export const LOGINS_MOUNT_PATH = '/etc/dbfleet/logins';
 
 /**
  * Applies the developer-access SQL of one cluster (privileges-sql.ts) with psql, twice over:
@@ -107,7 +130,7 @@ export class DeveloperAccessJobs extends Construct {
         labels: props.labels,
         annotations: { [SYNC_OPTIONS_ANNOTATION]: SERVER_SIDE_APPLY },
       },
-      data: Object.fromEntries(sql.files.map((f) => [f.key, f.content])),
+      data: Object.fromEntries([...sql.files, ...(props.provision?.files ?? [])].map((f) => [f.key, f.content])),
       // Re-rendered in place on every change of the fleet; the Jobs read it at start.
       immutable: false,
     });
@@ -129,47 +152,59 @@ export class DeveloperAccessJobs extends Construct {
         },
       };
     });
+    const provision = props.provision;
+    const container = (name: string, script: string, extraEnv: k8s.EnvVar[], extraMounts: k8s.VolumeMount[]): k8s.Container => ({
+      name,
+      image: props.image ?? cluster.imageName,
+      imagePullPolicy: 'IfNotPresent',
+      command: ['sh', `${ACCESS_MOUNT_PATH}/${script}`],
+      env: [
+        env('PGHOST', props.host ?? `${cluster.name}-rw`),
+        env('PGPORT', '5432'),
+        // The operator's TLS is always on; `require` encrypts without needing the CA mounted,
+        // and SCRAM channel binding (tls-server-end-point) ties the login to that TLS
+        // session, so a server in the middle cannot relay the exchange.
+        env('PGSSLMODE', 'require'),
+        env('PGCHANNELBINDING', 'require'),
+        env('PGCONNECT_TIMEOUT', '10'),
+        env('PGAPPNAME', 'dbfleet-developer-access'),
+        // search_path pinned for the whole session (every file pins it again per transaction);
+        // never queue behind a long migration: fail, and let the retry or the next run converge.
+        env('PGOPTIONS', JOB_PGOPTIONS),
+        env(OWNER_CREDENTIALS_ENV, OWNER_CREDENTIALS_MOUNT_PATH),
+        // The root filesystem is read-only; libpq and the shell may look at HOME and TMPDIR.
+        env('HOME', '/tmp'),
+        env('TMPDIR', '/tmp'),
+        ...extraEnv,
+      ],
+      // The CloudNativePG images run as postgres (26): still non-root, every other restriction kept.
+      securityContext: restrictedContainerSecurity(CNPG_POSTGRES_UID),
+      resources: {
+        limits: { cpu: k8s.Quantity.fromString('200m'), memory: k8s.Quantity.fromString('128Mi') },
+        requests: { cpu: k8s.Quantity.fromString('10m'), memory: k8s.Quantity.fromString('32Mi') },
+      },
+      volumeMounts: [
+        { mountPath: ACCESS_MOUNT_PATH, name: 'sql', readOnly: true },
+        { mountPath: OWNER_CREDENTIALS_MOUNT_PATH, name: 'owners', readOnly: true },
+        ...extraMounts,
+        { mountPath: '/tmp', name: 'tmp' },
+      ],
+    });
     const podTemplate: k8s.PodTemplateSpec = {
       metadata: { labels: { ...props.labels, [ACCESS_CLIENT_LABEL]: cluster.name } },
       spec: {
         automountServiceAccountToken: false,
-        containers: [
-          {
-            name: 'psql',
-            image: props.image ?? cluster.imageName,
-            imagePullPolicy: 'IfNotPresent',
-            command: ['sh', `${ACCESS_MOUNT_PATH}/${APPLY_SCRIPT_KEY}`],
-            env: [
-              env('PGHOST', props.host ?? `${cluster.name}-rw`),
-              env('PGPORT', '5432'),
-              // The operator's TLS is always on; `require` encrypts without needing the CA mounted,
-              // and SCRAM channel binding (tls-server-end-point) ties the login to that TLS
-              // session, so a server in the middle cannot relay the exchange.
-              env('PGSSLMODE', 'require'),
-              env('PGCHANNELBINDING', 'require'),
-              env('PGCONNECT_TIMEOUT', '10'),
-              env('PGAPPNAME', 'dbfleet-developer-access'),
-              // search_path pinned for the whole session (every file pins it again per transaction);
-              // never queue behind a long migration: fail, and let the retry or the next run converge.
-              env('PGOPTIONS', JOB_PGOPTIONS),
-              env(OWNER_CREDENTIALS_ENV, OWNER_CREDENTIALS_MOUNT_PATH),
-              // The root filesystem is read-only; libpq and the shell may look at HOME and TMPDIR.
-              env('HOME', '/tmp'),
-              env('TMPDIR', '/tmp'),
-            ],
-            // The CloudNativePG images run as postgres (26): still non-root, every other restriction kept.
-            securityContext: restrictedContainerSecurity(CNPG_POSTGRES_UID),
-            resources: {
-              limits: { cpu: k8s.Quantity.fromString('200m'), memory: k8s.Quantity.fromString('128Mi') },
-              requests: { cpu: k8s.Quantity.fromString('10m'), memory: k8s.Quantity.fromString('32Mi') },
-            },
-            volumeMounts: [
-              { mountPath: ACCESS_MOUNT_PATH, name: 'sql', readOnly: true },
-              { mountPath: OWNER_CREDENTIALS_MOUNT_PATH, name: 'owners', readOnly: true },
-              { mountPath: '/tmp', name: 'tmp' },
-            ],
-          },
-        ],
+        initContainers: provision
+          ? [
+              container(
+                'provision',
+                provision.script,
+                [env(provision.loginsEnv, LOGINS_MOUNT_PATH)],
+                [{ mountPath: LOGINS_MOUNT_PATH, name: 'logins', readOnly: true }],
+              ),
+            ]
+          : undefined,
+        containers: [container('psql', APPLY_SCRIPT_KEY, [], [])],
         dnsPolicy: 'ClusterFirst',
         hostNetwork: false,
         restartPolicy: 'Never',
@@ -180,6 +215,25 @@ export class DeveloperAccessJobs extends Construct {
           { name: 'sql', configMap: { name: this.configMapName, defaultMode: 0o444 } },
           // Readable by the container's user only (the pod's fsGroup owns projected files).
           { name: 'owners', projected: { sources: ownerSources, defaultMode: 0o440 } },
+          ...(provision
+            ? [
+                {
+                  name: 'logins',
+                  projected: {
+                    sources: Object.entries(provision.logins).map(([dir, secret]) => ({
+                      secret: {
+                        name: secret,
+                        items: [
+                          { key: 'username', path: `${dir}/username` },
+                          { key: 'password', path: `${dir}/password` },
+                        ],
+                      },
+                    })),
+                    defaultMode: 0o440,
+                  },
+                },
+              ]
+            : []),
           { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
         ],
       },

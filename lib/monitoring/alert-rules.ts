@@ -21,6 +21,7 @@ import {
 } from '../backup/backup-names';
 import type { Environment, Fleet, PostgresCluster, Severity } from '../config/model';
 import { ZALANDO_ALERT_NAMES } from '../backends/zalando/zalando-alert-names';
+import { AURORA_ALERT_NAMES } from '../backends/aws-aurora/aurora-alert-names';
 import { backendOf } from '../backends';
 import { isReplicaSite } from '../dr/distributed-topology';
 import { POOLER_ALERT_NAMES, poolerAlertRules } from '../pooling/pooler-alert-rules';
@@ -107,6 +108,7 @@ export const ALERT_NAMES = [
   'RestoreDrillNotRecent',
   'CNPGReplicaSiteWALStale',
   ...ZALANDO_ALERT_NAMES,
+  ...AURORA_ALERT_NAMES,
   ...POOLER_ALERT_NAMES,
 ] as const;
 export type AlertName = (typeof ALERT_NAMES)[number];

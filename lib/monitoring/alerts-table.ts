@@ -2,6 +2,7 @@
 // documented thresholds cannot drift from the rendered ones (test/monitoring/docs.test.ts compares).
 import type { Environment, Fleet } from '../config/model';
 import { ZALANDO_ALERT_NAMES, type ZalandoAlertName } from '../backends/zalando/zalando-alert-names';
+import { AURORA_ALERT_NAMES, type AuroraAlertName } from '../backends/aws-aurora/aurora-alert-names';
 import { POOLER_THRESHOLDS } from '../pooling/pooler-alert-rules';
 import {
   ALERT_NAMES,
@@ -14,7 +15,10 @@ import {
 } from './alert-rules';
 import { replicaSiteThresholds } from './replica-site-rules';
 
-const CNPG_WHEN: Record<Exclude<AlertName, ZalandoAlertName>, string> = {
+/** Alerts that are a CloudNativePG alert on another backend's metrics. */
+type TwinName = ZalandoAlertName | AuroraAlertName;
+
+const CNPG_WHEN: Record<Exclude<AlertName, TwinName>, string> = {
   CNPGClusterOffline: 'no instance reports PostgreSQL up, for 5m',
   CNPGClusterMetricsAbsent: 'Prometheus has no target for the cluster, for 15m',
   CNPGInstanceMetricsAbsent: "an instance's metrics endpoint is unreachable, for 10m",
@@ -49,13 +53,19 @@ const CNPG_WHEN: Record<Exclude<AlertName, ZalandoAlertName>, string> = {
   CNPGPoolerMaxClientConnections: `a PgBouncer pod holds more than ${POOLER_THRESHOLDS.clientConnectionsPercent} % of its max_client_conn, for 5m`,
 };
 
-/** A Zalando alert is its CloudNativePG twin on postgres_exporter's metrics. */
-function cnpgTwin(alert: AlertName): Exclude<AlertName, ZalandoAlertName> {
-  return ((ZALANDO_ALERT_NAMES as readonly string[]).includes(alert) ? alert.replace(/^Zalando/, 'CNPG') : alert) as Exclude<
-    AlertName,
-    ZalandoAlertName
-  >;
+/** A Zalando or Aurora alert is its CloudNativePG twin on postgres_exporter's metrics. */
+function cnpgTwin(alert: AlertName): Exclude<AlertName, TwinName> {
+  if ((ZALANDO_ALERT_NAMES as readonly string[]).includes(alert)) return alert.replace(/^Zalando/, 'CNPG') as Exclude<AlertName, TwinName>;
+  if ((AURORA_ALERT_NAMES as readonly string[]).includes(alert)) return alert.replace(/^Aurora/, 'CNPG') as Exclude<AlertName, TwinName>;
+  return alert as Exclude<AlertName, TwinName>;
 }
+
+const AURORA_WHEN: Partial<Record<AuroraAlertName, string>> = {
+  AuroraClusterOffline: 'the exporter cannot log in to the writer endpoint, for 5m',
+  AuroraClusterMetricsAbsent: 'Prometheus has no reachable exporter for the cluster, for 15m',
+  AuroraClusterHighConnectionsWarning: 'the writer uses more than the threshold of max_connections, for 5m',
+  AuroraClusterHighConnectionsCritical: 'the writer uses more than the threshold of max_connections, for 5m',
+};
 
 const ZALANDO_WHEN: Partial<Record<ZalandoAlertName, string>> = {
   ZalandoClusterLowDiskSpaceWarning: 'a data volume (WAL included) is fuller than the threshold, for 5m',
@@ -64,7 +74,7 @@ const ZALANDO_WHEN: Partial<Record<ZalandoAlertName, string>> = {
 };
 
 function when(alert: AlertName): string {
-  return ZALANDO_WHEN[alert as ZalandoAlertName] ?? CNPG_WHEN[cnpgTwin(alert)];
+  return ZALANDO_WHEN[alert as ZalandoAlertName] ?? AURORA_WHEN[alert as AuroraAlertName] ?? CNPG_WHEN[cnpgTwin(alert)];
 }
 
 function threshold(alert: AlertName, fleet: Fleet, env: Environment): string {

@@ -40,6 +40,7 @@ function settingOf(fleet: Fleet, owner: StoreKeyOwner, settings: KeySettings): C
       return ['developers', fleet.developers.indexOf(owner.developer)];
     case 'access-role':
     case 'cluster-master':
+    case 'cluster-login':
     case 'object-store-read-only':
       return ['secretStore', 'keyPrefix'];
     case 'object-store':
@@ -59,6 +60,8 @@ function describeOwner(owner: StoreKeyOwner): string {
       return `the developer-access role's password (${owner.keyEnvironment})`;
     case 'cluster-master':
       return `the master password of cluster "${owner.cluster}" (${owner.keyEnvironment})`;
+    case 'cluster-login':
+      return `the dbfleet_${owner.login} password of cluster "${owner.cluster}" (${owner.keyEnvironment})`;
     case 'object-store':
       return `the object-store credentials of environment "${owner.environment}"`;
     case 'object-store-read-only':

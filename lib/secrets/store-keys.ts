@@ -41,6 +41,14 @@ export function clusterMasterRemoteKey(keyPrefix: string, environment: string, c
   return platformRemoteKey(keyPrefix, environment, 'clusters', cluster, 'master');
 }
 
+/** A managed cluster's platform logins besides the master user (Aurora: lib/backends/aws-aurora/aurora-sql.ts). */
+export type ClusterPlatformLogin = 'admin' | 'exporter';
+
+/** `<keyPrefix>/<environment>/platform/clusters/<cluster>/<login>`: a platform login of a managed cluster. */
+export function clusterLoginRemoteKey(keyPrefix: string, environment: string, cluster: string, login: ClusterPlatformLogin): string {
+  return platformRemoteKey(keyPrefix, environment, 'clusters', cluster, login);
+}
+
 /**
  * Which value a key holds. Keys of one owner are one value (a standby reads its source's); two
  * owners never share a (remote key, property) pair, except that read-write object-store credentials
@@ -51,6 +59,7 @@ export type StoreKeyOwner =
   | { readonly kind: 'developer'; readonly keyEnvironment: string; readonly developer: string }
   | { readonly kind: 'access-role'; readonly keyEnvironment: string }
   | { readonly kind: 'cluster-master'; readonly keyEnvironment: string; readonly cluster: string }
+  | { readonly kind: 'cluster-login'; readonly keyEnvironment: string; readonly cluster: string; readonly login: ClusterPlatformLogin }
   /** `environment`: the one whose `backups.objectStore` names the key. */
   | { readonly kind: 'object-store'; readonly environment: string }
   /** `environment`: whose bucket the key reads; only the other site of its DR pair reads it. */
@@ -129,6 +138,22 @@ export function environmentStoreKeys(fleet: Fleet, environment: Environment): St
         readBy: [environment.namespace],
         owner: { kind: 'cluster-master', keyEnvironment, cluster: cluster.name },
       });
+      for (const [login, purpose] of [
+        ['admin', 'creates the roles and databases'],
+        ['exporter', 'postgres_exporter, pg_monitor'],
+      ] as const) {
+        keys.push({
+          name: `${cluster.name}-${login}`,
+          environment: environment.name,
+          remoteKey: clusterLoginRemoteKey(keyPrefix, keyEnvironment, cluster.name, login),
+          property: 'password',
+          origin: passwordOrigin,
+          createdBy: passwordCreatedBy,
+          purpose: `password of the platform login dbfleet_${login} of cluster ${cluster.name} (${purpose})`,
+          readBy: [environment.namespace],
+          owner: { kind: 'cluster-login', keyEnvironment, cluster: cluster.name, login },
+        });
+      }
     }
   }
   for (const snapshot of environment.mongoSnapshots) {

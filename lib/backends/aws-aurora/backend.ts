@@ -1,16 +1,32 @@
 // Aurora PostgreSQL through ACK rds-controller v1.11.1 behind the backend contract. Renders the
 // AWS side (aurora-cluster.ts), the master and owner-role credentials from the store, and the
 // apps' connection Secrets (by the chart) on the cluster's writer and reader endpoints.
-// Not yet rendered (docs/aurora.md, "Status"): the Job that creates databases and roles inside
-// Aurora, developer access through IAM, the exporter and its alerts, the restore drill.
+// Databases and roles inside Aurora: aurora-sql.ts (a bootstrap Job as the master user, once; then
+// the developer-access Job, whose first container provisions as dbfleet_admin).
+import { DeveloperAccessJobs } from '../../access/developer-access';
 import type { Environment } from '../../config/model';
 import { RoleCredentials } from '../../secrets/role-credentials';
-import { clusterMasterRemoteKey, secretsEnvironment, serviceCredentials } from '../../secrets/store-keys';
+import {
+  clusterLoginRemoteKey,
+  clusterMasterRemoteKey,
+  secretsEnvironment,
+  serviceCredentials,
+  type ClusterPlatformLogin,
+} from '../../secrets/store-keys';
 import { directEndpoints } from '../endpoints';
 import type { Backend } from '../types';
 import { AURORA_MASTER_USER, AuroraCluster } from './aurora-cluster';
 import { auroraReplacement } from './aurora-dangers';
 import { AWS_AURORA_TRAITS } from './traits';
+import { AuroraBootstrapJob } from './aurora-bootstrap-job';
+import { auroraAlertGroups } from './aurora-alert-rules';
+import { AuroraExporter } from './aurora-exporter';
+import { AURORA_ADMIN_ROLE, AURORA_EXPORTER_ROLE, LOGINS_ENV, PROVISION_SCRIPT_KEY, provisionFiles } from './aurora-sql';
+
+/** The Secret (`username`, `password`) of a platform login of an Aurora cluster, in its namespace. */
+export function auroraLoginSecretName(cluster: string, login: 'master' | ClusterPlatformLogin): string {
+  return `${cluster}-${login}-credentials`;
+}
 
 /** `<fleet>-<environment>-<cluster>`: unique per AWS account and region across fleets and environments. */
 export function auroraIdentifier(fleetName: string, environment: Environment, cluster: string): string {
@@ -26,7 +42,7 @@ export const awsAuroraBackend: Backend = {
     const { chart, fleet, environment } = scope;
     const aws = environment.aws;
     if (!aws) throw new Error(`environment ${environment.name} runs operator: aws-aurora but has no resolved aws settings`);
-    const masterSecret = `${cluster.name}-master-credentials`;
+    const masterSecret = auroraLoginSecretName(cluster.name, 'master');
     // The master password: generated and pushed like every other (environmentStoreKeys), read
     // here for ACK only; no app and no service namespace ever gets it.
     new RoleCredentials(chart, `MasterCredentials-${cluster.name}`, {
@@ -43,6 +59,63 @@ export const awsAuroraBackend: Backend = {
       postgresVersion: cluster.postgresVersion,
       aws,
       masterPasswordSecret: masterSecret,
+    });
+    const keyEnvironment = secretsEnvironment(environment);
+    for (const [login, role] of [
+      ['admin', AURORA_ADMIN_ROLE],
+      ['exporter', AURORA_EXPORTER_ROLE],
+    ] as const) {
+      new RoleCredentials(chart, `PlatformCredentials-${cluster.name}-${login}`, {
+        name: auroraLoginSecretName(cluster.name, login),
+        namespace: cluster.namespace,
+        username: role,
+        store: fleet.secretStore,
+        remoteKey: clusterLoginRemoteKey(fleet.secretStore.keyPrefix, keyEnvironment, cluster.name, login),
+        labels: scope.labelsFor(`${login}-credentials`, cluster.name, 'credentials'),
+      });
+    }
+    new AuroraBootstrapJob(chart, `Bootstrap-${cluster.name}`, {
+      cluster: cluster.name,
+      namespace: cluster.namespace,
+      host: pg.readWriteHost,
+      image: cluster.imageName,
+      iamAuthentication: aws.iamAuthentication,
+      loginSecrets: {
+        master: masterSecret,
+        admin: auroraLoginSecretName(cluster.name, 'admin'),
+        exporter: auroraLoginSecretName(cluster.name, 'exporter'),
+      },
+      labels: scope.labelsFor('bootstrap', cluster.name, 'access'),
+    });
+    // The same Job as on the other backends (each database's SQL as its owner), after a first
+    // container that creates the roles and databases as dbfleet_admin.
+    new DeveloperAccessJobs(chart, `Access-${cluster.name}`, {
+      cluster,
+      schedule: environment.accessSchedule,
+      labels: scope.labelsFor('developer-access', cluster.name, 'access'),
+      host: pg.readWriteHost,
+      monitoringRoles: [AURORA_EXPORTER_ROLE],
+      // Extensions: no Database object creates them; as the owner, trusted extensions only.
+      operatorGaps: { directGrants: false, extensions: true },
+      provision: {
+        files: provisionFiles(cluster, {
+          roles: props.roles ?? [],
+          iamAuthentication: aws.iamAuthentication,
+          access: environment.developerAccess,
+        }),
+        script: PROVISION_SCRIPT_KEY,
+        logins: { admin: auroraLoginSecretName(cluster.name, 'admin') },
+        loginsEnv: LOGINS_ENV,
+      },
+    });
+    new AuroraExporter(chart, `Exporter-${cluster.name}`, {
+      cluster: cluster.name,
+      namespace: cluster.namespace,
+      fleet: fleet.name,
+      host: pg.readWriteHost,
+      passwordSecret: auroraLoginSecretName(cluster.name, 'exporter'),
+      podMonitorLabels: fleet.monitoring.podMonitorLabels,
+      labels: scope.labelsFor('postgres-exporter', cluster.name, 'monitoring'),
     });
     return { cluster: pg, endpoints: directEndpoints(pg) };
   },
@@ -66,7 +139,8 @@ export const awsAuroraBackend: Backend = {
   // No operator-made objects in Kubernetes: Aurora keeps its backups in AWS.
   veleroAlsoMatching: () => undefined,
 
-  clusterAlertGroups: () => [],
+  // The CloudNativePG alerts whose signal the exporter sees on Aurora (aurora-alert-rules.ts).
+  clusterAlertGroups: auroraAlertGroups,
 
   backupAlertRules: () => [],
 
