@@ -76,7 +76,9 @@ const sources = (fromDist.length > 0 ? fromDist : inMemory(fleet)).map((s) => ({
 const exampleSources = inMemory(example);
 // The pooler alerts, from a fleet that pools (tests survive an adopter's fleet without poolers).
 const pooling = loadFleet(join(root, 'test', 'fixtures', 'fleets', 'pooling.yaml'));
-const fixtureSources = [...inMemory(fixture, 'fixture-'), ...inMemory(pooling, 'pooling-')];
+// The Aurora alerts, from the issue-28 fixture (the example fleet stays on the operators).
+const aurora = loadFleet(join(root, 'test', 'fixtures', 'fleets', 'aurora.yaml'));
+const fixtureSources = [...inMemory(fixture, 'fixture-'), ...inMemory(pooling, 'pooling-'), ...inMemory(aurora, 'aurora-')];
 
 describe('PrometheusRules, proven with promtool', () => {
   let promtool: string;

@@ -54,7 +54,8 @@ function availabilityRules(ctx: Context): AlertRule[] {
       ctx,
       'AuroraClusterMetricsAbsent',
       'warning',
-      env.clusters.map((c) => `absent(up{namespace="${env.namespace}",cluster="${c.name}"} == 1)`).join(' or '),
+      // The exporter's own scrape (`up`), with zeros for a cluster whose exporter has no target at all.
+      `(max by (namespace, cluster) (up{${ctx.selector()}}) or ${zeros(env.clusters)}) < 1`,
       '15m',
       'Prometheus scrapes no exporter of an Aurora cluster.',
       `Prometheus has had no reachable exporter for cluster ${CLUSTER_REF} for 15 minutes: its Deployment is down, or its PodMonitor is not selected. Every other alert of this cluster is blind.`,
