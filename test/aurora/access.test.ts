@@ -269,7 +269,7 @@ describe.skipIf(unavailable !== undefined)('Aurora: databases, roles and develop
   it('read-write (test): provisions roles and databases as dbfleet_admin, applies as each owner, is idempotent, and matches the matrix', async () => {
     const objects = render(parseFleet(fleetText('read-write'), 'fleet.yaml'));
     const { provision, access } = await runAccess(objects);
-    expect(provision.stdout).toContain('setting its password from the store');
+    expect(provision.stdout).toContain('setting its login from the store');
     expect(access!.stdout).toContain('database orders (owner orders, login orders)');
     expect(access!.stdout).toContain('database payments (owner payments, login payments)');
     expect([...new Set(provision.secretsRead)].sort()).toEqual(
@@ -306,7 +306,7 @@ describe.skipIf(unavailable !== undefined)('Aurora: databases, roles and develop
     await runAccess(objects);
     const once = snapshot();
     const again = await runAccess(objects);
-    expect(again.provision.stdout).not.toContain('setting its password');
+    expect(again.provision.stdout).not.toContain('setting its login');
     expect(snapshot()).toEqual(once);
     await createObjects('after');
     await matrix('read-write');
@@ -339,7 +339,7 @@ describe.skipIf(unavailable !== undefined)('Aurora: databases, roles and develop
   it('an owner whose password changed in the store gets it at the next run', async () => {
     store.set('payments-db-credentials', { username: 'payments', password: 'rotated-payments-password' });
     const { provision } = await runAccess(render(parseFleet(fleetText('read-only'), 'fleet.yaml')));
-    expect(provision.stdout).toContain('role payments: setting its password from the store');
+    expect(provision.stdout).toContain('role payments: setting its login from the store');
     expect(provision.stdout).not.toContain('role orders: setting');
     const client = await server.connect({ user: 'payments', password: 'rotated-payments-password', database: 'payments' });
     await client.end();

@@ -94,7 +94,7 @@ export function bootstrapFiles(clusterName: string, iamAuthentication: boolean):
     'fi',
     'login_as master',
     `echo "dbfleet-bootstrap: cluster ${clusterName}: creating or repairing the platform roles as $PGUSER"`,
-    `run_psql --single-transaction --dbname postgres --set admin_password_file="$logins/admin/password" --set exporter_password_file="$logins/exporter/password" --file "$dir/${BOOTSTRAP_SQL_KEY}"`,
+    `run_psql --single-transaction --dbname postgres --set admin_pw_file="$logins/admin/password" --set exporter_pw_file="$logins/exporter/password" --file "$dir/${BOOTSTRAP_SQL_KEY}"`,
     `echo "dbfleet-bootstrap: cluster ${clusterName}: done"`,
     '',
   ].join('\n');
@@ -109,14 +109,13 @@ export function bootstrapFiles(clusterName: string, iamAuthentication: boolean):
     PIN_SEARCH_PATH_SQL,
     // The session's setting decides how a new password is stored: SCRAM, whatever the parameter group says.
     "SET LOCAL password_encryption = 'scram-sha-256';",
-    '-- The passwords from the store (mounted files; psql strips the trailing newline).',
-    "\\set admin_password `cat :'admin_password_file'`",
-    "\\set exporter_password `cat :'exporter_password_file'`",
+    "-- Each role's value from the store: a mounted file (psql strips the trailing newline).",
     '',
     `-- ${AURORA_ADMIN_ROLE}: creates the services' roles and databases (provision.sh). NOINHERIT: a`,
     '-- membership it holds for a moment (to create a database for its owner) never lends it privileges.',
     ...ensureRole(AURORA_ADMIN_ROLE, 'create_admin'),
-    `ALTER ROLE ${AURORA_ADMIN_ROLE} LOGIN NOINHERIT CREATEROLE CREATEDB CONNECTION LIMIT 3 PASSWORD :'admin_password';`,
+    "\\set pw `cat :'admin_pw_file'`",
+    `ALTER ROLE ${AURORA_ADMIN_ROLE} LOGIN NOINHERIT CREATEROLE CREATEDB CONNECTION LIMIT 3 PASSWORD :'pw';`,
     `COMMENT ON ROLE ${AURORA_ADMIN_ROLE} IS 'dbfleet: creates the service roles and databases (docs/aurora.md)';`,
     ...(iamAuthentication
       ? [
@@ -127,7 +126,8 @@ export function bootstrapFiles(clusterName: string, iamAuthentication: boolean):
     '',
     `-- ${AURORA_EXPORTER_ROLE}: postgres_exporter's login; pg_monitor reads statistics, no data.`,
     ...ensureRole(AURORA_EXPORTER_ROLE, 'create_exporter'),
-    `ALTER ROLE ${AURORA_EXPORTER_ROLE} LOGIN INHERIT NOCREATEROLE NOCREATEDB CONNECTION LIMIT ${EXPORTER_CONNECTION_LIMIT} PASSWORD :'exporter_password';`,
+    "\\set pw `cat :'exporter_pw_file'`",
+    `ALTER ROLE ${AURORA_EXPORTER_ROLE} LOGIN INHERIT NOCREATEROLE NOCREATEDB CONNECTION LIMIT ${EXPORTER_CONNECTION_LIMIT} PASSWORD :'pw';`,
     `GRANT pg_monitor TO ${AURORA_EXPORTER_ROLE};`,
     `COMMENT ON ROLE ${AURORA_EXPORTER_ROLE} IS 'dbfleet: postgres_exporter (pg_monitor)';`,
     '',
@@ -149,7 +149,7 @@ export function provisionFiles(
   const script = [
     '#!/bin/sh',
     `# dbfleet Aurora provisioning for cluster ${cluster.name}, logged in as ${AURORA_ADMIN_ROLE}: the owner and`,
-    `# developer roles, the databases of ${DATABASES_KEY}, and each owner's password when the owner cannot log in`,
+    `# developer roles, the databases of ${DATABASES_KEY}, and sets an owner's login from the store whenever the owner cannot log in`,
     "# with the store's. The access SQL then runs in each database as its owner (apply.sh).",
     'set -eu',
     'dir=$(dirname "$0")',
@@ -166,11 +166,12 @@ export function provisionFiles(
     "tab=$(printf '\\t')",
     'while IFS="$tab" read -r database owner rest; do',
     '  [ -n "$database" ] || continue',
-    '  if PGUSER="$owner" PGPASSWORD=$(cat "$owners/$database/password") run_psql --dbname "$database" --command "SELECT 1" >/dev/null 2>&1; then',
+    "  # The owner logs in with the store's value: nothing to do (a subshell keeps the admin login).",
+    '  if (PGUSER=$owner; PGPASSWORD=$(cat "$owners/$database/password"); export PGUSER PGPASSWORD; run_psql --dbname "$database" --command "SELECT 1") >/dev/null 2>&1; then',
     '    continue',
     '  fi',
-    '  echo "dbfleet-provision: role $owner: setting its password from the store"',
-    `  run_psql --single-transaction --dbname postgres --set owner="$owner" --set password_file="$owners/$database/password" --file "$dir/${OWNER_PASSWORD_SQL_KEY}"`,
+    '  echo "dbfleet-provision: role $owner: setting its login from the store"',
+    `  run_psql --single-transaction --dbname postgres --set owner="$owner" --set pw_file="$owners/$database/password" --file "$dir/${OWNER_PASSWORD_SQL_KEY}"`,
     `done < "$dir/${DATABASES_KEY}"`,
     `echo "dbfleet-provision: cluster ${cluster.name}: roles and databases in place"`,
     '',
@@ -184,7 +185,7 @@ export function provisionFiles(
     PIN_SEARCH_PATH_SQL,
     "SELECT pg_catalog.set_config('dbfleet.pairs', :'pairs', true) AS pairs \\gset",
     '',
-    "-- Each database's owner: a LOGIN role (its password: provision.sh, from the store).",
+    "-- Each database's owner: a LOGIN role (provision.sh sets its login from the store).",
     'DO $owners$',
     'DECLARE',
     '  owner name;',
@@ -208,8 +209,8 @@ export function provisionFiles(
     '$group$;',
     '',
     iam
-      ? `-- Developers: LOGIN without a password, members of ${RDS_IAM_ROLE} (Aurora accepts only an IAM token for them).`
-      : '-- Developers: LOGIN without a password (aws.iamAuthentication is off: none of them can log in until one is set by hand).',
+      ? `-- Developers: LOGIN only, members of ${RDS_IAM_ROLE} (Aurora accepts only an IAM token for them).`
+      : '-- Developers: LOGIN only (aws.iamAuthentication is off: none of them can log in until one is set by hand).',
     '-- A developer no longer listed leaves the group and loses LOGIN (its role stays: it may hold',
     "-- grants in databases this run does not visit; the access SQL revokes the group's).",
     'DO $developers$',
@@ -265,11 +266,11 @@ export function provisionFiles(
   ].join('\n');
 
   const ownerPassword = [
-    header(`cluster ${cluster.name}: an owner's password from the store, as ${AURORA_ADMIN_ROLE}`),
+    header(`cluster ${cluster.name}: an owner's login, from the store, as ${AURORA_ADMIN_ROLE}`),
     PIN_SEARCH_PATH_SQL,
     "SET LOCAL password_encryption = 'scram-sha-256';",
-    "\\set password `cat :'password_file'`",
-    'ALTER ROLE :"owner" PASSWORD :\'password\';',
+    "\\set pw `cat :'pw_file'`",
+    'ALTER ROLE :"owner" PASSWORD :\'pw\';',
     '',
   ].join('\n');
 
