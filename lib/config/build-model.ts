@@ -1,6 +1,7 @@
 // Cross-field rules and resolution: schema-valid input → Fleet, or the list of problems.
 // This is where topologies place services onto clusters and where defaults are decided.
 import { checkCron, maxIntervalSeconds, minIntervalSeconds } from './cron';
+import { canonicalExtensions } from './extensions';
 import { durationToSeconds } from './duration';
 import type { ConfigProblem } from './load';
 import { ALL_BACKEND_TRAITS, backendTraits } from '../backends/traits';
@@ -114,7 +115,8 @@ export function buildFleet(input: FleetInput, sourceFile: string): { fleet: Flee
       group: s.group,
       database,
       role,
-      extensions: [...new Set(s.extensions)],
+      // Canonical: the order in the fleet file changes nothing rendered (extensions.ts).
+      extensions: canonicalExtensions(s.extensions),
       rotation: s.rotation,
     };
   });

@@ -19,7 +19,10 @@ function files(objects: ReturnType<typeof renderObjects>): Map<string, string> {
 /** The same fleet: services in `order`, those with `split[i]` in their own services/*.yaml. */
 function rearranged(input: Input, order: readonly number[], split: readonly boolean[]) {
   const services = input.services as Input[];
-  const permuted = order.map((i) => services[i]);
+  // Each service's extensions reversed too: their order in the file changes nothing rendered.
+  const permuted = order
+    .map((i) => services[i])
+    .map((s) => (Array.isArray(s.extensions) ? { ...s, extensions: [...s.extensions].reverse() } : s));
   const listed = permuted.filter((_, i) => !split[i]);
   const own = permuted.filter((_, i) => split[i]);
   const { services: _, ...rest } = input;
