@@ -88,11 +88,34 @@ describe('Argo CD health checks, run by Lua 5.1', () => {
   it.each([
     [undefined, 'Progressing'],
     [{ phase: 'active', instances: 2 }, 'Healthy'],
-    [{ phase: 'paused' }, 'Suspended'],
     [{ phase: 'inactive', phaseReason: 'cluster orders not found' }, 'Progressing'],
     [{ phase: 'failed', phaseReason: 'invalid pgbouncer parameter' }, 'Degraded'],
-  ])('Pooler %j: %s', (status, expected) => {
-    expect(health('postgresql.cnpg.io_Pooler', { metadata: meta, status }).status).toBe(expected);
+    // "active" is set once the image resolves, before the Deployment has its pods (pooler_status.go).
+    [{ phase: 'active' }, 'Progressing'],
+    [{ phase: 'active', instances: 1 }, 'Progressing'],
+  ])('Pooler (2 instances) %j: %s', (status, expected) => {
+    expect(health('postgresql.cnpg.io_Pooler', { metadata: meta, spec: { instances: 2, pgbouncer: {} }, status }).status).toBe(expected);
+  });
+
+  it('Pooler: paused as the spec asks is Healthy (Suspended would keep every sync running); a phase behind the spec waits', () => {
+    const pooler = (paused: boolean, status: object) => ({ metadata: meta, spec: { instances: 1, pgbouncer: { paused } }, status });
+    expect(health('postgresql.cnpg.io_Pooler', pooler(true, { phase: 'paused', instances: 1 }))).toEqual({
+      status: 'Healthy',
+      message: 'Paused (spec.pgbouncer.paused): new client connections wait',
+    });
+    expect(health('postgresql.cnpg.io_Pooler', pooler(true, { phase: 'active', instances: 1 })).status).toBe('Progressing');
+    expect(health('postgresql.cnpg.io_Pooler', pooler(false, { phase: 'paused', instances: 1 })).status).toBe('Progressing');
+    // spec.instances defaults to 1.
+    expect(
+      health('postgresql.cnpg.io_Pooler', { metadata: meta, spec: { pgbouncer: {} }, status: { phase: 'active', instances: 1 } }).status,
+    ).toBe('Healthy');
+  });
+
+  it('Database, DatabaseRole: applied=false is Degraded even with an older observedGeneration (the operator stamps it only on success)', () => {
+    for (const check of ['postgresql.cnpg.io_Database', 'postgresql.cnpg.io_DatabaseRole']) {
+      const failed = { applied: false, observedGeneration: 1, message: 'extension "postgis" is not available' };
+      expect(health(check, { metadata: meta, status: failed }).status, check).toBe('Degraded');
+    }
   });
 
   it('ObjectStore: nothing to wait on; the message lists the recovery windows known', () => {

@@ -15,6 +15,12 @@ if st.applied == nil and st.message == "waiting for the cluster to become primar
   hs.message = "Replica cluster: applied at the primary site"
   return hs
 end
+-- applied=false is Degraded whatever observedGeneration says: the operator stamps
+-- observedGeneration only on success (cloudnative-pg@v1.30.0 api/v1/*_funcs.go SetAsFailed sets
+-- applied and message only), so a failure of the current spec and one left from an older spec look
+-- the same; calling the older-generation case Progressing would hide every failure that follows a
+-- change behind a sync that never ends. The stale window is short: a spec change triggers the
+-- operator's reconcile at once.
 if st.applied == false then
   hs.status = "Degraded"
   hs.message = st.message or "Reconciliation failed"
