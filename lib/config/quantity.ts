@@ -1,6 +1,7 @@
-// Kubernetes resource quantities (k8s.io/apimachinery resource.Quantity), limited to the forms
-// a storage size takes: a non-negative decimal with an optional binary or decimal suffix.
-const QUANTITY = /^\+?(\d+(\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][-+]?\d+)?$/;
+// Kubernetes resource quantities (k8s.io/apimachinery resource.Quantity): the one parser dbfleet
+// has, used by fleet validation (storage sizes: non-negative) and by the ported admission rules
+// (which compare any quantity the webhook parses, sign included).
+const QUANTITY = /^([+-]?)(\d+(?:\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][-+]?\d+)?$/;
 const FACTOR: Record<string, number> = {
   '': 1,
   n: 1e-9,
@@ -20,16 +21,27 @@ const FACTOR: Record<string, number> = {
   Ei: 2 ** 60,
 };
 
+/** A Kubernetes quantity in base units, or undefined when resource.ParseQuantity would fail. */
+export function parseQuantity(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (typeof value !== 'string') return undefined;
+  const match = QUANTITY.exec(value);
+  if (!match) return undefined;
+  const sign = match[1] === '-' ? -1 : 1;
+  const suffix = match[3] ?? '';
+  const number = Number(match[2]);
+  if (/^[eE]/.test(suffix)) return sign * number * 10 ** Number(suffix.slice(1));
+  return sign * number * FACTOR[suffix];
+}
+
+/** A quantity a size may take: parseable and not negative (`-1Gi` is a quantity, not a size). */
 export function isQuantity(value: string): boolean {
-  return QUANTITY.test(value);
+  return !value.startsWith('-') && parseQuantity(value) !== undefined;
 }
 
 /** The quantity in bytes (or base units), for comparing sizes. */
 export function quantityToNumber(value: string): number {
-  const match = QUANTITY.exec(value);
-  if (!match) throw new Error(`"${value}" is not a valid Kubernetes quantity`);
-  const suffix = match[3] ?? '';
-  const number = Number(value.slice(value.startsWith('+') ? 1 : 0, value.length - suffix.length));
-  if (/^[eE]/.test(suffix)) return number * 10 ** Number(suffix.slice(1));
-  return number * FACTOR[suffix];
+  const number = isQuantity(value) ? parseQuantity(value) : undefined;
+  if (number === undefined) throw new Error(`"${value}" is not a valid Kubernetes quantity`);
+  return number;
 }

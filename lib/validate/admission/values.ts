@@ -3,38 +3,9 @@
 // webhook's reading of PostgreSQL sizes as quantities, PostgreSQL booleans, and the image tag
 // rules of cloudnative-pg/machinery v0.5.0 (the library cloudnative-pg v1.30.0 pins in go.mod).
 
-const QUANTITY = /^([+-]?)(\d+(?:\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][-+]?\d+)?$/;
-const FACTOR: Record<string, number> = {
-  '': 1,
-  n: 1e-9,
-  u: 1e-6,
-  m: 1e-3,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  E: 1e18,
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-  Pi: 2 ** 50,
-  Ei: 2 ** 60,
-};
+import { parseQuantity } from '../../config/quantity';
 
-/** A Kubernetes quantity in base units, or undefined when resource.ParseQuantity would fail. */
-export function parseQuantity(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
-  if (typeof value !== 'string') return undefined;
-  const match = QUANTITY.exec(value);
-  if (!match) return undefined;
-  const sign = match[1] === '-' ? -1 : 1;
-  const suffix = match[3] ?? '';
-  const number = Number(match[2]);
-  if (/^[eE]/.test(suffix)) return sign * number * 10 ** Number(suffix.slice(1));
-  return sign * number * FACTOR[suffix];
-}
+export { parseQuantity };
 
 const GO_INT = /^[+-]?\d+$/;
 
