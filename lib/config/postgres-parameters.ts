@@ -74,6 +74,8 @@ const BLOCKED = [
   'unix_socket_permissions',
 ];
 const FIXED_SET = new Set(FIXED);
+/** Every parameter FixedConfigurationParameters lists, fixed or blocked: what the webhook refuses to see changed. */
+export const CNPG_FIXED_PARAMETERS: ReadonlySet<string> = new Set([...FIXED, ...BLOCKED]);
 const BLOCKED_SET = new Set(BLOCKED);
 
 /** The webhook's name rule (postgresParameterNameRegex): a GUC name, optionally namespaced with one dot. */

@@ -5,6 +5,7 @@
 // trigger (it never sets their fields) are listed as not applicable in catalog.ts.
 import { CNPG, CNPG_CLUSTER_WEBHOOK, child, refuser, specOf, type AdmissionViolation, type Loose } from './rule';
 import { promotionTokenProblem } from './promotion-token';
+import { CNPG_FIXED_PARAMETERS } from '../../config/postgres-parameters';
 import { imageTag, majorFromTag, parsePostgresQuantity, parseQuantity, postgresBoolean } from './values';
 
 type Refuse = (path: string, message: string) => void;
@@ -21,73 +22,7 @@ interface ClusterRule {
  * The webhook accepts one only when its value equals what the operator would write anyway
  * (validateConfiguration: the sanitized configuration's value), listed in FIXED_DEFAULTS.
  */
-export const CNPG_FIXED_PARAMETERS: ReadonlySet<string> = new Set([
-  'allow_system_table_mods',
-  'archive_mode',
-  'bonjour',
-  'bonjour_name',
-  'cluster_name',
-  'config_file',
-  'data_directory',
-  'data_sync_retry',
-  'event_source',
-  'external_pid_file',
-  'hba_file',
-  'hot_standby',
-  'ident_file',
-  'jit_provider',
-  'listen_addresses',
-  'logging_collector',
-  'port',
-  'primary_conninfo',
-  'primary_slot_name',
-  'recovery_target',
-  'recovery_target_action',
-  'recovery_target_inclusive',
-  'recovery_target_lsn',
-  'recovery_target_name',
-  'recovery_target_time',
-  'recovery_target_timeline',
-  'recovery_target_xid',
-  'restore_command',
-  'shared_preload_libraries',
-  'temp_tablespaces',
-  'unix_socket_directories',
-  'unix_socket_group',
-  'unix_socket_permissions',
-  'archive_cleanup_command',
-  'archive_command',
-  'log_destination',
-  'log_directory',
-  'log_file_mode',
-  'log_filename',
-  'log_rotation_age',
-  'log_rotation_size',
-  'log_truncate_on_rotation',
-  'pg_failover_slots.primary_dsn',
-  'pg_failover_slots.standby_slot_names',
-  'promote_trigger_file',
-  'recovery_end_command',
-  'recovery_min_apply_delay',
-  'restart_after_crash',
-  'ssl',
-  'ssl_ca_file',
-  'ssl_cert_file',
-  'ssl_crl_file',
-  'ssl_dh_params_file',
-  'ssl_ecdh_curve',
-  'ssl_key_file',
-  'ssl_passphrase_command',
-  'ssl_passphrase_command_supports_reload',
-  'ssl_prefer_server_ciphers',
-  'stats_temp_directory',
-  'synchronous_standby_names',
-  'synchronized_standby_slots',
-  'syslog_facility',
-  'syslog_ident',
-  'syslog_sequence_numbers',
-  'syslog_split_messages',
-]);
+export { CNPG_FIXED_PARAMETERS };
 
 /**
  * The defaults the webhook's sanitized configuration holds for fixed parameters
