@@ -2,7 +2,7 @@
 // (CloudNativePG: one DatabaseRole each). The operator creates, reconciles and drops the roles
 // (attributes, membership, password from a Secret); privileges are not its business (see
 // privileges-sql.ts).
-import type { DeveloperAccess } from '../config/model';
+import type { DeveloperAccess, DeveloperSessions } from '../config/model';
 import { DEVELOPER_GROUP_ROLE, developerRoleName } from '../config/names';
 import type { ClusterRole } from '../postgres/postgres-cluster';
 import { platformRemoteKey } from '../secrets/key-layout';
@@ -30,9 +30,15 @@ export function developerRemoteKey(keyPrefix: string, environment: string, devel
  *   nothing (they may not create anything), so the DROP does not wait;
  * - the group is retained: it holds the grants in every service database, which the
  *   developer-access SQL revokes under `developerAccess: none`.
+ * Each developer role carries the environment's `developerSessions.connectionLimit` (operators
+ * that can declare it: CloudNativePG).
  * `developerAccess: none` → no roles at all.
  */
-export function developerClusterRoles(developers: readonly string[], access: DeveloperAccess): ClusterRole[] {
+export function developerClusterRoles(
+  developers: readonly string[],
+  access: DeveloperAccess,
+  sessions?: Pick<DeveloperSessions, 'connectionLimit'>,
+): ClusterRole[] {
   if (access === 'none') return [];
   return [
     {
@@ -48,6 +54,7 @@ export function developerClusterRoles(developers: readonly string[], access: Dev
       passwordSecret: developerSecretName(developer),
       inRoles: [DEVELOPER_GROUP_ROLE],
       reclaim: 'delete',
+      connectionLimit: sessions?.connectionLimit,
     })),
   ];
 }

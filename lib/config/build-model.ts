@@ -7,6 +7,7 @@ import type { ConfigProblem } from './load';
 import { ALL_BACKEND_TRAITS, backendTraits } from '../backends/traits';
 import { objectStoreName, RESERVED_CLUSTER_NAMES } from '../backup/backup-names';
 import type {
+  DeveloperSessions,
   Alerts,
   ComputeResources,
   Environment,
@@ -42,7 +43,7 @@ import { quantityToNumber } from './quantity';
 import { altRoleName } from '../secrets/credential-rotation';
 import { storeKeyProblems } from '../secrets/key-uniqueness';
 import type { EnvironmentInput, FleetInput, OverrideInput } from './schema';
-import { DEFAULT_POSTGRES_EXPORTER_IMAGE } from './schema';
+import { DEFAULT_POSTGRES_EXPORTER_IMAGE, DEVELOPER_SESSION_DEFAULTS } from './schema';
 
 /**
  * Roles Zalando's operator or Spilo create in every cluster (operator defaults `super_username`,
@@ -504,6 +505,7 @@ function buildEnvironment(
   const accessCron = checkCron(accessSchedule, 'kubernetes');
   if (accessCron) report(at('accessSchedule'), `"${accessSchedule}" ${accessCron}`);
   if (env.cluster?.server && env.cluster?.name) report(at('cluster'), 'set server or name, not both');
+  const developerSessions = resolveDeveloperSessions(env, at, report);
 
   return {
     name: envName,
@@ -539,7 +541,46 @@ function buildEnvironment(
     },
     mongoSnapshots,
     accessSchedule,
+    developerSessions,
   };
+}
+
+/**
+ * `developerSessions` with its defaults; the timeouts as PostgreSQL values. A connection limit
+ * set for an operator that cannot render it is refused rather than ignored: Zalando's `users`
+ * take flags only (zalando/postgres-operator@v2.0.1 pkg/cluster/util.go normalizeUserFlags) and
+ * no dbfleet Job holds the power to ALTER a role there.
+ */
+function resolveDeveloperSessions(
+  env: EnvironmentInput,
+  at: (...path: Array<string | number>) => ConfigProblem['path'],
+  report: Report,
+): DeveloperSessions {
+  const given = env.developerSessions ?? {};
+  if (given.connectionLimit !== undefined && env.operator !== 'cloudnative-pg') {
+    report(
+      at('developerSessions', 'connectionLimit'),
+      `cannot be rendered on operator: ${env.operator} (${env.operator === 'zalando' ? "Zalando's users take flags only, and no dbfleet Job may ALTER a role there" : 'developer roles are not rendered by dbfleet there yet'}); remove it (docs/security.md, "What is not defended")`,
+    );
+  }
+  if ((given.statementTimeout !== undefined || given.idleInTransactionTimeout !== undefined) && env.operator === 'aws-aurora') {
+    report(
+      at('developerSessions'),
+      'timeouts cannot be rendered on operator: aws-aurora yet (no developer-sessions Job there); remove them',
+    );
+  }
+  return {
+    connectionLimit: given.connectionLimit ?? DEVELOPER_SESSION_DEFAULTS.connectionLimit,
+    statementTimeout: postgresTimeout(given.statementTimeout ?? DEVELOPER_SESSION_DEFAULTS.statementTimeout),
+    idleInTransactionTimeout: postgresTimeout(given.idleInTransactionTimeout ?? DEVELOPER_SESSION_DEFAULTS.idleInTransactionTimeout),
+  };
+}
+
+/** A duration as a PostgreSQL time value: whole seconds as `<n>s`, else `<n>ms`; zero as `0`. */
+export function postgresTimeout(value: string): string {
+  const ms = Math.round(durationToSeconds(value) * 1000);
+  if (ms === 0) return '0';
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 }
 
 type Report = (path: ConfigProblem['path'], message: string, atKey?: boolean) => void;

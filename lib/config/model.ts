@@ -236,6 +236,8 @@ export interface Environment {
   readonly mongoSnapshots: readonly MongoSnapshot[];
   /** 5-field cron of the CronJob that re-applies developer privileges. */
   readonly accessSchedule: string;
+  /** Limits of every developer role's sessions (`developerSessions`, defaults applied). */
+  readonly developerSessions: DeveloperSessions;
   /** Disaster recovery: this environment is one site of a source/standby pair. @default a single site */
   readonly dr?: DrSite;
 }
@@ -322,4 +324,14 @@ export interface PostgresCluster {
    * @default none (pooling off)
    */
   readonly poolers?: readonly PoolerSettings[];
+}
+
+/** Limits of a developer role's sessions; the timeouts as PostgreSQL values (`60s`, `1500ms`, `0`). */
+export interface DeveloperSessions {
+  /** The role's CONNECTION LIMIT. */
+  readonly connectionLimit: number;
+  /** `statement_timeout` session default. */
+  readonly statementTimeout: string;
+  /** `idle_in_transaction_session_timeout` session default. */
+  readonly idleInTransactionTimeout: string;
 }

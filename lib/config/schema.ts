@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { ROTATION_STEPS } from '../secrets/credential-rotation';
 import { isQuantity } from './quantity';
-import { isDuration } from './duration';
+import { durationToSeconds, isDuration } from './duration';
 
 const dnsLabel = z
   .string()
@@ -233,6 +233,49 @@ const alerts = z.strictObject({
   longTransactionSeconds: z.number().positive().optional(),
 });
 
+/** PostgreSQL's limit for a timeout setting: an int of milliseconds. */
+const PG_TIMEOUT_MAX_MS = 2147483647;
+/** A PostgreSQL timeout as a duration (`0s` turns it off), in whole milliseconds up to PostgreSQL's limit (~24 days). */
+const pgTimeout = duration.refine((v) => {
+  // Not a duration at all: the check before says so.
+  if (!isDuration(v)) return true;
+  const ms = durationToSeconds(v) * 1000;
+  return Number.isInteger(Math.round(ms * 1000) / 1000) && ms <= PG_TIMEOUT_MAX_MS;
+}, `must be whole milliseconds and at most ${PG_TIMEOUT_MAX_MS}ms (PostgreSQL's limit, about 24 days)`);
+
+/** Defaults of `developerSessions` (lib/access/developer-sessions.ts says why these). */
+export const DEVELOPER_SESSION_DEFAULTS = { connectionLimit: 5, statementTimeout: '60s', idleInTransactionTimeout: '5m' } as const;
+
+/**
+ * Limits of every developer's sessions in an environment (issue 24, CIS PostgreSQL: connection
+ * limits). Each key falls back to DEVELOPER_SESSION_DEFAULTS.
+ */
+const developerSessions = z
+  .strictObject({
+    connectionLimit: z
+      .number()
+      .int()
+      .min(1, 'must be >= 1 (to keep developers out, set developerAccess: none)')
+      .max(1000, 'must be <= 1000')
+      .optional()
+      .describe(
+        `Connections one developer may hold at once in a cluster (the role's CONNECTION LIMIT; the next login is refused). Default ${DEVELOPER_SESSION_DEFAULTS.connectionLimit}. CloudNativePG only: Zalando's manifest cannot set it (docs/security.md).`,
+      ),
+    statementTimeout: pgTimeout
+      .optional()
+      .describe(
+        `statement_timeout of every developer login (a session default: a developer may SET another value in a session). 0s: none. Default ${DEVELOPER_SESSION_DEFAULTS.statementTimeout}.`,
+      ),
+    idleInTransactionTimeout: pgTimeout
+      .optional()
+      .describe(
+        `idle_in_transaction_session_timeout of every developer login: a session left idle inside a transaction (holding locks and the xmin horizon) is ended. 0s: none. Default ${DEVELOPER_SESSION_DEFAULTS.idleInTransactionTimeout}.`,
+      ),
+  })
+  .describe(
+    "Limits of developers' sessions in this environment: connection limit per developer role, statement and idle-in-transaction timeouts (session defaults set on each developer role). Defaults: 5 connections, 60s, 5m.",
+  );
+
 const environment = z.strictObject({
   namespace: dnsLabel,
   topology: z.enum(TOPOLOGIES),
@@ -241,6 +284,7 @@ const environment = z.strictObject({
   qos: z.enum(QOS_CLASSES).default('guaranteed'),
   postgres: postgresSettings.optional(),
   developerAccess: z.enum(DEVELOPER_ACCESS),
+  developerSessions: developerSessions.optional(),
   /** The Postgres operator that runs this environment's clusters. */
   operator: z.enum(OPERATORS).default('cloudnative-pg'),
   zalando: zalando.optional(),

@@ -222,7 +222,7 @@ function clusterProps(
     })),
     inheritedLabels: { 'app.kubernetes.io/part-of': fleet.name },
     roles: [
-      ...developerClusterRoles(fleet.developers, environment.developerAccess),
+      ...developerClusterRoles(fleet.developers, environment.developerAccess, environment.developerSessions),
       ...cluster.services.flatMap((s) => rotationRoles(fleet, environment, s)),
     ],
     hostBasedAccess: developerHostBasedAccess(environment.developerAccess),

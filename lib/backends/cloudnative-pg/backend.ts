@@ -3,6 +3,8 @@
 import { retiredAccessRole } from '../../access/access-role';
 import { DeveloperAccessJobs } from '../../access/developer-access';
 import { DeveloperCredentials } from '../../access/developer-credentials';
+import { developerSecretName } from '../../access/developer-roles';
+import { DeveloperSessionsJob } from '../../access/developer-sessions';
 import { objectStoreScheduledBackupName } from '../../backup/backup-names';
 import { BarmanObjectStore } from '../../backup/barman-object-store';
 import { PruneBackupsCronJob } from '../../backup/prune-backups-cron-job';
@@ -93,6 +95,16 @@ export const cloudnativePgBackend: Backend = {
         ownerSecretNames: Object.fromEntries(
           cluster.services.map((s) => [s.database, serviceCredentials(fleet, environment, s).app.secretName]),
         ),
+      });
+    // Each developer role's session defaults, set by the developer's own login (developer-sessions.ts).
+    if (!isReplicaSite(environment.dr) && environment.developerAccess !== 'none' && fleet.developers.length > 0)
+      new DeveloperSessionsJob(chart, `DeveloperSessions-${cluster.name}`, {
+        cluster,
+        developers: fleet.developers,
+        sessions: environment.developerSessions,
+        secretName: developerSecretName,
+        host: `${cluster.name}-rw`,
+        labels: scope.labelsFor('developer-sessions', cluster.name, 'access'),
       });
     new ClusterPodMonitor(chart, `PodMonitor-${cluster.name}`, {
       cluster: cluster.name,

@@ -3,6 +3,7 @@
 // No poolers, object store, drill or snapshot retention: the config layer rejects them (traits.ts).
 import { DeveloperAccessJobs } from '../../access/developer-access';
 import { developerRemoteKey } from '../../access/developer-roles';
+import { DeveloperSessionsJob } from '../../access/developer-sessions';
 import { developerRoleName } from '../../config/names';
 import { isReplicaSite } from '../../dr/distributed-topology';
 import { ClusterPodMonitor } from '../../monitoring/cluster-pod-monitor';
@@ -65,6 +66,17 @@ export const zalandoBackend: Backend = {
           extensions: true,
           foreignSchemas: SPILO_SCHEMAS,
         },
+      });
+    // Each developer role's session defaults, set by the developer's own login (developer-sessions.ts).
+    // The connection limit cannot be declared on Zalando (build-model.ts refuses it).
+    if (!isReplicaSite(environment.dr) && environment.developerAccess !== 'none' && fleet.developers.length > 0)
+      new DeveloperSessionsJob(chart, `DeveloperSessions-${cluster.name}`, {
+        cluster,
+        developers: fleet.developers,
+        sessions: environment.developerSessions,
+        secretName: (developer) => zalandoCredentialSecretName(developerRoleName(developer), cluster.name),
+        host: cluster.name,
+        labels: scope.labelsFor('developer-sessions', cluster.name, 'access'),
       });
     new ClusterPodMonitor(chart, `PodMonitor-${cluster.name}`, {
       cluster: cluster.name,

@@ -1,0 +1,172 @@
+// Session defaults of the developer roles (issue 24 item 4): statement_timeout and
+// idle_in_transaction_session_timeout, set on each developer's own role.
+//
+// Why a Job that logs in as each developer: neither operator can declare a role's session
+// defaults (CloudNativePG v1.30.0 RoleConfiguration has no such field, api/v1/cluster_types.go;
+// Zalando v2.0.1 `users` take flags only, pkg/cluster/util.go normalizeUserFlags), and
+// `ALTER ROLE <other> SET` needs a superuser or CREATEROLE with ADMIN OPTION on the role, a power
+// no dbfleet Job holds. PostgreSQL lets every role set its own defaults ("Ordinary roles can
+// only set defaults for themselves", ALTER ROLE), so each developer's login sets its own, with
+// nothing beyond what the developer can do anyway. Separate from the developer-access Job so that
+// Job never holds a developer's password, and its object (which grows with the services) stays small.
+//
+// What this does NOT do: stop a developer who wants a longer statement (a session may `SET
+// statement_timeout` or reset the role default). The timeouts guard against accidents (a forgotten
+// BEGIN holding locks and the xmin horizon, a runaway query); the CONNECTION LIMIT (on the role,
+// CloudNativePG) is the hard limit. docs/security.md.
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import type { DeveloperSessions, PostgresCluster } from '../config/model';
+import { HOOK_ANNOTATION } from '../gitops/sync-policy';
+import { ACCESS_CLIENT_LABEL } from '../network/cluster-ingress-policy';
+import { restrictedContainerSecurity, restrictedPodSecurity } from '../workloads/restricted';
+import { CNPG_POSTGRES_UID } from './developer-access';
+import { JOB_PGOPTIONS, quoteLiteral, shQuote } from './privileges-sql';
+
+/** Where the developers' credentials are mounted: `<developer>/username` and `<developer>/password`. */
+export const DEVELOPER_CREDENTIALS_MOUNT_PATH = '/etc/dbfleet/developers';
+/** The environment variable the script reads that directory from. */
+export const DEVELOPER_CREDENTIALS_ENV = 'DBFLEET_DEVELOPER_CREDENTIALS';
+
+export interface DeveloperSessionsJobProps {
+  readonly cluster: PostgresCluster;
+  /** Developer names from `developers:`. */
+  readonly developers: readonly string[];
+  readonly sessions: DeveloperSessions;
+  /** The Secret (`username`, `password`) of each developer's login in the cluster's namespace. */
+  readonly secretName: (developer: string) => string;
+  /** Host psql connects to: the primary (ALTER ROLE writes the catalog). */
+  readonly host: string;
+  /** Image with psql and sh. @default cluster.imageName */
+  readonly image?: string;
+  readonly labels: Record<string, string>;
+}
+
+/**
+ * The statement each developer's login runs: its own session defaults (no other role is named).
+ * One query string: one implicit transaction (psql's -1 applies to -c only from PostgreSQL 15).
+ */
+export function developerSessionsSql(sessions: DeveloperSessions): string {
+  return [
+    'SET LOCAL search_path = pg_catalog, pg_temp;',
+    // A developer role has no `role` default, but an ordinary role may alter only itself,
+    // checked against the current user: never anyone else.
+    'SET ROLE NONE;',
+    `ALTER ROLE SESSION_USER SET statement_timeout = ${quoteLiteral(sessions.statementTimeout)};`,
+    `ALTER ROLE SESSION_USER SET idle_in_transaction_session_timeout = ${quoteLiteral(sessions.idleInTransactionTimeout)};`,
+  ].join(' ');
+}
+
+/**
+ * The sh script: each developer in turn, logged in as that developer, to the cluster's first
+ * service database (developers are refused in `postgres`/`template1`, and reach a service database
+ * once the developer-access Job granted CONNECT: until then the Job fails and retries). A developer
+ * who already holds as many connections as the role's limit cannot be logged in: a warning, not a
+ * failure (the defaults were set by an earlier run, and a failed Sync hook would fail the sync).
+ */
+export function developerSessionsScript(developers: readonly string[], database: string, sql: string): string {
+  return [
+    'set -u',
+    `dir=\${${DEVELOPER_CREDENTIALS_ENV}:?names the directory of the developer credentials}`,
+    'failed=0',
+    `for developer in ${developers.map(shQuote).join(' ')}; do`,
+    '  PGUSER=$(cat "$dir/$developer/username")',
+    '  PGPASSWORD=$(cat "$dir/$developer/password")',
+    '  export PGUSER PGPASSWORD',
+    `  if out=$(psql --no-psqlrc --quiet --set ON_ERROR_STOP=1 --dbname ${shQuote(database)} --command ${shQuote(sql)} 2>&1); then`,
+    '    echo "dbfleet-developer-sessions: $PGUSER: session defaults set"',
+    '  else',
+    '    case "$out" in',
+    '      *"too many connections for role"*) echo "dbfleet-developer-sessions: WARNING: $PGUSER holds its connection limit; its defaults stay as an earlier run set them" ;;',
+    '      *) echo "dbfleet-developer-sessions: $PGUSER: $out" >&2; failed=1 ;;',
+    '    esac',
+    '  fi',
+    'done',
+    'exit "$failed"',
+    '',
+  ].join('\n');
+}
+
+/**
+ * A Sync hook Job per cluster (wave of the Jobs, sync-policy.ts) that sets every developer
+ * role's session defaults, logged in as that developer. Rendered only where the cluster accepts
+ * writes and the environment has developers.
+ */
+export class DeveloperSessionsJob extends Construct {
+  readonly jobName: string;
+
+  constructor(scope: Construct, id: string, props: DeveloperSessionsJobProps) {
+    super(scope, id);
+    const { cluster } = props;
+    if (props.developers.length === 0) throw new Error(`cluster ${cluster.name}: a developer-sessions Job without developers`);
+    this.jobName = `${cluster.name}-developer-sessions`;
+    const env = (name: string, value: string): k8s.EnvVar => ({ name, value });
+    const sources: k8s.VolumeProjection[] = props.developers.map((developer) => ({
+      secret: {
+        name: props.secretName(developer),
+        items: [
+          { key: 'username', path: `${developer}/username` },
+          { key: 'password', path: `${developer}/password` },
+        ],
+      },
+    }));
+    const script = developerSessionsScript(props.developers, cluster.services[0].database, developerSessionsSql(props.sessions));
+    new k8s.KubeJob(this, 'Resource', {
+      metadata: {
+        name: this.jobName,
+        namespace: cluster.namespace,
+        labels: props.labels,
+        annotations: { [HOOK_ANNOTATION]: 'Sync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' },
+      },
+      spec: {
+        backoffLimit: 6,
+        activeDeadlineSeconds: 20 * 60,
+        template: {
+          metadata: { labels: { ...props.labels, [ACCESS_CLIENT_LABEL]: cluster.name } },
+          spec: {
+            automountServiceAccountToken: false,
+            containers: [
+              {
+                name: 'psql',
+                image: props.image ?? cluster.imageName,
+                imagePullPolicy: 'IfNotPresent',
+                // `$0` of the script names it in sh's messages.
+                command: ['sh', '-c', script, 'dbfleet-developer-sessions'],
+                env: [
+                  env('PGHOST', props.host),
+                  env('PGPORT', '5432'),
+                  env('PGSSLMODE', 'require'),
+                  env('PGCHANNELBINDING', 'require'),
+                  env('PGCONNECT_TIMEOUT', '10'),
+                  env('PGAPPNAME', 'dbfleet-developer-sessions'),
+                  env('PGOPTIONS', JOB_PGOPTIONS),
+                  env(DEVELOPER_CREDENTIALS_ENV, DEVELOPER_CREDENTIALS_MOUNT_PATH),
+                  env('HOME', '/tmp'),
+                ],
+                securityContext: restrictedContainerSecurity(CNPG_POSTGRES_UID),
+                resources: {
+                  limits: { cpu: k8s.Quantity.fromString('100m'), memory: k8s.Quantity.fromString('64Mi') },
+                  requests: { cpu: k8s.Quantity.fromString('10m'), memory: k8s.Quantity.fromString('16Mi') },
+                },
+                volumeMounts: [
+                  { mountPath: DEVELOPER_CREDENTIALS_MOUNT_PATH, name: 'developers', readOnly: true },
+                  { mountPath: '/tmp', name: 'tmp' },
+                ],
+              },
+            ],
+            dnsPolicy: 'ClusterFirst',
+            hostNetwork: false,
+            restartPolicy: 'Never',
+            securityContext: restrictedPodSecurity(CNPG_POSTGRES_UID),
+            setHostnameAsFqdn: false,
+            terminationGracePeriodSeconds: 30,
+            volumes: [
+              { name: 'developers', projected: { sources, defaultMode: 0o440 } },
+              { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Mi') } },
+            ],
+          },
+        },
+      },
+    });
+  }
+}
