@@ -12,9 +12,9 @@ export const AWS_AURORA_TRAITS: BackendTraits = {
   ownerRotation:
     'dbfleet\'s owner rotation needs CloudNativePG DatabaseRoles (see README "Credentials"); rotate an Aurora owner\'s password in the store and re-run the access Job (docs/aurora.md)',
   standbySites:
-    'dbfleet renders standby sites for cloudnative-pg only; Aurora replicates across regions with a GlobalCluster (docs/aurora.md, "Disaster recovery")',
+    'dbfleet renders standby sites for cloudnative-pg only; an Aurora standby region is a GlobalCluster with a secondary DBCluster (globalClusterIdentifier), which this version does not render (docs/aurora.md, "Disaster recovery: GlobalCluster")',
   objectStore: `${AURORA} (Aurora backs up continuously on its own: set aws.backupRetentionDays)`,
-  restoreDrill: `${AURORA} yet (the copy-on-write clone drill is not rendered by this version: docs/aurora.md, "Backups")`,
+  restoreDrill: `${AURORA} yet: the copy-on-write clone drill (a scratch DBCluster with sourceDBClusterIdentifier and restoreType: copy-on-write) is not rendered by this version; Aurora's continuous backups are kept for aws.backupRetentionDays (docs/aurora.md, "Backups and the restore drill")`,
   snapshotRetention: `${AURORA} (Aurora keeps continuous backups for aws.backupRetentionDays)`,
   logicalBackup: "logical is the Zalando operator's logical backup; Aurora backs up continuously (aws.backupRetentionDays)",
   scheduledBackups: `${AURORA} (Aurora backs up continuously: set aws.backupRetentionDays instead of a schedule)`,
