@@ -1,4 +1,4 @@
-import { Chart } from 'cdk8s';
+import { ApiObject, Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { developerClusterRoles, developerHostBasedAccess } from '../access/developer-roles';
 import { veleroScheduleNames } from '../backup/backup-names';
@@ -16,6 +16,9 @@ import { GeneratedPassword } from '../secrets/generated-password';
 import { PasswordGenerator } from '../secrets/password-generator';
 import { ServiceConnectionSecret } from '../secrets/service-connection-secret';
 import { environmentStoreKeys, serviceCredentials } from '../secrets/store-keys';
+
+/** On a standby's ExternalSecret: the environment whose PushSecrets write the keys it reads. */
+export const PUSHED_BY_ANNOTATION = 'dbfleet.io/pushed-by';
 
 /** The Password generator of a database namespace, shared by its PushSecrets. */
 export const PASSWORD_GENERATOR_NAME = 'dbfleet-password';
@@ -70,7 +73,30 @@ export class EnvironmentChart extends Chart {
     this.addVeleroSchedules(fleet, environment);
     this.addMongoSnapshots(fleet, environment);
     new EnvironmentAlerts(this, 'Alerts', { fleet, environment });
+    this.markKeysPushedBySource(fleet, environment);
     applySyncPolicy(this);
+  }
+
+  /**
+   * At a standby, the ExternalSecrets that read only keys the source's PushSecrets write carry
+   * `dbfleet.io/pushed-by: <source>`: on a first sync those keys may not exist yet, and the Argo
+   * CD health check (lib/gitops/argocd-health/external-secrets.io_ExternalSecret.lua) gives them a
+   * bounded grace instead of failing the sync; a key still missing after it is Degraded.
+   */
+  private markKeysPushedBySource(fleet: Fleet, environment: Environment): void {
+    if (!environment.dr?.standby || fleet.secretStore.passwords !== 'generate') return;
+    const pushed = new Set(
+      environmentStoreKeys(fleet, environment)
+        .filter((k) => k.origin === 'generated-by-source')
+        .map((k) => k.remoteKey),
+    );
+    for (const child of this.node.findAll()) {
+      if (!(child instanceof ApiObject) || child.kind !== 'ExternalSecret') continue;
+      const spec = (child.toJson() as { spec?: { data?: Array<{ remoteRef?: { key?: string } }>; dataFrom?: unknown[] } }).spec;
+      const keys = (spec?.data ?? []).map((d) => d.remoteRef?.key ?? '');
+      if (keys.length > 0 && !spec?.dataFrom?.length && keys.every((k) => pushed.has(k)))
+        child.metadata.addAnnotation(PUSHED_BY_ANNOTATION, environment.dr.source);
+    }
   }
 
   private labelsFor(name: string, instance: string, component: string): Record<string, string> {

@@ -85,6 +85,21 @@ describe.each(['shared', 'per-service', 'grouped'] as const)('topology %s: the s
     expect(drKeys.every((k) => k.origin === 'generated-by-source' && k.remoteKey.startsWith('databases/main/'))).toBe(true);
   });
 
+  it("the standby's ExternalSecrets of keys the source pushes are marked for the Argo CD health grace; no other is", () => {
+    const marked = (env: string) =>
+      inEnv(env)
+        .filter((o) => o.kind === 'ExternalSecret' && o.metadata.annotations?.['dbfleet.io/pushed-by'])
+        .map((o) => o.metadata.name);
+    expect(marked('main')).toEqual([]);
+    expect(marked('main-dr')).toEqual(expect.arrayContaining(['orders-db-credentials', 'orders-db', 'developer-alice-credentials']));
+    for (const o of inEnv('main-dr').filter((x) => x.kind === 'ExternalSecret' && marked('main-dr').includes(x.metadata.name))) {
+      expect(o.metadata.annotations!['dbfleet.io/pushed-by']).toBe('main');
+      for (const d of o.spec.data) expect(d.remoteRef.key).toMatch(/^databases\/main\//);
+    }
+    // The peer's read-only object-store key is the platform's to create: a missing one is Degraded at once.
+    expect(marked('main-dr').some((n) => n.includes('object-store'))).toBe(false);
+  });
+
   it('developer access jobs run only at the primary site (a replica is read-only)', () => {
     expect(inEnv('main').some((o) => o.kind === 'CronJob' && o.metadata.name.endsWith('-access'))).toBe(true);
     expect(inEnv('main-dr').some((o) => o.kind === 'CronJob' && o.metadata.name.endsWith('-access'))).toBe(false);

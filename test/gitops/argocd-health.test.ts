@@ -118,6 +118,29 @@ describe('Argo CD health checks, run by Lua 5.1', () => {
     }
   });
 
+  it('ExternalSecret: as Argo CD’s own, except a standby’s key pushed by the source: Progressing for an hour after creation, then Degraded', () => {
+    const ago = (seconds: number) => new Date(Date.now() - seconds * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+    const failed = {
+      conditions: [{ type: 'Ready', status: 'False', reason: 'SecretSyncedError', message: 'could not get secret data from provider' }],
+    };
+    const es = (annotated: boolean, createdSecondsAgo: number, status: object | undefined) => ({
+      metadata: {
+        ...meta,
+        creationTimestamp: ago(createdSecondsAgo),
+        ...(annotated ? { annotations: { 'dbfleet.io/pushed-by': 'main' } } : {}),
+      },
+      status,
+    });
+    const check = 'external-secrets.io_ExternalSecret';
+    expect(health(check, es(true, 300, failed)).status).toBe('Progressing');
+    expect(health(check, es(true, 300, failed)).message).toContain("main's PushSecrets");
+    expect(health(check, es(true, 7200, failed)).status).toBe('Degraded');
+    expect(health(check, es(false, 300, failed)).status).toBe('Degraded');
+    expect(health(check, es(true, 300, { ...failed, syncedResourceVersion: '1-abc' })).status).toBe('Degraded');
+    expect(health(check, es(true, 300, { conditions: [{ type: 'Ready', status: 'True', message: 'ok' }] })).status).toBe('Healthy');
+    expect(health(check, es(true, 300, undefined)).status).toBe('Progressing');
+  });
+
   it('ObjectStore: nothing to wait on; the message lists the recovery windows known', () => {
     expect(health('barmancloud.cnpg.io_ObjectStore', { metadata: meta }).status).toBe('Healthy');
     expect(
