@@ -2,6 +2,7 @@ import { ApiObject, Cron, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import type { MongoSnapshot, SecretStoreRef } from '../config/model';
+import { runBudget } from '../mongo-snapshot/budget';
 import { mongoSnapshotCronJobName } from './backup-names';
 import { StoreSecret } from '../secrets/store-secret';
 import { RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_PROPS } from '../workloads/restricted';
@@ -10,8 +11,8 @@ import { OPS_ENTRYPOINT, opsArgs, SNAPSHOT_TOOLS_DIR } from '../workloads/ops-im
 
 /** mongo-snapshot's exit code for "unlock failed: the member may still be fsync-locked". */
 export const EXIT_UNLOCK_FAILED = 7;
-/** Room after the unlock deadline before the kubelet's SIGKILL. */
-const GRACE_MARGIN_SECONDS = 30;
+/** A container killed by SIGKILL (128 + 9): the grace period ran out, or the OOM killer; a lock may remain. */
+export const EXIT_SIGKILL = 137;
 
 export interface MongoSnapshotCronJobProps {
   readonly snapshot: MongoSnapshot;
@@ -41,6 +42,13 @@ export class MongoSnapshotCronJob extends Construct {
       properties: [{ secretKey: 'uri', property: snapshot.remoteProperty }],
     });
 
+    // One budget (lib/mongo-snapshot/budget.ts): the tool's --deadline, the Job's activeDeadlineSeconds and the grace
+    // period after SIGTERM all come from the same lock timeout, snapshot timeout and unlock deadline.
+    const budget = runBudget({
+      lockTimeoutSeconds: snapshot.lockTimeoutSeconds,
+      snapshotTimeoutSeconds: snapshot.snapshotTimeoutSeconds,
+      unlockDeadlineSeconds: snapshot.unlockDeadlineSeconds,
+    });
     const args = [
       '--max-lag-seconds',
       String(snapshot.maxLagSeconds),
@@ -48,6 +56,10 @@ export class MongoSnapshotCronJob extends Construct {
       `${snapshot.snapshotTimeoutSeconds}s`,
       '--unlock-deadline',
       `${snapshot.unlockDeadlineSeconds}s`,
+      '--lock-timeout',
+      `${snapshot.lockTimeoutSeconds}s`,
+      '--deadline',
+      `${budget.deadlineSeconds}s`,
       '--log-format',
       'json',
       ...(snapshot.pushgateway ? ['--pushgateway', snapshot.pushgateway] : []),
@@ -70,8 +82,8 @@ export class MongoSnapshotCronJob extends Construct {
       successfulJobsRetained: 3,
       failedJobsRetained: 5,
       backoffLimit: 2,
-      activeDeadline: Duration.seconds(snapshot.activeDeadlineSeconds),
-      terminationGracePeriod: Duration.seconds(snapshot.unlockDeadlineSeconds + GRACE_MARGIN_SECONDS),
+      activeDeadline: Duration.seconds(budget.activeDeadlineSeconds),
+      terminationGracePeriod: Duration.seconds(budget.terminationGracePeriodSeconds),
       ...RESTRICTED_POD_PROPS,
       volumes: tools ? [tmp, tools] : [tmp],
       initContainers: tools
@@ -115,12 +127,18 @@ export class MongoSnapshotCronJob extends Construct {
     });
 
     withoutAddressLabel(cronJob, '/spec/jobTemplate/spec/template');
-    // Kubernetes ≥ 1.26: fail the Job at once on exit 7 instead of retrying; a pod evicted or
-    // preempted (it unlocked on SIGTERM) does not count against the retries.
+    // Kubernetes ≥ 1.26 (batch/v1 JobSpec.podFailurePolicy, imports/schemas/k8s-1.28; restartPolicy Never): the rules
+    // are tried in order and the first match wins. Exit 7 (a lock may remain) and exit 137 (SIGKILL: the run was
+    // killed, maybe mid-unlock) fail the Job at once instead of a silent retry: MongoSnapshotJobFailed fires, and
+    // the "may be locked" signal the run pushed before locking stays critical. Only then: a pod evicted or
+    // preempted (it unlocked on SIGTERM, exit 143) does not count against the retries.
     ApiObject.of(cronJob).addJsonPatch(
       JsonPatch.add('/spec/jobTemplate/spec/podFailurePolicy', {
         rules: [
-          { action: 'FailJob', onExitCodes: { containerName: 'mongo-snapshot', operator: 'In', values: [EXIT_UNLOCK_FAILED] } },
+          {
+            action: 'FailJob',
+            onExitCodes: { containerName: 'mongo-snapshot', operator: 'In', values: [EXIT_UNLOCK_FAILED, EXIT_SIGKILL] },
+          },
           { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
         ],
       }),

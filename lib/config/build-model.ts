@@ -1,5 +1,6 @@
 // Cross-field rules and resolution: schema-valid input → Fleet, or the list of problems.
 // This is where topologies place services onto clusters and where defaults are decided.
+import { LOCK_ATTEMPTS, runBudget, STARTUP_SECONDS } from '../mongo-snapshot/budget';
 import { checkCron, maxIntervalSeconds, minIntervalSeconds } from './cron';
 import { canonicalExtensions } from './extensions';
 import { durationToSeconds } from './duration';
@@ -77,8 +78,8 @@ export const DEFAULT_ALERTS: Alerts = {
 /** The dist/ folder of the Argo CD AppProject and ApplicationSet. */
 export const ARGOCD_FOLDER = 'argocd';
 export const DEFAULT_ACCESS_SCHEDULE = '17 * * * *';
-/** Time a snapshot run needs besides the snapshot and the unlock: start, discovery, selection. */
-export const MONGO_SNAPSHOT_STARTUP_SECONDS = 120;
+/** Time a snapshot run needs besides the locks, the snapshot and the unlock: start, discovery, selection. */
+export const MONGO_SNAPSHOT_STARTUP_SECONDS = STARTUP_SECONDS;
 /** Per cluster of a drill, besides the restore timeout: the check, and deleting the scratch cluster. */
 export const RESTORE_DRILL_CLUSTER_OVERHEAD_SECONDS = 900;
 
@@ -1140,11 +1141,14 @@ function buildMongoSnapshot(
   const snapshotTimeoutSeconds = durationToSeconds(m.snapshotTimeout);
   const unlockDeadlineSeconds = durationToSeconds(m.unlockDeadline);
   const minInterval = minIntervalSeconds(m.schedule, 'kubernetes');
-  const activeDeadlineSeconds = snapshotTimeoutSeconds + unlockDeadlineSeconds + MONGO_SNAPSHOT_STARTUP_SECONDS;
+  const lockTimeoutSeconds = durationToSeconds(m.lockTimeout);
+  // one budget for the run and the Job (lib/mongo-snapshot/budget.ts): start-up, LOCK_ATTEMPTS lock attempts (each
+  // lockTimeout + 2 × unlockDeadline at worst), the snapshot, the unlock
+  const { activeDeadlineSeconds } = runBudget({ lockTimeoutSeconds, snapshotTimeoutSeconds, unlockDeadlineSeconds });
   if (activeDeadlineSeconds > minInterval) {
     report(
       ['mongoSnapshots', i, 'snapshotTimeout'],
-      `${m.snapshotTimeout} plus the unlock deadline (${m.unlockDeadline}) and ${MONGO_SNAPSHOT_STARTUP_SECONDS}s of start-up is ${activeDeadlineSeconds}s, longer than the ${minInterval}s between two runs of "${m.schedule}": the job deadline could not end a run before the next one is due`,
+      `${m.snapshotTimeout} plus ${LOCK_ATTEMPTS} lock attempts (lock timeout ${m.lockTimeout} + twice the unlock deadline ${m.unlockDeadline} each), the unlock deadline and ${MONGO_SNAPSHOT_STARTUP_SECONDS}s of start-up is a ${activeDeadlineSeconds}s job deadline, longer than the ${minInterval}s between two runs of "${m.schedule}": the job deadline could not end a run before the next one is due`,
     );
     ok = false;
   }
@@ -1163,6 +1167,7 @@ function buildMongoSnapshot(
       maxLagSeconds: m.maxLagSeconds,
       snapshotTimeoutSeconds,
       unlockDeadlineSeconds,
+      lockTimeoutSeconds,
       activeDeadlineSeconds,
       pushgateway: m.pushgateway,
       snapshotCommand: m.snapshotCommand,

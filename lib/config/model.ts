@@ -201,7 +201,9 @@ export interface MongoSnapshot {
   readonly maxLagSeconds: number;
   readonly snapshotTimeoutSeconds: number;
   readonly unlockDeadlineSeconds: number;
-  /** The Job's deadline: snapshot timeout + unlock deadline + start-up room. */
+  /** mongo-snapshot --lock-timeout. */
+  readonly lockTimeoutSeconds: number;
+  /** The Job's deadline, derived with the run's own deadline (lib/mongo-snapshot/budget.ts runBudget). */
   readonly activeDeadlineSeconds: number;
   readonly pushgateway?: string;
   readonly snapshotCommand?: string;

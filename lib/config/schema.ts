@@ -475,6 +475,8 @@ const mongoSnapshot = z.strictObject({
   maxLagSeconds: z.number().int().positive().default(60),
   snapshotTimeout: duration.default('30m'),
   unlockDeadline: duration.default('120s'),
+  /** mongo-snapshot --lock-timeout: how long the fsync lock (its flush) may take before the next candidate is tried */
+  lockTimeout: duration.default('60s'),
   pushgateway: z.string().url().optional(),
   snapshotCommand: z.string().min(1).optional(),
   /** an image holding make-vm-snapshot (and its cloud CLI) in `path`; copied into /opt/snapshot/bin by an initContainer */

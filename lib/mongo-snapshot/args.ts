@@ -1,6 +1,8 @@
 /** Command-line parsing (commander). Flag names are a contract: the Kubernetes CronJob passes them. */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { parseDuration, parsePositiveDuration } from './duration';
+import { attemptNeedsMs, runBudget } from './budget';
+import { formatDuration } from './duration';
 import { exitCodeTable, EXIT } from './exit-codes';
 import type { LogFormat } from './log';
 
@@ -22,6 +24,14 @@ export interface Options {
   /** hard bound for the fsync lock command (its flush included) */
   lockTimeoutMs: number;
   connectTimeoutMs: number;
+  /**
+   * the whole run ends within this, from process start (budget.ts): fallback candidates are tried only while one
+   * more attempt fits, the snapshot command is cut short to keep the unlock deadline, and after SIGTERM/SIGINT
+   * everything ends within the snapshot stop + the unlock deadline
+   */
+  deadlineMs: number;
+  /** given on the command line (else derived from the other durations) */
+  deadlineFromFlag: boolean;
   logFormat: LogFormat;
   pushgateway?: string;
 }
@@ -114,6 +124,12 @@ export function buildProgram(): Command {
         .default(parsePositiveDuration(DEFAULTS.connectTimeout), DEFAULTS.connectTimeout)
         .argParser(durationArg(true)),
     )
+    .addOption(
+      new Option(
+        '--deadline <duration>',
+        'the whole run ends within this (default: start-up + 2 lock attempts + snapshot timeout + unlock deadline)',
+      ).argParser(durationArg(true)),
+    )
     .addOption(new Option('--log-format <format>', 'log lines on stderr').choices(['text', 'json']).default('text'))
     .addOption(new Option('--pushgateway <url>', 'Prometheus Pushgateway to push run metrics to at the end').env('PUSHGATEWAY_URL'))
     .version('0.1.0', '--version')
@@ -179,6 +195,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     unlockDeadline: number;
     lockTimeout: number;
     connectTimeout: number;
+    deadline?: number;
     logFormat: LogFormat;
     pushgateway?: string;
   }>();
@@ -204,6 +221,16 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
       return usage('--pushgateway must be an http:// or https:// URL');
     }
   }
+  const derived = runBudget({
+    lockTimeoutSeconds: o.lockTimeout / 1000,
+    snapshotTimeoutSeconds: o.snapshotTimeout / 1000,
+    unlockDeadlineSeconds: o.unlockDeadline / 1000,
+  }).deadlineSeconds;
+  const needs = attemptNeedsMs({ lockTimeoutMs: o.lockTimeout, snapshotTimeoutMs: o.snapshotTimeout, unlockDeadlineMs: o.unlockDeadline });
+  if (o.deadline !== undefined && o.deadline < needs)
+    return usage(
+      `--deadline ${formatDuration(o.deadline)} is shorter than one lock attempt (--lock-timeout + --snapshot-timeout + --unlock-deadline = ${formatDuration(needs)})`,
+    );
   return {
     kind: 'run',
     options: {
@@ -220,6 +247,8 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
       unlockDeadlineMs: o.unlockDeadline,
       lockTimeoutMs: o.lockTimeout,
       connectTimeoutMs: o.connectTimeout,
+      deadlineMs: o.deadline ?? derived * 1000,
+      deadlineFromFlag: o.deadline !== undefined,
       logFormat: o.logFormat,
       pushgateway: o.pushgateway || undefined,
     },

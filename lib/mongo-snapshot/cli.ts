@@ -5,7 +5,8 @@
 import { parseArgs } from './args';
 import { EXIT } from './exit-codes';
 import { Logger, Redactor, type LogFormat } from './log';
-import { pushMetrics } from './pushgateway';
+import { MARGIN_SECONDS, PUSH_SECONDS, SNAPSHOT_STOP_SECONDS } from './budget';
+import { pushMayBeLocked, pushMetrics } from './pushgateway';
 import { run, type RunReport } from './run';
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -69,27 +70,53 @@ async function mainInner(argv: string[], env: NodeJS.ProcessEnv): Promise<number
   // the run finish its unlock path.
   process.on('unhandledRejection', (e) => log.error('internal', `unhandled rejection: ${redactor.error(e)}`));
   process.on('uncaughtException', (e) => log.error('internal', `uncaught exception: ${redactor.error(e)}`));
+  // When a run that locked is surely over, wall clock: its deadline (from process start), then the grace period
+  // after a signal (budget.ts). Past it, a "may be locked" 1 nobody cleared is an orphan (MongoSnapshotMemberMayBeLocked).
+  const surelyOverTs =
+    (Date.now() - performance.now()) / 1000 +
+    opts.deadlineMs / 1000 +
+    SNAPSHOT_STOP_SECONDS +
+    opts.unlockDeadlineMs / 1000 +
+    PUSH_SECONDS +
+    MARGIN_SECONDS;
+  const gateway = opts.dryRun ? undefined : opts.pushgateway;
   let report: RunReport;
   try {
-    report = await run(opts, { log, env });
+    report = await run(opts, {
+      log,
+      env,
+      beforeLock: gateway
+        ? async (setName, member) =>
+            void (await pushMayBeLocked(gateway, { setName, member, value: 1, deadlineTs: Math.ceil(surelyOverTs) }, log))
+        : undefined,
+    });
   } catch (e) {
     // run() handles its own errors; this is a last resort
     log.error('done', `internal error: ${redactor.error(e)}`);
     report = { exitCode: EXIT.LOCK_FAILED, lockHeldSeconds: 0, dryRun: opts.dryRun };
   }
-  if (opts.pushgateway && !opts.dryRun) {
-    await pushMetrics(
-      opts.pushgateway,
-      {
-        exitCode: report.exitCode,
-        setName: report.setName,
-        member: report.member,
-        lockHeldSeconds: report.lockHeldSeconds,
-        finishedAt: Date.now() / 1000,
-        lockedByOthers: report.lockedByOthers?.length,
-      },
-      log,
-    );
+  if (gateway) {
+    const setName = report.setName;
+    await Promise.all([
+      pushMetrics(
+        gateway,
+        {
+          exitCode: report.exitCode,
+          setName,
+          member: report.member,
+          lockHeldSeconds: report.lockHeldSeconds,
+          finishedAt: Date.now() / 1000,
+          lockedByOthers: report.lockedByOthers?.length,
+        },
+        log,
+      ),
+      // members proven free of our locks: their "may be locked" signal is cleared (only those)
+      ...(setName
+        ? (report.provenUnlocked ?? []).map((member) =>
+            pushMayBeLocked(gateway, { setName, member, value: 0, deadlineTs: Math.round(Date.now() / 1000) }, log),
+          )
+        : []),
+    ]);
   }
   return report.exitCode;
 }

@@ -52,6 +52,14 @@ export interface LockContext {
    * on 4.4, 5.0 and 6.0, where an fsync or fsyncUnlock the client gave up on may still apply later
    */
   interruptibleMutex: boolean;
+  /**
+   * Nothing is awaited past this (performance.now ms; read again at every step, a signal moves it closer): after
+   * SIGTERM the run must end within the pod's grace period (budget.ts). Whatever is not given back by then is
+   * reported (exit 7), not left to the kubelet's SIGKILL. @default no cutoff
+   */
+  cutoff?: () => number;
+  /** the fsync lock's reply is not awaited past this, which leaves time to give the lock back before `cutoff` */
+  lockWaitCutoff?: () => number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -112,6 +120,20 @@ export function isLocked(reply: { fsyncLock?: unknown }): boolean {
 /** Room for a request in flight (network, scheduling) beyond its maxTimeMS. */
 const IN_FLIGHT_MARGIN_MS = 1000;
 
+/** Resolves once now() reaches `at()` (read again every 200 ms: a signal moves it closer), unless `stop` is set. */
+function reached(at: (() => number) | undefined, now: () => number, stop: { done: boolean }): Promise<'cutoff'> {
+  return new Promise((resolve) => {
+    if (!at) return;
+    const tick = () => {
+      if (stop.done) return;
+      const left = at() - now();
+      if (left <= 0) return resolve('cutoff');
+      setTimeout(tick, Math.min(200, left)).unref?.();
+    };
+    tick();
+  });
+}
+
 const lockCmd = (ctx: LockContext) => ({ fsync: 1, lock: true, maxTimeMS: ctx.mutexWaitMs });
 const unlockCmd = (ctx: LockContext) => ({ fsyncUnlock: 1, maxTimeMS: ctx.mutexWaitMs });
 
@@ -154,7 +176,9 @@ export async function acquireLock(host: string, conn: AdminConn | undefined, ctx
     (e: unknown) => ({ ok: false as const, e }),
   );
   let late = false;
-  let outcome = await Promise.race([settled, new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), ctx.lockTimeoutMs)))]);
+  const stop = { done: false };
+  const cut = reached(ctx.lockWaitCutoff, now, stop);
+  let outcome = await Promise.race([settled, cut, new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), ctx.lockTimeoutMs)))]);
   clearTimeout(timer);
   if (outcome === 'late') {
     late = true;
@@ -166,7 +190,21 @@ export async function acquireLock(host: string, conn: AdminConn | undefined, ctx
         lockTimeoutMs: ctx.lockTimeoutMs,
       },
     );
-    outcome = await settled;
+    outcome = await Promise.race([settled, cut]);
+  }
+  stop.done = true;
+  if (outcome === 'cutoff') {
+    // the run's deadline, or a signal: the lock reply is not awaited any longer (the time left is for giving it
+    // back). The lock may be taken now or later: the same question as a lost reply.
+    log.warn(
+      'lock',
+      'no reply to the fsync lock before the run must stop waiting for it (deadline or signal): checking whether it was taken',
+      {
+        member: host,
+      },
+    );
+    void c.close();
+    return settleLostLock(host, lockSentAt, 'no reply before the deadline', ctx);
   }
   if (!outcome.ok) {
     const e = outcome.e;
@@ -242,17 +280,18 @@ async function settleLostLock(host: string, lockSentAt: number, error: string, c
   const now = ctx.now ?? defaultNow;
   const sleep = ctx.sleep ?? defaultSleep;
   const settledAt = lockSentAt + ctx.mutexWaitMs + IN_FLIGHT_MARGIN_MS;
-  const deadline = now() + ctx.unlockDeadlineMs;
+  const end = now() + ctx.unlockDeadlineMs;
+  const deadlineOf = () => Math.min(end, ctx.cutoff?.() ?? Infinity);
   let backoff = 100;
   let lastError: string;
   for (;;) {
     let conn: AdminConn | undefined;
     try {
-      conn = await ctx.connect(host, Math.max(200, Math.min(ctx.connectTimeoutMs, deadline - now())));
+      conn = await ctx.connect(host, Math.max(200, Math.min(ctx.connectTimeoutMs, deadlineOf() - now())));
       const lookedAt = now();
-      const cur = await conn.command(CURRENT_OP, { timeoutMs: ctx.commandTimeoutMs });
+      const cur = await conn.command(CURRENT_OP, { timeoutMs: Math.max(200, Math.min(ctx.commandTimeoutMs, deadlineOf() - now())) });
       if (isLocked(cur)) {
-        const unlock = await releaseLock(host, 1, { ...ctx, conn, deadlineMs: Math.max(1000, deadline - now()) });
+        const unlock = await releaseLock(host, 1, { ...ctx, conn, deadlineMs: Math.max(1000, deadlineOf() - now()) });
         conn = undefined;
         if (!unlock.ok)
           return {
@@ -282,7 +321,7 @@ async function settleLostLock(host: string, lockSentAt: number, error: string, c
       if (conn) void conn.close();
       lastError = ctx.redactor.error(e);
     }
-    const left = deadline - now();
+    const left = deadlineOf() - now();
     if (left <= 0) {
       const unlock: UnlockResult = {
         ok: false,
@@ -333,7 +372,7 @@ export const MAX_COUNT_READS = 3;
 export async function releaseLock(host: string, count: number, o: ReleaseOptions): Promise<UnlockResult> {
   const now = o.now ?? defaultNow;
   const sleep = o.sleep ?? defaultSleep;
-  const deadline = now() + o.deadlineMs;
+  const end = now() + o.deadlineMs;
   const res: UnlockResult = { ok: false, unlocked: 0, attempts: 0, lockWasLost: false, stillLockedByOthers: false };
   /** locks of ours not yet known to be released */
   let remaining = count;
@@ -346,7 +385,7 @@ export async function releaseLock(host: string, count: number, o: ReleaseOptions
   let countReads = 0;
   let conn = o.conn;
   let backoff = 100;
-  const left = () => deadline - now();
+  const left = () => Math.min(end, o.cutoff?.() ?? Infinity) - now();
   const bound = (ms: number) => ({ timeoutMs: Math.max(200, Math.min(ms, left())) });
   // An fsyncUnlock waits for the fsync mutex (a flush in progress holds it). 7.0+: maxTimeMS ends that wait, so the
   // client may give up a little after it. Below 7.0 nothing ends it: never given up (all the time left).
@@ -453,7 +492,11 @@ export async function releaseLock(host: string, count: number, o: ReleaseOptions
             throw new Unresolvable(
               'an fsyncUnlock of ours got no reply and the member is still fsync-locked; before 7.0 the lock count cannot be read without a lock that could outlive us, so whether this lock is ours is unknown: not unlocking blindly',
             );
-          else if (uncertain > 0 && (countReads >= MAX_COUNT_READS || !exact))
+          else if (uncertain > 0 && exact && remaining - uncertain >= 1) {
+            // A lock surely ours is left (a count read's own): no new count read (each would stack one more lock of
+            // ours after every lost reply). Its unlock's reply says the count, which settles the unanswered unlock
+            // (the count before it is exact, and its maxTimeMS has passed: it can no longer apply after ours).
+          } else if (uncertain > 0 && (countReads >= MAX_COUNT_READS || !exact))
             throw new Unresolvable(
               'an fsyncUnlock of ours got no reply and the member is still fsync-locked, and the lock count cannot be compared: not unlocking blindly',
             );

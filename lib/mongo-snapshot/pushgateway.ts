@@ -6,6 +6,14 @@
  * Failure: POST, which replaces only metrics with the same names, so
  * mongo_snapshot_last_success_timestamp_seconds from the last successful run survives.
  * A failed push is logged and never changes the exit code.
+ *
+ * "May be locked" has a group of its own per member: job="mongo-snapshot", replica_set, member. Right before a lock
+ * is sent, the run PUTs mongo_snapshot_member_may_be_locked 1 there, with the time by which that run is surely over
+ * (its deadline plus the grace period); a run that proves the member holds no lock of ours (it gave its lock back,
+ * or saw the member unlocked) PUTs 0. Nothing else writes that group: the end-of-run push goes to the set's group,
+ * so a later run can no longer replace the critical series of a member it did not prove unlocked (a POST to the
+ * set's group replaced the same-named series of the last run; a PUT replaced the whole group), and a SIGKILL after
+ * the lock leaves the 1 behind (the alert fires once the deadline has passed).
  */
 import type { Logger } from './log';
 
@@ -16,6 +24,8 @@ export const METRIC = {
   lastRun: 'mongo_snapshot_last_run_timestamp_seconds',
   memberLocked: 'mongo_snapshot_member_locked',
   fsyncLockedMembers: 'mongo_snapshot_fsync_locked_members',
+  mayBeLocked: 'mongo_snapshot_member_may_be_locked',
+  mayBeLockedDeadline: 'mongo_snapshot_member_may_be_locked_deadline_timestamp_seconds',
 } as const;
 
 export interface RunMetrics {
@@ -40,6 +50,9 @@ const HELP: Record<string, string> = {
   [METRIC.memberLocked]: '1 when the last mongo-snapshot run could not unlock the member (exit 7), else 0.',
   [METRIC.fsyncLockedMembers]:
     'Members the last mongo-snapshot run found fsync-locked by someone else (another backup, or a lock left by an earlier run).',
+  [METRIC.mayBeLocked]:
+    '1 from right before mongo-snapshot locks this member until a run proves it holds no lock of mongo-snapshot (then 0).',
+  [METRIC.mayBeLockedDeadline]: 'When the run that set mongo_snapshot_member_may_be_locked is surely over (epoch seconds).',
 };
 
 function escapeLabel(v: string): string {
@@ -83,6 +96,52 @@ export function pushTarget(gateway: string, setName: string | undefined): PushTa
   }
   const base = u.toString().replace(/\/+$/, '');
   return { url: `${base}/metrics/${segment('job', 'mongo-snapshot')}/${segment('replica_set', setName || 'unknown')}`, headers };
+}
+
+/** The member's own group (see the module comment). */
+export function memberTarget(gateway: string, setName: string, member: string): PushTarget {
+  const t = pushTarget(gateway, setName);
+  return { ...t, url: `${t.url}/${segment('member', member)}` };
+}
+
+export function mayBeLockedBody(value: 0 | 1, deadlineTs: number): string {
+  return (
+    [
+      [METRIC.mayBeLocked, value],
+      [METRIC.mayBeLockedDeadline, deadlineTs],
+    ] as Array<[string, number]>
+  )
+    .map(([name, v]) => `# HELP ${name} ${HELP[name]}\n# TYPE ${name} gauge\n${name} ${fmt(v)}\n`)
+    .join('');
+}
+
+/** PUT of the member's "may be locked" group. Never throws; false when the push failed (logged). */
+export async function pushMayBeLocked(
+  gateway: string,
+  m: { setName: string; member: string; value: 0 | 1; deadlineTs: number },
+  log: Logger,
+  opts: { timeoutMs?: number; fetchImpl?: typeof fetch } = {},
+): Promise<boolean> {
+  const started = performance.now();
+  try {
+    const target = memberTarget(gateway, m.setName, m.member);
+    const res = await (opts.fetchImpl ?? fetch)(target.url, {
+      method: 'PUT',
+      headers: target.headers,
+      body: mayBeLockedBody(m.value, m.deadlineTs),
+      signal: AbortSignal.timeout(opts.timeoutMs ?? 3000),
+    });
+    if (!res.ok) {
+      const text = (await res.text().catch(() => '')).slice(0, 200);
+      log.warn('pushgateway', `push of ${METRIC.mayBeLocked} ${m.value} failed: HTTP ${res.status}`, { member: m.member, response: text });
+      return false;
+    }
+    log.info('pushgateway', `${METRIC.mayBeLocked} ${m.value} pushed`, { member: m.member, ms: Math.round(performance.now() - started) });
+    return true;
+  } catch (e) {
+    log.warn('pushgateway', `push of ${METRIC.mayBeLocked} ${m.value} failed`, { member: m.member, error: log.redactor.error(e) });
+    return false;
+  }
 }
 
 export async function pushMetrics(

@@ -3,6 +3,7 @@
  * a lock of ours behind without saying so (exit 7).
  */
 import type { Options } from './args';
+import { attemptNeedsMs, SNAPSHOT_STOP_SECONDS } from './budget';
 import { discover } from './discover';
 import { formatDuration } from './duration';
 import { EXIT, ExitError } from './exit-codes';
@@ -46,6 +47,12 @@ export interface RunReport {
    * when the run got as far as looking; pushed as mongo_snapshot_fsync_locked_members
    */
   lockedByOthers?: string[];
+  /**
+   * members this run proved to hold no lock of mongo-snapshot's: seen unlocked when probed, or whose lock of ours was
+   * given back (or never taken). Their "may be locked" signal (pushed before each lock) is cleared; any other
+   * member's is left as it is, so an orphan stays critical until a run proves it gone.
+   */
+  provenUnlocked?: string[];
 }
 
 export interface RunDeps {
@@ -56,6 +63,11 @@ export interface RunDeps {
   /** the process-level signal hooks; run() installs its handlers here */
   signals?: SignalSource;
   stdout?: (s: string) => void;
+  /**
+   * called right before the fsync lock is sent to `member` (awaited): records "this member may be locked" where a
+   * SIGKILL cannot erase it (cli.ts: the Pushgateway). A failure is logged by the callee and does not stop the run.
+   */
+  beforeLock?: (setName: string, member: string) => Promise<void>;
 }
 
 export interface SignalSource {
@@ -88,6 +100,12 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
   // ---- signals: installed before anything is locked
   let phase: Phase = 'discovery';
   let interrupted: 'SIGTERM' | 'SIGINT' | undefined;
+  // The one deadline (budget.ts): the run ends within opts.deadlineMs of process start (performance.now()'s origin).
+  // After a signal, everything ends within the snapshot stop + the unlock deadline: the grace period the CronJob
+  // derives from the same numbers. `cutoff` is what nothing may be awaited past.
+  const deadlineAt = opts.deadlineMs;
+  let cutoffAt = Infinity;
+  const afterSignalMs = SNAPSHOT_STOP_SECONDS * 1000 + opts.unlockDeadlineMs;
   const abort = new AbortController();
   let rejectInterrupt: (e: Interrupted) => void = () => undefined;
   const interruptedPromise = new Promise<never>((_, reject) => (rejectInterrupt = reject));
@@ -98,7 +116,9 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
       return;
     }
     interrupted = sig;
+    cutoffAt = Math.min(cutoffAt, performance.now() + afterSignalMs);
     log.warn('signal', `${sig} received`, {
+      finishWithinMs: afterSignalMs,
       phase,
       action: phase === 'discovery' ? 'stopping (nothing locked)' : phase === 'done' ? 'none' : 'stopping the snapshot and unlocking',
     });
@@ -116,6 +136,9 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
   let unlock: UnlockResult | undefined;
   let lockCtx: LockContext | undefined;
   let foreignLockedSeen: string[] = [];
+  /** per member: true from the "may be locked" record before our lock until proven otherwise */
+  const mayBeLocked = new Map<string, boolean>();
+  let probedUnlocked: string[] = [];
   try {
     // ---- 1. input
     let parsed: ParsedUri;
@@ -235,6 +258,7 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
         () => undefined,
       );
     foreignLockedSeen = members.filter((m) => probes.get(normalizeHost(m.host))?.locked).map((m) => m.host);
+    probedUnlocked = members.filter((m) => probes.get(normalizeHost(m.host))?.locked === false).map((m) => m.host);
     // The write concerns the availability rule protects besides w: majority: the cluster-wide default
     // (getDefaultRWConcern, 4.4+; clusterMonitor may run it) and the config's custom tag modes.
     const settings = (disc.config.config ?? disc.config).settings ?? {};
@@ -315,6 +339,9 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
       commandTimeoutMs,
       unlockDeadlineMs: opts.unlockDeadlineMs,
       interruptibleMutex: disc.maxWireVersion >= WIRE_VERSION_7_0,
+      cutoff: () => cutoffAt,
+      // a lock reply is awaited at most until the time left is the unlock deadline (to give it back)
+      lockWaitCutoff: () => Math.min(deadlineAt, cutoffAt) - opts.unlockDeadlineMs,
     };
     log.info(
       'lock',
@@ -324,15 +351,33 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
       },
     );
     const failures: string[] = [];
+    const needMs = attemptNeedsMs(opts);
     for (const cand of eligible) {
       if (interrupted) break;
+      if (cand !== eligible[0] && deadlineAt - performance.now() < needMs) {
+        failures.push(`no time left within --deadline ${formatDuration(opts.deadlineMs)} for another candidate (${cand.host} not tried)`);
+        log.warn('lock', `not trying ${cand.host}: one more attempt would not fit in --deadline`, {
+          leftMs: Math.round(deadlineAt - performance.now()),
+          needMs,
+        });
+        break;
+      }
       phase = 'locking';
       report.member = cand.host;
       const key = normalizeHost(cand.host);
       const probeConn = probeConns.get(key);
       probeConns.delete(key);
+      // recorded before the lock: a SIGKILL from here on leaves the evidence behind
+      mayBeLocked.set(cand.host, true);
+      if (deps.beforeLock) await deps.beforeLock(disc.setName, cand.host);
+      if (interrupted) {
+        void probeConn?.close();
+        mayBeLocked.set(cand.host, false);
+        break;
+      }
       log.info('lock', `locking ${cand.host}`, { rank: cand.rank });
       const r = await acquireLock(cand.host, probeConn, lockCtx);
+      if (r.kind === 'not-taken') mayBeLocked.set(cand.host, false);
       if (r.kind === 'locked') {
         held = r.lock;
         phase = 'locked';
@@ -383,8 +428,11 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
       // that client, and a closed MongoClient refuses every later command) drops its connection and the next check
       // reconnects, so a partition that heals is seen again. Blind for longer than LOCK_WATCH_MAX_BLIND_MS: the
       // snapshot is stopped (exit 6): a member we cannot see may have been elected PRIMARY while locked.
+      // The watch has a connection of its own, never the lock's: a check still in flight when the snapshot ends would,
+      // at its deadline, close the client the release is unlocking on, and lose the unlock's reply (attack on #26).
       const watchTimeoutMs = Math.min(commandTimeoutMs, LOCK_WATCH_INTERVAL_MS * 2);
-      let watchConn: AdminConn | undefined = lock.conn;
+      let watchConn: AdminConn | undefined;
+      let watchConnected = false;
       let lastSeen = performance.now();
       let watchStopped = false;
       let wake: () => void = () => undefined;
@@ -399,8 +447,9 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
             if (!watchConn) {
               watchConn = await connect(lock.host, Math.min(opts.connectTimeoutMs, watchTimeoutMs));
               if (watchStopped) return void watchConn.close();
-              lock.conn = watchConn; // the release starts on the freshest live connection
-              log.info('snapshot', 'watch reconnected to the locked member', { member: lock.host, blindMs: ms(lastSeen) });
+              if (watchConnected)
+                log.info('snapshot', 'watch reconnected to the locked member', { member: lock.host, blindMs: ms(lastSeen) });
+              watchConnected = true;
             }
             const t = { timeoutMs: watchTimeoutMs };
             const [cur, h] = await Promise.all([watchConn.command(CURRENT_OP, t), hello(watchConn, t)]);
@@ -451,16 +500,24 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
       const stopWatch = () => {
         watchStopped = true;
         wake();
+        // the watch's own connection (a check in flight ends with it); the release never uses it
+        if (watchConn) void watchConn.close();
       };
       log.info('snapshot', `running ${opts.snapshotCommand} ${snapshotHost}`, {
         member: lock.host,
         timeout: formatDuration(opts.snapshotTimeoutMs),
       });
       try {
+        // the snapshot keeps the unlock deadline inside the run's deadline
+        const snapshotTimeoutMs = Math.max(1000, Math.min(opts.snapshotTimeoutMs, deadlineAt - opts.unlockDeadlineMs - performance.now()));
+        if (snapshotTimeoutMs < opts.snapshotTimeoutMs)
+          log.warn('snapshot', `snapshot timeout cut to ${formatDuration(snapshotTimeoutMs)} to unlock within --deadline`, {
+            snapshotTimeoutMs,
+          });
         snap = await runSnapshotCommand({
           command: opts.snapshotCommand,
           host: snapshotHost,
-          timeoutMs: opts.snapshotTimeoutMs,
+          timeoutMs: snapshotTimeoutMs,
           signal: combined,
           env: snapshotEnv(deps.env ?? process.env),
           log,
@@ -499,6 +556,7 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
     const releasedAt = unlock.releasedAt ?? performance.now();
     report.lockHeldSeconds = Math.round(releasedAt - lock.lockSentAt) / 1000;
     held = undefined;
+    if (unlock.ok) mayBeLocked.set(lock.host, false);
     phase = 'done';
     if (!unlock.ok) {
       report.lockHeldSeconds = Math.round(performance.now() - lock.lockSentAt) / 1000;
@@ -565,6 +623,7 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
         deadlineMs: opts.unlockDeadlineMs,
       });
       report.lockHeldSeconds = Math.round(performance.now() - lock.lockSentAt) / 1000;
+      if (unlock.ok) mayBeLocked.set(lock.host, false);
       if (!unlock.ok) e = new ExitError(EXIT.UNLOCK_FAILED, `could not unlock ${lock.host}: ${unlock.error}`);
     }
     phase = 'done';
@@ -596,6 +655,9 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
     return report;
   } finally {
     report.lockedByOthers = [...new Set(foreignLockedSeen)].sort();
+    report.provenUnlocked = [
+      ...new Set([...probedUnlocked.filter((m) => !mayBeLocked.get(m)), ...[...mayBeLocked].filter(([, v]) => !v).map(([m]) => m)]),
+    ].sort();
     if (report.lockedByOthers.length) {
       log.warn(
         'done',

@@ -627,11 +627,16 @@ function mongoRules(ctx: Context): AlertRule[] {
         'MongoSnapshotMemberMayBeLocked',
         'critical',
         // member_locked names the member; last_exit_code == 7 covers a run that could not name it.
+        // may_be_locked (the member's own group, pushed before every lock and cleared only by a run that proves
+        // the member free of our locks) covers a run killed by SIGKILL and a later run that replaced the set's
+        // gauges: critical once the run that set it is surely over.
         `max by (job, replica_set, member) (mongo_snapshot_member_locked{${sel}}) == 1` +
-          ` or on (replica_set) max by (job, replica_set) (mongo_snapshot_last_exit_code{${sel}}) == 7`,
+          ` or on (replica_set) max by (job, replica_set) (mongo_snapshot_last_exit_code{${sel}}) == 7` +
+          ` or max by (job, replica_set, member) (mongo_snapshot_member_may_be_locked{${sel}} == 1` +
+          ` and on (job, replica_set, member) mongo_snapshot_member_may_be_locked_deadline_timestamp_seconds{${sel}} < time())`,
         undefined,
         'A MongoDB member may still be fsync-locked by mongo-snapshot.',
-        'The last mongo-snapshot run for replica set {{ $labels.replica_set }} ended with exit code 7: member {{ if $labels.member }}{{ $labels.member }}{{ else }}(named in the job log){{ end }} may still be fsync-locked, blocking its writes and replication. Unlock it by hand now.',
+        'A mongo-snapshot run for replica set {{ $labels.replica_set }} ended with exit code 7, or was killed while it held a lock: member {{ if $labels.member }}{{ $labels.member }}{{ else }}(named in the job log){{ end }} may still be fsync-locked, blocking its writes and replication. Unlock it by hand now.',
       ),
     );
     // A later successful run on another member resets member_locked and last_exit_code, but

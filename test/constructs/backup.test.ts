@@ -18,6 +18,7 @@ const snapshot: MongoSnapshot = {
   maxLagSeconds: 30,
   snapshotTimeoutSeconds: 1800,
   unlockDeadlineSeconds: 120,
+  lockTimeoutSeconds: 60,
   activeDeadlineSeconds: 2040,
 };
 
@@ -47,20 +48,29 @@ describe('MongoSnapshotCronJob', () => {
     });
   });
 
-  it('fails at once on exit 7 (a lock may remain) and never retries it', () => {
+  it('fails at once on exit 7 (a lock may remain) and on 137 (SIGKILL, maybe mid-unlock), before the eviction rule; never retries them', () => {
     expect(job.backoffLimit).toBe(2);
     expect(job.podFailurePolicy).toEqual({
       rules: [
-        { action: 'FailJob', onExitCodes: { containerName: 'mongo-snapshot', operator: 'In', values: [7] } },
+        { action: 'FailJob', onExitCodes: { containerName: 'mongo-snapshot', operator: 'In', values: [7, 137] } },
         { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
       ],
     });
     expect(pod.restartPolicy).toBe('Never');
   });
 
-  it('gives the tool time to finish and to unlock after SIGTERM', () => {
-    expect(job.activeDeadlineSeconds).toBe(1800 + 120 + 120);
-    expect(pod.terminationGracePeriodSeconds).toBe(120 + 30);
+  it('one deadline: the run, the Job and the grace period after SIGTERM derive from lock timeout, snapshot timeout and unlock deadline', () => {
+    const args: string[] = container.args;
+    const flag = (f: string) => args[args.indexOf(f) + 1];
+    expect(flag('--lock-timeout')).toBe('60s');
+    expect(flag('--unlock-deadline')).toBe('120s');
+    expect(flag('--snapshot-timeout')).toBe('1800s');
+    // start-up 120 + 2 lock attempts × (60 + 2 × 120) + snapshot 1800 + unlock 120 + push 3
+    expect(flag('--deadline')).toBe('2643s');
+    // the tool stops itself first; the Job deadline is the backstop (+10 s)
+    expect(job.activeDeadlineSeconds).toBe(2653);
+    // after SIGTERM: stop the snapshot command (7 s), unlock (120 s), push (3 s), margin (10 s)
+    expect(pod.terminationGracePeriodSeconds).toBe(140);
   });
 
   it('runs restricted, without a service-account token, with requests and limits', () => {
@@ -92,6 +102,10 @@ describe('MongoSnapshotCronJob', () => {
       '1800s',
       '--unlock-deadline',
       '120s',
+      '--lock-timeout',
+      '60s',
+      '--deadline',
+      '2643s',
       '--log-format',
       'json',
       '--pushgateway',

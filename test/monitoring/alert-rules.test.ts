@@ -163,7 +163,9 @@ describe('environmentAlertGroups', () => {
     expect(one(staging, 'MongoSnapshotMemberMayBeLocked')).toMatchObject({
       expr:
         'max by (job, replica_set, member) (mongo_snapshot_member_locked{job="mongo-snapshot"}) == 1' +
-        ' or on (replica_set) max by (job, replica_set) (mongo_snapshot_last_exit_code{job="mongo-snapshot"}) == 7',
+        ' or on (replica_set) max by (job, replica_set) (mongo_snapshot_last_exit_code{job="mongo-snapshot"}) == 7' +
+        ' or max by (job, replica_set, member) (mongo_snapshot_member_may_be_locked{job="mongo-snapshot"} == 1' +
+        ' and on (job, replica_set, member) mongo_snapshot_member_may_be_locked_deadline_timestamp_seconds{job="mongo-snapshot"} < time())',
       labels: { severity: 'critical', environment: 'staging' },
     });
     expect(one(staging, 'MongoSnapshotNotRecent').expr).toMatch(/> 5400 or /);

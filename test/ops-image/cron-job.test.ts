@@ -16,6 +16,7 @@ const base: MongoSnapshot = {
   maxLagSeconds: 30,
   snapshotTimeoutSeconds: 1800,
   unlockDeadlineSeconds: 120,
+  lockTimeoutSeconds: 60,
   activeDeadlineSeconds: 2040,
 };
 

@@ -52,6 +52,7 @@ function cronJobContainer() {
     maxLagSeconds: 60,
     snapshotTimeoutSeconds: 600,
     unlockDeadlineSeconds: 60,
+    lockTimeoutSeconds: 60,
     activeDeadlineSeconds: 780,
     snapshotTools: { image: 'registry.example.com/ops/vm-snapshot-tools:1', path: '/opt/snapshot/bin' },
   };

@@ -1,0 +1,234 @@
+/**
+ * End-to-end tests for issue #26 defect 6 (one overall deadline, SIGTERM budget, SIGKILL evidence, handlers in every
+ * entry point) and the medium findings of the last attack (stacked count-read locks, a watch closing the shared
+ * connection): the built bundle against the simulator.
+ *
+ * Each test was run once against the bundle without its fix (MONGO_SNAPSHOT_CLI=<old bundle>, or the source
+ * mutated) and failed there; the report of the change lists which.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { runBudget } from '../../lib/mongo-snapshot/budget';
+import { buildBundle } from './build-once';
+import { checkCommon, expectSnapshotOf } from './checks';
+import { events, isAlive, repoRoot, runCli, simAvailable, type RunResult, type SimEvent } from './helpers';
+
+vi.setConfig({ testTimeout: 300_000 });
+
+const isLock = (e: SimEvent) => e.cmd === 'fsync' && (e.args as { lock?: boolean } | undefined)?.lock === true;
+
+/**
+ * A Pushgateway with the real push semantics (prometheus/pushgateway README, "PUT method" / "POST method"): a group
+ * is the URL's grouping key; PUT replaces every metric of the group, POST only the metrics with the same names,
+ * DELETE removes the group.
+ */
+class FakePushgateway {
+  readonly groups = new Map<string, Map<string, string>>();
+  readonly requests: Array<{ method: string; url: string }> = [];
+  /** delay the reply to requests whose URL matches, and call `then` when such a request arrives */
+  delay?: { match: RegExp; ms: number; then?: () => void };
+  private server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      this.requests.push({ method: req.method!, url: req.url! });
+      const key = req.url!.replace(/^\/metrics\//, '');
+      const metrics = new Map<string, string>();
+      for (const line of body.split('\n')) {
+        if (!line || line.startsWith('#')) continue;
+        const name = /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(line)![0];
+        metrics.set(name, line);
+      }
+      if (req.method === 'PUT') this.groups.set(key, metrics);
+      else if (req.method === 'POST') this.groups.set(key, new Map([...(this.groups.get(key) ?? []), ...metrics]));
+      else if (req.method === 'DELETE') this.groups.delete(key);
+      const reply = () => res.writeHead(200).end();
+      if (this.delay?.match.test(req.url!)) {
+        this.delay.then?.();
+        setTimeout(reply, this.delay.ms);
+      } else reply();
+    });
+  });
+  async start(): Promise<string> {
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+  stop() {
+    this.server.closeAllConnections();
+    this.server.close();
+  }
+  /** the value of `metric` in the group with this URL suffix (undefined: no such group or metric) */
+  value(groupSuffix: string, metric: string): number | undefined {
+    for (const [k, g] of this.groups)
+      if (k.endsWith(groupSuffix)) return g.has(metric) ? Number(g.get(metric)!.split(' ').pop()) : undefined;
+    return undefined;
+  }
+}
+
+/** Kills the fake snapshot command a SIGKILLed CLI left behind (its own process group). */
+function reapFake(r: RunResult) {
+  const pid = r.records.find((x) => x.event === 'start')?.pid;
+  if (pid && isAlive(pid))
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // gone meanwhile
+    }
+}
+
+describe.skipIf(!simAvailable).concurrent('issue #26 defect 6 and the last attack: one deadline, evidence that survives', () => {
+  const gateways: FakePushgateway[] = [];
+  beforeAll(async () => {
+    await buildBundle();
+  });
+  afterAll(() => {
+    for (const g of gateways) g.stop();
+  });
+
+  // Defect 6: after SIGTERM during the lock (a 15 s flush), the run waited for the lock reply, then gave the lock
+  // back: lockTimeout + flush + unlock deadline after the signal, far past the grace period (SIGKILL mid-unlock, no
+  // exit 7, no metrics). Now everything after SIGTERM ends within the snapshot stop + the unlock deadline, the
+  // budget the CronJob's terminationGracePeriodSeconds is derived from; what cannot be given back by then is exit 7.
+  for (const version of ['5.0.26', '7.0.14']) {
+    it(`${version}: SIGTERM during a 25 s flush: the run ends inside the grace period the CronJob derives (exit 7 or 143, never killed)`, async () => {
+      const unlockDeadlineSeconds = 3;
+      const grace = runBudget({ lockTimeoutSeconds: 30, snapshotTimeoutSeconds: 60, unlockDeadlineSeconds }).terminationGracePeriodSeconds;
+      const slow = '127.0.151.2:27017';
+      const r = await runCli({
+        scenario: 'i26-slow-flush',
+        version,
+        args: [
+          '--member',
+          '127.0.151.2',
+          '--lock-timeout',
+          '30s',
+          '--unlock-deadline',
+          `${unlockDeadlineSeconds}s`,
+          '--snapshot-timeout',
+          '60s',
+        ],
+        termAfterMs: 3500,
+        timeoutMs: 60_000,
+        // a 25 s flush: waiting for the lock reply after the signal would be far past the budget
+        patch: (sc) => void ((sc.members[1] as { lockFlushMs?: number }).lockFlushMs = 25_000),
+      });
+      // (the lock itself is not in the simulator's log: its reply never went out before the simulator stopped)
+      const termAt = r.report.termSentAt!;
+      expect(r.report.stderr).toMatch(/locking 127\.0\.151\.2:27017/);
+      expect(r.report.stderr).not.toMatch(/lock acquired/); // the signal came during the flush
+      expect(events(r, slow, 'fsyncUnlock').filter((e) => e.ok === 1)).toEqual([]);
+      expect(r.report.signal).toBeNull();
+      expect([7, 143]).toContain(r.report.exitCode);
+      const afterTerm = r.report.startedAt + r.report.durationMs - termAt;
+      // the tool's own budget after a signal: snapshot stop (7 s) + unlock deadline; the grace period adds the push
+      expect(afterTerm).toBeLessThan((7 + unlockDeadlineSeconds) * 1000 + 2500);
+      expect(afterTerm).toBeLessThan(grace * 1000);
+      if (r.report.exitCode === 7) expect(r.report.stderr).toMatch(/MAY STILL BE FSYNC-LOCKED/);
+      else checkCommon(r);
+    });
+  }
+
+  // Defect 6: the "may be locked" signal is recorded before the lock, in the member's own Pushgateway group: a run
+  // killed by SIGKILL leaves it behind, a later run on another member does not erase it (its end-of-run push went to
+  // the set's group and replaced the last run's series), and only a run that sees the member unlocked clears it.
+  it('SIGKILL while locked leaves "may be locked" 1; a later run elsewhere keeps it; a run that sees the member unlocked clears it', async () => {
+    const gw = new FakePushgateway();
+    gateways.push(gw);
+    const url = await gw.start();
+    // fixed ports (keepPorts): the member's group is named by its address, which must be the same in every run
+    const m = '127.0.161.3:27017';
+    const metric = 'mongo_snapshot_member_may_be_locked';
+    const group = (member: string) => `/replica_set/rs-i26c-orphan/member/${encodeURIComponent(member)}`;
+    // 1. killed (SIGKILL) during the snapshot: nothing after the lock ran
+    const killed = await runCli({
+      scenario: 'i26c-orphan',
+      keepPorts: true,
+      args: ['--pushgateway', url],
+      fake: { ms: 20_000 },
+      timeoutMs: 5000,
+    });
+    reapFake(killed);
+    expect(killed.report.timedOut).toBe(true);
+    expect(killed.report.finalLocks[m]).toBe(1);
+    expect(gw.value(group(m), metric)).toBe(1);
+    const deadline = gw.value(group(m), `${metric}_deadline_timestamp_seconds`)!;
+    expect(deadline).toBeGreaterThan(Date.now() / 1000); // the alert waits until that run is surely over
+    // 2. the orphan lock is still there: the next run snapshots another member, exit 0, and leaves the signal alone
+    const next = await runCli({
+      scenario: 'i26c-orphan',
+      keepPorts: true,
+      args: ['--pushgateway', url, '--allow-majority-stall'],
+      patch: (sc) => void (sc.members[2]!.lockCount = 1),
+    });
+    expectSnapshotOf(next, '127.0.161.2:27017');
+    expect(gw.value(group(m), metric)).toBe(1);
+    expect(gw.value(group('127.0.161.2:27017'), metric)).toBe(0);
+    // 3. unlocked by hand: the next run sees it unlocked and clears it
+    const cleared = await runCli({ scenario: 'i26c-orphan', keepPorts: true, args: ['--pushgateway', url] });
+    expectSnapshotOf(cleared, m);
+    expect(gw.value(group(m), metric)).toBe(0);
+  });
+
+  // Defect 6: the handlers are installed when the image's dispatcher (/app/ops.cjs) loads the bundle: a SIGTERM
+  // after the run (during the final Pushgateway push) must not kill the process with the default action.
+  it("through the ops dispatcher: SIGTERM during the final push is noted, the push completes, the exit code is the run's", async () => {
+    const gw = new FakePushgateway();
+    gateways.push(gw);
+    const url = await gw.start();
+    // the CLI's pid: sh writes its own and execs the dispatcher (same pid)
+    const pidFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'i26-dispatcher-')), 'pid');
+    // when the final push arrives: SIGTERM to the CLI, the reply 1.5 s later (within the push's 3 s timeout)
+    gw.delay = {
+      match: /\/replica_set\/rs-passive$/,
+      ms: 1500,
+      then: () => process.kill(Number(fs.readFileSync(pidFile, 'utf8')), 'SIGTERM'),
+    };
+    const r = await runCli({
+      scenario: 'passive',
+      args: ['--pushgateway', url],
+      command: ({ cliArgs }) => [
+        'sh',
+        '-c',
+        'echo $$ > "$0"; exec "$@"',
+        pidFile,
+        process.execPath,
+        path.join(repoRoot, 'build', 'ops', 'ops.cjs'),
+        'mongo-snapshot',
+        ...cliArgs,
+      ],
+      timeoutMs: 30_000,
+    });
+    fs.rmSync(path.dirname(pidFile), { recursive: true, force: true });
+    const push = gw.requests.find((q) => /\/replica_set\/rs-passive$/.test(q.url));
+    expect(push, r.report.stderr).toBeDefined();
+    expect(r.report.signal, r.report.stderr).toBeNull();
+    expect(r.report.exitCode, r.report.stderr).toBe(0);
+    expect(r.report.stderr).toMatch(/metrics pushed/);
+    expect(gw.value('/replica_set/rs-passive', 'mongo_snapshot_last_exit_code')).toBe(0);
+  });
+
+  // Attack, medium (a): every lost fsyncUnlock reply was followed by a count read (a nested lock of ours); after
+  // MAX_COUNT_READS of them the release gave up with exit 7 and our stacked locks on the member (count 4). A count
+  // read is now needed only when no lock surely ours is left: the next unlock's reply says the count.
+  for (const version of ['7.0.14', '8.0.4']) {
+    it(`${version}: four lost fsyncUnlock replies: our locks (and count reads) are all given back, exit 0, count 0`, async () => {
+      const m = '127.0.160.2:27017';
+      const r = await runCli({
+        scenario: 'i26c-lost-replies',
+        version,
+        args: ['--member', '127.0.160.2', '--lock-timeout', '1s'],
+        timeoutMs: 120_000,
+      });
+      expect(r.report.exitCode, r.report.stderr).toBe(0);
+      checkCommon(r);
+      expect(r.report.finalLocks[m]).toBe(0);
+      expect(events(r, m, 'fsyncUnlock').filter((e) => e.fault === 'failUnlock')).toHaveLength(4);
+      // our lock and at most two count reads
+      expect(events(r, m, 'fsync').filter(isLock).length).toBeLessThanOrEqual(3);
+    });
+  }
+});
