@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runBudget } from '../../lib/mongo-snapshot/budget';
 import { buildBundle } from './build-once';
 import { checkCommon, expectSnapshotOf } from './checks';
-import { events, isAlive, repoRoot, runCli, simAvailable, type RunResult, type SimEvent } from './helpers';
+import { events, isAlive, repoRoot, runCli, simAvailable, type RunOptions, type RunResult, type SimEvent } from './helpers';
 
 vi.setConfig({ testTimeout: 300_000 });
 
@@ -67,6 +67,26 @@ class FakePushgateway {
       if (k.endsWith(groupSuffix)) return g.has(metric) ? Number(g.get(metric)!.split(' ').pop()) : undefined;
     return undefined;
   }
+}
+
+/**
+ * Runs with the scenario's timeline shifted so that its first event is at each `at` in turn, until `fell(r, ev)`
+ * says the first event fell where the test needs it (machine load moves the CLI's own timing).
+ */
+async function timed(o: RunOptions, at: number[], fell: (r: RunResult, ev: SimEvent) => boolean): Promise<RunResult> {
+  let r: RunResult | undefined;
+  for (const atMs of at) {
+    r = await runCli({
+      ...o,
+      patch: (sc) => {
+        const first = Math.min(...(sc.timeline ?? []).map((e) => e.atMs));
+        for (const e of sc.timeline ?? []) e.atMs = atMs + (e.atMs - first);
+      },
+    });
+    const ev = r.report.events.find((e) => e.cmd === '@timeline');
+    if (ev && fell(r, ev)) return r;
+  }
+  throw new Error(`the timeline event never fell where it was needed:\n${r!.report.stderr}`);
 }
 
 /** Kills the fake snapshot command a SIGKILLed CLI left behind (its own process group). */
@@ -210,6 +230,30 @@ describe.skipIf(!simAvailable).concurrent('issue #26 defect 6 and the last attac
     expect(r.report.stderr).toMatch(/metrics pushed/);
     expect(gw.value('/replica_set/rs-passive', 'mongo_snapshot_last_exit_code')).toBe(0);
   });
+
+  // Attack, medium (b): the watch ran on the lock's connection. A check still in flight when the snapshot ended (the
+  // member partitioned) closed that client at its deadline, under the release's fsyncUnlock: the unlock went through
+  // when the partition healed, but its reply was lost, and with someone else's lock on the member the run could not
+  // tell whose lock was left (exit 7), or unlocked again (their lock). The watch now has a connection of its own.
+  for (const version of ['5.0.26', '8.0.4']) {
+    it(`${version}: a watch check in flight at the end of the snapshot does not close the connection the release unlocks on`, async () => {
+      const m = '127.0.162.2:27017';
+      const r = await timed(
+        { scenario: 'i26c-watch-partition', version, args: ['--member', '127.0.162.2'], fake: { ms: 6000 }, timeoutMs: 90_000 },
+        [2500, 3000, 2000, 3500],
+        (run, ev) => {
+          const start = run.records.find((x) => x.event === 'start');
+          // someone else locks 0.5-2.5 s into the snapshot; the partition (0.5 s later) holds a watch check, and the
+          // snapshot ends (6 s) before it heals (7 s later)
+          return !!start && ev.t > start.t + 500 && ev.t < start.t + 2500;
+        },
+      );
+      expect(r.report.exitCode, r.report.stderr).toBe(0);
+      checkCommon(r, { finalLocks: { [m]: 1 } }); // their lock is left alone
+      expect(events(r, m, 'fsyncUnlock').filter((e) => e.ok === 1)).toHaveLength(1);
+      expect(r.report.stderr).toMatch(/still fsync-locked by someone else/);
+    });
+  }
 
   // Attack, medium (a): every lost fsyncUnlock reply was followed by a count read (a nested lock of ours); after
   // MAX_COUNT_READS of them the release gave up with exit 7 and our stacked locks on the member (count 4). A count
