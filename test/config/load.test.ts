@@ -284,7 +284,9 @@ describe('backup and snapshot config errors', () => {
       minIntervalSeconds: 21600,
       snapshotTimeoutSeconds: 1800,
       unlockDeadlineSeconds: 120,
-      activeDeadlineSeconds: 2040,
+      lockTimeoutSeconds: 60,
+      // lib/mongo-snapshot/budget.ts: 120 + 2 × (60 + 2 × 120) + 1800 + 120 + 3, + 10
+      activeDeadlineSeconds: 2653,
     });
     expect(fleetOf(withBackups('0 3 * * *', '0 0 2 * * *')).environments.find((e) => e.name === 'test')!.backups).toMatchObject({
       velero: { schedule: '0 3 * * *', maxIntervalSeconds: 86400, ttl: '168h', namespace: 'velero' },
@@ -365,7 +367,7 @@ describe('backup and snapshot config errors', () => {
   it('a snapshot timeout longer than the job deadline allows', () => {
     const text = withSnapshot(snapshotFields({ snapshotTimeout: '6h' }));
     expect(configErrors(text)).toEqual([
-      `fleet.yaml:${lineOf(text, 'snapshotTimeout')}: mongoSnapshots[0].snapshotTimeout: 6h plus the unlock deadline (120s) and 120s of start-up is 21840s, longer than the 21600s between two runs of "15 */6 * * *": the job deadline could not end a run before the next one is due`,
+      `fleet.yaml:${lineOf(text, 'snapshotTimeout')}: mongoSnapshots[0].snapshotTimeout: 6h plus 2 lock attempts (lock timeout 60s + twice the unlock deadline 120s each), the unlock deadline and 120s of start-up is a 22453s job deadline, longer than the 21600s between two runs of "15 */6 * * *": the job deadline could not end a run before the next one is due`,
     ]);
   });
 
