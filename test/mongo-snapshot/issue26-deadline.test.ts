@@ -240,7 +240,7 @@ describe.skipIf(!simAvailable).concurrent('issue #26 defect 6 and the last attac
       const m = '127.0.162.2:27017';
       const r = await timed(
         { scenario: 'i26c-watch-partition', version, args: ['--member', '127.0.162.2'], fake: { ms: 6000 }, timeoutMs: 90_000 },
-        [2500, 3000, 2000, 3500],
+        [2500, 3500, 4500, 2000, 6000],
         (run, ev) => {
           const start = run.records.find((x) => x.event === 'start');
           // someone else locks 0.5-2.5 s into the snapshot; the partition (0.5 s later) holds a watch check, and the
