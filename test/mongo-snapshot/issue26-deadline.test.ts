@@ -118,24 +118,30 @@ describe.skipIf(!simAvailable).concurrent('issue #26 defect 6 and the last attac
       const unlockDeadlineSeconds = 3;
       const grace = runBudget({ lockTimeoutSeconds: 30, snapshotTimeoutSeconds: 60, unlockDeadlineSeconds }).terminationGracePeriodSeconds;
       const slow = '127.0.151.2:27017';
-      const r = await runCli({
-        scenario: 'i26-slow-flush',
-        version,
-        args: [
-          '--member',
-          '127.0.151.2',
-          '--lock-timeout',
-          '30s',
-          '--unlock-deadline',
-          `${unlockDeadlineSeconds}s`,
-          '--snapshot-timeout',
-          '60s',
-        ],
-        termAfterMs: 3500,
-        timeoutMs: 60_000,
-        // a 25 s flush: waiting for the lock reply after the signal would be far past the budget
-        patch: (sc) => void ((sc.members[1] as { lockFlushMs?: number }).lockFlushMs = 25_000),
-      });
+      // the signal must come after the lock was sent (a loaded machine starts the CLI late): later tries send it later
+      let r: RunResult | undefined;
+      for (const termAfterMs of [3500, 6000, 9000, 12000]) {
+        r = await runCli({
+          scenario: 'i26-slow-flush',
+          version,
+          args: [
+            '--member',
+            '127.0.151.2',
+            '--lock-timeout',
+            '30s',
+            '--unlock-deadline',
+            `${unlockDeadlineSeconds}s`,
+            '--snapshot-timeout',
+            '60s',
+          ],
+          termAfterMs,
+          timeoutMs: 60_000,
+          // a 25 s flush: waiting for the lock reply after the signal would be far past the budget
+          patch: (sc) => void ((sc.members[1] as { lockFlushMs?: number }).lockFlushMs = 25_000),
+        });
+        if (/locking 127\.0\.151\.2/.test(r.report.stderr)) break;
+      }
+      r = r!;
       // (the lock itself is not in the simulator's log: its reply never went out before the simulator stopped)
       const termAt = r.report.termSentAt!;
       expect(r.report.stderr).toMatch(/locking 127\.0\.151\.2:27017/);
@@ -164,14 +170,14 @@ describe.skipIf(!simAvailable).concurrent('issue #26 defect 6 and the last attac
     const metric = 'mongo_snapshot_member_may_be_locked';
     const group = (member: string) => `/replica_set/rs-i26c-orphan/member/${encodeURIComponent(member)}`;
     // 1. killed (SIGKILL) during the snapshot: nothing after the lock ran
-    const killed = await runCli({
-      scenario: 'i26c-orphan',
-      keepPorts: true,
-      args: ['--pushgateway', url],
-      fake: { ms: 20_000 },
-      timeoutMs: 5000,
-    });
-    reapFake(killed);
+    let killed: RunResult | undefined;
+    for (const timeoutMs of [5000, 8000, 12000, 16000]) {
+      // (a loaded machine starts the CLI late: later tries kill it later, until it was killed while locked)
+      killed = await runCli({ scenario: 'i26c-orphan', keepPorts: true, args: ['--pushgateway', url], fake: { ms: 40_000 }, timeoutMs });
+      reapFake(killed);
+      if (killed.records.some((x) => x.event === 'start')) break;
+    }
+    killed = killed!;
     expect(killed.report.timedOut).toBe(true);
     expect(killed.report.finalLocks[m]).toBe(1);
     expect(gw.value(group(m), metric)).toBe(1);
