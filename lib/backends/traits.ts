@@ -26,8 +26,20 @@ export interface BackendTraits {
    * is a config error on every other backend. @default none
    */
   readonly settingsKey?: string;
-  /** CloudNativePG Poolers (`pooler:`) in front of the clusters. */
+  /** PgBouncer poolers (`pooler:`) in front of the clusters. */
   readonly poolers: Support;
+  /**
+   * Why the backend's pooler cannot take a PgBouncer parameter of `pooler.<rw|ro>.parameters`, or
+   * undefined when it takes it. @default CloudNativePG's allowed list (pgbouncer-parameters.ts)
+   */
+  readonly poolerParameterProblem?: (name: string) => string | undefined;
+  /**
+   * Set when the read-write and read-only poolers of a cluster share one configuration (instances,
+   * pool mode, parameters): the reason, shown where they differ. @default each pooler its own
+   */
+  readonly poolersShareSettings?: string;
+  /** The name (and Service) of a cluster's pooler. @default `<cluster>-pooler-<rw|ro>` */
+  readonly poolerName?: (cluster: string, type: 'rw' | 'ro') => string;
   /** The owner role's credential rotation (`services[].rotation`). */
   readonly ownerRotation: Support;
   /** A standby site (`standbyOf:`) replicating this environment. */

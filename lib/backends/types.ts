@@ -67,6 +67,8 @@ export interface Backend {
   clusterAlertGroups(ctx: AlertContext): RuleGroup[];
   /** The alerts about the backend's own backups, in the environment's `backups` group. */
   backupAlertRules(ctx: AlertContext): AlertRule[];
+  /** The alerts about the environment's poolers (group `pgbouncer`). @default none */
+  poolerAlertRules?(ctx: AlertContext): AlertRule[];
   /** Plan rules only this backend needs (DANGER_RULES has the common ones). */
   readonly dangerRules: readonly DangerRule[];
 }

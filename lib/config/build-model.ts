@@ -387,14 +387,16 @@ function buildEnvironment(
 
   const zalando = resolveZalando(input, envName, pg.version, report);
   const clusters: PostgresCluster[] = [];
-  checkPoolerParameters(env.pooler, at('pooler'), report);
+  const parameterProblem = backendTraits(env.operator).poolerParameterProblem ?? cnpgPoolerParameterProblem;
+  checkPoolerParameters(env.pooler, at('pooler'), parameterProblem, report);
   input.services.forEach((s, i) =>
-    checkPoolerParameters(s.overrides[envName]?.pooler, ['services', i, 'overrides', envName, 'pooler'], report),
+    checkPoolerParameters(s.overrides[envName]?.pooler, ['services', i, 'overrides', envName, 'pooler'], parameterProblem, report),
   );
   for (const g of Object.keys(input.groups).sort())
     checkPoolerParameters(
       (input.groups[g].overrides as Record<string, OverrideInput>)[envName]?.pooler,
       ['groups', g, 'overrides', envName, 'pooler'],
+      parameterProblem,
       report,
     );
   for (const [placed, indexes] of placement) {
@@ -465,13 +467,43 @@ function buildEnvironment(
   const taken = new Map(clusters.flatMap((c) => [c.name, `${c.name}-rw`, `${c.name}-ro`, `${c.name}-r`].map((n) => [n, c.name] as const)));
   for (const c of clusters) {
     for (const p of c.poolers ?? []) {
-      const name = poolerName(c.name, p.type);
+      const name = (traits.poolerName ?? poolerName)(c.name, p.type);
       const owner = taken.get(name);
       if (owner)
         report(
           at('pooler'),
           `the ${p.type} pooler of cluster "${c.name}" would be named "${name}", which cluster "${owner}" already uses${owner === name ? '' : ' for a Service'}: rename one of the clusters`,
         );
+    }
+  }
+
+  // One configuration for both poolers of a cluster (Zalando's connectionPooler section).
+  if (traits.poolersShareSettings) {
+    for (const c of clusters) {
+      const rw = c.poolers?.find((p) => p.type === 'rw');
+      const ro = c.poolers?.find((p) => p.type === 'ro');
+      if (!rw || !ro) continue;
+      // Parameters the backend refuses are reported at their key already: not a difference too.
+      const settable = (p: PoolerSettings) => ({
+        instances: p.instances,
+        poolMode: p.poolMode,
+        parameters: Object.fromEntries(Object.entries(p.parameters).filter(([k]) => !traits.poolerParameterProblem?.(k))),
+      });
+      const differs = (['instances', 'poolMode', 'parameters'] as const).filter(
+        (k) => JSON.stringify(settable(rw)[k]) !== JSON.stringify(settable(ro)[k]),
+      );
+      if (differs.length === 0) continue;
+      const overridden = c.services
+        .map((s) => input.services.findIndex((x) => x.name === s.name))
+        .find((i) => i >= 0 && input.services[i].overrides[envName]?.pooler?.ro !== undefined);
+      report(
+        env.pooler?.ro
+          ? at('pooler', 'ro', differs[0])
+          : overridden !== undefined
+            ? ['services', overridden, 'overrides', envName, 'pooler', 'ro']
+            : at('pooler'),
+        `the rw and ro poolers of cluster "${c.name}" differ in ${differs.join(', ')}: ${traits.poolersShareSettings}`,
+      );
     }
   }
 
@@ -1101,21 +1133,24 @@ function resolvePoolers(
   return result;
 }
 
-/** Parameters CloudNativePG's webhook would reject, reported where they are written. */
+/** The pooler parameters CloudNativePG's webhook would reject (the default of traits.poolerParameterProblem). */
+function cnpgPoolerParameterProblem(key: string): string | undefined {
+  return ALLOWED_PGBOUNCER_PARAMETERS.has(key)
+    ? undefined
+    : `"${key}" is not a PgBouncer parameter CloudNativePG lets a Pooler set (it manages the others itself); allowed: ${[...ALLOWED_PGBOUNCER_PARAMETERS].sort().join(', ')}`;
+}
+
+/** Parameters the backend's pooler would refuse, reported where they are written. */
 function checkPoolerParameters(
   poolers: { rw?: { parameters?: Record<string, unknown> }; ro?: { parameters?: Record<string, unknown> } } | undefined,
   path: ConfigProblem['path'],
+  problemOf: (name: string) => string | undefined,
   report: (path: ConfigProblem['path'], message: string, atKey?: boolean) => void,
 ): void {
   for (const type of ['rw', 'ro'] as const) {
     for (const key of Object.keys(poolers?.[type]?.parameters ?? {})) {
-      if (!ALLOWED_PGBOUNCER_PARAMETERS.has(key)) {
-        report(
-          [...path, type, 'parameters', key],
-          `"${key}" is not a PgBouncer parameter CloudNativePG lets a Pooler set (it manages the others itself); allowed: ${[...ALLOWED_PGBOUNCER_PARAMETERS].sort().join(', ')}`,
-          true,
-        );
-      }
+      const problem = problemOf(key);
+      if (problem) report([...path, type, 'parameters', key], problem, true);
     }
   }
 }

@@ -24,7 +24,7 @@ import { ZALANDO_ALERT_NAMES } from '../backends/zalando/zalando-alert-names';
 import { AURORA_ALERT_NAMES } from '../backends/aws-aurora/aurora-alert-names';
 import { backendOf } from '../backends';
 import { isReplicaSite } from '../dr/distributed-topology';
-import { POOLER_ALERT_NAMES, poolerAlertRules } from '../pooling/pooler-alert-rules';
+import { POOLER_ALERT_NAMES } from '../pooling/pooler-alert-rules';
 
 /** One alerting rule, exactly as it goes into a PrometheusRule's `spec.groups[].rules[]`. */
 export interface AlertRule {
@@ -154,7 +154,7 @@ export function environmentAlertGroups(fleet: Fleet, environment: Environment, o
   if (backups.length > 0) groups.push({ name: ctx.groupName('backups'), rules: backups });
   const jobs = backupJobRules(ctx);
   if (jobs.length > 0) groups.push({ name: ctx.groupName('backup-jobs'), rules: jobs });
-  const poolers = poolerAlertRules(environment, ctx.rule.bind(ctx));
+  const poolers = backendOf(environment.operator).poolerAlertRules?.(ctx) ?? [];
   if (poolers.length > 0) groups.push({ name: ctx.groupName('pgbouncer'), rules: poolers });
   const mongo = mongoRules(ctx);
   if (mongo.length > 0) groups.push({ name: ctx.groupName('mongo-snapshot'), rules: mongo });

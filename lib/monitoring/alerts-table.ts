@@ -71,6 +71,8 @@ const AURORA_WHEN: Partial<Record<AuroraAlertName, string>> = {
 const ZALANDO_WHEN: Partial<Record<ZalandoAlertName, string>> = {
   ZalandoClusterLowDiskSpaceWarning: 'a data volume (WAL included) is fuller than the threshold, for 5m',
   ZalandoClusterLowDiskSpaceCritical: 'a data volume (WAL included) is fuller than the threshold, for 5m',
+  ZalandoPoolerDown: 'no pod of a pooler Deployment is available (PgBouncer accepts TCP), for 5m',
+  ZalandoPoolerDegraded: 'a pooler Deployment has fewer available pods than its instances, for 10m (poolers of ≥ 2)',
   ZalandoClusterBackupNotRecent: `the last logical backup is older than ${FRESHNESS_FACTOR} × the schedule's interval, for 10m`,
 };
 

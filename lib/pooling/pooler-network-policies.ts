@@ -11,13 +11,25 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import type { IPostgresCluster } from '../postgres/postgres-cluster';
-import { POOLER_NAME_LABEL, type CnpgPooler } from '../backends/cloudnative-pg/cnpg-pooler';
+
+/** A rendered pooler as its policies need it (CloudNativePG's Pooler, Zalando's connection pooler). */
+export interface IPooler {
+  readonly poolerName: string;
+  readonly namespace: string;
+  /** Labels selecting the pooler's pods (its ingress policy). */
+  readonly podSelector: Readonly<Record<string, string>>;
+  /** The one label that tells its pods apart (the cluster's from-poolers policy). */
+  readonly nameSelector: Readonly<Record<string, string>>;
+  readonly port: number;
+  /** Its exporter's port; undefined when the pooler exports no metrics. */
+  readonly metricsPort?: number;
+}
 
 const tcp = (...ports: number[]) => ports.map((port) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) }));
 const namespace = (name: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } } });
 
 export interface PoolerIngressPolicyProps {
-  readonly pooler: CnpgPooler;
+  readonly pooler: IPooler;
   /** Namespaces of the services whose databases the pooler's cluster holds. */
   readonly clientNamespaces: readonly string[];
   /** Namespace of the Prometheus that scrapes the exporter. */
@@ -25,7 +37,7 @@ export interface PoolerIngressPolicyProps {
   readonly labels: Record<string, string>;
 }
 
-/** `<pooler>-ingress`: PgBouncer from the services of its cluster only, its exporter from monitoring only. */
+/** `<pooler>-ingress`: PgBouncer from the services of its cluster only, its exporter (if any) from monitoring only. */
 export class PoolerIngressPolicy extends Construct {
   constructor(scope: Construct, id: string, props: PoolerIngressPolicyProps) {
     super(scope, id);
@@ -37,7 +49,7 @@ export class PoolerIngressPolicy extends Construct {
         policyTypes: ['Ingress'],
         ingress: [
           { from: [...new Set(props.clientNamespaces)].sort().map(namespace), ports: tcp(pooler.port) },
-          { from: [namespace(props.monitoringNamespace)], ports: tcp(pooler.metricsPort) },
+          ...(pooler.metricsPort !== undefined ? [{ from: [namespace(props.monitoringNamespace)], ports: tcp(pooler.metricsPort) }] : []),
         ],
       },
     });
@@ -46,7 +58,7 @@ export class PoolerIngressPolicy extends Construct {
 
 export interface PoolerUpstreamPolicyProps {
   readonly cluster: IPostgresCluster;
-  readonly poolers: readonly CnpgPooler[];
+  readonly poolers: readonly IPooler[];
   readonly labels: Record<string, string>;
 }
 
@@ -65,7 +77,7 @@ export class PoolerUpstreamPolicy extends Construct {
         policyTypes: ['Ingress'],
         ingress: [
           {
-            from: props.poolers.map((p) => ({ podSelector: { matchLabels: { [POOLER_NAME_LABEL]: p.poolerName } } })),
+            from: props.poolers.map((p) => ({ podSelector: { matchLabels: { ...p.nameSelector } } })),
             ports: tcp(cluster.port),
           },
         ],

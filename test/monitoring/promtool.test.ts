@@ -78,7 +78,14 @@ const exampleSources = inMemory(example);
 const pooling = loadFleet(join(root, 'test', 'fixtures', 'fleets', 'pooling.yaml'));
 // The Aurora alerts, from the issue-28 fixture (the example fleet stays on the operators).
 const aurora = loadFleet(join(root, 'test', 'fixtures', 'fleets', 'aurora.yaml'));
-const fixtureSources = [...inMemory(fixture, 'fixture-'), ...inMemory(pooling, 'pooling-'), ...inMemory(aurora, 'aurora-')];
+// Zalando's pooler alerts (issue 30's fixture).
+const zalandoFull = loadFleet(join(root, 'test', 'fixtures', 'fleets', 'zalando-full.yaml'));
+const fixtureSources = [
+  ...inMemory(fixture, 'fixture-'),
+  ...inMemory(pooling, 'pooling-'),
+  ...inMemory(aurora, 'aurora-'),
+  ...inMemory(zalandoFull, 'zalando-full-'),
+];
 
 describe('PrometheusRules, proven with promtool', () => {
   let promtool: string;

@@ -56,6 +56,12 @@ export interface PgbouncerOptions {
   readonly authDbname: boolean;
   /** server_tls_sslmode: the server offers TLS or not. */
   readonly serverTls: boolean;
+  /** The auth user. @default AUTH_USER (CloudNativePG's) */
+  readonly authUser?: string;
+  /** The auth query. @default AUTH_QUERY (CloudNativePG's) */
+  readonly authQuery?: string;
+  /** auth_type when the parameters do not set it. @default hba */
+  readonly authType?: string;
 }
 
 export interface Pgbouncer {
@@ -90,21 +96,22 @@ export async function startPgbouncer(options: PgbouncerOptions): Promise<Pgbounc
   if (options.parameters.ignore_startup_parameters)
     params.ignore_startup_parameters = `${defaults.ignore_startup_parameters},${options.parameters.ignore_startup_parameters}`;
   const hba = write('pg_hba.conf', `host pgbouncer ${admin.user} 127.0.0.1/32 md5\nhost all all 127.0.0.1/32 md5\n`);
-  const userlist = write('userlist.txt', `"${AUTH_USER}" "${options.authUserPassword}"\n"${admin.user}" "${admin.password}"\n`);
+  const authUser = options.authUser ?? AUTH_USER;
+  const userlist = write('userlist.txt', `"${authUser}" "${options.authUserPassword}"\n"${admin.user}" "${admin.password}"\n`);
   const ini = [
     '[databases]',
     `* = host=${options.serverHost} port=${options.serverPort}`,
     '',
     '[pgbouncer]',
     `pool_mode = ${options.poolMode}`,
-    `auth_user = ${AUTH_USER}`,
-    `auth_query = ${AUTH_QUERY}`,
+    `auth_user = ${authUser}`,
+    `auth_query = ${options.authQuery ?? AUTH_QUERY}`,
     ...(options.authDbname ? ['auth_dbname = postgres'] : []),
     // A user parameter may override auth_type (it is in the allowed list), as with the operator.
     ...Object.keys(params)
       .sort()
       .map((k) => `${k} = ${params[k]}`),
-    ...(params.auth_type ? [] : ['auth_type = hba']),
+    ...(params.auth_type ? [] : [`auth_type = ${options.authType ?? 'hba'}`]),
     // Forced by the operator (listen_port 5432, unix_socket_dir, admin_users, TLS files): test equivalents.
     `auth_hba_file = ${hba}`,
     `auth_file = ${userlist}`,

@@ -7,7 +7,10 @@
 //   `volumeSnapshot` on CloudNativePG;
 // - alerts are `Zalando*` for `CNPG*`;
 // - the operator's status port is 8000 on CloudNativePG and Patroni's 8008 on Zalando;
-// - Zalando has the exporter's own role (`dbfleet_exporter`), and admits its logical backup pods.
+// - Zalando has the exporter's own role (`dbfleet_exporter`), and admits its logical backup pods;
+// - poolers: only max_db_connections among the PgBouncer parameters (the rest are dropped from both
+//   renderings), and the two PgBouncer-level alerts Zalando's pooler has no signal for
+//   (CNPGPoolerClientsWaiting, CNPGPoolerMaxClientConnections) are dropped from CloudNativePG's.
 // Checked on the example fleet.yaml (parity holds for any fleet) and on the Zalando fixture.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,7 +32,7 @@ function onOperator(text: string, operator: Operator): string {
   for (const env of Object.values(doc.environments as Record<string, any>)) {
     env.operator = operator;
     delete env.walStorage;
-    delete env.pooler; // CloudNativePG Poolers only (docs/pooling.md)
+    keepSharedPoolerSettings(env.pooler);
     if (operator === 'cloudnative-pg') delete env.zalando;
     if (env.backups) {
       delete env.backups.objectStore;
@@ -42,17 +45,32 @@ function onOperator(text: string, operator: Operator): string {
   for (const service of doc.services ?? []) {
     for (const o of Object.values((service.overrides ?? {}) as Record<string, any>)) {
       delete o.walStorage;
-      delete o.pooler;
+      keepSharedPoolerSettings(o.pooler);
     }
   }
   return stringify(doc);
 }
+
+/** Pooler parameters both operators take (docs/zalando.md "Pooling"); rw and ro alike on both. */
+function keepSharedPoolerSettings(pooler: Record<string, any> | undefined): void {
+  if (!pooler) return;
+  for (const type of ['rw', 'ro']) {
+    const p = pooler[type];
+    if (!p?.parameters) continue;
+    p.parameters = Object.fromEntries(Object.entries(p.parameters as Record<string, unknown>).filter(([k]) => k === 'max_db_connections'));
+  }
+}
+
+/** CloudNativePG's exporter-based pooler alerts, which Zalando's pooler has no metrics for. */
+const NO_SIGNAL_ON_ZALANDO = new Set(['CNPGPoolerClientsWaiting', 'CNPGPoolerMaxClientConnections']);
 
 interface Facts {
   services: string[];
   databases: string[];
   developerRoles: string[];
   appSecretKeys: Record<string, string[]>;
+  /** Per app Secret: which of its endpoints go through a pooler (`uri`, `ro-uri`). */
+  pooled: Record<string, string[]>;
   reachable: Record<string, string[]>;
   alerts: string[];
 }
@@ -116,6 +134,15 @@ function facts(objects: Obj[], environment: { name: string; operatorNamespace: s
     databases: databases.sort(),
     developerRoles: roles.filter((r) => !owners.has(r.split('/')[1])).sort(),
     appSecretKeys: Object.fromEntries(appSecrets.map((o) => [o.metadata.name, Object.keys(o.spec.target.template.data).sort()])),
+    pooled: Object.fromEntries(
+      appSecrets.map((o) => [
+        o.metadata.name,
+        Object.entries(o.spec.target.template.data as Record<string, string>)
+          .filter(([, v]) => /-pooler[-.]/.test(v))
+          .map(([k]) => k)
+          .sort(),
+      ]),
+    ),
     reachable,
     alerts: [
       ...new Set(
@@ -123,7 +150,9 @@ function facts(objects: Obj[], environment: { name: string; operatorNamespace: s
           g.rules.map((r) => r.alert.replace(/^Zalando/, 'CNPG')),
         ),
       ),
-    ].sort(),
+    ]
+      .filter((a) => !NO_SIGNAL_ON_ZALANDO.has(a))
+      .sort(),
   };
 }
 
@@ -167,6 +196,7 @@ describe.each([
         expect(z.databases).toEqual(c.databases);
         expect(z.developerRoles).toEqual(c.developerRoles);
         expect(z.appSecretKeys).toEqual(c.appSecretKeys);
+        expect(z.pooled).toEqual(c.pooled);
       });
 
       it('the same reachable (source, port) pairs per cluster', () => {

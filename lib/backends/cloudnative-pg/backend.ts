@@ -17,6 +17,7 @@ import { ClusterPodMonitor } from '../../monitoring/cluster-pod-monitor';
 import { replicaSiteRules } from '../../monitoring/replica-site-rules';
 import { ClusterIngressPolicy } from '../../network/cluster-ingress-policy';
 import { PoolerIngressPolicy, PoolerUpstreamPolicy } from '../../pooling/pooler-network-policies';
+import { poolerAlertRules } from '../../pooling/pooler-alert-rules';
 import { PoolerPodMonitor } from '../../pooling/pooler-pod-monitor';
 import type { IPostgresCluster } from '../../postgres/postgres-cluster';
 import { RoleCredentials } from '../../secrets/role-credentials';
@@ -192,6 +193,8 @@ export const cloudnativePgBackend: Backend = {
   },
 
   backupAlertRules: cnpgBackupRules,
+
+  poolerAlertRules: (ctx) => poolerAlertRules(ctx.env, ctx.rule.bind(ctx)),
 
   dangerRules: [],
 };

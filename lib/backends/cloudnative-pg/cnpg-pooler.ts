@@ -63,6 +63,8 @@ export class CnpgPooler extends Construct {
   readonly metricsPort = POOLER_METRICS_PORT;
   /** Labels selecting the pooler's pods. */
   readonly podSelector: Readonly<Record<string, string>>;
+  /** The label that tells this pooler's pods apart. */
+  readonly nameSelector: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: CnpgPoolerProps) {
     super(scope, id);
@@ -73,6 +75,7 @@ export class CnpgPooler extends Construct {
     this.host = `${props.name}.${props.namespace}.svc`;
     // cnpg.io/cluster too: pooler pods carry it, and `npm run plan` reads it off a policy's selector.
     this.podSelector = { 'cnpg.io/cluster': props.cluster, [POOLER_NAME_LABEL]: props.name };
+    this.nameSelector = { [POOLER_NAME_LABEL]: props.name };
     const byPooler = { matchLabels: { [POOLER_NAME_LABEL]: props.name } };
     const highAvailability = props.instances > 1;
 

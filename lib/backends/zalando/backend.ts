@@ -1,6 +1,7 @@
 // Zalando's postgres-operator (acid.zalan.do/v1) behind the backend contract: what the environment
 // chart used to decide for `operator: zalando`, moved here unchanged (dist/ is byte-identical).
-// No poolers, object store, drill or snapshot retention: the config layer rejects them (traits.ts).
+// Poolers are the operator's own PgBouncer (zalando-cluster.ts poolerSpec). No object store, drill
+// or snapshot retention: the config layer rejects them (traits.ts).
 import { DeveloperAccessJobs } from '../../access/developer-access';
 import { developerRemoteKey } from '../../access/developer-roles';
 import { DeveloperSessionsJob } from '../../access/developer-sessions';
@@ -8,12 +9,20 @@ import { developerRoleName } from '../../config/names';
 import { isReplicaSite } from '../../dr/distributed-topology';
 import { ClusterPodMonitor } from '../../monitoring/cluster-pod-monitor';
 import { ClusterIngressPolicy } from '../../network/cluster-ingress-policy';
+import { PoolerIngressPolicy, PoolerUpstreamPolicy } from '../../pooling/pooler-network-policies';
 import { secretsEnvironment, serviceCredentials } from '../../secrets/store-keys';
 import { directEndpoints } from '../endpoints';
 import type { Backend } from '../types';
 import { ZALANDO_TRAITS } from './traits';
 import { zalandoAlertGroups } from './zalando-alert-rules';
-import { SPILO_SCHEMAS, ZALANDO_CLUSTER_LABEL, zalandoCredentialSecretName, ZalandoCluster } from './zalando-cluster';
+import {
+  SPILO_SCHEMAS,
+  ZALANDO_CLUSTER_LABEL,
+  ZALANDO_POOLER_SCHEMA,
+  zalandoCredentialSecretName,
+  ZalandoCluster,
+} from './zalando-cluster';
+import { zalandoPoolerAlertRules } from './zalando-pooler-alert-rules';
 import { ZalandoRoleCredentials } from './zalando-role-credentials';
 
 export const zalandoBackend: Backend = {
@@ -34,6 +43,7 @@ export const zalandoBackend: Backend = {
       exporterImage: zalando.exporterImage,
       // Validated in the model: seconds are 0, the rest is the CronJob's 5-field schedule.
       logicalBackupSchedule: backup?.method === 'logical' ? backup.schedule.trim().split(/\s+/).slice(1).join(' ') : undefined,
+      poolers: cluster.poolers,
     });
     // The operator reads a developer's password per cluster (CloudNativePG: per namespace).
     if (environment.developerAccess !== 'none') {
@@ -64,7 +74,8 @@ export const zalandoBackend: Backend = {
         operatorGaps: {
           directGrants: true,
           extensions: true,
-          foreignSchemas: SPILO_SCHEMAS,
+          // The pooler's schema stays after pooling is switched off (the operator never drops it).
+          foreignSchemas: [...SPILO_SCHEMAS, ZALANDO_POOLER_SCHEMA],
         },
       });
     // Each developer role's session defaults, set by the developer's own login (developer-sessions.ts).
@@ -93,7 +104,28 @@ export const zalandoBackend: Backend = {
       monitoringNamespace: fleet.monitoring.namespace,
       labels: scope.labelsFor('network-policy', cluster.name, 'network'),
     });
-    return { cluster: pg, endpoints: directEndpoints(pg) };
+    for (const pooler of pg.poolers) {
+      new PoolerIngressPolicy(chart, `Ingress-${pooler.poolerName}`, {
+        pooler,
+        clientNamespaces: cluster.services.map((s) => s.namespace),
+        monitoringNamespace: fleet.monitoring.namespace,
+        labels: scope.labelsFor('network-policy', `${pooler.poolerName}-ingress`, 'network'),
+      });
+    }
+    if (pg.poolers.length > 0) {
+      new PoolerUpstreamPolicy(chart, `FromPoolers-${cluster.name}`, {
+        cluster: pg,
+        poolers: pg.poolers,
+        labels: scope.labelsFor('network-policy', `${cluster.name}-from-poolers`, 'network'),
+      });
+    }
+    // Through the poolers when there are, as on CloudNativePG (cloudnative-pg/backend.ts endpointsOf).
+    const direct = directEndpoints(pg);
+    const rw = pg.poolers.find((p) => p.type === 'rw');
+    const ro = pg.poolers.find((p) => p.type === 'ro');
+    const host = rw?.host ?? direct.host;
+    const endpoints = { ...direct, host, readOnlyHost: ro?.host ?? (pg.instances > 1 ? direct.directReadOnlyHost : host) };
+    return { cluster: pg, endpoints };
   },
 
   addServiceCredentials(scope, service, { cluster }) {
@@ -122,6 +154,8 @@ export const zalandoBackend: Backend = {
 
   // Its logical backups have their own rule among the cluster groups (zalando-alert-rules.ts).
   backupAlertRules: () => [],
+
+  poolerAlertRules: zalandoPoolerAlertRules,
 
   dangerRules: [],
 };

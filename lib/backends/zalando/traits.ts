@@ -1,12 +1,20 @@
 import type { BackendTraits } from '../traits';
+import { zalandoPoolerName, zalandoPoolerParameterProblem } from './zalando-pooler-settings';
 
 export const ZALANDO_TRAITS: BackendTraits = {
   operator: 'zalando',
   title: "Zalando's operator",
   product: "Zalando's postgres-operator",
   settingsKey: 'zalando',
-  // CloudNativePG Poolers only: Zalando's operator has its own connection pooler, not rendered.
-  poolers: "only applies to operator: cloudnative-pg (CloudNativePG Poolers; Zalando's own connection pooler is not rendered by dbfleet)",
+  // The operator's own PgBouncer (enableConnectionPooler / enableReplicaConnectionPooler).
+  poolers: true,
+  poolerParameterProblem: zalandoPoolerParameterProblem,
+  // One `connectionPooler` section configures both Deployments (postgres-operator@v2.0.1
+  // pkg/cluster/connection_pooler.go generateConnectionPoolerDeployment and getConnectionPoolerEnvVars
+  // read spec.ConnectionPooler whatever the role).
+  poolersShareSettings:
+    "Zalando's operator configures its read-write and read-only poolers from one connectionPooler section (pkg/cluster/connection_pooler.go), so both must have the same instances, poolMode and parameters",
+  poolerName: zalandoPoolerName,
   ownerRotation:
     'dbfleet\'s owner rotation needs CloudNativePG DatabaseRoles (see README "Credentials"); use the operator\'s enable_password_rotation for non-owner users',
   standbySites:

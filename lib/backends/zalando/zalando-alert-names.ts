@@ -17,5 +17,8 @@ export const ZALANDO_ALERT_NAMES = [
   'ZalandoClusterLongRunningTransaction',
   'ZalandoClusterDeadlocks',
   'ZalandoClusterBackupNotRecent',
+  // The poolers' (zalando-pooler-alert-rules.ts): only these two have a signal on Zalando.
+  'ZalandoPoolerDown',
+  'ZalandoPoolerDegraded',
 ] as const;
 export type ZalandoAlertName = (typeof ZALANDO_ALERT_NAMES)[number];
