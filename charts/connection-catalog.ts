@@ -14,7 +14,10 @@ export interface ConnectionCatalogProps {
   readonly clusters: readonly IPostgresCluster[];
 }
 
-/** `ConfigMap <fleet>-connections` in the database namespace: one line per service. */
+/** Data bytes per catalog ConfigMap: twice that (the object and its last-applied copy) stays below 256 KiB. */
+export const CHUNK_BYTES = 96 * 1024;
+
+/** `ConfigMap <fleet>-connections` (then `-2`, `-3`, … past CHUNK_BYTES) in the database namespace: one line per service. */
 export class ConnectionCatalog extends Construct {
   constructor(scope: Construct, id: string, props: ConnectionCatalogProps) {
     super(scope, id);
@@ -32,15 +35,32 @@ export class ConnectionCatalog extends Construct {
           `host=${pg.readWriteHost} port=${pg.port} dbname=${service.database} user=${user} secret=${service.namespace}/${service.name}-db`;
       }
     }
-    new ApiObject(this, 'ConfigMap', {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: {
-        name: `${props.fleet.name}-connections`,
-        namespace: environment.namespace,
-        labels: standardLabels({ fleet: props.fleet.name, name: 'connection-catalog', instance: environment.name, component: 'catalog' }),
-      },
-      data: Object.fromEntries(Object.entries(data).sort(([a], [b]) => (a < b ? -1 : 1))),
+    // Bounded: one ConfigMap holding 1000 long service names went past the 256 KiB that client-side
+    // apply's last-applied-configuration annotation allows (the whole object again, issue 25). So
+    // the entries, in name order, fill `<fleet>-connections`, then `<fleet>-connections-2`, … each
+    // at most CHUNK_BYTES of data; every one carries the same labels (list them by label).
+    const chunks: Array<Record<string, string>> = [{}];
+    let used = 0;
+    for (const [key, value] of Object.entries(data).sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const size = Buffer.byteLength(JSON.stringify({ [key]: value }));
+      if (used + size > CHUNK_BYTES && Object.keys(chunks[chunks.length - 1]).length > 0) {
+        chunks.push({});
+        used = 0;
+      }
+      chunks[chunks.length - 1][key] = value;
+      used += size;
+    }
+    chunks.forEach((chunk, i) => {
+      new ApiObject(this, i === 0 ? 'ConfigMap' : `ConfigMap-${i + 1}`, {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: {
+          name: i === 0 ? `${props.fleet.name}-connections` : `${props.fleet.name}-connections-${i + 1}`,
+          namespace: environment.namespace,
+          labels: standardLabels({ fleet: props.fleet.name, name: 'connection-catalog', instance: environment.name, component: 'catalog' }),
+        },
+        data: chunk,
+      });
     });
   }
 }
