@@ -175,6 +175,8 @@ export const KEY_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'environments.*.switchoverTo': 'On a standby: switchover step 1, the primary site demotes itself (written by dbfleet switchover).',
   'environments.*.promotionTokens':
     "On a standby: switchover step 2, per cluster, the former primary's status.demotionToken (written by dbfleet switchover, with primarySite).",
+  'environments.*.readEndpoint':
+    'On a standby: also render <service>-db-readonly Secrets (ro-uri, ro-host, ro-jdbc-uri, direct-ro-*) in every service namespace at this site, for read traffic served from the DR site, and a read-only pooler where pooling is on. Needs instances >= 2. Not inherited. Default: false.',
 
   // services[] (and services/*.yaml)
   'services[].name': 'The service (DNS label, unique): names its Database, Secrets and, under per-service, its cluster.',

@@ -335,12 +335,7 @@ const environment = z.strictObject({
    * Secret `<service>-db-readonly` (only `ro-*` endpoint keys, to the replicas or the read-only
    * pooler) for read traffic served from the DR site. Needs instances >= 2. @default false
    */
-  readEndpoint: z
-    .boolean()
-    .describe(
-      'On a standby (standbyOf): render a read-only connection Secret <service>-db-readonly (ro-uri, ro-host, ro-jdbc-uri, direct-ro-*) in every service namespace at this site, and a read-only pooler where pooling is on. Needs instances >= 2. Not inherited. Default false.',
-    )
-    .optional(),
+  readEndpoint: z.boolean().optional(),
 });
 
 /**
