@@ -9,7 +9,8 @@
 // BENCH_BASELINE=<checkout of the previous commit, with node_modules> benchmarks it in the same
 // run, alternating with this checkout, so both see the same machine load (BENCH_CHECKOUT=<dir>
 // measures another checkout as "this"). BENCH_SIZES=10,100 picks the synthetic sizes (empty: none),
-// BENCH_EXAMPLE=off skips the example fleet. The CLI's upgrade check (a registry request on every run) is off
+// BENCH_EXAMPLE=off skips the example fleet. `npm run synth` (the documented fast path, `dbfleet synth`)
+// is measured the same way, in the same project and run. The CLI's upgrade check (a registry request on every run) is off
 // (CDK8S_CHECK_UPGRADE=false) except in the "upgrade check on" row.
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -31,6 +32,8 @@ interface Row {
   readonly objects: number;
   readonly app: ReturnType<typeof summarize>;
   readonly synth: ReturnType<typeof summarize>;
+  /** `npm run synth` (= `dbfleet synth`): the CLI's synth command without npx, its other commands and the upgrade check. */
+  readonly npmSynth: ReturnType<typeof summarize>;
   /** The largest rendered file (issue 25: every object below 256 KiB at 1000 services). */
   readonly largest: { readonly file: string; readonly bytes: number };
   /** Lines and bytes the CLI printed (last run). */
@@ -57,22 +60,25 @@ function largestFile(dir: string, base = dir): { file: string; bytes: number } {
 function benchFleet(label: string, fleet: string, env: NodeJS.ProcessEnv = {}): Row[] {
   const projects = checkouts.map((c) => ({ ...c, project: scratchProject(c.dir, fleet) }));
   const environment = { DBFLEET_SCHEMAS: schemas, CDK8S_CHECK_UPGRADE: 'false', ...env };
-  const results = projects.map(() => ({ app: [] as Measurement[], synth: [] as Measurement[] }));
+  const results = projects.map(() => ({ app: [] as Measurement[], synth: [] as Measurement[], npmSynth: [] as Measurement[] }));
   try {
     for (let i = 0; i <= runs; i++) {
       projects.forEach((p, k) => {
         const appCommand = /^app: (.*)$/m.exec(readFileSync(join(p.project, 'cdk8s.yaml'), 'utf8'))![1];
         const app = measure('sh', ['-c', appCommand], { cwd: p.project, env: { ...environment, CDK8S_OUTDIR: '.cdk8s.out' } });
         const synth = measure('npx', ['cdk8s', 'synth'], { cwd: p.project, env: environment });
+        const npmSynth = measure('npm', ['run', '--silent', 'synth'], { cwd: p.project, env: environment });
         for (const [what, m] of [
           ['app', app],
           ['npx cdk8s synth', synth],
+          ['npm run synth', npmSynth],
         ] as const) {
           if (m.status !== 0) throw new Error(`${p.name}: ${what} of ${label} failed (exit ${m.status}):\n${m.output.slice(-3000)}`);
         }
         if (i > 0) {
           results[k].app.push(app);
           results[k].synth.push(synth);
+          results[k].npmSynth.push(npmSynth);
         }
       });
     }
@@ -85,6 +91,7 @@ function benchFleet(label: string, fleet: string, env: NodeJS.ProcessEnv = {}): 
         largest: largestFile(join(p.project, 'dist')),
         app: summarize(results[k].app),
         synth: summarize(results[k].synth),
+        npmSynth: summarize(results[k].npmSynth),
         outputLines: last.output.split('\n').length,
         outputBytes: Buffer.byteLength(last.output),
       };
@@ -107,7 +114,16 @@ const columns: Array<Column<Row>> = [
     header: 'synth / app (wall, CPU)',
     value: (r) => `${(r.synth.wallMs / r.app.wallMs).toFixed(2)}×, ${(r.synth.cpuMs / r.app.cpuMs).toFixed(2)}×`,
   },
-  { header: 'synth − app (ms wall)', value: (r) => ms(r.synth.wallMs - r.app.wallMs) },
+  { header: 'synth − app (ms wall, CPU)', value: (r) => `${ms(r.synth.wallMs - r.app.wallMs)}, ${ms(r.synth.cpuMs - r.app.cpuMs)}` },
+  { header: '`npm run synth` wall / CPU (ms)', value: (r) => `${ms(r.npmSynth.wallMs)} / ${ms(r.npmSynth.cpuMs)}` },
+  {
+    header: 'npm run synth / app (wall, CPU)',
+    value: (r) => `${(r.npmSynth.wallMs / r.app.wallMs).toFixed(2)}×, ${(r.npmSynth.cpuMs / r.app.cpuMs).toFixed(2)}×`,
+  },
+  {
+    header: 'npm run synth − app (ms wall, CPU)',
+    value: (r) => `${ms(r.npmSynth.wallMs - r.app.wallMs)}, ${ms(r.npmSynth.cpuMs - r.app.cpuMs)}`,
+  },
   { header: 'CLI output', value: (r) => `${r.outputLines.toLocaleString('en-US')} lines, ${(r.outputBytes / 1024).toFixed(0)} KB` },
 ];
 
