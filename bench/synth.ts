@@ -57,8 +57,9 @@ function largestFile(dir: string, base = dir): { file: string; bytes: number } {
   );
 }
 
-function benchFleet(label: string, fleet: string, env: NodeJS.ProcessEnv = {}): Row[] {
-  const projects = checkouts.map((c) => ({ ...c, project: scratchProject(c.dir, fleet) }));
+/** `fleet`: the fleet text, or per checkout (the example: each checkout's own fleet.yaml, which the other may not accept). */
+function benchFleet(label: string, fleet: string | ((dir: string) => string), env: NodeJS.ProcessEnv = {}): Row[] {
+  const projects = checkouts.map((c) => ({ ...c, project: scratchProject(c.dir, typeof fleet === 'string' ? fleet : fleet(c.dir)) }));
   const environment = { DBFLEET_SCHEMAS: schemas, CDK8S_CHECK_UPGRADE: 'false', ...env };
   const results = projects.map(() => ({ app: [] as Measurement[], synth: [] as Measurement[], npmSynth: [] as Measurement[] }));
   try {
@@ -128,7 +129,7 @@ const columns: Array<Column<Row>> = [
 ];
 
 const rows: Row[] = [];
-const example = readFileSync(join(checkouts[0].dir, 'fleet.yaml'), 'utf8');
+const example = (dir: string) => readFileSync(join(dir, 'fleet.yaml'), 'utf8');
 console.error(`bench:synth: ${runs} runs per row after a warm-up; checkouts: ${checkouts.map((c) => `${c.name} (${c.dir})`).join(', ')}`);
 if (process.env.BENCH_EXAMPLE !== 'off') {
   rows.push(...benchFleet('example fleet.yaml', example));
