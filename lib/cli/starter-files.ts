@@ -200,6 +200,41 @@ step "validate dist/" npx dbfleet validate dist
   );
 
   files.set(
+    '.ci/accept-danger',
+    `#!/usr/bin/env bash
+# The DANGER gate of .github/workflows/plan.yaml: \`dbfleet plan\`, with --allow-destructive only
+# when the label "${DANGER_LABEL}" accepts this plan. Who added a label is not in the event of a
+# later run (github.event.sender is whoever triggered that run: a push, a reopen, another label),
+# so it is read from the pull request's issue events (the last "labeled" event of this label):
+#   - the pull request's author cannot accept their own DANGER (they may add labels if they can
+#     write to the repository);
+#   - the one who added it must have write (or admin) access;
+#   - the label counts only for the head commit this run checks: a push after the run started is
+#     checked by its own run (the synchronize run, which also removes the label).
+set -euo pipefail
+allow=""
+if [ "$ACTION" != synchronize ] && [ "$LABELLED" = true ]; then
+  by="$(gh api --paginate "repos/$REPO/issues/$PR/events" --jq '.[] | select(.event == "labeled" and .label.name == "${DANGER_LABEL}") | .actor.login' | tail -n 1)"
+  permission="$(gh api "repos/$REPO/collaborators/$by/permission" --jq .permission 2>/dev/null || echo none)"
+  head="$(gh pr view "$PR" --json headRefOid --jq .headRefOid)"
+  if [ -z "$by" ]; then
+    echo "${DANGER_LABEL}: no labeled event found; not accepted" >&2
+  elif [ "$by" = "$AUTHOR" ]; then
+    echo "${DANGER_LABEL}: added by the pull request's author ($by), who cannot accept their own DANGER; not accepted" >&2
+  elif [ "$permission" != admin ] && [ "$permission" != write ]; then
+    echo "${DANGER_LABEL}: added by $by, who has no write access ($permission); not accepted" >&2
+  elif [ "$head" != "$HEAD_SHA" ]; then
+    echo "${DANGER_LABEL}: the pull request moved to $head after this run started; that commit's own run decides" >&2
+  else
+    echo "${DANGER_LABEL}: DANGER accepted by $by for $HEAD_SHA"
+    allow="--allow-destructive"
+  fi
+fi
+exec npx dbfleet plan --base "$BASE" $allow
+`,
+  );
+
+  files.set(
     '.github/workflows/plan.yaml',
     `# On every pull request: check dist/, post the plan (what the change does, with its dangers) as a
 # comment on the pull request, and fail on a DANGER unless a reviewer accepted it.
@@ -226,20 +261,39 @@ jobs:
       - uses: actions/setup-node@${STARTER_ACTIONS.setupNode.commit} # ${STARTER_ACTIONS.setupNode.version}
         with: { node-version: ${STARTER_NODE_VERSION}, cache: npm }
       - run: .ci/run
-      - name: plan as a pull-request comment
+      - name: plan as a pull-request comment (always, a REFUSED plan included)
         env:
           GH_TOKEN: \${{ github.token }}
+          PR: \${{ github.event.pull_request.number }}
+          BASE: origin/\${{ github.base_ref }}
+          RUN_URL: \${{ github.server_url }}/\${{ github.repository }}/actions/runs/\${{ github.run_id }}
         run: |
-          npx dbfleet plan --base origin/\${{ github.base_ref }} --format markdown --allow-destructive > plan.md
-          gh pr comment \${{ github.event.pull_request.number }} --edit-last --body-file plan.md ||
-            gh pr comment \${{ github.event.pull_request.number }} --body-file plan.md
+          # The full plan goes to this run's summary page; the comment is cut to GitHub's 65,536
+          # characters with a link there. The comment is posted whatever the plan's exit code.
+          status=0
+          npx dbfleet plan --base "$BASE" --format markdown --allow-destructive --comment comment.md --full-plan-url "$RUN_URL" > plan.md 2> plan.err || status=$?
+          if [ ! -s comment.md ]; then
+            { echo "**dbfleet plan failed** (exit $status): see $RUN_URL"; echo; echo '\`\`\`'; tail -c 60000 plan.err; echo '\`\`\`'; } > comment.md
+          fi
+          cat plan.md plan.err >> "$GITHUB_STEP_SUMMARY"
+          gh pr comment "$PR" --edit-last --body-file comment.md || gh pr comment "$PR" --body-file comment.md
+          exit "$status"
       - name: a new commit needs a new acceptance
         if: github.event.action == 'synchronize' && contains(github.event.pull_request.labels.*.name, '${DANGER_LABEL}')
         env:
           GH_TOKEN: \${{ github.token }}
         run: gh pr edit \${{ github.event.pull_request.number }} --remove-label '${DANGER_LABEL}'
       - name: fail on a DANGER not accepted with the ${DANGER_LABEL} label
-        run: npx dbfleet plan --base origin/\${{ github.base_ref }}\${{ github.event.action != 'synchronize' && contains(github.event.pull_request.labels.*.name, '${DANGER_LABEL}') && ' --allow-destructive' || '' }}
+        env:
+          GH_TOKEN: \${{ github.token }}
+          REPO: \${{ github.repository }}
+          PR: \${{ github.event.pull_request.number }}
+          BASE: origin/\${{ github.base_ref }}
+          ACTION: \${{ github.event.action }}
+          AUTHOR: \${{ github.event.pull_request.user.login }}
+          HEAD_SHA: \${{ github.event.pull_request.head.sha }}
+          LABELLED: \${{ contains(github.event.pull_request.labels.*.name, '${DANGER_LABEL}') }}
+        run: .ci/accept-danger
 `,
   );
 
@@ -260,7 +314,8 @@ no registry request, no "new version" notice, ~1 s faster. \`npx cdk8s synth\` g
 (\`export CDK8S_CHECK_UPGRADE=false\` silences its check).
 
 Pull requests: \`.github/workflows/plan.yaml\` posts the plan as a comment and fails on a DANGER
-until a maintainer who read it adds the label \`${DANGER_LABEL}\`.
+until a maintainer who read it adds the label \`${DANGER_LABEL}\` (not the pull request's author:
+\`.ci/accept-danger\` checks who added it, and for which commit).
 
 Upgrade dbfleet with \`npm install dbfleet@<version>\`, then \`npm run synth\` and review the
 change of dist/ in the pull request.
@@ -281,4 +336,4 @@ export const STARTER_ACTIONS = {
 export const STARTER_NODE_VERSION = 24;
 
 /** Files that must be executable. */
-export const EXECUTABLE_STARTER_FILES = ['.ci/run'];
+export const EXECUTABLE_STARTER_FILES = ['.ci/run', '.ci/accept-danger'];

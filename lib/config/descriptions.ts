@@ -201,6 +201,8 @@ export const KEY_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'mongoSnapshots[].image': 'The ops image, built from Dockerfile.ops.',
   'mongoSnapshots[].maxLagSeconds': 'Largest replication lag accepted before snapshotting (--max-lag-seconds). Default: 60.',
   'mongoSnapshots[].snapshotTimeout': 'How long the snapshot may take (--snapshot-timeout, a duration). Default: 30m.',
+  'mongoSnapshots[].lockTimeout':
+    'How long taking the fsync lock (its flush) may take before the next candidate node is tried (--lock-timeout, a duration). Default: 60s.',
   'mongoSnapshots[].unlockDeadline': 'How long the node may stay locked (--unlock-deadline, a duration). Default: 120s.',
   'mongoSnapshots[].pushgateway': 'Push run metrics to this Pushgateway URL, for alerting.',
   'mongoSnapshots[].snapshotCommand': 'Command that takes the VM snapshot (SNAPSHOT_COMMAND). Default: the image default.',

@@ -1,11 +1,13 @@
 // npm run plan [-- --base <git-ref>] [--format text|markdown|json] [--allow-destructive]   (also `dbfleet plan`)
 // Exit codes: 0 reviewed, nothing dangerous (or allowed); 1 DANGER; 2 usage error or the fleet does not render.
 // `npm run plan` runs it from the bundle cache (scripts/bundle-cache.cjs calls main); tsx works too.
+import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { loadValidator } from '../validate';
 import { readPluginProperties } from '../validate/plugin-config';
 import { ADMISSION_REFUSED_RULE } from './admission-refused';
+import { commentBody } from './comment';
 import { formatPlan, PLAN_FORMATS, type PlanFormat } from './format';
 import { loadFleet } from '../config/load';
 import { buildApp, renderObjects } from '../output/render';
@@ -25,6 +27,10 @@ export interface PlanCliOptions {
   readonly dist: string;
   readonly format: PlanFormat;
   readonly allowDestructive: boolean;
+  /** Also write the plan as a pull-request comment here (markdown, within GitHub's size limit). */
+  readonly comment?: string;
+  /** Where the full plan is, linked from a comment that had to be cut. */
+  readonly fullPlanUrl?: string;
   /** Render through the cdk8s.yaml app (false: fleet file only, in-process). */
   readonly app: boolean;
 }
@@ -64,6 +70,11 @@ export function planCommand(): Command {
     )
     .option('--allow-destructive', 'exit 0 even when there is a DANGER (a reviewed, deliberate change)', false)
     .option(
+      '--comment <file>',
+      "also write the plan as a pull-request comment to <file>: markdown, cut to GitHub's 65,536-character limit with a link to --full-plan-url",
+    )
+    .option('--full-plan-url <url>', 'where the full plan can be read (linked from a comment that had to be cut)')
+    .option(
       '--no-app',
       "render the fleet file in-process instead of running the cdk8s.yaml app (which may add the repository's own charts)",
     );
@@ -81,8 +92,19 @@ export function runPlan(options: PlanCliOptions, io: PlanIo = { out: process.std
     // Files with the same bytes on both sides are skipped unread (manifests.ts).
     const { base, head, allHead } = difference(tree, rendered, options.dist);
     const plan = makePlan(base, head, { allHead, rejectedUpdate: transitionRules(io) });
-    io.out.write(`${formatPlan(plan, `dbfleet plan: ${options.dist}/ at ${options.base} → ${options.config} now`, options.format)}\n`);
-    if (plan.dangers.length === 0) return 0;
+    const title = `dbfleet plan: ${options.dist}/ at ${options.base} → ${options.config} now`;
+    io.out.write(`${formatPlan(plan, title, options.format)}\n`);
+    const comment = (note?: string) => {
+      if (options.comment)
+        writeFileSync(
+          options.comment,
+          commentBody(`${formatPlan(plan, title, 'markdown')}\n${note ? `\n${note}\n` : ''}`, options.fullPlanUrl),
+        );
+    };
+    if (plan.dangers.length === 0) {
+      comment();
+      return 0;
+    }
     // An update the operator refuses cannot be allowed: the sync would fail whatever the review says.
     const refused = plan.dangers.filter((d) => d.rule === ADMISSION_REFUSED_RULE).length;
     const note =
@@ -92,6 +114,7 @@ export function runPlan(options: PlanCliOptions, io: PlanIo = { out: process.std
           ? '--allow-destructive: proceeding despite the DANGER above'
           : 'The plan has dangerous changes. If they are deliberate, review them and run with --allow-destructive.';
     // JSON stays parseable: the note goes to stderr there.
+    comment(note);
     if (options.format === 'json') io.err.write(`${note}\n`);
     else io.out.write(`\n${note}\n`);
     return options.allowDestructive && refused === 0 ? 0 : 1;

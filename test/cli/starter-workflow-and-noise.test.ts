@@ -37,7 +37,7 @@ describe('the starter repository', () => {
     const steps = workflow.jobs.plan.steps;
     const comment = steps.find((s) => s.run?.includes('gh pr comment'))!;
     expect(comment.run).toContain('--format markdown');
-    expect(comment.run).toMatch(/--body-file plan\.md/);
+    expect(comment.run).toMatch(/--body-file comment\.md/);
     expect(workflow.permissions['pull-requests']).toBe('write');
   });
 
@@ -49,11 +49,12 @@ describe('the starter repository', () => {
     expect(workflow.on.pull_request.types).toEqual(expect.arrayContaining(['labeled', 'unlabeled', 'synchronize']));
     const steps = workflow.jobs.plan.steps;
     const gate = steps[steps.length - 1];
-    expect(gate.run).toMatch(/^npx dbfleet plan --base origin\//);
-    // --allow-destructive only with the label, and never on the push event that brings a new plan.
-    expect(gate.run).toContain(
-      `\${{ github.event.action != 'synchronize' && contains(github.event.pull_request.labels.*.name, '${DANGER_LABEL}') && ' --allow-destructive' || '' }}`,
-    );
+    expect(gate.run).toBe('.ci/accept-danger');
+    // --allow-destructive only with the label, and never on the push event that brings a new plan
+    // (who added it, and for which commit: test/cli/plan-comment-and-danger-gate.test.ts).
+    const script = files.get('.ci/accept-danger')!;
+    expect(script).toContain('if [ "$ACTION" != synchronize ] && [ "$LABELLED" = true ]; then');
+    expect(script).toMatch(/exec npx dbfleet plan --base "\$BASE" \$allow\n$/);
     const unlabel = steps.find((s) => s.run?.includes('--remove-label'))!;
     expect(unlabel.if).toContain("github.event.action == 'synchronize'");
     expect(files.get('README.md')).toContain(DANGER_LABEL);
