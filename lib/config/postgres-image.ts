@@ -4,16 +4,21 @@
 // docs/src/container_images.md, "Image Tag Requirements") and runs pg_upgrade when it rises.
 
 /**
- * The image used when a fleet names none: the official CloudNativePG images that
- * cloudnative-pg v1.30.0 itself references (pkg/versions/versions.go for 18,
- * docs/src/image_catalog.md for 15–17). Pinned to a minor release: a floating `:16` would
- * change what runs without a change in git.
+ * The image used when a fleet names none: the official CloudNativePG images of the newest
+ * PostgreSQL minor releases CloudNativePG itself tests and ships, as verifiable in its sources:
+ * cloudnative-pg main@5e4adb24e (2026-08-22) .github/pg_versions.json lists 18.6, 17.11, 16.15 and
+ * 15.19 (-system-trixie) as the current minors, and the 1.30/1.29 release branches' default image
+ * moved to 18.6-system-trixie (b5cb0968c, 2026-08-14, pkg/versions/versions.go). v1.30.0 itself
+ * still names 18.4 and, in docs/src/image_catalog.md, the older 15.14/16.10/17.6 (security
+ * releases since: 16.10 predates them, issue 24). Pinned to a minor release: a floating `:16`
+ * would change what runs without a change in git. Newer quarterly minors are not listed here
+ * until they can be checked the same way; pin them (with a digest) in the fleet.
  */
 export const DEFAULT_IMAGES: Readonly<Record<number, string>> = {
-  15: 'ghcr.io/cloudnative-pg/postgresql:15.14-system-trixie',
-  16: 'ghcr.io/cloudnative-pg/postgresql:16.10-system-trixie',
-  17: 'ghcr.io/cloudnative-pg/postgresql:17.6-system-trixie',
-  18: 'ghcr.io/cloudnative-pg/postgresql:18.4-system-trixie',
+  15: 'ghcr.io/cloudnative-pg/postgresql:15.19-system-trixie',
+  16: 'ghcr.io/cloudnative-pg/postgresql:16.15-system-trixie',
+  17: 'ghcr.io/cloudnative-pg/postgresql:17.11-system-trixie',
+  18: 'ghcr.io/cloudnative-pg/postgresql:18.6-system-trixie',
 };
 
 export interface ImageReference {

@@ -80,6 +80,11 @@ function dangerHeader(plan: Plan, groups: readonly DangerGroup[]): string {
   return `DANGER: ${n} destructive or risky change${n === 1 ? '' : 's'}${grouped}`;
 }
 
+function warningHeader(plan: Plan): string {
+  const n = plan.warnings.length;
+  return `WARNING: ${n} image${n === 1 ? '' : 's'} without a digest (pin tag@sha256:…)`;
+}
+
 function formatText(plan: Plan, title: string): string {
   const lines = [title, ''];
   if (countChanges(plan) === 0) {
@@ -117,6 +122,13 @@ function formatText(plan: Plan, title: string): string {
   } else {
     lines.push('no dangerous changes');
   }
+  if (plan.warnings.length > 0) {
+    lines.push('', warningHeader(plan));
+    for (const w of plan.warnings) {
+      lines.push(`  ? ${w.message}`);
+      for (const o of w.objects) lines.push(`      ${o}`);
+    }
+  }
   return lines.join('\n');
 }
 
@@ -144,6 +156,12 @@ function formatMarkdown(plan: Plan, title: string): string {
     lines.push('');
   } else {
     lines.push('No dangerous changes.', '');
+  }
+  if (plan.warnings.length > 0) {
+    lines.push('> [!WARNING]', `> **${warningHeader(plan).replace(/^WARNING: /, '')}**`, '');
+    lines.push('| image | objects |', '|---|---|');
+    for (const w of plan.warnings) lines.push(`| ${code(w.image)} | ${w.objects.map((o) => code(o)).join(', ')} |`);
+    lines.push('');
   }
   for (const env of plan.environments) {
     const count = env.added.length + env.changed.length + env.removed.length + env.moved.length;

@@ -4,6 +4,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { KubernetesObject } from '../output/render';
 import { DANGER_RULES, findDangers, type Danger, type DangerRule, type Transition } from './dangers';
 import { diffFields, type FieldChange } from './field-diff';
+import { imageDigestWarnings, type ImageWarning } from './image-digests';
 import type { Manifests } from './manifests';
 import { identity, indexObjects, type PlannedObject } from './objects';
 import { pairMoves } from './pairing';
@@ -30,6 +31,8 @@ export interface EnvironmentPlan {
 export interface Plan {
   readonly environments: readonly EnvironmentPlan[];
   readonly dangers: readonly Danger[];
+  /** Images without a digest that the change starts to run (a WARNING; the exit code ignores it). */
+  readonly warnings: readonly ImageWarning[];
 }
 
 export interface PlanOptions {
@@ -113,7 +116,7 @@ export function makePlan(base: Manifests, head: Manifests, options: PlanOptions 
     },
     options.rules ?? DANGER_RULES,
   );
-  return { environments, dangers };
+  return { environments, dangers, warnings: imageDigestWarnings(transitions) };
 }
 
 export function countChanges(plan: Plan): number {

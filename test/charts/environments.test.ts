@@ -26,7 +26,7 @@ describe('test environment (topology: shared)', () => {
     expect(cluster.spec).toMatchObject({
       instances: 1,
       storage: { size: '5Gi' },
-      imageName: 'ghcr.io/cloudnative-pg/postgresql:16.10-system-trixie',
+      imageName: 'ghcr.io/cloudnative-pg/postgresql:16.15-system-trixie',
       enableSuperuserAccess: false,
       enablePDB: false,
     });

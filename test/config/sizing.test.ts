@@ -230,7 +230,7 @@ describe('versions and images per environment', () => {
   });
 
   it('without imageName the default image is pinned; a version without a default needs one', () => {
-    expect(fleetOf().environments[0].postgres.imageName).toBe('ghcr.io/cloudnative-pg/postgresql:16.10-system-trixie');
+    expect(fleetOf().environments[0].postgres.imageName).toBe('ghcr.io/cloudnative-pg/postgresql:16.15-system-trixie');
     const text = BASE_FLEET.replace('postgres: { version: 16 }', 'postgres: { version: 14 }');
     expect(configErrors(text)).toEqual([
       'fleet.yaml:2: postgres.version: PostgreSQL 14 has no default image in dbfleet (defaults: 15, 16, 17, 18): set imageName to a pinned image',

@@ -16,8 +16,8 @@ import { objectsOf, only, testChart } from '../support/synth';
 const has = (cmd: string) => spawnSync(cmd, ['--version'], { stdio: 'ignore' }).status === 0;
 const tools = has('buildah') && has('podman') && has('runc');
 const inCi = Boolean(process.env.CI) || process.env.DBFLEET_CI === '1';
-/** An upper bound for the image: Node.js is 99 MB of it; a regression (node_modules, a second runtime) shows. */
-const MAX_IMAGE_MB = 130;
+/** An upper bound for the image: Node.js 24 is ~125 MB of it (20 was 99); a regression (node_modules, a second runtime) shows. */
+const MAX_IMAGE_MB = 150;
 
 if (!tools) {
   const msg = 'ops image tests: buildah, podman and runc are needed (apt-get install buildah podman runc)';

@@ -232,6 +232,7 @@ describe('plan shows the whole change (issue #27)', () => {
           },
         ],
         dangers: [],
+        warnings: [],
       },
       't',
     );
@@ -267,6 +268,7 @@ describe('plan shows the whole change (issue #27)', () => {
           },
         ],
         dangers: [],
+        warnings: [],
       },
       't',
     );
