@@ -5,8 +5,9 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { argocdHealthChecks, argocdHealthPatch } from '../../lib/gitops/argocd-health';
+import { argocdHealthChecks, argocdHealthPatch, needsOpenLibs } from '../../lib/gitops/argocd-health';
 
 function luaLiteral(value: unknown): string {
   if (value === null || value === undefined) return 'nil';
@@ -18,8 +19,23 @@ function luaLiteral(value: unknown): string {
     .join(', ')}}`;
 }
 
+// Argo CD runs an argocd-cm health check with base, package, table and a safe os (time, date) only,
+// unless the patch sets resource.customizations.useOpenLibs.<group_kind> (argo-cd@v3.5.1
+// util/lua/lua.go runLuaWithResourceActionParameters, util/lua/oslib_safe.go). The checks run the same
+// way here, as the installed patch configures them.
+const SANDBOX =
+  'local write = io.write\n' +
+  'string, math, io, coroutine, debug = nil, nil, nil, nil, nil\n' +
+  'os = { time = os.time, date = os.date }\n';
+
+function openLibs(check: string): boolean {
+  const data = (load(argocdHealthPatch()) as { data: Record<string, string> }).data;
+  return data[`resource.customizations.useOpenLibs.${check}`] === 'true';
+}
+
 function health(check: string, obj: unknown): { status: string; message: string } {
-  const script = `obj = ${luaLiteral(obj)}\nlocal hs = (function()\n${argocdHealthChecks()[check]}\nend)()\nio.write(hs.status, "\\t", hs.message or "")\n`;
+  const sandbox = openLibs(check) ? 'local write = io.write\n' : SANDBOX;
+  const script = `${sandbox}obj = ${luaLiteral(obj)}\nlocal hs = (function()\n${argocdHealthChecks()[check]}\nend)()\nwrite(hs.status, "\\t", hs.message or "")\n`;
   const run = spawnSync('lua5.1', ['-'], { input: script, encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`lua5.1 failed: ${run.stderr}`);
   const [status, message] = run.stdout.split('\t');
@@ -149,6 +165,17 @@ describe('Argo CD health checks, run by Lua 5.1', () => {
         status: { serverRecoveryWindow: { payments: { firstRecoverabilityPoint: 'x' }, orders: {} } },
       }),
     ).toEqual({ status: 'Healthy', message: 'Recovery window known for orders, payments' });
+  });
+
+  it('a check that calls a closed library fails in Argo CD’s sandbox; the patch opens the libraries only for those', () => {
+    const uses = 'local hs = {}\nhs.status = "Healthy"\nhs.message = string.format("%d", 1)\nreturn hs\n';
+    expect(needsOpenLibs(uses)).toBe(true);
+    expect(needsOpenLibs('-- string.find in a comment only\nreturn { status = "Healthy" }\n')).toBe(false);
+    const run = spawnSync('lua5.1', ['-'], { input: `${SANDBOX}local hs = (function()\n${uses}\nend)()\n`, encoding: 'utf8' });
+    expect(run.status).not.toBe(0);
+    for (const [check, lua] of Object.entries(argocdHealthChecks())) expect(openLibs(check), check).toBe(needsOpenLibs(lua));
+    expect(openLibs('external-secrets.io_ExternalSecret')).toBe(true);
+    expect(openLibs('postgresql.cnpg.io_DatabaseRole')).toBe(true);
   });
 
   it('docs/argocd-health.yaml is generated from the Lua files (regenerate: npx tsx -e "…argocdHealthPatch()")', () => {
