@@ -326,6 +326,32 @@ describe.skipIf(unavailable !== undefined)('issue 24: attacks on the rendered Jo
     });
   }, 60_000);
 
+  /** On Zalando: where developer alice may connect, with the rendered patroni.pg_hba (or without its reject lines). */
+  async function zalandoDeveloperDatabases(removeRejects: boolean) {
+    const objects = renderEnvironment(zalandoFleet('[alice]'), 'staging');
+    const pg = objects.find((o) => o.kind === 'postgresql')!;
+    expect(pg.spec.patroni.pg_hba).toContain('host postgres,template0,template1 dev_alice all reject');
+    if (removeRejects) pg.spec.patroni.pg_hba = pg.spec.patroni.pg_hba.filter((l: string) => !l.includes('dev_alice'));
+    world = new RenderedWorld(server, objects);
+    await world.operatorSyncZalando();
+    succeeded(await world.runJob('shop-access-sync'));
+    const results: Record<string, string> = {};
+    for (const database of ['postgres', 'template1', 'orders'])
+      results[database] = await denied(server, as('dev_alice', database), 'SELECT 1');
+    return results;
+  }
+
+  it('Zalando: a developer cannot connect to postgres or template1 (patroni.pg_hba), the owners and the exporter still can', async () => {
+    expect(await zalandoDeveloperDatabases(false)).toEqual({ postgres: '28000', template1: '28000', orders: 'allowed' });
+    expect(await denied(server, as('orders', 'postgres'), 'SELECT 1')).toBe('allowed');
+    // The exporter logs in over the pod's loopback (the test server's address is 127.0.0.1).
+    expect(await denied(server, as('dbfleet_exporter', 'postgres'), 'SELECT 1')).toBe('allowed');
+  }, 60_000);
+
+  it('revert check: without its reject line, the Zalando developer enters postgres and template1', async () => {
+    expect(await zalandoDeveloperDatabases(true)).toEqual({ postgres: 'allowed', template1: 'allowed', orders: 'allowed' });
+  }, 60_000);
+
   // ---------------------------------------------------------------------------------------------
   // Zalando: the dev_ cleanup victim, no superuser login (item 3).
 

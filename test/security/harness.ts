@@ -129,6 +129,17 @@ export class RenderedWorld {
       this.server,
       Object.entries(pg.spec.databases as Record<string, string>).map(([name, owner]) => ({ name, owner, extensions: [] })),
     );
+    // Patroni writes `patroni.pg_hba` as the whole file. PAM lines are left out (the test server
+    // may be built without PAM; no test role is in `zalandos`), and without TLS hostssl is host.
+    const hba = (pg.spec.patroni?.pg_hba ?? []) as string[];
+    if (hba.length > 0) {
+      const lines = hba
+        .filter((l) => !/ pam$/.test(l))
+        .filter((l) => this.server.ssl || !l.startsWith('hostnossl'))
+        .map((l) => (this.server.ssl ? l : l.replace(/^hostssl /, 'host ')));
+      writeFileSync(join(this.server.dir, 'data', 'pg_hba.conf'), `${lines.join('\n')}\n`);
+      this.server.psql('postgres', 'SELECT pg_reload_conf();');
+    }
   }
 
   /** Resolves a Secret the way External Secrets / the operator would have written it. */

@@ -7,6 +7,7 @@ import {
 } from '../../../imports/acid.zalan.do';
 import type { PoolerSettings, PoolerType } from '../../config/model';
 import type { IPooler } from '../../pooling/pooler-network-policies';
+import { DEVELOPER_GROUP_ROLE } from '../../config/names';
 import type { IPostgresCluster, PostgresClusterProps } from '../../postgres/postgres-cluster';
 import { zalandoPoolerName } from './zalando-pooler-settings';
 
@@ -45,6 +46,45 @@ export const ZALANDO_EXPORTER_ROLE = 'dbfleet_exporter';
  */
 export function zalandoCredentialSecretName(role: string, cluster: string): string {
   return `${role.replace(/_/g, '-')}.${cluster}.credentials.postgresql.acid.zalan.do`;
+}
+
+/**
+ * The cluster's whole pg_hba (`spec.patroni.pg_hba`), or none while there are no developers.
+ *
+ * Zalando cannot add lines to the default: the operator writes the list into Patroni's local
+ * configuration (zalando/postgres-operator@v2.0.1 pkg/cluster/k8sres.go generateSpiloJSONConfiguration)
+ * and Spilo merges it with its template keeping the user's list whole (zalando/spilo@4.0-p3,
+ * unchanged at master 7cb50bd, postgres-appliance/scripts/configure_spilo.py deep_update: "If a
+ * and b are lists, list a is used"). So the list is Spilo's template as the operator's defaults
+ * render it (PAM_OAUTH2 set, pam_role_name `zalandos`, replication_username `standby`, ALLOW_NOSSL
+ * unset: pkg/cluster/k8sres.go, pkg/util/config/config.go), every line kept in order, plus:
+ * - developers refused in `postgres`, `template0` and `template1` (where PUBLIC keeps CONNECT and
+ *   TEMPORARY, and only the superuser could revoke it), as on CloudNativePG. Zalando's roles have
+ *   no memberships, so the developer roles are named (in lines of at most 50, below PostgreSQL 15's
+ *   8 KiB line limit), not the group;
+ * - the exporter's role only over the pod's loopback (it runs as a sidecar): its password opens
+ *   nothing from the network.
+ * Changing the list rolls the Spilo pods once (the operator's StatefulSet environment changes).
+ */
+export function zalandoHostBasedAccess(developerRoles: readonly string[]): string[] | undefined {
+  if (developerRoles.length === 0) return undefined;
+  const rejects: string[] = [];
+  for (let i = 0; i < developerRoles.length; i += 50)
+    rejects.push(`host postgres,template0,template1 ${developerRoles.slice(i, i + 50).join(',')} all reject`);
+  return [
+    'local all all trust',
+    ...rejects,
+    'hostssl all +zalandos 127.0.0.1/32 pam',
+    'host all all 127.0.0.1/32 md5',
+    'hostssl all +zalandos ::1/128 pam',
+    'host all all ::1/128 md5',
+    `host all ${ZALANDO_EXPORTER_ROLE} all reject`,
+    'local replication standby trust',
+    'hostssl replication standby all md5',
+    'hostnossl all all all reject',
+    'hostssl all +zalandos all pam',
+    'hostssl all all all md5',
+  ];
 }
 
 export interface ZalandoClusterProps extends PostgresClusterProps {
@@ -163,6 +203,9 @@ export class ZalandoCluster extends Construct implements IPostgresCluster {
     for (const d of props.databases) users[d.owner] = [];
     for (const role of (props.roles ?? []).filter((r) => !r.absent)) users[role.name] = role.login ? [] : [PostgresqlSpecUsers.NOLOGIN];
     users[ZALANDO_EXPORTER_ROLE] = [];
+    // The developer roles (members of the group where an operator can declare it).
+    const developerRoles = (props.roles ?? []).filter((r) => !r.absent && r.login && (r.inRoles ?? []).includes(DEVELOPER_GROUP_ROLE));
+    const pgHba = zalandoHostBasedAccess(developerRoles.map((r) => r.name).sort());
     const spread = (topologyKey: string, whenUnsatisfiable: string) => ({
       maxSkew: 1,
       topologyKey,
@@ -189,6 +232,7 @@ export class ZalandoCluster extends Construct implements IPostgresCluster {
           ? { requests: cpuMemory(props.resources.requests), limits: cpuMemory(props.resources.limits) }
           : undefined,
         volume: { size: props.storage, storageClass: props.storageClass },
+        patroni: pgHba ? { pgHba } : undefined,
         users: sortKeys(users),
         // Passwords come from the store: the operator's own rotation (enable_password_rotation, which
         // already spares database owners) would write new users and passwords into Secrets that
