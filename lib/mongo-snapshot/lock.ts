@@ -60,6 +60,12 @@ export interface LockContext {
   cutoff?: () => number;
   /** the fsync lock's reply is not awaited past this, which leaves time to give the lock back before `cutoff` */
   lockWaitCutoff?: () => number;
+  /**
+   * Set once the run must stop (SIGTERM/SIGINT): read right before the lock is sent, after the pre-lock checks, so
+   * that a signal that arrives during them never leads to a lock (attack on #26: with a slow flush, a lock sent after
+   * the signal could not be given back within the grace period: exit 7, member locked). @default never
+   */
+  stopRequested?: () => string | undefined;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -166,6 +172,9 @@ export async function acquireLock(host: string, conn: AdminConn | undefined, ctx
   } catch (e) {
     return close(c, { kind: 'not-taken', reason: `pre-lock check failed: ${redactor.error(e)}` });
   }
+  // a signal during the checks above: nothing is sent (the last moment at which "nothing locked" is certain)
+  const stopReason = ctx.stopRequested?.();
+  if (stopReason) return close(c, { kind: 'not-taken', reason: `${stopReason} before the lock was sent: never locked` });
   // 3. lock. The request is never given up while its connection lives (see the module comment): after
   // --lock-timeout its reply is still awaited, for at most the unlock deadline more, and the lock is given back.
   const lockSentAt = now();

@@ -340,6 +340,7 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
       unlockDeadlineMs: opts.unlockDeadlineMs,
       interruptibleMutex: disc.maxWireVersion >= WIRE_VERSION_7_0,
       cutoff: () => cutoffAt,
+      stopRequested: () => interrupted,
       // a lock reply is awaited at most until the time left is the unlock deadline (to give it back)
       lockWaitCutoff: () => Math.min(deadlineAt, cutoffAt) - opts.unlockDeadlineMs,
     };
