@@ -720,7 +720,13 @@ function buildRestoreDrill(
     return undefined;
   }
   const hasSnapshots = postgres?.method === 'volumeSnapshot';
-  const source = d.source ?? (objectStore ? 'objectStore' : 'volumeSnapshot');
+  // Aurora: the drill clones the cluster (copy-on-write); there is no backup to choose from.
+  const aurora = env.operator === 'aws-aurora';
+  if (aurora && d.source !== undefined) {
+    report(at('source'), 'has no meaning on operator: aws-aurora (the drill clones the cluster copy-on-write): remove it');
+    return undefined;
+  }
+  const source = aurora ? 'auroraClone' : (d.source ?? (objectStore ? 'objectStore' : 'volumeSnapshot'));
   if (source === 'objectStore' && !objectStore && env.backups?.objectStore === undefined) {
     report(at('source'), `objectStore needs environments.${envName}.backups.objectStore`);
     return undefined;

@@ -150,10 +150,10 @@ export const KEY_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'environments.*.backups.objectStore.retention': 'Recovery window: <n>d, <n>w or <n>m. Default: 30d.',
   'environments.*.backups.objectStore.schedule': 'When base backups are taken: a 6-field cron, seconds first.',
   'environments.*.backups.restoreDrill':
-    "Restores each cluster's latest backup into a scratch cluster on a schedule and checks it (needs opsImage).",
+    "Restores each cluster's latest backup into a scratch cluster on a schedule and checks it (needs opsImage). On operator aws-aurora: a copy-on-write clone of each cluster (docs/aurora.md).",
   'environments.*.backups.restoreDrill.schedule': 'When the drill runs: a 5-field cron.',
   'environments.*.backups.restoreDrill.source':
-    'What to restore from: objectStore or volumeSnapshot. Default: objectStore when the environment has one, else volumeSnapshot.',
+    'What to restore from: objectStore or volumeSnapshot. Default: objectStore when the environment has one, else volumeSnapshot. Not set on operator aws-aurora (the drill clones).',
   'environments.*.backups.restoreDrill.timeout': 'How long one cluster may take to restore and become ready (a duration). Default: 1h.',
   'environments.*.backups.restoreDrill.clustersPerRun':
     'Restore only this many clusters per run, rotating through all. Default: every cluster.',

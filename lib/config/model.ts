@@ -174,7 +174,8 @@ export interface ObjectStoreBackup {
 export interface RestoreDrill {
   /** 5-field cron. */
   readonly schedule: string;
-  readonly source: 'volumeSnapshot' | 'objectStore';
+  /** `auroraClone` on operator: aws-aurora (a copy-on-write clone of the cluster, docs/aurora.md). */
+  readonly source: 'volumeSnapshot' | 'objectStore' | 'auroraClone';
   /** How long one cluster may take to restore and become ready. */
   readonly timeoutSeconds: number;
   /** Clusters restored per run (rotating); all when unset. */

@@ -21,6 +21,7 @@ import { AWS_AURORA_TRAITS } from './traits';
 import { AuroraBootstrapJob } from './aurora-bootstrap-job';
 import { auroraAlertGroups } from './aurora-alert-rules';
 import { AuroraExporter } from './aurora-exporter';
+import { AuroraRestoreDrill } from './aurora-restore-drill';
 import { AURORA_ADMIN_ROLE, AURORA_EXPORTER_ROLE, LOGINS_ENV, PROVISION_SCRIPT_KEY, provisionFiles } from './aurora-sql';
 
 /** The Secret (`username`, `password`) of a platform login of an Aurora cluster, in its namespace. */
@@ -36,7 +37,25 @@ export function auroraIdentifier(fleetName: string, environment: Environment, cl
 export const awsAuroraBackend: Backend = {
   traits: AWS_AURORA_TRAITS,
 
-  addEnvironmentObjects() {},
+  // The restore drill: a copy-on-write clone of each cluster on the drill's schedule (aurora-restore-drill.ts).
+  addEnvironmentObjects(scope) {
+    const { chart, fleet, environment } = scope;
+    const drill = environment.backups.restoreDrill;
+    if (!drill || !fleet.opsImage || !environment.aws || environment.clusters.length === 0) return;
+    new AuroraRestoreDrill(chart, 'RestoreDrill', {
+      environment: environment.name,
+      namespace: environment.namespace,
+      identifierPrefix: auroraIdentifier(fleet.name, environment, ''),
+      clusters: environment.clusters.map((c) => ({
+        name: c.name,
+        owners: Object.fromEntries(c.services.map((s) => [s.database, serviceCredentials(fleet, environment, s).app.secretName])),
+      })),
+      aws: environment.aws,
+      drill,
+      image: fleet.opsImage,
+      labels: scope.labelsFor('restore-drill', environment.name, 'backup'),
+    });
+  },
 
   addCluster(scope, cluster, props) {
     const { chart, fleet, environment } = scope;

@@ -14,7 +14,8 @@ export const AWS_AURORA_TRAITS: BackendTraits = {
   standbySites:
     'dbfleet renders standby sites for cloudnative-pg only; an Aurora standby region is a GlobalCluster with a secondary DBCluster (globalClusterIdentifier), which this version does not render (docs/aurora.md, "Disaster recovery: GlobalCluster")',
   objectStore: `${AURORA} (Aurora backs up continuously on its own: set aws.backupRetentionDays)`,
-  restoreDrill: `${AURORA} yet: the copy-on-write clone drill (a scratch DBCluster with sourceDBClusterIdentifier and restoreType: copy-on-write) is not rendered by this version; Aurora's continuous backups are kept for aws.backupRetentionDays (docs/aurora.md, "Backups and the restore drill")`,
+  // A copy-on-write clone of the cluster (aurora-restore-drill.ts, lib/ops/restore-drill/aurora-drill.ts).
+  restoreDrill: true,
   snapshotRetention: `${AURORA} (Aurora keeps continuous backups for aws.backupRetentionDays)`,
   logicalBackup: "logical is the Zalando operator's logical backup; Aurora backs up continuously (aws.backupRetentionDays)",
   scheduledBackups: `${AURORA} (Aurora backs up continuously: set aws.backupRetentionDays instead of a schedule)`,

@@ -7,6 +7,10 @@
  *     [--object-store NAME] [--scratch-cluster restore-drill-scratch] [--timeout 1h]
  *     [--clusters-per-run N [--run-interval 168h]] [--pushgateway URL] --cluster NAME:db1,db2 [--cluster …]
  *
+ *   restore-drill … --source auroraClone --identifier-prefix FLEET-ENV- --security-group sg-… [--security-group …]
+ *     --instance-class db.serverless [--serverless 0.5:16] --owner-secret DB=SECRET [--owner-secret …] --cluster NAME:db1,db2
+ *     (Aurora: a copy-on-write clone per cluster, checked as each database's owner; aurora-drill.ts)
+ *
  * Exit: 0 every drilled cluster restored and checked, 1 a drill failed (or its cleanup did),
  * 2 usage error, 143 interrupted by SIGTERM (after cleaning up).
  */
@@ -14,11 +18,13 @@ import { parseArgs } from 'node:util';
 import { KubeClient, kubeConfigFromEnv } from '../kube/client';
 import { jsonLogger, parseDurationSeconds, type OpsLogger } from '../common/log';
 import { checkDatabases, type Checker } from './check';
+import { drillAuroraCluster, type AuroraCloneSettings } from './aurora-drill';
 import { drillCluster, type DrillResult, type DrillTarget, type Source } from './drill';
 import { pushResult } from './metrics';
 
 export const USAGE =
-  'usage: restore-drill --namespace NS --environment ENV --source volumeSnapshot|objectStore [--object-store NAME] ' +
+  'usage: restore-drill --namespace NS --environment ENV --source volumeSnapshot|objectStore|auroraClone [--object-store NAME] ' +
+  '[--identifier-prefix P --security-group SG… --instance-class C [--serverless MIN:MAX] --owner-secret DB=SECRET…] ' +
   '[--scratch-cluster NAME] [--timeout 1h] [--clusters-per-run N [--run-interval 168h]] [--pushgateway URL] --cluster NAME:db1,db2 [--cluster …]';
 
 export interface RestoreDrillDeps {
@@ -72,6 +78,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
         'run-interval': { type: 'string', default: '86400s' },
         pushgateway: { type: 'string' },
         cluster: { type: 'string', multiple: true },
+        'identifier-prefix': { type: 'string' },
+        'security-group': { type: 'string', multiple: true },
+        'instance-class': { type: 'string' },
+        serverless: { type: 'string' },
+        'owner-secret': { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -84,7 +95,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const source = values.source as Source;
+  const source = values.source as Source | 'auroraClone';
   const timeoutSeconds = parseDurationSeconds(values.timeout as string);
   const runIntervalSeconds = parseDurationSeconds(values['run-interval'] as string);
   const perRun = values['clusters-per-run'] !== undefined ? Number(values['clusters-per-run']) : undefined;
@@ -95,7 +106,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
   const problems = [
     !values.namespace && '--namespace is required',
     !values.environment && '--environment is required',
-    !['volumeSnapshot', 'objectStore'].includes(source) && `--source must be volumeSnapshot or objectStore, not "${source ?? ''}"`,
+    !['volumeSnapshot', 'objectStore', 'auroraClone'].includes(source) &&
+      `--source must be volumeSnapshot, objectStore or auroraClone, not "${source ?? ''}"`,
+    ...(source === 'auroraClone' ? auroraProblems(values) : []),
     source === 'objectStore' && !values['object-store'] && '--object-store is required with --source objectStore',
     !runIntervalSeconds && `--run-interval "${values['run-interval']}" is not a duration like 168h`,
     timeoutSeconds === undefined && `--timeout "${values.timeout}" is not a duration like 1h`,
@@ -143,18 +156,22 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
   try {
     for (const target of selected) {
       if (signal.aborted) break;
-      const result = await drillCluster(
-        target,
-        {
-          namespace: values.namespace as string,
-          source,
-          objectStore: values['object-store'] as string | undefined,
-          scratchCluster: values['scratch-cluster'] as string,
-          timeoutSeconds: timeoutSeconds!,
-          pollSeconds,
-        },
-        { client, check: deps.check ?? checkDatabases, log, now, sleep: deps.sleep ?? sleepFor, signal },
-      );
+      const drillDeps = { client, check: deps.check ?? checkDatabases, log, now, sleep: deps.sleep ?? sleepFor, signal };
+      const result =
+        source === 'auroraClone'
+          ? await drillAuroraCluster(target, auroraSettings(values, timeoutSeconds!, pollSeconds), drillDeps)
+          : await drillCluster(
+              target,
+              {
+                namespace: values.namespace as string,
+                source,
+                objectStore: values['object-store'] as string | undefined,
+                scratchCluster: values['scratch-cluster'] as string,
+                timeoutSeconds: timeoutSeconds!,
+                pollSeconds,
+              },
+              drillDeps,
+            );
       results.push(result);
       log.log(result.success ? 'info' : 'error', 'result', { ...result });
       if (values.pushgateway) await pushResult(values.pushgateway as string, values.environment as string, result, now() / 1000, log);
@@ -170,4 +187,36 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
   });
   if (signal.aborted) return 143;
   return failed.length ? 1 : 0;
+}
+
+type Values = Record<string, string | string[] | boolean | undefined>;
+
+const SERVERLESS = /^(\d+(?:\.\d+)?):(\d+(?:\.\d+)?)$/;
+
+function auroraProblems(values: Values): string[] {
+  const owners = (values['owner-secret'] as string[] | undefined) ?? [];
+  return [
+    !values['identifier-prefix'] && '--identifier-prefix is required with --source auroraClone',
+    !(values['security-group'] as string[] | undefined)?.length && '--security-group is required with --source auroraClone',
+    !values['instance-class'] && '--instance-class is required with --source auroraClone',
+    values.serverless !== undefined &&
+      !SERVERLESS.test(values.serverless as string) &&
+      `--serverless "${values.serverless}" must be MIN:MAX`,
+    ...owners.filter((o) => !/^[^=]+=[^=]+$/.test(o)).map((o) => `--owner-secret "${o}" must be DATABASE=SECRET`),
+  ].filter((p): p is string => !!p);
+}
+
+function auroraSettings(values: Values, timeoutSeconds: number, pollSeconds: number): AuroraCloneSettings {
+  const serverless = SERVERLESS.exec((values.serverless as string | undefined) ?? '');
+  return {
+    namespace: values.namespace as string,
+    scratchCluster: values['scratch-cluster'] as string,
+    identifierPrefix: values['identifier-prefix'] as string,
+    securityGroupIDs: values['security-group'] as string[],
+    instanceClass: values['instance-class'] as string,
+    serverless: serverless ? { minCapacity: Number(serverless[1]), maxCapacity: Number(serverless[2]) } : undefined,
+    ownerSecrets: Object.fromEntries(((values['owner-secret'] as string[] | undefined) ?? []).map((o) => o.split('=') as [string, string])),
+    timeoutSeconds,
+    pollSeconds,
+  };
 }
