@@ -82,6 +82,21 @@ export const OPERATIONS: readonly Operation[] = [
     developer: 'write',
   },
   {
+    id: 'nextval',
+    label: 'nextval',
+    description:
+      "SELECT nextval('public.items_id_seq'): a sequence write (an owner may have granted it to PUBLIC, whose member every developer is)",
+    sql: "SELECT nextval('public.items_id_seq')",
+    developer: 'write',
+  },
+  {
+    id: 'nextval-later',
+    label: 'nextval later',
+    description: "SELECT nextval('public.later_items_id_seq'): a sequence created after the SQL ran (default privileges decide it)",
+    sql: "SELECT nextval('public.later_items_id_seq')",
+    developer: 'write',
+  },
+  {
     id: 'select-later-schema',
     label: 'select later schema',
     description: 'SELECT from later.notes: schema and table created after the SQL ran',
