@@ -6,7 +6,7 @@
 import type { Environment, Fleet } from '../config/model';
 import { KubeApiError, type KubeClient, type Resource } from '../ops/kube/client';
 import { slotOf } from './credential-rotation';
-import { ROTATION_GENERATION_ANNOTATION } from './rotation-login-job';
+import { ROTATION_GENERATION_ANNOTATION, ROTATION_SITE_ANNOTATION } from './rotation-login-job';
 
 export const JOBS: Resource = { group: 'batch', version: 'v1', plural: 'jobs' };
 
@@ -26,7 +26,8 @@ export function writableSite(fleet: Fleet, environment: Environment): Environmen
 
 /**
  * Asks the Kubernetes API of the writable site for Job `<service>-rotation-login` and requires it
- * to have run for `generation` (annotation dbfleet.io/rotation-generation) and succeeded
+ * to have run for `generation` (annotation dbfleet.io/rotation-generation) at that site
+ * (dbfleet.io/rotation-site) and succeeded
  * (status.succeeded ≥ 1). Only odd generations have such a Job: an even one logs in as the owner
  * role itself, which needs no session default (credential-rotation.ts), so nothing proves it here.
  */
@@ -64,6 +65,14 @@ export async function checkRotationLogin(
     return {
       ok: false,
       message: `asked for ${where}: it ran for generation ${ran ?? '(none)'}, not ${generation} (sync the add step first)`,
+    };
+  // A DR pair may use one namespace at both sites: the Job a demoted primary kept (same name, same
+  // generation if the add step was synced before the switchover) must not pass for the writable site's.
+  const ranAt = job.metadata.annotations?.[ROTATION_SITE_ANNOTATION];
+  if (ranAt !== site.name)
+    return {
+      ok: false,
+      message: `asked for ${where}: it was rendered for ${ranAt ?? '(no site annotation)'}, not ${site.name}; --kube-api names another site's API server, or Argo CD has not synced the add step at ${site.name}`,
     };
   const succeeded = Number(job.status?.succeeded ?? 0);
   const failed = Number(job.status?.failed ?? 0);

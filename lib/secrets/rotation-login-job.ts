@@ -9,6 +9,14 @@ import { restrictedContainerSecurity, restrictedPodSecurity } from '../workloads
 /** Annotation on the Job: the rotation generation whose password it makes act as the owner (read by `dbfleet rotate`). */
 export const ROTATION_GENERATION_ANNOTATION = 'dbfleet.io/rotation-generation';
 
+/**
+ * Annotation on the Job: the environment (DR site) it was rendered for. Both sites of a DR pair
+ * may use the same namespace (a standby inherits it), and a demoted primary keeps its last
+ * rotation-login Job (BeforeHookCreation; Argo CD never prunes a hook), so only this tells
+ * `dbfleet rotate` that the Job it found ran at the site that now accepts writes.
+ */
+export const ROTATION_SITE_ANNOTATION = 'dbfleet.io/rotation-site';
+
 export interface RotationLoginJobProps {
   readonly service: string;
   /** The owner role the second login role acts as. */
@@ -17,6 +25,8 @@ export interface RotationLoginJobProps {
   readonly slotSecretName: string;
   /** The rotation generation the slot's password belongs to: `dbfleet rotate` checks the Job ran for it. */
   readonly generation: number;
+  /** The environment the Job is rendered for: `dbfleet rotate` checks it is the writable site. */
+  readonly site: string;
   readonly cluster: string;
   readonly namespace: string;
   readonly host: string;
@@ -79,6 +89,7 @@ export class RotationLoginJob extends Construct {
           // Kept after success until the next sync: `dbfleet rotate` reads its status.
           'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
           [ROTATION_GENERATION_ANNOTATION]: String(props.generation),
+          [ROTATION_SITE_ANNOTATION]: props.site,
         },
       },
       spec: {

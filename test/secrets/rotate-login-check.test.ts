@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runDbfleetAsync } from '../../lib/cli/main';
-import { ROTATION_GENERATION_ANNOTATION } from '../../lib/secrets/rotation-login-job';
+import { ROTATION_GENERATION_ANNOTATION, ROTATION_SITE_ANNOTATION } from '../../lib/secrets/rotation-login-job';
 import { drFleet } from '../support/dr-fleet';
 import { FakeKube } from '../support/fake-kube';
 
@@ -24,10 +24,19 @@ function fleetDir(text: string): string {
   return dir;
 }
 
-const job = (namespace: string, generation: number, status: Record<string, number>) => ({
+const job = (
+  namespace: string,
+  generation: number,
+  status: Record<string, number>,
+  site = namespace === 'databases' ? 'main' : 'main-dr',
+) => ({
   apiVersion: 'batch/v1',
   kind: 'Job',
-  metadata: { name: 'orders-rotation-login', namespace, annotations: { [ROTATION_GENERATION_ANNOTATION]: String(generation) } },
+  metadata: {
+    name: 'orders-rotation-login',
+    namespace,
+    annotations: { [ROTATION_GENERATION_ANNOTATION]: String(generation), [ROTATION_SITE_ANNOTATION]: site },
+  },
   status,
 });
 
@@ -103,5 +112,19 @@ describe('dbfleet rotate: the switch step waits for the login step', () => {
     expect(confirmed.text).toContain('rotation: { main: { generation: 1, step: switch } }');
     // The add and done steps need no check.
     expect((await rotate(fleetDir(fleet('{ generation: 1, step: switch }')))).code).toBe(0);
+  });
+
+  it("after a switchover, the Job the demoted primary kept (one namespace at both sites, same generation) does not pass for the new primary's", async () => {
+    // --kube-api still names main's API server; main-dr inherits namespace databases.
+    const sameNamespace = drFleet('per-service', '    primarySite: main-dr').replace(
+      '  - name: orders\n',
+      '  - name: orders\n    rotation: { main: { generation: 1, step: add } }\n',
+    );
+    kube.put('batch', 'jobs', job('databases', 1, { succeeded: 1 }, 'main'));
+    const stale = await rotate(fleetDir(sameNamespace), '--kube-api', server);
+    expect(stale.code).toBe(1);
+    expect(stale.err).toContain('it was rendered for main, not main-dr');
+    kube.put('batch', 'jobs', job('databases', 1, { succeeded: 1 }, 'main-dr'));
+    expect((await rotate(fleetDir(sameNamespace), '--kube-api', server)).code).toBe(0);
   });
 });

@@ -23,6 +23,7 @@ describe('the rotation-login Job', () => {
       'argocd.argoproj.io/hook': 'Sync',
       'argocd.argoproj.io/sync-wave': '3',
       'dbfleet.io/rotation-generation': '1',
+      'dbfleet.io/rotation-site': 'main',
     });
   });
 

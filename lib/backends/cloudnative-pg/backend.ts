@@ -148,6 +148,7 @@ export const cloudnativePgBackend: Backend = {
         owner: service.role,
         slotSecretName: alt.secretName,
         generation: alt.generation!,
+        site: environment.name,
         cluster: cluster.clusterName,
         namespace: environment.namespace,
         host: cluster.readWriteHost,
