@@ -655,6 +655,109 @@ export const noSecretValues: Invariant = {
     ),
 };
 
+/** Every (remote key, property) an ExternalSecret reads or a PushSecret writes. */
+function storePairs(o: Obj): Array<{ key: string; property: string }> {
+  const pairs =
+    o.kind === 'ExternalSecret'
+      ? [
+          ...(o.spec?.data ?? []).map((d: any) => ({ key: d?.remoteRef?.key, property: d?.remoteRef?.property ?? '' })),
+          // dataFrom reads every property of a key: '*' collides with any property of it.
+          ...(o.spec?.dataFrom ?? []).map((d: any) => ({ key: d?.extract?.key ?? d?.find?.path, property: '*' })),
+        ]
+      : (o.spec?.data ?? []).map((d: any) => ({ key: d?.match?.remoteRef?.remoteKey, property: d?.match?.remoteRef?.property ?? '*' }));
+  return pairs.filter((p: { key: unknown }): p is { key: string; property: string } => typeof p.key === 'string');
+}
+
+/**
+ * What one store value is for, read from the rendered object (its labels, target and
+ * environment), never from the key builders whose output is checked: a service's password (app
+ * Secret, role Secret, read-only Secret and the PushSecret that generates it are one purpose), a
+ * developer's, a cluster's admin/exporter/master login, the object-store credentials, a peer's
+ * read-only object-store key, a MongoDB URI. A DR standby reads its source's values (same purpose).
+ */
+function storePurpose(fleet: Fleet, r: RenderedObject): string {
+  const o = r.object as Obj;
+  const labels = o.metadata.labels ?? {};
+  const name = labels['app.kubernetes.io/name'] ?? o.kind;
+  const instance = labels['app.kubernetes.io/instance'] ?? o.metadata.name;
+  const environment = fleet.environments.find((e) => e.name === environmentOf(r));
+  const secrets = environment?.dr?.source ?? environmentOf(r);
+  switch (name) {
+    case 'connection-secret':
+    case 'readonly-connection-secret':
+    case 'role-credentials':
+      return `service ${instance} (${secrets})`;
+    case 'developer-credentials': {
+      const target = String(o.spec?.target?.name ?? '');
+      const developer = /^developer-(.+)-credentials$/.exec(target)?.[1] ?? /^dev-([^.]+)\./.exec(target)?.[1] ?? target;
+      return `developer ${developer.replace(/_/g, '-')} (${secrets})`;
+    }
+    case 'generated-password': {
+      const service = fleet.services.find((s) => instance === `${s.name}-db`);
+      if (service) return `service ${service.name} (${secrets})`;
+      const developer = /^developer-(.+)$/.exec(instance)?.[1];
+      if (developer) return `developer ${developer} (${secrets})`;
+      // A cluster's platform login (`<cluster>-admin|exporter|master`): the ExternalSecret's purpose.
+      for (const cluster of environment?.clusters ?? []) {
+        const login = instance.startsWith(`${cluster.name}-`) ? instance.slice(cluster.name.length + 1) : undefined;
+        if (login && !login.includes('-')) return `${login}-credentials ${cluster.name} (${secrets})`;
+      }
+      return `generated ${instance} (${secrets})`;
+    }
+    case 'object-store': {
+      const peer = environment?.dr?.peerObjectStore;
+      // Object-store credentials may be shared by environments (one bucket, prefixes per site).
+      return peer && instance === peer.name ? `read-only object-store key of ${environment!.dr!.peer}` : 'object-store credentials';
+    }
+    case 'mongo-snapshot':
+      return 'MongoDB connection string';
+    default:
+      // admin-credentials, exporter-credentials, master-credentials … of one cluster; anything new.
+      return `${name} ${instance} (${secrets})`;
+  }
+}
+
+export const uniqueStorePurpose: Invariant = {
+  id: 'unique-store-purpose',
+  description:
+    'Every (store remote key, property) pair serves one purpose: no two ExternalSecrets/PushSecrets of different purposes (a service, a developer, a cluster login, object-store credentials, a peer read-only key, a MongoDB URI) read or write the same pair, and no ExternalSecret in a service namespace reads a <keyPrefix>/<environment>/platform/… key.',
+  check: ({ objects, fleet }) => {
+    const violations: Violation[] = [];
+    const byKey = new Map<string, Array<{ property: string; purpose: string; path: string }>>();
+    for (const r of objects) {
+      if (r.object.kind !== 'ExternalSecret' && r.object.kind !== 'PushSecret') continue;
+      const purpose = storePurpose(fleet, r);
+      for (const { key, property } of storePairs(r.object as Obj)) {
+        const seen = byKey.get(key) ?? [];
+        byKey.set(key, seen);
+        for (const other of seen)
+          if ((other.property === property || other.property === '*' || property === '*') && other.purpose !== purpose)
+            violations.push({
+              rule: 'unique-store-purpose',
+              object: r.path,
+              message: `${key} property ${property} is ${purpose}, but ${other.path} uses ${key} property ${other.property} as ${other.purpose}`,
+            });
+        if (!seen.some((s) => s.property === property && s.purpose === purpose)) seen.push({ property, purpose, path: r.path });
+      }
+    }
+    const platform = (e: string) => `${fleet.secretStore.keyPrefix}/${e}/platform/`;
+    for (const r of objects) {
+      if (r.object.kind !== 'ExternalSecret') continue;
+      const environment = fleet.environments.find((e) => e.name === environmentOf(r));
+      const namespace = r.object.metadata.namespace;
+      if (!environment || !environment.services.some((s) => s.namespace === namespace)) continue;
+      for (const { key } of storePairs(r.object as Obj))
+        if (key.includes('/platform/') || fleet.environments.some((e) => key.startsWith(platform(e.name))))
+          violations.push({
+            rule: 'unique-store-purpose',
+            object: r.path,
+            message: `reads ${key} in service namespace ${namespace}: platform keys never reach a service's namespace`,
+          });
+    }
+    return violations;
+  },
+};
+
 export const INVARIANTS: Invariant[] = [
   singleInstanceHasNoBlockingPdb,
   noSuperuserAccess,
@@ -669,6 +772,7 @@ export const INVARIANTS: Invariant[] = [
   podsReadRenderedSecrets,
   noSecretValues,
   noSuperuserJobs,
+  uniqueStorePurpose,
 ];
 
 export function checkInvariants(context: InvariantContext, invariants: readonly Invariant[] = INVARIANTS): Violation[] {
