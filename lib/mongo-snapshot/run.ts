@@ -353,13 +353,19 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
     );
     const failures: string[] = [];
     const needMs = attemptNeedsMs(opts);
+    // Even the first candidate needs the time to lock and, if the reply is late, to await it and give the lock back
+    // (lockWaitCutoff): a lock sent with less than that left was given up at once (attack on #26: a slow discovery
+    // past --deadline sent the lock, treated it as lost right away and ended in exit 7, "may still be locked").
+    const firstNeedsMs = opts.lockTimeoutMs + 2 * opts.unlockDeadlineMs;
     for (const cand of eligible) {
       if (interrupted) break;
-      if (cand !== eligible[0] && deadlineAt - performance.now() < needMs) {
-        failures.push(`no time left within --deadline ${formatDuration(opts.deadlineMs)} for another candidate (${cand.host} not tried)`);
-        log.warn('lock', `not trying ${cand.host}: one more attempt would not fit in --deadline`, {
+      if (deadlineAt - performance.now() < (cand === eligible[0] ? firstNeedsMs : needMs)) {
+        failures.push(
+          `no time left within --deadline ${formatDuration(opts.deadlineMs)} for ${cand === eligible[0] ? 'a lock' : 'another candidate'} (${cand.host} not tried)`,
+        );
+        log.warn('lock', `not trying ${cand.host}: ${cand === eligible[0] ? 'the lock' : 'one more attempt'} would not fit in --deadline`, {
           leftMs: Math.round(deadlineAt - performance.now()),
-          needMs,
+          needMs: cand === eligible[0] ? firstNeedsMs : needMs,
         });
         break;
       }

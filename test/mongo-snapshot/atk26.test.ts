@@ -40,4 +40,36 @@ describe.skipIf(!simAvailable).concurrent('attack on #26: no lock is sent after 
       expect(r.report.stderr).not.toMatch(/MAY STILL BE FSYNC-LOCKED/);
     });
   }
+
+  // A discovery slower than --deadline: the first candidate was locked anyway, with no time left to await the reply;
+  // the lock was given up at once and the run ended in exit 7 ("may still be locked"). Now nothing is sent: exit 5.
+  for (const version of ['5.0.26', '7.0.14']) {
+    it(`${version}: --deadline passed during discovery: no lock is sent, exit 5`, async () => {
+      const r = await runCli({
+        scenario: 'slow-discovery',
+        version,
+        // every reply 1.5 s late: discovery and selection take > 6 s, past the 4 s deadline
+        args: [
+          '--lock-timeout',
+          '1s',
+          '--snapshot-timeout',
+          '2s',
+          '--unlock-deadline',
+          '1s',
+          '--deadline',
+          '4s',
+          '--connect-timeout',
+          '20s',
+        ],
+        timeoutMs: 90_000,
+      });
+      expect(r.report.exitCode, r.report.stderr).toBe(5);
+      expect(r.report.stderr).toMatch(/not trying 127\.0\.124\.\d:27017: the lock would not fit in --deadline/);
+      expect(
+        r.report.events.filter((e) => e.cmd === 'fsync'),
+        r.report.stderr,
+      ).toEqual([]);
+      expect(r.report.stderr).not.toMatch(/MAY STILL BE FSYNC-LOCKED/);
+    });
+  }
 });
