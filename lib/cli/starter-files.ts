@@ -203,22 +203,25 @@ step "validate dist/" npx dbfleet validate dist
     '.ci/accept-danger',
     `#!/usr/bin/env bash
 # The DANGER gate of .github/workflows/plan.yaml: \`dbfleet plan\`, with --allow-destructive only
-# when the label "${DANGER_LABEL}" accepts this plan. Who added a label is not in the event of a
-# later run (github.event.sender is whoever triggered that run: a push, a reopen, another label),
-# so it is read from the pull request's issue events (the last "labeled" event of this label):
+# in the run of the event that added the label "${DANGER_LABEL}" (github.event.sender of that event
+# is who added it, set by GitHub, and a re-run keeps it):
 #   - the pull request's author cannot accept their own DANGER (they may add labels if they can
 #     write to the repository);
 #   - the one who added it must have write (or admin) access;
-#   - the label counts only for the head commit this run checks: a push after the run started is
-#     checked by its own run (the synchronize run, which also removes the label).
+#   - the label must still be on the pull request and the head commit unchanged, both read now
+#     (a re-run of an old run, or a run still going when a push or an unlabel came, does not count).
+# No other event accepts: the payload's label list of another event (another label, a reopen) may
+# still show a label that a push is about to remove, and that run, re-run later, would accept a
+# commit nobody labelled. A later event fails the check again: remove and add the label again.
 set -euo pipefail
 allow=""
-if [ "$ACTION" != synchronize ] && [ "$LABELLED" = true ]; then
-  by="$(gh api --paginate "repos/$REPO/issues/$PR/events" --jq '.[] | select(.event == "labeled" and .label.name == "${DANGER_LABEL}") | .actor.login' | tail -n 1)"
+if [ "$ACTION" = labeled ] && [ "\${LABEL:-}" = "${DANGER_LABEL}" ]; then
+  by="\${SENDER:-}"
   permission="$(gh api "repos/$REPO/collaborators/$by/permission" --jq .permission 2>/dev/null || echo none)"
-  head="$(gh pr view "$PR" --json headRefOid --jq .headRefOid)"
-  if [ -z "$by" ]; then
-    echo "${DANGER_LABEL}: no labeled event found; not accepted" >&2
+  now="$(gh pr view "$PR" --json headRefOid,labels --jq '.headRefOid + " " + ([.labels[].name | select(. == "${DANGER_LABEL}")] | length | tostring)')"
+  head="\${now% *}"
+  if [ "\${now##* }" = 0 ]; then
+    echo "${DANGER_LABEL}: the label was removed since; not accepted" >&2
   elif [ "$by" = "$AUTHOR" ]; then
     echo "${DANGER_LABEL}: added by the pull request's author ($by), who cannot accept their own DANGER; not accepted" >&2
   elif [ "$permission" != admin ] && [ "$permission" != write ]; then
@@ -229,6 +232,8 @@ if [ "$ACTION" != synchronize ] && [ "$LABELLED" = true ]; then
     echo "${DANGER_LABEL}: DANGER accepted by $by for $HEAD_SHA"
     allow="--allow-destructive"
   fi
+elif [ "$ACTION" != synchronize ] && [ "$LABELLED" = true ]; then
+  echo "${DANGER_LABEL}: counts only in the run of the event that added it; to accept this plan, remove the label and add it again" >&2
 fi
 exec npx dbfleet plan --base "$BASE" $allow
 `,
@@ -240,9 +245,10 @@ exec npx dbfleet plan --base "$BASE" $allow
 # comment on the pull request, and fail on a DANGER unless a reviewer accepted it.
 #
 # Accepting a DANGER is explicit and reviewable: a maintainer adds the label "${DANGER_LABEL}" to
-# the pull request after reading the plan comment (the label event re-runs this job; the label
-# and who added it show in the pull request's history). A new commit removes the label, so each
-# accepted plan is the one a maintainer read; removing the label fails the check again.
+# the pull request after reading the plan comment (the label event re-runs this job, and only that
+# run accepts; the label and who added it show in the pull request's history). A new commit removes
+# the label, so each accepted plan is the one a maintainer read; any later event fails the check
+# again (remove and add the label again to accept).
 # Actions are pinned by commit (a tag can be moved), the version in the comment.
 name: plan
 on:
@@ -293,6 +299,8 @@ jobs:
           AUTHOR: \${{ github.event.pull_request.user.login }}
           HEAD_SHA: \${{ github.event.pull_request.head.sha }}
           LABELLED: \${{ contains(github.event.pull_request.labels.*.name, '${DANGER_LABEL}') }}
+          LABEL: \${{ github.event.label.name }}
+          SENDER: \${{ github.event.sender.login }}
         run: .ci/accept-danger
 `,
   );

@@ -40,7 +40,7 @@ echo "plan output"; echo "plan errors" >&2; exit "\${STUB_PLAN_EXIT:-0}"`,
     `case "$*" in
   "api --paginate repos/acme/fleet/issues/7/events "*) printf '%s' "$STUB_LABELLERS" ;;
   "api repos/acme/fleet/collaborators/"*) echo "\${STUB_PERMISSION:-none}" ;;
-  "pr view "*) echo "$STUB_HEAD" ;;
+  "pr view "*) echo "$STUB_HEAD \${STUB_LABEL_NOW:-1}" ;;
 esac`,
   );
   writeFileSync(join(dir, '.ci', 'accept-danger'), files.get('.ci/accept-danger')!);
@@ -107,18 +107,21 @@ describe('the plan comment', () => {
 
 describe(`the DANGER gate (${DANGER_LABEL})`, () => {
   const gate = steps[steps.length - 1];
-  const labelled = (who: string[]) => who.map((w) => `${w}\n`).join('');
-  const base = { ACTION: 'labeled', AUTHOR: 'dev', HEAD_SHA: 'b2', STUB_HEAD: 'b2', LABELLED: 'true' };
+  // The run of the event that added the label: GitHub's sender is who added it.
+  const base = { ACTION: 'labeled', LABEL: DANGER_LABEL, SENDER: 'lead', AUTHOR: 'dev', HEAD_SHA: 'b2', STUB_HEAD: 'b2', LABELLED: 'true' };
   const planCall = (log: string[]) => log.find((l) => l.startsWith('npx dbfleet plan'));
 
-  it('runs .ci/accept-danger', () => {
+  it("runs .ci/accept-danger with the event's label and sender", () => {
     expect(gate.run).toBe('.ci/accept-danger');
     expect(existsSync(join(sandbox().dir, '.ci', 'accept-danger'))).toBe(true);
+    const env = (gate as { env?: Record<string, string> }).env!;
+    expect(env.LABEL).toBe('${{ github.event.label.name }}');
+    expect(env.SENDER).toBe('${{ github.event.sender.login }}');
   });
 
-  it('accepts the label added last by a maintainer with write access, for the head commit of the run', () => {
+  it('accepts the label added by a maintainer with write access, in the run of that event, for the head commit', () => {
     const { dir, log } = sandbox();
-    const r = runStep(dir, '.ci/accept-danger', { ...base, STUB_LABELLERS: labelled(['dev', 'lead']), STUB_PERMISSION: 'write' });
+    const r = runStep(dir, '.ci/accept-danger', { ...base, STUB_PERMISSION: 'write' });
     expect(r.code).toBe(0);
     expect(planCall(log())).toBe('npx dbfleet plan --base origin/main --allow-destructive');
     expect(r.out).toContain('DANGER accepted by lead for b2');
@@ -126,31 +129,52 @@ describe(`the DANGER gate (${DANGER_LABEL})`, () => {
 
   it("does not count the label when the pull request's author added it (even with write access)", () => {
     const { dir, log } = sandbox();
-    const r = runStep(dir, '.ci/accept-danger', { ...base, STUB_LABELLERS: labelled(['lead', 'dev']), STUB_PERMISSION: 'admin' });
+    const r = runStep(dir, '.ci/accept-danger', { ...base, SENDER: 'dev', STUB_PERMISSION: 'admin' });
     expect(planCall(log())).toBe('npx dbfleet plan --base origin/main');
     expect(r.err).toContain("added by the pull request's author (dev)");
   });
 
   it('does not count it from someone without write access, nor for a head that moved, nor on a push', () => {
     const readOnly = sandbox();
-    runStep(readOnly.dir, '.ci/accept-danger', { ...base, STUB_LABELLERS: labelled(['lead']), STUB_PERMISSION: 'read' });
+    runStep(readOnly.dir, '.ci/accept-danger', { ...base, STUB_PERMISSION: 'read' });
     expect(planCall(readOnly.log())).toBe('npx dbfleet plan --base origin/main');
     const moved = sandbox();
-    const r = runStep(moved.dir, '.ci/accept-danger', {
-      ...base,
-      STUB_HEAD: 'c3',
-      STUB_LABELLERS: labelled(['lead']),
-      STUB_PERMISSION: 'write',
-    });
+    const r = runStep(moved.dir, '.ci/accept-danger', { ...base, STUB_HEAD: 'c3', STUB_PERMISSION: 'write' });
     expect(planCall(moved.log())).toBe('npx dbfleet plan --base origin/main');
     expect(r.err).toContain('moved to c3');
     const push = sandbox();
-    runStep(push.dir, '.ci/accept-danger', {
-      ...base,
-      ACTION: 'synchronize',
-      STUB_LABELLERS: labelled(['lead']),
-      STUB_PERMISSION: 'write',
-    });
+    runStep(push.dir, '.ci/accept-danger', { ...base, ACTION: 'synchronize', LABEL: '', SENDER: 'dev', STUB_PERMISSION: 'write' });
     expect(push.log()).toEqual(['npx dbfleet plan --base origin/main']);
+  });
+
+  // Attack on #27: the author pushes a DANGER commit c3 and, before that push's run removes the
+  // label (minutes: npm ci, synth, plan), adds any other label. That run's payload still lists the
+  // maintainer's label, the last "labeled" event of it is the maintainer's, the head is c3: it
+  // accepted c3, which nobody labelled, and re-running that run later accepted it again.
+  it('another event whose payload still lists the label (another label, a reopen) does not accept', () => {
+    for (const event of [
+      { ACTION: 'labeled', LABEL: 'needs-review', SENDER: 'dev' },
+      { ACTION: 'reopened', LABEL: '', SENDER: 'dev' },
+      { ACTION: 'unlabeled', LABEL: 'wip', SENDER: 'dev' },
+    ]) {
+      const { dir, log } = sandbox();
+      const r = runStep(dir, '.ci/accept-danger', {
+        ...base,
+        ...event,
+        HEAD_SHA: 'c3',
+        STUB_HEAD: 'c3',
+        STUB_LABELLERS: 'lead\n',
+        STUB_PERMISSION: 'write',
+      });
+      expect(planCall(log()), event.ACTION).toBe('npx dbfleet plan --base origin/main');
+      expect(r.err).toContain('remove the label and add it again');
+    }
+  });
+
+  it('a re-run of the labelling run after the label was removed does not accept (the label is read now, not from the payload)', () => {
+    const { dir, log } = sandbox();
+    const r = runStep(dir, '.ci/accept-danger', { ...base, STUB_LABEL_NOW: '0', STUB_LABELLERS: 'lead\n', STUB_PERMISSION: 'write' });
+    expect(planCall(log())).toBe('npx dbfleet plan --base origin/main');
+    expect(r.err).toContain('the label was removed since');
   });
 });

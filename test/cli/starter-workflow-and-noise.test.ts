@@ -53,7 +53,7 @@ describe('the starter repository', () => {
     // --allow-destructive only with the label, and never on the push event that brings a new plan
     // (who added it, and for which commit: test/cli/plan-comment-and-danger-gate.test.ts).
     const script = files.get('.ci/accept-danger')!;
-    expect(script).toContain('if [ "$ACTION" != synchronize ] && [ "$LABELLED" = true ]; then');
+    expect(script).toContain(`if [ "$ACTION" = labeled ] && [ "\${LABEL:-}" = "${DANGER_LABEL}" ]; then`);
     expect(script).toMatch(/exec npx dbfleet plan --base "\$BASE" \$allow\n$/);
     const unlabel = steps.find((s) => s.run?.includes('--remove-label'))!;
     expect(unlabel.if).toContain("github.event.action == 'synchronize'");
