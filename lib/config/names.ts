@@ -13,7 +13,18 @@ export const CLUSTER_NAME_MAX = 45;
 
 // `app` is the database and owner CloudNativePG's initdb bootstrap creates in every cluster.
 const RESERVED = new Set(['postgres', 'template0', 'template1', 'streaming_replica', 'app']);
-const RESERVED_PREFIXES = ['pg_', 'cnpg_'];
+// `rdsadmin`, `rdsrepladmin`, `rdstopmgr` and `rds_*` (rds_superuser, rds_iam, …) are Aurora's own.
+const RESERVED_AURORA = new Set(['rdsadmin', 'rdsrepladmin', 'rdstopmgr']);
+// `dbfleet_` names dbfleet's own roles (dbfleet_access, and on Aurora dbfleet_admin with CREATEROLE,
+// dbfleet_exporter, the master user dbfleet_master): a service whose role were one of them would get
+// that login in its app Secret (Aurora's provision.sh sets an owner's password from the store).
+const RESERVED_PREFIXES = ['pg_', 'cnpg_', 'dbfleet_', 'rds_'];
+const PREFIX_OWNER: Record<string, string> = {
+  pg_: 'PostgreSQL',
+  cnpg_: 'CloudNativePG',
+  dbfleet_: "dbfleet's own roles (dbfleet_access, dbfleet_admin, dbfleet_exporter, dbfleet_master)",
+  rds_: 'Amazon RDS/Aurora',
+};
 
 /** A service name as a Postgres database or role name: `-` becomes `_`. */
 export function toPostgresIdentifier(name: string): string {
@@ -23,8 +34,9 @@ export function toPostgresIdentifier(name: string): string {
 /** Why Postgres or CloudNativePG would refuse this identifier, or undefined. */
 export function reservedIdentifierReason(identifier: string): string | undefined {
   if (RESERVED.has(identifier)) return `"${identifier}" is reserved by PostgreSQL or CloudNativePG`;
+  if (RESERVED_AURORA.has(identifier)) return `"${identifier}" is reserved by Amazon RDS/Aurora`;
   const prefix = RESERVED_PREFIXES.find((p) => identifier.startsWith(p));
-  if (prefix) return `"${identifier}" starts with "${prefix}", which is reserved by ${prefix === 'pg_' ? 'PostgreSQL' : 'CloudNativePG'}`;
+  if (prefix) return `"${identifier}" starts with "${prefix}", which is reserved by ${PREFIX_OWNER[prefix]}`;
   if (Buffer.byteLength(identifier) > POSTGRES_IDENTIFIER_MAX_BYTES) {
     return `"${identifier}" is longer than ${POSTGRES_IDENTIFIER_MAX_BYTES} bytes, the PostgreSQL identifier limit`;
   }
