@@ -125,7 +125,8 @@ export const OWNER_CREDENTIALS_ENV = 'DBFLEET_OWNER_CREDENTIALS';
  * and statement timeouts so a run never queues behind a long migration.
  */
 export const PINNED_SEARCH_PATH = 'pg_catalog, pg_temp';
-export const JOB_PGOPTIONS = '-c search_path=pg_catalog,pg_temp -c lock_timeout=10s -c statement_timeout=300s';
+export const JOB_PGOPTIONS =
+  '-c search_path=pg_catalog,pg_temp -c lock_timeout=10s -c statement_timeout=300s -c default_transaction_read_only=off -c idle_in_transaction_session_timeout=0';
 /** The first statement of every transaction a dbfleet Job runs. */
 export const PIN_SEARCH_PATH_SQL = `SET LOCAL search_path = ${PINNED_SEARCH_PATH};`;
 
@@ -562,10 +563,13 @@ export function applyScript(clusterName: string, maintenanceDatabase = 'postgres
     `# dbfleet developer access for cluster ${clusterName}: a preflight, then ${DATABASE_SQL_KEY} once per`,
     `# line of ${DATABASES_KEY} (database TAB owner), each in one transaction with ON_ERROR_STOP,`,
     "# each logged in as that database's owner. Every statement is idempotent: re-running converges.",
+    "# One database that fails (its owner changed its own password, its database's connection limit,",
+    '# its session defaults) does not stop the others: each owner can break only its own database,',
+    '# never the grants and revocations of the other services; the run still fails, naming it.',
     'set -eu',
     'dir=$(dirname "$0")',
     `owners=\${${OWNER_CREDENTIALS_ENV}:?names the directory of the owner credentials}`,
-    'run_psql() { psql --no-psqlrc --quiet --single-transaction --set ON_ERROR_STOP=1 "$@"; }',
+    'run_psql() { psql --no-psqlrc --quiet --single-transaction --set ON_ERROR_STOP=1 "$@" </dev/null; }',
     "# The login of a database: its owner (or the owner's second login role during a rotation).",
     'login_as_owner_of() {',
     '  PGUSER=$(cat "$owners/$1/username")',
@@ -573,18 +577,34 @@ export function applyScript(clusterName: string, maintenanceDatabase = 'postgres
     '  export PGUSER PGPASSWORD',
     '}',
     "tab=$(printf '\\t')",
-    `first=$(head -n 1 "$dir/${DATABASES_KEY}" | cut -f 1)`,
-    'login_as_owner_of "$first"',
-    `run_psql --dbname ${shQuote(maintenanceDatabase)} --set pairs="$(cat "$dir/${DATABASES_KEY}")" --file "$dir/${PREFLIGHT_SQL_KEY}"`,
+    '# The preflight, logged in as the first owner that can run it.',
+    'preflight=1',
+    `for candidate in $(cut -f 1 "$dir/${DATABASES_KEY}"); do`,
+    '  login_as_owner_of "$candidate"',
+    `  if run_psql --dbname ${shQuote(maintenanceDatabase)} --set pairs="$(cat "$dir/${DATABASES_KEY}")" --file "$dir/${PREFLIGHT_SQL_KEY}"; then`,
+    '    preflight=0',
+    '    break',
+    '  fi',
+    'done',
+    '[ "$preflight" = 0 ] || exit 1',
     'count=0',
+    "failed=''",
     `while IFS="$tab" read -r database owner extensions; do`,
     '  [ -n "$database" ] || continue',
     '  login_as_owner_of "$database"',
     '  echo "dbfleet-access: database $database (owner $owner, login $PGUSER)"',
-    `  run_psql --dbname "$database" --set database="$database" --set owner="$owner" --set extensions="\${extensions:-}" --file "$dir/${DATABASE_SQL_KEY}"`,
-    '  count=$((count + 1))',
+    `  if run_psql --dbname "$database" --set database="$database" --set owner="$owner" --set extensions="\${extensions:-}" --file "$dir/${DATABASE_SQL_KEY}"; then`,
+    '    count=$((count + 1))',
+    '  else',
+    '    echo "dbfleet-access: database $database: FAILED; the other databases are applied" >&2',
+    '    failed="$failed $database"',
+    '  fi',
     `done < "$dir/${DATABASES_KEY}"`,
     `echo "dbfleet-access: cluster ${clusterName}: $count database(s) applied"`,
+    'if [ -n "$failed" ]; then',
+    `  echo "dbfleet-access: cluster ${clusterName}: failed:$failed" >&2`,
+    '  exit 1',
+    'fi',
     '',
   ].join('\n');
 }

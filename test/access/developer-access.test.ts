@@ -47,7 +47,11 @@ const EXPECTED_POD_SPEC = {
         { name: 'PGCHANNELBINDING', value: 'require' },
         { name: 'PGCONNECT_TIMEOUT', value: '10' },
         { name: 'PGAPPNAME', value: 'dbfleet-developer-access' },
-        { name: 'PGOPTIONS', value: '-c search_path=pg_catalog,pg_temp -c lock_timeout=10s -c statement_timeout=300s' },
+        {
+          name: 'PGOPTIONS',
+          value:
+            '-c search_path=pg_catalog,pg_temp -c lock_timeout=10s -c statement_timeout=300s -c default_transaction_read_only=off -c idle_in_transaction_session_timeout=0',
+        },
         { name: 'DBFLEET_OWNER_CREDENTIALS', value: '/etc/dbfleet/owners' },
         { name: 'HOME', value: '/tmp' },
         { name: 'TMPDIR', value: '/tmp' },

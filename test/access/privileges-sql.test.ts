@@ -102,19 +102,20 @@ describe('privilegesSql', () => {
     expect(() => privilegesSql(cluster('read-write', []))).toThrow('cluster commerce holds no service database');
   });
 
-  it('the script: the preflight, then one psql per line, each one transaction with ON_ERROR_STOP, stopping at the first failure', () => {
+  it('the script: the preflight, then one psql per line, each one transaction with ON_ERROR_STOP, one failure not stopping the others', () => {
     const script = privilegesSql(cluster('read-only')).script;
     expect(lines(script)).toEqual(
       expect.arrayContaining([
         '#!/bin/sh',
         'set -eu',
-        'run_psql() { psql --no-psqlrc --quiet --single-transaction --set ON_ERROR_STOP=1 "$@"; }',
+        'run_psql() { psql --no-psqlrc --quiet --single-transaction --set ON_ERROR_STOP=1 "$@" </dev/null; }',
         'owners=${DBFLEET_OWNER_CREDENTIALS:?names the directory of the owner credentials}',
-        'login_as_owner_of "$first"',
-        `run_psql --dbname 'postgres' --set pairs="$(cat "$dir/databases.tsv")" --file "$dir/preflight.sql"`,
+        '  login_as_owner_of "$candidate"',
+        `  if run_psql --dbname 'postgres' --set pairs="$(cat "$dir/databases.tsv")" --file "$dir/preflight.sql"; then`,
         '  login_as_owner_of "$database"',
         'while IFS="$tab" read -r database owner extensions; do',
-        '  run_psql --dbname "$database" --set database="$database" --set owner="$owner" --set extensions="${extensions:-}" --file "$dir/database.sql"',
+        '  if run_psql --dbname "$database" --set database="$database" --set owner="$owner" --set extensions="${extensions:-}" --file "$dir/database.sql"; then',
+        '    failed="$failed $database"',
         'done < "$dir/databases.tsv"',
       ]),
     );
