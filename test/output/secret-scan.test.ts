@@ -77,3 +77,26 @@ describe('secret scan of rendered output', () => {
     expect(findings).toEqual([]);
   });
 });
+
+// Attack on issue 33: each of these slipped past the scan (a literal password rendered in plain sight).
+describe('secret scan: literals the key names or the command line give away', () => {
+  const paths = (o: unknown) => scanForSecrets(o).map((f) => f.path);
+  it('a ConfigMap value or an annotation under a key named like a secret', () => {
+    expect(paths({ kind: 'ConfigMap', data: { PGPASSWORD: 'hunter2hunter2' } })).toContain('data.PGPASSWORD');
+    expect(paths({ metadata: { annotations: { 'acme.io/db-password': 'Summer2024!' } } })).toContain(
+      'metadata.annotations.acme.io/db-password',
+    );
+  });
+  it("a Secret's stringData or data: rendered output never carries a Secret's content", () => {
+    expect(paths({ apiVersion: 'v1', kind: 'Secret', stringData: { user: 'app', pw: 'correct-horse' } })).toContain('stringData.pw');
+    expect(paths({ apiVersion: 'v1', kind: 'Secret', data: { x: 'aHVudGVyMg==' } })).toContain('data.x');
+  });
+  it('a password given as the argument after --password', () => {
+    expect(paths({ args: ['--db-password', 'hunter2hunter2'] })).toContain('args[1]');
+  });
+  it('a command substitution that prints a literal into a password variable', () => {
+    expect(paths({ data: { 'apply.sh': '  PGPASSWORD=$(printf %s Tr0ub4dor3xQ)\n  export PGPASSWORD' } })).toContain('data.apply.sh');
+    // reading the mounted Secret's file is how it should be done
+    expect(paths({ data: { 'apply.sh': '  PGPASSWORD=$(cat "$owners/$1/password")\n' } })).toEqual([]);
+  });
+});

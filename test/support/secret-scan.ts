@@ -47,8 +47,34 @@ const SECRET_NAME = /pass(word)?|passwd|secret|token|api[-_]?key|private[-_]?key
 const ASSIGNMENT = /(?:pass(?:word)?|passwd|secret|token|api[-_]?key)["']?[ \t]*(?:=|:|[ \t])[ \t]*["']?([^\s"'&;,)}]+)/gi;
 const URL_USERINFO = /[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:([^@\s/]+)@/gi;
 
+// `PGPASSWORD=$(…)`: the expansion is stripped below as "not a literal", but what it runs decides. Reading a
+// mounted Secret's file (`$(cat <file>)`) is how a script gets a password; `$(printf %s <literal>)` is a literal.
+const SUBSTITUTED = /\b\w*(?:pass(?:word)?|passwd|pwd|secret|token|api[-_]?key)\w*=["']?\$\(([^)]*)\)/gi;
+// A key naming a secret (ConfigMap data, annotations, any field) whose string value is a literal. Keys that name
+// where a secret is (`secretName`, `passwordSecretRef`, `tokenPath`, `…File`) hold no secret themselves.
+const SECRET_KEY = /pass(word)?|passwd|pwd|secret|token|api[-_]?key|private[-_]?key|credential/i;
+const REFERENCE_KEY =
+  /(name|ref|path|file|key|namespace|store|kind|hook[-_]?delete[-_]?policy|\.(sql|sh|json|ya?ml|conf|ini|txt|md|py|js))$/i; // a data key with an extension is a file: its content is scanned
+// `--password hunter2` as two arguments: the flag names what the next argument is.
+const SECRET_FLAG = /^--?[\w-]*(pass(word)?|passwd|pwd|secret|token|api[-_]?key)$/i;
+
+/** A value that names where a secret is, or is empty once templates and expansions are taken out. */
+function notALiteral(value: string): boolean {
+  const literal = value.replace(TEMPLATE, '').trim();
+  return (
+    literal === '' ||
+    /\{\{[^}]*\}\}/.test(value) || // the secret comes from the store's template (a .pgpass line: host:port:db:user:{{ .password }})
+    /^\/[\w./-]*$/.test(literal) || // a file path (a mounted Secret)
+    /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(literal) || // <namespace>/<name>
+    /^(true|false|null|none|required|prefer|disable|enabled?|disabled)$/i.test(literal)
+  );
+}
+
 function scanString(value: string, path: string, options: SecretScanOptions, out: SecretFinding[]): void {
   for (const known of options.known ?? []) if (known && value.includes(known)) out.push({ path, reason: 'contains a known test password' });
+  for (const m of value.matchAll(SUBSTITUTED))
+    if (!/^\s*cat\s/.test(m[1]))
+      out.push({ path, reason: `assigns the output of $(${m[1].split(/\s/)[0]} …) to a secret variable, not $(cat <file>)` });
   const literal = value.replace(TEMPLATE, '');
   for (const m of literal.matchAll(ASSIGNMENT)) {
     const assigned = m[1];
@@ -71,7 +97,13 @@ function scanString(value: string, path: string, options: SecretScanOptions, out
 /** Every string value of `node`, with a JSON path; container env entries named like secrets must use valueFrom. */
 export function scanForSecrets(node: unknown, options: SecretScanOptions = {}, path = '', out: SecretFinding[] = []): SecretFinding[] {
   if (typeof node === 'string') scanString(node, path, options, out);
-  else if (Array.isArray(node)) node.forEach((v, i) => scanForSecrets(v, options, `${path}[${i}]`, out));
+  else if (Array.isArray(node))
+    node.forEach((v, i) => {
+      const flag = node[i - 1];
+      if (typeof v === 'string' && typeof flag === 'string' && SECRET_FLAG.test(flag) && !v.startsWith('-') && !notALiteral(v))
+        out.push({ path: `${path}[${i}]`, reason: `the argument after ${flag} is a literal` });
+      scanForSecrets(v, options, `${path}[${i}]`, out);
+    });
   else if (node && typeof node === 'object') {
     const record = node as Record<string, unknown>;
     // An env entry `{ name: DB_PASSWORD, value: … }`: a secret in plain sight whatever its value looks
@@ -84,7 +116,17 @@ export function scanForSecrets(node: unknown, options: SecretScanOptions = {}, p
       !/^\/[\w./-]*$/.test(record.value)
     )
       out.push({ path: `${path}.value`, reason: `env ${record.name} has a literal value, not valueFrom.secretKeyRef` });
-    for (const [key, value] of Object.entries(record)) scanForSecrets(value, options, path ? `${path}.${key}` : key, out);
+    // A v1 Secret with content: rendered output never holds one (the ExternalSecrets make the Secrets).
+    if (record.kind === 'Secret' && record.apiVersion === 'v1')
+      for (const field of ['data', 'stringData'])
+        for (const [key, value] of Object.entries((record[field] ?? {}) as Record<string, unknown>))
+          if (typeof value === 'string' && value !== '') out.push({ path: `${field}.${key}`, reason: 'a Secret with literal content' });
+    for (const [key, value] of Object.entries(record)) {
+      const at = path ? `${path}.${key}` : key;
+      if (typeof value === 'string' && SECRET_KEY.test(key) && !REFERENCE_KEY.test(key) && !notALiteral(value))
+        out.push({ path: at, reason: `key ${key} holds a literal` });
+      scanForSecrets(value, options, at, out);
+    }
   }
   return out;
 }
