@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import type { SecretStoreRef } from '../config/model';
+import { SYNC_OPTIONS_ANNOTATION } from '../gitops/sync-policy';
 import { StoreSecret } from './store-secret';
 
 export interface ServiceConnectionSecretProps {
@@ -85,6 +86,13 @@ export class ServiceConnectionSecret extends Construct {
       name: props.name,
       namespace: props.namespace,
       labels: props.labels,
+      // Removing a service from git must not delete the credentials its pods still use: pruning
+      // this ExternalSecret would garbage-collect the Secret (creationPolicy: Owner). With
+      // Prune=false Argo CD skips it ("ignored (no prune)", argo-cd@v3.5.1
+      // gitops-engine/pkg/sync/sync_context.go) and the Application stays OutOfSync with the
+      // resource marked requiresPruning (controller/state.go) until someone deletes it by hand —
+      // then the Secret goes with it. Not Delete=false: deleting the whole Application is explicit.
+      annotations: { [SYNC_OPTIONS_ANNOTATION]: 'Prune=false' },
       store: props.store,
       remoteKey: props.remoteKey,
       properties: [{ secretKey: 'password', property: 'password' }],
