@@ -25,7 +25,7 @@ describe('connection ExternalSecrets on removal of a service', () => {
     expect(options).toContain('Prune=false');
     // Deleting the whole Application still deletes it (explicit), and a hand deletion removes the Secret.
     expect(options).not.toContain('Delete=false');
-    const target = (object as { spec: { target: { creationPolicy: string; deletionPolicy: string } } }).spec.target;
+    const target = (object as unknown as { spec: { target: { creationPolicy: string; deletionPolicy: string } } }).spec.target;
     expect(target.creationPolicy).toBe('Owner');
   });
 });
