@@ -40,6 +40,23 @@ export class YamlEditError extends Error {}
  * else YamlEditError and nothing is written.
  */
 export function setInText(text: string, path: EditPath, value: unknown, style: EditStyle = 'flow'): string {
+  return keepingEncoding(text, (plain) => setInPlainText(plain, path, value, style));
+}
+
+/**
+ * Edits `text` without its byte-order mark and with LF line ends, then puts both back (attack on
+ * #27: a file saved with a UTF-8 BOM, which the loader reads, was refused as "would not give valid
+ * YAML"; a CRLF file got LF lines appended, mixed line ends in a file a team owns).
+ */
+function keepingEncoding(text: string, edit: (plain: string) => string): string {
+  const bom = text.startsWith('\uFEFF') ? '\uFEFF' : '';
+  const body = text.slice(bom.length);
+  const crlf = body.includes('\r\n') && !/(^|[^\r])\n/.test(body);
+  const edited = edit(crlf ? body.replace(/\r\n/g, '\n') : body);
+  return bom + (crlf ? edited.replace(/\n/g, '\r\n') : edited);
+}
+
+function setInPlainText(text: string, path: EditPath, value: unknown, style: EditStyle): string {
   if (path.length === 0) throw new YamlEditError('cannot replace the whole document');
   const doc = parseDocument(text, { merge: true });
   if (doc.errors.length > 0)
@@ -154,6 +171,10 @@ function lineAt(text: string, pos: number): number {
 
 /** Removes `path`'s key and value (the whole lines of a block mapping entry); a missing path is no change. */
 export function deleteInText(text: string, path: EditPath): string {
+  return keepingEncoding(text, (plain) => deleteInPlainText(plain, path));
+}
+
+function deleteInPlainText(text: string, path: EditPath): string {
   const doc = parseDocument(text);
   const parent = doc.getIn(path.slice(0, -1), true) as Node | undefined;
   if (!isMap(parent)) return text;

@@ -185,3 +185,31 @@ function writeTemp(text: string): string {
   writeFileSync(join(dir, 'fleet.yaml'), text);
   return dir;
 }
+
+// Attack on #27: a service file saved with a UTF-8 byte-order mark (the loader reads it) was
+// refused by rotate as "would not give valid YAML"; a CRLF file got LF lines appended.
+describe('rotate keeps a byte-order mark and CRLF line ends', () => {
+  const service = 'name: billing\ngroup: commerce\n';
+  for (const [what, before, after] of [
+    ['a UTF-8 byte-order mark', `\uFEFF${service}`, `\uFEFF${service}rotation:\n  production: { generation: 1, step: add }\n`],
+    [
+      'CRLF line ends',
+      service.replace(/\n/g, '\r\n'),
+      `${service}rotation:\n  production: { generation: 1, step: add }\n`.replace(/\n/g, '\r\n'),
+    ],
+    [
+      'both',
+      `\uFEFF${service.replace(/\n/g, '\r\n')}`,
+      `\uFEFF${service}rotation:\n  production: { generation: 1, step: add }\n`.replace(/\n/g, '\r\n'),
+    ],
+  ] as const) {
+    it(what, () => {
+      const dir = mkdtempSync(join(tmpdir(), 'dbfleet-edit-'));
+      writeFileSync(join(dir, 'fleet.yaml'), BASE_FLEET);
+      mkdirSync(join(dir, 'services'));
+      writeFileSync(join(dir, 'services', 'billing.yaml'), before);
+      rotate(dir, 'billing', 'production');
+      expect(readFileSync(join(dir, 'services', 'billing.yaml'), 'utf8')).toBe(after);
+    });
+  }
+});
