@@ -40,6 +40,17 @@ export function markedProcesses(run: string): Leftover[] {
 export default function setup(): () => Promise<void> {
   const run = randomUUID();
   process.env[MARK] = run;
+  // Interrupted (Ctrl-C, a CI timeout's SIGTERM), vitest exits without running the teardown below: PostgreSQL and
+  // PgBouncer outlived every interrupted run (issue 33 attack). Stop what this run started before vitest exits.
+  const onSignal = () => {
+    for (const p of markedProcesses(run))
+      try {
+        process.kill(p.pid, 'SIGKILL');
+      } catch {
+        // gone meanwhile
+      }
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, onSignal);
   return async () => {
     // Workers exit just before teardown; give their children's stop handlers a moment.
     let leftovers = markedProcesses(run);
