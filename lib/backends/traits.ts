@@ -46,6 +46,11 @@ export interface BackendTraits {
   readonly standbySites: Support;
   /** WAL archive and base backups to an object store (`backups.objectStore`, Barman Cloud plugin). */
   readonly objectStore: Support;
+  /**
+   * What the backend's archiving cannot take from a `backups.objectStore` it supports, as
+   * (key under `objectStore`, message). @default every object store the schema admits
+   */
+  readonly objectStoreProblems?: (o: { destinationPath: string; schedule: string }) => ReadonlyArray<{ key: string; message: string }>;
   /** The restore drill (`backups.restoreDrill`). */
   readonly restoreDrill: Support;
   /** Retention pruning of volume-snapshot backups (`backups.postgres.retention`). */

@@ -521,6 +521,8 @@ function buildEnvironment(
   const restoreDrill = buildRestoreDrill(env, envName, clusters.length, objectStore, postgres, report);
   // Backup features the backend does not have, each with what it offers instead (traits.ts).
   if (env.backups?.objectStore && traits.objectStore !== true) report(at('backups', 'objectStore'), traits.objectStore, true);
+  if (env.backups?.objectStore && traits.objectStore === true && traits.objectStoreProblems)
+    for (const p of traits.objectStoreProblems(env.backups.objectStore)) report(at('backups', 'objectStore', p.key), p.message);
   if (env.backups?.restoreDrill && traits.restoreDrill !== true) report(at('backups', 'restoreDrill'), traits.restoreDrill, true);
   if (env.backups?.postgres?.retention && traits.snapshotRetention !== true)
     report(at('backups', 'postgres', 'retention'), traits.snapshotRetention, true);

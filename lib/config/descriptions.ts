@@ -140,7 +140,7 @@ export const KEY_DESCRIPTIONS: Readonly<Record<string, string>> = {
     'Completed backups older than this are deleted (a duration); the newest is never deleted.',
   'environments.*.backups.postgres.retention.schedule': 'When the pruning CronJob runs: a 5-field cron. Default: "41 * * * *".',
   'environments.*.backups.objectStore':
-    'WAL archive and base backups in an S3-compatible object store through the Barman Cloud plugin: point-in-time recovery.',
+    'WAL archive and base backups in an S3-compatible object store for point-in-time recovery: the Barman Cloud plugin on CloudNativePG, WAL-G in Spilo on Zalando (s3:// only there).',
   'environments.*.backups.objectStore.destinationPath': 'Object store URL: s3://bucket/path, gs://bucket/path or https://….',
   'environments.*.backups.objectStore.endpointURL': 'Endpoint of an S3-compatible store other than AWS (e.g. MinIO).',
   'environments.*.backups.objectStore.credentials': 'Where the access key pair is in the secret store.',
@@ -148,7 +148,8 @@ export const KEY_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'environments.*.backups.objectStore.credentials.accessKeyIdProperty': 'Property of the access key ID. Default: accessKeyId.',
   'environments.*.backups.objectStore.credentials.secretAccessKeyProperty': 'Property of the secret access key. Default: secretAccessKey.',
   'environments.*.backups.objectStore.retention': 'Recovery window: <n>d, <n>w or <n>m. Default: 30d.',
-  'environments.*.backups.objectStore.schedule': 'When base backups are taken: a 6-field cron, seconds first.',
+  'environments.*.backups.objectStore.schedule':
+    'When base backups are taken: a 6-field cron, seconds first (0 on Zalando, whose Spilo crontab runs on whole minutes).',
   'environments.*.backups.restoreDrill':
     "Restores each cluster's latest backup into a scratch cluster on a schedule and checks it (needs opsImage). On operator aws-aurora: a copy-on-write clone of each cluster (docs/aurora.md).",
   'environments.*.backups.restoreDrill.schedule': 'When the drill runs: a 5-field cron.',

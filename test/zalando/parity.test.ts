@@ -2,9 +2,13 @@
 // gives, per environment, the same services, databases and owners, developer roles, app Secret
 // keys, reachable (source, port) pairs and alert names — modulo the differences docs/zalando.md
 // lists, each normalised here by name and nowhere else:
-// - keys with no Zalando meaning are dropped from both renderings (walStorage, objectStore,
-//   restoreDrill, retention), and backups.postgres is `method: logical` on Zalando and
-//   `volumeSnapshot` on CloudNativePG;
+// - keys with no Zalando meaning are dropped from both renderings (walStorage, restoreDrill,
+//   retention, and an objectStore WAL-G cannot take: not s3://, or base backups off whole
+//   minutes), and backups.postgres is `method: logical` on Zalando and `volumeSnapshot` on
+//   CloudNativePG;
+// - point-in-time recovery: each cluster archives to the same bucket path on both (Barman Cloud's
+//   ObjectStore, WAL-G's WAL_S3_BUCKET); CloudNativePG's two object-store alerts watch metrics
+//   Zalando's exporter has no twin for (CNPGClusterWALArchivingFailing, CNPGClusterObjectStoreBackupNotRecent);
 // - alerts are `Zalando*` for `CNPG*`;
 // - the operator's status port is 8000 on CloudNativePG and Patroni's 8008 on Zalando;
 // - Zalando has the exporter's own role (`dbfleet_exporter`), and admits its logical backup pods;
@@ -35,7 +39,9 @@ function onOperator(text: string, operator: Operator): string {
     keepSharedPoolerSettings(env.pooler);
     if (operator === 'cloudnative-pg') delete env.zalando;
     if (env.backups) {
-      delete env.backups.objectStore;
+      const o = env.backups.objectStore;
+      if (o && (!String(o.destinationPath).startsWith('s3://') || String(o.schedule).trim().split(/\s+/)[0] !== '0'))
+        delete env.backups.objectStore;
       delete env.backups.restoreDrill;
       if (env.backups.postgres) {
         env.backups.postgres = { schedule: env.backups.postgres.schedule, method: operator === 'zalando' ? 'logical' : 'volumeSnapshot' };
@@ -62,7 +68,13 @@ function keepSharedPoolerSettings(pooler: Record<string, any> | undefined): void
 }
 
 /** CloudNativePG's exporter-based pooler alerts, which Zalando's pooler has no metrics for. */
-const NO_SIGNAL_ON_ZALANDO = new Set(['CNPGPoolerClientsWaiting', 'CNPGPoolerMaxClientConnections']);
+const NO_SIGNAL_ON_ZALANDO = new Set([
+  'CNPGPoolerClientsWaiting',
+  'CNPGPoolerMaxClientConnections',
+  // pg_stat_archiver and the Barman Cloud plugin's backup gauge (docs/zalando.md "Point-in-time recovery").
+  'CNPGClusterWALArchivingFailing',
+  'CNPGClusterObjectStoreBackupNotRecent',
+]);
 
 interface Facts {
   services: string[];
@@ -72,6 +84,8 @@ interface Facts {
   /** Per app Secret: which of its endpoints go through a pooler (`uri`, `ro-uri`). */
   pooled: Record<string, string[]>;
   reachable: Record<string, string[]>;
+  /** Per cluster, where its WAL and base backups go (the object store's path), if anywhere. */
+  archive: Record<string, string>;
   alerts: string[];
 }
 
@@ -128,6 +142,18 @@ function facts(objects: Obj[], environment: { name: string; operatorNamespace: s
     }
     reachable[cluster] = [...pairs].sort();
   }
+  const archive: Record<string, string> = {};
+  for (const o of objects.filter((x) => x.kind === 'postgresql')) {
+    const bucket = ((o.spec.env ?? []) as Array<{ name: string; value?: string }>).find((e) => e.name === 'WAL_S3_BUCKET')?.value;
+    if (bucket) archive[o.metadata.name] = `s3://${bucket}`;
+  }
+  for (const o of objects.filter((x) => x.kind === 'Cluster')) {
+    const store = ((o.spec.plugins ?? []) as Array<{ isWALArchiver?: boolean; parameters?: Record<string, string> }>).find(
+      (p) => p.isWALArchiver,
+    )?.parameters?.barmanObjectName;
+    const path = objects.find((x) => x.kind === 'ObjectStore' && x.metadata.name === store)?.spec.configuration.destinationPath;
+    if (path) archive[o.metadata.name] = String(path).replace(/\/+$/, '');
+  }
   const rule = objects.find((o) => o.kind === 'PrometheusRule');
   return {
     services: appSecrets.map((o) => `${o.metadata.namespace}/${o.metadata.name}`).sort(),
@@ -144,6 +170,7 @@ function facts(objects: Obj[], environment: { name: string; operatorNamespace: s
       ]),
     ),
     reachable,
+    archive,
     alerts: [
       ...new Set(
         ((rule?.spec.groups ?? []) as Array<{ rules: Array<{ alert: string }> }>).flatMap((g) =>
@@ -177,6 +204,7 @@ function render(text: string): Map<string, Facts> {
 describe.each([
   ['the example fleet.yaml', join(__dirname, '..', '..', 'fleet.yaml')],
   ['the Zalando fixture', join(__dirname, '..', 'fixtures', 'fleets', 'zalando.yaml')],
+  ['the full Zalando fixture (pooling, PITR)', join(__dirname, '..', 'fixtures', 'fleets', 'zalando-full.yaml')],
 ])('parity on %s', (_name, file) => {
   const text = readFileSync(file, 'utf8');
   const cnpg = render(onOperator(text, 'cloudnative-pg'));
@@ -203,6 +231,10 @@ describe.each([
         const c = cnpg.get(environment)!.reachable;
         expect(Object.keys(c).length).toBeGreaterThan(0);
         expect(zalando.get(environment)!.reachable).toEqual(c);
+      });
+
+      it('point-in-time recovery: every cluster archives to the same object-store path', () => {
+        expect(zalando.get(environment)!.archive).toEqual(cnpg.get(environment)!.archive);
       });
 
       it('the same alerts', () => {

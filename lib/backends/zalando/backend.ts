@@ -1,7 +1,10 @@
 // Zalando's postgres-operator (acid.zalan.do/v1) behind the backend contract: what the environment
 // chart used to decide for `operator: zalando`, moved here unchanged (dist/ is byte-identical).
-// Poolers are the operator's own PgBouncer (zalando-cluster.ts poolerSpec). No object store, drill
-// or snapshot retention: the config layer rejects them (traits.ts).
+// Poolers are the operator's own PgBouncer (zalando-cluster.ts poolerSpec). The object store is
+// WAL-G in Spilo (zalando-wal-g.ts). No snapshot retention: the config layer rejects it (traits.ts).
+import { objectStoreCredentialsName } from '../../backup/backup-names';
+import { minIntervalSeconds } from '../../config/cron';
+import { StoreSecret } from '../../secrets/store-secret';
 import { DeveloperAccessJobs } from '../../access/developer-access';
 import { developerRemoteKey } from '../../access/developer-roles';
 import { DeveloperSessionsJob } from '../../access/developer-sessions';
@@ -24,11 +27,29 @@ import {
 } from './zalando-cluster';
 import { zalandoPoolerAlertRules } from './zalando-pooler-alert-rules';
 import { ZalandoRoleCredentials } from './zalando-role-credentials';
+import { WALG_ACCESS_KEY_ID, WALG_SECRET_ACCESS_KEY, walgEnvironment } from './zalando-wal-g';
 
 export const zalandoBackend: Backend = {
   traits: ZALANDO_TRAITS,
 
-  addEnvironmentObjects() {},
+  // The object store's access keys, from the same store key and into the same Secret (name and
+  // keys) as CloudNativePG's ObjectStore reads: only the Spilo pods reference it (spec.env).
+  addEnvironmentObjects(scope) {
+    const { chart, fleet, environment } = scope;
+    const o = environment.backups.objectStore;
+    if (!o) return;
+    new StoreSecret(chart, 'ObjectStoreCredentials', {
+      name: objectStoreCredentialsName(fleet.name),
+      namespace: environment.namespace,
+      labels: scope.labelsFor('object-store', o.name, 'backup'),
+      store: fleet.secretStore,
+      remoteKey: o.remoteKey,
+      properties: [
+        { secretKey: WALG_ACCESS_KEY_ID, property: o.accessKeyIdProperty },
+        { secretKey: WALG_SECRET_ACCESS_KEY, property: o.secretAccessKeyProperty },
+      ],
+    });
+  },
 
   addCluster(scope, cluster, props) {
     const { chart, fleet, environment } = scope;
@@ -44,6 +65,13 @@ export const zalandoBackend: Backend = {
       // Validated in the model: seconds are 0, the rest is the CronJob's 5-field schedule.
       logicalBackupSchedule: backup?.method === 'logical' ? backup.schedule.trim().split(/\s+/).slice(1).join(' ') : undefined,
       poolers: cluster.poolers,
+      env: environment.backups.objectStore
+        ? walgEnvironment(
+            environment.backups.objectStore,
+            objectStoreCredentialsName(fleet.name),
+            minIntervalSeconds(environment.backups.objectStore.schedule, 'cnpg'),
+          )
+        : undefined,
     });
     // The operator reads a developer's password per cluster (CloudNativePG: per namespace).
     if (environment.developerAccess !== 'none') {

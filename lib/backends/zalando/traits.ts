@@ -1,4 +1,5 @@
 import type { BackendTraits } from '../traits';
+import { walgObjectStoreProblems } from './zalando-wal-g';
 import { zalandoPoolerName, zalandoPoolerParameterProblem } from './zalando-pooler-settings';
 
 export const ZALANDO_TRAITS: BackendTraits = {
@@ -19,10 +20,10 @@ export const ZALANDO_TRAITS: BackendTraits = {
     'dbfleet\'s owner rotation needs CloudNativePG DatabaseRoles (see README "Credentials"); use the operator\'s enable_password_rotation for non-owner users',
   standbySites:
     "dbfleet renders standby sites for cloudnative-pg only (Zalando's equivalent, a `standby` section with s3_wal_path/gs_wal_path or standby_host, is not rendered; see docs/disaster-recovery.md)",
-  // The object store, retention pruning and the drill drive CloudNativePG objects; each with
-  // what Zalando offers instead (docs/zalando.md, Backups).
-  objectStore:
-    'has no meaning on operator: zalando (it drives the Barman Cloud plugin); WAL archiving to object storage is WAL-G in Spilo, configured operator-wide through its pod environment (docs/zalando.md)',
+  // WAL-G in Spilo, through the postgresql's own env (zalando-wal-g.ts, docs/zalando.md "Point-in-time recovery").
+  objectStore: true,
+  objectStoreProblems: walgObjectStoreProblems,
+  // Retention pruning drives CloudNativePG objects (docs/zalando.md, Backups).
   restoreDrill:
     'has no meaning on operator: zalando (the drill restores CloudNativePG backups); restore a logical backup by hand (docs/zalando.md)',
   snapshotRetention:

@@ -8,6 +8,7 @@ import {
 import type { PoolerSettings, PoolerType } from '../../config/model';
 import type { IPooler } from '../../pooling/pooler-network-policies';
 import { DEVELOPER_GROUP_ROLE } from '../../config/names';
+import type { SpiloEnvVar } from './zalando-wal-g';
 import type { IPostgresCluster, PostgresClusterProps } from '../../postgres/postgres-cluster';
 import { zalandoPoolerName } from './zalando-pooler-settings';
 
@@ -109,6 +110,11 @@ export interface ZalandoClusterProps extends PostgresClusterProps {
    * max_db_connections is among the parameters). @default none
    */
   readonly poolers?: readonly PoolerSettings[];
+  /**
+   * Extra environment of the Spilo container (`spec.env`): WAL-G archiving (zalando-wal-g.ts).
+   * @default none
+   */
+  readonly env?: readonly SpiloEnvVar[];
 }
 
 /** Label the operator puts on its pooler pods, with the pooler's name (connection_pooler.go connectionPoolerLabels). */
@@ -248,6 +254,7 @@ export class ZalandoCluster extends Construct implements IPostgresCluster {
             ? [spread('kubernetes.io/hostname', 'DoNotSchedule'), spread('topology.kubernetes.io/zone', 'ScheduleAnyway')]
             : undefined,
         ...poolerSpec(props.poolers ?? []),
+        env: props.env && props.env.length > 0 ? props.env.map((e) => ({ ...e })) : undefined,
         enableLogicalBackup: props.logicalBackupSchedule ? true : undefined,
         logicalBackupSchedule: props.logicalBackupSchedule,
         sidecars: [
