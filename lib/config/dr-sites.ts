@@ -115,6 +115,18 @@ export function resolveDrSites(input: FleetInput, environments: readonly Environ
         `is ${source.name}'s too (written, or inherited when the standby sets no backups): a standby needs its own WAL archive: both sites archive clusters of the same names, so each needs its own bucket path`,
       );
       ok = false;
+    } else if (
+      source.backups.objectStore &&
+      env.backups.objectStore &&
+      objectStoreBucket(source.backups.objectStore.destinationPath) === objectStoreBucket(env.backups.objectStore.destinationPath)
+    ) {
+      // Another path in the same bucket: the standby's read-write key would have to write the
+      // source's bucket, which holds the source's base backups and WAL.
+      report(
+        at('backups', 'objectStore', 'destinationPath'),
+        `is in ${source.name}'s bucket (${objectStoreBucket(source.backups.objectStore.destinationPath)}): each site writes only its own bucket, so a standby's read-write key cannot reach ${source.name}'s backups and WAL (docs/disaster-recovery.md)`,
+      );
+      ok = false;
     }
     if (JSON.stringify(source.destination) === JSON.stringify(env.destination) && source.namespace === env.namespace) {
       report(
@@ -286,4 +298,16 @@ function standbyPoolers(
   const rw = kept.find((p) => p.type === 'rw');
   if (readEndpoint && rw && !kept.some((p) => p.type === 'ro')) kept.push({ ...rw, type: 'ro' });
   return kept;
+}
+
+/**
+ * The bucket of an object store URL, the unit a cloud key is scoped to: `s3://bucket`, `gs://bucket`,
+ * and for Azure `https://account.host/container`. Scheme and host compared case-insensitively.
+ */
+export function objectStoreBucket(destinationPath: string): string {
+  const match = /^([a-z][a-z0-9+.-]*):\/\/([^/]*)\/*([^/]*)/i.exec(destinationPath.trim());
+  if (!match) return destinationPath;
+  const [, scheme, host, first] = match;
+  const base = `${scheme.toLowerCase()}://${host.toLowerCase()}`;
+  return scheme.toLowerCase() === 'https' || scheme.toLowerCase() === 'http' ? `${base}/${first}` : base;
 }

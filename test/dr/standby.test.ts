@@ -196,6 +196,13 @@ describe('standby config errors', () => {
     expect(configErrors(drFleet('shared').replace('s3://dr-archive/pg', 'gs://main-archive/pg')).join('\n')).toMatch(
       /destinationPath.*each needs its own bucket path/,
     );
+    // Another path, or the same path spelled apart, in the source's bucket: the standby's read-write
+    // key would write the bucket that holds main's backups and WAL.
+    for (const path of ['gs://main-archive/pg/dr', 'gs://main-archive//pg', 'gs://MAIN-ARCHIVE/other'])
+      expect(configErrors(drFleet('shared').replace('s3://dr-archive/pg', path)).join('\n'), path).toMatch(
+        /main-dr\.backups\.objectStore\.destinationPath: is in main's bucket \(gs:\/\/main-archive\): each site writes only its own bucket/,
+      );
+    expect(() => fleetOf(drFleet('shared').replace('s3://dr-archive/pg', 'gs://main-archive-dr/pg'))).not.toThrow();
     expect(configErrors(drFleet('shared').replace('https://aws.example', 'https://gcp.example')).join('\n')).toMatch(
       /same namespace of the same Kubernetes cluster/,
     );
