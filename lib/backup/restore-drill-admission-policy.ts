@@ -114,6 +114,11 @@ export function restoreDrillValidations(props: RestoreDrillAdmissionPolicyProps)
       message: 'the scratch cluster has no PodDisruptionBudget (enablePDB: false)',
     },
     {
+      // The drill checks as each database's owner (issue 24): no superuser login on the scratch cluster.
+      expression: `!has(${spec}.enableSuperuserAccess) || ${spec}.enableSuperuserAccess == false`,
+      message: 'the scratch cluster has no superuser access (enableSuperuserAccess: false)',
+    },
+    {
       expression: `!has(${spec}.imageName) || ${spec}.imageName in ${list(props.images)}`,
       message: `the scratch cluster runs the image of a cluster it restores (${[...new Set(props.images)].sort().join(', ') || 'none'})`,
     },

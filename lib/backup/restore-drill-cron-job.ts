@@ -15,6 +15,11 @@ export interface RestoreDrillCronJobProps {
   /** The database namespace: the scratch cluster is restored here (see the class comment). */
   readonly namespace: string;
   readonly clusters: readonly PostgresCluster[];
+  /**
+   * Database → Secret of the login its access Job uses as the owner (the app slot's Secret, in
+   * `namespace`): the drill checks each restored database with it, never as a superuser.
+   */
+  readonly ownerSecrets: Readonly<Record<string, string>>;
   readonly drill: RestoreDrill;
   /** The environment's ObjectStore, for drills from the object store. */
   readonly objectStoreName?: string;
@@ -36,8 +41,11 @@ export interface RestoreDrillCronJobProps {
  * namespace has to be created at run time. The Role is as narrow as RBAC allows: Clusters can be
  * created (RBAC cannot restrict `create` by name; creating an existing name fails, so no cluster
  * can be replaced) but read only by name and deleted only if named `restore-drill-scratch`;
- * Backups listed; one Secret, the scratch cluster's superuser password, read. Note what this
- * means: the drill's token can restore, and therefore read, the data of every backup here.
+ * Backups listed; the owner Secrets of the restored databases read by name, the scratch cluster's
+ * superuser Secret not at all (it has no superuser access): the restore is physical, so each
+ * owner's role and password hash are in it and each database is checked as its owner (issue 24,
+ * as the access Jobs do). Note what this means: the drill's token can restore, and therefore read,
+ * the data of every backup here, and holds every owner's password.
  * What RBAC cannot say (what a created Cluster may contain) a ValidatingAdmissionPolicy says:
  * RestoreDrillAdmissionPolicy admits only the scratch Cluster the drill builds.
  */
@@ -48,6 +56,11 @@ export class RestoreDrillCronJob extends Construct {
     super(scope, id);
     const d = props.drill;
     const clusterNames = props.clusters.map((c) => c.name);
+    const databases = props.clusters.flatMap((c) => c.services.map((s) => s.database));
+    const missing = databases.filter((db) => !props.ownerSecrets[db]);
+    if (missing.length > 0)
+      throw new Error(`environment ${props.environment}: the restore drill has no owner Secret for database(s) ${missing.join(', ')}`);
+    const ownerSecrets = [...new Set(databases.map((db) => props.ownerSecrets[db]))].sort();
     const job = new OpsCronJob(this, 'Job', {
       name: RESTORE_DRILL_NAME,
       namespace: props.namespace,
@@ -69,6 +82,7 @@ export class RestoreDrillCronJob extends Construct {
           ? ['--clusters-per-run', String(d.clustersPerRun), '--run-interval', `${d.minIntervalSeconds}s`]
           : []),
         ...(d.pushgateway ? ['--pushgateway', d.pushgateway] : []),
+        ...[...databases].sort().flatMap((db) => ['--owner-secret', `${db}=${props.ownerSecrets[db]}`]),
         ...props.clusters.flatMap((c) => ['--cluster', `${c.name}:${c.services.map((s) => s.database).join(',')}`]),
       ],
       schedule: d.schedule,
@@ -87,7 +101,7 @@ export class RestoreDrillCronJob extends Construct {
         },
         { apiGroups: ['postgresql.cnpg.io'], resources: ['clusters'], verbs: ['delete'], resourceNames: [RESTORE_DRILL_CLUSTER] },
         { apiGroups: ['postgresql.cnpg.io'], resources: ['backups'], verbs: ['list'] },
-        { apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: [`${RESTORE_DRILL_CLUSTER}-superuser`] },
+        { apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: ownerSecrets },
       ],
       labels: props.labels,
       podLabels: { [ACCESS_CLIENT_LABEL]: RESTORE_DRILL_CLUSTER },

@@ -280,7 +280,7 @@ describe('backup jobs: least privilege', () => {
     expect(inProduction('ServiceAccount', 'prune-backups').automountServiceAccountToken).toBe(false);
   });
 
-  it('restore-drill: creates clusters, reads and deletes only its scratch cluster, reads one Secret', () => {
+  it("restore-drill: creates clusters, reads and deletes only its scratch cluster, reads only the owners' Secrets", () => {
     expect(inProduction('Role', 'restore-drill').rules).toEqual([
       { apiGroups: ['postgresql.cnpg.io'], resources: ['clusters'], verbs: ['create'] },
       {
@@ -291,7 +291,12 @@ describe('backup jobs: least privilege', () => {
       },
       { apiGroups: ['postgresql.cnpg.io'], resources: ['clusters'], verbs: ['delete'], resourceNames: ['restore-drill-scratch'] },
       { apiGroups: ['postgresql.cnpg.io'], resources: ['backups'], verbs: ['list'] },
-      { apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: ['restore-drill-scratch-superuser'] },
+      {
+        apiGroups: [''],
+        resources: ['secrets'],
+        verbs: ['get'],
+        resourceNames: ['customer-profiles-db-credentials', 'orders-db-credentials'],
+      },
     ]);
     const job = inProduction('CronJob', 'restore-drill');
     expect(job.spec.jobTemplate.spec).toMatchObject({ backoffLimit: 0, activeDeadlineSeconds: 2 * (1800 + 900) });
@@ -309,6 +314,11 @@ describe('backup jobs: least privilege', () => {
       '1800s',
       '--pushgateway',
       'http://pushgateway.monitoring:9091',
+      // Each database checked as its owner (issue 24): the access Jobs' owner logins.
+      '--owner-secret',
+      'customer_profiles=customer-profiles-db-credentials',
+      '--owner-secret',
+      'orders=orders-db-credentials',
       // Clusters in name order (output independent of the order of services).
       '--cluster',
       'customer-profiles:customer_profiles',

@@ -67,7 +67,7 @@ describe('drill building blocks', () => {
 
   it('the scratch cluster: one instance, sized like the source, restoring, never archiving', () => {
     const snap = scratchClusterSpec(
-      { namespace: NS, source: 'volumeSnapshot', scratchCluster: SCRATCH, timeoutSeconds: 60 },
+      { namespace: NS, source: 'volumeSnapshot', scratchCluster: SCRATCH, ownerSecrets: {}, timeoutSeconds: 60 },
       sourceCluster('orders'),
       backup('orders', '2026-03-19T02:00:00Z'),
     );
@@ -78,13 +78,21 @@ describe('drill building blocks', () => {
       enablePDB: false,
       imageName: 'ghcr.io/cloudnative-pg/postgresql:16',
       postgresql: { parameters: { max_connections: '300' } },
-      enableSuperuserAccess: true,
+      // Issue 24: no superuser login; the check logs in as each database's owner.
+      enableSuperuserAccess: false,
       storage: { size: '50Gi', storageClass: 'fast' },
       walStorage: { size: '10Gi' },
       bootstrap: { recovery: { backup: { name: 'orders-20260319T020000-volumeSnapshot' } } },
     });
     const pitr = scratchClusterSpec(
-      { namespace: NS, source: 'objectStore', objectStore: 'acme-object-store', scratchCluster: SCRATCH, timeoutSeconds: 60 },
+      {
+        namespace: NS,
+        source: 'objectStore',
+        objectStore: 'acme-object-store',
+        scratchCluster: SCRATCH,
+        ownerSecrets: {},
+        timeoutSeconds: 60,
+      },
       sourceCluster('orders'),
       backup('orders', '2026-03-19T02:00:00Z', 'plugin'),
     );
@@ -160,6 +168,10 @@ describe('restore-drill against a fake API server', () => {
     'volumeSnapshot',
     '--timeout',
     '10m',
+    '--owner-secret',
+    'orders=orders-db-credentials',
+    '--owner-secret',
+    'payments=payments-db-credentials',
     '--cluster',
     'orders:orders,payments',
   ];
@@ -177,10 +189,15 @@ describe('restore-drill against a fake API server', () => {
     kube.put(CNPG, 'clusters', sourceCluster('orders'));
     kube.put(CNPG, 'backups', backup('orders', '2026-03-19T02:00:00Z'));
     kube.put(CNPG, 'backups', backup('orders', '2026-03-20T02:00:00Z'));
-    kube.put('', 'secrets', {
-      metadata: { name: `${SCRATCH}-superuser`, namespace: NS },
-      data: { username: Buffer.from('postgres').toString('base64'), password: Buffer.from('s3cret').toString('base64') },
-    });
+    // The owners' Secrets (the access Jobs' logins); no superuser Secret exists for the drill to read.
+    for (const [name, user, password] of [
+      ['orders-db-credentials', 'orders', 'orders-s3cret'],
+      ['payments-db-credentials', 'payments', 'payments-s3cret'],
+    ])
+      kube.put('', 'secrets', {
+        metadata: { name, namespace: NS },
+        data: { username: Buffer.from(user).toString('base64'), password: Buffer.from(password).toString('base64') },
+      });
   });
   afterEach(() => kube.stop());
 
@@ -189,9 +206,12 @@ describe('restore-drill against a fake API server', () => {
     expect(await run()).toBe(0);
     expect(created()).toHaveLength(1);
     expect(created()[0].spec.bootstrap.recovery.backup.name).toBe('orders-20260320T020000-volumeSnapshot');
+    // Each database as its owner (issue 24), never as postgres.
     expect(checked).toEqual([
-      { host: `${SCRATCH}-rw.${NS}.svc`, port: 5432, user: 'postgres', password: 's3cret', databases: ['orders', 'payments'] },
+      { host: `${SCRATCH}-rw.${NS}.svc`, port: 5432, user: 'orders', password: 'orders-s3cret', databases: ['orders'] },
+      { host: `${SCRATCH}-rw.${NS}.svc`, port: 5432, user: 'payments', password: 'payments-s3cret', databases: ['payments'] },
     ]);
+    expect(created()[0].spec.enableSuperuserAccess).toBe(false);
     expect(scratchExists()).toBe(false);
     expect(lines.filter((l) => l.event === 'state').map((l) => l.state)).toEqual([
       'find-backup',
@@ -211,6 +231,15 @@ describe('restore-drill against a fake API server', () => {
     expect(result.durationSeconds).toBeGreaterThan(0);
     // No secret in any log line.
     expect(JSON.stringify(lines)).not.toContain('s3cret');
+  });
+
+  it('a database without an owner Secret: failed before anything is created, exit 1', async () => {
+    becomesHealthy(1);
+    const i = args.indexOf('payments=payments-db-credentials');
+    expect(await run([...args.slice(0, i - 1), ...args.slice(i + 1)])).toBe(1);
+    expect(lines.find((l) => l.event === 'failed')).toMatchObject({ state: 'find-backup' });
+    expect(lines.find((l) => l.event === 'failed')?.message).toMatch(/no owner Secret for database\(s\) .*payments/);
+    expect(created()).toHaveLength(0);
   });
 
   it('timeout: never ready within --timeout → failed in wait-ready, scratch cluster deleted, exit 1', async () => {
@@ -342,6 +371,8 @@ describe('restore-drill against a fake API server', () => {
           'acme-object-store',
           '--pushgateway',
           url,
+          '--owner-secret',
+          'orders=orders-db-credentials',
           '--cluster',
           'orders:orders',
         ]),

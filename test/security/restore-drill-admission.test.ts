@@ -45,11 +45,15 @@ const objectStore = (() => {
 })();
 
 function drillCluster(from: 'volumeSnapshot' | 'objectStore'): KubeObject {
-  return scratchClusterSpec({ namespace: NS, source: from, objectStore, scratchCluster: SCRATCH, timeoutSeconds: 60 }, source, {
-    apiVersion: 'postgresql.cnpg.io/v1',
-    kind: 'Backup',
-    metadata: { name: 'orders-20261207020000' },
-  } as KubeObject);
+  return scratchClusterSpec(
+    { namespace: NS, source: from, objectStore, scratchCluster: SCRATCH, ownerSecrets: {}, timeoutSeconds: 60 },
+    source,
+    {
+      apiVersion: 'postgresql.cnpg.io/v1',
+      kind: 'Backup',
+      metadata: { name: 'orders-20261207020000' },
+    } as KubeObject,
+  );
 }
 
 /** What CloudNativePG's mutating webhook adds (cloudnative-pg@v1.30.0 api/v1/cluster_defaults.go setDefaults). */
@@ -117,6 +121,8 @@ describe('restore drill admission policy (issue 24 item 6)', () => {
       () => crafted((s) => (s.bootstrap = { initdb: { postInitSQL: ["COPY (SELECT 1) TO PROGRAM 'id'"] } })),
     ],
     ['pg_basebackup from a live cluster', () => crafted((s) => (s.bootstrap = { pg_basebackup: { source: 'origin' } }))],
+    // Issue 24: the drill checks as the owners; a superuser login on the scratch cluster is not its shape.
+    ['superuser access (a network login as postgres)', () => crafted((s) => (s.enableSuperuserAccess = true))],
     ['any Secret as superuser password', () => crafted((s) => (s.superuserSecret = { name: 'payments-db-credentials' }))],
     [
       'any Secret in the environment',

@@ -246,6 +246,10 @@ function addBackupJobs(scope: EnvironmentScope): void {
       environment: environment.name,
       namespace: environment.namespace,
       clusters: environment.clusters,
+      // The same owner logins the access Jobs use (see DeveloperAccessJobs above).
+      ownerSecrets: Object.fromEntries(
+        environment.clusters.flatMap((c) => c.services.map((s) => [s.database, serviceCredentials(fleet, environment, s).app.secretName])),
+      ),
       drill: restoreDrill,
       objectStoreName: objectStore?.name,
       operatorNamespace: fleet.operatorNamespace,

@@ -1,5 +1,6 @@
 // The check of a restored cluster: every service database exists and every table in it can be
-// read (its first row fetched, which reads the relation's files), over TLS as the superuser.
+// read (its first row fetched, which reads the relation's files), over TLS with SCRAM channel
+// binding, logged in as the database's owner (the drill holds no superuser credentials).
 import { Client } from 'pg';
 
 export interface CheckTarget {
@@ -8,7 +9,13 @@ export interface CheckTarget {
   readonly user: string;
   readonly password: string;
   readonly databases: readonly string[];
-  /** @default 'require' (encrypted; the scratch cluster's CA is not read, to keep the Role to one Secret) */
+  /**
+   * TLS, and SCRAM channel binding required (the access Jobs' `PGSSLMODE=require`,
+   * `PGCHANNELBINDING=require`): the scratch cluster's CA is not read (the Role reads the owner
+   * Secrets only), so channel binding (tls-server-end-point) is what ties the login to the server
+   * holding that certificate. false: plain TCP, no channel binding (tests without openssl only).
+   * @default true
+   */
   readonly ssl?: boolean;
 }
 
@@ -39,7 +46,10 @@ export const checkDatabases: Checker = async (target) => {
       connectionTimeoutMillis: 15_000,
       statement_timeout: STATEMENT_TIMEOUT_MS,
       application_name: 'dbfleet-restore-drill',
+      // pg offers SCRAM-SHA-256-PLUS when the server does; requireChannelBinding refuses the rest.
+      enableChannelBinding: target.ssl !== false,
     });
+    if (target.ssl !== false) requireChannelBinding(client);
     try {
       await client.connect();
       await client.query('SET default_transaction_read_only = on');
@@ -66,3 +76,29 @@ export const checkDatabases: Checker = async (target) => {
   }
   return results;
 };
+
+/**
+ * libpq's `channel_binding=require` for node-postgres, which only prefers it (pg@8.23.1
+ * lib/crypto/sasl.js startSession): any authentication other than SCRAM-SHA-256-PLUS (a password
+ * in clear or MD5, SCRAM without binding, trust) fails the connection before the password is sent.
+ */
+export function requireChannelBinding(client: Client): void {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- pg's Connection is untyped in @types/pg
+  const connection = (client as any).connection as import('node:events').EventEmitter & { stream?: { destroy(): void } };
+  const refuse = (how: string) => () => {
+    connection.emit('error', new Error(`channel binding required, but the server asked for ${how}`));
+    connection.stream?.destroy();
+  };
+  connection.on('authenticationCleartextPassword', refuse('a cleartext password'));
+  connection.on('authenticationMD5Password', refuse('an MD5 password'));
+  connection.on('authenticationSASL', (msg: { mechanisms: string[] }) => {
+    if (!msg.mechanisms.includes('SCRAM-SHA-256-PLUS')) refuse(`SASL ${msg.mechanisms.join(', ')} without channel binding`)();
+  });
+  // Trust: the server says AuthenticationOk without any exchange.
+  let exchanged = false;
+  for (const event of ['authenticationSASL', 'authenticationCleartextPassword', 'authenticationMD5Password'])
+    connection.on(event, () => (exchanged = true));
+  connection.on('authenticationOk', () => {
+    if (!exchanged) refuse('no authentication (trust)')();
+  });
+}

@@ -33,6 +33,12 @@ export interface DrillSettings {
   /** The environment's ObjectStore (source objectStore). */
   readonly objectStore?: string;
   readonly scratchCluster: string;
+  /**
+   * Database → Secret (username, password) of the login its access Job uses as its owner, in the
+   * namespace. The scratch cluster is a physical restore: the source's roles and password hashes
+   * come with it, so each database is checked as its owner and the drill needs no superuser.
+   */
+  readonly ownerSecrets: Readonly<Record<string, string>>;
   readonly timeoutSeconds: number;
   /** @default 10 s */
   readonly pollSeconds?: number;
@@ -134,7 +140,12 @@ export function scratchClusterSpec(settings: DrillSettings, source: KubeObject, 
       ...(s.imageCatalogRef ? { imageCatalogRef: s.imageCatalogRef } : {}),
       // Settings a standby must match or exceed (max_connections, …) come along with the rest.
       ...(s.postgresql?.parameters ? { postgresql: { parameters: s.postgresql.parameters } } : {}),
-      enableSuperuserAccess: true,
+      // No superuser login (issue 24): the check logs in as each database's owner, whose role and
+      // password hash the physical restore brings along. With access disabled the instance manager
+      // sets the postgres password to NULL (cloudnative-pg@v1.30.0
+      // internal/management/controller/instance_controller.go reconcileSuperuserPassword); the
+      // webhook has no rule tying it to the bootstrap method.
+      enableSuperuserAccess: false,
       storage: volume(s.storage),
       ...(s.walStorage ? { walStorage: volume(s.walStorage) } : {}),
       bootstrap: { recovery },
@@ -172,8 +183,11 @@ export async function drillCluster(target: DrillTarget, settings: DrillSettings,
     if (deps.signal?.aborted) throw new DrillFailure(state, 'interrupted (SIGTERM)');
   };
 
+  const missingOwners = target.databases.filter((d) => !settings.ownerSecrets[d]);
+
   try {
     log.log('info', 'state', { cluster: target.cluster, state });
+    if (missingOwners.length > 0) throw new DrillFailure(state, `no owner Secret for database(s) ${missingOwners.join(', ')}`);
     const source = await client.get(CNPG_CLUSTERS, ns, target.cluster);
     backup = latestBackup(await client.list(CNPG_BACKUPS, ns, `cnpg.io/cluster=${target.cluster}`), target.cluster, settings.source);
     if (!backup)
@@ -204,15 +218,22 @@ export async function drillCluster(target: DrillTarget, settings: DrillSettings,
     await waitReady(settings, deps, () => state);
 
     enter('check');
-    const secret = await client.get(SECRETS, ns, `${settings.scratchCluster}-superuser`);
-    const decode = (key: string) => Buffer.from(secret.data?.[key] ?? '', 'base64').toString('utf8');
-    databases = await deps.check({
-      host: `${settings.scratchCluster}-rw.${ns}.svc`,
-      port: 5432,
-      user: decode('username') || 'postgres',
-      password: decode('password'),
-      databases: target.databases,
-    });
+    // Each database as its owner (the login its access Job uses), not as a superuser: a table the
+    // owner cannot read is a finding too.
+    databases = [];
+    for (const database of target.databases) {
+      const secret = await client.get(SECRETS, ns, settings.ownerSecrets[database]);
+      const decode = (key: string) => Buffer.from(secret.data?.[key] ?? '', 'base64').toString('utf8');
+      databases.push(
+        ...(await deps.check({
+          host: `${settings.scratchCluster}-rw.${ns}.svc`,
+          port: 5432,
+          user: decode('username'),
+          password: decode('password'),
+          databases: [database],
+        })),
+      );
+    }
     const bad = databases.filter((d) => !d.ok);
     if (bad.length > 0) throw new DrillFailure(state, bad.map((d) => `database ${d.database}: ${d.error}`).join('; '));
     enter('done');

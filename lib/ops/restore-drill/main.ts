@@ -5,7 +5,9 @@
  *
  *   restore-drill --namespace databases --environment production --source volumeSnapshot|objectStore
  *     [--object-store NAME] [--scratch-cluster restore-drill-scratch] [--timeout 1h]
- *     [--clusters-per-run N [--run-interval 168h]] [--pushgateway URL] --cluster NAME:db1,db2 [--cluster …]
+ *     [--clusters-per-run N [--run-interval 168h]] [--pushgateway URL] --owner-secret DB=SECRET [--owner-secret …]
+ *     --cluster NAME:db1,db2 [--cluster …]
+ *     (each database is checked as its owner, with the credentials in that Secret: no superuser)
  *
  *   restore-drill … --source auroraClone --identifier-prefix FLEET-ENV- --security-group sg-… [--security-group …]
  *     --instance-class db.serverless [--serverless 0.5:16] --owner-secret DB=SECRET [--owner-secret …] --cluster NAME:db1,db2
@@ -24,7 +26,7 @@ import { pushResult } from './metrics';
 
 export const USAGE =
   'usage: restore-drill --namespace NS --environment ENV --source volumeSnapshot|objectStore|auroraClone [--object-store NAME] ' +
-  '[--identifier-prefix P --security-group SG… --instance-class C [--serverless MIN:MAX] --owner-secret DB=SECRET…] ' +
+  '[--identifier-prefix P --security-group SG… --instance-class C [--serverless MIN:MAX]] --owner-secret DB=SECRET… ' +
   '[--scratch-cluster NAME] [--timeout 1h] [--clusters-per-run N [--run-interval 168h]] [--pushgateway URL] --cluster NAME:db1,db2 [--cluster …]';
 
 export interface RestoreDrillDeps {
@@ -109,6 +111,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
     !['volumeSnapshot', 'objectStore', 'auroraClone'].includes(source) &&
       `--source must be volumeSnapshot, objectStore or auroraClone, not "${source ?? ''}"`,
     ...(source === 'auroraClone' ? auroraProblems(values) : []),
+    ...((values['owner-secret'] as string[] | undefined) ?? [])
+      .filter((o) => !/^[^=]+=[^=]+$/.test(o))
+      .map((o) => `--owner-secret "${o}" must be DATABASE=SECRET`),
     source === 'objectStore' && !values['object-store'] && '--object-store is required with --source objectStore',
     !runIntervalSeconds && `--run-interval "${values['run-interval']}" is not a duration like 168h`,
     timeoutSeconds === undefined && `--timeout "${values.timeout}" is not a duration like 1h`,
@@ -167,6 +172,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
                 source,
                 objectStore: values['object-store'] as string | undefined,
                 scratchCluster: values['scratch-cluster'] as string,
+                ownerSecrets: ownerSecrets(values),
                 timeoutSeconds: timeoutSeconds!,
                 pollSeconds,
               },
@@ -194,7 +200,6 @@ type Values = Record<string, string | string[] | boolean | undefined>;
 const SERVERLESS = /^(\d+(?:\.\d+)?):(\d+(?:\.\d+)?)$/;
 
 function auroraProblems(values: Values): string[] {
-  const owners = (values['owner-secret'] as string[] | undefined) ?? [];
   return [
     !values['identifier-prefix'] && '--identifier-prefix is required with --source auroraClone',
     !(values['security-group'] as string[] | undefined)?.length && '--security-group is required with --source auroraClone',
@@ -202,8 +207,12 @@ function auroraProblems(values: Values): string[] {
     values.serverless !== undefined &&
       !SERVERLESS.test(values.serverless as string) &&
       `--serverless "${values.serverless}" must be MIN:MAX`,
-    ...owners.filter((o) => !/^[^=]+=[^=]+$/.test(o)).map((o) => `--owner-secret "${o}" must be DATABASE=SECRET`),
   ].filter((p): p is string => !!p);
+}
+
+/** --owner-secret DB=SECRET…: the Secret of each database's owner login (every source checks as the owner). */
+function ownerSecrets(values: Values): Record<string, string> {
+  return Object.fromEntries(((values['owner-secret'] as string[] | undefined) ?? []).map((o) => o.split('=') as [string, string]));
 }
 
 function auroraSettings(values: Values, timeoutSeconds: number, pollSeconds: number): AuroraCloneSettings {
@@ -215,7 +224,7 @@ function auroraSettings(values: Values, timeoutSeconds: number, pollSeconds: num
     securityGroupIDs: values['security-group'] as string[],
     instanceClass: values['instance-class'] as string,
     serverless: serverless ? { minCapacity: Number(serverless[1]), maxCapacity: Number(serverless[2]) } : undefined,
-    ownerSecrets: Object.fromEntries(((values['owner-secret'] as string[] | undefined) ?? []).map((o) => o.split('=') as [string, string])),
+    ownerSecrets: ownerSecrets(values),
     timeoutSeconds,
     pollSeconds,
   };
