@@ -53,6 +53,15 @@ export interface BackendTraits {
   readonly objectStoreProblems?: (o: { destinationPath: string; schedule: string }) => ReadonlyArray<{ key: string; message: string }>;
   /** The restore drill (`backups.restoreDrill`). */
   readonly restoreDrill: Support;
+  /**
+   * Where the restore drill always restores from, when the backend has one way only (Aurora clones
+   * the cluster copy-on-write): `backups.restoreDrill.source` is then refused. @default chosen by the fleet
+   */
+  readonly fixedRestoreDrillSource?: 'auroraClone';
+  /** A per-developer connection limit (`developerSessions.connectionLimit`). */
+  readonly developerConnectionLimit: Support;
+  /** Per-developer statement and idle timeouts (`developerSessions.*Timeout`). */
+  readonly developerSessionTimeouts: Support;
   /** Retention pruning of volume-snapshot backups (`backups.postgres.retention`). */
   readonly snapshotRetention: Support;
   /** `backups.postgres.method: logical` (the operator's logical backup CronJob). */

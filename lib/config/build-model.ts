@@ -592,18 +592,11 @@ function resolveDeveloperSessions(
   report: Report,
 ): DeveloperSessions {
   const given = env.developerSessions ?? {};
-  if (given.connectionLimit !== undefined && env.operator !== 'cloudnative-pg') {
-    report(
-      at('developerSessions', 'connectionLimit'),
-      `cannot be rendered on operator: ${env.operator} (${env.operator === 'zalando' ? "Zalando's users take flags only, and no dbfleet Job may ALTER a role there" : 'developer roles are not rendered by dbfleet there yet'}); remove it (docs/security.md, "What is not defended")`,
-    );
-  }
-  if ((given.statementTimeout !== undefined || given.idleInTransactionTimeout !== undefined) && env.operator === 'aws-aurora') {
-    report(
-      at('developerSessions'),
-      'timeouts cannot be rendered on operator: aws-aurora yet (no developer-sessions Job there); remove them',
-    );
-  }
+  const traits = backendTraits(env.operator);
+  if (given.connectionLimit !== undefined && traits.developerConnectionLimit !== true)
+    report(at('developerSessions', 'connectionLimit'), traits.developerConnectionLimit);
+  if ((given.statementTimeout !== undefined || given.idleInTransactionTimeout !== undefined) && traits.developerSessionTimeouts !== true)
+    report(at('developerSessions'), traits.developerSessionTimeouts);
   return {
     connectionLimit: given.connectionLimit ?? DEVELOPER_SESSION_DEFAULTS.connectionLimit,
     statementTimeout: postgresTimeout(given.statementTimeout ?? DEVELOPER_SESSION_DEFAULTS.statementTimeout),
@@ -723,12 +716,12 @@ function buildRestoreDrill(
   }
   const hasSnapshots = postgres?.method === 'volumeSnapshot';
   // Aurora: the drill clones the cluster (copy-on-write); there is no backup to choose from.
-  const aurora = env.operator === 'aws-aurora';
-  if (aurora && d.source !== undefined) {
-    report(at('source'), 'has no meaning on operator: aws-aurora (the drill clones the cluster copy-on-write): remove it');
+  const fixedSource = backendTraits(env.operator).fixedRestoreDrillSource;
+  if (fixedSource && d.source !== undefined) {
+    report(at('source'), `has no meaning on operator: ${env.operator} (the drill clones the cluster copy-on-write): remove it`);
     return undefined;
   }
-  const source = aurora ? 'auroraClone' : (d.source ?? (objectStore ? 'objectStore' : 'volumeSnapshot'));
+  const source = fixedSource ?? d.source ?? (objectStore ? 'objectStore' : 'volumeSnapshot');
   if (source === 'objectStore' && !objectStore && env.backups?.objectStore === undefined) {
     report(at('source'), `objectStore needs environments.${envName}.backups.objectStore`);
     return undefined;

@@ -91,7 +91,7 @@ export class EnvironmentChart extends Chart {
         .map((k) => k.remoteKey),
     );
     for (const child of this.node.findAll()) {
-      if (!(child instanceof ApiObject) || child.kind !== 'ExternalSecret') continue;
+      if (!ApiObject.isApiObject(child) || child.kind !== 'ExternalSecret') continue;
       const spec = (child.toJson() as { spec?: { data?: Array<{ remoteRef?: { key?: string } }>; dataFrom?: unknown[] } }).spec;
       const keys = (spec?.data ?? []).map((d) => d.remoteRef?.key ?? '');
       if (keys.length > 0 && !spec?.dataFrom?.length && keys.every((k) => pushed.has(k)))

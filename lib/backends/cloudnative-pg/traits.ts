@@ -8,6 +8,8 @@ export const CLOUDNATIVE_PG_TRAITS: BackendTraits = {
   ownerRotation: true,
   standbySites: true,
   objectStore: true,
+  developerConnectionLimit: true,
+  developerSessionTimeouts: true,
   restoreDrill: true,
   snapshotRetention: true,
   logicalBackup: "logical is the Zalando operator's logical backup; on cloudnative-pg use volumeSnapshot or plugin",

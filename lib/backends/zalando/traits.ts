@@ -20,6 +20,10 @@ export const ZALANDO_TRAITS: BackendTraits = {
     'dbfleet\'s owner rotation needs CloudNativePG DatabaseRoles (see README "Credentials"); use the operator\'s enable_password_rotation for non-owner users',
   standbySites:
     "dbfleet renders standby sites for cloudnative-pg only (Zalando's equivalent, a `standby` section with s3_wal_path/gs_wal_path or standby_host, is not rendered; see docs/disaster-recovery.md)",
+  // zalando/postgres-operator@v2.0.1 pkg/cluster/util.go normalizeUserFlags: users take flags only.
+  developerConnectionLimit:
+    'cannot be rendered on operator: zalando (Zalando\'s users take flags only, and no dbfleet Job may ALTER a role there); remove it (docs/security.md, "What is not defended")',
+  developerSessionTimeouts: true,
   // WAL-G in Spilo, through the postgresql's own env (zalando-wal-g.ts, docs/zalando.md "Point-in-time recovery").
   objectStore: true,
   objectStoreProblems: walgObjectStoreProblems,
