@@ -305,6 +305,25 @@ jobs:
 `,
   );
 
+  // The DANGER gate runs from the pull request's own checkout (GitHub takes a pull_request workflow
+  // from the PR's merge commit), so an author could edit the gate itself. It holds only when changes
+  // to these paths need a review by someone else: CODEOWNERS plus branch protection.
+  files.set(
+    '.github/CODEOWNERS',
+    `# Replace @your-org/platform-team with the team that reviews database changes, then turn on
+# "Require review from Code Owners" in the branch protection of the default branch. Without it a
+# pull request's author can change the plan workflow, .ci/ or the locked dbfleet version, and the
+# DANGER gate checks nothing.
+/.github/ @your-org/platform-team
+/.ci/ @your-org/platform-team
+/package.json @your-org/platform-team
+/package-lock.json @your-org/platform-team
+/vendor/ @your-org/platform-team
+/cdk8s.yaml @your-org/platform-team
+/main.ts @your-org/platform-team
+`,
+  );
+
   files.set(
     'README.md',
     `# ${o.name}: databases, the GitOps way
@@ -323,7 +342,11 @@ no registry request, no "new version" notice, ~1 s faster. \`npx cdk8s synth\` g
 
 Pull requests: \`.github/workflows/plan.yaml\` posts the plan as a comment and fails on a DANGER
 until a maintainer who read it adds the label \`${DANGER_LABEL}\` (not the pull request's author:
-\`.ci/accept-danger\` checks who added it, and for which commit).
+\`.ci/accept-danger\` checks who added it, and for which commit). The gate runs from the pull
+request's own files, so it holds only if \`.github/CODEOWNERS\` names your reviewers and the default
+branch requires a Code Owners review: otherwise an author can edit the workflow, \`.ci/\` or the locked
+dbfleet version. Pull requests from forks get a read-only token: the plan comment cannot be posted
+there, so the check fails; run the plan from a branch of this repository.
 
 Upgrade dbfleet with \`npm install dbfleet@<version>\`, then \`npm run synth\` and review the
 change of dist/ in the pull request.

@@ -98,9 +98,11 @@ describe('dbfleet init', () => {
     expect(Object.keys(pkg.devDependencies)).toEqual(expect.arrayContaining(['cdk8s-cli', 'tsx']));
     expect(readFileSync(join(dir, 'main.ts'), 'utf8')).toContain("import { renderFleet } from 'dbfleet';");
     expect(readFileSync(join(dir, 'cdk8s.yaml'), 'utf8')).toContain('package: ./node_modules/dbfleet/lib/validate/cdk8s-plugin.cjs');
-    expect(readFileSync(join(dir, '.github', 'workflows', 'plan.yaml'), 'utf8')).toContain(
-      'npx dbfleet plan --base origin/${{ github.base_ref }}',
-    );
+    const workflow = readFileSync(join(dir, '.github', 'workflows', 'plan.yaml'), 'utf8');
+    expect(workflow).toContain('BASE: origin/${{ github.base_ref }}');
+    expect(workflow).toContain('npx dbfleet plan --base "$BASE"');
+    // The DANGER gate runs from the pull request's own files: it holds only with a code-owner review of them.
+    expect(readFileSync(join(dir, '.github', 'CODEOWNERS'), 'utf8')).toMatch(/^\/\.ci\/ /m);
     expect(statSync(join(dir, '.ci', 'run')).mode & 0o111).not.toBe(0);
     const fleet = loadFleet(dir);
     expect(fleet.name).toBe('my-fleet');
