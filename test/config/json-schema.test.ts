@@ -90,8 +90,9 @@ describe('fleet JSON Schema', () => {
     ).toEqual([]);
   });
 
-  it('the starter files and the example fleet point yaml-language-server at the schemas', () => {
-    expect(readFileSync(join(root, 'fleet.yaml'), 'utf8')).toMatch(/^# yaml-language-server: \$schema=lib\/config\/fleet\.schema\.json\n/);
+  // The example fleet.yaml's own line is checked in example-fleet-schema.test.ts: this file is in the
+  // fleet-independent suite, which runs against other teams' fleet.yaml too (test/adoption).
+  it('the starter files point yaml-language-server at the schemas', () => {
     const v = '1.0.0';
     const files = starterFiles({
       name: 'acme',

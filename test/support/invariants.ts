@@ -695,7 +695,12 @@ function storePurpose(fleet: Fleet, r: RenderedObject): string {
       return `developer ${developer.replace(/_/g, '-')} (${secrets})`;
     }
     case 'generated-password': {
-      const service = fleet.services.find((s) => instance === `${s.name}-db`);
+      // `<service>-db`, and `<service>-db-rotation-<n>`: the second login of a rotation is the service's too.
+      const service = fleet.services.find(
+        (s) =>
+          instance === `${s.name}-db` ||
+          (instance.startsWith(`${s.name}-db-rotation-`) && /^\d+$/.test(instance.slice(`${s.name}-db-rotation-`.length))),
+      );
       if (service) return `service ${service.name} (${secrets})`;
       const developer = /^developer-(.+)$/.exec(instance)?.[1];
       if (developer) return `developer ${developer} (${secrets})`;

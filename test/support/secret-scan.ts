@@ -57,6 +57,13 @@ const REFERENCE_KEY =
   /(name|ref|path|file|key|namespace|store|kind|hook[-_]?delete[-_]?policy|\.(sql|sh|json|ya?ml|conf|ini|txt|md|py|js))$/i; // a data key with an extension is a file: its content is scanned
 // `--password hunter2` as two arguments: the flag names what the next argument is.
 const SECRET_FLAG = /^--?[\w-]*(pass(word)?|passwd|pwd|secret|token|api[-_]?key)$/i;
+/**
+ * Flags whose value names a Kubernetes Secret rather than holding one: the restore drill's
+ * `--owner-secret <database>=<Secret name>`. Only that exact shape is let through.
+ */
+const SECRET_REFERENCE_FLAGS: Readonly<Record<string, RegExp>> = {
+  '--owner-secret': /^[a-z_][a-z0-9_]*=[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/,
+};
 
 /** A value that names where a secret is, or is empty once templates and expansions are taken out. */
 function notALiteral(value: string): boolean {
@@ -100,7 +107,15 @@ export function scanForSecrets(node: unknown, options: SecretScanOptions = {}, p
   else if (Array.isArray(node))
     node.forEach((v, i) => {
       const flag = node[i - 1];
-      if (typeof v === 'string' && typeof flag === 'string' && SECRET_FLAG.test(flag) && !v.startsWith('-') && !notALiteral(v))
+      const reference = typeof flag === 'string' ? SECRET_REFERENCE_FLAGS[flag] : undefined;
+      if (
+        typeof v === 'string' &&
+        typeof flag === 'string' &&
+        SECRET_FLAG.test(flag) &&
+        !v.startsWith('-') &&
+        !notALiteral(v) &&
+        !reference?.test(v)
+      )
         out.push({ path: `${path}[${i}]`, reason: `the argument after ${flag} is a literal` });
       scanForSecrets(v, options, `${path}[${i}]`, out);
     });
