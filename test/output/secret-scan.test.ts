@@ -99,4 +99,15 @@ describe('secret scan: literals the key names or the command line give away', ()
     // reading the mounted Secret's file is how it should be done
     expect(paths({ data: { 'apply.sh': '  PGPASSWORD=$(cat "$owners/$1/password")\n' } })).toEqual([]);
   });
+  // Review of the scan (issue 33, low): these four slipped past it.
+  it('a URL with an empty user name and a password', () => {
+    expect(paths({ data: { dsn: 'postgresql://:hunter2hunter2@db:5432/app' } })).toContain('data.dsn');
+  });
+  it('a password assigned to pwd= (ODBC/JDBC style)', () => {
+    expect(paths({ args: ['Server=db;Database=app;Uid=app;Pwd=hunter2hunter2'] })).toContain('args[0]');
+  });
+  it('an AWS access key id in an env value or a config file', () => {
+    expect(paths({ env: [{ name: 'AWS_ACCESS_KEY', value: 'AKIAIOSFODNN7EXAMPLE' }] })).toContain('env[0].value');
+    expect(paths({ data: { 'config.ini': '[default]\naws_access_key_id = ASIAIOSFODNN7EXAMPLE\n' } })).toContain('data.config.ini');
+  });
 });

@@ -44,8 +44,13 @@ function looksGenerated(token: string): boolean {
 
 const SECRET_NAME = /pass(word)?|passwd|secret|token|api[-_]?key|private[-_]?key|credential/i;
 // `password=x`, `PASSWORD: x`, `--password x`, `:x@` in a URL: an assignment of a literal.
-const ASSIGNMENT = /(?:pass(?:word)?|passwd|secret|token|api[-_]?key)["']?[ \t]*(?:=|:|[ \t])[ \t]*["']?([^\s"'&;,)}]+)/gi;
-const URL_USERINFO = /[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:([^@\s/]+)@/gi;
+const ASSIGNMENT = /(?:pass(?:word)?|passwd|pwd|secret|token|api[-_]?key)["']?[ \t]*(?:=|:|[ \t])[ \t]*["']?([^\s"'&;,)}]+)/gi;
+// The user may be empty (`postgres://:pw@host`): the password is still there.
+const URL_USERINFO = /[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:([^@\s/]+)@/gi;
+// AWS access key ids have a fixed shape (AKIA… long-term, ASIA… temporary) but too little entropy for the
+// generic test below. Short hex strings (< 32 characters) stay out on purpose: resource versions, UIDs' pieces
+// and hashes in names look the same, and no credential dbfleet could render is that short.
+const AWS_ACCESS_KEY_ID = /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g;
 
 // `PGPASSWORD=$(…)`: the expansion is stripped below as "not a literal", but what it runs decides. Reading a
 // mounted Secret's file (`$(cat <file>)`) is how a script gets a password; `$(printf %s <literal>)` is a literal.
@@ -92,6 +97,7 @@ function scanString(value: string, path: string, options: SecretScanOptions, out
       out.push({ path, reason: `assigns a literal to "${m[0].slice(0, m[0].length - assigned.length).trim()}"` });
   }
   for (const m of literal.matchAll(URL_USERINFO)) out.push({ path, reason: `a URL carries a password (${m[1].length} characters)` });
+  for (const m of literal.matchAll(AWS_ACCESS_KEY_ID)) out.push({ path, reason: `an AWS access key id (${m[0].slice(0, 4)}…)` });
   // Words as written; a word that is a URL, a path, a host name or an assignment is split further at
   // its punctuation, so that only a credential-like piece of it can count as one.
   for (const word of literal.split(/[\s"'`,;()[\]{}<>|\\]+/)) {
