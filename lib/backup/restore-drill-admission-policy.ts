@@ -108,6 +108,16 @@ export function restoreDrillValidations(props: RestoreDrillAdmissionPolicyProps)
       expression: `object.metadata.name == ${quote(props.scratchCluster)}`,
       message: `the restore drill may create only the Cluster ${props.scratchCluster}`,
     },
+    {
+      // Annotations steer CloudNativePG outside the spec: cnpg.io/podPatch is a JSON patch applied
+      // to every instance pod (cloudnative-pg@v1.30.0 pkg/specs/pods.go NewInstance; the webhook
+      // only checks that it applies, validatePodPatchAnnotation): any Secret as a volume, any
+      // ServiceAccount of the namespace, any command. cnpg.io/validation: disabled skips the
+      // operator's webhook (internal/webhook/v1/common.go). The drill sets none.
+      expression: `!has(object.metadata.annotations) || size(object.metadata.annotations) == 0`,
+      message:
+        'the scratch cluster carries no annotations (cnpg.io/podPatch would rewrite its pods, cnpg.io/validation turn off the webhook)',
+    },
     { expression: `has(${spec}.instances) && ${spec}.instances == 1`, message: 'the scratch cluster has exactly one instance' },
     {
       expression: `has(${spec}.enablePDB) && ${spec}.enablePDB == false`,

@@ -144,6 +144,32 @@ describe('aurora restore drill rendering', () => {
       ['a public instance', crafted(dbInstance, (o) => (o.spec.publiclyAccessible = true))],
       ['an instance in the source', crafted(dbInstance, (o) => (o.spec.dbClusterIdentifier = 'shop-production-commerce'))],
       ['a bigger instance', crafted(dbInstance, (o) => (o.spec.dbInstanceClass = 'db.r7g.16xlarge'))],
+      // Attack on issue 24 (platform side): ACK adopts an existing RDS resource named by an annotation
+      // (aws-controllers-k8s/runtime ResourceAdoption, on by default); the drill may delete the scratch name.
+      [
+        "production's instance adopted under the scratch name",
+        crafted(dbInstance, (o) =>
+          Object.assign(o.metadata.annotations, {
+            'services.k8s.aws/adoption-policy': 'adopt',
+            'services.k8s.aws/adoption-fields': '{"dbInstanceIdentifier":"shop-production-commerce-1"}',
+          }),
+        ),
+      ],
+      [
+        "production's cluster adopted under the scratch name",
+        crafted(dbCluster, (o) =>
+          Object.assign(o.metadata.annotations, {
+            'services.k8s.aws/adoption-policy': 'adopt',
+            'services.k8s.aws/adoption-fields': '{"dbClusterIdentifier":"shop-production-commerce"}',
+          }),
+        ),
+      ],
+      ['another region', crafted(dbCluster, (o) => (o.metadata.annotations['services.k8s.aws/region'] = 'us-west-2'))],
+      ['a clone left behind', crafted(dbCluster, (o) => (o.metadata.annotations['services.k8s.aws/deletion-policy'] = 'retain'))],
+      [
+        'automated backups kept',
+        crafted(dbCluster, (o) => (o.metadata.annotations['rds.services.k8s.aws/delete-automated-backups'] = 'false')),
+      ],
     ];
     for (const [what, o] of refused) expect(admit(o), what).toMatchObject({ matched: true, allowed: false });
     // Nobody else's requests are matched (Argo CD applies the real clusters).

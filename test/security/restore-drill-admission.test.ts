@@ -210,6 +210,30 @@ describe('restore drill admission policy (issue 24 item 6)', () => {
       () => crafted((s) => (s.monitoring = { customQueriesSecret: [{ name: 'payments-db-credentials', key: 'password' }] })),
     ],
     ['TLS from any Secret', () => crafted((s) => (s.certificates = { serverTLSSecret: 'payments-tls', serverCASecret: 'payments-ca' }))],
+    // Attack on issue 24 (platform side): CloudNativePG applies cnpg.io/podPatch to every instance
+    // pod (cloudnative-pg@v1.30.0 pkg/specs/pods.go): another ServiceAccount, any Secret mounted.
+    [
+      'a pod patch (another ServiceAccount, any Secret as a volume)',
+      () => ({
+        ...drillCluster('volumeSnapshot'),
+        metadata: {
+          ...drillCluster('volumeSnapshot').metadata,
+          annotations: {
+            'cnpg.io/podPatch': JSON.stringify([
+              { op: 'replace', path: '/spec/serviceAccountName', value: 'prune-backups' },
+              { op: 'add', path: '/spec/volumes/-', value: { name: 'x', secret: { secretName: 'acme-object-store-credentials' } } },
+            ]),
+          },
+        },
+      }),
+    ],
+    [
+      "the operator's webhook turned off",
+      () => ({
+        ...drillCluster('volumeSnapshot'),
+        metadata: { ...drillCluster('volumeSnapshot').metadata, annotations: { 'cnpg.io/validation': 'disabled' } },
+      }),
+    ],
   ];
   it.each(attacks)('refuses %s', (_name, make) => {
     const outcome = admit(make());

@@ -4,7 +4,11 @@ import type { AwsSettings, RestoreDrill } from '../../config/model';
 import { RESTORE_DRILL_CLUSTER, RESTORE_DRILL_NAME } from '../../backup/backup-names';
 import { OpsCronJob } from '../../backup/ops-cron-job';
 import { ADMISSION_POLICY_API_VERSION, restoreDrillPolicyName, serviceAccountUser } from '../../backup/restore-drill-admission-policy';
-import { SKIP_FINAL_SNAPSHOT_ANNOTATION, scratchInstanceName } from '../../ops/restore-drill/aurora-drill';
+import {
+  DELETE_AUTOMATED_BACKUPS_ANNOTATION,
+  SKIP_FINAL_SNAPSHOT_ANNOTATION,
+  scratchInstanceName,
+} from '../../ops/restore-drill/aurora-drill';
 import { SERVERLESS_INSTANCE_CLASS } from './aurora-cluster';
 
 /** RDS identifiers: at most 63 characters (aurora-cluster.ts). */
@@ -115,7 +119,15 @@ export class AuroraRestoreDrill extends Construct {
     const policyName = restoreDrillPolicyName(props.namespace);
     const namespaceSelector = { matchLabels: { 'kubernetes.io/metadata.name': props.namespace } };
     const spec = 'object.spec';
-    const annotations = `has(object.metadata.annotations) && ${quote(SKIP_FINAL_SNAPSHOT_ANNOTATION)} in object.metadata.annotations && object.metadata.annotations[${quote(SKIP_FINAL_SNAPSHOT_ANNOTATION)}] == 'true'`;
+    // Exactly the drill's two annotations, both 'true'. Any other steers ACK outside the spec the
+    // checks below read: services.k8s.aws/adoption-policy + adoption-fields adopt an existing RDS
+    // resource under the scratch name (aws-controllers-k8s/runtime@v0.61.0 pkg/runtime/reconciler.go
+    // handlePopulation, feature gate ResourceAdoption on by default; rds-controller@v1.11.1
+    // db_instance/resource.go PopulateResourceFromAnnotation takes dbInstanceIdentifier from it),
+    // so the drill's delete-by-scratch-name would delete a production instance;
+    // services.k8s.aws/region moves the clone, deletion-policy: retain leaves it behind.
+    const drillAnnotations = [SKIP_FINAL_SNAPSHOT_ANNOTATION, DELETE_AUTOMATED_BACKUPS_ANNOTATION];
+    const annotations = `has(object.metadata.annotations) && ${quote(SKIP_FINAL_SNAPSHOT_ANNOTATION)} in object.metadata.annotations && object.metadata.annotations.all(k, k in ${list(drillAnnotations)} && object.metadata.annotations[k] == 'true')`;
     const sources = props.clusters.map((c) => `${props.identifierPrefix}${c.name}`);
     const isCluster = `(object.kind == 'DBCluster')`;
     const isInstance = `(object.kind == 'DBInstance')`;
@@ -153,7 +165,7 @@ export class AuroraRestoreDrill extends Construct {
       },
       {
         expression: annotations,
-        message: `the scratch objects carry ${SKIP_FINAL_SNAPSHOT_ANNOTATION}: "true" (no final snapshot of a clone)`,
+        message: `the scratch objects carry ${SKIP_FINAL_SNAPSHOT_ANNOTATION}: "true" and no annotation but ${drillAnnotations.join(', ')} ("true"): no adoption, region or deletion-policy annotation`,
       },
       {
         expression: `!${isCluster} || (${spec}.all(k, k in ${list(allowedClusterFields)}) && ${spec}.dbClusterIdentifier == ${quote(scratchIdentifier)} && ${spec}.engine == 'aurora-postgresql' && has(${spec}.sourceDBClusterIdentifier) && ${spec}.sourceDBClusterIdentifier in ${list(sources)} && has(${spec}.restoreType) && ${spec}.restoreType == 'copy-on-write' && has(${spec}.useLatestRestorableTime) && ${spec}.useLatestRestorableTime == true)`,
