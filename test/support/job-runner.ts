@@ -89,6 +89,9 @@ export async function runJobContainer(
     env.HOME = root;
     env.TMPDIR = root;
     env.PATH = pathWith(server.binDir);
+    // The environment is built from the container's, not inherited: carry the run's mark along, so that a
+    // process the script leaves behind is found by the suite's leftover check (test/support/global-setup.ts).
+    if (process.env.DBFLEET_TEST_RUN) env.DBFLEET_TEST_RUN = process.env.DBFLEET_TEST_RUN;
     // psql is the command: run it directly; a script: run it with sh from its directory.
     const result = await runScript(command, env);
     return { ...result, env, secretsRead };
