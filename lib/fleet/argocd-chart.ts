@@ -33,7 +33,7 @@ export class ArgoCdChart extends Chart {
     for (const chart of props.environments) {
       const environment = fleet.environments.find((e) => e.name === chart.node.id)!;
       const namespaces = new Set<string>();
-      const clusterResources = new Set<string>();
+      const clusterResources: Array<{ groupKind: string; name: string }> = [];
       const namespacedResources = new Set<string>();
       // Operators' own unowned objects are expected in these namespaces, not orphans to warn about.
       const expectedOrphans = new Map<string, { group: string; kind: string; name: string }>();
@@ -43,7 +43,7 @@ export class ArgoCdChart extends Chart {
           namespaces.add(namespace);
           namespacedResources.add(groupKind(object.apiVersion, object.kind));
         } else {
-          clusterResources.add(groupKind(object.apiVersion, object.kind));
+          clusterResources.push({ groupKind: groupKind(object.apiVersion, object.kind), name: object.metadata.name! });
         }
       }
       for (const cluster of chart.clusters) {
@@ -55,7 +55,7 @@ export class ArgoCdChart extends Chart {
         description: `Databases of the ${fleet.name} fleet in ${environment.name}, rendered by dbfleet`,
         sourceRepo: gitops.repoURL,
         destinations: [...namespaces].sort().map((namespace) => ({ ...environment.destination, namespace })),
-        clusterResources: [...clusterResources],
+        clusterResources,
         namespacedResources: [...namespacedResources],
         expectedOrphans: [...expectedOrphans.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, o]) => o),
         labels,

@@ -15,8 +15,12 @@ export interface AppProjectProps {
   /** The only repository Applications of this project may read. */
   readonly sourceRepo: string;
   readonly destinations: readonly AppProjectDestination[];
-  /** Cluster-scoped kinds the project may manage, as `group/Kind` (core group: `/Kind`). */
-  readonly clusterResources: readonly string[];
+  /**
+   * Cluster-scoped objects the project may manage, each as `group/Kind` (core group: `/Kind`) and
+   * its name: the whitelist names each object (Argo CD v3.5.1 ClusterResourceRestrictionItem.name,
+   * IsGroupKindNamePermitted), so the project cannot create another Namespace or admission policy.
+   */
+  readonly clusterResources: ReadonlyArray<{ readonly groupKind: string; readonly name: string }>;
   /** Namespaced kinds the project may manage, as `group/Kind`. */
   readonly namespacedResources: readonly string[];
   /**
@@ -45,7 +49,14 @@ export class AppProject extends Construct {
         description: props.description,
         sourceRepos: [props.sourceRepo],
         destinations: props.destinations.map((d) => ({ ...d })),
-        clusterResourceWhitelist: [...new Set(props.clusterResources)].sort().map(split),
+        // Names are matched as globs (filepath.Match): a name holding a glob character would admit more.
+        clusterResourceWhitelist: [...new Map(props.clusterResources.map((r) => [`${r.groupKind}/${r.name}`, r])).entries()]
+          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+          .map(([, r]) => {
+            if (/[*?[\\]/.test(r.name))
+              throw new Error(`cluster-scoped ${r.groupKind} "${r.name}": a name with a glob character cannot be fenced by name`);
+            return { ...split(r.groupKind), name: r.name };
+          }),
         namespaceResourceWhitelist: [...new Set(props.namespacedResources)].sort().map(split),
         // Anything in these namespaces that dbfleet did not render shows up as a warning, except
         // what an operator creates there by design.

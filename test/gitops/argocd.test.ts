@@ -161,7 +161,16 @@ describe('Argo CD delivery', () => {
           ),
         ].sort();
       expect(project.spec.namespaceResourceWhitelist.map((r: any) => `${r.group}/${r.kind}`)).toEqual(kinds(true));
-      expect(project.spec.clusterResourceWhitelist.map((r: any) => `${r.group}/${r.kind}`)).toEqual(kinds(false));
+      expect([...new Set(project.spec.clusterResourceWhitelist.map((r: any) => `${r.group}/${r.kind}`))]).toEqual(kinds(false));
+      // Item 9: cluster-scoped objects are admitted by name, exactly those rendered (Argo CD v3.5.1
+      // matches an entry without a name to every object of its kind: any Namespace, any policy).
+      const clusterScoped = inEnv
+        .filter((o) => !o.object.metadata.namespace)
+        .map(
+          (o) => `${o.object.apiVersion.includes('/') ? o.object.apiVersion.split('/')[0] : ''}/${o.object.kind}/${o.object.metadata.name}`,
+        )
+        .sort();
+      expect(project.spec.clusterResourceWhitelist.map((r: any) => `${r.group}/${r.kind}/${r.name}`).sort()).toEqual(clusterScoped);
     }
   });
 });
