@@ -119,6 +119,9 @@ export class DeveloperAccessJobs extends Construct {
       monitoringRoles: props.monitoringRoles,
       developers: props.developers,
       operatorGaps: props.operatorGaps,
+      // A provisioning container created the databases before the access SQL runs (Aurora, where
+      // PUBLIC has no CONNECT on `postgres`): the preflight runs in each owner's own database.
+      preflightInOwnDatabase: props.provision !== undefined,
     });
     new k8s.KubeConfigMap(this, 'Sql', {
       // Grows by one short line per service: applied server-side, so the 262144-byte

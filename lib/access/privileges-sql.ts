@@ -76,6 +76,11 @@ export interface PrivilegesSqlOptions {
    */
   readonly maintenanceDatabase?: string;
   /**
+   * Run the preflight in the candidate owner's own database instead (Aurora: the provisioning
+   * created every database already, and PUBLIC has no CONNECT on `postgres` there). @default false
+   */
+  readonly preflightInOwnDatabase?: boolean;
+  /**
    * Roles that must keep CONNECT on every service database although PUBLIC loses it (the
    * operator's metrics exporter). Granted only when the role exists. @default none
    */
@@ -164,7 +169,7 @@ export function privilegesSql(
   // Who receives the developers' privileges: the group (its members inherit), or on an operator
   // that cannot grant membership, each developer role by name.
   const grantees = gaps?.directGrants ? (access === 'none' ? [] : developerRoles) : access === 'none' ? [] : [group];
-  const script = applyScript(cluster.name, maintenance);
+  const script = applyScript(cluster.name, options.preflightInOwnDatabase ? null : maintenance);
   const line = (s: PostgresCluster['services'][number]) =>
     [s.database, s.role, ...(gaps?.extensions ? [s.extensions.join(',')] : [])].join('\t');
   return {
@@ -557,7 +562,9 @@ function databaseSql(o: DatabaseSqlOptions): string {
  * (PGHOST, PGSSLMODE, PGCHANNELBINDING, PGOPTIONS, ...). The script is the same for every
  * cluster but for its name in the log lines.
  */
-export function applyScript(clusterName: string, maintenanceDatabase = 'postgres'): string {
+export function applyScript(clusterName: string, maintenanceDatabase: string | null = 'postgres'): string {
+  // null: each candidate owner's own database (preflightInOwnDatabase).
+  const preflightDatabase = maintenanceDatabase === null ? '"$candidate"' : shQuote(maintenanceDatabase);
   return [
     '#!/bin/sh',
     `# dbfleet developer access for cluster ${clusterName}: a preflight, then ${DATABASE_SQL_KEY} once per`,
@@ -581,7 +588,7 @@ export function applyScript(clusterName: string, maintenanceDatabase = 'postgres
     'preflight=1',
     `for candidate in $(cut -f 1 "$dir/${DATABASES_KEY}"); do`,
     '  login_as_owner_of "$candidate"',
-    `  if run_psql --dbname ${shQuote(maintenanceDatabase)} --set pairs="$(cat "$dir/${DATABASES_KEY}")" --file "$dir/${PREFLIGHT_SQL_KEY}"; then`,
+    `  if run_psql --dbname ${preflightDatabase} --set pairs="$(cat "$dir/${DATABASES_KEY}")" --file "$dir/${PREFLIGHT_SQL_KEY}"; then`,
     '    preflight=0',
     '    break',
     '  fi',

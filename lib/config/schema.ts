@@ -259,7 +259,7 @@ const developerSessions = z
       .max(1000, 'must be <= 1000')
       .optional()
       .describe(
-        `Connections one developer may hold at once in a cluster (the role's CONNECTION LIMIT; the next login is refused). Default ${DEVELOPER_SESSION_DEFAULTS.connectionLimit}. CloudNativePG only: Zalando's manifest cannot set it (docs/security.md).`,
+        `Connections one developer may hold at once in a cluster (the role's CONNECTION LIMIT; the next login is refused). Default ${DEVELOPER_SESSION_DEFAULTS.connectionLimit}. CloudNativePG and Aurora: Zalando's manifest cannot set it (docs/security.md).`,
       ),
     statementTimeout: pgTimeout
       .optional()

@@ -14,7 +14,7 @@ import { runJobContainer, type JobRun } from '../support/job-runner';
 import { postgresUnavailableReason, startPostgres, type PostgresServer } from '../support/postgres';
 import { expected, formatMatrix, OPERATIONS, type MatrixRow, type Outcome, type Subject } from '../access/matrix';
 
-const fleetText = (access: DeveloperAccess, developers = '[alice, bob]', iam = true) => `
+const fleetText = (access: DeveloperAccess, developers = '[alice, bob]', iam = true, sessions = '{}') => `
 name: shop
 postgres: { version: 16 }
 secretStore: { kind: ClusterSecretStore, name: vault, keyPrefix: databases }
@@ -27,6 +27,7 @@ environments:
     instances: 2
     storage: 5Gi
     developerAccess: ${access}
+    developerSessions: ${sessions}
     aws:
       region: eu-central-1
       subnetIDs: [subnet-0a1b2c3d, subnet-1b2c3d4e]
@@ -42,6 +43,7 @@ services:
 const CLUSTER = 'shop';
 const DATABASES = ['orders', 'payments'];
 const MASTER = 'dbfleet_master';
+const MAINTENANCE = ['postgres', 'template1'];
 const SUBJECTS: Subject[] = [
   { kind: 'developer', role: 'dev_alice' },
   { kind: 'developer', role: 'dev_bob' },
@@ -69,7 +71,10 @@ describe.skipIf(unavailable !== undefined)('Aurora: databases, roles and develop
        CREATE ROLE rds_iam NOLOGIN;
        GRANT pg_monitor TO rds_superuser WITH ADMIN OPTION;
        GRANT rds_iam TO rds_superuser WITH ADMIN OPTION;
-       CREATE ROLE ${MASTER} LOGIN CREATEROLE CREATEDB IN ROLE rds_superuser PASSWORD 'master-password';`,
+       CREATE ROLE ${MASTER} LOGIN CREATEROLE CREATEDB IN ROLE rds_superuser PASSWORD 'master-password';
+       -- On RDS the master user owns postgres and template1 (rdsadmin owns template0 and rdsadmin).
+       ALTER DATABASE postgres OWNER TO ${MASTER};
+       ALTER DATABASE template1 OWNER TO ${MASTER};`,
     );
   });
   afterAll(async () => {
@@ -228,6 +233,29 @@ describe.skipIf(unavailable !== undefined)('Aurora: databases, roles and develop
       }
     }
     expect(rows, `measured on the emulated Aurora:\n${formatMatrix(rows, want)}`).toEqual(want);
+    // The maintenance databases: no developer and no service gets in (Aurora has no pg_hba; the
+    // bootstrap revoked PUBLIC's CONNECT there).
+    const maintenance: Record<string, string> = {};
+    const wantMaintenance: Record<string, string> = {};
+    for (const subject of SUBJECTS)
+      for (const database of MAINTENANCE) {
+        const outcome = await connectOutcome(subject.role, passwordOf(subject.role), database);
+        // 42501: no CONNECT privilege; 28000: a role that may not log in at all (developerAccess: none).
+        maintenance[`${subject.role} → ${database}`] = outcome === '42501' || outcome === '28000' ? 'denied' : outcome;
+        wantMaintenance[`${subject.role} → ${database}`] = 'denied';
+      }
+    expect(maintenance).toEqual(wantMaintenance);
+  }
+
+  /** `connected`, or the SQLSTATE that refused the login. */
+  async function connectOutcome(user: string, password: string, database: string): Promise<string> {
+    try {
+      const client = await server.connect({ user, password, database });
+      await client.end();
+      return 'connected';
+    } catch (error) {
+      return (error as { code?: string }).code ?? (error as Error).message;
+    }
   }
 
   const one = (sql: string, db = 'postgres') => server.psql(db, sql).trim();
@@ -264,6 +292,35 @@ describe.skipIf(unavailable !== undefined)('Aurora: databases, roles and develop
     expect((await runBootstrap(objects)).stdout).toContain('creating or repairing');
     const exporter = await server.connect({ user: 'dbfleet_exporter', password: 'rotated-exporter-password', database: 'postgres' });
     await exporter.end();
+  });
+
+  it('the bootstrap closes postgres and template1 to PUBLIC; only the master user (their owner) can, not dbfleet_admin; drift is repaired', async () => {
+    const objects = render(parseFleet(fleetText('read-write'), 'fleet.yaml'));
+    const publicConnect = () =>
+      one("SELECT has_database_privilege('public', 'postgres', 'CONNECT'), has_database_privilege('public', 'template1', 'CONNECT');");
+    expect(publicConnect()).toBe('f|f');
+    // The platform logins keep postgres; the master user owns it.
+    const admin = store.get(`${CLUSTER}-admin-credentials`)!.password;
+    const exporter = store.get(`${CLUSTER}-exporter-credentials`)!.password;
+    expect(await connectOutcome('dbfleet_admin', admin, 'postgres')).toBe('connected');
+    expect(await connectOutcome('dbfleet_exporter', exporter, 'postgres')).toBe('connected');
+    expect(await connectOutcome(MASTER, 'master-password', 'postgres')).toBe('connected');
+    expect(await connectOutcome('dbfleet_admin', admin, 'template1')).toBe('42501');
+    // Drift: someone grants it back. dbfleet_admin cannot take it away (a REVOKE by a non-owner
+    // removes only its own grants: PostgreSQL warns and changes nothing) ...
+    server.psql('postgres', `SET ROLE ${MASTER}; GRANT CONNECT ON DATABASE postgres, template1 TO PUBLIC;`);
+    const asAdmin = await server.connect({ user: 'dbfleet_admin', password: admin, database: 'postgres' });
+    const warnings: string[] = [];
+    asAdmin.on('notice', (n) => warnings.push(n.message ?? ''));
+    await asAdmin.query('REVOKE CONNECT ON DATABASE postgres, template1 FROM PUBLIC');
+    await asAdmin.end();
+    expect(warnings.join('\n')).toMatch(/no privileges could be revoked/);
+    expect(publicConnect()).toBe('t|t');
+    // ... so the next bootstrap sees it as not ready and repairs it as the master user.
+    const run = await runBootstrap(objects);
+    expect(run.stdout).toContain(`creating or repairing the platform roles as ${MASTER}`);
+    expect(publicConnect()).toBe('f|f');
+    expect((await runBootstrap(objects)).stdout).toContain('the master login is not used');
   });
 
   it('read-write (test): provisions roles and databases as dbfleet_admin, applies as each owner, is idempotent, and matches the matrix', async () => {
@@ -334,6 +391,47 @@ describe.skipIf(unavailable !== undefined)('Aurora: databases, roles and develop
   it('none: the group keeps nothing and no developer logs in; services unchanged', async () => {
     await runAccess(render(parseFleet(fleetText('none'), 'fleet.yaml')));
     await matrix('none');
+  });
+
+  it('developer sessions (IAM logins): the statement and the idle transaction are cut off, the third login is refused (limit 2)', async () => {
+    const limits = '{ connectionLimit: 2, statementTimeout: 1s, idleInTransactionTimeout: 1500ms }';
+    await runAccess(render(parseFleet(fleetText('read-only', '[alice, bob]', true, limits), 'fleet.yaml')));
+    iamTokens();
+    expect(one("SELECT rolconnlimit, rolconfig FROM pg_roles WHERE rolname = 'dev_alice';")).toBe(
+      '2|{statement_timeout=1s,idle_in_transaction_session_timeout=1500ms}',
+    );
+    const login = { user: 'dev_alice', password: passwordOf('dev_alice'), database: 'orders' };
+    // 57014: canceling statement due to statement timeout.
+    const a = await server.connect(login);
+    const statement = await a.query('SELECT pg_sleep(3)').then(
+      () => 'allowed',
+      (error: { code?: string }) => error.code,
+    );
+    await a.end();
+    expect(statement).toBe('57014');
+    // The idle-in-transaction timeout ends the session.
+    const b = await server.connect(login);
+    b.on('error', () => undefined);
+    let idle = 'allowed';
+    try {
+      await b.query('BEGIN');
+      await b.query('SELECT 1');
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      await b.query('SELECT 1');
+    } catch (error) {
+      idle = (error as { code?: string }).code ?? 'terminated';
+    }
+    await b.end().catch(() => undefined);
+    expect(idle).not.toBe('allowed');
+    // 53300: too many connections for role.
+    const open = [await server.connect(login), await server.connect(login)];
+    expect(await connectOutcome(login.user, login.password, 'orders')).toBe('53300');
+    for (const c of open) await c.end();
+    // Back to the defaults (5, 60s, 5m) at the next run.
+    await runAccess(render(parseFleet(fleetText('read-only'), 'fleet.yaml')));
+    expect(one("SELECT rolconnlimit, rolconfig FROM pg_roles WHERE rolname = 'dev_alice';")).toBe(
+      '5|{statement_timeout=60s,idle_in_transaction_session_timeout=300s}',
+    );
   });
 
   it('an owner whose password changed in the store gets it at the next run', async () => {

@@ -21,7 +21,7 @@
 //    store when the owner cannot log in with it. Then, as on the other backends, the access SQL
 //    of lib/access/privileges-sql.ts runs in each database logged in as that database's owner.
 // Every file pins search_path to the catalog (issue 24); every statement is idempotent.
-import type { DeveloperAccess, PostgresCluster } from '../../config/model';
+import type { DeveloperAccess, DeveloperSessions, PostgresCluster } from '../../config/model';
 import { DEVELOPER_GROUP_ROLE } from '../../config/names';
 import type { ClusterRole } from '../../postgres/postgres-cluster';
 import {
@@ -39,6 +39,13 @@ export const AURORA_ADMIN_ROLE = 'dbfleet_admin';
 export const AURORA_EXPORTER_ROLE = 'dbfleet_exporter';
 /** Aurora's role for IAM database authentication: a member logs in with a token, never a password. */
 export const RDS_IAM_ROLE = 'rds_iam';
+/** Aurora's administrators' role; the master user is a member. */
+export const RDS_SUPERUSER_ROLE = 'rds_superuser';
+/**
+ * The databases every Aurora cluster has that no developer or service connects to: PUBLIC's CONNECT
+ * is revoked there by the bootstrap (template0 already refuses connections, `datallowconn`).
+ */
+export const MAINTENANCE_DATABASES = ['postgres', 'template1'] as const;
 /** Connections the exporter may hold (it needs one; a second during a restart). */
 export const EXPORTER_CONNECTION_LIMIT = 3;
 
@@ -66,6 +73,8 @@ export function bootstrapFiles(clusterName: string, iamAuthentication: boolean):
   const adminReady = [
     'SELECT r.rolcreaterole AND r.rolcreatedb AND NOT r.rolinherit',
     ...(iamAuthentication ? [`  AND pg_catalog.pg_has_role(${quoteLiteral(RDS_IAM_ROLE)}, 'MEMBER WITH ADMIN OPTION')`] : []),
+    // The maintenance databases closed to PUBLIC (the shared catalog: any login may ask).
+    ...MAINTENANCE_DATABASES.map((db) => `  AND NOT pg_catalog.has_database_privilege('public', ${quoteLiteral(db)}, 'CONNECT')`),
     '  FROM pg_catalog.pg_roles r WHERE r.rolname = current_user',
   ].join(' ');
   const exporterReady = `SELECT pg_catalog.pg_has_role('pg_monitor', 'USAGE')`;
@@ -131,6 +140,19 @@ export function bootstrapFiles(clusterName: string, iamAuthentication: boolean):
     `GRANT pg_monitor TO ${AURORA_EXPORTER_ROLE};`,
     `COMMENT ON ROLE ${AURORA_EXPORTER_ROLE} IS 'dbfleet: postgres_exporter (pg_monitor)';`,
     '',
+    '-- Developers (and services) connect to their service databases only. Aurora has no pg_hba to',
+    '-- turn them away from the maintenance databases (CloudNativePG and Zalando do it there), so',
+    "-- PUBLIC's CONNECT goes. Only the owner can revoke it: PUBLIC's CONNECT is the owner's own",
+    '-- default grant, and a REVOKE by anyone else removes only the grants that role made (PostgreSQL',
+    '-- REVOKE: "only privileges granted by the command issuer"). On RDS the master user owns',
+    `-- ${MAINTENANCE_DATABASES.join(' and ')}, so this is the master login's job; ${AURORA_ADMIN_ROLE} (NOINHERIT, no`,
+    '-- membership in the master user) cannot, which test/aurora/access.test.ts checks. The logins',
+    '-- that still need `postgres` get CONNECT by name: the provisioning and this check',
+    `-- (${AURORA_ADMIN_ROLE}), postgres_exporter (${AURORA_EXPORTER_ROLE}), and the members of rds_superuser`,
+    '-- (administrators; the master user is the owner anyway).',
+    `GRANT CONNECT ON DATABASE postgres TO ${AURORA_ADMIN_ROLE}, ${AURORA_EXPORTER_ROLE}, ${RDS_SUPERUSER_ROLE};`,
+    ...MAINTENANCE_DATABASES.map((db) => `REVOKE CONNECT ON DATABASE ${db} FROM PUBLIC;`),
+    '',
   ].join('\n');
   return [
     { key: BOOTSTRAP_SCRIPT_KEY, content: script },
@@ -141,7 +163,13 @@ export function bootstrapFiles(clusterName: string, iamAuthentication: boolean):
 /** Step 2: the provisioning script and its SQL (the access ConfigMap carries them next to privileges-sql's). */
 export function provisionFiles(
   cluster: PostgresCluster,
-  options: { readonly roles: readonly ClusterRole[]; readonly iamAuthentication: boolean; readonly access: DeveloperAccess },
+  options: {
+    readonly roles: readonly ClusterRole[];
+    readonly iamAuthentication: boolean;
+    readonly access: DeveloperAccess;
+    /** The developer roles' session defaults (`developerSessions`); their connection limit is on each role. */
+    readonly sessions: Pick<DeveloperSessions, 'statementTimeout' | 'idleInTransactionTimeout'>;
+  },
 ): AccessSqlFile[] {
   const group = DEVELOPER_GROUP_ROLE;
   const developers = options.roles.filter((r) => r.login && !r.absent && (r.inRoles ?? []).includes(group));
@@ -227,6 +255,12 @@ export function provisionFiles(
     "      RAISE NOTICE 'dbfleet: created role %', developer;",
     '    END IF;',
     "    EXECUTE pg_catalog.format('ALTER ROLE %I LOGIN INHERIT NOCREATEROLE NOCREATEDB CONNECTION LIMIT %s PASSWORD NULL', developer, limits[i]);",
+    // The session defaults the developer-sessions Job sets on the operators, logged in as each
+    // developer (lib/access/developer-sessions.ts). Here no Job holds a developer's login (IAM
+    // tokens), and none is needed: ALTER ROLE … SET on a role needs CREATEROLE plus, from
+    // PostgreSQL 16, ADMIN OPTION on it, which dbfleet_admin has on every role it created.
+    `    EXECUTE pg_catalog.format('ALTER ROLE %I SET statement_timeout = %L', developer, ${quoteLiteral(options.sessions.statementTimeout)});`,
+    `    EXECUTE pg_catalog.format('ALTER ROLE %I SET idle_in_transaction_session_timeout = %L', developer, ${quoteLiteral(options.sessions.idleInTransactionTimeout)});`,
     `    EXECUTE pg_catalog.format('GRANT %I TO %I', ${quoteLiteral(group)}, developer);`,
     ...(iam ? [`    EXECUTE pg_catalog.format('GRANT %I TO %I', ${quoteLiteral(RDS_IAM_ROLE)}, developer);`] : []),
     '  END LOOP;',

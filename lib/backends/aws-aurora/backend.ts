@@ -121,6 +121,7 @@ export const awsAuroraBackend: Backend = {
           roles: props.roles ?? [],
           iamAuthentication: aws.iamAuthentication,
           access: environment.developerAccess,
+          sessions: environment.developerSessions,
         }),
         script: PROVISION_SCRIPT_KEY,
         logins: { admin: auroraLoginSecretName(cluster.name, 'admin') },

@@ -16,9 +16,9 @@ export const AWS_AURORA_TRAITS: BackendTraits = {
   objectStore: `${AURORA} (Aurora backs up continuously on its own: set aws.backupRetentionDays)`,
   // A copy-on-write clone of the cluster (aurora-restore-drill.ts, lib/ops/restore-drill/aurora-drill.ts).
   fixedRestoreDrillSource: 'auroraClone',
-  developerConnectionLimit:
-    'cannot be rendered on operator: aws-aurora (developer roles are not rendered by dbfleet there yet); remove it (docs/security.md, "What is not defended")',
-  developerSessionTimeouts: 'timeouts cannot be rendered on operator: aws-aurora yet (no developer-sessions Job there); remove them',
+  // On each developer role, and its session defaults, set by the provisioning as dbfleet_admin (aurora-sql.ts).
+  developerConnectionLimit: true,
+  developerSessionTimeouts: true,
   restoreDrill: true,
   snapshotRetention: `${AURORA} (Aurora keeps continuous backups for aws.backupRetentionDays)`,
   logicalBackup: "logical is the Zalando operator's logical backup; Aurora backs up continuously (aws.backupRetentionDays)",
