@@ -1,0 +1,42 @@
+// The vitest configuration Stryker runs in its sandbox (`npm run mutate`, stryker.config.mjs).
+// Only the tests that CLAIM the behaviour of the mutated modules run here, so each module's score
+// says how well its own tests guard it (docs/mutation-testing.md explains the choice):
+// - left out: test/backends/contract.test.ts, whose guard reads the sources and flags Stryker's
+//   instrumented code (e.g. the `operator === ""` mutants) as a contract breach in every run;
+// - left out: the property-based invariants, the whole-fleet, dist/ and package tests. They
+//   exercise these modules only in passing, cost seconds per mutant, and would turn a score into
+//   "the whole suite" rather than "the tests that say they prove this".
+// - left out: tests that reach the modules only through a child process (the `cdk8s synth` tests,
+//   the mongo-snapshot simulator e2e tests run the built bundle): Stryker activates a mutant in the
+//   test process only, so those can neither cover nor kill one.
+// - left out: the real-PostgreSQL tests (test/access/matrix.test.ts, test/secrets/rotation-postgres.test.ts,
+//   test/security). Their `it`s are steps of one scenario: Stryker reruns only the `it`s that reach a
+//   mutant, and a step run without the steps before it fails whatever the mutant (a false kill). And
+//   each rerun starts PostgreSQL again, tens of seconds per mutant on this machine.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: [
+      // access SQL (lib/access/privileges-sql.ts)
+      'test/access/privileges-sql.test.ts',
+      'test/access/developer-access.test.ts',
+      // rotation (lib/secrets/rotation*.ts)
+      'test/secrets/credential-rotation.test.ts',
+      'test/secrets/rotation-render.test.ts',
+      'test/secrets/rotate-login-check.test.ts',
+      // output publication (lib/output/synthesize.ts, lib/output/replace-directory.ts)
+      'test/output/render.test.ts',
+      // plan dangers (lib/plan/dangers.ts)
+      'test/plan/dangers.test.ts',
+      'test/plan/model.test.ts',
+      // mongo-snapshot lock / select / run
+      'test/mongo-snapshot/lock.test.ts',
+      'test/mongo-snapshot/select.test.ts',
+    ],
+    globalSetup: ['test/support/global-setup.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    maxWorkers: 2,
+  },
+});
