@@ -11,10 +11,9 @@
 //   (apis/v1alpha1/annotation.go): a scratch clone needs no final snapshot nor kept backups.
 // The clone has the source's roles and passwords: each database is checked as its owner (the owner
 // Secrets of the database namespace), by the same check as on CloudNativePG.
-import { Buffer } from 'node:buffer';
-import { KubeApiError, SECRETS, type KubeObject, type Resource } from '../kube/client';
-import type { Checker, DatabaseResult } from './check';
-import type { DrillDeps, DrillResult, DrillState, DrillTarget } from './drill';
+import { KubeApiError, type KubeObject, type Resource } from '../kube/client';
+import type { Checker } from './check';
+import { interrupted, runDrill, type DrillDeps, type DrillResult, type DrillTarget } from './drill';
 
 export const ACK_DB_CLUSTERS: Resource = { group: 'rds.services.k8s.aws', version: 'v1alpha1', plural: 'dbclusters' };
 export const ACK_DB_INSTANCES: Resource = { group: 'rds.services.k8s.aws', version: 'v1alpha1', plural: 'dbinstances' };
@@ -118,15 +117,6 @@ export function auroraScratchManifests(settings: AuroraCloneSettings, cluster: s
   };
 }
 
-class DrillFailure extends Error {
-  constructor(
-    readonly state: DrillState,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /** ACK's terminal condition (the controller gave up on the object). */
 function terminal(object: KubeObject): string | undefined {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- ACK status conditions
@@ -135,98 +125,34 @@ function terminal(object: KubeObject): string | undefined {
 }
 
 export async function drillAuroraCluster(target: DrillTarget, settings: AuroraCloneSettings, deps: DrillDeps): Promise<DrillResult> {
-  const { client, log, now } = deps;
+  const { client } = deps;
   const ns = settings.namespace;
-  const started = now();
-  let state: DrillState = 'clear-leftover';
-  let databases: DatabaseResult[] = [];
-  let failure: DrillFailure | undefined;
-  let created = false;
-  const instanceName = scratchInstanceName(settings);
-  const enter = (next: DrillState) => {
-    state = next;
-    log.log('info', 'state', { cluster: target.cluster, state });
-  };
-  const aborted = () => {
-    if (deps.signal?.aborted) throw new DrillFailure(state, 'interrupted (SIGTERM)');
-  };
-  const missingOwners = target.databases.filter((d) => !settings.ownerSecrets[d]);
-
-  try {
-    log.log('info', 'state', { cluster: target.cluster, state });
-    if (missingOwners.length > 0) throw new DrillFailure(state, `no owner Secret for database(s) ${missingOwners.join(', ')}`);
-    // A run killed before its cleanup leaves the clone: remove it first.
-    if ((await client.find(ACK_DB_CLUSTERS, ns, settings.scratchCluster)) || (await client.find(ACK_DB_INSTANCES, ns, instanceName))) {
-      log.log('warn', 'leftover', { cluster: target.cluster, scratch: settings.scratchCluster });
-      await deleteAndWait(settings, deps);
-    }
-    aborted();
-
-    enter('create');
-    const { dbCluster, dbInstance } = auroraScratchManifests(settings, target.cluster);
-    try {
+  return runDrill(target, settings, deps, {
+    exists: async () =>
+      !!(await client.find(ACK_DB_CLUSTERS, ns, settings.scratchCluster)) ||
+      !!(await client.find(ACK_DB_INSTANCES, ns, scratchInstanceName(settings))),
+    async create() {
+      const { dbCluster, dbInstance } = auroraScratchManifests(settings, target.cluster);
       await client.create(ACK_DB_CLUSTERS, ns, dbCluster);
-      created = true;
       await client.create(ACK_DB_INSTANCES, ns, dbInstance);
-    } catch (error) {
-      throw new DrillFailure(state, (error as Error).message);
-    }
-
-    enter('wait-ready');
-    const host = await waitReady(settings, deps, () => state);
-
-    enter('check');
-    databases = [];
-    for (const database of target.databases) {
-      const secret = await client.get(SECRETS, ns, settings.ownerSecrets[database]);
-      const decode = (key: string) => Buffer.from(secret.data?.[key] ?? '', 'base64').toString('utf8');
-      databases.push(
-        ...(await deps.check({ host, port: 5432, user: decode('username'), password: decode('password'), databases: [database] })),
-      );
-    }
-    const bad = databases.filter((d) => !d.ok);
-    if (bad.length > 0) throw new DrillFailure(state, bad.map((d) => `database ${d.database}: ${d.error}`).join('; '));
-    enter('done');
-  } catch (error) {
-    failure = error instanceof DrillFailure ? error : new DrillFailure(state, (error as Error).message);
-    log.log('error', 'failed', { cluster: target.cluster, state: failure.state, message: failure.message });
-  }
-  const finished = now();
-  const durationSeconds = (finished - started) / 1000;
-
-  let cleanupFailed = false;
-  if (created || failure?.state === 'create') {
-    try {
-      await deleteAndWait(settings, { ...deps, signal: undefined });
-      log.log('info', 'cleaned-up', { cluster: target.cluster, scratch: settings.scratchCluster });
-    } catch (error) {
-      cleanupFailed = true;
-      log.log('error', 'cleanup-failed', { cluster: target.cluster, scratch: settings.scratchCluster, message: (error as Error).message });
-    }
-  }
-  return {
-    cluster: target.cluster,
-    success: !failure,
-    failedIn: failure?.state,
-    error: failure?.message,
-    durationSeconds,
+    },
+    waitReady: () => waitReady(settings, deps),
+    remove: (d) => deleteAndWait(settings, d),
     // The clone is of the latest restorable time, at most a few minutes before its creation:
-    // the creation time is the bound reported (no backup object to read it from).
-    recoveredTimestamp: failure ? undefined : started / 1000,
-    databases,
-    cleanupFailed,
-  };
+    // the drill's start is the bound reported (no backup object to read it from).
+    recoveredTimestamp: (started) => started / 1000,
+  });
 }
 
 /** Waits for the clone and its instance to be available; returns the clone's writer endpoint. */
-async function waitReady(settings: AuroraCloneSettings, deps: DrillDeps, state: () => DrillState): Promise<string> {
+async function waitReady(settings: AuroraCloneSettings, deps: DrillDeps): Promise<string> {
   const deadline = deps.now() + settings.timeoutSeconds * 1000;
   const ns = settings.namespace;
   for (;;) {
-    if (deps.signal?.aborted) throw new DrillFailure(state(), 'interrupted (SIGTERM)');
+    interrupted(deps.signal);
     const cluster = await deps.client.find(ACK_DB_CLUSTERS, ns, settings.scratchCluster);
     const instance = await deps.client.find(ACK_DB_INSTANCES, ns, scratchInstanceName(settings));
-    if (!cluster || !instance) throw new DrillFailure(state(), `scratch ${cluster ? 'DBInstance' : 'DBCluster'} disappeared`);
+    if (!cluster || !instance) throw new Error(`scratch ${cluster ? 'DBInstance' : 'DBCluster'} disappeared`);
     const cs: string = cluster.status?.status ?? '';
     const is: string = instance.status?.dbInstanceStatus ?? '';
     const problem =
@@ -234,13 +160,10 @@ async function waitReady(settings: AuroraCloneSettings, deps: DrillDeps, state: 
       terminal(instance) ??
       (FAILED_CLUSTER_STATUSES.includes(cs) ? `DBCluster status "${cs}"` : undefined) ??
       (FAILED_INSTANCE_STATUSES.includes(is) ? `DBInstance status "${is}"` : undefined);
-    if (problem) throw new DrillFailure(state(), problem);
+    if (problem) throw new Error(problem);
     if (cs === 'available' && is === 'available' && cluster.status?.endpoint) return cluster.status.endpoint as string;
     if (deps.now() >= deadline)
-      throw new DrillFailure(
-        state(),
-        `not available within ${settings.timeoutSeconds}s (DBCluster "${cs || 'none'}", DBInstance "${is || 'none'}")`,
-      );
+      throw new Error(`not available within ${settings.timeoutSeconds}s (DBCluster "${cs || 'none'}", DBInstance "${is || 'none'}")`);
     await deps.sleep(Math.min((settings.pollSeconds ?? 10) * 1000, Math.max(0, deadline - deps.now())), deps.signal);
   }
 }

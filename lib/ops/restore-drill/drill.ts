@@ -82,15 +82,6 @@ export interface DrillDeps {
   readonly signal?: AbortSignal;
 }
 
-class DrillFailure extends Error {
-  constructor(
-    readonly state: DrillState,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 const time = (iso?: string) => (iso ? Date.parse(iso) : Number.NaN);
 
 /** The newest completed Backup of a cluster made by the method the source restores from. */
@@ -166,12 +157,54 @@ export function scratchClusterSpec(settings: DrillSettings, source: KubeObject, 
   };
 }
 
-export async function drillCluster(target: DrillTarget, settings: DrillSettings, deps: DrillDeps): Promise<DrillResult> {
+/**
+ * What one backend does in each state of its drill; `runDrill` owns the order, SIGTERM, the check
+ * as each database's owner, the cleanup and the result, so the three backends (CloudNativePG here,
+ * Aurora in aurora-drill.ts, Zalando in zalando-drill.ts) share one state machine. A step fails by
+ * throwing; the drill fails in the state it was in.
+ */
+export interface DrillSteps {
+  /**
+   * find-backup: what the scratch cluster will restore (CloudNativePG: the newest Backup; Zalando:
+   * the recovery target). Absent: the drill starts at clear-leftover (Aurora).
+   */
+  readonly prepare?: () => Promise<{ readonly backup?: string; readonly recoveredTimestamp?: number }>;
+  /** Whether a scratch object exists (a leftover of a run killed before its cleanup). */
+  readonly exists: () => Promise<boolean>;
+  readonly create: () => Promise<void>;
+  /** Waits until the scratch cluster takes connections; returns the host to check. */
+  readonly waitReady: () => Promise<string>;
+  /** Deletes the scratch objects and waits until they are gone (`signal` unset during cleanup). */
+  readonly remove: (deps: DrillDeps) => Promise<void>;
+  /** The recovered point in time (epoch s) when `prepare` gives none, from the drill's start (epoch ms). */
+  readonly recoveredTimestamp?: (startedMs: number) => number | undefined;
+}
+
+class DrillFailure extends Error {
+  constructor(
+    readonly state: DrillState,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Thrown by a step when the drill was interrupted (SIGTERM). */
+export function interrupted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new Error('interrupted (SIGTERM)');
+}
+
+/** One drill: prepare → clear-leftover → create → wait-ready → check → done, then cleanup whatever happened. */
+export async function runDrill(
+  target: DrillTarget,
+  settings: { readonly namespace: string; readonly scratchCluster: string; readonly ownerSecrets: Readonly<Record<string, string>> },
+  deps: DrillDeps,
+  steps: DrillSteps,
+): Promise<DrillResult> {
   const { client, log, now } = deps;
-  const ns = settings.namespace;
   const started = now();
-  let state: DrillState = 'find-backup';
-  let backup: KubeObject | undefined;
+  let state: DrillState = steps.prepare ? 'find-backup' : 'clear-leftover';
+  let prepared: { backup?: string; recoveredTimestamp?: number } = {};
   let databases: DatabaseResult[] = [];
   let failure: DrillFailure | undefined;
   let created = false;
@@ -179,59 +212,40 @@ export async function drillCluster(target: DrillTarget, settings: DrillSettings,
     state = next;
     log.log('info', 'state', { cluster: target.cluster, state });
   };
-  const aborted = () => {
-    if (deps.signal?.aborted) throw new DrillFailure(state, 'interrupted (SIGTERM)');
-  };
-
   const missingOwners = target.databases.filter((d) => !settings.ownerSecrets[d]);
 
   try {
     log.log('info', 'state', { cluster: target.cluster, state });
     if (missingOwners.length > 0) throw new DrillFailure(state, `no owner Secret for database(s) ${missingOwners.join(', ')}`);
-    const source = await client.get(CNPG_CLUSTERS, ns, target.cluster);
-    backup = latestBackup(await client.list(CNPG_BACKUPS, ns, `cnpg.io/cluster=${target.cluster}`), target.cluster, settings.source);
-    if (!backup)
-      throw new DrillFailure(
-        state,
-        `no completed ${settings.source === 'volumeSnapshot' ? 'volume-snapshot' : 'object-store'} backup of ${target.cluster}`,
-      );
-    aborted();
-
-    enter('clear-leftover');
-    // A run killed before its cleanup leaves the scratch cluster: remove it first.
-    if (await client.find(CNPG_CLUSTERS, ns, settings.scratchCluster)) {
-      log.log('warn', 'leftover', { cluster: target.cluster, scratch: settings.scratchCluster });
-      await deleteAndWait(settings, deps);
+    if (steps.prepare) {
+      prepared = await steps.prepare();
+      interrupted(deps.signal);
+      enter('clear-leftover');
     }
-    aborted();
+    if (await steps.exists()) {
+      log.log('warn', 'leftover', { cluster: target.cluster, scratch: settings.scratchCluster });
+      await steps.remove(deps);
+    }
+    interrupted(deps.signal);
 
     enter('create');
-    try {
-      await client.create(CNPG_CLUSTERS, ns, scratchClusterSpec(settings, source, backup));
-      created = true;
-    } catch (error) {
-      // 409: something else holds the name (a leftover we could not see, or a concurrent drill).
-      throw new DrillFailure(state, (error as Error).message);
-    }
+    // A failed create may have created the object anyway (a timeout, a 409 from a concurrent
+    // drill): cleanup runs after a failure in this state too.
+    await steps.create();
+    created = true;
 
     enter('wait-ready');
-    await waitReady(settings, deps, () => state);
+    const host = await steps.waitReady();
 
     enter('check');
     // Each database as its owner (the login its access Job uses), not as a superuser: a table the
     // owner cannot read is a finding too.
     databases = [];
     for (const database of target.databases) {
-      const secret = await client.get(SECRETS, ns, settings.ownerSecrets[database]);
+      const secret = await client.get(SECRETS, settings.namespace, settings.ownerSecrets[database]);
       const decode = (key: string) => Buffer.from(secret.data?.[key] ?? '', 'base64').toString('utf8');
       databases.push(
-        ...(await deps.check({
-          host: `${settings.scratchCluster}-rw.${ns}.svc`,
-          port: 5432,
-          user: decode('username'),
-          password: decode('password'),
-          databases: [database],
-        })),
+        ...(await deps.check({ host, port: 5432, user: decode('username'), password: decode('password'), databases: [database] })),
       );
     }
     const bad = databases.filter((d) => !d.ok);
@@ -247,46 +261,72 @@ export async function drillCluster(target: DrillTarget, settings: DrillSettings,
   let cleanupFailed = false;
   if (created || failure?.state === 'create') {
     try {
-      await deleteAndWait(settings, { ...deps, signal: undefined });
+      await steps.remove({ ...deps, signal: undefined });
       log.log('info', 'cleaned-up', { cluster: target.cluster, scratch: settings.scratchCluster });
     } catch (error) {
       cleanupFailed = true;
       log.log('error', 'cleanup-failed', { cluster: target.cluster, scratch: settings.scratchCluster, message: (error as Error).message });
     }
   }
-  const stopped = time(backup?.status?.stoppedAt);
+  const recovered = prepared.recoveredTimestamp ?? steps.recoveredTimestamp?.(started);
   return {
     cluster: target.cluster,
     success: !failure,
     failedIn: failure?.state,
     error: failure?.message,
-    backup: backup?.metadata.name,
+    backup: prepared.backup,
     durationSeconds,
-    recoveredTimestamp: failure || Number.isNaN(stopped) ? undefined : stopped / 1000,
+    recoveredTimestamp: failure || recovered === undefined || Number.isNaN(recovered) ? undefined : recovered,
     databases,
     cleanupFailed,
   };
 }
 
-async function waitReady(settings: DrillSettings, deps: DrillDeps, state: () => DrillState): Promise<void> {
+/** The drill of a CloudNativePG cluster: its newest Backup restored into a scratch Cluster. */
+export async function drillCluster(target: DrillTarget, settings: DrillSettings, deps: DrillDeps): Promise<DrillResult> {
+  const { client } = deps;
+  const ns = settings.namespace;
+  let source: KubeObject | undefined;
+  let backup: KubeObject | undefined;
+  return runDrill(target, settings, deps, {
+    async prepare() {
+      source = await client.get(CNPG_CLUSTERS, ns, target.cluster);
+      backup = latestBackup(await client.list(CNPG_BACKUPS, ns, `cnpg.io/cluster=${target.cluster}`), target.cluster, settings.source);
+      if (!backup)
+        throw new Error(
+          `no completed ${settings.source === 'volumeSnapshot' ? 'volume-snapshot' : 'object-store'} backup of ${target.cluster}`,
+        );
+      return { backup: backup.metadata.name, recoveredTimestamp: time(backup.status?.stoppedAt) / 1000 };
+    },
+    exists: async () => !!(await client.find(CNPG_CLUSTERS, ns, settings.scratchCluster)),
+    // 409: something else holds the name (a leftover we could not see, or a concurrent drill).
+    create: async () => void (await client.create(CNPG_CLUSTERS, ns, scratchClusterSpec(settings, source!, backup!))),
+    async waitReady() {
+      await waitReady(settings, deps);
+      return `${settings.scratchCluster}-rw.${ns}.svc`;
+    },
+    remove: (d) => deleteAndWait(settings, d),
+  });
+}
+
+async function waitReady(settings: DrillSettings, deps: DrillDeps): Promise<void> {
   const deadline = deps.now() + settings.timeoutSeconds * 1000;
   const grace = (settings.failingPhaseGraceSeconds ?? 120) * 1000;
   let failingSince: number | undefined;
   for (;;) {
-    if (deps.signal?.aborted) throw new DrillFailure(state(), 'interrupted (SIGTERM)');
+    interrupted(deps.signal);
     const cluster = await deps.client.find(CNPG_CLUSTERS, settings.namespace, settings.scratchCluster);
-    if (!cluster) throw new DrillFailure(state(), `scratch cluster ${settings.scratchCluster} disappeared`);
+    if (!cluster) throw new Error(`scratch cluster ${settings.scratchCluster} disappeared`);
     const phase: string = cluster.status?.phase ?? '';
     if (phase === HEALTHY && (cluster.status?.readyInstances ?? 0) >= 1) return;
     if (FAILING_PHASES.includes(phase)) {
       failingSince ??= deps.now();
       if (deps.now() - failingSince >= grace)
-        throw new DrillFailure(state(), `phase "${phase}"${cluster.status?.phaseReason ? `: ${cluster.status.phaseReason}` : ''}`);
+        throw new Error(`phase "${phase}"${cluster.status?.phaseReason ? `: ${cluster.status.phaseReason}` : ''}`);
     } else {
       failingSince = undefined;
     }
-    if (deps.now() >= deadline)
-      throw new DrillFailure(state(), `not ready within ${settings.timeoutSeconds}s (phase "${phase || 'none'}")`);
+    if (deps.now() >= deadline) throw new Error(`not ready within ${settings.timeoutSeconds}s (phase "${phase || 'none'}")`);
     await deps.sleep(Math.min((settings.pollSeconds ?? 10) * 1000, Math.max(0, deadline - deps.now())), deps.signal);
   }
 }
