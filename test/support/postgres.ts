@@ -83,6 +83,35 @@ export interface StartPostgresOptions {
    * `restore_command`), as a standby (standby.signal): an archive-fed replica. @default a new initdb
    */
   readonly standbyOf?: PostgresServer;
+  /**
+   * With `standbyOf`: start from this base backup (`baseBackup(source)`) instead of taking one now.
+   * @default a new base backup
+   */
+  readonly baseBackupDir?: string;
+  /** With `standbyOf`: `recovery` starts a targeted archive recovery (recovery.signal) instead of a standby. @default standby */
+  readonly signal?: 'standby' | 'recovery';
+}
+
+/**
+ * A base backup of `source` without WAL (what recovery needs comes through `restore_command`,
+ * as from WAL-G's archive), into a new temp dir owned by the server's OS user. pg_basebackup
+ * waits until the backup's last WAL file is archived.
+ */
+export function baseBackup(source: PostgresServer): string {
+  const dir = mkdtempSync(join(tmpdir(), 'dbfleet-basebackup-'));
+  const data = join(dir, 'data');
+  const owner = process.getuid?.() === 0 ? postgresOsUser() : undefined;
+  if (owner) chownSync(dir, owner.uid, owner.gid);
+  const args = ['-D', data, '-h', source.host, '-p', String(source.port), '-U', SUPERUSER, '-X', 'none', '-c', 'fast', '--no-sync'];
+  const [cmd, cmdArgs] = owner
+    ? ['runuser', ['-u', 'postgres', '--', join(source.binDir, 'pg_basebackup'), ...args]]
+    : [join(source.binDir, 'pg_basebackup'), args];
+  const result = spawnSync(cmd, cmdArgs, {
+    encoding: 'utf8',
+    env: { ...process.env, PGPASSWORD: source.superuserPassword, PGSSLMODE: source.ssl ? 'require' : 'disable' },
+  });
+  if (result.status !== 0) throw new Error(`pg_basebackup failed: ${result.stderr || result.error?.message}`);
+  return data;
 }
 
 export async function startPostgres(options: StartPostgresOptions = {}): Promise<PostgresServer> {
@@ -116,7 +145,12 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   // A standby is a copy of its source: same superuser and password, same certificate.
   const password = source ? source.superuserPassword : randomBytes(18).toString('hex');
   let ssl: boolean;
-  if (source) {
+  if (source && options.baseBackupDir) {
+    // A copy, so one base backup serves several recoveries (cp -a keeps the owner and the 0700 mode).
+    execFileSync('cp', ['-a', options.baseBackupDir, data]);
+    writeOwned(join(data, `${options.signal ?? 'standby'}.signal`), '', 0o600);
+    ssl = source.ssl;
+  } else if (source) {
     run(
       'pg_basebackup',
       ['-D', data, '-h', source.host, '-p', String(source.port), '-U', SUPERUSER, '-X', 'none', '-c', 'fast', '--no-sync'],
@@ -126,7 +160,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
         PGSSLMODE: source.ssl ? 'require' : 'disable',
       },
     );
-    writeOwned(join(data, 'standby.signal'), '', 0o600);
+    writeOwned(join(data, `${options.signal ?? 'standby'}.signal`), '', 0o600);
     ssl = source.ssl;
   } else {
     const pwfile = join(dir, 'pwfile');
