@@ -42,6 +42,12 @@ export interface BackendTraits {
   readonly poolerName?: (cluster: string, type: 'rw' | 'ro') => string;
   /** The owner role's credential rotation (`services[].rotation`). */
   readonly ownerRotation: Support;
+  /**
+   * How a rotation's `done` step retires the previous login: the operator makes it NOLOGIN
+   * (CloudNativePG's DatabaseRole), or the login clears its own password with its last store
+   * value, which its Secret keeps reading until then (Zalando: zalando-rotation.ts). @default 'operator'
+   */
+  readonly rotationRetire?: 'operator' | 'own-login';
   /** A standby site (`standbyOf:`) replicating this environment. */
   readonly standbySites: Support;
   /** WAL archive and base backups to an object store (`backups.objectStore`, Barman Cloud plugin). */

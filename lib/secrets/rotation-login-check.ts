@@ -42,7 +42,7 @@ export async function checkRotationLogin(
   if (slotOf(generation) === 'a')
     return {
       ok: false,
-      message: `generation ${generation} logs in as the owner role itself: no rotation-login Job runs for it, so nothing in the cluster proves its new password logs in; check that the DatabaseRole is applied and pass --confirm-login-succeeded`,
+      message: `generation ${generation} logs in as the owner role itself: no rotation-login Job runs for it, so nothing in the cluster proves its new password logs in; check that the operator has set it (CloudNativePG: the owner's DatabaseRole is applied; Zalando: the operator has synced the cluster since the add step) and pass --confirm-login-succeeded`,
     };
   const site = writableSite(fleet, environment);
   if (!site)

@@ -35,6 +35,8 @@ export interface RotationLoginJobProps {
   /** An image with psql: the cluster's own PostgreSQL image. */
   readonly image: string;
   readonly labels: Record<string, string>;
+  /** The statement to run as the second login role. @default rotationLoginSql(owner) */
+  readonly sql?: string;
 }
 
 /**
@@ -104,7 +106,7 @@ export class RotationLoginJob extends Construct {
                 name: 'psql',
                 image: props.image,
                 imagePullPolicy: 'IfNotPresent',
-                command: ['psql', '-v', 'ON_ERROR_STOP=1', '-X', '-q', '-c', rotationLoginSql(props.owner)],
+                command: ['psql', '-v', 'ON_ERROR_STOP=1', '-X', '-q', '-c', props.sql ?? rotationLoginSql(props.owner)],
                 env: [
                   env('PGHOST', props.host),
                   env('PGPORT', String(props.port)),

@@ -89,10 +89,12 @@ export function environmentStoreKeys(fleet: Fleet, environment: Environment): St
     passwords !== 'generate' ? 'expected' : environment.dr?.standby ? 'generated-by-source' : 'generated';
   const passwordCreatedBy = passwords !== 'generate' ? 'you' : `dbfleet (PushSecret in ${keyEnvironment})`;
   // A service's password keys: one, or two while a rotation is under way (credential-rotation.ts).
+  // Where the retired login clears its own password, it reads its key once more at the done step.
+  const retiredReadsItsKey = backendTraits(environment.operator).rotationRetire === 'own-login';
   const keys: StoreKey[] = environment.services.flatMap((service: Service) => {
     const layout = serviceCredentials(fleet, environment, service);
     return layout.slots
-      .filter((slot) => slot.login)
+      .filter((slot) => slot.login || (retiredReadsItsKey && slot.generation !== undefined))
       .map((slot): StoreKey => ({
         name: slot.generation ? `${service.name}-db-rotation-${slot.generation}` : `${service.name}-db`,
         environment: environment.name,
@@ -102,7 +104,7 @@ export function environmentStoreKeys(fleet: Fleet, environment: Environment): St
         createdBy: passwordCreatedBy,
         purpose:
           `password of role ${slot.role} (${slot.role === service.role ? 'owner' : `acting as ${service.role}, owner`} of database ${service.database})` +
-          (slot === layout.app ? '' : ' — not yet or no longer used by the app'),
+          (slot === layout.app ? '' : slot.login ? ' — not yet or no longer used by the app' : ' — retired: read only to clear it'),
         readBy: slot === layout.app ? [...new Set([environment.namespace, service.namespace])] : [environment.namespace],
         owner: { kind: 'service', keyEnvironment, service: service.name, generation: slot.generation! },
       }));

@@ -13,7 +13,7 @@ import { isReplicaSite } from '../../dr/distributed-topology';
 import { ClusterPodMonitor } from '../../monitoring/cluster-pod-monitor';
 import { ClusterIngressPolicy } from '../../network/cluster-ingress-policy';
 import { PoolerIngressPolicy, PoolerUpstreamPolicy } from '../../pooling/pooler-network-policies';
-import { secretsEnvironment, serviceCredentials } from '../../secrets/store-keys';
+import { secretsEnvironment } from '../../secrets/store-keys';
 import { directEndpoints } from '../endpoints';
 import type { Backend } from '../types';
 import { ZALANDO_TRAITS } from './traits';
@@ -27,6 +27,10 @@ import {
 } from './zalando-cluster';
 import { zalandoPoolerAlertRules } from './zalando-pooler-alert-rules';
 import { ZalandoRoleCredentials } from './zalando-role-credentials';
+import { ZALANDO_NO_ROTATION_BEFORE, zalandoRotationLoginSql, zalandoServiceLogins } from './zalando-rotation';
+import { altRoleName } from '../../secrets/credential-rotation';
+import { RotationLoginJob } from '../../secrets/rotation-login-job';
+import { RotationRetireJob } from '../../secrets/rotation-retire-job';
 import { WALG_ACCESS_KEY_ID, WALG_SECRET_ACCESS_KEY, walgEnvironment } from './zalando-wal-g';
 
 export const zalandoBackend: Backend = {
@@ -56,8 +60,12 @@ export const zalandoBackend: Backend = {
     const zalando = environment.zalando;
     if (!zalando) throw new Error(`environment ${environment.name} runs operator: zalando but has no resolved zalando settings`);
     const backup = environment.backups.postgres;
+    // A service's second login is the owner's rotation user, which the operator creates from the
+    // owner's Secret (zalando-rotation.ts): never a `users` entry of its own.
+    const secondLogins = new Set(cluster.services.map((s) => altRoleName(s.role)));
     const pg = new ZalandoCluster(chart, `Cluster-${cluster.name}`, {
       ...props,
+      roles: props.roles?.filter((r) => !secondLogins.has(r.name)),
       teamId: zalando.teamId,
       postgresVersion: cluster.postgresVersion,
       dockerImage: zalando.dockerImage,
@@ -94,10 +102,13 @@ export const zalandoBackend: Backend = {
         labels: scope.labelsFor('developer-access', cluster.name, 'access'),
         // Zalando's master Service is named after the cluster.
         host: cluster.name,
-        // Each database's SQL runs as its owner, with the owner's operator Secret: never the
+        // Each database's SQL runs as its owner, with the login the app uses (the owner's operator
+        // Secret, or the previous slot's while a rotation is at its add step): never the
         // superuser (issue 24). The operator cannot declare memberships and only a superuser
         // could grant them, so developers hold their grants themselves (directGrants).
-        ownerSecretNames: Object.fromEntries(cluster.services.map((s) => [s.database, zalandoCredentialSecretName(s.role, cluster.name)])),
+        ownerSecretNames: Object.fromEntries(
+          cluster.services.map((s) => [s.database, zalandoServiceLogins(fleet, environment, s, cluster.name).appSecretName]),
+        ),
         developers: fleet.developers,
         operatorGaps: {
           directGrants: true,
@@ -156,17 +167,66 @@ export const zalandoBackend: Backend = {
     return { cluster: pg, endpoints };
   },
 
+  // dbfleet's two-login rotation through the operator's rotation users (zalando-rotation.ts).
   addServiceCredentials(scope, service, { cluster }) {
     const { chart, fleet, environment } = scope;
-    // Without a rotation (Zalando has none in dbfleet): one slot, the owner role.
+    const logins = zalandoServiceLogins(fleet, environment, service, cluster.clusterName);
+    const labels = scope.labelsFor('role-credentials', service.name, 'credentials');
+    // The owner's Secret: the login of the generation being rotated to (without a rotation, the owner).
     new ZalandoRoleCredentials(chart, `Credentials-${service.name}`, {
       role: service.role,
+      username: logins.operatorSecret.slot.role,
+      nextRotation: ZALANDO_NO_ROTATION_BEFORE,
       cluster: cluster.clusterName,
       namespace: environment.namespace,
       store: fleet.secretStore,
-      remoteKey: serviceCredentials(fleet, environment, service).app.remoteKey!,
-      labels: scope.labelsFor('role-credentials', service.name, 'credentials'),
+      remoteKey: logins.operatorSecret.slot.remoteKey!,
+      labels,
     });
+    const previous = logins.previous;
+    if (previous) {
+      // The previous generation's login, for dbfleet's Jobs only (the app has its own Secret):
+      // the owner login of the access SQL at the add step, the retired login at the done step.
+      new StoreSecret(chart, `Credentials-${service.name}-previous`, {
+        name: previous.name,
+        namespace: environment.namespace,
+        labels,
+        store: fleet.secretStore,
+        remoteKey: previous.slot.remoteKey!,
+        properties: [{ secretKey: 'password', property: 'password' }],
+        type: 'kubernetes.io/basic-auth',
+        templateData: { username: previous.slot.role },
+        secretLabels: labels,
+      });
+    }
+    if (isReplicaSite(environment.dr)) return;
+    const image = environment.clusters.find((c) => c.name === cluster.clusterName)!.imageName;
+    const jobProps = {
+      service: service.name,
+      site: environment.name,
+      cluster: cluster.clusterName,
+      namespace: environment.namespace,
+      host: cluster.readWriteHost,
+      port: cluster.port,
+      database: service.database,
+      image,
+    };
+    if (logins.altIsCurrent)
+      new RotationLoginJob(chart, `RotationLogin-${service.name}`, {
+        ...jobProps,
+        owner: service.role,
+        slotSecretName: logins.operatorSecret.name,
+        generation: logins.operatorSecret.slot.generation!,
+        sql: zalandoRotationLoginSql(service.role),
+        labels: scope.labelsFor('rotation-login', service.name, 'credentials'),
+      });
+    if (previous?.retiring)
+      new RotationRetireJob(chart, `RotationRetire-${service.name}`, {
+        ...jobProps,
+        slotSecretName: previous.name,
+        generation: logins.operatorSecret.slot.generation!,
+        labels: scope.labelsFor('rotation-retire', service.name, 'credentials'),
+      });
   },
 
   addEnvironmentCredentials() {},

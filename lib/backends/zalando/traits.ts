@@ -16,8 +16,10 @@ export const ZALANDO_TRAITS: BackendTraits = {
   poolersShareSettings:
     "Zalando's operator configures its read-write and read-only poolers from one connectionPooler section (pkg/cluster/connection_pooler.go), so both must have the same instances, poolMode and parameters",
   poolerName: zalandoPoolerName,
-  ownerRotation:
-    'dbfleet\'s owner rotation needs CloudNativePG DatabaseRoles (see README "Credentials"); use the operator\'s enable_password_rotation for non-owner users',
+  // dbfleet's two logins through the operator's rotation users (zalando-rotation.ts).
+  ownerRotation: true,
+  // The operator never takes LOGIN away (pkg/util/users/users.go ProduceSyncRequests).
+  rotationRetire: 'own-login',
   standbySites:
     "dbfleet renders standby sites for cloudnative-pg only (Zalando's equivalent, a `standby` section with s3_wal_path/gs_wal_path or standby_host, is not rendered; see docs/disaster-recovery.md)",
   // zalando/postgres-operator@v2.0.1 pkg/cluster/util.go normalizeUserFlags: users take flags only.

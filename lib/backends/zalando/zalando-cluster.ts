@@ -244,6 +244,10 @@ export class ZalandoCluster extends Construct implements IPostgresCluster {
         // already spares database owners) would write new users and passwords into Secrets that
         // External Secrets writes back. Every other LOGIN role opts out here.
         usersIgnoringSecretRotation: [...(props.roles ?? []).filter((r) => r.login).map((r) => r.name), ZALANDO_EXPORTER_ROLE].sort(),
+        // The owners: so that the operator keeps an owner's Secret naming its second login (dbfleet's
+        // two-login rotation) instead of resetting it, while a far `nextRotation` in the Secret keeps
+        // its own rotation from ever firing (zalando-rotation.ts, where the upstream lines are cited).
+        usersWithSecretRotation: [...new Set(props.databases.map((d) => d.owner))].sort(),
         databases: sortKeys(Object.fromEntries(props.databases.map((d) => [d.database, d.owner]))),
         // Non-root Spilo: the pod security context the operator builds from these.
         spiloRunAsUser: SPILO_UID,

@@ -14,6 +14,16 @@ export interface ZalandoRoleCredentialsProps {
   /** Full remote key; its `password` property is used. */
   readonly remoteKey: string;
   readonly labels: Record<string, string>;
+  /**
+   * The Secret's `username` when it is not the role: the owner's rotation user (zalando-rotation.ts),
+   * which the operator then creates as a member of `role`. @default role
+   */
+  readonly username?: string;
+  /**
+   * The Secret's `nextRotation`, for a user in `usersWithSecretRotation` (zalando-rotation.ts).
+   * @default none
+   */
+  readonly nextRotation?: string;
 }
 
 /**
@@ -43,7 +53,7 @@ export class ZalandoRoleCredentials extends Construct {
       store: props.store,
       remoteKey: props.remoteKey,
       properties: [{ secretKey: 'password', property: 'password' }],
-      templateData: { username: props.role },
+      templateData: { username: props.username ?? props.role, ...(props.nextRotation ? { nextRotation: props.nextRotation } : {}) },
       secretLabels: props.labels,
       creationPolicy: 'Orphan',
     });

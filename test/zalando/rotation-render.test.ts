@@ -1,0 +1,132 @@
+// dbfleet's two-login rotation on a Zalando environment, as rendered (lib/backends/zalando/
+// zalando-rotation.ts): the owner's credentials Secret names the login of the generation being
+// rotated to, so the operator creates `<role>_alt` as the owner's rotation user; the owner is in
+// usersWithSecretRotation with a far nextRotation, the second login never in `users`; the app's
+// Secret is the same as on CloudNativePG at every step. The proof on a real PostgreSQL is
+// rotation-postgres.test.ts.
+import { describe, expect, it } from 'vitest';
+import { parseFleet } from '../../lib/config/load';
+import { buildApp, renderObjects } from '../../lib/output/render';
+import { nextRotationState, NOT_ROTATED, type RotationState } from '../../lib/secrets/credential-rotation';
+import { ZALANDO_NO_ROTATION_BEFORE } from '../../lib/backends/zalando/zalando-rotation';
+import { environmentStoreKeys } from '../../lib/secrets/store-keys';
+
+export const zalandoRotationFleet = (state: RotationState, operator = 'zalando') => `name: shop
+postgres: { version: 16 }
+secretStore: { kind: ClusterSecretStore, name: vault, keyPrefix: databases }
+developers: [alice]
+monitoring: { namespace: monitoring }
+environments:
+  live:
+    namespace: databases
+    topology: per-service
+    instances: 2
+    storage: 5Gi
+    developerAccess: read-only
+    operator: ${operator}
+    pooler:
+      rw: { instances: 2, poolMode: transaction, parameters: { max_db_connections: 20 } }
+services:
+  - name: orders
+    namespace: orders
+${state.generation === 0 ? '' : `    rotation: { live: { generation: ${state.generation}, step: ${state.step} } }\n`}  - name: payments
+    namespace: payments
+`;
+
+type Obj = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; annotations?: Record<string, string> };
+  spec: any;
+};
+const render = (text: string): Obj[] => renderObjects(buildApp(parseFleet(text, 'fleet.yaml'))).map((o) => o.object as unknown as Obj);
+const find = (objects: Obj[], kind: string, name: string) => objects.find((x) => x.kind === kind && x.metadata.name === name);
+const OPERATOR_SECRET = 'orders.orders.credentials.postgresql.acid.zalan.do';
+
+/** Every state of two rotations: 0/done, 1/add … 2/done. */
+function states(): RotationState[] {
+  const out: RotationState[] = [NOT_ROTATED];
+  for (let i = 0; i < 6; i++) out.push(nextRotationState(out[out.length - 1]));
+  return out;
+}
+
+describe('Zalando: rotation as rendered, step by step', () => {
+  for (const state of states()) {
+    const label = `${state.generation}/${state.step}`;
+    const objects = render(zalandoRotationFleet(state));
+    const pg = find(objects, 'postgresql', 'orders')!;
+    const odd = state.generation % 2 === 1;
+
+    it(`${label}: the owner is a user with rotation kept on, the second login never a user of its own`, () => {
+      expect(Object.keys(pg.spec.users)).toContain('orders');
+      expect(Object.keys(pg.spec.users)).not.toContain('orders_alt');
+      expect(pg.spec.usersWithSecretRotation).toEqual(['orders']);
+      expect(pg.spec.usersIgnoringSecretRotation).not.toContain('orders');
+      expect(pg.spec.usersIgnoringSecretRotation).not.toContain('orders_alt');
+    });
+
+    it(`${label}: the owner's Secret holds the login of generation ${state.generation}, from its own key, with a far nextRotation`, () => {
+      const es = find(objects, 'ExternalSecret', OPERATOR_SECRET)!;
+      expect(es.spec.target.template.data.username).toBe(odd ? 'orders_alt' : 'orders');
+      expect(es.spec.target.template.data.nextRotation).toBe(ZALANDO_NO_ROTATION_BEFORE);
+      expect(es.spec.target.creationPolicy).toBe('Orphan');
+      expect(es.spec.data[0].remoteRef.key).toBe(
+        state.generation === 0 ? 'databases/live/services/orders' : `databases/live/services/orders/rotation-${state.generation}`,
+      );
+    });
+
+    it(`${label}: the rotation-login Job runs while the second login is the one rotated to; the retire Job at a done step`, () => {
+      const login = find(objects, 'Job', 'orders-rotation-login');
+      expect(login !== undefined).toBe(odd);
+      if (login) {
+        const c = login.spec.template.spec.containers[0];
+        expect(c.env.find((e: any) => e.name === 'PGUSER').valueFrom.secretKeyRef.name).toBe(OPERATOR_SECRET);
+        expect(login.metadata.annotations!['dbfleet.io/rotation-generation']).toBe(String(state.generation));
+      }
+      const retire = find(objects, 'Job', 'orders-rotation-retire');
+      expect(retire !== undefined).toBe(state.step === 'done' && state.generation > 0);
+      if (retire) {
+        const secret = retire.spec.template.spec.containers[0].env.find((e: any) => e.name === 'PGUSER').valueFrom.secretKeyRef.name;
+        // the retired login's own Secret, from its last generation's key
+        const es = find(objects, 'ExternalSecret', secret)!;
+        expect(es.spec.target.template.data.username).toBe(odd ? 'orders' : 'orders_alt');
+        const g = state.generation - 1;
+        expect(es.spec.data[0].remoteRef.key).toBe(
+          g === 0 ? 'databases/live/services/orders' : `databases/live/services/orders/rotation-${g}`,
+        );
+      }
+    });
+
+    it(`${label}: the app's Secret names the same login and key as on CloudNativePG`, () => {
+      const cnpg = render(zalandoRotationFleet(state, 'cloudnative-pg'));
+      const app = (o: Obj[]) => {
+        const es = find(o, 'ExternalSecret', 'orders-db')!;
+        return {
+          username: es.spec.target.template.data.username,
+          key: es.spec.data[0].remoteRef.key,
+          keys: Object.keys(es.spec.target.template.data).sort(),
+        };
+      };
+      expect(app(objects)).toEqual(app(cnpg));
+    });
+
+    it(`${label}: the access SQL logs in with the login the app uses`, () => {
+      const access = objects.find(
+        (o) => o.kind === 'CronJob' && o.metadata.name.includes('access') && JSON.stringify(o).includes('"orders"'),
+      );
+      const text = JSON.stringify(access ?? objects.filter((o) => o.kind === 'Job' || o.kind === 'CronJob'));
+      const appSlotSecret = state.step === 'add' ? (odd ? 'orders-db-credentials' : 'orders-db-credentials-alt') : OPERATOR_SECRET;
+      expect(text).toContain(appSlotSecret);
+    });
+  }
+
+  it('the store keys list the retired login at the done step (read once more, to clear it)', () => {
+    const fleet = parseFleet(zalandoRotationFleet({ generation: 1, step: 'done' }), 'fleet.yaml');
+    const keys = environmentStoreKeys(fleet, fleet.environments[0]).filter((k) => k.remoteKey.includes('/services/orders'));
+    expect(keys.map((k) => [k.remoteKey, k.readBy])).toEqual([
+      ['databases/live/services/orders', ['databases']],
+      ['databases/live/services/orders/rotation-1', ['databases', 'orders']],
+    ]);
+    expect(keys[0].purpose).toMatch(/retired: read only to clear it/);
+  });
+});
