@@ -596,7 +596,7 @@ function podSecretNames(value: unknown, found = new Set<string>()): Set<string> 
 export const noSuperuserJobs: Invariant = {
   id: 'no-superuser-jobs',
   description:
-    "No Job or CronJob logs in as a superuser: no pod env, envFrom or volume names a cluster's superuser Secret (CloudNativePG <cluster>-superuser, Zalando postgres.<cluster>.credentials…), no PGUSER is postgres, and no Role lets a pod read such a Secret (also of a Cluster created at run time, like the restore drill's scratch cluster).",
+    "No Job or CronJob logs in as a superuser: no pod env, envFrom or volume names a cluster's superuser Secret (CloudNativePG <cluster>-superuser, Zalando postgres.<cluster>.credentials…), no PGUSER is postgres, no Role lets a pod read such a Secret (also of a Cluster created at run time, like the restore drill's scratch cluster), and no rendered role (DatabaseRole, managed role, Zalando user) is a superuser.",
   check: ({ objects }) => {
     const superusers = superuserSecrets(objects);
     const isSuperuserSecret = (namespace: string, name: string) =>
@@ -620,6 +620,22 @@ export const noSuperuserJobs: Invariant = {
                 message: `container ${container.name} logs in as postgres (PGUSER)`,
               });
       }
+      // The login a Job uses must not be made a superuser either (a role's Secret is not named
+      // like the superuser's): no rendered role has the SUPERUSER attribute (CloudNativePG
+      // DatabaseRole or managed role, Zalando users flag `superuser`).
+      const roles: Array<{ name: string; superuser: boolean }> =
+        kindKey(o) === 'postgresql.cnpg.io/DatabaseRole'
+          ? [{ name: String(o.spec?.name ?? o.metadata.name), superuser: o.spec?.superuser === true }]
+          : kindKey(o) === 'postgresql.cnpg.io/Cluster'
+            ? (o.spec?.managed?.roles ?? []).map((x: any) => ({ name: String(x?.name), superuser: x?.superuser === true }))
+            : kindKey(o) === 'acid.zalan.do/postgresql'
+              ? Object.entries((o.spec?.users ?? {}) as Record<string, unknown>).map(([name, flags]) => ({
+                  name,
+                  superuser: Array.isArray(flags) && flags.some((f) => String(f).toLowerCase() === 'superuser'),
+                }))
+              : [];
+      for (const role of roles.filter((x) => x.superuser))
+        violations.push({ rule: 'no-superuser-jobs', object: r.path, message: `role ${role.name} is a superuser` });
       // A pod could also fetch the Secret through the API: no Role grants a rendered cluster's.
       if (o.kind === 'Role' || o.kind === 'ClusterRole') {
         for (const rule of (o as { rules?: any[] }).rules ?? []) {
