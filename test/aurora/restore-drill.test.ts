@@ -164,6 +164,8 @@ describe('aurora restore drill rendering', () => {
           }),
         ),
       ],
+      ["another team's tag on the clone", crafted(dbCluster, (o) => o.spec.tags.push({ key: 'team', value: 'analytics' }))],
+      ['a drill tag naming another source', crafted(dbInstance, (o) => (o.spec.tags[0].value = 'shop-test-commerce'))],
       ['another region', crafted(dbCluster, (o) => (o.metadata.annotations['services.k8s.aws/region'] = 'us-west-2'))],
       ['a clone left behind', crafted(dbCluster, (o) => (o.metadata.annotations['services.k8s.aws/deletion-policy'] = 'retain'))],
       [

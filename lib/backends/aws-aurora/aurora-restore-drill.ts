@@ -154,7 +154,16 @@ export class AuroraRestoreDrill extends Construct {
       'publiclyAccessible',
       'tags',
     ];
+    // Tags decide access where IAM policies read aws:ResourceTag (a clone tagged as another team's
+    // would be theirs to read): only the drill's two, naming a source of this environment.
+    const tags =
+      `!has(${spec}.tags) || ${spec}.tags.all(t, has(t.key) && has(t.value) && ` +
+      `((t.key == 'app.kubernetes.io/managed-by' && t.value == 'dbfleet') || (t.key == 'dbfleet.io/restore-drill-of' && t.value in ${list(sources)})))`;
     const validations = [
+      {
+        expression: tags,
+        message: `the scratch objects carry only the tags app.kubernetes.io/managed-by: dbfleet and dbfleet.io/restore-drill-of: <one of ${sources.join(', ')}>`,
+      },
       {
         expression: `${isCluster} || ${isInstance}`,
         message: 'the drill creates DBClusters and DBInstances only',
