@@ -50,6 +50,22 @@ export interface BackendTraits {
   readonly rotationRetire?: 'operator' | 'own-login';
   /** A standby site (`standbyOf:`) replicating this environment. */
   readonly standbySites: Support;
+  /**
+   * Moving the primary site of a DR pair in place (`primarySite`, `switchoverTo`,
+   * `promotionTokens`): the reason where the backend cannot demote a primary (a standby is then
+   * promoted by removing `standbyOf`). @default true
+   */
+  readonly siteSwitchover?: Support;
+  /**
+   * Replicas inside a standby site's clusters (`instances` above 1 there): the reason where they
+   * cannot work. @default true
+   */
+  readonly standbyReplicas?: Support;
+  /**
+   * `archive_timeout` of the backend's clusters when the fleet sets none (a replica site's
+   * freshness threshold, lib/monitoring/replica-site-rules.ts). @default CloudNativePG's, 5min
+   */
+  readonly defaultArchiveTimeout?: string;
   /** WAL archive and base backups to an object store (`backups.objectStore`, Barman Cloud plugin). */
   readonly objectStore: Support;
   /**

@@ -170,12 +170,13 @@ export const KEY_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'environments.*.alerts.longTransactionSeconds': 'Alert on a transaction open longer than this many seconds.',
   'environments.*.accessSchedule': 'When the developer-access CronJob re-applies privileges: a 5-field cron. Default: "17 * * * *".',
   'environments.*.standbyOf':
-    'Disaster recovery: this environment is the standby site of the named one; its clusters replicate the source’s, and every key it does not set is the source’s.',
+    'Disaster recovery: this environment is the standby site of the named one; its clusters replicate the source’s WAL archive (CloudNativePG replica clusters; Zalando: a `standby` section with s3_wal_path), and every key it does not set is the source’s. On Zalando, removing it promotes the standby (plan DANGER, no way back).',
   'environments.*.primarySite':
-    'On a standby: the environment whose clusters are primary. Default: the source. Changing it without promotionTokens is a failover.',
-  'environments.*.switchoverTo': 'On a standby: switchover step 1, the primary site demotes itself (written by dbfleet switchover).',
+    'On a standby: the environment whose clusters are primary. Default: the source. Changing it without promotionTokens is a failover. CloudNativePG only (Zalando promotes by removing standbyOf).',
+  'environments.*.switchoverTo':
+    'On a standby: switchover step 1, the primary site demotes itself (written by dbfleet switchover). CloudNativePG only.',
   'environments.*.promotionTokens':
-    "On a standby: switchover step 2, per cluster, the former primary's status.demotionToken (written by dbfleet switchover, with primarySite).",
+    "On a standby: switchover step 2, per cluster, the former primary's status.demotionToken (written by dbfleet switchover, with primarySite). CloudNativePG only.",
   'environments.*.readEndpoint':
     'On a standby: also render <service>-db-readonly Secrets (ro-uri, ro-host, ro-jdbc-uri, direct-ro-*) in every service namespace at this site, for read traffic served from the DR site, and a read-only pooler where pooling is on. Needs instances >= 2. Not inherited. Default: false.',
 

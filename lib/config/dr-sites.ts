@@ -87,6 +87,16 @@ export function resolveDrSites(input: FleetInput, environments: readonly Environ
       report(at('standbyOf'), `"${source.name}" runs operator: ${source.operator}: ${standby}`);
       continue;
     }
+    // Without demotion (Zalando) the source stays the primary site until the standby is promoted
+    // by removing its standbyOf: the keys that move the primary site in place are refused.
+    const switchable = backendTraits(source.operator).siteSwitchover ?? true;
+    if (switchable !== true) {
+      for (const key of ['primarySite', 'switchoverTo', 'promotionTokens'] as const) {
+        if (raw[key] === undefined || (key === 'primarySite' && raw[key] === source.name)) continue;
+        report(at(key), `has no meaning on operator: ${source.operator}: ${switchable}`, true);
+        ok = false;
+      }
+    }
     const need = (e: Environment) => `environments.${e.name}.backups.objectStore`;
     // An objectStore that is written but invalid (e.g. its schedule) is reported where it is
     // written; "set it" would be a second, wrong, error.
@@ -206,6 +216,17 @@ export function resolveDrSites(input: FleetInput, environments: readonly Environ
         true,
       );
       ok = false;
+    }
+    const replicas = backendTraits(source.operator).standbyReplicas ?? true;
+    if (replicas !== true) {
+      // What the standby's clusters will run: its own instances, else the source's per cluster.
+      const instances = (c: PostgresCluster) =>
+        raw.instances !== sourceRaw.instances ? c.instances : (source.clusters.find((s) => s.name === c.name)?.instances ?? c.instances);
+      const many = env.clusters.filter((c) => instances(c) > 1);
+      if (many.length > 0) {
+        report(at('instances'), `is ${instances(many[0])} for ${many.map((c) => c.name).join(', ')}: ${replicas}`, true);
+        ok = false;
+      }
     }
     if (!ok) continue;
     // Step 1 of a switchover (switchoverTo) changes only the primary site, which demotes

@@ -24,6 +24,7 @@
 // need both sites' metrics in one Prometheus; docs/disaster-recovery.md says how to add that.
 import { postgresDurationSeconds, CNPG_DEFAULT_ARCHIVE_TIMEOUT } from '../backends/cloudnative-pg/archive-replication';
 import type { Environment, PostgresCluster } from '../config/model';
+import { backendTraits } from '../backends/traits';
 import { isReplicaSite } from '../dr/distributed-topology';
 import { CLUSTER_REF, FRESHNESS_FACTOR, humanSeconds, type AlertRule, type Context } from './alert-rules';
 
@@ -54,29 +55,45 @@ export function replicaSiteThresholds(ctx: Context): Map<PostgresCluster, number
   for (const cluster of ctx.env.clusters) {
     // The source's own cluster of the same name (both sites name it alike): its archive_timeout.
     const archiveTimeout =
-      source.clusters.find((c) => c.name === cluster.name)?.parameters?.archive_timeout ?? CNPG_DEFAULT_ARCHIVE_TIMEOUT;
+      source.clusters.find((c) => c.name === cluster.name)?.parameters?.archive_timeout ??
+      backendTraits(source.operator).defaultArchiveTimeout ??
+      CNPG_DEFAULT_ARCHIVE_TIMEOUT;
     out.set(cluster, Math.round(FRESHNESS_FACTOR * heartbeat + postgresDurationSeconds(archiveTimeout)));
   }
   return out;
 }
 
+/**
+ * How one backend's metrics say that a replica site's clusters are staler than `t` seconds, per
+ * (namespace, cluster), the value being the age of the last arrival.
+ */
+export type StaleExpression = (ctx: Context, clusters: readonly PostgresCluster[], t: number) => string;
+
+/**
+ * CloudNativePG's exporter: pg_stat_archiver as timestamps; -1 until the first archival since
+ * the statistics were reset (a crash): counted from the reset then.
+ */
+export const cnpgStaleExpression: StaleExpression = (ctx, clusters, t) =>
+  `time() - max by (namespace, cluster) (cnpg_pg_stat_archiver_last_archived_time{${ctx.selector(clusters)}} > 0 or cnpg_pg_stat_archiver_stats_reset_time{${ctx.selector(clusters)}}) > ${t}`;
+
 /** The replica site's rules (none elsewhere): the other site's WAL arrives. */
-export function replicaSiteRules(ctx: Context): AlertRule[] {
+export function replicaSiteRules(
+  ctx: Context,
+  alert: 'CNPGReplicaSiteWALStale' | 'ZalandoReplicaSiteWALStale' = 'CNPGReplicaSiteWALStale',
+  stale: StaleExpression = cnpgStaleExpression,
+): AlertRule[] {
   const { env } = ctx;
   if (!isReplicaSite(env.dr) || env.clusters.length === 0) return [];
   const byThreshold = new Map<number, PostgresCluster[]>();
   for (const [cluster, t] of replicaSiteThresholds(ctx)) byThreshold.set(t, [...(byThreshold.get(t) ?? []), cluster]);
-  // -1 until the first archival since the statistics were reset (a crash): count from the reset then.
-  const lastArrival = (clusters: readonly PostgresCluster[]) =>
-    `max by (namespace, cluster) (cnpg_pg_stat_archiver_last_archived_time{${ctx.selector(clusters)}} > 0 or cnpg_pg_stat_archiver_stats_reset_time{${ctx.selector(clusters)}})`;
   const entries = [...byThreshold.entries()].sort(([a], [b]) => a - b);
   const thresholds = entries.map(([t]) => humanSeconds(t)).join(' / ');
   const heartbeat = sourceHeartbeatSeconds(sourceSite(ctx), env.dr!.peerObjectStore);
   return [
     ctx.rule(
-      'CNPGReplicaSiteWALStale',
+      alert,
       'critical',
-      entries.map(([t, clusters]) => `time() - ${lastArrival(clusters)} > ${t}`).join(' or '),
+      entries.map(([t, clusters]) => stale(ctx, clusters, t)).join(' or '),
       '10m',
       'No WAL from the primary site has reached this replica site for longer than the source could be quiet.',
       `Replica cluster ${CLUSTER_REF} (site ${env.dr!.self}, replaying ${env.dr!.peer}) last received a WAL segment from the other site's archive {{ $value | humanizeDuration }} ago; ` +

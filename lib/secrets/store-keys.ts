@@ -187,7 +187,8 @@ export function environmentStoreKeys(fleet: Fleet, environment: Environment): St
       });
     }
   }
-  const peer = environment.dr?.peerObjectStore;
+  // The source of a pair that cannot switch over (Zalando) never reads its standby's archive.
+  const peer = environment.dr?.standby || (traits.siteSwitchover ?? true) === true ? environment.dr?.peerObjectStore : undefined;
   if (peer) {
     for (const property of [peer.accessKeyIdProperty, peer.secretAccessKeyProperty]) {
       keys.push({

@@ -323,16 +323,12 @@ describe('standby config errors', () => {
     expect(configErrors(noOwnStore).join('\n')).toMatch(/main-dr.*needs its own WAL archive/);
   });
 
-  it('a standby of a standby, or of a Zalando environment, is refused', () => {
+  // Zalando standbys: test/zalando/standby.test.ts.
+  it('a standby of a standby is refused', () => {
     const chained = drFleet('shared') + '';
     expect(
       configErrors(chained.replace('services:', `  third:\n    standbyOf: main-dr\n    namespace: other\nservices:`)).join('\n'),
     ).toMatch(/"main-dr" is itself a standby/);
-    const zalando = drFleet('grouped').replace(
-      '    developerAccess: read-write\n',
-      '    developerAccess: read-write\n    operator: zalando\n',
-    );
-    expect(configErrors(zalando).join('\n')).toMatch(/runs operator: zalando: dbfleet renders standby sites for cloudnative-pg only/);
   });
 });
 

@@ -80,11 +80,14 @@ const pooling = loadFleet(join(root, 'test', 'fixtures', 'fleets', 'pooling.yaml
 const aurora = loadFleet(join(root, 'test', 'fixtures', 'fleets', 'aurora.yaml'));
 // Zalando's pooler alerts (issue 30's fixture).
 const zalandoFull = loadFleet(join(root, 'test', 'fixtures', 'fleets', 'zalando-full.yaml'));
+// A Zalando DR standby site's cross-site alert (issue 29's fixture).
+const zalandoStandby = loadFleet(join(root, 'test', 'fixtures', 'fleets', 'zalando-standby.yaml'));
 const fixtureSources = [
   ...inMemory(fixture, 'fixture-'),
   ...inMemory(pooling, 'pooling-'),
   ...inMemory(aurora, 'aurora-'),
   ...inMemory(zalandoFull, 'zalando-full-'),
+  ...inMemory(zalandoStandby, 'zalando-standby-'),
 ];
 
 describe('PrometheusRules, proven with promtool', () => {

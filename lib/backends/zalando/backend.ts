@@ -32,6 +32,8 @@ import { altRoleName } from '../../secrets/credential-rotation';
 import { RotationLoginJob } from '../../secrets/rotation-login-job';
 import { RotationRetireJob } from '../../secrets/rotation-retire-job';
 import { WALG_ACCESS_KEY_ID, WALG_SECRET_ACCESS_KEY, walgEnvironment } from './zalando-wal-g';
+import { peerCredentialsName, zalandoStandby } from './zalando-standby';
+import { zalandoPromotion } from './zalando-promotion';
 
 export const zalandoBackend: Backend = {
   traits: ZALANDO_TRAITS,
@@ -53,6 +55,23 @@ export const zalandoBackend: Backend = {
         { secretKey: WALG_SECRET_ACCESS_KEY, property: o.secretAccessKeyProperty },
       ],
     });
+    // A standby reads its source's archive with that bucket's READ-ONLY key (dr-sites.ts
+    // peerStore), into the STANDBY_ env only (zalando-standby.ts). The source reads nothing of
+    // its standby's: Zalando has no switchover (traits.ts siteSwitchover).
+    const peer = environment.dr?.standby ? environment.dr.peerObjectStore : undefined;
+    if (peer) {
+      new StoreSecret(chart, 'PeerObjectStoreCredentials', {
+        name: peerCredentialsName(peer),
+        namespace: environment.namespace,
+        labels: scope.labelsFor('object-store', peer.name, 'backup'),
+        store: fleet.secretStore,
+        remoteKey: peer.remoteKey,
+        properties: [
+          { secretKey: WALG_ACCESS_KEY_ID, property: peer.accessKeyIdProperty },
+          { secretKey: WALG_SECRET_ACCESS_KEY, property: peer.secretAccessKeyProperty },
+        ],
+      });
+    }
   },
 
   addCluster(scope, cluster, props) {
@@ -63,9 +82,14 @@ export const zalandoBackend: Backend = {
     // A service's second login is the owner's rotation user, which the operator creates from the
     // owner's Secret (zalando-rotation.ts): never a `users` entry of its own.
     const secondLogins = new Set(cluster.services.map((s) => altRoleName(s.role)));
+    const standby = environment.dr?.standby
+      ? zalandoStandby(environment.dr.peerObjectStore, cluster.name, cluster.postgresVersion)
+      : undefined;
     const pg = new ZalandoCluster(chart, `Cluster-${cluster.name}`, {
       ...props,
       roles: props.roles?.filter((r) => !secondLogins.has(r.name)),
+      parameters: standby ? { ...props.parameters, ...standby.parameters } : props.parameters,
+      standby: standby?.standby,
       teamId: zalando.teamId,
       postgresVersion: cluster.postgresVersion,
       dockerImage: zalando.dockerImage,
@@ -73,13 +97,16 @@ export const zalandoBackend: Backend = {
       // Validated in the model: seconds are 0, the rest is the CronJob's 5-field schedule.
       logicalBackupSchedule: backup?.method === 'logical' ? backup.schedule.trim().split(/\s+/).slice(1).join(' ') : undefined,
       poolers: cluster.poolers,
-      env: environment.backups.objectStore
-        ? walgEnvironment(
-            environment.backups.objectStore,
-            objectStoreCredentialsName(fleet.name),
-            minIntervalSeconds(environment.backups.objectStore.schedule, 'cnpg'),
-          )
-        : undefined,
+      env: [
+        ...(environment.backups.objectStore
+          ? walgEnvironment(
+              environment.backups.objectStore,
+              objectStoreCredentialsName(fleet.name),
+              minIntervalSeconds(environment.backups.objectStore.schedule, 'cnpg'),
+            )
+          : []),
+        ...(standby?.env ?? []),
+      ],
     });
     // The operator reads a developer's password per cluster (CloudNativePG: per namespace).
     if (environment.developerAccess !== 'none') {
@@ -245,5 +272,5 @@ export const zalandoBackend: Backend = {
 
   poolerAlertRules: zalandoPoolerAlertRules,
 
-  dangerRules: [],
+  dangerRules: [zalandoPromotion],
 };

@@ -20,8 +20,21 @@ export const ZALANDO_TRAITS: BackendTraits = {
   ownerRotation: true,
   // The operator never takes LOGIN away (pkg/util/users/users.go ProduceSyncRequests).
   rotationRetire: 'own-login',
-  standbySites:
-    "dbfleet renders standby sites for cloudnative-pg only (Zalando's equivalent, a `standby` section with s3_wal_path/gs_wal_path or standby_host, is not rendered; see docs/disaster-recovery.md)",
+  // The postgresql's `standby` section, replaying the source's WAL-G archive (zalando-standby.ts).
+  standbySites: true,
+  // zalando/postgres-operator@v2.0.1 docs/user.md "Promote the standby" / "Adding standby section
+  // after promotion": promotion is removing the section, and a running cluster cannot follow
+  // another again (it turns read-only and does not sync).
+  siteSwitchover:
+    'Zalando\'s operator cannot demote a primary or make a running cluster follow another again (postgres-operator v2.0.1 docs/user.md, "Adding standby section after promotion"): promote the standby by removing its standbyOf, a reviewed change (docs/runbooks/zalando-promote-standby.md)',
+  // Spilo's bootstrap.dcs postgresql.parameters (zalando/spilo@4.0-p3 postgres-appliance/scripts/configure_spilo.py).
+  defaultArchiveTimeout: '1800s',
+  // docs/user.md "Providing credentials of source cluster": roles arrive from the source, so the
+  // `standby` replication role's password is the source's, which the operator generated there and
+  // dbfleet never holds; a standby replica fails to stream from the standby leader with the DR
+  // site's own Secret ("WAL files will pile up"). A standby leader alone is safe until promotion.
+  standbyReplicas:
+    'a Zalando standby cluster runs its standby leader only: its replicas would log in as the operator\'s `standby` role with the DR site\'s generated password, but the role (and its password) arrive from the source (postgres-operator v2.0.1 docs/user.md, "Providing credentials of source cluster"); set instances: 1 at the standby and raise it after the promotion (docs/runbooks/zalando-promote-standby.md)',
   // zalando/postgres-operator@v2.0.1 pkg/cluster/util.go normalizeUserFlags: users take flags only.
   developerConnectionLimit:
     'cannot be rendered on operator: zalando (Zalando\'s users take flags only, and no dbfleet Job may ALTER a role there); remove it (docs/security.md, "What is not defended")',

@@ -17,6 +17,7 @@ export const ZALANDO_ALERT_NAMES = [
   'ZalandoClusterLongRunningTransaction',
   'ZalandoClusterDeadlocks',
   'ZalandoClusterBackupNotRecent',
+  'ZalandoReplicaSiteWALStale',
   // The poolers' (zalando-pooler-alert-rules.ts): only these two have a signal on Zalando.
   'ZalandoPoolerDown',
   'ZalandoPoolerDegraded',

@@ -25,6 +25,8 @@ import {
   type RuleGroup,
 } from '../../monitoring/alert-rules';
 import type { ZalandoAlertName } from './zalando-alert-names';
+import { isReplicaSite } from '../../dr/distributed-topology';
+import { replicaSiteRules, type StaleExpression } from '../../monitoring/replica-site-rules';
 
 type ZalandoAlert = ZalandoAlertName;
 
@@ -42,8 +44,32 @@ export function zalandoAlertGroups(ctx: Context): RuleGroup[] {
   ];
   const backups = backupRules(ctx);
   if (backups.length > 0) groups.push({ name: ctx.groupName('zalando-backups'), rules: backups });
+  // Only at a DR standby site: the other site's WAL still arrives (lib/monitoring/replica-site-rules.ts).
+  const replicaSite = replicaSiteRules(ctx, 'ZalandoReplicaSiteWALStale', zalandoStaleExpression);
+  if (replicaSite.length > 0) groups.push({ name: ctx.groupName('zalando-replica-site'), rules: replicaSite });
   return groups;
 }
+
+/**
+ * A Zalando standby's clusters run with archive_mode = always (zalando-standby.ts), so each
+ * segment restored from the source's archive is archived again here, and postgres_exporter's
+ * pg_stat_archiver collector (on by default; prometheus-community/postgres_exporter@v0.20.1
+ * collector/pg_stat_archiver.go) exports `pg_stat_archiver_last_archive_age`, now() minus
+ * last_archived_time, at the scrape: the time since the last segment arrived from the other site.
+ * It is absent while last_archived_time is NULL (nothing archived since the statistics were reset,
+ * e.g. after a crash): then a cluster that already answered (pg_up) a threshold ago and has shown
+ * no such age since fires too, with the threshold as its value (at least that old). A cluster
+ * younger than the threshold does not (a new standby is still restoring its base backup).
+ */
+export const zalandoStaleExpression: StaleExpression = (ctx, clusters, t) => {
+  const sel = ctx.selector(clusters);
+  const window = promDuration(t);
+  return (
+    `min by (namespace, cluster) (pg_stat_archiver_last_archive_age{${sel}}) > ${t}` +
+    ` or (max by (namespace, cluster) (pg_up{${sel}} offset ${window}) * ${t}` +
+    ` unless on (namespace, cluster) max by (namespace, cluster) (max_over_time(pg_stat_archiver_last_archive_age{${sel}}[${window}])))`
+  );
+};
 
 const rule = (
   ctx: Context,
@@ -134,18 +160,24 @@ function availabilityRules(ctx: Context): AlertRule[] {
     );
   }
 
-  rules.push(
-    rule(
-      ctx,
-      'ZalandoClusterHighReplicationLag',
-      'warning',
-      // Seconds since the last replayed transaction while WAL is pending (0 on the primary).
-      `max by (namespace, cluster, pod) (pg_replication_lag_seconds{${ctx.selector()}}) > ${env.alerts.replicationLagSeconds}`,
-      '5m',
-      'Zalando Postgres standby is lagging behind its primary.',
-      `Standby ${POD_REF} of cluster {{ $labels.cluster }} is {{ $value | printf "%.0f" }}s behind the primary (threshold ${env.alerts.replicationLagSeconds}s).`,
-    ),
-  );
+  // Not at a DR standby site: its standby leader replays the other site's archive, and with no
+  // WAL receiver pg_replication_lag_seconds is now() minus the last replayed commit
+  // (postgres_exporter@v0.20.1 collector/pg_replication.go: pg_last_wal_receive_lsn() is NULL, so
+  // the CASE takes its ELSE branch), which grows without bound while the source is idle. The
+  // replica-site rule watches that site instead.
+  if (!isReplicaSite(env.dr))
+    rules.push(
+      rule(
+        ctx,
+        'ZalandoClusterHighReplicationLag',
+        'warning',
+        // Seconds since the last replayed transaction while WAL is pending (0 on the primary).
+        `max by (namespace, cluster, pod) (pg_replication_lag_seconds{${ctx.selector()}}) > ${env.alerts.replicationLagSeconds}`,
+        '5m',
+        'Zalando Postgres standby is lagging behind its primary.',
+        `Standby ${POD_REF} of cluster {{ $labels.cluster }} is {{ $value | printf "%.0f" }}s behind the primary (threshold ${env.alerts.replicationLagSeconds}s).`,
+      ),
+    );
 
   const sameNode = env.clusters.filter((c) => c.instances >= 2);
   if (sameNode.length > 0) {

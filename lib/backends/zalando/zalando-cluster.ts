@@ -9,6 +9,7 @@ import type { PoolerSettings, PoolerType } from '../../config/model';
 import type { IPooler } from '../../pooling/pooler-network-policies';
 import { DEVELOPER_GROUP_ROLE } from '../../config/names';
 import type { SpiloEnvVar } from './zalando-wal-g';
+import type { ZalandoStandbySection } from './zalando-standby';
 import type { IPostgresCluster, PostgresClusterProps } from '../../postgres/postgres-cluster';
 import { zalandoPoolerName } from './zalando-pooler-settings';
 
@@ -115,6 +116,12 @@ export interface ZalandoClusterProps extends PostgresClusterProps {
    * @default none
    */
   readonly env?: readonly SpiloEnvVar[];
+  /**
+   * `spec.standby`: the cluster replays another site's WAL archive (a DR standby,
+   * zalando-standby.ts). Read by the operator when the cluster is created; removing it promotes.
+   * @default a primary cluster
+   */
+  readonly standby?: ZalandoStandbySection;
 }
 
 /** Label the operator puts on its pooler pods, with the pooler's name (connection_pooler.go connectionPoolerLabels). */
@@ -259,6 +266,7 @@ export class ZalandoCluster extends Construct implements IPostgresCluster {
             : undefined,
         ...poolerSpec(props.poolers ?? []),
         env: props.env && props.env.length > 0 ? props.env.map((e) => ({ ...e })) : undefined,
+        standby: props.standby ? { ...props.standby } : undefined,
         enableLogicalBackup: props.logicalBackupSchedule ? true : undefined,
         logicalBackupSchedule: props.logicalBackupSchedule,
         sidecars: [
