@@ -106,6 +106,11 @@ export interface BackendTraits {
   readonly developerPasswords?: boolean;
   /** Each cluster has a master user whose password dbfleet generates (managed services). @default false */
   readonly masterPassword?: boolean;
+  /**
+   * The clusters run outside the Kubernetes cluster (a managed service): dbfleet's Jobs reach them
+   * through `egress.database` CIDRs, not a pod selector. @default false
+   */
+  readonly externalDatabase?: boolean;
   /** Pod Security level the database namespace enforces. @default restricted */
   readonly podSecurity?: 'baseline';
   /** `<apiGroup>/<kind>` of the objects that are the backend's database clusters (plan rules). */

@@ -7,6 +7,7 @@
 import type { Construct } from 'constructs';
 import type { Environment, Fleet, PostgresCluster, Service } from '../config/model';
 import type { AlertRule, Context as AlertContext, RuleGroup } from '../monitoring/alert-rules';
+import type { EgressPodGroup } from '../network/egress-policies';
 import type { DangerRule } from '../plan/dangers';
 import type { IPostgresCluster, PostgresClusterProps } from '../postgres/postgres-cluster';
 import type { BackendTraits } from './traits';
@@ -69,6 +70,12 @@ export interface Backend {
   backupAlertRules(ctx: AlertContext): AlertRule[];
   /** The alerts about the environment's poolers (group `pgbouncer`). @default none */
   poolerAlertRules?(ctx: AlertContext): AlertRule[];
+  /**
+   * With `egress` on: every kind of pod the backend (or its operator) runs in the database
+   * namespace and what each connects to; the chart renders them as `<name>-egress` policies
+   * (lib/network/egress-policies.ts). Cluster DNS is every pod's already.
+   */
+  egressGroups(scope: EnvironmentScope): EgressPodGroup[];
   /** Plan rules only this backend needs (DANGER_RULES has the common ones). */
   readonly dangerRules: readonly DangerRule[];
 }

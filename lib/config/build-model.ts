@@ -9,6 +9,8 @@ import { ALL_BACKEND_TRAITS, backendTraits } from '../backends/traits';
 import { objectStoreName, RESERVED_CLUSTER_NAMES } from '../backup/backup-names';
 import type {
   DeveloperSessions,
+  Egress,
+  InClusterEndpoint,
   Alerts,
   ComputeResources,
   Environment,
@@ -541,6 +543,7 @@ function buildEnvironment(
   if (accessCron) report(at('accessSchedule'), `"${accessSchedule}" ${accessCron}`);
   if (env.cluster?.server && env.cluster?.name) report(at('cluster'), 'set server or name, not both');
   const developerSessions = resolveDeveloperSessions(env, at, report);
+  const egress = resolveEgress(env, at, report, restoreDrill, mongoSnapshots);
 
   return {
     name: envName,
@@ -577,7 +580,73 @@ function buildEnvironment(
     mongoSnapshots,
     accessSchedule,
     developerSessions,
+    ...(egress ? { egress } : {}),
   };
+}
+
+/**
+ * `egress`, checked against what the environment runs: every destination some pod needs must be
+ * listed (a pod whose need is not allowed would fail at run time, not at render time), and every
+ * Pushgateway must be an in-cluster Service URL, which a NetworkPolicy can name by namespace.
+ */
+function resolveEgress(
+  env: EnvironmentInput,
+  at: (...path: Array<string | number>) => ConfigProblem['path'],
+  report: Report,
+  restoreDrill: RestoreDrill | undefined,
+  mongoSnapshots: readonly MongoSnapshot[],
+): Egress | undefined {
+  const given = env.egress;
+  if (!given) return undefined;
+  const needs = (key: 'objectStore' | 'database' | 'mongo' | 'snapshotAPI', why: string) => {
+    if (!given[key]) report(at('egress'), `egress.${key} is required: ${why}`);
+  };
+  if (env.backups?.objectStore) needs('objectStore', 'backups.objectStore archives to it');
+  const traits = backendTraits(env.operator);
+  if (env.backups?.postgres?.method === 'logical' && traits.logicalBackup === true)
+    needs('objectStore', "the operator's logical backup Job uploads to its bucket");
+  if (traits.externalDatabase)
+    needs('database', `every dbfleet Job and exporter connects to the ${traits.title} endpoints (the VPC's CIDRs)`);
+  const own = mongoSnapshots;
+  if (own.length > 0) {
+    needs('mongo', `mongo snapshot "${own[0].name}" connects to the MongoDB members`);
+    needs('snapshotAPI', `mongo snapshot "${own[0].name}" calls the cloud API that takes VM snapshots`);
+  }
+  if (restoreDrill?.pushgateway && !inClusterEndpoint(restoreDrill.pushgateway))
+    report(at('backups', 'restoreDrill', 'pushgateway'), pushgatewayMessage(restoreDrill.pushgateway));
+  for (const m of own) {
+    if (m.pushgateway && !inClusterEndpoint(m.pushgateway))
+      report(at('egress'), `mongo snapshot "${m.name}": ${pushgatewayMessage(m.pushgateway)}`);
+  }
+  return {
+    apiServer: given.apiServer,
+    objectStore: given.objectStore,
+    database: given.database,
+    mongo: given.mongo,
+    snapshotAPI: given.snapshotAPI,
+    dns: given.dns ?? { namespace: 'kube-system', podLabels: { 'k8s-app': 'kube-dns' } },
+  };
+}
+
+function pushgatewayMessage(url: string): string {
+  return `"${url}": with egress on, the Pushgateway must be an in-cluster Service URL (http://<service>.<namespace>.svc[.cluster.local][:port]) so a NetworkPolicy can allow it by namespace`;
+}
+
+/**
+ * The namespace and port of an in-cluster Service URL (`http://<svc>.<ns>.svc[.cluster.local][:port]`);
+ * undefined for any other URL. The port defaults by scheme, as the HTTP client does.
+ */
+export function inClusterEndpoint(url: string): InClusterEndpoint | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  const match = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\.([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.svc(\.cluster\.local)?\.?$/.exec(parsed.hostname);
+  if (!match) return undefined;
+  const port = parsed.port ? Number(parsed.port) : parsed.protocol === 'https:' ? 443 : 80;
+  return { namespace: match[2], port };
 }
 
 /**

@@ -180,6 +180,31 @@ export const KEY_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'environments.*.readEndpoint':
     'On a standby: also render <service>-db-readonly Secrets (ro-uri, ro-host, ro-jdbc-uri, direct-ro-*) in every service namespace at this site, for read traffic served from the DR site, and a read-only pooler where pooling is on. Needs instances >= 2. Not inherited. Default: false.',
 
+  'environments.*.egress':
+    'Default-deny egress in the database namespace and the backups namespaces: each pod may connect only to cluster DNS and what it needs (docs/security.md "Network"). Off when absent.',
+  'environments.*.egress.apiServer':
+    "The Kubernetes API server as the pods reach it: its endpoints' CIDRs and ports after kube-proxy (e.g. 6443 on kubeadm, 443 on EKS). Needed by instances, poolers, the drill and prune-backups.",
+  'environments.*.egress.objectStore':
+    "The object store's CIDRs (e.g. S3's ranges for the region): WAL archive and base backups, a standby's source bucket, logical backups. Required with backups.objectStore or logical backups.",
+  'environments.*.egress.database':
+    "aws-aurora: the Aurora endpoints' CIDRs (the VPC subnets) and ports, for dbfleet's Jobs and the exporter. Required there.",
+  'environments.*.egress.mongo': 'The MongoDB members mongo-snapshot connects to. Required when a mongo snapshot runs in this environment.',
+  'environments.*.egress.snapshotAPI':
+    'The cloud API the snapshot command calls to take VM snapshots. Required when a mongo snapshot runs in this environment.',
+  'egress.apiServer.cidrs': 'CIDRs (NetworkPolicy ipBlock), e.g. 10.0.0.0/16; at least one.',
+  'egress.apiServer.ports': 'TCP ports. Default: [443].',
+  'egress.objectStore.cidrs': 'CIDRs (NetworkPolicy ipBlock), e.g. 10.0.0.0/16; at least one.',
+  'egress.objectStore.ports': 'TCP ports. Default: [443].',
+  'egress.database.cidrs': 'CIDRs (NetworkPolicy ipBlock), e.g. 10.0.0.0/16; at least one.',
+  'egress.database.ports': 'TCP ports. Default: [5432].',
+  'egress.mongo.cidrs': 'CIDRs (NetworkPolicy ipBlock), e.g. 10.0.0.0/16; at least one.',
+  'egress.mongo.ports': 'TCP ports. Default: [27017].',
+  'egress.snapshotAPI.cidrs': 'CIDRs (NetworkPolicy ipBlock), e.g. 10.0.0.0/16; at least one.',
+  'egress.snapshotAPI.ports': 'TCP ports. Default: [443].',
+  'environments.*.egress.dns': 'Where cluster DNS runs; every pod may reach it on UDP/TCP 53.',
+  'environments.*.egress.dns.namespace': 'Namespace of cluster DNS. Default: kube-system.',
+  'environments.*.egress.dns.podLabels': 'Labels of the DNS pods. Default: { k8s-app: kube-dns }.',
+
   // services[] (and services/*.yaml)
   'services[].name': 'The service (DNS label, unique): names its Database, Secrets and, under per-service, its cluster.',
   'services[].namespace': 'Where the app runs: its connection Secret is put there. Default: the service name.',

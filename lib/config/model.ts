@@ -241,6 +241,8 @@ export interface Environment {
   readonly accessSchedule: string;
   /** Limits of every developer role's sessions (`developerSessions`, defaults applied). */
   readonly developerSessions: DeveloperSessions;
+  /** Default-deny egress in the database and backups namespaces, with these allows (`egress`). @default off */
+  readonly egress?: Egress;
   /** Disaster recovery: this environment is one site of a source/standby pair. @default a single site */
   readonly dr?: DrSite;
 }
@@ -337,4 +339,35 @@ export interface DeveloperSessions {
   readonly statementTimeout: string;
   /** `idle_in_transaction_session_timeout` session default. */
   readonly idleInTransactionTimeout: string;
+}
+
+/** CIDRs and TCP ports outside the cluster's pod network that some pods need (`egress.*`). */
+export interface EgressDestination {
+  readonly cidrs: readonly string[];
+  readonly ports: readonly number[];
+}
+
+/** An in-cluster Service a pod pushes to, as a NetworkPolicy peer: its namespace and port. */
+export interface InClusterEndpoint {
+  readonly namespace: string;
+  readonly port: number;
+}
+
+/**
+ * `egress`: what the pods of the database and backups namespaces may connect to once egress is
+ * denied by default (lib/network/egress-policies.ts; the table is in docs/security.md "Network").
+ */
+export interface Egress {
+  /** The Kubernetes API server's endpoints (after kube-proxy's DNAT: the endpoint IPs and port). */
+  readonly apiServer: EgressDestination;
+  /** The object store (S3 endpoints): WAL archive, base backups, logical backups. */
+  readonly objectStore?: EgressDestination;
+  /** aws-aurora: the Aurora cluster endpoints (the VPC subnets). */
+  readonly database?: EgressDestination;
+  /** mongo-snapshot: the MongoDB members. */
+  readonly mongo?: EgressDestination;
+  /** mongo-snapshot: the cloud API its snapshot command calls. */
+  readonly snapshotAPI?: EgressDestination;
+  /** Where cluster DNS runs. @default kube-system, k8s-app=kube-dns */
+  readonly dns: { readonly namespace: string; readonly podLabels: Readonly<Record<string, string>> };
 }

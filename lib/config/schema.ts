@@ -276,6 +276,36 @@ const developerSessions = z
     "Limits of developers' sessions in this environment: connection limit per developer role, statement and idle-in-transaction timeouts (session defaults set on each developer role). Defaults: 5 connections, 60s, 5m.",
   );
 
+/** An IPv4/IPv6 CIDR as NetworkPolicy's ipBlock takes it (e.g. 10.0.0.0/16, 2001:db8::/32). */
+const cidr = z
+  .string()
+  .regex(
+    /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(?:3[0-2]|[12]?\d)|[0-9a-fA-F:]*:[0-9a-fA-F:]*\/(?:12[0-8]|1[01]\d|[1-9]?\d))$/,
+    'is not a CIDR like 10.0.0.0/16',
+  );
+
+/** Where a set of pods may connect outside the cluster's pod network: CIDRs and TCP ports. */
+const egressDestination = (defaultPorts: number[]) =>
+  z.strictObject({
+    cidrs: z.array(cidr).min(1, 'must list at least one CIDR'),
+    ports: z.array(z.number().int().min(1).max(65535)).min(1, 'must list at least one port').default(defaultPorts),
+  });
+
+/** `egress` (issue 24 item 7): default-deny egress in the database and backups namespaces, with precise allows. */
+const egress = z.strictObject({
+  apiServer: egressDestination([443]),
+  objectStore: egressDestination([443]).optional(),
+  database: egressDestination([5432]).optional(),
+  mongo: egressDestination([27017]).optional(),
+  snapshotAPI: egressDestination([443]).optional(),
+  dns: z
+    .strictObject({
+      namespace: dnsLabel.default('kube-system'),
+      podLabels: z.record(z.string(), z.string()).default({ 'k8s-app': 'kube-dns' }),
+    })
+    .optional(),
+});
+
 const environment = z.strictObject({
   namespace: dnsLabel,
   topology: z.enum(TOPOLOGIES),
@@ -285,6 +315,7 @@ const environment = z.strictObject({
   postgres: postgresSettings.optional(),
   developerAccess: z.enum(DEVELOPER_ACCESS),
   developerSessions: developerSessions.optional(),
+  egress: egress.optional(),
   /** The Postgres operator that runs this environment's clusters. */
   operator: z.enum(OPERATORS).default('cloudnative-pg'),
   zalando: zalando.optional(),
@@ -536,4 +567,5 @@ export type OverrideInput = z.infer<typeof override>;
 export type PostgresSettingsInput = z.infer<typeof postgresSettings>;
 export type AlertsInput = z.infer<typeof alerts>;
 export type ZalandoInput = z.infer<typeof zalando>;
+export type EgressInput = z.infer<typeof egress>;
 export type PoolerOverrideInput = z.infer<typeof poolerOverride>;

@@ -11,6 +11,7 @@ import { DEVELOPER_ACCESS_ANNOTATION, standardLabels } from '../labels';
 import { EnvironmentAlerts } from '../monitoring/environment-alerts';
 import { DatabaseNamespace } from '../namespaces/database-namespace';
 import { DefaultDenyIngress } from '../network/default-deny-ingress';
+import { EgressPolicies, pushgatewayNeeds, type EgressPodGroup } from '../network/egress-policies';
 import type { ClusterRole, IPostgresCluster, PostgresClusterProps } from '../postgres/postgres-cluster';
 import { GeneratedPassword } from '../secrets/generated-password';
 import { PasswordGenerator } from '../secrets/password-generator';
@@ -72,6 +73,7 @@ export class EnvironmentChart extends Chart {
     this.backend.addEnvironmentCredentials(backendScope);
     this.addVeleroSchedules(fleet, environment);
     this.addMongoSnapshots(fleet, environment);
+    this.addEgressPolicies(backendScope);
     new EnvironmentAlerts(this, 'Alerts', { fleet, environment });
     this.markKeysPushedBySource(fleet, environment);
     applySyncPolicy(this);
@@ -97,6 +99,32 @@ export class EnvironmentChart extends Chart {
       if (keys.length > 0 && !spec?.dataFrom?.length && keys.every((k) => pushed.has(k)))
         child.metadata.addAnnotation(PUSHED_BY_ANNOTATION, environment.dr.source);
     }
+  }
+
+  /**
+   * With `egress` on: default-deny egress (cluster DNS allowed) in the database namespace and every
+   * backups namespace, and per kind of pod what it needs: the backend's pods, and each MongoDB
+   * snapshot's (its members, the snapshot API, its Pushgateway). docs/security.md "Network".
+   */
+  private addEgressPolicies(scope: EnvironmentScope): void {
+    const { environment } = scope;
+    if (!environment.egress) return;
+    const groups: EgressPodGroup[] = [
+      ...this.backend.egressGroups(scope),
+      ...environment.mongoSnapshots.map((m) => ({
+        name: `mongo-snapshot-${m.name}`,
+        namespace: m.namespace,
+        podSelector: { matchLabels: { 'app.kubernetes.io/name': 'mongo-snapshot', 'app.kubernetes.io/instance': m.name } },
+        needs: [{ to: 'mongo' } as const, { to: 'snapshotAPI' } as const, ...pushgatewayNeeds(m.pushgateway)],
+      })),
+    ];
+    new EgressPolicies(this, 'Egress', {
+      egress: environment.egress,
+      namespace: environment.namespace,
+      otherNamespaces: environment.mongoSnapshots.map((m) => m.namespace),
+      groups,
+      labels: (name) => this.labelsFor('network-policy', name, 'network'),
+    });
   }
 
   private labelsFor(name: string, instance: string, component: string): Record<string, string> {
@@ -138,6 +166,13 @@ export class EnvironmentChart extends Chart {
     const namespaces = [...new Set(environment.mongoSnapshots.map((m) => m.namespace))].filter((ns) => ns !== environment.namespace);
     for (const namespace of namespaces) {
       new DatabaseNamespace(this, `Namespace-${namespace}`, { name: namespace, labels: this.labelsFor('backups', namespace, 'namespace') });
+      // Nothing connects to a snapshot pod (it pushes its metrics), so nothing is admitted (issue 24 item 7).
+      new DefaultDenyIngress(this, `DefaultDenyIngress-${namespace}`, {
+        namespace,
+        // dist/<environment>/ holds one file per kind and name: the namespace tells them apart.
+        name: `${namespace}-default-deny-ingress`,
+        labels: this.labelsFor('network-policy', 'default-deny-ingress', 'network'),
+      });
     }
     for (const snapshot of environment.mongoSnapshots) {
       new MongoSnapshotCronJob(this, `MongoSnapshot-${snapshot.name}`, {

@@ -3,6 +3,8 @@ import { k8s } from 'cdk8s-plus-28';
 
 export interface DefaultDenyIngressProps {
   readonly namespace: string;
+  /** @default default-deny-ingress */
+  readonly name?: string;
   readonly labels: Record<string, string>;
 }
 
@@ -11,7 +13,7 @@ export class DefaultDenyIngress extends Construct {
   constructor(scope: Construct, id: string, props: DefaultDenyIngressProps) {
     super(scope, id);
     new k8s.KubeNetworkPolicy(this, 'Resource', {
-      metadata: { name: 'default-deny-ingress', namespace: props.namespace, labels: props.labels },
+      metadata: { name: props.name ?? 'default-deny-ingress', namespace: props.namespace, labels: props.labels },
       spec: { podSelector: {}, policyTypes: ['Ingress'] },
     });
   }

@@ -97,6 +97,17 @@ const environment = (name: string) =>
       backups: fc.option(backups, { nil: undefined }),
       accessSchedule: fc.option(fc.constantFrom('17 * * * *', '*/30 * * * *'), { nil: undefined }),
       alerts: fc.option(fc.record({ severity: fc.constantFrom('critical', 'warning') }), { nil: undefined }),
+      // Every destination, so whatever else the environment runs is covered (build-model requires them).
+      egress: fc.option(
+        fc.constant({
+          apiServer: { cidrs: ['10.0.0.0/28'], ports: [443, 6443] },
+          objectStore: { cidrs: ['52.219.168.0/21'] },
+          database: { cidrs: ['10.50.0.0/16'] },
+          mongo: { cidrs: ['10.20.0.0/24'] },
+          snapshotAPI: { cidrs: ['10.30.0.0/28'] },
+        }),
+        { nil: undefined },
+      ),
     },
     { requiredKeys: ['namespace', 'topology', 'instances', 'storage', 'developerAccess'] },
   );

@@ -274,7 +274,9 @@ export const protectedClosure: Invariant = {
     }
     for (const r of objects) {
       const o = r.object as Obj;
-      if (!protectedObject(o)) continue;
+      // A NetworkPolicy's spec is label selectors, CIDRs and ports: it names no object (a label
+      // value like app.kubernetes.io/name: restore-drill is not the ServiceAccount of that name).
+      if (!protectedObject(o) || o.kind === 'NetworkPolicy') continue;
       for (const value of stringLeaves(o.spec)) {
         for (const dependency of named.get(`${environmentOf(r)}/${o.metadata.namespace}/${value}`) ?? []) {
           if (dependency === r || protectedObject(dependency.object)) continue;
@@ -606,8 +608,9 @@ export const noSuperuserJobs: Invariant = {
     const violations: Violation[] = [];
     for (const r of objects) {
       const o = r.object as Obj;
-      if (o.kind === 'Job' || o.kind === 'CronJob') {
-        const pod = o.kind === 'Job' ? o.spec?.template?.spec : o.spec?.jobTemplate?.spec?.template?.spec;
+      // Every kind that runs pods (issue 24 attack, low: Deployments were not looked at).
+      if (POD_BEARING_KINDS.has(o.kind)) {
+        const pod = podSpecOf(o);
         for (const name of podSecretNames(pod))
           if (isSuperuserSecret(o.metadata.namespace ?? '', name))
             violations.push({ rule: 'no-superuser-jobs', object: r.path, message: `its pod reads the superuser Secret ${name}` });
@@ -661,6 +664,69 @@ export const noSuperuserJobs: Invariant = {
     return violations;
   },
 };
+
+/**
+ * With `egress` on (issue 24 item 7), every pod of the database namespace and of the backups
+ * namespaces is selected by a default-deny egress policy: an empty podSelector, policyType Egress,
+ * allowing at most DNS (port 53). Pods: every pod-bearing object, and the operators' clusters and
+ * poolers (whose pods the operators create).
+ */
+export const egressDefaultDeny: Invariant = {
+  id: 'egress-default-deny',
+  description:
+    'With egress on, every pod in the database and backups namespaces (workloads, clusters, poolers) is selected by a default-deny egress policy that allows DNS only.',
+  check: ({ fleet, objects }) => {
+    const violations: Violation[] = [];
+    for (const environment of fleet.environments) {
+      if (!environment.egress) continue;
+      const mine = objects.filter((r) => r.path.startsWith(`${environment.name}/`));
+      const namespaces = new Set([environment.namespace, ...environment.mongoSnapshots.map((m) => m.namespace)]);
+      const denied = new Set(
+        mine
+          .map((r) => r.object as Obj)
+          .filter(
+            (o) =>
+              o.kind === 'NetworkPolicy' &&
+              Object.keys(o.spec?.podSelector ?? {}).length === 0 &&
+              (o.spec?.policyTypes ?? []).includes('Egress') &&
+              (o.spec?.egress ?? []).every((rule: any) => (rule.ports ?? [{}]).every((p: any) => p.port === 53)),
+          )
+          .map((o) => o.metadata.namespace),
+      );
+      for (const r of mine) {
+        const o = r.object as Obj;
+        const ns = o.metadata.namespace ?? '';
+        const runsPods = POD_BEARING_KINDS.has(o.kind) || ['Cluster', 'Pooler', 'postgresql'].includes(o.kind);
+        if (runsPods && namespaces.has(ns) && !denied.has(ns))
+          violations.push({
+            rule: 'egress-default-deny',
+            object: r.path,
+            message: `its pods in ${ns} are not selected by a default-deny egress policy`,
+          });
+      }
+    }
+    return violations;
+  },
+};
+
+/** Kinds whose objects run pods (their pod spec: podSpecOf). */
+export const POD_BEARING_KINDS: ReadonlySet<string> = new Set([
+  'Pod',
+  'Job',
+  'CronJob',
+  'Deployment',
+  'StatefulSet',
+  'DaemonSet',
+  'ReplicaSet',
+  'ReplicationController',
+]);
+
+/** The pod spec of a pod-bearing object. */
+function podSpecOf(o: Obj): any {
+  if (o.kind === 'Pod') return o.spec;
+  if (o.kind === 'CronJob') return o.spec?.jobTemplate?.spec?.template?.spec;
+  return o.spec?.template?.spec;
+}
 
 /** Every rule; extend by appending (keep ids unique). */
 export const noSecretValues: Invariant = {
@@ -796,6 +862,7 @@ export const INVARIANTS: Invariant[] = [
   noSecretValues,
   noSuperuserJobs,
   uniqueStorePurpose,
+  egressDefaultDeny,
 ];
 
 export function checkInvariants(context: InvariantContext, invariants: readonly Invariant[] = INVARIANTS): Violation[] {

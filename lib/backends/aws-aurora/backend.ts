@@ -22,6 +22,8 @@ import { AuroraBootstrapJob } from './aurora-bootstrap-job';
 import { auroraAlertGroups } from './aurora-alert-rules';
 import { AuroraExporter } from './aurora-exporter';
 import { AuroraRestoreDrill } from './aurora-restore-drill';
+import { accessClientsGroup, opsJobSelector, pushgatewayNeeds } from '../../network/egress-policies';
+import { RESTORE_DRILL_NAME } from '../../backup/backup-names';
 import { AURORA_ADMIN_ROLE, AURORA_EXPORTER_ROLE, LOGINS_ENV, PROVISION_SCRIPT_KEY, provisionFiles } from './aurora-sql';
 
 /** The Secret (`username`, `password`) of a platform login of an Aurora cluster, in its namespace. */
@@ -163,6 +165,27 @@ export const awsAuroraBackend: Backend = {
   clusterAlertGroups: auroraAlertGroups,
 
   backupAlertRules: () => [],
+
+  // Aurora runs outside the cluster: dbfleet's Jobs and the exporter (all access clients) reach
+  // its endpoints through `egress.database` (the VPC's CIDRs); ACK's controller runs elsewhere.
+  // The drill also asks the API server for its clone (aurora-restore-drill.ts).
+  egressGroups({ fleet, environment }) {
+    const ns = environment.namespace;
+    const drill = environment.backups.restoreDrill;
+    return [
+      accessClientsGroup(ns, { to: 'database' }),
+      ...(drill && fleet.opsImage && environment.aws && environment.clusters.length > 0
+        ? [
+            {
+              name: RESTORE_DRILL_NAME,
+              namespace: ns,
+              podSelector: opsJobSelector(fleet.name, RESTORE_DRILL_NAME),
+              needs: [{ to: 'apiServer' } as const, { to: 'database' } as const, ...pushgatewayNeeds(drill.pushgateway)],
+            },
+          ]
+        : []),
+    ];
+  },
 
   dangerRules: [auroraReplacement],
 };

@@ -29,6 +29,7 @@ export const AWS_AURORA_TRAITS: BackendTraits = {
   // IAM database authentication (GRANT rds_iam): no developer password.
   developerPasswords: false,
   masterPassword: true,
+  externalDatabase: true,
   parameterProblem: auroraParameterProblem,
   clusterKinds: ['rds.services.k8s.aws/DBCluster'],
 };

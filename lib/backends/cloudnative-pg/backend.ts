@@ -16,6 +16,8 @@ import { availabilityRules, capacityRules, cnpgBackupRules, postgresRules } from
 import { ClusterPodMonitor } from '../../monitoring/cluster-pod-monitor';
 import { replicaSiteRules } from '../../monitoring/replica-site-rules';
 import { ClusterIngressPolicy } from '../../network/cluster-ingress-policy';
+import { accessClientsGroup, opsJobSelector, pushgatewayNeeds, withLabel, type EgressPodGroup } from '../../network/egress-policies';
+import { PRUNE_BACKUPS_NAME, RESTORE_DRILL_NAME } from '../../backup/backup-names';
 import { PoolerIngressPolicy, PoolerUpstreamPolicy } from '../../pooling/pooler-network-policies';
 import { poolerAlertRules } from '../../pooling/pooler-alert-rules';
 import { PoolerPodMonitor } from '../../pooling/pooler-pod-monitor';
@@ -25,7 +27,7 @@ import { RotationLoginJob } from '../../secrets/rotation-login-job';
 import { secretsEnvironment, serviceCredentials } from '../../secrets/store-keys';
 import { directEndpoints } from '../endpoints';
 import type { Backend, ConnectionEndpoints, EnvironmentScope } from '../types';
-import { CnpgCluster } from './cnpg-cluster';
+import { CNPG_STATUS_PORT, CnpgCluster } from './cnpg-cluster';
 import { CnpgImageCatalog } from './cnpg-image-catalog';
 import { CnpgPooler } from './cnpg-pooler';
 import { CnpgScheduledBackup } from './cnpg-scheduled-backup';
@@ -197,8 +199,74 @@ export const cloudnativePgBackend: Backend = {
 
   poolerAlertRules: (ctx) => poolerAlertRules(ctx.env, ctx.rule.bind(ctx)),
 
+  egressGroups: cnpgEgressGroups,
+
   dangerRules: [],
 };
+
+/**
+ * What CloudNativePG's pods connect to (cloudnative-pg@v1.30.0, plugin-barman-cloud@v0.14.0):
+ * - instances and the operator's Jobs (initdb, join, recovery; all carry `cnpg.io/cluster`,
+ *   pkg/specs/jobs.go createPrimaryJob): the API server (the instance manager is a controller-runtime
+ *   manager, internal/cmd/manager/instance/run/cmd.go `config.GetConfigOrDie()`), the other
+ *   instances on 5432 (streaming replication, pg_basebackup, pg_rewind) and 8000 (the liveness
+ *   probe's isolation check pings its peers' status port, pkg/management/postgres/webserver/probes/pinger.go
+ *   `ping`), and the object store through the Barman Cloud plugin's sidecar, which also reads its
+ *   ObjectStore through the API (plugin-barman-cloud@v0.14.0 internal/cnpgi/instance/manager.go).
+ * - poolers (`cnpg.io/podRole: pooler`, pkg/specs/pgbouncer/deployments.go): the API server (the
+ *   PgBouncer instance manager reconciles its Pooler, internal/cmd/manager/pgbouncer/run/cmd.go)
+ *   and the instances on 5432.
+ * The operator's own calls to the instances (8000) are ingress here (cluster-ingress-policy.ts).
+ */
+function cnpgEgressGroups(scope: EnvironmentScope): EgressPodGroup[] {
+  const { fleet, environment } = scope;
+  const ns = environment.namespace;
+  const instances = { matchLabels: { 'cnpg.io/podRole': 'instance' } };
+  const clusterPods = withLabel('cnpg.io/cluster', {
+    matchExpressions: [{ key: 'cnpg.io/podRole', operator: 'NotIn', values: ['pooler'] }],
+  });
+  const port = 5432;
+  const groups: EgressPodGroup[] = [
+    {
+      name: 'cnpg-instances',
+      namespace: ns,
+      podSelector: clusterPods,
+      needs: [
+        { to: 'apiServer' },
+        { to: 'pods', podSelector: clusterPods, ports: [port, CNPG_STATUS_PORT] },
+        ...(environment.backups.objectStore ? [{ to: 'objectStore' } as const] : []),
+      ],
+    },
+  ];
+  if (environment.clusters.some((c) => (c.poolers ?? []).length > 0)) {
+    groups.push({
+      name: 'cnpg-poolers',
+      namespace: ns,
+      podSelector: { matchLabels: { 'cnpg.io/podRole': 'pooler' } },
+      needs: [{ to: 'apiServer' }, { to: 'pods', podSelector: instances, ports: [port] }],
+    });
+  }
+  groups.push(accessClientsGroup(ns, { to: 'pods', podSelector: instances, ports: [port] }));
+  const { postgres, restoreDrill } = environment.backups;
+  // The same conditions as addBackupJobs.
+  if (postgres?.retention && fleet.opsImage)
+    groups.push({
+      name: PRUNE_BACKUPS_NAME,
+      namespace: ns,
+      podSelector: opsJobSelector(fleet.name, PRUNE_BACKUPS_NAME),
+      needs: [{ to: 'apiServer' }],
+    });
+  if (restoreDrill && fleet.opsImage) {
+    // The scratch cluster's instances on 5432 come with the access-client label (its checks).
+    groups.push({
+      name: RESTORE_DRILL_NAME,
+      namespace: ns,
+      podSelector: opsJobSelector(fleet.name, RESTORE_DRILL_NAME),
+      needs: [{ to: 'apiServer' }, ...pushgatewayNeeds(restoreDrill.pushgateway)],
+    });
+  }
+  return groups;
+}
 
 /** The environment's object store for WAL archive and base backups (Barman Cloud plugin). */
 function addObjectStore(scope: EnvironmentScope): void {

@@ -14,7 +14,7 @@ import { clusterRoleObjectName, CnpgDatabaseRole } from './cnpg-database-role';
 import type { IPostgresCluster, PostgresClusterProps } from '../../postgres/postgres-cluster';
 
 /** The CloudNativePG instance manager's status port, which the operator polls. */
-const CNPG_STATUS_PORT = 8000;
+export const CNPG_STATUS_PORT = 8000;
 const CNPG_METRICS_PORT = 9187;
 /**
  * The operator copies its default metrics queries into every namespace holding a Cluster, as a

@@ -12,14 +12,16 @@ import { developerRoleName } from '../../config/names';
 import { isReplicaSite } from '../../dr/distributed-topology';
 import { ClusterPodMonitor } from '../../monitoring/cluster-pod-monitor';
 import { ClusterIngressPolicy } from '../../network/cluster-ingress-policy';
+import { accessClientsGroup, type EgressPodGroup } from '../../network/egress-policies';
 import { PoolerIngressPolicy, PoolerUpstreamPolicy } from '../../pooling/pooler-network-policies';
 import { secretsEnvironment } from '../../secrets/store-keys';
 import { directEndpoints } from '../endpoints';
-import type { Backend } from '../types';
+import type { Backend, EnvironmentScope } from '../types';
 import { ZALANDO_TRAITS } from './traits';
 import { zalandoAlertGroups } from './zalando-alert-rules';
 import {
   SPILO_SCHEMAS,
+  PATRONI_PORT,
   ZALANDO_CLUSTER_LABEL,
   ZALANDO_POOLER_SCHEMA,
   zalandoCredentialSecretName,
@@ -272,5 +274,57 @@ export const zalandoBackend: Backend = {
 
   poolerAlertRules: zalandoPoolerAlertRules,
 
+  egressGroups: zalandoEgressGroups,
+
   dangerRules: [zalandoPromotion],
 };
+
+/**
+ * What the operator's pods connect to (zalando/postgres-operator@v2.0.1):
+ * - Spilo (`application: spilo`): the API server (Patroni's DCS is the Kubernetes API,
+ *   pkg/cluster/k8sres.go `DCS_ENABLE_KUBERNETES_API`), the other members on 5432 (replication)
+ *   and on Patroni's REST port 8008 (pkg/util/patroni/patroni.go `ApiPort`; members ask each
+ *   other's state before taking the leader lock), and the object store when WAL-G archives
+ *   (zalando-wal-g.ts; docs/administrator.md "AWS_ENDPOINT").
+ * - the connection pooler (`application: db-connection-pooler`, pkg/cluster/connection_pooler.go):
+ *   the members on 5432; it runs PgBouncer only, no API client.
+ * - the logical backup Job (`application: spilo-logical-backup`, pkg/cluster/k8sres.go): the API
+ *   server (logical-backup/dump.sh finds the replica through `K8S_API_URL`), the members on 5432,
+ *   and the operator's bucket (`aws s3`).
+ */
+function zalandoEgressGroups(scope: EnvironmentScope): EgressPodGroup[] {
+  const { environment } = scope;
+  const ns = environment.namespace;
+  const spilo = { matchLabels: { application: 'spilo' } };
+  const port = 5432;
+  const groups: EgressPodGroup[] = [
+    {
+      name: 'spilo',
+      namespace: ns,
+      podSelector: spilo,
+      needs: [
+        { to: 'apiServer' },
+        { to: 'pods', podSelector: spilo, ports: [port, PATRONI_PORT] },
+        ...(environment.backups.objectStore ? [{ to: 'objectStore' } as const] : []),
+      ],
+    },
+  ];
+  if (environment.clusters.some((c) => (c.poolers ?? []).length > 0)) {
+    groups.push({
+      name: 'zalando-poolers',
+      namespace: ns,
+      podSelector: { matchLabels: { application: 'db-connection-pooler' } },
+      needs: [{ to: 'pods', podSelector: spilo, ports: [port] }],
+    });
+  }
+  if (environment.backups.postgres?.method === 'logical') {
+    groups.push({
+      name: 'logical-backup',
+      namespace: ns,
+      podSelector: { matchLabels: { application: 'spilo-logical-backup' } },
+      needs: [{ to: 'apiServer' }, { to: 'pods', podSelector: spilo, ports: [port] }, { to: 'objectStore' }],
+    });
+  }
+  groups.push(accessClientsGroup(ns, { to: 'pods', podSelector: spilo, ports: [port] }));
+  return groups;
+}
