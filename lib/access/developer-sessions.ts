@@ -63,12 +63,19 @@ export function developerSessionsSql(sessions: DeveloperSessions): string {
  * once the developer-access Job granted CONNECT: until then the Job fails and retries). A developer
  * who already holds as many connections as the role's limit cannot be logged in: a warning, not a
  * failure (the defaults were set by an earlier run, and a failed Sync hook would fail the sync).
+ * Nor is a developer whose password no longer matches the store's (they changed it themselves with
+ * `ALTER ROLE CURRENT_USER PASSWORD`, which PostgreSQL allows every role): that developer's
+ * defaults cannot be set until the store's password is theirs again, which is not a reason to
+ * fail every sync of the environment (issue 24 attack, medium). It is reported: a WARNING line,
+ * and the list in the container's termination message (the pod's
+ * `status.containerStatuses[].state.terminated.message`, shown by `kubectl describe`).
  */
 export function developerSessionsScript(developers: readonly string[], database: string, sql: string): string {
   return [
     'set -u',
     `dir=\${${DEVELOPER_CREDENTIALS_ENV}:?names the directory of the developer credentials}`,
     'failed=0',
+    'stale=""',
     `for developer in ${developers.map(shQuote).join(' ')}; do`,
     '  PGUSER=$(cat "$dir/$developer/username")',
     '  PGPASSWORD=$(cat "$dir/$developer/password")',
@@ -78,10 +85,17 @@ export function developerSessionsScript(developers: readonly string[], database:
     '  else',
     '    case "$out" in',
     '      *"too many connections for role"*) echo "dbfleet-developer-sessions: WARNING: $PGUSER holds its connection limit; its defaults stay as an earlier run set them" ;;',
+    '      *"password authentication failed for user"*)',
+    '        echo "dbfleet-developer-sessions: WARNING: $PGUSER: the password in the store does not log in (changed by the developer?); its session defaults are not set until the store holds the one that does"',
+    '        stale="$stale $PGUSER" ;;',
     '      *) echo "dbfleet-developer-sessions: $PGUSER: $out" >&2; failed=1 ;;',
     '    esac',
     '  fi',
     'done',
+    // The report outlives the pod's logs: Kubernetes keeps the termination message in the pod's status.
+    'if [ -n "$stale" ]; then',
+    '  echo "developer logins whose password the store does not hold:$stale" 2>/dev/null >"${DBFLEET_TERMINATION_LOG:-/dev/termination-log}" || true',
+    'fi',
     'exit "$failed"',
     '',
   ].join('\n');

@@ -4,6 +4,8 @@
 // idle_in_transaction_session_timeout, which cut a developer's statement and idle transaction off.
 // Revert checks: without the Job's run, or without the rendered limit, the same session is not cut
 // off / the same login is accepted.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseFleet } from '../../lib/config/load';
@@ -140,6 +142,33 @@ describe.skipIf(unavailable !== undefined)('developer sessions on a real Postgre
     const rerun = succeeded(await world.runJob('acme-developer-sessions'));
     expect(rerun.stdout).toContain('holds its connection limit');
     for (const c of clients) await c.end();
+  }, 90_000);
+
+  it('a developer who changed their own password: the hook still succeeds and reports it (attack finding, medium)', async () => {
+    const objects = renderEnvironment(fleet('cloudnative-pg', LIMITS), 'test');
+    // Not under /tmp: the runner maps the Job's /tmp mount to its own directory.
+    const dir = mkdtempSync(join(__dirname, '.termination-'));
+    const report = join(dir, 'termination-log');
+    const job = objects.find((o) => o.kind === 'Job' && o.metadata.name === 'acme-developer-sessions')!;
+    job.spec.template.spec.containers[0].env.push({ name: 'DBFLEET_TERMINATION_LOG', value: report });
+    const world = new RenderedWorld(server, objects);
+    await world.operatorSyncCnpg();
+    succeeded(await world.runJob('acme-access-sync'));
+    // Alice logs in with the password from the store and changes it, as any role may.
+    const alice = await server.connect({ user: 'dev_alice', password: world.passwords.get('dev_alice')!, database: 'orders' });
+    await alice.query("ALTER ROLE CURRENT_USER PASSWORD 'mine-now-1234'");
+    await alice.end();
+    const run = await world.runJob('acme-developer-sessions');
+    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+    expect(run.stdout).toContain('dbfleet-developer-sessions: WARNING: dev_alice: the password in the store does not log in');
+    expect(readFileSync(report, 'utf8')).toBe('developer logins whose password the store does not hold: dev_alice\n');
+    rmSync(dir, { recursive: true });
+    // Any other failure still fails the hook (the password back, the database refusing connections).
+    server.psql(
+      'postgres',
+      `ALTER ROLE dev_alice PASSWORD '${world.passwords.get('dev_alice')!}'; ALTER DATABASE orders ALLOW_CONNECTIONS false;`,
+    );
+    expect((await world.runJob('acme-developer-sessions')).code).not.toBe(0);
   }, 90_000);
 
   it('revert check: without the Job run and without the rendered limit, the same sessions run on and a third login is admitted', async () => {
