@@ -134,3 +134,13 @@ describe('invariants', () => {
     300_000,
   );
 });
+
+// Zalando DR standbys (issue 29): the random fleets hold no standbyOf yet, so the repository's
+// invariants (no-peer-write-credentials among them) run on the Zalando standby fixture.
+describe('invariants on a Zalando standby pair', () => {
+  const text = readFileSync(join(__dirname, '..', 'fixtures', 'fleets', 'zalando-standby.yaml'), 'utf8');
+  it('hold for the standby pair', () => {
+    const { fleet, objects } = render(text);
+    expect(formatViolations(checkInvariants({ fleet, objects }))).toBe('');
+  });
+});
