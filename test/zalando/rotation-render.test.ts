@@ -10,28 +10,7 @@ import { buildApp, renderObjects } from '../../lib/output/render';
 import { nextRotationState, NOT_ROTATED, type RotationState } from '../../lib/secrets/credential-rotation';
 import { ZALANDO_NO_ROTATION_BEFORE } from '../../lib/backends/zalando/zalando-rotation';
 import { environmentStoreKeys } from '../../lib/secrets/store-keys';
-
-export const zalandoRotationFleet = (state: RotationState, operator = 'zalando') => `name: shop
-postgres: { version: 16 }
-secretStore: { kind: ClusterSecretStore, name: vault, keyPrefix: databases }
-developers: [alice]
-monitoring: { namespace: monitoring }
-environments:
-  live:
-    namespace: databases
-    topology: per-service
-    instances: 2
-    storage: 5Gi
-    developerAccess: read-only
-    operator: ${operator}
-    pooler:
-      rw: { instances: 2, poolMode: transaction, parameters: { max_db_connections: 20 } }
-services:
-  - name: orders
-    namespace: orders
-${state.generation === 0 ? '' : `    rotation: { live: { generation: ${state.generation}, step: ${state.step} } }\n`}  - name: payments
-    namespace: payments
-`;
+import { zalandoRotationFleet } from './rotation-fleet';
 
 type Obj = {
   apiVersion: string;

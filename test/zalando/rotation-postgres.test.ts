@@ -1,0 +1,295 @@
+// Zero-downtime rotation on a Zalando environment, proven on a real PostgreSQL behind a real
+// PgBouncer configured like the operator's pooler (auth_user `pooler`, auth_query through
+// `pooler.user_lookup`; test/zalando/pooler.test.ts). Every step's rendered objects are applied in
+// Argo CD's wave order — PushSecrets (the store), ExternalSecrets (the Secrets), then the
+// `postgresql` as the operator syncs its owners (operator-users.ts, transcribed from v2.0.1), then
+// the Sync-hook Jobs run from their manifests (test/support/job-runner.ts) — with one more operator
+// sync between the ExternalSecrets' wave and the `postgresql`'s (its periodic resync may land
+// there: new Secrets, old manifest). Throughout, an app logs in with its `<service>-db` Secret:
+// `uri` through the PgBouncer and `direct-uri` past it. Not one login may fail; objects created
+// with either login stay owned by the owner; the retired login no longer logs in, directly or
+// through the pooler; the operator never rotates or resets a Secret itself.
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseFleet } from '../../lib/config/load';
+import { buildApp, renderObjects } from '../../lib/output/render';
+import { nextRotationState, NOT_ROTATED, type RotationState } from '../../lib/secrets/credential-rotation';
+import { runJobContainer } from '../support/job-runner';
+import { findPgbouncer, pgbouncerUnavailableReason, pgbouncerVersion, startPgbouncer, type Pgbouncer } from '../support/pgbouncer';
+import { postgresUnavailableReason, startPostgres, type PostgresServer } from '../support/postgres';
+import { ZalandoOperatorUsers, type SecretData } from './operator-users';
+import { zalandoRotationFleet } from './rotation-fleet';
+
+type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; spec: any };
+
+const skipReason = postgresUnavailableReason() ?? pgbouncerUnavailableReason();
+if (skipReason) console.warn(`SKIPPED: Zalando rotation on a real PostgreSQL and PgBouncer: ${skipReason}`);
+
+const rendered = (state: RotationState): Obj[] =>
+  renderObjects(buildApp(parseFleet(zalandoRotationFleet(state), 'fleet.yaml'))).map((o) => o.object as unknown as Obj);
+
+/** An ExternalSecret's Secret as External Secrets writes it (template engine v2, the one value fetched). */
+function materialise(es: Obj, password: string): SecretData {
+  const template = es.spec.target.template.data as Record<string, string> | undefined;
+  if (!template) return { [es.spec.data[0].secretKey]: password };
+  return Object.fromEntries(
+    Object.entries(template).map(([k, v]) => [
+      k,
+      v
+        .replaceAll('{{ .password | urlquery | replace "+" "%20" }}', encodeURIComponent(password))
+        .replaceAll('{{ .password | urlquery }}', encodeURIComponent(password))
+        .replaceAll('{{ .password }}', password),
+    ]),
+  );
+}
+
+class World {
+  readonly store = new Map<string, string>();
+  /** The Secrets of the namespaces, by name (the database namespace and the app's). */
+  readonly secrets = new Map<string, SecretData>();
+  readonly operator: ZalandoOperatorUsers;
+  private manifest?: Obj;
+  private created = false;
+
+  constructor(
+    readonly pg: PostgresServer,
+    readonly pooler: () => Pgbouncer,
+    readonly setupDatabase: () => Promise<void>,
+  ) {
+    this.operator = new ZalandoOperatorUsers(pg);
+  }
+
+  /** The app's connection strings now: `uri` through the PgBouncer, `direct-uri` past it. */
+  app(): { user: string; uri: string; direct: string; password: string } {
+    const s = this.secrets.get('orders-db')!;
+    const local = (uri: string) =>
+      uri
+        .replace('orders-pooler.databases.svc:5432', `127.0.0.1:${this.pooler().port}`)
+        .replace('orders.databases.svc:5432', `127.0.0.1:${this.pg.port}`);
+    return { user: s.username, uri: local(s.uri), direct: local(s['direct-uri']), password: s.password };
+  }
+
+  async sync(state: RotationState, betweenWaves?: () => Promise<void>): Promise<void> {
+    const objects = rendered(state);
+    // wave -2: PushSecrets create what is missing, never overwrite
+    for (const p of objects.filter((o) => o.kind === 'PushSecret')) {
+      const key = p.spec.data[0].match.remoteRef.remoteKey;
+      if (!this.store.has(key)) this.store.set(key, randomBytes(18).toString('base64url'));
+    }
+    // wave -1: ExternalSecrets write their Secrets (Replace: the whole data, the operator's edits included)
+    for (const es of objects.filter((o) => o.kind === 'ExternalSecret')) {
+      const password = this.store.get(es.spec.data[0].remoteRef.key);
+      if (password === undefined) continue; // not a password of this test
+      this.secrets.set(es.metadata.name, materialise(es, password));
+    }
+    // The operator's periodic resync may run now: the new Secrets, the manifest of the last sync.
+    if (this.manifest) this.operator.sync(this.manifest, this.secrets);
+    await betweenWaves?.();
+    // wave 0: the postgresql; the operator syncs its users, then its databases
+    this.manifest = objects.find((o) => o.kind === 'postgresql' && o.metadata.name === 'orders')!;
+    this.operator.sync(this.manifest, this.secrets);
+    if (!this.created) {
+      await this.setupDatabase();
+      this.created = true;
+    }
+    // wave 3: the Sync hooks, from their manifests
+    for (const name of ['orders-rotation-login', 'orders-rotation-retire']) {
+      const job = objects.find((o) => o.kind === 'Job' && o.metadata.name === name);
+      if (job) await this.runJob(job);
+    }
+  }
+
+  /** The operator's periodic resync (resync_period) while nothing changes in git. */
+  resync(): void {
+    this.operator.sync(this.manifest!, this.secrets);
+  }
+
+  async runJob(job: Obj): Promise<string> {
+    const run = await runJobContainer(this.pg, job.spec.template.spec, new Map(), (name, key) => {
+      const value = this.secrets.get(name)?.[key];
+      if (value === undefined) throw new Error(`Job ${job.metadata.name} reads ${name}/${key}, which does not exist`);
+      return value;
+    });
+    if (run.code !== 0) throw new Error(`Job ${job.metadata.name} failed (${run.code}): ${run.stderr}${run.stdout}`);
+    return run.stdout;
+  }
+}
+
+async function query(connectionString: string, sql: string): Promise<any[]> {
+  const client = new Client({ connectionString });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+describe.skipIf(skipReason !== undefined)('Zalando: owner credential rotation on a real PostgreSQL behind PgBouncer', () => {
+  const POOLER_PASSWORD = randomBytes(12).toString('hex');
+  let pg: PostgresServer;
+  let pooler: Pgbouncer;
+  let world: World;
+
+  beforeAll(async () => {
+    pg = await startPostgres({ ssl: false });
+    const [major, minor] = pgbouncerVersion(findPgbouncer()!);
+    const authDbname = major > 1 || minor >= 19;
+    pg.psql('postgres', `CREATE ROLE pooler LOGIN PASSWORD '${POOLER_PASSWORD}';`);
+    // installLookupFunction (pkg/cluster/database.go), as in test/zalando/pooler.test.ts
+    const lookup = `
+      CREATE SCHEMA IF NOT EXISTS pooler;
+      CREATE OR REPLACE FUNCTION pooler.user_lookup(in i_username text, out uname text, out phash text)
+      RETURNS record AS $$
+      BEGIN
+        SELECT usename, passwd FROM pg_catalog.pg_shadow WHERE usename = i_username INTO uname, phash;
+        RETURN;
+      END;
+      $$ LANGUAGE plpgsql SECURITY DEFINER;
+      REVOKE ALL ON FUNCTION pooler.user_lookup(text) FROM public, pooler;
+      GRANT EXECUTE ON FUNCTION pooler.user_lookup(text) TO pooler;
+      GRANT USAGE ON SCHEMA pooler TO pooler;`;
+    pg.psql('postgres', lookup);
+    world = new World(
+      pg,
+      () => pooler,
+      async () => {
+        // syncDatabases: CREATE DATABASE … OWNER; then what the access SQL does first (privileges-sql.ts)
+        const superuser = await pg.connect({ user: pg.superuser, password: pg.superuserPassword, database: 'postgres' });
+        await superuser.query('CREATE DATABASE orders OWNER orders');
+        await superuser.end();
+        pg.psql('orders', 'REVOKE CONNECT, TEMPORARY ON DATABASE orders FROM PUBLIC; GRANT CONNECT ON DATABASE orders TO orders;');
+        if (!authDbname) pg.psql('orders', 'GRANT CONNECT ON DATABASE orders TO pooler;');
+        pg.psql('orders', lookup);
+      },
+    );
+    const pgbouncerSpec = rendered(NOT_ROTATED).find((o) => o.kind === 'postgresql')!.spec.connectionPooler;
+    const perPod = pgbouncerSpec.maxDBConnections / pgbouncerSpec.numberOfInstances;
+    pooler = await startPgbouncer({
+      poolMode: pgbouncerSpec.mode,
+      parameters: { max_db_connections: String(perPod), default_pool_size: String(Math.floor(perPod / 2)) },
+      serverHost: pg.host,
+      serverPort: pg.port,
+      authUser: 'pooler',
+      authQuery: 'SELECT * FROM pooler.user_lookup($1)',
+      authType: 'md5',
+      authUserPassword: POOLER_PASSWORD,
+      authDbname,
+      serverTls: pg.ssl,
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await pooler?.stop();
+    await pg?.stop();
+  });
+
+  it('two rotations, step by step, with the app logging in through the pooler and past it: zero failed logins, one owner', async () => {
+    let current: ReturnType<World['app']> | undefined;
+    let stop = false;
+    const failures: string[] = [];
+    let logins = 0;
+    const loop = (async () => {
+      for (let i = 0; !stop; i++) {
+        if (!current) {
+          await new Promise((r) => setTimeout(r, 5));
+          continue;
+        }
+        const using = current; // what the app's Secret says at this moment
+        const through = i % 3 === 2 ? 'direct-uri' : 'uri';
+        try {
+          await query(through === 'uri' ? using.uri : using.direct, 'SELECT 1');
+          logins++;
+        } catch (error) {
+          failures.push(`${using.user} (${through}): ${(error as Error).message}`);
+        }
+      }
+    })();
+    const waitLogins = async (n: number) => {
+      const target = logins + n;
+      while (logins < target && failures.length === 0) await new Promise((r) => setTimeout(r, 5));
+    };
+
+    let state: RotationState = NOT_ROTATED;
+    await world.sync(state);
+    current = world.app();
+    // The app's own migrations: a table, and a session default of the owner, which the operator
+    // copies onto the rotation user with RESET ALL first (sync.go syncRoles).
+    await query(current.direct, 'CREATE TABLE before_rotation (id int)');
+    await query(current.direct, "ALTER ROLE orders SET statement_timeout = '5min'");
+    const retired: Array<ReturnType<World['app']>> = [];
+    const stepsSeen: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const previousApp = world.app();
+      state = nextRotationState(state);
+      await world.sync(state, async () => {
+        // Argo CD waits for wave -1's health before wave 0: the app may read its new Secret now.
+        current = world.app();
+        await waitLogins(10);
+      });
+      current = world.app();
+      // …and the operator keeps syncing on its own between Argo CD's syncs
+      world.resync();
+      expect(failures, `failed logins at ${state.generation}/${state.step}\n${world.operator.log.join('\n')}`).toEqual([]);
+      stepsSeen.push(`${state.generation}/${state.step}:${current.user}`);
+      await waitLogins(20);
+      if (state.step === 'switch') {
+        // the previous login still logs in, acting as the owner, through the pooler too
+        expect((await query(previousApp.uri, 'SELECT current_user AS u'))[0].u).toBe('orders');
+        expect((await query(current.uri, 'SELECT current_user AS u'))[0].u).toBe('orders');
+        await query(current.uri, `CREATE TABLE during_rotation_${state.generation} (id int)`);
+        retired.push(previousApp);
+      }
+      if (state.step === 'done') {
+        const gone = retired[retired.length - 1];
+        await expect(query(gone.direct, 'SELECT 1')).rejects.toThrow(/password authentication failed/);
+        await expect(query(gone.uri, 'SELECT 1')).rejects.toThrow(/password authentication failed|authentication failed/);
+        // the next sync re-runs the hook: nothing left to do, and it succeeds
+        const job = rendered(state).find((o) => o.kind === 'Job' && o.metadata.name === 'orders-rotation-retire')!;
+        expect(await world.runJob(job)).toMatch(/already retired/);
+      }
+    }
+    stop = true;
+    await loop;
+
+    expect(stepsSeen).toEqual([
+      '1/add:orders',
+      '1/switch:orders_alt',
+      '1/done:orders_alt',
+      '2/add:orders_alt',
+      '2/switch:orders',
+      '2/done:orders',
+    ]);
+    expect(failures).toEqual([]);
+    expect(logins).toBeGreaterThan(100);
+    await query(world.app().uri, 'CREATE TABLE after_rotation (id int)');
+    const owners = await query(
+      world.app().direct,
+      "SELECT tablename, tableowner FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename",
+    );
+    expect(owners).toEqual([
+      { tablename: 'after_rotation', tableowner: 'orders' },
+      { tablename: 'before_rotation', tableowner: 'orders' },
+      { tablename: 'during_rotation_1', tableowner: 'orders' },
+      { tablename: 'during_rotation_2', tableowner: 'orders' },
+    ]);
+    // the second login is the owner's member (made by the operator) and acts as the owner
+    expect(pg.psql('postgres', "SELECT pg_has_role('orders_alt', 'orders', 'MEMBER')").trim()).toBe('t');
+    expect(pg.psql('postgres', "SELECT array_to_string(rolconfig, ',') FROM pg_roles WHERE rolname = 'orders_alt'").trim()).toMatch(
+      /(^|,)role=orders(,|$)/,
+    );
+    // the operator never rotated, reset or generated an owner's password
+    expect(world.operator.log.filter((l) => /^(ROTATED|RESET |created Secret|rotation date not found)/.test(l))).toEqual([]);
+    // …and it did copy the owner's settings onto its rotation user, RESET ALL first
+    expect(world.operator.log).toContain('ALTER ROLE "orders_alt" RESET ALL');
+    expect(pg.psql('postgres', "SELECT count(*) FROM pg_roles WHERE rolname ~ '^orders[0-9]{6}$'").trim()).toBe('0');
+    // a password in the store was never replaced: three keys, three values
+    expect([...world.store.keys()].filter((k) => k.startsWith('databases/live/services/orders')).sort()).toEqual([
+      'databases/live/services/orders',
+      'databases/live/services/orders/rotation-1',
+      'databases/live/services/orders/rotation-2',
+    ]);
+  }, 300_000);
+});
