@@ -43,17 +43,18 @@ export const ROTATION_RETIRE_SQL = 'SET LOCAL search_path = pg_catalog, pg_temp;
  */
 export const ROTATION_RETIRE_SCRIPT = [
   'set -u',
-  'refused() { case "$1" in *"password authentication failed"*) return 0;; *) return 1;; esac; }',
+  // libpq's message for a refused password ("password authentication failed for user …")
+  'refused() { case "$1" in *"authentication failed for user"*) return 0;; *) return 1;; esac; }',
   'if out=$(psql -v ON_ERROR_STOP=1 -X -q -c "$RETIRE_SQL" 2>&1); then',
-  '  echo "retired: the password of $PGUSER is cleared"',
+  '  echo "retired: $PGUSER logged in one last time and cleared its own login"',
   'elif refused "$out"; then',
-  '  echo "already retired: the password of $PGUSER no longer logs in"; exit 0',
+  '  echo "already retired: $PGUSER no longer logs in"; exit 0',
   'else',
   '  echo "$out" >&2; exit 1',
   'fi',
   'if out=$(psql -X -q -c "SELECT 1" 2>&1); then echo "$PGUSER still logs in" >&2; exit 1; fi',
   'refused "$out" || { echo "$out" >&2; exit 1; }',
-  'echo "checked: $PGUSER no longer logs in with a password"',
+  'echo "checked: $PGUSER no longer logs in"',
 ].join('\n');
 
 /**
