@@ -19,8 +19,19 @@ export const STARTUP_SECONDS = 120;
 export const LOCK_ATTEMPTS = 2;
 /** snapshot-command.ts: SIGTERM to the snapshot command's group, SIGKILL 2 s later, given up 5 s after that. */
 export const SNAPSHOT_STOP_SECONDS = 7;
-/** pushgateway.ts: every push has a 3 s timeout; the final pushes run in parallel. */
-export const PUSH_SECONDS = 3;
+/**
+ * cli.ts: the final pushes (run in parallel), each request with a 3 s timeout, retried after 1 s and 2 s: a failed
+ * clear of "may be locked" is a false page (pushgateway.ts pushWithRetry; 3 + 1 + 3 + 2 + 3 = 12).
+ */
+export const PUSH_SECONDS = 12;
+/** How often a live run renews its "may be locked" flags in the Pushgateway (may-be-locked.ts). */
+export const RENEW_INTERVAL_SECONDS = 30;
+/**
+ * A "may be locked" flag not renewed for this long belongs to a run that is gone: MongoSnapshotMemberMayBeLocked
+ * fires (lib/monitoring/alert-rules.ts). Four renewal intervals: three renewals in a row may fail (each has a 3 s
+ * timeout) before a live run looks dead.
+ */
+export const STALE_AFTER_SECONDS = 120;
 /** Scheduling, process exit, clock skew between the kubelet and us. */
 export const MARGIN_SECONDS = 10;
 

@@ -6,7 +6,8 @@ import { parseArgs } from './args';
 import { EXIT } from './exit-codes';
 import { Logger, Redactor, type LogFormat } from './log';
 import { MARGIN_SECONDS, PUSH_SECONDS, SNAPSHOT_STOP_SECONDS } from './budget';
-import { pushMayBeLocked, pushMetrics } from './pushgateway';
+import { MayBeLockedSignal, newRunId } from './may-be-locked';
+import { pushMetrics, pushMetricsOnce, pushWithRetry } from './pushgateway';
 import { run, type RunReport } from './run';
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -80,15 +81,15 @@ async function mainInner(argv: string[], env: NodeJS.ProcessEnv): Promise<number
     PUSH_SECONDS +
     MARGIN_SECONDS;
   const gateway = opts.dryRun ? undefined : opts.pushgateway;
+  // "may be locked": this run's own flag per member, renewed while the run lives (may-be-locked.ts)
+  const signal = gateway ? new MayBeLockedSignal({ gateway, runId: newRunId(), deadlineTs: Math.ceil(surelyOverTs), log }) : undefined;
   let report: RunReport;
   try {
     report = await run(opts, {
       log,
       env,
-      beforeLock: gateway
-        ? async (setName, member) =>
-            void (await pushMayBeLocked(gateway, { setName, member, value: 1, deadlineTs: Math.ceil(surelyOverTs) }, log))
-        : undefined,
+      beforeLock: signal ? (setName, member) => signal.set(setName, member) : undefined,
+      provenFree: signal ? (setName, member) => signal.released(setName, member) : undefined,
     });
   } catch (e) {
     // run() handles its own errors; this is a last resort
@@ -97,25 +98,20 @@ async function mainInner(argv: string[], env: NodeJS.ProcessEnv): Promise<number
   }
   if (gateway) {
     const setName = report.setName;
+    // The final pushes, retried within PUSH_SECONDS (budget.ts: in the deadline and in the grace period after a
+    // signal). A "may be locked" flag that cannot be cleared stays set: a false page, said in the log (may-be-locked.ts).
+    const untilMs = performance.now() + PUSH_SECONDS * 1000;
+    const metrics = {
+      exitCode: report.exitCode,
+      setName,
+      member: report.member,
+      lockHeldSeconds: report.lockHeldSeconds,
+      finishedAt: Date.now() / 1000,
+      lockedByOthers: report.lockedByOthers?.length,
+    };
     await Promise.all([
-      pushMetrics(
-        gateway,
-        {
-          exitCode: report.exitCode,
-          setName,
-          member: report.member,
-          lockHeldSeconds: report.lockHeldSeconds,
-          finishedAt: Date.now() / 1000,
-          lockedByOthers: report.lockedByOthers?.length,
-        },
-        log,
-      ),
-      // members proven free of our locks: their "may be locked" signal is cleared (only those)
-      ...(setName
-        ? (report.provenUnlocked ?? []).map((member) =>
-            pushMayBeLocked(gateway, { setName, member, value: 0, deadlineTs: Math.round(Date.now() / 1000) }, log),
-          )
-        : []),
+      pushWithRetry(() => pushMetricsOnce(gateway, metrics, log), untilMs),
+      signal?.finish(setName, report.provenUnlocked ?? [], report.provenUnlockedAt, untilMs),
     ]);
   }
   return report.exitCode;

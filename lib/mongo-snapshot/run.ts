@@ -53,6 +53,11 @@ export interface RunReport {
    * member's is left as it is, so an orphan stays critical until a run proves it gone.
    */
   provenUnlocked?: string[];
+  /**
+   * when the probes that proved `provenUnlocked` were sent (epoch seconds, wall clock): every member in it held no
+   * fsync lock at all then (a member we locked was probed unlocked right before)
+   */
+  provenUnlockedAt?: number;
 }
 
 export interface RunDeps {
@@ -68,6 +73,11 @@ export interface RunDeps {
    * SIGKILL cannot erase it (cli.ts: the Pushgateway). A failure is logged by the callee and does not stop the run.
    */
   beforeLock?: (setName: string, member: string) => Promise<void>;
+  /**
+   * called (not awaited) as soon as the run proved it holds no lock on a member it called beforeLock for: its lock
+   * was given back, or never taken (cli.ts: stops renewing that member's "may be locked" signal and clears it)
+   */
+  provenFree?: (setName: string, member: string) => void;
 }
 
 export interface SignalSource {
@@ -139,6 +149,12 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
   /** per member: true from the "may be locked" record before our lock until proven otherwise */
   const mayBeLocked = new Map<string, boolean>();
   let probedUnlocked: string[] = [];
+  let setName: string | undefined;
+  /** our lock on `host` is proven gone (or was never taken) */
+  const provenFree = (host: string) => {
+    mayBeLocked.set(host, false);
+    if (setName) deps.provenFree?.(setName, host);
+  };
   try {
     // ---- 1. input
     let parsed: ParsedUri;
@@ -200,6 +216,7 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
       }),
     );
     report.setName = disc.setName;
+    setName = disc.setName;
     log.info('discover', `replica set ${disc.setName}`, {
       statusFrom: disc.statusFrom,
       members: (disc.status.members ?? []).length,
@@ -233,6 +250,7 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
     // can still acknowledge majority writes (the availability rule). The connections of candidates are kept.
     const probes = new Map<string, Probe>();
     const probeConns = new Map<string, AdminConn>();
+    const probedAt = Math.floor(Date.now() / 1000);
     await step(
       Promise.all(
         members
@@ -259,6 +277,7 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
       );
     foreignLockedSeen = members.filter((m) => probes.get(normalizeHost(m.host))?.locked).map((m) => m.host);
     probedUnlocked = members.filter((m) => probes.get(normalizeHost(m.host))?.locked === false).map((m) => m.host);
+    report.provenUnlockedAt = probedAt;
     // The write concerns the availability rule protects besides w: majority: the cluster-wide default
     // (getDefaultRWConcern, 4.4+; clusterMonitor may run it) and the config's custom tag modes.
     const settings = (disc.config.config ?? disc.config).settings ?? {};
@@ -379,12 +398,12 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
       if (deps.beforeLock) await deps.beforeLock(disc.setName, cand.host);
       if (interrupted) {
         void probeConn?.close();
-        mayBeLocked.set(cand.host, false);
+        provenFree(cand.host);
         break;
       }
       log.info('lock', `locking ${cand.host}`, { rank: cand.rank });
       const r = await acquireLock(cand.host, probeConn, lockCtx);
-      if (r.kind === 'not-taken') mayBeLocked.set(cand.host, false);
+      if (r.kind === 'not-taken') provenFree(cand.host);
       if (r.kind === 'locked') {
         held = r.lock;
         phase = 'locked';
@@ -563,7 +582,7 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
     const releasedAt = unlock.releasedAt ?? performance.now();
     report.lockHeldSeconds = Math.round(releasedAt - lock.lockSentAt) / 1000;
     held = undefined;
-    if (unlock.ok) mayBeLocked.set(lock.host, false);
+    if (unlock.ok) provenFree(lock.host);
     phase = 'done';
     if (!unlock.ok) {
       report.lockHeldSeconds = Math.round(performance.now() - lock.lockSentAt) / 1000;
@@ -630,7 +649,7 @@ export async function run(opts: Options, deps: RunDeps): Promise<RunReport> {
         deadlineMs: opts.unlockDeadlineMs,
       });
       report.lockHeldSeconds = Math.round(performance.now() - lock.lockSentAt) / 1000;
-      if (unlock.ok) mayBeLocked.set(lock.host, false);
+      if (unlock.ok) provenFree(lock.host);
       if (!unlock.ok) e = new ExitError(EXIT.UNLOCK_FAILED, `could not unlock ${lock.host}: ${unlock.error}`);
     }
     phase = 'done';

@@ -23,6 +23,7 @@ import type { Environment, Fleet, PostgresCluster, Severity } from '../config/mo
 import { ZALANDO_ALERT_NAMES } from '../backends/zalando/zalando-alert-names';
 import { AURORA_ALERT_NAMES } from '../backends/aws-aurora/aurora-alert-names';
 import { backendOf } from '../backends';
+import { STALE_AFTER_SECONDS } from '../mongo-snapshot/budget';
 import { isReplicaSite } from '../dr/distributed-topology';
 import { POOLER_ALERT_NAMES } from '../pooling/pooler-alert-rules';
 
@@ -627,13 +628,20 @@ function mongoRules(ctx: Context): AlertRule[] {
         'MongoSnapshotMemberMayBeLocked',
         'critical',
         // member_locked names the member; last_exit_code == 7 covers a run that could not name it.
-        // may_be_locked (the member's own group, pushed before every lock and cleared only by a run that proves
-        // the member free of our locks) covers a run killed by SIGKILL and a later run that replaced the set's
-        // gauges: critical once the run that set it is surely over.
+        // may_be_locked: each run's own flag per member (group job, replica_set, member, run; lib/mongo-snapshot
+        // pushgateway.ts), pushed right before its lock, renewed every RENEW_INTERVAL_SECONDS while the run lives and
+        // deleted once the run proved it holds no lock there. Critical once not renewed for STALE_AFTER_SECONDS (a
+        // SIGKILL: paged within minutes, not at the run's deadline) or past the run's deadline (a run that hangs),
+        // unless a later run saw the member hold no lock at all (proven_unlocked) after the flag's run had stopped
+        // renewing for STALE_AFTER_SECONDS: a run that is alive keeps renewing, so no other run can clear its flag.
+        // A flag without `run` (before flags were per run) has no renewal: its deadline counts.
         `max by (job, replica_set, member) (mongo_snapshot_member_locked{${sel}}) == 1` +
           ` or on (replica_set) max by (job, replica_set) (mongo_snapshot_last_exit_code{${sel}}) == 7` +
           ` or max by (job, replica_set, member) (mongo_snapshot_member_may_be_locked{${sel}} == 1` +
-          ` and on (job, replica_set, member) mongo_snapshot_member_may_be_locked_deadline_timestamp_seconds{${sel}} < time())`,
+          ` and on (job, replica_set, member, run) (mongo_snapshot_member_may_be_locked_renewed_timestamp_seconds{${sel}} < time() - ${STALE_AFTER_SECONDS}` +
+          ` or mongo_snapshot_member_may_be_locked_deadline_timestamp_seconds{${sel}} < time())` +
+          ` unless on (job, replica_set, member, run) mongo_snapshot_member_may_be_locked_renewed_timestamp_seconds{${sel}} + ${STALE_AFTER_SECONDS}` +
+          ` < on (job, replica_set, member) group_left max by (job, replica_set, member) (mongo_snapshot_member_proven_unlocked_timestamp_seconds{${sel}}))`,
         undefined,
         'A MongoDB member may still be fsync-locked by mongo-snapshot.',
         'A mongo-snapshot run for replica set {{ $labels.replica_set }} ended with exit code 7, or was killed while it held a lock: member {{ if $labels.member }}{{ $labels.member }}{{ else }}(named in the job log){{ end }} may still be fsync-locked, blocking its writes and replication. Unlock it by hand now.',

@@ -285,8 +285,8 @@ describe('backup and snapshot config errors', () => {
       snapshotTimeoutSeconds: 1800,
       unlockDeadlineSeconds: 120,
       lockTimeoutSeconds: 60,
-      // lib/mongo-snapshot/budget.ts: 120 + 2 × (60 + 2 × 120) + 1800 + 120 + 3, + 10
-      activeDeadlineSeconds: 2653,
+      // lib/mongo-snapshot/budget.ts: 120 + 2 × (60 + 2 × 120) + 1800 + 120 + 12 (final pushes, retried), + 10
+      activeDeadlineSeconds: 2662,
     });
     expect(fleetOf(withBackups('0 3 * * *', '0 0 2 * * *')).environments.find((e) => e.name === 'test')!.backups).toMatchObject({
       velero: { schedule: '0 3 * * *', maxIntervalSeconds: 86400, ttl: '168h', namespace: 'velero' },

@@ -65,12 +65,12 @@ describe('MongoSnapshotCronJob', () => {
     expect(flag('--lock-timeout')).toBe('60s');
     expect(flag('--unlock-deadline')).toBe('120s');
     expect(flag('--snapshot-timeout')).toBe('1800s');
-    // start-up 120 + 2 lock attempts × (60 + 2 × 120) + snapshot 1800 + unlock 120 + push 3
-    expect(flag('--deadline')).toBe('2643s');
+    // start-up 120 + 2 lock attempts × (60 + 2 × 120) + snapshot 1800 + unlock 120 + final pushes 12 (retried)
+    expect(flag('--deadline')).toBe('2652s');
     // the tool stops itself first; the Job deadline is the backstop (+10 s)
-    expect(job.activeDeadlineSeconds).toBe(2653);
-    // after SIGTERM: stop the snapshot command (7 s), unlock (120 s), push (3 s), margin (10 s)
-    expect(pod.terminationGracePeriodSeconds).toBe(140);
+    expect(job.activeDeadlineSeconds).toBe(2662);
+    // after SIGTERM: stop the snapshot command (7 s), unlock (120 s), final pushes (12 s), margin (10 s)
+    expect(pod.terminationGracePeriodSeconds).toBe(149);
   });
 
   it('runs restricted, without a service-account token, with requests and limits', () => {

@@ -7,67 +7,18 @@
  * mutated) and failed there; the report of the change lists which.
  */
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runBudget } from '../../lib/mongo-snapshot/budget';
 import { buildBundle } from './build-once';
-import { checkCommon, expectSnapshotOf } from './checks';
-import { events, isAlive, repoRoot, runCli, simAvailable, type RunOptions, type RunResult, type SimEvent } from './helpers';
+import { FakePushgateway } from './pushgateway-fake';
+import { checkCommon } from './checks';
+import { events, repoRoot, runCli, simAvailable, type RunOptions, type RunResult, type SimEvent } from './helpers';
 
 vi.setConfig({ testTimeout: 300_000 });
 
 const isLock = (e: SimEvent) => e.cmd === 'fsync' && (e.args as { lock?: boolean } | undefined)?.lock === true;
-
-/**
- * A Pushgateway with the real push semantics (prometheus/pushgateway README, "PUT method" / "POST method"): a group
- * is the URL's grouping key; PUT replaces every metric of the group, POST only the metrics with the same names,
- * DELETE removes the group.
- */
-class FakePushgateway {
-  readonly groups = new Map<string, Map<string, string>>();
-  readonly requests: Array<{ method: string; url: string }> = [];
-  /** delay the reply to requests whose URL matches, and call `then` when such a request arrives */
-  delay?: { match: RegExp; ms: number; then?: () => void };
-  private server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (d) => (body += d));
-    req.on('end', () => {
-      this.requests.push({ method: req.method!, url: req.url! });
-      const key = req.url!.replace(/^\/metrics\//, '');
-      const metrics = new Map<string, string>();
-      for (const line of body.split('\n')) {
-        if (!line || line.startsWith('#')) continue;
-        const name = /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(line)![0];
-        metrics.set(name, line);
-      }
-      if (req.method === 'PUT') this.groups.set(key, metrics);
-      else if (req.method === 'POST') this.groups.set(key, new Map([...(this.groups.get(key) ?? []), ...metrics]));
-      else if (req.method === 'DELETE') this.groups.delete(key);
-      const reply = () => res.writeHead(200).end();
-      if (this.delay?.match.test(req.url!)) {
-        this.delay.then?.();
-        setTimeout(reply, this.delay.ms);
-      } else reply();
-    });
-  });
-  async start(): Promise<string> {
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-  stop() {
-    this.server.closeAllConnections();
-    this.server.close();
-  }
-  /** the value of `metric` in the group with this URL suffix (undefined: no such group or metric) */
-  value(groupSuffix: string, metric: string): number | undefined {
-    for (const [k, g] of this.groups)
-      if (k.endsWith(groupSuffix)) return g.has(metric) ? Number(g.get(metric)!.split(' ').pop()) : undefined;
-    return undefined;
-  }
-}
 
 /**
  * Runs with the scenario's timeline shifted so that its first event is at each `at` in turn, until `fell(r, ev)`
@@ -87,17 +38,6 @@ async function timed(o: RunOptions, at: number[], fell: (r: RunResult, ev: SimEv
     if (ev && fell(r, ev)) return r;
   }
   throw new Error(`the timeline event never fell where it was needed:\n${r!.report.stderr}`);
-}
-
-/** Kills the fake snapshot command a SIGKILLed CLI left behind (its own process group). */
-function reapFake(r: RunResult) {
-  const pid = r.records.find((x) => x.event === 'start')?.pid;
-  if (pid && isAlive(pid))
-    try {
-      process.kill(-pid, 'SIGKILL');
-    } catch {
-      // gone meanwhile
-    }
 }
 
 describe.skipIf(!simAvailable).concurrent('issue #26 defect 6 and the last attack: one deadline, evidence that survives', () => {
@@ -158,46 +98,7 @@ describe.skipIf(!simAvailable).concurrent('issue #26 defect 6 and the last attac
     });
   }
 
-  // Defect 6: the "may be locked" signal is recorded before the lock, in the member's own Pushgateway group: a run
-  // killed by SIGKILL leaves it behind, a later run on another member does not erase it (its end-of-run push went to
-  // the set's group and replaced the last run's series), and only a run that sees the member unlocked clears it.
-  it('SIGKILL while locked leaves "may be locked" 1; a later run elsewhere keeps it; a run that sees the member unlocked clears it', async () => {
-    const gw = new FakePushgateway();
-    gateways.push(gw);
-    const url = await gw.start();
-    // fixed ports (keepPorts): the member's group is named by its address, which must be the same in every run
-    const m = '127.0.161.3:27017';
-    const metric = 'mongo_snapshot_member_may_be_locked';
-    const group = (member: string) => `/replica_set/rs-i26c-orphan/member/${encodeURIComponent(member)}`;
-    // 1. killed (SIGKILL) during the snapshot: nothing after the lock ran
-    let killed: RunResult | undefined;
-    for (const timeoutMs of [5000, 8000, 12000, 16000]) {
-      // (a loaded machine starts the CLI late: later tries kill it later, until it was killed while locked)
-      killed = await runCli({ scenario: 'i26c-orphan', keepPorts: true, args: ['--pushgateway', url], fake: { ms: 40_000 }, timeoutMs });
-      reapFake(killed);
-      if (killed.records.some((x) => x.event === 'start')) break;
-    }
-    killed = killed!;
-    expect(killed.report.timedOut).toBe(true);
-    expect(killed.report.finalLocks[m]).toBe(1);
-    expect(gw.value(group(m), metric)).toBe(1);
-    const deadline = gw.value(group(m), `${metric}_deadline_timestamp_seconds`)!;
-    expect(deadline).toBeGreaterThan(Date.now() / 1000); // the alert waits until that run is surely over
-    // 2. the orphan lock is still there: the next run snapshots another member, exit 0, and leaves the signal alone
-    const next = await runCli({
-      scenario: 'i26c-orphan',
-      keepPorts: true,
-      args: ['--pushgateway', url, '--allow-majority-stall'],
-      patch: (sc) => void (sc.members[2]!.lockCount = 1),
-    });
-    expectSnapshotOf(next, '127.0.161.2:27017');
-    expect(gw.value(group(m), metric)).toBe(1);
-    expect(gw.value(group('127.0.161.2:27017'), metric)).toBe(0);
-    // 3. unlocked by hand: the next run sees it unlocked and clears it
-    const cleared = await runCli({ scenario: 'i26c-orphan', keepPorts: true, args: ['--pushgateway', url] });
-    expectSnapshotOf(cleared, m);
-    expect(gw.value(group(m), metric)).toBe(0);
-  });
+  // (The "may be locked" signal after a SIGKILL, its renewal and the per-run flags: issue26-renewal.test.ts.)
 
   // Defect 6: the handlers are installed when the image's dispatcher (/app/ops.cjs) loads the bundle: a SIGTERM
   // after the run (during the final Pushgateway push) must not kill the process with the default action.

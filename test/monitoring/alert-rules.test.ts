@@ -165,7 +165,10 @@ describe('environmentAlertGroups', () => {
         'max by (job, replica_set, member) (mongo_snapshot_member_locked{job="mongo-snapshot"}) == 1' +
         ' or on (replica_set) max by (job, replica_set) (mongo_snapshot_last_exit_code{job="mongo-snapshot"}) == 7' +
         ' or max by (job, replica_set, member) (mongo_snapshot_member_may_be_locked{job="mongo-snapshot"} == 1' +
-        ' and on (job, replica_set, member) mongo_snapshot_member_may_be_locked_deadline_timestamp_seconds{job="mongo-snapshot"} < time())',
+        ' and on (job, replica_set, member, run) (mongo_snapshot_member_may_be_locked_renewed_timestamp_seconds{job="mongo-snapshot"} < time() - 120' +
+        ' or mongo_snapshot_member_may_be_locked_deadline_timestamp_seconds{job="mongo-snapshot"} < time())' +
+        ' unless on (job, replica_set, member, run) mongo_snapshot_member_may_be_locked_renewed_timestamp_seconds{job="mongo-snapshot"} + 120' +
+        ' < on (job, replica_set, member) group_left max by (job, replica_set, member) (mongo_snapshot_member_proven_unlocked_timestamp_seconds{job="mongo-snapshot"}))',
       labels: { severity: 'critical', environment: 'staging' },
     });
     expect(one(staging, 'MongoSnapshotNotRecent').expr).toMatch(/> 5400 or /);
