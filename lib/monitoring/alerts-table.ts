@@ -40,7 +40,7 @@ const CNPG_WHEN: Record<Exclude<AlertName, TwinName>, string> = {
   MongoSnapshotNotRecent: `no successful run of the snapshot CronJob within ${FRESHNESS_FACTOR} × its interval, for 10m`,
   MongoSnapshotJobFailed: 'a Job of the snapshot CronJob failed within the last interval',
   MongoSnapshotMemberMayBeLocked:
-    'a mongo-snapshot run ended with exit code 7, or was killed after it recorded a lock, and no run has proven the member unlocked since (pushed gauges)',
+    'a mongo-snapshot run ended with exit code 7, or was killed after it recorded a lock (its flag not renewed for 2 min, or past its deadline), and no run has proven the member unlocked since (pushed gauges)',
   MongoSnapshotFoundLockedMember: 'the last mongo-snapshot run found a member fsync-locked by someone else (pushed gauge)',
   CNPGClusterWALArchivingFailing: "the primary's last WAL archiving attempt failed and none succeeded since, for 10m (object store)",
   CNPGClusterObjectStoreBackupNotRecent: `the last base backup in the object store is older than ${FRESHNESS_FACTOR} × the objectStore schedule's interval, for 10m`,

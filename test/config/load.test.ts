@@ -367,7 +367,7 @@ describe('backup and snapshot config errors', () => {
   it('a snapshot timeout longer than the job deadline allows', () => {
     const text = withSnapshot(snapshotFields({ snapshotTimeout: '6h' }));
     expect(configErrors(text)).toEqual([
-      `fleet.yaml:${lineOf(text, 'snapshotTimeout')}: mongoSnapshots[0].snapshotTimeout: 6h plus 2 lock attempts (lock timeout 60s + twice the unlock deadline 120s each), the unlock deadline and 120s of start-up is a 22453s job deadline, longer than the 21600s between two runs of "15 */6 * * *": the job deadline could not end a run before the next one is due`,
+      `fleet.yaml:${lineOf(text, 'snapshotTimeout')}: mongoSnapshots[0].snapshotTimeout: 6h plus 2 lock attempts (lock timeout 60s + twice the unlock deadline 120s each), the unlock deadline and 120s of start-up is a 22462s job deadline, longer than the 21600s between two runs of "15 */6 * * *": the job deadline could not end a run before the next one is due`,
     ]);
   });
 

@@ -105,7 +105,7 @@ describe('MongoSnapshotCronJob', () => {
       '--lock-timeout',
       '60s',
       '--deadline',
-      '2643s',
+      '2652s',
       '--log-format',
       'json',
       '--pushgateway',

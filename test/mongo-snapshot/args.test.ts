@@ -115,7 +115,7 @@ describe('--deadline (issue #26 defect 6: one budget)', () => {
   const URI = 'mongodb://u:p@h1/?replicaSet=rs0';
   it('defaults to the budget the CronJob derives, and refuses one shorter than a single lock attempt', () => {
     const r = parseArgs([URI], {});
-    expect(r.kind === 'run' && r.options.deadlineMs).toBe(2643_000); // budget.ts: 120 + 2 × (60 + 240) + 1800 + 120 + 3
+    expect(r.kind === 'run' && r.options.deadlineMs).toBe(2652_000); // budget.ts: 120 + 2 × (60 + 240) + 1800 + 120 + 12 (final pushes, retried)
     const given = parseArgs([URI, '--deadline', '1h'], {});
     expect(given.kind === 'run' && given.options.deadlineMs).toBe(3600_000);
     const short = parseArgs([URI, '--deadline', '10m'], {});

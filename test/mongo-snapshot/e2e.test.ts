@@ -372,7 +372,7 @@ describe.skipIf(!simAvailable).concurrent('mongo-snapshot end-to-end (simulator)
       let body = '';
       req.on('data', (d) => (body += d));
       req.on('end', () => {
-        // the set's group only (the members' "may be locked" groups: issue26-deadline.test.ts)
+        // the set's group only (the members' "may be locked" groups: issue26-renewal.test.ts)
         if (!req.url!.includes('/member/')) got.push(`${req.method} ${body}`);
         res.writeHead(200).end();
       });
@@ -403,7 +403,7 @@ describe.skipIf(!simAvailable).concurrent('mongo-snapshot end-to-end (simulator)
       let body = '';
       req.on('data', (d) => (body += d));
       req.on('end', () => {
-        // the set's group only (the members' "may be locked" groups: issue26-deadline.test.ts)
+        // the set's group only (the members' "may be locked" groups: issue26-renewal.test.ts)
         if (!req.url!.includes('/member/')) got.push({ method: req.method!, url: req.url!, body });
         res.writeHead(200).end();
       });
