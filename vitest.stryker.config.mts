@@ -13,6 +13,10 @@
 //   test/security). Their `it`s are steps of one scenario: Stryker reruns only the `it`s that reach a
 //   mutant, and a step run without the steps before it fails whatever the mutant (a false kill). And
 //   each rerun starts PostgreSQL again, tens of seconds per mutant on this machine.
+// - left out: tests that only pass the modules' output along. test/access/developer-access.test.ts
+//   compares the rendered SQL with privilegesSql() itself (a mutant changes both sides alike);
+//   test/plan/model.test.ts is about the plan model and renders a whole fleet per test, which made a
+//   surviving dangers.ts mutant cost a minute (test/plan/dangers.test.ts claims the dangers).
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -20,17 +24,15 @@ export default defineConfig({
     include: [
       // access SQL (lib/access/privileges-sql.ts)
       'test/access/privileges-sql.test.ts',
-      'test/access/developer-access.test.ts',
       // rotation (lib/secrets/rotation*.ts)
       'test/secrets/credential-rotation.test.ts',
       'test/secrets/rotation-render.test.ts',
       'test/secrets/rotate-login-check.test.ts',
-      // output publication (lib/output/synthesize.ts, lib/output/replace-directory.ts)
+      // output publication (lib/output/replace-directory.ts)
       'test/output/render.test.ts',
       // plan dangers (lib/plan/dangers.ts)
       'test/plan/dangers.test.ts',
-      'test/plan/model.test.ts',
-      // mongo-snapshot lock / select / run
+      // mongo-snapshot lock / select
       'test/mongo-snapshot/lock.test.ts',
       'test/mongo-snapshot/select.test.ts',
     ],
