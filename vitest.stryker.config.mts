@@ -21,21 +21,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: [
-      // access SQL (lib/access/privileges-sql.ts)
-      'test/access/privileges-sql.test.ts',
-      // rotation (lib/secrets/rotation*.ts)
-      'test/secrets/credential-rotation.test.ts',
-      'test/secrets/rotation-render.test.ts',
-      'test/secrets/rotate-login-check.test.ts',
-      // output publication (lib/output/replace-directory.ts)
-      'test/output/render.test.ts',
-      // plan dangers (lib/plan/dangers.ts)
-      'test/plan/dangers.test.ts',
-      // mongo-snapshot lock / select
-      'test/mongo-snapshot/lock.test.ts',
-      'test/mongo-snapshot/select.test.ts',
-    ],
+    include: ['test/output/render.test.ts', 'test/secrets/credential-rotation.test.ts', 'test/mongo-snapshot/lock.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
