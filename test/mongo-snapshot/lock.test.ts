@@ -7,7 +7,7 @@ import type { AdminConn } from '../../lib/mongo-snapshot/mongo';
 /** An in-memory member with mongod's fsync semantics and injectable faults. */
 class FakeMember {
   lockCount = 0;
-  state: 'SECONDARY' | 'PRIMARY' = 'SECONDARY';
+  state: 'SECONDARY' | 'PRIMARY' | 'RECOVERING' | 'ARBITER' = 'SECONDARY';
   setName = 'rs0';
   /** the next N locks are taken but get no reply (network error) */
   dropLockReply = 0;
@@ -39,7 +39,12 @@ class FakeMember {
         if (name === 'hello' && this.legacy)
           throw new MongoServerError({ ok: 0, code: 59, codeName: 'CommandNotFound', errmsg: "no such command: 'hello'" });
         if (name === 'hello')
-          return { setName: this.setName, secondary: this.state === 'SECONDARY', isWritablePrimary: this.state === 'PRIMARY' };
+          return {
+            setName: this.setName,
+            secondary: this.state === 'SECONDARY',
+            isWritablePrimary: this.state === 'PRIMARY',
+            ...(this.state === 'ARBITER' ? { arbiterOnly: true } : {}),
+          };
         if (name === 'isMaster')
           return { setName: this.setName, secondary: this.state === 'SECONDARY', ismaster: this.state === 'PRIMARY' };
         if (name === 'currentOp') return this.lockCount > 0 ? { inprog: [], fsyncLock: true } : { inprog: [] };
@@ -169,6 +174,22 @@ describe('acquireLock', () => {
     m.state = 'SECONDARY';
     m.setName = 'other';
     expect(await acquireLock('m:27017', undefined, ctx(m))).toMatchObject({ kind: 'not-taken', reason: expect.stringMatching(/other/) });
+    expect(count(m, 'fsync')).toBe(0);
+  });
+
+  // Mutation run (docs/mutation-testing.md): `h.secondary !== true` could be dropped from the pre-lock check
+  // and only a PRIMARY was refused; a RECOVERING (or STARTUP2, ROLLBACK) member was locked.
+  it('a member that is neither SECONDARY nor PRIMARY (recovering, an arbiter) is not locked, and the reason says what it is', async () => {
+    const m = new FakeMember();
+    m.state = 'RECOVERING';
+    expect(await acquireLock('m:27017', undefined, ctx(m))).toEqual({
+      kind: 'not-taken',
+      reason: 'member is now not SECONDARY: never locked',
+    });
+    m.state = 'ARBITER';
+    expect(await acquireLock('m:27017', undefined, ctx(m))).toEqual({ kind: 'not-taken', reason: 'member is now ARBITER: never locked' });
+    m.state = 'PRIMARY';
+    expect(await acquireLock('m:27017', undefined, ctx(m))).toEqual({ kind: 'not-taken', reason: 'member is now PRIMARY: never locked' });
     expect(count(m, 'fsync')).toBe(0);
   });
 
