@@ -193,6 +193,29 @@ describe('acquireLock', () => {
     expect(count(m, 'fsync')).toBe(0);
   });
 
+  // Mutation run (docs/mutation-testing.md): these early exits had no test of their own.
+  it('no lock is sent when the member cannot be reached, its checks fail, or a stop was asked for before the lock', async () => {
+    const m = new FakeMember();
+    m.down = true;
+    expect(await acquireLock('m:27017', undefined, ctx(m))).toEqual({
+      kind: 'not-taken',
+      reason: expect.stringMatching(/^cannot connect: .*ECONNREFUSED/),
+    });
+    m.down = false;
+    const dropped = m.conn();
+    const failing: AdminConn = { ...dropped, command: async () => Promise.reject(new MongoNetworkError('connection reset')) };
+    expect(await acquireLock('m:27017', failing, ctx(m))).toEqual({
+      kind: 'not-taken',
+      reason: expect.stringMatching(/^pre-lock check failed: .*connection reset/),
+    });
+    expect(await acquireLock('m:27017', undefined, ctx(m, { stopRequested: () => 'SIGTERM' }))).toEqual({
+      kind: 'not-taken',
+      reason: 'SIGTERM before the lock was sent: never locked',
+    });
+    expect(m.log).toEqual(['hello', 'currentOp']); // the third attempt's checks; no fsync at all
+    expect(m.lockCount).toBe(0);
+  });
+
   it("someone else's lock is never touched", async () => {
     const m = new FakeMember();
     m.lockCount = 1;
