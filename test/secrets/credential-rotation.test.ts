@@ -92,6 +92,33 @@ describe('credential rotation', () => {
 describe('rotation config', () => {
   const rotated = (block: string) => BASE_FLEET.replace('  - name: payments\n', `    rotation:\n${block}\n  - name: payments\n`);
 
+  // Mutation run (docs/mutation-testing.md): the step texts were checked by two substrings, and the slots'
+  // Secret names not at all; a swapped slot or an empty step text survived.
+  it("says exactly what each step of two rotations does, and names each slot's Secret", () => {
+    const texts = [
+      { generation: 0, step: 'done' },
+      { generation: 1, step: 'add' },
+      { generation: 1, step: 'switch' },
+      { generation: 1, step: 'done' },
+      { generation: 2, step: 'add' },
+      { generation: 2, step: 'switch' },
+      { generation: 2, step: 'done' },
+    ].map((state) => describeRotationStep(orders, state as RotationState));
+    expect(texts).toEqual([
+      'orders: not rotated',
+      'rotation 1 of orders, step 1/3 (add): role orders_alt gets a new password and may log in; orders still logs in and the app still uses it',
+      "rotation 1 of orders, step 2/3 (switch): the app's Secret orders-db now names orders_alt and its new password; orders still logs in until step 3",
+      'rotation 1 of orders, step 3/3 (done): orders can no longer log in (NOLOGIN); check first that no session uses it',
+      'rotation 2 of orders, step 1/3 (add): role orders gets a new password and may log in; orders_alt still logs in and the app still uses it',
+      "rotation 2 of orders, step 2/3 (switch): the app's Secret orders-db now names orders and its new password; orders_alt still logs in until step 3",
+      'rotation 2 of orders, step 3/3 (done): orders_alt can no longer log in (NOLOGIN); check first that no session uses it',
+    ]);
+    expect(layout({ generation: 1, step: 'add' }).slots.map((s) => `${s.role}:${s.secretName}`)).toEqual([
+      'orders:orders-db-credentials',
+      'orders_alt:orders-db-credentials-alt',
+    ]);
+  });
+
   it('is read per environment', () => {
     const fleet = fleetOf(rotated('      production: { generation: 1, step: switch }'));
     expect(fleet.services[0].rotation).toEqual({ production: { generation: 1, step: 'switch' } });
