@@ -120,6 +120,8 @@ describe('acquireLock', () => {
     const m = new FakeMember();
     const r = await acquireLock('m:27017', undefined, ctx(m));
     expect(r.kind).toBe('locked');
+    // what the run later unlocks and reports: one lock of ours on this member, the count the server gave
+    expect(r.kind === 'locked' && r.lock).toMatchObject({ host: 'm:27017', count: 1, lockCountAfter: 1 });
     expect(m.log).toEqual(['hello', 'currentOp', 'fsync', 'currentOp', 'hello']);
     expect(m.lockCount).toBe(1);
   });
@@ -128,7 +130,8 @@ describe('acquireLock', () => {
     const m = new FakeMember();
     m.electedOnLock = true;
     const r = await acquireLock('m:27017', undefined, ctx(m));
-    expect(r).toMatchObject({ kind: 'not-taken', reason: expect.stringMatching(/PRIMARY.*unlocked at once/) });
+    // wasPrimary: writes were blocked on a PRIMARY, which ends the run (exit 6) instead of trying the next member
+    expect(r).toMatchObject({ kind: 'not-taken', reason: expect.stringMatching(/PRIMARY.*unlocked at once/), wasPrimary: true });
     expect(m.lockCount).toBe(0);
   });
 
@@ -219,7 +222,10 @@ describe('acquireLock', () => {
   it("someone else's lock is never touched", async () => {
     const m = new FakeMember();
     m.lockCount = 1;
-    expect(await acquireLock('m:27017', undefined, ctx(m))).toMatchObject({ kind: 'not-taken' });
+    expect(await acquireLock('m:27017', undefined, ctx(m))).toEqual({
+      kind: 'not-taken',
+      reason: 'member became fsync-locked by someone else: not touched',
+    });
     expect(m.lockCount).toBe(1);
     expect(count(m, 'fsync') + count(m, 'fsyncUnlock')).toBe(0);
   });
