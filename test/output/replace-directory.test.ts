@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { GENERATED_MARK, lockDirectory, replaceDirectory } from '../../lib/output/replace-directory';
+import { GENERATED_MARK, StagedDirectory, lockDirectory, mirrorDirectory, replaceDirectory } from '../../lib/output/replace-directory';
 
 const scratch = () => join(mkdtempSync(join(tmpdir(), 'dbfleet-publish-')), 'dist');
 
@@ -80,5 +80,25 @@ describe('replaceDirectory: what killed runs left behind', () => {
     const files = new Map(Array.from({ length: 300 }, (_, i) => [`f/${i}.yaml`, `${GENERATED_MARK}\n${i}`] as const));
     await replaceDirectory(dir, files);
     expect(readdirSync(join(dir, 'f'))).toHaveLength(300);
+  });
+
+  // Nothing changed, so nothing was staged: the clean-up of a staging folder that was never made must not fail.
+  it('publishing the same files again, or aborting before anything was staged, succeeds and leaves no lock', async () => {
+    const dir = scratch();
+    const files = new Map([['a.yaml', `${GENERATED_MARK}\na`]]);
+    await replaceDirectory(dir, files);
+    await replaceDirectory(dir, files);
+    expect(readFileSync(join(dir, 'a.yaml'), 'utf8')).toBe(`${GENERATED_MARK}\na`);
+    await new StagedDirectory(dir).abort();
+    expect(existsSync(`${dir}.lock`)).toBe(false);
+    expect(existsSync(`${dir}.staging-${process.pid}`)).toBe(false);
+  });
+
+  it('mirrors into a folder that does not exist yet', async () => {
+    const dir = scratch();
+    await replaceDirectory(dir, new Map([['x/a.yaml', `${GENERATED_MARK}\na`]]));
+    const copy = `${dir}-mirror`;
+    await mirrorDirectory(dir, copy, ['x/a.yaml']);
+    expect(readFileSync(join(copy, 'x', 'a.yaml'), 'utf8')).toBe(`${GENERATED_MARK}\na`);
   });
 });
