@@ -33,9 +33,13 @@ import { ZALANDO_NO_ROTATION_BEFORE, zalandoRotationLoginSql, zalandoServiceLogi
 import { altRoleName } from '../../secrets/credential-rotation';
 import { RotationLoginJob } from '../../secrets/rotation-login-job';
 import { RotationRetireJob } from '../../secrets/rotation-retire-job';
-import { WALG_ACCESS_KEY_ID, WALG_SECRET_ACCESS_KEY, walgEnvironment } from './zalando-wal-g';
 import { peerCredentialsName, zalandoStandby } from './zalando-standby';
 import { zalandoPromotion } from './zalando-promotion';
+import { awsRegionOf, WALG_ACCESS_KEY_ID, WALG_SECRET_ACCESS_KEY, walgEnvironment, walgPrefix } from './zalando-wal-g';
+import { ZalandoRestoreDrill, type ZalandoDrillSource } from './zalando-restore-drill';
+
+/** The clusters a chart rendered, for the restore drill rendered after them (addEnvironmentCredentials). */
+const drillSources = new WeakMap<object, ZalandoDrillSource[]>();
 
 export const zalandoBackend: Backend = {
   traits: ZALANDO_TRAITS,
@@ -110,6 +114,19 @@ export const zalandoBackend: Backend = {
         ...(standby?.env ?? []),
       ],
     });
+    const objectStore = environment.backups.objectStore;
+    if (environment.backups.restoreDrill && objectStore) {
+      const sources = drillSources.get(chart) ?? [];
+      drillSources.set(chart, sources);
+      sources.push({
+        name: cluster.name,
+        ...pg.cloneable,
+        walPath: walgPrefix(objectStore.destinationPath, cluster.name, cluster.postgresVersion),
+        owners: Object.fromEntries(
+          cluster.services.map((s) => [s.database, zalandoServiceLogins(fleet, environment, s, cluster.name).appSecretName]),
+        ),
+      });
+    }
     // The operator reads a developer's password per cluster (CloudNativePG: per namespace).
     if (environment.developerAccess !== 'none') {
       for (const developer of fleet.developers) {
@@ -258,7 +275,29 @@ export const zalandoBackend: Backend = {
       });
   },
 
-  addEnvironmentCredentials() {},
+  // Not credentials: the restore drill, which needs every rendered cluster (addCluster ran before).
+  addEnvironmentCredentials(scope) {
+    const { chart, fleet, environment } = scope;
+    const drill = environment.backups.restoreDrill;
+    const o = environment.backups.objectStore;
+    const sources = drillSources.get(chart);
+    if (!drill || !o || !fleet.opsImage || !sources?.length) return;
+    new ZalandoRestoreDrill(chart, 'RestoreDrill', {
+      environment: environment.name,
+      namespace: environment.namespace,
+      clusters: sources,
+      credentialsSecret: objectStoreCredentialsName(fleet.name),
+      credentialKeys: [WALG_ACCESS_KEY_ID, WALG_SECRET_ACCESS_KEY],
+      endpoint: o.endpointURL,
+      region: awsRegionOf(o.endpointURL),
+      // walgConnectionEnv: an endpoint that is not AWS's is addressed by path.
+      forcePathStyle: !!o.endpointURL && !awsRegionOf(o.endpointURL),
+      drill,
+      operatorNamespace: environment.zalando!.operatorNamespace,
+      image: fleet.opsImage,
+      labels: scope.labelsFor('restore-drill', environment.name, 'backup'),
+    });
+  },
 
   // Zalando's operator copies manifest labels only for keys in its inherited_labels, but puts
   // cluster-name on every pod, PVC, Service, Endpoints and Secret it creates (cluster_name_label).

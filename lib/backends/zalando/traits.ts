@@ -42,9 +42,10 @@ export const ZALANDO_TRAITS: BackendTraits = {
   // WAL-G in Spilo, through the postgresql's own env (zalando-wal-g.ts, docs/zalando.md "Point-in-time recovery").
   objectStore: true,
   objectStoreProblems: walgObjectStoreProblems,
+  // A scratch postgresql cloned from the WAL-G archive to a point in time (zalando-restore-drill.ts);
+  // it needs backups.objectStore (build-model.ts: the drill's source is the object store).
+  restoreDrill: true,
   // Retention pruning drives CloudNativePG objects (docs/zalando.md, Backups).
-  restoreDrill:
-    'has no meaning on operator: zalando (the drill restores CloudNativePG backups); restore a logical backup by hand (docs/zalando.md)',
   snapshotRetention:
     "has no meaning on operator: zalando (it prunes CloudNativePG volume snapshots); logical backups expire by the operator's logical_backup_s3_retention_time",
   logicalBackup: true,

@@ -189,6 +189,14 @@ export class ZalandoCluster extends Construct implements IPostgresCluster {
   readonly additionalClients: ReadonlyArray<Readonly<Record<string, string>>>;
   /** The operator's poolers of this cluster (rw first). */
   readonly poolers: readonly ZalandoPooler[];
+  /** What a restore drill's scratch clone copies (zalando-restore-drill.ts): as rendered here. */
+  readonly cloneable: {
+    readonly teamId: string;
+    readonly version: string;
+    readonly dockerImage?: string;
+    readonly parameters: Readonly<Record<string, string>>;
+    readonly pgHba: readonly string[];
+  };
 
   constructor(scope: Construct, id: string, props: ZalandoClusterProps) {
     super(scope, id);
@@ -219,6 +227,13 @@ export class ZalandoCluster extends Construct implements IPostgresCluster {
     // The developer roles (members of the group where an operator can declare it).
     const developerRoles = (props.roles ?? []).filter((r) => !r.absent && r.login && (r.inRoles ?? []).includes(DEVELOPER_GROUP_ROLE));
     const pgHba = zalandoHostBasedAccess(developerRoles.map((r) => r.name).sort());
+    this.cloneable = {
+      teamId: props.teamId,
+      version,
+      dockerImage: props.dockerImage,
+      parameters: { ...(props.parameters ?? {}) },
+      pgHba: pgHba ?? [],
+    };
     const spread = (topologyKey: string, whenUnsatisfiable: string) => ({
       maxSkew: 1,
       topologyKey,

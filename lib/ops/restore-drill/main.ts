@@ -13,6 +13,10 @@
  *     --instance-class db.serverless [--serverless 0.5:16] --owner-secret DB=SECRET [--owner-secret …] --cluster NAME:db1,db2
  *     (Aurora: a copy-on-write clone per cluster, checked as each database's owner; aurora-drill.ts)
  *
+ *   restore-drill … --source zalandoClone --owner-secret DB=SECRET [--owner-secret …] --cluster NAME:db1,db2
+ *     (Zalando: a scratch postgresql cloned from the source's WAL-G archive to a recovery target
+ *     marked on the source as the first database's owner; zalando-drill.ts, recovery-target.ts)
+ *
  * Exit: 0 every drilled cluster restored and checked, 1 a drill failed (or its cleanup did),
  * 2 usage error, 143 interrupted by SIGTERM (after cleaning up).
  */
@@ -21,11 +25,12 @@ import { KubeClient, kubeConfigFromEnv } from '../kube/client';
 import { jsonLogger, parseDurationSeconds, type OpsLogger } from '../common/log';
 import { checkDatabases, type Checker } from './check';
 import { drillAuroraCluster, type AuroraCloneSettings } from './aurora-drill';
+import { drillZalandoCluster, type ZalandoDrillDeps } from './zalando-drill';
 import { drillCluster, type DrillResult, type DrillTarget, type Source } from './drill';
 import { pushResult } from './metrics';
 
 export const USAGE =
-  'usage: restore-drill --namespace NS --environment ENV --source volumeSnapshot|objectStore|auroraClone [--object-store NAME] ' +
+  'usage: restore-drill --namespace NS --environment ENV --source volumeSnapshot|objectStore|auroraClone|zalandoClone [--object-store NAME] ' +
   '[--identifier-prefix P --security-group SG… --instance-class C [--serverless MIN:MAX]] --owner-secret DB=SECRET… ' +
   '[--scratch-cluster NAME] [--timeout 1h] [--clusters-per-run N [--run-interval 168h]] [--pushgateway URL] --cluster NAME:db1,db2 [--cluster …]';
 
@@ -38,6 +43,10 @@ export interface RestoreDrillDeps {
   readonly signal?: AbortSignal;
   /** @default 10 s */
   readonly pollSeconds?: number;
+  /** Zalando: how the recovery target is marked on the source. @default chooseRecoveryTarget */
+  readonly chooseTarget?: ZalandoDrillDeps['chooseTarget'];
+  /** Zalando: TLS with channel binding to the source. @default true */
+  readonly ssl?: boolean;
 }
 
 /**
@@ -97,7 +106,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const source = values.source as Source | 'auroraClone';
+  const source = values.source as Source | 'auroraClone' | 'zalandoClone';
   const timeoutSeconds = parseDurationSeconds(values.timeout as string);
   const runIntervalSeconds = parseDurationSeconds(values['run-interval'] as string);
   const perRun = values['clusters-per-run'] !== undefined ? Number(values['clusters-per-run']) : undefined;
@@ -108,8 +117,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
   const problems = [
     !values.namespace && '--namespace is required',
     !values.environment && '--environment is required',
-    !['volumeSnapshot', 'objectStore', 'auroraClone'].includes(source) &&
-      `--source must be volumeSnapshot, objectStore or auroraClone, not "${source ?? ''}"`,
+    !['volumeSnapshot', 'objectStore', 'auroraClone', 'zalandoClone'].includes(source) &&
+      `--source must be volumeSnapshot, objectStore, auroraClone or zalandoClone, not "${source ?? ''}"`,
     ...(source === 'auroraClone' ? auroraProblems(values) : []),
     ...((values['owner-secret'] as string[] | undefined) ?? [])
       .filter((o) => !/^[^=]+=[^=]+$/.test(o))
@@ -165,19 +174,32 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
       const result =
         source === 'auroraClone'
           ? await drillAuroraCluster(target, auroraSettings(values, timeoutSeconds!, pollSeconds), drillDeps)
-          : await drillCluster(
-              target,
-              {
-                namespace: values.namespace as string,
-                source,
-                objectStore: values['object-store'] as string | undefined,
-                scratchCluster: values['scratch-cluster'] as string,
-                ownerSecrets: ownerSecrets(values),
-                timeoutSeconds: timeoutSeconds!,
-                pollSeconds,
-              },
-              drillDeps,
-            );
+          : source === 'zalandoClone'
+            ? await drillZalandoCluster(
+                target,
+                {
+                  namespace: values.namespace as string,
+                  scratchCluster: values['scratch-cluster'] as string,
+                  ownerSecrets: ownerSecrets(values),
+                  timeoutSeconds: timeoutSeconds!,
+                  pollSeconds,
+                  ssl: deps.ssl,
+                },
+                { ...drillDeps, chooseTarget: deps.chooseTarget },
+              )
+            : await drillCluster(
+                target,
+                {
+                  namespace: values.namespace as string,
+                  source,
+                  objectStore: values['object-store'] as string | undefined,
+                  scratchCluster: values['scratch-cluster'] as string,
+                  ownerSecrets: ownerSecrets(values),
+                  timeoutSeconds: timeoutSeconds!,
+                  pollSeconds,
+                },
+                drillDeps,
+              );
       results.push(result);
       log.log(result.success ? 'info' : 'error', 'result', { ...result });
       if (values.pushgateway) await pushResult(values.pushgateway as string, values.environment as string, result, now() / 1000, log);
