@@ -81,7 +81,7 @@ describe('config', () => {
     );
   });
 
-  it('retention and restore drill are errors that say what Zalando offers instead; the object store is WAL-G (pitr.test.ts)', () => {
+  it('retention is an error that says what Zalando offers instead; the object store is WAL-G (pitr.test.ts), the restore drill clones from it (restore-drill.test.ts)', () => {
     const text = FIXTURE.replace(
       '      postgres: { schedule: "0 30 1 * * *", method: logical }\n',
       `      postgres: { schedule: "0 30 1 * * *", method: logical, retention: { keep: 3 } }
@@ -91,9 +91,7 @@ describe('config', () => {
     ).replace('name: shop\n', 'name: shop\nopsImage: registry.example.com/dbfleet-ops:1\n');
     const errors = configErrors(text);
     expect(errors.filter((e) => e.includes('environments.staging.backups.objectStore'))).toEqual([]);
-    expect(errors).toContain(
-      `fleet.yaml:${lineOf(text, 'restoreDrill:')}: environments.staging.backups.restoreDrill: has no meaning on operator: zalando (the drill restores CloudNativePG backups); restore a logical backup by hand (docs/zalando.md)`,
-    );
+    expect(errors.filter((e) => e.includes('backups.restoreDrill'))).toEqual([]);
     expect(errors.some((e) => e.includes('environments.staging.backups.postgres.retention: has no meaning on operator: zalando'))).toBe(
       true,
     );
