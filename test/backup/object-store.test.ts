@@ -216,14 +216,16 @@ describe('backup config errors', () => {
     );
   });
 
-  it('retention and the drill drive CloudNativePG objects: refused on a zalando environment (the object store is WAL-G there)', () => {
+  it('retention drives CloudNativePG objects: refused on a zalando environment (the object store is WAL-G there, and the drill clones from it)', () => {
     const text = fleetWith(
       `      postgres: { schedule: "0 0 2 * * *", retention: { keep: 3 } }\n${OBJECT_STORE}\n      restoreDrill: { schedule: "0 5 * * 6" }`,
     ).replace('    topology: shared\n', '    topology: shared\n    operator: zalando\n');
     const errors = configErrors(text).join('\n');
     // backups.objectStore is WAL-G in Spilo on Zalando (issue 30, test/zalando/pitr.test.ts).
     expect(errors).not.toMatch(/backups\.objectStore: has no meaning/);
-    for (const key of ['restoreDrill', 'postgres.retention']) {
+    // The restore drill clones from the WAL-G archive there (test/zalando/restore-drill.test.ts).
+    expect(errors).not.toMatch(/backups\.restoreDrill/);
+    for (const key of ['postgres.retention']) {
       // The wording is the Zalando mapping's (docs/zalando.md): what the operator offers instead.
       expect(errors).toMatch(new RegExp(`environments\\.test\\.backups\\.${key.replace('.', '\\.')}: has no meaning on operator: zalando`));
     }

@@ -222,7 +222,10 @@ describe.each([
         expect(c.services.length).toBeGreaterThan(0);
         expect(z.services).toEqual(c.services);
         expect(z.databases).toEqual(c.databases);
-        expect(z.developerRoles).toEqual(c.developerRoles);
+        // A rotation's second login (`<role>_alt`) is a role dbfleet declares on CloudNativePG and
+        // the operator creates as the owner's rotation user on Zalando (zalando-rotation.ts).
+        const declared = (roles: string[]) => roles.filter((r) => !r.endsWith('_alt'));
+        expect(declared(z.developerRoles)).toEqual(declared(c.developerRoles));
         expect(z.appSecretKeys).toEqual(c.appSecretKeys);
         expect(z.pooled).toEqual(c.pooled);
       });
