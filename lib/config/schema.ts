@@ -1,6 +1,7 @@
 // The shape of fleet.yaml, checked field by field. Rules that span fields (name collisions,
 // references between sections, cron and duration arithmetic) live in validate-fleet.ts.
 import { z } from 'zod';
+import { isIPv4, isIPv6 } from 'node:net';
 import { ROTATION_STEPS } from '../secrets/credential-rotation';
 import { isQuantity } from './quantity';
 import { durationToSeconds, isDuration } from './duration';
@@ -276,13 +277,34 @@ const developerSessions = z
     "Limits of developers' sessions in this environment: connection limit per developer role, statement and idle-in-transaction timeouts (session defaults set on each developer role). Defaults: 5 connections, 60s, 5m.",
   );
 
-/** An IPv4/IPv6 CIDR as NetworkPolicy's ipBlock takes it (e.g. 10.0.0.0/16, 2001:db8::/32). */
+/**
+ * An IPv4/IPv6 CIDR as NetworkPolicy's ipBlock takes it (e.g. 10.0.0.0/16, 2001:db8::/32): the
+ * address parsed (a malformed IPv6 address would otherwise pass here and fail at apply time, in
+ * the API server's validation), the prefix within the family's length.
+ */
+function isCidr(value: string): boolean {
+  const slash = value.lastIndexOf('/');
+  if (slash < 0 || !/^\d{1,3}$/.test(value.slice(slash + 1))) return false;
+  const address = value.slice(0, slash);
+  const prefix = Number(value.slice(slash + 1));
+  // Dotted IPv4 without leading zeros (the API server's strict parsing refuses 010.0.0.0).
+  if (isIPv4(address)) return prefix <= 32 && !/(^|\.)0\d/.test(address);
+  return isIPv6(address) && prefix <= 128;
+}
+
+/**
+ * A prefix of 0 is every address: an allow to "the object store" that is in fact the whole
+ * internet is no default-deny (issue 24 item 7 asks for precise allows).
+ */
+const CIDR_SHAPE =
+  /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(?:3[0-2]|[12]?\d)|[0-9a-fA-F:]*:[0-9a-fA-F:]*\/(?:12[0-8]|1[01]\d|[1-9]?\d))$/;
+// The shape (a pattern editors check through fleet.schema.json), then the address parsed: one
+// message per value.
 const cidr = z
   .string()
-  .regex(
-    /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(?:3[0-2]|[12]?\d)|[0-9a-fA-F:]*:[0-9a-fA-F:]*\/(?:12[0-8]|1[01]\d|[1-9]?\d))$/,
-    'is not a CIDR like 10.0.0.0/16',
-  );
+  .regex(CIDR_SHAPE, 'is not a CIDR like 10.0.0.0/16')
+  .refine((v) => !CIDR_SHAPE.test(v) || isCidr(v), 'is not a CIDR like 10.0.0.0/16')
+  .refine((v) => !isCidr(v) || !/\/0+$/.test(v), "is every address: list the destination's own ranges");
 
 /** Where a set of pods may connect outside the cluster's pod network: CIDRs and TCP ports. */
 const egressDestination = (defaultPorts: number[]) =>
@@ -301,7 +323,11 @@ const egress = z.strictObject({
   dns: z
     .strictObject({
       namespace: dnsLabel.default('kube-system'),
-      podLabels: z.record(z.string(), z.string()).default({ 'k8s-app': 'kube-dns' }),
+      // At least one label: an empty selector would allow port 53 on every pod of the namespace.
+      podLabels: z
+        .record(z.string(), z.string())
+        .refine((labels) => Object.keys(labels).length > 0, 'must name at least one label of the DNS pods')
+        .default({ 'k8s-app': 'kube-dns' }),
     })
     .optional(),
 });

@@ -362,7 +362,7 @@ describe('egress config', () => {
   const base = readFileSync(join(root, 'fleet.yaml'), 'utf8');
   it('a destination the environment needs is required, and a Pushgateway must be in-cluster', () => {
     const text = base
-      .replace('      objectStore: { cidrs: [52.219.168.0/21, 3.5.134.0/23], ports: [443] }\n', '')
+      .replace('      objectStore: { cidrs: [52.219.168.0/21, 3.5.134.0/23, 52.216.0.0/15, 3.5.0.0/19], ports: [443] }\n', '')
       .replace(
         'restoreDrill: { schedule: "0 5 * * 6", source: objectStore, timeout: 2h, clustersPerRun: 1, pushgateway: http://prometheus-pushgateway.monitoring.svc:9091 }',
         'restoreDrill: { schedule: "0 5 * * 6", source: objectStore, timeout: 2h, clustersPerRun: 1, pushgateway: https://push.example.com }',
@@ -377,7 +377,48 @@ describe('egress config', () => {
   it('CIDRs are checked', () => {
     const text = base.replace('apiServer: { cidrs: [10.0.0.0/28], ports: [443] }', 'apiServer: { cidrs: [10.0.0.0], ports: [443] }');
     expect(configErrors(text)).toContain(
-      'fleet.yaml:90: environments.production.egress.apiServer.cidrs[0]: "10.0.0.0" is not a CIDR like 10.0.0.0/16',
+      'fleet.yaml:93: environments.production.egress.apiServer.cidrs[0]: "10.0.0.0" is not a CIDR like 10.0.0.0/16',
     );
+  });
+
+  it('a CIDR of every address, a malformed IPv6 one and an empty DNS selector are refused, all at once (attack finding)', () => {
+    const text = base
+      .replace(
+        'apiServer: { cidrs: [10.0.0.0/28], ports: [443] }',
+        'apiServer: { cidrs: [0.0.0.0/0, "::/0", "1:2:3:4:5:6:7:8:9/64", ":/64", 10.0.0.0/33, "2001:db8::/129"], ports: [443] }',
+      )
+      .replace(
+        'snapshotAPI: { cidrs: [10.0.16.0/28], ports: [443] }',
+        'snapshotAPI: { cidrs: [10.0.16.0/28], ports: [443] }\n      dns: { podLabels: {} }',
+      );
+    const errors = configErrors(text);
+    const at = 'fleet.yaml:93: environments.production.egress.apiServer.cidrs';
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        `${at}[0]: "0.0.0.0/0" is every address: list the destination's own ranges`,
+        `${at}[1]: "::/0" is every address: list the destination's own ranges`,
+        `${at}[2]: "1:2:3:4:5:6:7:8:9/64" is not a CIDR like 10.0.0.0/16`,
+        `${at}[3]: ":/64" is not a CIDR like 10.0.0.0/16`,
+        `${at}[4]: "10.0.0.0/33" is not a CIDR like 10.0.0.0/16`,
+        `${at}[5]: "2001:db8::/129" is not a CIDR like 10.0.0.0/16`,
+      ]),
+    );
+    expect(errors.join('\n')).toMatch(/environments\.production\.egress\.dns\.podLabels.*must name at least one label of the DNS pods/);
+  });
+
+  it("the example: each DR site allows the other site's bucket too (its clusters replay it after a switchover; attack finding)", () => {
+    const example = fleetOf(base);
+    const sites = example.environments.filter((e) => e.egress && e.dr);
+    expect(sites.map((e) => e.name).sort()).toEqual(['production', 'production-dr']);
+    const cidrsOf = (name: string) => new Set(example.environments.find((e) => e.name === name)!.egress!.objectStore!.cidrs);
+    // Each site's Clusters list both archives as external clusters (dist/<site>/cluster-*.yaml): the
+    // peer's archive is read the moment the site is demoted; its CIDRs are the ones the peer lists.
+    for (const site of sites) {
+      for (const other of sites)
+        expect(
+          [...cidrsOf(other.name)].filter((c) => !cidrsOf(site.name).has(c)),
+          `${site.name} lacks ${other.name}'s`,
+        ).toEqual([]);
+    }
   });
 });
