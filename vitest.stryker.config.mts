@@ -21,7 +21,12 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/output/render.test.ts', 'test/secrets/credential-rotation.test.ts', 'test/mongo-snapshot/lock.test.ts'],
+    include: [
+      'test/output/render.test.ts',
+      'test/output/replace-directory.test.ts',
+      'test/secrets/credential-rotation.test.ts',
+      'test/mongo-snapshot/lock.test.ts',
+    ],
     globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
