@@ -66,6 +66,11 @@ export interface BackendTraits {
    * freshness threshold, lib/monitoring/replica-site-rules.ts). @default CloudNativePG's, 5min
    */
   readonly defaultArchiveTimeout?: string;
+  /**
+   * How a standby site replicates: from the source's WAL archive (`backups.objectStore` at both
+   * sites), or as the secondary region of an Aurora GlobalCluster. @default objectStore
+   */
+  readonly standbyReplication?: 'objectStore' | 'globalCluster';
   /** WAL archive and base backups to an object store (`backups.objectStore`, Barman Cloud plugin). */
   readonly objectStore: Support;
   /**

@@ -564,6 +564,7 @@ function buildEnvironment(
           backupRetentionDays: aws.backupRetentionDays,
           deletionProtection: aws.deletionProtection,
           kmsKeyID: aws.kmsKeyID,
+          accountID: aws.accountID,
         }
       : undefined,
     postgres: pg,

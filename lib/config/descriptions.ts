@@ -110,6 +110,8 @@ export const KEY_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'environments.*.aws.instanceClass': 'Provisioned instances of this class (e.g. db.r7g.large); or serverless.',
   'environments.*.aws.endpointId':
     "The account's and region's identifier in every RDS endpoint (<cluster>.cluster-<endpointId>.<region>.rds.amazonaws.com).",
+  'environments.*.aws.accountID':
+    "The clusters' 12-digit AWS account ID. Required on an environment with an Aurora standby region (standbyOf): the GlobalCluster names its primary DBCluster by ARN.",
   'environments.*.aws.iamAuthentication': 'IAM database authentication: developers log in with IAM tokens. Default: true.',
   'environments.*.aws.backupRetentionDays': 'Point-in-time recovery window in days, 1–35. Default: 7.',
   'environments.*.aws.deletionProtection': 'Refuse deletion of the clusters in AWS. Default: true.',

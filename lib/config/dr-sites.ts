@@ -4,6 +4,7 @@ import type { ConfigProblem } from './load';
 import type { DrSite, Environment, ObjectStoreBackup, PoolerSettings, PostgresCluster } from './model';
 import type { FleetInput } from './schema';
 import { backendTraits } from '../backends/traits';
+import { checkGlobalClusterPair } from './global-cluster-pair';
 import { platformRemoteKey } from '../secrets/key-layout';
 import { promotionTokenProblem } from '../validate/admission/promotion-token';
 
@@ -97,16 +98,23 @@ export function resolveDrSites(input: FleetInput, environments: readonly Environ
         ok = false;
       }
     }
+    // Aurora: the standby is a GlobalCluster's secondary region; no WAL archive, no switchover keys.
+    const viaGlobalCluster = backendTraits(source.operator).standbyReplication === 'globalCluster';
+    if (viaGlobalCluster && !checkGlobalClusterPair(input, source, env, report)) ok = false;
     const need = (e: Environment) => `environments.${e.name}.backups.objectStore`;
     // An objectStore that is written but invalid (e.g. its schedule) is reported where it is
     // written; "set it" would be a second, wrong, error.
     const written = (name: string) => input.environments[name].backups?.objectStore !== undefined;
-    if (!source.backups.objectStore) {
+    if (viaGlobalCluster) {
+      // No archive: Aurora's storage replicates to the secondary region.
+    } else if (!source.backups.objectStore) {
       if (!written(source.name))
         report(at('standbyOf'), `the standby replicates from ${source.name}'s WAL archive: set ${need(source)} (docs/backups.md)`);
       ok = false;
     }
-    if (!env.backups.objectStore && written(env.name)) ok = false;
+    if (viaGlobalCluster) {
+      // As above.
+    } else if (!env.backups.objectStore && written(env.name)) ok = false;
     else if (!env.backups.objectStore) {
       report(
         at('backups'),
@@ -232,7 +240,7 @@ export function resolveDrSites(input: FleetInput, environments: readonly Environ
     // Step 1 of a switchover (switchoverTo) changes only the primary site, which demotes
     // itself; the other one keeps following it until step 2 gives it the demotion token
     // (setting primary and token together is what promotes without a rebuild).
-    const site = (self: string, peer: string, standby: boolean, peerObjectStore: ObjectStoreBackup): DrSite => {
+    const site = (self: string, peer: string, standby: boolean, peerObjectStore: ObjectStoreBackup | undefined): DrSite => {
       const rendered = to !== undefined && self === primary ? to : primary;
       return {
         self,
@@ -245,9 +253,9 @@ export function resolveDrSites(input: FleetInput, environments: readonly Environ
       };
     };
     const keyPrefix = input.secretStore.keyPrefix;
-    sites.set(source.name, site(source.name, env.name, false, peerStore(env, keyPrefix)));
+    sites.set(source.name, site(source.name, env.name, false, viaGlobalCluster ? undefined : peerStore(env, keyPrefix)));
     sites.set(env.name, {
-      ...site(env.name, source.name, true, peerStore(source, keyPrefix)),
+      ...site(env.name, source.name, true, viaGlobalCluster ? undefined : peerStore(source, keyPrefix)),
       ...(raw.readEndpoint ? { readEndpoint: true } : {}),
     });
     standbyParameters.set(env.name, source.clusters);

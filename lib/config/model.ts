@@ -22,6 +22,8 @@ export interface AwsSettings {
   readonly backupRetentionDays: number;
   readonly deletionProtection: boolean;
   readonly kmsKeyID?: string;
+  /** The 12-digit AWS account ID (a GlobalCluster's source ARN). @default unset */
+  readonly accountID?: string;
 }
 
 /** Zalando postgres-operator settings of an environment (resolved defaults). */
@@ -265,8 +267,11 @@ export interface DrSite {
   readonly promotionTokens?: Readonly<Record<string, string>>;
   /** The source environment: whose store keys (passwords) both sites read. */
   readonly source: string;
-  /** The peer's object store, read by this site's clusters (WAL archive, base backups), with its read-only key (`remoteKey`). */
-  readonly peerObjectStore: ObjectStoreBackup;
+  /**
+   * The peer's object store, read by this site's clusters (WAL archive, base backups), with its
+   * read-only key (`remoteKey`). @default none: the backend replicates otherwise (Aurora: a GlobalCluster)
+   */
+  readonly peerObjectStore?: ObjectStoreBackup;
   /** On the standby site, opted in (`readEndpoint`): read-only connection Secrets in the services' namespaces. @default false */
   readonly readEndpoint?: boolean;
 }

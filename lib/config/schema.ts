@@ -75,6 +75,14 @@ const aws = z
     deletionProtection: z.boolean().default(true),
     /** KMS key for storage encryption. Default: the account's aws/rds key. */
     kmsKeyID: z.string().min(1).optional(),
+    /**
+     * The AWS account of the clusters: needed for a standby region (the GlobalCluster names its
+     * primary cluster by ARN, which holds the account).
+     */
+    accountID: z
+      .string()
+      .regex(/^\d{12}$/, 'must be the 12-digit AWS account ID')
+      .optional(),
   })
   .refine((a) => (a.serverless === undefined) !== (a.instanceClass === undefined), 'set exactly one of serverless and instanceClass');
 

@@ -32,7 +32,7 @@ export function distributedTopology(props: DistributedTopologyProps): ReplicaClu
       parameters: { barmanObjectName: objectStoreName, serverName: cluster },
     },
   });
-  const entries = [entry(site.self, props.ownObjectStore.name), entry(site.peer, site.peerObjectStore.name)].sort((a, b) =>
+  const entries = [entry(site.self, props.ownObjectStore.name), entry(site.peer, site.peerObjectStore!.name)].sort((a, b) =>
     a.name < b.name ? -1 : 1,
   );
   return {

@@ -50,7 +50,7 @@ export function sourceHeartbeatSeconds(source: Environment, fallback: { maxInter
 /** Seconds after which no WAL segment from the source means the pair is broken, per cluster. */
 export function replicaSiteThresholds(ctx: Context): Map<PostgresCluster, number> {
   const source = sourceSite(ctx);
-  const heartbeat = sourceHeartbeatSeconds(source, ctx.env.dr!.peerObjectStore);
+  const heartbeat = sourceHeartbeatSeconds(source, ctx.env.dr!.peerObjectStore!);
   const out = new Map<PostgresCluster, number>();
   for (const cluster of ctx.env.clusters) {
     // The source's own cluster of the same name (both sites name it alike): its archive_timeout.
@@ -88,7 +88,7 @@ export function replicaSiteRules(
   for (const [cluster, t] of replicaSiteThresholds(ctx)) byThreshold.set(t, [...(byThreshold.get(t) ?? []), cluster]);
   const entries = [...byThreshold.entries()].sort(([a], [b]) => a - b);
   const thresholds = entries.map(([t]) => humanSeconds(t)).join(' / ');
-  const heartbeat = sourceHeartbeatSeconds(sourceSite(ctx), env.dr!.peerObjectStore);
+  const heartbeat = sourceHeartbeatSeconds(sourceSite(ctx), env.dr!.peerObjectStore!);
   return [
     ctx.rule(
       alert,

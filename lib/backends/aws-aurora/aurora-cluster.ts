@@ -27,8 +27,16 @@ export interface AuroraClusterProps extends PostgresClusterProps {
   readonly identifier: string;
   readonly postgresVersion: number;
   readonly aws: AwsSettings;
-  /** Secret (in the cluster's namespace, key `password`) holding the master password. */
-  readonly masterPasswordSecret: string;
+  /**
+   * Secret (in the cluster's namespace, key `password`) holding the master password; unset on a
+   * GlobalCluster's secondary, which has none of its own. @default none
+   */
+  readonly masterPasswordSecret?: string;
+  /**
+   * Make this cluster a secondary (read-only) region of this GlobalCluster. @default a standalone
+   * (or primary) cluster
+   */
+  readonly globalClusterIdentifier?: string;
 }
 
 /** The ConfigMap the FieldExports write the endpoints into (keys `host`, `ro-host`). */
@@ -113,8 +121,20 @@ export class AuroraCluster extends Construct implements IPostgresCluster {
         enableCloudwatchLogsExports: LOG_EXPORTS,
         enableIamDatabaseAuthentication: aws.iamAuthentication,
         serverlessV2ScalingConfiguration: aws.serverless ? { ...aws.serverless } : undefined,
-        masterUsername: AURORA_MASTER_USER,
-        masterUserPassword: { name: props.masterPasswordSecret, namespace: props.namespace, key: 'password' },
+        // A secondary joins the GlobalCluster when it is created: ACK rds-controller@v1.11.1
+        // pkg/resource/db_cluster/sdk.go newCreateRequestPayload sends globalClusterIdentifier to
+        // CreateDBCluster, and nothing else ever does (custom_update.go's ModifyDBCluster payload
+        // has no such field; no RemoveFromGlobalCluster in pkg/): leaving or joining later is done
+        // in AWS (aurora-dangers.ts). It takes the primary's data, roles and master user, so it
+        // names no master user or password. sourceRegion is not set: sdk.go passes it to
+        // CreateDBCluster for a cross-region replica by ReplicationSourceIdentifier (PreSignedUrl),
+        // which a global secondary is not.
+        globalClusterIdentifier: props.globalClusterIdentifier,
+        masterUsername: props.globalClusterIdentifier ? undefined : AURORA_MASTER_USER,
+        masterUserPassword:
+          props.globalClusterIdentifier || !props.masterPasswordSecret
+            ? undefined
+            : { name: props.masterPasswordSecret, namespace: props.namespace, key: 'password' },
         port: this.port,
         tags,
       },

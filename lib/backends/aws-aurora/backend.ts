@@ -4,7 +4,8 @@
 // Databases and roles inside Aurora: aurora-sql.ts (a bootstrap Job as the master user, once; then
 // the developer-access Job, whose first container provisions as dbfleet_admin).
 import { DeveloperAccessJobs } from '../../access/developer-access';
-import type { Environment } from '../../config/model';
+import type { AwsSettings, Environment, PostgresCluster } from '../../config/model';
+import type { PostgresClusterProps } from '../../postgres/postgres-cluster';
 import { RoleCredentials } from '../../secrets/role-credentials';
 import {
   clusterLoginRemoteKey,
@@ -14,9 +15,10 @@ import {
   type ClusterPlatformLogin,
 } from '../../secrets/store-keys';
 import { directEndpoints } from '../endpoints';
-import type { Backend } from '../types';
+import type { Backend, EnvironmentScope, RenderedCluster } from '../types';
+import { AuroraGlobalCluster } from './aurora-global-cluster';
 import { AURORA_MASTER_USER, AuroraCluster } from './aurora-cluster';
-import { auroraReplacement } from './aurora-dangers';
+import { auroraGlobalCluster, auroraReplacement } from './aurora-dangers';
 import { AWS_AURORA_TRAITS } from './traits';
 import { AuroraBootstrapJob } from './aurora-bootstrap-job';
 import { auroraAlertGroups } from './aurora-alert-rules';
@@ -36,6 +38,56 @@ export function auroraIdentifier(fleetName: string, environment: Environment, cl
   return `${fleetName}-${environment.name}-${cluster}`;
 }
 
+/**
+ * `<fleet>-<source environment>-<cluster>-global`: the GlobalCluster of a cluster with a standby
+ * region (unique per account; named after the source, where it is rendered).
+ */
+export function auroraGlobalClusterIdentifier(fleetName: string, source: Environment, cluster: string): string {
+  return `${auroraIdentifier(fleetName, source, cluster)}-global`;
+}
+
+/**
+ * A cluster of a standby environment: the secondary region of its source's GlobalCluster. Read-only
+ * until promoted, so no master password, no bootstrap and no access Job (roles, databases and
+ * grants arrive with the data); the exporter watches the reader endpoint with the source's
+ * exporter login (same roles, same store key: secretsEnvironment is the source's).
+ */
+function addSecondaryCluster(
+  scope: EnvironmentScope,
+  cluster: PostgresCluster,
+  props: PostgresClusterProps,
+  aws: AwsSettings,
+): RenderedCluster {
+  const { chart, fleet, environment } = scope;
+  const source = fleet.environments.find((e) => e.name === environment.dr!.source);
+  if (!source) throw new Error(`environment ${environment.name}: its DR source ${environment.dr!.source} is not in the fleet`);
+  const pg = new AuroraCluster(chart, `Cluster-${cluster.name}`, {
+    ...props,
+    identifier: auroraIdentifier(fleet.name, environment, cluster.name),
+    postgresVersion: cluster.postgresVersion,
+    aws,
+    globalClusterIdentifier: auroraGlobalClusterIdentifier(fleet.name, source, cluster.name),
+  });
+  new RoleCredentials(chart, `PlatformCredentials-${cluster.name}-exporter`, {
+    name: auroraLoginSecretName(cluster.name, 'exporter'),
+    namespace: cluster.namespace,
+    username: AURORA_EXPORTER_ROLE,
+    store: fleet.secretStore,
+    remoteKey: clusterLoginRemoteKey(fleet.secretStore.keyPrefix, secretsEnvironment(environment), cluster.name, 'exporter'),
+    labels: scope.labelsFor('exporter-credentials', cluster.name, 'credentials'),
+  });
+  new AuroraExporter(chart, `Exporter-${cluster.name}`, {
+    cluster: cluster.name,
+    namespace: cluster.namespace,
+    fleet: fleet.name,
+    host: pg.readOnlyHost,
+    passwordSecret: auroraLoginSecretName(cluster.name, 'exporter'),
+    podMonitorLabels: fleet.monitoring.podMonitorLabels,
+    labels: scope.labelsFor('postgres-exporter', cluster.name, 'monitoring'),
+  });
+  return { cluster: pg, endpoints: directEndpoints(pg) };
+}
+
 export const awsAuroraBackend: Backend = {
   traits: AWS_AURORA_TRAITS,
 
@@ -44,6 +96,9 @@ export const awsAuroraBackend: Backend = {
     const { chart, fleet, environment } = scope;
     const drill = environment.backups.restoreDrill;
     if (!drill || !fleet.opsImage || !environment.aws || environment.clusters.length === 0) return;
+    // Not at a GlobalCluster's secondary region (which inherits the key): the drill clones the
+    // primary's clusters, at the source environment.
+    if (environment.dr?.standby) return;
     new AuroraRestoreDrill(chart, 'RestoreDrill', {
       environment: environment.name,
       namespace: environment.namespace,
@@ -63,6 +118,7 @@ export const awsAuroraBackend: Backend = {
     const { chart, fleet, environment } = scope;
     const aws = environment.aws;
     if (!aws) throw new Error(`environment ${environment.name} runs operator: aws-aurora but has no resolved aws settings`);
+    if (environment.dr?.standby) return addSecondaryCluster(scope, cluster, props, aws);
     const masterSecret = auroraLoginSecretName(cluster.name, 'master');
     // The master password: generated and pushed like every other (environmentStoreKeys), read
     // here for ACK only; no app and no service namespace ever gets it.
@@ -81,6 +137,19 @@ export const awsAuroraBackend: Backend = {
       aws,
       masterPasswordSecret: masterSecret,
     });
+    // The source of a DR pair: the GlobalCluster its standby region joins (aurora-global-cluster.ts).
+    const standby = environment.dr && !environment.dr.standby ? fleet.environments.find((e) => e.name === environment.dr!.peer) : undefined;
+    if (standby) {
+      new AuroraGlobalCluster(chart, `GlobalCluster-${cluster.name}`, {
+        name: cluster.name,
+        namespace: cluster.namespace,
+        globalClusterIdentifier: auroraGlobalClusterIdentifier(fleet.name, environment, cluster.name),
+        // accountID: required for a pair by lib/config/global-cluster-pair.ts.
+        source: { identifier: pg.identifier, region: aws.region, accountID: aws.accountID! },
+        deletionProtection: aws.deletionProtection,
+        labels: scope.labelsFor('global-cluster', cluster.name, 'database'),
+      });
+    }
     const keyEnvironment = secretsEnvironment(environment);
     for (const [login, role] of [
       ['admin', AURORA_ADMIN_ROLE],
@@ -144,6 +213,8 @@ export const awsAuroraBackend: Backend = {
 
   addServiceCredentials(scope, service) {
     const { chart, fleet, environment } = scope;
+    // A secondary region runs no access Job: the owner roles arrive with the data.
+    if (environment.dr?.standby) return;
     // The owner role's password next to the cluster, for the Job that creates the role in Aurora.
     const app = serviceCredentials(fleet, environment, service).app;
     new RoleCredentials(chart, `Credentials-${service.name}`, {
@@ -174,7 +245,7 @@ export const awsAuroraBackend: Backend = {
     const drill = environment.backups.restoreDrill;
     return [
       accessClientsGroup(ns, { to: 'database' }),
-      ...(drill && fleet.opsImage && environment.aws && environment.clusters.length > 0
+      ...(drill && !environment.dr?.standby && fleet.opsImage && environment.aws && environment.clusters.length > 0
         ? [
             {
               name: RESTORE_DRILL_NAME,
@@ -187,5 +258,5 @@ export const awsAuroraBackend: Backend = {
     ];
   },
 
-  dangerRules: [auroraReplacement],
+  dangerRules: [auroraReplacement, auroraGlobalCluster],
 };

@@ -11,8 +11,10 @@ export const AWS_AURORA_TRAITS: BackendTraits = {
   poolers: `${AURORA} (CloudNativePG Poolers; use RDS Proxy, which dbfleet does not render: docs/aurora.md)`,
   ownerRotation:
     'dbfleet\'s owner rotation needs CloudNativePG DatabaseRoles (see README "Credentials"); rotate an Aurora owner\'s password in the store and re-run the access Job (docs/aurora.md)',
-  standbySites:
-    'dbfleet renders standby sites for cloudnative-pg only; an Aurora standby region is a GlobalCluster with a secondary DBCluster (globalClusterIdentifier), which this version does not render (docs/aurora.md, "Disaster recovery: GlobalCluster")',
+  // A secondary DBCluster in the standby's region, joined to a GlobalCluster made from the
+  // source's cluster (aurora-global-cluster.ts; checks in lib/config/global-cluster-pair.ts).
+  standbySites: true,
+  standbyReplication: 'globalCluster',
   objectStore: `${AURORA} (Aurora backs up continuously on its own: set aws.backupRetentionDays)`,
   // A copy-on-write clone of the cluster (aurora-restore-drill.ts, lib/ops/restore-drill/aurora-drill.ts).
   fixedRestoreDrillSource: 'auroraClone',

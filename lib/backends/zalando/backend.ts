@@ -89,7 +89,7 @@ export const zalandoBackend: Backend = {
     // owner's Secret (zalando-rotation.ts): never a `users` entry of its own.
     const secondLogins = new Set(cluster.services.map((s) => altRoleName(s.role)));
     const standby = environment.dr?.standby
-      ? zalandoStandby(environment.dr.peerObjectStore, cluster.name, cluster.postgresVersion)
+      ? zalandoStandby(environment.dr.peerObjectStore!, cluster.name, cluster.postgresVersion)
       : undefined;
     const pg = new ZalandoCluster(chart, `Cluster-${cluster.name}`, {
       ...props,

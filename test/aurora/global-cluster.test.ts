@@ -1,0 +1,178 @@
+// Aurora DR through a GlobalCluster (issue 28): `standbyOf` on an aws-aurora environment renders,
+// at the source, a GlobalCluster per cluster made from its DBCluster (by ARN: aws.accountID), and at
+// the standby a secondary DBCluster in its own region joined to it, without master password, SQL
+// Jobs or owner credentials; read-only app Secrets on the reader endpoint (readEndpoint); every
+// object validates against the ACK rds-controller v1.11.1 CRDs; what cannot work is a config error
+// at file:line:path; promotion is a DANGER with a runbook.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseFleet } from '../../lib/config/load';
+import { buildApp, renderObjects, type KubernetesObject } from '../../lib/output/render';
+import { auroraGlobalCluster } from '../../lib/backends/aws-aurora/aurora-dangers';
+import { DANGER_RULES } from '../../lib/plan/dangers';
+import { loadValidator } from '../../lib/validate';
+import { configErrors, lineOf } from '../support/fleet';
+
+const FIXTURE = readFileSync(join(__dirname, '..', 'fixtures', 'fleets', 'aurora-dr.yaml'), 'utf8');
+const rendered = renderObjects(buildApp(parseFleet(FIXTURE, 'fleet.yaml')));
+type Obj = KubernetesObject & { spec: any; data?: any };
+const inEnv = (env: string) => rendered.filter((o) => o.path.startsWith(`${env}/`)).map((o) => o.object as Obj);
+const find = (env: string, kind: string, name: string, namespace?: string): Obj => {
+  const object = inEnv(env).find((o) => o.kind === kind && o.metadata.name === name && (!namespace || o.metadata.namespace === namespace));
+  if (!object) throw new Error(`${env}: no ${kind} ${name}`);
+  return object;
+};
+const names = (env: string, kind: string) =>
+  inEnv(env)
+    .filter((o) => o.kind === kind)
+    .map((o) => o.metadata.name)
+    .sort();
+const noContext = { transitions: [], headObjects: () => [] };
+
+describe('Aurora GlobalCluster: the source region', () => {
+  it('one GlobalCluster per cluster, made from the primary DBCluster by ARN; nothing the CRD forbids alongside it', () => {
+    expect(names('production', 'GlobalCluster')).toEqual(['commerce', 'identity']);
+    const global = find('production', 'GlobalCluster', 'commerce');
+    expect(global.apiVersion).toBe('rds.services.k8s.aws/v1alpha1');
+    expect(global.spec).toEqual({
+      globalClusterIdentifier: 'shop-production-commerce-global',
+      sourceDBClusterIdentifier: 'arn:aws:rds:eu-central-1:123456789012:cluster:shop-production-commerce',
+      deletionProtection: true,
+    });
+    // The primary stays a normal cluster (it is not created into the global cluster).
+    const primary = find('production', 'DBCluster', 'commerce').spec;
+    expect(primary.globalClusterIdentifier).toBeUndefined();
+    expect(primary.masterUsername).toBe('dbfleet_master');
+    expect(names('production', 'CronJob')).toContain('restore-drill');
+  });
+});
+
+describe('Aurora GlobalCluster: the secondary region', () => {
+  it('a secondary DBCluster per cluster in its own region, joined to the GlobalCluster, with no master user or password', () => {
+    expect(names('production-dr', 'DBCluster')).toEqual(['commerce', 'identity']);
+    const spec = find('production-dr', 'DBCluster', 'commerce').spec;
+    expect(spec).toMatchObject({
+      dbClusterIdentifier: 'shop-production-dr-commerce',
+      globalClusterIdentifier: 'shop-production-commerce-global',
+      engine: 'aurora-postgresql',
+      engineVersion: '16',
+      storageEncrypted: true,
+      publiclyAccessible: false,
+      deletionProtection: true,
+      vpcSecurityGroupIDs: ['sg-0fedcba9'],
+    });
+    expect(spec.masterUsername).toBeUndefined();
+    expect(spec.masterUserPassword).toBeUndefined();
+    expect(spec.sourceRegion).toBeUndefined();
+    expect(find('production-dr', 'DBSubnetGroup', 'commerce').spec.subnetIDs).toEqual(['subnet-9a8b7c6d', 'subnet-8b7c6d5e']);
+    expect(names('production-dr', 'DBInstance')).toEqual(['commerce-1', 'commerce-2', 'identity-1', 'identity-2']);
+    expect(names('production-dr', 'GlobalCluster')).toEqual([]);
+  });
+
+  it('no master credentials, no SQL Job, no owner credentials, no drill: a secondary is read-only and takes its roles from the primary', () => {
+    const objects = inEnv('production-dr');
+    const jobs = objects.filter((o) => o.kind === 'Job' || o.kind === 'CronJob').map((o) => o.metadata.name);
+    expect(jobs).toEqual([]);
+    const secrets = names('production-dr', 'ExternalSecret');
+    expect(secrets.filter((n) => /master|admin|-db-credentials/.test(n))).toEqual([]);
+    expect(objects.filter((o) => o.kind === 'PushSecret' || o.kind === 'Password')).toEqual([]);
+    // The exporter watches the reader endpoint with the source's exporter login.
+    const exporter = find('production-dr', 'ExternalSecret', 'commerce-exporter-credentials');
+    expect(exporter.spec.data[0].remoteRef.key).toBe('databases/production/platform/clusters/commerce/exporter');
+    const deployment = find('production-dr', 'Deployment', 'commerce-exporter');
+    const env = deployment.spec.template.spec.containers[0].env as Array<{ name: string; value?: string }>;
+    expect(env.find((e) => e.name === 'DATA_SOURCE_URI')!.value).toBe(
+      'shop-production-dr-commerce.cluster-ro-d4bkdjr43sdm.eu-west-1.rds.amazonaws.com:5432/postgres?sslmode=require',
+    );
+  });
+
+  it("read-only app Secrets (readEndpoint) name the secondary's reader endpoint, with the source's keys", () => {
+    const ro = find('production-dr', 'ExternalSecret', 'orders-db-readonly', 'orders');
+    const data = ro.spec.target.template.data as Record<string, string>;
+    // Only read-only keys, as at a CloudNativePG standby with readEndpoint: no `uri`, no `host`.
+    expect(data.host).toBeUndefined();
+    expect(data.uri).toBeUndefined();
+    expect(data['ro-host']).toBe('shop-production-dr-commerce.cluster-ro-d4bkdjr43sdm.eu-west-1.rds.amazonaws.com');
+    expect(data['ro-uri']).toContain('@shop-production-dr-commerce.cluster-ro-d4bkdjr43sdm.eu-west-1.rds.amazonaws.com:5432/orders');
+    expect(JSON.stringify(data)).not.toContain('.cluster-d4bkdjr43sdm');
+    expect(ro.spec.data.map((d: { remoteRef: { key: string } }) => d.remoteRef.key)).toEqual(['databases/production/services/orders']);
+  });
+
+  it('every rendered object of both sites validates against the ACK rds-controller v1.11.1 CRDs and the other schemas', () => {
+    const validator = loadValidator({ unvalidatedKinds: [] });
+    expect(rendered.filter((o) => o.object.kind === 'GlobalCluster')).toHaveLength(2);
+    const issues = rendered
+      .flatMap((o) => validator.validateObject(o.object, { file: o.path }))
+      .map((i) => `${i.file}: ${i.path}: ${i.message}`);
+    expect(issues).toEqual([]);
+  });
+});
+
+describe('Aurora GlobalCluster: config errors, all at once, at file:line:path', () => {
+  it('aws.accountID is required at the source (the ARN), and the standby needs its own region and regional settings', () => {
+    const text = FIXTURE.replace('      accountID: "123456789012"\n', '')
+      .replace('      region: eu-west-1\n', '      region: eu-central-1\n')
+      .replace('      endpointId: d4bkdjr43sdm\n', '');
+    const errors = configErrors(text);
+    expect(errors).toContain(
+      `fleet.yaml:${lineOf(text, 'region: eu-central-1')}: environments.production.aws.accountID: is required: production-dr (standbyOf: production) is a secondary region of a GlobalCluster, which names production's clusters by ARN (arn:aws:rds:eu-central-1:<accountID>:cluster:…); set aws.accountID to the 12-digit AWS account ID`,
+    );
+    expect(errors).toContain(
+      `fleet.yaml:${lineOf(text, 'region: eu-central-1', 2)}: environments.production-dr.aws.region: is production's region too (eu-central-1): a GlobalCluster's secondary runs in another region; set the standby's own aws.region`,
+    );
+    const other = FIXTURE.replace('      endpointId: d4bkdjr43sdm\n', '').replace(
+      '  production-dr:\n',
+      '  production-dr:\n    primarySite: production-dr\n',
+    );
+    const more = configErrors(other).join('\n');
+    expect(more).toMatch(
+      /environments\.production-dr\.aws\.endpointId: is production's \(eu-west-1 is another region: RDS endpoints carry an identifier per account and region/,
+    );
+    expect(more).toMatch(
+      /environments\.production-dr\.primarySite: is not rendered for Aurora: promoting the secondary region is done in AWS/,
+    );
+    expect(configErrors(FIXTURE.replace('accountID: "123456789012"', 'accountID: "1234"')).join('\n')).toMatch(
+      /environments\.production\.aws\.accountID: "1234" must be the 12-digit AWS account ID/,
+    );
+  });
+});
+
+describe('Aurora GlobalCluster: promotion is a reviewed change', () => {
+  it('registers its DANGER rule with the plan, and the runbook exists', () => {
+    expect(DANGER_RULES).toContain(auroraGlobalCluster);
+    expect(existsSync(join(__dirname, '..', '..', 'docs', 'runbooks', 'AuroraGlobalClusterPromotion.md'))).toBe(true);
+  });
+
+  it('a secondary leaving its GlobalCluster, a cluster joining one, the GlobalCluster going or changing primary: DANGER naming the runbook', () => {
+    const secondary = find('production-dr', 'DBCluster', 'commerce');
+    const promoted = { ...secondary, spec: { ...secondary.spec, globalClusterIdentifier: undefined } };
+    const leave = auroraGlobalCluster.check(
+      { type: 'changed', environment: 'production-dr', before: secondary, after: promoted },
+      noContext,
+    );
+    expect(leave).toHaveLength(1);
+    expect(leave[0]).toMatch(/PROMOTION.*docs\/runbooks\/AuroraGlobalClusterPromotion\.md/);
+    const join_ = auroraGlobalCluster.check(
+      { type: 'changed', environment: 'production-dr', before: promoted, after: secondary },
+      noContext,
+    );
+    expect(join_[0]).toMatch(/joins GlobalCluster shop-production-commerce-global/);
+    const global = find('production', 'GlobalCluster', 'commerce');
+    expect(auroraGlobalCluster.check({ type: 'removed', environment: 'production', before: global }, noContext)[0]).toMatch(
+      /the GlobalCluster goes/,
+    );
+    const moved = {
+      ...global,
+      spec: { ...global.spec, sourceDBClusterIdentifier: 'arn:aws:rds:eu-west-1:123456789012:cluster:shop-production-dr-commerce' },
+    };
+    expect(auroraGlobalCluster.check({ type: 'changed', environment: 'production', before: global, after: moved }, noContext)).toHaveLength(
+      1,
+    );
+    // Other changes of a secondary are not this rule's.
+    const resized = { ...secondary, spec: { ...secondary.spec, backupRetentionPeriod: 21 } };
+    expect(
+      auroraGlobalCluster.check({ type: 'changed', environment: 'production-dr', before: secondary, after: resized }, noContext),
+    ).toEqual([]);
+  });
+});
