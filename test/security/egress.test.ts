@@ -109,17 +109,21 @@ function podsOf(objects: KubernetesObject[], fleet: Fleet): Pod[] {
         });
     }
   }
-  // The drill's scratch cluster (CloudNativePG), created at run time.
+  // The drill's scratch cluster, created at run time.
   if (
     pods.some(
       (p) => p.labels['app.kubernetes.io/name'] === 'restore-drill' && p.labels['dbfleet.io/access-client'] === 'restore-drill-scratch',
     )
   ) {
     const ns = pods.find((p) => p.labels['app.kubernetes.io/name'] === 'restore-drill')!.namespace;
+    // On Zalando the scratch is a `postgresql` (zalando-restore-drill.ts): a Spilo pod.
+    const zalando = pods.some((p) => p.namespace === ns && p.labels.application === 'spilo');
     pods.push({
       what: 'scratch instance',
       namespace: ns,
-      labels: { 'cnpg.io/cluster': 'restore-drill-scratch', 'cnpg.io/podRole': 'instance' },
+      labels: zalando
+        ? { application: 'spilo', 'cluster-name': 'restore-drill-scratch' }
+        : { 'cnpg.io/cluster': 'restore-drill-scratch', 'cnpg.io/podRole': 'instance' },
     });
   }
   void fleet;

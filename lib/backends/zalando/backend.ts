@@ -2,7 +2,7 @@
 // chart used to decide for `operator: zalando`, moved here unchanged (dist/ is byte-identical).
 // Poolers are the operator's own PgBouncer (zalando-cluster.ts poolerSpec). The object store is
 // WAL-G in Spilo (zalando-wal-g.ts). No snapshot retention: the config layer rejects it (traits.ts).
-import { objectStoreCredentialsName } from '../../backup/backup-names';
+import { objectStoreCredentialsName, RESTORE_DRILL_NAME } from '../../backup/backup-names';
 import { minIntervalSeconds } from '../../config/cron';
 import { StoreSecret } from '../../secrets/store-secret';
 import { DeveloperAccessJobs } from '../../access/developer-access';
@@ -12,7 +12,7 @@ import { developerRoleName } from '../../config/names';
 import { isReplicaSite } from '../../dr/distributed-topology';
 import { ClusterPodMonitor } from '../../monitoring/cluster-pod-monitor';
 import { ClusterIngressPolicy } from '../../network/cluster-ingress-policy';
-import { accessClientsGroup, type EgressPodGroup } from '../../network/egress-policies';
+import { accessClientsGroup, opsJobSelector, pushgatewayNeeds, type EgressPodGroup } from '../../network/egress-policies';
 import { PoolerIngressPolicy, PoolerUpstreamPolicy } from '../../pooling/pooler-network-policies';
 import { secretsEnvironment } from '../../secrets/store-keys';
 import { directEndpoints } from '../endpoints';
@@ -332,7 +332,7 @@ export const zalandoBackend: Backend = {
  *   and the operator's bucket (`aws s3`).
  */
 function zalandoEgressGroups(scope: EnvironmentScope): EgressPodGroup[] {
-  const { environment } = scope;
+  const { fleet, environment } = scope;
   const ns = environment.namespace;
   const spilo = { matchLabels: { application: 'spilo' } };
   const port = 5432;
@@ -365,5 +365,16 @@ function zalandoEgressGroups(scope: EnvironmentScope): EgressPodGroup[] {
     });
   }
   groups.push(accessClientsGroup(ns, { to: 'pods', podSelector: spilo, ports: [port] }));
+  // The restore drill (the same conditions as addEnvironmentCredentials): the API server (it
+  // creates, watches and deletes the scratch postgresql) and the Pushgateway; the scratch and the
+  // sources on 5432 come with its access-client label, the scratch's Spilo pod with `spilo` above.
+  const drill = environment.backups.restoreDrill;
+  if (drill && environment.backups.objectStore && fleet.opsImage && environment.clusters.length > 0)
+    groups.push({
+      name: RESTORE_DRILL_NAME,
+      namespace: ns,
+      podSelector: opsJobSelector(fleet.name, RESTORE_DRILL_NAME),
+      needs: [{ to: 'apiServer' }, ...pushgatewayNeeds(drill.pushgateway)],
+    });
   return groups;
 }
