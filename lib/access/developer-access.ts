@@ -24,6 +24,15 @@ export const ACCESS_MOUNT_PATH = '/etc/dbfleet/access';
 export const OWNER_CREDENTIALS_MOUNT_PATH = '/etc/dbfleet/owners';
 /** Kubernetes appends an 11-character suffix to a CronJob's Jobs; the CronJob name may have at most 52. */
 const CRONJOB_NAME_MAX = 52;
+/**
+ * Budget, in bytes of JSON, of what one access Job carries per service database: its owner's
+ * projected Secret source (name, two items) in the pod template and its `databases.tsv` line in
+ * the ConfigMap. A 63-character service costs ~300 bytes, so one Job holds ~300 such databases
+ * and every object (CronJob, Job, ConfigMap: ~10 KiB of fixed content each) stays far below the
+ * 262144-byte limit of an object whatever the number of services (issue 24: one CronJob of a
+ * 1000-service shared cluster was 261.6 KB). Small clusters fit in one Job, named as before.
+ */
+export const ACCESS_CHUNK_BYTES = 96 * 1024;
 
 export interface DeveloperAccessProps {
   readonly cluster: PostgresCluster;
@@ -98,52 +107,17 @@ export const LOGINS_MOUNT_PATH = '/etc/dbfleet/logins';
  * cluster's NetworkPolicy admits.
  */
 export class DeveloperAccessJobs extends Construct {
+  /** The first (for most clusters the only) Job's ConfigMap, Sync-hook Job and CronJob. */
   readonly configMapName: string;
   readonly jobName: string;
   readonly cronJobName: string;
+  /** Every Job's names, in order: one entry per group of databases (see ACCESS_CHUNK_BYTES). */
+  readonly chunks: readonly { configMapName: string; jobName: string; cronJobName: string; databases: readonly string[] }[];
 
   constructor(scope: Construct, id: string, props: DeveloperAccessProps) {
     super(scope, id);
     const { cluster } = props;
-    const access = props.access ?? cluster.developerAccess;
-    this.configMapName = `${cluster.name}-access-sql`;
-    this.jobName = `${cluster.name}-access-sync`;
-    this.cronJobName = `${cluster.name}-access`;
-    if (this.cronJobName.length > CRONJOB_NAME_MAX) {
-      throw new Error(
-        `cluster ${cluster.name}: CronJob name "${this.cronJobName}" is longer than ${CRONJOB_NAME_MAX} characters (Kubernetes appends a suffix to its Jobs); shorten the cluster name to ${CRONJOB_NAME_MAX - '-access'.length} characters`,
-      );
-    }
-
-    const sql = privilegesSql(cluster, access, {
-      monitoringRoles: props.monitoringRoles,
-      developers: props.developers,
-      operatorGaps: props.operatorGaps,
-      // A provisioning container created the databases before the access SQL runs (Aurora, where
-      // PUBLIC has no CONNECT on `postgres`): the preflight runs in each owner's own database.
-      preflightInOwnDatabase: props.provision !== undefined,
-    });
-    new k8s.KubeConfigMap(this, 'Sql', {
-      // Grows by one short line per service: applied server-side, so the 262144-byte
-      // last-applied annotation of client-side apply is never the limit (argo-cd@v3.5.1:
-      // docs/user-guide/sync-options.md, Server-Side Apply).
-      metadata: {
-        name: this.configMapName,
-        namespace: cluster.namespace,
-        labels: props.labels,
-        annotations: { [SYNC_OPTIONS_ANNOTATION]: SERVER_SIDE_APPLY },
-      },
-      data: Object.fromEntries([...sql.files, ...(props.provision?.files ?? [])].map((f) => [f.key, f.content])),
-      // Re-rendered in place on every change of the fleet; the Jobs read it at start.
-      immutable: false,
-    });
-
-    // Kubernetes' own types rather than cdk8s-plus workloads: with one cluster per service, a
-    // large fleet renders thousands of these, and cdk8s-plus costs ~1 ms per workload to build
-    // and resolve. The pod is spelled out in full, defaults included, as cdk8s-plus would.
-    const env = (name: string, value: string): k8s.EnvVar => ({ name, value });
-    // One projected volume: `<database>/username` and `<database>/password` of each owner's login.
-    const ownerSources: k8s.VolumeProjection[] = cluster.services.map((s) => {
+    const ownerSource = (s: PostgresCluster['services'][number]): k8s.VolumeProjection => {
       const dir = ownerCredentialsPath(s.database);
       return {
         secret: {
@@ -154,8 +128,90 @@ export class DeveloperAccessJobs extends Construct {
           ],
         },
       };
+    };
+    // Why several Jobs rather than one Job reading a list from chunked ConfigMaps: the owners'
+    // Secrets must be named in the pod template (a projected volume has no "every Secret with this
+    // label"), and reading them through the API instead would give the Job a ServiceAccount that
+    // may read every owner's Secret. So the databases are split, in file order, into groups whose
+    // Secret sources and list lines fit ACCESS_CHUNK_BYTES; each group is its own ConfigMap, Job
+    // and CronJob, identical but for the list and the Secrets. Each database is still applied as
+    // its own owner, and no pod sees more owners' Secrets than before (fewer).
+    const groups: PostgresCluster['services'][number][][] = [];
+    let used = Infinity;
+    for (const s of cluster.services) {
+      const cost = JSON.stringify(ownerSource(s)).length + s.database.length + s.role.length + s.extensions.join(',').length + 3;
+      if (used + cost > ACCESS_CHUNK_BYTES) {
+        groups.push([]);
+        used = 0;
+      }
+      groups[groups.length - 1].push(s);
+      used += cost;
+    }
+    if (groups.length === 0) groups.push([]); // privilegesSql refuses an empty cluster with its own message
+    this.chunks = groups.map((services, i) => {
+      const suffix = i === 0 ? '' : `-${i + 1}`;
+      return {
+        configMapName: `${cluster.name}-access-sql${suffix}`,
+        jobName: `${cluster.name}-access-sync${suffix}`,
+        cronJobName: `${cluster.name}-access${suffix}`,
+        databases: services.map((s) => s.database),
+      };
     });
-    const provision = props.provision;
+    ({ configMapName: this.configMapName, jobName: this.jobName, cronJobName: this.cronJobName } = this.chunks[0]);
+    const longest = this.chunks[this.chunks.length - 1].cronJobName;
+    if (longest.length > CRONJOB_NAME_MAX) {
+      const extra = longest.length - `${cluster.name}-access`.length;
+      throw new Error(
+        `cluster ${cluster.name}: CronJob name "${longest}" is longer than ${CRONJOB_NAME_MAX} characters (Kubernetes appends a suffix to its Jobs)${this.chunks.length > 1 ? `; its ${cluster.services.length} databases take ${this.chunks.length} access CronJobs` : ''}; shorten the cluster name to ${CRONJOB_NAME_MAX - '-access'.length - extra} characters`,
+      );
+    }
+    groups.forEach((services, i) =>
+      this.renderChunk(i === 0 ? '' : `-${i + 1}`, { ...cluster, services }, this.chunks[i], props, ownerSource, i === 0),
+    );
+  }
+
+  private renderChunk(
+    idSuffix: string,
+    cluster: PostgresCluster,
+    names: DeveloperAccessJobs['chunks'][number],
+    props: DeveloperAccessProps,
+    ownerSource: (s: PostgresCluster['services'][number]) => k8s.VolumeProjection,
+    first: boolean,
+  ): void {
+    const access = props.access ?? props.cluster.developerAccess;
+    // Aurora's provisioning (roles and databases of the whole cluster) runs in the first Job only;
+    // another Job's preflight fails until it did, and its back-off retries (as while the operator
+    // is still creating them on the other backends).
+    const provision = first ? props.provision : undefined;
+    const sql = privilegesSql(cluster, access, {
+      monitoringRoles: props.monitoringRoles,
+      developers: props.developers,
+      operatorGaps: props.operatorGaps,
+      // A provisioning container created the databases before the access SQL runs (Aurora, where
+      // PUBLIC has no CONNECT on `postgres`): the preflight runs in each owner's own database.
+      preflightInOwnDatabase: props.provision !== undefined,
+    });
+    new k8s.KubeConfigMap(this, `Sql${idSuffix}`, {
+      // Grows by one short line per service: applied server-side, so the 262144-byte
+      // last-applied annotation of client-side apply is never the limit (argo-cd@v3.5.1:
+      // docs/user-guide/sync-options.md, Server-Side Apply).
+      metadata: {
+        name: names.configMapName,
+        namespace: cluster.namespace,
+        labels: props.labels,
+        annotations: { [SYNC_OPTIONS_ANNOTATION]: SERVER_SIDE_APPLY },
+      },
+      data: Object.fromEntries([...sql.files, ...(provision?.files ?? [])].map((f) => [f.key, f.content])),
+      // Re-rendered in place on every change of the fleet; the Jobs read it at start.
+      immutable: false,
+    });
+
+    // Kubernetes' own types rather than cdk8s-plus workloads: with one cluster per service, a
+    // large fleet renders thousands of these, and cdk8s-plus costs ~1 ms per workload to build
+    // and resolve. The pod is spelled out in full, defaults included, as cdk8s-plus would.
+    const env = (name: string, value: string): k8s.EnvVar => ({ name, value });
+    // One projected volume: `<database>/username` and `<database>/password` of each owner's login.
+    const ownerSources: k8s.VolumeProjection[] = cluster.services.map(ownerSource);
     const container = (name: string, script: string, extraEnv: k8s.EnvVar[], extraMounts: k8s.VolumeMount[]): k8s.Container => ({
       name,
       image: props.image ?? cluster.imageName,
@@ -215,7 +271,7 @@ export class DeveloperAccessJobs extends Construct {
         setHostnameAsFqdn: false,
         terminationGracePeriodSeconds: 30,
         volumes: [
-          { name: 'sql', configMap: { name: this.configMapName, defaultMode: 0o444 } },
+          { name: 'sql', configMap: { name: names.configMapName, defaultMode: 0o444 } },
           // Readable by the container's user only (the pod's fsGroup owns projected files).
           { name: 'owners', projected: { sources: ownerSources, defaultMode: 0o440 } },
           ...(provision
@@ -245,10 +301,10 @@ export class DeveloperAccessJobs extends Construct {
     // Sync hook (its wave comes from sync-policy.ts). BeforeHookCreation: the Job has a fixed name and an immutable pod template,
     // so the previous run must be deleted before the next sync creates it again; unlike
     // HookSucceeded it keeps the last run (and its logs) until then, failed or not.
-    const hookScope = new Construct(this, 'Hook');
+    const hookScope = new Construct(this, `Hook${idSuffix}`);
     new k8s.KubeJob(hookScope, 'Resource', {
       metadata: {
-        name: this.jobName,
+        name: names.jobName,
         namespace: cluster.namespace,
         labels: props.labels,
         annotations: {
@@ -265,9 +321,9 @@ export class DeveloperAccessJobs extends Construct {
       },
     });
 
-    const cronScope = new Construct(this, 'Schedule');
+    const cronScope = new Construct(this, `Schedule${idSuffix}`);
     new k8s.KubeCronJob(cronScope, 'Resource', {
-      metadata: { name: this.cronJobName, namespace: cluster.namespace, labels: props.labels },
+      metadata: { name: names.cronJobName, namespace: cluster.namespace, labels: props.labels },
       spec: {
         schedule: props.schedule,
         timeZone: 'Etc/UTC',
