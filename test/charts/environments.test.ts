@@ -26,7 +26,8 @@ describe('test environment (topology: shared)', () => {
     expect(cluster.spec).toMatchObject({
       instances: 1,
       storage: { size: '5Gi' },
-      imageName: 'ghcr.io/cloudnative-pg/postgresql:16.15-system-trixie',
+      imageName:
+        'ghcr.io/cloudnative-pg/postgresql:16.15-202608170814-system-trixie@sha256:9715665844fb088ba6e17181cfc2e2505b3a711e7a293ac721490175f9515233',
       enableSuperuserAccess: false,
       enablePDB: false,
     });

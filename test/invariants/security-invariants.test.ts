@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadFleet } from '../../lib/config/load';
 import { buildApp, renderObjects } from '../../lib/output/render';
-import { noSuperuserJobs } from '../support/invariants';
+import { noSuperuserJobs, pinnedImagesKeepDigest } from '../support/invariants';
 
 const fleet = loadFleet(join(__dirname, '../../fleet.yaml'));
 const render = () => renderObjects(buildApp(fleet));
@@ -39,6 +39,24 @@ describe('no-superuser-jobs', () => {
     expect(noSuperuserJobs.check({ fleet, objects: [...objects, zalando] }).map((v) => v.message)).toEqual([
       'role x is a superuser',
       'role y is a superuser',
+    ]);
+  });
+});
+
+describe('pinned-images-keep-digest', () => {
+  it("holds for the repository's fleet, which pins its PostgreSQL image by digest", () => {
+    expect(pinnedImagesKeepDigest.check({ fleet, objects: render() })).toEqual([]);
+  });
+
+  it('fires where an object runs the pinned repository and tag without the digest (a renderer that drops it)', () => {
+    const objects = render();
+    const job = objects.find((o) => o.object.kind === 'CronJob' && /-access$/.test(o.object.metadata.name))!;
+    const container = (job.object as any).spec.jobTemplate.spec.template.spec.containers[0];
+    const pinned = container.image as string;
+    expect(pinned).toMatch(/@sha256:[0-9a-f]{64}$/);
+    container.image = pinned.replace(/@sha256:.*$/, '');
+    expect(pinnedImagesKeepDigest.check({ fleet, objects }).map((v) => `${v.object}: ${v.message}`)).toEqual([
+      `${job.path}: runs ${container.image}; the fleet pins ${pinned}`,
     ]);
   });
 });

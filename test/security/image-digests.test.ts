@@ -19,7 +19,7 @@ describe('images pinned by digest', () => {
     try {
       const text = fs
         .readFileSync(path.join(ROOT, 'fleet.yaml'), 'utf8')
-        .replace(/(ghcr\.io\/cloudnative-pg\/postgresql:16\.\d+-system-trixie)/g, `$1@${digest('a')}`)
+        .replace(/(ghcr\.io\/cloudnative-pg\/postgresql:16\.[^@\s"]+)(@sha256:[0-9a-f]{64})?/g, `$1@${digest('a')}`)
         .replace(/(registry\.example\.com\/dbfleet\/ops:1\.0\.0)/g, `$1@${digest('b')}`)
         .replace(/(registry\.example\.com\/ops\/vm-snapshot-tools:1\.0\.0)/g, `$1@${digest('c')}`)
         .replace(

@@ -188,6 +188,17 @@ const service = (name: string, environments: readonly string[]) =>
     { requiredKeys: ['name', 'group', 'extensions', 'overrides'] },
   );
 
+/**
+ * CloudNativePG's own digests of its system-trixie images, from its ClusterImageCatalog
+ * (github.com/cloudnative-pg/artifacts@da87904, image-catalogs/catalog-system-trixie.yaml, 2026-08-17).
+ */
+export const PINNED_POSTGRES_IMAGES: Readonly<Record<number, string>> = {
+  15: 'ghcr.io/cloudnative-pg/postgresql:15.19-202608170814-system-trixie@sha256:fa32b6605eee928ffcd5a8895bfdf657d08552c682acbba5af1f732a706015c3',
+  16: 'ghcr.io/cloudnative-pg/postgresql:16.15-202608170814-system-trixie@sha256:9715665844fb088ba6e17181cfc2e2505b3a711e7a293ac721490175f9515233',
+  17: 'ghcr.io/cloudnative-pg/postgresql:17.11-202608170816-system-trixie@sha256:ecaa395084a5f8831fd2655dbffc98b554473526265f53113ec969de6fc15848',
+  18: 'ghcr.io/cloudnative-pg/postgresql:18.6-202608170814-system-trixie@sha256:14cfefd0db8bbc617a4882c74a2811af361fc8d0fc1733062c982c6e746a3875',
+};
+
 /** A fleet as the parsed fleet.yaml object (before defaults). */
 export const arbitraryFleetInput: fc.Arbitrary<Input> = fc
   .uniqueArray(fc.constantFrom(...ENVIRONMENT_NAMES), { minLength: 1, maxLength: 3 })
@@ -195,8 +206,16 @@ export const arbitraryFleetInput: fc.Arbitrary<Input> = fc
     fc.record(
       {
         name: fc.constantFrom('acme', 'fleet'),
-        // 13 and 14 have no default image: they would need a pinned imageName.
-        postgres: fc.record({ version: fc.integer({ min: 15, max: 18 }) }),
+        // 13 and 14 have no default image: they would need a pinned imageName. Sometimes the image is
+        // pinned by digest (the upstream catalog's), which every object running it must keep.
+        postgres: fc
+          .integer({ min: 15, max: 18 })
+          .chain((version) =>
+            fc.record(
+              { version: fc.constant(version), imageName: fc.constant(PINNED_POSTGRES_IMAGES[version]!) },
+              { requiredKeys: ['version'] },
+            ),
+          ),
         groups: fc.constant(Object.fromEntries(GROUPS.map((g) => [g, {}]))),
         secretStore: fc.record({
           kind: fc.constantFrom('SecretStore', 'ClusterSecretStore'),
@@ -225,7 +244,10 @@ export const arbitraryFleetInput: fc.Arbitrary<Input> = fc
           .uniqueArray(fc.constantFrom(...SERVICE_NAMES), { minLength: 1, maxLength: 6 })
           .chain((names) => fc.tuple(...names.map((n) => service(n, envNames)))),
         // The image of the backup retention and restore-drill jobs.
-        opsImage: fc.constant('registry.example.com/dbfleet-ops:1.0.0'),
+        opsImage: fc.constantFrom(
+          'registry.example.com/dbfleet-ops:1.0.0',
+          `registry.example.com/dbfleet-ops:1.0.0@sha256:${'0123456789abcdef'.repeat(4)}`,
+        ),
         mongoSnapshots: fc.option(
           fc.constant([
             {

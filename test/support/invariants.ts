@@ -18,6 +18,8 @@ import {
   groupKind,
 } from '../../lib/gitops/sync-policy';
 import type { KubernetesObject, RenderedObject } from '../../lib/output/render';
+import { imagesOf } from '../../lib/plan/image-digests';
+import { parseImage } from '../../lib/config/postgres-image';
 import { scanForSecrets } from './secret-scan';
 
 export interface Violation {
@@ -847,6 +849,39 @@ export const uniqueStorePurpose: Invariant = {
   },
 };
 
+/** Every string of the resolved fleet that is an image pinned by digest (`…:<tag>@sha256:<64 hex>`). */
+function pinnedImages(value: unknown, found = new Map<string, string>()): Map<string, string> {
+  if (typeof value === 'string') {
+    if (/@sha256:[0-9a-f]{64}$/.test(value)) {
+      const ref = parseImage(value);
+      found.set(`${ref.repository}:${ref.tag ?? ''}`, value);
+    }
+  } else if (Array.isArray(value)) for (const v of value) pinnedImages(v, found);
+  else if (value && typeof value === 'object') for (const v of Object.values(value)) pinnedImages(v, found);
+  return found;
+}
+
+export const pinnedImagesKeepDigest: Invariant = {
+  id: 'pinned-images-keep-digest',
+  description:
+    'An image the fleet pins by digest runs with that digest wherever it is rendered (Cluster imageName, ImageCatalog entries, containers of Jobs, CronJobs, Deployments, PgBouncer, the drill): no object runs the same repository and tag without it, or with another digest.',
+  check: ({ fleet, objects }) => {
+    const pinned = pinnedImages(fleet);
+    if (pinned.size === 0) return [];
+    const violations: Violation[] = [];
+    for (const r of objects) {
+      const o = r.object as Obj;
+      for (const image of imagesOf(o.spec)) {
+        const ref = parseImage(image);
+        const expected = pinned.get(`${ref.repository}:${ref.tag ?? ''}`);
+        if (expected !== undefined && image !== expected)
+          violations.push({ rule: 'pinned-images-keep-digest', object: r.path, message: `runs ${image}; the fleet pins ${expected}` });
+      }
+    }
+    return violations;
+  },
+};
+
 export const INVARIANTS: Invariant[] = [
   singleInstanceHasNoBlockingPdb,
   noSuperuserAccess,
@@ -863,6 +898,7 @@ export const INVARIANTS: Invariant[] = [
   noSuperuserJobs,
   uniqueStorePurpose,
   egressDefaultDeny,
+  pinnedImagesKeepDigest,
 ];
 
 export function checkInvariants(context: InvariantContext, invariants: readonly Invariant[] = INVARIANTS): Violation[] {

@@ -87,7 +87,9 @@ function scanString(value: string, path: string, options: SecretScanOptions, out
   for (const m of value.matchAll(SUBSTITUTED))
     if (!/^\s*cat\s/.test(m[1]))
       out.push({ path, reason: `assigns the output of $(${m[1].split(/\s/)[0]} …) to a secret variable, not $(cat <file>)` });
-  const literal = value.replace(TEMPLATE, '');
+  // A content digest (`image@sha256:<64 hex>`) names bytes, it does not unlock anything: taken out before the
+  // words are split at punctuation, where its 64 hex digits would read as a generated key.
+  const literal = value.replace(TEMPLATE, '').replace(/@?sha256:[0-9a-f]{64}(?![0-9a-f])/g, '');
   for (const m of literal.matchAll(ASSIGNMENT)) {
     const assigned = m[1];
     // Flags without a value (`--password-file`), file paths and placeholders are not secrets.
