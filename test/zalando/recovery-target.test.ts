@@ -157,4 +157,24 @@ describe.skipIf(skip)('recovery target on real PostgreSQL (idle source, archive 
     await waitArchived();
     expect(rows(await recoverTo(target.timestamp))).toBe('after-backup,before-backup');
   }, 180_000);
+
+  // Attack on issue 30: the owner the drill logs in as puts its own schema first and shadows the
+  // clock and the WAL file name; without the pinned search_path T was 2026-01-01 and the "archived"
+  // wait passed at once. Last: it leaves the shadows in place.
+  it('a hostile owner cannot move the target or fake the archived file (search_path pinned, calls qualified)', async () => {
+    source.psql(
+      'orders',
+      `SET ROLE orders_owner; SET default_transaction_read_only = off;
+       CREATE FUNCTION public.clock_timestamp() RETURNS timestamptz LANGUAGE sql AS $$ SELECT '2026-01-01 00:00:00+00'::timestamptz $$;
+       CREATE FUNCTION public.pg_walfile_name(pg_lsn) RETURNS text LANGUAGE sql AS $$ SELECT '000000010000000000000001'::text $$;
+       ALTER ROLE orders_owner SET search_path = public, pg_catalog;`,
+    );
+    const before = Date.now();
+    const target = await chooseRecoveryTarget(
+      { host: source.host, port: source.port, user: 'orders_owner', password: OWNER_PASSWORD, database: 'orders', ssl: source.ssl },
+      { timeoutMs: 60_000, pollMs: 200, now: Date.now, sleep: (ms) => sleep(ms) },
+    );
+    expect(Math.abs(Date.parse(target.timestamp) - before)).toBeLessThan(60_000);
+    expect(target.walFile).not.toBe('000000010000000000000001');
+  }, 120_000);
 });

@@ -30,6 +30,9 @@ export interface DatabaseResult {
 
 export type Checker = (target: CheckTarget) => Promise<DatabaseResult[]>;
 
+/** Every session the drill opens: the startup option outranks the login's own role settings. */
+export const SEARCH_PATH_OPTION = '-c search_path=pg_catalog,pg_temp';
+
 /** How long one statement may run: a drill must not hang on one huge table. */
 const STATEMENT_TIMEOUT_MS = 60_000;
 
@@ -46,6 +49,9 @@ export const checkDatabases: Checker = async (target) => {
       connectionTimeoutMillis: 15_000,
       statement_timeout: STATEMENT_TIMEOUT_MS,
       application_name: 'dbfleet-restore-drill',
+      // The restored database is the owner's: pg_catalog first, so its own operators or functions
+      // cannot stand in for the catalog's (attack on issue 30, the same pin as the Jobs' PGOPTIONS).
+      options: SEARCH_PATH_OPTION,
       // pg offers SCRAM-SHA-256-PLUS when the server does; requireChannelBinding refuses the rest.
       enableChannelBinding: target.ssl !== false,
     });

@@ -35,7 +35,7 @@
 // T is the server's clock, not the drill pod's: commit timestamps and the backup times are the
 // source's, so no skew between the drill and the database moves T to the wrong side.
 import { Client } from 'pg';
-import { requireChannelBinding } from './check';
+import { SEARCH_PATH_OPTION, requireChannelBinding } from './check';
 
 export interface SourceLogin {
   readonly host: string;
@@ -99,12 +99,16 @@ export async function chooseRecoveryTarget(login: SourceLogin, options: Recovery
     connectionTimeoutMillis: 15_000,
     statement_timeout: 60_000,
     application_name: 'dbfleet-restore-drill',
+    // The login is a database owner, who may set its own search_path and shadow clock_timestamp() or
+    // pg_walfile_name() in a schema before pg_catalog (attack on issue 30: a spoofed T and an "archived"
+    // file passed at once). A startup option outranks role settings; the calls are qualified as well.
+    options: SEARCH_PATH_OPTION,
   });
   if (ssl) requireChannelBinding(client);
   try {
     await client.connect();
     const settings = await client.query<{ standby: boolean; archive_mode: string; archive_timeout: number }>(
-      `SELECT pg_is_in_recovery() AS standby, current_setting('archive_mode') AS archive_mode,
+      `SELECT pg_catalog.pg_is_in_recovery() AS standby, pg_catalog.current_setting('archive_mode') AS archive_mode,
               (SELECT setting::int FROM pg_catalog.pg_settings WHERE name = 'archive_timeout') AS archive_timeout`,
     );
     const { standby, archive_mode: archiveMode, archive_timeout: archiveTimeout } = settings.rows[0];
@@ -115,14 +119,14 @@ export async function chooseRecoveryTarget(login: SourceLogin, options: Recovery
     await client.query('BEGIN TRANSACTION READ WRITE');
     await client.query('SET LOCAL synchronous_commit = local');
     const marked = await client.query<{ t: string }>(
-      `SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint::text AS t, txid_current(),
-              pg_logical_emit_message(true, 'dbfleet-restore-drill', 'recovery target')`,
+      `SELECT pg_catalog.floor(EXTRACT(epoch FROM pg_catalog.clock_timestamp()) * 1000)::bigint::text AS t, pg_catalog.txid_current(),
+              pg_catalog.pg_logical_emit_message(true, 'dbfleet-restore-drill', 'recovery target')`,
     );
     await client.query('COMMIT');
     const epochMs = Number(marked.rows[0].t);
     // The flush pointer is an end position: at a segment boundary pg_walfile_name names the
     // segment that ends there, the one holding the commit's last byte.
-    const wal = await client.query<{ wal: string }>('SELECT pg_walfile_name(pg_current_wal_flush_lsn()) AS wal');
+    const wal = await client.query<{ wal: string }>('SELECT pg_catalog.pg_walfile_name(pg_catalog.pg_current_wal_flush_lsn()) AS wal');
     const walFile = wal.rows[0].wal;
 
     // 2. Until that file is archived.
