@@ -31,6 +31,12 @@ export const PROTECTED_KINDS: ReadonlySet<string> = new Set([
   'postgresql.cnpg.io/ScheduledBackup',
   'postgresql.cnpg.io/Backup',
   'acid.zalan.do/postgresql',
+  // ACK deletes the AWS resource with the object (rds-controller@v1.11.1 pkg/resource/db_cluster/hooks.go
+  // setDeleteDBClusterInput; DBInstances have no deletion protection): a pruned Aurora writer is an outage
+  // (attack on issue 28).
+  'rds.services.k8s.aws/DBCluster',
+  'rds.services.k8s.aws/DBInstance',
+  'rds.services.k8s.aws/GlobalCluster',
   'velero.io/Backup',
   'networking.k8s.io/NetworkPolicy',
   'monitoring.coreos.com/PodMonitor',

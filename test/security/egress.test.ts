@@ -378,10 +378,13 @@ describe('egress config', () => {
     );
   });
 
+  /** The line of production's `egress.apiServer` (the first one in fleet.yaml): not a fixed number, comments above it move. */
+  const apiServerLine = (text: string) => text.split('\n').findIndex((l) => /^\s*apiServer: \{/.test(l)) + 1;
+
   it('CIDRs are checked', () => {
     const text = base.replace('apiServer: { cidrs: [10.0.0.0/28], ports: [443] }', 'apiServer: { cidrs: [10.0.0.0], ports: [443] }');
     expect(configErrors(text)).toContain(
-      'fleet.yaml:93: environments.production.egress.apiServer.cidrs[0]: "10.0.0.0" is not a CIDR like 10.0.0.0/16',
+      `fleet.yaml:${apiServerLine(text)}: environments.production.egress.apiServer.cidrs[0]: "10.0.0.0" is not a CIDR like 10.0.0.0/16`,
     );
   });
 
@@ -396,7 +399,7 @@ describe('egress config', () => {
         'snapshotAPI: { cidrs: [10.0.16.0/28], ports: [443] }\n      dns: { podLabels: {} }',
       );
     const errors = configErrors(text);
-    const at = 'fleet.yaml:93: environments.production.egress.apiServer.cidrs';
+    const at = `fleet.yaml:${apiServerLine(text)}: environments.production.egress.apiServer.cidrs`;
     expect(errors).toEqual(
       expect.arrayContaining([
         `${at}[0]: "0.0.0.0/0" is every address: list the destination's own ranges`,
