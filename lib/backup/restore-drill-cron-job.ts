@@ -5,6 +5,7 @@ import { ACCESS_CLIENT_LABEL } from '../network/cluster-ingress-policy';
 import { RESTORE_DRILL_CLUSTER, RESTORE_DRILL_NAME } from './backup-names';
 import { OpsCronJob } from './ops-cron-job';
 import { RestoreDrillAdmissionPolicy } from './restore-drill-admission-policy';
+import { ownerSecretNames, restoreDrillArgs } from './restore-drill-args';
 
 /** CloudNativePG's instance status port, which the operator polls. */
 const CNPG_STATUS_PORT = 8000;
@@ -60,31 +61,20 @@ export class RestoreDrillCronJob extends Construct {
     const missing = databases.filter((db) => !props.ownerSecrets[db]);
     if (missing.length > 0)
       throw new Error(`environment ${props.environment}: the restore drill has no owner Secret for database(s) ${missing.join(', ')}`);
-    const ownerSecrets = [...new Set(databases.map((db) => props.ownerSecrets[db]))].sort();
+    const ownerSecrets = ownerSecretNames(Object.fromEntries(databases.map((db) => [db, props.ownerSecrets[db]])));
     const job = new OpsCronJob(this, 'Job', {
       name: RESTORE_DRILL_NAME,
       namespace: props.namespace,
       image: props.image,
-      args: [
-        'restore-drill',
-        '--namespace',
-        props.namespace,
-        '--environment',
-        props.environment,
-        '--source',
-        d.source,
-        ...(d.source === 'objectStore' && props.objectStoreName ? ['--object-store', props.objectStoreName] : []),
-        '--scratch-cluster',
-        RESTORE_DRILL_CLUSTER,
-        '--timeout',
-        `${d.timeoutSeconds}s`,
-        ...(d.clustersPerRun !== undefined
-          ? ['--clusters-per-run', String(d.clustersPerRun), '--run-interval', `${d.minIntervalSeconds}s`]
-          : []),
-        ...(d.pushgateway ? ['--pushgateway', d.pushgateway] : []),
-        ...[...databases].sort().flatMap((db) => ['--owner-secret', `${db}=${props.ownerSecrets[db]}`]),
-        ...props.clusters.flatMap((c) => ['--cluster', `${c.name}:${c.services.map((s) => s.database).join(',')}`]),
-      ],
+      args: restoreDrillArgs({
+        namespace: props.namespace,
+        environment: props.environment,
+        source: d.source,
+        drill: d,
+        owners: Object.fromEntries(databases.map((db) => [db, props.ownerSecrets[db]])),
+        clusters: props.clusters.map((c) => ({ name: c.name, databases: c.services.map((s) => s.database) })),
+        backendFlags: d.source === 'objectStore' && props.objectStoreName ? ['--object-store', props.objectStoreName] : [],
+      }),
       schedule: d.schedule,
       activeDeadlineSeconds: d.activeDeadlineSeconds,
       // A failed drill is a finding, not a transient error: retrying only hides it and doubles the load.

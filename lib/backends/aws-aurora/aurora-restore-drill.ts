@@ -4,6 +4,7 @@ import type { AwsSettings, RestoreDrill } from '../../config/model';
 import { RESTORE_DRILL_CLUSTER, RESTORE_DRILL_NAME } from '../../backup/backup-names';
 import { OpsCronJob } from '../../backup/ops-cron-job';
 import { ADMISSION_POLICY_API_VERSION, restoreDrillPolicyName, serviceAccountUser } from '../../backup/restore-drill-admission-policy';
+import { ownerSecretNames, restoreDrillArgs } from '../../backup/restore-drill-args';
 import {
   DELETE_AUTOMATED_BACKUPS_ANNOTATION,
   SKIP_FINAL_SNAPSHOT_ANNOTATION,
@@ -64,37 +65,28 @@ export class AuroraRestoreDrill extends Construct {
       );
     const instanceClass = props.aws.serverless ? SERVERLESS_INSTANCE_CLASS : props.aws.instanceClass!;
     const scratchInstance = scratchInstanceName({ scratchCluster: RESTORE_DRILL_CLUSTER });
-    const ownerSecrets = [...new Set(props.clusters.flatMap((c) => Object.values(c.owners)))].sort();
-    const owners = props.clusters.flatMap((c) => Object.entries(c.owners)).sort(([a], [b]) => a.localeCompare(b));
+    const owners = Object.fromEntries(props.clusters.flatMap((c) => Object.entries(c.owners)));
+    const ownerSecrets = ownerSecretNames(owners);
     new OpsCronJob(this, 'Job', {
       name: RESTORE_DRILL_NAME,
       namespace: props.namespace,
       image: props.image,
-      args: [
-        'restore-drill',
-        '--namespace',
-        props.namespace,
-        '--environment',
-        props.environment,
-        '--source',
-        'auroraClone',
-        '--scratch-cluster',
-        RESTORE_DRILL_CLUSTER,
-        '--identifier-prefix',
-        props.identifierPrefix,
-        ...props.aws.securityGroupIDs.flatMap((sg) => ['--security-group', sg]),
-        '--instance-class',
-        instanceClass,
-        ...(props.aws.serverless ? ['--serverless', `${props.aws.serverless.minCapacity}:${props.aws.serverless.maxCapacity}`] : []),
-        ...owners.flatMap(([db, secret]) => ['--owner-secret', `${db}=${secret}`]),
-        '--timeout',
-        `${d.timeoutSeconds}s`,
-        ...(d.clustersPerRun !== undefined
-          ? ['--clusters-per-run', String(d.clustersPerRun), '--run-interval', `${d.minIntervalSeconds}s`]
-          : []),
-        ...(d.pushgateway ? ['--pushgateway', d.pushgateway] : []),
-        ...props.clusters.flatMap((c) => ['--cluster', `${c.name}:${Object.keys(c.owners).join(',')}`]),
-      ],
+      args: restoreDrillArgs({
+        namespace: props.namespace,
+        environment: props.environment,
+        source: 'auroraClone',
+        drill: d,
+        owners,
+        clusters: props.clusters.map((c) => ({ name: c.name, databases: Object.keys(c.owners) })),
+        backendFlags: [
+          '--identifier-prefix',
+          props.identifierPrefix,
+          ...props.aws.securityGroupIDs.flatMap((sg) => ['--security-group', sg]),
+          '--instance-class',
+          instanceClass,
+          ...(props.aws.serverless ? ['--serverless', `${props.aws.serverless.minCapacity}:${props.aws.serverless.maxCapacity}`] : []),
+        ],
+      }),
       schedule: d.schedule,
       activeDeadlineSeconds: d.activeDeadlineSeconds,
       // A failed drill is a finding, not a transient error: retrying only hides it and doubles the cost.

@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import type { RestoreDrill } from '../../config/model';
 import { RESTORE_DRILL_CLUSTER, RESTORE_DRILL_NAME } from '../../backup/backup-names';
 import { OpsCronJob } from '../../backup/ops-cron-job';
+import { ownerSecretNames, restoreDrillArgs } from '../../backup/restore-drill-args';
 import {
   ADMISSION_POLICY_API_VERSION,
   restoreDrillPolicyName,
@@ -191,31 +192,20 @@ export class ZalandoRestoreDrill extends Construct {
     super(scope, id);
     const d = props.drill;
     const names = props.clusters.map((c) => c.name);
-    const owners = props.clusters.flatMap((c) => Object.entries(c.owners)).sort(([a], [b]) => a.localeCompare(b));
-    const ownerSecrets = [...new Set(owners.map(([, secret]) => secret))].sort();
+    const owners = Object.fromEntries(props.clusters.flatMap((c) => Object.entries(c.owners)));
+    const ownerSecrets = ownerSecretNames(owners);
     new OpsCronJob(this, 'Job', {
       name: RESTORE_DRILL_NAME,
       namespace: props.namespace,
       image: props.image,
-      args: [
-        'restore-drill',
-        '--namespace',
-        props.namespace,
-        '--environment',
-        props.environment,
-        '--source',
-        'zalandoClone',
-        '--scratch-cluster',
-        RESTORE_DRILL_CLUSTER,
-        '--timeout',
-        `${d.timeoutSeconds}s`,
-        ...(d.clustersPerRun !== undefined
-          ? ['--clusters-per-run', String(d.clustersPerRun), '--run-interval', `${d.minIntervalSeconds}s`]
-          : []),
-        ...(d.pushgateway ? ['--pushgateway', d.pushgateway] : []),
-        ...owners.flatMap(([db, secret]) => ['--owner-secret', `${db}=${secret}`]),
-        ...props.clusters.flatMap((c) => ['--cluster', `${c.name}:${Object.keys(c.owners).join(',')}`]),
-      ],
+      args: restoreDrillArgs({
+        namespace: props.namespace,
+        environment: props.environment,
+        source: 'zalandoClone',
+        drill: d,
+        owners,
+        clusters: props.clusters.map((c) => ({ name: c.name, databases: Object.keys(c.owners) })),
+      }),
       schedule: d.schedule,
       activeDeadlineSeconds: d.activeDeadlineSeconds,
       // A failed drill is a finding, not a transient error: retrying only hides it and doubles the cost.
