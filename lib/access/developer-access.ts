@@ -88,6 +88,13 @@ export interface AccessProvisioning {
   readonly logins: Readonly<Record<string, string>>;
   /** The environment variable that names LOGINS_MOUNT_PATH to the script. */
   readonly loginsEnv: string;
+  /**
+   * The files of the provisioning container of every access Job after the first (a cluster whose
+   * databases take several Jobs, ACCESS_CHUNK_BYTES): each Job provisions its own databases (the
+   * script reads its own `databases.tsv`), cluster-wide roles are the first Job's.
+   * @default files
+   */
+  readonly laterJobFiles?: readonly AccessSqlFile[];
 }
 
 /** Where a provisioning container's logins are mounted: `<directory>/username` and `<directory>/password`. */
@@ -179,10 +186,13 @@ export class DeveloperAccessJobs extends Construct {
     first: boolean,
   ): void {
     const access = props.access ?? props.cluster.developerAccess;
-    // Aurora's provisioning (roles and databases of the whole cluster) runs in the first Job only;
-    // another Job's preflight fails until it did, and its back-off retries (as while the operator
-    // is still creating them on the other backends).
-    const provision = first ? props.provision : undefined;
+    // Every Job provisions (Aurora) the owners and databases of its own list, from its own
+    // databases.tsv and with its own owners' Secrets: nothing else creates them (attack on 89ecc0a:
+    // provisioning in the first Job only left every later group's databases uncreated). Roles of
+    // the whole cluster (developers) are the first Job's; another Job's preflight fails until they
+    // exist, and its back-off retries (as while the operator creates them on the other backends).
+    const provision =
+      props.provision && !first ? { ...props.provision, files: props.provision.laterJobFiles ?? props.provision.files } : props.provision;
     const sql = privilegesSql(cluster, access, {
       monitoringRoles: props.monitoringRoles,
       developers: props.developers,

@@ -169,6 +169,14 @@ export function provisionFiles(
     readonly access: DeveloperAccess;
     /** The developer roles' session defaults (`developerSessions`); their connection limit is on each role. */
     readonly sessions: Pick<DeveloperSessions, 'statementTimeout' | 'idleInTransactionTimeout'>;
+    /**
+     * Whether this provisioning also manages the cluster-wide roles (the developer group and the
+     * developer roles). A cluster whose databases take several access Jobs (ACCESS_CHUNK_BYTES)
+     * provisions each Job's owners and databases in that Job, and the cluster-wide roles in the
+     * first Job only: one writer, no two Jobs racing on the same role.
+     * @default true
+     */
+    readonly clusterRoles?: boolean;
   },
 ): AccessSqlFile[] {
   const group = DEVELOPER_GROUP_ROLE;
@@ -209,7 +217,9 @@ export function provisionFiles(
     "SELECT line FROM pg_catalog.unnest(pg_catalog.string_to_array(pg_catalog.current_setting('dbfleet.pairs'), E'\\n')) AS line WHERE line <> ''";
   const current = `ARRAY[${developers.map((d) => quoteLiteral(d.name)).join(', ')}]::name[]`;
   const roles = [
-    header(`cluster ${cluster.name}: owner and developer roles (developers: ${options.access}), as ${AURORA_ADMIN_ROLE}`),
+    header(
+      `cluster ${cluster.name}: ${options.clusterRoles === false ? 'owner roles of this access Job' : 'owner and developer roles'} (developers: ${options.access}), as ${AURORA_ADMIN_ROLE}`,
+    ),
     PIN_SEARCH_PATH_SQL,
     "SELECT pg_catalog.set_config('dbfleet.pairs', :'pairs', true) AS pairs \\gset",
     '',
@@ -227,6 +237,8 @@ export function provisionFiles(
     'END',
     '$owners$;',
     '',
+  ];
+  const clusterRoles = [
     `-- The developer group (kept when developers go: it holds the grants the access SQL revokes).`,
     'DO $group$',
     'BEGIN',
@@ -279,6 +291,16 @@ export function provisionFiles(
     'END',
     '$developers$;',
     '',
+  ];
+  const rolesSql = [
+    ...roles,
+    ...(options.clusterRoles === false
+      ? [
+          "-- The developer group and the developer roles are provisioned by the cluster's first access Job;",
+          "-- this Job's databases wait for them (its preflight fails and the Job retries until they exist).",
+          '',
+        ]
+      : clusterRoles),
   ].join('\n');
 
   const createDatabases = [
@@ -310,7 +332,7 @@ export function provisionFiles(
 
   return [
     { key: PROVISION_SCRIPT_KEY, content: script },
-    { key: ROLES_SQL_KEY, content: roles },
+    { key: ROLES_SQL_KEY, content: rolesSql },
     { key: CREATE_DATABASES_SQL_KEY, content: createDatabases },
     { key: OWNER_PASSWORD_SQL_KEY, content: ownerPassword },
   ];

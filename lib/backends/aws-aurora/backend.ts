@@ -177,6 +177,12 @@ export const awsAuroraBackend: Backend = {
       },
       labels: scope.labelsFor('bootstrap', cluster.name, 'access'),
     });
+    const provisionOptions = {
+      roles: props.roles ?? [],
+      iamAuthentication: aws.iamAuthentication,
+      access: environment.developerAccess,
+      sessions: environment.developerSessions,
+    };
     // The same Job as on the other backends (each database's SQL as its owner), after a first
     // container that creates the roles and databases as dbfleet_admin.
     new DeveloperAccessJobs(chart, `Access-${cluster.name}`, {
@@ -188,12 +194,8 @@ export const awsAuroraBackend: Backend = {
       // Extensions: no Database object creates them; as the owner, trusted extensions only.
       operatorGaps: { directGrants: false, extensions: true },
       provision: {
-        files: provisionFiles(cluster, {
-          roles: props.roles ?? [],
-          iamAuthentication: aws.iamAuthentication,
-          access: environment.developerAccess,
-          sessions: environment.developerSessions,
-        }),
+        files: provisionFiles(cluster, provisionOptions),
+        laterJobFiles: provisionFiles(cluster, { ...provisionOptions, clusterRoles: false }),
         script: PROVISION_SCRIPT_KEY,
         logins: { admin: auroraLoginSecretName(cluster.name, 'admin') },
         loginsEnv: LOGINS_ENV,
