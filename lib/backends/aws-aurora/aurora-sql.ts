@@ -202,6 +202,8 @@ export function provisionFiles(
     "tab=$(printf '\\t')",
     'while IFS="$tab" read -r database owner rest; do',
     '  [ -n "$database" ] || continue',
+    '  # Not mounted in this pod (a list updated before the pod template): the access container names it.',
+    '  [ -r "$owners/$database/password" ] || continue',
     "  # The owner logs in with the store's value: nothing to do (a subshell keeps the admin login).",
     '  if (PGUSER=$owner; PGPASSWORD=$(cat "$owners/$database/password"); export PGUSER PGPASSWORD; run_psql --dbname "$database" --command "SELECT 1") >/dev/null 2>&1; then',
     '    continue',
