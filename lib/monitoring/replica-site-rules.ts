@@ -16,35 +16,28 @@
 // The threshold. Seen from the replica site alone, an idle source and a broken link look the same:
 // no new segment. archive_timeout only bounds the gap while the source writes (PostgreSQL switches
 // a segment after archive_timeout only if WAL was written since the last switch). What always
-// produces a segment is a base backup at the source: pg_backup_stop() switches to a new segment
-// and archives the finished one (volume-snapshot backups are online here, cnpg-cluster.ts). So
-// the longest quiet gap of a healthy pair is the source's longest gap between scheduled backups,
-// plus archive_timeout; the rule fires at FRESHNESS_FACTOR × that gap + archive_timeout, and
-// never at a healthy idle source. A busy source's lag (≤ archive_timeout, the drill's RPO) would
-// need both sites' metrics in one Prometheus; docs/disaster-recovery.md says how to add that.
+// produces a segment is a base backup ON THE SOURCE'S PRIMARY: pg_backup_stop() switches to a new
+// segment and archives the finished one. A backup on a standby does not (cloudnative-pg@v1.30.0
+// docs/src/backup.md, prefer-standby), so a DR pair's backups run on the primary, and the
+// threshold's heartbeat and that target come from one place: lib/dr/wal-heartbeat.ts. The longest
+// quiet gap of a healthy pair is the source's longest gap between scheduled backups, plus
+// archive_timeout; the rule fires at FRESHNESS_FACTOR × that gap + archive_timeout, and never at a
+// healthy idle source. With daily backups that is 36 h: a link broken while the source is idle is
+// seen only then (docs/runbooks/CNPGReplicaSiteWALStale.md says what that means). A busy source's
+// lag (≤ archive_timeout, the drill's RPO) would need both sites' metrics in one Prometheus;
+// docs/disaster-recovery.md says how to add that.
 import { postgresDurationSeconds, CNPG_DEFAULT_ARCHIVE_TIMEOUT } from '../backends/cloudnative-pg/archive-replication';
 import type { Environment, PostgresCluster } from '../config/model';
 import { backendTraits } from '../backends/traits';
 import { isReplicaSite } from '../dr/distributed-topology';
-import { CLUSTER_REF, FRESHNESS_FACTOR, humanSeconds, type AlertRule, type Context } from './alert-rules';
+import { sourceHeartbeatSeconds } from '../dr/wal-heartbeat';
+import { CLUSTER_REF, FRESHNESS_FACTOR, humanSeconds, promDuration, type AlertRule, type Context } from './alert-rules';
 
 /** The other site's environment, whose archive a replica site replays. */
 function sourceSite(ctx: Context): Environment {
   const peer = ctx.fleet.environments.find((e) => e.name === ctx.env.dr?.peer);
   if (!peer) throw new Error(`environment ${ctx.env.name}: its DR peer ${ctx.env.dr?.peer} is not in the fleet`);
   return peer;
-}
-
-/**
- * The longest gap between two WAL segments a healthy source always archives: its scheduled
- * backups that run pg_backup_stop() (object store base backups, online volume snapshots; a
- * Zalando logical backup does not).
- */
-export function sourceHeartbeatSeconds(source: Environment, fallback: { maxIntervalSeconds: number }): number {
-  const { postgres, objectStore } = source.backups;
-  const gaps = [objectStore?.maxIntervalSeconds ?? fallback.maxIntervalSeconds];
-  if (postgres && postgres.method !== 'logical') gaps.push(postgres.maxIntervalSeconds);
-  return Math.min(...gaps);
 }
 
 /** Seconds after which no WAL segment from the source means the pair is broken, per cluster. */
@@ -70,11 +63,22 @@ export function replicaSiteThresholds(ctx: Context): Map<PostgresCluster, number
 export type StaleExpression = (ctx: Context, clusters: readonly PostgresCluster[], t: number) => string;
 
 /**
- * CloudNativePG's exporter: pg_stat_archiver as timestamps; -1 until the first archival since
- * the statistics were reset (a crash): counted from the reset then.
+ * CloudNativePG's exporter: pg_stat_archiver's last_archived_time per pod, -1 until the pod's first
+ * archival since its statistics were reset (a crash, a new pod). Per cluster, the newest archival
+ * any pod reported within the last `t` seconds (max_over_time), so a pod that restarts (its value
+ * drops to -1) does not forget the last arrival it had reported. Only when no pod reported one in
+ * that window does the cluster count from its OLDEST statistics reset seen in the window (a new
+ * cluster counts from its creation): a restart of one pod, whose reset is recent, must not mask a
+ * replay that stalled before it (a max over the resets did, for up to one threshold).
  */
-export const cnpgStaleExpression: StaleExpression = (ctx, clusters, t) =>
-  `time() - max by (namespace, cluster) (cnpg_pg_stat_archiver_last_archived_time{${ctx.selector(clusters)}} > 0 or cnpg_pg_stat_archiver_stats_reset_time{${ctx.selector(clusters)}}) > ${t}`;
+export const cnpgStaleExpression: StaleExpression = (ctx, clusters, t) => {
+  const sel = ctx.selector(clusters);
+  const window = promDuration(t);
+  return (
+    `time() - (max by (namespace, cluster) (max_over_time(cnpg_pg_stat_archiver_last_archived_time{${sel}}[${window}]) > 0)` +
+    ` or min by (namespace, cluster) (min_over_time(cnpg_pg_stat_archiver_stats_reset_time{${sel}}[${window}]))) > ${t}`
+  );
+};
 
 /** The replica site's rules (none elsewhere): the other site's WAL arrives. */
 export function replicaSiteRules(

@@ -80,8 +80,12 @@ export interface PostgresClusterProps {
    * `patroni.pg_hba`) does not render them. @default none
    */
   readonly hostBasedAccess?: readonly string[];
-  /** Volume snapshot backups: the VolumeSnapshotClass, or true for the default class. @default no backup section */
-  readonly volumeSnapshotBackup?: { readonly className?: string };
+  /**
+   * Volume snapshot backups: the VolumeSnapshotClass (unset: the default class), and which
+   * instance takes them (lib/dr/wal-heartbeat.ts cnpgBackupTarget; default prefer-standby).
+   * @default no backup section
+   */
+  readonly volumeSnapshotBackup?: { readonly className?: string; readonly target?: 'primary' | 'prefer-standby' };
   /**
    * Continuous WAL archiving and base backups to an object store (point-in-time recovery): the
    * name of the environment's ObjectStore (Barman Cloud plugin), in the cluster's namespace.

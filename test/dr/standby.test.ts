@@ -100,6 +100,18 @@ describe.each(['shared', 'per-service', 'grouped'] as const)('topology %s: the s
     expect(marked('main-dr').some((n) => n.includes('object-store'))).toBe(false);
   });
 
+  it("both sites take their scheduled backups on the primary (each one switches WAL: the cross-site alert's heartbeat); other environments prefer a standby", () => {
+    const targets = (env: string) =>
+      inEnv(env)
+        .filter((o) => o.kind === 'ScheduledBackup' || (o.kind === 'Cluster' && o.spec.backup))
+        .map((o) => `${o.kind}/${o.metadata.name}: ${o.kind === 'Cluster' ? o.spec.backup.target : o.spec.target}`);
+    for (const env of fleet.environments) {
+      const expected = env.dr ? 'primary' : 'prefer-standby';
+      expect(targets(env.name).length, env.name).toBeGreaterThan(0);
+      for (const t of targets(env.name)) expect(t, env.name).toMatch(new RegExp(`: ${expected}$`));
+    }
+  });
+
   it('developer access jobs run only at the primary site (a replica is read-only)', () => {
     expect(inEnv('main').some((o) => o.kind === 'CronJob' && o.metadata.name.endsWith('-access'))).toBe(true);
     expect(inEnv('main-dr').some((o) => o.kind === 'CronJob' && o.metadata.name.endsWith('-access'))).toBe(false);

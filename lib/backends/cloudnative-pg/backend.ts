@@ -12,6 +12,7 @@ import { RestoreDrillCronJob } from '../../backup/restore-drill-cron-job';
 import type { Environment, PostgresCluster } from '../../config/model';
 import { BARMAN_CLOUD_PLUGIN, poolerName } from '../../config/names';
 import { distributedTopology, isReplicaSite } from '../../dr/distributed-topology';
+import { cnpgBackupTarget } from '../../dr/wal-heartbeat';
 import { availabilityRules, capacityRules, cnpgBackupRules, postgresRules } from '../../monitoring/alert-rules';
 import { ClusterPodMonitor } from '../../monitoring/cluster-pod-monitor';
 import { replicaSiteRules } from '../../monitoring/replica-site-rules';
@@ -52,11 +53,14 @@ export const cloudnativePgBackend: Backend = {
   addCluster(scope, cluster, props) {
     const { chart, fleet, environment } = scope;
     const backup = environment.backups.postgres;
+    // A DR pair's backups run on the primary: each one then archives a WAL segment, which the
+    // replica site's cross-site alert counts on (lib/dr/wal-heartbeat.ts).
+    const target = cnpgBackupTarget(environment);
     const pg = new CnpgCluster(chart, `Cluster-${cluster.name}`, {
       ...props,
       // The former developer-access role (a member of every owner): dropped (issue 24).
       roles: [...(props.roles ?? []), retiredAccessRole()],
-      volumeSnapshotBackup: backup?.method === 'volumeSnapshot' ? { className: backup.volumeSnapshotClass } : undefined,
+      volumeSnapshotBackup: backup?.method === 'volumeSnapshot' ? { className: backup.volumeSnapshotClass, target } : undefined,
       walArchive: environment.backups.objectStore ? { objectStoreName: environment.backups.objectStore.name } : undefined,
       replicaCluster:
         environment.dr && environment.backups.objectStore
@@ -71,6 +75,7 @@ export const cloudnativePgBackend: Backend = {
         schedule: backup.schedule,
         method: backup.method,
         pluginName: backup.pluginName,
+        target,
         labels: scope.labelsFor('postgres-backup', cluster.name, 'backup'),
       });
     }
@@ -83,6 +88,7 @@ export const cloudnativePgBackend: Backend = {
         schedule: objectStore.schedule,
         method: 'plugin',
         pluginName: BARMAN_CLOUD_PLUGIN,
+        target,
         labels: scope.labelsFor('postgres-backup', objectStoreScheduledBackupName(cluster.name), 'backup'),
       });
     }

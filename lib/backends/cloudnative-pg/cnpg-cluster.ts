@@ -121,7 +121,11 @@ export class CnpgCluster extends Construct implements IPostgresCluster {
           : undefined,
         backup: props.volumeSnapshotBackup
           ? {
-              target: ClusterSpecBackupTarget.PREFER_HYPHEN_STANDBY,
+              // The same target as the ScheduledBackups (a Backup without one inherits this).
+              target:
+                props.volumeSnapshotBackup.target === 'primary'
+                  ? ClusterSpecBackupTarget.PRIMARY
+                  : ClusterSpecBackupTarget.PREFER_HYPHEN_STANDBY,
               volumeSnapshot: {
                 className: props.volumeSnapshotBackup.className,
                 online: true,

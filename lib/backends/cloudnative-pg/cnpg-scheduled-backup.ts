@@ -5,6 +5,7 @@ import {
   ScheduledBackupSpecMethod,
   ScheduledBackupSpecTarget,
 } from '../../../imports/postgresql.cnpg.io';
+import type { CnpgBackupTarget } from '../../dr/wal-heartbeat';
 
 export interface CnpgScheduledBackupProps {
   readonly name: string;
@@ -19,12 +20,18 @@ export interface CnpgScheduledBackupProps {
    * must list the same plugin in `spec.plugins`, or every backup fails.
    */
   readonly pluginName?: string;
+  /**
+   * Which instance takes the backup. `primary` where each backup must switch WAL on the primary
+   * (a DR source: lib/dr/wal-heartbeat.ts says why; derive it with cnpgBackupTarget, never by hand).
+   * @default prefer-standby
+   */
+  readonly target?: CnpgBackupTarget;
   readonly labels: Record<string, string>;
 }
 
 /**
  * CloudNativePG's own scheduled backup of one cluster, taken from a standby when there is one
- * so the primary's I/O is spared. Its Backup objects have no owner (`backupOwnerReference:
+ * so the primary's I/O is spared (unless `target: primary`). Its Backup objects have no owner (`backupOwnerReference:
  * none`): deleting the ScheduledBackup (e.g. to change it by hand) never deletes the recovery
  * points; retention (prune-backups, or the object store's recovery window) does that.
  */
@@ -41,7 +48,10 @@ export class CnpgScheduledBackup extends Construct {
         method: method === 'plugin' ? ScheduledBackupSpecMethod.PLUGIN : ScheduledBackupSpecMethod.VOLUME_SNAPSHOT,
         pluginConfiguration: method === 'plugin' ? { name: props.pluginName! } : undefined,
         backupOwnerReference: ScheduledBackupSpecBackupOwnerReference.NONE,
-        target: ScheduledBackupSpecTarget.PREFER_HYPHEN_STANDBY,
+        target:
+          (props.target ?? 'prefer-standby') === 'primary'
+            ? ScheduledBackupSpecTarget.PRIMARY
+            : ScheduledBackupSpecTarget.PREFER_HYPHEN_STANDBY,
         // A new cluster gets its first backup at once instead of waiting for the schedule.
         immediate: true,
         suspend: false,
