@@ -34,9 +34,13 @@ export function cnpgBackupTarget(env: Environment): CnpgBackupTarget {
   return env.dr ? 'primary' : 'prefer-standby';
 }
 
-/** Whether every scheduled base backup of `source` switches (and archives) a WAL segment. */
+/**
+ * Whether every scheduled base backup of `source` switches (and archives) a WAL segment: it runs
+ * on the primary. For CloudNativePG that is cnpgBackupTarget's; a Zalando source with a DR peer
+ * backs up on its leader (Spilo, see above), which is the same answer for the same environments.
+ */
 export function backupsSwitchWal(source: Environment): boolean {
-  return source.operator !== 'cloudnative-pg' || cnpgBackupTarget(source) === 'primary';
+  return cnpgBackupTarget(source) === 'primary';
 }
 
 /**
