@@ -109,6 +109,31 @@ describe('Aurora GlobalCluster: the secondary region', () => {
   });
 });
 
+describe('Aurora: every ACK object names its region (services.k8s.aws/region)', () => {
+  // aws-controllers-k8s/runtime pkg/runtime/reconciler.go getRegion: without the annotation an object
+  // lands in the namespace's default-region or the controller's --aws-region, whichever region that is.
+  it("each site's ACK objects carry its own aws.region, so the DR site's land in eu-west-1 whatever the controller's default", () => {
+    for (const [env, region] of [
+      ['production', 'eu-central-1'],
+      ['production-dr', 'eu-west-1'],
+    ] as const) {
+      const ack = inEnv(env).filter((o) => o.apiVersion.startsWith('rds.services.k8s.aws/'));
+      expect(new Set(ack.map((o) => o.kind))).toEqual(
+        new Set([
+          'DBSubnetGroup',
+          'DBClusterParameterGroup',
+          'DBCluster',
+          'DBInstance',
+          ...(env === 'production' ? ['GlobalCluster'] : []),
+        ]),
+      );
+      for (const o of ack) expect(o.metadata.annotations?.['services.k8s.aws/region'], `${env} ${o.kind} ${o.metadata.name}`).toBe(region);
+    }
+    // The DBCluster keeps its other annotations (the protected kinds' sync options).
+    expect(Object.keys(find('production', 'DBCluster', 'commerce').metadata.annotations ?? {}).length).toBeGreaterThan(1);
+  });
+});
+
 describe('Aurora GlobalCluster: config errors, all at once, at file:line:path', () => {
   it('aws.accountID is required at the source (the ARN), and the standby needs its own region and regional settings', () => {
     const text = FIXTURE.replace('      accountID: "123456789012"\n', '')

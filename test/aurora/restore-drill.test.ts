@@ -53,6 +53,7 @@ function settingsFromArgs(): AuroraCloneSettings {
     namespace: flag('--namespace')[0],
     scratchCluster: flag('--scratch-cluster')[0],
     identifierPrefix: flag('--identifier-prefix')[0],
+    region: flag('--region')[0],
     securityGroupIDs: flag('--security-group'),
     instanceClass: flag('--instance-class')[0],
     serverless: { minCapacity: min, maxCapacity: max },
@@ -67,6 +68,8 @@ describe('aurora restore drill rendering', () => {
     expect(cronJob.spec.jobTemplate.spec.backoffLimit).toBe(0);
     expect(flag('--source')).toEqual(['auroraClone']);
     expect(flag('--identifier-prefix')).toEqual(['shop-production-']);
+    // The clone is made in the source's region whatever the ACK controller's default (issue 28 review).
+    expect(flag('--region')).toEqual(['eu-central-1']);
     expect(flag('--instance-class')).toEqual(['db.serverless']);
     expect(flag('--serverless')).toEqual(['0.5:16']);
     expect(flag('--security-group')).toEqual(['sg-0123abcd']);
@@ -167,6 +170,7 @@ describe('aurora restore drill rendering', () => {
       ["another team's tag on the clone", crafted(dbCluster, (o) => o.spec.tags.push({ key: 'team', value: 'analytics' }))],
       ['a drill tag naming another source', crafted(dbInstance, (o) => (o.spec.tags[0].value = 'shop-test-commerce'))],
       ['another region', crafted(dbCluster, (o) => (o.metadata.annotations['services.k8s.aws/region'] = 'us-west-2'))],
+      ["the controller's default region", crafted(dbInstance, (o) => delete o.metadata.annotations['services.k8s.aws/region'])],
       ['a clone left behind', crafted(dbCluster, (o) => (o.metadata.annotations['services.k8s.aws/deletion-policy'] = 'retain'))],
       [
         'automated backups kept',
@@ -183,7 +187,9 @@ describe('aurora restore drill rendering', () => {
     expect(dbCluster.metadata.annotations).toEqual({
       'rds.services.k8s.aws/skip-final-snapshot': 'true',
       'rds.services.k8s.aws/delete-automated-backups': 'true',
+      'services.k8s.aws/region': 'eu-central-1',
     });
+    expect(dbInstance.metadata.annotations).toEqual(dbCluster.metadata.annotations);
     expect(dbCluster.spec).toMatchObject({
       dbClusterIdentifier: 'shop-production-restore-drill-scratch',
       sourceDBClusterIdentifier: 'shop-production-commerce',

@@ -12,6 +12,7 @@ import { DbCluster, DbClusterParameterGroup, DbInstance, DbSubnetGroup } from '.
 import { FieldExport, FieldExportSpecToKind } from '../../../imports/services.k8s.aws';
 import type { AwsSettings } from '../../config/model';
 import type { IPostgresCluster, PostgresClusterProps } from '../../postgres/postgres-cluster';
+import { ACK_REGION_ANNOTATION } from '../../ops/restore-drill/aurora-drill';
 
 /** The master user: dbfleet's Jobs only, never an app (docs/aurora.md). */
 export const AURORA_MASTER_USER = 'dbfleet_master';
@@ -74,6 +75,15 @@ export class AuroraCluster extends Construct implements IPostgresCluster {
     // RDS's documented endpoint names (the FieldExports below write the real ones next to the cluster).
     this.readWriteHost = `${props.identifier}.cluster-${aws.endpointId}.${aws.region}.rds.amazonaws.com`;
     this.readOnlyHost = `${props.identifier}.cluster-ro-${aws.endpointId}.${aws.region}.rds.amazonaws.com`;
+    // Every object that ACK turns into an AWS resource names its region (ACK_REGION_ANNOTATION): a
+    // DR site's objects land in the site's own aws.region whatever the controller's default. Not the
+    // ConfigMap and FieldExports: no AWS resource (the FieldExport reconciler only reads the DBCluster).
+    const ackMetadata = (name: string, annotations?: Record<string, string>) => ({
+      name,
+      namespace: props.namespace,
+      labels: props.labels,
+      annotations: { ...annotations, [ACK_REGION_ANNOTATION]: aws.region },
+    });
     const metadata = (name: string) => ({ name, namespace: props.namespace, labels: props.labels });
     const tags = [
       { key: 'app.kubernetes.io/part-of', value: props.labels['app.kubernetes.io/part-of'] ?? '' },
@@ -81,7 +91,7 @@ export class AuroraCluster extends Construct implements IPostgresCluster {
     ];
 
     const subnetGroup = new DbSubnetGroup(this, 'SubnetGroup', {
-      metadata: metadata(props.name),
+      metadata: ackMetadata(props.name),
       spec: {
         name: props.identifier,
         description: `dbfleet: private subnets of Aurora cluster ${props.identifier}`,
@@ -91,7 +101,7 @@ export class AuroraCluster extends Construct implements IPostgresCluster {
     });
     const family = `aurora-postgresql${props.postgresVersion}`;
     const parameterGroup = new DbClusterParameterGroup(this, 'ParameterGroup', {
-      metadata: metadata(props.name),
+      metadata: ackMetadata(props.name),
       spec: {
         name: props.identifier,
         family,
@@ -101,7 +111,7 @@ export class AuroraCluster extends Construct implements IPostgresCluster {
       },
     });
     new DbCluster(this, 'Resource', {
-      metadata: { ...metadata(props.name), annotations: props.annotations },
+      metadata: ackMetadata(props.name, props.annotations),
       spec: {
         dbClusterIdentifier: props.identifier,
         engine: 'aurora-postgresql',
@@ -142,7 +152,7 @@ export class AuroraCluster extends Construct implements IPostgresCluster {
     const instanceClass = aws.serverless ? SERVERLESS_INSTANCE_CLASS : aws.instanceClass!;
     for (let i = 1; i <= props.instances; i++) {
       new DbInstance(this, `Instance${i}`, {
-        metadata: metadata(`${props.name}-${i}`),
+        metadata: ackMetadata(`${props.name}-${i}`),
         spec: {
           dbInstanceIdentifier: `${props.identifier}-${i}`,
           dbClusterIdentifier: props.identifier,

@@ -12,6 +12,7 @@
 //   CreateGlobalClusterInput.Tags, so they would only arrive with a later update (hooks.go syncTags).
 import { Construct } from 'constructs';
 import { GlobalCluster } from '../../../imports/rds.services.k8s.aws';
+import { ACK_REGION_ANNOTATION } from '../../ops/restore-drill/aurora-drill';
 
 /** RDS identifiers: a letter, then letters, digits and single hyphens, at most 63 characters. */
 const IDENTIFIER = /^[a-z](?!.*--)[a-z0-9-]{0,62}(?<!-)$/;
@@ -41,7 +42,14 @@ export class AuroraGlobalCluster extends Construct {
         `cluster ${props.name}: GlobalCluster identifier "${props.globalClusterIdentifier}" must start with a letter, hold letters, digits and single hyphens, and be at most 63 characters`,
       );
     new GlobalCluster(this, 'Resource', {
-      metadata: { name: props.name, namespace: props.namespace, labels: props.labels },
+      // The region of the ACK controller that owns it (the source's; a global database's API calls
+      // are made in a member region).
+      metadata: {
+        name: props.name,
+        namespace: props.namespace,
+        labels: props.labels,
+        annotations: { [ACK_REGION_ANNOTATION]: props.source.region },
+      },
       spec: {
         globalClusterIdentifier: props.globalClusterIdentifier,
         sourceDbClusterIdentifier: dbClusterArn(props.source.region, props.source.accountID, props.source.identifier),

@@ -9,6 +9,7 @@ import {
   DELETE_AUTOMATED_BACKUPS_ANNOTATION,
   SKIP_FINAL_SNAPSHOT_ANNOTATION,
   scratchInstanceName,
+  ACK_REGION_ANNOTATION,
 } from '../../ops/restore-drill/aurora-drill';
 import { SERVERLESS_INSTANCE_CLASS } from './aurora-cluster';
 
@@ -81,6 +82,8 @@ export class AuroraRestoreDrill extends Construct {
         backendFlags: [
           '--identifier-prefix',
           props.identifierPrefix,
+          '--region',
+          props.aws.region,
           ...props.aws.securityGroupIDs.flatMap((sg) => ['--security-group', sg]),
           '--instance-class',
           instanceClass,
@@ -111,15 +114,20 @@ export class AuroraRestoreDrill extends Construct {
     const policyName = restoreDrillPolicyName(props.namespace);
     const namespaceSelector = { matchLabels: { 'kubernetes.io/metadata.name': props.namespace } };
     const spec = 'object.spec';
-    // Exactly the drill's two annotations, both 'true'. Any other steers ACK outside the spec the
-    // checks below read: services.k8s.aws/adoption-policy + adoption-fields adopt an existing RDS
-    // resource under the scratch name (aws-controllers-k8s/runtime@v0.61.0 pkg/runtime/reconciler.go
-    // handlePopulation, feature gate ResourceAdoption on by default; rds-controller@v1.11.1
-    // db_instance/resource.go PopulateResourceFromAnnotation takes dbInstanceIdentifier from it),
-    // so the drill's delete-by-scratch-name would delete a production instance;
-    // services.k8s.aws/region moves the clone, deletion-policy: retain leaves it behind.
+    // Exactly the drill's two annotations, both 'true', and the region annotation naming this
+    // environment's region (the clone is made where its source is). Any other steers ACK outside
+    // the spec the checks below read: services.k8s.aws/adoption-policy + adoption-fields adopt an
+    // existing RDS resource under the scratch name (aws-controllers-k8s/runtime@v0.61.0
+    // pkg/runtime/reconciler.go handlePopulation, feature gate ResourceAdoption on by default;
+    // rds-controller@v1.11.1 db_instance/resource.go PopulateResourceFromAnnotation takes
+    // dbInstanceIdentifier from it), so the drill's delete-by-scratch-name would delete a production
+    // instance; another region moves the clone, deletion-policy: retain leaves it behind.
     const drillAnnotations = [SKIP_FINAL_SNAPSHOT_ANNOTATION, DELETE_AUTOMATED_BACKUPS_ANNOTATION];
-    const annotations = `has(object.metadata.annotations) && ${quote(SKIP_FINAL_SNAPSHOT_ANNOTATION)} in object.metadata.annotations && object.metadata.annotations.all(k, k in ${list(drillAnnotations)} && object.metadata.annotations[k] == 'true')`;
+    const annotations =
+      `has(object.metadata.annotations) && ${quote(SKIP_FINAL_SNAPSHOT_ANNOTATION)} in object.metadata.annotations && ` +
+      `${quote(ACK_REGION_ANNOTATION)} in object.metadata.annotations && ` +
+      `object.metadata.annotations.all(k, (k in ${list(drillAnnotations)} && object.metadata.annotations[k] == 'true') || ` +
+      `(k == ${quote(ACK_REGION_ANNOTATION)} && object.metadata.annotations[k] == ${quote(props.aws.region)}))`;
     const sources = props.clusters.map((c) => `${props.identifierPrefix}${c.name}`);
     const isCluster = `(object.kind == 'DBCluster')`;
     const isInstance = `(object.kind == 'DBInstance')`;
@@ -166,7 +174,7 @@ export class AuroraRestoreDrill extends Construct {
       },
       {
         expression: annotations,
-        message: `the scratch objects carry ${SKIP_FINAL_SNAPSHOT_ANNOTATION}: "true" and no annotation but ${drillAnnotations.join(', ')} ("true"): no adoption, region or deletion-policy annotation`,
+        message: `the scratch objects carry ${SKIP_FINAL_SNAPSHOT_ANNOTATION}: "true", ${ACK_REGION_ANNOTATION}: ${props.aws.region}, and no annotation but these and ${DELETE_AUTOMATED_BACKUPS_ANNOTATION} ("true"): no adoption, other region or deletion-policy annotation`,
       },
       {
         expression: `!${isCluster} || (${spec}.all(k, k in ${list(allowedClusterFields)}) && ${spec}.dbClusterIdentifier == ${quote(scratchIdentifier)} && ${spec}.engine == 'aurora-postgresql' && has(${spec}.sourceDBClusterIdentifier) && ${spec}.sourceDBClusterIdentifier in ${list(sources)} && has(${spec}.restoreType) && ${spec}.restoreType == 'copy-on-write' && has(${spec}.useLatestRestorableTime) && ${spec}.useLatestRestorableTime == true)`,

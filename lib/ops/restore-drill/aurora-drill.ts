@@ -21,6 +21,16 @@ export const ACK_DB_INSTANCES: Resource = { group: 'rds.services.k8s.aws', versi
 /** aws-controllers-k8s/rds-controller@v1.11.1 apis/v1alpha1/annotation.go. */
 export const SKIP_FINAL_SNAPSHOT_ANNOTATION = 'rds.services.k8s.aws/skip-final-snapshot';
 export const DELETE_AUTOMATED_BACKUPS_ANNOTATION = 'rds.services.k8s.aws/delete-automated-backups';
+/**
+ * The AWS region an ACK resource is created in. aws-controllers-k8s/runtime@v0.61.0 (the mirror's
+ * newest tag; HEAD 95428e7, after which rds-controller v1.11.1 pins v0.62.0, has the same code)
+ * apis/core/v1alpha1/annotations.go AnnotationRegion, and pkg/runtime/reconciler.go getRegion: the
+ * region already recorded in status.ackResourceMetadata, else this annotation, else the namespace's
+ * services.k8s.aws/default-region, else the controller's --aws-region. regionDrifted: an object
+ * whose annotation names another region than the one it exists in fails with a terminal error
+ * (ACK never moves a resource).
+ */
+export const ACK_REGION_ANNOTATION = 'services.k8s.aws/region';
 
 /** DB cluster statuses after which the clone does not become available (rds-controller@v1.11.1 pkg/resource/db_cluster/hooks.go). */
 export const FAILED_CLUSTER_STATUSES = ['failed', 'restore-failed', 'incompatible-restore', 'inaccessible-encryption-credentials'];
@@ -39,6 +49,8 @@ export interface AuroraCloneSettings {
   readonly scratchCluster: string;
   /** `<fleet>-<environment>-`: a source cluster's RDS identifier is this + its name, the clone's this + scratchCluster. */
   readonly identifierPrefix: string;
+  /** The environment's aws.region: the clone is made where its source is (ACK_REGION_ANNOTATION). */
+  readonly region: string;
   readonly securityGroupIDs: readonly string[];
   /** `db.serverless` with `serverless`, else the source's instance class. */
   readonly instanceClass: string;
@@ -73,7 +85,11 @@ export function auroraScratchManifests(settings: AuroraCloneSettings, cluster: s
       'app.kubernetes.io/component': 'backup',
       'dbfleet.io/restore-drill-of': cluster,
     },
-    annotations: { [SKIP_FINAL_SNAPSHOT_ANNOTATION]: 'true', [DELETE_AUTOMATED_BACKUPS_ANNOTATION]: 'true' },
+    annotations: {
+      [SKIP_FINAL_SNAPSHOT_ANNOTATION]: 'true',
+      [DELETE_AUTOMATED_BACKUPS_ANNOTATION]: 'true',
+      [ACK_REGION_ANNOTATION]: settings.region,
+    },
   });
   const tags = [
     { key: 'dbfleet.io/restore-drill-of', value: source },

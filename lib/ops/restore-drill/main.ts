@@ -9,7 +9,7 @@
  *     --cluster NAME:db1,db2 [--cluster …]
  *     (each database is checked as its owner, with the credentials in that Secret: no superuser)
  *
- *   restore-drill … --source auroraClone --identifier-prefix FLEET-ENV- --security-group sg-… [--security-group …]
+ *   restore-drill … --source auroraClone --identifier-prefix FLEET-ENV- --region R --security-group sg-… [--security-group …]
  *     --instance-class db.serverless [--serverless 0.5:16] --owner-secret DB=SECRET [--owner-secret …] --cluster NAME:db1,db2
  *     (Aurora: a copy-on-write clone per cluster, checked as each database's owner; aurora-drill.ts)
  *
@@ -31,7 +31,7 @@ import { pushResult } from './metrics';
 
 export const USAGE =
   'usage: restore-drill --namespace NS --environment ENV --source volumeSnapshot|objectStore|auroraClone|zalandoClone [--object-store NAME] ' +
-  '[--identifier-prefix P --security-group SG… --instance-class C [--serverless MIN:MAX]] --owner-secret DB=SECRET… ' +
+  '[--identifier-prefix P --region R --security-group SG… --instance-class C [--serverless MIN:MAX]] --owner-secret DB=SECRET… ' +
   '[--scratch-cluster NAME] [--timeout 1h] [--clusters-per-run N [--run-interval 168h]] [--pushgateway URL] --cluster NAME:db1,db2 [--cluster …]';
 
 export interface RestoreDrillDeps {
@@ -90,6 +90,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
         pushgateway: { type: 'string' },
         cluster: { type: 'string', multiple: true },
         'identifier-prefix': { type: 'string' },
+        region: { type: 'string' },
         'security-group': { type: 'string', multiple: true },
         'instance-class': { type: 'string' },
         serverless: { type: 'string' },
@@ -224,6 +225,7 @@ const SERVERLESS = /^(\d+(?:\.\d+)?):(\d+(?:\.\d+)?)$/;
 function auroraProblems(values: Values): string[] {
   return [
     !values['identifier-prefix'] && '--identifier-prefix is required with --source auroraClone',
+    !values.region && '--region is required with --source auroraClone',
     !(values['security-group'] as string[] | undefined)?.length && '--security-group is required with --source auroraClone',
     !values['instance-class'] && '--instance-class is required with --source auroraClone',
     values.serverless !== undefined &&
@@ -243,6 +245,7 @@ function auroraSettings(values: Values, timeoutSeconds: number, pollSeconds: num
     namespace: values.namespace as string,
     scratchCluster: values['scratch-cluster'] as string,
     identifierPrefix: values['identifier-prefix'] as string,
+    region: values.region as string,
     securityGroupIDs: values['security-group'] as string[],
     instanceClass: values['instance-class'] as string,
     serverless: serverless ? { minCapacity: Number(serverless[1]), maxCapacity: Number(serverless[2]) } : undefined,
