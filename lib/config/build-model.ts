@@ -565,6 +565,7 @@ function buildEnvironment(
           deletionProtection: aws.deletionProtection,
           kmsKeyID: aws.kmsKeyID,
           accountID: aws.accountID,
+          globalClusterFrom: aws.globalClusterFrom,
         }
       : undefined,
     postgres: pg,

@@ -112,6 +112,8 @@ export const KEY_DESCRIPTIONS: Readonly<Record<string, string>> = {
     "The account's and region's identifier in every RDS endpoint (<cluster>.cluster-<endpointId>.<region>.rds.amazonaws.com).",
   'environments.*.aws.accountID':
     "The clusters' 12-digit AWS account ID. Required on an environment with an Aurora standby region (standbyOf): the GlobalCluster names its primary DBCluster by ARN.",
+  'environments.*.aws.globalClusterFrom':
+    'An Aurora DR pair only: the environment whose clusters the GlobalClusters were made from; they keep its name (<fleet>-<env>-<cluster>-global) and stay in its output. Default: the source. After a promotion swaps the roles, set it to the former source (docs/runbooks/AuroraGlobalClusterPromotion.md).',
   'environments.*.aws.iamAuthentication': 'IAM database authentication: developers log in with IAM tokens. Default: true.',
   'environments.*.aws.backupRetentionDays': 'Point-in-time recovery window in days, 1–35. Default: 7.',
   'environments.*.aws.deletionProtection': 'Refuse deletion of the clusters in AWS. Default: true.',

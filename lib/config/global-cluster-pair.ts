@@ -42,6 +42,23 @@ export function checkGlobalClusterPair(input: FleetInput, source: Environment, s
     );
     ok = false;
   }
+  // The GlobalClusters' home: one for the pair (the standby inherits the source's), one of the two.
+  if (own.globalClusterFrom !== src.globalClusterFrom) {
+    report(
+      at(standby.name, 'aws', 'globalClusterFrom'),
+      `must equal ${source.name}'s (${src.globalClusterFrom ?? 'unset: the source'}): the pair has one set of GlobalClusters; set it at the source only`,
+      true,
+    );
+    ok = false;
+  }
+  if (src.globalClusterFrom !== undefined && ![source.name, standby.name].includes(src.globalClusterFrom)) {
+    report(
+      at(source.name, 'aws', 'globalClusterFrom'),
+      `is "${src.globalClusterFrom}": it must name ${source.name} or ${standby.name}, the environment whose clusters the GlobalClusters were made from (${GLOBAL_CLUSTER_RUNBOOK})`,
+      true,
+    );
+    ok = false;
+  }
   // Region-bound settings the standby would otherwise inherit from the source's region.
   const regional: ReadonlyArray<readonly [keyof typeof own, string]> = [
     ['subnetIDs', 'subnets belong to a VPC in one region'],

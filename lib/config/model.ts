@@ -24,6 +24,11 @@ export interface AwsSettings {
   readonly kmsKeyID?: string;
   /** The 12-digit AWS account ID (a GlobalCluster's source ARN). @default unset */
   readonly accountID?: string;
+  /**
+   * The environment whose clusters an Aurora DR pair's GlobalClusters were made from (their name
+   * and home, stable across a role swap). @default the pair's source
+   */
+  readonly globalClusterFrom?: string;
 }
 
 /** Zalando postgres-operator settings of an environment (resolved defaults). */

@@ -83,6 +83,11 @@ const aws = z
       .string()
       .regex(/^\d{12}$/, 'must be the 12-digit AWS account ID')
       .optional(),
+    /**
+     * An Aurora DR pair's GlobalClusters were made from this environment's clusters: they keep its
+     * name and stay in its output across a role swap. Default: the source (standbyOf's target).
+     */
+    globalClusterFrom: z.string().min(1).optional(),
   })
   .refine((a) => (a.serverless === undefined) !== (a.instanceClass === undefined), 'set exactly one of serverless and instanceClass');
 

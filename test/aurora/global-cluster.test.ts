@@ -11,6 +11,7 @@ import { parseFleet } from '../../lib/config/load';
 import { buildApp, renderObjects, type KubernetesObject } from '../../lib/output/render';
 import { auroraGlobalCluster } from '../../lib/backends/aws-aurora/aurora-dangers';
 import { DANGER_RULES } from '../../lib/plan/dangers';
+import { makePlan } from '../../lib/plan/plan';
 import { loadValidator } from '../../lib/validate';
 import { configErrors, lineOf } from '../support/fleet';
 
@@ -199,5 +200,118 @@ describe('Aurora GlobalCluster: promotion is a reviewed change', () => {
     expect(
       auroraGlobalCluster.check({ type: 'changed', environment: 'production-dr', before: secondary, after: resized }, noContext),
     ).toEqual([]);
+  });
+});
+
+// After a promotion in AWS the runbook swaps the roles in the fleet: production-dr becomes the
+// source, production its standby (standbyOf: production-dr). In AWS the GlobalCluster is still the
+// one made from production's cluster, with both clusters members (review of issue 28, medium-high).
+const SWAPPED_ENVIRONMENTS = `environments:
+  production-dr:
+    operator: aws-aurora
+    namespace: databases
+    topology: grouped
+    instances: 2
+    storage: 20Gi
+    developerAccess: read-only
+    cluster: { name: dr-eks }
+    aws:
+      region: eu-west-1
+      accountID: "123456789012"
+      subnetIDs: [subnet-9a8b7c6d, subnet-8b7c6d5e]
+      securityGroupIDs: [sg-0fedcba9]
+      serverless: { minCapacity: 0.5, maxCapacity: 16 }
+      endpointId: d4bkdjr43sdm
+      backupRetentionDays: 14
+GLOBAL_CLUSTER_FROM
+  production:
+    standbyOf: production-dr
+    cluster: { server: https://kubernetes.default.svc }
+    instances: 3
+    readEndpoint: true
+    aws:
+      region: eu-central-1
+      subnetIDs: [subnet-0a1b2c3d, subnet-1b2c3d4e, subnet-2c3d4e5f]
+      securityGroupIDs: [sg-0123abcd]
+      endpointId: c9akciq32rcl
+services:`;
+const swapped = (from: string) =>
+  FIXTURE.slice(0, FIXTURE.indexOf('environments:')) +
+  SWAPPED_ENVIRONMENTS.replace('GLOBAL_CLUSTER_FROM\n', from) +
+  FIXTURE.slice(FIXTURE.indexOf('services:') + 'services:'.length);
+const manifests = (text: string) =>
+  new Map(renderObjects(buildApp(parseFleet(text, 'fleet.yaml'))).map((o) => [o.path, o.object] as [string, KubernetesObject]));
+
+describe('Aurora GlobalCluster: the role swap after a promotion (two fleet versions, diffed)', () => {
+  const before = manifests(FIXTURE);
+  const objectsOf = (m: Map<string, KubernetesObject>, env: string, kind: string) =>
+    [...m].filter(([path, o]) => path.startsWith(`${env}/`) && o.kind === kind).map(([, o]) => o as Obj);
+
+  it('with aws.globalClusterFrom: the same GlobalCluster objects, the promoted cluster still a member, no GlobalCluster DANGER', () => {
+    const after = manifests(swapped('      globalClusterFrom: production\n'));
+    // The GlobalClusters stay where they were made, byte for byte.
+    for (const env of ['production', 'production-dr'])
+      expect(objectsOf(after, env, 'GlobalCluster'), env).toEqual(objectsOf(before, env, 'GlobalCluster'));
+    expect(objectsOf(after, 'production', 'GlobalCluster').map((o) => o.spec.globalClusterIdentifier)).toEqual([
+      'shop-production-commerce-global',
+      'shop-production-identity-global',
+    ]);
+    // The new primary: the cluster created into the GlobalCluster stays its member, and is now a primary.
+    const promoted = objectsOf(after, 'production-dr', 'DBCluster').find((o) => o.metadata.name === 'commerce')!;
+    expect(promoted.spec.globalClusterIdentifier).toBe('shop-production-commerce-global');
+    expect(promoted.spec.masterUsername).toBe('dbfleet_master');
+    expect(promoted.spec.masterUserPassword).toEqual({ name: 'commerce-master-credentials', namespace: 'databases', key: 'password' });
+    // The former source: still the cluster the GlobalCluster was made from, a secondary now.
+    const former = objectsOf(after, 'production', 'DBCluster').find((o) => o.metadata.name === 'commerce')!;
+    expect(former.spec.globalClusterIdentifier).toBeUndefined();
+    expect(former.spec.masterUserPassword).toBeUndefined();
+    const plan = makePlan(before, after);
+    expect(plan.dangers.filter((d) => d.rule === 'aurora-global-cluster')).toEqual([]);
+    // Not added, removed, moved or changed anywhere.
+    const touched = plan.environments.flatMap((e) => [
+      ...e.added.map((o) => `added ${o.environment} ${o.kind} ${o.name}`),
+      ...e.removed.map((o) => `removed ${o.environment} ${o.kind} ${o.name}`),
+      ...e.moved.map((m) => `moved ${m.from.environment} ${m.from.kind} ${m.from.name}`),
+      ...e.changed.map((c) => `changed ${c.object.environment} ${c.object.kind} ${c.object.name}`),
+    ]);
+    expect(touched.filter((t) => / GlobalCluster /.test(t))).toEqual([]);
+    // Each DBCluster changes only in its master credentials, never in its membership.
+    const dbClusters = plan.environments.flatMap((e) => e.changed.filter((c) => c.object.kind === 'DBCluster'));
+    expect(dbClusters.flatMap((c) => c.fields.map((f) => f.path)).filter((p) => p.includes('globalClusterIdentifier'))).toEqual([]);
+  });
+
+  it('without it, the plan says the GlobalCluster goes and a second one would be made from a member: DANGER naming the fix', () => {
+    const after = manifests(swapped(''));
+    const dangers = makePlan(before, after).dangers.filter((d) => d.rule === 'aurora-global-cluster');
+    // The GlobalClusters go from production and come at production-dr; the DBClusters' memberships
+    // flip (production's "joins", production-dr's "leaves"), none of which a sync can do.
+    expect(dangers.map((d) => `${d.environment} ${d.object}`).sort()).toEqual([
+      'production DBCluster databases/commerce',
+      'production DBCluster databases/identity',
+      'production GlobalCluster databases/commerce',
+      'production GlobalCluster databases/identity',
+      'production-dr DBCluster databases/commerce',
+      'production-dr DBCluster databases/identity',
+      'production-dr GlobalCluster databases/commerce',
+      'production-dr GlobalCluster databases/identity',
+    ]);
+    const created = dangers.find((d) => d.environment === 'production-dr' && d.object === 'GlobalCluster databases/commerce')!;
+    expect(created.message).toMatch(
+      /already a member of GlobalCluster shop-production-commerce-global: AWS refuses.*aws\.globalClusterFrom/,
+    );
+  });
+
+  it('aws.globalClusterFrom names one of the pair, once for both', () => {
+    const text = swapped('      globalClusterFrom: staging\n');
+    expect(configErrors(text).join('\n')).toMatch(
+      /environments\.production-dr\.aws\.globalClusterFrom: is "staging": it must name production-dr or production/,
+    );
+    const standbyOnly = FIXTURE.replace(
+      '      endpointId: d4bkdjr43sdm\n',
+      '      endpointId: d4bkdjr43sdm\n      globalClusterFrom: production\n',
+    );
+    expect(configErrors(standbyOnly).join('\n')).toMatch(
+      /environments\.production-dr\.aws\.globalClusterFrom: must equal production's \(unset: the source\)/,
+    );
   });
 });

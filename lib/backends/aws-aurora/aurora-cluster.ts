@@ -30,7 +30,7 @@ export interface AuroraClusterProps extends PostgresClusterProps {
   readonly aws: AwsSettings;
   /**
    * Secret (in the cluster's namespace, key `password`) holding the master password; unset on a
-   * GlobalCluster's secondary, which has none of its own. @default none
+   * GlobalCluster's secondary, which has none of its own (a primary only). @default none
    */
   readonly masterPasswordSecret?: string;
   /**
@@ -38,6 +38,12 @@ export interface AuroraClusterProps extends PostgresClusterProps {
    * (or primary) cluster
    */
   readonly globalClusterIdentifier?: string;
+  /**
+   * Name the master user in the spec: a cluster created standalone, or the primary. Not a cluster
+   * created as a secondary (it takes the primary's; CreateDBCluster with a GlobalClusterIdentifier
+   * names none). @default true without globalClusterIdentifier
+   */
+  readonly masterUsername?: boolean;
 }
 
 /** The ConfigMap the FieldExports write the endpoints into (keys `host`, `ro-host`). */
@@ -138,13 +144,15 @@ export class AuroraCluster extends Construct implements IPostgresCluster {
         // in AWS (aurora-dangers.ts). It takes the primary's data, roles and master user, so it
         // names no master user or password. sourceRegion is not set: sdk.go passes it to
         // CreateDBCluster for a cross-region replica by ReplicationSourceIdentifier (PreSignedUrl),
-        // which a global secondary is not.
+        // which a global secondary is not. After a promotion and role swap the promoted cluster
+        // keeps the identifier (it is still a member) and gains the master user and password of a
+        // primary: ACK creates nothing then (the cluster exists), and a re-created pair starts again
+        // from a fleet without the swap (docs/runbooks/AuroraGlobalClusterPromotion.md).
         globalClusterIdentifier: props.globalClusterIdentifier,
-        masterUsername: props.globalClusterIdentifier ? undefined : AURORA_MASTER_USER,
-        masterUserPassword:
-          props.globalClusterIdentifier || !props.masterPasswordSecret
-            ? undefined
-            : { name: props.masterPasswordSecret, namespace: props.namespace, key: 'password' },
+        masterUsername: (props.masterUsername ?? props.globalClusterIdentifier === undefined) ? AURORA_MASTER_USER : undefined,
+        masterUserPassword: props.masterPasswordSecret
+          ? { name: props.masterPasswordSecret, namespace: props.namespace, key: 'password' }
+          : undefined,
         port: this.port,
         tags,
       },

@@ -38,13 +38,36 @@ const PROMOTION_RUNBOOK = 'docs/runbooks/AuroraGlobalClusterPromotion.md';
  */
 export const auroraGlobalCluster: DangerRule = {
   name: 'aurora-global-cluster',
-  check: ({ type, before, after }) => {
+  check: ({ type, before, after }, context) => {
     const isAck = (o: typeof before) => o?.apiVersion.startsWith('rds.services.k8s.aws/') === true;
     const field = (o: typeof before, key: string) => ((o?.spec ?? {}) as Record<string, unknown>)[key];
+    const swapHint =
+      'if this is the role swap after a promotion, keep the GlobalCluster where it was made: set aws.globalClusterFrom to the former source at the new source';
+    if (type === 'added' && after?.kind === 'GlobalCluster' && isAck(after)) {
+      // Made from a cluster that already is a member of a global cluster: CreateGlobalCluster
+      // refuses it (a cluster belongs to one global database), so this object never becomes ready.
+      const arn = String(field(after, 'sourceDBClusterIdentifier') ?? '');
+      const identifier = arn.slice(arn.lastIndexOf(':') + 1);
+      // A member now, or before this change (a swap that drops its globalClusterIdentifier does not
+      // take it out of the global database: ACK never sends the removal).
+      const environments = [...new Set(context.transitions.map((t) => t.environment))];
+      const member = [...environments.flatMap((e) => context.headObjects(e)), ...context.transitions.map((t) => t.before)].find(
+        (o) => o?.kind === 'DBCluster' && isAck(o) && field(o, 'dbClusterIdentifier') === identifier && field(o, 'globalClusterIdentifier'),
+      );
+      if (member)
+        return [
+          `is made from ${identifier}, which is already a member of GlobalCluster ${String(field(member, 'globalClusterIdentifier'))}: AWS refuses a second global cluster from it (${swapHint}; ${PROMOTION_RUNBOOK})`,
+        ];
+      return [];
+    }
     if (before?.kind === 'GlobalCluster' && isAck(before)) {
       if (type === 'removed')
         return [
-          `the GlobalCluster goes: its secondary region stops being a DR copy (promotion or dissolving the pair is done in AWS first: ${PROMOTION_RUNBOOK})`,
+          `the GlobalCluster goes: its secondary region stops being a DR copy (promotion or dissolving the pair is done in AWS first; ${swapHint}: ${PROMOTION_RUNBOOK})`,
+        ];
+      if (type === 'changed' && field(before, 'globalClusterIdentifier') !== field(after, 'globalClusterIdentifier'))
+        return [
+          `the GlobalCluster's identifier changes (spec.globalClusterIdentifier): ACK finds no global cluster by the new one and tries to create it from a cluster that is already a member; the old one is no longer managed (${swapHint}; ${PROMOTION_RUNBOOK})`,
         ];
       if (
         type === 'changed' &&

@@ -39,11 +39,67 @@ export function auroraIdentifier(fleetName: string, environment: Environment, cl
 }
 
 /**
- * `<fleet>-<source environment>-<cluster>-global`: the GlobalCluster of a cluster with a standby
- * region (unique per account; named after the source, where it is rendered).
+ * `<fleet>-<environment>-<cluster>-global`: the GlobalCluster of a cluster with a standby region,
+ * named after the environment it was made from (unique per account).
  */
-export function auroraGlobalClusterIdentifier(fleetName: string, source: Environment, cluster: string): string {
-  return `${auroraIdentifier(fleetName, source, cluster)}-global`;
+export function auroraGlobalClusterIdentifier(fleetName: string, from: Environment, cluster: string): string {
+  return `${auroraIdentifier(fleetName, from, cluster)}-global`;
+}
+
+/** An environment's part in its DR pair's GlobalClusters. */
+interface GlobalClusterMembership {
+  /** The environment the GlobalClusters were made from: they carry its name and live in its output. */
+  readonly from: Environment;
+  /** This environment renders the GlobalClusters (it is `from`). */
+  readonly home: boolean;
+}
+
+/**
+ * Where a pair's GlobalClusters belong. Not simply "at the source": after a promotion the runbook
+ * swaps the roles (the promoted environment becomes the source, `standbyOf` moves), but in AWS the
+ * GlobalCluster stays the one made from the former source's cluster, with both clusters members.
+ * A GlobalCluster named after, and rendered at, the current source would after a swap be a second
+ * one made from a cluster that is already a member (CreateGlobalCluster refuses it), and the
+ * original would be removed from the fleet. So identity and home come from `aws.globalClusterFrom`
+ * (default: the source), which the runbook sets to the former source on a swap: the same object
+ * before and after, and each DBCluster's globalClusterIdentifier (create-only in ACK) unchanged.
+ */
+function globalClusterMembership(scope: EnvironmentScope): GlobalClusterMembership | undefined {
+  const { fleet, environment } = scope;
+  const dr = environment.dr;
+  if (!dr) return undefined;
+  const sourceName = dr.standby ? dr.source : environment.name;
+  const source = fleet.environments.find((e) => e.name === sourceName);
+  if (!source) throw new Error(`environment ${environment.name}: its DR source ${sourceName} is not in the fleet`);
+  const fromName = source.aws?.globalClusterFrom ?? source.name;
+  const from = fleet.environments.find((e) => e.name === fromName);
+  if (!from) throw new Error(`environment ${source.name}: aws.globalClusterFrom ${fromName} is not in the fleet`);
+  return { from, home: from.name === environment.name };
+}
+
+/**
+ * The GlobalCluster of a cluster, at the environment it was made from, and the identifier a member
+ * created into it names (every member but the one it was made from; undefined otherwise).
+ */
+function addGlobalCluster(scope: EnvironmentScope, cluster: PostgresCluster, pg: AuroraCluster, aws: AwsSettings): void {
+  const membership = globalClusterMembership(scope);
+  if (!membership?.home) return;
+  const { chart, fleet } = scope;
+  new AuroraGlobalCluster(chart, `GlobalCluster-${cluster.name}`, {
+    name: cluster.name,
+    namespace: cluster.namespace,
+    globalClusterIdentifier: auroraGlobalClusterIdentifier(fleet.name, membership.from, cluster.name),
+    // accountID: required for a pair by lib/config/global-cluster-pair.ts (equal at both sites).
+    source: { identifier: pg.identifier, region: aws.region, accountID: aws.accountID! },
+    deletionProtection: aws.deletionProtection,
+    labels: scope.labelsFor('global-cluster', cluster.name, 'database'),
+  });
+}
+
+function memberOf(scope: EnvironmentScope, cluster: PostgresCluster): string | undefined {
+  const membership = globalClusterMembership(scope);
+  if (!membership || membership.home) return undefined;
+  return auroraGlobalClusterIdentifier(scope.fleet.name, membership.from, cluster.name);
 }
 
 /**
@@ -59,15 +115,18 @@ function addSecondaryCluster(
   aws: AwsSettings,
 ): RenderedCluster {
   const { chart, fleet, environment } = scope;
-  const source = fleet.environments.find((e) => e.name === environment.dr!.source);
-  if (!source) throw new Error(`environment ${environment.name}: its DR source ${environment.dr!.source} is not in the fleet`);
+  const globalClusterIdentifier = memberOf(scope, cluster);
   const pg = new AuroraCluster(chart, `Cluster-${cluster.name}`, {
     ...props,
     identifier: auroraIdentifier(fleet.name, environment, cluster.name),
     postgresVersion: cluster.postgresVersion,
     aws,
-    globalClusterIdentifier: auroraGlobalClusterIdentifier(fleet.name, source, cluster.name),
+    globalClusterIdentifier,
+    // The cluster the GlobalCluster was made from, now a secondary after a swap: it was created
+    // with the master user, and keeps it in its spec (no change for ACK to act on).
+    masterUsername: globalClusterIdentifier === undefined,
   });
+  addGlobalCluster(scope, cluster, pg, aws);
   new RoleCredentials(chart, `PlatformCredentials-${cluster.name}-exporter`, {
     name: auroraLoginSecretName(cluster.name, 'exporter'),
     namespace: cluster.namespace,
@@ -136,20 +195,12 @@ export const awsAuroraBackend: Backend = {
       postgresVersion: cluster.postgresVersion,
       aws,
       masterPasswordSecret: masterSecret,
+      // A promoted secondary (after a role swap) stays a member of the GlobalCluster it was created into.
+      globalClusterIdentifier: memberOf(scope, cluster),
+      masterUsername: true,
     });
     // The source of a DR pair: the GlobalCluster its standby region joins (aurora-global-cluster.ts).
-    const standby = environment.dr && !environment.dr.standby ? fleet.environments.find((e) => e.name === environment.dr!.peer) : undefined;
-    if (standby) {
-      new AuroraGlobalCluster(chart, `GlobalCluster-${cluster.name}`, {
-        name: cluster.name,
-        namespace: cluster.namespace,
-        globalClusterIdentifier: auroraGlobalClusterIdentifier(fleet.name, environment, cluster.name),
-        // accountID: required for a pair by lib/config/global-cluster-pair.ts.
-        source: { identifier: pg.identifier, region: aws.region, accountID: aws.accountID! },
-        deletionProtection: aws.deletionProtection,
-        labels: scope.labelsFor('global-cluster', cluster.name, 'database'),
-      });
-    }
+    addGlobalCluster(scope, cluster, pg, aws);
     const keyEnvironment = secretsEnvironment(environment);
     for (const [login, role] of [
       ['admin', AURORA_ADMIN_ROLE],
