@@ -170,6 +170,29 @@ describe('Aurora GlobalCluster: promotion is a reviewed change', () => {
     expect(existsSync(join(__dirname, '..', '..', 'docs', 'runbooks', 'AuroraGlobalClusterPromotion.md'))).toBe(true);
   });
 
+  it('the runbook moves every store key to the promoted environment before the swap, as the Zalando one does', () => {
+    const runbook = readFileSync(join(__dirname, '..', '..', 'docs', 'runbooks', 'AuroraGlobalClusterPromotion.md'), 'utf8');
+    expect(runbook).toMatch(/Move every store key to the promoted environment/);
+    expect(runbook).toContain('npx dbfleet secrets --environment <promoted env>');
+    // Each kind of key the promoted environment starts reading: owners, platform logins, master.
+    for (const key of ["services' owner passwords", '`dbfleet_admin`', '`dbfleet_exporter`', 'master password'])
+      expect(runbook, key).toContain(key);
+    expect(runbook).toMatch(/before merging/);
+    expect(runbook).toContain('aws.globalClusterFrom: <former source env>');
+  });
+
+  it('says plainly that dbfleet renders no cross-region replication alert on Aurora, and how to alarm in CloudWatch', () => {
+    const docs = readFileSync(join(__dirname, '..', '..', 'docs', 'aurora.md'), 'utf8');
+    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    for (const text of [docs, readme]) {
+      expect(text).toContain('AuroraGlobalDBReplicationLag');
+      expect(text).toContain('AuroraGlobalDBRPOLag');
+    }
+    expect(docs).toContain('dbfleet renders no alert on cross-region replication');
+    expect(docs).toContain('aws cloudwatch put-metric-alarm');
+    expect(readme).toContain('Aurora standbys have no dbfleet alert on replication');
+  });
+
   it('a secondary leaving its GlobalCluster, a cluster joining one, the GlobalCluster going or changing primary: DANGER naming the runbook', () => {
     const secondary = find('production-dr', 'DBCluster', 'commerce');
     const promoted = { ...secondary, spec: { ...secondary.spec, globalClusterIdentifier: undefined } };
