@@ -157,17 +157,23 @@ export class DeveloperAccessJobs extends Construct {
     if (groups.length === 0) groups.push([]); // privilegesSql refuses an empty cluster with its own message
     this.chunks = groups.map((services, i) => {
       const suffix = i === 0 ? '' : `-${i + 1}`;
+      // A cluster name of the longest length allowed (CLUSTER_NAME_MAX, 45) leaves exactly
+      // `-access` within 52: a later group's CronJob is then `<cluster>-acc-N` (up to 99 groups).
+      // Refusing it instead would ask a fleet that outgrew one Job to rename its cluster, i.e. to
+      // move its data to a new, empty one.
+      const cronJobName =
+        `${cluster.name}-access${suffix}`.length > CRONJOB_NAME_MAX ? `${cluster.name}-acc${suffix}` : `${cluster.name}-access${suffix}`;
       return {
         configMapName: `${cluster.name}-access-sql${suffix}`,
         jobName: `${cluster.name}-access-sync${suffix}`,
-        cronJobName: `${cluster.name}-access${suffix}`,
+        cronJobName,
         databases: services.map((s) => s.database),
       };
     });
     ({ configMapName: this.configMapName, jobName: this.jobName, cronJobName: this.cronJobName } = this.chunks[0]);
     const longest = this.chunks[this.chunks.length - 1].cronJobName;
     if (longest.length > CRONJOB_NAME_MAX) {
-      const extra = longest.length - `${cluster.name}-access`.length;
+      const extra = Math.max(0, longest.length - `${cluster.name}-access`.length);
       throw new Error(
         `cluster ${cluster.name}: CronJob name "${longest}" is longer than ${CRONJOB_NAME_MAX} characters (Kubernetes appends a suffix to its Jobs)${this.chunks.length > 1 ? `; its ${cluster.services.length} databases take ${this.chunks.length} access CronJobs` : ''}; shorten the cluster name to ${CRONJOB_NAME_MAX - '-access'.length - extra} characters`,
       );

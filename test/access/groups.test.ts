@@ -55,3 +55,36 @@ describe.skipIf(unavailable !== undefined)('an access group whose list names a d
     }
   }, 120_000);
 });
+
+describe('the names of the later access groups of a cluster with a name of the longest length allowed', () => {
+  // 45 characters (CLUSTER_NAME_MAX): `<cluster>-access` is exactly the 52 a CronJob may have, so
+  // `<cluster>-access-2` could never fit. The fleet rendered until its databases took a second
+  // Job, then stopped rendering and asked for a shorter cluster name: a new, empty cluster.
+  const cluster = 'c'.repeat(45);
+  const many = `name: ${cluster}
+postgres: { version: 16 }
+secretStore: { kind: ClusterSecretStore, name: vault, keyPrefix: databases }
+environments:
+  test:
+    namespace: databases
+    topology: shared
+    instances: 1
+    storage: 5Gi
+    developerAccess: none
+services:
+${Array.from({ length: 400 }, (_, i) => `  - name: s${String(i).padStart(4, '0')}-${'x'.repeat(57)}\n`).join('')}`;
+
+  it('renders, every CronJob name within 52 characters and every Job name within 63, the first group named as before', () => {
+    const objects = renderEnvironment(many, 'test');
+    const cronJobs = objects
+      .filter((o) => o.kind === 'CronJob' && o.metadata.name.startsWith(`${cluster}-acc`))
+      .map((o) => o.metadata.name);
+    const jobs = objects.filter((o) => o.kind === 'Job' && o.metadata.name.startsWith(`${cluster}-acc`)).map((o) => o.metadata.name);
+    expect(cronJobs.length).toBeGreaterThan(1);
+    expect(cronJobs).toContain(`${cluster}-access`);
+    expect(jobs).toContain(`${cluster}-access-sync`);
+    for (const n of cronJobs) expect(n.length, n).toBeLessThanOrEqual(52);
+    for (const n of jobs) expect(n.length, n).toBeLessThanOrEqual(63);
+    expect(new Set(cronJobs).size).toBe(cronJobs.length);
+  });
+});
