@@ -10,7 +10,7 @@
 export { renderFleet, SCRATCH_OUTDIR, type RenderFleetOptions } from './output/render-fleet';
 export { FleetApp, type FleetAppProps } from './fleet/fleet-app';
 export { EnvironmentChart, type EnvironmentChartProps } from './fleet/environment-chart';
-export { ArgoCdChart, type ArgoCdChartProps } from './fleet/argocd-chart';
+export { ArgoCdChart, type ArgoCdChartProps, applicationName, environmentProject, servicesProject } from './fleet/argocd-chart';
 export { synthesizeFleet, type SynthesizeOptions } from './output/synthesize';
 export { buildApp, renderObjects, toYaml, RenderError, type RenderedObject, type KubernetesObject } from './output/render';
 
@@ -71,7 +71,19 @@ export { ClusterPodMonitor, type ClusterPodMonitorProps } from './monitoring/clu
 export { EnvironmentAlerts, type EnvironmentAlertsProps } from './monitoring/environment-alerts';
 export { alertsTable } from './monitoring/alerts-table';
 export { AppProject, type AppProjectProps } from './gitops/app-project';
-export { EnvironmentsApplicationSet, type EnvironmentsApplicationSetProps } from './gitops/environments-application-set';
+export {
+  EnvironmentsApplicationSet,
+  type EnvironmentsApplicationSetProps,
+  type EnvironmentTarget,
+} from './gitops/environments-application-set';
+export {
+  deliveryFolder,
+  deliveryPart,
+  forbiddenInServiceNamespaces,
+  SERVICES_FOLDER,
+  SERVICES_FORBIDDEN_KINDS,
+  type DeliveryPart,
+} from './gitops/delivery-parts';
 export { applySyncPolicy, isProtected, syncWave } from './gitops/sync-policy';
 export { standardLabels, MANAGED_BY, type LabelProps } from './labels';
 export { restrictedPodSecurity, restrictedContainerSecurity } from './workloads/restricted';

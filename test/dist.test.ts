@@ -40,9 +40,10 @@ describe('dist/', () => {
     expect(again.map((o) => toYaml(o.object))).toEqual(rendered.map((o) => toYaml(o.object)));
   });
 
-  it('holds one object per file, named <kind>-<name>.yaml, under its environment', () => {
+  it("holds one object per file, named <kind>-<name>.yaml, under its environment (its services' namespaces under <environment>/services/)", () => {
     for (const { path, object } of rendered) {
-      expect(path).toBe(`${path.split('/')[0]}/${object.kind.toLowerCase()}-${object.metadata.name}.yaml`);
+      const folder = path.split('/')[1] === 'services' ? `${path.split('/')[0]}/services` : path.split('/')[0];
+      expect(path).toBe(`${folder}/${object.kind.toLowerCase()}-${object.metadata.name}.yaml`);
       expect(object.metadata.name).not.toMatch(/-[0-9a-f]{8}$/); // no cdk8s hash suffixes
     }
   });

@@ -100,6 +100,13 @@ export function buildFleet(input: FleetInput, sourceFile: string): { fleet: Flee
       );
     } else if (name === ARGOCD_FOLDER) {
       report(['environments', name], `"${name}" is reserved: dist/${ARGOCD_FOLDER}/ holds the Argo CD objects`, true);
+    } else if (name.endsWith('-services') && envNames.includes(name.slice(0, -'-services'.length))) {
+      // lib/fleet/argocd-chart.ts: environment <x>'s services AppProject and Application end in -services.
+      report(
+        ['environments', name],
+        `"${name}" collides with the services Application and AppProject of environment "${name.slice(0, -'-services'.length)}" (named <…>-${name.slice(0, -'-services'.length)}-services); choose another name`,
+        true,
+      );
     }
   }
 
@@ -278,7 +285,8 @@ export function buildFleet(input: FleetInput, sourceFile: string): { fleet: Flee
     name: input.name,
     sourceFile,
     groups: groupNames,
-    secretStore: input.secretStore,
+    // The operator's namespace only fences service namespaces (systemNamespaces): not part of the store.
+    secretStore: withoutOperatorNamespace(input.secretStore),
     // Sorted: the order of the list must not change the output (order-independence).
     developers: [...input.developers].sort(),
     operatorNamespace: input.operator.namespace,
@@ -312,19 +320,39 @@ export function buildFleet(input: FleetInput, sourceFile: string): { fleet: Flee
 export const RESERVED_SERVICE_PREFIXES: readonly string[] = ['dbfleet-', 'developer-'];
 
 /**
+ * The External Secrets operator's namespace when the fleet does not name one: the namespace of its
+ * documented install (external-secrets@v2.9.0 docs/introduction/getting-started.md,
+ * `helm install external-secrets … -n external-secrets`).
+ */
+export const DEFAULT_EXTERNAL_SECRETS_NAMESPACE = 'external-secrets';
+/** Argo CD's namespace when the fleet has no `gitops:` (its documented install namespace). */
+export const DEFAULT_ARGOCD_NAMESPACE = 'argocd';
+
+/**
  * Namespaces no service may name: an app Secret and an ingress grant to 5432 would land in the
- * cluster's own machinery, and the AppProject would have to admit it (lib/gitops/app-project.ts).
- * `kube-*`, the operators', Argo CD's, monitoring's, Velero's, and dbfleet's own (database and
- * backup namespaces).
+ * cluster's own machinery, and the services AppProject would have to admit it
+ * (lib/fleet/argocd-chart.ts: a service namespace is a destination of the services project, so a
+ * system namespace there would let a service file fence ExternalSecrets into it). `default`,
+ * `kube-*`, the operators' (CloudNativePG, Zalando, External Secrets), Argo CD's, monitoring's,
+ * Velero's, and dbfleet's own (database and backup namespaces).
  */
 export function systemNamespaces(input: FleetInput): Map<string, string> {
   const out = new Map<string, string>();
   const add = (ns: string | undefined, what: string) => {
     if (ns && !out.has(ns)) out.set(ns, what);
   };
+  // Every pod and Secret without a namespace lands there; nothing in it is a team's own.
+  add('default', 'the Kubernetes default namespace');
   add(input.operator.namespace, 'the CloudNativePG operator namespace (operator.namespace)');
+  add(
+    input.secretStore.operatorNamespace ?? DEFAULT_EXTERNAL_SECRETS_NAMESPACE,
+    `the External Secrets operator namespace (secretStore.operatorNamespace${input.secretStore.operatorNamespace ? '' : `, default ${DEFAULT_EXTERNAL_SECRETS_NAMESPACE}`})`,
+  );
   add(input.monitoring.namespace, 'the monitoring namespace (monitoring.namespace)');
-  if (input.gitops) add(input.gitops.argocdNamespace, "Argo CD's namespace (gitops.argocdNamespace)");
+  add(
+    input.gitops?.argocdNamespace ?? DEFAULT_ARGOCD_NAMESPACE,
+    input.gitops ? "Argo CD's namespace (gitops.argocdNamespace)" : `Argo CD's namespace (its default, ${DEFAULT_ARGOCD_NAMESPACE})`,
+  );
   for (const [name, env] of Object.entries(input.environments)) {
     add(env.namespace, `the database namespace of environment "${name}"`);
     add(env.zalando?.operatorNamespace, `the Zalando operator namespace of environment "${name}"`);
@@ -352,6 +380,11 @@ function serviceNamespaceProblems(input: FleetInput, report: (path: ConfigProble
         `namespace "${namespace}" is ${what}: a service's app Secret and database access cannot go there; give the service its own namespace${s.namespace ? '' : ' (namespace:)'}`,
       );
   });
+}
+
+function withoutOperatorNamespace(store: FleetInput['secretStore']): Omit<FleetInput['secretStore'], 'operatorNamespace'> {
+  const { operatorNamespace: _unused, ...rest } = store;
+  return rest;
 }
 
 /** https://github.com/acme/dbfleet.git → https://github.com/acme/dbfleet (for runbook links). */

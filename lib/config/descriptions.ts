@@ -32,6 +32,8 @@ export const KEY_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'secretStore.refreshInterval': 'How often External Secrets re-reads the store (a duration). Default: 1h.',
   'secretStore.passwords':
     'generate: dbfleet creates each password once, in the cluster, and pushes it to the store (never overwriting); existing: every password must already be in the store. Default: generate.',
+  'secretStore.operatorNamespace':
+    "Namespace the External Secrets operator runs in; no service may use it as its namespace. Default: external-secrets (the operator's documented install).",
   developers: 'Developers (DNS labels) who get database access per environments.<env>.developerAccess.',
   operator: 'Where the CloudNativePG operator runs.',
   'operator.namespace': 'Namespace of the CloudNativePG operator (NetworkPolicies let it reach the clusters). Default: cnpg-system.',

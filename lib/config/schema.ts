@@ -572,6 +572,8 @@ export const fleetSchema = z.strictObject({
      * never overwriting). `existing`: every password must already be in the store.
      */
     passwords: z.enum(['generate', 'existing']).default('generate'),
+    /** The External Secrets operator's namespace: no service may use it. Default: external-secrets. */
+    operatorNamespace: dnsLabel.optional(),
   }),
   developers: z.array(dnsLabel).default([]),
   operator: z.strictObject({ namespace: dnsLabel.default('cnpg-system') }).default({ namespace: 'cnpg-system' }),

@@ -38,12 +38,20 @@ export class EnvironmentChart extends Chart {
   readonly clusters: readonly IPostgresCluster[];
   /** The backend that renders the environment's clusters (lib/backends/). */
   readonly backend: Backend;
+  /**
+   * The services' namespaces: what is rendered there is delivered by the environment's services
+   * Application (`dist/<environment>/services/`), everything else by its database Application
+   * (lib/gitops/delivery-parts.ts).
+   */
+  readonly serviceNamespaces: ReadonlySet<string>;
   private readonly fleetName: string;
 
   constructor(scope: Construct, props: EnvironmentChartProps) {
     const { fleet, environment } = props;
     super(scope, environment.name, { disableResourceNameHashes: true });
     this.fleetName = fleet.name;
+    // Never the database or a backup namespace: the fleet refuses those for services (build-model.ts systemNamespaces).
+    this.serviceNamespaces = new Set(environment.services.map((s) => s.namespace));
     this.backend = backendOf(environment.operator);
     const backendScope: EnvironmentScope = { chart: this, fleet, environment, labelsFor: this.labelsFor.bind(this) };
 

@@ -21,8 +21,19 @@ export interface AppProjectProps {
    * IsGroupKindNamePermitted), so the project cannot create another Namespace or admission policy.
    */
   readonly clusterResources: ReadonlyArray<{ readonly groupKind: string; readonly name: string }>;
-  /** Namespaced kinds the project may manage, as `group/Kind`. */
+  /**
+   * Namespaced kinds the project may manage, as `group/Kind`: never empty (an empty
+   * `namespaceResourceWhitelist` is left out of the manifest, and a missing one admits every kind:
+   * argo-cd@v3.5.1 app_project_types.go IsGroupKindNamePermitted, `namespaceWhitelist == nil ||`).
+   */
   readonly namespacedResources: readonly string[];
+  /** Namespaced kinds the project refuses even if a later whitelist admitted them, as `group/Kind`. @default none */
+  readonly namespacedDenied?: readonly string[];
+  /**
+   * Warn about objects in the project's namespaces that no Application carries. Off for a project
+   * whose namespaces are teams' own (they hold the teams' workloads). @default true
+   */
+  readonly warnOrphans?: boolean;
   /**
    * Objects that live in the project's namespaces without an owner and without being in git,
    * created by an operator on purpose: not reported as orphans. @default none
@@ -34,11 +45,16 @@ export interface AppProjectProps {
 /**
  * An Argo CD AppProject (argoproj.io/v1alpha1, validated against the CRD in ../shared/crds/argo-cd)
  * fenced to exactly what the fleet renders: one source repository, the namespaces the fleet uses
- * on each environment's cluster, and an allow-list of the kinds in dist/.
+ * on each environment's cluster, and an allow-list of the kinds in dist/. No `sourceNamespaces`:
+ * only Applications in Argo CD's own namespace may use the project (argo-cd@v3.5.1
+ * app_project_types.go IsAppNamespacePermitted), so no team can create an Application elsewhere
+ * that borrows it.
  */
 export class AppProject extends Construct {
   constructor(scope: Construct, id: string, props: AppProjectProps) {
     super(scope, id);
+    if (props.namespacedResources.length === 0)
+      throw new Error(`AppProject ${props.name}: no namespaced kinds: Argo CD would read the missing whitelist as "every kind"`);
     const split = (groupKind: string) => {
       const slash = groupKind.lastIndexOf('/');
       return { group: groupKind.slice(0, slash), kind: groupKind.slice(slash + 1) };
@@ -58,12 +74,18 @@ export class AppProject extends Construct {
             return { ...split(r.groupKind), name: r.name };
           }),
         namespaceResourceWhitelist: [...new Set(props.namespacedResources)].sort().map(split),
+        namespaceResourceBlacklist:
+          props.namespacedDenied && props.namespacedDenied.length > 0 ? [...new Set(props.namespacedDenied)].sort().map(split) : undefined,
         // Anything in these namespaces that dbfleet did not render shows up as a warning, except
         // what an operator creates there by design.
-        orphanedResources: {
-          warn: true,
-          ignore: props.expectedOrphans && props.expectedOrphans.length > 0 ? props.expectedOrphans.map((o) => ({ ...o })) : undefined,
-        },
+        orphanedResources:
+          props.warnOrphans === false
+            ? undefined
+            : {
+                warn: true,
+                ignore:
+                  props.expectedOrphans && props.expectedOrphans.length > 0 ? props.expectedOrphans.map((o) => ({ ...o })) : undefined,
+              },
       },
     });
   }

@@ -1,12 +1,26 @@
 import { Construct } from 'constructs';
 import { ApplicationSet } from '../../imports/argoproj.io';
+import type { DeliveryPart } from './delivery-parts';
 
+/** One Application: one part (database or services) of one environment. */
 export interface EnvironmentTarget {
   readonly environment: string;
+  /** Which of the environment's two Applications (lib/gitops/delivery-parts.ts). */
+  readonly part: DeliveryPart;
+  /** The Application's name. */
+  readonly application: string;
+  /** The Application's AppProject. */
+  readonly project: string;
+  /** Folder of its manifests in the repository (`<path>/<environment>`, `<path>/<environment>/services`). */
+  readonly path: string;
   /** The environment's cluster: API server URL or Argo CD cluster name (all targets use the same form). */
   readonly server?: string;
   readonly name?: string;
-  /** Default namespace of the Application (objects in dist/ all name their namespace). */
+  /**
+   * Default namespace of the Application (objects in dist/ all name their namespace); one of its
+   * project's destinations, or Argo CD refuses the Application (argo-cd@v3.5.1 util/argo/argo.go
+   * ValidatePermissions → IsDestinationPermitted).
+   */
   readonly namespace: string;
 }
 
@@ -14,23 +28,18 @@ export interface EnvironmentsApplicationSetProps {
   readonly name: string;
   /** Argo CD's namespace. */
   readonly namespace: string;
-  /** The AppProject of each environment's Application. */
-  readonly projectOf: (environment: string) => string;
   readonly repoURL: string;
   readonly targetRevision: string;
-  /** Folder of the rendered manifests in the repository; each environment is `<path>/<environment>`. */
-  readonly path: string;
   readonly targets: readonly EnvironmentTarget[];
-  /** Prefix of the generated Applications' names (`<prefix>-<environment>`). */
-  readonly applicationPrefix: string;
   readonly labels: Record<string, string>;
 }
 
 /**
- * One Argo CD Application per environment, from `dist/<environment>/` to that environment's
- * cluster: automated sync with self-heal and prune (stateful objects opt out of pruning with
- * their own sync options), retries with backoff, and Applications whose deletion leaves the
- * databases running (`preserveResourcesOnDeletion`).
+ * The Argo CD Applications of every environment, from `dist/<environment>/` (database) and
+ * `dist/<environment>/services/` (services) to that environment's cluster: automated sync with
+ * self-heal and prune (stateful objects opt out of pruning with their own sync options), retries
+ * with backoff, and Applications whose deletion leaves the databases running
+ * (`preserveResourcesOnDeletion`).
  */
 export class EnvironmentsApplicationSet extends Construct {
   constructor(scope: Construct, id: string, props: EnvironmentsApplicationSetProps) {
@@ -47,23 +56,32 @@ export class EnvironmentsApplicationSet extends Construct {
         generators: [
           {
             list: {
-              elements: props.targets.map((t) =>
-                byName
-                  ? { environment: t.environment, project: props.projectOf(t.environment), cluster: t.name, namespace: t.namespace }
-                  : { environment: t.environment, project: props.projectOf(t.environment), server: t.server, namespace: t.namespace },
-              ),
+              elements: props.targets.map((t) => ({
+                application: t.application,
+                environment: t.environment,
+                part: t.part,
+                project: t.project,
+                path: t.path,
+                ...(byName ? { cluster: t.name } : { server: t.server }),
+                namespace: t.namespace,
+              })),
             },
           },
         ],
         syncPolicy: { preserveResourcesOnDeletion: true },
         template: {
           metadata: {
-            name: `${props.applicationPrefix}-{{ .environment }}`,
-            labels: { ...props.labels, 'dbfleet.io/environment': '{{ .environment }}' },
+            name: '{{ .application }}',
+            labels: { ...props.labels, 'dbfleet.io/environment': '{{ .environment }}', 'dbfleet.io/delivery': '{{ .part }}' },
           },
           spec: {
             project: '{{ .project }}',
-            source: { repoUrl: props.repoURL, targetRevision: props.targetRevision, path: `${props.path}/{{ .environment }}` },
+            // A plain directory source, not recursive (Argo CD's default: reposerver/repository/
+            // repository.go getPotentiallyValidManifests skips sub-folders unless `recurse`): the
+            // database Application's folder holds the services Application's as `services/`, and
+            // each object is carried by one Application only. Not written as `recurse: false`:
+            // util/argo/argo.go NormalizeSource drops a zero `directory`, a diff on every reconcile.
+            source: { repoUrl: props.repoURL, targetRevision: props.targetRevision, path: '{{ .path }}' },
             destination: byName
               ? { name: '{{ .cluster }}', namespace: '{{ .namespace }}' }
               : { server: '{{ .server }}', namespace: '{{ .namespace }}' },

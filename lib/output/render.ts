@@ -1,7 +1,10 @@
-// Fleet → the files of dist/: one object per file, `<environment>/<kind>-<name>.yaml`.
+// Fleet → the files of dist/: one object per file, `<environment>/<kind>-<name>.yaml`, or
+// `<environment>/services/<kind>-<name>.yaml` for the services Application (lib/gitops/delivery-parts.ts).
 import { ApiObject, App, Chart } from 'cdk8s';
 import { dump } from 'js-yaml';
+import { EnvironmentChart } from '../fleet/environment-chart';
 import { FleetApp, type FleetAppProps } from '../fleet/fleet-app';
+import { deliveryFolder, deliveryPart } from '../gitops/delivery-parts';
 import type { Fleet } from '../config/model';
 
 export interface RenderedObject {
@@ -63,8 +66,13 @@ export function renderObjects(app: App): RenderedObject[] {
       .findAll()
       .filter((c): c is ApiObject => c instanceof ApiObject)
       .map((o) => o.toJson() as KubernetesObject);
+    const serviceNamespaces = chart instanceof EnvironmentChart ? (chart as EnvironmentChart).serviceNamespaces : undefined;
     for (const object of objects) {
-      const path = `${chart.node.id}/${object.kind.toLowerCase()}-${object.metadata.name}.yaml`;
+      // An environment's objects in its services' namespaces go to the services Application's folder.
+      const folder = serviceNamespaces
+        ? deliveryFolder(chart.node.id, deliveryPart(serviceNamespaces, object.metadata.namespace))
+        : chart.node.id;
+      const path = `${folder}/${object.kind.toLowerCase()}-${object.metadata.name}.yaml`;
       const previous = owners.get(path);
       if (previous) {
         throw new RenderError(

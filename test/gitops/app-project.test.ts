@@ -26,12 +26,19 @@ function ignored(
 
 describe('AppProject', () => {
   const objects = renderObjects(buildApp(fleetOf(BASE_FLEET + GITOPS)));
-  const project = objects.find((o) => o.object.kind === 'AppProject')!.object as any;
+  const projects = objects.filter((o) => o.object.kind === 'AppProject').map((o) => o.object as any);
+  // The database project of an environment (its services project is `db-production-services`).
+  const project = projects.find((p) => p.metadata.name === 'db-production');
 
-  it('is schema-valid without any unvalidated-kind exception', () => {
-    const report = loadValidator().validateObjects([{ object: project, location: { file: 'appproject.yaml' } }]);
+  it('is schema-valid without any unvalidated-kind exception, the database and the services projects', () => {
+    expect(projects.map((p) => p.metadata.name).sort()).toEqual(['db-production', 'db-production-services', 'db-test', 'db-test-services']);
+    const report = loadValidator().validateObjects(projects.map((p) => ({ object: p, location: { file: `${p.metadata.name}.yaml` } })));
     expect(report.issues).toEqual([]);
     expect(report.notValidated).toEqual([]);
+  });
+
+  it("the services project does not watch the teams' namespaces for orphans (they hold the teams' workloads)", () => {
+    expect(projects.find((p) => p.metadata.name === 'db-production-services').spec.orphanedResources).toBeUndefined();
   });
 
   it('warns on orphans, but not on the ownerless cnpg-default-monitoring copy the operator makes', () => {

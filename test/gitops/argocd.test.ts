@@ -1,10 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ApiObject } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { extendFleet } from '../../charts';
 import { loadFleet } from '../../lib/config/load';
 import { buildApp, renderObjects, toYaml, type KubernetesObject } from '../../lib/output/render';
+import { argocdFence, argoProjectPermits, formatViolations } from '../support/invariants';
 
 const dist = join(__dirname, '..', '..', 'dist');
 
@@ -94,8 +96,21 @@ describe('safe sync of stateful objects, over all of dist/', () => {
 });
 
 describe('Argo CD delivery', () => {
-  it('an ApplicationSet makes one Application per environment from dist/<environment>/', () => {
-    const set = one('ApplicationSet') as KubernetesObject & { spec: any };
+  const appSet = () => one('ApplicationSet') as KubernetesObject & { spec: any };
+  const SERVICE_NAMESPACES = ['catalog', 'customers', 'inventory', 'orders', 'payments'];
+  const element = (environment: string, part: 'database' | 'services') => ({
+    application: `acme-databases-${environment}${part === 'services' ? '-services' : ''}`,
+    environment,
+    part,
+    project: `databases-${environment}${part === 'services' ? '-services' : ''}`,
+    path: `dist/${environment}${part === 'services' ? '/services' : ''}`,
+    server: `https://${environment}.k8s.acme.example`,
+    // The services Application's own destination is one of its project's namespaces.
+    namespace: part === 'services' ? 'catalog' : 'databases',
+  });
+
+  it('an ApplicationSet makes two Applications per environment: database from dist/<env>/, services from dist/<env>/services/', () => {
+    const set = appSet();
     expect(set.metadata).toMatchObject({ name: 'acme-databases', namespace: 'argocd' });
     expect(set.spec.goTemplate).toBe(true);
     expect(set.spec.goTemplateOptions).toEqual(['missingkey=error']);
@@ -103,30 +118,21 @@ describe('Argo CD delivery', () => {
     expect(set.spec.generators).toEqual([
       {
         list: {
-          elements: [
-            {
-              environment: 'production',
-              project: 'databases-production',
-              server: 'https://production.k8s.acme.example',
-              namespace: 'databases',
-            },
-            // The DR site: its own Application, synced to the other Kubernetes cluster (issue #19).
-            {
-              environment: 'production-dr',
-              project: 'databases-production-dr',
-              server: 'https://production-dr.k8s.acme.example',
-              namespace: 'databases',
-            },
-            { environment: 'staging', project: 'databases-staging', server: 'https://staging.k8s.acme.example', namespace: 'databases' },
-            { environment: 'test', project: 'databases-test', server: 'https://test.k8s.acme.example', namespace: 'databases' },
-          ],
+          // The DR site (production-dr): its own Applications, synced to the other Kubernetes cluster (issue #19).
+          elements: ['production', 'production-dr', 'staging', 'test'].flatMap((e) => [element(e, 'database'), element(e, 'services')]),
         },
       },
     ]);
-    expect(set.spec.template.metadata.name).toBe('acme-databases-{{ .environment }}');
+    // The database Applications keep their names (acme-databases-<env>): no Application is replaced.
+    expect(set.spec.template.metadata.name).toBe('{{ .application }}');
+    expect(set.spec.template.metadata.labels).toMatchObject({
+      'dbfleet.io/environment': '{{ .environment }}',
+      'dbfleet.io/delivery': '{{ .part }}',
+    });
     expect(set.spec.template.spec).toEqual({
       project: '{{ .project }}',
-      source: { repoURL: 'https://github.com/acme/dbfleet.git', targetRevision: 'main', path: 'dist/{{ .environment }}' },
+      // No `directory`: not recursive, so dist/<env>/services/ is not also synced by the database Application.
+      source: { repoURL: 'https://github.com/acme/dbfleet.git', targetRevision: 'main', path: '{{ .path }}' },
       destination: { server: '{{ .server }}', namespace: '{{ .namespace }}' },
       syncPolicy: {
         automated: { prune: true, selfHeal: true },
@@ -136,41 +142,100 @@ describe('Argo CD delivery', () => {
     });
   });
 
-  it("each environment has its own AppProject: this repo only, that environment's namespaces and the kinds it renders there", () => {
+  // The whitelists are derived from what is rendered into each Application's folder, and checked
+  // here against the files: a kind added to a service namespace shows up in the services project
+  // (and fails below if it runs code or grants rights), never silently in the database one.
+  it('each environment has a database and a services AppProject: this repo only, each exactly the namespaces and kinds of its folder', () => {
     const projects = example.filter((o) => o.object.kind === 'AppProject').map((o) => o.object as KubernetesObject & { spec: any });
     const environments = [...new Set(example.filter((o) => !o.file.startsWith('argocd/')).map((o) => o.file.split('/')[0]))].sort();
-    expect(projects.map((p) => p.metadata.name).sort()).toEqual(environments.map((e) => `databases-${e}`));
-    const appSet = one('ApplicationSet') as KubernetesObject & { spec: any };
-    expect(appSet.spec.template.spec.project).toBe('{{ .project }}');
+    expect(projects.map((p) => p.metadata.name).sort()).toEqual(
+      environments.flatMap((e) => [`databases-${e}`, `databases-${e}-services`]).sort(),
+    );
+    const gk = (o: KubernetesObject) => `${o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : ''}/${o.kind}`;
     for (const env of environments) {
-      const project = projects.find((p) => p.metadata.name === `databases-${env}`)!;
-      expect(project.metadata.namespace).toBe('argocd');
-      expect(project.spec.sourceRepos).toEqual(['https://github.com/acme/dbfleet.git']);
-      const inEnv = example.filter((o) => o.file.startsWith(`${env}/`));
-      const usedNamespaces = [...new Set(inEnv.filter((o) => o.object.metadata.namespace).map((o) => o.object.metadata.namespace))].sort();
-      expect(project.spec.destinations.map((d: any) => d.namespace)).toEqual(usedNamespaces);
-      const element = appSet.spec.generators[0].list.elements.find((e: any) => e.environment === env);
-      expect(element.project).toBe(`databases-${env}`);
-      expect(new Set(project.spec.destinations.map((d: any) => d.server))).toEqual(new Set([element.server]));
-      const kinds = (namespaced: boolean) =>
-        [
-          ...new Set(
-            inEnv
-              .filter((o) => Boolean(o.object.metadata.namespace) === namespaced)
-              .map((o) => `${o.object.apiVersion.includes('/') ? o.object.apiVersion.split('/')[0] : ''}/${o.object.kind}`),
-          ),
+      for (const part of ['database', 'services'] as const) {
+        const e = element(env, part);
+        const project = projects.find((p) => p.metadata.name === e.project)!;
+        expect(project.metadata.namespace).toBe('argocd');
+        expect(project.spec.sourceRepos).toEqual(['https://github.com/acme/dbfleet.git']);
+        // Only Applications in Argo CD's own namespace may use it.
+        expect(project.spec.sourceNamespaces).toBeUndefined();
+        const folder = e.path.slice('dist/'.length);
+        const inFolder = example.filter((o) => o.file.slice(0, o.file.lastIndexOf('/')) === folder);
+        expect(inFolder.length).toBeGreaterThan(0);
+        const usedNamespaces = [
+          ...new Set(inFolder.filter((o) => o.object.metadata.namespace).map((o) => o.object.metadata.namespace)),
         ].sort();
-      expect(project.spec.namespaceResourceWhitelist.map((r: any) => `${r.group}/${r.kind}`)).toEqual(kinds(true));
-      expect([...new Set(project.spec.clusterResourceWhitelist.map((r: any) => `${r.group}/${r.kind}`))]).toEqual(kinds(false));
-      // Item 9: cluster-scoped objects are admitted by name, exactly those rendered (Argo CD v3.5.1
-      // matches an entry without a name to every object of its kind: any Namespace, any policy).
-      const clusterScoped = inEnv
-        .filter((o) => !o.object.metadata.namespace)
-        .map(
-          (o) => `${o.object.apiVersion.includes('/') ? o.object.apiVersion.split('/')[0] : ''}/${o.object.kind}/${o.object.metadata.name}`,
-        )
-        .sort();
-      expect(project.spec.clusterResourceWhitelist.map((r: any) => `${r.group}/${r.kind}/${r.name}`).sort()).toEqual(clusterScoped);
+        expect(project.spec.destinations.map((d: any) => d.namespace)).toEqual(usedNamespaces);
+        expect(new Set(project.spec.destinations.map((d: any) => d.server))).toEqual(new Set([e.server]));
+        const kinds = (namespaced: boolean) =>
+          [...new Set(inFolder.filter((o) => Boolean(o.object.metadata.namespace) === namespaced).map((o) => gk(o.object)))].sort();
+        expect(project.spec.namespaceResourceWhitelist.map((r: any) => `${r.group}/${r.kind}`)).toEqual(kinds(true));
+        // Item 9: cluster-scoped objects are admitted by name, exactly those rendered (Argo CD v3.5.1
+        // matches an entry without a name to every object of its kind: any Namespace, any policy).
+        const clusterScoped = inFolder
+          .filter((o) => !o.object.metadata.namespace)
+          .map((o) => `${gk(o.object)}/${o.object.metadata.name}`)
+          .sort();
+        expect((project.spec.clusterResourceWhitelist ?? []).map((r: any) => `${r.group}/${r.kind}/${r.name}`).sort()).toEqual(
+          clusterScoped,
+        );
+        if (part === 'services') {
+          expect(usedNamespaces).toEqual(SERVICE_NAMESPACES);
+          expect(clusterScoped).toEqual([]);
+          // What a service namespace needs in this fleet: its connection Secret, as an ExternalSecret.
+          expect(kinds(true)).toEqual(['external-secrets.io/ExternalSecret']);
+          expect(project.spec.namespaceResourceBlacklist.map((r: any) => `${r.group}/${r.kind}`)).toEqual(
+            expect.arrayContaining([
+              '/ServiceAccount',
+              'batch/Job',
+              'batch/CronJob',
+              'rbac.authorization.k8s.io/Role',
+              'rbac.authorization.k8s.io/RoleBinding',
+            ]),
+          );
+        } else {
+          for (const ns of SERVICE_NAMESPACES) expect(usedNamespaces).not.toContain(ns);
+        }
+      }
     }
+  });
+
+  it("the fence holds as Argo CD v3.5.1 decides it: each object admitted by its own Application's project only (invariant argocd-fence)", () => {
+    const fleet = loadFleet(join(__dirname, '..', 'fixtures', 'fleets', 'example.yaml'));
+    const rendered = renderObjects(buildApp(fleet, { extend: extendFleet }));
+    expect(formatViolations(argocdFence.check({ fleet, objects: rendered }))).toBe('');
+    // A Job in a service namespace: Argo CD's logic refuses it in the services project, and the
+    // database project does not reach that namespace.
+    const projects = new Map(rendered.filter((o) => o.object.kind === 'AppProject').map((o) => [o.object.metadata.name, o.object as any]));
+    const cluster = { server: 'https://production.k8s.acme.example' };
+    const job = { group: 'batch', kind: 'Job', name: 'x', namespace: 'orders' };
+    expect(argoProjectPermits(projects.get('databases-production-services'), job, cluster)).toBe(false);
+    expect(argoProjectPermits(projects.get('databases-production'), job, cluster)).toBe(false);
+    expect(argoProjectPermits(projects.get('databases-production'), { ...job, namespace: 'databases' }, cluster)).toBe(true);
+    const secret = { group: 'external-secrets.io', kind: 'ExternalSecret', name: 'x', namespace: 'orders' };
+    expect(argoProjectPermits(projects.get('databases-production-services'), secret, cluster)).toBe(true);
+    // Nothing cluster-scoped in the services project: not even a Namespace named like a service's.
+    expect(
+      argoProjectPermits(projects.get('databases-production-services'), { group: '', kind: 'Namespace', name: 'orders' }, cluster),
+    ).toBe(false);
+  });
+
+  it('an extension that puts a Job into a service namespace is refused when the Argo CD chart is built', () => {
+    const fleet = loadFleet(join(__dirname, '..', 'fixtures', 'fleets', 'example.yaml'));
+    expect(() =>
+      buildApp(fleet, {
+        extend: (app) => {
+          extendFleet(app);
+          new ApiObject(app.environment('production'), 'TeamJob', {
+            apiVersion: 'batch/v1',
+            kind: 'Job',
+            metadata: { name: 'migrate', namespace: 'orders' },
+          });
+        },
+      }),
+    ).toThrow(
+      /environment production: Job orders\/migrate would be delivered into a service namespace, where the services AppProject admits no/,
+    );
   });
 });

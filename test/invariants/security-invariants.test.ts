@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadFleet } from '../../lib/config/load';
 import { buildApp, renderObjects } from '../../lib/output/render';
-import { noSuperuserJobs, pinnedImagesKeepDigest } from '../support/invariants';
+import { argocdFence, noSuperuserJobs, pinnedImagesKeepDigest } from '../support/invariants';
 
 const fleet = loadFleet(join(__dirname, '../../fleet.yaml'));
 const render = () => renderObjects(buildApp(fleet));
@@ -57,6 +57,47 @@ describe('pinned-images-keep-digest', () => {
     container.image = pinned.replace(/@sha256:.*$/, '');
     expect(pinnedImagesKeepDigest.check({ fleet, objects }).map((v) => `${v.object}: ${v.message}`)).toEqual([
       `${job.path}: runs ${container.image}; the fleet pins ${pinned}`,
+    ]);
+  });
+});
+
+// Issue 24 item 9: the Argo CD fence between an environment's database and services Applications.
+describe('argocd-fence', () => {
+  it("holds for the repository's fleet", () => {
+    expect(argocdFence.check({ fleet, objects: render() })).toEqual([]);
+  });
+
+  it('fires for a Role in a service namespace and an object in the wrong folder (Argo CD would refuse it)', () => {
+    const objects = render();
+    const role = objects.find((o) => o.object.kind === 'Role' && o.path.startsWith('production/'))!;
+    const planted = { ...role, object: { ...role.object, metadata: { ...role.object.metadata, namespace: 'orders' } } };
+    const secret = objects.find((o) => o.path === 'production/services/externalsecret-orders-db.yaml')!;
+    const misplaced = { ...secret, path: 'production/externalsecret-orders-db.yaml' };
+    const messages = argocdFence
+      .check({ fleet, objects: [...objects.filter((o) => o !== secret && o !== role), planted, misplaced] })
+      .map((v) => `${v.object}: ${v.message}`);
+    const project = `${fleet.gitops!.project}-production`;
+    expect(messages).toEqual([
+      `${role.path}: Role in service namespace orders: the services Application carries nothing that runs code or grants rights`,
+      `${role.path}: in dist/production/, but its namespace orders is delivered from dist/production/services/`,
+      `${role.path}: Argo CD would refuse it: AppProject ${project} of Application ${fleet.name}-databases-production does not admit Role in orders`,
+      'production/externalsecret-orders-db.yaml: in dist/production/, but its namespace orders is delivered from dist/production/services/',
+      `production/externalsecret-orders-db.yaml: Argo CD would refuse it: AppProject ${project} of Application ${fleet.name}-databases-production does not admit ExternalSecret in orders`,
+      `production/externalsecret-orders-db.yaml: AppProject ${project}-services of production's other Application (${fleet.name}-databases-production-services) admits it: exactly one project of an environment may`,
+    ]);
+  });
+
+  it('fires when the two projects of an environment overlap (the database project given a service namespace)', () => {
+    const objects = render();
+    const index = objects.findIndex(
+      (o) => o.object.kind === 'AppProject' && o.object.metadata.name === `${fleet.gitops!.project}-production`,
+    );
+    const widened = structuredClone(objects[index].object) as any;
+    widened.spec.destinations.push({ server: widened.spec.destinations[0].server, namespace: 'orders' });
+    const changed = [...objects];
+    changed[index] = { ...objects[index], object: widened };
+    expect(argocdFence.check({ fleet, objects: changed }).map((v) => `${v.object}: ${v.message}`)).toEqual([
+      `production/services/externalsecret-orders-db.yaml: AppProject ${fleet.gitops!.project}-production of production's other Application (${fleet.name}-databases-production) admits it: exactly one project of an environment may`,
     ]);
   });
 });

@@ -101,6 +101,10 @@ describe('service namespaces are never system namespaces', () => {
     ['databases', 'the database namespace of environment "test"'],
     ['cnpg-system', 'the CloudNativePG operator namespace (operator.namespace)'],
     ['monitoring', 'the monitoring namespace (monitoring.namespace)'],
+    // Issue 24 item 9: a service namespace is a destination of the services AppProject.
+    ['default', 'the Kubernetes default namespace'],
+    ['external-secrets', 'the External Secrets operator namespace (secretStore.operatorNamespace, default external-secrets)'],
+    ['argocd', "Argo CD's namespace (its default, argocd)"],
   ])('%s is refused', (namespace, what) => {
     const text = edit('  - name: payments\n', `  - name: payments\n    namespace: ${namespace}\n`);
     expect(configErrors(text)).toEqual([
@@ -114,6 +118,38 @@ describe('service namespaces are never system namespaces', () => {
     expect(configErrors(named)).toEqual([
       `fleet.yaml:${lineOf(named, 'name: argocd')}: services[1].name: namespace "argocd" is Argo CD's namespace (gitops.argocdNamespace): a service's app Secret and database access cannot go there; give the service its own namespace (namespace:)`,
     ]);
+  });
+});
+
+describe('service namespaces: the operator namespaces the fleet configures, every problem at once', () => {
+  it("the External Secrets operator's configured namespace and Argo CD's configured one are refused, the defaults then free", () => {
+    const text = edit(
+      'secretStore: { kind: ClusterSecretStore, name: vault, keyPrefix: databases }\n',
+      'secretStore: { kind: ClusterSecretStore, name: vault, keyPrefix: databases, operatorNamespace: eso }\n',
+      `${BASE_FLEET}gitops: { repoURL: https://example.com/fleet.git, project: databases, argocdNamespace: gitops }\n`,
+    );
+    const bad = edit(
+      '  - name: payments\n',
+      '  - name: payments\n    namespace: eso\n  - name: billing\n    namespace: gitops\n  - name: ledger\n    namespace: default\n',
+      text,
+    );
+    // Every problem at once, each at its own file:line:path.
+    expect(configErrors(bad)).toEqual([
+      `fleet.yaml:${lineOf(bad, 'namespace: eso')}: services[1].namespace: namespace "eso" is the External Secrets operator namespace (secretStore.operatorNamespace): a service's app Secret and database access cannot go there; give the service its own namespace`,
+      `fleet.yaml:${lineOf(bad, 'namespace: gitops')}: services[2].namespace: namespace "gitops" is Argo CD's namespace (gitops.argocdNamespace): a service's app Secret and database access cannot go there; give the service its own namespace`,
+      `fleet.yaml:${lineOf(bad, 'namespace: default')}: services[3].namespace: namespace "default" is the Kubernetes default namespace: a service's app Secret and database access cannot go there; give the service its own namespace`,
+    ]);
+    // Configured elsewhere, the documented defaults are ordinary names.
+    const free = edit(
+      '  - name: payments\n',
+      '  - name: payments\n    namespace: external-secrets\n  - name: billing\n    namespace: argocd\n',
+      text,
+    );
+    expect(
+      fleetOf(free)
+        .services.map((s) => s.namespace)
+        .sort(),
+    ).toEqual(['argocd', 'external-secrets', 'orders']);
   });
 });
 

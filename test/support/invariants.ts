@@ -882,6 +882,160 @@ export const pinnedImagesKeepDigest: Invariant = {
   },
 };
 
+/**
+ * Argo CD's glob for AppProject lists: `filepath.Match` for kinds and groups (argo-cd@v3.5.1
+ * pkg/apis/application/v1alpha1/types.go isResourceInList, isNamedResourceInList) and gobwas glob
+ * for destinations (app_project_types.go globMatch, `!` negates). dbfleet writes exact names; a
+ * pattern with other glob syntax than `*` and `?` is not judged here (undefined).
+ */
+function argoGlob(pattern: string, value: string): boolean | undefined {
+  if (/[[\]\\{}]/.test(pattern)) return undefined;
+  const source = pattern
+    .replace(/[.+^$()|]/g, '\\$&')
+    .replace(/\*/g, '[^/]*')
+    .replace(/\?/g, '[^/]');
+  return new RegExp(`^${source}$`).test(value);
+}
+
+type GroupKindEntry = { group?: string; kind?: string; name?: string };
+type ArgoProject = {
+  metadata: { name: string };
+  spec: {
+    destinations?: Array<{ server?: string; name?: string; namespace?: string }>;
+    namespaceResourceWhitelist?: GroupKindEntry[];
+    namespaceResourceBlacklist?: GroupKindEntry[];
+    clusterResourceWhitelist?: GroupKindEntry[];
+    clusterResourceBlacklist?: GroupKindEntry[];
+  };
+};
+
+/**
+ * Whether an AppProject lets an Application sync an object to a cluster: a port of argo-cd@v3.5.1
+ * controller/sync.go validateSyncPermissions → app_project_types.go IsGroupKindNamePermitted (kind
+ * lists, the same for every destination; a missing namespaced whitelist admits every kind, a
+ * missing cluster one none) and, for a namespaced object, IsDestinationPermitted →
+ * isDestinationMatched (server or name, and namespace; `!` patterns deny). Exported for tests.
+ */
+export function argoProjectPermits(
+  project: ArgoProject,
+  object: { group: string; kind: string; name: string; namespace?: string },
+  cluster: { server?: string; name?: string },
+): boolean {
+  const inList = (list: GroupKindEntry[], named: boolean) =>
+    list.some(
+      (i) =>
+        argoGlob(i.kind ?? '', object.kind) === true &&
+        argoGlob(i.group ?? '', object.group) === true &&
+        (!named || !i.name || argoGlob(i.name, object.name) === true),
+    );
+  const spec = project.spec;
+  if (object.namespace) {
+    const white = spec.namespaceResourceWhitelist;
+    const whitelisted = white === undefined || (white.length !== 0 && inList(white, false));
+    const blacklisted = (spec.namespaceResourceBlacklist ?? []).length !== 0 && inList(spec.namespaceResourceBlacklist!, false);
+    if (!whitelisted || blacklisted) return false;
+  } else {
+    const whitelisted = (spec.clusterResourceWhitelist ?? []).length !== 0 && inList(spec.clusterResourceWhitelist!, true);
+    const blacklisted = (spec.clusterResourceBlacklist ?? []).length !== 0 && inList(spec.clusterResourceBlacklist!, true);
+    return whitelisted && !blacklisted;
+  }
+  return argoDestinationPermitted(project, cluster, object.namespace);
+}
+
+/** argo-cd@v3.5.1 app_project_types.go isDestinationMatched (without project-scoped clusters). */
+export function argoDestinationPermitted(project: ArgoProject, cluster: { server?: string; name?: string }, namespace: string): boolean {
+  const glob = (pattern: string | undefined, value: string) => {
+    if (pattern === undefined) return false;
+    if (pattern.startsWith('!')) return argoGlob(pattern.slice(1), value) === false;
+    return pattern === '*' || argoGlob(pattern, value) === true;
+  };
+  let matched = false;
+  for (const d of project.spec.destinations ?? []) {
+    const nameMatched = cluster.name !== undefined && cluster.name !== '' && glob(d.name, cluster.name);
+    const serverMatched = cluster.server !== undefined && cluster.server !== '' && glob(d.server, cluster.server);
+    const namespaceMatched = glob(d.namespace, namespace);
+    if ((serverMatched || nameMatched) && namespaceMatched) matched = true;
+    else if ((!nameMatched && d.name?.startsWith('!')) || (!serverMatched && d.server?.startsWith('!') && namespaceMatched)) return false;
+    else if (!namespaceMatched && d.namespace?.startsWith('!') && serverMatched) return false;
+  }
+  return matched;
+}
+
+/** Kinds that run code or grant rights: never in a service namespace (lib/gitops/delivery-parts.ts). */
+const SERVICE_NAMESPACE_FORBIDDEN = new Set([
+  '/ServiceAccount',
+  'batch/Job',
+  'batch/CronJob',
+  'rbac.authorization.k8s.io/Role',
+  'rbac.authorization.k8s.io/RoleBinding',
+]);
+
+export const argocdFence: Invariant = {
+  id: 'argocd-fence',
+  description:
+    "Nothing that runs code or grants rights (Role, RoleBinding, Job, CronJob, ServiceAccount) is rendered into a service's namespace; each object is in the folder of the Application its namespace belongs to (services' namespaces: dist/<env>/services/), and that Application's AppProject admits its namespace and kind (as Argo CD v3.5.1 decides it) while the environment's other project does not.",
+  check: ({ fleet, objects }) => {
+    const violations: Violation[] = [];
+    const add = (object: string, message: string) => violations.push({ rule: 'argocd-fence', object, message });
+    const serviceNamespaces = new Map(fleet.environments.map((e) => [e.name, new Set(e.services.map((s) => s.namespace))]));
+    const appSet = objects.find((r) => r.object.kind === 'ApplicationSet')?.object as Obj | undefined;
+    const elements: Array<Record<string, string>> = appSet?.spec?.generators?.[0]?.list?.elements ?? [];
+    const projects = new Map(
+      objects.filter((r) => r.object.kind === 'AppProject').map((r) => [r.object.metadata.name, r.object as unknown as ArgoProject]),
+    );
+    for (const element of elements) {
+      const project = projects.get(element.project);
+      if (!project) add('argocd/', `Application ${element.application} names AppProject ${element.project}, which is not rendered`);
+      // util/argo/argo.go ValidatePermissions: the Application's own destination must be permitted.
+      else if (!argoDestinationPermitted(project, { server: element.server, name: element.cluster }, element.namespace))
+        add(
+          'argocd/',
+          `Application ${element.application}'s destination namespace ${element.namespace} is not a destination of ${element.project}`,
+        );
+    }
+    for (const r of objects) {
+      const environment = environmentOf(r);
+      if (environment === 'argocd') continue;
+      const o = r.object;
+      const namespace = o.metadata.namespace;
+      const inService = namespace !== undefined && (serviceNamespaces.get(environment)?.has(namespace) ?? false);
+      if (inService && SERVICE_NAMESPACE_FORBIDDEN.has(kindKey(o)))
+        add(
+          r.path,
+          `${o.kind} in service namespace ${namespace}: the services Application carries nothing that runs code or grants rights`,
+        );
+      const folder = r.path.slice(0, r.path.lastIndexOf('/'));
+      const expected = inService ? `${environment}/services` : environment;
+      if (folder !== expected)
+        add(r.path, `in dist/${folder}/, but its namespace ${namespace ?? '(cluster-scoped)'} is delivered from dist/${expected}/`);
+      if (!fleet.gitops || !appSet) continue;
+      const carrier = elements.find((e) => e.path === `${fleet.gitops!.path}/${folder}`);
+      if (!carrier) {
+        add(r.path, `no Application of the ApplicationSet syncs ${fleet.gitops.path}/${folder}`);
+        continue;
+      }
+      const slash = o.apiVersion.lastIndexOf('/');
+      const subject = { group: slash === -1 ? '' : o.apiVersion.slice(0, slash), kind: o.kind, name: o.metadata.name, namespace };
+      const own = projects.get(carrier.project);
+      const cluster = { server: carrier.server, name: carrier.cluster };
+      if (own && !argoProjectPermits(own, subject, cluster))
+        add(
+          r.path,
+          `Argo CD would refuse it: AppProject ${carrier.project} of Application ${carrier.application} does not admit ${o.kind} in ${namespace ?? 'the cluster scope'}`,
+        );
+      for (const other of elements.filter((e) => e.environment === carrier.environment && e.project !== carrier.project)) {
+        const project = projects.get(other.project);
+        if (project && argoProjectPermits(project, subject, { server: other.server, name: other.cluster }))
+          add(
+            r.path,
+            `AppProject ${other.project} of ${environment}'s other Application (${other.application}) admits it: exactly one project of an environment may`,
+          );
+      }
+    }
+    return violations;
+  },
+};
+
 export const INVARIANTS: Invariant[] = [
   singleInstanceHasNoBlockingPdb,
   noSuperuserAccess,
@@ -899,6 +1053,7 @@ export const INVARIANTS: Invariant[] = [
   uniqueStorePurpose,
   egressDefaultDeny,
   pinnedImagesKeepDigest,
+  argocdFence,
 ];
 
 export function checkInvariants(context: InvariantContext, invariants: readonly Invariant[] = INVARIANTS): Violation[] {
