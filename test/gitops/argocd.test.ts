@@ -6,6 +6,7 @@ import { parseAllDocuments } from 'yaml';
 import { extendFleet } from '../../charts';
 import { loadFleet } from '../../lib/config/load';
 import { buildApp, renderObjects, toYaml, type KubernetesObject } from '../../lib/output/render';
+import { countChanges, makePlan } from '../../lib/plan/plan';
 import { argocdFence, argoProjectPermits, formatViolations } from '../support/invariants';
 
 const dist = join(__dirname, '..', '..', 'dist');
@@ -219,6 +220,19 @@ describe('Argo CD delivery', () => {
     expect(
       argoProjectPermits(projects.get('databases-production-services'), { group: '', kind: 'Namespace', name: 'orders' }, cluster),
     ).toBe(false);
+  });
+
+  // The one-time move: the connection ExternalSecrets leave dist/<env>/ for dist/<env>/services/.
+  it('moving to the services Application is no change in plan, and the database Application never prunes what moves (Prune=false)', () => {
+    const moved = example.filter((o) => o.file.split('/')[1] === 'services');
+    expect(moved.length).toBeGreaterThan(0);
+    const before = new Map(example.map((o) => [o.file.replace('/services/', '/'), o.object as KubernetesObject]));
+    const after = new Map(example.map((o) => [o.file, o.object as KubernetesObject]));
+    expect(countChanges(makePlan(before, after))).toBe(0);
+    // Until the services Application's sync re-labels it as its own (annotation tracking), the database
+    // Application sees it as extraneous: Prune=false makes that a skipped prune, never a deletion.
+    for (const { file, object } of moved)
+      expect(object.metadata.annotations?.['argocd.argoproj.io/sync-options'], file).toMatch(/Prune=false/);
   });
 
   it('an extension that puts a Job into a service namespace is refused when the Argo CD chart is built', () => {
