@@ -16,13 +16,13 @@ const RESERVED = new Set(['postgres', 'template0', 'template1', 'streaming_repli
 // `rdsadmin`, `rdsrepladmin`, `rdstopmgr` and `rds_*` (rds_superuser, rds_iam, …) are Aurora's own.
 const RESERVED_AURORA = new Set(['rdsadmin', 'rdsrepladmin', 'rdstopmgr']);
 // `dbfleet_` names dbfleet's own roles (dbfleet_access, and on Aurora dbfleet_admin with CREATEROLE,
-// dbfleet_exporter, the master user dbfleet_master): a service whose role were one of them would get
+// dbfleet_exporter, the master user dbfleet_master; on Zalando <= 15 dbfleet_rotation with CREATEROLE): a service whose role were one of them would get
 // that login in its app Secret (Aurora's provision.sh sets an owner's password from the store).
 const RESERVED_PREFIXES = ['pg_', 'cnpg_', 'dbfleet_', 'rds_'];
 const PREFIX_OWNER: Record<string, string> = {
   pg_: 'PostgreSQL',
   cnpg_: 'CloudNativePG',
-  dbfleet_: "dbfleet's own roles (dbfleet_access, dbfleet_admin, dbfleet_exporter, dbfleet_master)",
+  dbfleet_: "dbfleet's own roles (dbfleet_access, dbfleet_admin, dbfleet_exporter, dbfleet_master, dbfleet_rotation)",
   rds_: 'Amazon RDS/Aurora',
 };
 

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { CNPG_POSTGRES_UID } from '../access/developer-access';
-import { JOB_PGOPTIONS } from '../access/privileges-sql';
+import { JOB_PGOPTIONS, quoteIdent, quoteLiteral } from '../access/privileges-sql';
 import { ACCESS_CLIENT_LABEL } from '../network/cluster-ingress-policy';
 import { HOOK_ANNOTATION } from '../gitops/sync-policy';
 import { restrictedContainerSecurity, restrictedPodSecurity } from '../workloads/restricted';
@@ -23,23 +23,42 @@ export interface RotationRetireJobProps {
   /** An image with psql and sh. */
   readonly image: string;
   readonly labels: Record<string, string>;
+  /**
+   * A login that is neither the retired login nor one the app can become, with the power to take
+   * LOGIN away from it (Zalando: dbfleet_rotation, CREATEROLE on PostgreSQL <= 15). With it, that
+   * login retires the role (NOLOGIN, PASSWORD NULL) at the hook and again on `schedule` (a CronJob),
+   * and the retired login's password is never used. @default the retired login clears its own password
+   */
+  readonly keeper?: RotationRetireKeeper;
+}
+
+/** The login that retires the role and keeps it retired, RotationRetireJobProps.keeper. */
+export interface RotationRetireKeeper {
+  /** Secret (username, password) of the keeper's login. */
+  readonly secretName: string;
+  /** The role being retired. */
+  readonly retiredRole: string;
+  /** Cron schedule (5 fields) of the CronJob that re-asserts it: the environment's access schedule. */
+  readonly schedule: string;
 }
 
 /**
- * The statement the retired login runs on itself. `SET ROLE NONE` first: a second login role's
- * sessions start as the owner (its `role` default), and an ordinary role may only change the
- * password of the current user ("an unprivileged user can change their own password", PostgreSQL
- * src/backend/commands/user.c AlterRole). PASSWORD NULL: "password authentication will always fail
- * for that user" (CREATE ROLE docs), for every host and through PgBouncer's auth_query alike.
+ * The statement the retired login runs on itself where no keeper login exists (PostgreSQL >= 16 on
+ * Zalando). `SET ROLE NONE` first: a second login role's sessions start as the owner (its `role`
+ * default), and an ordinary role may only change the password of the current user ("an
+ * unprivileged user can change their own password", PostgreSQL src/backend/commands/user.c
+ * AlterRole). PASSWORD NULL: "password authentication will always fail for that user" (CREATE ROLE
+ * docs), for every host and through PgBouncer's auth_query alike.
  */
 export const ROTATION_RETIRE_SQL = 'SET LOCAL search_path = pg_catalog, pg_temp; SET ROLE NONE; ALTER ROLE SESSION_USER PASSWORD NULL';
 
 /**
- * The script: log in with the retired password and clear it, then prove that it no longer logs
- * in. A run that cannot log in because the password is refused has nothing left to do: the only
- * password this role ever had from the store is the one in the Secret, so a refusal is exactly the
- * state the step wants (a re-run at the next sync, as a Sync hook is, succeeds). Any other failure
- * (no server, a timeout) fails the Job, and Argo CD's sync with it.
+ * The script where no keeper login exists: log in with the retired password and clear it, then
+ * prove that it no longer logs in. A refused login is NOT proof of retirement: whoever holds the
+ * retired password may have changed it first, and nothing this login can read tells the two apart
+ * (pg_authid is the superuser's). It is reported as such and the Job succeeds, since the hook
+ * re-runs at every sync and would otherwise fail forever after its own success: the known limit of
+ * rotation on Zalando with PostgreSQL >= 16, docs/zalando.md "Rotation".
  */
 export const ROTATION_RETIRE_SCRIPT = [
   'set -u',
@@ -48,7 +67,7 @@ export const ROTATION_RETIRE_SCRIPT = [
   'if out=$(psql -v ON_ERROR_STOP=1 -X -q -c "$RETIRE_SQL" 2>&1); then',
   '  echo "retired: $PGUSER logged in one last time and cleared its own login"',
   'elif refused "$out"; then',
-  '  echo "already retired: $PGUSER no longer logs in"; exit 0',
+  '  echo "refused, NOT verified: $PGUSER no longer logs in with the password from the store; retired at an earlier run, or its holder changed the password (no login here can tell: docs/zalando.md)"; exit 0',
   'else',
   '  echo "$out" >&2; exit 1',
   'fi',
@@ -58,22 +77,105 @@ export const ROTATION_RETIRE_SCRIPT = [
 ].join('\n');
 
 /**
- * The `done` step where the operator cannot take a login away (Zalando: zalando-rotation.ts): the
- * retired login clears its own password. A `Sync` hook in the Jobs' wave, like the rotation-login
- * Job (see there why not PostSync), rendered only at the `done` step and only where the cluster
- * accepts writes. No privileged role: it logs in as the very role it retires.
+ * What the keeper login runs: the retired role may not log in (NOLOGIN) and has no password.
+ * NOLOGIN is what holds: a role may change its own password (also from a member that did SET ROLE
+ * to it: the app's `_alt` session acting as the owner), never its own LOGIN attribute, which
+ * needs CREATEROLE (src/backend/commands/user.c AlterRole). And unlike a password it can be read
+ * back by any login (pg_roles.rolcanlogin), so the run proves its own result.
+ */
+export function rotationKeeperSql(role: string): string {
+  return `SET LOCAL search_path = pg_catalog, pg_temp; ALTER ROLE ${quoteIdent(role)} NOLOGIN PASSWORD NULL`;
+}
+
+/** Reads the retired role's LOGIN attribute back: `f` once retired. */
+export function rotationKeeperCheckSql(role: string): string {
+  return `SELECT rolcanlogin FROM pg_catalog.pg_roles WHERE rolname = ${quoteLiteral(role)}`;
+}
+
+/** The keeper's script: retire, then read the attribute back (any other answer fails the Job). */
+export const ROTATION_KEEPER_SCRIPT = [
+  'set -eu',
+  'psql -v ON_ERROR_STOP=1 -X -q -c "$RETIRE_SQL"',
+  'can=$(psql -v ON_ERROR_STOP=1 -X -q -A -t -c "$CHECK_SQL")',
+  '[ "$can" = "f" ] || { echo "$RETIRED_ROLE may still log in (rolcanlogin: ${can:-no such role})" >&2; exit 1; }',
+  'echo "retired: $RETIRED_ROLE may not log in and has no password"',
+].join('\n');
+
+/**
+ * The `done` step where the operator cannot take a login away (Zalando: zalando-rotation.ts). A
+ * `Sync` hook in the Jobs' wave, like the rotation-login Job (see there why not PostSync), rendered
+ * only at the `done` step and only where the cluster accepts writes.
+ *
+ * With a keeper (RotationRetireJobProps.keeper) the keeper login takes LOGIN away and clears the
+ * password, never using the retired password; a CronJob on the access schedule does it again, so
+ * whatever undid it (a login with CREATEROLE, a hand-made ALTER) lasts at most until the next run.
+ * Without one the retired login clears its own password (no privileged role; see
+ * ROTATION_RETIRE_SCRIPT for what that cannot guarantee).
  */
 export class RotationRetireJob extends Construct {
   readonly jobName: string;
+  /** The keeper's CronJob, when there is a keeper. */
+  readonly cronJobName?: string;
 
   constructor(scope: Construct, id: string, props: RotationRetireJobProps) {
     super(scope, id);
     this.jobName = `${props.service}-rotation-retire`;
     const env = (name: string, value: string): k8s.EnvVar => ({ name, value });
+    const keeper = props.keeper;
+    const login = keeper?.secretName ?? props.slotSecretName;
     const fromSecret = (name: string, key: string): k8s.EnvVar => ({
       name,
-      valueFrom: { secretKeyRef: { name: props.slotSecretName, key } },
+      valueFrom: { secretKeyRef: { name: login, key } },
     });
+    const podTemplate: k8s.PodTemplateSpec = {
+      metadata: { labels: { ...props.labels, [ACCESS_CLIENT_LABEL]: props.cluster } },
+      spec: {
+        automountServiceAccountToken: false,
+        containers: [
+          {
+            name: 'psql',
+            image: props.image,
+            imagePullPolicy: 'IfNotPresent',
+            command: ['sh', '-c', keeper ? ROTATION_KEEPER_SCRIPT : ROTATION_RETIRE_SCRIPT],
+            env: [
+              env('PGHOST', props.host),
+              env('PGPORT', String(props.port)),
+              // ALTER ROLE is cluster-wide; the keeper has no CONNECT on a service's database (the
+              // access SQL revokes it from PUBLIC), PUBLIC keeps it on `postgres`.
+              env('PGDATABASE', keeper ? 'postgres' : props.database),
+              env('PGSSLMODE', 'require'),
+              env('PGCHANNELBINDING', 'require'),
+              env('PGCONNECT_TIMEOUT', '10'),
+              env('PGAPPNAME', 'dbfleet-rotation-retire'),
+              env('PGOPTIONS', JOB_PGOPTIONS),
+              ...(keeper
+                ? [
+                    env('RETIRE_SQL', rotationKeeperSql(keeper.retiredRole)),
+                    env('CHECK_SQL', rotationKeeperCheckSql(keeper.retiredRole)),
+                    env('RETIRED_ROLE', keeper.retiredRole),
+                  ]
+                : [env('RETIRE_SQL', ROTATION_RETIRE_SQL)]),
+              fromSecret('PGUSER', 'username'),
+              fromSecret('PGPASSWORD', 'password'),
+              env('HOME', '/tmp'),
+            ],
+            securityContext: restrictedContainerSecurity(CNPG_POSTGRES_UID),
+            resources: {
+              limits: { cpu: k8s.Quantity.fromString('100m'), memory: k8s.Quantity.fromString('64Mi') },
+              requests: { cpu: k8s.Quantity.fromString('10m'), memory: k8s.Quantity.fromString('16Mi') },
+            },
+            volumeMounts: [{ mountPath: '/tmp', name: 'tmp' }],
+          },
+        ],
+        dnsPolicy: 'ClusterFirst',
+        hostNetwork: false,
+        restartPolicy: 'Never',
+        securityContext: restrictedPodSecurity(CNPG_POSTGRES_UID),
+        setHostnameAsFqdn: false,
+        terminationGracePeriodSeconds: 30,
+        volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Mi') } }],
+      },
+    };
     new k8s.KubeJob(this, 'Resource', {
       metadata: {
         name: this.jobName,
@@ -86,50 +188,21 @@ export class RotationRetireJob extends Construct {
           [ROTATION_SITE_ANNOTATION]: props.site,
         },
       },
+      spec: { backoffLimit: 6, activeDeadlineSeconds: 20 * 60, template: podTemplate },
+    });
+    if (!keeper) return;
+    this.cronJobName = `${props.service}-rotation-retire`;
+    new k8s.KubeCronJob(this, 'Schedule', {
+      metadata: { name: this.cronJobName, namespace: props.namespace, labels: props.labels },
       spec: {
-        backoffLimit: 6,
-        activeDeadlineSeconds: 20 * 60,
-        template: {
-          metadata: { labels: { ...props.labels, [ACCESS_CLIENT_LABEL]: props.cluster } },
-          spec: {
-            automountServiceAccountToken: false,
-            containers: [
-              {
-                name: 'psql',
-                image: props.image,
-                imagePullPolicy: 'IfNotPresent',
-                command: ['sh', '-c', ROTATION_RETIRE_SCRIPT],
-                env: [
-                  env('PGHOST', props.host),
-                  env('PGPORT', String(props.port)),
-                  env('PGDATABASE', props.database),
-                  env('PGSSLMODE', 'require'),
-                  env('PGCHANNELBINDING', 'require'),
-                  env('PGCONNECT_TIMEOUT', '10'),
-                  env('PGAPPNAME', 'dbfleet-rotation-retire'),
-                  env('PGOPTIONS', JOB_PGOPTIONS),
-                  env('RETIRE_SQL', ROTATION_RETIRE_SQL),
-                  fromSecret('PGUSER', 'username'),
-                  fromSecret('PGPASSWORD', 'password'),
-                  env('HOME', '/tmp'),
-                ],
-                securityContext: restrictedContainerSecurity(CNPG_POSTGRES_UID),
-                resources: {
-                  limits: { cpu: k8s.Quantity.fromString('100m'), memory: k8s.Quantity.fromString('64Mi') },
-                  requests: { cpu: k8s.Quantity.fromString('10m'), memory: k8s.Quantity.fromString('16Mi') },
-                },
-                volumeMounts: [{ mountPath: '/tmp', name: 'tmp' }],
-              },
-            ],
-            dnsPolicy: 'ClusterFirst',
-            hostNetwork: false,
-            restartPolicy: 'Never',
-            securityContext: restrictedPodSecurity(CNPG_POSTGRES_UID),
-            setHostnameAsFqdn: false,
-            terminationGracePeriodSeconds: 30,
-            volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Mi') } }],
-          },
-        },
+        schedule: keeper.schedule,
+        timeZone: 'Etc/UTC',
+        concurrencyPolicy: 'Forbid',
+        startingDeadlineSeconds: 10 * 60,
+        suspend: false,
+        successfulJobsHistoryLimit: 1,
+        failedJobsHistoryLimit: 3,
+        jobTemplate: { spec: { backoffLimit: 2, activeDeadlineSeconds: 10 * 60, template: podTemplate } },
       },
     });
   }

@@ -14,7 +14,7 @@
 // One deviation: the operator compares the stored hash with the password's; this keeps the last
 // password it set per role (and treats a NULL one as different), which decides the same.
 import { randomBytes } from 'node:crypto';
-import { zalandoCredentialSecretName } from '../../lib/backends/zalando/zalando-cluster';
+import { ZALANDO_ROTATION_ROLE, zalandoCredentialSecretName } from '../../lib/backends/zalando/zalando-cluster';
 import type { PostgresServer } from '../support/postgres';
 
 export type SecretData = Record<string, string>;
@@ -55,6 +55,25 @@ export class ZalandoOperatorUsers {
       };
       this.syncRole(owner, user);
     }
+    // dbfleet's keeper login (CREATEROLE, PostgreSQL <= 15): a manifest user whose Secret the
+    // operator generates (dbfleet renders none), its rotation ignored (usersIgnoringSecretRotation).
+    if (spec.users[ZALANDO_ROTATION_ROLE]) {
+      const secretName = zalandoCredentialSecretName(ZALANDO_ROTATION_ROLE, manifest.metadata.name);
+      if (!secrets.has(secretName)) {
+        secrets.set(secretName, { username: ZALANDO_ROTATION_ROLE, password: randomBytes(24).toString('base64url') });
+        this.log.push(`generated ${ZALANDO_ROTATION_ROLE}'s Secret ${secretName}`);
+      }
+      const secret = secrets.get(secretName)!;
+      const flags = (spec.users[ZALANDO_ROTATION_ROLE] as string[]).map((f) => f.toUpperCase());
+      this.syncRole(ZALANDO_ROTATION_ROLE, {
+        name: secret.username,
+        password: secret.password,
+        login: true,
+        memberOf: [],
+        parameters: {},
+        flags,
+      });
+    }
   }
 
   private checkForPasswordRotation(owner: string, secretName: string, secret: SecretData, spec: any, now: Date): void {
@@ -89,13 +108,13 @@ export class ZalandoOperatorUsers {
 
   private syncRole(
     owner: string,
-    user: { name: string; password: string; login: boolean; memberOf: string[]; parameters: Record<string, string> },
+    user: { name: string; password: string; login: boolean; memberOf: string[]; parameters: Record<string, string>; flags?: string[] },
   ) {
     const names = [user.name, ...user.memberOf];
     const rows = this.pg
       .psql(
         'postgres',
-        `SELECT a.rolname, a.rolpassword IS NULL, a.rolcanlogin, coalesce(array_to_string(r.rolconfig, chr(31)), ''),
+        `SELECT a.rolname, a.rolpassword IS NULL, a.rolcanlogin, a.rolcreaterole, coalesce(array_to_string(r.rolconfig, chr(31)), ''),
                 coalesce((SELECT string_agg(g.rolname, ',') FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid WHERE m.member = a.oid), '')
            FROM pg_authid a JOIN pg_roles r ON r.oid = a.oid WHERE a.rolname IN (${names.map((n) => `'${n}'`).join(',')})`,
       )
@@ -103,11 +122,12 @@ export class ZalandoOperatorUsers {
       .split('\n')
       .filter((l) => l.length > 0)
       .map((l) => {
-        const [name, noPassword, canLogin, config, memberOf] = l.split('|');
+        const [name, noPassword, canLogin, createRole, config, memberOf] = l.split('|');
         return {
           name,
           noPassword: noPassword === 't',
           canLogin: canLogin === 't',
+          createRole: createRole === 't',
           parameters: Object.fromEntries(
             config
               .split('\u001f')
@@ -133,7 +153,7 @@ export class ZalandoOperatorUsers {
     ];
     if (!existing) {
       statements.push(
-        `CREATE ROLE ${ident(user.name)} ${user.login ? 'LOGIN' : ''} ${user.memberOf.length ? `IN ROLE ${user.memberOf.map(ident).join(',')}` : ''} ENCRYPTED PASSWORD ${quote(user.password)}`,
+        `CREATE ROLE ${ident(user.name)} ${user.login ? 'LOGIN' : ''} ${(user.flags ?? []).join(' ')} ${user.memberOf.length ? `IN ROLE ${user.memberOf.map(ident).join(',')}` : ''} ENCRYPTED PASSWORD ${quote(user.password)}`,
       );
       if (Object.keys(user.parameters).length > 0) statements.push(...setParameters());
     } else {
@@ -141,6 +161,7 @@ export class ZalandoOperatorUsers {
       if (existing.noPassword || this.setPasswords.get(user.name) !== user.password)
         alter.push(`ENCRYPTED PASSWORD ${quote(user.password)}`);
       if (user.login && !existing.canLogin) alter.push('LOGIN');
+      if ((user.flags ?? []).includes('CREATEROLE') && !existing.createRole) alter.push('CREATEROLE');
       if (alter.length) statements.push(`ALTER ROLE ${ident(user.name)} ${alter.join(' ')}`);
       const missing = user.memberOf.filter((m) => !existing.memberOf.includes(m));
       if (missing.length) statements.push(`GRANT ${missing.map(ident).join(',')} TO ${ident(user.name)}`);

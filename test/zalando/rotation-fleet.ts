@@ -1,8 +1,8 @@
 // A Zalando environment with a read-write pooler and two services, `orders` at a rotation state.
 import type { RotationState } from '../../lib/secrets/credential-rotation';
 
-export const zalandoRotationFleet = (state: RotationState, operator = 'zalando') => `name: shop
-postgres: { version: 16 }
+export const zalandoRotationFleet = (state: RotationState, operator = 'zalando', version = 16) => `name: shop
+postgres: { version: ${version} }
 secretStore: { kind: ClusterSecretStore, name: vault, keyPrefix: databases }
 developers: [alice]
 monitoring: { namespace: monitoring }

@@ -108,4 +108,55 @@ describe('Zalando: rotation as rendered, step by step', () => {
     ]);
     expect(keys[0].purpose).toMatch(/retired: read only to clear it/);
   });
+  // Issue 30 (attack): the retired login is retired by a login that is neither it nor one the app
+  // can become, and kept retired on the access schedule; only where CREATEROLE can do that (<= 15).
+  it("PostgreSQL 15: dbfleet_rotation (CREATEROLE, its Secret the operator's) retires the old login at the hook and on the access schedule", () => {
+    const objects = render(zalandoRotationFleet({ generation: 1, step: 'done' }, 'zalando', 15));
+    const pg = find(objects, 'postgresql', 'orders')!;
+    expect(pg.spec.users.dbfleet_rotation).toEqual(['createrole']);
+    expect(pg.spec.usersIgnoringSecretRotation).toContain('dbfleet_rotation');
+    expect(pg.spec.usersWithSecretRotation).not.toContain('dbfleet_rotation');
+    // dbfleet renders no Secret for it: the operator generates its password in the cluster's namespace
+    expect(
+      objects.some(
+        (o) => JSON.stringify(o.metadata).includes('dbfleet-rotation.orders.credentials') && o.kind !== 'Job' && o.kind !== 'CronJob',
+      ),
+    ).toBe(false);
+    const job = find(objects, 'Job', 'orders-rotation-retire')!;
+    const cron = find(objects, 'CronJob', 'orders-rotation-retire')!;
+    expect(cron.spec.jobTemplate.spec.template).toEqual(job.spec.template);
+    const env = Object.fromEntries(
+      job.spec.template.spec.containers[0].env.map((e: any) => [
+        e.name,
+        e.value ?? `${e.valueFrom.secretKeyRef.name}/${e.valueFrom.secretKeyRef.key}`,
+      ]),
+    );
+    expect(env.PGUSER).toBe('dbfleet-rotation.orders.credentials.postgresql.acid.zalan.do/username');
+    expect(env.PGPASSWORD).toBe('dbfleet-rotation.orders.credentials.postgresql.acid.zalan.do/password');
+    expect(env.PGDATABASE).toBe('postgres');
+    expect(env.RETIRE_SQL).toBe('SET LOCAL search_path = pg_catalog, pg_temp; ALTER ROLE "orders" NOLOGIN PASSWORD NULL');
+    expect(JSON.stringify(job)).not.toContain('orders-db-credentials');
+    const access = objects.find((o) => o.kind === 'CronJob' && o.metadata.name === 'orders-access')!;
+    expect(cron.spec.schedule).toBe(access.spec.schedule);
+    // turn 2 retires the second login; before the first rotation there is nothing to retire
+    const two = render(zalandoRotationFleet({ generation: 2, step: 'done' }, 'zalando', 15));
+    expect(find(two, 'Job', 'orders-rotation-retire')!.spec.template.spec.containers[0].env).toContainEqual({
+      name: 'RETIRED_ROLE',
+      value: 'orders_alt',
+    });
+    const switching = render(zalandoRotationFleet({ generation: 1, step: 'switch' }, 'zalando', 15));
+    expect(find(switching, 'CronJob', 'orders-rotation-retire')).toBeUndefined();
+    expect(find(switching, 'postgresql', 'orders')!.spec.users.dbfleet_rotation).toEqual(['createrole']);
+    const unrotated = render(zalandoRotationFleet(NOT_ROTATED, 'zalando', 15));
+    expect(find(unrotated, 'postgresql', 'orders')!.spec.users.dbfleet_rotation).toBeUndefined();
+  });
+
+  it("PostgreSQL 16 and later: no CREATEROLE login (it could not alter the operator's roles); the retired login clears its own password", () => {
+    for (const version of [16, 17]) {
+      const objects = render(zalandoRotationFleet({ generation: 1, step: 'done' }, 'zalando', version));
+      expect(find(objects, 'postgresql', 'orders')!.spec.users.dbfleet_rotation).toBeUndefined();
+      expect(find(objects, 'CronJob', 'orders-rotation-retire')).toBeUndefined();
+      expect(JSON.stringify(find(objects, 'Job', 'orders-rotation-retire'))).toContain('orders-db-credentials');
+    }
+  });
 });

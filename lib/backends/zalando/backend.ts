@@ -24,12 +24,13 @@ import {
   PATRONI_PORT,
   ZALANDO_CLUSTER_LABEL,
   ZALANDO_POOLER_SCHEMA,
+  ZALANDO_ROTATION_ROLE,
   zalandoCredentialSecretName,
   ZalandoCluster,
 } from './zalando-cluster';
 import { zalandoPoolerAlertRules } from './zalando-pooler-alert-rules';
 import { ZalandoRoleCredentials } from './zalando-role-credentials';
-import { ZALANDO_NO_ROTATION_BEFORE, zalandoRotationLoginSql, zalandoServiceLogins } from './zalando-rotation';
+import { ZALANDO_NO_ROTATION_BEFORE, zalandoRotationKeeper, zalandoRotationLoginSql, zalandoServiceLogins } from './zalando-rotation';
 import { altRoleName } from '../../secrets/credential-rotation';
 import { RotationLoginJob } from '../../secrets/rotation-login-job';
 import { RotationRetireJob } from '../../secrets/rotation-retire-job';
@@ -103,6 +104,7 @@ export const zalandoBackend: Backend = {
       // Validated in the model: seconds are 0, the rest is the CronJob's 5-field schedule.
       logicalBackupSchedule: backup?.method === 'logical' ? backup.schedule.trim().split(/\s+/).slice(1).join(' ') : undefined,
       poolers: cluster.poolers,
+      rotationRole: zalandoRotationKeeper(environment, cluster),
       env: [
         ...(environment.backups.objectStore
           ? walgEnvironment(
@@ -266,10 +268,19 @@ export const zalandoBackend: Backend = {
         sql: zalandoRotationLoginSql(service.role),
         labels: scope.labelsFor('rotation-login', service.name, 'credentials'),
       });
+    const model = environment.clusters.find((c) => c.name === cluster.clusterName)!;
     if (previous?.retiring)
       new RotationRetireJob(chart, `RotationRetire-${service.name}`, {
         ...jobProps,
         slotSecretName: previous.name,
+        // PostgreSQL <= 15: dbfleet_rotation retires the login and keeps it retired (zalando-rotation.ts).
+        keeper: zalandoRotationKeeper(environment, model)
+          ? {
+              secretName: zalandoCredentialSecretName(ZALANDO_ROTATION_ROLE, cluster.clusterName),
+              retiredRole: previous.slot.role,
+              schedule: environment.accessSchedule,
+            }
+          : undefined,
         generation: logins.operatorSecret.slot.generation!,
         labels: scope.labelsFor('rotation-retire', service.name, 'credentials'),
       });

@@ -30,21 +30,29 @@
 // - Retiring a slot (`done`): the operator never takes LOGIN away from an existing role
 //   (pkg/util/users/users.go ProduceSyncRequests adds missing flags only; pkg/cluster/util.go
 //   normalizeUserFlags drops NOLOGIN "to be consistent with what we get from
-//   readPgUsersFromDatabase"), and the retired slot is outside its view anyway. PostgreSQL lets a
-//   role change its own password, so the retired login itself sets it to NULL ("password
-//   authentication will always fail", CREATE ROLE docs): rotation-retire-job.ts. Its next turn's
-//   `add` step gets a new password from the operator.
+//   readPgUsersFromDatabase"), and the retired slot is outside its view anyway (at odd generations
+//   sync.go syncRoles "remove group role from dbUsers"; at even ones `_alt` is not among the roles
+//   it reads). The holder of the retired login and the app are hostile (issue 30): a login that
+//   clears its own password cannot tell a refusal from a password its holder changed first, and
+//   the app's `_alt`, acting as the owner, may set the owner's password again. So on PostgreSQL
+//   <= 15 the keeper login `dbfleet_rotation` (CREATEROLE, zalando-cluster.ts) makes it NOLOGIN
+//   PASSWORD NULL at the hook and on the access schedule (rotation-retire-job.ts): no role can give
+//   itself LOGIN back, and the operator does so only at that login's next `add` step (users.go
+//   ProduceSyncRequests `SubstractStringSlices(newUser.Flags, dbUser.Flags)`), which is wanted.
+//   From 16 CREATEROLE needs ADMIN OPTION on the operator's roles (postgres/postgres cf5eb37c5),
+//   which only a superuser could grant: there the retired login still clears its own password,
+//   and both attacks stand (docs/zalando.md "Rotation").
 // - `_alt` acts as the owner through its own session default `role`, set by itself
 //   (rotation-login-job.ts), as on CloudNativePG. While it is the owner's rotation user the operator
 //   copies the owner's role settings onto it and resets the rest when the owner has any (sync.go
 //   syncRoles "copy rolconfig to rotation users"; users.go produceAlterRoleSetStmts `RESET ALL`),
 //   so the same Job also gives the owner the default `role = <owner>` (a no-op for the owner): what
 //   the operator copies then always keeps `_alt` acting as the owner.
-import type { Environment, Fleet, Service } from '../../config/model';
+import type { Environment, Fleet, PostgresCluster, Service } from '../../config/model';
 import { quoteIdent, quoteLiteral } from '../../access/privileges-sql';
 import { credentialLayout, slotOf, type LoginSlot } from '../../secrets/credential-rotation';
 import { secretsEnvironment } from '../../secrets/store-keys';
-import { zalandoCredentialSecretName } from './zalando-cluster';
+import { ZALANDO_ROTATION_ROLE_MAX_VERSION, zalandoCredentialSecretName } from './zalando-cluster';
 
 /**
  * `nextRotation` of every owner's credentials Secret: RFC 3339 as the operator parses it
@@ -99,4 +107,15 @@ export function zalandoRotationLoginSql(owner: string): string {
     `SET ROLE ${quoteIdent(owner)}`,
     `ALTER ROLE ${quoteIdent(owner)} SET role = ${quoteLiteral(owner)}`,
   ].join('; ');
+}
+
+/**
+ * Whether the cluster gets the keeper login (ZALANDO_ROTATION_ROLE) that retires rotated-out logins
+ * and keeps them retired: some service of it is under rotation in this environment, and the
+ * cluster runs a PostgreSQL where CREATEROLE can take LOGIN away from the operator's roles (<= 15;
+ * see ZALANDO_ROTATION_ROLE_MAX_VERSION and docs/zalando.md "Rotation" for 16 and later).
+ */
+export function zalandoRotationKeeper(environment: Environment, cluster: PostgresCluster): boolean {
+  const source = secretsEnvironment(environment);
+  return cluster.postgresVersion <= ZALANDO_ROTATION_ROLE_MAX_VERSION && cluster.services.some((s) => s.rotation?.[source] !== undefined);
 }
