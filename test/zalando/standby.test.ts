@@ -101,6 +101,14 @@ describe("Zalando standby: the postgresql's standby section", () => {
     ]);
   });
 
+  it("takes its own base backups while in recovery (Spilo's postgres_backup.sh skips them unless WALG_BACKUP_FROM_REPLICA=true); the source backs up on its leader", () => {
+    for (const name of ['orders', 'payments']) {
+      expect(value(find(rendered, 'live-dr', 'postgresql', name), 'WALG_BACKUP_FROM_REPLICA')).toBe('true');
+      expect(value(find(rendered, 'live-dr', 'postgresql', name), 'BACKUP_SCHEDULE')).toBeDefined();
+      expect(value(find(rendered, 'live', 'postgresql', name), 'WALG_BACKUP_FROM_REPLICA')).toBeUndefined();
+    }
+  });
+
   it('re-archives what it restores (archive_mode = always: the cross-site alert reads it); no access Jobs at the standby', () => {
     expect(find(rendered, 'live-dr', 'postgresql', 'orders').spec.postgresql.parameters).toEqual({ archive_mode: 'always' });
     expect(find(rendered, 'live', 'postgresql', 'orders').spec.postgresql.parameters?.archive_mode).toBeUndefined();
@@ -168,7 +176,11 @@ describe('Zalando standby: promotion is a reviewed change', () => {
     const { env: envAfter, postgresql: pgAfter, ...restAfter } = after.spec;
     expect(restAfter).toEqual(restBefore);
     expect(pgAfter).toEqual({ version: pgBefore.version });
-    expect(envAfter).toEqual((envBefore as EnvVar[]).filter((e) => !e.name.startsWith('STANDBY_')));
+    expect(envAfter).toEqual(
+      (envBefore as EnvVar[]).filter((e) => !e.name.startsWith('STANDBY_') && e.name !== 'WALG_BACKUP_FROM_REPLICA'),
+    );
+    // Promoted, it backs up on its leader again (Spilo skips a leader's backup while the variable is true).
+    expect(value(after, 'WALG_BACKUP_FROM_REPLICA')).toBeUndefined();
   });
 
   it('`plan` marks it DANGER for each cluster, naming the runbook', () => {
@@ -191,6 +203,8 @@ describe('Zalando standby: promotion is a reviewed change', () => {
       { transitions: [], headObjects: () => [] },
     );
     expect(found.join()).toMatch(/turns the running Zalando cluster orders at live-dr into a standby.*never replays the source/);
+    // Nor re-archives anything from the other site: the cross-site alert would fire until the cluster is rebuilt.
+    expect(found.join()).toMatch(/archive_mode = always.*restart.*ZalandoReplicaSiteWALStale alert fires at this site until it is rebuilt/);
     // A new standby (added) is not dangerous.
     expect(zalandoPromotion.check({ type: 'added', environment: 'live-dr', after }, { transitions: [], headObjects: () => [] })).toEqual(
       [],

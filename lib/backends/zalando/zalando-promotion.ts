@@ -34,7 +34,11 @@ export const zalandoPromotion: DangerRule = {
       return [
         `turns the running Zalando cluster ${name} at ${environment} into a standby of ${now.s3_wal_path ?? now.standby_host}: the operator makes it read-only ` +
           'on its next sync, but it never replays the source (postgres-operator v2.0.1 docs/user.md, "Adding standby section after promotion"). ' +
-          `A Zalando standby must be created as one: delete the cluster (and its volumes) first, then sync (${RUNBOOK}, "Rebuilding the old primary")`,
+          "Its PostgreSQL is its own (another system identifier, its own timeline), so the source's WAL cannot be replayed there; " +
+          "archive_mode = always reaches Patroni only through the operator's config patch and a restart (zalando/postgres-operator@v2.0.1 " +
+          'pkg/cluster/sync.go syncStandbyClusterConfiguration, checkAndSetGlobalPostgreSQLConfiguration), and then re-archives nothing from the other site: ' +
+          'the cross-site ZalandoReplicaSiteWALStale alert fires at this site until it is rebuilt. ' +
+          `A Zalando standby must be created as one: delete the cluster (and its volumes) first, then sync (${RUNBOOK}, "Rebuilding a standby")`,
       ];
     }
     return [];

@@ -49,15 +49,31 @@ export function zalandoStandby(
 ): { standby: ZalandoStandbySection; env: SpiloEnvVar[]; parameters: Record<string, string> } {
   return {
     standby: { s3WalPath: walgPrefix(source.destinationPath, cluster, postgresVersion) },
-    env: walgConnectionEnv(source, peerCredentialsName(source), 'STANDBY_'),
+    env: [
+      ...walgConnectionEnv(source, peerCredentialsName(source), 'STANDBY_'),
+      // Spilo skips the scheduled base backup, and WAL-G retention with it, on a cluster in
+      // recovery unless WALG_BACKUP_FROM_REPLICA=true (zalando/spilo@4.0-p3 = master 7cb50bd
+      // postgres-appliance/scripts/postgres_backup.sh: "Cluster is in recovery, not running
+      // backup"; configure_spilo.py write_wale_environment puts the variable in the envdir the
+      // cron job reads). A standby cluster is in recovery throughout (its only instance is the
+      // standby leader, dr-sites.ts), so without it this site's bucket got WAL but no base backup,
+      // and a promoted standby would have nothing to restore from but the source's backups. The
+      // same script skips the backup on a cluster NOT in recovery while the variable is true, so
+      // it must go at promotion: it is derived from the standby section, removed with it.
+      // (The image the operator v2.0.1 defaults to, spilo-18:4.1-p2, is not tagged in the Spilo
+      // mirror read here; 4.0-p3 and master agree.)
+      { name: 'WALG_BACKUP_FROM_REPLICA', value: 'true' },
+    ],
     // Re-archive every segment restored from the source into this site's own bucket, as a
     // CloudNativePG replica cluster does (archive_mode=always): pg_stat_archiver then tells when
     // the last segment arrived from the other site (the cross-site alert, replica-site-rules.ts),
     // and this site's archive is whole when it is promoted. Spilo's own default is "on", which
     // archives nothing while in recovery (zalando/spilo@4.0-p3 configure_spilo.py bootstrap.dcs).
     // archive_mode is a bootstrap-only parameter for the operator (pkg/cluster/k8sres.go
-    // isBootstrapOnlyParameter: not in its list, so it goes to bootstrap.dcs), read when the
-    // standby is created, which is when the `standby` section counts too.
+    // isBootstrapOnlyParameter: not in its list, so it goes to bootstrap.dcs at creation; later
+    // changes reach Patroni's dynamic config through sync.go checkAndSetGlobalPostgreSQLConfiguration
+    // and need a PostgreSQL restart). A standby is created as one, so it has it from the start;
+    // a running cluster given standbyOf could not replay the source anyway (zalando-promotion.ts).
     parameters: { archive_mode: 'always' },
   };
 }
