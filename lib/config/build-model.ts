@@ -314,7 +314,7 @@ export function buildFleet(input: FleetInput, sourceFile: string): { fleet: Flee
 
 /**
  * Service name prefixes that name dbfleet's own objects in the database namespace
- * (`dbfleet-access-credentials`, the `dbfleet-password` generator, `developer-<name>-credentials`,
+ * (formerly `dbfleet-access-credentials`, the `dbfleet-password` generator, `developer-<name>-credentials`,
  * the `developer-<name>-password` PushSecret): a service named so could claim one of them.
  */
 export const RESERVED_SERVICE_PREFIXES: readonly string[] = ['dbfleet-', 'developer-'];
