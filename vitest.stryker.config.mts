@@ -17,16 +17,20 @@
 //   compares the rendered SQL with privilegesSql() itself (a mutant changes both sides alike);
 //   test/plan/model.test.ts is about the plan model and renders a whole fleet per test, which made a
 //   surviving dangers.ts mutant cost a minute (test/plan/dangers.test.ts claims the dangers).
+// - one module at a time: `MUTATE_TESTS=test/plan/dangers.test.ts npm run mutate -- --mutate lib/plan/dangers.ts`
+//   runs only that module's tests (comma-separated), so the initial run does not pay for the others'.
 import { defineConfig } from 'vitest/config';
+
+const DEFAULT_TESTS = [
+  'test/output/render.test.ts',
+  'test/output/replace-directory.test.ts',
+  'test/secrets/credential-rotation.test.ts',
+  'test/mongo-snapshot/lock.test.ts',
+];
 
 export default defineConfig({
   test: {
-    include: [
-      'test/output/render.test.ts',
-      'test/output/replace-directory.test.ts',
-      'test/secrets/credential-rotation.test.ts',
-      'test/mongo-snapshot/lock.test.ts',
-    ],
+    include: process.env.MUTATE_TESTS ? process.env.MUTATE_TESTS.split(',') : DEFAULT_TESTS,
     globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
