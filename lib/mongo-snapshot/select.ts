@@ -216,7 +216,8 @@ export function stallReason(
     .filter((x) => x !== m && !x.arbiterOnly && x.health === 1 && (x.state === 1 || x.state === 2) && !all.includes(x))
     .map(
       (x) =>
-        `${x.host} ${x.secondaryDelaySecs > 0 ? 'delayed' : probes.get(normalizeHost(x.host))?.locked ? 'locked' : `lag ${fmtLag(x.lagSeconds ?? Infinity)}`}`,
+        // A member with no optime has no lag to show ("lag Infinitys" before): it is unknown.
+        `${x.host} ${x.secondaryDelaySecs > 0 ? 'delayed' : probes.get(normalizeHost(x.host))?.locked ? 'locked' : `lag ${x.lagSeconds === undefined ? 'unknown' : fmtLag(x.lagSeconds)}`}`,
     );
   const why = notCounted.length ? `; cannot acknowledge now: ${notCounted.join(', ')}` : '';
   if (m.votes > 0) {

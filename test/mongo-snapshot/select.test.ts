@@ -1,7 +1,13 @@
 import { Long, Timestamp } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import {
+  ackMembers,
+  compareCandidates,
+  effectiveLag,
+  fmtLag,
   majorityOf,
+  type MemberView,
+  stallReason,
   memberViews,
   rankCandidates,
   resolveMemberSpec,
@@ -308,5 +314,337 @@ describe('availability: votes, writeMajorityCount, buildIndexes', () => {
     expect(eligible(c)).toEqual(['t:1', 's:1']);
     expect(c.find((x) => x.host === 'b:1')!.reasons.join()).toMatch(/buildIndexes: false/);
     expect(eligible(pick(set, { allowNoIndexes: true }, undefined, true))).toEqual(['t:1', 's:1', 'b:1']);
+  });
+});
+
+// The parts of the selection the scenarios above reach only through the simulator (a child process that
+// a mutation run cannot see): the replies' odd shapes, the default write concern and tag modes, and the
+// exact reasons a member is refused. Found unchecked by the mutation run (docs/mutation-testing.md).
+const view = (v: Partial<MemberView> & { host: string }): MemberView => ({
+  id: 0,
+  state: 2,
+  stateStr: 'SECONDARY',
+  health: 1,
+  hidden: false,
+  priority: 1,
+  arbiterOnly: false,
+  secondaryDelaySecs: 0,
+  votes: 1,
+  buildIndexes: true,
+  tags: {},
+  lagSeconds: 0,
+  ...v,
+});
+const primary = view({ host: 'p:1', state: 1, stateStr: 'PRIMARY', lagSeconds: undefined });
+
+describe('memberViews: the shapes of replSetGetStatus and replSetGetConfig', () => {
+  const at = (secs: number) => new Date(NOW - secs * 1000);
+  it('config by _id, else by host; defaults for what the config leaves out; tags as strings', () => {
+    const { members } = memberViews(
+      {
+        members: [
+          { _id: 7, name: 'B.example:27017', health: 1, state: 2, optimeDate: at(0) },
+          { _id: Long.fromNumber(1), name: 'c:1', health: 1, state: 2, optimeDate: at(0) },
+          { _id: 2n, name: 'd:1', state: 4, stateStr: 'FATAL' },
+          { name: 'e:1', health: 1 },
+        ],
+      },
+      {
+        members: [
+          { _id: 0, host: 'b.example', tags: { dc: 'east', rack: 2 }, slaveDelay: 60, priority: 0 },
+          { _id: 1, host: 'c:1', votes: 0, buildIndexes: false, arbiterOnly: false, tags: 'not an object' },
+          { _id: 2, host: 'd:1', arbiterOnly: true },
+        ],
+      },
+    );
+    expect(members.map(({ optimeDate: _o, lagSeconds: _l, ...m }) => m)).toEqual([
+      {
+        id: 7,
+        host: 'b.example',
+        state: 2,
+        stateStr: 'SECONDARY',
+        health: 1,
+        hidden: false,
+        priority: 0,
+        arbiterOnly: false,
+        secondaryDelaySecs: 60,
+        votes: 1,
+        buildIndexes: true,
+        tags: { dc: 'east', rack: '2' },
+      },
+      {
+        id: 1,
+        host: 'c:1',
+        state: 2,
+        stateStr: 'SECONDARY',
+        health: 1,
+        hidden: false,
+        priority: 1,
+        arbiterOnly: false,
+        secondaryDelaySecs: 0,
+        votes: 0,
+        buildIndexes: false,
+        tags: {},
+      },
+      {
+        id: 2,
+        host: 'd:1',
+        state: 4,
+        stateStr: 'FATAL',
+        health: 0,
+        hidden: false,
+        priority: 0,
+        arbiterOnly: true,
+        secondaryDelaySecs: 0,
+        votes: 1,
+        buildIndexes: true,
+        tags: {},
+      },
+      {
+        id: -1,
+        host: 'e:1',
+        state: 6,
+        stateStr: 'UNKNOWN',
+        health: 1,
+        hidden: false,
+        priority: 1,
+        arbiterOnly: false,
+        secondaryDelaySecs: 0,
+        votes: 1,
+        buildIndexes: true,
+        tags: {},
+      },
+    ]);
+    // A state without a name and without stateStr: its number.
+    expect(memberViews({ members: [{ _id: 0, name: 'x:1', state: 42 }] }, { members: [] }).members[0]!.stateStr).toBe('42');
+  });
+
+  it('optime: optimeDate, else lastAppliedWallTime, else the Timestamp (seconds in its high bits); none for arbiters', () => {
+    const ts = (secs: number) => new Timestamp({ t: secs, i: 1 });
+    const { members, reference } = memberViews(
+      {
+        members: [
+          { _id: 0, name: 'p:1', health: 1, state: 1, optimeDate: at(0) },
+          { _id: 1, name: 'a:1', health: 1, state: 2, optimeDate: new Date(0), lastAppliedWallTime: at(4) },
+          { _id: 2, name: 'b:1', health: 1, state: 2, optime: { ts: ts(NOW / 1000 - 6) } },
+          { _id: 3, name: 'c:1', health: 1, state: 2, optime: ts(NOW / 1000 - 8) },
+          { _id: 4, name: 'd:1', health: 1, state: 2, optime: { ts: ts(0) }, optimeDate: new Date(Number.NaN) },
+          { _id: 5, name: 'e:1', health: 1, state: 7, optimeDate: at(0) },
+          { _id: 6, name: 'f:1', health: 1, state: 2, optime: { ts: 'not a timestamp' } },
+        ],
+      },
+      { config: { members: [] } },
+    );
+    expect(reference).toEqual({ kind: 'primary', host: 'p:1', optimeDate: at(0) });
+    expect(members.map((m) => m.lagSeconds)).toEqual([0, 4, 6, 8, undefined, undefined, undefined]);
+    expect(members[4]!.optimeDate).toBeUndefined();
+    expect(members[5]!.optimeDate).toBeUndefined();
+  });
+
+  it('the reference: a healthy primary with an optime; else the freshest healthy member that is not delayed; lag never negative', () => {
+    const { members, reference } = memberViews(
+      {
+        members: [
+          { _id: 0, name: 'p:1', health: 0, state: 1, optimeDate: at(0) },
+          { _id: 1, name: 'q:1', health: 1, state: 1 },
+          { _id: 2, name: 'd:1', health: 1, state: 2, optimeDate: at(1) },
+          { _id: 3, name: 'u:1', health: 0, state: 2, optimeDate: at(2) },
+          { _id: 4, name: 'a:1', health: 1, state: 2, optimeDate: at(3) },
+          { _id: 5, name: 'b:1', health: 1, state: 2, optimeDate: at(5) },
+        ],
+      },
+      { members: [{ _id: 2, host: 'd:1', secondaryDelaySecs: 3600 }] },
+    );
+    expect(reference).toEqual({ kind: 'freshest member', host: 'a:1', optimeDate: at(3) });
+    expect(members.map((m) => m.lagSeconds)).toEqual([0, undefined, 0, 0, 0, 2]);
+    expect(memberViews({ members: [{ _id: 0, name: 'q:1', health: 1, state: 2 }] }, { members: [] }).reference).toEqual({ kind: 'none' });
+  });
+
+  it('writeMajorityCount as reported (a Long), or computed: min(majority of voters, voters holding data)', () => {
+    expect(majorityOf({ writeMajorityCount: Long.fromNumber(2) }, [])).toEqual({ writeMajorityCount: 2, reported: true });
+    const arb = view({ host: 'a:1', arbiterOnly: true });
+    expect(majorityOf({}, [primary, arb, view({ host: 'b:1', arbiterOnly: true })])).toEqual({ writeMajorityCount: 1, reported: false });
+    expect(majorityOf({}, [primary, view({ host: 's:1' }), view({ host: 't:1' }), view({ host: 'u:1' })])).toEqual({
+      writeMajorityCount: 3,
+      reported: false,
+    });
+  });
+});
+
+describe('who can acknowledge a write now, and why locking a member would stall writes', () => {
+  const none = new Map<string, Probe>();
+  it('ackMembers: healthy PRIMARY or SECONDARY, voting, not delayed or locked, at most 10 s behind', () => {
+    const members = [
+      primary,
+      view({ host: 'ok:1', lagSeconds: 10 }),
+      view({ host: 'late:1', lagSeconds: 10.5 }),
+      view({ host: 'unknown:1', lagSeconds: undefined }),
+      view({ host: 'novote:1', votes: 0 }),
+      view({ host: 'arb:1', arbiterOnly: true }),
+      view({ host: 'down:1', health: 0 }),
+      view({ host: 'rec:1', state: 3 }),
+      view({ host: 'delayed:1', secondaryDelaySecs: 60 }),
+      view({ host: 'locked:1' }),
+    ];
+    const probes = new Map<string, Probe>([
+      ['locked:1', { locked: true }],
+      ['ok:1', { locked: false }],
+    ]);
+    expect(ackMembers(members, probes).map((m) => m.host)).toEqual(['p:1', 'ok:1']);
+    expect(ackMembers(members, probes, true).map((m) => m.host)).toEqual(['p:1', 'ok:1', 'novote:1']);
+  });
+
+  it('the default write concern w: <number>: refused when it can be met now and no longer with the member locked', () => {
+    const members = [primary, view({ host: 's:1' }), view({ host: 'n:1', votes: 0, priority: 0 })];
+    const majority = { writeMajorityCount: 1, reported: true };
+    expect(stallReason(members[2]!, members, none, { ...majority, defaultW: 3 })).toBe(
+      'locking it would leave 2 data-bearing member(s) able to acknowledge, fewer than the default write concern w: 3 (writes would stall)',
+    );
+    expect(stallReason(members[2]!, members, none, { ...majority, defaultW: 2 })).toBeUndefined();
+    // w: 4 cannot be met even now: locking breaks nothing.
+    expect(stallReason(members[2]!, members, none, { ...majority, defaultW: 4 })).toBeUndefined();
+    expect(stallReason(members[2]!, members, none, { ...majority, defaultW: 1 })).toBeUndefined();
+    expect(stallReason(members[2]!, [members[2]!], none, { ...majority, defaultW: 1 })).toBeUndefined();
+    expect(stallReason(members[2]!, members, none, { ...majority, defaultW: 'majority' })).toBeUndefined();
+  });
+
+  it('tag modes: refused when the mode can be met now and not with the member locked; the default mode is named', () => {
+    const members = [
+      view({ ...primary, tags: { dc: 'east' } }),
+      view({ host: 's:1', tags: { dc: 'west' } }),
+      view({ host: 't:1', tags: { dc: 'west' } }),
+      view({ host: 'u:1', tags: { rack: 'r1' } }),
+    ];
+    const majority = { writeMajorityCount: 1, reported: true, modes: { twoDCs: { dc: 2 } } };
+    // Another west member stays: the mode is still met.
+    expect(stallReason(members[1]!, members, none, majority)).toBeUndefined();
+    const two = members.filter((m) => m.host !== 't:1');
+    expect(stallReason(two[1]!, two, none, majority)).toBe(
+      'locking it would leave too few tagged members for the write concern mode "twoDCs" {"dc":2} (writes with w: "twoDCs" would stall)',
+    );
+    expect(stallReason(two[1]!, two, none, { ...majority, defaultW: 'twoDCs' })).toBe(
+      'locking it would leave too few tagged members for the write concern mode "twoDCs" {"dc":2} (the default write concern) (writes with w: "twoDCs" would stall)',
+    );
+    expect(stallReason(two[1]!, two, none, { ...majority, defaultW: 'other' })).toBe(
+      'locking it would leave too few tagged members for the write concern mode "twoDCs" {"dc":2} (writes with w: "twoDCs" would stall)',
+    );
+    // A mode no one can meet now (three data centres): locking breaks nothing.
+    expect(stallReason(two[1]!, two, none, { ...majority, modes: { three: { dc: 3 } } })).toBeUndefined();
+    // A member without the tag counts for nothing.
+    expect(stallReason(members[3]!, members, none, majority)).toBeUndefined();
+  });
+
+  it('w: majority: the members that could count but cannot acknowledge now are named, with why', () => {
+    const members = [
+      primary,
+      view({ host: 's:1' }),
+      view({ host: 'd:1', secondaryDelaySecs: 60, votes: 1 }),
+      view({ host: 'l:1' }),
+      view({ host: 'g:1', lagSeconds: 30.25 }),
+      view({ host: 'x:1', health: 0 }),
+      view({ host: 'a:1', arbiterOnly: true }),
+    ];
+    const probes = new Map<string, Probe>([['l:1', { locked: true }]]);
+    expect(stallReason(members[1]!, members, probes, { writeMajorityCount: 2, reported: true })).toBe(
+      'a voter: locking it would leave 1 healthy data-bearing voter(s), fewer than writeMajorityCount 2 (w: majority writes would stall; cannot acknowledge now: d:1 delayed, l:1 locked, g:1 lag 30.3s; able to acknowledge: healthy, not delayed or locked, lag <= 10s)',
+    );
+    expect(stallReason(members[1]!, members, probes, { writeMajorityCount: 1, reported: true })).toBeUndefined();
+    // A votes: 0 member costs no vote.
+    const n = view({ host: 'n:1', votes: 0 });
+    expect(stallReason(n, [primary, n], none, { writeMajorityCount: 2, reported: true })).toBeUndefined();
+  });
+
+  it('rankCandidates: exact reasons, lock state unknown, the stall reason with its override, rejected members by host', () => {
+    const members = [
+      view({ ...primary, host: 'z:1' }),
+      view({ host: 'y:1', health: 0, state: 8, stateStr: 'DOWN' }),
+      view({ host: 'x:1', arbiterOnly: true, state: 7, stateStr: 'ARBITER' }),
+      view({ host: 'w:1', state: 3, stateStr: 'RECOVERING' }),
+      view({ host: 'v:1', lagSeconds: undefined }),
+      view({ host: 'u:1', buildIndexes: false, secondaryDelaySecs: 5, lagSeconds: 7 }),
+      view({ host: 't:1' }),
+      view({ host: 's:1' }),
+    ];
+    const probes = new Map<string, Probe>([
+      ['t:1', {}],
+      ['s:1', { locked: false }],
+    ]);
+    const c = rankCandidates(members, { maxLagSeconds: 60, allowDelayed: false }, probes, { writeMajorityCount: 3, reported: true });
+    expect(c.map((x) => [x.host, x.rank ?? null, x.reasons])).toEqual([
+      [
+        's:1',
+        null,
+        [
+          'a voter: locking it would leave 2 healthy data-bearing voter(s), fewer than writeMajorityCount 3 (w: majority writes would stall; cannot acknowledge now: v:1 lag unknown, u:1 delayed; able to acknowledge: healthy, not delayed or locked, lag <= 10s); --allow-majority-stall to lock it anyway',
+        ],
+      ],
+      ['t:1', null, ['lock state unknown']],
+      [
+        'u:1',
+        null,
+        [
+          'delayed member (secondaryDelaySecs 5), needs --allow-delayed',
+          'buildIndexes: false (its snapshot has no secondary indexes), needs --allow-no-indexes',
+        ],
+      ],
+      ['v:1', null, ['lag unknown (no optime for it or for a reference member)']],
+      ['w:1', null, ['state RECOVERING, not SECONDARY']],
+      ['x:1', null, ['state ARBITER, not SECONDARY']],
+      ['y:1', null, ['DOWN or unreachable (health 0, state DOWN)']],
+      ['z:1', null, ['state PRIMARY, not SECONDARY']],
+    ]);
+    // Without `majority`, or with the override, nothing about stalls.
+    expect(
+      rankCandidates(members, { maxLagSeconds: 60, allowDelayed: false }, probes)
+        .filter((x) => x.eligible)
+        .map((x) => [x.host, x.rank]),
+    ).toEqual([['s:1', 1]]);
+    expect(
+      rankCandidates(members, { maxLagSeconds: 60, allowDelayed: false, allowMajorityStall: true }, probes, {
+        writeMajorityCount: 2,
+        reported: true,
+      })
+        .filter((x) => x.eligible)
+        .map((x) => x.host),
+    ).toEqual(['s:1']);
+  });
+
+  it('effectiveLag and the lag limit: an allowed delayed member counts only the lag beyond its delay, never below 0', () => {
+    const delayed = view({ host: 'd:1', secondaryDelaySecs: 3600, lagSeconds: 3630 });
+    expect(effectiveLag(delayed, { maxLagSeconds: 60, allowDelayed: true })).toBe(30);
+    expect(effectiveLag(delayed, { maxLagSeconds: 60, allowDelayed: false })).toBe(3630);
+    expect(effectiveLag(view({ host: 'e:1', secondaryDelaySecs: 3600, lagSeconds: 10 }), { maxLagSeconds: 60, allowDelayed: true })).toBe(
+      0,
+    );
+    expect(effectiveLag(view({ host: 's:1', lagSeconds: 12 }), { maxLagSeconds: 60, allowDelayed: true })).toBe(12);
+    expect(effectiveLag(view({ host: 'u:1', lagSeconds: undefined }), { maxLagSeconds: 60, allowDelayed: true })).toBeUndefined();
+    expect(staticReasons(view({ host: 's:1', lagSeconds: 2.25 }), { maxLagSeconds: 2, allowDelayed: false })).toEqual([
+      'lag 2.3s > --max-lag-seconds 2',
+    ]);
+    expect(fmtLag(3)).toBe('3s');
+    expect(fmtLag(0.5)).toBe('0.5s');
+  });
+
+  it('compareCandidates: indexes, then non-voters, then hidden, passive, the rest, then lag, then host', () => {
+    const order = (...ms: MemberView[]) => [...ms].sort(compareCandidates).map((m) => m.host);
+    const noIdx = view({ host: 'a:1', buildIndexes: false, votes: 0, hidden: true });
+    const voter = view({ host: 'b:1' });
+    expect(order(noIdx, voter)).toEqual(['b:1', 'a:1']);
+    expect(order(voter, noIdx)).toEqual(['b:1', 'a:1']);
+    expect(order(voter, view({ host: 'c:1', votes: 0 }))).toEqual(['c:1', 'b:1']);
+    expect(order(view({ host: 'c:1', votes: 0 }), voter)).toEqual(['c:1', 'b:1']);
+    expect(order(view({ host: 'z:1', lagSeconds: undefined }), view({ host: 'y:1', lagSeconds: 100 }))).toEqual(['y:1', 'z:1']);
+    expect(order(view({ host: 'B:1' }), view({ host: 'a:1' }))).toEqual(['a:1', 'B:1']);
+    expect(compareCandidates(view({ host: 'a:1' }), view({ host: 'a:1' }))).toBe(0);
+  });
+
+  it('resolveMemberSpec: trimmed, IPv6 with a port, exact error texts', () => {
+    const hosts = ['[::1]:27017', '[::1]:27018', 'db1:27017'];
+    expect(resolveMemberSpec(' [::1]:27018 ', hosts)).toEqual({ host: '[::1]:27018' });
+    expect(resolveMemberSpec('[::1]', hosts)).toEqual({ error: '--member [::1] is ambiguous ([::1]:27017, [::1]:27018): add the port' });
+    expect(resolveMemberSpec('db2', hosts)).toEqual({
+      error: '--member db2 is not a member of the replica set (members: [::1]:27017, [::1]:27018, db1:27017)',
+    });
+    expect(resolveMemberSpec('DB1:27017', hosts)).toEqual({ host: 'db1:27017' });
   });
 });
