@@ -128,6 +128,21 @@ describe('synthesizeFleet', () => {
     expect(result.log).toEqual([`dbfleet: 3 objects rendered into ${dist}/`]);
   });
 
+  it('publishing into a CLI folder that does not exist yet, two levels down, with no one to tell', async () => {
+    const out = join(work, 'cli', 'out');
+    const dist = join(work, 'dist');
+    const code = await synthesizeFleet({
+      configFile: fleetFile,
+      outdir: out,
+      publishTo: dist,
+      build: app({ test: ['c'] }),
+      log: () => undefined,
+    });
+    expect(code).toBe(0);
+    expect(tree(out)).toEqual({ 'test.yaml': `--- # ${dist}/test/configmap-c.yaml\n${toYaml(configMap('c'))}` });
+    expect(tree(dist)).toEqual({ 'test/configmap-c.yaml': toYaml(configMap('c')) });
+  });
+
   it('without publishing: the files go into the CLI folder as they are, and are reported as written', async () => {
     const out = join(work, 'out');
     const result = await synth({ build: app({ production: ['a'] }) });

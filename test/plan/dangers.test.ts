@@ -158,7 +158,9 @@ describe('each DANGER rule of lib/plan/dangers.ts', () => {
   });
 
   it('removed-data-bearing: a protected kind removed, not a ConfigMap, not a NetworkPolicy (its own rule), not a change', () => {
-    expect(found([{ type: 'removed', environment: 'test', before: cluster({}) }])).toEqual([
+    // With the protection annotation: rules about changes (lost-protection) must not read its missing `after`.
+    const kept = cluster({}, { annotations: { 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false' } });
+    expect(found([{ type: 'removed', environment: 'test', before: kept }])).toEqual([
       'removed-data-bearing: is removed: Argo CD will not prune it (Prune=false), but it is no longer managed and its data is orphaned',
     ]);
     expect(found([{ type: 'removed', environment: 'test', before: object('v1', 'ConfigMap', 'c') }])).toEqual([]);
@@ -189,6 +191,19 @@ describe('each DANGER rule of lib/plan/dangers.ts', () => {
       found([{ type: 'moved', environment: 'test', before: map, after: { ...map, metadata: { name: 'd', namespace: 'databases' } } }]),
     ).toEqual([]);
     expect(found([{ type: 'moved', environment: 'test', before: from }])).toEqual([]);
+    // A moved cluster is a new, empty one: the rules about changes in place (shrink, instances, major,
+    // access, protection) say nothing about it.
+    const big = cluster(
+      { instances: 3, storage: { size: '10Gi' }, imageName: 'ghcr.io/cloudnative-pg/postgresql:16.10' },
+      { annotations: { 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false', 'dbfleet.io/developer-access': 'none' } },
+    );
+    const small = {
+      ...cluster({ instances: 1, storage: { size: '1Gi' }, imageName: 'ghcr.io/cloudnative-pg/postgresql:17.6' }),
+      metadata: { name: 'sales', namespace: 'databases', annotations: { 'dbfleet.io/developer-access': 'read-write' } },
+    };
+    expect(found([{ type: 'moved', environment: 'test', before: big, after: small }])).toEqual([
+      'moved-data-bearing: is renamed to sales: a rename creates a new, empty Cluster (Cluster databases/sales) and leaves the old one unmanaged with its data',
+    ]);
   });
 
   it('lost-protection: only a protected object that had the protection and lost it', () => {
@@ -198,6 +213,9 @@ describe('each DANGER rule of lib/plan/dangers.ts', () => {
       found([changed(cluster({}, protectedMeta), cluster({}, { annotations: { 'argocd.argoproj.io/sync-options': 'Prune=false' } }))]),
     ).toEqual([message]);
     expect(found([changed(cluster({}, protectedMeta), cluster({}, protectedMeta))])).toEqual([]);
+    expect(found([changed(cluster({}, protectedMeta), { ...cluster({}), metadata: { name: 'orders', namespace: 'databases' } })])).toEqual([
+      message,
+    ]);
     expect(found([changed(cluster({}), cluster({ instances: 1 }))])).toEqual([]);
     const map = object('v1', 'ConfigMap', 'c', {}, protectedMeta);
     expect(found([changed(map, object('v1', 'ConfigMap', 'c'))])).toEqual([]);
@@ -403,18 +421,17 @@ describe('each DANGER rule of lib/plan/dangers.ts', () => {
   });
 
   it('network-policy-widened: a service added in this change opening its cluster to its own namespace is not a widening', () => {
-    const ingress = (...namespaces: string[]) =>
+    // CloudNativePG's instance label, or Zalando's.
+    const ingressFor = (label: string, namespaces: string[]) =>
       policy({
-        podSelector: { matchLabels: { [namespaces.length ? 'cnpg.io/cluster' : 'cnpg.io/cluster']: 'orders' } },
+        podSelector: { matchLabels: { [label]: 'orders' } },
         ingress: namespaces.map((ns) => ({
           from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } }],
           ports: [{ port: 5432, protocol: 'TCP' }],
         })),
       });
-    const zalandoIngress = (...namespaces: string[]) => ({
-      ...ingress(...namespaces),
-      spec: { ...ingress(...namespaces).spec, podSelector: { matchLabels: { 'cluster-name': 'orders' } } },
-    });
+    const ingress = (...namespaces: string[]) => ingressFor('cnpg.io/cluster', namespaces);
+    const zalandoIngress = (...namespaces: string[]) => ingressFor('cluster-name', namespaces);
     const secret = (namespace: string, data: Record<string, string>, name = 'orders-db') =>
       ({
         apiVersion: 'external-secrets.io/v1',
