@@ -38,7 +38,9 @@ for (const [file, { mutants }] of Object.entries(report.files)) {
       const run = runTests();
       const killed = run.status !== 0;
       // The first failing test, as vitest names it (FAIL file > describe > it).
-      const failed = killed ? (/FAIL\s+(.*)/.exec(run.stdout + run.stderr)?.[1] ?? '').replace(/\x1b\[[0-9;]*m/g, '') : '';
+      const failed = killed
+        ? (/FAIL\s+(.*)/.exec(run.stdout + run.stderr)?.[1] ?? '').replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), '')
+        : '';
       // A whole file failing (no ` > `) is a mutated source that does not load, not a test failing.
       if (killed && !failed.includes(' > ')) {
         console.log(`INVALID  ${m.id}: the mutated source does not load (${failed.slice(0, 100)})`);
