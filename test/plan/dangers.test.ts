@@ -369,6 +369,16 @@ describe('each DANGER rule of lib/plan/dangers.ts', () => {
       'network-policy-removed: is removed: the pods it selected are no longer restricted by it (traffic from anywhere on TCP 5432 was allowed); without a default-deny they may accept traffic from anywhere',
     ]);
     expect(found([{ type: 'removed', environment: 'test', before: cluster({}) }]).filter((m) => m.startsWith('network'))).toEqual([]);
+    // Each environment's own default-deny: one kept in test says nothing about production.
+    const removedIn = (environment: string): Transition => ({ type: 'removed', environment, before: allow });
+    expect(
+      found([removedIn('test'), removedIn('production')], {
+        headObjects: (environment) => (environment === 'test' ? [policy({ podSelector: {} }, 'deny')] : []),
+      }),
+    ).toEqual([
+      "network-policy-removed: is removed: it only allowed traffic (traffic from anywhere on TCP 5432); the namespace's default-deny remains, so that traffic is CUT",
+      'network-policy-removed: is removed: the pods it selected are no longer restricted by it (traffic from anywhere on TCP 5432 was allowed); without a default-deny they may accept traffic from anywhere',
+    ]);
   });
 
   it('network-policy-widened: each new grant (peers, ports, protocols, IP blocks, namespaces listed with In) and a new pod selector', () => {
