@@ -23,7 +23,7 @@ export const ACCESS_MOUNT_PATH = '/etc/dbfleet/access';
 /** Where the owners' credentials are mounted: `<database>/username` and `<database>/password`. */
 export const OWNER_CREDENTIALS_MOUNT_PATH = '/etc/dbfleet/owners';
 /** Kubernetes appends an 11-character suffix to a CronJob's Jobs; the CronJob name may have at most 52. */
-const CRONJOB_NAME_MAX = 52;
+export const CRONJOB_NAME_MAX = 52;
 /**
  * Budget, in bytes of JSON, of what one access Job carries per service database: its owner's
  * projected Secret source (name, two items) in the pod template and its `databases.tsv` line in

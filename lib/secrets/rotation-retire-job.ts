@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { CNPG_POSTGRES_UID } from '../access/developer-access';
+import { CNPG_POSTGRES_UID, CRONJOB_NAME_MAX } from '../access/developer-access';
 import { JOB_PGOPTIONS, quoteIdent, quoteLiteral } from '../access/privileges-sql';
 import { ACCESS_CLIENT_LABEL } from '../network/cluster-ingress-policy';
 import { HOOK_ANNOTATION } from '../gitops/sync-policy';
@@ -102,6 +103,21 @@ export const ROTATION_KEEPER_SCRIPT = [
 ].join('\n');
 
 /**
+ * The keeper CronJob's name: `<service>-rotation-retire` where it fits the 52 characters Kubernetes
+ * allows a CronJob, else the service name cut and a hash of it (`<service…>-<8 hex>-rr`), unique
+ * per service. A service name may have 63 characters and a per-service cluster 45, and the API
+ * server refuses a longer CronJob: the sync of the `done` step failed and the rotation could not
+ * finish (attack on 9ba0360).
+ */
+export function rotationRetireCronJobName(service: string): string {
+  const full = `${service}-rotation-retire`;
+  if (full.length <= CRONJOB_NAME_MAX) return full;
+  const hash = createHash('sha256').update(service).digest('hex').slice(0, 8);
+  const head = service.slice(0, CRONJOB_NAME_MAX - `-${hash}-rr`.length).replace(/-+$/, '');
+  return `${head}-${hash}-rr`;
+}
+
+/**
  * The `done` step where the operator cannot take a login away (Zalando: zalando-rotation.ts). A
  * `Sync` hook in the Jobs' wave, like the rotation-login Job (see there why not PostSync), rendered
  * only at the `done` step and only where the cluster accepts writes.
@@ -191,7 +207,7 @@ export class RotationRetireJob extends Construct {
       spec: { backoffLimit: 6, activeDeadlineSeconds: 20 * 60, template: podTemplate },
     });
     if (!keeper) return;
-    this.cronJobName = `${props.service}-rotation-retire`;
+    this.cronJobName = rotationRetireCronJobName(props.service);
     new k8s.KubeCronJob(this, 'Schedule', {
       metadata: { name: this.cronJobName, namespace: props.namespace, labels: props.labels },
       spec: {

@@ -151,6 +151,28 @@ describe('Zalando: rotation as rendered, step by step', () => {
     expect(find(unrotated, 'postgresql', 'orders')!.spec.users.dbfleet_rotation).toBeUndefined();
   });
 
+  it('a long service name: the keeper CronJob stays within the 52 characters Kubernetes allows a CronJob (attack on 9ba0360)', () => {
+    // 39 characters (a per-service cluster may have 45, a shared cluster's service 63): `<service>-rotation-retire` is 55
+    const service = 'orders-fulfilment-service-eu-central-1x';
+    const text = zalandoRotationFleet({ generation: 1, step: 'done' }, 'zalando', 15).replace(
+      'name: orders\n    namespace: orders',
+      `name: ${service}\n    namespace: orders`,
+    );
+    const objects = render(text);
+    const crons = objects.filter((o) => o.kind === 'CronJob');
+    for (const cron of crons) expect(cron.metadata.name.length, cron.metadata.name).toBeLessThanOrEqual(52);
+    const keeper = crons.find((o) => o.spec.jobTemplate.spec.template.spec.containers[0].env.some((e: any) => e.name === 'RETIRED_ROLE'))!;
+    expect(keeper.metadata.name).toMatch(/^orders-fulfilment-service-eu-central-1x-[0-9a-f]{8}-rr$/);
+    expect(keeper.spec.jobTemplate.spec.template.spec.containers[0].env).toContainEqual({
+      name: 'RETIRED_ROLE',
+      value: 'orders_fulfilment_service_eu_central_1x',
+    });
+    // a short name keeps its readable form
+    expect(
+      find(render(zalandoRotationFleet({ generation: 1, step: 'done' }, 'zalando', 15)), 'CronJob', 'orders-rotation-retire'),
+    ).toBeDefined();
+  });
+
   it("PostgreSQL 16 and later: no CREATEROLE login (it could not alter the operator's roles); the retired login clears its own password", () => {
     for (const version of [16, 17]) {
       const objects = render(zalandoRotationFleet({ generation: 1, step: 'done' }, 'zalando', version));
