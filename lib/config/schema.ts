@@ -89,7 +89,16 @@ const aws = z
      */
     globalClusterFrom: z.string().min(1).optional(),
   })
-  .refine((a) => (a.serverless === undefined) !== (a.instanceClass === undefined), 'set exactly one of serverless and instanceClass');
+  .refine((a) => (a.serverless === undefined) !== (a.instanceClass === undefined), 'set exactly one of serverless and instanceClass')
+  // A KMS key belongs to one region; CreateDBCluster's KmsKeyId must be valid in the cluster's own
+  // region, also for a cross-region secondary (RDS API reference, CreateDBCluster KmsKeyId: "set
+  // KmsKeyId to a KMS key identifier that is valid in the destination AWS Region"). A key or alias
+  // ARN says its region (arn:<partition>:kms:<region>:…); a bare key ID or alias cannot be checked.
+  .refine((a) => !a.kmsKeyID?.startsWith('arn:') || a.kmsKeyID.split(':')[3] === a.region, {
+    path: ['kmsKeyID'],
+    message:
+      "is a KMS key of another region than aws.region: a cluster's key must be in its own region (a DR standby needs its own region's key)",
+  });
 
 export const QOS_CLASSES = ['guaranteed', 'burstable'] as const;
 

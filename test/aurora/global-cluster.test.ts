@@ -324,6 +324,18 @@ describe('Aurora GlobalCluster: the role swap after a promotion (two fleet versi
     );
   });
 
+  it("a KMS key ARN of another region is a config error (the standby's own region's key, review of issue 28)", () => {
+    const text = FIXTURE.replace(
+      '      endpointId: d4bkdjr43sdm\n',
+      '      endpointId: d4bkdjr43sdm\n      kmsKeyID: arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab\n',
+    );
+    expect(configErrors(text)).toContain(
+      `fleet.yaml:${lineOf(text, 'kmsKeyID: arn:aws:kms:eu-central-1')}: environments.production-dr.aws.kmsKeyID: "arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab" is a KMS key of another region than aws.region: a cluster's key must be in its own region (a DR standby needs its own region's key)`,
+    );
+    const own = text.replace('arn:aws:kms:eu-central-1:', 'arn:aws:kms:eu-west-1:');
+    expect(() => parseFleet(own, 'fleet.yaml')).not.toThrow();
+  });
+
   it('aws.globalClusterFrom names one of the pair, once for both', () => {
     const text = swapped('      globalClusterFrom: staging\n');
     expect(configErrors(text).join('\n')).toMatch(
