@@ -359,17 +359,31 @@ const storeKeyMoved: DangerRule = {
   name: 'store-key-moved',
   check: ({ type, before, after }) => {
     if (type !== 'changed') return [];
-    const old = new Set(remoteKeys(before));
-    return remoteKeys(after)
-      .filter((key) => !old.has(key))
-      .map((key) => ({ key, legacy: key.replace(/\/(services|platform)\//, '/') }))
-      .filter(({ key, legacy }) => legacy !== key && old.has(legacy))
-      .map(
-        ({ key, legacy }) =>
-          `${after!.kind === 'PushSecret' ? 'pushes to' : 'reads'} store key ${key} instead of ${legacy} (the services/platform key layout, docs/security.md): ` +
-          `copy the value once before this syncs (e.g. \`vault kv get -format=json ${legacy}\` then \`vault kv put ${key} password=…\`; every key: \`dbfleet secrets\`), ` +
-          `or the PushSecret generates a new password at the empty key and the role's password changes under running apps (passwords: existing: the ExternalSecret fails to read). Delete ${legacy} after the sync.`,
-      );
+    const oldKeys = remoteKeys(before);
+    const old = new Set(oldKeys);
+    const verb = after!.kind === 'PushSecret' ? 'pushes to' : 'reads';
+    const copy = (key: string, from: string) =>
+      `copy the value once before this syncs (e.g. \`vault kv get -format=json ${from}\` then \`vault kv put ${key} password=…\`; every key: \`dbfleet secrets\`), ` +
+      `or the PushSecret generates a new password at the empty key and the role's password changes under running apps (passwords: existing: the ExternalSecret fails to read). Delete ${from} after the sync.`;
+    return remoteKeys(after).flatMap((key, index) => {
+      if (old.has(key)) return [];
+      const legacy = key.replace(/\/(services|platform)\//, '/');
+      if (legacy !== key && old.has(legacy))
+        return [`${verb} store key ${key} instead of ${legacy} (the services/platform key layout, docs/security.md): ${copy(key, legacy)}`];
+      // The same key of another environment: a DR pair's role swap (a standby reads its source's
+      // keys, `secretsEnvironment`), e.g. the Aurora promotion runbook's step 2 or Zalando's
+      // promote-standby step 3. Exactly one segment before the last differs; rotations change the
+      // last one (…/rotation-<g>) by design.
+      const was = oldKeys[index];
+      if (was === undefined) return [];
+      const a = was.split('/');
+      const b = key.split('/');
+      const differing = a.flatMap((segment, i) => (segment === b[i] ? [] : [i]));
+      if (a.length !== b.length || differing.length !== 1 || differing[0] === a.length - 1) return [];
+      return [
+        `${verb} store key ${key} instead of ${was} (another environment's key: a DR role swap moves every key to the promoted environment, docs/runbooks/AuroraGlobalClusterPromotion.md, docs/runbooks/zalando-promote-standby.md): ${copy(key, was)}`,
+      ];
+    });
   },
 };
 

@@ -303,6 +303,26 @@ describe('Aurora GlobalCluster: the role swap after a promotion (two fleet versi
     expect(dbClusters.flatMap((c) => c.fields.map((f) => f.path)).filter((p) => p.includes('globalClusterIdentifier'))).toEqual([]);
   });
 
+  it("the swap's real danger is shown: every store key moves to the promoted environment (copy first, or passwords change under running apps)", () => {
+    const plan = makePlan(before, manifests(swapped('      globalClusterFrom: production\n')));
+    const moved = plan.dangers.filter((d) => d.rule === 'store-key-moved');
+    // Both sites' app Secrets and exporter logins now read the promoted environment's keys.
+    expect(moved.map((d) => `${d.environment} ${d.object}`).sort()).toEqual(
+      ['production', 'production-dr'].flatMap((env) =>
+        [
+          'ExternalSecret customers/customer-profiles-db',
+          'ExternalSecret databases/commerce-exporter-credentials',
+          'ExternalSecret databases/identity-exporter-credentials',
+          'ExternalSecret orders/orders-db',
+          'ExternalSecret payments/payments-db',
+        ].map((o) => `${env} ${o}`),
+      ),
+    );
+    expect(moved.find((d) => d.object === 'ExternalSecret orders/orders-db')!.message).toMatch(
+      /reads store key databases\/production-dr\/services\/orders instead of databases\/production\/services\/orders \(another environment's key: a DR role swap.*AuroraGlobalClusterPromotion\.md/,
+    );
+  });
+
   it('without it, the plan says the GlobalCluster goes and a second one would be made from a member: DANGER naming the fix', () => {
     const after = manifests(swapped(''));
     const dangers = makePlan(before, after).dangers.filter((d) => d.rule === 'aurora-global-cluster');
