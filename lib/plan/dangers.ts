@@ -33,6 +33,10 @@ export interface Transition {
   readonly before?: KubernetesObject;
   /** Added, changed and moved objects: the object as rendered now. */
   readonly after?: KubernetesObject;
+  /** Changed and moved objects: the dist/-relative file at the base revision. @default unknown */
+  readonly beforePath?: string;
+  /** Changed and moved objects: the dist/-relative file rendered now. @default unknown */
+  readonly afterPath?: string;
 }
 
 export interface DangerContext {
@@ -387,8 +391,40 @@ const storeKeyMoved: DangerRule = {
   },
 };
 
+/** `production/services/x.yaml` → `production/services`: the folder, i.e. the Argo CD Application, that carries a file. */
+const folderOf = (path: string) => path.slice(0, Math.max(0, path.lastIndexOf('/')));
+
+/**
+ * An object that changes Application (its dist/ folder: `dist/<env>/` → `dist/<env>/services/`,
+ * lib/gitops/delivery-parts.ts) is extraneous to the old Application before the new one adopts it.
+ * The old Application skips the prune only if the *live* object carries Prune=false
+ * (argo-cd@v3.5.1 gitops-engine/pkg/sync/sync_context.go pruneObject → isPruningDisabled(liveObj)),
+ * i.e. if the base revision's object did; Prune=false only on the new object is too late. A pruned
+ * connection ExternalSecret takes its app Secret with it (creationPolicy: Owner, foreground
+ * propagation) until the new Application applies it again.
+ */
+const applicationChanged: DangerRule = {
+  name: 'application-changed',
+  check: ({ type, before, after, beforePath, afterPath }) => {
+    if ((type !== 'changed' && type !== 'moved') || !before || !after || beforePath === undefined || afterPath === undefined) return [];
+    const from = folderOf(beforePath);
+    const to = folderOf(afterPath);
+    if (from === to) return [];
+    if ((before.metadata.annotations?.[SYNC_OPTIONS_ANNOTATION] ?? '').split(',').includes('Prune=false')) return [];
+    return [
+      `moves from the Application of dist/${from}/ to the Application of dist/${to}/, and the object synced now (the base revision's) does not carry Prune=false: ` +
+        `the old Application prunes it as soon as it syncs this revision (Argo CD reads Prune=false from the live object), before the new Application applies it` +
+        (before.kind === 'ExternalSecret'
+          ? ', and its Secret is garbage-collected with it (creationPolicy: Owner): pods that start meanwhile find no Secret'
+          : '') +
+        `. Either sync a revision that adds Prune=false where the object is now first, or apply dist/argocd/ before this syncs (the old AppProject then no longer admits the namespace and the old Application ignores the object)`,
+    ];
+  },
+};
+
 export const DANGER_RULES: readonly DangerRule[] = [
   admissionRefused,
+  applicationChanged,
   loginRevoked,
   storeKeyMoved,
   removedDataBearing,

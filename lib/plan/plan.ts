@@ -69,7 +69,7 @@ export function makePlan(base: Manifests, head: Manifests, options: PlanOptions 
   const added = addedAll.filter((o) => !paired.has(identity(o.ref.environment, o.object)));
   const changed = [...after]
     .filter(([k, o]) => before.has(k) && !isDeepStrictEqual(before.get(k)!.object, o.object))
-    .map(([k, o]) => ({ ref: o.ref, before: before.get(k)!.object, after: o.object }));
+    .map(([k, o]) => ({ ref: o.ref, beforeRef: before.get(k)!.ref, before: before.get(k)!.object, after: o.object }));
 
   const folders = [...new Set([...before.values(), ...all.values()].map((o) => o.ref.environment))].sort();
   const byFolder = <T>(items: readonly T[], folder: (item: T) => string) => {
@@ -95,8 +95,22 @@ export function makePlan(base: Manifests, head: Manifests, options: PlanOptions 
 
   const transitions: Transition[] = [
     ...removed.map((o): Transition => ({ type: 'removed', environment: o.ref.environment, before: o.object })),
-    ...pairs.map((p): Transition => ({ type: 'moved', environment: p.from.ref.environment, before: p.from.object, after: p.to.object })),
-    ...changed.map((c): Transition => ({ type: 'changed', environment: c.ref.environment, before: c.before, after: c.after })),
+    ...pairs.map((p): Transition => ({
+      type: 'moved',
+      environment: p.from.ref.environment,
+      before: p.from.object,
+      after: p.to.object,
+      beforePath: p.from.ref.path,
+      afterPath: p.to.ref.path,
+    })),
+    ...changed.map((c): Transition => ({
+      type: 'changed',
+      environment: c.ref.environment,
+      before: c.before,
+      after: c.after,
+      beforePath: c.beforeRef.path,
+      afterPath: c.ref.path,
+    })),
     ...added.map((o): Transition => ({ type: 'added', environment: o.ref.environment, after: o.object })),
   ];
   const headIn = byFolder([...all.values()], (o) => o.ref.environment);

@@ -111,6 +111,7 @@ const OWN_RULES = new Set([
   'network-policy-removed',
   'network-policy-widened',
   'pool-mode',
+  'application-changed',
 ]);
 
 function object(apiVersion: string, kind: string, name: string, spec: Record<string, unknown> = {}, meta: object = {}): KubernetesObject {
@@ -588,6 +589,51 @@ describe('each DANGER rule of lib/plan/dangers.ts', () => {
     // Entries without a key are skipped, not read as a key.
     expect(
       found([changed(object('external-secrets.io/v1', 'ExternalSecret', 'orders', { data: [{ secretKey: 'x' }] }), external('services/'))]),
+    ).toEqual([]);
+  });
+});
+// issue 24 item 9: the connection ExternalSecrets move from dist/<env>/ (the database
+// Application) to dist/<env>/services/ (the services Application). The old Application prunes
+// the live object unless the live object already carries Prune=false (gitops-engine pruneObject
+// reads the live object), i.e. unless the base revision's object did.
+describe('an object that changes Application', () => {
+  const externalSecret = (annotations: Record<string, string>): KubernetesObject =>
+    ({
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'ExternalSecret',
+      metadata: { name: 'orders-db', namespace: 'orders', annotations },
+      spec: { refreshInterval: '1h' },
+    }) as KubernetesObject;
+  const prune = { 'argocd.argoproj.io/sync-options': 'Prune=false', 'argocd.argoproj.io/sync-wave': '-1' };
+
+  it('is a DANGER when the synced (base) object lacks Prune=false, though the new one has it', () => {
+    const dangers = findDangers(
+      manifests(['production/externalsecret-orders-db.yaml', externalSecret({ 'argocd.argoproj.io/sync-wave': '-1' })]),
+      manifests(['production/services/externalsecret-orders-db.yaml', externalSecret(prune)]),
+    );
+    expect(dangers).toHaveLength(1);
+    expect(dangers[0]).toMatchObject({ environment: 'production', object: 'ExternalSecret orders/orders-db' });
+    expect(dangers[0].message).toMatch(
+      /dist\/production\/ to the Application of dist\/production\/services\/.*Prune=false.*garbage-collected/,
+    );
+  });
+
+  it('is no DANGER when the base object already carries Prune=false', () => {
+    const changed = { ...prune, 'argocd.argoproj.io/sync-wave': '-2' };
+    expect(
+      findDangers(
+        manifests(['production/externalsecret-orders-db.yaml', externalSecret(prune)]),
+        manifests(['production/services/externalsecret-orders-db.yaml', externalSecret(changed)]),
+      ),
+    ).toEqual([]);
+  });
+
+  it('is no DANGER when only the file name changes inside one folder', () => {
+    expect(
+      findDangers(
+        manifests(['production/externalsecret-orders-db.yaml', externalSecret({})]),
+        manifests(['production/externalsecret-orders-db-x.yaml', externalSecret({ a: 'b' })]),
+      ),
     ).toEqual([]);
   });
 });
