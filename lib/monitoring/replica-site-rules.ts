@@ -70,14 +70,32 @@ export type StaleExpression = (ctx: Context, clusters: readonly PostgresCluster[
  * that window does the cluster count from its OLDEST statistics reset seen in the window (a new
  * cluster counts from its creation): a restart of one pod, whose reset is recent, must not mask a
  * replay that stalled before it (a max over the resets did, for up to one threshold).
+ *
+ * A time alone is not an arrival: every start of an instance (a crash, a rollout, a drained node,
+ * a restart loop) restores from the archive again the segment its last restartpoint is in, and
+ * with archive_mode = always PostgreSQL archives a restored segment again (xlogarchive.c
+ * KeepFileRestoredFromArchive: XLogArchiveNotify), so last_archived_time moves to the restart
+ * while nothing new came from the source (test/dr/restart-rearchive-postgres.test.ts, real
+ * PostgreSQL). The second branch therefore also fires when the position of the last archived
+ * segment (last_archived_wal_start_lsn, from the WAL file name) has not passed, within the last
+ * `t`, the highest position reported in the `t` before: a new segment from the source always
+ * passes it, a re-archived one never does. Its value is `t` (the arrival time is unknown then).
+ * A timeline history file's name parses to `timeline << 32` in that metric (the same query of
+ * cloudnative-pg@v1.30.0 config/manager/default-monitoring.yaml), a position no segment of a
+ * small database reaches: such samples (low 32 bits zero) are left out of the earlier window,
+ * or a source's failover would page one window later.
  */
 export const cnpgStaleExpression: StaleExpression = (ctx, clusters, t) => {
   const sel = ctx.selector(clusters);
   const window = promDuration(t);
-  return (
+  const lsn = `cnpg_pg_stat_archiver_last_archived_wal_start_lsn{${sel}}`;
+  const byTime =
     `time() - (max by (namespace, cluster) (max_over_time(cnpg_pg_stat_archiver_last_archived_time{${sel}}[${window}]) > 0)` +
-    ` or min by (namespace, cluster) (min_over_time(cnpg_pg_stat_archiver_stats_reset_time{${sel}}[${window}]))) > ${t}`
-  );
+    ` or min by (namespace, cluster) (min_over_time(cnpg_pg_stat_archiver_stats_reset_time{${sel}}[${window}]))) > ${t}`;
+  const noNewSegment =
+    `(max by (namespace, cluster) (max_over_time(${lsn}[${window}]))` +
+    ` <= max by (namespace, cluster) (max_over_time((${lsn} unless ${lsn} % 4294967296 == 0)[${window}:30m] offset ${window}))) * 0 + ${t}`;
+  return `${byTime} or ${noNewSegment}`;
 };
 
 /** The replica site's rules (none elsewhere): the other site's WAL arrives. */
