@@ -370,3 +370,23 @@ describe('Aurora GlobalCluster: the role swap after a promotion (two fleet versi
     );
   });
 });
+
+describe('Aurora: a major version change is DANGER (attack on issue 28)', () => {
+  it('postgres.version 16 → 17: ACK upgrades in place at the next sync; the GlobalCluster member is told to upgrade through the global cluster', () => {
+    const before = manifests(FIXTURE);
+    const after = manifests(FIXTURE.replace('postgres: { version: 16,', 'postgres: { version: 17,'));
+    const dangers = makePlan(before, after).dangers.filter((d) => d.rule === 'aurora-major-version');
+    expect(dangers.map((d) => `${d.environment} ${d.object}`).sort()).toEqual([
+      'production DBCluster databases/commerce',
+      'production DBCluster databases/identity',
+      'production-dr DBCluster databases/commerce',
+      'production-dr DBCluster databases/identity',
+    ]);
+    const primary = dangers.find((d) => d.environment === 'production')!.message;
+    expect(primary).toMatch(/16 → 17.*ApplyImmediately and AllowMajorVersionUpgrade.*aurora-postgresql16/);
+    expect(primary).not.toMatch(/modify-global-cluster/);
+    expect(dangers.find((d) => d.environment === 'production-dr')!.message).toMatch(
+      /member of GlobalCluster shop-production-commerce-global: upgrade it through the global cluster/,
+    );
+  });
+});

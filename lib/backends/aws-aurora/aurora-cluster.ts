@@ -122,7 +122,7 @@ export class AuroraCluster extends Construct implements IPostgresCluster {
         dbClusterIdentifier: props.identifier,
         engine: 'aurora-postgresql',
         // The major only: RDS picks its default minor and autoMinorVersionUpgrade keeps it current;
-        // a major change replaces nothing but is a DANGER in the plan (majorVersionChange).
+        // a major change replaces nothing but is a DANGER in the plan (aurora-dangers.ts auroraMajorVersion).
         engineVersion: String(props.postgresVersion),
         autoMinorVersionUpgrade: true,
         dbSubnetGroupRef: { from: { name: subnetGroup.name } },

@@ -26,6 +26,37 @@ export const auroraReplacement: DangerRule = {
   },
 };
 
+/**
+ * A major version change of an Aurora cluster (`postgres.version`). ACK rds-controller@v1.11.1
+ * pkg/resource/db_cluster/custom_update.go newCustomUpdateRequestPayload sends every
+ * ModifyDBCluster with ApplyImmediately and AllowMajorVersionUpgrade, and the new engineVersion when
+ * its major differs (requireEngineVersionUpdate): the sync itself starts an in-place major upgrade,
+ * the whole cluster unavailable while it runs. The cluster parameter group keeps its name and, in
+ * AWS, the family it was created with (pkg/resource/db_cluster_parameter_group/sdk.go sends
+ * DBParameterGroupFamily only to CreateDBClusterParameterGroup). A member of a GlobalCluster is
+ * upgraded through the global cluster (ModifyGlobalCluster), not per member.
+ */
+export const auroraMajorVersion: DangerRule = {
+  name: 'aurora-major-version',
+  check: ({ type, before, after }) => {
+    if (type !== 'changed' || after?.kind !== 'DBCluster' || !after.apiVersion.startsWith('rds.services.k8s.aws/')) return [];
+    const major = (o: typeof before) => String(((o?.spec ?? {}) as Record<string, unknown>).engineVersion ?? '').split('.')[0];
+    const from = major(before);
+    const to = major(after);
+    if (from === '' || to === '' || from === to) return [];
+    const member = ((after.spec ?? {}) as Record<string, unknown>).globalClusterIdentifier;
+    return [
+      `PostgreSQL major version ${from} → ${to} (spec.engineVersion): ACK sends it at the next sync as ModifyDBCluster with ApplyImmediately and AllowMajorVersionUpgrade, an in-place major upgrade with the cluster unavailable while it runs` +
+        (Number(to) < Number(from) ? ' (RDS has no major downgrade: going back is a new cluster and a copy of the data)' : '') +
+        `; its DBClusterParameterGroup keeps the name and, in AWS, the family it was created with (aurora-postgresql${from}), which the new major needs in its own family` +
+        (member !== undefined
+          ? `; this cluster is a member of GlobalCluster ${String(member)}: upgrade it through the global cluster (aws rds modify-global-cluster --engine-version … --allow-major-version-upgrade), not per member`
+          : '') +
+        '. Test the upgrade on a clone first (docs/aurora.md)',
+    ];
+  },
+};
+
 const PROMOTION_RUNBOOK = 'docs/runbooks/AuroraGlobalClusterPromotion.md';
 
 /**

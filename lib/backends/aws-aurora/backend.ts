@@ -18,7 +18,7 @@ import { directEndpoints } from '../endpoints';
 import type { Backend, EnvironmentScope, RenderedCluster } from '../types';
 import { AuroraGlobalCluster } from './aurora-global-cluster';
 import { AURORA_MASTER_USER, AuroraCluster } from './aurora-cluster';
-import { auroraGlobalCluster, auroraReplacement } from './aurora-dangers';
+import { auroraGlobalCluster, auroraMajorVersion, auroraReplacement } from './aurora-dangers';
 import { AWS_AURORA_TRAITS } from './traits';
 import { AuroraBootstrapJob } from './aurora-bootstrap-job';
 import { auroraAlertGroups } from './aurora-alert-rules';
@@ -311,5 +311,5 @@ export const awsAuroraBackend: Backend = {
     ];
   },
 
-  dangerRules: [auroraReplacement, auroraGlobalCluster],
+  dangerRules: [auroraReplacement, auroraMajorVersion, auroraGlobalCluster],
 };
