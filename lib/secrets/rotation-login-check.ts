@@ -6,7 +6,7 @@
 import type { Environment, Fleet } from '../config/model';
 import { KubeApiError, type KubeClient, type Resource } from '../ops/kube/client';
 import { slotOf } from './credential-rotation';
-import { ROTATION_GENERATION_ANNOTATION, ROTATION_SITE_ANNOTATION } from './rotation-login-job';
+import { ROTATION_GENERATION_ANNOTATION, ROTATION_SITE_ANNOTATION, rotationLoginJobName } from './rotation-login-job';
 
 export const JOBS: Resource = { group: 'batch', version: 'v1', plural: 'jobs' };
 
@@ -50,7 +50,7 @@ export async function checkRotationLogin(
       ok: false,
       message: `a switchover of ${environment.name}'s DR pair is under way: no site accepts writes, so no rotation-login Job runs; finish the switchover first`,
     };
-  const name = `${service}-rotation-login`;
+  const name = rotationLoginJobName(service);
   const where = `Job ${site.namespace}/${name} at ${server} (it must be the API server of ${site.name}${site.destination.server ? `, ${site.destination.server}` : ''}, where the clusters accept writes)`;
   let job;
   try {

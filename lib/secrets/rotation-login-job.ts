@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { CNPG_POSTGRES_UID } from '../access/developer-access';
@@ -5,6 +6,28 @@ import { JOB_PGOPTIONS, quoteLiteral } from '../access/privileges-sql';
 import { ACCESS_CLIENT_LABEL } from '../network/cluster-ingress-policy';
 import { HOOK_ANNOTATION } from '../gitops/sync-policy';
 import { restrictedContainerSecurity, restrictedPodSecurity } from '../workloads/restricted';
+
+/** Kubernetes puts a Job's name in its pods' `job-name` label, a label value: at most 63 characters. */
+export const JOB_NAME_MAX = 63;
+
+/**
+ * `<service>-<suffix>` where it fits `max` characters, else the service name cut and a hash of it,
+ * `<service…>-<8 hex>-<tag>`, unique per service. A service name may have 63 characters (45 under
+ * per-service): `<service>-rotation-login` could exceed what the API server accepts, and the sync of
+ * the rotation step failed (attack on 9ba0360).
+ */
+export function boundedServiceObjectName(service: string, suffix: string, tag: string, max: number): string {
+  const full = `${service}-${suffix}`;
+  if (full.length <= max) return full;
+  const hash = createHash('sha256').update(service).digest('hex').slice(0, 8);
+  const head = service.slice(0, max - `-${hash}-${tag}`.length).replace(/-+$/, '');
+  return `${head}-${hash}-${tag}`;
+}
+
+/** The rotation-login Job's name (also what `dbfleet rotate` looks up). */
+export function rotationLoginJobName(service: string): string {
+  return boundedServiceObjectName(service, 'rotation-login', 'rl', JOB_NAME_MAX);
+}
 
 /** Annotation on the Job: the rotation generation whose password it makes act as the owner (read by `dbfleet rotate`). */
 export const ROTATION_GENERATION_ANNOTATION = 'dbfleet.io/rotation-generation';
@@ -75,7 +98,7 @@ export class RotationLoginJob extends Construct {
 
   constructor(scope: Construct, id: string, props: RotationLoginJobProps) {
     super(scope, id);
-    this.jobName = `${props.service}-rotation-login`;
+    this.jobName = rotationLoginJobName(props.service);
     const env = (name: string, value: string): k8s.EnvVar => ({ name, value });
     const fromSecret = (name: string, key: string): k8s.EnvVar => ({
       name,

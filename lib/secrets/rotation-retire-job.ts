@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { CNPG_POSTGRES_UID, CRONJOB_NAME_MAX } from '../access/developer-access';
@@ -6,7 +5,7 @@ import { JOB_PGOPTIONS, quoteIdent, quoteLiteral } from '../access/privileges-sq
 import { ACCESS_CLIENT_LABEL } from '../network/cluster-ingress-policy';
 import { HOOK_ANNOTATION } from '../gitops/sync-policy';
 import { restrictedContainerSecurity, restrictedPodSecurity } from '../workloads/restricted';
-import { ROTATION_GENERATION_ANNOTATION, ROTATION_SITE_ANNOTATION } from './rotation-login-job';
+import { boundedServiceObjectName, JOB_NAME_MAX, ROTATION_GENERATION_ANNOTATION, ROTATION_SITE_ANNOTATION } from './rotation-login-job';
 
 export interface RotationRetireJobProps {
   readonly service: string;
@@ -110,11 +109,7 @@ export const ROTATION_KEEPER_SCRIPT = [
  * finish (attack on 9ba0360).
  */
 export function rotationRetireCronJobName(service: string): string {
-  const full = `${service}-rotation-retire`;
-  if (full.length <= CRONJOB_NAME_MAX) return full;
-  const hash = createHash('sha256').update(service).digest('hex').slice(0, 8);
-  const head = service.slice(0, CRONJOB_NAME_MAX - `-${hash}-rr`.length).replace(/-+$/, '');
-  return `${head}-${hash}-rr`;
+  return boundedServiceObjectName(service, 'rotation-retire', 'rr', CRONJOB_NAME_MAX);
 }
 
 /**
@@ -135,7 +130,7 @@ export class RotationRetireJob extends Construct {
 
   constructor(scope: Construct, id: string, props: RotationRetireJobProps) {
     super(scope, id);
-    this.jobName = `${props.service}-rotation-retire`;
+    this.jobName = boundedServiceObjectName(props.service, 'rotation-retire', 'rr', JOB_NAME_MAX);
     const env = (name: string, value: string): k8s.EnvVar => ({ name, value });
     const keeper = props.keeper;
     const login = keeper?.secretName ?? props.slotSecretName;

@@ -11,6 +11,7 @@ import { nextRotationState, NOT_ROTATED, type RotationState } from '../../lib/se
 import { ZALANDO_NO_ROTATION_BEFORE } from '../../lib/backends/zalando/zalando-rotation';
 import { environmentStoreKeys } from '../../lib/secrets/store-keys';
 import { zalandoRotationFleet } from './rotation-fleet';
+import { rotationLoginJobName } from '../../lib/secrets/rotation-login-job';
 
 type Obj = {
   apiVersion: string;
@@ -171,6 +172,23 @@ describe('Zalando: rotation as rendered, step by step', () => {
     expect(
       find(render(zalandoRotationFleet({ generation: 1, step: 'done' }, 'zalando', 15)), 'CronJob', 'orders-rotation-retire'),
     ).toBeDefined();
+  });
+
+  it('a 55-character service of a shared cluster: the rotation Jobs stay within 63 characters on both operators, under the name `dbfleet rotate` looks up (attack on 9ba0360)', () => {
+    const service = 'orders-fulfilment-service-eu-central-1-primary-writer-x';
+    for (const operator of ['zalando', 'cloudnative-pg'])
+      for (const step of ['add', 'done'] as const) {
+        const text = zalandoRotationFleet({ generation: 1, step }, operator, 15)
+          .replace('topology: per-service', 'topology: shared')
+          .replace('name: orders\n    namespace: orders', `name: ${service}\n    namespace: orders`);
+        const objects = render(text);
+        for (const o of objects.filter((x) => x.kind === 'Job')) expect(o.metadata.name.length, o.metadata.name).toBeLessThanOrEqual(63);
+        for (const o of objects.filter((x) => x.kind === 'CronJob'))
+          expect(o.metadata.name.length, o.metadata.name).toBeLessThanOrEqual(52);
+        if (step === 'add')
+          expect(find(objects, 'Job', rotationLoginJobName(service)), `${operator}: ${rotationLoginJobName(service)}`).toBeDefined();
+      }
+    expect(rotationLoginJobName('orders')).toBe('orders-rotation-login');
   });
 
   it("PostgreSQL 16 and later: no CREATEROLE login (it could not alter the operator's roles); the retired login clears its own password", () => {
