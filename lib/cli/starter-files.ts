@@ -120,7 +120,7 @@ services:
   - name: orders                       # the database, role and secrets are named after it
     extensions: [pgcrypto]
 
-# Argo CD delivery of dist/ (optional): an AppProject and an ApplicationSet in dist/argocd/.
+# Argo CD delivery of dist/ (optional): two AppProjects per environment and an ApplicationSet in dist/argocd/.
 # gitops:
 #   repoURL: https://github.com/acme/${o.name}.git
 #   targetRevision: main

@@ -357,6 +357,9 @@ export function systemNamespaces(input: FleetInput): Map<string, string> {
     add(env.namespace, `the database namespace of environment "${name}"`);
     add(env.zalando?.operatorNamespace, `the Zalando operator namespace of environment "${name}"`);
     add(env.backups?.velero?.namespace, `Velero's namespace in environment "${name}"`);
+    // The database and backup pods may send DNS there (egress.dns): a service namespace of that
+    // name would also be admitted to 5432 and hold an app Secret beside the cluster's resolver.
+    add(env.egress?.dns?.namespace, `the DNS namespace of environment "${name}" (egress.dns.namespace)`);
   }
   for (const m of input.mongoSnapshots) add(m.namespace, `the backup namespace of mongo snapshot "${m.name}"`);
   return out;

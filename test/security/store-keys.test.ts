@@ -121,6 +121,21 @@ describe('service namespaces are never system namespaces', () => {
   });
 });
 
+describe('service namespaces: the egress DNS namespace', () => {
+  // Attack on issue 24 item 9: egress.dns.namespace outside kube-* (e.g. a dedicated CoreDNS
+  // namespace) was an ordinary service namespace: its pods admitted to 5432, an app Secret there.
+  it('is refused for a service', () => {
+    const text = edit(
+      '    developerAccess: read-only\n',
+      '    developerAccess: read-only\n    egress:\n      apiServer: { cidrs: [10.0.0.0/28] }\n      dns: { namespace: coredns }\n',
+    );
+    const bad = edit('  - name: payments\n', '  - name: payments\n    namespace: coredns\n', text);
+    expect(configErrors(bad)).toEqual([
+      `fleet.yaml:${lineOf(bad, 'namespace: coredns', 2)}: services[1].namespace: namespace "coredns" is the DNS namespace of environment "production" (egress.dns.namespace): a service's app Secret and database access cannot go there; give the service its own namespace`,
+    ]);
+  });
+});
+
 describe('service namespaces: the operator namespaces the fleet configures, every problem at once', () => {
   it("the External Secrets operator's configured namespace and Argo CD's configured one are refused, the defaults then free", () => {
     const text = edit(
