@@ -390,3 +390,32 @@ describe('Aurora: a major version change is DANGER (attack on issue 28)', () => 
     );
   });
 });
+
+describe('Aurora: dissolving the pair moves the store keys too (attack on issue 28)', () => {
+  it('the former standby without standbyOf reads its own keys: store-key-moved, and the runbook says to copy them first', () => {
+    const standby = FIXTURE.slice(FIXTURE.indexOf('  production-dr:'), FIXTURE.indexOf('services:'));
+    const standalone = `  production-dr:
+    operator: aws-aurora
+    namespace: databases
+    topology: grouped
+    instances: 2
+    storage: 20Gi
+    developerAccess: read-only
+    cluster: { name: dr-eks }
+    aws:
+      region: eu-west-1
+      accountID: "123456789012"
+      subnetIDs: [subnet-9a8b7c6d, subnet-8b7c6d5e]
+      securityGroupIDs: [sg-0fedcba9]
+      serverless: { minCapacity: 0.5, maxCapacity: 16 }
+      endpointId: d4bkdjr43sdm
+      backupRetentionDays: 14
+`;
+    const dangers = makePlan(manifests(FIXTURE), manifests(FIXTURE.replace(standby, standalone))).dangers;
+    expect(dangers.filter((d) => d.rule === 'store-key-moved' && d.object === 'ExternalSecret orders/orders-db')).toHaveLength(1);
+    const runbook = readFileSync(join(__dirname, '..', '..', 'docs', 'runbooks', 'AuroraGlobalClusterPromotion.md'), 'utf8');
+    expect(runbook).toMatch(
+      /3\. Dissolved pair: remove `standbyOf` \(the former standby then reads its own store keys: copy every\s+key first/,
+    );
+  });
+});
