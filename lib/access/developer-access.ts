@@ -4,6 +4,7 @@ import type { DeveloperAccess, PostgresCluster } from '../config/model';
 import { ACCESS_CLIENT_LABEL } from '../network/cluster-ingress-policy';
 import { restrictedContainerSecurity, restrictedPodSecurity } from '../workloads/restricted';
 import { HOOK_ANNOTATION, SERVER_SIDE_APPLY, SYNC_OPTIONS_ANNOTATION } from '../gitops/sync-policy';
+import { groupBySize } from '../output/object-size';
 import {
   type AccessSqlFile,
   APPLY_SCRIPT_KEY,
@@ -143,18 +144,12 @@ export class DeveloperAccessJobs extends Construct {
     // Secret sources and list lines fit ACCESS_CHUNK_BYTES; each group is its own ConfigMap, Job
     // and CronJob, identical but for the list and the Secrets. Each database is still applied as
     // its own owner, and no pod sees more owners' Secrets than before (fewer).
-    const groups: PostgresCluster['services'][number][][] = [];
-    let used = Infinity;
-    for (const s of cluster.services) {
-      const cost = JSON.stringify(ownerSource(s)).length + s.database.length + s.role.length + s.extensions.join(',').length + 3;
-      if (used + cost > ACCESS_CHUNK_BYTES) {
-        groups.push([]);
-        used = 0;
-      }
-      groups[groups.length - 1].push(s);
-      used += cost;
-    }
-    if (groups.length === 0) groups.push([]); // privilegesSql refuses an empty cluster with its own message
+    // No databases give one empty group: privilegesSql refuses an empty cluster with its own message.
+    const groups = groupBySize(
+      cluster.services,
+      (s) => JSON.stringify(ownerSource(s)).length + s.database.length + s.role.length + s.extensions.join(',').length + 3,
+      ACCESS_CHUNK_BYTES,
+    );
     this.chunks = groups.map((services, i) => {
       const suffix = i === 0 ? '' : `-${i + 1}`;
       // A cluster name of the longest length allowed (CLUSTER_NAME_MAX, 45) leaves exactly

@@ -4,6 +4,7 @@ import type { App } from 'cdk8s';
 import { FleetConfigError, loadFleet } from '../config/load';
 import type { Fleet } from '../config/model';
 import { buildApp, RenderError, renderObjects, toYaml, type RenderedObject } from './render';
+import { checkObjectSizes } from './object-size';
 import { StagedDirectory } from './replace-directory';
 
 /** What a successful synth wrote into the CLI's folder. */
@@ -71,7 +72,8 @@ export async function synthesizeFleet(options: SynthesizeOptions): Promise<numbe
     await staged.abort();
     throw error;
   }
-  const problems = options.validate?.(objects) ?? [];
+  // Too large to apply is as fatal as invalid: every such object named, nothing published.
+  const problems = [...checkObjectSizes(objects), ...(options.validate?.(objects) ?? [])];
   if (problems.length > 0) {
     await staged.abort();
     options.log(`dbfleet: ${problems.length} invalid object${problems.length === 1 ? '' : 's'}; ${nothingWritten(options)}`);

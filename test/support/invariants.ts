@@ -18,6 +18,7 @@ import {
   groupKind,
 } from '../../lib/gitops/sync-policy';
 import type { KubernetesObject, RenderedObject } from '../../lib/output/render';
+import { ANNOTATION_LIMIT_BYTES, appliedSize, OBJECT_LIMIT_BYTES } from '../../lib/output/object-size';
 import { imagesOf } from '../../lib/plan/image-digests';
 import { parseImage } from '../../lib/config/postgres-image';
 import { scanForSecrets } from './secret-scan';
@@ -42,10 +43,8 @@ export interface Invariant {
   check(context: InvariantContext): Violation[];
 }
 
-/** Kubernetes' limit on all annotations of an object, which client-side apply fills with the object itself. */
-export const ANNOTATION_LIMIT_BYTES = 262144;
-/** The size no rendered object may exceed (the issue's budget: well below etcd's 1.5 MiB request limit). */
-export const OBJECT_LIMIT_BYTES = 256 * 1024;
+// The limits and the size as Argo CD applies an object: the render-time guard's own (one definition).
+export { ANNOTATION_LIMIT_BYTES, OBJECT_LIMIT_BYTES };
 
 type Obj = KubernetesObject & { spec?: any };
 const kindKey = (o: KubernetesObject) => groupKind(o.apiVersion, o.kind);
@@ -358,13 +357,11 @@ export const noPeerWriteCredentials: Invariant = {
 
 export const objectSize: Invariant = {
   id: 'object-size',
-  description: `No object exceeds ${OBJECT_LIMIT_BYTES} bytes; one applied client-side must also fit the ${ANNOTATION_LIMIT_BYTES}-byte annotation limit.`,
+  description: `No object exceeds ${OBJECT_LIMIT_BYTES} bytes; one applied client-side must also fit, with its last-applied copy, the ${ANNOTATION_LIMIT_BYTES}-byte annotation limit (lib/output/object-size.ts, the render-time guard).`,
   check: ({ objects }) =>
     objects.flatMap((r) => {
-      const bytes = Buffer.byteLength(JSON.stringify(r.object));
-      if (bytes > OBJECT_LIMIT_BYTES) return [{ rule: 'object-size', object: r.path, message: `${bytes} bytes` }];
-      if (!syncOptions(r.object).includes('ServerSideApply=true') && bytes >= ANNOTATION_LIMIT_BYTES)
-        return [{ rule: 'object-size', object: r.path, message: `${bytes} bytes applied client-side` }];
+      const { bytes, limit, clientSide } = appliedSize(r.object);
+      if (bytes > limit) return [{ rule: 'object-size', object: r.path, message: `${bytes} bytes${clientSide ? ' applied client-side' : ''}` }];
       return [];
     }),
 };
