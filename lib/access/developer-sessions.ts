@@ -18,10 +18,21 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import type { DeveloperSessions, PostgresCluster } from '../config/model';
 import { HOOK_ANNOTATION } from '../gitops/sync-policy';
+import { groupBySize, partName } from '../output/object-size';
 import { ACCESS_CLIENT_LABEL } from '../network/cluster-ingress-policy';
 import { restrictedContainerSecurity, restrictedPodSecurity } from '../workloads/restricted';
 import { CNPG_POSTGRES_UID } from './developer-access';
 import { JOB_PGOPTIONS, quoteLiteral, shQuote } from './privileges-sql';
+
+/**
+ * Budget, in bytes of JSON, of the developers one Job carries: each developer's projected Secret
+ * source and its name in the script (~310 bytes for a 42-character name). Past it the developers
+ * go on to `<cluster>-developer-sessions-2`, … (in `developers:` order, grouped as the access
+ * Jobs group databases: groupBySize), so each Job stays far below the 256 KiB an object may have
+ * (one Job of 1000 such developers was 313 KB and failed at sync). Each Job sets the defaults of
+ * its own developers only; the pod of each sees only its developers' Secrets.
+ */
+export const DEVELOPER_SESSIONS_CHUNK_BYTES = 96 * 1024;
 
 /** Where the developers' credentials are mounted: `<developer>/username` and `<developer>/password`. */
 export const DEVELOPER_CREDENTIALS_MOUNT_PATH = '/etc/dbfleet/developers';
@@ -109,15 +120,16 @@ export function developerSessionsScript(developers: readonly string[], database:
  * writes and the environment has developers.
  */
 export class DeveloperSessionsJob extends Construct {
+  /** The first (for most environments the only) Job. */
   readonly jobName: string;
+  /** Every Job's name and developers, in order. */
+  readonly chunks: readonly { jobName: string; developers: readonly string[] }[];
 
   constructor(scope: Construct, id: string, props: DeveloperSessionsJobProps) {
     super(scope, id);
     const { cluster } = props;
     if (props.developers.length === 0) throw new Error(`cluster ${cluster.name}: a developer-sessions Job without developers`);
-    this.jobName = `${cluster.name}-developer-sessions`;
-    const env = (name: string, value: string): k8s.EnvVar => ({ name, value });
-    const sources: k8s.VolumeProjection[] = props.developers.map((developer) => ({
+    const source = (developer: string): k8s.VolumeProjection => ({
       secret: {
         name: props.secretName(developer),
         items: [
@@ -125,11 +137,30 @@ export class DeveloperSessionsJob extends Construct {
           { key: 'password', path: `${developer}/password` },
         ],
       },
-    }));
-    const script = developerSessionsScript(props.developers, cluster.services[0].database, developerSessionsSql(props.sessions));
-    new k8s.KubeJob(this, 'Resource', {
+    });
+    const groups = groupBySize(
+      props.developers,
+      (developer) => JSON.stringify(source(developer)).length + JSON.stringify(shQuote(developer)).length + 1,
+      DEVELOPER_SESSIONS_CHUNK_BYTES,
+    );
+    this.chunks = groups.map((developers, i) => ({ jobName: partName(`${cluster.name}-developer-sessions`, i), developers }));
+    this.jobName = this.chunks[0].jobName;
+    this.chunks.forEach((chunk, i) => this.renderJob(i === 0 ? 'Resource' : `Resource-${i + 1}`, chunk, props, source));
+  }
+
+  private renderJob(
+    id: string,
+    chunk: DeveloperSessionsJob['chunks'][number],
+    props: DeveloperSessionsJobProps,
+    source: (developer: string) => k8s.VolumeProjection,
+  ): void {
+    const { cluster } = props;
+    const env = (name: string, value: string): k8s.EnvVar => ({ name, value });
+    const sources: k8s.VolumeProjection[] = chunk.developers.map(source);
+    const script = developerSessionsScript(chunk.developers, cluster.services[0].database, developerSessionsSql(props.sessions));
+    new k8s.KubeJob(this, id, {
       metadata: {
-        name: this.jobName,
+        name: chunk.jobName,
         namespace: cluster.namespace,
         labels: props.labels,
         annotations: { [HOOK_ANNOTATION]: 'Sync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' },

@@ -1,6 +1,25 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
+import { groupBySize, partName } from '../output/object-size';
 import type { IPostgresCluster } from '../postgres/postgres-cluster';
+
+/**
+ * Budget, in bytes of JSON, of the client namespaces one ingress NetworkPolicy lists. Past it the
+ * namespaces go on to `<name>-2`, `<name>-3`, … (same pods selected, same port): Kubernetes admits
+ * a connection that any policy selecting the pod admits (NetworkPolicies add up), so the split
+ * admits exactly what one policy would. Half the 256 KiB limit: the rest of the object, its
+ * labels and its last-applied copy's overhead stay far below the other half. A policy listing
+ * ~3900 namespaces of 63 characters was 331 KB and failed at sync.
+ */
+export const NETWORK_POLICY_PEERS_BYTES = 128 * 1024;
+
+/**
+ * The sorted, distinct namespaces split under NETWORK_POLICY_PEERS_BYTES: deterministic, and a
+ * namespace added after the last (in name order) changes only the last policy.
+ */
+export function namespaceGroups(namespaces: readonly string[], cost: (name: string) => number): string[][] {
+  return groupBySize([...new Set(namespaces)].sort(), cost, NETWORK_POLICY_PEERS_BYTES);
+}
 
 /** Pods in the cluster's namespace carrying this label (value: the cluster) may connect to Postgres. */
 export const ACCESS_CLIENT_LABEL = 'dbfleet.io/access-client';
@@ -32,15 +51,17 @@ export class ClusterIngressPolicy extends Construct {
         ? namespace(names[0])
         : { namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: names }] } };
     const ownPods = { podSelector: { matchLabels: { ...cluster.memberSelector } } };
+    const groups = namespaceGroups(props.clientNamespaces, (name) => JSON.stringify(name).length + 1);
+    const name = `${cluster.clusterName}-ingress`;
     new k8s.KubeNetworkPolicy(this, 'Resource', {
-      metadata: { name: `${cluster.clusterName}-ingress`, namespace: cluster.namespace, labels: props.labels },
+      metadata: { name, namespace: cluster.namespace, labels: props.labels },
       spec: {
         podSelector: { matchLabels: { ...cluster.instanceSelector } },
         policyTypes: ['Ingress'],
         ingress: [
           // One selector listing the namespaces: ~15 bytes per service, where a peer per namespace
           // cost ~80 (a shared cluster of thousands of services must stay a small object).
-          { from: [namespaces([...new Set(props.clientNamespaces)].sort())], ports: tcp(cluster.port) },
+          { from: [namespaces(groups[0])], ports: tcp(cluster.port) },
           { from: [ownPods], ports: tcp(cluster.port, ...cluster.operatorPorts) },
           { from: [namespace(props.operatorNamespace)], ports: tcp(cluster.port, ...cluster.operatorPorts) },
           {
@@ -53,6 +74,17 @@ export class ClusterIngressPolicy extends Construct {
           { from: [namespace(props.monitoringNamespace)], ports: tcp(cluster.metricsPort) },
         ],
       },
+    });
+    // The namespaces past the first policy's budget: policies of that one rule each.
+    groups.slice(1).forEach((group, i) => {
+      new k8s.KubeNetworkPolicy(this, `Resource-${i + 2}`, {
+        metadata: { name: partName(name, i + 1), namespace: cluster.namespace, labels: props.labels },
+        spec: {
+          podSelector: { matchLabels: { ...cluster.instanceSelector } },
+          policyTypes: ['Ingress'],
+          ingress: [{ from: [namespaces(group)], ports: tcp(cluster.port) }],
+        },
+      });
     });
   }
 }

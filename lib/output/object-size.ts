@@ -55,7 +55,7 @@ export function appliedSize(object: KubernetesObject): { bytes: number; limit: n
 /** What to change for an object of this kind that is too large. */
 function remedy(object: KubernetesObject): string {
   if (object.kind === 'postgresql')
-    return 'a Zalando cluster\'s postgresql resource lists every role and database of its services and cannot be split (one per cluster): spread the services over more clusters (`topology: grouped` or `per-service`, or move services to another group\'s cluster)';
+    return "a Zalando cluster's postgresql resource lists every role and database of its services and cannot be split (one per cluster): spread the services over more clusters (`topology: grouped` or `per-service`, or move services to another group's cluster)";
   return 'it grows with the services, developers or namespaces it lists: spread them over more clusters, or report it (dbfleet splits the objects it knows to grow)';
 }
 

@@ -10,6 +10,8 @@
 // internal/pgbouncer/management/controller); its pods expose only 5432 and 9127.
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
+import { partName } from '../output/object-size';
+import { namespaceGroups } from '../network/cluster-ingress-policy';
 import type { IPostgresCluster } from '../postgres/postgres-cluster';
 
 /** A rendered pooler as its policies need it (CloudNativePG's Pooler, Zalando's connection pooler). */
@@ -42,16 +44,24 @@ export class PoolerIngressPolicy extends Construct {
   constructor(scope: Construct, id: string, props: PoolerIngressPolicyProps) {
     super(scope, id);
     const { pooler } = props;
-    new k8s.KubeNetworkPolicy(this, 'Resource', {
-      metadata: { name: `${pooler.poolerName}-ingress`, namespace: pooler.namespace, labels: props.labels },
-      spec: {
-        podSelector: { matchLabels: { ...pooler.podSelector } },
-        policyTypes: ['Ingress'],
-        ingress: [
-          { from: [...new Set(props.clientNamespaces)].sort().map(namespace), ports: tcp(pooler.port) },
-          ...(pooler.metricsPort !== undefined ? [{ from: [namespace(props.monitoringNamespace)], ports: tcp(pooler.metricsPort) }] : []),
-        ],
-      },
+    // A peer per namespace (~80 bytes): split like the cluster's policy (NETWORK_POLICY_PEERS_BYTES),
+    // `<pooler>-ingress`, `<pooler>-ingress-2`, …; the exporter's rule stays in the first.
+    const groups = namespaceGroups(props.clientNamespaces, (name) => JSON.stringify(namespace(name)).length + 1);
+    const name = `${pooler.poolerName}-ingress`;
+    groups.forEach((group, i) => {
+      new k8s.KubeNetworkPolicy(this, i === 0 ? 'Resource' : `Resource-${i + 1}`, {
+        metadata: { name: partName(name, i), namespace: pooler.namespace, labels: props.labels },
+        spec: {
+          podSelector: { matchLabels: { ...pooler.podSelector } },
+          policyTypes: ['Ingress'],
+          ingress: [
+            { from: group.map(namespace), ports: tcp(pooler.port) },
+            ...(i === 0 && pooler.metricsPort !== undefined
+              ? [{ from: [namespace(props.monitoringNamespace)], ports: tcp(pooler.metricsPort) }]
+              : []),
+          ],
+        },
+      });
     });
   }
 }

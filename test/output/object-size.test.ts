@@ -52,7 +52,9 @@ describe('render-time object size guard', () => {
     const text = log.join('\n');
     expect(code).toBe(1);
     expect(text).toContain('2 invalid objects');
-    expect(text).toMatch(/ConfigMap apps\/client-side \(dist\/test\/configmap-client-side\.yaml\): \d+ bytes as Argo CD applies it client-side.*over the limit of 262144; .*spread them over more clusters/);
+    expect(text).toMatch(
+      /ConfigMap apps\/client-side \(dist\/test\/configmap-client-side\.yaml\): \d+ bytes as Argo CD applies it client-side.*over the limit of 262144; .*spread them over more clusters/,
+    );
     expect(text).toMatch(/ConfigMap apps\/huge \(dist\/test\/configmap-huge\.yaml\): \d+ bytes of JSON, over the limit of 262144/);
     expect(text).not.toContain('server-side-ok');
     expect(text).not.toContain('apps/small');
@@ -72,7 +74,12 @@ describe('render-time object size guard', () => {
   it('groups in order under a budget; appending changes only the last group', () => {
     const items = Array.from({ length: 10 }, (_, i) => i);
     expect(groupBySize(items, () => 3, 10)).toEqual([[0, 1, 2], [3, 4, 5], [6, 7, 8], [9]]);
-    expect(groupBySize([...items, 10], () => 3, 10)).toEqual([[0, 1, 2], [3, 4, 5], [6, 7, 8], [9, 10]]);
+    expect(groupBySize([...items, 10], () => 3, 10)).toEqual([
+      [0, 1, 2],
+      [3, 4, 5],
+      [6, 7, 8],
+      [9, 10],
+    ]);
     expect(groupBySize([], () => 3, 10)).toEqual([[]]);
   });
 });

@@ -361,7 +361,8 @@ export const objectSize: Invariant = {
   check: ({ objects }) =>
     objects.flatMap((r) => {
       const { bytes, limit, clientSide } = appliedSize(r.object);
-      if (bytes > limit) return [{ rule: 'object-size', object: r.path, message: `${bytes} bytes${clientSide ? ' applied client-side' : ''}` }];
+      if (bytes > limit)
+        return [{ rule: 'object-size', object: r.path, message: `${bytes} bytes${clientSide ? ' applied client-side' : ''}` }];
       return [];
     }),
 };
