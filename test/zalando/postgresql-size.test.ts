@@ -19,6 +19,7 @@ environments:
     instances: 1
     storage: 5Gi
     operator: zalando
+    developerAccess: none
 services:
 ${Array.from({ length: services }, (_, i) => `  - name: ${name(i)}\n`).join('')}`;
 
