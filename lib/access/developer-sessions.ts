@@ -24,6 +24,9 @@ import { restrictedContainerSecurity, restrictedPodSecurity } from '../workloads
 import { CNPG_POSTGRES_UID } from './developer-access';
 import { JOB_PGOPTIONS, quoteLiteral, shQuote } from './privileges-sql';
 
+/** Kubernetes' limit for a label value, which a Job's name becomes (`job-name` on its pods). */
+const JOB_NAME_MAX = 63;
+
 /**
  * Budget, in bytes of JSON, of the developers one Job carries: each developer's projected Secret
  * source and its name in the script (~310 bytes for a 42-character name). Past it the developers
@@ -143,7 +146,14 @@ export class DeveloperSessionsJob extends Construct {
       (developer) => JSON.stringify(source(developer)).length + JSON.stringify(shQuote(developer)).length + 1,
       DEVELOPER_SESSIONS_CHUNK_BYTES,
     );
-    this.chunks = groups.map((developers, i) => ({ jobName: partName(`${cluster.name}-developer-sessions`, i), developers }));
+    // Kubernetes copies a Job's name into its pods' `job-name` label, whose values stop at 63
+    // characters: a cluster name of the longest length allowed (45) makes
+    // `<cluster>-developer-sessions` 64, so such a cluster's Jobs are `<cluster>-dev-sessions[-N]`.
+    const base =
+      partName(`${cluster.name}-developer-sessions`, groups.length - 1).length > JOB_NAME_MAX
+        ? `${cluster.name}-dev-sessions`
+        : `${cluster.name}-developer-sessions`;
+    this.chunks = groups.map((developers, i) => ({ jobName: partName(base, i), developers }));
     this.jobName = this.chunks[0].jobName;
     this.chunks.forEach((chunk, i) => this.renderJob(i === 0 ? 'Resource' : `Resource-${i + 1}`, chunk, props, source));
   }

@@ -189,11 +189,15 @@ describe('DeveloperAccessJobs', () => {
     expect(container.env.some((e: any) => e.valueFrom)).toBe(false);
   });
 
-  it('refuses a cluster name that would make the CronJob name too long for its Jobs', () => {
-    const name = 'a'.repeat(46);
+  it('shortens the CronJob name where `<cluster>-access` would be too long for its Jobs, and refuses a name too long for that too', () => {
+    const name = 'a'.repeat(49);
     expect(() =>
       render((chart) => new DeveloperAccessJobs(chart, 'A', { cluster: { ...CLUSTER, name }, schedule: '0 * * * *', labels: {} })),
-    ).toThrow(`CronJob name "${name}-access" is longer than 52 characters`);
+    ).toThrow(`CronJob name "${name}-acc" is longer than 52 characters`);
+    const jobs = render(
+      (chart) => new DeveloperAccessJobs(chart, 'A', { cluster: { ...CLUSTER, name: 'a'.repeat(46) }, schedule: '0 * * * *', labels: {} }),
+    );
+    expect(jobs.filter((o) => o.kind === 'CronJob').map((o) => o.metadata.name)).toEqual([`${'a'.repeat(46)}-acc`]);
     expect(() =>
       render(
         (chart) =>

@@ -56,7 +56,9 @@ describe('cdk8s synth with the validation plugin', () => {
     useApp('node scripts/bundle-cache.cjs main.ts');
     const result = synth();
     expect(result.status, result.output).toBe(0);
-    const objects = readdirSync(join(project, 'dist', 'production')).length + readdirSync(join(project, 'dist', 'test')).length;
+    // Every file under each environment's folder, its services/ sub-folder included.
+    const files = (dir: string) => readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).length;
+    const objects = files(join(project, 'dist', 'production')) + files(join(project, 'dist', 'test'));
     expect(result.output).toContain('  - .cdk8s.out/production.yaml\n  - .cdk8s.out/test.yaml\n');
     expect(result.output).not.toContain('cluster-orders.yaml\n');
     expect(result.output).toMatch(new RegExp(`dbfleet: trusted ${objects} objects in 2 file\\(s\\)`));
