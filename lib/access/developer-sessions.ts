@@ -148,11 +148,11 @@ export class DeveloperSessionsJob extends Construct {
     );
     // Kubernetes copies a Job's name into its pods' `job-name` label, whose values stop at 63
     // characters: a cluster name of the longest length allowed (45) makes
-    // `<cluster>-developer-sessions` 64, so such a cluster's Jobs are `<cluster>-dev-sessions[-N]`.
+    // `<cluster>-developer-sessions` 64. Such a cluster's Jobs are `<cluster>-dev-sessions[-N]`,
+    // decided by the cluster name alone (room for `-99`), so a Job keeps its name when the
+    // developers grow into a second one.
     const base =
-      partName(`${cluster.name}-developer-sessions`, groups.length - 1).length > JOB_NAME_MAX
-        ? `${cluster.name}-dev-sessions`
-        : `${cluster.name}-developer-sessions`;
+      `${cluster.name}-developer-sessions-99`.length > JOB_NAME_MAX ? `${cluster.name}-dev-sessions` : `${cluster.name}-developer-sessions`;
     this.chunks = groups.map((developers, i) => ({ jobName: partName(base, i), developers }));
     this.jobName = this.chunks[0].jobName;
     this.chunks.forEach((chunk, i) => this.renderJob(i === 0 ? 'Resource' : `Resource-${i + 1}`, chunk, props, source));

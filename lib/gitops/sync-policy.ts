@@ -4,6 +4,7 @@
 // last, where their health can never fail a sync.
 import { ApiObject } from 'cdk8s';
 import type { IConstruct } from 'constructs';
+import { PRUNABLE_PART_ANNOTATION } from '../output/object-size';
 
 export const SYNC_OPTIONS_ANNOTATION = 'argocd.argoproj.io/sync-options';
 export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
@@ -183,7 +184,14 @@ export function applySyncPolicy(scope: IConstruct): void {
   const objects = scope.node.findAll().filter((node): node is ApiObject => node instanceof ApiObject);
   protectDependencies(objects);
   for (const node of objects) {
-    if (isProtected(node.apiVersion, node.kind)) addSyncOption(node, PROTECTED_SYNC_OPTIONS);
+    // A later part of a split NetworkPolicy holds client namespaces only: pruned (last, after the
+    // parts that take its namespaces over are applied), so a removed service loses its access.
+    if (
+      node.kind === 'NetworkPolicy' &&
+      (node.metadata.toJson().annotations as Record<string, string> | undefined)?.[PRUNABLE_PART_ANNOTATION] === 'true'
+    )
+      addSyncOption(node, 'PruneLast=true');
+    else if (isProtected(node.apiVersion, node.kind)) addSyncOption(node, PROTECTED_SYNC_OPTIONS);
     const wave = syncWave(node.apiVersion, node.kind);
     if (wave !== undefined) node.metadata.addAnnotation(SYNC_WAVE_ANNOTATION, String(wave));
     // A failed run is reported by alerts, not by the Application's health.

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { groupBySize, partName } from '../output/object-size';
+import { groupBySize, partName, PRUNABLE_PART_ANNOTATION } from '../output/object-size';
 import type { IPostgresCluster } from '../postgres/postgres-cluster';
 
 /**
@@ -78,7 +78,12 @@ export class ClusterIngressPolicy extends Construct {
     // The namespaces past the first policy's budget: policies of that one rule each.
     groups.slice(1).forEach((group, i) => {
       new k8s.KubeNetworkPolicy(this, `Resource-${i + 2}`, {
-        metadata: { name: partName(name, i + 1), namespace: cluster.namespace, labels: props.labels },
+        metadata: {
+          name: partName(name, i + 1),
+          namespace: cluster.namespace,
+          labels: props.labels,
+          annotations: { [PRUNABLE_PART_ANNOTATION]: 'true' },
+        },
         spec: {
           podSelector: { matchLabels: { ...cluster.instanceSelector } },
           policyTypes: ['Ingress'],

@@ -94,6 +94,14 @@ export function groupBySize<T>(items: readonly T[], cost: (item: T) => number, b
   return groups;
 }
 
+/**
+ * Marks a later part (`-2`, `-3`, …) of a split NetworkPolicy that holds client namespaces only:
+ * Argo CD may prune it (lib/gitops/sync-policy.ts), where the kind is otherwise protected. A part
+ * that leaves dist/ when services go would else stay live and keep admitting the removed
+ * namespaces (attack on the size split, medium).
+ */
+export const PRUNABLE_PART_ANNOTATION = 'dbfleet.io/prunable-part';
+
 /** `name`, `name-2`, `name-3`, …: the name of the i-th (0-based) part of a split object. */
 export function partName(name: string, index: number): string {
   return index === 0 ? name : `${name}-${index + 1}`;

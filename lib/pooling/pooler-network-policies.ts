@@ -10,7 +10,7 @@
 // internal/pgbouncer/management/controller); its pods expose only 5432 and 9127.
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { partName } from '../output/object-size';
+import { partName, PRUNABLE_PART_ANNOTATION } from '../output/object-size';
 import { namespaceGroups } from '../network/cluster-ingress-policy';
 import type { IPostgresCluster } from '../postgres/postgres-cluster';
 
@@ -50,7 +50,12 @@ export class PoolerIngressPolicy extends Construct {
     const name = `${pooler.poolerName}-ingress`;
     groups.forEach((group, i) => {
       new k8s.KubeNetworkPolicy(this, i === 0 ? 'Resource' : `Resource-${i + 1}`, {
-        metadata: { name: partName(name, i), namespace: pooler.namespace, labels: props.labels },
+        metadata: {
+          name: partName(name, i),
+          namespace: pooler.namespace,
+          labels: props.labels,
+          ...(i > 0 ? { annotations: { [PRUNABLE_PART_ANNOTATION]: 'true' } } : {}),
+        },
         spec: {
           podSelector: { matchLabels: { ...pooler.podSelector } },
           policyTypes: ['Ingress'],

@@ -5,6 +5,7 @@
 // parts together admit exactly the namespaces one policy listed, on the same pods and port.
 import { App, Chart } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
+import { applySyncPolicy } from '../../lib/gitops/sync-policy';
 import { ClusterIngressPolicy } from '../../lib/network/cluster-ingress-policy';
 import { appliedSize } from '../../lib/output/object-size';
 import type { KubernetesObject } from '../../lib/output/render';
@@ -99,5 +100,31 @@ describe(`ingress NetworkPolicies of a cluster with ${NAMESPACES} client namespa
 
   it('a small fleet keeps one policy', () => {
     expect(render([ns(1), ns(2)]).map((o) => o.metadata.name)).toEqual(['acme-ingress', 'acme-pooler-rw-ingress']);
+  });
+});
+
+describe('a later part that leaves dist/', () => {
+  // NetworkPolicy is a protected kind (Prune=false): a part `-2` that went away when services were
+  // removed stayed live and kept admitting the removed namespaces. The later parts hold client
+  // namespaces only, so Argo CD prunes them, last; the first part, with the operator's and the
+  // replication rules, stays protected.
+  it('is pruned (PruneLast), while the first part stays protected', () => {
+    const app = new App();
+    const chart = new Chart(app, 'test');
+    new ClusterIngressPolicy(chart, 'Ingress', {
+      cluster,
+      clientNamespaces: Array.from({ length: NAMESPACES }, (_, i) => ns(i)),
+      operatorNamespace: 'cnpg-system',
+      monitoringNamespace: 'monitoring',
+      labels: {},
+    });
+    applySyncPolicy(chart);
+    const options = Object.fromEntries(
+      (chart.toJson() as KubernetesObject[]).map((o) => [o.metadata.name, o.metadata.annotations?.['argocd.argoproj.io/sync-options']]),
+    );
+    expect(Object.keys(options).length).toBeGreaterThan(1);
+    expect(options['acme-ingress']).toBe('Prune=false,Delete=false');
+    for (const [name, option] of Object.entries(options).filter(([n]) => n !== 'acme-ingress'))
+      expect([name, option]).toEqual([name, 'PruneLast=true']);
   });
 });
