@@ -99,11 +99,6 @@ export class RotationLoginJob extends Construct {
   constructor(scope: Construct, id: string, props: RotationLoginJobProps) {
     super(scope, id);
     this.jobName = rotationLoginJobName(props.service);
-    const env = (name: string, value: string): k8s.EnvVar => ({ name, value });
-    const fromSecret = (name: string, key: string): k8s.EnvVar => ({
-      name,
-      valueFrom: { secretKeyRef: { name: props.slotSecretName, key } },
-    });
     new k8s.KubeJob(this, 'Resource', {
       metadata: {
         name: this.jobName,
@@ -120,47 +115,94 @@ export class RotationLoginJob extends Construct {
       spec: {
         backoffLimit: 6,
         activeDeadlineSeconds: 20 * 60,
-        template: {
-          metadata: { labels: { ...props.labels, [ACCESS_CLIENT_LABEL]: props.cluster } },
-          spec: {
-            automountServiceAccountToken: false,
-            containers: [
-              {
-                name: 'psql',
-                image: props.image,
-                imagePullPolicy: 'IfNotPresent',
-                command: ['psql', '-v', 'ON_ERROR_STOP=1', '-X', '-q', '-c', props.sql ?? rotationLoginSql(props.owner)],
-                env: [
-                  env('PGHOST', props.host),
-                  env('PGPORT', String(props.port)),
-                  env('PGDATABASE', props.database),
-                  env('PGSSLMODE', 'require'),
-                  env('PGCHANNELBINDING', 'require'),
-                  env('PGCONNECT_TIMEOUT', '10'),
-                  env('PGAPPNAME', 'dbfleet-rotation-login'),
-                  env('PGOPTIONS', JOB_PGOPTIONS),
-                  fromSecret('PGUSER', 'username'),
-                  fromSecret('PGPASSWORD', 'password'),
-                  env('HOME', '/tmp'),
-                ],
-                securityContext: restrictedContainerSecurity(CNPG_POSTGRES_UID),
-                resources: {
-                  limits: { cpu: k8s.Quantity.fromString('100m'), memory: k8s.Quantity.fromString('64Mi') },
-                  requests: { cpu: k8s.Quantity.fromString('10m'), memory: k8s.Quantity.fromString('16Mi') },
-                },
-                volumeMounts: [{ mountPath: '/tmp', name: 'tmp' }],
-              },
-            ],
-            dnsPolicy: 'ClusterFirst',
-            hostNetwork: false,
-            restartPolicy: 'Never',
-            securityContext: restrictedPodSecurity(CNPG_POSTGRES_UID),
-            setHostnameAsFqdn: false,
-            terminationGracePeriodSeconds: 30,
-            volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Mi') } }],
-          },
-        },
+        template: rotationPsqlPod({
+          labels: props.labels,
+          cluster: props.cluster,
+          image: props.image,
+          command: ['psql', '-v', 'ON_ERROR_STOP=1', '-X', '-q', '-c', props.sql ?? rotationLoginSql(props.owner)],
+          host: props.host,
+          port: props.port,
+          database: props.database,
+          appName: 'dbfleet-rotation-login',
+          loginSecretName: props.slotSecretName,
+        }),
       },
     });
   }
+}
+
+/** What a rotation hook's psql pod needs: where to connect, as whom, and what to run. */
+export interface RotationPsqlPodProps {
+  readonly labels: Record<string, string>;
+  /** The cluster whose NetworkPolicy admits the pod (`dbfleet.io/access-client`). */
+  readonly cluster: string;
+  /** An image with psql (and sh, for a script). */
+  readonly image: string;
+  readonly command: string[];
+  readonly host: string;
+  readonly port: number;
+  readonly database: string;
+  /** `PGAPPNAME`: what the server's logs and pg_stat_activity call the session. */
+  readonly appName: string;
+  /** Secret (username, password) the pod logs in with. */
+  readonly loginSecretName: string;
+  /**
+   * More environment, after the connection settings.
+   * @default - none
+   */
+  readonly extraEnv?: readonly k8s.EnvVar[];
+}
+
+/**
+ * The pod of the rotation hooks (login check, retirement, the keeper's schedule): one psql
+ * container, restricted, no service-account token, over TLS with channel binding and the pinned
+ * PGOPTIONS of every dbfleet Job.
+ */
+export function rotationPsqlPod(props: RotationPsqlPodProps): k8s.PodTemplateSpec {
+  const env = (name: string, value: string): k8s.EnvVar => ({ name, value });
+  const fromSecret = (name: string, key: string): k8s.EnvVar => ({
+    name,
+    valueFrom: { secretKeyRef: { name: props.loginSecretName, key } },
+  });
+  return {
+    metadata: { labels: { ...props.labels, [ACCESS_CLIENT_LABEL]: props.cluster } },
+    spec: {
+      automountServiceAccountToken: false,
+      containers: [
+        {
+          name: 'psql',
+          image: props.image,
+          imagePullPolicy: 'IfNotPresent',
+          command: props.command,
+          env: [
+            env('PGHOST', props.host),
+            env('PGPORT', String(props.port)),
+            env('PGDATABASE', props.database),
+            env('PGSSLMODE', 'require'),
+            env('PGCHANNELBINDING', 'require'),
+            env('PGCONNECT_TIMEOUT', '10'),
+            env('PGAPPNAME', props.appName),
+            env('PGOPTIONS', JOB_PGOPTIONS),
+            ...(props.extraEnv ?? []),
+            fromSecret('PGUSER', 'username'),
+            fromSecret('PGPASSWORD', 'password'),
+            env('HOME', '/tmp'),
+          ],
+          securityContext: restrictedContainerSecurity(CNPG_POSTGRES_UID),
+          resources: {
+            limits: { cpu: k8s.Quantity.fromString('100m'), memory: k8s.Quantity.fromString('64Mi') },
+            requests: { cpu: k8s.Quantity.fromString('10m'), memory: k8s.Quantity.fromString('16Mi') },
+          },
+          volumeMounts: [{ mountPath: '/tmp', name: 'tmp' }],
+        },
+      ],
+      dnsPolicy: 'ClusterFirst',
+      hostNetwork: false,
+      restartPolicy: 'Never',
+      securityContext: restrictedPodSecurity(CNPG_POSTGRES_UID),
+      setHostnameAsFqdn: false,
+      terminationGracePeriodSeconds: 30,
+      volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Mi') } }],
+    },
+  };
 }

@@ -1,11 +1,15 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { CNPG_POSTGRES_UID, CRONJOB_NAME_MAX } from '../access/developer-access';
-import { JOB_PGOPTIONS, quoteIdent, quoteLiteral } from '../access/privileges-sql';
-import { ACCESS_CLIENT_LABEL } from '../network/cluster-ingress-policy';
+import { CRONJOB_NAME_MAX } from '../access/developer-access';
+import { quoteIdent, quoteLiteral } from '../access/privileges-sql';
 import { HOOK_ANNOTATION } from '../gitops/sync-policy';
-import { restrictedContainerSecurity, restrictedPodSecurity } from '../workloads/restricted';
-import { boundedServiceObjectName, JOB_NAME_MAX, ROTATION_GENERATION_ANNOTATION, ROTATION_SITE_ANNOTATION } from './rotation-login-job';
+import {
+  boundedServiceObjectName,
+  JOB_NAME_MAX,
+  ROTATION_GENERATION_ANNOTATION,
+  ROTATION_SITE_ANNOTATION,
+  rotationPsqlPod,
+} from './rotation-login-job';
 
 export interface RotationRetireJobProps {
   readonly service: string;
@@ -134,59 +138,26 @@ export class RotationRetireJob extends Construct {
     const env = (name: string, value: string): k8s.EnvVar => ({ name, value });
     const keeper = props.keeper;
     const login = keeper?.secretName ?? props.slotSecretName;
-    const fromSecret = (name: string, key: string): k8s.EnvVar => ({
-      name,
-      valueFrom: { secretKeyRef: { name: login, key } },
+    const podTemplate = rotationPsqlPod({
+      labels: props.labels,
+      cluster: props.cluster,
+      image: props.image,
+      command: ['sh', '-c', keeper ? ROTATION_KEEPER_SCRIPT : ROTATION_RETIRE_SCRIPT],
+      host: props.host,
+      port: props.port,
+      // ALTER ROLE is cluster-wide; the keeper has no CONNECT on a service's database (the
+      // access SQL revokes it from PUBLIC), PUBLIC keeps it on `postgres`.
+      database: keeper ? 'postgres' : props.database,
+      appName: 'dbfleet-rotation-retire',
+      loginSecretName: login,
+      extraEnv: keeper
+        ? [
+            env('RETIRE_SQL', rotationKeeperSql(keeper.retiredRole)),
+            env('CHECK_SQL', rotationKeeperCheckSql(keeper.retiredRole)),
+            env('RETIRED_ROLE', keeper.retiredRole),
+          ]
+        : [env('RETIRE_SQL', ROTATION_RETIRE_SQL)],
     });
-    const podTemplate: k8s.PodTemplateSpec = {
-      metadata: { labels: { ...props.labels, [ACCESS_CLIENT_LABEL]: props.cluster } },
-      spec: {
-        automountServiceAccountToken: false,
-        containers: [
-          {
-            name: 'psql',
-            image: props.image,
-            imagePullPolicy: 'IfNotPresent',
-            command: ['sh', '-c', keeper ? ROTATION_KEEPER_SCRIPT : ROTATION_RETIRE_SCRIPT],
-            env: [
-              env('PGHOST', props.host),
-              env('PGPORT', String(props.port)),
-              // ALTER ROLE is cluster-wide; the keeper has no CONNECT on a service's database (the
-              // access SQL revokes it from PUBLIC), PUBLIC keeps it on `postgres`.
-              env('PGDATABASE', keeper ? 'postgres' : props.database),
-              env('PGSSLMODE', 'require'),
-              env('PGCHANNELBINDING', 'require'),
-              env('PGCONNECT_TIMEOUT', '10'),
-              env('PGAPPNAME', 'dbfleet-rotation-retire'),
-              env('PGOPTIONS', JOB_PGOPTIONS),
-              ...(keeper
-                ? [
-                    env('RETIRE_SQL', rotationKeeperSql(keeper.retiredRole)),
-                    env('CHECK_SQL', rotationKeeperCheckSql(keeper.retiredRole)),
-                    env('RETIRED_ROLE', keeper.retiredRole),
-                  ]
-                : [env('RETIRE_SQL', ROTATION_RETIRE_SQL)]),
-              fromSecret('PGUSER', 'username'),
-              fromSecret('PGPASSWORD', 'password'),
-              env('HOME', '/tmp'),
-            ],
-            securityContext: restrictedContainerSecurity(CNPG_POSTGRES_UID),
-            resources: {
-              limits: { cpu: k8s.Quantity.fromString('100m'), memory: k8s.Quantity.fromString('64Mi') },
-              requests: { cpu: k8s.Quantity.fromString('10m'), memory: k8s.Quantity.fromString('16Mi') },
-            },
-            volumeMounts: [{ mountPath: '/tmp', name: 'tmp' }],
-          },
-        ],
-        dnsPolicy: 'ClusterFirst',
-        hostNetwork: false,
-        restartPolicy: 'Never',
-        securityContext: restrictedPodSecurity(CNPG_POSTGRES_UID),
-        setHostnameAsFqdn: false,
-        terminationGracePeriodSeconds: 30,
-        volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Mi') } }],
-      },
-    };
     new k8s.KubeJob(this, 'Resource', {
       metadata: {
         name: this.jobName,
