@@ -186,6 +186,8 @@ export function applySyncPolicy(scope: IConstruct): void {
   for (const node of objects) {
     // A later part of a split NetworkPolicy holds client namespaces only: pruned (last, after the
     // parts that take its namespaces over are applied), so a removed service loses its access.
+    // Argo CD reads PruneLast from the live object's annotation (argo-cd@v3.5.1
+    // gitops-engine/pkg/sync/sync_context.go:1141, common.SyncOptionPruneLast in common/types.go:26).
     if (
       node.kind === 'NetworkPolicy' &&
       (node.metadata.toJson().annotations as Record<string, string> | undefined)?.[PRUNABLE_PART_ANNOTATION] === 'true'
