@@ -648,3 +648,78 @@ describe('who can acknowledge a write now, and why locking a member would stall 
     expect(resolveMemberSpec('DB1:27017', hosts)).toEqual({ host: 'db1:27017' });
   });
 });
+
+// Survivors of the select.ts mutation run (docs/mutation-testing.md, "lib/mongo-snapshot/select.ts"): each `it` below
+// fails with the mutant named in its comment applied, and passes without it (checked with scripts/mutant-check.mjs).
+describe('select.ts: what the mutation run found unproven', () => {
+  const none = new Map<string, Probe>();
+  const at = (secs: number) => new Date(NOW - secs * 1000);
+
+  // 122 `[num(c._id, -1), c]` → `[]` (no join by _id: every member joined by host). The test above names every
+  // member in the status as in the config, so it could not tell the two joins apart.
+  it('a status member is joined to the config member with its _id, even under another name', () => {
+    const { members } = memberViews(
+      { members: [{ _id: 3, name: 'old-name:1', health: 1, state: 2, optimeDate: at(0) }] },
+      { members: [{ _id: 3, host: 'new-name:1', votes: 0, priority: 0, hidden: true }] },
+    );
+    expect(members.map((m) => [m.host, m.votes, m.priority, m.hidden])).toEqual([['new-name:1', 0, 0, true]]);
+  });
+
+  // 104 `typeof v.toNumber === 'function'` → `true`: a value of an unexpected type crashed the selection
+  // ("toNumber is not a function") instead of reading as the default.
+  it('a number field of an unexpected type (a string, an object) reads as its default, not a crash', () => {
+    const { members } = memberViews(
+      { members: [{ _id: 0, name: 'a:1', health: 1, state: 2, optimeDate: at(0) }] },
+      { members: [{ _id: 0, host: 'a:1', priority: '2', votes: { $numberInt: '0' } }] },
+    );
+    expect(members.map((m) => [m.priority, m.votes])).toEqual([[1, 1]]);
+  });
+
+  // 124 `status.members ?? []` → `["Stryker was here"]` (uncovered): a status without members made a member up.
+  it('a status without members has no member', () => {
+    expect(memberViews({}, { members: [{ _id: 0, host: 'a:1' }] })).toEqual({ members: [], reference: { kind: 'none' } });
+  });
+
+  // 199 `every` → `some`: a mode of two tags was taken as met while one of its tags was not.
+  it('a tag mode of two tags: locking a member that leaves one tag short stalls it, even if the other tag is still met', () => {
+    const members = [
+      view({ ...primary, tags: { dc: 'east', rack: 'r1' } }),
+      view({ host: 's:1', tags: { dc: 'west', rack: 'r2' } }),
+      view({ host: 't:1', tags: { dc: 'west', rack: 'r1' } }),
+    ];
+    const majority = { writeMajorityCount: 1, reported: true, modes: { dcAndRack: { dc: 2, rack: 2 } } };
+    expect(stallReason(members[1]!, members, none, majority)).toBe(
+      'locking it would leave too few tagged members for the write concern mode "dcAndRack" {"dc":2,"rack":2} (writes with w: "dcAndRack" would stall)',
+    );
+    // t:1 shares its rack with the primary: locking it leaves both tags met.
+    expect(stallReason(members[2]!, members, none, majority)).toBeUndefined();
+  });
+
+  // 216 `x !== m` → `true`: the member to be locked was listed among the others that cannot acknowledge.
+  // 216 `x.state === 1` → `false`: a PRIMARY locked by someone else was not named (the reason why w: majority stalls).
+  it('w: majority: the members named as unable to acknowledge are the others, a locked PRIMARY included', () => {
+    const lagging = view({ host: 's:1', lagSeconds: 20 });
+    const members = [primary, lagging, view({ host: 'g:1', lagSeconds: 30 })];
+    expect(stallReason(lagging, members, none, { writeMajorityCount: 3, reported: true })).toBe(
+      'a voter: locking it would leave 1 healthy data-bearing voter(s), fewer than writeMajorityCount 3 (w: majority writes would stall; cannot acknowledge now: g:1 lag 30s; able to acknowledge: healthy, not delayed or locked, lag <= 10s)',
+    );
+    const s = view({ host: 's:1' });
+    const withLockedPrimary = [primary, s, view({ host: 't:1' })];
+    expect(stallReason(s, withLockedPrimary, new Map([['p:1', { locked: true }]]), { writeMajorityCount: 2, reported: true })).toBe(
+      'a voter: locking it would leave 1 healthy data-bearing voter(s), fewer than writeMajorityCount 2 (w: majority writes would stall; cannot acknowledge now: p:1 locked; able to acknowledge: healthy, not delayed or locked, lag <= 10s)',
+    );
+  });
+
+  // 250 `m.lagSeconds === undefined` → `false`: an allowed delayed member with no optime had a lag of NaN, which no
+  // limit rejects: it was eligible with its lag unknown.
+  it('an allowed delayed member whose lag is unknown is rejected for it', () => {
+    const d = view({ host: 'd:1', secondaryDelaySecs: 3600, lagSeconds: undefined });
+    expect(effectiveLag(d, { maxLagSeconds: 60, allowDelayed: true })).toBeUndefined();
+    expect(staticReasons(d, { maxLagSeconds: 60, allowDelayed: true })).toEqual(['lag unknown (no optime for it or for a reference member)']);
+  });
+
+  // 338 `spec.trim()` → `spec`: a --member without a port, with a space around it (a YAML args value), matched nothing.
+  it('--member without a port is trimmed too', () => {
+    expect(resolveMemberSpec(' db1 ', ['db1:27017', 'db2:27017'])).toEqual({ host: 'db1:27017' });
+  });
+});
