@@ -2,7 +2,7 @@ import { MongoNetworkError, MongoServerError } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { acquireLock, releaseLock, type LockContext } from '../../lib/mongo-snapshot/lock';
 import { Logger, Redactor } from '../../lib/mongo-snapshot/log';
-import type { AdminConn } from '../../lib/mongo-snapshot/mongo';
+import { CommandTimeoutError, NotSentError, type AdminConn } from '../../lib/mongo-snapshot/mongo';
 
 /** An in-memory member with mongod's fsync semantics and injectable faults. */
 class FakeMember {
@@ -27,15 +27,62 @@ class FakeMember {
   down = false;
   /** how "not locked" is answered: 4.4/5.0 send the text only, 6.0+ code 20 (never 125) */
   notLockedReply: 'text-only' | 'code-20' = 'code-20';
+  /** the next lock is taken at once, its reply comes this many (real) ms later: a slow flush */
+  lockReplyDelayMs = 0;
+  /** the bound of a command sent without timeoutMs (run.ts gives directConnector its commandTimeoutMs) */
+  defaultTimeoutMs = 1000;
+  /** currentOp does not show a lock (as if it had vanished right after the reply) */
+  currentOpHidesLock = false;
+  /** the connection that sends the next lock dies right after the lock's reply: its later commands fail */
+  connDiesAfterLock = false;
+  /** connections opened, and closed */
+  opened = 0;
+  closed = 0;
   log: string[] = [];
 
   conn(): AdminConn {
+    this.opened++;
+    let dead = false;
+    let closed = false;
     return {
       host: 'm:27017',
-      close: async () => undefined,
-      command: async (cmd) => {
+      close: async () => {
+        if (!closed) this.closed++;
+        closed = true;
+      },
+      command: async (cmd, opts) => {
         const name = Object.keys(cmd)[0]!;
+        // as the real AdminConn: a closed connection sends nothing
+        if (closed) throw new NotSentError(name, 'm:27017');
         this.log.push(name);
+        if (dead) throw new MongoNetworkError('connection reset');
+        if (name === 'fsync' && this.connDiesAfterLock) {
+          this.connDiesAfterLock = false;
+          dead = true;
+        }
+        if (name === 'fsync' && this.lockReplyDelayMs > 0) {
+          // as the real AdminConn (mongo.ts directConnector): a reply later than timeoutMs is lost, and without
+          // timeoutMs the connection's own bound (run.ts: commandTimeoutMs) applies
+          this.lockCount++;
+          if (this.electedOnLock) {
+            this.electedOnLock = false;
+            this.state = 'PRIMARY';
+          }
+          const delay = this.lockReplyDelayMs;
+          this.lockReplyDelayMs = 0;
+          const ms = opts?.timeoutMs ?? this.defaultTimeoutMs;
+          let timer: NodeJS.Timeout | undefined;
+          const replied = await Promise.race([
+            new Promise<boolean>((r) => setTimeout(() => r(true), delay)),
+            new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms))),
+          ]);
+          clearTimeout(timer);
+          if (!replied) {
+            dead = true;
+            throw new CommandTimeoutError('fsync', ms);
+          }
+          return { lockCount: this.lockCount, ok: 1 };
+        }
         if (name === 'hello' && this.legacy)
           throw new MongoServerError({ ok: 0, code: 59, codeName: 'CommandNotFound', errmsg: "no such command: 'hello'" });
         if (name === 'hello')
@@ -47,7 +94,7 @@ class FakeMember {
           };
         if (name === 'isMaster')
           return { setName: this.setName, secondary: this.state === 'SECONDARY', ismaster: this.state === 'PRIMARY' };
-        if (name === 'currentOp') return this.lockCount > 0 ? { inprog: [], fsyncLock: true } : { inprog: [] };
+        if (name === 'currentOp') return this.lockCount > 0 && !this.currentOpHidesLock ? { inprog: [], fsyncLock: true } : { inprog: [] };
         if (name === 'fsync') {
           if (this.refuseLock) throw new MongoServerError({ ok: 0, code: 1, errmsg: 'fsync lock failed' });
           this.lockCount++;
@@ -254,6 +301,125 @@ describe('acquireLock', () => {
     expect(r.kind).toBe('unlock-failed');
     expect(m.lockCount).toBeGreaterThanOrEqual(1); // still locked: exit 7 (the count probes are bounded, 2 at most)
     expect(m.lockCount).toBeLessThanOrEqual(3);
+  });
+
+  // Mutation run (docs/mutation-testing.md, "acquireLock"): the paths below had no unit test. Real time here (the
+  // --lock-timeout timer and the cut-off poller are real timers), so the clock is performance.now.
+  const realTime = { now: undefined, sleep: undefined };
+
+  // 181 `lockTimeoutMs + unlockDeadlineMs` → `-`, or the bound dropped (the connection's own commandTimeoutMs):
+  // a lock reply later than --lock-timeout was given up, and the lock treated as lost.
+  it('a lock reply later than --lock-timeout is still awaited on its connection, and that lock is given back at once', async () => {
+    const m = new FakeMember();
+    m.lockReplyDelayMs = 300;
+    m.defaultTimeoutMs = 200;
+    const c = ctx(m, { ...realTime, lockTimeoutMs: 100, commandTimeoutMs: 200, unlockDeadlineMs: 1500 });
+    const r = await acquireLock('m:27017', undefined, c);
+    expect(r).toEqual({
+      kind: 'not-taken',
+      reason: expect.stringMatching(/^the fsync lock took [\d.]+ ms, more than --lock-timeout \(100 ms\): given back$/),
+    });
+    // on the connection that took it, with the count its reply said: no look, no count read
+    expect(m.log).toEqual(['hello', 'currentOp', 'fsync', 'fsyncUnlock', 'hello']);
+    expect([m.lockCount, m.opened]).toEqual([0, 1]);
+    // elected meanwhile: a PRIMARY had every write blocked, which ends the run (exit 6)
+    const p = new FakeMember();
+    p.lockReplyDelayMs = 300;
+    p.electedOnLock = true;
+    expect(await acquireLock('m:27017', undefined, { ...c, connect: async () => p.conn() })).toEqual({
+      kind: 'not-taken',
+      reason: expect.stringMatching(/: given back; it was PRIMARY while locked$/),
+      wasPrimary: true,
+    });
+    expect(p.lockCount).toBe(0);
+  });
+
+  // 188 the cut-off poller stopped before it started: the run's deadline (or a signal) no longer cut the wait for a
+  // slow lock reply short, and the time left for giving the lock back was spent waiting.
+  it('the run must stop waiting for the lock reply: the lock is looked for on a fresh connection and given back', async () => {
+    const m = new FakeMember();
+    m.lockReplyDelayMs = 1500;
+    const start = performance.now();
+    const c = ctx(m, { ...realTime, lockTimeoutMs: 10_000, unlockDeadlineMs: 2000, lockWaitCutoff: () => start + 100 });
+    expect(await acquireLock('m:27017', undefined, c)).toEqual({
+      kind: 'not-taken',
+      reason: 'network error on the lock command (no reply before the deadline); the lock had been taken and was released',
+    });
+    expect(performance.now() - start).toBeLessThan(1500);
+    expect(m.lockCount).toBe(0);
+  });
+
+  // 255–262 the retry on a fresh connection emptied, or its connection not closed: a lock whose connection died
+  // right after the reply was given back instead of confirmed elsewhere.
+  it('the checks after the lock fail on its connection: they are repeated on a fresh one, which then holds the lock', async () => {
+    const m = new FakeMember();
+    m.connDiesAfterLock = true;
+    const r = await acquireLock('m:27017', undefined, ctx(m));
+    expect(r).toMatchObject({ kind: 'locked', lock: { host: 'm:27017', count: 1, lockCountAfter: 1 } });
+    expect(m.log).toEqual(['hello', 'currentOp', 'fsync', 'currentOp', 'hello', 'currentOp', 'hello']);
+    expect([m.opened, m.closed, m.lockCount]).toEqual([2, 1, 1]);
+    // the lock is held through the fresh connection: the run unlocks with it
+    expect(r.kind === 'locked' && (await r.lock.conn.command({ fsyncUnlock: 1 }))).toMatchObject({ lockCount: 0 });
+  });
+
+  // 246 `primaryNow = false` → `true`, 266 `confirmed === true` → `true`, 270–272 the reasons, 277 `wasPrimary` → `true`:
+  // the confirmation after the lock failing, or saying "not locked".
+  it('a lock that cannot be confirmed is never held: it is given back, with why, and PRIMARY only if the member was one', async () => {
+    // the lock's connection dies after the reply, and the fresh one cannot be opened
+    const unreachable = (m: FakeMember) => {
+      let first = true;
+      return ctx(m, {
+        connect: async () => {
+          if (first) {
+            first = false;
+            throw new MongoNetworkError('connect ECONNREFUSED');
+          }
+          return m.conn();
+        },
+      });
+    };
+    const m = new FakeMember();
+    m.connDiesAfterLock = true;
+    expect(await acquireLock('m:27017', m.conn(), unreachable(m))).toEqual({
+      kind: 'not-taken',
+      reason: 'the lock could not be confirmed',
+    });
+    expect(m.lockCount).toBe(0);
+    // the same, and the member was elected while locked: the release sees it (exit 6, not "try the next member")
+    const p = new FakeMember();
+    p.connDiesAfterLock = true;
+    p.electedOnLock = true;
+    expect(await acquireLock('m:27017', p.conn(), unreachable(p))).toEqual({
+      kind: 'not-taken',
+      reason: 'the lock could not be confirmed',
+      wasPrimary: true,
+    });
+    expect(p.lockCount).toBe(0);
+    // currentOp does not show the lock the reply announced
+    const h = new FakeMember();
+    h.currentOpHidesLock = true;
+    expect(await acquireLock('m:27017', undefined, ctx(h))).toEqual({
+      kind: 'not-taken',
+      reason: 'currentOp does not show the lock right after taking it',
+    });
+    expect([h.lockCount, count(h, 'fsyncUnlock')]).toEqual([0, 1]);
+  });
+
+  // 275 `!unlock.ok` → `false`: a member elected while locked, whose unlock then failed, was reported "not taken"
+  // (try the next member) while it stayed a locked PRIMARY. It must fail the run as possibly locked (exit 7).
+  it('elected PRIMARY while being locked and the unlock fails: unlock-failed, never "not taken"', async () => {
+    const m = new FakeMember();
+    m.electedOnLock = true;
+    m.failUnlocks = 1_000;
+    const r = await acquireLock('m:27017', undefined, ctx(m, { unlockDeadlineMs: 2000 }));
+    expect(r).toMatchObject({
+      kind: 'unlock-failed',
+      reason: expect.stringMatching(
+        /^member became PRIMARY \(elected\) while it was being locked: unlocked at once, and the unlock failed: /,
+      ),
+      unlock: { ok: false, wasPrimary: true },
+    });
+    expect(m.lockCount).toBe(1);
   });
 });
 

@@ -715,7 +715,9 @@ describe('select.ts: what the mutation run found unproven', () => {
   it('an allowed delayed member whose lag is unknown is rejected for it', () => {
     const d = view({ host: 'd:1', secondaryDelaySecs: 3600, lagSeconds: undefined });
     expect(effectiveLag(d, { maxLagSeconds: 60, allowDelayed: true })).toBeUndefined();
-    expect(staticReasons(d, { maxLagSeconds: 60, allowDelayed: true })).toEqual(['lag unknown (no optime for it or for a reference member)']);
+    expect(staticReasons(d, { maxLagSeconds: 60, allowDelayed: true })).toEqual([
+      'lag unknown (no optime for it or for a reference member)',
+    ]);
   });
 
   // 338 `spec.trim()` → `spec`: a --member without a port, with a space around it (a YAML args value), matched nothing.
