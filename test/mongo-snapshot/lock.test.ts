@@ -35,6 +35,10 @@ class FakeMember {
   currentOpHidesLock = false;
   /** the connection that sends the next lock dies right after the lock's reply: its later commands fail */
   connDiesAfterLock = false;
+  /** the next N locks get no reply and were not taken (the connection died before the command ran) */
+  loseLockUntaken = 0;
+  /** every command sent, with the client-side bound it was given (`fsync:1500`; `hello:-` without one) */
+  bounds: string[] = [];
   /** connections opened, and closed */
   opened = 0;
   closed = 0;
@@ -55,7 +59,14 @@ class FakeMember {
         // as the real AdminConn: a closed connection sends nothing
         if (closed) throw new NotSentError(name, 'm:27017');
         this.log.push(name);
+        this.bounds.push(`${name}:${opts?.timeoutMs ?? '-'}`);
         if (dead) throw new MongoNetworkError('connection reset');
+        // fsync without `lock: true` flushes and locks nothing (mongod's reply has no lockCount then)
+        if (name === 'fsync' && cmd.lock !== true) return { numFiles: 1, ok: 1 };
+        if (name === 'fsync' && this.loseLockUntaken > 0) {
+          this.loseLockUntaken--;
+          throw new MongoNetworkError('connection closed');
+        }
         if (name === 'fsync' && this.connDiesAfterLock) {
           this.connDiesAfterLock = false;
           dead = true;
@@ -299,6 +310,11 @@ describe('acquireLock', () => {
     m.failUnlocks = 1_000;
     const r = await acquireLock('m:27017', undefined, ctx(m, { unlockDeadlineMs: 2000 }));
     expect(r.kind).toBe('unlock-failed');
+    // the release's own error, said (mutation run: `unlock.error ?? 'unknown'` → `&&` said "unknown")
+    expect(r.kind === 'unlock-failed' && r.reason).toBe(
+      `lock state unknown after a network error on the lock, and the cleanup failed: ${r.kind === 'unlock-failed' && r.unlock.error}`,
+    );
+    expect(r.kind === 'unlock-failed' && r.unlock.error).toMatch(/connection closed|deadline/);
     expect(m.lockCount).toBeGreaterThanOrEqual(1); // still locked: exit 7 (the count probes are bounded, 2 at most)
     expect(m.lockCount).toBeLessThanOrEqual(3);
   });
@@ -535,8 +551,141 @@ describe('releaseLock', () => {
     m.lockCount = 1;
     m.down = true;
     const r = await releaseLock('m:27017', 1, { ...ctx(m), deadlineMs: 3000 });
-    expect(r.ok).toBe(false);
+    expect(r).toMatchObject({ ok: false, unlocked: 0, lockWasLost: false, stillLockedByOthers: false });
     expect(r.error).toMatch(/ECONNREFUSED|deadline/);
     expect(m.lockCount).toBe(1);
+  });
+});
+
+/** A fake clock that starts away from 0 (so `a - now()` and `a + now()` differ) and records every sleep. */
+class Clock {
+  t = 10_000;
+  sleeps: number[] = [];
+  now = () => this.t;
+  sleep = async (ms: number) => {
+    this.sleeps.push(ms);
+    this.t += ms;
+  };
+}
+
+// Mutation run of the rest of lock.ts (docs/mutation-testing.md, "releaseLock, settleLostLock"): what was not proven.
+describe('a lost lock reply, and the bounds of every wait', () => {
+  const lost = 'network error on the lock command (MongoNetworkError: connection closed)';
+
+  // 291 settledAt `+` → `-`, 327 the pause between looks (`min` → `max`, `settledAt - now()` → `+`): the look that
+  // finds no lock was trusted before a lock still waiting for the mutex could no longer apply, or looked too late.
+  it('no reply to the lock, not taken: looks every 500 ms until maxTimeMS + 1 s after it was sent, then not-taken', async () => {
+    const m = new FakeMember();
+    m.loseLockUntaken = 1;
+    const k = new Clock();
+    const r = await acquireLock('m:27017', undefined, ctx(m, { now: k.now, sleep: k.sleep, mutexWaitMs: 700 }));
+    expect(r).toEqual({ kind: 'not-taken', reason: `${lost}; the lock had not been taken` });
+    expect(k.sleeps).toEqual([500, 500, 500, 200]);
+    expect(k.t).toBe(10_000 + 700 + 1000);
+    expect(count(m, 'currentOp')).toBe(1 + 5); // the pre-lock check, then five looks
+  });
+
+  // 292 the deadline `+` → `-`, 299/301/303 the bounds of the connect, the look and the release, 329–330 the
+  // failed look's connection: the member not reachable at first after a lost lock reply.
+  it('the member cannot be looked at right after a lost lock reply: retried with backoff, every wait within the unlock deadline', async () => {
+    const m = new FakeMember();
+    m.dropLockReply = 1;
+    const k = new Clock();
+    const connects: number[] = [];
+    const c = ctx(m, {
+      now: k.now,
+      sleep: k.sleep,
+      connectTimeoutMs: 10_000,
+      commandTimeoutMs: 10_000,
+      unlockDeadlineMs: 5000,
+      connect: async (_host, ms) => {
+        connects.push(ms);
+        if (connects.length === 1) throw new MongoNetworkError('connect ECONNREFUSED');
+        const cn = m.conn();
+        // the second connection dies before the look's reply
+        return connects.length === 2 ? { ...cn, command: async () => Promise.reject(new MongoNetworkError('connection reset')) } : cn;
+      },
+    });
+    expect(await acquireLock('m:27017', m.conn(), c)).toEqual({
+      kind: 'not-taken',
+      reason: `${lost}; the lock had been taken and was released`,
+    });
+    expect(k.sleeps).toEqual([100, 200]);
+    expect(connects).toEqual([5000, 4900, 4700]);
+    expect(m.bounds).toEqual([
+      // the lock: --lock-timeout + --unlock-deadline
+      'hello:10000',
+      'currentOp:10000',
+      'fsync:6000',
+      // the look, then the release (a count read, its unlock and ours): all within what is left (4.7 s)
+      'currentOp:4700',
+      'currentOp:4700',
+      'hello:4700',
+      'fsync:4700',
+      'fsyncUnlock:4700',
+      'fsyncUnlock:4700',
+      'hello:4700',
+    ]);
+    expect([m.lockCount, m.opened, m.closed]).toEqual([0, 3, 3]);
+  });
+
+  // 329–350 (uncovered): the member never reachable after a lost lock reply.
+  it('the member is never reachable after a lost lock reply: unlock-failed at the unlock deadline, with why', async () => {
+    const m = new FakeMember();
+    m.dropLockReply = 1;
+    const first = m.conn();
+    m.down = true;
+    const k = new Clock();
+    const r = await acquireLock('m:27017', first, ctx(m, { now: k.now, sleep: k.sleep, unlockDeadlineMs: 5000 }));
+    const error = 'MongoNetworkError: connect ECONNREFUSED';
+    expect(r).toEqual({
+      kind: 'unlock-failed',
+      reason: `lock state unknown after a network error on the lock: the member could not be checked (${error})`,
+      unlock: { ok: false, unlocked: 0, attempts: 0, lockWasLost: false, stillLockedByOthers: false, error },
+    });
+    expect(k.sleeps).toEqual([100, 200, 400, 800, 1600, 1900]);
+    expect(k.t).toBe(15_000);
+    expect(m.lockCount).toBe(1);
+  });
+
+  // 311 `unlock.unlocked > 0` and 314 the PRIMARY suffix: the reasons of a lost lock reply whose lock was taken.
+  it('a lost lock reply whose lock was taken: released, and PRIMARY said when the member was elected meanwhile (exit 6)', async () => {
+    const m = new FakeMember();
+    m.dropLockReply = 1;
+    expect(await acquireLock('m:27017', undefined, ctx(m))).toEqual({
+      kind: 'not-taken',
+      reason: `${lost}; the lock had been taken and was released`,
+    });
+    const p = new FakeMember();
+    p.dropLockReply = 1;
+    p.electedOnLock = true;
+    expect(await acquireLock('m:27017', undefined, ctx(p))).toEqual({
+      kind: 'not-taken',
+      reason: `${lost}; the lock had been taken and was released; it was PRIMARY while locked`,
+      wasPrimary: true,
+    });
+    expect([m.lockCount, p.lockCount]).toEqual([0, 0]);
+  });
+
+  // 398 `bound` and 401 `unlockBound`: the client-side bound of each command of a release.
+  it('every command of a release is bounded by what is left of its deadline (never below 200 ms); before 7.0 the unlock gets all of it', async () => {
+    const bounds = async (deadlineMs: number, over: Partial<LockContext> = {}) => {
+      const m = new FakeMember();
+      m.lockCount = 1;
+      expect(await releaseLock('m:27017', 1, { ...ctx(m, over), deadlineMs })).toMatchObject({ ok: true });
+      return m.bounds;
+    };
+    // 7.0+: hello and currentOp 1 s (commandTimeoutMs); the count read and the unlocks maxTimeMS 500 ms + 1 s
+    expect(await bounds(10_000)).toEqual([
+      'currentOp:1000',
+      'hello:1000',
+      'fsync:1500',
+      'fsyncUnlock:1500',
+      'fsyncUnlock:1500',
+      'hello:1000',
+    ]);
+    expect(await bounds(100)).toEqual(['currentOp:200', 'hello:200', 'fsync:200', 'fsyncUnlock:200', 'fsyncUnlock:200', 'hello:200']);
+    // before 7.0 an unlock waiting for the fsync mutex may still apply after the client gave up: never given up
+    expect(await bounds(10_000, { interruptibleMutex: false })).toEqual(['fsyncUnlock:10000', 'hello:1000']);
   });
 });
