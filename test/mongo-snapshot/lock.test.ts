@@ -39,6 +39,8 @@ class FakeMember {
   loseLockUntaken = 0;
   /** every command sent, with the client-side bound it was given (`fsync:1500`; `hello:-` without one) */
   bounds: string[] = [];
+  /** called as each fsyncUnlock arrives (an election meanwhile, ...) */
+  onUnlock?: () => void;
   /** connections opened, and closed */
   opened = 0;
   closed = 0;
@@ -125,6 +127,7 @@ class FakeMember {
           return { lockCount: this.lockCount, ok: 1 };
         }
         if (name === 'fsyncUnlock') {
+          this.onUnlock?.();
           if (this.failUnlocks > 0) {
             this.failUnlocks--;
             throw new MongoNetworkError('connection closed');
@@ -172,6 +175,17 @@ function ctx(m: FakeMember, over: Partial<LockContext> = {}): LockContext {
 }
 
 const count = (m: FakeMember, name: string) => m.log.filter((x) => x === name).length;
+
+/** A fake clock that starts away from 0 (so `a - now()` and `a + now()` differ) and records every sleep. */
+class Clock {
+  t = 10_000;
+  sleeps: number[] = [];
+  now = () => this.t;
+  sleep = async (ms: number) => {
+    this.sleeps.push(ms);
+    this.t += ms;
+  };
+}
 
 describe('acquireLock', () => {
   it('locks after hello and currentOp checks, and confirms with currentOp', async () => {
@@ -474,7 +488,9 @@ describe('releaseLock', () => {
     m.lockCount = 1;
     m.loseUnlockReplies = 1;
     const r = await releaseLock('m:27017', 1, { ...ctx(m), deadlineMs: 10_000 });
-    expect(r.ok).toBe(true);
+    // unlocked: 1 (mutation run: the settled unlock counted as -1 said "nothing of ours was released", which
+    // settleLostLock reports as "the lock had not been taken")
+    expect(r).toMatchObject({ ok: true, unlocked: 1 });
     expect(m.lockCount).toBe(0); // ours and the count probe's, each given back once
   });
 
@@ -550,23 +566,71 @@ describe('releaseLock', () => {
     const m = new FakeMember();
     m.lockCount = 1;
     m.down = true;
-    const r = await releaseLock('m:27017', 1, { ...ctx(m), deadlineMs: 3000 });
-    expect(r).toMatchObject({ ok: false, unlocked: 0, lockWasLost: false, stillLockedByOthers: false });
-    expect(r.error).toMatch(/ECONNREFUSED|deadline/);
+    const k = new Clock();
+    const connects: number[] = [];
+    const c = ctx(m, { now: k.now, sleep: k.sleep, connectTimeoutMs: 10_000 });
+    const connect = async (host: string, ms: number) => {
+      connects.push(ms);
+      return c.connect(host, ms);
+    };
+    const r = await releaseLock('m:27017', 1, { ...c, connect, deadlineMs: 3000 });
+    // mutation run: the deadline check before a connect (`left() <= 0` → `false` / `< 0`) and the connect's bound
+    expect(r).toEqual({
+      ok: false,
+      unlocked: 0,
+      attempts: 6,
+      lockWasLost: false,
+      stillLockedByOthers: false,
+      error: 'unlock deadline passed',
+    });
+    expect(connects).toEqual([3000, 2900, 2700, 2300, 1500]); // each within what is left, none at the deadline
+    expect(k.sleeps).toEqual([100, 200, 400, 800, 1500]);
     expect(m.lockCount).toBe(1);
   });
-});
 
-/** A fake clock that starts away from 0 (so `a - now()` and `a + now()` differ) and records every sleep. */
-class Clock {
-  t = 10_000;
-  sleeps: number[] = [];
-  now = () => this.t;
-  sleep = async (ms: number) => {
-    this.sleeps.push(ms);
-    this.t += ms;
-  };
-}
+  // 468–470 the wait for a lost unlock's maxTimeMS (`+ now()`, `- mutexWaitMs`, `wait > left()` → `false`, `&&` → `||`)
+  it('a lost unlock reply is waited out (its maxTimeMS + 1 s) before the count is read again, unless the member is PRIMARY now', async () => {
+    const m = new FakeMember();
+    m.lockCount = 1;
+    m.failUnlocks = 2;
+    const k = new Clock();
+    expect(await releaseLock('m:27017', 1, { ...ctx(m, { now: k.now, sleep: k.sleep }), deadlineMs: 10_000 })).toMatchObject({
+      ok: true,
+      unlocked: 1,
+    });
+    // backoff 100, the first lost unlock waited out (sent at 10 000, applies no later than 11 500), backoff 200, the second
+    expect(k.sleeps).toEqual([100, 1400, 200, 1300]);
+    expect(m.lockCount).toBe(0);
+    // the wait would end past the deadline: not waited (retried while time is left: an election would end it), and
+    // at the deadline exit 7 with the member still locked; nothing awaited past it
+    const d = new FakeMember();
+    d.lockCount = 1;
+    d.failUnlocks = 1;
+    const kd = new Clock();
+    expect(await releaseLock('m:27017', 1, { ...ctx(d, { now: kd.now, sleep: kd.sleep }), knownCount: 1, deadlineMs: 1000 })).toMatchObject(
+      {
+        ok: false,
+        error: 'unlock deadline passed',
+      },
+    );
+    expect(kd.sleeps).toEqual([100, 200, 400, 300]);
+    expect([kd.t, d.lockCount, count(d, 'fsyncUnlock')]).toEqual([11_000, 1, 1]);
+    // elected after the lost unlock: a locked PRIMARY is unlocked at once, not after the wait
+    const p = new FakeMember();
+    p.lockCount = 1;
+    p.failUnlocks = 1;
+    p.onUnlock = () => void (p.state = 'PRIMARY');
+    const kp = new Clock();
+    expect(
+      await releaseLock('m:27017', 1, { ...ctx(p, { now: kp.now, sleep: kp.sleep }), knownCount: 1, deadlineMs: 10_000 }),
+    ).toMatchObject({
+      ok: true,
+      wasPrimary: true,
+    });
+    expect(kp.sleeps).toEqual([100]);
+    expect(p.lockCount).toBe(0);
+  });
+});
 
 // Mutation run of the rest of lock.ts (docs/mutation-testing.md, "releaseLock, settleLostLock"): what was not proven.
 describe('a lost lock reply, and the bounds of every wait', () => {
