@@ -360,6 +360,8 @@ function databaseSql(o: DatabaseSqlOptions): string {
     exec(indent + 2, 'REVOKE ALL ON SCHEMA %I FROM %I', S, who),
     exec(indent + 2, 'ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA %I REVOKE ALL ON TABLES FROM %I', OWNER, S, who),
     exec(indent + 2, 'ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA %I REVOKE ALL ON SEQUENCES FROM %I', OWNER, S, who),
+    // An owner's migration may have granted EXECUTE on its future routines in one schema.
+    exec(indent + 2, 'ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA %I REVOKE ALL ON FUNCTIONS FROM %I', OWNER, S, who),
     `${' '.repeat(indent)}END LOOP;`,
     ...['TABLES', 'SEQUENCES', 'FUNCTIONS', 'SCHEMAS'].map((kind) =>
       exec(indent, `ALTER DEFAULT PRIVILEGES FOR ROLE %I REVOKE ALL ON ${kind} FROM %I`, OWNER, who),
@@ -438,7 +440,9 @@ function databaseSql(o: DatabaseSqlOptions): string {
   };
   const routineDeclarations = [
     '  schema_oid oid;',
-    '  owner_oid oid := pg_catalog.to_regrole(' + OWNER + ');',
+    // to_regrole() parses its argument as SQL does an identifier (unquoted: folded to lower case, a
+    // space or quote is a syntax error): the owner's name is quoted first.
+    '  owner_oid oid := pg_catalog.to_regrole(pg_catalog.quote_ident(' + OWNER + '));',
     '  routine text;',
     '  definer boolean;',
   ];
