@@ -30,6 +30,26 @@ const logText = {
 };
 
 /**
+ * A line of an SQL comment (`'-- …'`) or of a shell comment (`'# …'`) in generated SQL and scripts
+ * (lib/access/privileges-sql.ts): it tells the reader of the ConfigMap why, and PostgreSQL and sh skip it.
+ * Emptying it changes no statement (the SQL's statements, and every string that builds one, are still mutated).
+ */
+const commentText = {
+  shouldIgnore(path) {
+    const node = path.node;
+    const text =
+      node.type === 'StringLiteral'
+        ? node.value
+        : node.type === 'TemplateLiteral' && node.quasis.length > 0
+          ? node.quasis[0].value.cooked
+          : undefined;
+    if (typeof text === 'string' && /^(-- |# )/.test(text) && !text.includes('\n'))
+      return 'comment text: a line of an SQL or shell comment, which the server and sh skip';
+    return undefined;
+  },
+};
+
+/**
  * Appends each mutant's result to reports/mutation/progress.jsonl as soon as it is known. Stryker writes its own
  * reports only when the whole run ends; on this shared machine a run can be stopped before that, and the
  * modules it did finish must still be countable.
@@ -52,5 +72,6 @@ class ProgressFileReporter {
 
 export const strykerPlugins = [
   declareValuePlugin(PluginKind.Ignore, 'log-text', logText),
+  declareValuePlugin(PluginKind.Ignore, 'comment-text', commentText),
   declareClassPlugin(PluginKind.Reporter, 'progress-file', ProgressFileReporter),
 ];
