@@ -31,6 +31,9 @@ import {
   ACCESS_ROLE,
   BARMAN_CLOUD_PLUGIN,
   CLUSTER_NAME_MAX,
+  DEVELOPER_NAME_MAX,
+  MONGO_SNAPSHOT_NAME_MAX,
+  POSTGRES_IDENTIFIER_MAX_BYTES,
   DEVELOPER_GROUP_ROLE,
   developerRoleName,
   poolerName,
@@ -144,7 +147,14 @@ export function buildFleet(input: FleetInput, sourceFile: string): { fleet: Flee
   };
   claim('role', DEVELOPER_GROUP_ROLE, ['developers'], 'the developer group role');
   claim('role', ACCESS_ROLE, ['services'], 'the developer-access role');
-  input.developers.forEach((d, i) => claim('role', developerRoleName(d), ['developers', i], `developers[${i}] ("${d}")`));
+  input.developers.forEach((d, i) => {
+    if (d.length > DEVELOPER_NAME_MAX)
+      report(
+        ['developers', i],
+        `"${d}" is longer than ${DEVELOPER_NAME_MAX} characters: its role "${developerRoleName(d)}" would exceed PostgreSQL's ${POSTGRES_IDENTIFIER_MAX_BYTES}-byte identifier limit`,
+      );
+    claim('role', developerRoleName(d), ['developers', i], `developers[${i}] ("${d}")`);
+  });
   services.forEach((s, i) => {
     const first = seen.get(s.name);
     if (first !== undefined) report(['services', i, 'name'], `"${s.name}" is already used by services[${first}]`);
@@ -225,6 +235,11 @@ export function buildFleet(input: FleetInput, sourceFile: string): { fleet: Flee
     const first = snapshotNames.get(m.name);
     if (first !== undefined) report(['mongoSnapshots', i, 'name'], `"${m.name}" is already used by mongoSnapshots[${first}]`);
     else snapshotNames.set(m.name, i);
+    if (m.name.length > MONGO_SNAPSHOT_NAME_MAX)
+      report(
+        ['mongoSnapshots', i, 'name'],
+        `"${m.name}" is longer than ${MONGO_SNAPSHOT_NAME_MAX} characters: its CronJob "mongo-snapshot-${m.name}" would exceed the 52 characters Kubernetes allows a CronJob`,
+      );
   });
 
   // One ApplicationSet renders every environment's destination from the same template field.
@@ -440,16 +455,27 @@ function buildEnvironment(
   for (const [placed, indexes] of placement) {
     // enable_team_id_clustername_prefix: the operator only syncs clusters named <teamId>-<name>.
     const name = zalando?.prefix ? `${zalando.settings.teamId}-${placed}` : placed;
+    // Where the cluster's name comes from.
+    const source =
+      env.topology === 'shared'
+        ? env.sharedClusterName
+          ? at('sharedClusterName')
+          : ['name']
+        : ['services', indexes[0], env.topology === 'grouped' ? 'group' : 'name'];
     if (name.length > CLUSTER_NAME_MAX) {
-      const source =
-        env.topology === 'shared'
-          ? env.sharedClusterName
-            ? at('sharedClusterName')
-            : ['name']
-          : ['services', indexes[0], env.topology === 'grouped' ? 'group' : 'name'];
       report(
         source,
         `"${name}" would name a ${envName} cluster, and cluster names are limited to ${CLUSTER_NAME_MAX} characters (CloudNativePG allows 50; the cluster's \`<name>-access\` CronJob needs 7 more within Kubernetes' 52)`,
+      );
+    }
+    // postgres-operator@v2.0.1 pkg/cluster/k8sres.go serviceName: the cluster's Services are
+    // `<name>`, `<name>-repl` and `<name>-config`, and a Service name is a DNS-1035 label
+    // (a letter first): the API server would refuse them (CloudNativePG's webhook says so for its
+    // clusters, admission-checks.ts).
+    if (zalando && !/^[a-z]/.test(name)) {
+      report(
+        source,
+        `"${name}" would name a ${envName} cluster on operator: zalando, whose Services (${name}, ${name}-repl, ${name}-config) must start with a letter (a DNS-1035 label)`,
       );
     }
     clusters.push(sizeCluster(name, envName, env, indexes, input, services, pg, report));

@@ -54,6 +54,18 @@ export function developerRoleName(developer: string): string {
   return `dev_${toPostgresIdentifier(developer)}`;
 }
 
+/**
+ * The longest developer name: its role `dev_<name>` must fit PostgreSQL's 63 bytes (a longer
+ * identifier is truncated, so the DatabaseRole would name a role PostgreSQL never has).
+ */
+export const DEVELOPER_NAME_MAX = POSTGRES_IDENTIFIER_MAX_BYTES - developerRoleName('').length;
+
+/**
+ * The longest `mongoSnapshots[].name`: its CronJob `mongo-snapshot-<name>` (lib/backup/backup-names.ts)
+ * must stay within the 52 characters Kubernetes allows a CronJob (an 11-character suffix names its Jobs).
+ */
+export const MONGO_SNAPSHOT_NAME_MAX = 52 - 'mongo-snapshot-'.length;
+
 /** The Barman Cloud plugin (CNPG-I): the only backup plugin dbfleet configures. */
 export const BARMAN_CLOUD_PLUGIN = 'barman-cloud.cloudnative-pg.io';
 

@@ -45,7 +45,7 @@ describe('invariants', () => {
 
   it(`hold for ${RUNS} random fleets, each rendered and schema-valid (seed ${SEED})`, () => {
     console.log(`invariants over random fleets: seed ${SEED}, ${RUNS} runs (DBFLEET_PROPERTY_SEED / DBFLEET_PROPERTY_RUNS to change)`);
-    const seen = { topologies: new Set<string>(), access: new Set<string>(), single: 0, backups: 0, overrides: 0, aurora: 0 };
+    const seen = { topologies: new Set<string>(), access: new Set<string>(), single: 0, backups: 0, overrides: 0, aurora: 0, longNames: 0 };
     fc.assert(
       fc.property(arbitraryFleetYaml, (yaml) => {
         const { fleet, objects } = render(yaml);
@@ -57,6 +57,7 @@ describe('invariants', () => {
           if (e.aws) seen.aurora++;
         }
         if (/overrides:\n\s+\w/.test(yaml)) seen.overrides++;
+        if (fleet.services.some((s) => s.name.length >= 45)) seen.longNames++;
         const problems = [...schemaProblems(objects), ...formatViolations(checkInvariants({ fleet, objects })).split('\n').filter(Boolean)];
         if (problems.length > 0) throw new Error(`${problems.join('\n')}\n\nfleet.yaml:\n${yaml}`);
       }),
@@ -70,6 +71,8 @@ describe('invariants', () => {
     expect(seen.overrides).toBeGreaterThan(RUNS / 10);
     // Aurora environments (lib/backends/aws-aurora/) are among them.
     expect(seen.aurora).toBeGreaterThan(RUNS / 10);
+    // The longest names the config allows (arbitrary-fleet.ts withLongNames), held to names-within-limits.
+    expect(seen.longNames).toBeGreaterThan(RUNS / 10);
   }, 600_000); // ~20 s on an idle 2-core machine; several times that under load
 
   it(`no object exceeds ${OBJECT_LIMIT_BYTES} bytes with 1000 services in one shared cluster (defect 5)`, () => {

@@ -8,6 +8,8 @@
 import fc from 'fast-check';
 import { dump } from 'js-yaml';
 import type { FleetInput } from '../../lib/config/schema';
+import { CLUSTER_NAME_MAX, DEVELOPER_NAME_MAX, MONGO_SNAPSHOT_NAME_MAX } from '../../lib/config/names';
+import { ALT_ROLE_SUFFIX } from '../../lib/secrets/credential-rotation';
 
 type Input = Record<string, unknown>;
 
@@ -265,7 +267,114 @@ export const arbitraryFleetInput: fc.Arbitrary<Input> = fc
       { requiredKeys: ['name', 'postgres', 'secretStore', 'developers', 'environments', 'services', 'opsImage', 'groups'] },
     ),
   )
+  .chain((fleet) => fc.oneof({ arbitrary: fc.constant(fleet), weight: 3 }, { arbitrary: fc.constant(withLongNames(fleet)), weight: 1 }))
   .map((fleet) => withoutUndefined(withoutAuroraWalStorage(fleet)) as Input);
+
+/**
+ * RDS identifiers: at most 63 characters (aws-controllers-k8s/rds-controller@v1.11.1
+ * apis/v1alpha1/db_instance.go), the instances' `<cluster identifier>-<i>` (at most 9) included.
+ */
+const AURORA_IDENTIFIER_MAX = 63 - '-9'.length;
+/** Kubernetes' limit for a DNS-1123 label, which the fleet schema holds every name to (lib/config/schema.ts dnsLabel). */
+const LABEL_MAX = 63;
+
+/**
+ * `name` padded to `max` characters: `<name>-xx…x`. Distinct names stay distinct (none of the
+ * pools' names is a prefix of another followed by `-x`).
+ */
+function padded(name: string, max: number): string {
+  return name.length + 2 > max ? name.slice(0, max) : `${name}-${'x'.repeat(max - name.length - 1)}`;
+}
+
+/**
+ * The same fleet with every name as long as dbfleet's config allows (issue: names are refused by
+ * the API server or an operator only when long, and the pools above are short): environments,
+ * groups, the shared cluster, the fleet, services (with their namespaces, databases and roles),
+ * developers and the MongoDB snapshot. A name that becomes a cluster's is held to CLUSTER_NAME_MAX
+ * (lib/config/names.ts), a service's role with a rotation leaves room for `_alt`, a developer's
+ * role for `dev_` (DEVELOPER_NAME_MAX).
+ */
+export function withLongNames(fleet: Record<string, any>): Record<string, any> {
+  const environments = fleet.environments as Record<string, Record<string, any>>;
+  const envs = Object.values(environments);
+  const topologies = new Set(envs.map((e) => e.topology as string));
+  // Aurora names a cluster `<fleet>-<environment>-<cluster>` in AWS, at most 63 characters
+  // (auroraIdentifier, aurora-cluster.ts): there the fleet and the environment keep their short
+  // names and the clusters take what is left.
+  const aurora = Object.keys(environments).filter((n) => environments[n].operator === 'aws-aurora');
+  const clusterMax = Math.min(CLUSTER_NAME_MAX, ...aurora.map((n) => AURORA_IDENTIFIER_MAX - fleet.name.length - n.length - 2));
+  // A name that can name a cluster stops at clusterMax; otherwise at the DNS label limit.
+  const serviceMax = topologies.has('per-service') ? clusterMax : LABEL_MAX;
+  const groupMax = topologies.has('grouped') ? clusterMax : LABEL_MAX;
+  const sharedDefault = envs.some((e) => e.topology === 'shared' && e.sharedClusterName === undefined);
+  // An Aurora environment's name fills its longest cluster's identifier up to the limit.
+  const longestCluster = (e: Record<string, any>) =>
+    e.topology === 'per-service' ? serviceMax : e.topology === 'grouped' ? groupMax : e.sharedClusterName ? clusterMax : fleet.name.length;
+  const env = new Map(
+    Object.keys(environments).map((n) => [
+      n,
+      aurora.includes(n)
+        ? padded(n, Math.min(LABEL_MAX, AURORA_IDENTIFIER_MAX - fleet.name.length - 2 - longestCluster(environments[n])))
+        : padded(n, LABEL_MAX),
+    ]),
+  );
+  const group = new Map(GROUPS.map((g) => [g, padded(g, groupMax)]));
+  const renameKeys = <T>(record: Record<string, T> | undefined, f: (v: T) => T = (v) => v) =>
+    record && Object.fromEntries(Object.entries(record).map(([k, v]) => [env.get(k) ?? k, f(v)]));
+  return {
+    ...fleet,
+    name: aurora.length > 0 ? fleet.name : padded(fleet.name, sharedDefault ? CLUSTER_NAME_MAX : LABEL_MAX),
+    groups: Object.fromEntries(Object.entries(fleet.groups as Record<string, unknown>).map(([g, v]) => [group.get(g as never)!, v])),
+    developers: (fleet.developers as string[]).map((d, i) => padded(i % 2 === 1 ? `${i}${d}` : d, DEVELOPER_NAME_MAX)),
+    environments: Object.fromEntries(
+      Object.entries(environments).map(([n, e]) => {
+        const long = env.get(n)!;
+        return [
+          long,
+          {
+            ...e,
+            namespace: e.namespace === 'databases' ? padded('databases', LABEL_MAX) : padded(`db-${long}`, LABEL_MAX),
+            sharedClusterName: e.sharedClusterName && padded(e.sharedClusterName, clusterMax),
+            storageClass: e.storageClass && `fast-${long}`,
+            cluster: e.cluster && { server: `https://${long}.k8s.example` },
+          },
+        ];
+      }),
+    ),
+    services: (fleet.services as Array<Record<string, any>>).map((s, i) => {
+      // Room for `_alt`, the second login role of a rotation (credential-rotation.ts), when rotated.
+      const rotated = Object.keys(s.rotation ?? {}).length > 0;
+      // A DNS label may start with a digit; a cluster's name may not (CloudNativePG's webhook,
+      // Zalando's Services): every other service does so when no service names a cluster.
+      const base = !topologies.has('per-service') && i % 2 === 1 ? `${i}${s.name}` : s.name;
+      const name = padded(base, Math.min(serviceMax, rotated && s.role === undefined ? LABEL_MAX - ALT_ROLE_SUFFIX.length : LABEL_MAX));
+      const identifierMax = rotated ? LABEL_MAX - ALT_ROLE_SUFFIX.length : LABEL_MAX;
+      // From the name without a leading digit: an explicit database or role is a lower-case identifier.
+      const identifier = padded(s.name, LABEL_MAX)
+        .replace(/-/g, '_')
+        .slice(0, identifierMax - '_owner'.length);
+      return {
+        ...s,
+        name,
+        namespace:
+          s.namespace && (s.namespace === 'apps' ? padded('apps', LABEL_MAX) : padded(`${name.slice(0, LABEL_MAX - 3)}-ns`, LABEL_MAX)),
+        group: group.get(s.group) ?? s.group,
+        database: s.database && `${identifier}_db`,
+        role: s.role && `${identifier}_owner`,
+        overrides: renameKeys(s.overrides),
+        rotation: renameKeys(s.rotation),
+      };
+    }),
+    mongoSnapshots:
+      fleet.mongoSnapshots &&
+      (fleet.mongoSnapshots as Array<Record<string, any>>).map((m) => ({
+        ...m,
+        name: padded(m.name, MONGO_SNAPSHOT_NAME_MAX),
+        namespace: padded(m.namespace, LABEL_MAX),
+        environments: (m.environments as string[]).map((e) => env.get(e) ?? e),
+      })),
+  };
+}
 
 /** Aurora and Zalando have no WAL volume: a service's override for such an environment does not ask for one. */
 function withoutAuroraWalStorage<T>(fleet: T): T {

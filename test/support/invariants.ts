@@ -22,6 +22,8 @@ import { ANNOTATION_LIMIT_BYTES, appliedSize, OBJECT_LIMIT_BYTES } from '../../l
 import { imagesOf } from '../../lib/plan/image-digests';
 import { parseImage } from '../../lib/config/postgres-image';
 import { scanForSecrets } from './secret-scan';
+import { boundedLabelValue } from '../../lib/labels';
+import { namesWithinLimits } from './name-invariant';
 
 export interface Violation {
   readonly rule: string;
@@ -778,13 +780,16 @@ function storePurpose(fleet: Fleet, r: RenderedObject): string {
     }
     case 'generated-password': {
       // `<service>-db`, and `<service>-db-rotation-<n>`: the second login of a rotation is the service's too.
+      // A label value longer than 63 is bounded (lib/labels.ts boundedLabelValue): compare bounded.
+      const generations = (s: Fleet['services'][number]) =>
+        Array.from({ length: Math.max(0, ...Object.values(s.rotation ?? {}).map((x) => x.generation)) }, (_, g) => g + 1);
       const service = fleet.services.find(
         (s) =>
-          instance === `${s.name}-db` ||
-          (instance.startsWith(`${s.name}-db-rotation-`) && /^\d+$/.test(instance.slice(`${s.name}-db-rotation-`.length))),
+          instance === boundedLabelValue(`${s.name}-db`) ||
+          generations(s).some((g) => instance === boundedLabelValue(`${s.name}-db-rotation-${g}`)),
       );
       if (service) return `service ${service.name} (${secrets})`;
-      const developer = /^developer-(.+)$/.exec(instance)?.[1];
+      const developer = fleet.developers.find((d) => instance === boundedLabelValue(`developer-${d}`));
       if (developer) return `developer ${developer} (${secrets})`;
       // A cluster's platform login (`<cluster>-admin|exporter|master`): the ExternalSecret's purpose.
       for (const cluster of environment?.clusters ?? []) {
@@ -1052,6 +1057,7 @@ export const INVARIANTS: Invariant[] = [
   egressDefaultDeny,
   pinnedImagesKeepDigest,
   argocdFence,
+  namesWithinLimits,
 ];
 
 export function checkInvariants(context: InvariantContext, invariants: readonly Invariant[] = INVARIANTS): Violation[] {

@@ -67,7 +67,8 @@ const SECRET_FLAG = /^--?[\w-]*(pass(word)?|passwd|pwd|secret|token|api[-_]?key)
  * `--owner-secret <database>=<Secret name>`. Only that exact shape is let through.
  */
 const SECRET_REFERENCE_FLAGS: Readonly<Record<string, RegExp>> = {
-  '--owner-secret': /^[a-z_][a-z0-9_]*=[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/,
+  // A database named after its service (`-` as `_`) starts with a digit when the service does.
+  '--owner-secret': /^[a-z0-9_][a-z0-9_]*=[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/,
 };
 
 /** A value that names where a secret is, or is empty once templates and expansions are taken out. */

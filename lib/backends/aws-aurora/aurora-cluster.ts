@@ -74,6 +74,14 @@ export class AuroraCluster extends Construct implements IPostgresCluster {
       throw new Error(
         `cluster ${props.name}: RDS identifier "${props.identifier}" must start with a letter, hold letters, digits and single hyphens, and be at most 63 characters`,
       );
+    // Its DBInstances are `<identifier>-<i>`, RDS identifiers too (rds-controller@v1.11.1
+    // apis/v1alpha1/db_instance.go DBInstanceIdentifier: 1 to 63 characters): RDS would refuse
+    // the last instance's create while the cluster's succeeded.
+    const lastInstance = `${props.identifier}-${props.instances}`;
+    if (lastInstance.length > 63)
+      throw new Error(
+        `cluster ${props.name}: RDS instance identifier "${lastInstance}" is longer than 63 characters (${props.instances} instance(s) of "${props.identifier}"): shorten the fleet, environment or cluster name`,
+      );
     this.clusterName = props.name;
     this.namespace = props.namespace;
     this.instances = props.instances;
