@@ -176,7 +176,7 @@ describe.skipIf(unavailable !== undefined)('lib/access/privileges-sql.ts on a re
   async function world(
     names: ReadonlyArray<string | { name: string; database?: string; role?: string; extensions?: string[]; create?: boolean }>,
     access: DeveloperAccess = 'read-write',
-    objects = true,
+    objects: boolean | 'without grants' = true,
   ): Promise<World> {
     const n = ++next;
     const services: Service[] = [];
@@ -189,7 +189,7 @@ describe.skipIf(unavailable !== undefined)('lib/access/privileges-sql.ts on a re
       await admin.query(`CREATE ROLE ${quoteIdent(role)} LOGIN PASSWORD ${quoteLiteral(passwordOf(role))}`);
       await admin.query(`CREATE DATABASE ${quoteIdent(database)} OWNER ${quoteIdent(role)}`);
       // PostgreSQL 15+: public belongs to pg_database_owner, i.e. the service (CloudNativePG's Database `schemas`).
-      if (objects) await asOwner({ role, database }, `${OBJECTS_BEFORE}\n${HOSTILE_GRANTS}`);
+      if (objects) await asOwner({ role, database }, objects === true ? `${OBJECTS_BEFORE}\n${HOSTILE_GRANTS}` : OBJECTS_BEFORE);
     }
     const cluster: PostgresCluster = {
       name: `claims-${n}`,
@@ -382,6 +382,17 @@ describe.skipIf(unavailable !== undefined)('lib/access/privileges-sql.ts on a re
         /^class .*(INSERT|UPDATE|DELETE|TRUNCATE|REFERENCES|TRIGGER|USAGE)$/.test(p),
       ),
     ).toEqual([]);
+  });
+
+  it('a database whose migrations granted nothing: the SQL alone gives developers exactly read-write, then read-only', async () => {
+    // Without the owner's grants of everything (the other cases), every GRANT of the SQL must be there.
+    const w = await world(['orders'], 'read-write', 'without grants');
+    const [orders] = w.services;
+    await applied(w, 'read-write');
+    await asOwner(orders, OBJECTS_AFTER);
+    expect(await probe(ALICE, orders.database, DEVELOPER_PROBES)).toEqual(expected('read-write'));
+    await applied(w, 'read-only');
+    expect(await probe(ALICE, orders.database, DEVELOPER_PROBES)).toEqual(expected('read-only', 'allowed'));
   });
 
   it('read-write → read-only revokes every write, on old and later objects and in the defaults; applying again changes nothing', async () => {
@@ -627,10 +638,7 @@ describe.skipIf(unavailable !== undefined)('lib/access/privileges-sql.ts on a re
   it('PostgreSQL <= 14 layout (public owned by the superuser, CREATE for PUBLIC): the service keeps CREATE on public', async () => {
     const w = await world(['orders']);
     const [orders] = w.services;
-    server.psql(
-      orders.database,
-      `ALTER SCHEMA public OWNER TO ${quoteIdent(server.superuser)}; GRANT ALL ON SCHEMA public TO PUBLIC;`,
-    );
+    server.psql(orders.database, `ALTER SCHEMA public OWNER TO ${quoteIdent(server.superuser)}; GRANT ALL ON SCHEMA public TO PUBLIC;`);
     await applied(w, 'read-write');
     expect(await probe(orders.role, orders.database, { create: 'CREATE TABLE public.mine (x int)' })).toEqual({ create: 'allowed' });
     // PUBLIC's CREATE there was granted by the superuser: the owner cannot revoke it (a warning, not an
