@@ -80,10 +80,22 @@ export type StaleExpression = (ctx: Context, clusters: readonly PostgresCluster[
  * segment (last_archived_wal_start_lsn, from the WAL file name) has not passed, within the last
  * `t`, the highest position reported in the `t` before: a new segment from the source always
  * passes it, a re-archived one never does. Its value is `t` (the arrival time is unknown then).
- * A timeline history file's name parses to `timeline << 32` in that metric (the same query of
- * cloudnative-pg@v1.30.0 config/manager/default-monitoring.yaml), a position no segment of a
- * small database reaches: such samples (low 32 bits zero) are left out of the earlier window,
- * or a source's failover would page one window later.
+ *
+ * Timeline history files. The exporter's query parses the file name's last 16 hex digits
+ * before the first dot into an int8 (cloudnative-pg@v1.30.0 config/manager/default-monitoring.yaml,
+ * last_archived_wal_start_lsn): `0000000A.history` becomes `x0000000A` padded to bit(64), i.e.
+ * `timeline << 32`, above every segment of a small database, and re-archived here once the
+ * source fails over or switches over (a rolling update). Taken as the earlier window's highest
+ * position, it made a healthy pair page one window after a source's failover. But its value is
+ * also the position of a real segment: `000000010000000500000000` (every 256th segment of
+ * 16 MiB) parses to `5 << 32` as well, so "leave out every value whose low 32 bits are zero"
+ * (what this rule did) also left out a real last segment, and a replica site that stalled at
+ * such a segment while restarting (each start re-archiving it) never paged. So a value with
+ * zero low bits counts in the earlier window only as far as the window's LAST value (per pod,
+ * the highest over pods) reaches it: a history file is followed within archive_timeout by the
+ * new timeline's first segment, lower than it, while a last segment stays the last value; and
+ * a recent segment with non-zero low bits above every such one of the earlier window is an
+ * arrival whatever else (a history file at the window's end, the new timeline's segments after).
  */
 export const cnpgStaleExpression: StaleExpression = (ctx, clusters, t) => {
   const sel = ctx.selector(clusters);
@@ -92,9 +104,16 @@ export const cnpgStaleExpression: StaleExpression = (ctx, clusters, t) => {
   const byTime =
     `time() - (max by (namespace, cluster) (max_over_time(cnpg_pg_stat_archiver_last_archived_time{${sel}}[${window}]) > 0)` +
     ` or min by (namespace, cluster) (min_over_time(cnpg_pg_stat_archiver_stats_reset_time{${sel}}[${window}]))) > ${t}`;
+  // Positions with non-zero low 32 bits (never a history file), highest in the recent and in the earlier window.
+  const segments = `(${lsn} unless ${lsn} % 4294967296 == 0)`;
+  const recentSegment = `max by (namespace, cluster) (max_over_time(${segments}[${window}:30m]))`;
+  const earlierSegment = `max by (namespace, cluster) (max_over_time(${segments}[${window}:30m] offset ${window}))`;
+  // The earlier window's last value: its highest with zero low bits too, if that is where it ended.
+  const earlierLast = `max by (namespace, cluster) (last_over_time(${lsn}[${window}] offset ${window}))`;
+  const earlierHighest = `(${earlierSegment} >= ${earlierLast} or ${earlierLast} or ${earlierSegment})`;
   const noNewSegment =
-    `(max by (namespace, cluster) (max_over_time(${lsn}[${window}]))` +
-    ` <= max by (namespace, cluster) (max_over_time((${lsn} unless ${lsn} % 4294967296 == 0)[${window}:30m] offset ${window}))) * 0 + ${t}`;
+    `((max by (namespace, cluster) (max_over_time(${lsn}[${window}])) <= ${earlierHighest})` +
+    ` unless ${recentSegment} > ${earlierSegment}) * 0 + ${t}`;
   return `${byTime} or ${noNewSegment}`;
 };
 
