@@ -7,7 +7,9 @@ const RANGES: Array<[string, number, number]> = [
   ['hour', 0, 23],
   ['day of month', 1, 31],
   ['month', 1, 12],
-  ['day of week', 0, 7],
+  // 0-6 only: robfig/cron, which parses every schedule dbfleet renders, refuses 7 ("end of range
+  // (7) above maximum (6)", v1.2.0 and v3.0.1 spec.go `dow = bounds{0, 6, …}`), unlike Vixie cron.
+  ['day of week', 0, 6],
 ];
 const NAMES: Record<string, number> = {
   jan: 1,
@@ -50,6 +52,9 @@ export function checkCron(expression: string, flavour: CronFlavour): string | un
     const error = checkField(fields[i], ranges[i]);
     if (error) return `field ${i + 1} (${ranges[i][0]}) "${fields[i]}" ${error}`;
   }
+  // Valid fields can still name no date (30 February, 31 April): robfig/cron's Next gives up and
+  // the backup or Job never runs.
+  if (!gaps(trimmed, flavour)) return 'never runs: no date matches its day of month, month and day of week';
   return undefined;
 }
 
@@ -88,8 +93,11 @@ const MACRO_EXPRESSIONS: Record<string, string> = {
 };
 
 /**
- * The longest gap between two runs, in seconds (seconds fields ignored), over the runs of a
- * year and a bit. Alerts use it: "no successful backup within 1.5 × the schedule's interval".
+ * The longest gap between two runs, in seconds (seconds fields ignored), over every run there is:
+ * the Gregorian calendar repeats every 400 years, weekdays included, so the gaps of one 400-year
+ * cycle, the one from its last run to the next cycle's first included, are all the gaps there are.
+ * Alerts use it: "no successful backup within 1.5 × the schedule's interval". Throws for a
+ * schedule that never runs (checkCron reports it).
  */
 export function maxIntervalSeconds(expression: string, flavour: CronFlavour): number {
   return intervals(expression, flavour).max;
@@ -100,41 +108,83 @@ export function minIntervalSeconds(expression: string, flavour: CronFlavour): nu
   return intervals(expression, flavour).min;
 }
 
+/** Days of one Gregorian cycle: 400 years, a whole number of weeks (20871). */
+const CYCLE_DAYS = 146_097;
+
+const cache = new Map<string, { min: number; max: number } | undefined>();
+
 function intervals(expression: string, flavour: CronFlavour): { min: number; max: number } {
+  const found = gaps(expression, flavour);
+  if (!found) throw new Error(`cron schedule "${expression}" never runs: no date matches its day of month, month and day of week`);
+  return found;
+}
+
+/** The shortest and longest gap between runs, or undefined when the schedule never runs. */
+function gaps(expression: string, flavour: CronFlavour): { min: number; max: number } | undefined {
+  const key = `${flavour} ${expression.trim()}`;
+  if (cache.has(key)) return cache.get(key);
   const macro = MACRO_EXPRESSIONS[expression.trim()];
   const fields = (macro ?? expression).trim().split(/\s+/);
   const [minute, hour, dom, month, dow] = flavour === 'cnpg' && !macro ? fields.slice(1) : fields;
-  const minutes = [...expand(minute, 0, 59)].sort((a, b) => a - b);
-  const hours = [...expand(hour, 0, 23)].sort((a, b) => a - b);
+  // The times of day a matching day runs at, the same on every such day.
+  const times: number[] = [];
+  for (const h of [...expand(hour, 0, 23)].sort((a, b) => a - b))
+    for (const m of [...expand(minute, 0, 59)].sort((a, b) => a - b)) times.push(h * 3600 + m * 60);
   const days = expand(dom, 1, 31);
   const months = expand(month, 1, 12);
-  const weekdays = expand(dow, 0, 7);
-  if (weekdays.has(7)) weekdays.add(0);
-  const domStar = dom === '*' || dom === '?';
-  const dowStar = dow === '*' || dow === '?';
-  const start = Date.UTC(2026, 0, 1);
-  let previous: number | undefined;
-  let longest = 0;
-  let shortest = Infinity;
-  for (let day = start; day < start + 800 * 86_400_000; day += 86_400_000) {
-    const d = new Date(day);
-    if (!months.has(d.getUTCMonth() + 1)) continue;
-    const domMatch = days.has(d.getUTCDate());
-    const dowMatch = weekdays.has(d.getUTCDay());
-    // Vixie cron: when both day fields are restricted, either one matching is enough.
-    if (!(domStar || dowStar ? domMatch && dowMatch : domMatch || dowMatch)) continue;
-    for (const h of hours) {
-      for (const m of minutes) {
-        const t = day + h * 3_600_000 + m * 60_000;
-        if (previous !== undefined) {
-          longest = Math.max(longest, (t - previous) / 1000);
-          shortest = Math.min(shortest, (t - previous) / 1000);
-        }
-        previous = t;
+  const weekdays = expand(dow, 0, 6);
+  // Both day fields restricted: either one matching is enough; one of them unrestricted: both must
+  // match (robfig/cron's dayMatches, v1.2.0 and v3.0.1 spec.go). "Unrestricted" is robfig's starBit,
+  // which getRange sets for a "*" or "?" range. Kubernetes and Velero parse with robfig/cron v3
+  // (v3.0.1 parser.go getRange clears it for a step above 1: "*/1" is unrestricted, "*/2" is
+  // not); CloudNativePG's ScheduledBackup with v1.2.0 (cloudnative-pg@v1.30.0 go.mod,
+  // internal/controller/scheduledbackup_controller.go cron.Parse), whose getRange keeps it for any
+  // step, so "*/2" is unrestricted there.
+  const domStar = unrestricted(dom, flavour);
+  const dowStar = unrestricted(dow, flavour);
+  const matched: number[] = [];
+  // 2000-01-01 (a Saturday) starts a cycle.
+  let day = 0;
+  let weekday = 6;
+  for (let year = 2000; year < 2400; year++) {
+    for (let m = 1; m <= 12; m++) {
+      const length = new Date(Date.UTC(year, m, 0)).getUTCDate();
+      for (let d = 1; d <= length; d++, day++, weekday = (weekday + 1) % 7) {
+        if (!months.has(m)) continue;
+        const domMatch = days.has(d);
+        const dowMatch = weekdays.has(weekday);
+        if (domStar || dowStar ? domMatch && dowMatch : domMatch || dowMatch) matched.push(day);
       }
     }
   }
-  return { min: shortest, max: longest };
+  let result: { min: number; max: number } | undefined;
+  if (matched.length > 0) {
+    let min = Infinity;
+    let max = 0;
+    for (let i = 1; i < times.length; i++) {
+      min = Math.min(min, times[i] - times[i - 1]);
+      max = Math.max(max, times[i] - times[i - 1]);
+    }
+    // From the last run of a matching day to the first of the next one (the next cycle's first
+    // after the last of this cycle).
+    const between = (from: number, to: number) => (to - from) * 86_400 - times[times.length - 1] + times[0];
+    for (let i = 0; i < matched.length; i++) {
+      const gap = between(matched[i], i + 1 < matched.length ? matched[i + 1] : matched[0] + CYCLE_DAYS);
+      min = Math.min(min, gap);
+      max = Math.max(max, gap);
+    }
+    result = { min, max };
+  }
+  cache.set(key, result);
+  return result;
+}
+
+/** Whether a day field is robfig/cron's "unrestricted" (starBit) for that flavour's parser. */
+function unrestricted(field: string, flavour: CronFlavour): boolean {
+  return field.split(',').some((part) => {
+    const [range, step] = part.split('/');
+    return (range === '*' || range === '?') && (flavour === 'cnpg' || step === undefined || Number(step) <= 1);
+  });
 }
 
 function expand(field: string, min: number, max: number): Set<number> {

@@ -7,6 +7,7 @@ import { backendTraits } from '../backends/traits';
 import { checkGlobalClusterPair } from './global-cluster-pair';
 import { platformRemoteKey } from '../secrets/key-layout';
 import { promotionTokenProblem } from '../validate/admission/promotion-token';
+import { backupHeartbeatSeconds, MAX_HEARTBEAT_SECONDS } from '../dr/wal-heartbeat';
 
 /**
  * Keys a standby must share with its source: its clusters are physical copies of the source's
@@ -82,6 +83,38 @@ export function resolveDrSites(input: FleetInput, environments: readonly Environ
         );
         ok = false;
       }
+    }
+    // Pooling of a DR pair is set at the source; the standby renders the source's poolers
+    // (standbyPoolers below). It cannot pool on its own: PgBouncer's auth_user and its lookup
+    // function are created on the source's primary, only while a Pooler there uses the Cluster
+    // (cloudnative-pg@v1.30.0 internal/management/controller/instance_controller.go
+    // reconcilePgbouncerAuthUser: primary only, and only with status.poolerIntegrations), and reach
+    // the standby with the WAL; Zalando skips them on a standby cluster, read-only
+    // (postgres-operator@v2.0.1 pkg/cluster/connection_pooler.go "skip installation in standby
+    // clusters"). A standby's own `pooler` used to be dropped without a word.
+    if (backendTraits(source.operator).poolers === true && JSON.stringify(raw.pooler) !== JSON.stringify(sourceRaw.pooler)) {
+      report(
+        at('pooler'),
+        `${sourceRaw.pooler ? `differs from ${source.name}'s` : `is set, but ${source.name} does not pool`}: a DR pair's poolers are set at the source (environments.${source.name}.pooler) and the standby renders the same ones (docs/disaster-recovery.md); a standby cannot pool alone, as PgBouncer's login user and lookup function are created by the source's primary only while it pools and reach the standby with the WAL. Leave pooler out at ${env.name} to inherit it`,
+        true,
+      );
+      ok = false;
+    }
+    // Per-service and per-group sizing at the standby: its clusters are the source's (below), so
+    // overrides.<standby> would be silently ignored.
+    const overridden: Array<ConfigProblem['path']> = [
+      ...input.services.flatMap((s, i) => (s.overrides[env.name] !== undefined ? [['services', i, 'overrides', env.name]] : [])),
+      ...Object.entries(input.groups)
+        .filter(([, g]) => (g.overrides as Record<string, unknown>)[env.name] !== undefined)
+        .map(([g]) => ['groups', g, 'overrides', env.name]),
+    ];
+    for (const path of overridden) {
+      report(
+        path,
+        `${env.name} is a standby of ${source.name}: its clusters are physical copies of ${source.name}'s (sizes, parameters, poolers), so set this in overrides.${source.name}; per site only environments.${env.name}.instances and storageClass differ`,
+        true,
+      );
+      ok = false;
     }
     const standby = backendTraits(source.operator).standbySites;
     if (standby !== true) {
@@ -225,6 +258,23 @@ export function resolveDrSites(input: FleetInput, environments: readonly Environ
       );
       ok = false;
     }
+    // The replica site's alert waits 1.5 × the longest gap between the WAL-switching backups of the
+    // site it replays (lib/dr/wal-heartbeat.ts): a schedule too sparse for that is refused at the
+    // site whose backups it is. The standby's own count too where a switchover makes it the source.
+    if (!viaGlobalCluster) {
+      const sites = switchable === true ? [source, env] : [source];
+      for (const site of sites) {
+        if (!site.backups.objectStore) continue;
+        const gap = backupHeartbeatSeconds(site.backups);
+        if (gap <= MAX_HEARTBEAT_SECONDS) continue;
+        const also = site.backups.postgres && site.backups.postgres.method !== 'logical' ? ' (nor backups.postgres.schedule)' : '';
+        report(
+          ['environments', site.name, 'backups', 'objectStore', 'schedule'],
+          `"${site.backups.objectStore.schedule}"${also} leaves up to ${days(gap)} between backups on ${site.name}'s primary: in a DR pair each such backup is the heartbeat that tells the ${site.name === source.name ? 'standby' : 'other'} site a quiet source from a broken link, and its alert (…ReplicaSiteWALStale, docs/disaster-recovery.md) would wait 1.5 × that; schedule one at least every ${days(MAX_HEARTBEAT_SECONDS)} (e.g. "0 0 2 * * *", daily)`,
+        );
+        ok = false;
+      }
+    }
     const replicas = backendTraits(source.operator).standbyReplicas ?? true;
     if (replicas !== true) {
       // What the standby's clusters will run: its own instances, else the source's per cluster.
@@ -327,6 +377,12 @@ function standbyPoolers(
   const rw = kept.find((p) => p.type === 'rw');
   if (readEndpoint && rw && !kept.some((p) => p.type === 'ro')) kept.push({ ...rw, type: 'ro' });
   return kept;
+}
+
+/** A gap in days, for messages ("7 days", "2921.9 days"). */
+function days(seconds: number): string {
+  const d = Math.round((seconds / 86_400) * 10) / 10;
+  return `${d} day${d === 1 ? '' : 's'}`;
 }
 
 /**

@@ -55,8 +55,23 @@ export function sourceHeartbeatSeconds(source: Environment, fallback: { maxInter
       `environment ${source.name}: its scheduled backups run on a standby, which switches no WAL on the primary; ` +
         'an idle source would then archive nothing and its DR standby could not tell quiet from broken',
     );
-  const { postgres, objectStore } = source.backups;
-  const gaps = [objectStore?.maxIntervalSeconds ?? fallback.maxIntervalSeconds];
+  return backupHeartbeatSeconds(source.backups, fallback);
+}
+
+/** The longest gap between two of these backups that switch WAL, in seconds (sourceHeartbeatSeconds). */
+export function backupHeartbeatSeconds(backups: Environment['backups'], fallback?: { maxIntervalSeconds: number }): number {
+  const { postgres, objectStore } = backups;
+  const gaps = [(objectStore ?? fallback)?.maxIntervalSeconds ?? Infinity];
   if (postgres && postgres.method !== 'logical') gaps.push(postgres.maxIntervalSeconds);
   return Math.min(...gaps);
 }
+
+/**
+ * The longest heartbeat a DR pair may have: a base backup on the primary at least once a week.
+ * The replica site's alert can tell a broken link from a quiet source only after 1.5 × the
+ * heartbeat + archive_timeout (10.5 days for a weekly backup), and its restart branch compares two
+ * such windows, so it needs twice that of Prometheus history (3 weeks). A sparser schedule (a
+ * monthly one; 29 February's, up to 8 years apart) would leave a broken pair unnoticed for longer
+ * than a standby is worth keeping, and its alert would look further back than Prometheus keeps.
+ */
+export const MAX_HEARTBEAT_SECONDS = 7 * 86_400;
