@@ -2,7 +2,7 @@
 // source file (from the report's location and replacement), the tests are run once, and the file is
 // restored. For survivors the tests were written for after the run (docs/mutation-testing.md).
 //   node scripts/mutant-check.mjs <mutation.json> <id,id,…> <test file>…
-// Prints one line per mutant: KILLED (the tests failed) or SURVIVED (they passed). Exit 1 if any survived.
+// Prints one line per mutant: KILLED (the tests failed), SURVIVED (they passed) or TIMEOUT. Exit 1 if any survived.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
@@ -14,7 +14,10 @@ if (!reportFile || !idList || tests.length === 0) {
 }
 const ids = new Set(idList.split(','));
 const report = JSON.parse(readFileSync(reportFile, 'utf8'));
-const runTests = () => spawnSync('npx', ['vitest', 'run', ...tests], { encoding: 'utf8' });
+// A mutant can make a test loop for ever (a deadline that never comes, with a fake clock): such a run is stopped after
+// MUTANT_CHECK_TIMEOUT_MS (default 3 min) and counted as TIMEOUT (detected, as Stryker counts a timeout).
+const timeoutMs = Number(process.env.MUTANT_CHECK_TIMEOUT_MS ?? 180_000);
+const runTests = () => spawnSync(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', ...tests], { encoding: 'utf8', timeout: timeoutMs, killSignal: 'SIGKILL' });
 // A failing baseline would count every mutant as killed.
 const baseline = runTests();
 if (baseline.status !== 0) {
@@ -36,6 +39,10 @@ for (const [file, { mutants }] of Object.entries(report.files)) {
     writeFileSync(file, mutated);
     try {
       const run = runTests();
+      if (run.error?.code === 'ETIMEDOUT') {
+        console.log(`TIMEOUT  ${m.id} ${relative(process.cwd(), file)}:${m.location.start.line}:${m.location.start.column} ${m.mutatorName} (the tests did not end within ${timeoutMs} ms)`);
+        continue;
+      }
       const killed = run.status !== 0;
       // The first failing test, as vitest names it (FAIL file > describe > it).
       const failed = killed

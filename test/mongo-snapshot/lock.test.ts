@@ -1,6 +1,6 @@
-import { MongoNetworkError, MongoServerError } from 'mongodb';
+import { Long, MongoNetworkError, MongoServerError } from 'mongodb';
 import { describe, expect, it } from 'vitest';
-import { acquireLock, releaseLock, type LockContext } from '../../lib/mongo-snapshot/lock';
+import { acquireLock, MAX_COUNT_READS, numberOf, releaseLock, type LockContext } from '../../lib/mongo-snapshot/lock';
 import { Logger, Redactor } from '../../lib/mongo-snapshot/log';
 import { CommandTimeoutError, NotSentError, type AdminConn } from '../../lib/mongo-snapshot/mongo';
 
@@ -39,6 +39,11 @@ class FakeMember {
   loseLockUntaken = 0;
   /** every command sent, with the client-side bound it was given (`fsync:1500`; `hello:-` without one) */
   bounds: string[] = [];
+  /** the next N unlocks are refused: the fsync mutex stayed busy for maxTimeMS (MaxTimeMSExpired, nothing done) */
+  refuseUnlocks = 0;
+  /** hello fails once an unlock went through (the member stops answering right after) */
+  helloFailsAfterUnlock = false;
+  private unlocked = false;
   /** called as each fsyncUnlock arrives (an election meanwhile, ...) */
   onUnlock?: () => void;
   /** connections opened, and closed */
@@ -96,8 +101,14 @@ class FakeMember {
           }
           return { lockCount: this.lockCount, ok: 1 };
         }
+        if (name === 'hello' && this.helloFailsAfterUnlock && this.unlocked) throw new MongoNetworkError('connection reset');
         if (name === 'hello' && this.legacy)
-          throw new MongoServerError({ ok: 0, code: 59, codeName: 'CommandNotFound', errmsg: "no such command: 'hello'" });
+          throw new MongoServerError({
+            ok: 0,
+            code: 59,
+            codeName: 'CommandNotFound',
+            errmsg: "no such command: 'hello'",
+          });
         if (name === 'hello')
           return {
             setName: this.setName,
@@ -106,10 +117,19 @@ class FakeMember {
             ...(this.state === 'ARBITER' ? { arbiterOnly: true } : {}),
           };
         if (name === 'isMaster')
-          return { setName: this.setName, secondary: this.state === 'SECONDARY', ismaster: this.state === 'PRIMARY' };
+          return {
+            setName: this.setName,
+            secondary: this.state === 'SECONDARY',
+            ismaster: this.state === 'PRIMARY',
+          };
         if (name === 'currentOp') return this.lockCount > 0 && !this.currentOpHidesLock ? { inprog: [], fsyncLock: true } : { inprog: [] };
         if (name === 'fsync') {
-          if (this.refuseLock) throw new MongoServerError({ ok: 0, code: 1, errmsg: 'fsync lock failed' });
+          if (this.refuseLock)
+            throw new MongoServerError({
+              ok: 0,
+              code: 1,
+              errmsg: 'fsync lock failed',
+            });
           this.lockCount++;
           if (this.electedOnLock) {
             this.electedOnLock = false;
@@ -128,6 +148,15 @@ class FakeMember {
         }
         if (name === 'fsyncUnlock') {
           this.onUnlock?.();
+          if (this.refuseUnlocks > 0) {
+            this.refuseUnlocks--;
+            throw new MongoServerError({
+              ok: 0,
+              code: 50,
+              codeName: 'MaxTimeMSExpired',
+              errmsg: 'operation exceeded time limit',
+            });
+          }
           if (this.failUnlocks > 0) {
             this.failUnlocks--;
             throw new MongoNetworkError('connection closed');
@@ -135,11 +164,17 @@ class FakeMember {
           if (this.lockCount <= 0) {
             throw new MongoServerError(
               this.notLockedReply === 'code-20'
-                ? { ok: 0, code: 20, codeName: 'IllegalOperation', errmsg: 'fsyncUnlock called when not locked' }
+                ? {
+                    ok: 0,
+                    code: 20,
+                    codeName: 'IllegalOperation',
+                    errmsg: 'fsyncUnlock called when not locked',
+                  }
                 : { ok: 0, errmsg: 'fsyncUnlock called when not locked' },
             );
           }
           this.lockCount--;
+          this.unlocked = true;
           if (this.loseUnlockReplies > 0) {
             this.loseUnlockReplies--;
             throw new MongoNetworkError('connection closed');
@@ -193,7 +228,11 @@ describe('acquireLock', () => {
     const r = await acquireLock('m:27017', undefined, ctx(m));
     expect(r.kind).toBe('locked');
     // what the run later unlocks and reports: one lock of ours on this member, the count the server gave
-    expect(r.kind === 'locked' && r.lock).toMatchObject({ host: 'm:27017', count: 1, lockCountAfter: 1 });
+    expect(r.kind === 'locked' && r.lock).toMatchObject({
+      host: 'm:27017',
+      count: 1,
+      lockCountAfter: 1,
+    });
     expect(m.log).toEqual(['hello', 'currentOp', 'fsync', 'currentOp', 'hello']);
     expect(m.lockCount).toBe(1);
   });
@@ -203,7 +242,11 @@ describe('acquireLock', () => {
     m.electedOnLock = true;
     const r = await acquireLock('m:27017', undefined, ctx(m));
     // wasPrimary: writes were blocked on a PRIMARY, which ends the run (exit 6) instead of trying the next member
-    expect(r).toMatchObject({ kind: 'not-taken', reason: expect.stringMatching(/PRIMARY.*unlocked at once/), wasPrimary: true });
+    expect(r).toMatchObject({
+      kind: 'not-taken',
+      reason: expect.stringMatching(/PRIMARY.*unlocked at once/),
+      wasPrimary: true,
+    });
     expect(m.lockCount).toBe(0);
   });
 
@@ -236,8 +279,14 @@ describe('acquireLock', () => {
         },
       };
     };
-    const r = await acquireLock('m:27017', undefined, { ...c, connect: async () => m.conn() });
-    expect(r).toMatchObject({ kind: 'not-taken', reason: expect.stringMatching(/had not been taken/) });
+    const r = await acquireLock('m:27017', undefined, {
+      ...c,
+      connect: async () => m.conn(),
+    });
+    expect(r).toMatchObject({
+      kind: 'not-taken',
+      reason: expect.stringMatching(/had not been taken/),
+    });
     expect(t).toBeGreaterThanOrEqual(c.mutexWaitMs); // not concluded on the first look
     expect(count(m, 'currentOp')).toBeGreaterThan(2);
   });
@@ -245,10 +294,16 @@ describe('acquireLock', () => {
   it('a member that became PRIMARY, or belongs to another set, is not locked', async () => {
     const m = new FakeMember();
     m.state = 'PRIMARY';
-    expect(await acquireLock('m:27017', undefined, ctx(m))).toMatchObject({ kind: 'not-taken', reason: expect.stringMatching(/PRIMARY/) });
+    expect(await acquireLock('m:27017', undefined, ctx(m))).toMatchObject({
+      kind: 'not-taken',
+      reason: expect.stringMatching(/PRIMARY/),
+    });
     m.state = 'SECONDARY';
     m.setName = 'other';
-    expect(await acquireLock('m:27017', undefined, ctx(m))).toMatchObject({ kind: 'not-taken', reason: expect.stringMatching(/other/) });
+    expect(await acquireLock('m:27017', undefined, ctx(m))).toMatchObject({
+      kind: 'not-taken',
+      reason: expect.stringMatching(/other/),
+    });
     expect(count(m, 'fsync')).toBe(0);
   });
 
@@ -262,9 +317,15 @@ describe('acquireLock', () => {
       reason: 'member is now not SECONDARY: never locked',
     });
     m.state = 'ARBITER';
-    expect(await acquireLock('m:27017', undefined, ctx(m))).toEqual({ kind: 'not-taken', reason: 'member is now ARBITER: never locked' });
+    expect(await acquireLock('m:27017', undefined, ctx(m))).toEqual({
+      kind: 'not-taken',
+      reason: 'member is now ARBITER: never locked',
+    });
     m.state = 'PRIMARY';
-    expect(await acquireLock('m:27017', undefined, ctx(m))).toEqual({ kind: 'not-taken', reason: 'member is now PRIMARY: never locked' });
+    expect(await acquireLock('m:27017', undefined, ctx(m))).toEqual({
+      kind: 'not-taken',
+      reason: 'member is now PRIMARY: never locked',
+    });
     expect(count(m, 'fsync')).toBe(0);
   });
 
@@ -278,7 +339,10 @@ describe('acquireLock', () => {
     });
     m.down = false;
     const dropped = m.conn();
-    const failing: AdminConn = { ...dropped, command: async () => Promise.reject(new MongoNetworkError('connection reset')) };
+    const failing: AdminConn = {
+      ...dropped,
+      command: async () => Promise.reject(new MongoNetworkError('connection reset')),
+    };
     expect(await acquireLock('m:27017', failing, ctx(m))).toEqual({
       kind: 'not-taken',
       reason: expect.stringMatching(/^pre-lock check failed: .*connection reset/),
@@ -305,7 +369,10 @@ describe('acquireLock', () => {
   it('a refused lock leaves nothing behind and calls no unlock', async () => {
     const m = new FakeMember();
     m.refuseLock = true;
-    expect(await acquireLock('m:27017', undefined, ctx(m))).toMatchObject({ kind: 'not-taken', reason: expect.stringMatching(/refused/) });
+    expect(await acquireLock('m:27017', undefined, ctx(m))).toMatchObject({
+      kind: 'not-taken',
+      reason: expect.stringMatching(/refused/),
+    });
     expect(count(m, 'fsyncUnlock')).toBe(0);
   });
 
@@ -313,7 +380,10 @@ describe('acquireLock', () => {
     const m = new FakeMember();
     m.dropLockReply = 1;
     const r = await acquireLock('m:27017', undefined, ctx(m));
-    expect(r).toMatchObject({ kind: 'not-taken', reason: expect.stringMatching(/had been taken and was released/) });
+    expect(r).toMatchObject({
+      kind: 'not-taken',
+      reason: expect.stringMatching(/had been taken and was released/),
+    });
     expect(m.lockCount).toBe(0);
     expect(count(m, 'fsyncUnlock')).toBe(count(m, 'fsync'));
   });
@@ -343,7 +413,12 @@ describe('acquireLock', () => {
     const m = new FakeMember();
     m.lockReplyDelayMs = 300;
     m.defaultTimeoutMs = 200;
-    const c = ctx(m, { ...realTime, lockTimeoutMs: 100, commandTimeoutMs: 200, unlockDeadlineMs: 1500 });
+    const c = ctx(m, {
+      ...realTime,
+      lockTimeoutMs: 100,
+      commandTimeoutMs: 200,
+      unlockDeadlineMs: 1500,
+    });
     const r = await acquireLock('m:27017', undefined, c);
     expect(r).toEqual({
       kind: 'not-taken',
@@ -356,7 +431,12 @@ describe('acquireLock', () => {
     const p = new FakeMember();
     p.lockReplyDelayMs = 300;
     p.electedOnLock = true;
-    expect(await acquireLock('m:27017', undefined, { ...c, connect: async () => p.conn() })).toEqual({
+    expect(
+      await acquireLock('m:27017', undefined, {
+        ...c,
+        connect: async () => p.conn(),
+      }),
+    ).toEqual({
       kind: 'not-taken',
       reason: expect.stringMatching(/: given back; it was PRIMARY while locked$/),
       wasPrimary: true,
@@ -370,13 +450,26 @@ describe('acquireLock', () => {
     const m = new FakeMember();
     m.lockReplyDelayMs = 1500;
     const start = performance.now();
-    const c = ctx(m, { ...realTime, lockTimeoutMs: 10_000, unlockDeadlineMs: 2000, lockWaitCutoff: () => start + 100 });
+    const c = ctx(m, {
+      ...realTime,
+      lockTimeoutMs: 10_000,
+      unlockDeadlineMs: 2000,
+      lockWaitCutoff: () => start + 100,
+    });
     expect(await acquireLock('m:27017', undefined, c)).toEqual({
       kind: 'not-taken',
       reason: 'network error on the lock command (no reply before the deadline); the lock had been taken and was released',
     });
     expect(performance.now() - start).toBeLessThan(1500);
     expect(m.lockCount).toBe(0);
+    // a cut-off still far away (the run always has one: run.ts lockWaitCutoff) changes nothing: 136 `left <= 0` →
+    // `true` cut every lock short at once
+    const far = new FakeMember();
+    const r = await acquireLock('m:27017', undefined, {
+      ...ctx(far),
+      lockWaitCutoff: () => performance.now() + 60_000,
+    });
+    expect([r.kind, far.lockCount]).toEqual(['locked', 1]);
   });
 
   // 255–262 the retry on a fresh connection emptied, or its connection not closed: a lock whose connection died
@@ -385,7 +478,10 @@ describe('acquireLock', () => {
     const m = new FakeMember();
     m.connDiesAfterLock = true;
     const r = await acquireLock('m:27017', undefined, ctx(m));
-    expect(r).toMatchObject({ kind: 'locked', lock: { host: 'm:27017', count: 1, lockCountAfter: 1 } });
+    expect(r).toMatchObject({
+      kind: 'locked',
+      lock: { host: 'm:27017', count: 1, lockCountAfter: 1 },
+    });
     expect(m.log).toEqual(['hello', 'currentOp', 'fsync', 'currentOp', 'hello', 'currentOp', 'hello']);
     expect([m.opened, m.closed, m.lockCount]).toEqual([2, 1, 1]);
     // the lock is held through the fresh connection: the run unlocks with it
@@ -457,15 +553,32 @@ describe('releaseLock', () => {
   it('unlocks exactly once and verifies', async () => {
     const m = new FakeMember();
     m.lockCount = 1;
-    const r = await releaseLock('m:27017', 1, { ...ctx(m), deadlineMs: 10_000 });
-    expect(r).toMatchObject({ ok: true, attempts: 1, lockWasLost: false, stillLockedByOthers: false, lockCountAfter: 0 });
+    const r = await releaseLock('m:27017', 1, {
+      ...ctx(m),
+      deadlineMs: 10_000,
+    });
+    expect(r).toMatchObject({
+      ok: true,
+      attempts: 1,
+      lockWasLost: false,
+      stillLockedByOthers: false,
+      lockCountAfter: 0,
+    });
     // 7.0+: look, read the count (a nested lock, given back first), our unlock, then hello (still a secondary?)
     expect(m.log).toEqual(['currentOp', 'hello', 'fsync', 'fsyncUnlock', 'fsyncUnlock', 'hello']);
     // before 7.0: no lock at all, the unlock's reply says the count
     const old = new FakeMember();
     old.lockCount = 1;
-    const o = await releaseLock('m:27017', 1, { ...ctx(old, { interruptibleMutex: false }), deadlineMs: 10_000 });
-    expect(o).toMatchObject({ ok: true, attempts: 1, lockWasLost: false, lockCountAfter: 0 });
+    const o = await releaseLock('m:27017', 1, {
+      ...ctx(old, { interruptibleMutex: false }),
+      deadlineMs: 10_000,
+    });
+    expect(o).toMatchObject({
+      ok: true,
+      attempts: 1,
+      lockWasLost: false,
+      lockCountAfter: 0,
+    });
     expect(old.log).toEqual(['fsyncUnlock', 'hello']);
   });
 
@@ -475,7 +588,11 @@ describe('releaseLock', () => {
     m.failUnlocks = 2;
     const sleeps: number[] = [];
     const c = ctx(m);
-    const r = await releaseLock('m:27017', 1, { ...c, deadlineMs: 10_000, sleep: async (ms) => void sleeps.push(ms) });
+    const r = await releaseLock('m:27017', 1, {
+      ...c,
+      deadlineMs: 10_000,
+      sleep: async (ms) => void sleeps.push(ms),
+    });
     expect(r.ok).toBe(true);
     expect(m.lockCount).toBe(0);
     // exponential backoff; each lost reply is also waited out (maxTimeMS + room) before the count is read again
@@ -487,7 +604,10 @@ describe('releaseLock', () => {
     const m = new FakeMember();
     m.lockCount = 1;
     m.loseUnlockReplies = 1;
-    const r = await releaseLock('m:27017', 1, { ...ctx(m), deadlineMs: 10_000 });
+    const r = await releaseLock('m:27017', 1, {
+      ...ctx(m),
+      deadlineMs: 10_000,
+    });
     // unlocked: 1 (mutation run: the settled unlock counted as -1 said "nothing of ours was released", which
     // settleLostLock reports as "the lock had not been taken")
     expect(r).toMatchObject({ ok: true, unlocked: 1 });
@@ -498,9 +618,15 @@ describe('releaseLock', () => {
     const m = new FakeMember();
     m.lockCount = 2; // ours, then theirs
     m.loseUnlockReplies = 2; // the count probe's unlock, and ours
-    const r = await releaseLock('m:27017', 1, { ...ctx(m), deadlineMs: 10_000 });
+    const r = await releaseLock('m:27017', 1, {
+      ...ctx(m),
+      deadlineMs: 10_000,
+    });
     // the count dropped by one: our unlock, or theirs (then ours is still there): counts cannot tell, exit 7
-    expect(r).toMatchObject({ ok: false, error: expect.stringMatching(/someone else held 1 fsync lock.*cannot be told/) });
+    expect(r).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/someone else held 1 fsync lock.*cannot be told/),
+    });
     expect(m.lockCount).toBe(1); // theirs: never released
   });
 
@@ -508,7 +634,10 @@ describe('releaseLock', () => {
     const m = new FakeMember();
     m.lockCount = 1;
     m.failUnlocks = 2;
-    const r = await releaseLock('m:27017', 1, { ...ctx(m), deadlineMs: 10_000 });
+    const r = await releaseLock('m:27017', 1, {
+      ...ctx(m),
+      deadlineMs: 10_000,
+    });
     expect(r).toMatchObject({ ok: true, stillLockedByOthers: false });
     expect(m.lockCount).toBe(0);
   });
@@ -516,8 +645,15 @@ describe('releaseLock', () => {
   it("never releases someone else's nested lock", async () => {
     const m = new FakeMember();
     m.lockCount = 2; // ours + theirs, taken after ours
-    const r = await releaseLock('m:27017', 1, { ...ctx(m), deadlineMs: 10_000 });
-    expect(r).toMatchObject({ ok: true, unlocked: 1, stillLockedByOthers: true });
+    const r = await releaseLock('m:27017', 1, {
+      ...ctx(m),
+      deadlineMs: 10_000,
+    });
+    expect(r).toMatchObject({
+      ok: true,
+      unlocked: 1,
+      stillLockedByOthers: true,
+    });
     expect(m.lockCount).toBe(1);
   });
 
@@ -527,7 +663,11 @@ describe('releaseLock', () => {
       m.lockCount = 0;
       m.notLockedReply = reply;
       // knownCount: the unlock goes out without a look first (as right after a lock reply), and gets "not locked"
-      const r = await releaseLock('m:27017', 1, { ...ctx(m), knownCount: 1, deadlineMs: 10_000 });
+      const r = await releaseLock('m:27017', 1, {
+        ...ctx(m),
+        knownCount: 1,
+        deadlineMs: 10_000,
+      });
       expect(r).toMatchObject({ ok: true, lockWasLost: true, attempts: 1 });
       expect(count(m, 'fsyncUnlock')).toBe(1);
     });
@@ -536,7 +676,10 @@ describe('releaseLock', () => {
   it('a lock that vanished is seen by the look before anything is sent: no lock, no unlock', async () => {
     const m = new FakeMember();
     m.lockCount = 0;
-    const r = await releaseLock('m:27017', 1, { ...ctx(m), deadlineMs: 10_000 });
+    const r = await releaseLock('m:27017', 1, {
+      ...ctx(m),
+      deadlineMs: 10_000,
+    });
     expect(r).toMatchObject({ ok: true, lockWasLost: true });
     expect(count(m, 'fsync') + count(m, 'fsyncUnlock')).toBe(0);
     expect(m.lockCount).toBe(0);
@@ -546,7 +689,10 @@ describe('releaseLock', () => {
     const m = new FakeMember();
     m.lockCount = 1;
     m.failUnlocks = 1;
-    const r = await releaseLock('m:27017', 1, { ...ctx(m, { interruptibleMutex: false }), deadlineMs: 10_000 });
+    const r = await releaseLock('m:27017', 1, {
+      ...ctx(m, { interruptibleMutex: false }),
+      deadlineMs: 10_000,
+    });
     expect(r.ok).toBe(false);
     expect(r.error).toMatch(/before 7\.0.*not unlocking blindly/);
     expect(count(m, 'fsync')).toBe(0);
@@ -556,7 +702,10 @@ describe('releaseLock', () => {
     const m = new FakeMember();
     m.lockCount = 1;
     m.state = 'PRIMARY';
-    const r = await releaseLock('m:27017', 1, { ...ctx(m), deadlineMs: 10_000 });
+    const r = await releaseLock('m:27017', 1, {
+      ...ctx(m),
+      deadlineMs: 10_000,
+    });
     expect(r).toMatchObject({ ok: true, wasPrimary: true });
     expect(count(m, 'fsync')).toBe(0);
     expect(m.lockCount).toBe(0);
@@ -573,7 +722,11 @@ describe('releaseLock', () => {
       connects.push(ms);
       return c.connect(host, ms);
     };
-    const r = await releaseLock('m:27017', 1, { ...c, connect, deadlineMs: 3000 });
+    const r = await releaseLock('m:27017', 1, {
+      ...c,
+      connect,
+      deadlineMs: 3000,
+    });
     // mutation run: the deadline check before a connect (`left() <= 0` → `false` / `< 0`) and the connect's bound
     expect(r).toEqual({
       ok: false,
@@ -594,7 +747,12 @@ describe('releaseLock', () => {
     m.lockCount = 1;
     m.failUnlocks = 2;
     const k = new Clock();
-    expect(await releaseLock('m:27017', 1, { ...ctx(m, { now: k.now, sleep: k.sleep }), deadlineMs: 10_000 })).toMatchObject({
+    expect(
+      await releaseLock('m:27017', 1, {
+        ...ctx(m, { now: k.now, sleep: k.sleep }),
+        deadlineMs: 10_000,
+      }),
+    ).toMatchObject({
       ok: true,
       unlocked: 1,
     });
@@ -607,12 +765,16 @@ describe('releaseLock', () => {
     d.lockCount = 1;
     d.failUnlocks = 1;
     const kd = new Clock();
-    expect(await releaseLock('m:27017', 1, { ...ctx(d, { now: kd.now, sleep: kd.sleep }), knownCount: 1, deadlineMs: 1000 })).toMatchObject(
-      {
-        ok: false,
-        error: 'unlock deadline passed',
-      },
-    );
+    expect(
+      await releaseLock('m:27017', 1, {
+        ...ctx(d, { now: kd.now, sleep: kd.sleep }),
+        knownCount: 1,
+        deadlineMs: 1000,
+      }),
+    ).toMatchObject({
+      ok: false,
+      error: 'unlock deadline passed',
+    });
     expect(kd.sleeps).toEqual([100, 200, 400, 300]);
     expect([kd.t, d.lockCount, count(d, 'fsyncUnlock')]).toEqual([11_000, 1, 1]);
     // elected after the lost unlock: a locked PRIMARY is unlocked at once, not after the wait
@@ -622,7 +784,11 @@ describe('releaseLock', () => {
     p.onUnlock = () => void (p.state = 'PRIMARY');
     const kp = new Clock();
     expect(
-      await releaseLock('m:27017', 1, { ...ctx(p, { now: kp.now, sleep: kp.sleep }), knownCount: 1, deadlineMs: 10_000 }),
+      await releaseLock('m:27017', 1, {
+        ...ctx(p, { now: kp.now, sleep: kp.sleep }),
+        knownCount: 1,
+        deadlineMs: 10_000,
+      }),
     ).toMatchObject({
       ok: true,
       wasPrimary: true,
@@ -643,7 +809,10 @@ describe('a lost lock reply, and the bounds of every wait', () => {
     m.loseLockUntaken = 1;
     const k = new Clock();
     const r = await acquireLock('m:27017', undefined, ctx(m, { now: k.now, sleep: k.sleep, mutexWaitMs: 700 }));
-    expect(r).toEqual({ kind: 'not-taken', reason: `${lost}; the lock had not been taken` });
+    expect(r).toEqual({
+      kind: 'not-taken',
+      reason: `${lost}; the lock had not been taken`,
+    });
     expect(k.sleeps).toEqual([500, 500, 500, 200]);
     expect(k.t).toBe(10_000 + 700 + 1000);
     expect(count(m, 'currentOp')).toBe(1 + 5); // the pre-lock check, then five looks
@@ -667,7 +836,12 @@ describe('a lost lock reply, and the bounds of every wait', () => {
         if (connects.length === 1) throw new MongoNetworkError('connect ECONNREFUSED');
         const cn = m.conn();
         // the second connection dies before the look's reply
-        return connects.length === 2 ? { ...cn, command: async () => Promise.reject(new MongoNetworkError('connection reset')) } : cn;
+        return connects.length === 2
+          ? {
+              ...cn,
+              command: async () => Promise.reject(new MongoNetworkError('connection reset')),
+            }
+          : cn;
       },
     });
     expect(await acquireLock('m:27017', m.conn(), c)).toEqual({
@@ -705,7 +879,14 @@ describe('a lost lock reply, and the bounds of every wait', () => {
     expect(r).toEqual({
       kind: 'unlock-failed',
       reason: `lock state unknown after a network error on the lock: the member could not be checked (${error})`,
-      unlock: { ok: false, unlocked: 0, attempts: 0, lockWasLost: false, stillLockedByOthers: false, error },
+      unlock: {
+        ok: false,
+        unlocked: 0,
+        attempts: 0,
+        lockWasLost: false,
+        stillLockedByOthers: false,
+        error,
+      },
     });
     expect(k.sleeps).toEqual([100, 200, 400, 800, 1600, 1900]);
     expect(k.t).toBe(15_000);
@@ -751,5 +932,159 @@ describe('a lost lock reply, and the bounds of every wait', () => {
     expect(await bounds(100)).toEqual(['currentOp:200', 'hello:200', 'fsync:200', 'fsyncUnlock:200', 'fsyncUnlock:200', 'hello:200']);
     // before 7.0 an unlock waiting for the fsync mutex may still apply after the client gave up: never given up
     expect(await bounds(10_000, { interruptibleMutex: false })).toEqual(['fsyncUnlock:10000', 'hello:1000']);
+  });
+});
+
+// Mutation run of the rest of lock.ts: the release's rules after a lost reply, a PRIMARY, someone else's lock.
+describe('releaseLock: what the mutation run found unproven', () => {
+  // 491–492 `wasPrimary` from the look (→ `false`, the block emptied), 488 `allUnlocked = true` → `false`
+  it('a member seen PRIMARY and locked is reported PRIMARY even if it stepped down by the end; an unlock seen done is not repeated', async () => {
+    const m = new FakeMember();
+    m.lockCount = 1;
+    m.state = 'PRIMARY';
+    m.onUnlock = () => void (m.state = 'SECONDARY');
+    expect(await releaseLock('m:27017', 1, { ...ctx(m), deadlineMs: 10_000 })).toMatchObject({ ok: true, wasPrimary: true, unlocked: 1 });
+    const p = new FakeMember();
+    p.lockCount = 1;
+    p.state = 'PRIMARY';
+    p.loseUnlockReplies = 1;
+    expect(await releaseLock('m:27017', 1, { ...ctx(p), deadlineMs: 10_000 })).toMatchObject({ ok: true, wasPrimary: true, unlocked: 1 });
+    // the look after the lost reply shows no lock: no second unlock
+    expect([p.lockCount, count(p, 'fsyncUnlock')]).toEqual([0, 1]);
+  });
+
+  // 482 `res.unlocked += …` → `-=`: an unlock whose reply was lost, seen done by the look, was counted as -1
+  it('an unlock whose reply was lost and which the look shows done counts as released', async () => {
+    const m = new FakeMember();
+    m.lockCount = 1;
+    m.loseUnlockReplies = 1;
+    expect(
+      await releaseLock('m:27017', 1, {
+        ...ctx(m),
+        knownCount: 1,
+        deadlineMs: 10_000,
+      }),
+    ).toMatchObject({ ok: true, unlocked: 1, lockWasLost: false });
+  });
+
+  // 508 the bound on count reads (→ `false`, `&&`, `>`), 513 `countReads++` → `--`
+  it(`a server that loses every unlock reply: at most ${MAX_COUNT_READS} count reads (nested locks), then exit 7 without guessing`, async () => {
+    const m = new FakeMember();
+    m.lockCount = 1;
+    m.failUnlocks = 1_000;
+    const r = await releaseLock('m:27017', 1, {
+      ...ctx(m),
+      deadlineMs: 600_000,
+    });
+    expect(r).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/the lock count cannot be compared: not unlocking blindly$/),
+    });
+    expect(count(m, 'fsync')).toBe(MAX_COUNT_READS);
+  });
+
+  // 517–519 (uncovered): the count read's own reply lost
+  it('a count read whose reply is lost may hold a lock: exit 7 at once, nothing guessed', async () => {
+    const m = new FakeMember();
+    m.lockCount = 1;
+    m.dropLockReply = 1;
+    const r = await releaseLock('m:27017', 1, {
+      ...ctx(m),
+      deadlineMs: 10_000,
+    });
+    expect(r).toMatchObject({
+      ok: false,
+      attempts: 1,
+      error: 'the lock count read got no reply (it may hold a lock): MongoNetworkError: connection closed',
+    });
+    expect([count(m, 'fsync'), count(m, 'fsyncUnlock')]).toEqual([1, 0]);
+  });
+
+  // 562 (uncovered): an unlock refused by the server (MaxTimeMSExpired: the mutex stayed busy) is retried
+  it('an unlock refused because the fsync mutex stayed busy is retried until it goes through', async () => {
+    const m = new FakeMember();
+    m.lockCount = 1;
+    m.refuseUnlocks = 2;
+    expect(
+      await releaseLock('m:27017', 1, {
+        ...ctx(m),
+        knownCount: 1,
+        deadlineMs: 10_000,
+      }),
+    ).toMatchObject({ ok: true, unlocked: 1, attempts: 3 });
+    expect(m.lockCount).toBe(0);
+  });
+
+  // 582–589 (uncovered): elected after our unlock with someone else's lock still on it; hello failing after it
+  it("a member elected while someone else's lock is still on it is unlocked too (a PRIMARY is never left locked); a failed last hello is said", async () => {
+    const m = new FakeMember();
+    m.lockCount = 2; // ours, and someone else's
+    m.onUnlock = () => void (m.state = 'PRIMARY');
+    expect(
+      await releaseLock('m:27017', 1, {
+        ...ctx(m),
+        knownCount: 2,
+        deadlineMs: 10_000,
+      }),
+    ).toMatchObject({
+      ok: true,
+      wasPrimary: true,
+      stillLockedByOthers: false,
+    });
+    expect(m.lockCount).toBe(0);
+    const h = new FakeMember();
+    h.lockCount = 1;
+    h.helloFailsAfterUnlock = true;
+    const r = await releaseLock('m:27017', 1, {
+      ...ctx(h),
+      knownCount: 1,
+      deadlineMs: 10_000,
+    });
+    expect(r).toMatchObject({ ok: true, stateUnknown: true, unlocked: 1 });
+    expect(r.wasPrimary).toBeUndefined();
+  });
+
+  // 422 `c > known` → `false`: someone else locked while our unlock's reply was lost; the count read shows more
+  // locks than before, which counts cannot attribute: their lock must not be released as ours
+  it("someone else locks while our unlock's reply is lost: exit 7, their lock never released", async () => {
+    const m = new FakeMember();
+    m.lockCount = 1;
+    m.failUnlocks = 1;
+    m.onUnlock = () => {
+      m.onUnlock = undefined;
+      m.lockCount++; // theirs, taken meanwhile
+    };
+    const r = await releaseLock('m:27017', 1, {
+      ...ctx(m),
+      knownCount: 1,
+      deadlineMs: 10_000,
+    });
+    expect(r).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/the lock count went from 1 to 2, more than our unanswered unlock explains/),
+    });
+    expect(m.lockCount).toBeGreaterThanOrEqual(2); // ours and theirs (the count read's own was given back)
+  });
+
+  // 504 a lock surely ours is left: no new count read (→ `false`, `||`, `> 1`, ...)
+  it('after a lost unlock reply, while a lock surely ours is left, no new count read is taken', async () => {
+    const m = new FakeMember();
+    m.lockCount = 1;
+    m.failUnlocks = 1;
+    expect(await releaseLock('m:27017', 1, { ...ctx(m), deadlineMs: 10_000 })).toMatchObject({ ok: true, unlocked: 1 });
+    // one count read (before the first unlock); after the lost reply the count read's lock or ours is surely left
+    expect([count(m, 'fsync'), count(m, 'fsyncUnlock'), m.lockCount]).toEqual([1, 3, 0]);
+  });
+
+  // 639–644 (uncovered): lock counts as the driver may hand them over
+  it('numberOf: a number, a bigint, a Long; anything else is unknown', () => {
+    expect([numberOf(2), numberOf(3n), numberOf(Long.fromNumber(4)), numberOf('5'), numberOf(undefined), numberOf({})]).toEqual([
+      2,
+      3,
+      4,
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 });
