@@ -17,7 +17,16 @@ const report = JSON.parse(readFileSync(reportFile, 'utf8'));
 // A mutant can make a test loop for ever (a deadline that never comes, with a fake clock): such a run is stopped after
 // MUTANT_CHECK_TIMEOUT_MS (default 3 min) and counted as TIMEOUT (detected, as Stryker counts a timeout).
 const timeoutMs = Number(process.env.MUTANT_CHECK_TIMEOUT_MS ?? 180_000);
-const runTests = () => spawnSync(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', ...tests], { encoding: 'utf8', timeout: timeoutMs, killSignal: 'SIGKILL' });
+// coreutils `timeout` signals its whole process group: vitest's forked workers too (killing vitest alone left a
+// hung worker running).
+const runTests = () =>
+  spawnSync(
+    'timeout',
+    ['-s', 'KILL', String(Math.ceil(timeoutMs / 1000)), process.execPath, 'node_modules/vitest/vitest.mjs', 'run', ...tests],
+    {
+      encoding: 'utf8',
+    },
+  );
 // A failing baseline would count every mutant as killed.
 const baseline = runTests();
 if (baseline.status !== 0) {
@@ -39,8 +48,10 @@ for (const [file, { mutants }] of Object.entries(report.files)) {
     writeFileSync(file, mutated);
     try {
       const run = runTests();
-      if (run.error?.code === 'ETIMEDOUT') {
-        console.log(`TIMEOUT  ${m.id} ${relative(process.cwd(), file)}:${m.location.start.line}:${m.location.start.column} ${m.mutatorName} (the tests did not end within ${timeoutMs} ms)`);
+      if (run.signal === 'SIGKILL' || run.status === 137 || run.status === 124) {
+        console.log(
+          `TIMEOUT  ${m.id} ${relative(process.cwd(), file)}:${m.location.start.line}:${m.location.start.column} ${m.mutatorName} (the tests did not end within ${timeoutMs} ms)`,
+        );
         continue;
       }
       const killed = run.status !== 0;

@@ -944,6 +944,8 @@ describe('releaseLock: what the mutation run found unproven', () => {
     m.state = 'PRIMARY';
     m.onUnlock = () => void (m.state = 'SECONDARY');
     expect(await releaseLock('m:27017', 1, { ...ctx(m), deadlineMs: 10_000 })).toMatchObject({ ok: true, wasPrimary: true, unlocked: 1 });
+    // the reply said 0: nothing locked any more, no second unlock (548 `c === 0` → `false` sent one)
+    expect(count(m, 'fsyncUnlock')).toBe(1);
     const p = new FakeMember();
     p.lockCount = 1;
     p.state = 'PRIMARY';
