@@ -448,6 +448,10 @@ function databaseSql(o: DatabaseSqlOptions): string {
   ];
   const schemaOid = `    schema_oid := (SELECT n.oid FROM pg_catalog.pg_namespace n WHERE n.nspname = schema_name);`;
   const routineDefaults = [
+    // An owner's migration may have granted CREATE on its future schemas to PUBLIC (whose member
+    // every developer is): a schema created before the next run would take a developer's tables.
+    '-- Schemas the owner creates later: nobody else may create objects in them.',
+    'ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" REVOKE CREATE ON SCHEMAS FROM PUBLIC;',
     '-- Routines the owner creates later: nobody but the owner may execute them until the next run',
     '-- has looked at them (SECURITY DEFINER or not).',
     'ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;',

@@ -67,6 +67,7 @@ const DEVELOPER_PROBES: Probes = {
   'truncate later': 'TRUNCATE public.later_items',
   'nextval later': "SELECT nextval('public.later_items_id_seq')",
   'select later schema': 'SELECT count(*) FROM later.notes',
+  'create table in later schema': 'CREATE TABLE later.mine (x int)',
   'update later schema': "UPDATE later.notes SET body = 'probe'",
   'later invoker routine': 'SELECT public.later_fn()',
 };
@@ -97,6 +98,7 @@ function expected(access: DeveloperAccess | 'no connect', laterRoutine: Outcome 
     'truncate later': 'denied',
     'nextval later': write,
     'select later schema': read,
+    'create table in later schema': 'denied',
     'update later schema': write,
     'later invoker routine': read === 'allowed' ? laterRoutine : 'denied',
   };
@@ -119,6 +121,7 @@ const HOSTILE_GRANTS = `
   GRANT ALL ON ALL SEQUENCES IN SCHEMA public, ledger TO ${GROUP}, PUBLIC;
   GRANT ALL ON SCHEMA public, ledger TO ${GROUP}, PUBLIC;
   GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO ${GROUP};
+  DO $g$ BEGIN EXECUTE pg_catalog.format('GRANT CREATE, TEMPORARY ON DATABASE %I TO ${GROUP}', current_database()); END $g$;
   ALTER DEFAULT PRIVILEGES GRANT ALL ON TABLES TO ${GROUP}, PUBLIC;
   ALTER DEFAULT PRIVILEGES GRANT ALL ON SEQUENCES TO ${GROUP}, PUBLIC;
   ALTER DEFAULT PRIVILEGES GRANT ALL ON SCHEMAS TO ${GROUP}, PUBLIC;
@@ -457,7 +460,7 @@ describe.skipIf(unavailable !== undefined)('lib/access/privileges-sql.ts on a re
     expect(await privilegesOf(GROUP, orders.database)).toEqual([]);
     // PUBLIC: no CONNECT or TEMPORARY, no CREATE in any schema, no routine of the owner's.
     expect(
-      (await privilegesOf('PUBLIC', orders.database)).filter((p) => /^database |^schema .* CREATE$|^routine (definer|invoker)_fn /.test(p)),
+      (await privilegesOf('PUBLIC', orders.database)).filter((p) => /^database |^(schema|default) .* CREATE$|^routine (definer|invoker)_fn /.test(p)),
     ).toEqual([]);
   });
 
