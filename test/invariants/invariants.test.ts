@@ -45,7 +45,16 @@ describe('invariants', () => {
 
   it(`hold for ${RUNS} random fleets, each rendered and schema-valid (seed ${SEED})`, () => {
     console.log(`invariants over random fleets: seed ${SEED}, ${RUNS} runs (DBFLEET_PROPERTY_SEED / DBFLEET_PROPERTY_RUNS to change)`);
-    const seen = { topologies: new Set<string>(), access: new Set<string>(), single: 0, backups: 0, overrides: 0, aurora: 0, longNames: 0 };
+    const seen = {
+      topologies: new Set<string>(),
+      access: new Set<string>(),
+      single: 0,
+      backups: 0,
+      overrides: 0,
+      aurora: 0,
+      longNames: 0,
+      rotation: new Set<string>(),
+    };
     fc.assert(
       fc.property(arbitraryFleetYaml, (yaml) => {
         const { fleet, objects } = render(yaml);
@@ -58,6 +67,9 @@ describe('invariants', () => {
         }
         if (/overrides:\n\s+\w/.test(yaml)) seen.overrides++;
         if (fleet.services.some((s) => s.name.length >= 45)) seen.longNames++;
+        for (const s of fleet.services)
+          for (const [env, state] of Object.entries(s.rotation ?? {}))
+            seen.rotation.add(`${fleet.environments.find((e) => e.name === env)?.operator ?? 'cloudnative-pg'} ${state.step}`);
         const problems = [...schemaProblems(objects), ...formatViolations(checkInvariants({ fleet, objects })).split('\n').filter(Boolean)];
         if (problems.length > 0) throw new Error(`${problems.join('\n')}\n\nfleet.yaml:\n${yaml}`);
       }),
@@ -73,6 +85,10 @@ describe('invariants', () => {
     expect(seen.aurora).toBeGreaterThan(RUNS / 10);
     // The longest names the config allows (arbitrary-fleet.ts withLongNames), held to names-within-limits.
     expect(seen.longNames).toBeGreaterThan(RUNS / 10);
+    // Owner rotations (services[].rotation) at every step, on both operators that offer them.
+    expect([...seen.rotation].sort()).toEqual(
+      ['cloudnative-pg', 'zalando'].flatMap((o) => ['add', 'done', 'switch'].map((step) => `${o} ${step}`)),
+    );
   }, 600_000); // ~20 s on an idle 2-core machine; several times that under load
 
   it(`no object exceeds ${OBJECT_LIMIT_BYTES} bytes with 1000 services in one shared cluster (defect 5)`, () => {

@@ -215,3 +215,65 @@ describe('names-within-limits', () => {
     expect(nameProblems(object as never).join('\n')).toMatch(message);
   });
 });
+
+// Rotation in random fleets (arbitrary-fleet.ts) failed database-roles-beside-cluster: the rule
+// looked up a DatabaseRole's password Secret by namespace across every environment, and a Zalando
+// environment in the same namespace renders `<service>-db-credentials` too (without cnpg.io/reload).
+// Not a clash in any one destination: the rule now looks within the DatabaseRole's environment.
+describe('database-roles-beside-cluster with rotation in a CloudNativePG and a Zalando environment of one namespace', () => {
+  it('holds', () => {
+    const yaml = `name: acme
+postgres: { version: 16 }
+secretStore: { kind: ClusterSecretStore, name: vault, keyPrefix: databases }
+environments:
+  production:
+    namespace: databases
+    topology: per-service
+    instances: 1
+    storage: 5Gi
+    developerAccess: none
+  test:
+    namespace: databases
+    topology: per-service
+    instances: 1
+    storage: 5Gi
+    developerAccess: none
+    operator: zalando
+services:
+  - name: orders
+    rotation: { test: { generation: 1, step: add }, production: { generation: 1, step: add } }
+`;
+    const parsed = parseFleet(yaml, 'fleet.yaml');
+    const objects = renderObjects(buildApp(parsed));
+    // Each environment renders its own `orders-db-credentials`: no duplicate within one.
+    const names = objects.map((o) => `${o.path.split('/')[0]}/${o.object.kind}/${o.object.metadata.namespace}/${o.object.metadata.name}`);
+    expect(new Set(names).size).toBe(names.length);
+    expect(formatViolations(checkInvariants({ fleet: parsed, objects }))).toBe('');
+  });
+});
+
+// Rotation in random fleets also tripped no-secret-values on Zalando (PostgreSQL >= 16, step done):
+// the retire Job's message "…logs in with the password from the store…" read as `password from`.
+describe('no-secret-values on the rotation-retire Job of a Zalando PostgreSQL 16 cluster', () => {
+  it('holds (prose after "password" is no assignment)', () => {
+    const yaml = `name: acme
+postgres: { version: 16 }
+secretStore: { kind: ClusterSecretStore, name: vault, keyPrefix: databases }
+environments:
+  test:
+    namespace: databases
+    topology: per-service
+    instances: 1
+    storage: 5Gi
+    developerAccess: none
+    operator: zalando
+services:
+  - name: orders
+    rotation: { test: { generation: 1, step: done } }
+`;
+    const parsed = parseFleet(yaml, 'fleet.yaml');
+    const objects = renderObjects(buildApp(parsed));
+    expect(objects.map((o) => o.path)).toContain('test/job-orders-rotation-retire.yaml');
+    expect(formatViolations(checkInvariants({ fleet: parsed, objects }))).toBe('');
+  });
+});

@@ -186,6 +186,16 @@ const service = (name: string, environments: readonly string[]) =>
       role: fc.option(fc.constant(`${name.replace(/-/g, '_')}_owner`), { nil: undefined }),
       extensions: fc.subarray(['pgcrypto', 'citext', 'uuid-ossp']),
       overrides: fc.dictionary(fc.constantFrom(...environments), override, { maxKeys: environments.length }),
+      // Where the owner credential's rotation stands (docs/credentials.md): every step of odd
+      // (slot B, `<role>_alt`) and even (slot A) generations. Aurora has none (withoutAuroraWalStorage).
+      rotation: fc.option(
+        fc.dictionary(
+          fc.constantFrom(...environments),
+          fc.record({ generation: fc.integer({ min: 1, max: 4 }), step: fc.constantFrom('add', 'switch', 'done') }),
+          { minKeys: 1, maxKeys: environments.length },
+        ),
+        { nil: undefined },
+      ),
     },
     { requiredKeys: ['name', 'group', 'extensions', 'overrides'] },
   );
@@ -380,9 +390,10 @@ export function withLongNames(fleet: Record<string, any>): Record<string, any> {
 function withoutAuroraWalStorage<T>(fleet: T): T {
   const input = fleet as unknown as {
     environments: Record<string, { operator?: string }>;
-    services: Array<{ overrides: Record<string, object> }>;
+    services: Array<{ overrides: Record<string, object>; rotation?: Record<string, object> }>;
   };
   const aurora = Object.keys(input.environments).filter((e) => ['aws-aurora', 'zalando'].includes(input.environments[e].operator ?? ''));
+  const onAurora = Object.keys(input.environments).filter((e) => input.environments[e].operator === 'aws-aurora');
   return {
     ...input,
     services: input.services.map((s) => ({
@@ -390,8 +401,15 @@ function withoutAuroraWalStorage<T>(fleet: T): T {
       overrides: Object.fromEntries(
         Object.entries(s.overrides).map(([e, o]) => [e, aurora.includes(e) ? { ...o, walStorage: undefined } : o]),
       ),
+      // Aurora has no owner rotation (lib/backends/aws-aurora/traits.ts ownerRotation).
+      rotation: rotationOutside(s.rotation, onAurora),
     })),
   } as unknown as T;
+}
+
+function rotationOutside(rotation: Record<string, object> | undefined, environments: readonly string[]) {
+  const kept = Object.entries(rotation ?? {}).filter(([e]) => !environments.includes(e));
+  return kept.length > 0 ? Object.fromEntries(kept) : undefined;
 }
 
 /** The fleet as fleet.yaml text. */

@@ -508,7 +508,15 @@ export const roleObjectsBeside: Invariant = {
     "A DatabaseRole lives in its Cluster's namespace and reads a basic-auth Secret from there that is labelled cnpg.io/reload (so a rotation applies at once).",
   check: ({ objects }) => {
     const violations: Violation[] = [];
-    const produced = producedSecrets(objects);
+    // Per environment: each is synced to its own destination, and two environments may use the
+    // same namespace name (a Zalando environment's `<service>-db-credentials`, without
+    // cnpg.io/reload, is not the Secret a CloudNativePG environment's DatabaseRole reads).
+    const producedIn = new Map<string, Map<string, Obj>>();
+    const producedAt = (environment: string) => {
+      if (!producedIn.has(environment))
+        producedIn.set(environment, producedSecrets(objects.filter((x) => environmentOf(x) === environment)));
+      return producedIn.get(environment)!;
+    };
     const clusters = new Set(
       cnpgClusters(objects).map((r) => `${environmentOf(r)}/${r.object.metadata.namespace}/${r.object.metadata.name}`),
     );
@@ -522,7 +530,7 @@ export const roleObjectsBeside: Invariant = {
         });
       const secret = o.spec?.passwordSecret?.name;
       if (!secret) continue;
-      const producer = produced.get(`${o.metadata.namespace}/${secret}`);
+      const producer = producedAt(environmentOf(r)).get(`${o.metadata.namespace}/${secret}`);
       if (!producer) {
         violations.push({
           rule: 'database-roles-beside-cluster',

@@ -96,7 +96,9 @@ function scanString(value: string, path: string, options: SecretScanOptions, out
     // Flags without a value (`--password-file`), file paths and placeholders are not secrets.
     // A reference to a Secret (`secret=<namespace>/<name>`) names where the value is, not the value.
     const reference = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(assigned);
-    if (assigned.length >= 4 && !reference && !/^[-/.<$]|^(true|false|null|none|required|prefer|disable)$/i.test(assigned))
+    // Prose in a message ("no longer logs in with the password from the store") is no assignment.
+    const prose = /^(from|with|for|of|in|is|was|the|that|this|authentication)$/i.test(assigned);
+    if (assigned.length >= 4 && !reference && !prose && !/^[-/.<$]|^(true|false|null|none|required|prefer|disable)$/i.test(assigned))
       out.push({ path, reason: `assigns a literal to "${m[0].slice(0, m[0].length - assigned.length).trim()}"` });
   }
   for (const m of literal.matchAll(URL_USERINFO)) out.push({ path, reason: `a URL carries a password (${m[1].length} characters)` });
