@@ -91,6 +91,10 @@ class World {
       if (password === undefined) continue; // not a password of this test
       this.secrets.set(es.metadata.name, materialise(es, password));
     }
+    // The app may read its new Secret before the operator's periodic resync (every resync_period, 30 min by default)
+    // has run with it, and after: both. Only after hid an early switch (issue 33 attack: the app's Secret naming
+    // orders_alt at the add step logged in without a failure, since the resync had already set its password).
+    await betweenWaves?.();
     // The operator's periodic resync may run now: the new Secrets, the manifest of the last sync.
     if (this.manifest) this.operator.sync(this.manifest, this.secrets);
     await betweenWaves?.();
