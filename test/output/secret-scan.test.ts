@@ -111,3 +111,34 @@ describe('secret scan: literals the key names or the command line give away', ()
     expect(paths({ data: { 'config.ini': '[default]\naws_access_key_id = ASIAIOSFODNN7EXAMPLE\n' } })).toContain('data.config.ini');
   });
 });
+
+// Attack on issue 33 (the allow-list and key names): each of these passed the scan.
+describe('secret scan: keys that hold a key, templates with a constant, the allow-list only where it is provable', () => {
+  const paths = (o: unknown) => scanForSecrets(o).map((f) => f.path);
+  it('a value under api_key, secret_key, private-key, aws_secret_access_key or an env MYSQL_PWD (not a reference like secretKey)', () => {
+    for (const key of ['api_key', 'API_KEY', 'secret_key', 'private-key', 'aws_secret_access_key'])
+      expect(paths({ data: { [key]: 'Summer2024!' } }), key).toContain(`data.${key}`);
+    expect(paths({ env: [{ name: 'MYSQL_PWD', value: 'Summer2024!' }] })).toContain('env[0].value');
+    // External Secrets' secretKey / remoteKey name a key; a secretKeyRef's key too
+    expect(paths({ secretKey: 'password', remoteRef: { key: 'databases/test/orders', property: 'password' } })).toEqual([]);
+  });
+  it('an AWS secret access key, whose slashes split it into short words', () => {
+    expect(paths({ data: { note: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' } })).toContain('data.note');
+  });
+  it('a constant inside a Go template, or a literal glued to one, under a key named like a secret', () => {
+    expect(paths({ data: { note: '{{ "kX9!pQ2vL7@zR4mN8wB1yT6h" }}' } })).toContain('data.note');
+    expect(paths({ data: { password: 'Summer2024!{{ .suffix }}' } })).toContain('data.password');
+    // the store's value where the password goes stays allowed
+    expect(paths({ data: { '.pgpass': 'acme-rw:5432:orders:orders:{{ .password }}' } })).toEqual([]);
+  });
+  it('40 or 64 hex digits are a key unless they stand as a commit pin or an image digest', () => {
+    const hex40 = '3f786850e387550fdab836ed7e6dc881de23001b';
+    const hex64 = '9715665844fb088ba6e17181cfc2e2505b3a711e7a293ac721490175f9515233';
+    expect(paths({ metadata: { labels: { 'acme.io/rev': hex40 } } })).toContain('metadata.labels.acme.io/rev');
+    expect(paths({ data: { note: `sha256:${hex64}` } })).toContain('data.note');
+    expect(paths({ uses: `actions/checkout@${hex40}`, image: `ghcr.io/acme/ops:1.0@sha256:${hex64}` })).toEqual([]);
+  });
+  it('a known test password in any letter case, without being told which', () => {
+    expect(paths({ data: { note: 'ADMIN-SECRET' } })).toContain('data.note');
+  });
+});

@@ -9,16 +9,21 @@ export interface SecretFinding {
 }
 
 export interface SecretScanOptions {
-  /** Exact values that must never appear anywhere (the test suite's own sample passwords). */
+  /** Values that must never appear anywhere, in any letter case. @default KNOWN_TEST_PASSWORDS */
   readonly known?: readonly string[];
 }
 
-// Values that are provably not secrets although they look random.
-const ALLOWED: readonly RegExp[] = [
-  /^sha256:[0-9a-f]{64}$/, // image digests
-  /@sha256:[0-9a-f]{64}$/, // image references pinned by digest
-  /^[0-9a-f]{40}$/, // git commit ids (actions pinned by commit in workflows)
-];
+/**
+ * The suite's own fixed sample passwords (random ones are made per run and cannot leak into rendered output).
+ * Every scan looks for them unless told otherwise: a helper's password that ends up in dist/ is a leak.
+ */
+export const KNOWN_TEST_PASSWORDS: readonly string[] = ['admin-secret', 'hunter2'];
+
+// Values that are provably not secrets although they look random, recognised only where they stand as what they
+// are (attack on issue 33: `^[0-9a-f]{40}$` and a bare `sha256:<64 hex>` admitted any 40- or 64-digit hex key,
+// `openssl rand -hex 20/32`, in any field not named like a secret): a content digest after an image reference
+// (`<image>@sha256:<64 hex>`), a commit id after an action or repository path (`<owner>/<repo>@<40 hex>`).
+const ALLOWED_IN_CONTEXT = /(?<=[\w.:/-])@sha256:[0-9a-f]{64}(?![0-9a-f])|(?<=[\w.-]\/[\w.-]+)@[0-9a-f]{40}(?![0-9a-f])/g;
 
 // A template over what the secret store returns, or a reference to a Secret, is how a secret may appear.
 // Shell expansions too: `${VAR}`, `${VAR:?message}`, `$(command …)`, `$VAR`, Kubernetes' `$(VAR)`.
@@ -36,13 +41,12 @@ function entropy(text: string): number {
 /** A token that looks like a generated credential: long, mixed character classes, high entropy. */
 function looksGenerated(token: string): boolean {
   if (token.length < 20) return false;
-  if (ALLOWED.some((re) => re.test(token))) return false;
   const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((re) => re.test(token)).length;
   if (/^[0-9a-f]+$/i.test(token)) return token.length >= 32 && entropy(token) >= 3.5; // hex keys
   return classes >= 3 && entropy(token) >= 4.2;
 }
 
-const SECRET_NAME = /pass(word)?|passwd|secret|token|api[-_]?key|private[-_]?key|credential/i;
+const SECRET_NAME = /pass(word)?|passwd|pwd|secret|token|api[-_]?key|private[-_]?key|access[-_]?key|credential/i;
 // `password=x`, `PASSWORD: x`, `--password x`, `:x@` in a URL: an assignment of a literal.
 const ASSIGNMENT = /(?:pass(?:word)?|passwd|pwd|secret|token|api[-_]?key)["']?[ \t]*(?:=|:|[ \t])[ \t]*["']?([^\s"'&;,)}]+)/gi;
 // The user may be empty (`postgres://:pw@host`): the password is still there.
@@ -57,9 +61,14 @@ const AWS_ACCESS_KEY_ID = /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g;
 const SUBSTITUTED = /\b\w*(?:pass(?:word)?|passwd|pwd|secret|token|api[-_]?key)\w*=["']?\$\(([^)]*)\)/gi;
 // A key naming a secret (ConfigMap data, annotations, any field) whose string value is a literal. Keys that name
 // where a secret is (`secretName`, `passwordSecretRef`, `tokenPath`, `…File`) hold no secret themselves.
-const SECRET_KEY = /pass(word)?|passwd|pwd|secret|token|api[-_]?key|private[-_]?key|credential/i;
-const REFERENCE_KEY =
-  /(name|ref|path|file|key|namespace|store|kind|hook[-_]?delete[-_]?policy|\.(sql|sh|json|ya?ml|conf|ini|txt|md|py|js))$/i; // a data key with an extension is a file: its content is scanned
+const SECRET_KEY = /pass(word)?|passwd|pwd|secret|token|api[-_]?key|private[-_]?key|access[-_]?key|credential/i;
+const REFERENCE_KEY = /(name|ref|path|file|namespace|store|kind|hook[-_]?delete[-_]?policy|\.(sql|sh|json|ya?ml|conf|ini|txt|md|py|js))$/i; // a data key with an extension is a file: its content is scanned
+// Fields that name a key rather than hold one: External Secrets' `secretKey` (the target Secret's key) and
+// `remoteKey`, a `secretKeyRef`'s `key`. Only these exact spellings: `api_key`, `secret_key`, `private-key`,
+// `aws_secret_access_key` hold the key itself (attack on issue 33: every key ending in "key" passed as a reference).
+const REFERENCE_KEY_FIELD = /^(key|secretKey|remoteKey|topologyKey)$/;
+// An AWS secret access key: 40 characters of base64 (its `/` would split it into short words below).
+const AWS_SECRET_ACCESS_KEY = /(?<![A-Za-z0-9/+=])[A-Za-z0-9+][A-Za-z0-9/+]{38}[A-Za-z0-9+](?![A-Za-z0-9/+=])/g;
 // `--password hunter2` as two arguments: the flag names what the next argument is.
 const SECRET_FLAG = /^--?[\w-]*(pass(word)?|passwd|pwd|secret|token|api[-_]?key)$/i;
 /**
@@ -71,12 +80,28 @@ const SECRET_REFERENCE_FLAGS: Readonly<Record<string, RegExp>> = {
   '--owner-secret': /^[a-z0-9_][a-z0-9_]*=[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/,
 };
 
+/**
+ * A template or expansion is not a literal, but a string constant inside a Go template is (`{{ "hunter2" }}`
+ * renders hunter2): it stays for the scan; the short ones the rendered templates use (`"+"`, `"%20"`, `"%.0f"`) cannot hold a secret.
+ */
+function templateLiterals(template: string): string {
+  if (!template.startsWith('{{')) return '';
+  return [...template.matchAll(/"((?:[^"\\]|\\.)*)"|`([^`]*)`/g)]
+    .map((m) => m[1] ?? m[2])
+    .filter((s) => s.length >= 4)
+    .join(' ');
+}
+
 /** A value that names where a secret is, or is empty once templates and expansions are taken out. */
 function notALiteral(value: string): boolean {
-  const literal = value.replace(TEMPLATE, '').trim();
+  const literal = value.replace(TEMPLATE, templateLiterals).trim();
   return (
     literal === '' ||
-    /\{\{[^}]*\}\}/.test(value) || // the secret comes from the store's template (a .pgpass line: host:port:db:user:{{ .password }})
+    // the secret comes from the store's template where the secret goes (a .pgpass line: host:port:db:user:{{ .password }},
+    // a URL's userinfo); literal text glued to a template (`hunter2{{ .x }}`) is a literal with a template beside it
+    (/\{\{[^}]*\}\}/.test(value) &&
+      !/[^\s:=@/'"]\{\{|\}\}[^\s:@&;'"/]/.test(value) &&
+      templateLiterals(value.match(/\{\{[^}]*\}\}/g)!.join(' ')) === '') ||
     /^\/[\w./-]*$/.test(literal) || // a file path (a mounted Secret)
     /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(literal) || // <namespace>/<name>
     /^(true|false|null|none|required|prefer|disable|enabled?|disabled)$/i.test(literal)
@@ -84,13 +109,15 @@ function notALiteral(value: string): boolean {
 }
 
 function scanString(value: string, path: string, options: SecretScanOptions, out: SecretFinding[]): void {
-  for (const known of options.known ?? []) if (known && value.includes(known)) out.push({ path, reason: 'contains a known test password' });
+  const lower = value.toLowerCase();
+  for (const known of options.known ?? KNOWN_TEST_PASSWORDS)
+    if (known && lower.includes(known.toLowerCase())) out.push({ path, reason: 'contains a known test password' });
   for (const m of value.matchAll(SUBSTITUTED))
     if (!/^\s*cat\s/.test(m[1]))
       out.push({ path, reason: `assigns the output of $(${m[1].split(/\s/)[0]} …) to a secret variable, not $(cat <file>)` });
   // A content digest (`image@sha256:<64 hex>`) names bytes, it does not unlock anything: taken out before the
   // words are split at punctuation, where its 64 hex digits would read as a generated key.
-  const literal = value.replace(TEMPLATE, '').replace(/@?sha256:[0-9a-f]{64}(?![0-9a-f])/g, '');
+  const literal = value.replace(TEMPLATE, templateLiterals).replace(ALLOWED_IN_CONTEXT, '');
   for (const m of literal.matchAll(ASSIGNMENT)) {
     const assigned = m[1];
     // Flags without a value (`--password-file`), file paths and placeholders are not secrets.
@@ -103,10 +130,13 @@ function scanString(value: string, path: string, options: SecretScanOptions, out
   }
   for (const m of literal.matchAll(URL_USERINFO)) out.push({ path, reason: `a URL carries a password (${m[1].length} characters)` });
   for (const m of literal.matchAll(AWS_ACCESS_KEY_ID)) out.push({ path, reason: `an AWS access key id (${m[0].slice(0, 4)}…)` });
+  for (const m of literal.matchAll(AWS_SECRET_ACCESS_KEY))
+    if (/\//.test(m[0]) && looksGenerated(m[0]))
+      out.push({ path, reason: 'a high-entropy literal of 40 characters (an AWS secret access key)' });
   // Words as written; a word that is a URL, a path, a host name or an assignment is split further at
   // its punctuation, so that only a credential-like piece of it can count as one.
   for (const word of literal.split(/[\s"'`,;()[\]{}<>|\\]+/)) {
-    const pieces = /:\/\/|\/|=|\.[a-z]/.test(word) ? word.split(/[^A-Za-z0-9+_~!#%*^-]+/) : [word];
+    const pieces = /:|\/|=|\.[a-z]/.test(word) ? word.split(/[^A-Za-z0-9+_~!#%*^-]+/) : [word];
     for (const token of pieces)
       if (looksGenerated(token)) out.push({ path, reason: `a high-entropy literal of ${token.length} characters` });
   }
@@ -149,7 +179,13 @@ export function scanForSecrets(node: unknown, options: SecretScanOptions = {}, p
           if (typeof value === 'string' && value !== '') out.push({ path: `${field}.${key}`, reason: 'a Secret with literal content' });
     for (const [key, value] of Object.entries(record)) {
       const at = path ? `${path}.${key}` : key;
-      if (typeof value === 'string' && SECRET_KEY.test(key) && !REFERENCE_KEY.test(key) && !notALiteral(value))
+      if (
+        typeof value === 'string' &&
+        SECRET_KEY.test(key) &&
+        !REFERENCE_KEY.test(key) &&
+        !REFERENCE_KEY_FIELD.test(key) &&
+        !notALiteral(value)
+      )
         out.push({ path: at, reason: `key ${key} holds a literal` });
       scanForSecrets(value, options, at, out);
     }
