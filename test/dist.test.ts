@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { extendFleet } from '../charts';
 import { loadFleet } from '../lib/config/load';
 import { buildApp, renderObjects, toYaml } from '../lib/output/render';
+import { scanForSecrets } from './support/secret-scan';
 
 const root = join(__dirname, '..');
 
@@ -48,12 +49,16 @@ describe('dist/', () => {
     }
   });
 
-  it('has no secret values: only ExternalSecrets, never a Secret with data', () => {
+  it('has no secret values: only ExternalSecrets, never a Secret with data, no literal secret in any string value', () => {
     for (const { path, object } of rendered) {
       expect(object.kind, path).not.toBe('Secret');
       // A password may only appear as a template over what the store returns.
       for (const value of valuesOfKeys(object, /password|pgpass|uri$/i)) expect(value, path).toMatch(/\{\{ \.password/);
     }
+    // Every string value, not key names (issue 33): a literal password in a container env value, args, an annotation
+    // or ConfigMap data (from an adopter's `extend` charts as well) passed the key-name check above.
+    const findings = rendered.flatMap(({ path, object }) => scanForSecrets(object).map((f) => `${path}: ${f.path}: ${f.reason}`));
+    expect(findings).toEqual([]);
   });
 
   it('labels every object with the app.kubernetes.io labels', () => {
