@@ -131,7 +131,8 @@ function scanString(value: string, path: string, options: SecretScanOptions, out
   for (const m of literal.matchAll(URL_USERINFO)) out.push({ path, reason: `a URL carries a password (${m[1].length} characters)` });
   for (const m of literal.matchAll(AWS_ACCESS_KEY_ID)) out.push({ path, reason: `an AWS access key id (${m[0].slice(0, 4)}…)` });
   for (const m of literal.matchAll(AWS_SECRET_ACCESS_KEY))
-    if (/\//.test(m[0]) && looksGenerated(m[0]))
+    // random base64, not a path: a slash, a digit, and no all-lowercase word between the slashes (…/docs/runbooks/…)
+    if (/\//.test(m[0]) && /[0-9]/.test(m[0]) && !m[0].split('/').some((w) => /^[a-z]{3,}$/.test(w)) && looksGenerated(m[0]))
       out.push({ path, reason: 'a high-entropy literal of 40 characters (an AWS secret access key)' });
   // Words as written; a word that is a URL, a path, a host name or an assignment is split further at
   // its punctuation, so that only a credential-like piece of it can count as one.
