@@ -163,10 +163,12 @@ describe.skipIf(unavailable !== undefined)('developer access on a real PostgreSQ
       await productionEnv.declare();
       await productionEnv.createObjects('before');
       // A fresh read-only environment starts from what the owner's migrations granted: writes to
-      // the developers and to PUBLIC (developers are members of it), now and by default. The SQL
-      // must take each away, or the matrix below sees a developer write.
+      // the developers and to PUBLIC (developers are members of it), now and by default, and CREATE in
+      // its schemas to the developers (without it, removing the REVOKE CREATE … FROM the developers passed:
+      // issue 33 attack). The SQL must take each away, or the matrix below sees a developer write or DDL.
       await productionEnv.asOwners(
-        `GRANT ALL ON ALL TABLES IN SCHEMA public, ledger TO ${DEVELOPER_GROUP_ROLE}, PUBLIC;
+        `GRANT CREATE ON SCHEMA public, ledger TO ${DEVELOPER_GROUP_ROLE};
+         GRANT ALL ON ALL TABLES IN SCHEMA public, ledger TO ${DEVELOPER_GROUP_ROLE}, PUBLIC;
          GRANT ALL ON ALL SEQUENCES IN SCHEMA public, ledger TO ${DEVELOPER_GROUP_ROLE}, PUBLIC;
          ALTER DEFAULT PRIVILEGES GRANT ALL ON TABLES TO ${DEVELOPER_GROUP_ROLE}, PUBLIC;
          ALTER DEFAULT PRIVILEGES GRANT ALL ON SEQUENCES TO ${DEVELOPER_GROUP_ROLE}, PUBLIC;
