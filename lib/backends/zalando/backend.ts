@@ -25,6 +25,7 @@ import {
   ZALANDO_CLUSTER_LABEL,
   ZALANDO_POOLER_SCHEMA,
   ZALANDO_ROTATION_ROLE,
+  ZALANDO_ROTATION_ROLE_MAX_VERSION,
   zalandoCredentialSecretName,
   ZalandoCluster,
 } from './zalando-cluster';
@@ -273,12 +274,17 @@ export const zalandoBackend: Backend = {
       new RotationRetireJob(chart, `RotationRetire-${service.name}`, {
         ...jobProps,
         slotSecretName: previous.name,
-        // PostgreSQL <= 15: dbfleet_rotation retires the login and keeps it retired (zalando-rotation.ts).
+        // dbfleet_rotation retires the login and keeps it retired (zalando-rotation.ts); from
+        // PostgreSQL 16 only with ADMIN OPTION on both logins, which it checks first.
         keeper: zalandoRotationKeeper(environment, model)
           ? {
               secretName: zalandoCredentialSecretName(ZALANDO_ROTATION_ROLE, cluster.clusterName),
               retiredRole: previous.slot.role,
               schedule: environment.accessSchedule,
+              adminOf:
+                model.postgresVersion > ZALANDO_ROTATION_ROLE_MAX_VERSION
+                  ? { keeperRole: ZALANDO_ROTATION_ROLE, roles: [service.role, altRoleName(service.role)] }
+                  : undefined,
             }
           : undefined,
         generation: logins.operatorSecret.slot.generation!,

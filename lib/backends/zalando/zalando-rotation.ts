@@ -40,8 +40,10 @@
 //   itself LOGIN back, and the operator does so only at that login's next `add` step (users.go
 //   ProduceSyncRequests `SubstractStringSlices(newUser.Flags, dbUser.Flags)`), which is wanted.
 //   From 16 CREATEROLE needs ADMIN OPTION on the operator's roles (postgres/postgres cf5eb37c5),
-//   which only a superuser could grant: there the retired login still clears its own password,
-//   and both attacks stand (docs/zalando.md "Rotation").
+//   which only a superuser can grant (once per service: the owner and `_alt`). The keeper checks
+//   for it first; without it the hook logs the grants to run and lets the sync go on, the
+//   CronJob fails (RotationRetireFailed), and the retired login clearing its own password is only
+//   a secondary measure both attacks defeat (docs/zalando.md "Rotation").
 // - `_alt` acts as the owner through its own session default `role`, set by itself
 //   (rotation-login-job.ts), as on CloudNativePG. While it is the owner's rotation user the operator
 //   copies the owner's role settings onto it and resets the rest when the owner has any (sync.go
@@ -52,7 +54,7 @@ import type { Environment, Fleet, PostgresCluster, Service } from '../../config/
 import { quoteIdent, quoteLiteral } from '../../access/privileges-sql';
 import { credentialLayout, slotOf, type LoginSlot } from '../../secrets/credential-rotation';
 import { secretsEnvironment } from '../../secrets/store-keys';
-import { ZALANDO_ROTATION_ROLE_MAX_VERSION, zalandoCredentialSecretName } from './zalando-cluster';
+import { zalandoCredentialSecretName } from './zalando-cluster';
 
 /**
  * `nextRotation` of every owner's credentials Secret: RFC 3339 as the operator parses it
@@ -111,11 +113,11 @@ export function zalandoRotationLoginSql(owner: string): string {
 
 /**
  * Whether the cluster gets the keeper login (ZALANDO_ROTATION_ROLE) that retires rotated-out logins
- * and keeps them retired: some service of it is under rotation in this environment, and the
- * cluster runs a PostgreSQL where CREATEROLE can take LOGIN away from the operator's roles (<= 15;
- * see ZALANDO_ROTATION_ROLE_MAX_VERSION and docs/zalando.md "Rotation" for 16 and later).
+ * and keeps them retired: some service of it is under rotation in this environment. On every
+ * PostgreSQL major; from 16 (ZALANDO_ROTATION_ROLE_MAX_VERSION) it also needs ADMIN OPTION on the
+ * logins it retires, granted once by the superuser (docs/zalando.md "Rotation").
  */
 export function zalandoRotationKeeper(environment: Environment, cluster: PostgresCluster): boolean {
   const source = secretsEnvironment(environment);
-  return cluster.postgresVersion <= ZALANDO_ROTATION_ROLE_MAX_VERSION && cluster.services.some((s) => s.rotation?.[source] !== undefined);
+  return cluster.services.some((s) => s.rotation?.[source] !== undefined);
 }
