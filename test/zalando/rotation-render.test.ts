@@ -66,7 +66,10 @@ describe('Zalando: rotation as rendered, step by step', () => {
       const retire = find(objects, 'Job', 'orders-rotation-retire');
       expect(retire !== undefined).toBe(state.step === 'done' && state.generation > 0);
       if (retire) {
-        const secret = retire.spec.template.spec.containers[0].env.find((e: any) => e.name === 'PGUSER').valueFrom.secretKeyRef.name;
+        // the keeper logs in as itself; on PostgreSQL >= 16 (this fleet's 16) the retired login's own
+        // Secret serves the secondary measure only (rotation-retire-job.ts ROTATION_KEEPER_ADMIN_SCRIPT)
+        const secret = retire.spec.template.spec.containers[0].env.find((e: any) => e.name === 'RETIRED_PASSWORD').valueFrom.secretKeyRef
+          .name;
         // the retired login's own Secret, from its last generation's key
         const es = find(objects, 'ExternalSecret', secret)!;
         expect(es.spec.target.template.data.username).toBe(odd ? 'orders' : 'orders_alt');
@@ -191,12 +194,38 @@ describe('Zalando: rotation as rendered, step by step', () => {
     expect(rotationLoginJobName('orders')).toBe('orders-rotation-login');
   });
 
-  it("PostgreSQL 16 and later: no CREATEROLE login (it could not alter the operator's roles); the retired login clears its own password", () => {
-    for (const version of [16, 17]) {
+  // Issue 30: from 16 CREATEROLE alters only roles it holds ADMIN OPTION on (postgres/postgres
+  // cf5eb37c5): the same keeper, which checks for it first and names the one-off grants.
+  it('PostgreSQL 16 and later: the same keeper, checking ADMIN OPTION first; the hook never fails for it, the CronJob does', () => {
+    for (const version of [16, 17, 18]) {
       const objects = render(zalandoRotationFleet({ generation: 1, step: 'done' }, 'zalando', version));
-      expect(find(objects, 'postgresql', 'orders')!.spec.users.dbfleet_rotation).toBeUndefined();
-      expect(find(objects, 'CronJob', 'orders-rotation-retire')).toBeUndefined();
-      expect(JSON.stringify(find(objects, 'Job', 'orders-rotation-retire'))).toContain('orders-db-credentials');
+      const pg = find(objects, 'postgresql', 'orders')!;
+      expect(pg.spec.users.dbfleet_rotation).toEqual(['createrole']);
+      expect(pg.spec.usersIgnoringSecretRotation).toContain('dbfleet_rotation');
+      const envOf = (o: any) =>
+        Object.fromEntries(o.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+      const hook = envOf(find(objects, 'Job', 'orders-rotation-retire'));
+      const cron = envOf({ spec: find(objects, 'CronJob', 'orders-rotation-retire')!.spec.jobTemplate.spec });
+      for (const env of [hook, cron]) {
+        expect(env.PGUSER).toEqual({
+          secretKeyRef: { name: 'dbfleet-rotation.orders.credentials.postgresql.acid.zalan.do', key: 'username' },
+        });
+        expect(env.PGDATABASE).toBe('postgres');
+        expect(env.RETIRED_ROLE).toBe('orders');
+        expect(env.ADMIN_SQL).toMatch(
+          /^SET LOCAL search_path = pg_catalog, pg_temp; SELECT .*pg_catalog\.pg_has_role\(oid, 'MEMBER WITH ADMIN OPTION'\)/,
+        );
+        expect(env.GRANT_SQL).toBe(
+          'GRANT "orders" TO "dbfleet_rotation" WITH ADMIN OPTION, INHERIT FALSE, SET FALSE; GRANT "orders_alt" TO "dbfleet_rotation" WITH ADMIN OPTION, INHERIT FALSE, SET FALSE;',
+        );
+        expect(env.RETIRED_PASSWORD).toEqual({ secretKeyRef: { name: 'orders-db-credentials', key: 'password' } });
+        expect(env.RETIRE_SQL).toMatch(/ALTER ROLE "orders" NOLOGIN PASSWORD NULL$/);
+      }
+      expect(hook.KEEPER_RUN).toBe('hook');
+      expect(cron.KEEPER_RUN).toBe('schedule');
     }
+    // <= 15 renders no check: CREATEROLE alone suffices there
+    const old = render(zalandoRotationFleet({ generation: 1, step: 'done' }, 'zalando', 15));
+    expect(JSON.stringify(find(old, 'Job', 'orders-rotation-retire'))).not.toContain('ADMIN_SQL');
   });
 });
