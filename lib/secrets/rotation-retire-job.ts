@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import type { DangerRule } from '../plan/dangers';
 import { k8s } from 'cdk8s-plus-28';
 import { CRONJOB_NAME_MAX } from '../access/developer-access';
 import { quoteIdent, quoteLiteral } from '../access/privileges-sql';
@@ -269,3 +270,26 @@ export class RotationRetireJob extends Construct {
     });
   }
 }
+
+/**
+ * `dbfleet plan`: a `done` step whose keeper checks ADMIN OPTION (Zalando, PostgreSQL >= 16) says
+ * what must already be true for it to retire anything: the one-off superuser grants. Without them
+ * the sync stays green and only the CronJob fails afterwards; the reviewer of the step should know
+ * before it is merged.
+ */
+export const rotationKeeperGrants: DangerRule = {
+  name: 'rotation-keeper-grants',
+  check: ({ type, after }) => {
+    if (type !== 'added' || after?.kind !== 'Job') return [];
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const env = ((after.spec as any)?.template?.spec?.containers?.[0]?.env ?? []) as k8s.EnvVar[];
+    const value = (name: string) => env.find((e) => e.name === name)?.value;
+    const grants = value('GRANT_SQL');
+    const role = value('RETIRED_ROLE');
+    if (!value('ADMIN_SQL') || !grants || !role) return [];
+    return [
+      `retires ${role} through dbfleet_rotation, which on PostgreSQL >= 16 needs ADMIN OPTION on it: unless the cluster's superuser has run once ${grants} ` +
+        `${role} keeps logging in after this step (the hook logs NOT RETIRED and the sync goes on; CronJob ${value('CRONJOB')} fails until then): docs/zalando.md "Rotation"`,
+    ];
+  },
+};

@@ -22,7 +22,7 @@ import { parse, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { parseFleet } from '../../lib/config/load';
 import { buildApp, renderObjects } from '../../lib/output/render';
-import { ZALANDO_EXPORTER_ROLE } from '../../lib/backends/zalando/zalando-cluster';
+import { ZALANDO_EXPORTER_ROLE, ZALANDO_ROTATION_ROLE } from '../../lib/backends/zalando/zalando-cluster';
 
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; spec: any };
 type Operator = 'cloudnative-pg' | 'zalando';
@@ -106,7 +106,9 @@ function facts(objects: Obj[], environment: { name: string; operatorNamespace: s
     ? objects
         .filter((o) => o.kind === 'postgresql')
         .flatMap((o) => Object.keys(o.spec.users).map((u) => `${o.metadata.name}/${u}`))
-        .filter((r) => !r.endsWith(`/${ZALANDO_EXPORTER_ROLE}`))
+        // the operator-only logins docs/zalando.md "Differences" lists: the exporter's, and the
+        // rotation keeper's (a cluster with a service under rotation)
+        .filter((r) => !r.endsWith(`/${ZALANDO_EXPORTER_ROLE}`) && !r.endsWith(`/${ZALANDO_ROTATION_ROLE}`))
     : [
         ...objects
           .filter((o) => o.kind === 'Cluster')

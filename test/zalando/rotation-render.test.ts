@@ -12,6 +12,8 @@ import { ZALANDO_NO_ROTATION_BEFORE } from '../../lib/backends/zalando/zalando-r
 import { environmentStoreKeys } from '../../lib/secrets/store-keys';
 import { zalandoRotationFleet } from './rotation-fleet';
 import { rotationLoginJobName } from '../../lib/secrets/rotation-login-job';
+import { rotationKeeperGrants } from '../../lib/secrets/rotation-retire-job';
+import { allBackends } from '../../lib/backends';
 
 type Obj = {
   apiVersion: string;
@@ -224,8 +226,19 @@ describe('Zalando: rotation as rendered, step by step', () => {
       expect(hook.KEEPER_RUN).toBe('hook');
       expect(cron.KEEPER_RUN).toBe('schedule');
     }
+    // `dbfleet plan` tells the reviewer of the done step what must already be true (a Zalando rule)
+    expect(allBackends().flatMap((b) => b.dangerRules)).toContain(rotationKeeperGrants);
+    const hookJob = find(render(zalandoRotationFleet({ generation: 1, step: 'done' }, 'zalando', 18)), 'Job', 'orders-rotation-retire')!;
+    const plan = (type: 'added' | 'changed', after: any) => rotationKeeperGrants.check({ type, environment: 'live', after }, {} as any);
+    expect(plan('added', hookJob)).toEqual([
+      "retires orders through dbfleet_rotation, which on PostgreSQL >= 16 needs ADMIN OPTION on it: unless the cluster's superuser has run once " +
+        'GRANT "orders" TO "dbfleet_rotation" WITH ADMIN OPTION, INHERIT FALSE, SET FALSE; GRANT "orders_alt" TO "dbfleet_rotation" WITH ADMIN OPTION, INHERIT FALSE, SET FALSE; ' +
+        'orders keeps logging in after this step (the hook logs NOT RETIRED and the sync goes on; CronJob orders-rotation-retire fails until then): docs/zalando.md "Rotation"',
+    ]);
+    expect(plan('changed', hookJob)).toEqual([]);
     // <= 15 renders no check: CREATEROLE alone suffices there
     const old = render(zalandoRotationFleet({ generation: 1, step: 'done' }, 'zalando', 15));
     expect(JSON.stringify(find(old, 'Job', 'orders-rotation-retire'))).not.toContain('ADMIN_SQL');
+    expect(plan('added', find(old, 'Job', 'orders-rotation-retire'))).toEqual([]);
   });
 });

@@ -34,7 +34,7 @@ import { ZalandoRoleCredentials } from './zalando-role-credentials';
 import { ZALANDO_NO_ROTATION_BEFORE, zalandoRotationKeeper, zalandoRotationLoginSql, zalandoServiceLogins } from './zalando-rotation';
 import { altRoleName } from '../../secrets/credential-rotation';
 import { RotationLoginJob } from '../../secrets/rotation-login-job';
-import { RotationRetireJob } from '../../secrets/rotation-retire-job';
+import { RotationRetireJob, rotationKeeperGrants } from '../../secrets/rotation-retire-job';
 import { peerCredentialsName, zalandoStandby } from './zalando-standby';
 import { zalandoPromotion } from './zalando-promotion';
 import { awsRegionOf, WALG_ACCESS_KEY_ID, WALG_SECRET_ACCESS_KEY, walgEnvironment, walgPrefix } from './zalando-wal-g';
@@ -332,7 +332,7 @@ export const zalandoBackend: Backend = {
 
   egressGroups: zalandoEgressGroups,
 
-  dangerRules: [zalandoPromotion],
+  dangerRules: [zalandoPromotion, rotationKeeperGrants],
 };
 
 /**
