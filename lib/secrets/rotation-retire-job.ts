@@ -150,7 +150,7 @@ export const ROTATION_KEEPER_ADMIN_SCRIPT = [
   'admin=$(psql -v ON_ERROR_STOP=1 -X -q -A -t -c "$ADMIN_SQL")',
   'if [ "$admin" != "t" ]; then',
   '  can=$(psql -v ON_ERROR_STOP=1 -X -q -A -t -c "$CHECK_SQL")',
-  '  if [ "$can" = "f" ]; then echo "retired: $RETIRED_ROLE may not log in (NOLOGIN set by another role; $PGUSER lacks ADMIN OPTION on it, so its password stays: $GRANT_SQL)"; exit 0; fi',
+  '  if [ "$can" = "f" ]; then echo "retired: $RETIRED_ROLE may not log in (NOLOGIN set by another role; $PGUSER lacks ADMIN OPTION on it and cannot clear its password: $GRANT_SQL)"; exit 0; fi',
   '  if out=$(PGUSER="$RETIRED_ROLE" PGPASSWORD="$RETIRED_PASSWORD" PGDATABASE="$RETIRED_DATABASE" psql -v ON_ERROR_STOP=1 -X -q -c "$SELF_CLEAR_SQL" 2>&1); then',
   '    echo "secondary measure: $RETIRED_ROLE logged in with the password from the store and cleared it (its holder or the app can set another)"',
   '  else',
