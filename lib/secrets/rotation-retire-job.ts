@@ -141,7 +141,7 @@ export function rotationKeeperGrantSql(keeper: string, roles: readonly string[])
  * - otherwise, as a secondary measure only, the retired login clears its own password with the
  *   password from the store (ROTATION_RETIRE_SQL; a holder who changed it first defeats this, and
  *   the app's `_alt` can set it again), then the script names the grants to run and fails in the
- *   CronJob (KEEPER_RUN=schedule), which alerts (RotationRetireFailed), while the Sync hook
+ *   CronJob (KEEPER_RUN=schedule), which no dbfleet alert watches yet (docs/zalando.md), while the Sync hook
  *   (KEEPER_RUN=hook) succeeds: a hook failing at every sync would fail every sync of the
  *   environment, not only this service's.
  */
@@ -279,14 +279,21 @@ export class RotationRetireJob extends Construct {
  */
 export const rotationKeeperGrants: DangerRule = {
   name: 'rotation-keeper-grants',
-  check: ({ type, after }) => {
-    if (type !== 'added' || after?.kind !== 'Job') return [];
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    const env = ((after.spec as any)?.template?.spec?.containers?.[0]?.env ?? []) as k8s.EnvVar[];
-    const value = (name: string) => env.find((e) => e.name === name)?.value;
+  check: ({ type, before, after }) => {
+    if ((type !== 'added' && type !== 'changed') || after?.kind !== 'Job') return [];
+    const envOf = (job: typeof after | undefined) =>
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      ((job?.spec as any)?.template?.spec?.containers?.[0]?.env ?? []) as k8s.EnvVar[];
+    const value = (name: string) => envOf(after).find((e) => e.name === name)?.value;
+    const was = (name: string) => envOf(before).find((e) => e.name === name)?.value;
     const grants = value('GRANT_SQL');
     const role = value('RETIRED_ROLE');
     if (!value('ADMIN_SQL') || !grants || !role) return [];
+    // A changed hook needs the grants as much as a new one, unless they were named before, or its
+    // keeper (PostgreSQL <= 15, no check) already made the login NOLOGIN, which the check accepts.
+    // The hook that only cleared its own password (dbfleet before the keeper on >= 16) retired
+    // nothing: a done step rendered then is `changed` now, with the login still able to log in.
+    if (type === 'changed' && (was('GRANT_SQL') === grants || (!was('GRANT_SQL') && was('CHECK_SQL')))) return [];
     return [
       `retires ${role} through dbfleet_rotation, which on PostgreSQL >= 16 needs ADMIN OPTION on it: unless the cluster's superuser has run once ${grants} ` +
         `${role} keeps logging in after this step (the hook logs NOT RETIRED and the sync goes on; CronJob ${value('CRONJOB')} fails until then): docs/zalando.md "Rotation"`,

@@ -12,7 +12,7 @@ import { ZALANDO_NO_ROTATION_BEFORE } from '../../lib/backends/zalando/zalando-r
 import { environmentStoreKeys } from '../../lib/secrets/store-keys';
 import { zalandoRotationFleet } from './rotation-fleet';
 import { rotationLoginJobName } from '../../lib/secrets/rotation-login-job';
-import { rotationKeeperGrants } from '../../lib/secrets/rotation-retire-job';
+import { ROTATION_RETIRE_SQL, rotationKeeperGrants } from '../../lib/secrets/rotation-retire-job';
 import { allBackends } from '../../lib/backends';
 
 type Obj = {
@@ -235,10 +235,19 @@ describe('Zalando: rotation as rendered, step by step', () => {
         'GRANT "orders" TO "dbfleet_rotation" WITH ADMIN OPTION, INHERIT FALSE, SET FALSE; GRANT "orders_alt" TO "dbfleet_rotation" WITH ADMIN OPTION, INHERIT FALSE, SET FALSE; ' +
         'orders keeps logging in after this step (the hook logs NOT RETIRED and the sync goes on; CronJob orders-rotation-retire fails until then): docs/zalando.md "Rotation"',
     ]);
-    expect(plan('changed', hookJob)).toEqual([]);
+    const plan2 = (before: any) => rotationKeeperGrants.check({ type: 'changed', environment: 'live', before, after: hookJob }, {} as any);
+    // the same hook as before: the grants were named when it was added
+    expect(plan2(hookJob)).toEqual([]);
+    // a done step rendered by dbfleet before the keeper on >= 16 (the retired login clearing its own
+    // password, still LOGIN): now `changed`, and the grants are as needed as at an added step
+    const selfClearing = structuredClone(hookJob);
+    selfClearing.spec.template.spec.containers[0].env = [{ name: 'RETIRE_SQL', value: ROTATION_RETIRE_SQL }];
+    expect(plan2(selfClearing)).toEqual(plan('added', hookJob));
     // <= 15 renders no check: CREATEROLE alone suffices there
     const old = render(zalandoRotationFleet({ generation: 1, step: 'done' }, 'zalando', 15));
     expect(JSON.stringify(find(old, 'Job', 'orders-rotation-retire'))).not.toContain('ADMIN_SQL');
     expect(plan('added', find(old, 'Job', 'orders-rotation-retire'))).toEqual([]);
+    // PostgreSQL 15 -> 16 at a done step: the keeper without the check already made it NOLOGIN
+    expect(plan2(find(old, 'Job', 'orders-rotation-retire'))).toEqual([]);
   });
 });
