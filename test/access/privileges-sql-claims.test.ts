@@ -460,7 +460,9 @@ describe.skipIf(unavailable !== undefined)('lib/access/privileges-sql.ts on a re
     expect(await privilegesOf(GROUP, orders.database)).toEqual([]);
     // PUBLIC: no CONNECT or TEMPORARY, no CREATE in any schema, no routine of the owner's.
     expect(
-      (await privilegesOf('PUBLIC', orders.database)).filter((p) => /^database |^(schema|default) .* CREATE$|^routine (definer|invoker)_fn /.test(p)),
+      (await privilegesOf('PUBLIC', orders.database)).filter((p) =>
+        /^database |^(schema|default) .* CREATE$|^routine (definer|invoker)_fn /.test(p),
+      ),
     ).toEqual([]);
   });
 
