@@ -474,11 +474,15 @@ function backupRules(ctx: Context, veleroSchedules: readonly string[]): AlertRul
 /** The `job` label restore-drill pushes under (lib/ops/restore-drill/metrics.ts). */
 export const RESTORE_DRILL_PUSH_JOB = 'restore-drill';
 
-/** A Job of this CronJob failed (its Failed condition), among Jobs created within `withinSeconds`. */
-function cronJobFailed(namespace: string, cronjob: string, withinSeconds: number): string {
+/**
+ * A Job of this CronJob (or of one of these: Kubernetes names, no regex metacharacters) failed (its
+ * Failed condition), among Jobs created within `withinSeconds`.
+ */
+export function cronJobFailed(namespace: string, cronjob: string | readonly string[], withinSeconds: number): string {
+  const owner = typeof cronjob === 'string' ? `owner_name="${cronjob}"` : `owner_name=~"${cronjob.join('|')}"`;
   return (
     `max by (namespace, job_name) (kube_job_failed{namespace="${namespace}",condition="true"}) > 0` +
-    ` and on (namespace, job_name) max by (namespace, job_name) (kube_job_owner{namespace="${namespace}",owner_kind="CronJob",owner_name="${cronjob}"})` +
+    ` and on (namespace, job_name) max by (namespace, job_name) (kube_job_owner{namespace="${namespace}",owner_kind="CronJob",${owner}})` +
     ` and on (namespace, job_name) (time() - max by (namespace, job_name) (kube_job_created{namespace="${namespace}"}) < ${withinSeconds})`
   );
 }

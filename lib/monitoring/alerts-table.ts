@@ -74,6 +74,8 @@ const ZALANDO_WHEN: Partial<Record<ZalandoAlertName, string>> = {
   ZalandoPoolerDown: 'no pod of a pooler Deployment is available (PgBouncer accepts TCP), for 5m',
   ZalandoPoolerDegraded: 'a pooler Deployment has fewer available pods than its instances, for 10m (poolers of ≥ 2)',
   ZalandoClusterBackupNotRecent: `the last logical backup is older than ${FRESHNESS_FACTOR} × the schedule's interval, for 10m`,
+  ZalandoRotationNotRetired:
+    "a Job of a service's rotation keeper CronJob (`<service>-rotation-retire`) failed within 2 × the access schedule's interval (≥ 1h): the retired login may still log in",
 };
 
 function when(alert: AlertName): string {

@@ -141,7 +141,7 @@ export function rotationKeeperGrantSql(keeper: string, roles: readonly string[])
  * - otherwise, as a secondary measure only, the retired login clears its own password with the
  *   password from the store (ROTATION_RETIRE_SQL; a holder who changed it first defeats this, and
  *   the app's `_alt` can set it again), then the script names the grants to run and fails in the
- *   CronJob (KEEPER_RUN=schedule), which no dbfleet alert watches yet (docs/zalando.md), while the Sync hook
+ *   CronJob (KEEPER_RUN=schedule), which alerts (ZalandoRotationNotRetired), while the Sync hook
  *   (KEEPER_RUN=hook) succeeds: a hook failing at every sync would fail every sync of the
  *   environment, not only this service's.
  */

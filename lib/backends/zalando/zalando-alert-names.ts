@@ -21,5 +21,7 @@ export const ZALANDO_ALERT_NAMES = [
   // The poolers' (zalando-pooler-alert-rules.ts): only these two have a signal on Zalando.
   'ZalandoPoolerDown',
   'ZalandoPoolerDegraded',
+  // The rotation keeper's CronJob (lib/secrets/rotation-retire-job.ts).
+  'ZalandoRotationNotRetired',
 ] as const;
 export type ZalandoAlertName = (typeof ZALANDO_ALERT_NAMES)[number];

@@ -15,6 +15,7 @@ import {
   CLUSTER_REF,
   clusterRegex,
   Context,
+  cronJobFailed,
   FIXED_THRESHOLDS,
   FRESHNESS_FACTOR,
   humanSeconds,
@@ -27,6 +28,9 @@ import {
 import type { ZalandoAlertName } from './zalando-alert-names';
 import { isReplicaSite } from '../../dr/distributed-topology';
 import { replicaSiteRules, type StaleExpression } from '../../monitoring/replica-site-rules';
+import { maxIntervalSeconds } from '../../config/cron';
+import { secretsEnvironment } from '../../secrets/store-keys';
+import { rotationRetireCronJobName } from '../../secrets/rotation-retire-job';
 
 type ZalandoAlert = ZalandoAlertName;
 
@@ -44,6 +48,8 @@ export function zalandoAlertGroups(ctx: Context): RuleGroup[] {
   ];
   const backups = backupRules(ctx);
   if (backups.length > 0) groups.push({ name: ctx.groupName('zalando-backups'), rules: backups });
+  const rotation = rotationRules(ctx);
+  if (rotation.length > 0) groups.push({ name: ctx.groupName('zalando-rotation'), rules: rotation });
   // Only at a DR standby site: the other site's WAL still arrives (lib/monitoring/replica-site-rules.ts).
   const replicaSite = replicaSiteRules(ctx, 'ZalandoReplicaSiteWALStale', zalandoStaleExpression);
   if (replicaSite.length > 0) groups.push({ name: ctx.groupName('zalando-replica-site'), rules: replicaSite });
@@ -308,6 +314,38 @@ function backupRules(ctx: Context): AlertRule[] {
       '10m',
       'Zalando Postgres cluster has no recent successful logical backup.',
       `The last successful logical backup of cluster ${CLUSTER_REF} is older than ${humanSeconds(window)} (${FRESHNESS_FACTOR} × the ${humanSeconds(backup.maxIntervalSeconds)} between scheduled backups), or its CronJob does not exist.`,
+    ),
+  ];
+}
+
+/**
+ * The rotation keeper's CronJob (`<service>-rotation-retire`, lib/secrets/rotation-retire-job.ts),
+ * rendered by the backend at a service's `done` step where the cluster has the keeper login
+ * (zalandoRotationKeeper: some service under rotation) and the site accepts writes. On PostgreSQL
+ * >= 16 it fails at every run until a superuser has made the one-off grants (docs/zalando.md
+ * "Rotation"), and that failure is the only signal that the retired login still logs in: the Sync
+ * hook succeeds regardless (ROTATION_KEEPER_ADMIN_SCRIPT). Every service under rotation is listed;
+ * a service at another step has no such CronJob, hence no series. It runs on the environment's
+ * access schedule, so a keeper that keeps failing has a failed Job within any two intervals.
+ */
+function rotationRules(ctx: Context): AlertRule[] {
+  const { env } = ctx;
+  if (isReplicaSite(env.dr)) return [];
+  const source = secretsEnvironment(env);
+  const cronjobs = env.clusters.flatMap((c) =>
+    c.services.filter((s) => s.rotation?.[source] !== undefined).map((s) => rotationRetireCronJobName(s.name)),
+  );
+  if (cronjobs.length === 0) return [];
+  const within = Math.max(maxIntervalSeconds(env.accessSchedule, 'kubernetes') * 2, 3600);
+  return [
+    rule(
+      ctx,
+      'ZalandoRotationNotRetired',
+      'warning',
+      cronJobFailed(env.namespace, [...new Set(cronjobs)].sort(), within),
+      undefined,
+      'A rotated-out Zalando login may still log in.',
+      `Job {{ $labels.namespace }}/{{ $labels.job_name }} of a rotation keeper CronJob (<service>-rotation-retire) failed within the last ${humanSeconds(within)}: the login the last rotation retired may still log in. On PostgreSQL >= 16 the usual cause is the one-off superuser grants not made yet (the Job's log names them; docs/zalando.md "Rotation").`,
     ),
   ];
 }

@@ -42,7 +42,7 @@
 //   From 16 CREATEROLE needs ADMIN OPTION on the operator's roles (postgres/postgres cf5eb37c5),
 //   which only a superuser can grant (once per service: the owner and `_alt`). The keeper checks
 //   for it first; without it the hook logs the grants to run and lets the sync go on, the
-//   CronJob fails (no dbfleet alert watches it yet), and the retired login clearing its own password is only
+//   CronJob fails (ZalandoRotationNotRetired), and the retired login clearing its own password is only
 //   a secondary measure both attacks defeat (docs/zalando.md "Rotation").
 // - `_alt` acts as the owner through its own session default `role`, set by itself
 //   (rotation-login-job.ts), as on CloudNativePG. While it is the owner's rotation user the operator
