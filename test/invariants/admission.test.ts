@@ -50,7 +50,9 @@ const withAdmissionSettings = arbitraryFleetInput.chain((fleet) => {
             delete env.aws;
           }
           if (perEnv[i].memory) env.resources = { cpu: '1', memory: perEnv[i].memory };
-          if (perEnv[i].parameters && Object.keys(perEnv[i].parameters!).length > 0) env.postgres = { parameters: perEnv[i].parameters };
+          // A DR standby's PostgreSQL settings are its source's (a config error otherwise): none of its own.
+          if (perEnv[i].parameters && Object.keys(perEnv[i].parameters!).length > 0 && !env.standbyOf)
+            env.postgres = { parameters: perEnv[i].parameters };
           return [name, env];
         }),
       );

@@ -76,6 +76,12 @@ const NO_SIGNAL_ON_ZALANDO = new Set([
   'CNPGClusterObjectStoreBackupNotRecent',
 ]);
 
+/**
+ * Zalando's alerts with no CloudNativePG twin: the rotation keeper CronJob exists only there (on
+ * CloudNativePG the operator itself makes a retired login NOLOGIN; docs/zalando.md "Rotation").
+ */
+const ZALANDO_ONLY = new Set(['ZalandoRotationNotRetired']);
+
 interface Facts {
   services: string[];
   databases: string[];
@@ -176,7 +182,7 @@ function facts(objects: Obj[], environment: { name: string; operatorNamespace: s
     alerts: [
       ...new Set(
         ((rule?.spec.groups ?? []) as Array<{ rules: Array<{ alert: string }> }>).flatMap((g) =>
-          g.rules.map((r) => r.alert.replace(/^Zalando/, 'CNPG')),
+          g.rules.filter((r) => !ZALANDO_ONLY.has(r.alert)).map((r) => r.alert.replace(/^Zalando/, 'CNPG')),
         ),
       ),
     ]
